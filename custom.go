@@ -1,0 +1,154 @@
+package aftersales
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// FieldType is the type of an admin-defined custom field.
+type FieldType string
+
+const (
+	FieldText   FieldType = "text"
+	FieldNumber FieldType = "number"
+	FieldDate   FieldType = "date"
+	FieldBool   FieldType = "bool"
+	FieldSelect FieldType = "select"
+)
+
+// FieldTypes lists the types.
+var FieldTypes = []FieldType{FieldText, FieldNumber, FieldDate, FieldBool, FieldSelect}
+
+// CustomField defines a typed extra field on tickets.
+type CustomField struct {
+	ID       int64     `json:"id"`
+	Key      string    `json:"key" pattern:"^[a-z][a-z0-9_]*$" maxLength:"40"`
+	LabelZH  string    `json:"label_zh" maxLength:"100"`
+	LabelEN  string    `json:"label_en" maxLength:"100"`
+	Type     FieldType `json:"type" enum:"text,number,date,bool,select"`
+	Options  []string  `json:"options,omitempty"`
+	Required bool      `json:"required"`
+	Active   bool      `json:"active"`
+}
+
+// Validate checks a definition.
+func (f *CustomField) Validate() error {
+	var v Validator
+	f.Key = strings.TrimSpace(f.Key)
+	ok := f.Key != "" && len(f.Key) <= 40 && f.Key[0] >= 'a' && f.Key[0] <= 'z'
+	for _, r := range f.Key {
+		ok = ok && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_')
+	}
+	v.Check(ok, "key", "must start with a letter and hold only a-z, 0-9 and _")
+	v.Check(oneOf(f.Type, FieldTypes), "type", "must be one of "+joinEnum(FieldTypes))
+	v.Check(f.LabelZH != "" || f.LabelEN != "", "label_zh", "a label is required")
+	if f.Type == FieldSelect {
+		v.Check(len(f.Options) > 0, "options", "a select field needs options")
+	}
+	return v.Err()
+}
+
+// CheckCustom validates values against the active definitions and returns
+// them normalised (numbers as float64, dates as YYYY-MM-DD). When creating,
+// required fields must be present.
+func CheckCustom(defs []*CustomField, values map[string]any, creating bool) (map[string]any, error) {
+	var v Validator
+	out := map[string]any{}
+	byKey := map[string]*CustomField{}
+	for _, d := range defs {
+		if d.Active {
+			byKey[d.Key] = d
+		}
+	}
+	for k, val := range values {
+		d, ok := byKey[k]
+		field := "custom." + k
+		if !ok {
+			v.Add(field, "is not a defined custom field")
+			continue
+		}
+		if val == nil {
+			if d.Required {
+				v.Add(field, "is required")
+			}
+			continue
+		}
+		switch d.Type {
+		case FieldText:
+			s, ok := val.(string)
+			v.Check(ok && len([]rune(s)) <= 2000, field, "must be text of at most 2000 characters")
+			out[k] = s
+		case FieldNumber:
+			n, ok := val.(float64)
+			if i, isInt := val.(int); isInt {
+				n, ok = float64(i), true
+			}
+			v.Check(ok && !math.IsNaN(n) && !math.IsInf(n, 0), field, "must be a number")
+			out[k] = n
+		case FieldDate:
+			s, ok := val.(string)
+			_, err := time.Parse(time.DateOnly, s)
+			v.Check(ok && err == nil, field, "must be a date as YYYY-MM-DD")
+			out[k] = s
+		case FieldBool:
+			b, ok := val.(bool)
+			v.Check(ok, field, "must be true or false")
+			out[k] = b
+		case FieldSelect:
+			s, ok := val.(string)
+			v.Check(ok && oneOf(s, d.Options), field, fmt.Sprintf("must be one of %s", strings.Join(d.Options, ", ")))
+			out[k] = s
+		}
+	}
+	if creating {
+		for k, d := range byKey {
+			if _, ok := values[k]; d.Required && !ok {
+				v.Add("custom."+k, "is required")
+			}
+		}
+	}
+	return out, v.Err()
+}
+
+// AuditEntry records who did what, when and from where. Append-only.
+type AuditEntry struct {
+	ID        int64     `json:"id"`
+	At        time.Time `json:"at"`
+	ActorID   *int64    `json:"actor_id,omitempty"`
+	Actor     string    `json:"actor,omitempty"`
+	Action    string    `json:"action"`
+	Entity    string    `json:"entity"`
+	EntityID  int64     `json:"entity_id"`
+	IP        string    `json:"ip,omitempty"`
+	UserAgent string    `json:"user_agent,omitempty"`
+	Detail    string    `json:"detail,omitempty"`
+}
+
+// AuditFilter selects audit entries, newest first.
+type AuditFilter struct {
+	Entity   string
+	EntityID int64
+	ActorID  int64
+	Before   int64 // id cursor
+	Limit    int
+}
+
+// SettingsService holds custom field definitions and the audit log.
+type SettingsService interface {
+	CreateCustomField(ctx context.Context, f CustomField) (*CustomField, error)
+	ListCustomFields(ctx context.Context) ([]*CustomField, error)
+	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
+}
+
+// Services bundles every service the web layer needs.
+type Services struct {
+	Users     UserService
+	Tickets   TicketService
+	Customers CustomerService
+	Catalog   CatalogService
+	Network   NetworkService
+	Settings  SettingsService
+}

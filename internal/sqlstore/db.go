@@ -1,0 +1,320 @@
+// Package sqlstore is the only package that speaks SQL. One implementation
+// serves SQLite (modernc, pure Go) and PostgreSQL (pgx through
+// database/sql): the SQL is shared, engine differences live in dialect,
+// and the schemas are embedded per engine under migrations/.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/auth"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Engine names a database engine.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// dialect holds the few fragments that differ between engines.
+type dialect struct {
+	engine Engine
+	like   string // case-insensitive LIKE
+}
+
+// DB is the store. On SQLite, w is a single-connection writer pool
+// (BEGIN IMMEDIATE) and r a reader pool; on PostgreSQL both are one pool.
+type DB struct {
+	w, r     *sql.DB
+	d        dialect
+	DSN      string
+	Now      func() time.Time
+	Password auth.Params
+	// Zone is the deployment's time zone (ticket numbers follow its months).
+	Zone *time.Location
+}
+
+// Open opens a store. dsn is "postgres://..." / "postgresql://..." for
+// PostgreSQL, or a file path (optionally "sqlite:" or "file:" prefixed)
+// for SQLite.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{DSN: dsn, Now: time.Now, Password: auth.DefaultParams()}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		p, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
+		}
+		p.SetMaxOpenConns(20)
+		p.SetMaxIdleConns(10)
+		p.SetConnMaxIdleTime(5 * time.Minute)
+		db.w, db.r = p, p
+		db.d = dialect{engine: Postgres, like: "ILIKE"}
+	} else {
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("sqlstore: create database directory: %w", err)
+		}
+		// busy_timeout first, so that switching to WAL waits for other
+		// openers instead of failing with SQLITE_BUSY.
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+		u := "file:" + (&url.URL{Path: path}).EscapedPath()
+		w, err := sql.Open("sqlite", u+"?"+pragmas+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(ON)")
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: open sqlite reader: %w", err)
+		}
+		r.SetMaxOpenConns(4)
+		db.w, db.r = w, r
+		db.d = dialect{engine: SQLite, like: "LIKE"}
+	}
+	if err := db.w.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: connect: %w", err)
+	}
+	return db, nil
+}
+
+// Engine reports which engine the store runs on.
+func (db *DB) Engine() Engine { return db.d.engine }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers; used by /readyz.
+func (db *DB) Ping(ctx context.Context) error { return db.r.PingContext(ctx) }
+
+// Tx is a write transaction with the time fixed at its start, so every row
+// it writes agrees on "now".
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	now time.Time
+}
+
+func (db *DB) begin(ctx context.Context) (*Tx, error) {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
+}
+
+// inTx runs fn in a write transaction and commits it when fn succeeds.
+func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(fmt.Errorf("sqlstore: commit: %w", err))
+	}
+	return nil
+}
+
+// queryer is what both *sql.DB and *Tx offer.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// mapErr turns constraint violations into application errors; anything
+// else passes through as an internal error.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &aftersales.Error{Code: aftersales.ECONFLICT, Message: "A record with this value already exists.", Fields: uniqueField(se.Error())}
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return aftersales.Errorf(aftersales.EINVALID, "A referenced record does not exist.")
+		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+			return aftersales.Errorf(aftersales.EINVALID, "A value is out of range.")
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &aftersales.Error{Code: aftersales.ECONFLICT, Message: "A record with this value already exists.", Fields: uniqueField(pe.Detail)}
+		case "23503":
+			return aftersales.Errorf(aftersales.EINVALID, "A referenced record does not exist.")
+		case "23514", "23502":
+			return aftersales.Errorf(aftersales.EINVALID, "A value is out of range.")
+		}
+	}
+	return err
+}
+
+// uniqueField names the column of a unique violation from the engine's
+// message: SQLite says "UNIQUE constraint failed: users.email", PostgreSQL
+// "Key (email)=(a@b) already exists."
+func uniqueField(msg string) []aftersales.FieldError {
+	col := ""
+	if i := strings.LastIndex(msg, "failed: index '"); i >= 0 {
+		// Partial unique indexes are reported by name.
+		name := strings.TrimSuffix(strings.Fields(msg[i+len("failed: index '"):] + " ")[0], "'")
+		col = uniqueIndexFields[name]
+	} else if i := strings.LastIndex(msg, "failed: "); i >= 0 {
+		col = msg[i+len("failed: "):]
+		col = strings.TrimSuffix(strings.Fields(col+" ")[0], ",")
+		if j := strings.LastIndexByte(col, '.'); j >= 0 {
+			col = col[j+1:]
+		}
+		col = strings.TrimRight(col, ")")
+	} else if i := strings.Index(msg, "Key ("); i >= 0 {
+		col = msg[i+5:]
+		if j := strings.IndexByte(col, ')'); j >= 0 {
+			col = col[:j]
+		}
+	}
+	if col == "" {
+		return nil
+	}
+	return []aftersales.FieldError{{Field: col, Reason: "is already in use"}}
+}
+
+// uniqueIndexFields names the field behind each partial unique index.
+var uniqueIndexFields = map[string]string{"tickets_external": "external_id", "customers_external": "external_id"}
+
+// notFound returns ENOTFOUND for sql.ErrNoRows and wraps anything else.
+func notFound(err error, what string, id any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return aftersales.Errorf(aftersales.ENOTFOUND, "%s %v not found.", what, id)
+	}
+	return fmt.Errorf("sqlstore: find %s %v: %w", what, id, err)
+}
+
+// Time helpers: instants are UTC unix milliseconds in both engines.
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func nullMS(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func timePtr(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromMS(n.Int64)
+	return &t
+}
+
+func int64Ptr(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Int64
+	return &v
+}
+
+func floatPtr(n sql.NullFloat64) *float64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Float64
+	return &v
+}
+
+func nullInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("sqlstore: marshal %T: %v", v, err))
+	}
+	return string(b)
+}
+
+// escapeLike escapes LIKE wildcards so a search for "50%" finds "50%".
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// exists reports whether a row with id exists in table (a constant).
+func exists(ctx context.Context, q queryer, table string, id int64) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = $1", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// checkRefs verifies that each named id exists, naming the field of each
+// one that does not. Tables are constants chosen by callers.
+func checkRefs(ctx context.Context, q queryer, refs ...ref) error {
+	var v aftersales.Validator
+	for _, r := range refs {
+		if r.id == nil {
+			continue
+		}
+		ok, err := exists(ctx, q, r.table, *r.id)
+		if err != nil {
+			return fmt.Errorf("sqlstore: check %s: %w", r.field, err)
+		}
+		v.Check(ok, r.field, fmt.Sprintf("%d does not exist", *r.id))
+	}
+	return v.Err()
+}
+
+type ref struct {
+	field string
+	table string
+	id    *int64
+}

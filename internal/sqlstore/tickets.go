@@ -1,0 +1,901 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+)
+
+const ticketCols = `t.id, t.number, t.channel, t.nature, t.urgency, t.status, t.title, t.description, t.occurred_at,
+	t.impact, t.customer_id, t.category_id, t.product_id, t.asset_id, t.service_unit_id, t.team_id, t.assignee_id,
+	t.department_id, t.tags, t.custom, t.external_id, t.created_by, t.created_at, t.updated_at, t.first_response_at,
+	t.accepted_at, t.resolved_at, t.closed_at, t.cancelled_at, t.status_changed_at, t.reopen_count, t.assign_count,
+	t.version, COALESCE(c.name, ''), COALESCE(a.name, ''), COALESCE(tm.name, '')`
+
+const ticketFrom = `tickets t
+	LEFT JOIN customers c ON c.id = t.customer_id
+	LEFT JOIN users a ON a.id = t.assignee_id
+	LEFT JOIN teams tm ON tm.id = t.team_id`
+
+func scanTicket(row interface{ Scan(...any) error }) (*aftersales.Ticket, error) {
+	var t aftersales.Ticket
+	var occurred, customer, category, product, asset, unit, team, assignee, dept, createdBy sql.NullInt64
+	var firstResp, accepted, resolved, closed, cancelled sql.NullInt64
+	var created, updated, statusChanged int64
+	var tags, custom string
+	var ext sql.NullString
+	err := row.Scan(&t.ID, &t.Number, &t.Channel, &t.Nature, &t.Urgency, &t.Status, &t.Title, &t.Description, &occurred,
+		&t.Impact, &customer, &category, &product, &asset, &unit, &team, &assignee, &dept, &tags, &custom, &ext,
+		&createdBy, &created, &updated, &firstResp, &accepted, &resolved, &closed, &cancelled, &statusChanged,
+		&t.ReopenCount, &t.AssignCount, &t.Version, &t.CustomerName, &t.AssigneeName, &t.TeamName)
+	if err != nil {
+		return nil, err
+	}
+	t.OccurredAt = timePtr(occurred)
+	t.CustomerID, t.CategoryID, t.ProductID, t.AssetID = int64Ptr(customer), int64Ptr(category), int64Ptr(product), int64Ptr(asset)
+	t.ServiceUnitID, t.TeamID, t.AssigneeID, t.DepartmentID = int64Ptr(unit), int64Ptr(team), int64Ptr(assignee), int64Ptr(dept)
+	t.CreatedBy, t.ExternalID = int64Ptr(createdBy), ext.String
+	t.CreatedAt, t.UpdatedAt, t.StatusChangedAt = fromMS(created), fromMS(updated), fromMS(statusChanged)
+	t.FirstResponseAt, t.AcceptedAt, t.ResolvedAt = timePtr(firstResp), timePtr(accepted), timePtr(resolved)
+	t.ClosedAt, t.CancelledAt = timePtr(closed), timePtr(cancelled)
+	if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
+		return nil, fmt.Errorf("sqlstore: ticket %d tags: %w", t.ID, err)
+	}
+	if err := json.Unmarshal([]byte(custom), &t.Custom); err != nil {
+		return nil, fmt.Errorf("sqlstore: ticket %d custom: %w", t.ID, err)
+	}
+	return &t, nil
+}
+
+// ticketNumber formats AS<yyyymm>-<seq>, the month in the deployment's
+// zone so numbers follow the local calendar.
+func ticketNumber(month string, seq int64) string { return fmt.Sprintf("AS%s-%06d", month, seq) }
+
+// nextSeq hands out the next value of a named counter inside tx.
+func nextSeq(ctx context.Context, tx *Tx, name string) (int64, error) {
+	var v int64
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO counters (name, value) VALUES ($1, 1)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1
+		RETURNING value`, name).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: counter %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// Location is the deployment's time zone, used for ticket numbers.
+func (db *DB) location() *time.Location {
+	if db.Zone != nil {
+		return db.Zone
+	}
+	return time.UTC
+}
+
+// CreateTicket creates a ticket with its first timeline event.
+func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aftersales.Ticket, error) {
+	u, err := aftersales.Require(ctx, aftersales.PermTicketWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.Validate(true, db.Now()); err != nil {
+		return nil, err
+	}
+	var id int64
+	err = db.inTx(ctx, func(tx *Tx) error {
+		var err error
+		id, err = db.insertTicket(ctx, tx, &in, &u.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.findTicket(ctx, db.w, id)
+}
+
+func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInput, actor *int64) (int64, error) {
+	if err := db.checkTicketRefs(ctx, tx, in); err != nil {
+		return 0, err
+	}
+	defs, err := listCustomFields(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	custom, err := aftersales.CheckCustom(defs, in.Custom, true)
+	if err != nil {
+		return 0, err
+	}
+	seq, err := nextSeq(ctx, tx, "ticket:"+tx.now.In(db.location()).Format("200601"))
+	if err != nil {
+		return 0, err
+	}
+	number := ticketNumber(tx.now.In(db.location()).Format("200601"), seq)
+	tags := []string{}
+	if in.Tags != nil {
+		tags = *in.Tags
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO tickets (number, channel, nature, urgency, urgency_rank, status, title, description, occurred_at,
+			impact, customer_id, category_id, product_id, asset_id, service_unit_id, team_id, assignee_id, department_id,
+			tags, custom, external_id, created_by, created_at, updated_at, status_changed_at, assign_count)
+		VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $22, $23)
+		RETURNING id`,
+		number, *in.Channel, *in.Nature, *in.Urgency, in.Urgency.Rank(), *in.Title, deref(in.Description), nullMS(in.OccurredAt),
+		deref(in.Impact), nullInt(in.CustomerID), nullInt(in.CategoryID), nullInt(in.ProductID), nullInt(in.AssetID),
+		nullInt(in.ServiceUnitID), nullInt(in.TeamID), nullInt(in.AssigneeID), nullInt(in.DepartmentID),
+		mustJSON(tags), mustJSON(custom), nullStr(deref(in.ExternalID)), nullInt(actor), ms(tx.now), boolInt(in.AssigneeID != nil)).Scan(&id)
+	if err != nil {
+		return 0, mapErr(fmt.Errorf("sqlstore: insert ticket: %w", err))
+	}
+	if err := setTicketTags(ctx, tx, id, tags); err != nil {
+		return 0, err
+	}
+	if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: aftersales.EventCreated,
+		To: number, Channel: *in.Channel}); err != nil {
+		return 0, err
+	}
+	if in.AssigneeID != nil {
+		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: aftersales.EventAssigned,
+			Field: "assignee_id", To: strconv.FormatInt(*in.AssigneeID, 10)}); err != nil {
+			return 0, err
+		}
+	}
+	return id, tx.audit(ctx, "create", "ticket", id, map[string]any{"number": number})
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// checkTicketRefs names every reference that points to nothing, and checks
+// that an asset belongs to the ticket's customer and an assignee is active.
+func (db *DB) checkTicketRefs(ctx context.Context, q queryer, in *aftersales.TicketInput) error {
+	err := checkRefs(ctx, q,
+		ref{"customer_id", "customers", in.CustomerID}, ref{"category_id", "product_categories", in.CategoryID},
+		ref{"product_id", "products", in.ProductID}, ref{"asset_id", "assets", in.AssetID},
+		ref{"service_unit_id", "service_units", in.ServiceUnitID}, ref{"team_id", "teams", in.TeamID},
+		ref{"assignee_id", "users", in.AssigneeID}, ref{"department_id", "departments", in.DepartmentID})
+	if err != nil {
+		return err
+	}
+	var v aftersales.Validator
+	if in.AssetID != nil && in.CustomerID != nil {
+		var owner int64
+		if err := q.QueryRowContext(ctx, `SELECT customer_id FROM assets WHERE id = $1`, *in.AssetID).Scan(&owner); err != nil {
+			return err
+		}
+		v.Check(owner == *in.CustomerID, "asset_id", "belongs to another customer")
+	}
+	if in.AssigneeID != nil {
+		var active bool
+		if err := q.QueryRowContext(ctx, `SELECT active FROM users WHERE id = $1`, *in.AssigneeID).Scan(&active); err != nil {
+			return err
+		}
+		v.Check(active, "assignee_id", "is a disabled user")
+	}
+	return v.Err()
+}
+
+func setTicketTags(ctx context.Context, tx *Tx, id int64, tags []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM ticket_tags WHERE ticket_id = $1`, id); err != nil {
+		return err
+	}
+	for _, tag := range tags {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)`, id, tag); err != nil {
+			return fmt.Errorf("sqlstore: insert tag: %w", err)
+		}
+	}
+	return nil
+}
+
+func addEvent(ctx context.Context, tx *Tx, e *aftersales.TicketEvent) error {
+	e.At = tx.now
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO ticket_events (ticket_id, at, actor_id, kind, field, from_value, to_value, body, public, channel, attachment_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		e.TicketID, ms(tx.now), nullInt(e.ActorID), e.Kind, e.Field, e.From, e.To, e.Body, e.Public, string(e.Channel),
+		nullInt(e.AttachmentID)).Scan(&e.ID)
+	if err != nil {
+		return mapErr(fmt.Errorf("sqlstore: insert ticket event: %w", err))
+	}
+	return nil
+}
+
+// FindTicket returns one ticket the caller may see.
+func (db *DB) FindTicket(ctx context.Context, id int64) (*aftersales.Ticket, error) {
+	u, err := aftersales.Require(ctx, aftersales.PermTicketRead)
+	if err != nil {
+		return nil, err
+	}
+	t, err := db.findTicket(ctx, db.r, id)
+	if err != nil {
+		return nil, err
+	}
+	return t, canSee(u, t)
+}
+
+// FindTicketByNumber returns a ticket by its number.
+func (db *DB) FindTicketByNumber(ctx context.Context, number string) (*aftersales.Ticket, error) {
+	u, err := aftersales.Require(ctx, aftersales.PermTicketRead)
+	if err != nil {
+		return nil, err
+	}
+	t, err := scanTicket(db.r.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM `+ticketFrom+` WHERE t.number = $1`, strings.TrimSpace(number)))
+	if err != nil {
+		return nil, notFound(err, "Ticket", number)
+	}
+	return t, canSee(u, t)
+}
+
+// canSee enforces that roles without PermTicketReadAll (technicians) only
+// see their own and their team's tickets. It answers ENOTFOUND so that the
+// existence of other tickets is not revealed.
+func canSee(u *aftersales.User, t *aftersales.Ticket) error {
+	if u.Role.Can(aftersales.PermTicketReadAll) {
+		return nil
+	}
+	if t.AssigneeID != nil && *t.AssigneeID == u.ID || t.TeamID != nil && u.TeamID != nil && *t.TeamID == *u.TeamID {
+		return nil
+	}
+	return aftersales.Errorf(aftersales.ENOTFOUND, "Ticket %d not found.", t.ID)
+}
+
+func (db *DB) findTicket(ctx context.Context, q queryer, id int64) (*aftersales.Ticket, error) {
+	t, err := scanTicket(q.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM `+ticketFrom+` WHERE t.id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "Ticket", id)
+	}
+	return t, nil
+}
+
+// lockTicket reads a ticket inside a write transaction for change. On
+// PostgreSQL the row is locked; SQLite's single writer already serialises.
+func (db *DB) lockTicket(ctx context.Context, tx *Tx, id int64) (*aftersales.Ticket, error) {
+	q := `SELECT ` + ticketCols + ` FROM ` + ticketFrom + ` WHERE t.id = $1`
+	if db.d.engine == Postgres {
+		q += ` FOR UPDATE OF t`
+	}
+	t, err := scanTicket(tx.QueryRowContext(ctx, q, id))
+	if err != nil {
+		return nil, notFound(err, "Ticket", id)
+	}
+	return t, nil
+}
+
+func staleTicket(t *aftersales.Ticket, version int64) error {
+	if t.Version == version {
+		return nil
+	}
+	return &aftersales.Error{Code: aftersales.ECONFLICT,
+		Message: fmt.Sprintf("Ticket %s was changed by someone else (version %d, you sent %d); reload and try again.", t.Number, t.Version, version),
+		Fields:  []aftersales.FieldError{{Field: "version", Reason: "is stale"}}}
+}
+
+// UpdateTicket changes the given fields and records each change.
+func (db *DB) UpdateTicket(ctx context.Context, id, version int64, in aftersales.TicketInput) (*aftersales.Ticket, error) {
+	u, err := aftersales.Require(ctx, aftersales.PermTicketWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.Validate(false, db.Now()); err != nil {
+		return nil, err
+	}
+	err = db.inTx(ctx, func(tx *Tx) error {
+		t, err := db.lockTicket(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := canSee(u, t); err != nil {
+			return err
+		}
+		if err := staleTicket(t, version); err != nil {
+			return err
+		}
+		if in.AssigneeID != nil || in.TeamID != nil {
+			if !u.Role.Can(aftersales.PermTicketAssign) {
+				return aftersales.Errorf(aftersales.EFORBIDDEN, "Your role may not assign tickets.")
+			}
+		}
+		refs := in
+		if refs.CustomerID == nil && refs.AssetID != nil {
+			refs.CustomerID = t.CustomerID
+		}
+		if err := db.checkTicketRefs(ctx, tx, &refs); err != nil {
+			return err
+		}
+		defs, err := listCustomFields(ctx, tx)
+		if err != nil {
+			return err
+		}
+		custom := t.Custom
+		if in.Custom != nil {
+			checked, err := aftersales.CheckCustom(defs, in.Custom, false)
+			if err != nil {
+				return err
+			}
+			for k, v := range in.Custom {
+				if v == nil {
+					delete(custom, k)
+				} else {
+					custom[k] = checked[k]
+				}
+			}
+		}
+		changes := diffTicket(t, &in)
+		if in.Custom != nil && mustJSON(custom) != mustJSON(t.Custom) {
+			changes = append(changes, change{"custom", mustJSON(t.Custom), mustJSON(custom)})
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		apply(t, &in)
+		assignCount := t.AssignCount
+		for _, c := range changes {
+			if c.field == "assignee_id" && c.to != "" {
+				assignCount++
+			}
+		}
+		res, err := tx.ExecContext(ctx, `
+			UPDATE tickets SET channel = $1, nature = $2, urgency = $3, urgency_rank = $4, title = $5, description = $6,
+				occurred_at = $7, impact = $8, customer_id = $9, category_id = $10, product_id = $11, asset_id = $12,
+				service_unit_id = $13, team_id = $14, assignee_id = $15, department_id = $16, tags = $17, custom = $18,
+				external_id = $19, assign_count = $20, updated_at = $21, version = version + 1
+			WHERE id = $22 AND version = $23`,
+			t.Channel, t.Nature, t.Urgency, t.Urgency.Rank(), t.Title, t.Description, nullMS(t.OccurredAt), t.Impact,
+			nullInt(t.CustomerID), nullInt(t.CategoryID), nullInt(t.ProductID), nullInt(t.AssetID), nullInt(t.ServiceUnitID),
+			nullInt(t.TeamID), nullInt(t.AssigneeID), nullInt(t.DepartmentID), mustJSON(t.Tags), mustJSON(custom),
+			nullStr(t.ExternalID), assignCount, ms(tx.now), id, version)
+		if err != nil {
+			return mapErr(fmt.Errorf("sqlstore: update ticket: %w", err))
+		}
+		if err := checkVersion(ctx, tx, res, "tickets", "Ticket", id); err != nil {
+			return err
+		}
+		if in.Tags != nil {
+			if err := setTicketTags(ctx, tx, id, t.Tags); err != nil {
+				return err
+			}
+		}
+		for _, c := range changes {
+			kind := aftersales.EventFieldChanged
+			if c.field == "assignee_id" || c.field == "team_id" {
+				kind = aftersales.EventAssigned
+			}
+			if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: &u.ID, Kind: kind, Field: c.field, From: c.from, To: c.to}); err != nil {
+				return err
+			}
+		}
+		return tx.audit(ctx, "update", "ticket", id, changes)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.findTicket(ctx, db.w, id)
+}
+
+type change struct{ field, from, to string }
+
+func (c change) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]string{"field": c.field, "from": c.from, "to": c.to})
+}
+
+func fmtID(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+func fmtTime(p *time.Time) string {
+	if p == nil {
+		return ""
+	}
+	return p.UTC().Format(time.RFC3339)
+}
+
+// diffTicket lists the fields that in would change on t.
+func diffTicket(t *aftersales.Ticket, in *aftersales.TicketInput) []change {
+	var out []change
+	str := func(field, old string, nw *string) {
+		if nw != nil && *nw != old {
+			out = append(out, change{field, old, *nw})
+		}
+	}
+	id := func(field string, old, nw *int64) {
+		if nw != nil && fmtID(old) != fmtID(nw) {
+			out = append(out, change{field, fmtID(old), fmtID(nw)})
+		}
+	}
+	if in.Channel != nil && *in.Channel != t.Channel {
+		out = append(out, change{"channel", string(t.Channel), string(*in.Channel)})
+	}
+	if in.Nature != nil && *in.Nature != t.Nature {
+		out = append(out, change{"nature", string(t.Nature), string(*in.Nature)})
+	}
+	if in.Urgency != nil && *in.Urgency != t.Urgency {
+		out = append(out, change{"urgency", string(t.Urgency), string(*in.Urgency)})
+	}
+	str("title", t.Title, in.Title)
+	str("description", t.Description, in.Description)
+	str("impact", t.Impact, in.Impact)
+	str("external_id", t.ExternalID, in.ExternalID)
+	if in.OccurredAt != nil && fmtTime(in.OccurredAt) != fmtTime(t.OccurredAt) {
+		out = append(out, change{"occurred_at", fmtTime(t.OccurredAt), fmtTime(in.OccurredAt)})
+	}
+	id("customer_id", t.CustomerID, in.CustomerID)
+	id("category_id", t.CategoryID, in.CategoryID)
+	id("product_id", t.ProductID, in.ProductID)
+	id("asset_id", t.AssetID, in.AssetID)
+	id("service_unit_id", t.ServiceUnitID, in.ServiceUnitID)
+	id("department_id", t.DepartmentID, in.DepartmentID)
+	id("team_id", t.TeamID, in.TeamID)
+	id("assignee_id", t.AssigneeID, in.AssigneeID)
+	if in.Tags != nil && mustJSON(*in.Tags) != mustJSON(t.Tags) {
+		out = append(out, change{"tags", mustJSON(t.Tags), mustJSON(*in.Tags)})
+	}
+	return out
+}
+
+// apply copies the set fields of in onto t.
+func apply(t *aftersales.Ticket, in *aftersales.TicketInput) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	setID := func(dst **int64, src *int64) {
+		if src != nil {
+			v := *src
+			*dst = &v
+		}
+	}
+	if in.Channel != nil {
+		t.Channel = *in.Channel
+	}
+	if in.Nature != nil {
+		t.Nature = *in.Nature
+	}
+	if in.Urgency != nil {
+		t.Urgency = *in.Urgency
+	}
+	set(&t.Title, in.Title)
+	set(&t.Description, in.Description)
+	set(&t.Impact, in.Impact)
+	set(&t.ExternalID, in.ExternalID)
+	if in.OccurredAt != nil {
+		v := *in.OccurredAt
+		t.OccurredAt = &v
+	}
+	setID(&t.CustomerID, in.CustomerID)
+	setID(&t.CategoryID, in.CategoryID)
+	setID(&t.ProductID, in.ProductID)
+	setID(&t.AssetID, in.AssetID)
+	setID(&t.ServiceUnitID, in.ServiceUnitID)
+	setID(&t.TeamID, in.TeamID)
+	setID(&t.AssigneeID, in.AssigneeID)
+	setID(&t.DepartmentID, in.DepartmentID)
+	if in.Tags != nil {
+		t.Tags = *in.Tags
+	}
+}
+
+// Transition moves a ticket along its lifecycle and stamps milestones.
+func (db *DB) Transition(ctx context.Context, id int64, in aftersales.TransitionInput) (*aftersales.Ticket, error) {
+	u, err := aftersales.Require(ctx, aftersales.PermTicketTransmit)
+	if err != nil {
+		return nil, err
+	}
+	var v aftersales.Validator
+	v.Check(in.To.Valid(), "to", "is not a known status")
+	v.Check(len([]rune(in.Reason)) <= 2000, "reason", "must be at most 2000 characters")
+	v.Check(in.Version > 0, "version", "is required")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	err = db.inTx(ctx, func(tx *Tx) error {
+		t, err := db.lockTicket(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := canSee(u, t); err != nil {
+			return err
+		}
+		if err := staleTicket(t, in.Version); err != nil {
+			return err
+		}
+		if !aftersales.CanTransition(t.Status, in.To) {
+			return &aftersales.Error{Code: aftersales.EINVALID,
+				Message: fmt.Sprintf("A ticket cannot go from %s to %s.", t.Status, in.To),
+				Fields:  []aftersales.FieldError{{Field: "to", Reason: fmt.Sprintf("not allowed from %s; allowed: %v", t.Status, aftersales.NextStatuses(t.Status))}}}
+		}
+		if in.To == aftersales.StatusCancelled && strings.TrimSpace(in.Reason) == "" {
+			return &aftersales.Error{Code: aftersales.EINVALID, Message: "Cancelling needs a reason.",
+				Fields: []aftersales.FieldError{{Field: "reason", Reason: "is required to cancel"}}}
+		}
+		now := ms(tx.now)
+		set := []string{"status = $1", "status_changed_at = $2", "updated_at = $2", "version = version + 1"}
+		switch {
+		case aftersales.IsReopen(t.Status, in.To):
+			set = append(set, "reopen_count = reopen_count + 1", "resolved_at = NULL", "closed_at = NULL")
+		case in.To == aftersales.StatusAccepted:
+			set = append(set, "accepted_at = COALESCE(accepted_at, $2)")
+		case in.To == aftersales.StatusResolved:
+			set = append(set, "resolved_at = $2")
+		case in.To == aftersales.StatusClosed:
+			set = append(set, "closed_at = $2")
+		case in.To == aftersales.StatusCancelled:
+			set = append(set, "cancelled_at = $2")
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE tickets SET `+strings.Join(set, ", ")+` WHERE id = $3 AND version = $4`,
+			in.To, now, id, in.Version)
+		if err != nil {
+			return mapErr(fmt.Errorf("sqlstore: transition ticket: %w", err))
+		}
+		if err := checkVersion(ctx, tx, res, "tickets", "Ticket", id); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: &u.ID, Kind: aftersales.EventStatusChanged,
+			Field: "status", From: string(t.Status), To: string(in.To), Body: strings.TrimSpace(in.Reason)}); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "transition", "ticket", id, map[string]string{"from": string(t.Status), "to": string(in.To)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.findTicket(ctx, db.w, id)
+}
+
+// Assign sets the team and assignee; nil leaves a value as it is.
+func (db *DB) Assign(ctx context.Context, id, version int64, teamID, assigneeID *int64) (*aftersales.Ticket, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermTicketAssign); err != nil {
+		return nil, err
+	}
+	if teamID == nil && assigneeID == nil {
+		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "Give a team or an assignee.",
+			Fields: []aftersales.FieldError{{Field: "assignee_id", Reason: "team_id or assignee_id is required"}}}
+	}
+	return db.UpdateTicket(ctx, id, version, aftersales.TicketInput{TeamID: teamID, AssigneeID: assigneeID})
+}
+
+// AddComment adds a public reply or an internal note. The first public
+// reply by staff stamps the first response time.
+func (db *DB) AddComment(ctx context.Context, id int64, in aftersales.CommentInput) (*aftersales.TicketEvent, error) {
+	u, err := aftersales.Require(ctx, aftersales.PermTicketNote)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	e := &aftersales.TicketEvent{TicketID: id, ActorID: &u.ID, Kind: aftersales.EventNote, Body: in.Body, Public: in.Public, Channel: in.Channel}
+	if in.Public {
+		e.Kind = aftersales.EventReply
+	}
+	err = db.inTx(ctx, func(tx *Tx) error {
+		t, err := db.lockTicket(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := canSee(u, t); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, e); err != nil {
+			return err
+		}
+		// A comment is not a change of the ticket's fields, so version stays;
+		// updated_at moves so that "recently active" sorting sees it.
+		q := `UPDATE tickets SET updated_at = $1 WHERE id = $2`
+		if in.Public {
+			q = `UPDATE tickets SET updated_at = $1, first_response_at = COALESCE(first_response_at, $1) WHERE id = $2`
+		}
+		if _, err := tx.ExecContext(ctx, q, ms(tx.now), id); err != nil {
+			return err
+		}
+		return tx.audit(ctx, string(e.Kind), "ticket", id, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.ActorName = u.Name
+	return e, nil
+}
+
+// Timeline returns a ticket's events, oldest first.
+func (db *DB) Timeline(ctx context.Context, id int64) ([]*aftersales.TicketEvent, error) {
+	if _, err := db.FindTicket(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, `
+		SELECT e.id, e.ticket_id, e.at, e.actor_id, COALESCE(u.name, ''), e.kind, e.field, e.from_value, e.to_value,
+			e.body, e.public, e.channel, e.attachment_id
+		FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
+		WHERE e.ticket_id = $1 ORDER BY e.id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: timeline: %w", err)
+	}
+	defer rows.Close()
+	var out []*aftersales.TicketEvent
+	for rows.Next() {
+		var e aftersales.TicketEvent
+		var at int64
+		var actor, att sql.NullInt64
+		if err := rows.Scan(&e.ID, &e.TicketID, &at, &actor, &e.ActorName, &e.Kind, &e.Field, &e.From, &e.To, &e.Body,
+			&e.Public, &e.Channel, &att); err != nil {
+			return nil, err
+		}
+		e.At, e.ActorID, e.AttachmentID = fromMS(at), int64Ptr(actor), int64Ptr(att)
+		out = append(out, &e)
+	}
+	return out, rows.Err()
+}
+
+// cursor is the keyset position after the last row of a page.
+type cursor struct {
+	V  int64 `json:"v"`
+	ID int64 `json:"id"`
+}
+
+func encodeCursor(c cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(mustJSON(c)))
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.ID <= 0 {
+		return c, &aftersales.Error{Code: aftersales.EINVALID, Message: "The cursor is not valid.",
+			Fields: []aftersales.FieldError{{Field: "cursor", Reason: "is not a cursor returned by this list"}}}
+	}
+	return c, nil
+}
+
+// ListTickets returns one page of tickets matching f.
+func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*aftersales.TicketPage, error) {
+	u, err := aftersales.Require(ctx, aftersales.PermTicketRead)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	where, args := []string{"1=1"}, []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		ph := make([]string, len(vals))
+		for i, v := range vals {
+			ph[i] = arg(v)
+		}
+		where = append(where, col+" IN ("+strings.Join(ph, ", ")+")")
+	}
+	in("t.status", strs(f.Status))
+	in("t.nature", strs(f.Nature))
+	in("t.urgency", strs(f.Urgency))
+	in("t.channel", strs(f.Channel))
+	eq := func(col string, v int64) {
+		if v != 0 {
+			where = append(where, col+" = "+arg(v))
+		}
+	}
+	eq("t.team_id", f.TeamID)
+	eq("t.assignee_id", f.AssigneeID)
+	eq("t.customer_id", f.CustomerID)
+	eq("t.service_unit_id", f.ServiceUnitID)
+	eq("t.asset_id", f.AssetID)
+	if f.Unassigned {
+		where = append(where, "t.assignee_id IS NULL")
+	}
+	if f.CategoryID != 0 {
+		p := arg(f.CategoryID)
+		where = append(where, `t.category_id IN (SELECT d.id FROM product_categories d, product_categories p
+			WHERE p.id = `+p+` AND d.path LIKE p.path || '%')`)
+	}
+	if f.Tag != "" {
+		where = append(where, "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = "+arg(f.Tag)+")")
+	}
+	if f.Open != nil {
+		op := "IN"
+		if *f.Open {
+			op = "NOT IN"
+		}
+		where = append(where, "t.status "+op+" ('resolved', 'closed', 'cancelled')")
+	}
+	rng := func(col string, from, to *time.Time) {
+		if from != nil {
+			where = append(where, col+" >= "+arg(ms(*from)))
+		}
+		if to != nil {
+			where = append(where, col+" < "+arg(ms(*to)))
+		}
+	}
+	rng("t.created_at", f.CreatedFrom, f.CreatedTo)
+	rng("t.resolved_at", f.ResolvedFrom, f.ResolvedTo)
+	if q := strings.TrimSpace(f.Query); q != "" {
+		p := arg("%" + escapeLike(q) + "%")
+		where = append(where, fmt.Sprintf(`(t.number %[1]s %[2]s ESCAPE '\' OR t.title %[1]s %[2]s ESCAPE '\' OR t.description %[1]s %[2]s ESCAPE '\')`, db.d.like, p))
+	}
+	if !u.Role.Can(aftersales.PermTicketReadAll) {
+		cond := "t.assignee_id = " + arg(u.ID)
+		if u.TeamID != nil {
+			cond = "(" + cond + " OR t.team_id = " + arg(*u.TeamID) + ")"
+		}
+		where = append(where, cond)
+	}
+	col, desc := sortColumn(f.Sort)
+	dir, cmp := "ASC", ">"
+	if desc {
+		dir, cmp = "DESC", "<"
+	}
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		v, id := arg(c.V), arg(c.ID)
+		where = append(where, fmt.Sprintf("(%[1]s %[2]s %[3]s OR (%[1]s = %[3]s AND t.id %[2]s %[4]s))", col, cmp, v, id))
+	}
+	query := `SELECT ` + ticketCols + ` FROM ` + ticketFrom + ` WHERE ` + joinAnd(where) +
+		fmt.Sprintf(` ORDER BY %s %s, t.id %s LIMIT %d`, col, dir, dir, f.Limit+1)
+	rows, err := db.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list tickets: %w", err)
+	}
+	defer rows.Close()
+	page := &aftersales.TicketPage{Tickets: []*aftersales.Ticket{}}
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, err
+		}
+		page.Tickets = append(page.Tickets, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Tickets) > f.Limit {
+		page.Tickets = page.Tickets[:f.Limit]
+		last := page.Tickets[f.Limit-1]
+		page.NextCursor = encodeCursor(cursor{V: sortValue(f.Sort, last), ID: last.ID})
+	}
+	return page, nil
+}
+
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func sortColumn(s aftersales.TicketSort) (col string, desc bool) {
+	desc = strings.HasPrefix(string(s), "-")
+	switch strings.TrimPrefix(string(s), "-") {
+	case "updated_at":
+		return "t.updated_at", desc
+	case "urgency":
+		return "t.urgency_rank", desc
+	default:
+		return "t.created_at", desc
+	}
+}
+
+func sortValue(s aftersales.TicketSort, t *aftersales.Ticket) int64 {
+	switch strings.TrimPrefix(string(s), "-") {
+	case "updated_at":
+		return ms(t.UpdatedAt)
+	case "urgency":
+		return int64(t.Urgency.Rank())
+	default:
+		return ms(t.CreatedAt)
+	}
+}
+
+// AddAttachment records a file already written under the data directory
+// and adds it to the timeline.
+func (db *DB) AddAttachment(ctx context.Context, a *aftersales.Attachment) error {
+	u, err := aftersales.Require(ctx, aftersales.PermTicketNote)
+	if err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		t, err := db.lockTicket(ctx, tx, a.TicketID)
+		if err != nil {
+			return err
+		}
+		if err := canSee(u, t); err != nil {
+			return err
+		}
+		a.CreatedAt, a.UploadedBy = tx.now, &u.ID
+		err = tx.QueryRowContext(ctx, `
+			INSERT INTO attachments (ticket_id, name, content_type, size, sha256, path, uploaded_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			a.TicketID, a.Name, a.ContentType, a.Size, a.SHA256, a.Path, u.ID, ms(tx.now)).Scan(&a.ID)
+		if err != nil {
+			return mapErr(fmt.Errorf("sqlstore: insert attachment: %w", err))
+		}
+		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: a.TicketID, ActorID: &u.ID, Kind: aftersales.EventAttachment,
+			To: a.Name, AttachmentID: &a.ID}); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET updated_at = $1 WHERE id = $2`, ms(tx.now), a.TicketID); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "attach", "ticket", a.TicketID, map[string]any{"name": a.Name, "size": a.Size})
+	})
+}
+
+const attachmentCols = `id, ticket_id, name, content_type, size, sha256, path, uploaded_by, created_at`
+
+func scanAttachment(row interface{ Scan(...any) error }) (*aftersales.Attachment, error) {
+	var a aftersales.Attachment
+	var by sql.NullInt64
+	var created int64
+	if err := row.Scan(&a.ID, &a.TicketID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Path, &by, &created); err != nil {
+		return nil, err
+	}
+	a.UploadedBy, a.CreatedAt = int64Ptr(by), fromMS(created)
+	return &a, nil
+}
+
+// FindAttachment returns an attachment of a ticket the caller may see.
+func (db *DB) FindAttachment(ctx context.Context, id int64) (*aftersales.Attachment, error) {
+	a, err := scanAttachment(db.r.QueryRowContext(ctx, `SELECT `+attachmentCols+` FROM attachments WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "Attachment", id)
+	}
+	if _, err := db.FindTicket(ctx, a.TicketID); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// ListAttachments lists a ticket's files.
+func (db *DB) ListAttachments(ctx context.Context, ticketID int64) ([]*aftersales.Attachment, error) {
+	if _, err := db.FindTicket(ctx, ticketID); err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+attachmentCols+` FROM attachments WHERE ticket_id = $1 ORDER BY id`, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*aftersales.Attachment
+	for rows.Next() {
+		a, err := scanAttachment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+

@@ -1,0 +1,217 @@
+// Package testutil opens real test databases: a SQLite file in t.TempDir()
+// always, and a fresh PostgreSQL database per test (cloned from a migrated
+// template) when AFTERSALES_TEST_PG holds a server DSN. Tests never mock
+// the database.
+package testutil
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/auth"
+	"aftersales/internal/sqlstore"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// PGEnv names the variable holding the PostgreSQL server DSN for tests.
+const PGEnv = "AFTERSALES_TEST_PG"
+
+// Engines lists the engines this run tests: always SQLite, PostgreSQL when
+// AFTERSALES_TEST_PG is set.
+func Engines() []sqlstore.Engine {
+	if os.Getenv(PGEnv) != "" {
+		return []sqlstore.Engine{sqlstore.SQLite, sqlstore.Postgres}
+	}
+	return []sqlstore.Engine{sqlstore.SQLite}
+}
+
+// ForEachEngine runs fn as a subtest on every engine of this run.
+func ForEachEngine(t *testing.T, fn func(t *testing.T, db *sqlstore.DB)) {
+	t.Helper()
+	for _, e := range Engines() {
+		t.Run(string(e), func(t *testing.T) { fn(t, OpenDB(t, e)) })
+	}
+}
+
+// OpenDB opens a migrated, empty store on engine e, closed at cleanup.
+// Password hashing uses cheap parameters so tests stay fast.
+func OpenDB(tb testing.TB, e sqlstore.Engine) *sqlstore.DB {
+	tb.Helper()
+	dsn := DSN(tb, e)
+	db, err := sqlstore.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	db.Password = auth.Params{Memory: 64, Time: 1, Threads: 1}
+	db.Zone = Shanghai(tb)
+	if err := db.Migrate(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+// DSN returns a fresh database for engine e: a file path for SQLite, a new
+// database cloned from the migrated template for PostgreSQL.
+func DSN(tb testing.TB, e sqlstore.Engine) string {
+	tb.Helper()
+	if e == sqlstore.SQLite {
+		return filepath.Join(tb.TempDir(), "test.db")
+	}
+	server := os.Getenv(PGEnv)
+	if server == "" {
+		tb.Skipf("%s is not set; skipping PostgreSQL", PGEnv)
+	}
+	tpl, err := pgTemplate(server)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	name := "t_" + strings.ToLower(rand.Text()[:12])
+	admin, err := sql.Open("pgx", server)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	pgMu.Lock()
+	_, err = admin.Exec(`CREATE DATABASE ` + name + ` TEMPLATE ` + tpl)
+	pgMu.Unlock()
+	if err != nil {
+		tb.Fatalf("create test database: %v", err)
+	}
+	tb.Cleanup(func() {
+		a, err := sql.Open("pgx", server)
+		if err == nil {
+			a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+			a.Close()
+		}
+	})
+	return withDB(server, name)
+}
+
+var (
+	pgMu      sync.Mutex
+	pgOnce    sync.Once
+	pgTplName string
+	pgTplErr  error
+)
+
+// pgTemplate creates, once per test process, a template database with
+// every migration applied; each test then clones it in about 0.1 s.
+func pgTemplate(server string) (string, error) {
+	pgOnce.Do(func() {
+		pgTplName = fmt.Sprintf("tpl_%d_%s", os.Getpid(), strings.ToLower(rand.Text()[:6]))
+		admin, err := sql.Open("pgx", server)
+		if err != nil {
+			pgTplErr = err
+			return
+		}
+		defer admin.Close()
+		if _, err := admin.Exec(`CREATE DATABASE ` + pgTplName); err != nil {
+			pgTplErr = fmt.Errorf("create template: %w", err)
+			return
+		}
+		db, err := sqlstore.Open(context.Background(), withDB(server, pgTplName))
+		if err != nil {
+			pgTplErr = err
+			return
+		}
+		pgTplErr = db.Migrate(context.Background())
+		db.Close()
+	})
+	return pgTplName, pgTplErr
+}
+
+func withDB(server, name string) string {
+	u, err := url.Parse(server)
+	if err != nil {
+		panic(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Shanghai returns Asia/Shanghai, the default deployment zone.
+func Shanghai(tb testing.TB) *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return loc
+}
+
+// Clock is a settable clock for db.Now.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// Admin creates an administrator and returns a context acting as them.
+func Admin(tb testing.TB, db *sqlstore.DB) (context.Context, *aftersales.User) {
+	tb.Helper()
+	u, err := db.BootstrapUser(context.Background(), aftersales.UserInput{Email: "admin@example.com", Name: "管理员", Role: aftersales.RoleAdmin, Password: "admin-password-1"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return aftersales.NewContextWithUser(context.Background(), u), u
+}
+
+// MustUser creates a user with role r acting through ctx.
+func MustUser(tb testing.TB, ctx context.Context, db *sqlstore.DB, email string, r aftersales.Role, teamID *int64) *aftersales.User {
+	tb.Helper()
+	u, err := db.CreateUser(ctx, aftersales.UserInput{Email: email, Name: strings.Split(email, "@")[0], Role: r, TeamID: teamID, Password: "password-123456"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}
+
+// MustCustomer creates a customer.
+func MustCustomer(tb testing.TB, ctx context.Context, db *sqlstore.DB, name string) *aftersales.Customer {
+	tb.Helper()
+	c, err := db.CreateCustomer(ctx, aftersales.CustomerInput{Name: name, Phone: "13800138000"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// Ptr returns a pointer to v.
+func Ptr[T any](v T) *T { return &v }
+
+// TicketInput returns a valid creation input for customer id.
+func TicketInput(customerID int64, title string) aftersales.TicketInput {
+	return aftersales.TicketInput{
+		Channel: Ptr(aftersales.ChannelPhone), Nature: Ptr(aftersales.NatureRepair), Urgency: Ptr(aftersales.UrgencyNormal),
+		Title: Ptr(title), Description: Ptr("描述: " + title), CustomerID: Ptr(customerID),
+	}
+}
+
+// MustTicket creates a ticket.
+func MustTicket(tb testing.TB, ctx context.Context, db *sqlstore.DB, customerID int64, title string) *aftersales.Ticket {
+	tb.Helper()
+	t, err := db.CreateTicket(ctx, TicketInput(customerID, title))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return t
+}

@@ -1,0 +1,136 @@
+package aftersales
+
+import (
+	"context"
+	"strings"
+)
+
+// UnitKind is a level of the service network.
+type UnitKind string
+
+const (
+	UnitRegion       UnitKind = "region"
+	UnitBranch       UnitKind = "branch"
+	UnitWorkstation  UnitKind = "workstation"
+	UnitServicePoint UnitKind = "service_point"
+)
+
+// UnitKinds lists the levels from the top down.
+var UnitKinds = []UnitKind{UnitRegion, UnitBranch, UnitWorkstation, UnitServicePoint}
+
+// Level is 0 for a region down to 3 for a service point, -1 if unknown.
+func (k UnitKind) Level() int {
+	for i, x := range UnitKinds {
+		if x == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// ServiceUnit is a node of the multi-level service network: region >
+// branch > workstation > service point. A unit's parent is always exactly
+// one level up.
+type ServiceUnit struct {
+	ID       int64    `json:"id"`
+	ParentID *int64   `json:"parent_id,omitempty"`
+	Kind     UnitKind `json:"kind"`
+	Code     string   `json:"code"`
+	Name     string   `json:"name"`
+	Phone    string   `json:"phone,omitempty"`
+	Address  Address  `json:"address"`
+	Active   bool     `json:"active"`
+	Version  int64    `json:"version"`
+}
+
+// ServiceUnitInput creates or updates a unit.
+type ServiceUnitInput struct {
+	ParentID *int64   `json:"parent_id,omitempty"`
+	Kind     UnitKind `json:"kind" enum:"region,branch,workstation,service_point"`
+	Code     string   `json:"code" maxLength:"50"`
+	Name     string   `json:"name" maxLength:"100"`
+	Phone    string   `json:"phone,omitempty" maxLength:"40"`
+	Address  Address  `json:"address,omitempty"`
+	Active   *bool    `json:"active,omitempty"`
+}
+
+// Validate checks a unit; the parent's level is checked by the store.
+func (in *ServiceUnitInput) Validate() error {
+	var v Validator
+	in.Code = strings.TrimSpace(in.Code)
+	in.Name = strings.TrimSpace(in.Name)
+	v.Check(in.Kind.Level() >= 0, "kind", "must be one of region, branch, workstation, service_point")
+	v.Check(validCode(in.Code), "code", "must be lower-case letters, digits, '-' or '_'")
+	v.Check(in.Name != "", "name", "is required")
+	if in.Kind == UnitRegion {
+		v.Check(in.ParentID == nil, "parent_id", "a region has no parent")
+	} else if in.Kind.Level() > 0 {
+		v.Check(in.ParentID != nil, "parent_id", "is required below the region level")
+	}
+	in.Address.validate(&v, "address.")
+	return v.Err()
+}
+
+// DepartmentKind is the function a department serves in cross-department work.
+type DepartmentKind string
+
+const (
+	DeptAfterSales DepartmentKind = "after_sales"
+	DeptTechnical  DepartmentKind = "technical"
+	DeptQuality    DepartmentKind = "quality"
+	DeptProduction DepartmentKind = "production"
+	DeptOther      DepartmentKind = "other"
+)
+
+// DepartmentKinds lists the kinds.
+var DepartmentKinds = []DepartmentKind{DeptAfterSales, DeptTechnical, DeptQuality, DeptProduction, DeptOther}
+
+// Department is an organisational department.
+type Department struct {
+	ID     int64          `json:"id"`
+	Code   string         `json:"code"`
+	Kind   DepartmentKind `json:"kind" enum:"after_sales,technical,quality,production,other"`
+	NameZH string         `json:"name_zh"`
+	NameEN string         `json:"name_en"`
+}
+
+// Team is a group of staff that tickets are routed to.
+type Team struct {
+	ID            int64  `json:"id"`
+	Code          string `json:"code"`
+	Name          string `json:"name"`
+	ServiceUnitID *int64 `json:"service_unit_id,omitempty"`
+	DepartmentID  *int64 `json:"department_id,omitempty"`
+	Version       int64  `json:"version"`
+	Members       int    `json:"members"`
+}
+
+// TeamInput creates or updates a team.
+type TeamInput struct {
+	Code          string `json:"code" maxLength:"50"`
+	Name          string `json:"name" maxLength:"100"`
+	ServiceUnitID *int64 `json:"service_unit_id,omitempty"`
+	DepartmentID  *int64 `json:"department_id,omitempty"`
+}
+
+// Validate checks a team input.
+func (in *TeamInput) Validate() error {
+	var v Validator
+	in.Code = strings.TrimSpace(in.Code)
+	in.Name = strings.TrimSpace(in.Name)
+	v.Check(validCode(in.Code), "code", "must be lower-case letters, digits, '-' or '_'")
+	v.Check(in.Name != "", "name", "is required")
+	return v.Err()
+}
+
+// NetworkService manages the service network, departments and teams.
+type NetworkService interface {
+	CreateServiceUnit(ctx context.Context, in ServiceUnitInput) (*ServiceUnit, error)
+	UpdateServiceUnit(ctx context.Context, id, version int64, in ServiceUnitInput) (*ServiceUnit, error)
+	ListServiceUnits(ctx context.Context) ([]*ServiceUnit, error)
+	CreateDepartment(ctx context.Context, d Department) (*Department, error)
+	ListDepartments(ctx context.Context) ([]*Department, error)
+	CreateTeam(ctx context.Context, in TeamInput) (*Team, error)
+	UpdateTeam(ctx context.Context, id, version int64, in TeamInput) (*Team, error)
+	ListTeams(ctx context.Context) ([]*Team, error)
+}
