@@ -194,7 +194,7 @@ func uniqueField(msg string) []aftersales.FieldError {
 		col = uniqueIndexFields[name]
 	} else if i := strings.LastIndex(msg, "failed: "); i >= 0 {
 		col = msg[i+len("failed: "):]
-		col = strings.TrimSuffix(strings.Fields(col+" ")[0], ",")
+		col = strings.TrimSuffix(strings.Fields(col + " ")[0], ",")
 		if j := strings.LastIndexByte(col, '.'); j >= 0 {
 			col = col[j+1:]
 		}

@@ -898,4 +898,3 @@ func (db *DB) ListAttachments(ctx context.Context, ticketID int64) ([]*aftersale
 	}
 	return out, rows.Err()
 }
-
