@@ -475,3 +475,10 @@ func (db *DB) UserByToken(ctx context.Context, secret string) (*aftersales.User,
 	}
 	return u, nil
 }
+
+// CountUsers counts accounts, to know whether this is a first start.
+func (db *DB) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,344 @@
+// Package app wires the program together: it parses the command line,
+// opens the store, and runs a subcommand. Main is what cmd/aftersales
+// calls and what end-to-end tests start, on a port of their choosing.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/auth"
+	"aftersales/internal/config"
+	"aftersales/internal/demo"
+	"aftersales/internal/files"
+	"aftersales/internal/sqlstore"
+	"aftersales/internal/web"
+)
+
+// Version is set at build time with -ldflags "-X aftersales/internal/app.Version=...".
+var Version = "dev"
+
+// Env is the process's outside world, passed in so tests can fake it.
+type Env struct {
+	Args   []string // without the program name
+	Getenv func(string) string
+	Stdout io.Writer
+	Stderr io.Writer
+	// Ready, when set, receives the listening address once serve accepts.
+	Ready func(addr string)
+	Now   func() time.Time
+}
+
+const usage = `aftersales — after-sales service platform
+
+Usage:
+  aftersales [serve] [flags]         run the server (default)
+  aftersales migrate [flags]         apply database migrations and exit
+  aftersales user create [flags]     create a staff account
+  aftersales token create --user EMAIL [--name NAME]   print a new API token
+  aftersales version                 print the version
+
+Every command takes -h. Shared settings: --addr, --data-dir, --db, --tz, --log-format
+(also AFTERSALES_ADDR, AFTERSALES_DATA_DIR, AFTERSALES_DB, AFTERSALES_TZ, AFTERSALES_LOG_FORMAT).
+`
+
+// Main runs one command and returns the process exit code.
+func Main(ctx context.Context, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	args := env.Args
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, env, args)
+	case "migrate":
+		err = migrate(ctx, env, args)
+	case "user":
+		err = sub(ctx, env, args, "user", map[string]func(context.Context, Env, []string) error{"create": userCreate})
+	case "token":
+		err = sub(ctx, env, args, "token", map[string]func(context.Context, Env, []string) error{"create": tokenCreate})
+	case "version":
+		fmt.Fprintln(env.Stdout, "aftersales", Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, usage)
+	default:
+		fmt.Fprintf(env.Stderr, "aftersales: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	default:
+		fmt.Fprintln(env.Stderr, "aftersales:", err)
+		return 1
+	}
+}
+
+func sub(ctx context.Context, env Env, args []string, name string, cmds map[string]func(context.Context, Env, []string) error) error {
+	if len(args) == 0 || cmds[args[0]] == nil {
+		var names []string
+		for k := range cmds {
+			names = append(names, name+" "+k)
+		}
+		return fmt.Errorf("usage: aftersales %s (-h for flags)", strings.Join(names, " | "))
+	}
+	return cmds[args[0]](ctx, env, args[1:])
+}
+
+func logger(c config.Config, w io.Writer) *slog.Logger {
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// open opens and migrates the store named by c.
+func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore.DB, error) {
+	if c.DB == "" {
+		if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory %s: %w", c.DataDir, err)
+		}
+	}
+	db, err := sqlstore.Open(ctx, c.DSN())
+	if err != nil {
+		return nil, err
+	}
+	db.Now = now
+	db.Zone, _ = c.Location()
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func services(db *sqlstore.DB) aftersales.Services {
+	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db}
+}
+
+func migrate(ctx context.Context, env Env, args []string) error {
+	c, _, err := config.Load("migrate", false, args, env.Getenv, env.Stderr, nil)
+	if err != nil {
+		return err
+	}
+	db, err := open(ctx, c, env.Now)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(env.Stdout, "migrated %s database\n", db.Engine())
+	return nil
+}
+
+// ensureAdmin creates the first administrator when there are no users.
+// The password comes from AFTERSALES_ADMIN_PASSWORD or is generated and
+// printed once.
+func ensureAdmin(ctx context.Context, db *sqlstore.DB, c config.Config, out io.Writer) (*aftersales.User, error) {
+	if u, err := db.FindUserByEmail(ctx, c.AdminEmail); err == nil {
+		return u, nil
+	}
+	n, err := db.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return nil, err
+	}
+	pw, generated := c.AdminPassword, false
+	if pw == "" {
+		pw, generated = auth.GeneratePassword(), true
+	}
+	u, err := db.BootstrapUser(ctx, aftersales.UserInput{Email: c.AdminEmail, Name: "Administrator", Role: aftersales.RoleAdmin, Password: pw})
+	if err != nil {
+		return nil, fmt.Errorf("create administrator: %w", err)
+	}
+	if generated {
+		fmt.Fprintf(out, "\nCreated administrator %s with password: %s\n(shown once; set AFTERSALES_ADMIN_PASSWORD to choose it)\n\n", u.Email, pw)
+	} else {
+		fmt.Fprintf(out, "\nCreated administrator %s with the password from AFTERSALES_ADMIN_PASSWORD\n\n", u.Email)
+	}
+	return u, nil
+}
+
+func serve(ctx context.Context, env Env, args []string) error {
+	c, _, err := config.Load("serve", true, args, env.Getenv, env.Stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := logger(c, env.Stderr)
+	db, err := open(ctx, c, env.Now)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	admin, err := ensureAdmin(ctx, db, c, env.Stdout)
+	if err != nil {
+		return err
+	}
+	if c.Demo {
+		if err := loadDemo(ctx, db, c, admin, env, log); err != nil {
+			return err
+		}
+	}
+	fs, err := files.Open(filepath.Join(c.DataDir, "attachments"))
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	fs.MaxSize = int64(c.MaxUploadMB) << 20
+	zone, _ := c.Location()
+	srv := &web.Server{Services: services(db), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
+		Zone: zone, SecureCookie: c.SecureCookies}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	addr := ln.Addr().String()
+	fmt.Fprintf(env.Stdout, "aftersales %s (%s) listening on http://%s\n", Version, db.Engine(), addr)
+	if env.Ready != nil {
+		env.Ready(addr)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// In-flight requests finish; each write is one transaction, so
+	// nothing is left half-written when the deadline cuts a request off.
+	log.Info("shutting down", "wait", c.ShutdownWait)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownWait)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func loadDemo(ctx context.Context, db *sqlstore.DB, c config.Config, admin *aftersales.User, env Env, log *slog.Logger) error {
+	loaded, err := db.DemoLoaded(ctx, demo.Name)
+	if err != nil || loaded {
+		return err
+	}
+	if _, _, tickets, err := db.MaxIDs(ctx); err != nil {
+		return err
+	} else if tickets > 0 {
+		return fmt.Errorf("--demo only fills an empty database, and this one has tickets; use a new --data-dir or --db")
+	}
+	if admin == nil {
+		return fmt.Errorf("--demo needs the administrator %s; set --admin-email", c.AdminEmail)
+	}
+	start := time.Now()
+	zone, _ := c.Location()
+	fmt.Fprintf(env.Stdout, "Generating demo data (%d tickets, seed %d)...\n", c.DemoTickets, c.DemoSeed)
+	actx := aftersales.NewContextWithUser(ctx, admin)
+	sum, err := demo.Load(actx, services(db), db, demo.Options{Seed: c.DemoSeed, Tickets: c.DemoTickets, End: env.Now(), Zone: zone})
+	if err != nil {
+		return err
+	}
+	if _, err := db.RecordDemo(ctx, demo.Name, c.DemoSeed); err != nil {
+		return err
+	}
+	log.Info("demo data loaded", "tickets", sum.Tickets, "events", sum.Events, "customers", sum.Customers, "took", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(env.Stdout, "Demo company: %d regions, %d service points, %d teams, %d staff, %d products, %d customers, %d assets, %d tickets (%d open). Staff sign in with their demo email and password demo-password-1.\n",
+		sum.Regions, sum.ServicePoints, sum.Teams, sum.Users, sum.Products, sum.Customers, sum.Assets, sum.Tickets, sum.OpenTickets)
+	return nil
+}
+
+func userCreate(ctx context.Context, env Env, args []string) error {
+	var in aftersales.UserInput
+	var role string
+	c, _, err := config.Load("user create", false, args, env.Getenv, env.Stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&in.Email, "email", "", "email address (required)")
+		fs.StringVar(&in.Name, "name", "", "display name (required)")
+		fs.StringVar(&role, "role", "agent", "role: admin, supervisor, quality_manager, agent, technician")
+		fs.StringVar(&in.Password, "password", "", "password (default: AFTERSALES_USER_PASSWORD, else generated and printed)")
+	})
+	if err != nil {
+		return err
+	}
+	in.Role = aftersales.Role(role)
+	generated := false
+	if in.Password == "" {
+		if in.Password = env.Getenv("AFTERSALES_USER_PASSWORD"); in.Password == "" {
+			in.Password, generated = auth.GeneratePassword(), true
+		}
+	}
+	db, err := open(ctx, c, env.Now)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.BootstrapUser(ctx, in)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(env.Stdout, "created user %d %s (%s)\n", u.ID, u.Email, u.Role)
+	if generated {
+		fmt.Fprintf(env.Stdout, "password: %s\n", in.Password)
+	}
+	return nil
+}
+
+func tokenCreate(ctx context.Context, env Env, args []string) error {
+	var email, name string
+	c, _, err := config.Load("token create", false, args, env.Getenv, env.Stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "user", "", "email of the token's owner (required)")
+		fs.StringVar(&name, "name", "cli", "a name to recognise the token by")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" {
+		return fmt.Errorf("token create: --user EMAIL is required")
+	}
+	db, err := open(ctx, c, env.Now)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.FindUserByEmail(ctx, email)
+	if err != nil {
+		return fmt.Errorf("token create: no user %s", email)
+	}
+	t, err := db.CreateToken(ctx, u.ID, name)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintln(env.Stdout, t.Secret)
+	return nil
+}
+
+// describe renders an application error with its field reasons for a terminal.
+func describe(err error) error {
+	fs := aftersales.ErrorFields(err)
+	if len(fs) == 0 {
+		return errors.New(aftersales.ErrorMessage(err))
+	}
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = "--" + f.Field + ": " + f.Reason
+	}
+	return fmt.Errorf("%s\n  %s", aftersales.ErrorMessage(err), strings.Join(parts, "\n  "))
+}

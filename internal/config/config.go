@@ -1,0 +1,174 @@
+// Package config loads settings. Load is pure: it reads the given
+// arguments and environment function, never the process's own, so tests
+// can run many configurations side by side. Precedence: flags, then
+// AFTERSALES_* variables (and *_FILE for secrets), then defaults.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config holds every setting shared by the subcommands.
+type Config struct {
+	Addr          string
+	DataDir       string
+	DB            string // DSN; empty means SQLite in DataDir
+	Demo          bool
+	DemoSeed      int64
+	DemoTickets   int
+	TimeZone      string
+	AdminEmail    string
+	AdminPassword string
+	SecureCookies bool
+	MaxUploadMB   int
+	LogFormat     string // json or text
+	ShutdownWait  time.Duration
+}
+
+// Defaults returns the built-in settings.
+func Defaults() Config {
+	return Config{Addr: "127.0.0.1:8080", DataDir: "./data", DemoSeed: 20261122, DemoTickets: 24000, TimeZone: "Asia/Shanghai",
+		AdminEmail: "admin@example.com", MaxUploadMB: 20, LogFormat: "text", ShutdownWait: 15 * time.Second}
+}
+
+// DSN is the database to open: --db, or the SQLite file in the data dir.
+func (c Config) DSN() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return filepath.Join(c.DataDir, "aftersales.db")
+}
+
+// Location returns the configured time zone.
+func (c Config) Location() (*time.Location, error) { return time.LoadLocation(c.TimeZone) }
+
+// FlagSet returns a flag set for command name bound to c, with the shared
+// settings and, when serve is true, the server's own.
+func (c *Config) FlagSet(name string, serve bool, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (AFTERSALES_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory: SQLite database and attachments (AFTERSALES_DATA_DIR)")
+	fs.StringVar(&c.DB, "db", c.DB, "database DSN: postgres://... for PostgreSQL; default SQLite in the data directory (AFTERSALES_DB)")
+	fs.StringVar(&c.TimeZone, "tz", c.TimeZone, "deployment time zone for ticket numbers and dates (AFTERSALES_TZ)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (AFTERSALES_LOG_FORMAT)")
+	if serve {
+		fs.BoolVar(&c.Demo, "demo", c.Demo, "fill an empty database with the demo company on first start (AFTERSALES_DEMO)")
+		fs.Int64Var(&c.DemoSeed, "demo-seed", c.DemoSeed, "seed of the demo data generator (AFTERSALES_DEMO_SEED)")
+		fs.IntVar(&c.DemoTickets, "demo-tickets", c.DemoTickets, "number of demo tickets (AFTERSALES_DEMO_TICKETS)")
+		fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "email of the administrator created on first start (AFTERSALES_ADMIN_EMAIL)")
+		fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark session cookies Secure; set behind an HTTPS proxy (AFTERSALES_SECURE_COOKIES)")
+		fs.IntVar(&c.MaxUploadMB, "max-upload-mb", c.MaxUploadMB, "largest attachment in MiB (AFTERSALES_MAX_UPLOAD_MB)")
+		fs.DurationVar(&c.ShutdownWait, "shutdown-wait", c.ShutdownWait, "how long in-flight requests may finish on shutdown (AFTERSALES_SHUTDOWN_WAIT)")
+	}
+	return fs
+}
+
+// FromEnv applies AFTERSALES_* variables to c. Secrets may come from a
+// file named by the *_FILE variant.
+func (c *Config) FromEnv(getenv func(string) string) error {
+	var errs []error
+	str := func(dst *string, name string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	secret := func(dst *string, name string) {
+		str(dst, name)
+		if path := getenv(name + "_FILE"); path != "" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s_FILE: %w", name, err))
+				return
+			}
+			*dst = strings.TrimSpace(string(b))
+		}
+	}
+	boolean := func(dst *bool, name string) {
+		switch strings.ToLower(getenv(name)) {
+		case "":
+		case "1", "true", "yes", "on":
+			*dst = true
+		case "0", "false", "no", "off":
+			*dst = false
+		default:
+			errs = append(errs, fmt.Errorf("%s: %q is not a boolean", name, getenv(name)))
+		}
+	}
+	integer := func(name string, set func(int64)) {
+		if v := getenv(name); v != "" {
+			var n int64
+			if _, err := fmt.Sscan(v, &n); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a number", name, v))
+				return
+			}
+			set(n)
+		}
+	}
+	str(&c.Addr, "AFTERSALES_ADDR")
+	str(&c.DataDir, "AFTERSALES_DATA_DIR")
+	secret(&c.DB, "AFTERSALES_DB")
+	str(&c.TimeZone, "AFTERSALES_TZ")
+	str(&c.LogFormat, "AFTERSALES_LOG_FORMAT")
+	str(&c.AdminEmail, "AFTERSALES_ADMIN_EMAIL")
+	secret(&c.AdminPassword, "AFTERSALES_ADMIN_PASSWORD")
+	boolean(&c.Demo, "AFTERSALES_DEMO")
+	boolean(&c.SecureCookies, "AFTERSALES_SECURE_COOKIES")
+	integer("AFTERSALES_DEMO_SEED", func(n int64) { c.DemoSeed = n })
+	integer("AFTERSALES_DEMO_TICKETS", func(n int64) { c.DemoTickets = int(n) })
+	integer("AFTERSALES_MAX_UPLOAD_MB", func(n int64) { c.MaxUploadMB = int(n) })
+	if v := getenv("AFTERSALES_SHUTDOWN_WAIT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("AFTERSALES_SHUTDOWN_WAIT: %w", err))
+		}
+		c.ShutdownWait = d
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the combined settings.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		errs = append(errs, fmt.Errorf("tz: %q is not a time zone", c.TimeZone))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log-format: must be text or json, not %q", c.LogFormat))
+	}
+	if c.MaxUploadMB < 1 || c.MaxUploadMB > 1024 {
+		errs = append(errs, fmt.Errorf("max-upload-mb: must be between 1 and 1024"))
+	}
+	if c.DemoTickets < 0 || c.DemoTickets > 5_000_000 {
+		errs = append(errs, fmt.Errorf("demo-tickets: must be between 0 and 5000000"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, fmt.Errorf("data-dir: must not be empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// Load builds the configuration for a command: defaults, then the
+// environment, then flags (which win). It returns the remaining arguments.
+// extra may register command-specific flags.
+func Load(name string, serve bool, args []string, getenv func(string) string, out io.Writer, extra func(*flag.FlagSet)) (Config, []string, error) {
+	c := Defaults()
+	if err := c.FromEnv(getenv); err != nil {
+		return c, nil, err
+	}
+	fs := c.FlagSet(name, serve, out)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	return c, fs.Args(), c.Validate()
+}

@@ -1,0 +1,55 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestPrecedence(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(secret, []byte("from-file\n"), 0o600)
+	c, rest, err := Load("serve", true, []string{"--addr", "127.0.0.1:9999", "--demo", "extra"},
+		env(map[string]string{"AFTERSALES_ADDR": "0.0.0.0:1", "AFTERSALES_DATA_DIR": "/srv/as", "AFTERSALES_ADMIN_PASSWORD_FILE": secret,
+			"AFTERSALES_DEMO_TICKETS": "500"}), io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9999" || c.DataDir != "/srv/as" || !c.Demo || c.AdminPassword != "from-file" || c.DemoTickets != 500 {
+		t.Fatalf("config = %+v", c)
+	}
+	if len(rest) != 1 || rest[0] != "extra" {
+		t.Fatalf("rest = %v", rest)
+	}
+	if c.DSN() != filepath.Join("/srv/as", "aftersales.db") {
+		t.Fatalf("dsn = %q", c.DSN())
+	}
+}
+
+func TestErrorsNameTheSetting(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{nil, map[string]string{"AFTERSALES_DEMO": "maybe"}, "AFTERSALES_DEMO"},
+		{nil, map[string]string{"AFTERSALES_DEMO_SEED": "x"}, "AFTERSALES_DEMO_SEED"},
+		{[]string{"--tz", "Mars/Base"}, nil, "tz"},
+		{[]string{"--log-format", "xml"}, nil, "log-format"},
+		{[]string{"--max-upload-mb", "0"}, nil, "max-upload-mb"},
+	} {
+		_, _, err := Load("serve", true, tc.args, env(tc.env), io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: err = %v, want mention of %s", tc.args, tc.env, err, tc.want)
+		}
+	}
+	if _, _, err := Load("serve", true, []string{"-h"}, env(nil), io.Discard, nil); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h err = %v", err)
+	}
+}

@@ -1,0 +1,144 @@
+package demo_test
+
+import (
+	"context"
+	"sort"
+	"testing"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/demo"
+	"aftersales/internal/sqlstore"
+	"aftersales/internal/testutil"
+)
+
+func services(db *sqlstore.DB) aftersales.Services {
+	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db}
+}
+
+func allTickets(t *testing.T, ctx context.Context, db *sqlstore.DB) []*aftersales.Ticket {
+	var out []*aftersales.Ticket
+	f := aftersales.TicketFilter{Limit: aftersales.MaxListLimit, Sort: aftersales.SortCreatedAsc}
+	for {
+		page, err := db.ListTickets(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page.Tickets...)
+		if page.NextCursor == "" {
+			return out
+		}
+		f.Cursor = page.NextCursor
+	}
+}
+
+// TestDemoHasRealPatterns checks that the generated company shows the
+// patterns later dashboards are meant to find, not uniform noise.
+func TestDemoHasRealPatterns(t *testing.T) {
+	end := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := testutil.Admin(t, db)
+		zone := testutil.Shanghai(t)
+		sum, err := demo.Load(ctx, services(db), db, demo.Options{Seed: 7, Tickets: 6000, End: end, Zone: zone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Tickets != 6000 || sum.Regions != 4 || sum.ServicePoints < 10 || sum.Users < 30 || sum.Events < 6000*5 {
+			t.Fatalf("summary = %+v", sum)
+		}
+		tickets := allTickets(t, ctx, db)
+		if len(tickets) != 6000 {
+			t.Fatalf("%d tickets stored", len(tickets))
+		}
+		cats, _ := db.ListCategories(ctx)
+		top := map[int64]string{}
+		for _, c := range cats {
+			top[c.ID] = c.Code
+			if c.ParentID != nil {
+				top[c.ID] = top[*c.ParentID]
+			}
+		}
+		products, _ := db.ListProducts(ctx, 0)
+		model := map[int64]string{}
+		for _, p := range products {
+			model[p.ID] = p.Model
+		}
+		byMonth := map[string]map[time.Month]int{}
+		perModel := map[string]int{}
+		causes := map[string]int{}
+		complaints := 0
+		var westRes, otherRes []float64
+		units, _ := db.ListServiceUnits(ctx)
+		city := map[int64]string{}
+		for _, u := range units {
+			city[u.ID] = u.Address.City
+		}
+		for _, tk := range tickets {
+			if tk.CreatedAt.After(end) || tk.UpdatedAt.After(end) {
+				t.Fatalf("ticket %s is in the future: created %v updated %v", tk.Number, tk.CreatedAt, tk.UpdatedAt)
+			}
+			g := top[*tk.CategoryID]
+			if byMonth[g] == nil {
+				byMonth[g] = map[time.Month]int{}
+			}
+			byMonth[g][tk.CreatedAt.In(zone).Month()]++
+			perModel[model[*tk.ProductID]]++
+			if tk.Nature == aftersales.NatureComplaint {
+				complaints++
+				causes[tk.Tags[0]]++
+			}
+			if tk.ResolvedAt != nil && tk.Nature == aftersales.NatureRepair {
+				h := tk.ResolvedAt.Sub(tk.CreatedAt).Hours()
+				if c := city[*tk.ServiceUnitID]; c == "成都" || c == "重庆" {
+					westRes = append(westRes, h)
+				} else {
+					otherRes = append(otherRes, h)
+				}
+			}
+		}
+		if ac := byMonth["ac"]; ac[time.July] < 3*ac[time.January] {
+			t.Errorf("air conditioners: July %d, January %d; want a summer peak", ac[time.July], ac[time.January])
+		}
+		if h := byMonth["heater"]; h[time.January] < 3*h[time.July] {
+			t.Errorf("water heaters: January %d, July %d; want a winter peak", h[time.January], h[time.July])
+		}
+		// The lemon model draws more tickets than its wall-mounted siblings.
+		if perModel["KFR-35GW/N1"] < 2*perModel["KFR-26GW/A1"] {
+			t.Errorf("lemon model %d tickets vs %d for a sibling", perModel["KFR-35GW/N1"], perModel["KFR-26GW/A1"])
+		}
+		// Complaints are concentrated: the top two causes make more than half.
+		var counts []int
+		for _, n := range causes {
+			counts = append(counts, n)
+		}
+		sort.Sort(sort.Reverse(sort.IntSlice(counts)))
+		if complaints < 300 || float64(counts[0]+counts[1]) < 0.5*float64(complaints) {
+			t.Errorf("complaints %d, top causes %v", complaints, counts)
+		}
+		if median(westRes) < 1.3*median(otherRes) {
+			t.Errorf("south-west median resolution %.1fh vs %.1fh elsewhere; want it clearly slower", median(westRes), median(otherRes))
+		}
+		// Replaying the same seed gives the same history.
+		db2 := testutil.OpenDB(t, db.Engine())
+		ctx2, _ := testutil.Admin(t, db2)
+		if _, err := demo.Load(ctx2, services(db2), db2, demo.Options{Seed: 7, Tickets: 6000, End: end, Zone: zone}); err != nil {
+			t.Fatal(err)
+		}
+		again := allTickets(t, ctx2, db2)
+		for _, i := range []int{0, 1234, 5999} {
+			a, b := tickets[i], again[i]
+			if a.Number != b.Number || a.Title != b.Title || !a.CreatedAt.Equal(b.CreatedAt) || a.Status != b.Status {
+				t.Fatalf("ticket %d differs between runs: %+v vs %+v", i, a, b)
+			}
+		}
+	})
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}

@@ -1,0 +1,219 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"aftersales"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// bulkWriter copies rows into a table: prepared INSERTs in one SQLite
+// transaction, COPY on PostgreSQL.
+type bulkWriter interface {
+	copy(ctx context.Context, table string, cols []string, rows [][]any) error
+	exec(ctx context.Context, q string, args ...any) error
+}
+
+type sqliteBulk struct{ tx *sql.Tx }
+
+func (b sqliteBulk) copy(ctx context.Context, table string, cols []string, rows [][]any) error {
+	ph := make([]string, len(cols))
+	for i := range cols {
+		ph[i] = "$" + strconv.Itoa(i+1)
+	}
+	stmt, err := b.tx.PrepareContext(ctx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(ph, ", ")+`)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for i, r := range rows {
+		if _, err := stmt.ExecContext(ctx, r...); err != nil {
+			return fmt.Errorf("row %d: %w", i, mapErr(err))
+		}
+	}
+	return nil
+}
+
+func (b sqliteBulk) exec(ctx context.Context, q string, args ...any) error {
+	_, err := b.tx.ExecContext(ctx, q, args...)
+	return err
+}
+
+type pgBulk struct{ tx pgx.Tx }
+
+func (b pgBulk) copy(ctx context.Context, table string, cols []string, rows [][]any) error {
+	_, err := b.tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	return mapErr(err)
+}
+
+func (b pgBulk) exec(ctx context.Context, q string, args ...any) error {
+	_, err := b.tx.Exec(ctx, q, args...)
+	return err
+}
+
+// withBulk runs fn with a bulk writer inside one transaction.
+func (db *DB) withBulk(ctx context.Context, fn func(bulkWriter) error) error {
+	if db.d.engine == SQLite {
+		tx, err := db.w.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := fn(sqliteBulk{tx}); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		tx, err := pc.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		if err := fn(pgBulk{tx}); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	})
+}
+
+// MaxIDs returns the largest ids in use, so bulk callers can number new rows.
+func (db *DB) MaxIDs(ctx context.Context) (customer, asset, ticket int64, err error) {
+	err = db.r.QueryRowContext(ctx, `SELECT (SELECT COALESCE(max(id), 0) FROM customers), (SELECT COALESCE(max(id), 0) FROM assets),
+		(SELECT COALESCE(max(id), 0) FROM tickets)`).Scan(&customer, &asset, &ticket)
+	return
+}
+
+// BulkLoad writes customers, assets, tickets and events in one transaction.
+func (db *DB) BulkLoad(ctx context.Context, b *aftersales.Bulk) error {
+	if _, err := aftersales.Require(ctx, aftersales.PermSettingsWrite); err != nil {
+		return err
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	return db.withBulk(ctx, func(w bulkWriter) error {
+		rows := make([][]any, 0, len(b.Customers))
+		for _, c := range b.Customers {
+			rows = append(rows, []any{c.ID, string(c.Kind), c.Name, c.Phone, c.Email, mustJSON(c.Address), c.Address.Province, c.Address.City,
+				c.Address.Lat, c.Address.Lng, c.Tier, mustJSON(orEmpty(c.Tags)), c.Notes, mustJSON(contactsOrEmpty(c.Contacts)),
+				nullStr(c.ExternalID), ms(c.CreatedAt), ms(c.CreatedAt)})
+		}
+		if err := w.copy(ctx, "customers", []string{"id", "kind", "name", "phone", "email", "address", "province", "city", "lat", "lng",
+			"tier", "tags", "notes", "contacts", "external_id", "created_at", "updated_at"}, rows); err != nil {
+			return fmt.Errorf("sqlstore: bulk customers: %w", err)
+		}
+		rows = rows[:0]
+		for _, a := range b.Assets {
+			rows = append(rows, []any{a.ID, a.ProductID, a.CustomerID, a.SerialNo, nullStr(string(a.PurchasedOn)), nullStr(string(a.InstalledOn)),
+				nullStr(string(a.WarrantyEnds)), mustJSON(a.Address), a.Address.Lat, a.Address.Lng, ms(a.CreatedAt), ms(a.CreatedAt)})
+		}
+		if err := w.copy(ctx, "assets", []string{"id", "product_id", "customer_id", "serial_no", "purchased_on", "installed_on",
+			"warranty_ends", "address", "lat", "lng", "created_at", "updated_at"}, rows); err != nil {
+			return fmt.Errorf("sqlstore: bulk assets: %w", err)
+		}
+		rows = rows[:0]
+		var tagRows [][]any
+		months := map[string]int64{}
+		for _, t := range b.Tickets {
+			rows = append(rows, []any{t.ID, t.Number, string(t.Channel), string(t.Nature), string(t.Urgency), t.Urgency.Rank(), string(t.Status),
+				t.Title, t.Description, nullMS(t.OccurredAt), t.Impact, nullInt(t.CustomerID), nullInt(t.CategoryID), nullInt(t.ProductID),
+				nullInt(t.AssetID), nullInt(t.ServiceUnitID), nullInt(t.TeamID), nullInt(t.AssigneeID), nullInt(t.DepartmentID),
+				mustJSON(orEmpty(t.Tags)), mustJSON(orEmptyMap(t.Custom)), nullStr(t.ExternalID), nullInt(t.CreatedBy), ms(t.CreatedAt),
+				ms(t.UpdatedAt), nullMS(t.FirstResponseAt), nullMS(t.AcceptedAt), nullMS(t.ResolvedAt), nullMS(t.ClosedAt),
+				nullMS(t.CancelledAt), ms(t.StatusChangedAt), t.ReopenCount, t.AssignCount, int64(1)})
+			for _, tag := range t.Tags {
+				tagRows = append(tagRows, []any{t.ID, tag})
+			}
+			if m, seq, ok := splitNumber(t.Number); ok && seq > months[m] {
+				months[m] = seq
+			}
+		}
+		if err := w.copy(ctx, "tickets", []string{"id", "number", "channel", "nature", "urgency", "urgency_rank", "status", "title",
+			"description", "occurred_at", "impact", "customer_id", "category_id", "product_id", "asset_id", "service_unit_id", "team_id",
+			"assignee_id", "department_id", "tags", "custom", "external_id", "created_by", "created_at", "updated_at", "first_response_at",
+			"accepted_at", "resolved_at", "closed_at", "cancelled_at", "status_changed_at", "reopen_count", "assign_count", "version"}, rows); err != nil {
+			return fmt.Errorf("sqlstore: bulk tickets: %w", err)
+		}
+		if err := w.copy(ctx, "ticket_tags", []string{"ticket_id", "tag"}, tagRows); err != nil {
+			return fmt.Errorf("sqlstore: bulk tags: %w", err)
+		}
+		rows = rows[:0]
+		for _, e := range b.Events {
+			rows = append(rows, []any{e.TicketID, ms(e.At), nullInt(e.ActorID), string(e.Kind), e.Field, e.From, e.To, e.Body, e.Public, string(e.Channel)})
+		}
+		if err := w.copy(ctx, "ticket_events", []string{"ticket_id", "at", "actor_id", "kind", "field", "from_value", "to_value", "body", "public", "channel"}, rows); err != nil {
+			return fmt.Errorf("sqlstore: bulk events: %w", err)
+		}
+		for m, seq := range months {
+			if err := w.exec(ctx, `INSERT INTO counters (name, value) VALUES ($1, $2)
+				ON CONFLICT (name) DO UPDATE SET value = CASE WHEN counters.value > excluded.value THEN counters.value ELSE excluded.value END`,
+				"ticket:"+m, seq); err != nil {
+				return err
+			}
+		}
+		if db.d.engine == Postgres {
+			for _, t := range []string{"customers", "assets", "tickets"} {
+				if err := w.exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), GREATEST((SELECT COALESCE(max(id), 0) FROM `+t+`), 1))`); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func splitNumber(n string) (month string, seq int64, ok bool) {
+	if len(n) != len("AS202611-000123") || !strings.HasPrefix(n, "AS") || n[8] != '-' {
+		return "", 0, false
+	}
+	seq, err := strconv.ParseInt(n[9:], 10, 64)
+	return n[2:8], seq, err == nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func orEmptyMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// RecordDemo marks that the demo data set name was loaded; false if it was already.
+func (db *DB) RecordDemo(ctx context.Context, name string, seed int64) (bool, error) {
+	var n int64
+	err := db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO demo_runs (name, seed, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`, name, seed, ms(tx.now))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n == 1, err
+}
+
+// DemoLoaded reports whether the demo data set name was loaded.
+func (db *DB) DemoLoaded(ctx context.Context, name string) (bool, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM demo_runs WHERE name = $1`, name).Scan(&n)
+	return n > 0, err
+}

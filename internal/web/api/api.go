@@ -1,0 +1,168 @@
+// Package api is the JSON API under /api/v1, built with huma so that the
+// OpenAPI 3.1 document at /api/v1/openapi.json is generated from the same
+// Go types the handlers use. Handlers are thin: they translate HTTP into
+// service calls; rules and permission checks live in the services.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/files"
+	"aftersales/internal/web/httperr"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/api/v1"
+
+// API holds what the handlers need.
+type API struct {
+	S     aftersales.Services
+	Files *files.Store
+	Log   *slog.Logger
+	Now   func() time.Time
+}
+
+// Register mounts every operation on mux under Prefix.
+func Register(mux *http.ServeMux, a *API, version string) huma.API {
+	cfg := huma.DefaultConfig("aftersales API", version)
+	cfg.Info.Description = "After-sales service platform: work orders, customers, assets, service network. " +
+		"Authenticate with `Authorization: Bearer <token>` (create one with `aftersales token create --user EMAIL`) or a console session. " +
+		"POST requests accept `Idempotency-Key`; updates need the current version in `If-Match` or the body. Errors are RFC 9457 problem JSON."
+	cfg.OpenAPIPath = "/openapi"
+	cfg.DocsPath = ""
+	cfg.SchemasPath = ""
+	cfg.CreateHooks = nil // no $schema links in responses
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer":  {Type: "http", Scheme: "bearer", Description: "API token"},
+		"session": {Type: "apiKey", In: "cookie", Name: "as_session", Description: "Console session"},
+	}
+	cfg.Security = []map[string][]string{{"bearer": {}}, {"session": {}}}
+	h := humago.NewWithPrefix(mux, Prefix, cfg)
+	a.tickets(h)
+	a.customers(h)
+	a.catalog(h)
+	a.network(h)
+	a.users(h)
+	return h
+}
+
+// register wraps a handler so that every error leaves through problem().
+func register[I, O any](a *API, h huma.API, op huma.Operation, fn func(context.Context, *I) (*O, error)) {
+	if op.DefaultStatus == 0 && op.Method == http.MethodPost {
+		op.DefaultStatus = http.StatusCreated
+	}
+	loc := "body."
+	if op.Method == http.MethodGet || op.Method == http.MethodDelete {
+		loc = "query."
+	}
+	huma.Register(h, op, func(ctx context.Context, in *I) (*O, error) {
+		out, err := fn(ctx, in)
+		if err != nil {
+			return nil, a.problem(ctx, err, loc)
+		}
+		return out, nil
+	})
+}
+
+// problem turns an application error into RFC 9457 problem JSON. Internal
+// errors are logged once and shown only as "Internal error."
+func (a *API) problem(ctx context.Context, err error, loc string) error {
+	status := httperr.Status(err)
+	code := aftersales.ErrorCode(err)
+	if code == aftersales.EINTERNAL {
+		a.Log.ErrorContext(ctx, "api internal error", "err", err, "request_id", aftersales.ClientFromContext(ctx).RequestID)
+	}
+	m := &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: aftersales.ErrorMessage(err),
+		Type: "urn:aftersales:error:" + code}
+	for _, f := range aftersales.ErrorFields(err) {
+		l := loc + f.Field
+		if f.Field == "Idempotency-Key" || f.Field == "If-Match" {
+			l = "header." + f.Field
+		}
+		m.Errors = append(m.Errors, &huma.ErrorDetail{Message: f.Reason, Location: l})
+	}
+	return m
+}
+
+// body is a response with an ETag carrying the entity's version.
+type body[T any] struct {
+	ETag string `header:"ETag"`
+	Body T
+}
+
+func tagged[T any](v T, version int64) *body[T] {
+	return &body[T]{ETag: strconv.Quote(strconv.FormatInt(version, 10)), Body: v}
+}
+
+type plain[T any] struct{ Body T }
+
+func ok[T any](v T) *plain[T] { return &plain[T]{Body: v} }
+
+type idParam struct {
+	ID int64 `path:"id" minimum:"1"`
+}
+
+type idem struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"A retried POST with the same key replays the first answer instead of acting twice."`
+}
+
+type ifMatch struct {
+	IfMatch string `header:"If-Match" doc:"The version (ETag) last read; a stale version is refused with 409."`
+	Version int64  `query:"version" doc:"Alternative to If-Match"`
+}
+
+// version picks the expected version from If-Match or the body.
+func (m ifMatch) version(bodyVersion int64) (int64, error) {
+	if v := strings.Trim(strings.TrimPrefix(strings.TrimSpace(m.IfMatch), "W/"), `"`); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return 0, &aftersales.Error{Code: aftersales.EINVALID, Message: "If-Match must hold a version number.",
+				Fields: []aftersales.FieldError{{Field: "If-Match", Reason: "must be a version such as \"3\""}}}
+		}
+		return n, nil
+	}
+	if bodyVersion < 1 {
+		bodyVersion = m.Version
+	}
+	if bodyVersion < 1 {
+		return 0, &aftersales.Error{Code: aftersales.EINVALID, Message: "Updates need the version you last read.",
+			Fields: []aftersales.FieldError{{Field: "version", Reason: "is required: send If-Match, ?version= or version in the body"}}}
+	}
+	return bodyVersion, nil
+}
+
+// parseTime accepts RFC 3339 or a date (midnight in loc).
+func parseTime(field, s string, loc *time.Location) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return &t, nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		return &t, nil
+	}
+	return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The request has invalid fields.",
+		Fields: []aftersales.FieldError{{Field: field, Reason: "must be a date (YYYY-MM-DD) or RFC 3339 time"}}}
+}
+
+
+func me(ctx context.Context) (*aftersales.User, error) {
+	u := aftersales.UserFromContext(ctx)
+	if u == nil {
+		return nil, aftersales.Errorf(aftersales.EUNAUTHORIZED, "You must sign in.")
+	}
+	return u, nil
+}
+
+func tag(s string) []string { return []string{s} }
+

@@ -1,0 +1,267 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"aftersales"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+type listTicketsIn struct {
+	Status        []string `query:"status" doc:"Comma-separated statuses"`
+	Nature        []string `query:"nature"`
+	Urgency       []string `query:"urgency"`
+	Channel       []string `query:"channel"`
+	CategoryID    int64    `query:"category_id" doc:"Includes sub-categories"`
+	TeamID        int64    `query:"team_id"`
+	AssigneeID    int64    `query:"assignee_id"`
+	Unassigned    bool     `query:"unassigned"`
+	CustomerID    int64    `query:"customer_id"`
+	ServiceUnitID int64    `query:"service_unit_id"`
+	AssetID       int64    `query:"asset_id"`
+	Tag           string   `query:"tag"`
+	Open          string   `query:"open" enum:"true,false," doc:"true: not resolved, closed or cancelled"`
+	CreatedFrom   string   `query:"created_from" doc:"YYYY-MM-DD or RFC 3339, inclusive"`
+	CreatedTo     string   `query:"created_to" doc:"exclusive"`
+	ResolvedFrom  string   `query:"resolved_from"`
+	ResolvedTo    string   `query:"resolved_to"`
+	Q             string   `query:"q" doc:"Substring of number, title or description; Chinese works"`
+	Sort          string   `query:"sort" enum:"-created_at,created_at,-updated_at,updated_at,-urgency,urgency," default:"-created_at"`
+	Cursor        string   `query:"cursor"`
+	Limit         int      `query:"limit" default:"50"`
+}
+
+// Filter converts query parameters to a filter; loc is the deployment zone
+// for plain dates.
+func (in *listTicketsIn) Filter(loc *time.Location) (aftersales.TicketFilter, error) {
+	f := aftersales.TicketFilter{
+		Status: conv[aftersales.Status](in.Status), Nature: conv[aftersales.Nature](in.Nature),
+		Urgency: conv[aftersales.Urgency](in.Urgency), Channel: conv[aftersales.Channel](in.Channel),
+		CategoryID: in.CategoryID, TeamID: in.TeamID, AssigneeID: in.AssigneeID, Unassigned: in.Unassigned,
+		CustomerID: in.CustomerID, ServiceUnitID: in.ServiceUnitID, AssetID: in.AssetID, Tag: in.Tag,
+		Query: in.Q, Sort: aftersales.TicketSort(in.Sort), Cursor: in.Cursor, Limit: in.Limit,
+	}
+	if in.Open != "" {
+		o := in.Open == "true"
+		f.Open = &o
+	}
+	var err error
+	for _, p := range []struct {
+		name string
+		s    string
+		dst  **time.Time
+	}{{"created_from", in.CreatedFrom, &f.CreatedFrom}, {"created_to", in.CreatedTo, &f.CreatedTo},
+		{"resolved_from", in.ResolvedFrom, &f.ResolvedFrom}, {"resolved_to", in.ResolvedTo, &f.ResolvedTo}} {
+		if *p.dst, err = parseTime(p.name, p.s, loc); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+func conv[T ~string](ss []string) []T {
+	var out []T
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, T(s))
+		}
+	}
+	return out
+}
+
+type ticketPageOut struct {
+	Link string `header:"Link" doc:"rel=next link when there are more tickets"`
+	Body *aftersales.TicketPage
+}
+
+type createTicketIn struct {
+	idem
+	Body aftersales.TicketInput
+}
+
+type updateTicketBody struct {
+	aftersales.TicketInput
+	Version int64 `json:"version,omitempty" doc:"Alternative to If-Match"`
+}
+
+type updateTicketIn struct {
+	idParam
+	ifMatch
+	Body updateTicketBody
+}
+
+type transitionIn struct {
+	idParam
+	idem
+	Body aftersales.TransitionInput
+}
+
+type assignBody struct {
+	TeamID     *int64 `json:"team_id,omitempty"`
+	AssigneeID *int64 `json:"assignee_id,omitempty"`
+	Version    int64  `json:"version" minimum:"1"`
+}
+
+type assignIn struct {
+	idParam
+	idem
+	Body assignBody
+}
+
+type commentIn struct {
+	idParam
+	idem
+	Body aftersales.CommentInput
+}
+
+type uploadIn struct {
+	idParam
+	idem
+	RawBody huma.MultipartFormFiles[struct {
+		File huma.FormFile `form:"file" required:"true" doc:"The file; images, PDF, text, CSV, ZIP, MP4, MP3, WAV"`
+	}]
+}
+
+func (a *API) loc() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.UTC
+}
+
+func (a *API) tickets(h huma.API) {
+	t := tag("Tickets")
+	loc := a.loc()
+	register(a, h, huma.Operation{OperationID: "list-tickets", Method: http.MethodGet, Path: "/tickets", Tags: t,
+		Summary: "List tickets", Description: "Filters combine with AND; pages follow next_cursor."},
+		func(ctx context.Context, in *listTicketsIn) (*ticketPageOut, error) {
+			f, err := in.Filter(loc)
+			if err != nil {
+				return nil, err
+			}
+			page, err := a.S.Tickets.ListTickets(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			out := &ticketPageOut{Body: page}
+			if page.NextCursor != "" {
+				out.Link = fmt.Sprintf(`<%s/tickets?cursor=%s>; rel="next"`, Prefix, url.QueryEscape(page.NextCursor))
+			}
+			return out, nil
+		})
+	register(a, h, huma.Operation{OperationID: "create-ticket", Method: http.MethodPost, Path: "/tickets", Tags: t, Summary: "Create a ticket"},
+		func(ctx context.Context, in *createTicketIn) (*body[*aftersales.Ticket], error) {
+			tk, err := a.S.Tickets.CreateTicket(ctx, in.Body)
+			if err != nil {
+				return nil, err
+			}
+			return tagged(tk, tk.Version), nil
+		})
+	register(a, h, huma.Operation{OperationID: "get-ticket", Method: http.MethodGet, Path: "/tickets/{id}", Tags: t, Summary: "Get a ticket"},
+		func(ctx context.Context, in *idParam) (*body[*aftersales.Ticket], error) {
+			tk, err := a.S.Tickets.FindTicket(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return tagged(tk, tk.Version), nil
+		})
+	register(a, h, huma.Operation{OperationID: "get-ticket-by-number", Method: http.MethodGet, Path: "/ticket-numbers/{number}", Tags: t, Summary: "Get a ticket by its number"},
+		func(ctx context.Context, in *struct {
+			Number string `path:"number" maxLength:"40"`
+		}) (*body[*aftersales.Ticket], error) {
+			tk, err := a.S.Tickets.FindTicketByNumber(ctx, in.Number)
+			if err != nil {
+				return nil, err
+			}
+			return tagged(tk, tk.Version), nil
+		})
+	register(a, h, huma.Operation{OperationID: "update-ticket", Method: http.MethodPatch, Path: "/tickets/{id}", Tags: t,
+		Summary: "Change ticket fields", Description: "Only the fields present change. Status changes go through the transition action."},
+		func(ctx context.Context, in *updateTicketIn) (*body[*aftersales.Ticket], error) {
+			v, err := in.version(in.Body.Version)
+			if err != nil {
+				return nil, err
+			}
+			tk, err := a.S.Tickets.UpdateTicket(ctx, in.ID, v, in.Body.TicketInput)
+			if err != nil {
+				return nil, err
+			}
+			return tagged(tk, tk.Version), nil
+		})
+	register(a, h, huma.Operation{OperationID: "transition-ticket", Method: http.MethodPost, Path: "/tickets/{id}/transition", Tags: t,
+		DefaultStatus: http.StatusOK, Summary: "Move a ticket to another status",
+		Description: "Allowed: new→accepted|awaiting_customer|cancelled; accepted→diagnosing|in_service|awaiting_*|resolved|cancelled; " +
+			"awaiting_parts→diagnosing|in_service|cancelled; resolved→closed|accepted (reopen); closed→accepted (reopen). Cancelling needs a reason."},
+		func(ctx context.Context, in *transitionIn) (*body[*aftersales.Ticket], error) {
+			tk, err := a.S.Tickets.Transition(ctx, in.ID, in.Body)
+			if err != nil {
+				return nil, err
+			}
+			return tagged(tk, tk.Version), nil
+		})
+	register(a, h, huma.Operation{OperationID: "assign-ticket", Method: http.MethodPost, Path: "/tickets/{id}/assign", Tags: t,
+		DefaultStatus: http.StatusOK, Summary: "Assign a ticket to a team and/or person"},
+		func(ctx context.Context, in *assignIn) (*body[*aftersales.Ticket], error) {
+			tk, err := a.S.Tickets.Assign(ctx, in.ID, in.Body.Version, in.Body.TeamID, in.Body.AssigneeID)
+			if err != nil {
+				return nil, err
+			}
+			return tagged(tk, tk.Version), nil
+		})
+	register(a, h, huma.Operation{OperationID: "comment-ticket", Method: http.MethodPost, Path: "/tickets/{id}/comments", Tags: t,
+		Summary: "Add a public reply or internal note", Description: "The first public reply stamps first_response_at."},
+		func(ctx context.Context, in *commentIn) (*plain[*aftersales.TicketEvent], error) {
+			e, err := a.S.Tickets.AddComment(ctx, in.ID, in.Body)
+			if err != nil {
+				return nil, err
+			}
+			return ok(e), nil
+		})
+	register(a, h, huma.Operation{OperationID: "ticket-timeline", Method: http.MethodGet, Path: "/tickets/{id}/timeline", Tags: t, Summary: "A ticket's timeline, oldest first"},
+		func(ctx context.Context, in *idParam) (*plain[[]*aftersales.TicketEvent], error) {
+			es, err := a.S.Tickets.Timeline(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return ok(es), nil
+		})
+	register(a, h, huma.Operation{OperationID: "list-attachments", Method: http.MethodGet, Path: "/tickets/{id}/attachments", Tags: t, Summary: "A ticket's files"},
+		func(ctx context.Context, in *idParam) (*plain[[]*aftersales.Attachment], error) {
+			as, err := a.S.Tickets.ListAttachments(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return ok(as), nil
+		})
+	register(a, h, huma.Operation{OperationID: "upload-attachment", Method: http.MethodPost, Path: "/tickets/{id}/attachments", Tags: t,
+		Summary: "Attach a file (multipart field \"file\")", MaxBodyBytes: a.Files.MaxSize + 64<<10},
+		func(ctx context.Context, in *uploadIn) (*plain[*aftersales.Attachment], error) {
+			f := in.RawBody.Data().File
+			defer f.Close()
+			return a.saveAttachment(ctx, in.ID, f, f.Filename)
+		})
+	register(a, h, huma.Operation{OperationID: "download-attachment", Method: http.MethodGet, Path: "/attachments/{id}", Tags: t, Summary: "Download a file"},
+		func(ctx context.Context, in *idParam) (*huma.StreamResponse, error) {
+			att, err := a.S.Tickets.FindAttachment(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			f, err := a.Files.Open(att.Path)
+			if err != nil {
+				return nil, fmt.Errorf("api: open attachment %d: %w", att.ID, err)
+			}
+			return &huma.StreamResponse{Body: func(hc huma.Context) {
+				defer f.Close()
+				hc.SetHeader("Content-Type", att.ContentType)
+				hc.SetHeader("Content-Length", fmt.Sprint(att.Size))
+				hc.SetHeader("X-Content-Type-Options", "nosniff")
+				hc.SetHeader("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(att.Name))
+				copyTo(hc.BodyWriter(), f)
+			}}, nil
+		})
+}

@@ -1,0 +1,429 @@
+// Package console is the staff console: server-rendered pages with htmx,
+// in zh-CN and English. Handlers parse forms into domain inputs and call
+// the same services as the API; every rule and permission check stays in
+// the services, so the console cannot do what the API would refuse.
+package console
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/files"
+	"aftersales/internal/web/httperr"
+	"aftersales/internal/web/static"
+)
+
+// SessionCookie names the session cookie; LangCookie the language choice.
+const (
+	SessionCookie = "as_session"
+	LangCookie    = "as_lang"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Console serves the staff screens.
+type Console struct {
+	S            aftersales.Services
+	Files        *files.Store
+	Log          *slog.Logger
+	Now          func() time.Time
+	Zone         *time.Location
+	SecureCookie bool
+	Version      string
+
+	assets *static.Assets
+	pages  map[string]*template.Template
+}
+
+// Pages lists every page template; a test renders each one.
+var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "error"}
+
+// Mount registers the console's routes on mux.
+func (c *Console) Mount(mux *http.ServeMux) {
+	if err := c.load(); err != nil {
+		panic(err) // templates are embedded: a parse error is a build defect
+	}
+	mux.Handle("GET /static/", c.assets)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/tickets", http.StatusSeeOther) })
+	mux.HandleFunc("GET /login", c.loginForm)
+	mux.HandleFunc("POST /login", c.login)
+	mux.HandleFunc("POST /logout", c.logout)
+	mux.HandleFunc("GET /lang/{lang}", c.setLang)
+	c.routes(mux)
+}
+
+func (c *Console) load() error {
+	a, err := static.Load()
+	if err != nil {
+		return err
+	}
+	c.assets = a
+	if c.Zone == nil {
+		c.Zone = time.UTC
+	}
+	funcs := template.FuncMap{
+		"asset": a.URL,
+		"time": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				return v.In(c.Zone).Format("2006-01-02 15:04")
+			case *time.Time:
+				if v == nil {
+					return ""
+				}
+				return v.In(c.Zone).Format("2006-01-02 15:04")
+			}
+			return ""
+		},
+		"inputTime": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.In(c.Zone).Format("2006-01-02T15:04")
+		},
+		"id": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"has": func(list []string, v string) bool {
+			for _, x := range list {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
+		"join": strings.Join,
+		"str":  func(v any) string { return fmt.Sprint(v) },
+		"deref": func(p *float64) string {
+			if p == nil {
+				return ""
+			}
+			return strconv.FormatFloat(*p, 'f', -1, 64)
+		},
+		"query": func(kv ...string) template.URL {
+			q := url.Values{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i+1] != "" {
+					q.Set(kv[i], kv[i+1])
+				}
+			}
+			return template.URL(q.Encode())
+		},
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+	}
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return err
+	}
+	c.pages = map[string]*template.Template{}
+	for _, p := range Pages {
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+p+".html")
+		if err != nil {
+			return fmt.Errorf("console: template %s: %w", p, err)
+		}
+		c.pages[p] = t
+	}
+	return nil
+}
+
+// Page is what every template receives.
+type Page struct {
+	Lang   string
+	User   *aftersales.User
+	Title  string
+	Nav    string
+	Flash  string
+	OK     string
+	Errs   map[string]string
+	Data   any
+	Path   string
+	Enums  enums
+	Status int
+	// Form holds submitted values, to show a rejected form again.
+	Form url.Values
+}
+
+// V returns a submitted form value.
+func (p *Page) V(name string) string { return p.Form.Get(name) }
+
+type enums struct {
+	Channels  []aftersales.Channel
+	Natures   []aftersales.Nature
+	Urgencies []aftersales.Urgency
+	Statuses  []aftersales.Status
+	Roles     []aftersales.Role
+	UnitKinds []aftersales.UnitKind
+	DeptKinds []aftersales.DepartmentKind
+	Types     []aftersales.FieldType
+	Sorts     []aftersales.TicketSort
+}
+
+var allEnums = enums{aftersales.Channels, aftersales.Natures, aftersales.Urgencies, aftersales.Statuses, aftersales.Roles,
+	aftersales.UnitKinds, aftersales.DepartmentKinds, aftersales.FieldTypes, aftersales.TicketSorts}
+
+// T translates a message key into the page's language. A missing key
+// renders as "!key" so that tests catch it.
+func (p *Page) T(key string) string {
+	if m, ok := messages[key]; ok {
+		if s := m[p.Lang]; s != "" {
+			return s
+		}
+	}
+	return "!" + key
+}
+
+// L picks the Chinese or English of a pair of names.
+func (p *Page) L(zh, en string) string {
+	if p.Lang == "en" && en != "" || zh == "" {
+		return en
+	}
+	return zh
+}
+
+// lang chooses the language: the switch cookie, then the browser.
+func lang(r *http.Request) string {
+	if c, err := r.Cookie(LangCookie); err == nil && (c.Value == "en" || c.Value == "zh-CN") {
+		return c.Value
+	}
+	al := strings.ToLower(r.Header.Get("Accept-Language"))
+	if al == "" || strings.HasPrefix(al, "zh") {
+		return "zh-CN"
+	}
+	if i := strings.Index(al, "zh"); i >= 0 && !strings.Contains(al[:i], "en") {
+		return "zh-CN"
+	}
+	return "en"
+}
+
+func (c *Console) page(r *http.Request, nav, title string) *Page {
+	p := &Page{Lang: lang(r), User: aftersales.UserFromContext(r.Context()), Nav: nav, Errs: map[string]string{},
+		Path: r.URL.RequestURI(), Enums: allEnums}
+	p.Title = p.T(title)
+	switch r.URL.Query().Get("ok") {
+	case "saved":
+		p.OK = p.T("flash.saved")
+	case "created":
+		p.OK = p.T("flash.created")
+	}
+	return p
+}
+
+// render executes a page (or, for htmx, a named block) into a buffer
+// first, so a template error never sends half a page.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, name string, p *Page) {
+	block := "layout"
+	if b := r.Header.Get("HX-Target"); b != "" && r.Header.Get("HX-Request") == "true" {
+		if t := c.pages[name].Lookup("partial-" + b); t != nil {
+			block = "partial-" + b
+		}
+	}
+	var buf bytes.Buffer
+	if err := c.pages[name].ExecuteTemplate(&buf, block, p); err != nil {
+		c.Log.Error("console: render", "page", name, "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if p.Status != 0 {
+		w.WriteHeader(p.Status)
+	}
+	buf.WriteTo(w)
+}
+
+// fail shows err: field errors go back into the form, anything else to
+// the error page with the status the code maps to.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *Page, err error) {
+	code := aftersales.ErrorCode(err)
+	if code == aftersales.EUNAUTHORIZED {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if code == aftersales.EINTERNAL {
+		c.Log.ErrorContext(r.Context(), "console internal error", "err", err, "request_id", aftersales.ClientFromContext(r.Context()).RequestID)
+	}
+	p.Status = httperr.Status(err)
+	p.Flash = p.T("err." + code)
+	if msg := aftersales.ErrorMessage(err); code != aftersales.EINTERNAL && p.Lang == "en" {
+		p.Flash = msg
+	}
+	for _, f := range aftersales.ErrorFields(err) {
+		p.Errs[f.Field] = f.Reason
+	}
+	if name == "" || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN || code == aftersales.EINTERNAL {
+		name = "error"
+	}
+	c.render(w, r, name, p)
+}
+
+// guard redirects anonymous visitors to the login page.
+func (c *Console) guard(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if aftersales.UserFromContext(r.Context()) == nil {
+			if r.Header.Get("HX-Request") == "true" {
+				w.Header().Set("HX-Redirect", "/login")
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (c *Console) setLang(w http.ResponseWriter, r *http.Request) {
+	l := r.PathValue("lang")
+	if l != "en" && l != "zh-CN" {
+		http.NotFound(w, r)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: LangCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	back := r.Referer()
+	if u, err := url.Parse(back); err != nil || back == "" || u.Host != "" && u.Host != r.Host {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+func (c *Console) loginForm(w http.ResponseWriter, r *http.Request) {
+	p := c.page(r, "", "login.title")
+	p.Data = map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": ""}
+	c.render(w, r, "login", p)
+}
+
+// safeNext only allows local paths as a post-login destination.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/tickets"
+	}
+	return next
+}
+
+func (c *Console) login(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	email, pw, next := r.PostFormValue("email"), r.PostFormValue("password"), safeNext(r.PostFormValue("next"))
+	u, err := c.S.Users.Authenticate(ctx, email, pw)
+	if err != nil {
+		p := c.page(r, "", "login.title")
+		p.Flash, p.Status = p.T("login.failed"), http.StatusUnauthorized
+		p.Data = map[string]string{"Next": next, "Email": email}
+		c.render(w, r, "login", p)
+		return
+	}
+	s, err := c.S.Users.CreateSession(ctx, u.ID)
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "", "error.title"), err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Token, Path: "/", Expires: s.ExpiresAt, HttpOnly: true,
+		Secure: c.SecureCookie || r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
+	if ck, err := r.Cookie(SessionCookie); err == nil {
+		c.S.Users.DeleteSession(r.Context(), ck.Value)
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: c.SecureCookie || r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// form helpers: parse typed values, recording a field error for each bad one.
+
+type form struct {
+	r *http.Request
+	v aftersales.Validator
+}
+
+func (f *form) str(name string) string { return strings.TrimSpace(f.r.PostFormValue(name)) }
+
+func (f *form) strPtr(name string) *string {
+	if _, ok := f.r.PostForm[name]; !ok {
+		return nil
+	}
+	s := f.str(name)
+	return &s
+}
+
+func (f *form) id(name string) *int64 {
+	s := f.str(name)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		f.v.Add(name, "must be chosen from the list")
+		return nil
+	}
+	return &n
+}
+
+func (f *form) int(name string) int {
+	s := f.str(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		f.v.Add(name, "must be a whole number")
+	}
+	return n
+}
+
+func (f *form) float(name string) *float64 {
+	s := f.str(name)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		f.v.Add(name, "must be a number")
+		return nil
+	}
+	return &n
+}
+
+func (f *form) version() int64 {
+	n, _ := strconv.ParseInt(f.str("version"), 10, 64)
+	return n
+}
+
+func (f *form) list(name string) []string {
+	var out []string
+	for _, s := range strings.FieldsFunc(f.r.PostFormValue(name), func(r rune) bool { return r == ',' || r == '，' || r == ';' }) {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func pathID(r *http.Request) (int64, error) {
+	n, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, aftersales.Errorf(aftersales.ENOTFOUND, "Not found.")
+	}
+	return n, nil
+}

@@ -1,0 +1,494 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/web/httperr"
+)
+
+func (c *Console) routes(mux *http.ServeMux) {
+	g := c.guard
+	mux.HandleFunc("GET /tickets", g(c.listTickets))
+	mux.HandleFunc("GET /tickets/new", g(c.newTicket))
+	mux.HandleFunc("POST /tickets", g(c.createTicket))
+	mux.HandleFunc("GET /tickets/{id}", g(c.showTicket))
+	mux.HandleFunc("GET /tickets/{id}/edit", g(c.editTicket))
+	mux.HandleFunc("POST /tickets/{id}/edit", g(c.updateTicket))
+	mux.HandleFunc("POST /tickets/{id}/comment", g(c.commentTicket))
+	mux.HandleFunc("POST /tickets/{id}/transition", g(c.transitionTicket))
+	mux.HandleFunc("POST /tickets/{id}/assign", g(c.assignTicket))
+	mux.HandleFunc("POST /tickets/{id}/attachments", g(c.uploadAttachment))
+	mux.HandleFunc("GET /customers", g(c.listCustomers))
+	mux.HandleFunc("GET /customers/pick", g(c.pickCustomer))
+	mux.HandleFunc("GET /customers/new", g(c.newCustomer))
+	mux.HandleFunc("POST /customers", g(c.createCustomer))
+	mux.HandleFunc("GET /customers/{id}", g(c.showCustomer))
+	mux.HandleFunc("GET /customers/{id}/edit", g(c.editCustomer))
+	mux.HandleFunc("POST /customers/{id}/edit", g(c.updateCustomer))
+	mux.HandleFunc("POST /customers/{id}/assets", g(c.createAsset))
+	mux.HandleFunc("GET /products", g(c.showProducts))
+	mux.HandleFunc("POST /categories", g(c.createCategory))
+	mux.HandleFunc("POST /products", g(c.createProduct))
+	mux.HandleFunc("GET /network", g(c.showNetwork))
+	mux.HandleFunc("POST /network/units", g(c.createUnit))
+	mux.HandleFunc("POST /network/departments", g(c.createDepartment))
+	mux.HandleFunc("POST /network/teams", g(c.createTeam))
+	mux.HandleFunc("GET /users", g(c.listUsers))
+	mux.HandleFunc("POST /users", g(c.createUser))
+	mux.HandleFunc("GET /users/{id}/edit", g(c.editUser))
+	mux.HandleFunc("POST /users/{id}/edit", g(c.updateUser))
+	mux.HandleFunc("GET /tokens", g(c.listTokens))
+	mux.HandleFunc("POST /tokens", g(c.createToken))
+	mux.HandleFunc("POST /tokens/{id}/revoke", g(c.revokeToken))
+	mux.HandleFunc("GET /fields", g(c.listFields))
+	mux.HandleFunc("POST /fields", g(c.createField))
+	mux.HandleFunc("GET /audit", g(c.listAudit))
+}
+
+// ticketList is the list page's data.
+type ticketList struct {
+	Q          url.Values
+	Page       *aftersales.TicketPage
+	Teams      []*aftersales.Team
+	Users      []*aftersales.User
+	Categories []*aftersales.Category
+	NextQuery  string
+}
+
+func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error) {
+	q := r.URL.Query()
+	f := aftersales.TicketFilter{Query: q.Get("q"), Sort: aftersales.TicketSort(q.Get("sort")), Cursor: q.Get("cursor"), Tag: q.Get("tag")}
+	var v aftersales.Validator
+	num := func(name string) int64 {
+		s := q.Get(name)
+		if s == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		v.Check(err == nil && n > 0, name, "must be chosen from the list")
+		return n
+	}
+	for _, s := range q["status"] {
+		if s != "" {
+			f.Status = append(f.Status, aftersales.Status(s))
+		}
+	}
+	if s := q.Get("nature"); s != "" {
+		f.Nature = []aftersales.Nature{aftersales.Nature(s)}
+	}
+	if s := q.Get("urgency"); s != "" {
+		f.Urgency = []aftersales.Urgency{aftersales.Urgency(s)}
+	}
+	if s := q.Get("channel"); s != "" {
+		f.Channel = []aftersales.Channel{aftersales.Channel(s)}
+	}
+	f.TeamID, f.CategoryID, f.CustomerID = num("team_id"), num("category_id"), num("customer_id")
+	switch s := q.Get("assignee_id"); s {
+	case "":
+	case "me":
+		f.AssigneeID = aftersales.UserFromContext(r.Context()).ID
+	case "none":
+		f.Unassigned = true
+	default:
+		f.AssigneeID = num("assignee_id")
+	}
+	if s := q.Get("open"); s == "true" || s == "false" {
+		o := s == "true"
+		f.Open = &o
+	}
+	for _, d := range []struct {
+		name string
+		dst  **time.Time
+		add  int
+	}{{"from", &f.CreatedFrom, 0}, {"to", &f.CreatedTo, 1}} {
+		if s := q.Get(d.name); s != "" {
+			t, err := time.ParseInLocation(time.DateOnly, s, c.Zone)
+			v.Check(err == nil, d.name, "must be a date as YYYY-MM-DD")
+			t = t.AddDate(0, 0, d.add)
+			*d.dst = &t
+		}
+	}
+	return f, v.Err()
+}
+
+func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := c.page(r, "tickets", "tickets.title")
+	data := &ticketList{Q: r.URL.Query(), Page: &aftersales.TicketPage{}}
+	p.Data = data
+	data.Teams, _ = c.S.Network.ListTeams(ctx)
+	data.Users, _ = c.S.Users.ListUsers(ctx, aftersales.UserFilter{})
+	data.Categories, _ = c.S.Catalog.ListCategories(ctx)
+	if _, ok := data.Q["open"]; !ok && len(data.Q) == 0 {
+		data.Q.Set("open", "true")
+	}
+	r.URL.RawQuery = data.Q.Encode()
+	f, err := c.ticketFilter(r)
+	if err == nil {
+		data.Page, err = c.S.Tickets.ListTickets(ctx, f)
+	}
+	if err != nil {
+		data.Page = &aftersales.TicketPage{}
+		c.fail(w, r, "tickets", p, err)
+		return
+	}
+	if data.Page.NextCursor != "" {
+		next := r.URL.Query()
+		next.Set("cursor", data.Page.NextCursor)
+		data.NextQuery = next.Encode()
+	}
+	c.render(w, r, "tickets", p)
+}
+
+// ticketView is the detail page's data.
+type ticketView struct {
+	T           *aftersales.Ticket
+	Events      []*aftersales.TicketEvent
+	Attachments []*aftersales.Attachment
+	Customer    *aftersales.Customer
+	Next        []aftersales.Status
+	Users       []*aftersales.User
+	Teams       []*aftersales.Team
+	Fields      []*aftersales.CustomField
+	Names       map[string]string // "category_id:3" -> display name, for the timeline
+}
+
+func (c *Console) showTicket(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "tickets", "ticket.title"), err)
+		return
+	}
+	c.renderTicket(w, r, id, nil)
+}
+
+// renderTicket shows a ticket; actionErr, when set, is the reason the last
+// action on the page was refused, shown on top with its status code.
+func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64, actionErr error) {
+	ctx := r.Context()
+	p := c.page(r, "tickets", "ticket.title")
+	v := &ticketView{}
+	p.Data = v
+	var err error
+	if v.T, err = c.S.Tickets.FindTicket(ctx, id); err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
+	p.Title = v.T.Number + " " + v.T.Title
+	if v.Events, err = c.S.Tickets.Timeline(ctx, id); err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
+	v.Attachments, _ = c.S.Tickets.ListAttachments(ctx, id)
+	if v.T.CustomerID != nil {
+		v.Customer, _ = c.S.Customers.FindCustomer(ctx, *v.T.CustomerID)
+	}
+	v.Next = aftersales.NextStatuses(v.T.Status)
+	v.Users, _ = c.S.Users.ListUsers(ctx, aftersales.UserFilter{Active: ptr(true)})
+	v.Teams, _ = c.S.Network.ListTeams(ctx)
+	v.Fields, _ = c.S.Settings.ListCustomFields(ctx)
+	v.Names = map[string]string{}
+	for _, u := range v.Users {
+		v.Names["assignee_id:"+strconv.FormatInt(u.ID, 10)] = u.Name
+	}
+	for _, t := range v.Teams {
+		v.Names["team_id:"+strconv.FormatInt(t.ID, 10)] = t.Name
+	}
+	if actionErr != nil {
+		p.Status = httperr.Status(actionErr)
+		p.Flash = p.T("err."+aftersales.ErrorCode(actionErr)) + " " + aftersales.ErrorMessage(actionErr) + fieldSummary(actionErr)
+		p.OK = ""
+	}
+	c.render(w, r, "ticket", p)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// ticketForm is the create/edit form's data.
+type ticketForm struct {
+	T          *aftersales.Ticket
+	Customer   *aftersales.Customer
+	Assets     []*aftersales.Asset
+	Categories []*aftersales.Category
+	Products   []*aftersales.Product
+	Units      []*aftersales.ServiceUnit
+	Teams      []*aftersales.Team
+	Users      []*aftersales.User
+	Depts      []*aftersales.Department
+	Fields     []*aftersales.CustomField
+}
+
+func (c *Console) ticketFormData(r *http.Request, t *aftersales.Ticket) *ticketForm {
+	ctx := r.Context()
+	d := &ticketForm{T: t}
+	d.Categories, _ = c.S.Catalog.ListCategories(ctx)
+	d.Products, _ = c.S.Catalog.ListProducts(ctx, 0)
+	d.Units, _ = c.S.Network.ListServiceUnits(ctx)
+	d.Teams, _ = c.S.Network.ListTeams(ctx)
+	d.Users, _ = c.S.Users.ListUsers(ctx, aftersales.UserFilter{Active: ptr(true)})
+	d.Depts, _ = c.S.Network.ListDepartments(ctx)
+	d.Fields, _ = c.S.Settings.ListCustomFields(ctx)
+	if t.CustomerID != nil {
+		d.Customer, _ = c.S.Customers.FindCustomer(ctx, *t.CustomerID)
+		d.Assets, _ = c.S.Catalog.ListAssets(ctx, *t.CustomerID, "")
+	}
+	return d
+}
+
+func (c *Console) newTicket(w http.ResponseWriter, r *http.Request) {
+	p := c.page(r, "tickets", "ticket.new")
+	t := &aftersales.Ticket{Channel: aftersales.ChannelPhone, Nature: aftersales.NatureRepair, Urgency: aftersales.UrgencyNormal, Custom: map[string]any{}}
+	if n, err := strconv.ParseInt(r.URL.Query().Get("customer_id"), 10, 64); err == nil {
+		t.CustomerID = &n
+	}
+	p.Data = c.ticketFormData(r, t)
+	c.render(w, r, "ticket_form", p)
+}
+
+// parseTicket reads the ticket form. Fields absent from the form are nil
+// (unchanged on edit); present but empty id fields clear nothing, because
+// the domain has no "unset" yet for references.
+func (c *Console) parseTicket(r *http.Request, defs []*aftersales.CustomField) (aftersales.TicketInput, *form) {
+	f := &form{r: r}
+	in := aftersales.TicketInput{
+		Title: f.strPtr("title"), Description: f.strPtr("description"), Impact: f.strPtr("impact"),
+		CustomerID: f.id("customer_id"), CategoryID: f.id("category_id"), ProductID: f.id("product_id"),
+		AssetID: f.id("asset_id"), ServiceUnitID: f.id("service_unit_id"), TeamID: f.id("team_id"),
+		AssigneeID: f.id("assignee_id"), DepartmentID: f.id("department_id"),
+	}
+	if s := f.str("channel"); s != "" {
+		in.Channel = ptr(aftersales.Channel(s))
+	}
+	if s := f.str("nature"); s != "" {
+		in.Nature = ptr(aftersales.Nature(s))
+	}
+	if s := f.str("urgency"); s != "" {
+		in.Urgency = ptr(aftersales.Urgency(s))
+	}
+	if _, ok := r.PostForm["tags"]; ok {
+		in.Tags = ptr(f.list("tags"))
+	}
+	if s := f.str("occurred_at"); s != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", s, c.Zone)
+		if err != nil {
+			f.v.Add("occurred_at", "must be a date and time")
+		} else {
+			in.OccurredAt = &t
+		}
+	}
+	for _, d := range defs {
+		name := "custom." + d.Key
+		if _, ok := r.PostForm[name]; !ok && d.Type != aftersales.FieldBool {
+			continue
+		}
+		s := f.str(name)
+		if in.Custom == nil {
+			in.Custom = map[string]any{}
+		}
+		switch {
+		case d.Type == aftersales.FieldBool:
+			in.Custom[d.Key] = s == "on"
+		case s == "":
+			if !d.Required {
+				in.Custom[d.Key] = nil
+			}
+		case d.Type == aftersales.FieldNumber:
+			n, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				f.v.Add(name, "must be a number")
+				continue
+			}
+			in.Custom[d.Key] = n
+		default:
+			in.Custom[d.Key] = s
+		}
+	}
+	return in, f
+}
+
+// ticketFromInput shows a rejected form's values again.
+func ticketFromInput(t *aftersales.Ticket, in aftersales.TicketInput) *aftersales.Ticket {
+	cp := *t
+	if in.Title != nil {
+		cp.Title = *in.Title
+	}
+	if in.Description != nil {
+		cp.Description = *in.Description
+	}
+	if in.Impact != nil {
+		cp.Impact = *in.Impact
+	}
+	for _, p := range []struct {
+		dst **int64
+		src *int64
+	}{{&cp.CustomerID, in.CustomerID}, {&cp.CategoryID, in.CategoryID}, {&cp.ProductID, in.ProductID}, {&cp.AssetID, in.AssetID},
+		{&cp.ServiceUnitID, in.ServiceUnitID}, {&cp.TeamID, in.TeamID}, {&cp.AssigneeID, in.AssigneeID}, {&cp.DepartmentID, in.DepartmentID}} {
+		if p.src != nil {
+			*p.dst = p.src
+		}
+	}
+	if in.Channel != nil {
+		cp.Channel = *in.Channel
+	}
+	if in.Nature != nil {
+		cp.Nature = *in.Nature
+	}
+	if in.Urgency != nil {
+		cp.Urgency = *in.Urgency
+	}
+	if in.Tags != nil {
+		cp.Tags = *in.Tags
+	}
+	if in.OccurredAt != nil {
+		cp.OccurredAt = in.OccurredAt
+	}
+	if cp.Custom == nil {
+		cp.Custom = map[string]any{}
+	}
+	for k, v := range in.Custom {
+		cp.Custom[k] = v
+	}
+	return &cp
+}
+
+func (c *Console) createTicket(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	r.ParseForm()
+	defs, _ := c.S.Settings.ListCustomFields(ctx)
+	in, f := c.parseTicket(r, defs)
+	err := f.v.Err()
+	var t *aftersales.Ticket
+	if err == nil {
+		t, err = c.S.Tickets.CreateTicket(ctx, in)
+	}
+	if err != nil {
+		p := c.page(r, "tickets", "ticket.new")
+		p.Data = c.ticketFormData(r, ticketFromInput(&aftersales.Ticket{Custom: map[string]any{}}, in))
+		c.fail(w, r, "ticket_form", p, err)
+		return
+	}
+	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(t.ID, 10)+"?ok=created", http.StatusSeeOther)
+}
+
+func (c *Console) editTicket(w http.ResponseWriter, r *http.Request) {
+	p := c.page(r, "tickets", "ticket.edit")
+	id, err := pathID(r)
+	var t *aftersales.Ticket
+	if err == nil {
+		t, err = c.S.Tickets.FindTicket(r.Context(), id)
+	}
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
+	p.Data = c.ticketFormData(r, t)
+	c.render(w, r, "ticket_form", p)
+}
+
+func (c *Console) updateTicket(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := c.page(r, "tickets", "ticket.edit")
+	id, err := pathID(r)
+	var t *aftersales.Ticket
+	if err == nil {
+		t, err = c.S.Tickets.FindTicket(ctx, id)
+	}
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
+	r.ParseForm()
+	defs, _ := c.S.Settings.ListCustomFields(ctx)
+	in, f := c.parseTicket(r, defs)
+	if err = f.v.Err(); err == nil {
+		_, err = c.S.Tickets.UpdateTicket(ctx, id, f.version(), in)
+	}
+	if err != nil {
+		shown := ticketFromInput(t, in)
+		shown.Version = f.version()
+		p.Data = c.ticketFormData(r, shown)
+		c.fail(w, r, "ticket_form", p, err)
+		return
+	}
+	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok=saved", http.StatusSeeOther)
+}
+
+// afterAction returns to the ticket, or shows it again with the reason
+// the action was refused.
+func (c *Console) afterAction(w http.ResponseWriter, r *http.Request, id int64, err error) {
+	switch aftersales.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok=saved", http.StatusSeeOther)
+	case aftersales.ENOTFOUND, aftersales.EFORBIDDEN, aftersales.EUNAUTHORIZED, aftersales.EINTERNAL:
+		c.fail(w, r, "", c.page(r, "tickets", "ticket.title"), err)
+	default:
+		c.renderTicket(w, r, id, err)
+	}
+}
+
+func fieldSummary(err error) string {
+	var parts []string
+	for _, f := range aftersales.ErrorFields(err) {
+		parts = append(parts, f.Field+": "+f.Reason)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+func (c *Console) commentTicket(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		f := &form{r: r}
+		_, err = c.S.Tickets.AddComment(r.Context(), id, aftersales.CommentInput{Body: f.str("body"), Public: f.str("public") == "on",
+			Channel: aftersales.Channel(f.str("channel"))})
+	}
+	c.afterAction(w, r, id, err)
+}
+
+func (c *Console) transitionTicket(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		f := &form{r: r}
+		_, err = c.S.Tickets.Transition(r.Context(), id, aftersales.TransitionInput{To: aftersales.Status(f.str("to")), Reason: f.str("reason"), Version: f.version()})
+	}
+	c.afterAction(w, r, id, err)
+}
+
+func (c *Console) assignTicket(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		f := &form{r: r}
+		team, assignee := f.id("team_id"), f.id("assignee_id")
+		if err = f.v.Err(); err == nil {
+			_, err = c.S.Tickets.Assign(r.Context(), id, f.version(), team, assignee)
+		}
+	}
+	c.afterAction(w, r, id, err)
+}
+
+func (c *Console) uploadAttachment(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, c.Files.MaxSize+64<<10)
+		f, h, ferr := r.FormFile("file")
+		switch {
+		case ferr != nil && strings.Contains(ferr.Error(), "too large"):
+			err = &aftersales.Error{Code: aftersales.ETOOLARGE, Message: "The file is too large.",
+				Fields: []aftersales.FieldError{{Field: "file", Reason: "is too large"}}}
+		case ferr != nil:
+			err = &aftersales.Error{Code: aftersales.EINVALID, Message: "Choose a file to upload.",
+				Fields: []aftersales.FieldError{{Field: "file", Reason: "is required"}}}
+		default:
+			defer f.Close()
+			_, err = c.Files.Attach(r.Context(), c.S.Tickets, id, f, h.Filename, c.Now())
+		}
+	}
+	c.afterAction(w, r, id, err)
+}

@@ -1,0 +1,280 @@
+// Package web is the HTTP edge: the server, its middleware (request ids,
+// logs, metrics, CSRF protection, authentication, idempotency), health
+// endpoints and static files. The JSON API lives in web/api and the staff
+// console in web/console; both sit behind the same middleware.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/files"
+	"aftersales/internal/web/api"
+	"aftersales/internal/web/console"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// SessionCookie names the console session cookie.
+const SessionCookie = console.SessionCookie
+
+// Pinger reports whether the database answers.
+type Pinger interface{ Ping(ctx context.Context) error }
+
+// Server serves the API, the console and the operational endpoints.
+type Server struct {
+	Services     aftersales.Services
+	Idempotency  aftersales.IdempotencyStore
+	DB           Pinger
+	Files        *files.Store
+	Log          *slog.Logger
+	Now          func() time.Time
+	Version      string
+	Zone         *time.Location
+	SecureCookie bool // set the Secure flag (always when served over TLS)
+	// MaxAPIBody bounds JSON request bodies (uploads have their own limit).
+	MaxAPIBody int64
+
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// Handler builds the complete handler.
+func (s *Server) Handler() http.Handler {
+	if s.MaxAPIBody == 0 {
+		s.MaxAPIBody = 1 << 20
+	}
+	s.registry = prometheus.NewRegistry()
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aftersales_http_requests_total",
+		Help: "HTTP requests by route pattern, method and status."}, []string{"route", "method", "status"})
+	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "aftersales_http_request_duration_seconds",
+		Help: "HTTP request latency by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
+	s.registry.MustRegister(s.requests, s.duration)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	api.Register(mux, &api.API{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now}, s.Version)
+	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version}
+	c.Mount(mux)
+
+	var h http.Handler = mux
+	h = s.idempotent(h)
+	h = s.authenticate(h)
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = securityHeaders(h)
+	h = s.observe(mux, h)
+	return h
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		s.Log.Warn("readyz: database not ready", "err", err)
+		http.Error(w, "database unavailable\n", http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ok\n")
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recorder captures the status (and, when asked, the body) of a response.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	buf    *bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	if r.buf != nil {
+		r.buf.Write(b)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// observe assigns a request id, records the client for the audit log,
+// recovers from panics, logs each request once and counts it by route.
+func (s *Server) observe(mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			id = rand.Text()[:16]
+		}
+		w.Header().Set("X-Request-Id", id)
+		ip, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			ip = r.RemoteAddr
+		}
+		ctx := aftersales.NewContextWithClient(r.Context(), aftersales.Client{IP: ip, UserAgent: r.UserAgent(), RequestID: id})
+		rec := &recorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.Log.Error("panic", "request_id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					http.Error(rec, "Internal error.", http.StatusInternalServerError)
+				}
+			}
+			_, route := mux.Handler(r)
+			if route == "" {
+				route = "unmatched"
+			}
+			s.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
+			s.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+			level := slog.LevelInfo
+			if rec.status >= 500 {
+				level = slog.LevelError
+			}
+			s.Log.Log(ctx, level, "http", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"ms", time.Since(start).Milliseconds(), "ip", ip)
+		}()
+		next.ServeHTTP(rec, r.WithContext(ctx))
+	})
+}
+
+// authenticate puts the acting user into the context from a bearer token
+// or the session cookie. Anonymous requests pass on; the services refuse
+// them where a user is required.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if h := r.Header.Get("Authorization"); h != "" {
+			secret, ok := strings.CutPrefix(h, "Bearer ")
+			u, err := s.Services.Users.UserByToken(ctx, strings.TrimSpace(secret))
+			if !ok || err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="aftersales"`)
+				writeProblem(w, http.StatusUnauthorized, "The API token is unknown or revoked.")
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(aftersales.NewContextWithUser(ctx, u)))
+			return
+		}
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			if u, err := s.Services.Users.UserBySession(ctx, c.Value); err == nil {
+				ctx = aftersales.NewContextWithUser(ctx, u)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"status":%d,"title":%q,"detail":%q}`, status, http.StatusText(status), detail)
+}
+
+// idempotent replays the first answer to an API POST carrying an
+// Idempotency-Key, so a retried create makes no duplicate.
+func (s *Server) idempotent(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		u := aftersales.UserFromContext(r.Context())
+		if r.Method != http.MethodPost || key == "" || u == nil || !strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(key) > 200 {
+			writeProblem(w, http.StatusUnprocessableEntity, "Idempotency-Key must be at most 200 characters.")
+			return
+		}
+		limit := s.MaxAPIBody
+		if s.Files != nil && strings.HasSuffix(r.URL.Path, "/attachments") {
+			limit = s.Files.MaxSize + 64<<10
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		if err != nil {
+			writeProblem(w, http.StatusBadRequest, "The request body could not be read.")
+			return
+		}
+		if int64(len(body)) > limit {
+			writeProblem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body must be at most %d bytes.", limit))
+			return
+		}
+		sum := sha256.Sum256(body)
+		ctx := r.Context()
+		stored, err := s.Idempotency.BeginIdempotent(ctx, u.ID, key, r.Method, r.URL.RequestURI(), hex.EncodeToString(sum[:]))
+		if err != nil {
+			var e *aftersales.Error
+			if errors.As(err, &e) && e.Code == aftersales.ECONFLICT {
+				writeProblem(w, http.StatusConflict, e.Message)
+				return
+			}
+			s.Log.Error("idempotency", "err", err)
+			writeProblem(w, http.StatusInternalServerError, "Internal error.")
+			return
+		}
+		if stored != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(stored.Status)
+			w.Write(stored.Body)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := &recorder{ResponseWriter: w, buf: &bytes.Buffer{}}
+		// Finish with a context that outlives a client that hung up, so the
+		// key never stays "in progress" for a request that completed.
+		done := context.WithoutCancel(ctx)
+		defer func() {
+			if rec.status >= 500 || rec.status == 0 {
+				s.Idempotency.AbortIdempotent(done, u.ID, key)
+				return
+			}
+			if err := s.Idempotency.FinishIdempotent(done, u.ID, key, aftersales.StoredResponse{Status: rec.status, Body: rec.buf.Bytes()}); err != nil {
+				s.Log.Error("idempotency finish", "err", err)
+			}
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
