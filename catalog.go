@@ -21,8 +21,8 @@ type Category struct {
 type CategoryInput struct {
 	ParentID *int64 `json:"parent_id,omitempty"`
 	Code     string `json:"code" maxLength:"50" pattern:"^[a-z0-9][a-z0-9_-]*$"`
-	NameZH   string `json:"name_zh" maxLength:"100"`
-	NameEN   string `json:"name_en" maxLength:"100"`
+	NameZH   string `json:"name_zh,omitempty" maxLength:"100"`
+	NameEN   string `json:"name_en,omitempty" maxLength:"100"`
 }
 
 // Validate checks a category input.
@@ -68,7 +68,7 @@ type ProductInput struct {
 	Model          string `json:"model" maxLength:"100"`
 	Name           string `json:"name" maxLength:"200"`
 	Brand          string `json:"brand,omitempty" maxLength:"100"`
-	WarrantyMonths int    `json:"warranty_months" minimum:"0" maximum:"240"`
+	WarrantyMonths int    `json:"warranty_months,omitempty" minimum:"0" maximum:"240"`
 	Active         *bool  `json:"active,omitempty"`
 }
 

@@ -24,14 +24,14 @@ var FieldTypes = []FieldType{FieldText, FieldNumber, FieldDate, FieldBool, Field
 
 // CustomField defines a typed extra field on tickets.
 type CustomField struct {
-	ID       int64     `json:"id"`
+	ID       int64     `json:"id,omitempty" readOnly:"true"`
 	Key      string    `json:"key" pattern:"^[a-z][a-z0-9_]*$" maxLength:"40"`
-	LabelZH  string    `json:"label_zh" maxLength:"100"`
-	LabelEN  string    `json:"label_en" maxLength:"100"`
+	LabelZH  string    `json:"label_zh,omitempty" maxLength:"100"`
+	LabelEN  string    `json:"label_en,omitempty" maxLength:"100"`
 	Type     FieldType `json:"type" enum:"text,number,date,bool,select"`
 	Options  []string  `json:"options,omitempty"`
-	Required bool      `json:"required"`
-	Active   bool      `json:"active"`
+	Required bool      `json:"required,omitempty"`
+	Active   bool      `json:"active,omitempty"`
 }
 
 // Validate checks a definition.

@@ -100,7 +100,7 @@ type Customer struct {
 
 // CustomerInput creates or replaces a customer.
 type CustomerInput struct {
-	Kind       CustomerKind `json:"kind" enum:"person,company"`
+	Kind       CustomerKind `json:"kind,omitempty" enum:"person,company" default:"person"`
 	Name       string       `json:"name" maxLength:"200"`
 	Phone      string       `json:"phone,omitempty" maxLength:"40"`
 	Email      string       `json:"email,omitempty" maxLength:"254"`

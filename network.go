@@ -87,11 +87,11 @@ var DepartmentKinds = []DepartmentKind{DeptAfterSales, DeptTechnical, DeptQualit
 
 // Department is an organisational department.
 type Department struct {
-	ID     int64          `json:"id"`
+	ID     int64          `json:"id,omitempty" readOnly:"true"`
 	Code   string         `json:"code"`
 	Kind   DepartmentKind `json:"kind" enum:"after_sales,technical,quality,production,other"`
-	NameZH string         `json:"name_zh"`
-	NameEN string         `json:"name_en"`
+	NameZH string         `json:"name_zh,omitempty"`
+	NameEN string         `json:"name_en,omitempty"`
 }
 
 // Team is a group of staff that tickets are routed to.

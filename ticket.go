@@ -384,7 +384,7 @@ type TicketEvent struct {
 // CommentInput is a public reply (to the customer) or an internal note.
 type CommentInput struct {
 	Body    string  `json:"body" minLength:"1" maxLength:"20000"`
-	Public  bool    `json:"public"`
+	Public  bool    `json:"public,omitempty"`
 	Channel Channel `json:"channel,omitempty" enum:"phone,email,web,chat,social,api,import,walk_in,"`
 }
 

@@ -44,8 +44,8 @@ type Store interface {
 
 type unitSpec struct {
 	region, branch, ws string
-	points           []pointSpec
-	slow             float64 // >1: this workstation's area is weak
+	points             []pointSpec
+	slow               float64 // >1: this workstation's area is weak
 }
 
 type pointSpec struct {

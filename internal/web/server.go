@@ -35,7 +35,9 @@ import (
 const SessionCookie = console.SessionCookie
 
 // Pinger reports whether the database answers.
-type Pinger interface{ Ping(ctx context.Context) error }
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
 
 // Server serves the API, the console and the operational endpoints.
 type Server struct {

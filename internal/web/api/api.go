@@ -107,21 +107,21 @@ type plain[T any] struct{ Body T }
 
 func ok[T any](v T) *plain[T] { return &plain[T]{Body: v} }
 
-type idParam struct {
+type IDParam struct {
 	ID int64 `path:"id" minimum:"1"`
 }
 
-type idem struct {
+type Idem struct {
 	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"A retried POST with the same key replays the first answer instead of acting twice."`
 }
 
-type ifMatch struct {
+type IfMatch struct {
 	IfMatch string `header:"If-Match" doc:"The version (ETag) last read; a stale version is refused with 409."`
 	Version int64  `query:"version" doc:"Alternative to If-Match"`
 }
 
 // version picks the expected version from If-Match or the body.
-func (m ifMatch) version(bodyVersion int64) (int64, error) {
+func (m IfMatch) version(bodyVersion int64) (int64, error) {
 	if v := strings.Trim(strings.TrimPrefix(strings.TrimSpace(m.IfMatch), "W/"), `"`); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
@@ -155,7 +155,6 @@ func parseTime(field, s string, loc *time.Location) (*time.Time, error) {
 		Fields: []aftersales.FieldError{{Field: field, Reason: "must be a date (YYYY-MM-DD) or RFC 3339 time"}}}
 }
 
-
 func me(ctx context.Context) (*aftersales.User, error) {
 	u := aftersales.UserFromContext(ctx)
 	if u == nil {
@@ -165,4 +164,3 @@ func me(ctx context.Context) (*aftersales.User, error) {
 }
 
 func tag(s string) []string { return []string{s} }
-

@@ -21,8 +21,8 @@ func (a *API) saveAttachment(ctx context.Context, ticketID int64, r io.Reader, n
 func copyTo(w io.Writer, r io.Reader) { io.Copy(w, r) }
 
 type versionBody[T any] struct {
-	idParam
-	ifMatch
+	IDParam
+	IfMatch
 	Body T
 }
 
@@ -44,7 +44,7 @@ func (a *API) customers(h huma.API) {
 		})
 	register(a, h, huma.Operation{OperationID: "create-customer", Method: http.MethodPost, Path: "/customers", Tags: t, Summary: "Create a customer"},
 		func(ctx context.Context, in *struct {
-			idem
+			Idem
 			Body aftersales.CustomerInput
 		}) (*body[*aftersales.Customer], error) {
 			c, err := a.S.Customers.CreateCustomer(ctx, in.Body)
@@ -54,7 +54,7 @@ func (a *API) customers(h huma.API) {
 			return tagged(c, c.Version), nil
 		})
 	register(a, h, huma.Operation{OperationID: "get-customer", Method: http.MethodGet, Path: "/customers/{id}", Tags: t, Summary: "Get a customer"},
-		func(ctx context.Context, in *idParam) (*body[*aftersales.Customer], error) {
+		func(ctx context.Context, in *IDParam) (*body[*aftersales.Customer], error) {
 			c, err := a.S.Customers.FindCustomer(ctx, in.ID)
 			if err != nil {
 				return nil, err
@@ -95,7 +95,7 @@ func (a *API) catalog(h huma.API) {
 		})
 	register(a, h, huma.Operation{OperationID: "create-category", Method: http.MethodPost, Path: "/categories", Tags: t, Summary: "Add a category"},
 		func(ctx context.Context, in *struct {
-			idem
+			Idem
 			Body aftersales.CategoryInput
 		}) (*plain[*aftersales.Category], error) {
 			c, err := a.S.Catalog.CreateCategory(ctx, in.Body)
@@ -116,7 +116,7 @@ func (a *API) catalog(h huma.API) {
 		})
 	register(a, h, huma.Operation{OperationID: "create-product", Method: http.MethodPost, Path: "/products", Tags: t, Summary: "Add a product model"},
 		func(ctx context.Context, in *struct {
-			idem
+			Idem
 			Body aftersales.ProductInput
 		}) (*body[*aftersales.Product], error) {
 			p, err := a.S.Catalog.CreateProduct(ctx, in.Body)
@@ -151,7 +151,7 @@ func (a *API) catalog(h huma.API) {
 	register(a, h, huma.Operation{OperationID: "create-asset", Method: http.MethodPost, Path: "/assets", Tags: t,
 		Summary: "Register an installed unit", Description: "Without warranty_ends it is the install (or purchase) date plus the product's warranty months."},
 		func(ctx context.Context, in *struct {
-			idem
+			Idem
 			Body aftersales.AssetInput
 		}) (*body[*aftersales.Asset], error) {
 			as, err := a.S.Catalog.CreateAsset(ctx, in.Body)
@@ -161,7 +161,7 @@ func (a *API) catalog(h huma.API) {
 			return tagged(as, as.Version), nil
 		})
 	register(a, h, huma.Operation{OperationID: "get-asset", Method: http.MethodGet, Path: "/assets/{id}", Tags: t, Summary: "Get an asset"},
-		func(ctx context.Context, in *idParam) (*body[*aftersales.Asset], error) {
+		func(ctx context.Context, in *IDParam) (*body[*aftersales.Asset], error) {
 			as, err := a.S.Catalog.FindAsset(ctx, in.ID)
 			if err != nil {
 				return nil, err
@@ -195,7 +195,7 @@ func (a *API) network(h huma.API) {
 	register(a, h, huma.Operation{OperationID: "create-service-unit", Method: http.MethodPost, Path: "/service-units", Tags: t,
 		Summary: "Add a unit", Description: "A unit's parent must be exactly one level up."},
 		func(ctx context.Context, in *struct {
-			idem
+			Idem
 			Body aftersales.ServiceUnitInput
 		}) (*body[*aftersales.ServiceUnit], error) {
 			u, err := a.S.Network.CreateServiceUnit(ctx, in.Body)
@@ -226,7 +226,7 @@ func (a *API) network(h huma.API) {
 		})
 	register(a, h, huma.Operation{OperationID: "create-department", Method: http.MethodPost, Path: "/departments", Tags: t, Summary: "Add a department"},
 		func(ctx context.Context, in *struct {
-			idem
+			Idem
 			Body aftersales.Department
 		}) (*plain[*aftersales.Department], error) {
 			d, err := a.S.Network.CreateDepartment(ctx, in.Body)
@@ -245,7 +245,7 @@ func (a *API) network(h huma.API) {
 		})
 	register(a, h, huma.Operation{OperationID: "create-team", Method: http.MethodPost, Path: "/teams", Tags: t, Summary: "Add a team"},
 		func(ctx context.Context, in *struct {
-			idem
+			Idem
 			Body aftersales.TeamInput
 		}) (*body[*aftersales.Team], error) {
 			tm, err := a.S.Network.CreateTeam(ctx, in.Body)
@@ -292,7 +292,7 @@ func (a *API) users(h huma.API) {
 		})
 	register(a, h, huma.Operation{OperationID: "create-user", Method: http.MethodPost, Path: "/users", Tags: t, Summary: "Add a staff account"},
 		func(ctx context.Context, in *struct {
-			idem
+			Idem
 			Body aftersales.UserInput
 		}) (*body[*aftersales.User], error) {
 			u, err := a.S.Users.CreateUser(ctx, in.Body)
@@ -302,7 +302,7 @@ func (a *API) users(h huma.API) {
 			return tagged(u, u.Version), nil
 		})
 	register(a, h, huma.Operation{OperationID: "get-user", Method: http.MethodGet, Path: "/users/{id}", Tags: t, Summary: "Get a user"},
-		func(ctx context.Context, in *idParam) (*body[*aftersales.User], error) {
+		func(ctx context.Context, in *IDParam) (*body[*aftersales.User], error) {
 			u, err := a.S.Users.FindUser(ctx, in.ID)
 			if err != nil {
 				return nil, err
@@ -336,7 +336,7 @@ func (a *API) users(h huma.API) {
 	register(a, h, huma.Operation{OperationID: "create-token", Method: http.MethodPost, Path: "/tokens", Tags: t,
 		Summary: "Create an API token", Description: "The token is shown once, in this response."},
 		func(ctx context.Context, in *struct {
-			idem
+			Idem
 			Body struct {
 				Name string `json:"name" maxLength:"100"`
 			}
@@ -352,7 +352,7 @@ func (a *API) users(h huma.API) {
 			return ok(tk), nil
 		})
 	register(a, h, huma.Operation{OperationID: "revoke-token", Method: http.MethodDelete, Path: "/tokens/{id}", Tags: t, Summary: "Revoke a token", DefaultStatus: http.StatusNoContent},
-		func(ctx context.Context, in *idParam) (*struct{}, error) {
+		func(ctx context.Context, in *IDParam) (*struct{}, error) {
 			return &struct{}{}, a.S.Users.RevokeToken(ctx, in.ID)
 		})
 	register(a, h, huma.Operation{OperationID: "list-custom-fields", Method: http.MethodGet, Path: "/custom-fields", Tags: t, Summary: "Ticket custom field definitions"},
@@ -365,7 +365,7 @@ func (a *API) users(h huma.API) {
 		})
 	register(a, h, huma.Operation{OperationID: "create-custom-field", Method: http.MethodPost, Path: "/custom-fields", Tags: t, Summary: "Define a ticket custom field"},
 		func(ctx context.Context, in *struct {
-			idem
+			Idem
 			Body aftersales.CustomField
 		}) (*plain[*aftersales.CustomField], error) {
 			f, err := a.S.Settings.CreateCustomField(ctx, in.Body)

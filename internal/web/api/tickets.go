@@ -80,7 +80,7 @@ type ticketPageOut struct {
 }
 
 type createTicketIn struct {
-	idem
+	Idem
 	Body aftersales.TicketInput
 }
 
@@ -90,14 +90,14 @@ type updateTicketBody struct {
 }
 
 type updateTicketIn struct {
-	idParam
-	ifMatch
+	IDParam
+	IfMatch
 	Body updateTicketBody
 }
 
 type transitionIn struct {
-	idParam
-	idem
+	IDParam
+	Idem
 	Body aftersales.TransitionInput
 }
 
@@ -108,20 +108,20 @@ type assignBody struct {
 }
 
 type assignIn struct {
-	idParam
-	idem
+	IDParam
+	Idem
 	Body assignBody
 }
 
 type commentIn struct {
-	idParam
-	idem
+	IDParam
+	Idem
 	Body aftersales.CommentInput
 }
 
 type uploadIn struct {
-	idParam
-	idem
+	IDParam
+	Idem
 	RawBody huma.MultipartFormFiles[struct {
 		File huma.FormFile `form:"file" required:"true" doc:"The file; images, PDF, text, CSV, ZIP, MP4, MP3, WAV"`
 	}]
@@ -163,7 +163,7 @@ func (a *API) tickets(h huma.API) {
 			return tagged(tk, tk.Version), nil
 		})
 	register(a, h, huma.Operation{OperationID: "get-ticket", Method: http.MethodGet, Path: "/tickets/{id}", Tags: t, Summary: "Get a ticket"},
-		func(ctx context.Context, in *idParam) (*body[*aftersales.Ticket], error) {
+		func(ctx context.Context, in *IDParam) (*body[*aftersales.Ticket], error) {
 			tk, err := a.S.Tickets.FindTicket(ctx, in.ID)
 			if err != nil {
 				return nil, err
@@ -223,7 +223,7 @@ func (a *API) tickets(h huma.API) {
 			return ok(e), nil
 		})
 	register(a, h, huma.Operation{OperationID: "ticket-timeline", Method: http.MethodGet, Path: "/tickets/{id}/timeline", Tags: t, Summary: "A ticket's timeline, oldest first"},
-		func(ctx context.Context, in *idParam) (*plain[[]*aftersales.TicketEvent], error) {
+		func(ctx context.Context, in *IDParam) (*plain[[]*aftersales.TicketEvent], error) {
 			es, err := a.S.Tickets.Timeline(ctx, in.ID)
 			if err != nil {
 				return nil, err
@@ -231,7 +231,7 @@ func (a *API) tickets(h huma.API) {
 			return ok(es), nil
 		})
 	register(a, h, huma.Operation{OperationID: "list-attachments", Method: http.MethodGet, Path: "/tickets/{id}/attachments", Tags: t, Summary: "A ticket's files"},
-		func(ctx context.Context, in *idParam) (*plain[[]*aftersales.Attachment], error) {
+		func(ctx context.Context, in *IDParam) (*plain[[]*aftersales.Attachment], error) {
 			as, err := a.S.Tickets.ListAttachments(ctx, in.ID)
 			if err != nil {
 				return nil, err
@@ -246,7 +246,7 @@ func (a *API) tickets(h huma.API) {
 			return a.saveAttachment(ctx, in.ID, f, f.Filename)
 		})
 	register(a, h, huma.Operation{OperationID: "download-attachment", Method: http.MethodGet, Path: "/attachments/{id}", Tags: t, Summary: "Download a file"},
-		func(ctx context.Context, in *idParam) (*huma.StreamResponse, error) {
+		func(ctx context.Context, in *IDParam) (*huma.StreamResponse, error) {
 			att, err := a.S.Tickets.FindAttachment(ctx, in.ID)
 			if err != nil {
 				return nil, err

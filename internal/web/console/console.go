@@ -131,7 +131,7 @@ func (c *Console) load() error {
 			return m
 		},
 	}
-	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,212 @@
+package console_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/demo"
+	"aftersales/internal/sqlstore"
+	"aftersales/internal/testutil"
+	"aftersales/internal/web/console"
+	"aftersales/internal/web/webtest"
+)
+
+type browser struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+	lang string
+}
+
+func newBrowser(t *testing.T, app *webtest.App, lang string) *browser {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &browser{t: t, base: app.Server.URL, c: c, lang: lang}
+}
+
+func (b *browser) do(req *http.Request) (int, string, http.Header) {
+	b.t.Helper()
+	req.Header.Set("Accept-Language", b.lang)
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body), res.Header
+}
+
+func (b *browser) get(path string) (int, string) {
+	req, _ := http.NewRequest("GET", b.base+path, nil)
+	s, body, _ := b.do(req)
+	return s, body
+}
+
+func (b *browser) post(path string, form url.Values) (int, string, http.Header) {
+	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+func (b *browser) login(email, password string) {
+	b.t.Helper()
+	s, _, h := b.post("/login", url.Values{"email": {email}, "password": {password}, "next": {"/tickets"}})
+	if s != http.StatusSeeOther || h.Get("Location") != "/tickets" {
+		b.t.Fatalf("login: %d %v", s, h)
+	}
+}
+
+var missingKey = regexp.MustCompile(`![a-z_]+\.[A-Za-z_.-]+`)
+
+// TestEveryPageRenders opens every console page, in both languages, on a
+// database with demo data, and fails on a missing message or template value.
+func TestEveryPageRenders(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	app := webtest.Start(t, db)
+	sum, err := demo.Load(app.Ctx, aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db}, db,
+		demo.Options{Seed: 1, Tickets: 300, End: time.Now(), Zone: testutil.Shanghai(t)})
+	if err != nil || sum.Tickets != 300 {
+		t.Fatal(sum, err)
+	}
+	page, _ := db.ListTickets(app.Ctx, aftersales.TicketFilter{Limit: 1, Sort: aftersales.SortCreatedAsc})
+	tk := page.Tickets[0]
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
+	if _, err := app.Files.Attach(app.Ctx, db, tk.ID, bytes.NewReader(png), "现场照片.png", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	users, _ := db.ListUsers(app.Ctx, aftersales.UserFilter{Role: aftersales.RoleTechnician})
+	pages := map[string]string{
+		"/tickets": "tickets", "/tickets?open=&q=%E7%A9%BA%E8%B0%83&urgency=high": "tickets", "/tickets/new": "ticket_form",
+		fmt.Sprintf("/tickets/%d", tk.ID): "ticket", fmt.Sprintf("/tickets/%d/edit", tk.ID): "ticket_form",
+		"/customers": "customers", "/customers/new": "customer_form", fmt.Sprintf("/customers/%d", *tk.CustomerID): "customer",
+		fmt.Sprintf("/customers/%d/edit", *tk.CustomerID): "customer_form", "/products": "products", "/network": "network",
+		"/users": "users", fmt.Sprintf("/users/%d/edit", users[0].ID): "user_form", "/tokens": "tokens", "/fields": "fields",
+		"/audit": "audit", "/tickets/99999999": "error", fmt.Sprintf("/tickets/new?customer_id=%d", *tk.CustomerID): "ticket_form",
+		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
+	}
+	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
+		b := newBrowser(t, app, lang)
+		if s, body := b.get("/login"); s != 200 || missingKey.MatchString(body) {
+			t.Fatalf("login page: %d %s", s, missingKey.FindString(body))
+		}
+		seen := map[string]bool{"login": true}
+		b.login("admin@example.com", "admin-password-1")
+		for path, name := range pages {
+			s, body := b.get(path)
+			want := 200
+			if name == "error" {
+				want = 404
+			}
+			if s != want {
+				t.Errorf("%s %s: status %d, want %d", lang, path, s, want)
+			}
+			if m := missingKey.FindString(body); m != "" {
+				t.Errorf("%s %s: missing message %s", lang, path, m)
+			}
+			if strings.Contains(body, "<no value>") || strings.Contains(body, "%!") {
+				t.Errorf("%s %s: template printed a missing value", lang, path)
+			}
+			seen[name] = true
+		}
+		for _, p := range console.Pages {
+			if !seen[p] {
+				t.Errorf("page template %s was not rendered by the test", p)
+			}
+		}
+		_, body := b.get(fmt.Sprintf("/tickets/%d", tk.ID))
+		wantWord := map[bool]string{true: "Timeline", false: "处理记录"}[strings.HasPrefix(lang, "en")]
+		if !strings.Contains(body, wantWord) || !strings.Contains(body, tk.Number) || !strings.Contains(body, "现场照片.png") {
+			t.Errorf("%s: ticket page lacks %q, the number or the attachment", lang, wantWord)
+		}
+	}
+}
+
+func TestConsoleFlows(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		cust := testutil.MustCustomer(t, app.Ctx, db, "王女士")
+		b := newBrowser(t, app, "zh-CN")
+
+		if s, _ := b.get("/tickets"); s != http.StatusSeeOther {
+			t.Fatalf("anonymous /tickets: %d", s)
+		}
+		if s, body, _ := b.post("/login", url.Values{"email": {"admin@example.com"}, "password": {"wrong"}}); s != 401 || !strings.Contains(body, "邮箱或密码错误") {
+			t.Fatalf("bad login: %d", s)
+		}
+		if s, _, h := b.post("/login", url.Values{"email": {"admin@example.com"}, "password": {"admin-password-1"}, "next": {"//evil.example"}}); s != 303 || h.Get("Location") != "/tickets" {
+			t.Fatalf("open redirect: %d %v", s, h.Get("Location"))
+		}
+
+		form := url.Values{"customer_id": {fmt.Sprint(cust.ID)}, "channel": {"phone"}, "nature": {"repair"}, "urgency": {"fax"},
+			"title": {""}, "description": {"漏水"}, "tags": {"漏水, 加急"}}
+		s, body, _ := b.post("/tickets", form)
+		if s != 422 || !strings.Contains(body, "must not be empty") || !strings.Contains(body, `value="漏水, 加急"`) {
+			t.Fatalf("invalid ticket form: %d", s)
+		}
+		if n, _ := db.ListTickets(app.Ctx, aftersales.TicketFilter{}); len(n.Tickets) != 0 {
+			t.Fatal("a rejected form created a ticket")
+		}
+		form.Set("title", "洗衣机底部漏水")
+		form.Set("urgency", "high")
+		s, _, h := b.post("/tickets", form)
+		if s != 303 || !strings.HasPrefix(h.Get("Location"), "/tickets/") {
+			t.Fatalf("create: %d %v", s, h)
+		}
+		_, body = b.get(h.Get("Location"))
+		loc := strings.TrimSuffix(h.Get("Location"), "?ok=created")
+		if !strings.Contains(body, "洗衣机底部漏水") || !strings.Contains(body, "已创建") {
+			t.Fatal("created ticket page lacks its title or the confirmation")
+		}
+		if s, body, _ := b.post(loc+"/transition", url.Values{"to": {"closed"}, "version": {"1"}}); s != 422 || !strings.Contains(body, "cannot go from new to closed") {
+			t.Fatalf("invalid transition: %d", s)
+		}
+		if s, _, _ := b.post(loc+"/transition", url.Values{"to": {"accepted"}, "version": {"1"}}); s != 303 {
+			t.Fatalf("accept: %d", s)
+		}
+		if s, body, _ := b.post(loc+"/transition", url.Values{"to": {"diagnosing"}, "version": {"1"}}); s != 409 || !strings.Contains(body, "已被他人修改") {
+			t.Fatalf("stale transition: %d", s)
+		}
+		if s, _, _ := b.post(loc+"/comment", url.Values{"body": {"师傅明天上午上门"}, "public": {"on"}}); s != 303 {
+			t.Fatalf("comment: %d", s)
+		}
+		_, body = b.get(loc)
+		if !strings.Contains(body, "师傅明天上午上门") || !strings.Contains(body, "已受理") {
+			t.Fatal("timeline lacks the reply or the new status")
+		}
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("file", "page.html")
+		fw.Write([]byte("<html><script>x</script></html>"))
+		mw.Close()
+		req, _ := http.NewRequest("POST", b.base+loc+"/attachments", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		if s, body, _ := b.do(req); s != 422 || !strings.Contains(body, "is not accepted") {
+			t.Fatalf("html upload: %d", s)
+		}
+
+		// An HTML form post from another site is refused (CSRF).
+		req, _ = http.NewRequest("POST", b.base+loc+"/comment", strings.NewReader("body=forged"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		if s, _, _ := b.do(req); s != 403 {
+			t.Fatalf("cross-site form post: %d", s)
+		}
+
+		if s, _, h := b.post("/logout", nil); s != 303 || h.Get("Location") != "/login" {
+			t.Fatalf("logout: %d", s)
+		}
+		if s, _ := b.get("/tickets"); s != 303 {
+			t.Fatalf("after logout: %d", s)
+		}
+	})
+}

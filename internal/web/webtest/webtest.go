@@ -1,0 +1,66 @@
+// Package webtest starts the real HTTP handler on a real test database
+// for API and console tests.
+package webtest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"aftersales"
+	"aftersales/internal/files"
+	"aftersales/internal/sqlstore"
+	"aftersales/internal/testutil"
+	"aftersales/internal/web"
+)
+
+// App is a running server with an administrator and an API token.
+type App struct {
+	DB     *sqlstore.DB
+	Server *httptest.Server
+	Admin  *aftersales.User
+	Token  string
+	Ctx    context.Context // acts as the administrator
+	Files  *files.Store
+}
+
+// Start runs the full handler over a fresh database on engine e.
+func Start(t testing.TB, db *sqlstore.DB) *App {
+	t.Helper()
+	ctx, admin := testutil.Admin(t, db)
+	tok, err := db.CreateToken(ctx, admin.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := files.Open(filepath.Join(t.TempDir(), "attachments"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fs.Close() })
+	fs.MaxSize = 64 << 10
+	srv := &web.Server{
+		Services:    aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db},
+		Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(testLog(t), nil)), Now: db.Now,
+		Version: "test", Zone: testutil.Shanghai(t),
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return &App{DB: db, Server: hs, Admin: admin, Token: tok.Secret, Ctx: ctx, Files: fs}
+}
+
+// testLog sends server errors to the test log, so a failing test shows why.
+func testLog(t testing.TB) io.Writer { return logWriter{t} }
+
+type logWriter struct{ t testing.TB }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("level=ERROR")) {
+		w.t.Log(strings.TrimSpace(string(p)))
+	}
+	return len(p), nil
+}
