@@ -247,7 +247,9 @@ func loadDemo(ctx context.Context, db *sqlstore.DB, c config.Config, admin *afte
 		return fmt.Errorf("--demo only fills an empty database, and this one has tickets; use a new --data-dir or --db")
 	}
 	if admin == nil {
-		return fmt.Errorf("--demo needs the administrator %s; set --admin-email", c.AdminEmail)
+		if admin, err = db.FirstAdmin(ctx); err != nil {
+			return fmt.Errorf("--demo needs an active administrator to act as; create one with aftersales user create --role admin")
+		}
 	}
 	start := time.Now()
 	zone, _ := c.Location()

@@ -482,3 +482,13 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
 	return n, err
 }
+
+// FirstAdmin returns the oldest active administrator, for start-up work
+// that must act as one (the demo generator).
+func (db *DB) FirstAdmin(ctx context.Context) (*aftersales.User, error) {
+	u, err := scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.role = 'admin' AND u.active ORDER BY u.id LIMIT 1`))
+	if err != nil {
+		return nil, notFound(err, "Administrator", "")
+	}
+	return u, nil
+}

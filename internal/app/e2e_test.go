@@ -1,0 +1,166 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds Debian's chromium; CI must have it, a developer may not.
+func chromium(t *testing.T) string {
+	for _, p := range []string{os.Getenv("AFTERSALES_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; .ci/run must install it")
+	}
+	t.Skip("chromium not installed (apt-get install chromium); skipping the browser test")
+	return ""
+}
+
+// startApp runs the real Main on a free port and returns its base URL.
+func startApp(t *testing.T, args []string, env map[string]string) (string, *bytes.Buffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	var out syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, Env{Args: args, Getenv: func(k string) string { return env[k] }, Stdout: &out, Stderr: &out,
+			Ready: func(addr string) { ready <- addr }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("Main exited %d: %s", code, out.String())
+		}
+	})
+	select {
+	case addr := <-ready:
+		return "http://" + addr, &out.buf
+	case code := <-done:
+		done <- code
+		t.Fatalf("Main exited %d before listening: %s", code, out.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("server did not start: %s", out.String())
+	}
+	return "", nil
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+func strconvQuote(s string) string { return strconv.Quote(s) }
+
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
+
+// TestBrowserCreateTicket signs in, creates a ticket through the console
+// and finds it in the list, in Debian's chromium.
+func TestBrowserCreateTicket(t *testing.T) {
+	exe := chromium(t)
+	dir := t.TempDir()
+	base, _ := startApp(t, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--demo", "--demo-tickets", "400"},
+		map[string]string{"AFTERSALES_ADMIN_PASSWORD": "e2e-password-1"})
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.UserDataDir(filepath.Join(dir, "chrome")), chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("lang", "zh-CN"),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	title := "E2E 测试：热水器不点火 " + time.Now().Format("150405")
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/tickets"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "admin@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "e2e-password-1"),
+		chromedp.Click(chromedp.CSS("#login")),
+		chromedp.WaitVisible(chromedp.CSS("#ticket-table")),
+		chromedp.Click(chromedp.CSS("#new-ticket")),
+		chromedp.WaitVisible(chromedp.CSS("#customer_q")),
+		// Phone intake: find the customer by the first digits of a phone number.
+		chromedp.SendKeys(chromedp.CSS("#customer_q"), "1"),
+		chromedp.WaitVisible(chromedp.CSS(`#customer-pick input[name="customer_id"]`)),
+		chromedp.Click(chromedp.CSS(`#customer-pick input[name="customer_id"]`)),
+		chromedp.SendKeys(chromedp.CSS("#title"), title),
+		chromedp.SendKeys(chromedp.CSS("#description"), "客户来电：燃气热水器打不着火。"),
+		chromedp.Click(chromedp.CSS("#save-ticket")),
+		chromedp.WaitVisible(chromedp.CSS("#ticket-number")),
+	)
+	if err != nil {
+		t.Fatalf("create through the console: %v", err)
+	}
+	shot(t, ctx, "ticket.png")
+	number, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#ticket-number")))
+	if err != nil || !strings.HasPrefix(number, "AS") {
+		t.Fatalf("ticket number %q, %v", number, err)
+	}
+	// Find it in the list by searching its Chinese title.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/tickets"),
+		chromedp.WaitVisible(chromedp.CSS("#q")),
+		chromedp.SendKeys(chromedp.CSS("#q"), "热水器不点火 "+title[len(title)-6:]),
+		chromedp.WaitVisible(chromedp.CSS(`#ticket-table a[href]`)),
+	)
+	if err != nil {
+		t.Fatalf("search: %v", err)
+	}
+	// htmx swaps the rows in after its keyup delay: wait until the list
+	// holds exactly the new ticket.
+	js := `(() => { const rows = document.querySelectorAll("#ticket-table tbody tr");
+		return rows.length === 1 && rows[0].innerText.includes(` + strconvQuote(number) + `); })()`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the list never showed only %s: %v", number, err)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#ticket-table tbody")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rows, number) || !strings.Contains(rows, title) {
+		t.Fatalf("list does not show %s %q: %q", number, title, rows)
+	}
+	shot(t, ctx, "tickets.png")
+}
+
+// shot saves a full-page PNG when AFTERSALES_SCREENSHOT_DIR is set, so a
+// developer can look at what the test saw.
+func shot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("AFTERSALES_SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	os.WriteFile(filepath.Join(dir, name), png, 0o644)
+}
