@@ -164,6 +164,11 @@ func (db *DB) BulkLoad(ctx context.Context, b *aftersales.Bulk) error {
 				return err
 			}
 		}
+		// Fresh statistics, so the planner picks the right index for the
+		// list filters right after a large load.
+		if err := w.exec(ctx, `ANALYZE`); err != nil {
+			return fmt.Errorf("sqlstore: analyze: %w", err)
+		}
 		if db.d.engine == Postgres {
 			for _, t := range []string{"customers", "assets", "tickets"} {
 				if err := w.exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), GREATEST((SELECT COALESCE(max(id), 0) FROM `+t+`), 1))`); err != nil {

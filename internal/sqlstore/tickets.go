@@ -19,10 +19,12 @@ const ticketCols = `t.id, t.number, t.channel, t.nature, t.urgency, t.status, t.
 	t.accepted_at, t.resolved_at, t.closed_at, t.cancelled_at, t.status_changed_at, t.reopen_count, t.assign_count,
 	t.version, COALESCE(c.name, ''), COALESCE(a.name, ''), COALESCE(tm.name, '')`
 
-const ticketFrom = `tickets t
+const ticketJoins = `
 	LEFT JOIN customers c ON c.id = t.customer_id
 	LEFT JOIN users a ON a.id = t.assignee_id
 	LEFT JOIN teams tm ON tm.id = t.team_id`
+
+const ticketFrom = `tickets t` + ticketJoins
 
 func scanTicket(row interface{ Scan(...any) error }) (*aftersales.Ticket, error) {
 	var t aftersales.Ticket
@@ -714,19 +716,33 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 		where = append(where, "t.assignee_id IS NULL")
 	}
 	if f.CategoryID != 0 {
-		p := arg(f.CategoryID)
-		where = append(where, `t.category_id IN (SELECT d.id FROM product_categories d, product_categories p
-			WHERE p.id = `+p+` AND d.path LIKE p.path || '%')`)
+		// The tree is small: resolve the subtree first so the planner sees
+		// a plain IN list it can match against the category index.
+		ids, err := db.subtree(ctx, f.CategoryID)
+		if err != nil {
+			return nil, err
+		}
+		ph := make([]string, len(ids))
+		for i, id := range ids {
+			ph[i] = arg(id)
+		}
+		if len(ph) == 0 {
+			ph = []string{"NULL"}
+		}
+		where = append(where, "t.category_id IN ("+strings.Join(ph, ", ")+")")
 	}
 	if f.Tag != "" {
 		where = append(where, "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = "+arg(f.Tag)+")")
 	}
 	if f.Open != nil {
-		op := "IN"
-		if *f.Open {
-			op = "NOT IN"
+		// Listed positively so the (status, created_at) index applies.
+		var set []string
+		for _, st := range aftersales.Statuses {
+			if st.Open() == *f.Open {
+				set = append(set, "'"+string(st)+"'")
+			}
 		}
-		where = append(where, "t.status "+op+" ('resolved', 'closed', 'cancelled')")
+		where = append(where, "t.status IN ("+strings.Join(set, ", ")+")")
 	}
 	rng := func(col string, from, to *time.Time) {
 		if from != nil {
@@ -762,8 +778,11 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 		v, id := arg(c.V), arg(c.ID)
 		where = append(where, fmt.Sprintf("(%[1]s %[2]s %[3]s OR (%[1]s = %[3]s AND t.id %[2]s %[4]s))", col, cmp, v, id))
 	}
-	query := `SELECT ` + ticketCols + ` FROM ` + ticketFrom + ` WHERE ` + joinAnd(where) +
-		fmt.Sprintf(` ORDER BY %s %s, t.id %s LIMIT %d`, col, dir, dir, f.Limit+1)
+	// Pick the page's rows first, then join the display names onto those
+	// rows only.
+	order := fmt.Sprintf(`%s %s, t.id %s`, col, dir, dir)
+	query := `SELECT ` + ticketCols + ` FROM (SELECT * FROM tickets t WHERE ` + joinAnd(where) + ` ORDER BY ` + order +
+		fmt.Sprintf(` LIMIT %d) t`, f.Limit+1) + ticketJoins + ` ORDER BY ` + order
 	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list tickets: %w", err)
@@ -786,6 +805,25 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 		page.NextCursor = encodeCursor(cursor{V: sortValue(f.Sort, last), ID: last.ID})
 	}
 	return page, nil
+}
+
+// subtree returns a category and all its descendants.
+func (db *DB) subtree(ctx context.Context, id int64) ([]int64, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT d.id FROM product_categories d, product_categories p
+		WHERE p.id = $1 AND d.path LIKE p.path || '%'`, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: category subtree: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		ids = append(ids, d)
+	}
+	return ids, rows.Err()
 }
 
 func strs[T ~string](vs []T) []string {

@@ -220,7 +220,7 @@ CREATE INDEX tickets_customer ON tickets(customer_id, created_at);
 CREATE INDEX tickets_assignee ON tickets(assignee_id, status);
 CREATE INDEX tickets_team ON tickets(team_id, status);
 CREATE INDEX tickets_asset ON tickets(asset_id);
-CREATE INDEX tickets_category ON tickets(category_id);
+CREATE INDEX tickets_category ON tickets(category_id, created_at);
 
 CREATE TABLE ticket_tags (
     ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
