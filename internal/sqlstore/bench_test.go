@@ -68,4 +68,3 @@ func BenchmarkListTickets(b *testing.B) {
 		})
 	}
 }
-
