@@ -148,6 +148,12 @@ func TestBrowserCreateTicket(t *testing.T) {
 		t.Fatalf("list does not show %s %q: %q", number, title, rows)
 	}
 	shot(t, ctx, "tickets.png")
+	if os.Getenv("AFTERSALES_SCREENSHOT_DIR") != "" {
+		// The same pages on a phone-sized screen.
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/tickets"), chromedp.WaitVisible(chromedp.CSS("#ticket-table"))); err == nil {
+			shot(t, ctx, "phone-tickets.png")
+		}
+	}
 }
 
 // shot saves a full-page PNG when AFTERSALES_SCREENSHOT_DIR is set, so a
