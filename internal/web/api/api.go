@@ -105,6 +105,48 @@ func tagged[T any](v T, version int64) *body[T] {
 
 type plain[T any] struct{ Body T }
 
+// respond wraps a service result as a response body.
+func respond[T any](v T, err error) (*plain[T], error) {
+	if err != nil {
+		return nil, err
+	}
+	return ok(v), nil
+}
+
+// versioned is an entity with an optimistic-concurrency version.
+type versioned interface {
+	*aftersales.Ticket | *aftersales.Customer | *aftersales.Product | *aftersales.Asset | *aftersales.ServiceUnit |
+		*aftersales.Team | *aftersales.User
+}
+
+// respondV wraps a versioned entity, with its version as the ETag.
+func respondV[T versioned](v T, err error) (*body[T], error) {
+	if err != nil {
+		return nil, err
+	}
+	return tagged(v, version(v)), nil
+}
+
+func version(v any) int64 {
+	switch x := v.(type) {
+	case *aftersales.Ticket:
+		return x.Version
+	case *aftersales.Customer:
+		return x.Version
+	case *aftersales.Product:
+		return x.Version
+	case *aftersales.Asset:
+		return x.Version
+	case *aftersales.ServiceUnit:
+		return x.Version
+	case *aftersales.Team:
+		return x.Version
+	case *aftersales.User:
+		return x.Version
+	}
+	return 0
+}
+
 func ok[T any](v T) *plain[T] { return &plain[T]{Body: v} }
 
 type IDParam struct {

@@ -36,30 +36,18 @@ func (a *API) customers(h huma.API) {
 			After int64  `query:"after" doc:"Id cursor: customers with a larger id"`
 			Limit int    `query:"limit" default:"50" maximum:"500"`
 		}) (*plain[[]*aftersales.Customer], error) {
-			cs, err := a.S.Customers.ListCustomers(ctx, aftersales.CustomerFilter{Query: in.Q, Phone: in.Phone, Tier: in.Tier, After: in.After, Limit: in.Limit})
-			if err != nil {
-				return nil, err
-			}
-			return ok(cs), nil
+			return respond(a.S.Customers.ListCustomers(ctx, aftersales.CustomerFilter{Query: in.Q, Phone: in.Phone, Tier: in.Tier, After: in.After, Limit: in.Limit}))
 		})
 	register(a, h, huma.Operation{OperationID: "create-customer", Method: http.MethodPost, Path: "/customers", Tags: t, Summary: "Create a customer"},
 		func(ctx context.Context, in *struct {
 			Idem
 			Body aftersales.CustomerInput
 		}) (*body[*aftersales.Customer], error) {
-			c, err := a.S.Customers.CreateCustomer(ctx, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(c, c.Version), nil
+			return respondV(a.S.Customers.CreateCustomer(ctx, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "get-customer", Method: http.MethodGet, Path: "/customers/{id}", Tags: t, Summary: "Get a customer"},
 		func(ctx context.Context, in *IDParam) (*body[*aftersales.Customer], error) {
-			c, err := a.S.Customers.FindCustomer(ctx, in.ID)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(c, c.Version), nil
+			return respondV(a.S.Customers.FindCustomer(ctx, in.ID))
 		})
 	register(a, h, huma.Operation{OperationID: "update-customer", Method: http.MethodPut, Path: "/customers/{id}", Tags: t, Summary: "Replace a customer"},
 		func(ctx context.Context, in *versionBody[aftersales.CustomerInput]) (*body[*aftersales.Customer], error) {
@@ -67,19 +55,11 @@ func (a *API) customers(h huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			c, err := a.S.Customers.UpdateCustomer(ctx, in.ID, v, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(c, c.Version), nil
+			return respondV(a.S.Customers.UpdateCustomer(ctx, in.ID, v, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "list-tiers", Method: http.MethodGet, Path: "/customer-tiers", Tags: t, Summary: "Customer tiers"},
 		func(ctx context.Context, in *struct{}) (*plain[[]aftersales.Tier], error) {
-			ts, err := a.S.Customers.ListTiers(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return ok(ts), nil
+			return respond(a.S.Customers.ListTiers(ctx))
 		})
 }
 
@@ -87,43 +67,27 @@ func (a *API) catalog(h huma.API) {
 	t := tag("Products and assets")
 	register(a, h, huma.Operation{OperationID: "list-categories", Method: http.MethodGet, Path: "/categories", Tags: t, Summary: "The category tree, parents first"},
 		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.Category], error) {
-			cs, err := a.S.Catalog.ListCategories(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return ok(cs), nil
+			return respond(a.S.Catalog.ListCategories(ctx))
 		})
 	register(a, h, huma.Operation{OperationID: "create-category", Method: http.MethodPost, Path: "/categories", Tags: t, Summary: "Add a category"},
 		func(ctx context.Context, in *struct {
 			Idem
 			Body aftersales.CategoryInput
 		}) (*plain[*aftersales.Category], error) {
-			c, err := a.S.Catalog.CreateCategory(ctx, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return ok(c), nil
+			return respond(a.S.Catalog.CreateCategory(ctx, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "list-products", Method: http.MethodGet, Path: "/products", Tags: t, Summary: "Products, optionally of a category subtree"},
 		func(ctx context.Context, in *struct {
 			CategoryID int64 `query:"category_id"`
 		}) (*plain[[]*aftersales.Product], error) {
-			ps, err := a.S.Catalog.ListProducts(ctx, in.CategoryID)
-			if err != nil {
-				return nil, err
-			}
-			return ok(ps), nil
+			return respond(a.S.Catalog.ListProducts(ctx, in.CategoryID))
 		})
 	register(a, h, huma.Operation{OperationID: "create-product", Method: http.MethodPost, Path: "/products", Tags: t, Summary: "Add a product model"},
 		func(ctx context.Context, in *struct {
 			Idem
 			Body aftersales.ProductInput
 		}) (*body[*aftersales.Product], error) {
-			p, err := a.S.Catalog.CreateProduct(ctx, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(p, p.Version), nil
+			return respondV(a.S.Catalog.CreateProduct(ctx, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "update-product", Method: http.MethodPut, Path: "/products/{id}", Tags: t, Summary: "Replace a product"},
 		func(ctx context.Context, in *versionBody[aftersales.ProductInput]) (*body[*aftersales.Product], error) {
@@ -131,22 +95,14 @@ func (a *API) catalog(h huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			p, err := a.S.Catalog.UpdateProduct(ctx, in.ID, v, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(p, p.Version), nil
+			return respondV(a.S.Catalog.UpdateProduct(ctx, in.ID, v, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "list-assets", Method: http.MethodGet, Path: "/assets", Tags: t, Summary: "A customer's assets, or an asset by serial number"},
 		func(ctx context.Context, in *struct {
 			CustomerID int64  `query:"customer_id"`
 			Serial     string `query:"serial_no"`
 		}) (*plain[[]*aftersales.Asset], error) {
-			as, err := a.S.Catalog.ListAssets(ctx, in.CustomerID, in.Serial)
-			if err != nil {
-				return nil, err
-			}
-			return ok(as), nil
+			return respond(a.S.Catalog.ListAssets(ctx, in.CustomerID, in.Serial))
 		})
 	register(a, h, huma.Operation{OperationID: "create-asset", Method: http.MethodPost, Path: "/assets", Tags: t,
 		Summary: "Register an installed unit", Description: "Without warranty_ends it is the install (or purchase) date plus the product's warranty months."},
@@ -154,19 +110,11 @@ func (a *API) catalog(h huma.API) {
 			Idem
 			Body aftersales.AssetInput
 		}) (*body[*aftersales.Asset], error) {
-			as, err := a.S.Catalog.CreateAsset(ctx, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(as, as.Version), nil
+			return respondV(a.S.Catalog.CreateAsset(ctx, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "get-asset", Method: http.MethodGet, Path: "/assets/{id}", Tags: t, Summary: "Get an asset"},
 		func(ctx context.Context, in *IDParam) (*body[*aftersales.Asset], error) {
-			as, err := a.S.Catalog.FindAsset(ctx, in.ID)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(as, as.Version), nil
+			return respondV(a.S.Catalog.FindAsset(ctx, in.ID))
 		})
 	register(a, h, huma.Operation{OperationID: "update-asset", Method: http.MethodPut, Path: "/assets/{id}", Tags: t, Summary: "Replace an asset"},
 		func(ctx context.Context, in *versionBody[aftersales.AssetInput]) (*body[*aftersales.Asset], error) {
@@ -174,11 +122,7 @@ func (a *API) catalog(h huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			as, err := a.S.Catalog.UpdateAsset(ctx, in.ID, v, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(as, as.Version), nil
+			return respondV(a.S.Catalog.UpdateAsset(ctx, in.ID, v, in.Body))
 		})
 }
 
@@ -186,11 +130,7 @@ func (a *API) network(h huma.API) {
 	t := tag("Service network")
 	register(a, h, huma.Operation{OperationID: "list-service-units", Method: http.MethodGet, Path: "/service-units", Tags: t, Summary: "Regions, branches, workstations and service points"},
 		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.ServiceUnit], error) {
-			us, err := a.S.Network.ListServiceUnits(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return ok(us), nil
+			return respond(a.S.Network.ListServiceUnits(ctx))
 		})
 	register(a, h, huma.Operation{OperationID: "create-service-unit", Method: http.MethodPost, Path: "/service-units", Tags: t,
 		Summary: "Add a unit", Description: "A unit's parent must be exactly one level up."},
@@ -198,11 +138,7 @@ func (a *API) network(h huma.API) {
 			Idem
 			Body aftersales.ServiceUnitInput
 		}) (*body[*aftersales.ServiceUnit], error) {
-			u, err := a.S.Network.CreateServiceUnit(ctx, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(u, u.Version), nil
+			return respondV(a.S.Network.CreateServiceUnit(ctx, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "update-service-unit", Method: http.MethodPut, Path: "/service-units/{id}", Tags: t, Summary: "Replace a unit"},
 		func(ctx context.Context, in *versionBody[aftersales.ServiceUnitInput]) (*body[*aftersales.ServiceUnit], error) {
@@ -210,49 +146,29 @@ func (a *API) network(h huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			u, err := a.S.Network.UpdateServiceUnit(ctx, in.ID, v, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(u, u.Version), nil
+			return respondV(a.S.Network.UpdateServiceUnit(ctx, in.ID, v, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "list-departments", Method: http.MethodGet, Path: "/departments", Tags: t, Summary: "Departments"},
 		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.Department], error) {
-			ds, err := a.S.Network.ListDepartments(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return ok(ds), nil
+			return respond(a.S.Network.ListDepartments(ctx))
 		})
 	register(a, h, huma.Operation{OperationID: "create-department", Method: http.MethodPost, Path: "/departments", Tags: t, Summary: "Add a department"},
 		func(ctx context.Context, in *struct {
 			Idem
 			Body aftersales.Department
 		}) (*plain[*aftersales.Department], error) {
-			d, err := a.S.Network.CreateDepartment(ctx, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return ok(d), nil
+			return respond(a.S.Network.CreateDepartment(ctx, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "list-teams", Method: http.MethodGet, Path: "/teams", Tags: t, Summary: "Teams with member counts"},
 		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.Team], error) {
-			ts, err := a.S.Network.ListTeams(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return ok(ts), nil
+			return respond(a.S.Network.ListTeams(ctx))
 		})
 	register(a, h, huma.Operation{OperationID: "create-team", Method: http.MethodPost, Path: "/teams", Tags: t, Summary: "Add a team"},
 		func(ctx context.Context, in *struct {
 			Idem
 			Body aftersales.TeamInput
 		}) (*body[*aftersales.Team], error) {
-			tm, err := a.S.Network.CreateTeam(ctx, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(tm, tm.Version), nil
+			return respondV(a.S.Network.CreateTeam(ctx, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "update-team", Method: http.MethodPut, Path: "/teams/{id}", Tags: t, Summary: "Replace a team"},
 		func(ctx context.Context, in *versionBody[aftersales.TeamInput]) (*body[*aftersales.Team], error) {
@@ -260,11 +176,7 @@ func (a *API) network(h huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			tm, err := a.S.Network.UpdateTeam(ctx, in.ID, v, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(tm, tm.Version), nil
+			return respondV(a.S.Network.UpdateTeam(ctx, in.ID, v, in.Body))
 		})
 }
 
@@ -284,30 +196,18 @@ func (a *API) users(h huma.API) {
 			TeamID int64  `query:"team_id"`
 			Q      string `query:"q"`
 		}) (*plain[[]*aftersales.User], error) {
-			us, err := a.S.Users.ListUsers(ctx, aftersales.UserFilter{Role: aftersales.Role(in.Role), TeamID: in.TeamID, Query: in.Q})
-			if err != nil {
-				return nil, err
-			}
-			return ok(us), nil
+			return respond(a.S.Users.ListUsers(ctx, aftersales.UserFilter{Role: aftersales.Role(in.Role), TeamID: in.TeamID, Query: in.Q}))
 		})
 	register(a, h, huma.Operation{OperationID: "create-user", Method: http.MethodPost, Path: "/users", Tags: t, Summary: "Add a staff account"},
 		func(ctx context.Context, in *struct {
 			Idem
 			Body aftersales.UserInput
 		}) (*body[*aftersales.User], error) {
-			u, err := a.S.Users.CreateUser(ctx, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(u, u.Version), nil
+			return respondV(a.S.Users.CreateUser(ctx, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "get-user", Method: http.MethodGet, Path: "/users/{id}", Tags: t, Summary: "Get a user"},
 		func(ctx context.Context, in *IDParam) (*body[*aftersales.User], error) {
-			u, err := a.S.Users.FindUser(ctx, in.ID)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(u, u.Version), nil
+			return respondV(a.S.Users.FindUser(ctx, in.ID))
 		})
 	register(a, h, huma.Operation{OperationID: "update-user", Method: http.MethodPut, Path: "/users/{id}", Tags: t, Summary: "Replace a user (password only when given)"},
 		func(ctx context.Context, in *versionBody[aftersales.UserInput]) (*body[*aftersales.User], error) {
@@ -315,11 +215,7 @@ func (a *API) users(h huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			u, err := a.S.Users.UpdateUser(ctx, in.ID, v, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(u, u.Version), nil
+			return respondV(a.S.Users.UpdateUser(ctx, in.ID, v, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "list-tokens", Method: http.MethodGet, Path: "/tokens", Tags: t, Summary: "Your API tokens (no secrets)"},
 		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.APIToken], error) {
@@ -327,11 +223,7 @@ func (a *API) users(h huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			ts, err := a.S.Users.ListTokens(ctx, u.ID)
-			if err != nil {
-				return nil, err
-			}
-			return ok(ts), nil
+			return respond(a.S.Users.ListTokens(ctx, u.ID))
 		})
 	register(a, h, huma.Operation{OperationID: "create-token", Method: http.MethodPost, Path: "/tokens", Tags: t,
 		Summary: "Create an API token", Description: "The token is shown once, in this response."},
@@ -345,11 +237,7 @@ func (a *API) users(h huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			tk, err := a.S.Users.CreateToken(ctx, u.ID, in.Body.Name)
-			if err != nil {
-				return nil, err
-			}
-			return ok(tk), nil
+			return respond(a.S.Users.CreateToken(ctx, u.ID, in.Body.Name))
 		})
 	register(a, h, huma.Operation{OperationID: "revoke-token", Method: http.MethodDelete, Path: "/tokens/{id}", Tags: t, Summary: "Revoke a token", DefaultStatus: http.StatusNoContent},
 		func(ctx context.Context, in *IDParam) (*struct{}, error) {
@@ -357,22 +245,14 @@ func (a *API) users(h huma.API) {
 		})
 	register(a, h, huma.Operation{OperationID: "list-custom-fields", Method: http.MethodGet, Path: "/custom-fields", Tags: t, Summary: "Ticket custom field definitions"},
 		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.CustomField], error) {
-			fs, err := a.S.Settings.ListCustomFields(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return ok(fs), nil
+			return respond(a.S.Settings.ListCustomFields(ctx))
 		})
 	register(a, h, huma.Operation{OperationID: "create-custom-field", Method: http.MethodPost, Path: "/custom-fields", Tags: t, Summary: "Define a ticket custom field"},
 		func(ctx context.Context, in *struct {
 			Idem
 			Body aftersales.CustomField
 		}) (*plain[*aftersales.CustomField], error) {
-			f, err := a.S.Settings.CreateCustomField(ctx, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return ok(f), nil
+			return respond(a.S.Settings.CreateCustomField(ctx, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "list-audit", Method: http.MethodGet, Path: "/audit", Tags: t, Summary: "The audit log, newest first"},
 		func(ctx context.Context, in *struct {
@@ -382,10 +262,6 @@ func (a *API) users(h huma.API) {
 			Before   int64  `query:"before" doc:"Id cursor"`
 			Limit    int    `query:"limit" default:"100" maximum:"500"`
 		}) (*plain[[]*aftersales.AuditEntry], error) {
-			es, err := a.S.Settings.ListAudit(ctx, aftersales.AuditFilter{Entity: in.Entity, EntityID: in.EntityID, ActorID: in.ActorID, Before: in.Before, Limit: in.Limit})
-			if err != nil {
-				return nil, err
-			}
-			return ok(es), nil
+			return respond(a.S.Settings.ListAudit(ctx, aftersales.AuditFilter{Entity: in.Entity, EntityID: in.EntityID, ActorID: in.ActorID, Before: in.Before, Limit: in.Limit}))
 		})
 }

@@ -156,29 +156,17 @@ func (a *API) tickets(h huma.API) {
 		})
 	register(a, h, huma.Operation{OperationID: "create-ticket", Method: http.MethodPost, Path: "/tickets", Tags: t, Summary: "Create a ticket"},
 		func(ctx context.Context, in *createTicketIn) (*body[*aftersales.Ticket], error) {
-			tk, err := a.S.Tickets.CreateTicket(ctx, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(tk, tk.Version), nil
+			return respondV(a.S.Tickets.CreateTicket(ctx, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "get-ticket", Method: http.MethodGet, Path: "/tickets/{id}", Tags: t, Summary: "Get a ticket"},
 		func(ctx context.Context, in *IDParam) (*body[*aftersales.Ticket], error) {
-			tk, err := a.S.Tickets.FindTicket(ctx, in.ID)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(tk, tk.Version), nil
+			return respondV(a.S.Tickets.FindTicket(ctx, in.ID))
 		})
 	register(a, h, huma.Operation{OperationID: "get-ticket-by-number", Method: http.MethodGet, Path: "/ticket-numbers/{number}", Tags: t, Summary: "Get a ticket by its number"},
 		func(ctx context.Context, in *struct {
 			Number string `path:"number" maxLength:"40"`
 		}) (*body[*aftersales.Ticket], error) {
-			tk, err := a.S.Tickets.FindTicketByNumber(ctx, in.Number)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(tk, tk.Version), nil
+			return respondV(a.S.Tickets.FindTicketByNumber(ctx, in.Number))
 		})
 	register(a, h, huma.Operation{OperationID: "update-ticket", Method: http.MethodPatch, Path: "/tickets/{id}", Tags: t,
 		Summary: "Change ticket fields", Description: "Only the fields present change. Status changes go through the transition action."},
@@ -187,56 +175,32 @@ func (a *API) tickets(h huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			tk, err := a.S.Tickets.UpdateTicket(ctx, in.ID, v, in.Body.TicketInput)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(tk, tk.Version), nil
+			return respondV(a.S.Tickets.UpdateTicket(ctx, in.ID, v, in.Body.TicketInput))
 		})
 	register(a, h, huma.Operation{OperationID: "transition-ticket", Method: http.MethodPost, Path: "/tickets/{id}/transition", Tags: t,
 		DefaultStatus: http.StatusOK, Summary: "Move a ticket to another status",
 		Description: "Allowed: new→accepted|awaiting_customer|cancelled; accepted→diagnosing|in_service|awaiting_*|resolved|cancelled; " +
 			"awaiting_parts→diagnosing|in_service|cancelled; resolved→closed|accepted (reopen); closed→accepted (reopen). Cancelling needs a reason."},
 		func(ctx context.Context, in *transitionIn) (*body[*aftersales.Ticket], error) {
-			tk, err := a.S.Tickets.Transition(ctx, in.ID, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(tk, tk.Version), nil
+			return respondV(a.S.Tickets.Transition(ctx, in.ID, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "assign-ticket", Method: http.MethodPost, Path: "/tickets/{id}/assign", Tags: t,
 		DefaultStatus: http.StatusOK, Summary: "Assign a ticket to a team and/or person"},
 		func(ctx context.Context, in *assignIn) (*body[*aftersales.Ticket], error) {
-			tk, err := a.S.Tickets.Assign(ctx, in.ID, in.Body.Version, in.Body.TeamID, in.Body.AssigneeID)
-			if err != nil {
-				return nil, err
-			}
-			return tagged(tk, tk.Version), nil
+			return respondV(a.S.Tickets.Assign(ctx, in.ID, in.Body.Version, in.Body.TeamID, in.Body.AssigneeID))
 		})
 	register(a, h, huma.Operation{OperationID: "comment-ticket", Method: http.MethodPost, Path: "/tickets/{id}/comments", Tags: t,
 		Summary: "Add a public reply or internal note", Description: "The first public reply stamps first_response_at."},
 		func(ctx context.Context, in *commentIn) (*plain[*aftersales.TicketEvent], error) {
-			e, err := a.S.Tickets.AddComment(ctx, in.ID, in.Body)
-			if err != nil {
-				return nil, err
-			}
-			return ok(e), nil
+			return respond(a.S.Tickets.AddComment(ctx, in.ID, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "ticket-timeline", Method: http.MethodGet, Path: "/tickets/{id}/timeline", Tags: t, Summary: "A ticket's timeline, oldest first"},
 		func(ctx context.Context, in *IDParam) (*plain[[]*aftersales.TicketEvent], error) {
-			es, err := a.S.Tickets.Timeline(ctx, in.ID)
-			if err != nil {
-				return nil, err
-			}
-			return ok(es), nil
+			return respond(a.S.Tickets.Timeline(ctx, in.ID))
 		})
 	register(a, h, huma.Operation{OperationID: "list-attachments", Method: http.MethodGet, Path: "/tickets/{id}/attachments", Tags: t, Summary: "A ticket's files"},
 		func(ctx context.Context, in *IDParam) (*plain[[]*aftersales.Attachment], error) {
-			as, err := a.S.Tickets.ListAttachments(ctx, in.ID)
-			if err != nil {
-				return nil, err
-			}
-			return ok(as), nil
+			return respond(a.S.Tickets.ListAttachments(ctx, in.ID))
 		})
 	register(a, h, huma.Operation{OperationID: "upload-attachment", Method: http.MethodPost, Path: "/tickets/{id}/attachments", Tags: t,
 		Summary: "Attach a file (multipart field \"file\")", MaxBodyBytes: a.Files.MaxSize + 64<<10},
