@@ -1,0 +1,260 @@
+// Package sla owns business-time arithmetic: business calendars (weekly
+// working intervals in a time zone, holidays, and make-up working days such
+// as China's 调休), the business minutes between two instants, and the
+// instant N business minutes after another, with paused spans excluded.
+// It is pure: no storage, no clock.
+//
+// Conventions (methods.md §0.1): working intervals are half-open [start,
+// end) in local wall-clock time, expanded per local date, so DST changes
+// are honoured (a 00:00-03:00 interval on a spring-forward night is two
+// real hours). A deadline that lands exactly on the end of an interval is
+// that instant, not the start of the next interval.
+package sla
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"aftersales"
+)
+
+// Interval is a working interval within one day, in minutes after local
+// midnight: 0 <= Start < End <= 1440.
+type Interval struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Calendar is a business calendar.
+type Calendar struct {
+	Zone *time.Location
+	// Week holds each weekday's intervals, indexed by time.Weekday.
+	Week [7][]Interval
+	// Holidays are local dates ("2026-10-01") with no working time.
+	Holidays map[string]bool
+	// Workdays are make-up working days (调休): a local date that works
+	// with the schedule of the given weekday, even if it is a weekend.
+	Workdays map[string]time.Weekday
+}
+
+// Span is a half-open interval of instants [Start, End).
+type Span struct {
+	Start, End time.Time
+}
+
+// maxDays bounds every walk: a calendar with no working time in ten years
+// is treated as having none at all.
+const maxDays = 3660
+
+// Weekdays returns a Monday-to-Friday calendar with the given intervals.
+func Weekdays(zone *time.Location, intervals ...Interval) *Calendar {
+	c := &Calendar{Zone: zone, Holidays: map[string]bool{}, Workdays: map[string]time.Weekday{}}
+	for d := time.Monday; d <= time.Friday; d++ {
+		c.Week[d] = append([]Interval(nil), intervals...)
+	}
+	return c
+}
+
+// AlwaysOpen returns a 24x7 calendar, for targets in calendar time.
+func AlwaysOpen(zone *time.Location) *Calendar {
+	c := &Calendar{Zone: zone, Holidays: map[string]bool{}, Workdays: map[string]time.Weekday{}}
+	for d := range c.Week {
+		c.Week[d] = []Interval{{0, 1440}}
+	}
+	return c
+}
+
+// Validate checks that intervals are in range, ordered and not
+// overlapping, and that special dates are real dates.
+func (c *Calendar) Validate() error {
+	var v aftersales.Validator
+	if c.Zone == nil {
+		v.Add("zone", "is required")
+	}
+	for d, ivs := range c.Week {
+		field := fmt.Sprintf("week.%s", time.Weekday(d))
+		for i, iv := range ivs {
+			if iv.Start < 0 || iv.End > 1440 || iv.Start >= iv.End {
+				v.Add(fmt.Sprintf("%s[%d]", field, i), "must satisfy 0 <= start < end <= 1440 minutes")
+			}
+			if i > 0 && iv.Start < ivs[i-1].End {
+				v.Add(fmt.Sprintf("%s[%d]", field, i), "overlaps or precedes the previous interval")
+			}
+		}
+	}
+	for d := range c.Holidays {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			v.Add("holidays", fmt.Sprintf("%q is not a date as YYYY-MM-DD", d))
+		}
+	}
+	for d, wd := range c.Workdays {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			v.Add("workdays", fmt.Sprintf("%q is not a date as YYYY-MM-DD", d))
+		}
+		if c.Holidays[d] {
+			v.Add("workdays", fmt.Sprintf("%s is also a holiday", d))
+		}
+		if wd < time.Sunday || wd > time.Saturday {
+			v.Add("workdays", fmt.Sprintf("%s: weekday out of range", d))
+		}
+	}
+	return v.Err()
+}
+
+// intervalsOn returns the working intervals of a local date.
+func (c *Calendar) intervalsOn(y int, m time.Month, d int) []Interval {
+	key := fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+	if c.Holidays[key] {
+		return nil
+	}
+	if wd, ok := c.Workdays[key]; ok {
+		return c.Week[wd]
+	}
+	return c.Week[time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Weekday()]
+}
+
+// each calls fn with every working span that overlaps [from, ...), in
+// order, until fn returns false or maxDays have been walked.
+func (c *Calendar) each(from time.Time, fn func(Span) bool) {
+	l := from.In(c.Zone)
+	y, m, d := l.Date()
+	for i := 0; i < maxDays; i++ {
+		// Normalise the date (September 31 is October 1) before looking it
+		// up among holidays and make-up days.
+		dy, dm, dd := time.Date(y, m, d+i, 12, 0, 0, 0, time.UTC).Date()
+		for _, iv := range c.intervalsOn(dy, dm, dd) {
+			s := time.Date(dy, dm, dd, 0, iv.Start, 0, 0, c.Zone)
+			e := time.Date(dy, dm, dd, 0, iv.End, 0, 0, c.Zone)
+			if !e.After(from) || !e.After(s) {
+				continue
+			}
+			if s.Before(from) {
+				s = from
+			}
+			if !fn(Span{s, e}) {
+				return
+			}
+		}
+	}
+}
+
+// Between returns the working time in [t0, t1); zero when t1 <= t0.
+func (c *Calendar) Between(t0, t1 time.Time) time.Duration {
+	var total time.Duration
+	if !t1.After(t0) {
+		return 0
+	}
+	c.each(t0, func(s Span) bool {
+		if !s.Start.Before(t1) {
+			return false
+		}
+		end := s.End
+		if end.After(t1) {
+			end = t1
+		}
+		total += end.Sub(s.Start)
+		return true
+	})
+	return total
+}
+
+// BetweenExcluding returns the working time in [t0, t1) outside the
+// paused spans.
+func (c *Calendar) BetweenExcluding(t0, t1 time.Time, paused []Span) time.Duration {
+	total := c.Between(t0, t1)
+	for _, p := range merge(paused) {
+		s, e := later(p.Start, t0), earlier(p.End, t1)
+		if e.After(s) {
+			total -= c.Between(s, e)
+		}
+	}
+	return total
+}
+
+// Add returns the instant at which d of working time has passed since
+// t0, and false if the calendar has no such instant within ten years.
+func (c *Calendar) Add(t0 time.Time, d time.Duration) (time.Time, bool) {
+	return c.AddExcluding(t0, d, nil)
+}
+
+// AddExcluding is Add with the paused spans not counting. Pauses still
+// open should be given with the end of the pause unknown as a far future
+// time; the deadline is then found only once the pause ends.
+func (c *Calendar) AddExcluding(t0 time.Time, d time.Duration, paused []Span) (time.Time, bool) {
+	if d <= 0 {
+		return t0, true
+	}
+	pauses := merge(paused)
+	left := d
+	var due time.Time
+	found := false
+	c.each(t0, func(s Span) bool {
+		for _, part := range subtract(s, pauses) {
+			if n := part.End.Sub(part.Start); n >= left {
+				due, found = part.Start.Add(left), true
+				return false
+			} else {
+				left -= n
+			}
+		}
+		return true
+	})
+	return due, found
+}
+
+// merge sorts spans and joins overlapping or touching ones.
+func merge(spans []Span) []Span {
+	if len(spans) == 0 {
+		return nil
+	}
+	s := append([]Span(nil), spans...)
+	sort.Slice(s, func(i, j int) bool { return s[i].Start.Before(s[j].Start) })
+	out := []Span{s[0]}
+	for _, x := range s[1:] {
+		last := &out[len(out)-1]
+		if !x.Start.After(last.End) {
+			if x.End.After(last.End) {
+				last.End = x.End
+			}
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// subtract returns the parts of s not covered by the merged pauses.
+func subtract(s Span, pauses []Span) []Span {
+	parts := []Span{s}
+	for _, p := range pauses {
+		if !p.End.After(s.Start) || !p.Start.Before(s.End) {
+			continue
+		}
+		var next []Span
+		for _, q := range parts {
+			if p.Start.After(q.Start) {
+				next = append(next, Span{q.Start, earlier(p.Start, q.End)})
+			}
+			if p.End.Before(q.End) {
+				next = append(next, Span{later(p.End, q.Start), q.End})
+			}
+		}
+		parts = next
+	}
+	return parts
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

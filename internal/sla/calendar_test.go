@@ -1,0 +1,187 @@
+package sla
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"aftersales"
+)
+
+func zone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func at(l *time.Location, s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, l)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func hm(h, m int) int { return h*60 + m }
+
+// TestBetweenMethodsVectors checks the vectors of methods.md §0.1 and T1
+// (dates: 2026-11-20 is a Friday).
+func TestBetweenMethodsVectors(t *testing.T) {
+	sh := zone(t, "Asia/Shanghai")
+	office := Weekdays(sh, Interval{hm(9, 0), hm(18, 0)})
+	wedOff := Weekdays(sh, Interval{hm(9, 0), hm(18, 0)})
+	wedOff.Holidays["2026-11-18"] = true
+	for _, tc := range []struct {
+		name           string
+		cal            *Calendar
+		from, to       string
+		calendar, busi time.Duration
+	}{
+		{"T1 Fri 17:30 → Mon 09:30", office, "2026-11-20 17:30", "2026-11-23 09:30", 64 * time.Hour, 60 * time.Minute},
+		{"weekend only", office, "2026-11-21 10:00", "2026-11-21 12:00", 2 * time.Hour, 0},
+		{"Wednesday holiday", wedOff, "2026-11-17 17:00", "2026-11-19 10:00", 41 * time.Hour, 120 * time.Minute},
+		{"24x7 equals calendar", AlwaysOpen(sh), "2026-11-20 17:30", "2026-11-23 09:30", 64 * time.Hour, 64 * time.Hour},
+		{"reversed is zero", office, "2026-11-23 09:30", "2026-11-20 17:30", -64 * time.Hour, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := at(sh, tc.from), at(sh, tc.to)
+			if got := b.Sub(a); got != tc.calendar {
+				t.Errorf("calendar = %v, want %v", got, tc.calendar)
+			}
+			if got := tc.cal.Between(a, b); got != tc.busi {
+				t.Errorf("business = %v, want %v", got, tc.busi)
+			}
+		})
+	}
+	if got := office.Between(at(sh, "2026-11-20 17:30"), at(sh, "2026-11-23 09:30")).Minutes(); got != 60 {
+		t.Errorf("T1: %v business minutes, want 60", got)
+	}
+}
+
+func TestAdd(t *testing.T) {
+	sh := zone(t, "Asia/Shanghai")
+	// A Chinese office day with a lunch break.
+	lunch := Weekdays(sh, Interval{hm(8, 30), hm(12, 0)}, Interval{hm(13, 30), hm(18, 0)})
+	// National Day week 2026: 10-01..10-07 off, Sat 10-10 is a make-up workday (调休).
+	national := Weekdays(sh, Interval{hm(8, 30), hm(12, 0)}, Interval{hm(13, 30), hm(18, 0)})
+	for d := 1; d <= 7; d++ {
+		national.Holidays[time.Date(2026, 10, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)] = true
+	}
+	national.Workdays["2026-10-10"] = time.Monday
+	office := Weekdays(sh, Interval{hm(9, 0), hm(18, 0)})
+	for _, tc := range []struct {
+		name string
+		cal  *Calendar
+		from string
+		add  time.Duration
+		want string
+	}{
+		{"T1 forwards", office, "2026-11-20 17:30", 60 * time.Minute, "2026-11-23 09:30"},
+		{"ends exactly at closing", office, "2026-11-20 17:00", 60 * time.Minute, "2026-11-20 18:00"},
+		{"starts before opening", office, "2026-11-23 06:00", 30 * time.Minute, "2026-11-23 09:30"},
+		{"over lunch", lunch, "2026-11-23 11:30", 60 * time.Minute, "2026-11-23 14:00"},
+		{"in lunch", lunch, "2026-11-23 12:30", 15 * time.Minute, "2026-11-23 13:45"},
+		{"eight business hours from Friday noon", lunch, "2026-11-20 12:00", 8 * time.Hour, "2026-11-23 12:00"},
+		{"across a month end", lunch, "2026-11-30 17:30", 60 * time.Minute, "2026-12-01 09:00"},
+		{"over the National Day week", national, "2026-09-30 17:00", 2 * time.Hour, "2026-10-08 09:30"},
+		{"make-up Saturday works", national, "2026-10-09 17:30", 60 * time.Minute, "2026-10-10 09:00"},
+		{"zero", office, "2026-11-21 10:00", 0, "2026-11-21 10:00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := tc.cal.Add(at(sh, tc.from), tc.add)
+			if !ok || !got.Equal(at(sh, tc.want)) {
+				t.Fatalf("Add = %v (%v), want %s", got.In(sh), ok, tc.want)
+			}
+		})
+	}
+	if _, ok := (&Calendar{Zone: sh}).Add(at(sh, "2026-11-20 10:00"), time.Minute); ok {
+		t.Error("a calendar without working time produced a deadline")
+	}
+}
+
+func TestDST(t *testing.T) {
+	ny := zone(t, "America/New_York")
+	// 2026-03-08 02:00 does not exist in New York: clocks jump to 03:00.
+	night := &Calendar{Zone: ny}
+	night.Week[time.Sunday] = []Interval{{0, hm(3, 0)}}
+	if got := night.Between(at(ny, "2026-03-08 00:00"), at(ny, "2026-03-08 12:00")); got != 2*time.Hour {
+		t.Errorf("00:00-03:00 on the spring-forward night = %v, want 2h", got)
+	}
+	always := AlwaysOpen(ny)
+	a, b := at(ny, "2026-03-07 12:00"), at(ny, "2026-03-08 12:00")
+	if got := always.Between(a, b); got != 23*time.Hour || got != b.Sub(a) {
+		t.Errorf("24x7 across DST = %v, want 23h of real time", got)
+	}
+	if got, _ := always.Add(a, 23*time.Hour); !got.Equal(b) {
+		t.Errorf("24x7 Add across DST = %v, want %v", got, b)
+	}
+}
+
+func TestPauses(t *testing.T) {
+	sh := zone(t, "Asia/Shanghai")
+	office := Weekdays(sh, Interval{hm(9, 0), hm(18, 0)})
+	t0 := at(sh, "2026-11-23 09:00")
+	paused := []Span{
+		{at(sh, "2026-11-23 10:00"), at(sh, "2026-11-23 11:00")},
+		{at(sh, "2026-11-23 10:30"), at(sh, "2026-11-23 11:30")}, // overlaps the first
+		{at(sh, "2026-11-21 00:00"), at(sh, "2026-11-22 23:00")}, // a weekend pause costs nothing
+	}
+	due, ok := office.AddExcluding(t0, 4*time.Hour, paused)
+	if !ok || !due.Equal(at(sh, "2026-11-23 14:30")) {
+		t.Fatalf("due = %v, want 14:30", due.In(sh))
+	}
+	if got := office.BetweenExcluding(t0, due, paused); got != 4*time.Hour {
+		t.Fatalf("net business time to the deadline = %v, want 4h", got)
+	}
+	// A pause still open never lets the clock run out.
+	open := []Span{{at(sh, "2026-11-23 10:00"), at(sh, "2100-01-01 00:00")}}
+	if _, ok := office.AddExcluding(t0, 2*time.Hour, open); ok {
+		t.Fatal("a deadline was found while the clock is paused")
+	}
+}
+
+// TestAddBetweenRoundTrip: for any start and amount, the business time
+// from the start to the computed deadline is that amount.
+func TestAddBetweenRoundTrip(t *testing.T) {
+	sh := zone(t, "Asia/Shanghai")
+	cal := Weekdays(sh, Interval{hm(8, 30), hm(12, 0)}, Interval{hm(13, 30), hm(18, 0)})
+	cal.Holidays["2026-12-25"] = true
+	cal.Workdays["2026-12-26"] = time.Friday
+	r := rand.New(rand.NewPCG(1, 2))
+	base := at(sh, "2026-12-01 00:00")
+	for range 2000 {
+		t0 := base.Add(time.Duration(r.IntN(60*24*40)) * time.Minute)
+		d := time.Duration(r.IntN(60*8*15)) * time.Minute
+		due, ok := cal.Add(t0, d)
+		if !ok {
+			t.Fatal("no deadline")
+		}
+		if got := cal.Between(t0, due); got != d {
+			t.Fatalf("Between(%v, Add(%v)) = %v, want %v", t0.In(sh), d, got, d)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	c := Weekdays(time.UTC, Interval{hm(9, 0), hm(12, 0)}, Interval{hm(11, 0), hm(13, 0)})
+	c.Week[time.Saturday] = []Interval{{hm(10, 0), hm(10, 0)}}
+	c.Holidays["2026-02-30"] = true
+	c.Workdays["2026-10-10"] = time.Monday
+	c.Holidays["2026-10-10"] = true
+	err := c.Validate()
+	fields := map[string]bool{}
+	for _, f := range aftersales.ErrorFields(err) {
+		fields[f.Field] = true
+	}
+	for _, want := range []string{"week.Monday[1]", "week.Saturday[0]", "holidays", "workdays"} {
+		if !fields[want] {
+			t.Errorf("%s not named in %v", want, err)
+		}
+	}
+	if err := Weekdays(time.UTC, Interval{0, 1440}).Validate(); err != nil {
+		t.Errorf("valid calendar: %v", err)
+	}
+}
