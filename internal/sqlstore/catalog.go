@@ -51,6 +51,9 @@ func (db *DB) CreateCategory(ctx context.Context, in aftersales.CategoryInput) (
 
 // ListCategories returns the tree in path order (parents before children).
 func (db *DB) ListCategories(ctx context.Context) ([]*aftersales.Category, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT id, parent_id, code, name_zh, name_en, path, depth FROM product_categories ORDER BY path`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list categories: %w", err)
@@ -141,6 +144,9 @@ func (db *DB) UpdateProduct(ctx context.Context, id, version int64, in aftersale
 
 // FindProduct returns one product.
 func (db *DB) FindProduct(ctx context.Context, id int64) (*aftersales.Product, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
 	return db.findProduct(ctx, db.r, id)
 }
 
@@ -154,6 +160,9 @@ func (db *DB) findProduct(ctx context.Context, q queryer, id int64) (*aftersales
 
 // ListProducts lists products, optionally of one category and its subtree.
 func (db *DB) ListProducts(ctx context.Context, categoryID int64) ([]*aftersales.Product, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
 	q, args := `SELECT `+productCols+` FROM products ORDER BY model`, []any{}
 	if categoryID != 0 {
 		q = `SELECT ` + productCols + ` FROM products WHERE category_id IN (SELECT d.id FROM product_categories d, product_categories p

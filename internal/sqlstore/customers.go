@@ -177,6 +177,9 @@ func (db *DB) ListCustomers(ctx context.Context, f aftersales.CustomerFilter) ([
 
 // ListTiers lists customer tiers, highest rank first.
 func (db *DB) ListTiers(ctx context.Context) ([]aftersales.Tier, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT code, name_zh, name_en, rank FROM customer_tiers ORDER BY rank DESC, code`)
 	if err != nil {
 		return nil, err

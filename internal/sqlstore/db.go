@@ -318,3 +318,11 @@ type ref struct {
 	table string
 	id    *int64
 }
+
+// staff allows any signed-in, active staff member: reference data (the
+// catalog, the network, tiers, custom fields) is for everyone who works
+// tickets, and for no one else.
+func staff(ctx context.Context) error {
+	_, err := aftersales.Require(ctx, aftersales.PermTicketRead)
+	return err
+}

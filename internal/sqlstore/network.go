@@ -112,6 +112,9 @@ func (db *DB) UpdateServiceUnit(ctx context.Context, id, version int64, in after
 
 // ListServiceUnits lists the network, parents before children.
 func (db *DB) ListServiceUnits(ctx context.Context) ([]*aftersales.ServiceUnit, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT `+unitCols+` FROM service_units ORDER BY
 		CASE kind WHEN 'region' THEN 0 WHEN 'branch' THEN 1 WHEN 'workstation' THEN 2 ELSE 3 END, code`)
 	if err != nil {
@@ -161,6 +164,9 @@ func (db *DB) CreateDepartment(ctx context.Context, d aftersales.Department) (*a
 
 // ListDepartments lists departments.
 func (db *DB) ListDepartments(ctx context.Context) ([]*aftersales.Department, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT id, code, kind, name_zh, name_en FROM departments ORDER BY id`)
 	if err != nil {
 		return nil, err
@@ -255,6 +261,9 @@ func (db *DB) findTeam(ctx context.Context, q queryer, id int64) (*aftersales.Te
 
 // ListTeams lists teams with their active member counts.
 func (db *DB) ListTeams(ctx context.Context) ([]*aftersales.Team, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := db.r.QueryContext(ctx, teamQuery+` ORDER BY t.name`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list teams: %w", err)

@@ -37,6 +37,9 @@ func (db *DB) CreateCustomField(ctx context.Context, f aftersales.CustomField) (
 
 // ListCustomFields lists the definitions.
 func (db *DB) ListCustomFields(ctx context.Context) ([]*aftersales.CustomField, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
 	return listCustomFields(ctx, db.r)
 }
 

@@ -906,6 +906,9 @@ func scanAttachment(row interface{ Scan(...any) error }) (*aftersales.Attachment
 
 // FindAttachment returns an attachment of a ticket the caller may see.
 func (db *DB) FindAttachment(ctx context.Context, id int64) (*aftersales.Attachment, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermTicketRead); err != nil {
+		return nil, err
+	}
 	a, err := scanAttachment(db.r.QueryRowContext(ctx, `SELECT `+attachmentCols+` FROM attachments WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, "Attachment", id)

@@ -206,6 +206,14 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				ctx = aftersales.NewContextWithUser(ctx, u)
 			}
 		}
+		// The services check permissions on every call; refusing anonymous
+		// API calls here as well means no request body is even parsed for
+		// them. Only the API description is public.
+		if aftersales.UserFromContext(ctx) == nil && strings.HasPrefix(r.URL.Path, api.Prefix+"/") && r.URL.Path != api.Prefix+"/openapi.json" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="aftersales"`)
+			writeProblem(w, http.StatusUnauthorized, "You must sign in.")
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -96,7 +96,7 @@ func TestTicketScenarios(t *testing.T) {
 
 		t.Run("unauthenticated", func(t *testing.T) {
 			r := anon.do("GET", "/tickets", nil)
-			if r.Status != 401 || r.Header.Get("Content-Type") != "application/problem+json" {
+			if r.Status != 401 || r.Header.Get("Content-Type") != "application/problem+json" || r.Body["detail"] != "You must sign in." {
 				t.Fatalf("%d %s %s", r.Status, r.Header.Get("Content-Type"), r.Raw)
 			}
 			bad := &client{t: t, base: c.base, token: "ast_nope"}
@@ -384,4 +384,32 @@ func upload(t *testing.T, c *client, id int64, name string, data []byte) resp {
 	out := resp{Status: res.StatusCode, Header: res.Header, Raw: raw}
 	json.Unmarshal(raw, &out.Body)
 	return out
+}
+
+// TestEveryOperationNeedsAUser walks the OpenAPI document and calls every
+// operation anonymously: each must answer 401, none may leak data.
+func TestEveryOperationNeedsAUser(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	app := webtest.Start(t, db)
+	anon := &client{t: t, base: app.Server.URL + "/api/v1"}
+	spec := anon.do("GET", "/openapi.json", nil)
+	paths := spec.Body["paths"].(map[string]any)
+	n := 0
+	for path, ops := range paths {
+		for method := range ops.(map[string]any) {
+			p := strings.NewReplacer("{id}", "1", "{number}", "AS202611-000001").Replace(path)
+			var body any
+			if method != "get" && method != "delete" {
+				body = map[string]any{}
+			}
+			r := anon.do(strings.ToUpper(method), p, body)
+			if r.Status != 401 {
+				t.Errorf("%s %s anonymously: %d %.200s", method, path, r.Status, r.Raw)
+			}
+			n++
+		}
+	}
+	if n < 35 {
+		t.Fatalf("only %d operations in the document", n)
+	}
 }
