@@ -151,4 +151,5 @@ type Services struct {
 	Catalog   CatalogService
 	Network   NetworkService
 	Settings  SettingsService
+	SLA       SLAService
 }

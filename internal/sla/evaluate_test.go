@@ -1,0 +1,153 @@
+package sla
+
+import (
+	"testing"
+	"time"
+
+	"aftersales"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func officeData() *aftersales.BusinessCalendar {
+	day := []aftersales.TimeRange{{Start: "09:00", End: "18:00"}}
+	return &aftersales.BusinessCalendar{Code: "office", Name: "Office", TimeZone: "Asia/Shanghai",
+		Week:     map[string][]aftersales.TimeRange{"mon": day, "tue": day, "wed": day, "thu": day, "fri": day},
+		Holidays: []aftersales.Date{"2026-11-25"}}
+}
+
+func TestFromData(t *testing.T) {
+	cal, err := FromData(officeData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := cal.Zone
+	// T1 through the stored form.
+	if got := cal.Between(at(sh, "2026-11-20 17:30"), at(sh, "2026-11-23 09:30")); got != time.Hour {
+		t.Fatalf("T1 = %v", got)
+	}
+	if got := cal.Between(at(sh, "2026-11-25 10:00"), at(sh, "2026-11-25 12:00")); got != 0 {
+		t.Fatalf("holiday = %v", got)
+	}
+	bad := officeData()
+	bad.TimeZone = "Mars/Olympus"
+	bad.Week["fri"] = []aftersales.TimeRange{{Start: "18:00", End: "09:00"}}
+	bad.Week["fun"] = nil
+	_, err = FromData(bad)
+	fields := map[string]bool{}
+	for _, f := range aftersales.ErrorFields(err) {
+		fields[f.Field] = true
+	}
+	for _, want := range []string{"time_zone", "week.fri[0]", "week.fun"} {
+		if !fields[want] {
+			t.Errorf("%s not named: %v", want, err)
+		}
+	}
+}
+
+func TestEvaluate(t *testing.T) {
+	cal, _ := FromData(officeData())
+	sh := cal.Zone
+	policy := &aftersales.SLAPolicy{ID: 7, Name: "repair", FirstResponseMin: 30, ResolutionMin: 8 * 60}
+	created := at(sh, "2026-11-23 09:00") // Monday
+	ch := func(s string, to aftersales.Status) StatusChange { return StatusChange{at(sh, s), to} }
+	ptrT := func(s string) *time.Time { x := at(sh, s); return &x }
+	yes, no := true, false
+
+	for _, tc := range []struct {
+		name                 string
+		in                   Input
+		frMet, resMet        *bool
+		resDue, resBreachAt  string
+		paused, cancelled    bool
+		resElapsed, resPause float64
+	}{
+		{name: "running within target",
+			in:     Input{Created: created, Now: at(sh, "2026-11-23 12:00")},
+			resDue: "2026-11-23 17:00", resElapsed: 180},
+		{name: "past due with no event: breached at the deadline",
+			in:    Input{Created: created, Now: at(sh, "2026-11-24 10:00"), FirstResponseAt: ptrT("2026-11-23 09:10")},
+			frMet: &yes, resMet: &no, resDue: "2026-11-23 17:00", resBreachAt: "2026-11-23 17:00", resElapsed: 600},
+		{name: "resolved in time",
+			in: Input{Created: created, Now: at(sh, "2026-12-30 00:00"), FirstResponseAt: ptrT("2026-11-23 09:45"),
+				Changes: []StatusChange{ch("2026-11-23 10:00", aftersales.StatusAccepted), ch("2026-11-23 16:00", aftersales.StatusResolved), ch("2026-11-26 16:00", aftersales.StatusClosed)}},
+			frMet: &no, resMet: &yes, resDue: "2026-11-23 17:00", resElapsed: 420},
+		{name: "waiting for parts pauses the clock",
+			in: Input{Created: created, Now: at(sh, "2026-11-24 12:00"),
+				Changes: []StatusChange{ch("2026-11-23 10:00", aftersales.StatusAccepted), ch("2026-11-23 11:00", aftersales.StatusAwaitingParts),
+					ch("2026-11-23 13:00", aftersales.StatusInService), ch("2026-11-24 10:00", aftersales.StatusResolved)}}, // exactly at the deadline: met
+			resMet: &yes, resDue: "2026-11-24 10:00", resElapsed: 480, resPause: 120},
+		{name: "paused now: no deadline",
+			in: Input{Created: created, Now: at(sh, "2026-11-23 15:00"),
+				Changes: []StatusChange{ch("2026-11-23 10:00", aftersales.StatusAwaitingCustomer)}},
+			paused: true, resElapsed: 60, resPause: 300},
+		{name: "reopened: the resolved spell is paused, the last resolution stands",
+			in: Input{Created: created, Now: at(sh, "2026-11-30 09:00"),
+				Changes: []StatusChange{ch("2026-11-23 10:00", aftersales.StatusAccepted), ch("2026-11-23 12:00", aftersales.StatusResolved),
+					ch("2026-11-24 09:00", aftersales.StatusAccepted), ch("2026-11-24 16:00", aftersales.StatusResolved)}},
+			resMet: &no, resDue: "2026-11-24 14:00", resBreachAt: "2026-11-24 14:00", resElapsed: 600, resPause: 360},
+		{name: "cancelled before the deadline: no verdict",
+			in: Input{Created: created, Now: at(sh, "2026-12-01 09:00"),
+				Changes: []StatusChange{ch("2026-11-23 10:00", aftersales.StatusCancelled)}},
+			resDue: "2026-11-23 17:00", cancelled: true, resElapsed: 60},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Evaluate(policy, cal, tc.in)
+			fr, res := s.FirstResponse, s.Resolution
+			if diff := cmp.Diff(tc.frMet, fr.Met); diff != "" && tc.frMet != nil {
+				t.Errorf("first response met (-want +got): %s", diff)
+			}
+			if diff := cmp.Diff(tc.resMet, res.Met); diff != "" {
+				t.Errorf("resolution met (-want +got): %s", diff)
+			}
+			if tc.resDue == "" && res.DueAt != nil || tc.resDue != "" && (res.DueAt == nil || !res.DueAt.Equal(at(sh, tc.resDue))) {
+				t.Errorf("due = %v, want %q", res.DueAt, tc.resDue)
+			}
+			if tc.resBreachAt != "" && (res.BreachedAt == nil || !res.BreachedAt.Equal(at(sh, tc.resBreachAt))) {
+				t.Errorf("breached at %v, want %s", res.BreachedAt, tc.resBreachAt)
+			}
+			if res.Paused != tc.paused || res.Cancelled != tc.cancelled {
+				t.Errorf("paused %v cancelled %v", res.Paused, res.Cancelled)
+			}
+			if res.ElapsedMinutes != tc.resElapsed || res.PausedMinutes != tc.resPause {
+				t.Errorf("elapsed %v paused %v, want %v %v", res.ElapsedMinutes, res.PausedMinutes, tc.resElapsed, tc.resPause)
+			}
+		})
+	}
+
+	t.Run("the verdict does not depend on when it is computed", func(t *testing.T) {
+		in := Input{Created: created, FirstResponseAt: ptrT("2026-11-23 09:20"),
+			Changes: []StatusChange{ch("2026-11-23 10:00", aftersales.StatusAccepted), ch("2026-11-24 10:00", aftersales.StatusResolved)}}
+		var first aftersales.TicketSLA
+		for i, now := range []string{"2026-11-24 10:00", "2026-11-30 00:00", "2027-06-01 00:00"} {
+			in.Now = at(sh, now)
+			s := Evaluate(policy, cal, in)
+			s.EvaluatedAt = time.Time{}
+			if i == 0 {
+				first = s
+				if *s.Resolution.Met || !s.Resolution.BreachedAt.Equal(at(sh, "2026-11-23 17:00")) || !*s.FirstResponse.Met {
+					t.Fatalf("state = %+v %+v", s.FirstResponse, s.Resolution)
+				}
+				continue
+			}
+			if diff := cmp.Diff(first, s); diff != "" {
+				t.Fatalf("evaluated at %s (-first +now):\n%s", now, diff)
+			}
+		}
+	})
+}
+
+func TestPolicyMatching(t *testing.T) {
+	c := aftersales.SLAConditions{Urgency: []aftersales.Urgency{aftersales.UrgencyUrgent}, CategoryID: []int64{2}, ServiceUnit: []int64{10}}
+	f := aftersales.SLAFacts{Urgency: aftersales.UrgencyUrgent, CategoryPath: []int64{2, 5}, UnitPath: []int64{10, 11, 12}}
+	if !c.Matches(f) {
+		t.Fatal("a ticket in a sub-category under the region should match")
+	}
+	f.Urgency = aftersales.UrgencyLow
+	if c.Matches(f) {
+		t.Fatal("urgency mismatch matched")
+	}
+	if !(aftersales.SLAConditions{}).Matches(f) {
+		t.Fatal("empty conditions should match anything")
+	}
+}
