@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"aftersales"
+	"aftersales/internal/sla"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -104,6 +106,12 @@ func (db *DB) BulkLoad(ctx context.Context, b *aftersales.Bulk) error {
 	if err := b.Validate(); err != nil {
 		return err
 	}
+	// Read before the bulk transaction: on SQLite it holds the only writer
+	// connection, and the reference data is already committed.
+	env, err := db.loadSLAEnv(ctx, db.r)
+	if err != nil {
+		return err
+	}
 	return db.withBulk(ctx, func(w bulkWriter) error {
 		rows := make([][]any, 0, len(b.Customers))
 		for _, c := range b.Customers {
@@ -156,6 +164,9 @@ func (db *DB) BulkLoad(ctx context.Context, b *aftersales.Bulk) error {
 		}
 		if err := w.copy(ctx, "ticket_events", []string{"ticket_id", "at", "actor_id", "kind", "field", "from_value", "to_value", "body", "public", "channel"}, rows); err != nil {
 			return fmt.Errorf("sqlstore: bulk events: %w", err)
+		}
+		if err := bulkSLA(ctx, w, env, b); err != nil {
+			return err
 		}
 		for m, seq := range months {
 			if err := w.exec(ctx, `INSERT INTO counters (name, value) VALUES ($1, $2)
@@ -221,4 +232,39 @@ func (db *DB) DemoLoaded(ctx context.Context, name string) (bool, error) {
 	var n int
 	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM demo_runs WHERE name = $1`, name).Scan(&n)
 	return n > 0, err
+}
+
+// bulkSLA evaluates every loaded ticket's clocks from the batch's own
+// history, as of the latest event in the batch.
+func bulkSLA(ctx context.Context, w bulkWriter, env *slaEnv, b *aftersales.Bulk) error {
+	if len(env.policies) == 0 || len(b.Tickets) == 0 {
+		return nil
+	}
+	tiers := map[int64]string{}
+	for _, c := range b.Customers {
+		tiers[c.ID] = c.Tier
+	}
+	changes := map[int64][]sla.StatusChange{}
+	var now time.Time
+	for _, e := range b.Events {
+		if e.Kind == aftersales.EventStatusChanged {
+			changes[e.TicketID] = append(changes[e.TicketID], sla.StatusChange{At: e.At, To: aftersales.Status(e.To)})
+		}
+		if e.At.After(now) {
+			now = e.At
+		}
+	}
+	rows := make([][]any, 0, len(b.Tickets))
+	for _, t := range b.Tickets {
+		tier := ""
+		if t.CustomerID != nil {
+			tier = tiers[*t.CustomerID]
+		}
+		s := env.evaluate(t, tier, sla.Input{Created: t.CreatedAt, Changes: changes[t.ID], FirstResponseAt: t.FirstResponseAt, Now: now})
+		rows = append(rows, slaRow(s))
+	}
+	if err := w.copy(ctx, "ticket_sla", slaColumns, rows); err != nil {
+		return fmt.Errorf("sqlstore: bulk ticket SLA: %w", err)
+	}
+	return nil
 }

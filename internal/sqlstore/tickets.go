@@ -150,6 +150,9 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 			return 0, err
 		}
 	}
+	if err := db.refreshSLA(ctx, tx, id, actor); err != nil {
+		return 0, err
+	}
 	return id, tx.audit(ctx, "create", "ticket", id, map[string]any{"number": number})
 }
 
@@ -386,6 +389,9 @@ func (db *DB) UpdateTicket(ctx context.Context, id, version int64, in aftersales
 				return err
 			}
 		}
+		if err := db.refreshSLA(ctx, tx, id, &u.ID); err != nil {
+			return err
+		}
 		return tx.audit(ctx, "update", "ticket", id, changes)
 	})
 	if err != nil {
@@ -559,6 +565,9 @@ func (db *DB) Transition(ctx context.Context, id int64, in aftersales.Transition
 			Field: "status", From: string(t.Status), To: string(in.To), Body: strings.TrimSpace(in.Reason)}); err != nil {
 			return err
 		}
+		if err := db.refreshSLA(ctx, tx, id, &u.ID); err != nil {
+			return err
+		}
 		return tx.audit(ctx, "transition", "ticket", id, map[string]string{"from": string(t.Status), "to": string(in.To)})
 	})
 	if err != nil {
@@ -612,6 +621,11 @@ func (db *DB) AddComment(ctx context.Context, id int64, in aftersales.CommentInp
 		}
 		if _, err := tx.ExecContext(ctx, q, ms(tx.now), id); err != nil {
 			return err
+		}
+		if in.Public && t.FirstResponseAt == nil {
+			if err := db.refreshSLA(ctx, tx, id, &u.ID); err != nil {
+				return err
+			}
 		}
 		return tx.audit(ctx, string(e.Kind), "ticket", id, nil)
 	})

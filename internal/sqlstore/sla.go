@@ -1,0 +1,461 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/sla"
+)
+
+const calendarCols = `id, code, name, time_zone, week, holidays, workdays, version`
+
+func scanCalendar(row interface{ Scan(...any) error }) (*aftersales.BusinessCalendar, error) {
+	var c aftersales.BusinessCalendar
+	var week, hol, work string
+	if err := row.Scan(&c.ID, &c.Code, &c.Name, &c.TimeZone, &week, &hol, &work, &c.Version); err != nil {
+		return nil, err
+	}
+	for _, j := range []struct {
+		s string
+		v any
+	}{{week, &c.Week}, {hol, &c.Holidays}, {work, &c.Workdays}} {
+		if err := json.Unmarshal([]byte(j.s), j.v); err != nil {
+			return nil, fmt.Errorf("sqlstore: calendar %d: %w", c.ID, err)
+		}
+	}
+	return &c, nil
+}
+
+// CreateCalendar stores a business calendar.
+func (db *DB) CreateCalendar(ctx context.Context, c aftersales.BusinessCalendar) (*aftersales.BusinessCalendar, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermSettingsWrite); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	err := db.inTx(ctx, func(tx *Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO business_calendars (code, name, time_zone, week, holidays, workdays, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, c.Code, c.Name, c.TimeZone, mustJSON(weekOrEmpty(c.Week)),
+			mustJSON(orEmptyDates(c.Holidays)), mustJSON(orEmptyMakeup(c.Workdays)), ms(tx.now)).Scan(&c.ID)
+		if err != nil {
+			return mapErr(fmt.Errorf("sqlstore: insert calendar: %w", err))
+		}
+		return tx.audit(ctx, "create", "business_calendar", c.ID, map[string]string{"code": c.Code})
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.Version = 1
+	return &c, nil
+}
+
+// UpdateCalendar replaces a calendar. Deadlines already computed keep
+// their values until the ticket's next event re-evaluates them.
+func (db *DB) UpdateCalendar(ctx context.Context, id, version int64, c aftersales.BusinessCalendar) (*aftersales.BusinessCalendar, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermSettingsWrite); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	err := db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE business_calendars SET code = $1, name = $2, time_zone = $3, week = $4, holidays = $5,
+			workdays = $6, updated_at = $7, version = version + 1 WHERE id = $8 AND version = $9`,
+			c.Code, c.Name, c.TimeZone, mustJSON(weekOrEmpty(c.Week)), mustJSON(orEmptyDates(c.Holidays)), mustJSON(orEmptyMakeup(c.Workdays)),
+			ms(tx.now), id, version)
+		if err != nil {
+			return mapErr(fmt.Errorf("sqlstore: update calendar: %w", err))
+		}
+		if err := checkVersion(ctx, tx, res, "business_calendars", "Calendar", id); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "update", "business_calendar", id, map[string]string{"code": c.Code})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return scanCalendar(db.w.QueryRowContext(ctx, `SELECT `+calendarCols+` FROM business_calendars WHERE id = $1`, id))
+}
+
+// ListCalendars lists calendars by name.
+func (db *DB) ListCalendars(ctx context.Context) ([]*aftersales.BusinessCalendar, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
+	return listCalendars(ctx, db.r)
+}
+
+func listCalendars(ctx context.Context, q queryer) ([]*aftersales.BusinessCalendar, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+calendarCols+` FROM business_calendars ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list calendars: %w", err)
+	}
+	defer rows.Close()
+	var out []*aftersales.BusinessCalendar
+	for rows.Next() {
+		c, err := scanCalendar(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func weekOrEmpty(w map[string][]aftersales.TimeRange) map[string][]aftersales.TimeRange {
+	if w == nil {
+		return map[string][]aftersales.TimeRange{}
+	}
+	return w
+}
+
+func orEmptyDates(d []aftersales.Date) []aftersales.Date {
+	if d == nil {
+		return []aftersales.Date{}
+	}
+	return d
+}
+
+func orEmptyMakeup(d []aftersales.MakeupDay) []aftersales.MakeupDay {
+	if d == nil {
+		return []aftersales.MakeupDay{}
+	}
+	return d
+}
+
+const policyCols = `id, name, priority, active, conditions, calendar_id, first_response_minutes, resolution_minutes, pause_statuses, warn_at, version`
+
+func scanPolicy(row interface{ Scan(...any) error }) (*aftersales.SLAPolicy, error) {
+	var p aftersales.SLAPolicy
+	var cond, pause, warn string
+	var cal sql.NullInt64
+	if err := row.Scan(&p.ID, &p.Name, &p.Priority, &p.Active, &cond, &cal, &p.FirstResponseMin, &p.ResolutionMin, &pause, &warn, &p.Version); err != nil {
+		return nil, err
+	}
+	p.CalendarID = int64Ptr(cal)
+	for _, j := range []struct {
+		s string
+		v any
+	}{{cond, &p.Conditions}, {pause, &p.PauseStatuses}, {warn, &p.WarnAt}} {
+		if err := json.Unmarshal([]byte(j.s), j.v); err != nil {
+			return nil, fmt.Errorf("sqlstore: policy %d: %w", p.ID, err)
+		}
+	}
+	return &p, nil
+}
+
+func (db *DB) writePolicy(ctx context.Context, p *aftersales.SLAPolicy, id, version int64) error {
+	if _, err := aftersales.Require(ctx, aftersales.PermSettingsWrite); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.PauseStatuses == nil {
+		p.PauseStatuses = aftersales.DefaultPauseStatuses
+	}
+	if p.WarnAt == nil {
+		p.WarnAt = []float64{}
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		if err := checkRefs(ctx, tx, ref{"calendar_id", "business_calendars", p.CalendarID}); err != nil {
+			return err
+		}
+		args := []any{p.Name, p.Priority, p.Active, mustJSON(p.Conditions), nullInt(p.CalendarID), p.FirstResponseMin, p.ResolutionMin,
+			mustJSON(p.PauseStatuses), mustJSON(p.WarnAt), ms(tx.now)}
+		if id == 0 {
+			err := tx.QueryRowContext(ctx, `INSERT INTO sla_policies (name, priority, active, conditions, calendar_id, first_response_minutes,
+				resolution_minutes, pause_statuses, warn_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+				RETURNING id`, args...).Scan(&p.ID)
+			if err != nil {
+				return mapErr(fmt.Errorf("sqlstore: insert policy: %w", err))
+			}
+			return tx.audit(ctx, "create", "sla_policy", p.ID, p)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE sla_policies SET name = $1, priority = $2, active = $3, conditions = $4, calendar_id = $5,
+			first_response_minutes = $6, resolution_minutes = $7, pause_statuses = $8, warn_at = $9, updated_at = $10, version = version + 1
+			WHERE id = $11 AND version = $12`, append(args, id, version)...)
+		if err != nil {
+			return mapErr(fmt.Errorf("sqlstore: update policy: %w", err))
+		}
+		if err := checkVersion(ctx, tx, res, "sla_policies", "SLA policy", id); err != nil {
+			return err
+		}
+		p.ID = id
+		return tx.audit(ctx, "update", "sla_policy", id, p)
+	})
+}
+
+// CreatePolicy stores an SLA policy. It applies to tickets from their next event on.
+func (db *DB) CreatePolicy(ctx context.Context, p aftersales.SLAPolicy) (*aftersales.SLAPolicy, error) {
+	if err := db.writePolicy(ctx, &p, 0, 0); err != nil {
+		return nil, err
+	}
+	return scanPolicy(db.w.QueryRowContext(ctx, `SELECT `+policyCols+` FROM sla_policies WHERE id = $1`, p.ID))
+}
+
+// UpdatePolicy replaces a policy.
+func (db *DB) UpdatePolicy(ctx context.Context, id, version int64, p aftersales.SLAPolicy) (*aftersales.SLAPolicy, error) {
+	if err := db.writePolicy(ctx, &p, id, version); err != nil {
+		return nil, err
+	}
+	return scanPolicy(db.w.QueryRowContext(ctx, `SELECT `+policyCols+` FROM sla_policies WHERE id = $1`, id))
+}
+
+// ListPolicies lists policies in the order they are tried.
+func (db *DB) ListPolicies(ctx context.Context) ([]*aftersales.SLAPolicy, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
+	return listPolicies(ctx, db.r)
+}
+
+func listPolicies(ctx context.Context, q queryer) ([]*aftersales.SLAPolicy, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+policyCols+` FROM sla_policies ORDER BY priority, id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list policies: %w", err)
+	}
+	defer rows.Close()
+	var out []*aftersales.SLAPolicy
+	for rows.Next() {
+		p, err := scanPolicy(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// slaEnv is the reference data SLA evaluation needs, loaded once per
+// transaction (or once per bulk load).
+type slaEnv struct {
+	policies   []*aftersales.SLAPolicy
+	calendars  map[int64]*sla.Calendar
+	always     *sla.Calendar
+	catPath    map[int64][]int64
+	unitParent map[int64]int64
+}
+
+func (db *DB) loadSLAEnv(ctx context.Context, q queryer) (*slaEnv, error) {
+	env := &slaEnv{calendars: map[int64]*sla.Calendar{}, always: sla.AlwaysOpen(db.location()), catPath: map[int64][]int64{}, unitParent: map[int64]int64{}}
+	var err error
+	if env.policies, err = listPolicies(ctx, q); err != nil {
+		return nil, err
+	}
+	cals, err := listCalendars(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, bc := range cals {
+		c, err := sla.FromData(bc)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: calendar %s: %w", bc.Code, err)
+		}
+		env.calendars[bc.ID] = c
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, path FROM product_categories`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var path string
+		if err := rows.Scan(&id, &path); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
+			if n, err := strconv.ParseInt(p, 10, 64); err == nil {
+				env.catPath[id] = append(env.catPath[id], n)
+			}
+		}
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT id, parent_id FROM service_units WHERE parent_id IS NOT NULL`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, parent int64
+		if err := rows.Scan(&id, &parent); err != nil {
+			return nil, err
+		}
+		env.unitParent[id] = parent
+	}
+	return env, rows.Err()
+}
+
+// evaluate finds the ticket's policy and computes its clocks.
+func (env *slaEnv) evaluate(t *aftersales.Ticket, tier string, in sla.Input) *aftersales.TicketSLA {
+	f := aftersales.SLAFacts{Urgency: t.Urgency, Nature: t.Nature, Channel: t.Channel, Tier: tier}
+	if t.CategoryID != nil {
+		f.CategoryPath = env.catPath[*t.CategoryID]
+	}
+	if t.ServiceUnitID != nil {
+		for u, depth := *t.ServiceUnitID, 0; u != 0 && depth < 8; u, depth = env.unitParent[u], depth+1 {
+			f.UnitPath = append(f.UnitPath, u)
+		}
+	}
+	for _, p := range env.policies {
+		if !p.Active || !p.Conditions.Matches(f) {
+			continue
+		}
+		cal := env.always
+		if p.CalendarID != nil && env.calendars[*p.CalendarID] != nil {
+			cal = env.calendars[*p.CalendarID]
+		}
+		s := sla.Evaluate(p, cal, in)
+		s.TicketID, s.Business = t.ID, p.CalendarID != nil
+		return &s
+	}
+	return &aftersales.TicketSLA{TicketID: t.ID, EvaluatedAt: in.Now}
+}
+
+// slaInput reads a ticket's status history for evaluation.
+func slaInput(ctx context.Context, q queryer, t *aftersales.Ticket, now time.Time) (sla.Input, error) {
+	in := sla.Input{Created: t.CreatedAt, FirstResponseAt: t.FirstResponseAt, Now: now}
+	rows, err := q.QueryContext(ctx, `SELECT at, to_value FROM ticket_events WHERE ticket_id = $1 AND kind = 'status_changed' ORDER BY id`, t.ID)
+	if err != nil {
+		return in, fmt.Errorf("sqlstore: status history: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var at int64
+		var to string
+		if err := rows.Scan(&at, &to); err != nil {
+			return in, err
+		}
+		in.Changes = append(in.Changes, sla.StatusChange{At: fromMS(at), To: aftersales.Status(to)})
+	}
+	return in, rows.Err()
+}
+
+func customerTier(ctx context.Context, q queryer, customerID *int64) (string, error) {
+	if customerID == nil {
+		return "", nil
+	}
+	var tier string
+	err := q.QueryRowContext(ctx, `SELECT tier FROM customers WHERE id = $1`, *customerID).Scan(&tier)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return tier, err
+}
+
+// refreshSLA re-evaluates a ticket's clocks inside the transaction that
+// changed it, stores them, and records a change of policy in the timeline.
+func (db *DB) refreshSLA(ctx context.Context, tx *Tx, id int64, actor *int64) error {
+	env, err := db.loadSLAEnv(ctx, tx)
+	if err != nil {
+		return err
+	}
+	t, err := db.findTicket(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	tier, err := customerTier(ctx, tx, t.CustomerID)
+	if err != nil {
+		return err
+	}
+	in, err := slaInput(ctx, tx, t, tx.now)
+	if err != nil {
+		return err
+	}
+	s := env.evaluate(t, tier, in)
+	var old sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT policy_id FROM ticket_sla WHERE ticket_id = $1`, id).Scan(&old)
+	if err != nil && err != sql.ErrNoRows {
+		return err
+	}
+	if fmtID(int64Ptr(old)) != fmtID(s.PolicyID) {
+		from := policyName(env, int64Ptr(old))
+		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: "sla_changed", Field: "sla_policy",
+			From: from, To: s.PolicyName, Body: deadlineNote(s, db.location())}); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM ticket_sla WHERE ticket_id = $1`, id)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, slaInsert, slaRow(s)...)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: store ticket SLA: %w", err)
+	}
+	return nil
+}
+
+func policyName(env *slaEnv, id *int64) string {
+	for _, p := range env.policies {
+		if id != nil && p.ID == *id {
+			return p.Name
+		}
+	}
+	return ""
+}
+
+// deadlineNote says in the timeline what the new deadlines are.
+func deadlineNote(s *aftersales.TicketSLA, loc *time.Location) string {
+	var parts []string
+	if c := s.FirstResponse; c != nil && c.DueAt != nil {
+		parts = append(parts, "first response due "+c.DueAt.In(loc).Format("2006-01-02 15:04"))
+	}
+	if c := s.Resolution; c != nil && c.DueAt != nil {
+		parts = append(parts, "resolution due "+c.DueAt.In(loc).Format("2006-01-02 15:04"))
+	}
+	return strings.Join(parts, "; ")
+}
+
+const slaInsert = `INSERT INTO ticket_sla (ticket_id, policy_id, fr_due_at, fr_met, fr_breached_at, res_due_at, res_met, res_breached_at,
+	res_paused, res_paused_minutes, evaluated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+
+var slaColumns = []string{"ticket_id", "policy_id", "fr_due_at", "fr_met", "fr_breached_at", "res_due_at", "res_met", "res_breached_at",
+	"res_paused", "res_paused_minutes", "evaluated_at"}
+
+func slaRow(s *aftersales.TicketSLA) []any {
+	clock := func(c *aftersales.SLAClock) (due, met, breached any) {
+		if c == nil {
+			return nil, nil, nil
+		}
+		if c.Met != nil {
+			met = *c.Met
+		}
+		return nullMS(c.DueAt), met, nullMS(c.BreachedAt)
+	}
+	frDue, frMet, frBr := clock(s.FirstResponse)
+	resDue, resMet, resBr := clock(s.Resolution)
+	paused, pausedMin := false, 0.0
+	if s.Resolution != nil {
+		paused, pausedMin = s.Resolution.Paused, s.Resolution.PausedMinutes
+	}
+	return []any{s.TicketID, nullInt(s.PolicyID), frDue, frMet, frBr, resDue, resMet, resBr, paused, pausedMin, ms(s.EvaluatedAt)}
+}
+
+// TicketSLA evaluates a ticket's clocks as of now.
+func (db *DB) TicketSLA(ctx context.Context, ticketID int64) (*aftersales.TicketSLA, error) {
+	t, err := db.FindTicket(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	env, err := db.loadSLAEnv(ctx, db.r)
+	if err != nil {
+		return nil, err
+	}
+	tier, err := customerTier(ctx, db.r, t.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := slaInput(ctx, db.r, t, db.Now().UTC().Truncate(time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	return env.evaluate(t, tier, in), nil
+}

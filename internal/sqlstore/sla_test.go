@@ -1,0 +1,109 @@
+package sqlstore_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/sqlstore"
+	. "aftersales/internal/testutil"
+)
+
+func TestTicketSLA(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		sh := Shanghai(t)
+		clock := NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, sh)) // Monday
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		day := []aftersales.TimeRange{{Start: "09:00", End: "12:00"}, {Start: "13:00", End: "18:00"}}
+		cal, err := db.CreateCalendar(ctx, aftersales.BusinessCalendar{Code: "office", Name: "办公时间", TimeZone: "Asia/Shanghai",
+			Week: map[string][]aftersales.TimeRange{"mon": day, "tue": day, "wed": day, "thu": day, "fri": day}, Holidays: []aftersales.Date{"2026-11-25"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreatePolicy(ctx, aftersales.SLAPolicy{Name: "紧急", Priority: 10, Active: true, CalendarID: &cal.ID,
+			Conditions:       aftersales.SLAConditions{Urgency: []aftersales.Urgency{aftersales.UrgencyUrgent}},
+			FirstResponseMin: 15, ResolutionMin: 4 * 60}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreatePolicy(ctx, aftersales.SLAPolicy{Name: "标准", Priority: 100, Active: true, CalendarID: &cal.ID,
+			FirstResponseMin: 60, ResolutionMin: 24 * 60, WarnAt: []float64{0.75}}); err != nil {
+			t.Fatal(err)
+		}
+		c := MustCustomer(t, ctx, db, "客户")
+		tk := MustTicket(t, ctx, db, c.ID, "空调不制冷")
+		s, err := db.TicketSLA(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 24 business hours (8 a day) from Monday 09:00, Wednesday off: Thursday 18:00.
+		if s.PolicyName != "标准" || !s.Business || !s.Resolution.DueAt.Equal(time.Date(2026, 11, 26, 18, 0, 0, 0, sh)) {
+			t.Fatalf("sla = %+v due %v", s, s.Resolution.DueAt)
+		}
+		events, _ := db.Timeline(ctx, tk.ID)
+		if len(events) != 2 || events[1].Kind != "sla_changed" || events[1].To != "标准" || !strings.Contains(events[1].Body, "2026-11-26 18:00") {
+			t.Fatalf("timeline = %+v", events[1])
+		}
+
+		// Raising the urgency switches policy; the change is in the timeline.
+		clock.Advance(30 * time.Minute)
+		tk, err = db.UpdateTicket(ctx, tk.ID, tk.Version, aftersales.TicketInput{Urgency: Ptr(aftersales.UrgencyUrgent)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ = db.TicketSLA(ctx, tk.ID)
+		if s.PolicyName != "紧急" || !s.Resolution.DueAt.Equal(time.Date(2026, 11, 23, 14, 0, 0, 0, sh)) {
+			t.Fatalf("after urgency change: %s due %v", s.PolicyName, s.Resolution.DueAt)
+		}
+		// The first reply came after 15 minutes: first response breached at its deadline.
+		if fr := s.FirstResponse; fr.Met == nil || *fr.Met || !fr.BreachedAt.Equal(time.Date(2026, 11, 23, 9, 15, 0, 0, sh)) {
+			t.Fatalf("first response = %+v", fr)
+		}
+		move := func(to aftersales.Status) {
+			t.Helper()
+			var err error
+			if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Version: tk.Version}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		move(aftersales.StatusAccepted)
+		clock.Advance(30 * time.Minute) // 10:00
+		move(aftersales.StatusAwaitingParts)
+		clock.Advance(24 * time.Hour) // Tuesday 10:00, paused for 8 business hours
+		s, _ = db.TicketSLA(ctx, tk.ID)
+		if !s.Resolution.Paused || s.Resolution.DueAt != nil || s.Resolution.ElapsedMinutes != 60 {
+			t.Fatalf("while paused: %+v", s.Resolution)
+		}
+		move(aftersales.StatusInService)
+		clock.Advance(2 * time.Hour) // Tuesday 12:00
+		move(aftersales.StatusResolved)
+		s, _ = db.TicketSLA(ctx, tk.ID)
+		// 1 business hour before the pause, 2 after it: met, decided at the resolution.
+		if r := s.Resolution; r.Met == nil || !*r.Met || r.ElapsedMinutes != 180 || !r.StoppedAt.Equal(clock.Now()) {
+			t.Fatalf("resolution = %+v", r)
+		}
+		clock.Advance(30 * 24 * time.Hour)
+		later, _ := db.TicketSLA(ctx, tk.ID)
+		if *later.Resolution.Met != true || later.Resolution.ElapsedMinutes != 180 {
+			t.Fatal("the verdict changed with the time of evaluation")
+		}
+
+		_, err = db.CreatePolicy(ctx, aftersales.SLAPolicy{Name: "", PauseStatuses: []aftersales.Status{aftersales.StatusResolved}, WarnAt: []float64{1.5}, CalendarID: Ptr(int64(99))})
+		f := fieldsOf(err)
+		for _, k := range []string{"name", "resolution_minutes", "pause_statuses[0]", "warn_at[0]"} {
+			if f[k] == "" {
+				t.Errorf("policy field %s not named: %v", k, err)
+			}
+		}
+		_, err = db.CreatePolicy(ctx, aftersales.SLAPolicy{Name: "x", ResolutionMin: 60, CalendarID: Ptr(int64(99))})
+		if fieldsOf(err)["calendar_id"] == "" {
+			t.Errorf("missing calendar: %v", err)
+		}
+		_, err = db.CreateCalendar(ctx, aftersales.BusinessCalendar{Code: "bad", Name: "x", TimeZone: "Asia/Nowhere",
+			Week: map[string][]aftersales.TimeRange{"mon": {{Start: "09:00", End: "25:00"}}}})
+		if f := fieldsOf(err); f["time_zone"] == "" || f["week.mon[0]"] == "" {
+			t.Errorf("bad calendar: %v", err)
+		}
+	})
+}
