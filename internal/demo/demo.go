@@ -333,6 +333,9 @@ func (g *gen) master() (*world, error) {
 			}
 		}
 	}
+	if err := g.slaSetup(); err != nil {
+		return nil, err
+	}
 	if _, err := s.Settings.CreateCustomField(ctx, aftersales.CustomField{Key: "fault_code", LabelZH: "故障代码", LabelEN: "Fault code",
 		Type: aftersales.FieldSelect, Options: []string{"E1", "E2", "E3", "E4", "F0"}}); err != nil {
 		return nil, err
@@ -397,4 +400,42 @@ func cumulative(ws []float64) []float64 {
 		out[i] = sum
 	}
 	return out
+}
+
+// slaSetup gives the demo company a six-day service calendar with the
+// public holidays and make-up days of 2025-2026, and its SLA policies.
+func (g *gen) slaSetup() error {
+	day := []aftersales.TimeRange{{Start: "08:30", End: "12:00"}, {Start: "13:30", End: "18:00"}}
+	var holidays []aftersales.Date
+	for _, r := range [][2]string{{"2025-10-01", "2025-10-08"}, {"2026-01-01", "2026-01-03"}, {"2026-02-15", "2026-02-23"},
+		{"2026-04-04", "2026-04-06"}, {"2026-05-01", "2026-05-05"}, {"2026-06-19", "2026-06-21"}, {"2026-10-01", "2026-10-07"}} {
+		from, _ := time.Parse(time.DateOnly, r[0])
+		to, _ := time.Parse(time.DateOnly, r[1])
+		for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+			holidays = append(holidays, aftersales.DateOf(d))
+		}
+	}
+	cal, err := g.s.SLA.CreateCalendar(g.ctx, aftersales.BusinessCalendar{Code: "service-6day", Name: "售后服务时间（周一至周六）",
+		TimeZone: g.opt.Zone.String(), Holidays: holidays,
+		Week: map[string][]aftersales.TimeRange{"mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day},
+		Workdays: []aftersales.MakeupDay{{Date: "2025-09-28", As: "mon"}, {Date: "2026-02-14", As: "mon"}, {Date: "2026-02-28", As: "mon"},
+			{Date: "2026-10-10", As: "mon"}}})
+	if err != nil {
+		return err
+	}
+	warn := []float64{0.75, 0.9}
+	for _, p := range []aftersales.SLAPolicy{
+		{Name: "特急工单", Priority: 10, Conditions: aftersales.SLAConditions{Urgency: []aftersales.Urgency{aftersales.UrgencyUrgent}}, FirstResponseMin: 15, ResolutionMin: 8 * 60},
+		{Name: "客户投诉", Priority: 20, Conditions: aftersales.SLAConditions{Nature: []aftersales.Nature{aftersales.NatureComplaint}}, FirstResponseMin: 30, ResolutionMin: 16 * 60},
+		{Name: "VIP客户", Priority: 30, Conditions: aftersales.SLAConditions{Tier: []string{aftersales.TierVIP}}, FirstResponseMin: 30, ResolutionMin: 16 * 60},
+		{Name: "预约安装", Priority: 40, Conditions: aftersales.SLAConditions{Nature: []aftersales.Nature{aftersales.NatureInstallation}}, FirstResponseMin: 120, ResolutionMin: 24 * 60},
+		{Name: "咨询", Priority: 50, Conditions: aftersales.SLAConditions{Nature: []aftersales.Nature{aftersales.NatureConsultation}}, FirstResponseMin: 60, ResolutionMin: 4 * 60},
+		{Name: "标准维修", Priority: 100, FirstResponseMin: 60, ResolutionMin: 24 * 60},
+	} {
+		p.Active, p.CalendarID, p.WarnAt = true, &cal.ID, warn
+		if _, err := g.s.SLA.CreatePolicy(g.ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func services(db *sqlstore.DB) aftersales.Services {
-	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db}
+	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db}
 }
 
 func allTickets(t *testing.T, ctx context.Context, db *sqlstore.DB) []*aftersales.Ticket {
@@ -118,6 +118,30 @@ func TestDemoHasRealPatterns(t *testing.T) {
 		if median(westRes) < 1.3*median(otherRes) {
 			t.Errorf("south-west median resolution %.1fh vs %.1fh elsewhere; want it clearly slower", median(westRes), median(otherRes))
 		}
+		// SLA outcomes: breaches concentrate where the company is weak.
+		breach := map[bool][2]int{} // west? -> {breached, evaluated}
+		for i, tk := range tickets {
+			if i%5 != 0 || tk.Status != aftersales.StatusClosed {
+				continue
+			}
+			s, err := db.TicketSLA(ctx, tk.ID)
+			if err != nil || s.Resolution == nil || s.Resolution.Met == nil {
+				t.Fatalf("ticket %s SLA = %+v, %v", tk.Number, s, err)
+			}
+			west := city[*tk.ServiceUnitID] == "成都" || city[*tk.ServiceUnitID] == "重庆"
+			n := breach[west]
+			if !*s.Resolution.Met {
+				n[0]++
+			}
+			n[1]++
+			breach[west] = n
+		}
+		rate := func(n [2]int) float64 { return float64(n[0]) / float64(n[1]) }
+		if rate(breach[true]) < 1.5*rate(breach[false]) || rate(breach[false]) < 0.03 {
+			t.Errorf("resolution breach rate south-west %.2f vs %.2f elsewhere; want it clearly higher, and some breaches everywhere",
+				rate(breach[true]), rate(breach[false]))
+		}
+
 		// Replaying the same seed gives the same history.
 		db2 := testutil.OpenDB(t, db.Engine())
 		ctx2, _ := testutil.Admin(t, db2)

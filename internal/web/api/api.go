@@ -52,6 +52,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.catalog(h)
 	a.network(h)
 	a.users(h)
+	a.slas(h)
 	return h
 }
 

@@ -265,3 +265,53 @@ func (a *API) users(h huma.API) {
 			return respond(a.S.Settings.ListAudit(ctx, aftersales.AuditFilter{Entity: in.Entity, EntityID: in.EntityID, ActorID: in.ActorID, Before: in.Before, Limit: in.Limit}))
 		})
 }
+
+func (a *API) slas(h huma.API) {
+	t := tag("SLA")
+	register(a, h, huma.Operation{OperationID: "ticket-sla", Method: http.MethodGet, Path: "/tickets/{id}/sla", Tags: t,
+		Summary: "A ticket's SLA clocks as of now",
+		Description: "Targets, due times, elapsed and remaining business minutes, paused time, and met/breached. A verdict is " +
+			"reached at the event's own time (reply, resolution) or at the deadline itself, never when it is looked at."},
+		func(ctx context.Context, in *IDParam) (*plain[*aftersales.TicketSLA], error) {
+			return respond(a.S.SLA.TicketSLA(ctx, in.ID))
+		})
+	register(a, h, huma.Operation{OperationID: "list-calendars", Method: http.MethodGet, Path: "/calendars", Tags: t, Summary: "Business calendars"},
+		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.BusinessCalendar], error) {
+			return respond(a.S.SLA.ListCalendars(ctx))
+		})
+	register(a, h, huma.Operation{OperationID: "create-calendar", Method: http.MethodPost, Path: "/calendars", Tags: t, Summary: "Add a business calendar"},
+		func(ctx context.Context, in *struct {
+			Idem
+			Body aftersales.BusinessCalendar
+		}) (*plain[*aftersales.BusinessCalendar], error) {
+			return respond(a.S.SLA.CreateCalendar(ctx, in.Body))
+		})
+	register(a, h, huma.Operation{OperationID: "update-calendar", Method: http.MethodPut, Path: "/calendars/{id}", Tags: t, Summary: "Replace a business calendar"},
+		func(ctx context.Context, in *versionBody[aftersales.BusinessCalendar]) (*plain[*aftersales.BusinessCalendar], error) {
+			v, err := in.version(0)
+			if err != nil {
+				return nil, err
+			}
+			return respond(a.S.SLA.UpdateCalendar(ctx, in.ID, v, in.Body))
+		})
+	register(a, h, huma.Operation{OperationID: "list-sla-policies", Method: http.MethodGet, Path: "/sla-policies", Tags: t, Summary: "SLA policies in the order they are tried"},
+		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.SLAPolicy], error) {
+			return respond(a.S.SLA.ListPolicies(ctx))
+		})
+	register(a, h, huma.Operation{OperationID: "create-sla-policy", Method: http.MethodPost, Path: "/sla-policies", Tags: t,
+		Summary: "Add an SLA policy", Description: "It applies to each ticket from the ticket's next event on."},
+		func(ctx context.Context, in *struct {
+			Idem
+			Body aftersales.SLAPolicy
+		}) (*plain[*aftersales.SLAPolicy], error) {
+			return respond(a.S.SLA.CreatePolicy(ctx, in.Body))
+		})
+	register(a, h, huma.Operation{OperationID: "update-sla-policy", Method: http.MethodPut, Path: "/sla-policies/{id}", Tags: t, Summary: "Replace an SLA policy"},
+		func(ctx context.Context, in *versionBody[aftersales.SLAPolicy]) (*plain[*aftersales.SLAPolicy], error) {
+			v, err := in.version(0)
+			if err != nil {
+				return nil, err
+			}
+			return respond(a.S.SLA.UpdatePolicy(ctx, in.ID, v, in.Body))
+		})
+}

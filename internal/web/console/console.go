@@ -106,8 +106,10 @@ func (c *Console) load() error {
 			}
 			return false
 		},
-		"join": strings.Join,
-		"str":  func(v any) string { return fmt.Sprint(v) },
+		"join":   strings.Join,
+		"deref1": func(b *bool) bool { return b != nil && *b },
+		"neg":    func(f float64) float64 { return -f },
+		"str":    func(v any) string { return fmt.Sprint(v) },
 		"deref": func(p *float64) string {
 			if p == nil {
 				return ""

@@ -156,6 +156,7 @@ type ticketView struct {
 	Teams       []*aftersales.Team
 	Fields      []*aftersales.CustomField
 	Names       map[string]string // "category_id:3" -> display name, for the timeline
+	SLA         *aftersales.TicketSLA
 }
 
 func (c *Console) showTicket(w http.ResponseWriter, r *http.Request) {
@@ -192,6 +193,9 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	v.Users, _ = c.S.Users.ListUsers(ctx, aftersales.UserFilter{Active: ptr(true)})
 	v.Teams, _ = c.S.Network.ListTeams(ctx)
 	v.Fields, _ = c.S.Settings.ListCustomFields(ctx)
+	if c.S.SLA != nil {
+		v.SLA, _ = c.S.SLA.TicketSLA(ctx, id)
+	}
 	v.Names = map[string]string{}
 	for _, u := range v.Users {
 		v.Names["assignee_id:"+strconv.FormatInt(u.ID, 10)] = u.Name
