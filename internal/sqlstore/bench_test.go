@@ -6,27 +6,48 @@ import (
 
 	"aftersales"
 	"aftersales/internal/demo"
+	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
 )
 
 // BenchmarkCreateTicket measures one ticket creation: validation,
 // reference checks, numbering, the ticket, its timeline and audit rows,
-// in one transaction.
+// in one transaction; "+sla" also matches an SLA policy on a business
+// calendar and stores the ticket's clocks.
 func BenchmarkCreateTicket(b *testing.B) {
 	for _, e := range testutil.Engines() {
-		b.Run(string(e), func(b *testing.B) {
-			db := testutil.OpenDB(b, e)
-			ctx, _ := testutil.Admin(b, db)
-			c := testutil.MustCustomer(b, ctx, db, "bench")
-			in := testutil.TicketInput(c.ID, "空调外机噪音很大，师傅上门两次都没修好")
-			in.Tags = testutil.Ptr([]string{"噪音"})
-			b.ResetTimer()
-			for b.Loop() {
-				if _, err := db.CreateTicket(ctx, in); err != nil {
-					b.Fatal(err)
-				}
+		for _, withSLA := range []bool{false, true} {
+			name := string(e)
+			if withSLA {
+				name += "+sla"
 			}
-		})
+			b.Run(name, func(b *testing.B) { benchCreate(b, e, withSLA) })
+		}
+	}
+}
+
+func benchCreate(b *testing.B, e sqlstore.Engine, withSLA bool) {
+	db := testutil.OpenDB(b, e)
+	ctx, _ := testutil.Admin(b, db)
+	if withSLA {
+		day := []aftersales.TimeRange{{Start: "08:30", End: "12:00"}, {Start: "13:30", End: "18:00"}}
+		cal, err := db.CreateCalendar(ctx, aftersales.BusinessCalendar{Code: "c", Name: "c", TimeZone: "Asia/Shanghai",
+			Week: map[string][]aftersales.TimeRange{"mon": day, "tue": day, "wed": day, "thu": day, "fri": day}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.CreatePolicy(ctx, aftersales.SLAPolicy{Name: "std", Active: true, CalendarID: &cal.ID, FirstResponseMin: 60, ResolutionMin: 1440}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c := testutil.MustCustomer(b, ctx, db, "bench")
+	in := testutil.TicketInput(c.ID, "空调外机噪音很大，师傅上门两次都没修好")
+	in.Tags = testutil.Ptr([]string{"噪音"})
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := db.CreateTicket(ctx, in); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

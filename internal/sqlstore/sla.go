@@ -354,6 +354,15 @@ func customerTier(ctx context.Context, q queryer, customerID *int64) (string, er
 // refreshSLA re-evaluates a ticket's clocks inside the transaction that
 // changed it, stores them, and records a change of policy in the timeline.
 func (db *DB) refreshSLA(ctx context.Context, tx *Tx, id int64, actor *int64) error {
+	// Without any policy there is nothing to evaluate, unless the ticket
+	// still carries clocks from a policy since removed: one cheap query.
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sla_policies WHERE active) + (SELECT count(*) FROM ticket_sla WHERE ticket_id = $1)`, id).Scan(&n); err != nil {
+		return fmt.Errorf("sqlstore: sla policies: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
 	env, err := db.loadSLAEnv(ctx, tx)
 	if err != nil {
 		return err
