@@ -162,6 +162,11 @@ type Ticket struct {
 	AssignCount     int        `json:"assign_count"`
 	Version         int64      `json:"version"`
 
+	// SLA as last evaluated (on the ticket's latest event): the resolution
+	// deadline and whether a clock is already known to be breached.
+	ResolutionDueAt *time.Time `json:"resolution_due_at,omitempty"`
+	SLABreached     bool       `json:"sla_breached,omitempty"`
+
 	// Names resolved for display; filled by list and find.
 	CustomerName string `json:"customer_name,omitempty"`
 	AssigneeName string `json:"assignee_name,omitempty"`
@@ -303,10 +308,17 @@ type TicketFilter struct {
 	ResolvedFrom  *time.Time
 	ResolvedTo    *time.Time
 	Query         string // substring of number, title, description (Chinese included)
+	// SLA selects open tickets by deadline: "overdue" (a response or
+	// resolution deadline has passed) or "due_soon" (resolution due within
+	// DueSoonWindow).
+	SLA string
 	Sort          TicketSort
 	Cursor        string
 	Limit         int
 }
+
+// DueSoonWindow is how far ahead "due soon" looks.
+const DueSoonWindow = 4 * time.Hour
 
 // DefaultListLimit and MaxListLimit bound a page of results.
 const (
@@ -341,6 +353,7 @@ func (f *TicketFilter) Validate() error {
 		v.Check(f.CreatedFrom.Before(*f.CreatedTo), "created_to", "must be after created_from")
 	}
 	v.Check(len([]rune(f.Query)) <= 200, "q", "must be at most 200 characters")
+	v.Check(f.SLA == "" || f.SLA == "overdue" || f.SLA == "due_soon", "sla", "must be overdue or due_soon")
 	return v.Err()
 }
 

@@ -77,6 +77,8 @@ func BenchmarkListTickets(b *testing.B) {
 				{"category-subtree", aftersales.TicketFilter{CategoryID: cats[0].ID}},
 				{"chinese-substring", aftersales.TicketFilter{Query: "外机噪音"}},
 				{"chinese-substring-rare", aftersales.TicketFilter{Query: "燃气味"}},
+				{"sla-overdue-by-urgency", aftersales.TicketFilter{SLA: "overdue", Sort: aftersales.SortUrgencyDesc}},
+				{"sla-due-soon", aftersales.TicketFilter{SLA: "due_soon"}},
 			} {
 				b.Run(tc.name, func(b *testing.B) {
 					for b.Loop() {

@@ -46,6 +46,42 @@ func TestTicketSLA(t *testing.T) {
 			t.Fatalf("timeline = %+v", events[1])
 		}
 
+		// The views of tickets at risk, from the stored deadlines.
+		other := MustTicket(t, ctx, db, c.ID, "冰箱不通电")
+		ids := func(sla string) []int64 {
+			t.Helper()
+			page, err := db.ListTickets(ctx, aftersales.TicketFilter{SLA: sla, Sort: aftersales.SortUrgencyDesc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, x := range page.Tickets {
+				out = append(out, x.ID)
+			}
+			return out
+		}
+		if got := ids("overdue"); len(got) != 0 {
+			t.Fatalf("overdue at creation: %v", got)
+		}
+		clock.Advance(61 * time.Minute) // both first responses are now overdue
+		if got := ids("overdue"); len(got) != 2 {
+			t.Fatalf("overdue after the first-response target: %v", got)
+		}
+		if _, err := db.AddComment(ctx, other.ID, aftersales.CommentInput{Body: "已收到", Public: true}); err != nil {
+			t.Fatal(err)
+		}
+		if got := ids("overdue"); len(got) != 1 || got[0] != tk.ID {
+			t.Fatalf("overdue after answering one: %v", got)
+		}
+		page, _ := db.ListTickets(ctx, aftersales.TicketFilter{})
+		if page.Tickets[0].ResolutionDueAt == nil || page.Tickets[0].SLABreached != true {
+			t.Fatalf("list row lacks its SLA: %+v", page.Tickets[0])
+		}
+		if _, err := db.ListTickets(ctx, aftersales.TicketFilter{SLA: "late"}); fieldsOf(err)["sla"] == "" {
+			t.Fatalf("bad sla filter: %v", err)
+		}
+		clock.Advance(-61 * time.Minute)
+
 		// Raising the urgency switches policy; the change is in the timeline.
 		clock.Advance(30 * time.Minute)
 		tk, err = db.UpdateTicket(ctx, tk.ID, tk.Version, aftersales.TicketInput{Urgency: Ptr(aftersales.UrgencyUrgent)})

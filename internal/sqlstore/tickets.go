@@ -17,26 +17,28 @@ const ticketCols = `t.id, t.number, t.channel, t.nature, t.urgency, t.status, t.
 	t.impact, t.customer_id, t.category_id, t.product_id, t.asset_id, t.service_unit_id, t.team_id, t.assignee_id,
 	t.department_id, t.tags, t.custom, t.external_id, t.created_by, t.created_at, t.updated_at, t.first_response_at,
 	t.accepted_at, t.resolved_at, t.closed_at, t.cancelled_at, t.status_changed_at, t.reopen_count, t.assign_count,
-	t.version, COALESCE(c.name, ''), COALESCE(a.name, ''), COALESCE(tm.name, '')`
+	t.version, COALESCE(c.name, ''), COALESCE(a.name, ''), COALESCE(tm.name, ''), ts.res_due_at,
+	COALESCE(ts.res_met = FALSE OR ts.fr_met = FALSE, FALSE)`
 
 const ticketJoins = `
 	LEFT JOIN customers c ON c.id = t.customer_id
 	LEFT JOIN users a ON a.id = t.assignee_id
-	LEFT JOIN teams tm ON tm.id = t.team_id`
+	LEFT JOIN teams tm ON tm.id = t.team_id
+	LEFT JOIN ticket_sla ts ON ts.ticket_id = t.id`
 
 const ticketFrom = `tickets t` + ticketJoins
 
 func scanTicket(row interface{ Scan(...any) error }) (*aftersales.Ticket, error) {
 	var t aftersales.Ticket
 	var occurred, customer, category, product, asset, unit, team, assignee, dept, createdBy sql.NullInt64
-	var firstResp, accepted, resolved, closed, cancelled sql.NullInt64
+	var firstResp, accepted, resolved, closed, cancelled, resDue sql.NullInt64
 	var created, updated, statusChanged int64
 	var tags, custom string
 	var ext sql.NullString
 	err := row.Scan(&t.ID, &t.Number, &t.Channel, &t.Nature, &t.Urgency, &t.Status, &t.Title, &t.Description, &occurred,
 		&t.Impact, &customer, &category, &product, &asset, &unit, &team, &assignee, &dept, &tags, &custom, &ext,
 		&createdBy, &created, &updated, &firstResp, &accepted, &resolved, &closed, &cancelled, &statusChanged,
-		&t.ReopenCount, &t.AssignCount, &t.Version, &t.CustomerName, &t.AssigneeName, &t.TeamName)
+		&t.ReopenCount, &t.AssignCount, &t.Version, &t.CustomerName, &t.AssigneeName, &t.TeamName, &resDue, &t.SLABreached)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +48,7 @@ func scanTicket(row interface{ Scan(...any) error }) (*aftersales.Ticket, error)
 	t.CreatedBy, t.ExternalID = int64Ptr(createdBy), ext.String
 	t.CreatedAt, t.UpdatedAt, t.StatusChangedAt = fromMS(created), fromMS(updated), fromMS(statusChanged)
 	t.FirstResponseAt, t.AcceptedAt, t.ResolvedAt = timePtr(firstResp), timePtr(accepted), timePtr(resolved)
-	t.ClosedAt, t.CancelledAt = timePtr(closed), timePtr(cancelled)
+	t.ClosedAt, t.CancelledAt, t.ResolutionDueAt = timePtr(closed), timePtr(cancelled), timePtr(resDue)
 	if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
 		return nil, fmt.Errorf("sqlstore: ticket %d tags: %w", t.ID, err)
 	}
@@ -771,6 +773,24 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 	if q := strings.TrimSpace(f.Query); q != "" {
 		p := arg("%" + escapeLike(q) + "%")
 		where = append(where, fmt.Sprintf(`(t.number %[1]s %[2]s ESCAPE '\' OR t.title %[1]s %[2]s ESCAPE '\' OR t.description %[1]s %[2]s ESCAPE '\')`, db.d.like, p))
+	}
+	if f.SLA != "" {
+		// Stored clocks are evaluated at each ticket event, so a deadline
+		// that passed since then still reads as unknown (NULL): compare the
+		// due times with now instead of trusting the stored verdict.
+		now := ms(db.Now())
+		open := "t.status IN ('new', 'accepted', 'diagnosing', 'in_service', 'awaiting_customer', 'awaiting_parts')"
+		switch f.SLA {
+		case "overdue":
+			// Resolution overdue, or not answered yet and the first response overdue.
+			n := arg(now)
+			// EXISTS lets the planner start from the few open tickets.
+			where = append(where, open, `EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND
+				((s.res_due_at < `+n+` AND s.res_met IS NOT TRUE) OR (t.first_response_at IS NULL AND s.fr_due_at < `+n+`)))`)
+		case "due_soon":
+			where = append(where, open, `EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.res_met IS NULL AND s.res_due_at >= `+arg(now)+
+				` AND s.res_due_at < `+arg(now+aftersales.DueSoonWindow.Milliseconds())+`)`)
+		}
 	}
 	if !u.Role.Can(aftersales.PermTicketReadAll) {
 		cond := "t.assignee_id = " + arg(u.ID)

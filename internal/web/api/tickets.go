@@ -31,6 +31,7 @@ type listTicketsIn struct {
 	ResolvedFrom  string   `query:"resolved_from"`
 	ResolvedTo    string   `query:"resolved_to"`
 	Q             string   `query:"q" doc:"Substring of number, title or description; Chinese works"`
+	SLA           string   `query:"sla" enum:"overdue,due_soon," doc:"Open tickets past a deadline, or with resolution due within 4 hours"`
 	Sort          string   `query:"sort" enum:"-created_at,created_at,-updated_at,updated_at,-urgency,urgency," default:"-created_at"`
 	Cursor        string   `query:"cursor"`
 	Limit         int      `query:"limit" default:"50"`
@@ -44,7 +45,7 @@ func (in *listTicketsIn) Filter(loc *time.Location) (aftersales.TicketFilter, er
 		Urgency: conv[aftersales.Urgency](in.Urgency), Channel: conv[aftersales.Channel](in.Channel),
 		CategoryID: in.CategoryID, TeamID: in.TeamID, AssigneeID: in.AssigneeID, Unassigned: in.Unassigned,
 		CustomerID: in.CustomerID, ServiceUnitID: in.ServiceUnitID, AssetID: in.AssetID, Tag: in.Tag,
-		Query: in.Q, Sort: aftersales.TicketSort(in.Sort), Cursor: in.Cursor, Limit: in.Limit,
+		Query: in.Q, SLA: in.SLA, Sort: aftersales.TicketSort(in.Sort), Cursor: in.Cursor, Limit: in.Limit,
 	}
 	if in.Open != "" {
 		o := in.Open == "true"

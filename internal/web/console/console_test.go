@@ -92,6 +92,7 @@ func TestEveryPageRenders(t *testing.T) {
 		fmt.Sprintf("/customers/%d/edit", *tk.CustomerID): "customer_form", "/products": "products", "/network": "network",
 		"/users": "users", fmt.Sprintf("/users/%d/edit", users[0].ID): "user_form", "/tokens": "tokens", "/fields": "fields",
 		"/audit": "audit", "/tickets/99999999": "error", fmt.Sprintf("/tickets/new?customer_id=%d", *tk.CustomerID): "ticket_form",
+		"/tickets?sla=overdue&sort=-urgency": "tickets", "/tickets?sla=due_soon": "tickets",
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
 	}
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {

@@ -262,4 +262,8 @@ var messages = map[string]map[string]string{
 	"sla.remaining":            {"zh-CN": "剩余", "en": "remaining"},
 	"sla.paused_for":           {"zh-CN": "暂停", "en": "paused"},
 	"event.sla_changed":        {"zh-CN": "SLA 策略", "en": "SLA policy"},
+	"sla.filter.overdue":       {"zh-CN": "已超时", "en": "Overdue"},
+	"sla.filter.due_soon":      {"zh-CN": "4小时内到期", "en": "Due within 4 hours"},
+	"sla.resolution_due":       {"zh-CN": "解决截止", "en": "Resolution due"},
+	"nav.at_risk":              {"zh-CN": "超时预警", "en": "At risk"},
 }

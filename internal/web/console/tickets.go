@@ -58,11 +58,12 @@ type ticketList struct {
 	Users      []*aftersales.User
 	Categories []*aftersales.Category
 	NextQuery  string
+	Now        time.Time // deadlines before it show as late
 }
 
 func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error) {
 	q := r.URL.Query()
-	f := aftersales.TicketFilter{Query: q.Get("q"), Sort: aftersales.TicketSort(q.Get("sort")), Cursor: q.Get("cursor"), Tag: q.Get("tag")}
+	f := aftersales.TicketFilter{Query: q.Get("q"), Sort: aftersales.TicketSort(q.Get("sort")), Cursor: q.Get("cursor"), Tag: q.Get("tag"), SLA: q.Get("sla")}
 	var v aftersales.Validator
 	num := func(name string) int64 {
 		s := q.Get(name)
@@ -119,7 +120,7 @@ func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error)
 func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := c.page(r, "tickets", "tickets.title")
-	data := &ticketList{Q: r.URL.Query(), Page: &aftersales.TicketPage{}}
+	data := &ticketList{Q: r.URL.Query(), Page: &aftersales.TicketPage{}, Now: c.Now()}
 	p.Data = data
 	data.Teams, _ = c.S.Network.ListTeams(ctx)
 	data.Users, _ = c.S.Users.ListUsers(ctx, aftersales.UserFilter{})
