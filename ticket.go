@@ -311,10 +311,10 @@ type TicketFilter struct {
 	// SLA selects open tickets by deadline: "overdue" (a response or
 	// resolution deadline has passed) or "due_soon" (resolution due within
 	// DueSoonWindow).
-	SLA string
-	Sort          TicketSort
-	Cursor        string
-	Limit         int
+	SLA    string
+	Sort   TicketSort
+	Cursor string
+	Limit  int
 }
 
 // DueSoonWindow is how far ahead "due soon" looks.
