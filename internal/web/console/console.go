@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -106,7 +107,45 @@ func (c *Console) load() error {
 			}
 			return false
 		},
-		"join":   strings.Join,
+		"join": strings.Join,
+		"list": func(xs ...string) []string { return xs },
+		// errPrefix returns the first error of a field or its sub-fields
+		// ("week.mon" also covers "week.mon[1]").
+		"errPrefix": func(errs map[string]string, prefix string) string {
+			for k, v := range errs {
+				if k == prefix || strings.HasPrefix(k, prefix+"[") || strings.HasPrefix(k, prefix+".") {
+					return k + ": " + v
+				}
+			}
+			return ""
+		},
+		"ranges": func(rs []aftersales.TimeRange) string {
+			parts := make([]string, len(rs))
+			for i, r := range rs {
+				parts[i] = r.Start + "-" + r.End
+			}
+			return strings.Join(parts, ", ")
+		},
+		"makeup": func(ws []aftersales.MakeupDay) string {
+			parts := make([]string, len(ws))
+			for i, w := range ws {
+				parts[i] = string(w.Date) + " " + w.As
+			}
+			return strings.Join(parts, "\n")
+		},
+		// in reports whether a slice holds a value, compared as text.
+		"in": func(list any, v any) bool {
+			rv := reflect.ValueOf(list)
+			if rv.Kind() != reflect.Slice {
+				return false
+			}
+			for i := range rv.Len() {
+				if fmt.Sprint(rv.Index(i).Interface()) == fmt.Sprint(v) {
+					return true
+				}
+			}
+			return false
+		},
 		"deref1": func(b *bool) bool { return b != nil && *b },
 		"neg":    func(f float64) float64 { return -f },
 		"str":    func(v any) string { return fmt.Sprint(v) },

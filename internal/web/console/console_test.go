@@ -92,6 +92,7 @@ func TestEveryPageRenders(t *testing.T) {
 		fmt.Sprintf("/customers/%d/edit", *tk.CustomerID): "customer_form", "/products": "products", "/network": "network",
 		"/users": "users", fmt.Sprintf("/users/%d/edit", users[0].ID): "user_form", "/tokens": "tokens", "/fields": "fields",
 		"/audit": "audit", "/tickets/99999999": "error", fmt.Sprintf("/tickets/new?customer_id=%d", *tk.CustomerID): "ticket_form",
+		"/sla": "sla", "/sla/calendars/1": "sla_edit", "/sla/policies/1": "sla_edit",
 		"/tickets?sla=overdue&sort=-urgency": "tickets", "/tickets?sla=due_soon": "tickets",
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
 	}
@@ -210,4 +211,50 @@ func TestConsoleFlows(t *testing.T) {
 			t.Fatalf("after logout: %d", s)
 		}
 	})
+}
+
+func TestConsoleSLASettings(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	app := webtest.Start(t, db)
+	b := newBrowser(t, app, "en")
+	b.login("admin@example.com", "admin-password-1")
+	form := url.Values{"code": {"office"}, "name": {"Office"}, "time_zone": {"Mars/Base"}, "week_mon": {"09:00-18:00, 17:00-19:00"},
+		"week_tue": {"09:00-18:00"}, "holidays": {"2026-10-01\n2026-10-02"}, "workdays": {"2026-10-10 mon"}}
+	s, body, _ := b.post("/sla/calendars", form)
+	if s != 422 || !strings.Contains(body, "time_zone") || !strings.Contains(body, "week.mon[1]") || !strings.Contains(body, `value="09:00-18:00, 17:00-19:00"`) {
+		t.Fatalf("bad calendar: %d", s)
+	}
+	if cals, _ := db.ListCalendars(app.Ctx); len(cals) != 0 {
+		t.Fatal("a rejected calendar was saved")
+	}
+	form.Set("time_zone", "Asia/Shanghai")
+	form.Set("week_mon", "09:00-12:00, 13:00-18:00")
+	if s, _, _ := b.post("/sla/calendars", form); s != 303 {
+		t.Fatalf("create calendar: %d", s)
+	}
+	cals, _ := db.ListCalendars(app.Ctx)
+	if len(cals) != 1 || len(cals[0].Week["mon"]) != 2 || len(cals[0].Holidays) != 2 || cals[0].Workdays[0].As != "mon" {
+		t.Fatalf("calendar = %+v", cals)
+	}
+	pol := url.Values{"name": {"Urgent"}, "priority": {"10"}, "active": {"on"}, "calendar_id": {fmt.Sprint(cals[0].ID)},
+		"first_response_minutes": {"15"}, "resolution_minutes": {"240"}, "urgency": {"urgent"}, "pause": {"awaiting_parts"}, "warn_at": {"0.75, 0.9"}}
+	if s, body, _ := b.post("/sla/policies", pol); s != 303 {
+		t.Fatalf("create policy: %d %s", s, missingKey.FindString(body))
+	}
+	ps, _ := db.ListPolicies(app.Ctx)
+	if len(ps) != 1 || ps[0].Conditions.Urgency[0] != aftersales.UrgencyUrgent || len(ps[0].WarnAt) != 2 || ps[0].PauseStatuses[0] != aftersales.StatusAwaitingParts {
+		t.Fatalf("policy = %+v", ps)
+	}
+	pol.Set("version", "7")
+	if s, _, _ := b.post(fmt.Sprintf("/sla/policies/%d", ps[0].ID), pol); s != 409 {
+		t.Fatalf("stale policy edit: %d", s)
+	}
+	pol.Set("version", "1")
+	pol.Set("resolution_minutes", "480")
+	if s, _, _ := b.post(fmt.Sprintf("/sla/policies/%d", ps[0].ID), pol); s != 303 {
+		t.Fatalf("policy edit: %d", s)
+	}
+	if ps, _ = db.ListPolicies(app.Ctx); ps[0].ResolutionMin != 480 {
+		t.Fatalf("edit not saved: %+v", ps[0])
+	}
 }

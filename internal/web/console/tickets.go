@@ -48,6 +48,13 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /fields", g(c.listFields))
 	mux.HandleFunc("POST /fields", g(c.createField))
 	mux.HandleFunc("GET /audit", g(c.listAudit))
+	mux.HandleFunc("GET /sla", g(c.showSLA))
+	mux.HandleFunc("POST /sla/calendars", g(c.createCalendar))
+	mux.HandleFunc("POST /sla/policies", g(c.createPolicy))
+	mux.HandleFunc("GET /sla/calendars/{id}", g(c.editSLA("calendar")))
+	mux.HandleFunc("POST /sla/calendars/{id}", g(c.editSLA("calendar")))
+	mux.HandleFunc("GET /sla/policies/{id}", g(c.editSLA("policy")))
+	mux.HandleFunc("POST /sla/policies/{id}", g(c.editSLA("policy")))
 }
 
 // ticketList is the list page's data.
