@@ -92,6 +92,8 @@ func TestEveryPageRenders(t *testing.T) {
 		fmt.Sprintf("/customers/%d/edit", *tk.CustomerID): "customer_form", "/products": "products", "/network": "network",
 		"/users": "users", fmt.Sprintf("/users/%d/edit", users[0].ID): "user_form", "/tokens": "tokens", "/fields": "fields",
 		"/audit": "audit", "/tickets/99999999": "error", fmt.Sprintf("/tickets/new?customer_id=%d", *tk.CustomerID): "ticket_form",
+		"/products/1/edit": "edit", "/network/units/1/edit": "edit", "/network/teams/1/edit": "edit",
+		fmt.Sprintf("/assets/%d/edit", *tk.AssetID): "edit",
 		"/sla": "sla", "/sla/calendars/1": "sla_edit", "/sla/policies/1": "sla_edit",
 		"/tickets?sla=overdue&sort=-urgency": "tickets", "/tickets?sla=due_soon": "tickets",
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
@@ -256,5 +258,45 @@ func TestConsoleSLASettings(t *testing.T) {
 	}
 	if ps, _ = db.ListPolicies(app.Ctx); ps[0].ResolutionMin != 480 {
 		t.Fatalf("edit not saved: %+v", ps[0])
+	}
+}
+
+func TestConsoleEdits(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	app := webtest.Start(t, db)
+	ctx := app.Ctx
+	cat, _ := db.CreateCategory(ctx, aftersales.CategoryInput{Code: "tv", NameZH: "电视"})
+	p, _ := db.CreateProduct(ctx, aftersales.ProductInput{CategoryID: cat.ID, Model: "55A5", Name: "电视", WarrantyMonths: 12})
+	reg, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitRegion, Code: "east", Name: "华东"})
+	br, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitBranch, Code: "sh", Name: "上海", ParentID: &reg.ID})
+	ws, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitWorkstation, Code: "pd", Name: "浦东", ParentID: &br.ID})
+	sp, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitServicePoint, Code: "pd1", Name: "网点", ParentID: &ws.ID})
+	team, _ := db.CreateTeam(ctx, aftersales.TeamInput{Code: "t1", Name: "一组"})
+	b := newBrowser(t, app, "en")
+	b.login("admin@example.com", "admin-password-1")
+
+	form := url.Values{"version": {"1"}, "category_id": {fmt.Sprint(cat.ID)}, "model": {"55A5"}, "name": {"55英寸电视"}, "warranty_months": {"24"}, "active": {"on"}}
+	if s, _, h := b.post(fmt.Sprintf("/products/%d/edit", p.ID), form); s != 303 || h.Get("Location") != "/products?ok=saved" {
+		t.Fatalf("product edit: %d", s)
+	}
+	if got, _ := db.FindProduct(ctx, p.ID); got.Name != "55英寸电视" || got.WarrantyMonths != 24 || got.Version != 2 {
+		t.Fatalf("product = %+v", got)
+	}
+	tf := url.Values{"version": {"5"}, "code": {"t1"}, "name": {"一组（改）"}}
+	if s, body, _ := b.post(fmt.Sprintf("/network/teams/%d/edit", team.ID), tf); s != 409 || !strings.Contains(body, `value="一组（改）"`) {
+		t.Fatalf("stale team edit: %d", s)
+	}
+	uf := url.Values{"version": {"1"}, "kind": {"service_point"}, "code": {"pd1"}, "name": {"网点"}, "parent_id": {fmt.Sprint(br.ID)}, "active": {"on"}}
+	if s, body, _ := b.post(fmt.Sprintf("/network/units/%d/edit", sp.ID), uf); s != 422 || !strings.Contains(body, "must sit under a workstation") {
+		t.Fatalf("unit moved under a branch: %d", s)
+	}
+	units, _ := db.ListServiceUnits(ctx)
+	for _, u := range units {
+		if u.ID == sp.ID && *u.ParentID != ws.ID {
+			t.Fatal("a refused edit changed the unit")
+		}
+	}
+	if s, _ := b.get("/products/999/edit"); s != 404 {
+		t.Fatalf("missing product: %d", s)
 	}
 }

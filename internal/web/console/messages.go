@@ -292,4 +292,5 @@ var messages = map[string]map[string]string{
 	"day.fri":                  {"zh-CN": "周五", "en": "Friday"},
 	"day.sat":                  {"zh-CN": "周六", "en": "Saturday"},
 	"day.sun":                  {"zh-CN": "周日", "en": "Sunday"},
+	"edit.title":               {"zh-CN": "编辑", "en": "Edit"},
 }

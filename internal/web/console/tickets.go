@@ -48,6 +48,10 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /fields", g(c.listFields))
 	mux.HandleFunc("POST /fields", g(c.createField))
 	mux.HandleFunc("GET /audit", g(c.listAudit))
+	for _, k := range []struct{ kind, path string }{{"product", "/products"}, {"unit", "/network/units"}, {"team", "/network/teams"}, {"asset", "/assets"}} {
+		mux.HandleFunc("GET "+k.path+"/{id}/edit", g(c.edit(k.kind)))
+		mux.HandleFunc("POST "+k.path+"/{id}/edit", g(c.edit(k.kind)))
+	}
 	mux.HandleFunc("GET /sla", g(c.showSLA))
 	mux.HandleFunc("POST /sla/calendars", g(c.createCalendar))
 	mux.HandleFunc("POST /sla/policies", g(c.createPolicy))
