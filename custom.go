@@ -152,4 +152,5 @@ type Services struct {
 	Network   NetworkService
 	Settings  SettingsService
 	SLA       SLAService
+	Notify    NotificationService
 }

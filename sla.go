@@ -145,8 +145,27 @@ type SLAPolicy struct {
 	// PauseStatuses stop the resolution clock while the ticket is in them.
 	PauseStatuses []Status `json:"pause_statuses,omitempty"`
 	// WarnAt are fractions of a target at which to warn, e.g. 0.75, 0.9.
-	WarnAt  []float64 `json:"warn_at,omitempty"`
-	Version int64     `json:"version,omitempty" readOnly:"true"`
+	WarnAt []float64 `json:"warn_at,omitempty"`
+	// Escalations are the steps taken after a breach, in order.
+	Escalations []EscalationStep `json:"escalations,omitempty"`
+	Version     int64            `json:"version,omitempty" readOnly:"true"`
+}
+
+// Escalation recipients.
+const (
+	NotifyAssignee   = "assignee"
+	NotifySupervisor = "supervisor"
+	NotifyTeam       = "team"
+)
+
+// EscalationStep is one level of escalation: AfterMinutes business minutes
+// after a deadline is breached, notify someone and optionally hand the
+// ticket to another team or department.
+type EscalationStep struct {
+	AfterMinutes   int    `json:"after_minutes" minimum:"0"`
+	Notify         string `json:"notify" enum:"assignee,supervisor,team"`
+	ReassignTeamID *int64 `json:"reassign_team_id,omitempty"`
+	DepartmentID   *int64 `json:"department_id,omitempty"`
 }
 
 // DefaultPauseStatuses are the statuses that pause the resolution clock
@@ -168,6 +187,14 @@ func (p *SLAPolicy) Validate() error {
 	}
 	for i, w := range p.WarnAt {
 		v.Check(w > 0 && w < 1, fmt.Sprintf("warn_at[%d]", i), "must be a fraction between 0 and 1")
+	}
+	for i, e := range p.Escalations {
+		f := fmt.Sprintf("escalations[%d]", i)
+		v.Check(e.AfterMinutes >= 0 && e.AfterMinutes <= 525600, f+".after_minutes", "must be between 0 and 525600")
+		v.Check(e.Notify == NotifyAssignee || e.Notify == NotifySupervisor || e.Notify == NotifyTeam, f+".notify", "must be assignee, supervisor or team")
+		if i > 0 {
+			v.Check(e.AfterMinutes > p.Escalations[i-1].AfterMinutes, f+".after_minutes", "must be later than the previous level")
+		}
 	}
 	for i, u := range p.Conditions.Urgency {
 		v.Check(u.Valid(), fmt.Sprintf("conditions.urgency[%d]", i), "is not a known urgency")
@@ -217,4 +244,23 @@ type SLAService interface {
 	UpdatePolicy(ctx context.Context, id, version int64, p SLAPolicy) (*SLAPolicy, error)
 	ListPolicies(ctx context.Context) ([]*SLAPolicy, error)
 	TicketSLA(ctx context.Context, ticketID int64) (*TicketSLA, error)
+}
+
+// Notification is an in-console message to one user.
+type Notification struct {
+	ID        int64      `json:"id"`
+	UserID    int64      `json:"user_id"`
+	TicketID  *int64     `json:"ticket_id,omitempty"`
+	Kind      string     `json:"kind"`
+	Title     string     `json:"title"`
+	Body      string     `json:"body,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at,omitempty"`
+}
+
+// NotificationService lists and acknowledges the acting user's notifications.
+type NotificationService interface {
+	ListNotifications(ctx context.Context, unreadOnly bool, limit int) ([]*Notification, error)
+	MarkNotificationRead(ctx context.Context, id int64) error
+	UnreadNotifications(ctx context.Context) (int, error)
 }

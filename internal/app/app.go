@@ -22,6 +22,7 @@ import (
 	"aftersales/internal/config"
 	"aftersales/internal/demo"
 	"aftersales/internal/files"
+	"aftersales/internal/jobs"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/web"
 )
@@ -134,7 +135,7 @@ func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore
 }
 
 func services(db *sqlstore.DB) aftersales.Services {
-	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db}
+	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db}
 }
 
 func migrate(ctx context.Context, env Env, args []string) error {
@@ -220,6 +221,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// The SLA sweep fires warnings and escalations; it stops with the
+	// server, after in-flight requests.
+	jctx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	go func() { jobs.Every(jctx, "sla-sweep", 30*time.Second, log, jobs.SweepSLA(db, log)); close(jobsDone) }()
+	defer func() { stopJobs(); <-jobsDone }()
 	select {
 	case err := <-errc:
 		return err

@@ -63,6 +63,26 @@ var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // event's own time, or at the deadline itself when the clock is still
 // running past it, never at the time of evaluation.
 func Evaluate(p *aftersales.SLAPolicy, cal *Calendar, in Input) aftersales.TicketSLA {
+	s, _ := Plan(p, cal, in)
+	return s
+}
+
+// Step is a warning or escalation scheduled for a ticket.
+type Step struct {
+	Key    string // unique per ticket, e.g. "resolution:warn:0.75", "resolution:esc:1"
+	Clock  string // "first_response" or "resolution"
+	Kind   string // "warning" or "escalation"
+	Level  int    // escalation level, 1-based; 0 for warnings
+	Warn   float64
+	At     time.Time
+	Target int // minutes
+}
+
+// Plan is Evaluate plus the warnings and escalations due for the clocks
+// still running: a warning when a fraction of the target is used, and each
+// escalation level after the breach. Stopped, cancelled and paused clocks
+// have no steps (a paused clock has no deadline until it resumes).
+func Plan(p *aftersales.SLAPolicy, cal *Calendar, in Input) (aftersales.TicketSLA, []Step) {
 	out := aftersales.TicketSLA{PolicyID: &p.ID, PolicyName: p.Name, EvaluatedAt: in.Now}
 	status, since := aftersales.StatusNew, in.Created
 	var cancelledAt *time.Time
@@ -92,11 +112,42 @@ func Evaluate(p *aftersales.SLAPolicy, cal *Calendar, in Input) aftersales.Ticke
 	if open {
 		pauses = append(pauses, Span{since, forever})
 	}
+	var steps []Step
+	plan := func(name string, c *aftersales.SLAClock, spans []Span) {
+		if c.StoppedAt != nil || c.Paused || c.DueAt == nil {
+			return
+		}
+		target := time.Duration(c.TargetMinutes) * time.Minute
+		for _, f := range p.WarnAt {
+			if at, ok := cal.AddExcluding(in.Created, time.Duration(f*float64(target)), spans); ok {
+				steps = append(steps, Step{Key: fmt.Sprintf("%s:warn:%g", name, f), Clock: name, Kind: "warning", Warn: f, At: at, Target: c.TargetMinutes})
+			}
+		}
+		for i, e := range p.Escalations {
+			if at, ok := cal.Add(*c.DueAt, time.Duration(e.AfterMinutes)*time.Minute); ok {
+				steps = append(steps, Step{Key: fmt.Sprintf("%s:esc:%d", name, i+1), Clock: name, Kind: "escalation", Level: i + 1, At: at, Target: c.TargetMinutes})
+			}
+		}
+	}
 	if p.FirstResponseMin > 0 {
 		out.FirstResponse = runClock(cal, in.Created, time.Duration(p.FirstResponseMin)*time.Minute, in.FirstResponseAt, cancelledAt, nil, false, in.Now)
+		plan("first_response", out.FirstResponse, nil)
 	}
 	if p.ResolutionMin > 0 {
 		out.Resolution = runClock(cal, in.Created, time.Duration(p.ResolutionMin)*time.Minute, resolvedAt, cancelledAt, pauses, open, in.Now)
+		plan("resolution", out.Resolution, clip(pauses, in.Created, in.Now))
+	}
+	return out, steps
+}
+
+// clip keeps the parts of spans inside [from, to).
+func clip(spans []Span, from, to time.Time) []Span {
+	var out []Span
+	for _, p := range spans {
+		s, e := later(p.Start, from), earlier(p.End, to)
+		if e.After(s) {
+			out = append(out, Span{s, e})
+		}
 	}
 	return out
 }
@@ -125,13 +176,7 @@ func runClock(cal *Calendar, start time.Time, target time.Duration, stop, cancel
 		end = start
 	}
 	// Pauses count only inside the clock's own run.
-	var clipped []Span
-	for _, p := range pauses {
-		s, e := later(p.Start, start), earlier(p.End, end)
-		if e.After(s) {
-			clipped = append(clipped, Span{s, e})
-		}
-	}
+	clipped := clip(pauses, start, end)
 	elapsed := cal.BetweenExcluding(start, end, clipped)
 	c.ElapsedMinutes = elapsed.Minutes()
 	c.PausedMinutes = (cal.Between(start, end) - elapsed).Minutes()

@@ -151,3 +151,41 @@ func TestPolicyMatching(t *testing.T) {
 		t.Fatal("empty conditions should match anything")
 	}
 }
+
+func TestPlan(t *testing.T) {
+	cal, _ := FromData(officeData())
+	sh := cal.Zone
+	team := int64(9)
+	p := &aftersales.SLAPolicy{ID: 1, Name: "std", ResolutionMin: 8 * 60, WarnAt: []float64{0.75},
+		Escalations: []aftersales.EscalationStep{{AfterMinutes: 0, Notify: aftersales.NotifySupervisor}, {AfterMinutes: 60, Notify: aftersales.NotifyTeam, ReassignTeamID: &team}}}
+	created := at(sh, "2026-11-23 09:00")
+	steps := func(in Input) map[string]string {
+		_, st := Plan(p, cal, in)
+		out := map[string]string{}
+		for _, s := range st {
+			out[s.Key] = s.At.In(sh).Format("01-02 15:04")
+		}
+		return out
+	}
+	got := steps(Input{Created: created, Now: at(sh, "2026-11-23 09:30")})
+	want := map[string]string{"resolution:warn:0.75": "11-23 15:00", "resolution:esc:1": "11-23 17:00", "resolution:esc:2": "11-23 18:00"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	// An hour waiting for parts moves every step by a business hour.
+	paused := Input{Created: created, Now: at(sh, "2026-11-23 12:00"), Changes: []StatusChange{
+		{at(sh, "2026-11-23 10:00"), aftersales.StatusAwaitingParts}, {at(sh, "2026-11-23 11:00"), aftersales.StatusInService}}}
+	want = map[string]string{"resolution:warn:0.75": "11-23 16:00", "resolution:esc:1": "11-23 18:00", "resolution:esc:2": "11-24 10:00"}
+	if diff := cmp.Diff(want, steps(paused)); diff != "" {
+		t.Errorf("steps after a pause (-want +got):\n%s", diff)
+	}
+	// Paused now, or resolved: nothing to warn about.
+	for name, in := range map[string]Input{
+		"paused":   {Created: created, Now: at(sh, "2026-11-23 12:00"), Changes: []StatusChange{{at(sh, "2026-11-23 10:00"), aftersales.StatusAwaitingCustomer}}},
+		"resolved": {Created: created, Now: at(sh, "2026-11-23 12:00"), Changes: []StatusChange{{at(sh, "2026-11-23 10:00"), aftersales.StatusResolved}}},
+	} {
+		if got := steps(in); len(got) != 0 {
+			t.Errorf("%s: steps %v", name, got)
+		}
+	}
+}

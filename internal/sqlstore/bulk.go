@@ -255,16 +255,29 @@ func bulkSLA(ctx context.Context, w bulkWriter, env *slaEnv, b *aftersales.Bulk)
 		}
 	}
 	rows := make([][]any, 0, len(b.Tickets))
+	var stepRows [][]any
 	for _, t := range b.Tickets {
 		tier := ""
 		if t.CustomerID != nil {
 			tier = tiers[*t.CustomerID]
 		}
-		s := env.evaluate(t, tier, sla.Input{Created: t.CreatedAt, Changes: changes[t.ID], FirstResponseAt: t.FirstResponseAt, Now: now})
-		rows = append(rows, slaRow(s))
+		s, _, steps := env.plan(t, tier, sla.Input{Created: t.CreatedAt, Changes: changes[t.ID], FirstResponseAt: t.FirstResponseAt, Now: now})
+		// Steps already in the past belong to history: record them as
+		// fired then, so that the first sweep does not replay them.
+		fired := map[string]bool{}
+		for _, st := range steps {
+			if !st.At.After(now) {
+				fired[st.Key] = true
+				stepRows = append(stepRows, []any{t.ID, st.Key, ms(st.At), ms(st.At)})
+			}
+		}
+		rows = append(rows, slaRow(s, nextStep(steps, fired)))
 	}
 	if err := w.copy(ctx, "ticket_sla", slaColumns, rows); err != nil {
 		return fmt.Errorf("sqlstore: bulk ticket SLA: %w", err)
+	}
+	if err := w.copy(ctx, "sla_steps", []string{"ticket_id", "step", "due_at", "fired_at"}, stepRows); err != nil {
+		return fmt.Errorf("sqlstore: bulk SLA steps: %w", err)
 	}
 	return nil
 }

@@ -130,20 +130,21 @@ func orEmptyMakeup(d []aftersales.MakeupDay) []aftersales.MakeupDay {
 	return d
 }
 
-const policyCols = `id, name, priority, active, conditions, calendar_id, first_response_minutes, resolution_minutes, pause_statuses, warn_at, version`
+const policyCols = `id, name, priority, active, conditions, calendar_id, first_response_minutes, resolution_minutes, pause_statuses, warn_at,
+	escalations, version`
 
 func scanPolicy(row interface{ Scan(...any) error }) (*aftersales.SLAPolicy, error) {
 	var p aftersales.SLAPolicy
-	var cond, pause, warn string
+	var cond, pause, warn, esc string
 	var cal sql.NullInt64
-	if err := row.Scan(&p.ID, &p.Name, &p.Priority, &p.Active, &cond, &cal, &p.FirstResponseMin, &p.ResolutionMin, &pause, &warn, &p.Version); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.Priority, &p.Active, &cond, &cal, &p.FirstResponseMin, &p.ResolutionMin, &pause, &warn, &esc, &p.Version); err != nil {
 		return nil, err
 	}
 	p.CalendarID = int64Ptr(cal)
 	for _, j := range []struct {
 		s string
 		v any
-	}{{cond, &p.Conditions}, {pause, &p.PauseStatuses}, {warn, &p.WarnAt}} {
+	}{{cond, &p.Conditions}, {pause, &p.PauseStatuses}, {warn, &p.WarnAt}, {esc, &p.Escalations}} {
 		if err := json.Unmarshal([]byte(j.s), j.v); err != nil {
 			return nil, fmt.Errorf("sqlstore: policy %d: %w", p.ID, err)
 		}
@@ -164,15 +165,23 @@ func (db *DB) writePolicy(ctx context.Context, p *aftersales.SLAPolicy, id, vers
 	if p.WarnAt == nil {
 		p.WarnAt = []float64{}
 	}
+	if p.Escalations == nil {
+		p.Escalations = []aftersales.EscalationStep{}
+	}
 	return db.inTx(ctx, func(tx *Tx) error {
-		if err := checkRefs(ctx, tx, ref{"calendar_id", "business_calendars", p.CalendarID}); err != nil {
+		refs := []ref{{"calendar_id", "business_calendars", p.CalendarID}}
+		for i, e := range p.Escalations {
+			refs = append(refs, ref{fmt.Sprintf("escalations[%d].reassign_team_id", i), "teams", e.ReassignTeamID},
+				ref{fmt.Sprintf("escalations[%d].department_id", i), "departments", e.DepartmentID})
+		}
+		if err := checkRefs(ctx, tx, refs...); err != nil {
 			return err
 		}
 		args := []any{p.Name, p.Priority, p.Active, mustJSON(p.Conditions), nullInt(p.CalendarID), p.FirstResponseMin, p.ResolutionMin,
-			mustJSON(p.PauseStatuses), mustJSON(p.WarnAt), ms(tx.now)}
+			mustJSON(p.PauseStatuses), mustJSON(p.WarnAt), ms(tx.now), mustJSON(p.Escalations)}
 		if id == 0 {
 			err := tx.QueryRowContext(ctx, `INSERT INTO sla_policies (name, priority, active, conditions, calendar_id, first_response_minutes,
-				resolution_minutes, pause_statuses, warn_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+				resolution_minutes, pause_statuses, warn_at, created_at, updated_at, escalations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
 				RETURNING id`, args...).Scan(&p.ID)
 			if err != nil {
 				return mapErr(fmt.Errorf("sqlstore: insert policy: %w", err))
@@ -180,8 +189,8 @@ func (db *DB) writePolicy(ctx context.Context, p *aftersales.SLAPolicy, id, vers
 			return tx.audit(ctx, "create", "sla_policy", p.ID, p)
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE sla_policies SET name = $1, priority = $2, active = $3, conditions = $4, calendar_id = $5,
-			first_response_minutes = $6, resolution_minutes = $7, pause_statuses = $8, warn_at = $9, updated_at = $10, version = version + 1
-			WHERE id = $11 AND version = $12`, append(args, id, version)...)
+			first_response_minutes = $6, resolution_minutes = $7, pause_statuses = $8, warn_at = $9, updated_at = $10, escalations = $11,
+			version = version + 1 WHERE id = $12 AND version = $13`, append(args, id, version)...)
 		if err != nil {
 			return mapErr(fmt.Errorf("sqlstore: update policy: %w", err))
 		}
@@ -296,6 +305,12 @@ func (db *DB) loadSLAEnv(ctx context.Context, q queryer) (*slaEnv, error) {
 
 // evaluate finds the ticket's policy and computes its clocks.
 func (env *slaEnv) evaluate(t *aftersales.Ticket, tier string, in sla.Input) *aftersales.TicketSLA {
+	s, _, _ := env.plan(t, tier, in)
+	return s
+}
+
+// plan is evaluate plus the policy and the scheduled warning and escalation steps.
+func (env *slaEnv) plan(t *aftersales.Ticket, tier string, in sla.Input) (*aftersales.TicketSLA, *aftersales.SLAPolicy, []sla.Step) {
 	f := aftersales.SLAFacts{Urgency: t.Urgency, Nature: t.Nature, Channel: t.Channel, Tier: tier}
 	if t.CategoryID != nil {
 		f.CategoryPath = env.catPath[*t.CategoryID]
@@ -313,11 +328,40 @@ func (env *slaEnv) evaluate(t *aftersales.Ticket, tier string, in sla.Input) *af
 		if p.CalendarID != nil && env.calendars[*p.CalendarID] != nil {
 			cal = env.calendars[*p.CalendarID]
 		}
-		s := sla.Evaluate(p, cal, in)
+		s, steps := sla.Plan(p, cal, in)
 		s.TicketID, s.Business = t.ID, p.CalendarID != nil
-		return &s
+		return &s, p, steps
 	}
-	return &aftersales.TicketSLA{TicketID: t.ID, EvaluatedAt: in.Now}
+	return &aftersales.TicketSLA{TicketID: t.ID, EvaluatedAt: in.Now}, nil, nil
+}
+
+// nextStep is the earliest step not yet fired, or nil.
+func nextStep(steps []sla.Step, fired map[string]bool) *time.Time {
+	var next *time.Time
+	for _, st := range steps {
+		if !fired[st.Key] && (next == nil || st.At.Before(*next)) {
+			at := st.At
+			next = &at
+		}
+	}
+	return next
+}
+
+func firedSteps(ctx context.Context, q queryer, ticketID int64) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT step FROM sla_steps WHERE ticket_id = $1`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: fired steps: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
 }
 
 // slaInput reads a ticket's status history for evaluation.
@@ -379,7 +423,11 @@ func (db *DB) refreshSLA(ctx context.Context, tx *Tx, id int64, actor *int64) er
 	if err != nil {
 		return err
 	}
-	s := env.evaluate(t, tier, in)
+	s, _, steps := env.plan(t, tier, in)
+	fired, err := firedSteps(ctx, tx, id)
+	if err != nil {
+		return err
+	}
 	var old sql.NullInt64
 	err = tx.QueryRowContext(ctx, `SELECT policy_id FROM ticket_sla WHERE ticket_id = $1`, id).Scan(&old)
 	if err != nil && err != sql.ErrNoRows {
@@ -394,7 +442,7 @@ func (db *DB) refreshSLA(ctx context.Context, tx *Tx, id int64, actor *int64) er
 	}
 	_, err = tx.ExecContext(ctx, `DELETE FROM ticket_sla WHERE ticket_id = $1`, id)
 	if err == nil {
-		_, err = tx.ExecContext(ctx, slaInsert, slaRow(s)...)
+		_, err = tx.ExecContext(ctx, slaInsert, slaRow(s, nextStep(steps, fired))...)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlstore: store ticket SLA: %w", err)
@@ -424,12 +472,12 @@ func deadlineNote(s *aftersales.TicketSLA, loc *time.Location) string {
 }
 
 const slaInsert = `INSERT INTO ticket_sla (ticket_id, policy_id, fr_due_at, fr_met, fr_breached_at, res_due_at, res_met, res_breached_at,
-	res_paused, res_paused_minutes, evaluated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+	res_paused, res_paused_minutes, evaluated_at, next_step_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 
 var slaColumns = []string{"ticket_id", "policy_id", "fr_due_at", "fr_met", "fr_breached_at", "res_due_at", "res_met", "res_breached_at",
-	"res_paused", "res_paused_minutes", "evaluated_at"}
+	"res_paused", "res_paused_minutes", "evaluated_at", "next_step_at"}
 
-func slaRow(s *aftersales.TicketSLA) []any {
+func slaRow(s *aftersales.TicketSLA, next *time.Time) []any {
 	clock := func(c *aftersales.SLAClock) (due, met, breached any) {
 		if c == nil {
 			return nil, nil, nil
@@ -445,7 +493,7 @@ func slaRow(s *aftersales.TicketSLA) []any {
 	if s.Resolution != nil {
 		paused, pausedMin = s.Resolution.Paused, s.Resolution.PausedMinutes
 	}
-	return []any{s.TicketID, nullInt(s.PolicyID), frDue, frMet, frBr, resDue, resMet, resBr, paused, pausedMin, ms(s.EvaluatedAt)}
+	return []any{s.TicketID, nullInt(s.PolicyID), frDue, frMet, frBr, resDue, resMet, resBr, paused, pausedMin, ms(s.EvaluatedAt), nullMS(next)}
 }
 
 // TicketSLA evaluates a ticket's clocks as of now.

@@ -53,6 +53,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.network(h)
 	a.users(h)
 	a.slas(h)
+	a.notifications(h)
 	return h
 }
 

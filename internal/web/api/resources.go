@@ -315,3 +315,20 @@ func (a *API) slas(h huma.API) {
 			return respond(a.S.SLA.UpdatePolicy(ctx, in.ID, v, in.Body))
 		})
 }
+
+func (a *API) notifications(h huma.API) {
+	t := tag("Notifications")
+	register(a, h, huma.Operation{OperationID: "list-notifications", Method: http.MethodGet, Path: "/notifications", Tags: t,
+		Summary: "Your notifications, newest first (SLA warnings and escalations)"},
+		func(ctx context.Context, in *struct {
+			Unread bool `query:"unread" doc:"Only unread ones"`
+			Limit  int  `query:"limit" default:"50" maximum:"200"`
+		}) (*plain[[]*aftersales.Notification], error) {
+			return respond(a.S.Notify.ListNotifications(ctx, in.Unread, in.Limit))
+		})
+	register(a, h, huma.Operation{OperationID: "read-notification", Method: http.MethodPost, Path: "/notifications/{id}/read", Tags: t,
+		Summary: "Mark a notification read", DefaultStatus: http.StatusNoContent},
+		func(ctx context.Context, in *IDParam) (*struct{}, error) {
+			return &struct{}{}, a.S.Notify.MarkNotificationRead(ctx, in.ID)
+		})
+}

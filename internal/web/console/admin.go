@@ -302,3 +302,32 @@ func (c *Console) listAudit(w http.ResponseWriter, r *http.Request) {
 		return err
 	}, nil)
 }
+
+func (c *Console) listNotifications(w http.ResponseWriter, r *http.Request) {
+	c.adminPage(w, r, "notifications", "notifications", "notifications.title", func(p *Page) error {
+		ns, err := c.S.Notify.ListNotifications(r.Context(), r.URL.Query().Get("unread") == "true", 100)
+		p.Data = ns
+		return err
+	}, nil)
+}
+
+func (c *Console) readNotification(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = c.S.Notify.MarkNotificationRead(r.Context(), id)
+	}
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "notifications", "notifications.title"), err)
+		return
+	}
+	to := "/notifications"
+	if t := r.PostFormValue("ticket"); t != "" {
+		to = "/tickets/" + strconv.Itoa(atoiOr(t))
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+func atoiOr(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

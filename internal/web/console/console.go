@@ -48,7 +48,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -202,6 +202,8 @@ type Page struct {
 	Status int
 	// Form holds submitted values, to show a rejected form again.
 	Form url.Values
+	// Unread counts the user's unread notifications, for the header.
+	Unread int
 }
 
 // V returns a submitted form value.
@@ -260,6 +262,9 @@ func (c *Console) page(r *http.Request, nav, title string) *Page {
 	p := &Page{Lang: lang(r), User: aftersales.UserFromContext(r.Context()), Nav: nav, Errs: map[string]string{},
 		Path: r.URL.RequestURI(), Enums: allEnums}
 	p.Title = p.T(title)
+	if p.User != nil && c.S.Notify != nil {
+		p.Unread, _ = c.S.Notify.UnreadNotifications(r.Context())
+	}
 	switch r.URL.Query().Get("ok") {
 	case "saved":
 		p.OK = p.T("flash.saved")

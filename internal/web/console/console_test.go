@@ -73,7 +73,7 @@ var missingKey = regexp.MustCompile(`![a-z_]+\.[A-Za-z_.-]+`)
 func TestEveryPageRenders(t *testing.T) {
 	db := testutil.OpenDB(t, sqlstore.SQLite)
 	app := webtest.Start(t, db)
-	sum, err := demo.Load(app.Ctx, aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db}, db,
+	sum, err := demo.Load(app.Ctx, aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db}, db,
 		demo.Options{Seed: 1, Tickets: 300, End: time.Now(), Zone: testutil.Shanghai(t)})
 	if err != nil || sum.Tickets != 300 {
 		t.Fatal(sum, err)
@@ -94,6 +94,7 @@ func TestEveryPageRenders(t *testing.T) {
 		"/audit": "audit", "/tickets/99999999": "error", fmt.Sprintf("/tickets/new?customer_id=%d", *tk.CustomerID): "ticket_form",
 		"/products/1/edit": "edit", "/network/units/1/edit": "edit", "/network/teams/1/edit": "edit",
 		fmt.Sprintf("/assets/%d/edit", *tk.AssetID): "edit",
+		"/notifications": "notifications", "/notifications?unread=true": "notifications",
 		"/sla": "sla", "/sla/calendars/1": "sla_edit", "/sla/policies/1": "sla_edit",
 		"/tickets?sla=overdue&sort=-urgency": "tickets", "/tickets?sla=due_soon": "tickets",
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",

@@ -293,4 +293,10 @@ var messages = map[string]map[string]string{
 	"day.sat":                  {"zh-CN": "周六", "en": "Saturday"},
 	"day.sun":                  {"zh-CN": "周日", "en": "Sunday"},
 	"edit.title":               {"zh-CN": "编辑", "en": "Edit"},
+	"notifications.title":      {"zh-CN": "通知", "en": "Notifications"},
+	"notifications.unread":     {"zh-CN": "只看未读", "en": "Unread only"},
+	"notifications.open":       {"zh-CN": "查看", "en": "Open"},
+	"notifications.none":       {"zh-CN": "没有通知", "en": "No notifications"},
+	"event.sla_warning":        {"zh-CN": "SLA 预警", "en": "SLA warning"},
+	"event.sla_escalation":     {"zh-CN": "SLA 升级", "en": "SLA escalation"},
 }

@@ -52,6 +52,8 @@ func (c *Console) routes(mux *http.ServeMux) {
 		mux.HandleFunc("GET "+k.path+"/{id}/edit", g(c.edit(k.kind)))
 		mux.HandleFunc("POST "+k.path+"/{id}/edit", g(c.edit(k.kind)))
 	}
+	mux.HandleFunc("GET /notifications", g(c.listNotifications))
+	mux.HandleFunc("POST /notifications/{id}/read", g(c.readNotification))
 	mux.HandleFunc("GET /sla", g(c.showSLA))
 	mux.HandleFunc("POST /sla/calendars", g(c.createCalendar))
 	mux.HandleFunc("POST /sla/policies", g(c.createPolicy))
