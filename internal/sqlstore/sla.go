@@ -398,6 +398,12 @@ func customerTier(ctx context.Context, q queryer, customerID *int64) (string, er
 // refreshSLA re-evaluates a ticket's clocks inside the transaction that
 // changed it, stores them, and records a change of policy in the timeline.
 func (db *DB) refreshSLA(ctx context.Context, tx *Tx, id int64, actor *int64) error {
+	return db.refreshSLAWith(ctx, tx, id, actor, nil)
+}
+
+// refreshSLAWith is refreshSLA with reference data already loaded (nil
+// loads it).
+func (db *DB) refreshSLAWith(ctx context.Context, tx *Tx, id int64, actor *int64, env *slaEnv) error {
 	// Without any policy there is nothing to evaluate, unless the ticket
 	// still carries clocks from a policy since removed: one cheap query.
 	var n int
@@ -407,9 +413,11 @@ func (db *DB) refreshSLA(ctx context.Context, tx *Tx, id int64, actor *int64) er
 	if n == 0 {
 		return nil
 	}
-	env, err := db.loadSLAEnv(ctx, tx)
-	if err != nil {
-		return err
+	if env == nil {
+		var err error
+		if env, err = db.loadSLAEnv(ctx, tx); err != nil {
+			return err
+		}
 	}
 	t, err := db.findTicket(ctx, tx, id)
 	if err != nil {

@@ -34,9 +34,17 @@ func (db *DB) SweepSLA(ctx context.Context, limit int) (int, error) {
 		ids = append(ids, id)
 	}
 	rows.Close()
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	// Policies and calendars are read once per batch, not per ticket.
+	env, err := db.loadSLAEnv(ctx, db.r)
+	if err != nil {
+		return 0, err
+	}
 	fired := 0
 	for _, id := range ids {
-		n, err := db.sweepTicket(ctx, id)
+		n, err := db.sweepTicket(ctx, id, env)
 		if err != nil {
 			return fired, err
 		}
@@ -45,15 +53,11 @@ func (db *DB) SweepSLA(ctx context.Context, limit int) (int, error) {
 	return fired, nil
 }
 
-func (db *DB) sweepTicket(ctx context.Context, id int64) (int, error) {
+func (db *DB) sweepTicket(ctx context.Context, id int64, env *slaEnv) (int, error) {
 	fired := 0
 	err := db.inTx(ctx, func(tx *Tx) error {
 		fired = 0
 		t, err := db.lockTicket(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		env, err := db.loadSLAEnv(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -83,7 +87,7 @@ func (db *DB) sweepTicket(ctx context.Context, id int64) (int, error) {
 			}
 			fired++
 		}
-		return db.refreshSLA(ctx, tx, id, nil)
+		return db.refreshSLAWith(ctx, tx, id, nil, env)
 	})
 	return fired, err
 }
