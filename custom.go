@@ -153,4 +153,5 @@ type Services struct {
 	Settings  SettingsService
 	SLA       SLAService
 	Notify    NotificationService
+	Webhooks  WebhookService
 }

@@ -135,7 +135,7 @@ func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore
 }
 
 func services(db *sqlstore.DB) aftersales.Services {
-	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db}
+	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db}
 }
 
 func migrate(ctx context.Context, env Env, args []string) error {
@@ -225,8 +225,14 @@ func serve(ctx context.Context, env Env, args []string) error {
 	// server, after in-flight requests.
 	jctx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan struct{})
+	hooksDone := make(chan struct{})
 	go func() { jobs.Every(jctx, "sla-sweep", 30*time.Second, log, jobs.SweepSLA(db, log)); close(jobsDone) }()
-	defer func() { stopJobs(); <-jobsDone }()
+	go func() {
+		client := &http.Client{Timeout: 15 * time.Second}
+		jobs.Every(jctx, "webhooks", 10*time.Second, log, jobs.DeliverWebhooks(db, client, log))
+		close(hooksDone)
+	}()
+	defer func() { stopJobs(); <-jobsDone; <-hooksDone }()
 	select {
 	case err := <-errc:
 		return err

@@ -154,6 +154,13 @@ func (db *DB) fireStep(ctx context.Context, tx *Tx, t *aftersales.Ticket, p *aft
 	if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: t.ID, Kind: kind, Field: st.Key, To: st.At.UTC().Format(time.RFC3339), Body: body}); err != nil {
 		return err
 	}
+	hook := aftersales.HookSLAWarning
+	if kind == "sla_escalation" {
+		hook = aftersales.HookSLAEscalation
+	}
+	if err := db.enqueue(ctx, tx, hook, t.ID, map[string]any{"step": st.Key, "due_at": st.At, "level": st.Level, "message": body}); err != nil {
+		return err
+	}
 	seen := map[int64]bool{}
 	for _, u := range recipients {
 		if seen[u] {

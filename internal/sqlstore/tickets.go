@@ -155,6 +155,9 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 	if err := db.refreshSLA(ctx, tx, id, actor); err != nil {
 		return 0, err
 	}
+	if err := db.enqueue(ctx, tx, aftersales.HookTicketCreated, id, nil); err != nil {
+		return 0, err
+	}
 	return id, tx.audit(ctx, "create", "ticket", id, map[string]any{"number": number})
 }
 
@@ -394,6 +397,14 @@ func (db *DB) UpdateTicket(ctx context.Context, id, version int64, in aftersales
 		if err := db.refreshSLA(ctx, tx, id, &u.ID); err != nil {
 			return err
 		}
+		for _, c := range changes {
+			if c.field == "assignee_id" || c.field == "team_id" {
+				if err := db.enqueue(ctx, tx, aftersales.HookTicketAssigned, id, map[string]any{"changes": changes}); err != nil {
+					return err
+				}
+				break
+			}
+		}
 		return tx.audit(ctx, "update", "ticket", id, changes)
 	})
 	if err != nil {
@@ -570,6 +581,9 @@ func (db *DB) Transition(ctx context.Context, id int64, in aftersales.Transition
 		if err := db.refreshSLA(ctx, tx, id, &u.ID); err != nil {
 			return err
 		}
+		if err := db.enqueue(ctx, tx, aftersales.HookTicketStatusChanged, id, map[string]any{"from": t.Status, "to": in.To, "reason": in.Reason}); err != nil {
+			return err
+		}
 		return tx.audit(ctx, "transition", "ticket", id, map[string]string{"from": string(t.Status), "to": string(in.To)})
 	})
 	if err != nil {
@@ -628,6 +642,9 @@ func (db *DB) AddComment(ctx context.Context, id int64, in aftersales.CommentInp
 			if err := db.refreshSLA(ctx, tx, id, &u.ID); err != nil {
 				return err
 			}
+		}
+		if err := db.enqueue(ctx, tx, aftersales.HookTicketComment, id, map[string]any{"public": in.Public, "body": in.Body, "author": u.Name}); err != nil {
+			return err
 		}
 		return tx.audit(ctx, string(e.Kind), "ticket", id, nil)
 	})

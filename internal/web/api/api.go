@@ -54,6 +54,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.users(h)
 	a.slas(h)
 	a.notifications(h)
+	a.webhooks(h)
 	return h
 }
 

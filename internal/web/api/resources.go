@@ -332,3 +332,36 @@ func (a *API) notifications(h huma.API) {
 			return &struct{}{}, a.S.Notify.MarkNotificationRead(ctx, in.ID)
 		})
 }
+
+func (a *API) webhooks(h huma.API) {
+	t := tag("Webhooks")
+	register(a, h, huma.Operation{OperationID: "list-webhooks", Method: http.MethodGet, Path: "/webhooks", Tags: t, Summary: "Webhooks (secrets are never returned)"},
+		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.Webhook], error) {
+			return respond(a.S.Webhooks.ListWebhooks(ctx))
+		})
+	register(a, h, huma.Operation{OperationID: "create-webhook", Method: http.MethodPost, Path: "/webhooks", Tags: t, Summary: "Add a webhook",
+		Description: "Each delivery is a POST of JSON {id, event, occurred_at, ticket, data} with headers X-Aftersales-Event, " +
+			"X-Aftersales-Delivery (the same on every retry) and X-Aftersales-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>. " +
+			"Non-2xx answers are retried after 30 s, doubling up to 1 h, 12 attempts in all."},
+		func(ctx context.Context, in *struct {
+			Idem
+			Body aftersales.Webhook
+		}) (*plain[*aftersales.Webhook], error) {
+			return respond(a.S.Webhooks.CreateWebhook(ctx, in.Body))
+		})
+	register(a, h, huma.Operation{OperationID: "update-webhook", Method: http.MethodPut, Path: "/webhooks/{id}", Tags: t, Summary: "Replace a webhook (an empty secret keeps the old one)"},
+		func(ctx context.Context, in *versionBody[aftersales.Webhook]) (*plain[*aftersales.Webhook], error) {
+			v, err := in.version(0)
+			if err != nil {
+				return nil, err
+			}
+			return respond(a.S.Webhooks.UpdateWebhook(ctx, in.ID, v, in.Body))
+		})
+	register(a, h, huma.Operation{OperationID: "list-webhook-deliveries", Method: http.MethodGet, Path: "/webhooks/{id}/deliveries", Tags: t, Summary: "A webhook's deliveries, newest first"},
+		func(ctx context.Context, in *struct {
+			IDParam
+			Limit int `query:"limit" default:"100" maximum:"500"`
+		}) (*plain[[]*aftersales.WebhookDelivery], error) {
+			return respond(a.S.Webhooks.ListDeliveries(ctx, in.ID, in.Limit))
+		})
+}

@@ -1,0 +1,81 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"aftersales"
+)
+
+// Sign returns the X-Aftersales-Signature value of a body.
+func Sign(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify checks a signature in constant time; receivers in Go can use it.
+func Verify(secret string, body []byte, signature string) bool {
+	return hmac.Equal([]byte(Sign(secret, body)), []byte(signature))
+}
+
+// Outbox is what the sender needs from the store.
+type Outbox interface {
+	DueDeliveries(ctx context.Context, limit int) ([]*aftersales.WebhookDelivery, error)
+	RecordAttempt(ctx context.Context, id int64, status int, errMsg string) error
+}
+
+// DeliverBatch is how many deliveries one call sends.
+const DeliverBatch = 50
+
+// DeliverWebhooks returns a job function for Every that sends due
+// deliveries. A delivery is at-least-once: the receiver recognises a retry
+// by X-Aftersales-Delivery, which never changes between attempts.
+func DeliverWebhooks(o Outbox, client *http.Client, log *slog.Logger) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		due, err := o.DueDeliveries(ctx, DeliverBatch)
+		if err != nil {
+			return false, err
+		}
+		for _, d := range due {
+			status, errMsg := send(ctx, client, d)
+			if status < 200 || status > 299 {
+				log.Warn("webhook delivery failed", "delivery", d.DeliveryID, "url", d.URL, "status", status, "err", errMsg, "attempt", d.Attempts+1)
+			}
+			if err := o.RecordAttempt(ctx, d.ID, status, errMsg); err != nil {
+				return false, err
+			}
+		}
+		return len(due) == DeliverBatch, nil
+	}
+}
+
+func send(ctx context.Context, client *http.Client, d *aftersales.WebhookDelivery) (int, string) {
+	body := []byte(d.Payload)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, err.Error()
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "aftersales-webhooks")
+	req.Header.Set("X-Aftersales-Event", d.Event)
+	req.Header.Set("X-Aftersales-Delivery", d.DeliveryID)
+	req.Header.Set("X-Aftersales-Signature", Sign(d.Secret, body))
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer res.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(res.Body, 300))
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		return res.StatusCode, fmt.Sprintf("HTTP %d: %s", res.StatusCode, snippet)
+	}
+	return res.StatusCode, ""
+}
