@@ -154,4 +154,5 @@ type Services struct {
 	SLA       SLAService
 	Notify    NotificationService
 	Webhooks  WebhookService
+	Routing   RoutingService
 }

@@ -39,6 +39,7 @@ type ServiceUnit struct {
 	Name     string   `json:"name"`
 	Phone    string   `json:"phone,omitempty"`
 	Address  Address  `json:"address"`
+	Coverage Coverage `json:"coverage"`
 	Active   bool     `json:"active"`
 	Version  int64    `json:"version"`
 }
@@ -51,6 +52,7 @@ type ServiceUnitInput struct {
 	Name     string   `json:"name" maxLength:"100"`
 	Phone    string   `json:"phone,omitempty" maxLength:"40"`
 	Address  Address  `json:"address,omitempty"`
+	Coverage Coverage `json:"coverage,omitempty"`
 	Active   *bool    `json:"active,omitempty"`
 }
 
@@ -68,6 +70,10 @@ func (in *ServiceUnitInput) Validate() error {
 		v.Check(in.ParentID != nil, "parent_id", "is required below the region level")
 	}
 	in.Address.validate(&v, "address.")
+	v.Check(in.Coverage.RadiusKM >= 0 && in.Coverage.RadiusKM <= 1000, "coverage.radius_km", "must be between 0 and 1000")
+	if in.Coverage.RadiusKM > 0 {
+		v.Check(in.Address.Lat != nil, "coverage.radius_km", "needs the unit's coordinates (address.lat, address.lng)")
+	}
 	return v.Err()
 }
 
@@ -101,6 +107,8 @@ type Team struct {
 	Name          string `json:"name"`
 	ServiceUnitID *int64 `json:"service_unit_id,omitempty"`
 	DepartmentID  *int64 `json:"department_id,omitempty"`
+	Strategy      string `json:"strategy"`
+	Capacity      int    `json:"capacity" doc:"Most open tickets per member for automatic assignment; 0 means no limit"`
 	Version       int64  `json:"version"`
 	Members       int    `json:"members"`
 }
@@ -111,6 +119,8 @@ type TeamInput struct {
 	Name          string `json:"name" maxLength:"100"`
 	ServiceUnitID *int64 `json:"service_unit_id,omitempty"`
 	DepartmentID  *int64 `json:"department_id,omitempty"`
+	Strategy      string `json:"strategy,omitempty" enum:"manual,round_robin,least_load,skills,"`
+	Capacity      int    `json:"capacity,omitempty" minimum:"0" maximum:"1000"`
 }
 
 // Validate checks a team input.
@@ -120,6 +130,11 @@ func (in *TeamInput) Validate() error {
 	in.Name = strings.TrimSpace(in.Name)
 	v.Check(validCode(in.Code), "code", "must be lower-case letters, digits, '-' or '_'")
 	v.Check(in.Name != "", "name", "is required")
+	if in.Strategy == "" {
+		in.Strategy = StrategyManual
+	}
+	v.Check(oneOf(in.Strategy, Strategies), "strategy", "must be one of "+strings.Join(Strategies, ", "))
+	v.Check(in.Capacity >= 0 && in.Capacity <= 1000, "capacity", "must be between 0 and 1000")
 	return v.Err()
 }
 

@@ -77,6 +77,7 @@ type User struct {
 	DepartmentID  *int64     `json:"department_id,omitempty"`
 	Locale        string     `json:"locale"`
 	Active        bool       `json:"active"`
+	Available     bool       `json:"available" doc:"On shift; automatic assignment skips users who are not"`
 	Skills        []Skill    `json:"skills"`
 	Version       int64      `json:"version"`
 	CreatedAt     time.Time  `json:"created_at"`

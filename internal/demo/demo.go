@@ -240,6 +240,10 @@ func (g *gen) master() (*world, error) {
 			return u, nil
 		}
 		in := aftersales.ServiceUnitInput{Kind: kind, Code: code, Name: name, Address: addr}
+		if kind == aftersales.UnitServicePoint {
+			// New tickets go to the nearest point within 30 km of the customer.
+			in.Coverage = aftersales.Coverage{RadiusKM: 30}
+		}
 		if parent != nil {
 			in.ParentID = &parent.ID
 		}
@@ -266,7 +270,7 @@ func (g *gen) master() (*world, error) {
 			return nil, err
 		}
 		team, err := s.Network.CreateTeam(ctx, aftersales.TeamInput{Code: fmt.Sprintf("team-%s", p0.code), Name: ns.ws[:len(ns.ws)-len("工作站")] + "服务组",
-			ServiceUnitID: &ws.ID, DepartmentID: &w.deptAS})
+			ServiceUnitID: &ws.ID, DepartmentID: &w.deptAS, Strategy: aftersales.StrategyLeastLoad, Capacity: 8})
 		if err != nil {
 			return nil, err
 		}

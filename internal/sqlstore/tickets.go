@@ -108,6 +108,10 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 	if err := db.checkTicketRefs(ctx, tx, in); err != nil {
 		return 0, err
 	}
+	reasons, err := db.route(ctx, tx, in)
+	if err != nil {
+		return 0, err
+	}
 	defs, err := listCustomFields(ctx, tx)
 	if err != nil {
 		return 0, err
@@ -145,6 +149,12 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 	if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: aftersales.EventCreated,
 		To: number, Channel: *in.Channel}); err != nil {
 		return 0, err
+	}
+	if len(reasons) > 0 {
+		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, Kind: aftersales.EventAssigned, Field: "routing",
+			To: fmtID(in.TeamID), Body: joinReasons(reasons)}); err != nil {
+			return 0, err
+		}
 	}
 	if in.AssigneeID != nil {
 		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: aftersales.EventAssigned,

@@ -16,14 +16,14 @@ import (
 const SessionTTL = 12 * time.Hour
 
 const userCols = `u.id, u.email, u.name, u.phone, u.role, u.team_id, u.service_unit_id, u.department_id,
-	u.locale, u.active, u.version, u.created_at, u.updated_at, u.last_login_at`
+	u.locale, u.active, u.version, u.created_at, u.updated_at, u.last_login_at, u.available`
 
 func scanUser(row interface{ Scan(...any) error }) (*aftersales.User, error) {
 	var u aftersales.User
 	var team, unit, dept, lastLogin sql.NullInt64
 	var created, updated int64
 	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Phone, &u.Role, &team, &unit, &dept, &u.Locale, &u.Active,
-		&u.Version, &created, &updated, &lastLogin); err != nil {
+		&u.Version, &created, &updated, &lastLogin, &u.Available); err != nil {
 		return nil, err
 	}
 	u.TeamID, u.ServiceUnitID, u.DepartmentID = int64Ptr(team), int64Ptr(unit), int64Ptr(dept)

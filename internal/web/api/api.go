@@ -55,6 +55,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.slas(h)
 	a.notifications(h)
 	a.webhooks(h)
+	a.routes(h)
 	return h
 }
 

@@ -365,3 +365,41 @@ func (a *API) webhooks(h huma.API) {
 			return respond(a.S.Webhooks.ListDeliveries(ctx, in.ID, in.Limit))
 		})
 }
+
+func (a *API) routes(h huma.API) {
+	t := tag("Routing")
+	register(a, h, huma.Operation{OperationID: "list-routing-rules", Method: http.MethodGet, Path: "/routing-rules", Tags: t, Summary: "Routing rules in the order they are tried"},
+		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.RoutingRule], error) {
+			return respond(a.S.Routing.ListRoutingRules(ctx))
+		})
+	register(a, h, huma.Operation{OperationID: "create-routing-rule", Method: http.MethodPost, Path: "/routing-rules", Tags: t, Summary: "Add a routing rule"},
+		func(ctx context.Context, in *struct {
+			Idem
+			Body aftersales.RoutingRule
+		}) (*plain[*aftersales.RoutingRule], error) {
+			return respond(a.S.Routing.CreateRoutingRule(ctx, in.Body))
+		})
+	register(a, h, huma.Operation{OperationID: "update-routing-rule", Method: http.MethodPut, Path: "/routing-rules/{id}", Tags: t, Summary: "Replace a routing rule"},
+		func(ctx context.Context, in *versionBody[aftersales.RoutingRule]) (*plain[*aftersales.RoutingRule], error) {
+			v, err := in.version(0)
+			if err != nil {
+				return nil, err
+			}
+			return respond(a.S.Routing.UpdateRoutingRule(ctx, in.ID, v, in.Body))
+		})
+	register(a, h, huma.Operation{OperationID: "route-dry-run", Method: http.MethodPost, Path: "/tickets/{id}/route-dry-run", Tags: t,
+		DefaultStatus: http.StatusOK, Summary: "Route a ticket as if it were new, and explain; changes nothing"},
+		func(ctx context.Context, in *IDParam) (*plain[*aftersales.RoutingDecision], error) {
+			return respond(a.S.Routing.DryRun(ctx, in.ID))
+		})
+	register(a, h, huma.Operation{OperationID: "set-availability", Method: http.MethodPut, Path: "/users/{id}/availability", Tags: t,
+		Summary: "Put a user on or off shift", DefaultStatus: http.StatusNoContent},
+		func(ctx context.Context, in *struct {
+			IDParam
+			Body struct {
+				Available bool `json:"available"`
+			}
+		}) (*struct{}, error) {
+			return &struct{}{}, a.S.Routing.SetAvailability(ctx, in.ID, in.Body.Available)
+		})
+}

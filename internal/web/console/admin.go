@@ -126,7 +126,7 @@ func (c *Console) createUnit(w http.ResponseWriter, r *http.Request) {
 	f := &form{r: r}
 	in := aftersales.ServiceUnitInput{ParentID: f.id("parent_id"), Kind: aftersales.UnitKind(f.str("kind")), Code: f.str("code"),
 		Name: f.str("name"), Phone: f.str("phone"), Address: aftersales.Address{City: f.str("city"), Street: f.str("street"),
-			Lat: f.float("lat"), Lng: f.float("lng")}}
+			Lat: f.float("lat"), Lng: f.float("lng")}, Coverage: f.coverage()}
 	err := f.v.Err()
 	if err == nil {
 		_, err = c.S.Network.CreateServiceUnit(r.Context(), in)
@@ -143,7 +143,8 @@ func (c *Console) createDepartment(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) createTeam(w http.ResponseWriter, r *http.Request) {
 	f := &form{r: r}
-	in := aftersales.TeamInput{Code: f.str("code"), Name: f.str("name"), ServiceUnitID: f.id("service_unit_id"), DepartmentID: f.id("department_id")}
+	in := aftersales.TeamInput{Code: f.str("code"), Name: f.str("name"), ServiceUnitID: f.id("service_unit_id"), DepartmentID: f.id("department_id"),
+		Strategy: f.str("strategy"), Capacity: f.int("capacity")}
 	err := f.v.Err()
 	if err == nil {
 		_, err = c.S.Network.CreateTeam(r.Context(), in)
@@ -330,4 +331,25 @@ func (c *Console) readNotification(w http.ResponseWriter, r *http.Request) {
 func atoiOr(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// coverage reads a service point's coverage fields.
+func (f *form) coverage() aftersales.Coverage {
+	c := aftersales.Coverage{Cities: f.list("cov_cities"), Postcodes: f.list("cov_postcodes")}
+	if r := f.float("cov_radius"); r != nil {
+		c.RadiusKM = *r
+	}
+	return c
+}
+
+func (c *Console) setAvailability(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = c.S.Routing.SetAvailability(r.Context(), id, r.PostFormValue("available") == "true")
+	}
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "users", "users.title"), err)
+		return
+	}
+	http.Redirect(w, r, "/users?ok=saved", http.StatusSeeOther)
 }

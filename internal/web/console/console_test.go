@@ -73,7 +73,7 @@ var missingKey = regexp.MustCompile(`![a-z_]+\.[A-Za-z_.-]+`)
 func TestEveryPageRenders(t *testing.T) {
 	db := testutil.OpenDB(t, sqlstore.SQLite)
 	app := webtest.Start(t, db)
-	sum, err := demo.Load(app.Ctx, aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db}, db,
+	sum, err := demo.Load(app.Ctx, aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db}, db,
 		demo.Options{Seed: 1, Tickets: 300, End: time.Now(), Zone: testutil.Shanghai(t)})
 	if err != nil || sum.Tickets != 300 {
 		t.Fatal(sum, err)
@@ -180,6 +180,9 @@ func TestConsoleFlows(t *testing.T) {
 		}
 		if s, body, _ := b.post(loc+"/transition", url.Values{"to": {"diagnosing"}, "version": {"1"}}); s != 409 || !strings.Contains(body, "已被他人修改") {
 			t.Fatalf("stale transition: %d", s)
+		}
+		if s, body, _ := b.post(loc+"/dry-run", nil); s != 200 || !strings.Contains(body, "作为新工单时会路由到") {
+			t.Fatalf("dry run: %d", s)
 		}
 		if s, _, _ := b.post(loc+"/comment", url.Values{"body": {"师傅明天上午上门"}, "public": {"on"}}); s != 303 {
 			t.Fatalf("comment: %d", s)

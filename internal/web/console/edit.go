@@ -103,14 +103,15 @@ func (c *Console) save(r *http.Request, kind string, id int64) (string, error) {
 	case "unit":
 		in := aftersales.ServiceUnitInput{ParentID: f.id("parent_id"), Kind: aftersales.UnitKind(f.str("kind")), Code: f.str("code"),
 			Name: f.str("name"), Phone: f.str("phone"), Active: ptr(f.str("active") == "on"),
-			Address: aftersales.Address{City: f.str("city"), Street: f.str("street"), Lat: f.float("lat"), Lng: f.float("lng")}}
+			Address: aftersales.Address{City: f.str("city"), Street: f.str("street"), Lat: f.float("lat"), Lng: f.float("lng")}, Coverage: f.coverage()}
 		if err := f.v.Err(); err != nil {
 			return "", err
 		}
 		_, err := c.S.Network.UpdateServiceUnit(ctx, id, version, in)
 		return "/network?ok=saved", err
 	case "team":
-		in := aftersales.TeamInput{Code: f.str("code"), Name: f.str("name"), ServiceUnitID: f.id("service_unit_id"), DepartmentID: f.id("department_id")}
+		in := aftersales.TeamInput{Code: f.str("code"), Name: f.str("name"), ServiceUnitID: f.id("service_unit_id"), DepartmentID: f.id("department_id"),
+			Strategy: f.str("strategy"), Capacity: f.int("capacity")}
 		if err := f.v.Err(); err != nil {
 			return "", err
 		}

@@ -23,6 +23,8 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /tickets/{id}/transition", g(c.transitionTicket))
 	mux.HandleFunc("POST /tickets/{id}/assign", g(c.assignTicket))
 	mux.HandleFunc("POST /tickets/{id}/attachments", g(c.uploadAttachment))
+	mux.HandleFunc("POST /tickets/{id}/dry-run", g(c.dryRun))
+	mux.HandleFunc("POST /users/{id}/availability", g(c.setAvailability))
 	mux.HandleFunc("GET /customers", g(c.listCustomers))
 	mux.HandleFunc("GET /customers/pick", g(c.pickCustomer))
 	mux.HandleFunc("GET /customers/new", g(c.newCustomer))
@@ -171,6 +173,7 @@ type ticketView struct {
 	Fields      []*aftersales.CustomField
 	Names       map[string]string // "category_id:3" -> display name, for the timeline
 	SLA         *aftersales.TicketSLA
+	Route       *aftersales.RoutingDecision // a dry run's answer, when asked
 }
 
 func (c *Console) showTicket(w http.ResponseWriter, r *http.Request) {
@@ -216,6 +219,11 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	}
 	for _, t := range v.Teams {
 		v.Names["team_id:"+strconv.FormatInt(t.ID, 10)] = t.Name
+	}
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/dry-run") && c.S.Routing != nil {
+		if v.Route, err = c.S.Routing.DryRun(ctx, id); err != nil {
+			actionErr = err
+		}
 	}
 	if actionErr != nil {
 		p.Status = httperr.Status(actionErr)
@@ -509,4 +517,13 @@ func (c *Console) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	c.afterAction(w, r, id, err)
+}
+
+func (c *Console) dryRun(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "tickets", "ticket.title"), err)
+		return
+	}
+	c.renderTicket(w, r, id, nil)
 }

@@ -1,0 +1,306 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"aftersales"
+	"aftersales/internal/routing"
+)
+
+const ruleCols = `id, name, priority, active, conditions, action, version`
+
+type ruleDoc struct {
+	Conditions aftersales.SLAConditions `json:"conditions"`
+	Keywords   []string                 `json:"keywords,omitempty"`
+}
+
+func scanRule(row interface{ Scan(...any) error }) (*aftersales.RoutingRule, error) {
+	var r aftersales.RoutingRule
+	var cond, action string
+	if err := row.Scan(&r.ID, &r.Name, &r.Priority, &r.Active, &cond, &action, &r.Version); err != nil {
+		return nil, err
+	}
+	var doc ruleDoc
+	if err := json.Unmarshal([]byte(cond), &doc); err != nil {
+		return nil, err
+	}
+	r.Conditions, r.Keywords = doc.Conditions, doc.Keywords
+	return &r, json.Unmarshal([]byte(action), &r.Action)
+}
+
+func (db *DB) writeRule(ctx context.Context, r *aftersales.RoutingRule, id, version int64) error {
+	if _, err := aftersales.Require(ctx, aftersales.PermSettingsWrite); err != nil {
+		return err
+	}
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		a := r.Action
+		if err := checkRefs(ctx, tx, ref{"action.service_unit_id", "service_units", a.ServiceUnitID}, ref{"action.team_id", "teams", a.TeamID},
+			ref{"action.assignee_id", "users", a.AssigneeID}, ref{"action.department_id", "departments", a.DepartmentID}); err != nil {
+			return err
+		}
+		cond := mustJSON(ruleDoc{r.Conditions, r.Keywords})
+		if id == 0 {
+			err := tx.QueryRowContext(ctx, `INSERT INTO routing_rules (name, priority, active, conditions, action, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, r.Name, r.Priority, r.Active, cond, mustJSON(a), ms(tx.now)).Scan(&r.ID)
+			if err != nil {
+				return mapErr(fmt.Errorf("sqlstore: insert routing rule: %w", err))
+			}
+			return tx.audit(ctx, "create", "routing_rule", r.ID, r)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE routing_rules SET name = $1, priority = $2, active = $3, conditions = $4, action = $5,
+			updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8`, r.Name, r.Priority, r.Active, cond, mustJSON(a), ms(tx.now), id, version)
+		if err != nil {
+			return mapErr(fmt.Errorf("sqlstore: update routing rule: %w", err))
+		}
+		if err := checkVersion(ctx, tx, res, "routing_rules", "Routing rule", id); err != nil {
+			return err
+		}
+		r.ID = id
+		return tx.audit(ctx, "update", "routing_rule", id, r)
+	})
+}
+
+// CreateRoutingRule stores a routing rule.
+func (db *DB) CreateRoutingRule(ctx context.Context, r aftersales.RoutingRule) (*aftersales.RoutingRule, error) {
+	if err := db.writeRule(ctx, &r, 0, 0); err != nil {
+		return nil, err
+	}
+	return scanRule(db.w.QueryRowContext(ctx, `SELECT `+ruleCols+` FROM routing_rules WHERE id = $1`, r.ID))
+}
+
+// UpdateRoutingRule replaces a routing rule.
+func (db *DB) UpdateRoutingRule(ctx context.Context, id, version int64, r aftersales.RoutingRule) (*aftersales.RoutingRule, error) {
+	if err := db.writeRule(ctx, &r, id, version); err != nil {
+		return nil, err
+	}
+	return scanRule(db.w.QueryRowContext(ctx, `SELECT `+ruleCols+` FROM routing_rules WHERE id = $1`, id))
+}
+
+// ListRoutingRules lists rules in the order they are tried.
+func (db *DB) ListRoutingRules(ctx context.Context) ([]*aftersales.RoutingRule, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
+	return listRules(ctx, db.r)
+}
+
+func listRules(ctx context.Context, q queryer) ([]*aftersales.RoutingRule, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+ruleCols+` FROM routing_rules ORDER BY priority, id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list routing rules: %w", err)
+	}
+	defer rows.Close()
+	out := []*aftersales.RoutingRule{}
+	for rows.Next() {
+		r, err := scanRule(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SetAvailability marks a user on or off shift.
+func (db *DB) SetAvailability(ctx context.Context, userID int64, available bool) error {
+	u, err := aftersales.Require(ctx, aftersales.PermTicketRead)
+	if err != nil {
+		return err
+	}
+	if u.ID != userID && !u.Role.Can(aftersales.PermTicketAssign) {
+		return aftersales.Errorf(aftersales.EFORBIDDEN, "You may only change your own availability.")
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET available = $1, updated_at = $2 WHERE id = $3`, available, ms(tx.now), userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return aftersales.Errorf(aftersales.ENOTFOUND, "User %d not found.", userID)
+		}
+		return tx.audit(ctx, "availability", "user", userID, map[string]bool{"available": available})
+	})
+}
+
+// routingInput assembles what routing looks at for ticket facts t.
+func (db *DB) routingInput(ctx context.Context, q queryer, t *aftersales.Ticket) (routing.Input, error) {
+	in := routing.Input{Text: t.Title + "\n" + t.Description, UnitParent: map[int64]int64{}}
+	env, err := db.loadSLAEnv(ctx, q)
+	if err != nil {
+		return in, err
+	}
+	in.UnitParent = env.unitParent
+	tier, err := customerTier(ctx, q, t.CustomerID)
+	if err != nil {
+		return in, err
+	}
+	in.Facts = aftersales.SLAFacts{Urgency: t.Urgency, Nature: t.Nature, Channel: t.Channel, Tier: tier}
+	if t.CategoryID != nil {
+		in.CategoryPath = env.catPath[*t.CategoryID]
+		in.Facts.CategoryPath = in.CategoryPath
+	}
+	if t.CustomerID != nil {
+		var addr string
+		if err := q.QueryRowContext(ctx, `SELECT address FROM customers WHERE id = $1`, *t.CustomerID).Scan(&addr); err != nil && err != sql.ErrNoRows {
+			return in, err
+		}
+		var a aftersales.Address
+		json.Unmarshal([]byte(addr), &a)
+		in.City, in.Postcode, in.Lat, in.Lng = a.City, a.Postcode, a.Lat, a.Lng
+	}
+	if t.AssetID != nil { // the unit's own site beats the customer's address
+		var addr string
+		if err := q.QueryRowContext(ctx, `SELECT address FROM assets WHERE id = $1`, *t.AssetID).Scan(&addr); err == nil {
+			var a aftersales.Address
+			if json.Unmarshal([]byte(addr), &a) == nil && (a.City != "" || a.Lat != nil) {
+				in.City, in.Postcode, in.Lat, in.Lng = a.City, a.Postcode, a.Lat, a.Lng
+			}
+		}
+	}
+	if in.Rules, err = listRules(ctx, q); err != nil {
+		return in, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+unitCols+` FROM service_units WHERE kind = 'service_point' AND active`)
+	if err != nil {
+		return in, err
+	}
+	for rows.Next() {
+		u, err := scanUnit(rows)
+		if err != nil {
+			rows.Close()
+			return in, err
+		}
+		in.Points = append(in.Points, routing.Point{ID: u.ID, Name: u.Name, Coverage: u.Coverage, Lat: u.Address.Lat, Lng: u.Address.Lng})
+	}
+	rows.Close()
+	return in, db.loadTeams(ctx, q, &in)
+}
+
+// loadTeams reads teams, their members, skills and weighted open load.
+func (db *DB) loadTeams(ctx context.Context, q queryer, in *routing.Input) error {
+	rows, err := q.QueryContext(ctx, `SELECT id, name, service_unit_id, strategy, capacity, last_assignee_id FROM teams`)
+	if err != nil {
+		return err
+	}
+	idx := map[int64]int{}
+	for rows.Next() {
+		var t routing.Team
+		var unit, last sql.NullInt64
+		if err := rows.Scan(&t.ID, &t.Name, &unit, &t.Strategy, &t.Capacity, &last); err != nil {
+			rows.Close()
+			return err
+		}
+		t.ServiceUnitID, t.LastAssignee = int64Ptr(unit), int64Ptr(last)
+		idx[t.ID] = len(in.Teams)
+		in.Teams = append(in.Teams, t)
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT u.id, u.name, u.team_id, u.active, u.available FROM users u WHERE u.team_id IS NOT NULL ORDER BY u.id`)
+	if err != nil {
+		return err
+	}
+	where := map[int64][2]int{} // user -> team index, member index
+	for rows.Next() {
+		var m routing.Member
+		var team int64
+		if err := rows.Scan(&m.ID, &m.Name, &team, &m.Active, &m.Available); err != nil {
+			rows.Close()
+			return err
+		}
+		m.Skills = map[int64]int{}
+		if i, ok := idx[team]; ok {
+			where[m.ID] = [2]int{i, len(in.Teams[i].Members)}
+			in.Teams[i].Members = append(in.Teams[i].Members, m)
+		}
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT user_id, category_id, level FROM user_skills`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var u, c int64
+		var l int
+		if err := rows.Scan(&u, &c, &l); err != nil {
+			rows.Close()
+			return err
+		}
+		if w, ok := where[u]; ok {
+			in.Teams[w[0]].Members[w[1]].Skills[c] = l
+		}
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT assignee_id, urgency, count(*) FROM tickets
+		WHERE assignee_id IS NOT NULL AND status IN ('new', 'accepted', 'diagnosing', 'in_service', 'awaiting_customer', 'awaiting_parts')
+		GROUP BY assignee_id, urgency`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u int64
+		var urg aftersales.Urgency
+		var n int
+		if err := rows.Scan(&u, &urg, &n); err != nil {
+			return err
+		}
+		if w, ok := where[u]; ok {
+			m := &in.Teams[w[0]].Members[w[1]]
+			m.Open += n
+			m.Load += float64(n) * routing.UrgencyWeight(urg)
+		}
+	}
+	return rows.Err()
+}
+
+// route fills the unset routing fields of a new ticket and returns the
+// reasons, to be recorded once the ticket exists.
+func (db *DB) route(ctx context.Context, tx *Tx, in *aftersales.TicketInput) ([]string, error) {
+	facts := &aftersales.Ticket{Title: deref(in.Title), Description: deref(in.Description), Urgency: *in.Urgency, Nature: *in.Nature,
+		Channel: *in.Channel, CustomerID: in.CustomerID, CategoryID: in.CategoryID, AssetID: in.AssetID}
+	ri, err := db.routingInput(ctx, tx, facts)
+	if err != nil {
+		return nil, err
+	}
+	if len(ri.Rules) == 0 && len(ri.Points) == 0 {
+		return nil, nil
+	}
+	ri.Given = aftersales.RoutingDecision{ServiceUnitID: in.ServiceUnitID, TeamID: in.TeamID, AssigneeID: in.AssigneeID, DepartmentID: in.DepartmentID}
+	d := routing.Route(ri)
+	in.ServiceUnitID, in.TeamID, in.AssigneeID, in.DepartmentID = d.ServiceUnitID, d.TeamID, d.AssigneeID, d.DepartmentID
+	if d.Urgency != nil {
+		in.Urgency = d.Urgency
+	}
+	if d.AssigneeID != nil && d.TeamID != nil && ri.Given.AssigneeID == nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE teams SET last_assignee_id = $1 WHERE id = $2`, *d.AssigneeID, *d.TeamID); err != nil {
+			return nil, err
+		}
+	}
+	return d.Reasons, nil
+}
+
+// DryRun routes an existing ticket as if it were new and changes nothing.
+func (db *DB) DryRun(ctx context.Context, ticketID int64) (*aftersales.RoutingDecision, error) {
+	t, err := db.FindTicket(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	ri, err := db.routingInput(ctx, db.r, t)
+	if err != nil {
+		return nil, err
+	}
+	d := routing.Route(ri)
+	if len(d.Reasons) == 0 {
+		d.Reasons = []string{"no rule matched and no coverage applies"}
+	}
+	return &d, nil
+}
+
+func joinReasons(rs []string) string { return strings.Join(rs, "; ") }

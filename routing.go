@@ -1,0 +1,90 @@
+package aftersales
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Coverage is the area a service point serves: whole cities, postcode
+// prefixes, or a radius around the unit's own coordinates.
+type Coverage struct {
+	Cities    []string `json:"cities,omitempty"`
+	Postcodes []string `json:"postcodes,omitempty" doc:"Prefixes, e.g. 2001"`
+	RadiusKM  float64  `json:"radius_km,omitempty" minimum:"0" maximum:"1000"`
+}
+
+// Assignment strategies of a team.
+const (
+	StrategyManual     = "manual"      // nobody is picked automatically
+	StrategyRoundRobin = "round_robin" // next available member in turn
+	StrategyLeastLoad  = "least_load"  // fewest open tickets, weighted by urgency
+	StrategySkills     = "skills"      // best skill for the category, then least load
+)
+
+// Strategies lists the assignment strategies.
+var Strategies = []string{StrategyManual, StrategyRoundRobin, StrategyLeastLoad, StrategySkills}
+
+// RoutingAction is what a matching rule sets; nil leaves a field to the
+// automatic steps.
+type RoutingAction struct {
+	ServiceUnitID *int64   `json:"service_unit_id,omitempty"`
+	TeamID        *int64   `json:"team_id,omitempty"`
+	AssigneeID    *int64   `json:"assignee_id,omitempty"`
+	DepartmentID  *int64   `json:"department_id,omitempty"`
+	Urgency       *Urgency `json:"urgency,omitempty" enum:"urgent,high,normal,low"`
+}
+
+// RoutingRule routes matching new tickets. Rules are tried in priority
+// order (lowest first); the first match applies.
+type RoutingRule struct {
+	ID         int64         `json:"id,omitempty" readOnly:"true"`
+	Name       string        `json:"name" maxLength:"100"`
+	Priority   int           `json:"priority" minimum:"0"`
+	Active     bool          `json:"active"`
+	Conditions SLAConditions `json:"conditions"`
+	// Keywords match the title or description (any of them, case-insensitive).
+	Keywords []string      `json:"keywords,omitempty"`
+	Action   RoutingAction `json:"action"`
+	Version  int64         `json:"version,omitempty" readOnly:"true"`
+}
+
+// Validate checks a rule.
+func (r *RoutingRule) Validate() error {
+	var v Validator
+	r.Name = strings.TrimSpace(r.Name)
+	v.Check(r.Name != "", "name", "is required")
+	v.Check(r.Priority >= 0, "priority", "must not be negative")
+	a := r.Action
+	v.Check(a.ServiceUnitID != nil || a.TeamID != nil || a.AssigneeID != nil || a.DepartmentID != nil || a.Urgency != nil,
+		"action", "must set at least one of service_unit_id, team_id, assignee_id, department_id, urgency")
+	if a.Urgency != nil {
+		v.Check(a.Urgency.Valid(), "action.urgency", "is not a known urgency")
+	}
+	for i, k := range r.Keywords {
+		v.Check(strings.TrimSpace(k) != "", fmt.Sprintf("keywords[%d]", i), "must not be empty")
+	}
+	return v.Err()
+}
+
+// RoutingDecision is what routing chose for a ticket and why.
+type RoutingDecision struct {
+	ServiceUnitID *int64   `json:"service_unit_id,omitempty"`
+	TeamID        *int64   `json:"team_id,omitempty"`
+	AssigneeID    *int64   `json:"assignee_id,omitempty"`
+	DepartmentID  *int64   `json:"department_id,omitempty"`
+	Urgency       *Urgency `json:"urgency,omitempty"`
+	Reasons       []string `json:"reasons"`
+}
+
+// RoutingService manages routing rules and explains decisions.
+type RoutingService interface {
+	CreateRoutingRule(ctx context.Context, r RoutingRule) (*RoutingRule, error)
+	UpdateRoutingRule(ctx context.Context, id, version int64, r RoutingRule) (*RoutingRule, error)
+	ListRoutingRules(ctx context.Context) ([]*RoutingRule, error)
+	// DryRun routes an existing ticket as if it were new, changing nothing.
+	DryRun(ctx context.Context, ticketID int64) (*RoutingDecision, error)
+	// SetAvailability marks a user on or off shift (assignment skips users
+	// who are off).
+	SetAvailability(ctx context.Context, userID int64, available bool) error
+}
