@@ -155,4 +155,5 @@ type Services struct {
 	Notify    NotificationService
 	Webhooks  WebhookService
 	Routing   RoutingService
+	Automate  AutomationService
 }

@@ -15,10 +15,11 @@ const (
 	HookTicketComment       = "ticket.comment"
 	HookSLAWarning          = "sla.warning"
 	HookSLAEscalation       = "sla.escalation"
+	HookAutomation          = "automation" // sent by a rule's webhook action
 )
 
 // HookEvents lists every event a webhook can subscribe to.
-var HookEvents = []string{HookTicketCreated, HookTicketStatusChanged, HookTicketAssigned, HookTicketComment, HookSLAWarning, HookSLAEscalation}
+var HookEvents = []string{HookTicketCreated, HookTicketStatusChanged, HookTicketAssigned, HookTicketComment, HookSLAWarning, HookSLAEscalation, HookAutomation}
 
 // Webhook sends events to an outside system. Each POST carries
 // X-Aftersales-Event, X-Aftersales-Delivery (the same on every retry of one

@@ -135,7 +135,7 @@ func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore
 }
 
 func services(db *sqlstore.DB) aftersales.Services {
-	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db}
+	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db}
 }
 
 func migrate(ctx context.Context, env Env, args []string) error {
@@ -232,7 +232,15 @@ func serve(ctx context.Context, env Env, args []string) error {
 		jobs.Every(jctx, "webhooks", 10*time.Second, log, jobs.DeliverWebhooks(db, client, log))
 		close(hooksDone)
 	}()
-	defer func() { stopJobs(); <-jobsDone; <-hooksDone }()
+	autoDone := make(chan struct{})
+	go func() {
+		jobs.Every(jctx, "automation", time.Minute, log, func(ctx context.Context) (bool, error) {
+			n, err := db.SweepAutomations(ctx, jobs.SweepBatch)
+			return n >= jobs.SweepBatch, err
+		})
+		close(autoDone)
+	}()
+	defer func() { stopJobs(); <-jobsDone; <-hooksDone; <-autoDone }()
 	select {
 	case err := <-errc:
 		return err

@@ -98,44 +98,25 @@ func (db *DB) sweepTicket(ctx context.Context, id int64, env *slaEnv) (int, erro
 func (db *DB) fireStep(ctx context.Context, tx *Tx, t *aftersales.Ticket, p *aftersales.SLAPolicy, st sla.Step) error {
 	clock := map[string]string{"first_response": "首次响应 first response", "resolution": "解决 resolution"}[st.Clock]
 	kind, title, body := aftersales.EventKind("sla_warning"), "", ""
-	recipients := []int64{}
-	if t.AssigneeID != nil {
-		recipients = append(recipients, *t.AssigneeID)
+	recipients, err := recipientsFor(ctx, tx, t, aftersales.NotifyAssignee)
+	if err != nil {
+		return err
 	}
 	switch st.Kind {
 	case "warning":
 		title = fmt.Sprintf("SLA 预警 warning: %s %.0f%%", t.Number, st.Warn*100)
 		body = fmt.Sprintf("%s: %.0f%% of %d min used at %s", clock, st.Warn*100, st.Target, st.At.In(db.location()).Format("2006-01-02 15:04"))
-		if t.AssigneeID == nil {
-			recipients = nil // unassigned: the team hears of it below
-		}
-		if len(recipients) == 0 && t.TeamID != nil {
-			ids, err := teamMembers(ctx, tx, *t.TeamID, "")
-			if err != nil {
-				return err
-			}
-			recipients = ids
-		}
 	default:
 		step := p.Escalations[st.Level-1]
 		kind = "sla_escalation"
 		title = fmt.Sprintf("SLA 升级 escalation L%d: %s", st.Level, t.Number)
 		body = fmt.Sprintf("%s breached; level %d, %d min after the deadline", clock, st.Level, step.AfterMinutes)
-		switch step.Notify {
-		case aftersales.NotifySupervisor:
-			ids, err := supervisors(ctx, tx, t.TeamID)
+		if step.Notify != aftersales.NotifyAssignee {
+			ids, err := recipientsFor(ctx, tx, t, step.Notify)
 			if err != nil {
 				return err
 			}
 			recipients = append(recipients, ids...)
-		case aftersales.NotifyTeam:
-			if t.TeamID != nil {
-				ids, err := teamMembers(ctx, tx, *t.TeamID, "")
-				if err != nil {
-					return err
-				}
-				recipients = append(recipients, ids...)
-			}
 		}
 		if step.ReassignTeamID != nil || step.DepartmentID != nil {
 			if err := reassign(ctx, tx, t, step); err != nil {
@@ -171,6 +152,13 @@ func (db *DB) fireStep(ctx context.Context, tx *Tx, t *aftersales.Ticket, p *aft
 			u, t.ID, string(kind), title, body, ms(tx.now)); err != nil {
 			return fmt.Errorf("sqlstore: notify: %w", err)
 		}
+	}
+	trigger := aftersales.TriggerSLAWarning
+	if kind == "sla_escalation" {
+		trigger = aftersales.TriggerSLABreach
+	}
+	if err := db.runAutomations(ctx, tx, trigger, t.ID); err != nil {
+		return err
 	}
 	return tx.audit(ctx, string(kind), "ticket", t.ID, map[string]any{"step": st.Key, "notified": len(seen)})
 }

@@ -168,6 +168,9 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 	if err := db.enqueue(ctx, tx, aftersales.HookTicketCreated, id, nil); err != nil {
 		return 0, err
 	}
+	if err := db.runAutomations(ctx, tx, aftersales.TriggerCreated, id); err != nil {
+		return 0, err
+	}
 	return id, tx.audit(ctx, "create", "ticket", id, map[string]any{"number": number})
 }
 
@@ -562,37 +565,16 @@ func (db *DB) Transition(ctx context.Context, id int64, in aftersales.Transition
 			return &aftersales.Error{Code: aftersales.EINVALID, Message: "Cancelling needs a reason.",
 				Fields: []aftersales.FieldError{{Field: "reason", Reason: "is required to cancel"}}}
 		}
-		now := ms(tx.now)
-		set := []string{"status = $1", "status_changed_at = $2", "updated_at = $2", "version = version + 1"}
-		switch {
-		case aftersales.IsReopen(t.Status, in.To):
-			set = append(set, "reopen_count = reopen_count + 1", "resolved_at = NULL", "closed_at = NULL")
-		case in.To == aftersales.StatusAccepted:
-			set = append(set, "accepted_at = COALESCE(accepted_at, $2)")
-		case in.To == aftersales.StatusResolved:
-			set = append(set, "resolved_at = $2")
-		case in.To == aftersales.StatusClosed:
-			set = append(set, "closed_at = $2")
-		case in.To == aftersales.StatusCancelled:
-			set = append(set, "cancelled_at = $2")
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE tickets SET `+strings.Join(set, ", ")+` WHERE id = $3 AND version = $4`,
-			in.To, now, id, in.Version)
-		if err != nil {
-			return mapErr(fmt.Errorf("sqlstore: transition ticket: %w", err))
-		}
-		if err := checkVersion(ctx, tx, res, "tickets", "Ticket", id); err != nil {
+		if err := db.applyTransition(ctx, tx, t, in.To, in.Reason, &u.ID); err != nil {
 			return err
 		}
-		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: &u.ID, Kind: aftersales.EventStatusChanged,
-			Field: "status", From: string(t.Status), To: string(in.To), Body: strings.TrimSpace(in.Reason)}); err != nil {
+		if err := db.runAutomations(ctx, tx, aftersales.TriggerStatusChanged, id); err != nil {
 			return err
 		}
-		if err := db.refreshSLA(ctx, tx, id, &u.ID); err != nil {
-			return err
-		}
-		if err := db.enqueue(ctx, tx, aftersales.HookTicketStatusChanged, id, map[string]any{"from": t.Status, "to": in.To, "reason": in.Reason}); err != nil {
-			return err
+		if aftersales.IsReopen(t.Status, in.To) {
+			if err := db.runAutomations(ctx, tx, aftersales.TriggerReopened, id); err != nil {
+				return err
+			}
 		}
 		return tx.audit(ctx, "transition", "ticket", id, map[string]string{"from": string(t.Status), "to": string(in.To)})
 	})
@@ -600,6 +582,42 @@ func (db *DB) Transition(ctx context.Context, id int64, in aftersales.Transition
 		return nil, err
 	}
 	return db.findTicket(ctx, db.w, id)
+}
+
+// applyTransition moves a locked ticket to status to, stamps milestones,
+// records the change and re-evaluates SLA. It does not run automations:
+// the caller decides, so that rules cannot trigger rules.
+func (db *DB) applyTransition(ctx context.Context, tx *Tx, t *aftersales.Ticket, to aftersales.Status, reason string, actor *int64) error {
+	id := t.ID
+	now := ms(tx.now)
+	set := []string{"status = $1", "status_changed_at = $2", "updated_at = $2", "version = version + 1"}
+	switch {
+	case aftersales.IsReopen(t.Status, to):
+		set = append(set, "reopen_count = reopen_count + 1", "resolved_at = NULL", "closed_at = NULL")
+	case to == aftersales.StatusAccepted:
+		set = append(set, "accepted_at = COALESCE(accepted_at, $2)")
+	case to == aftersales.StatusResolved:
+		set = append(set, "resolved_at = $2")
+	case to == aftersales.StatusClosed:
+		set = append(set, "closed_at = $2")
+	case to == aftersales.StatusCancelled:
+		set = append(set, "cancelled_at = $2")
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE tickets SET `+strings.Join(set, ", ")+` WHERE id = $3 AND version = $4`, to, now, id, t.Version)
+	if err != nil {
+		return mapErr(fmt.Errorf("sqlstore: transition ticket: %w", err))
+	}
+	if err := checkVersion(ctx, tx, res, "tickets", "Ticket", id); err != nil {
+		return err
+	}
+	if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: aftersales.EventStatusChanged,
+		Field: "status", From: string(t.Status), To: string(to), Body: strings.TrimSpace(reason)}); err != nil {
+		return err
+	}
+	if err := db.refreshSLA(ctx, tx, id, actor); err != nil {
+		return err
+	}
+	return db.enqueue(ctx, tx, aftersales.HookTicketStatusChanged, id, map[string]any{"from": t.Status, "to": to, "reason": reason})
 }
 
 // Assign sets the team and assignee; nil leaves a value as it is.

@@ -56,6 +56,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.notifications(h)
 	a.webhooks(h)
 	a.routes(h)
+	a.automations(h)
 	return h
 }
 

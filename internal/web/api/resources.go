@@ -403,3 +403,28 @@ func (a *API) routes(h huma.API) {
 			return &struct{}{}, a.S.Routing.SetAvailability(ctx, in.ID, in.Body.Available)
 		})
 }
+
+func (a *API) automations(h huma.API) {
+	t := tag("Automation")
+	register(a, h, huma.Operation{OperationID: "list-automations", Method: http.MethodGet, Path: "/automations", Tags: t, Summary: "Automation rules in the order they run"},
+		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.AutomationRule], error) {
+			return respond(a.S.Automate.ListAutomations(ctx))
+		})
+	register(a, h, huma.Operation{OperationID: "create-automation", Method: http.MethodPost, Path: "/automations", Tags: t, Summary: "Add an automation rule",
+		Description: "Event rules run in the transaction of the triggering change, judged on the ticket as that change left it; time rules run once per " +
+			"status spell after conditions.after_hours. Actions taken by rules never trigger rules. Every action is in the timeline and the audit log."},
+		func(ctx context.Context, in *struct {
+			Idem
+			Body aftersales.AutomationRule
+		}) (*plain[*aftersales.AutomationRule], error) {
+			return respond(a.S.Automate.CreateAutomation(ctx, in.Body))
+		})
+	register(a, h, huma.Operation{OperationID: "update-automation", Method: http.MethodPut, Path: "/automations/{id}", Tags: t, Summary: "Replace an automation rule"},
+		func(ctx context.Context, in *versionBody[aftersales.AutomationRule]) (*plain[*aftersales.AutomationRule], error) {
+			v, err := in.version(0)
+			if err != nil {
+				return nil, err
+			}
+			return respond(a.S.Automate.UpdateAutomation(ctx, in.ID, v, in.Body))
+		})
+}

@@ -73,7 +73,7 @@ var missingKey = regexp.MustCompile(`![a-z_]+\.[A-Za-z_.-]+`)
 func TestEveryPageRenders(t *testing.T) {
 	db := testutil.OpenDB(t, sqlstore.SQLite)
 	app := webtest.Start(t, db)
-	sum, err := demo.Load(app.Ctx, aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db}, db,
+	sum, err := demo.Load(app.Ctx, aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db}, db,
 		demo.Options{Seed: 1, Tickets: 300, End: time.Now(), Zone: testutil.Shanghai(t)})
 	if err != nil || sum.Tickets != 300 {
 		t.Fatal(sum, err)

@@ -316,4 +316,5 @@ var messages = map[string]map[string]string{
 	"routing.off_shift":        {"zh-CN": "不在岗（点击上岗）", "en": "Off shift (set on)"},
 	"routing.dry_run":          {"zh-CN": "路由试算", "en": "Routing dry run"},
 	"routing.would":            {"zh-CN": "作为新工单时会路由到：", "en": "As a new ticket it would go to:"},
+	"event.automation":         {"zh-CN": "自动化", "en": "automation"},
 }
