@@ -264,3 +264,12 @@ type NotificationService interface {
 	MarkNotificationRead(ctx context.Context, id int64) error
 	UnreadNotifications(ctx context.Context) (int, error)
 }
+
+// Email is a queued notification email.
+type Email struct {
+	ID       int64
+	To       string
+	Subject  string
+	Body     string
+	Attempts int
+}

@@ -23,6 +23,7 @@ import (
 	"aftersales/internal/demo"
 	"aftersales/internal/files"
 	"aftersales/internal/jobs"
+	"aftersales/internal/mail"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/web"
 )
@@ -127,6 +128,7 @@ func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore
 	}
 	db.Now = now
 	db.Zone, _ = c.Location()
+	db.EmailNotifications = c.SMTPAddr != ""
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -232,6 +234,16 @@ func serve(ctx context.Context, env Env, args []string) error {
 		jobs.Every(jctx, "webhooks", 10*time.Second, log, jobs.DeliverWebhooks(db, client, log))
 		close(hooksDone)
 	}()
+	mailDone := make(chan struct{})
+	if c.SMTPAddr != "" {
+		sender := &mail.Sender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS}
+		go func() {
+			jobs.Every(jctx, "email", 15*time.Second, log, jobs.SendEmails(db, sender, log))
+			close(mailDone)
+		}()
+	} else {
+		close(mailDone)
+	}
 	autoDone := make(chan struct{})
 	go func() {
 		jobs.Every(jctx, "automation", time.Minute, log, func(ctx context.Context) (bool, error) {
@@ -240,7 +252,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		})
 		close(autoDone)
 	}()
-	defer func() { stopJobs(); <-jobsDone; <-hooksDone; <-autoDone }()
+	defer func() { stopJobs(); <-jobsDone; <-hooksDone; <-autoDone; <-mailDone }()
 	select {
 	case err := <-errc:
 		return err

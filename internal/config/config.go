@@ -30,12 +30,18 @@ type Config struct {
 	MaxUploadMB   int
 	LogFormat     string // json or text
 	ShutdownWait  time.Duration
+	SMTPAddr      string // host:port; empty turns email notifications off
+	SMTPFrom      string
+	SMTPUser      string
+	SMTPPassword  string
+	SMTPTLS       string // none, starttls or tls
 }
 
 // Defaults returns the built-in settings.
 func Defaults() Config {
 	return Config{Addr: "127.0.0.1:8080", DataDir: "./data", DemoSeed: 20261122, DemoTickets: 24000, TimeZone: "Asia/Shanghai",
-		AdminEmail: "admin@example.com", MaxUploadMB: 20, LogFormat: "text", ShutdownWait: 15 * time.Second}
+		AdminEmail: "admin@example.com", MaxUploadMB: 20, LogFormat: "text", ShutdownWait: 15 * time.Second,
+		SMTPFrom: "aftersales@localhost", SMTPTLS: "starttls"}
 }
 
 // DSN is the database to open: --db, or the SQLite file in the data dir.
@@ -67,6 +73,10 @@ func (c *Config) FlagSet(name string, serve bool, out io.Writer) *flag.FlagSet {
 		fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark session cookies Secure; set behind an HTTPS proxy (AFTERSALES_SECURE_COOKIES)")
 		fs.IntVar(&c.MaxUploadMB, "max-upload-mb", c.MaxUploadMB, "largest attachment in MiB (AFTERSALES_MAX_UPLOAD_MB)")
 		fs.DurationVar(&c.ShutdownWait, "shutdown-wait", c.ShutdownWait, "how long in-flight requests may finish on shutdown (AFTERSALES_SHUTDOWN_WAIT)")
+		fs.StringVar(&c.SMTPAddr, "smtp-addr", c.SMTPAddr, "SMTP server host:port for email notifications; empty: no email (AFTERSALES_SMTP_ADDR)")
+		fs.StringVar(&c.SMTPFrom, "smtp-from", c.SMTPFrom, "sender address of notification emails (AFTERSALES_SMTP_FROM)")
+		fs.StringVar(&c.SMTPUser, "smtp-user", c.SMTPUser, "SMTP user; the password comes from AFTERSALES_SMTP_PASSWORD or _FILE (AFTERSALES_SMTP_USER)")
+		fs.StringVar(&c.SMTPTLS, "smtp-tls", c.SMTPTLS, "SMTP encryption: none, starttls or tls (AFTERSALES_SMTP_TLS)")
 	}
 	return fs
 }
@@ -119,6 +129,11 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str(&c.LogFormat, "AFTERSALES_LOG_FORMAT")
 	str(&c.AdminEmail, "AFTERSALES_ADMIN_EMAIL")
 	secret(&c.AdminPassword, "AFTERSALES_ADMIN_PASSWORD")
+	str(&c.SMTPAddr, "AFTERSALES_SMTP_ADDR")
+	str(&c.SMTPFrom, "AFTERSALES_SMTP_FROM")
+	str(&c.SMTPUser, "AFTERSALES_SMTP_USER")
+	secret(&c.SMTPPassword, "AFTERSALES_SMTP_PASSWORD")
+	str(&c.SMTPTLS, "AFTERSALES_SMTP_TLS")
 	boolean(&c.Demo, "AFTERSALES_DEMO")
 	boolean(&c.SecureCookies, "AFTERSALES_SECURE_COOKIES")
 	integer("AFTERSALES_DEMO_SEED", func(n int64) { c.DemoSeed = n })
@@ -148,6 +163,12 @@ func (c Config) Validate() error {
 	}
 	if c.DemoTickets < 0 || c.DemoTickets > 5_000_000 {
 		errs = append(errs, fmt.Errorf("demo-tickets: must be between 0 and 5000000"))
+	}
+	if c.SMTPTLS != "none" && c.SMTPTLS != "starttls" && c.SMTPTLS != "tls" {
+		errs = append(errs, fmt.Errorf("smtp-tls: must be none, starttls or tls, not %q", c.SMTPTLS))
+	}
+	if c.SMTPAddr != "" && !strings.Contains(c.SMTPAddr, ":") {
+		errs = append(errs, fmt.Errorf("smtp-addr: must be host:port, not %q", c.SMTPAddr))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, fmt.Errorf("data-dir: must not be empty"))

@@ -43,6 +43,8 @@ func TestErrorsNameTheSetting(t *testing.T) {
 		{[]string{"--tz", "Mars/Base"}, nil, "tz"},
 		{[]string{"--log-format", "xml"}, nil, "log-format"},
 		{[]string{"--max-upload-mb", "0"}, nil, "max-upload-mb"},
+		{[]string{"--smtp-tls", "ssl"}, nil, "smtp-tls"},
+		{nil, map[string]string{"AFTERSALES_SMTP_ADDR": "mail.example.com"}, "smtp-addr"},
 	} {
 		_, _, err := Load("serve", true, tc.args, env(tc.env), io.Discard, nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -244,8 +244,7 @@ func (db *DB) act(ctx context.Context, tx *Tx, r *aftersales.AutomationRule, a a
 			return "", err
 		}
 		for _, u := range ids {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, ticket_id, kind, title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				u, t.ID, "automation", r.Name+": "+t.Number, a.Text, ms(tx.now)); err != nil {
+			if err := db.notify(ctx, tx, u, t.ID, "automation", r.Name+": "+t.Number, a.Text); err != nil {
 				return "", err
 			}
 		}

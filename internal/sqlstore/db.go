@@ -49,6 +49,9 @@ type DB struct {
 	Password auth.Params
 	// Zone is the deployment's time zone (ticket numbers follow its months).
 	Zone *time.Location
+	// EmailNotifications copies every notification to the user's email
+	// outbox; set when SMTP is configured.
+	EmailNotifications bool
 }
 
 // Open opens a store. dsn is "postgres://..." / "postgresql://..." for

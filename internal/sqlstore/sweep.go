@@ -148,9 +148,8 @@ func (db *DB) fireStep(ctx context.Context, tx *Tx, t *aftersales.Ticket, p *aft
 			continue
 		}
 		seen[u] = true
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, ticket_id, kind, title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			u, t.ID, string(kind), title, body, ms(tx.now)); err != nil {
-			return fmt.Errorf("sqlstore: notify: %w", err)
+		if err := db.notify(ctx, tx, u, t.ID, string(kind), title, body); err != nil {
+			return err
 		}
 	}
 	trigger := aftersales.TriggerSLAWarning
@@ -282,5 +281,67 @@ func (db *DB) MarkNotificationRead(ctx context.Context, id int64) error {
 			return aftersales.Errorf(aftersales.ENOTFOUND, "Notification %d not found.", id)
 		}
 		return nil
+	})
+}
+
+// notify writes an in-console notification and, when email is on and the
+// user has an address, the same message to the email outbox, both in tx.
+func (db *DB) notify(ctx context.Context, tx *Tx, userID, ticketID int64, kind, title, body string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, ticket_id, kind, title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		userID, ticketID, kind, title, body, ms(tx.now)); err != nil {
+		return fmt.Errorf("sqlstore: notify: %w", err)
+	}
+	if !db.EmailNotifications {
+		return nil
+	}
+	var email string
+	var active bool
+	if err := tx.QueryRowContext(ctx, `SELECT email, active FROM users WHERE id = $1`, userID).Scan(&email, &active); err != nil || !active || email == "" {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO email_outbox (to_addr, subject, body, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $4)`,
+		email, title, body, ms(tx.now))
+	return err
+}
+
+// DueEmails returns pending emails whose attempt is due.
+func (db *DB) DueEmails(ctx context.Context, limit int) ([]*aftersales.Email, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, to_addr, subject, body, attempts FROM email_outbox
+		WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit), ms(db.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: due emails: %w", err)
+	}
+	defer rows.Close()
+	var out []*aftersales.Email
+	for rows.Next() {
+		var e aftersales.Email
+		if err := rows.Scan(&e.ID, &e.To, &e.Subject, &e.Body, &e.Attempts); err != nil {
+			return nil, err
+		}
+		out = append(out, &e)
+	}
+	return out, rows.Err()
+}
+
+// RecordEmailAttempt stores the outcome of sending one email: sent when
+// errMsg is empty, otherwise retried after Backoff, failed after
+// MaxDeliveryAttempts.
+func (db *DB) RecordEmailAttempt(ctx context.Context, id int64, errMsg string) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		var attempts int
+		if err := tx.QueryRowContext(ctx, `SELECT attempts FROM email_outbox WHERE id = $1`, id).Scan(&attempts); err != nil {
+			return notFound(err, "Email", id)
+		}
+		attempts++
+		state, sent := "pending", any(nil)
+		switch {
+		case errMsg == "":
+			state, sent = "sent", ms(tx.now)
+		case attempts >= MaxDeliveryAttempts:
+			state = "failed"
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE email_outbox SET attempts = $1, status = $2, next_attempt_at = $3, last_error = $4, sent_at = $5 WHERE id = $6`,
+			attempts, state, ms(tx.now.Add(Backoff(attempts))), truncate(errMsg, 500), sent, id)
+		return err
 	})
 }

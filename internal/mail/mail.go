@@ -1,0 +1,77 @@
+// Package mail sends notification emails over SMTP (go-mail). The messages
+// come from the store's email outbox; this package only talks SMTP.
+package mail
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// TLS modes for the SMTP connection.
+const (
+	TLSNone     = "none"     // plain SMTP (a relay on localhost)
+	TLSStartTLS = "starttls" // STARTTLS required
+	TLSImplicit = "tls"      // SMTPS (port 465)
+)
+
+// Sender sends mail through one SMTP server.
+type Sender struct {
+	Addr     string // host:port
+	From     string
+	Username string
+	Password string
+	TLS      string
+	Timeout  time.Duration
+}
+
+// Send sends one plain-text message.
+func (s *Sender) Send(ctx context.Context, to, subject, body string) error {
+	host, port, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		return fmt.Errorf("mail: smtp address %q: %w", s.Addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return fmt.Errorf("mail: smtp port %q: %w", port, err)
+	}
+	opts := []gomail.Option{gomail.WithPort(p), gomail.WithTimeout(s.timeout())}
+	switch s.TLS {
+	case TLSImplicit:
+		opts = append(opts, gomail.WithSSLPort(false))
+	case TLSStartTLS:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	}
+	if s.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(s.Username), gomail.WithPassword(s.Password))
+	}
+	c, err := gomail.NewClient(host, opts...)
+	if err != nil {
+		return fmt.Errorf("mail: client: %w", err)
+	}
+	m := gomail.NewMsg()
+	if err := m.From(s.From); err != nil {
+		return fmt.Errorf("mail: from %q: %w", s.From, err)
+	}
+	if err := m.To(to); err != nil {
+		return fmt.Errorf("mail: to %q: %w", to, err)
+	}
+	m.Subject(subject)
+	m.SetMessageID()
+	m.SetDate()
+	m.SetBodyString(gomail.TypeTextPlain, body)
+	return c.DialAndSendWithContext(ctx, m)
+}
+
+func (s *Sender) timeout() time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return 20 * time.Second
+}
