@@ -9,6 +9,7 @@ import (
 // Automation triggers.
 const (
 	TriggerCreated       = "ticket.created"
+	TriggerUpdated       = "ticket.updated" // fields changed (not status)
 	TriggerStatusChanged = "ticket.status_changed"
 	TriggerReopened      = "ticket.reopened"
 	TriggerSLAWarning    = "sla.warning"
@@ -17,7 +18,7 @@ const (
 )
 
 // Triggers lists the automation triggers.
-var Triggers = []string{TriggerCreated, TriggerStatusChanged, TriggerReopened, TriggerSLAWarning, TriggerSLABreach, TriggerTime}
+var Triggers = []string{TriggerCreated, TriggerUpdated, TriggerStatusChanged, TriggerReopened, TriggerSLAWarning, TriggerSLABreach, TriggerTime}
 
 // Automation action kinds.
 const (
@@ -59,7 +60,7 @@ type AutomationRule struct {
 	Name       string               `json:"name" maxLength:"100"`
 	Priority   int                  `json:"priority" minimum:"0"`
 	Active     bool                 `json:"active"`
-	Trigger    string               `json:"trigger" enum:"ticket.created,ticket.status_changed,ticket.reopened,sla.warning,sla.escalation,time"`
+	Trigger    string               `json:"trigger" enum:"ticket.created,ticket.updated,ticket.status_changed,ticket.reopened,sla.warning,sla.escalation,time"`
 	Conditions AutomationConditions `json:"conditions"`
 	Actions    []AutomationAction   `json:"actions"`
 	Version    int64                `json:"version,omitempty" readOnly:"true"`

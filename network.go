@@ -32,28 +32,30 @@ func (k UnitKind) Level() int {
 // branch > workstation > service point. A unit's parent is always exactly
 // one level up.
 type ServiceUnit struct {
-	ID       int64    `json:"id"`
-	ParentID *int64   `json:"parent_id,omitempty"`
-	Kind     UnitKind `json:"kind"`
-	Code     string   `json:"code"`
-	Name     string   `json:"name"`
-	Phone    string   `json:"phone,omitempty"`
-	Address  Address  `json:"address"`
-	Coverage Coverage `json:"coverage"`
-	Active   bool     `json:"active"`
-	Version  int64    `json:"version"`
+	ID         int64    `json:"id"`
+	ParentID   *int64   `json:"parent_id,omitempty"`
+	Kind       UnitKind `json:"kind"`
+	Code       string   `json:"code"`
+	Name       string   `json:"name"`
+	Phone      string   `json:"phone,omitempty"`
+	Address    Address  `json:"address"`
+	Coverage   Coverage `json:"coverage"`
+	CalendarID *int64   `json:"calendar_id,omitempty" doc:"Business hours of this unit and the units below it"`
+	Active     bool     `json:"active"`
+	Version    int64    `json:"version"`
 }
 
 // ServiceUnitInput creates or updates a unit.
 type ServiceUnitInput struct {
-	ParentID *int64   `json:"parent_id,omitempty"`
-	Kind     UnitKind `json:"kind" enum:"region,branch,workstation,service_point"`
-	Code     string   `json:"code" maxLength:"50"`
-	Name     string   `json:"name" maxLength:"100"`
-	Phone    string   `json:"phone,omitempty" maxLength:"40"`
-	Address  Address  `json:"address,omitempty"`
-	Coverage Coverage `json:"coverage,omitempty"`
-	Active   *bool    `json:"active,omitempty"`
+	ParentID   *int64   `json:"parent_id,omitempty"`
+	Kind       UnitKind `json:"kind" enum:"region,branch,workstation,service_point"`
+	Code       string   `json:"code" maxLength:"50"`
+	Name       string   `json:"name" maxLength:"100"`
+	Phone      string   `json:"phone,omitempty" maxLength:"40"`
+	Address    Address  `json:"address,omitempty"`
+	Coverage   Coverage `json:"coverage,omitempty"`
+	CalendarID *int64   `json:"calendar_id,omitempty"`
+	Active     *bool    `json:"active,omitempty"`
 }
 
 // Validate checks a unit; the parent's level is checked by the store.
@@ -109,6 +111,7 @@ type Team struct {
 	DepartmentID  *int64 `json:"department_id,omitempty"`
 	Strategy      string `json:"strategy"`
 	Capacity      int    `json:"capacity" doc:"Most open tickets per member for automatic assignment; 0 means no limit"`
+	CalendarID    *int64 `json:"calendar_id,omitempty" doc:"The team's business hours"`
 	Version       int64  `json:"version"`
 	Members       int    `json:"members"`
 }
@@ -121,6 +124,7 @@ type TeamInput struct {
 	DepartmentID  *int64 `json:"department_id,omitempty"`
 	Strategy      string `json:"strategy,omitempty" enum:"manual,round_robin,least_load,skills,"`
 	Capacity      int    `json:"capacity,omitempty" minimum:"0" maximum:"1000"`
+	CalendarID    *int64 `json:"calendar_id,omitempty"`
 }
 
 // Validate checks a team input.

@@ -139,6 +139,10 @@ type SLAPolicy struct {
 	// CalendarID counts targets in that calendar's business time; none
 	// means calendar (24x7) time.
 	CalendarID *int64 `json:"calendar_id,omitempty"`
+	// UseTicketCalendar counts time in the calendar of the ticket's team,
+	// else of its service unit or the nearest unit above it with one, else
+	// CalendarID.
+	UseTicketCalendar bool `json:"use_ticket_calendar,omitempty"`
 	// Targets in minutes; 0 means no target.
 	FirstResponseMin int `json:"first_response_minutes,omitempty" minimum:"0"`
 	ResolutionMin    int `json:"resolution_minutes,omitempty" minimum:"0"`

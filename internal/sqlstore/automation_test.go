@@ -69,6 +69,23 @@ func TestAutomation(t *testing.T) {
 			t.Fatalf("audit entries = %d", len(entries))
 		}
 
+		// An update that raises urgency notifies the team.
+		mustRule(aftersales.AutomationRule{Name: "升级提醒", Trigger: aftersales.TriggerUpdated,
+			Conditions: aftersales.AutomationConditions{SLAConditions: aftersales.SLAConditions{Urgency: []aftersales.Urgency{aftersales.UrgencyUrgent}}},
+			Actions:    []aftersales.AutomationAction{{Kind: aftersales.ActionAddNote, Text: "已升级为特急"}}})
+		plain := MustTicket(t, ctx, db, c.ID, "普通")
+		if _, err := db.UpdateTicket(ctx, plain.ID, plain.Version, aftersales.TicketInput{Urgency: Ptr(aftersales.UrgencyUrgent)}); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		tl, _ = db.Timeline(ctx, plain.ID)
+		for _, e := range tl {
+			found = found || e.Body == "已升级为特急"
+		}
+		if !found {
+			t.Fatal("update rule did not run")
+		}
+
 		// A resolved complaint is closed by a rule; the rule on "closed"
 		// does not run, because rules never trigger rules.
 		cin := TicketInput(c.ID, "投诉：师傅迟到")

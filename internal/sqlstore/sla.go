@@ -131,13 +131,13 @@ func orEmptyMakeup(d []aftersales.MakeupDay) []aftersales.MakeupDay {
 }
 
 const policyCols = `id, name, priority, active, conditions, calendar_id, first_response_minutes, resolution_minutes, pause_statuses, warn_at,
-	escalations, version`
+	escalations, version, use_ticket_calendar`
 
 func scanPolicy(row interface{ Scan(...any) error }) (*aftersales.SLAPolicy, error) {
 	var p aftersales.SLAPolicy
 	var cond, pause, warn, esc string
 	var cal sql.NullInt64
-	if err := row.Scan(&p.ID, &p.Name, &p.Priority, &p.Active, &cond, &cal, &p.FirstResponseMin, &p.ResolutionMin, &pause, &warn, &esc, &p.Version); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.Priority, &p.Active, &cond, &cal, &p.FirstResponseMin, &p.ResolutionMin, &pause, &warn, &esc, &p.Version, &p.UseTicketCalendar); err != nil {
 		return nil, err
 	}
 	p.CalendarID = int64Ptr(cal)
@@ -178,11 +178,11 @@ func (db *DB) writePolicy(ctx context.Context, p *aftersales.SLAPolicy, id, vers
 			return err
 		}
 		args := []any{p.Name, p.Priority, p.Active, mustJSON(p.Conditions), nullInt(p.CalendarID), p.FirstResponseMin, p.ResolutionMin,
-			mustJSON(p.PauseStatuses), mustJSON(p.WarnAt), ms(tx.now), mustJSON(p.Escalations)}
+			mustJSON(p.PauseStatuses), mustJSON(p.WarnAt), ms(tx.now), mustJSON(p.Escalations), p.UseTicketCalendar}
 		if id == 0 {
 			err := tx.QueryRowContext(ctx, `INSERT INTO sla_policies (name, priority, active, conditions, calendar_id, first_response_minutes,
-				resolution_minutes, pause_statuses, warn_at, created_at, updated_at, escalations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
-				RETURNING id`, args...).Scan(&p.ID)
+				resolution_minutes, pause_statuses, warn_at, created_at, updated_at, escalations, use_ticket_calendar)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12) RETURNING id`, args...).Scan(&p.ID)
 			if err != nil {
 				return mapErr(fmt.Errorf("sqlstore: insert policy: %w", err))
 			}
@@ -190,7 +190,7 @@ func (db *DB) writePolicy(ctx context.Context, p *aftersales.SLAPolicy, id, vers
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE sla_policies SET name = $1, priority = $2, active = $3, conditions = $4, calendar_id = $5,
 			first_response_minutes = $6, resolution_minutes = $7, pause_statuses = $8, warn_at = $9, updated_at = $10, escalations = $11,
-			version = version + 1 WHERE id = $12 AND version = $13`, append(args, id, version)...)
+			use_ticket_calendar = $12, version = version + 1 WHERE id = $13 AND version = $14`, append(args, id, version)...)
 		if err != nil {
 			return mapErr(fmt.Errorf("sqlstore: update policy: %w", err))
 		}
@@ -251,10 +251,13 @@ type slaEnv struct {
 	always     *sla.Calendar
 	catPath    map[int64][]int64
 	unitParent map[int64]int64
+	teamCal    map[int64]int64 // team -> calendar
+	unitCal    map[int64]int64 // service unit -> calendar
 }
 
 func (db *DB) loadSLAEnv(ctx context.Context, q queryer) (*slaEnv, error) {
-	env := &slaEnv{calendars: map[int64]*sla.Calendar{}, always: sla.AlwaysOpen(db.location()), catPath: map[int64][]int64{}, unitParent: map[int64]int64{}}
+	env := &slaEnv{calendars: map[int64]*sla.Calendar{}, always: sla.AlwaysOpen(db.location()), catPath: map[int64][]int64{}, unitParent: map[int64]int64{},
+		teamCal: map[int64]int64{}, unitCal: map[int64]int64{}}
 	var err error
 	if env.policies, err = listPolicies(ctx, q); err != nil {
 		return nil, err
@@ -288,17 +291,36 @@ func (db *DB) loadSLAEnv(ctx context.Context, q queryer) (*slaEnv, error) {
 		}
 	}
 	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT id, parent_id FROM service_units WHERE parent_id IS NOT NULL`)
+	rows, err = q.QueryContext(ctx, `SELECT id, parent_id, calendar_id FROM service_units`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var parent, cal sql.NullInt64
+		if err := rows.Scan(&id, &parent, &cal); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if parent.Valid {
+			env.unitParent[id] = parent.Int64
+		}
+		if cal.Valid {
+			env.unitCal[id] = cal.Int64
+		}
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT id, calendar_id FROM teams WHERE calendar_id IS NOT NULL`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, parent int64
-		if err := rows.Scan(&id, &parent); err != nil {
+		var id, cal int64
+		if err := rows.Scan(&id, &cal); err != nil {
 			return nil, err
 		}
-		env.unitParent[id] = parent
+		env.teamCal[id] = cal
 	}
 	return env, rows.Err()
 }
@@ -324,12 +346,9 @@ func (env *slaEnv) plan(t *aftersales.Ticket, tier string, in sla.Input) (*after
 		if !p.Active || !p.Conditions.Matches(f) {
 			continue
 		}
-		cal := env.always
-		if p.CalendarID != nil && env.calendars[*p.CalendarID] != nil {
-			cal = env.calendars[*p.CalendarID]
-		}
+		cal, business := env.calendarFor(p, t, f.UnitPath)
 		s, steps := sla.Plan(p, cal, in)
-		s.TicketID, s.Business = t.ID, p.CalendarID != nil
+		s.TicketID, s.Business = t.ID, business
 		return &s, p, steps
 	}
 	return &aftersales.TicketSLA{TicketID: t.ID, EvaluatedAt: in.Now}, nil, nil
@@ -523,4 +542,27 @@ func (db *DB) TicketSLA(ctx context.Context, ticketID int64) (*aftersales.Ticket
 		return nil, err
 	}
 	return env.evaluate(t, tier, in), nil
+}
+
+// calendarFor picks the calendar a policy counts time in for ticket t:
+// with UseTicketCalendar, the team's, else the nearest unit's up the
+// network (unitPath starts at the ticket's unit), else the policy's own;
+// without a calendar, 24x7 time.
+func (env *slaEnv) calendarFor(p *aftersales.SLAPolicy, t *aftersales.Ticket, unitPath []int64) (*sla.Calendar, bool) {
+	if p.UseTicketCalendar {
+		if t.TeamID != nil {
+			if c := env.calendars[env.teamCal[*t.TeamID]]; c != nil {
+				return c, true
+			}
+		}
+		for _, u := range unitPath {
+			if c := env.calendars[env.unitCal[u]]; c != nil {
+				return c, true
+			}
+		}
+	}
+	if p.CalendarID != nil && env.calendars[*p.CalendarID] != nil {
+		return env.calendars[*p.CalendarID], true
+	}
+	return env.always, false
 }

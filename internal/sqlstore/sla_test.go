@@ -143,3 +143,57 @@ func TestTicketSLA(t *testing.T) {
 		}
 	})
 }
+
+func TestTicketCalendars(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		sh := Shanghai(t)
+		clock := NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, sh)) // Monday 09:00
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		mk := func(code, from, to string) *aftersales.BusinessCalendar {
+			day := []aftersales.TimeRange{{Start: from, End: to}}
+			c, err := db.CreateCalendar(ctx, aftersales.BusinessCalendar{Code: code, Name: code, TimeZone: "Asia/Shanghai",
+				Week: map[string][]aftersales.TimeRange{"mon": day, "tue": day, "wed": day, "thu": day, "fri": day}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		night := mk("night", "18:00", "24:00")
+		south := mk("south", "10:00", "19:00")
+		reg, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitRegion, Code: "south", Name: "华南", CalendarID: &south.ID})
+		br, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitBranch, Code: "gz", Name: "广州", ParentID: &reg.ID})
+		ws, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitWorkstation, Code: "th", Name: "天河", ParentID: &br.ID})
+		sp, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitServicePoint, Code: "th1", Name: "天河网点", ParentID: &ws.ID})
+		nightTeam, err := db.CreateTeam(ctx, aftersales.TeamInput{Code: "n", Name: "夜班", CalendarID: &night.ID})
+		if err != nil || nightTeam.CalendarID == nil {
+			t.Fatalf("team = %+v, %v", nightTeam, err)
+		}
+		if _, err := db.CreatePolicy(ctx, aftersales.SLAPolicy{Name: "按工单日历", Active: true, UseTicketCalendar: true, ResolutionMin: 120}); err != nil {
+			t.Fatal(err)
+		}
+		c := MustCustomer(t, ctx, db, "客户")
+		due := func(in aftersales.TicketInput) time.Time {
+			t.Helper()
+			tk, err := db.CreateTicket(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, _ := db.TicketSLA(ctx, tk.ID)
+			return s.Resolution.DueAt.In(sh)
+		}
+		in := TicketInput(c.ID, "夜班工单")
+		in.TeamID = &nightTeam.ID
+		if got := due(in); !got.Equal(time.Date(2026, 11, 23, 20, 0, 0, 0, sh)) {
+			t.Errorf("team calendar: due %v, want Monday 20:00", got)
+		}
+		in = TicketInput(c.ID, "华南工单")
+		in.ServiceUnitID = &sp.ID
+		if got := due(in); !got.Equal(time.Date(2026, 11, 23, 12, 0, 0, 0, sh)) {
+			t.Errorf("region calendar inherited by the service point: due %v, want Monday 12:00", got)
+		}
+		if got := due(TicketInput(c.ID, "无日历")); !got.Equal(time.Date(2026, 11, 23, 11, 0, 0, 0, sh)) {
+			t.Errorf("no calendar anywhere: due %v, want 24x7 11:00", got)
+		}
+	})
+}

@@ -418,6 +418,9 @@ func (db *DB) UpdateTicket(ctx context.Context, id, version int64, in aftersales
 				break
 			}
 		}
+		if err := db.runAutomations(ctx, tx, aftersales.TriggerUpdated, id); err != nil {
+			return err
+		}
 		return tx.audit(ctx, "update", "ticket", id, changes)
 	})
 	if err != nil {

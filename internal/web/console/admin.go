@@ -83,13 +83,14 @@ func (c *Console) createProduct(w http.ResponseWriter, r *http.Request) {
 }
 
 type networkView struct {
-	Units    []*aftersales.ServiceUnit
-	Depts    []*aftersales.Department
-	Teams    []*aftersales.Team
-	UnitName map[int64]string
-	DeptName map[int64]string
-	Children map[int64][]*aftersales.ServiceUnit
-	Roots    []*aftersales.ServiceUnit
+	Calendars []*aftersales.BusinessCalendar
+	Units     []*aftersales.ServiceUnit
+	Depts     []*aftersales.Department
+	Teams     []*aftersales.Team
+	UnitName  map[int64]string
+	DeptName  map[int64]string
+	Children  map[int64][]*aftersales.ServiceUnit
+	Roots     []*aftersales.ServiceUnit
 }
 
 func (c *Console) networkPage(w http.ResponseWriter, r *http.Request, formErr error) {
@@ -115,6 +116,7 @@ func (c *Console) networkPage(w http.ResponseWriter, r *http.Request, formErr er
 		for _, x := range d.Depts {
 			d.DeptName[x.ID] = p.L(x.NameZH, x.NameEN)
 		}
+		d.Calendars, _ = c.S.SLA.ListCalendars(ctx)
 		d.Teams, err = c.S.Network.ListTeams(ctx)
 		return err
 	}, formErr)
@@ -126,7 +128,7 @@ func (c *Console) createUnit(w http.ResponseWriter, r *http.Request) {
 	f := &form{r: r}
 	in := aftersales.ServiceUnitInput{ParentID: f.id("parent_id"), Kind: aftersales.UnitKind(f.str("kind")), Code: f.str("code"),
 		Name: f.str("name"), Phone: f.str("phone"), Address: aftersales.Address{City: f.str("city"), Street: f.str("street"),
-			Lat: f.float("lat"), Lng: f.float("lng")}, Coverage: f.coverage()}
+			Lat: f.float("lat"), Lng: f.float("lng")}, Coverage: f.coverage(), CalendarID: f.id("calendar_id")}
 	err := f.v.Err()
 	if err == nil {
 		_, err = c.S.Network.CreateServiceUnit(r.Context(), in)
@@ -144,7 +146,7 @@ func (c *Console) createDepartment(w http.ResponseWriter, r *http.Request) {
 func (c *Console) createTeam(w http.ResponseWriter, r *http.Request) {
 	f := &form{r: r}
 	in := aftersales.TeamInput{Code: f.str("code"), Name: f.str("name"), ServiceUnitID: f.id("service_unit_id"), DepartmentID: f.id("department_id"),
-		Strategy: f.str("strategy"), Capacity: f.int("capacity")}
+		Strategy: f.str("strategy"), Capacity: f.int("capacity"), CalendarID: f.id("calendar_id")}
 	err := f.v.Err()
 	if err == nil {
 		_, err = c.S.Network.CreateTeam(r.Context(), in)

@@ -19,6 +19,7 @@ type editView struct {
 	Units      []*aftersales.ServiceUnit
 	Depts      []*aftersales.Department
 	Products   []*aftersales.Product
+	Calendars  []*aftersales.BusinessCalendar
 }
 
 // edit serves GET (show) and POST (save) for one entity kind.
@@ -51,6 +52,7 @@ func (c *Console) loadEdit(r *http.Request, p *Page, kind string, id int64) erro
 	d.Units, _ = c.S.Network.ListServiceUnits(ctx)
 	d.Depts, _ = c.S.Network.ListDepartments(ctx)
 	d.Products, _ = c.S.Catalog.ListProducts(ctx, 0)
+	d.Calendars, _ = c.S.SLA.ListCalendars(ctx)
 	notFound := aftersales.Errorf(aftersales.ENOTFOUND, "Not found.")
 	var err error
 	switch kind {
@@ -103,7 +105,7 @@ func (c *Console) save(r *http.Request, kind string, id int64) (string, error) {
 	case "unit":
 		in := aftersales.ServiceUnitInput{ParentID: f.id("parent_id"), Kind: aftersales.UnitKind(f.str("kind")), Code: f.str("code"),
 			Name: f.str("name"), Phone: f.str("phone"), Active: ptr(f.str("active") == "on"),
-			Address: aftersales.Address{City: f.str("city"), Street: f.str("street"), Lat: f.float("lat"), Lng: f.float("lng")}, Coverage: f.coverage()}
+			Address: aftersales.Address{City: f.str("city"), Street: f.str("street"), Lat: f.float("lat"), Lng: f.float("lng")}, Coverage: f.coverage(), CalendarID: f.id("calendar_id")}
 		if err := f.v.Err(); err != nil {
 			return "", err
 		}
@@ -111,7 +113,7 @@ func (c *Console) save(r *http.Request, kind string, id int64) (string, error) {
 		return "/network?ok=saved", err
 	case "team":
 		in := aftersales.TeamInput{Code: f.str("code"), Name: f.str("name"), ServiceUnitID: f.id("service_unit_id"), DepartmentID: f.id("department_id"),
-			Strategy: f.str("strategy"), Capacity: f.int("capacity")}
+			Strategy: f.str("strategy"), Capacity: f.int("capacity"), CalendarID: f.id("calendar_id")}
 		if err := f.v.Err(); err != nil {
 			return "", err
 		}

@@ -317,4 +317,6 @@ var messages = map[string]map[string]string{
 	"routing.dry_run":          {"zh-CN": "路由试算", "en": "Routing dry run"},
 	"routing.would":            {"zh-CN": "作为新工单时会路由到：", "en": "As a new ticket it would go to:"},
 	"event.automation":         {"zh-CN": "自动化", "en": "automation"},
+	"sla.use_ticket_calendar":  {"zh-CN": "按工单所属班组或网点的日历计时", "en": "Count in the calendar of the ticket's team or service unit"},
+	"sla.unit_calendar":        {"zh-CN": "工作日历（SLA 计时用）", "en": "Business calendar (for SLA clocks)"},
 }

@@ -87,7 +87,7 @@ func parseCalendarForm(r *http.Request) *aftersales.BusinessCalendar {
 func parsePolicyForm(r *http.Request) *aftersales.SLAPolicy {
 	r.ParseForm()
 	f := &form{r: r}
-	p := &aftersales.SLAPolicy{Name: f.str("name"), Priority: f.int("priority"), Active: f.str("active") == "on",
+	p := &aftersales.SLAPolicy{Name: f.str("name"), Priority: f.int("priority"), Active: f.str("active") == "on", UseTicketCalendar: f.str("use_ticket_calendar") == "on",
 		CalendarID: f.id("calendar_id"), FirstResponseMin: f.int("first_response_minutes"), ResolutionMin: f.int("resolution_minutes"),
 		PauseStatuses: []aftersales.Status{}}
 	for _, s := range r.PostForm["pause"] {
