@@ -117,11 +117,7 @@ func (db *DB) runAutomations(ctx context.Context, tx *Tx, trigger string, ticket
 	// Every rule's conditions are judged on the ticket as the triggering
 	// event left it, before any rule acts: one rule's action must not make
 	// another rule of the same event match.
-	t, err := db.lockTicket(ctx, tx, ticketID)
-	if err != nil {
-		return err
-	}
-	facts, err := db.ticketFacts(ctx, tx, t)
+	t, facts, err := db.lockWithFacts(ctx, tx, ticketID)
 	if err != nil {
 		return err
 	}
@@ -149,26 +145,23 @@ func (db *DB) ticketFacts(ctx context.Context, tx *Tx, t *aftersales.Ticket) (af
 	if err != nil {
 		return aftersales.SLAFacts{}, err
 	}
-	f := aftersales.SLAFacts{Urgency: t.Urgency, Nature: t.Nature, Channel: t.Channel, Tier: tier}
-	if t.CategoryID != nil {
-		f.CategoryPath = env.catPath[*t.CategoryID]
+	return env.facts(t, tier), nil
+}
+
+// lockWithFacts locks a ticket and reads what rule conditions look at.
+func (db *DB) lockWithFacts(ctx context.Context, tx *Tx, id int64) (*aftersales.Ticket, aftersales.SLAFacts, error) {
+	t, err := db.lockTicket(ctx, tx, id)
+	if err != nil {
+		return nil, aftersales.SLAFacts{}, err
 	}
-	if t.ServiceUnitID != nil {
-		for u, d := *t.ServiceUnitID, 0; u != 0 && d < 8; u, d = env.unitParent[u], d+1 {
-			f.UnitPath = append(f.UnitPath, u)
-		}
-	}
-	return f, nil
+	f, err := db.ticketFacts(ctx, tx, t)
+	return t, f, err
 }
 
 // runRule checks one rule's conditions on the ticket as it is now and
 // performs its actions (time rules, which have no triggering event).
 func (db *DB) runRule(ctx context.Context, tx *Tx, r *aftersales.AutomationRule, ticketID int64) error {
-	t, err := db.lockTicket(ctx, tx, ticketID)
-	if err != nil {
-		return err
-	}
-	facts, err := db.ticketFacts(ctx, tx, t)
+	t, facts, err := db.lockWithFacts(ctx, tx, ticketID)
 	if err != nil {
 		return err
 	}

@@ -333,15 +333,7 @@ func (env *slaEnv) evaluate(t *aftersales.Ticket, tier string, in sla.Input) *af
 
 // plan is evaluate plus the policy and the scheduled warning and escalation steps.
 func (env *slaEnv) plan(t *aftersales.Ticket, tier string, in sla.Input) (*aftersales.TicketSLA, *aftersales.SLAPolicy, []sla.Step) {
-	f := aftersales.SLAFacts{Urgency: t.Urgency, Nature: t.Nature, Channel: t.Channel, Tier: tier}
-	if t.CategoryID != nil {
-		f.CategoryPath = env.catPath[*t.CategoryID]
-	}
-	if t.ServiceUnitID != nil {
-		for u, depth := *t.ServiceUnitID, 0; u != 0 && depth < 8; u, depth = env.unitParent[u], depth+1 {
-			f.UnitPath = append(f.UnitPath, u)
-		}
-	}
+	f := env.facts(t, tier)
 	for _, p := range env.policies {
 		if !p.Active || !p.Conditions.Matches(f) {
 			continue
@@ -352,6 +344,36 @@ func (env *slaEnv) plan(t *aftersales.Ticket, tier string, in sla.Input) (*after
 		return &s, p, steps
 	}
 	return &aftersales.TicketSLA{TicketID: t.ID, EvaluatedAt: in.Now}, nil, nil
+}
+
+// facts are what policy and rule conditions look at: the ticket's fields,
+// its customer's tier, and its category and service unit with their ancestors.
+func (env *slaEnv) facts(t *aftersales.Ticket, tier string) aftersales.SLAFacts {
+	f := aftersales.SLAFacts{Urgency: t.Urgency, Nature: t.Nature, Channel: t.Channel, Tier: tier}
+	if t.CategoryID != nil {
+		f.CategoryPath = env.catPath[*t.CategoryID]
+	}
+	if t.ServiceUnitID != nil {
+		for u, depth := *t.ServiceUnitID, 0; u != 0 && depth < 8; u, depth = env.unitParent[u], depth+1 {
+			f.UnitPath = append(f.UnitPath, u)
+		}
+	}
+	return f
+}
+
+// planFor reads a ticket's customer tier and status history and plans its
+// clocks as of now.
+func planFor(ctx context.Context, q queryer, env *slaEnv, t *aftersales.Ticket, now time.Time) (*aftersales.TicketSLA, *aftersales.SLAPolicy, []sla.Step, error) {
+	tier, err := customerTier(ctx, q, t.CustomerID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	in, err := slaInput(ctx, q, t, now)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, p, steps := env.plan(t, tier, in)
+	return s, p, steps, nil
 }
 
 // nextStep is the earliest step not yet fired, or nil.
@@ -442,15 +464,10 @@ func (db *DB) refreshSLAWith(ctx context.Context, tx *Tx, id int64, actor *int64
 	if err != nil {
 		return err
 	}
-	tier, err := customerTier(ctx, tx, t.CustomerID)
+	s, _, steps, err := planFor(ctx, tx, env, t, tx.now)
 	if err != nil {
 		return err
 	}
-	in, err := slaInput(ctx, tx, t, tx.now)
-	if err != nil {
-		return err
-	}
-	s, _, steps := env.plan(t, tier, in)
 	fired, err := firedSteps(ctx, tx, id)
 	if err != nil {
 		return err
@@ -533,15 +550,8 @@ func (db *DB) TicketSLA(ctx context.Context, ticketID int64) (*aftersales.Ticket
 	if err != nil {
 		return nil, err
 	}
-	tier, err := customerTier(ctx, db.r, t.CustomerID)
-	if err != nil {
-		return nil, err
-	}
-	in, err := slaInput(ctx, db.r, t, db.Now().UTC().Truncate(time.Millisecond))
-	if err != nil {
-		return nil, err
-	}
-	return env.evaluate(t, tier, in), nil
+	s, _, _, err := planFor(ctx, db.r, env, t, db.Now().UTC().Truncate(time.Millisecond))
+	return s, err
 }
 
 // calendarFor picks the calendar a policy counts time in for ticket t:

@@ -61,15 +61,10 @@ func (db *DB) sweepTicket(ctx context.Context, id int64, env *slaEnv) (int, erro
 		if err != nil {
 			return err
 		}
-		tier, err := customerTier(ctx, tx, t.CustomerID)
+		_, policy, steps, err := planFor(ctx, tx, env, t, tx.now)
 		if err != nil {
 			return err
 		}
-		in, err := slaInput(ctx, tx, t, tx.now)
-		if err != nil {
-			return err
-		}
-		_, policy, steps := env.plan(t, tier, in)
 		for _, st := range steps {
 			if st.At.After(tx.now) {
 				continue
