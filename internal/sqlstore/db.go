@@ -254,14 +254,6 @@ func int64Ptr(n sql.NullInt64) *int64 {
 	return &v
 }
 
-func floatPtr(n sql.NullFloat64) *float64 {
-	if !n.Valid {
-		return nil
-	}
-	v := n.Float64
-	return &v
-}
-
 func nullInt(p *int64) any {
 	if p == nil {
 		return nil

@@ -325,13 +325,8 @@ func (db *DB) loadSLAEnv(ctx context.Context, q queryer) (*slaEnv, error) {
 	return env, rows.Err()
 }
 
-// evaluate finds the ticket's policy and computes its clocks.
-func (env *slaEnv) evaluate(t *aftersales.Ticket, tier string, in sla.Input) *aftersales.TicketSLA {
-	s, _, _ := env.plan(t, tier, in)
-	return s
-}
-
-// plan is evaluate plus the policy and the scheduled warning and escalation steps.
+// plan finds the ticket's policy and computes its clocks and the scheduled
+// warning and escalation steps.
 func (env *slaEnv) plan(t *aftersales.Ticket, tier string, in sla.Input) (*aftersales.TicketSLA, *aftersales.SLAPolicy, []sla.Step) {
 	f := env.facts(t, tier)
 	for _, p := range env.policies {
