@@ -146,6 +146,12 @@ type SLAPolicy struct {
 	// Targets in minutes; 0 means no target.
 	FirstResponseMin int `json:"first_response_minutes,omitempty" minimum:"0"`
 	ResolutionMin    int `json:"resolution_minutes,omitempty" minimum:"0"`
+	// ArrivalMin is the on-site arrival target: from creation until the
+	// ticket first enters in_service (the technician on site).
+	ArrivalMin int `json:"arrival_minutes,omitempty" minimum:"0"`
+	// NextResponseMin is the target from each customer message to the next
+	// public reply.
+	NextResponseMin int `json:"next_response_minutes,omitempty" minimum:"0"`
 	// PauseStatuses stop the resolution clock while the ticket is in them.
 	PauseStatuses []Status `json:"pause_statuses,omitempty"`
 	// WarnAt are fractions of a target at which to warn, e.g. 0.75, 0.9.
@@ -184,7 +190,9 @@ func (p *SLAPolicy) Validate() error {
 	v.Check(p.Priority >= 0, "priority", "must not be negative")
 	v.Check(p.FirstResponseMin >= 0 && p.FirstResponseMin <= 525600, "first_response_minutes", "must be between 0 and 525600")
 	v.Check(p.ResolutionMin >= 0 && p.ResolutionMin <= 525600, "resolution_minutes", "must be between 0 and 525600")
-	v.Check(p.FirstResponseMin > 0 || p.ResolutionMin > 0, "resolution_minutes", "a policy needs at least one target")
+	v.Check(p.ArrivalMin >= 0 && p.ArrivalMin <= 525600, "arrival_minutes", "must be between 0 and 525600")
+	v.Check(p.NextResponseMin >= 0 && p.NextResponseMin <= 525600, "next_response_minutes", "must be between 0 and 525600")
+	v.Check(p.FirstResponseMin > 0 || p.ResolutionMin > 0 || p.ArrivalMin > 0 || p.NextResponseMin > 0, "resolution_minutes", "a policy needs at least one target")
 	for i, s := range p.PauseStatuses {
 		v.Check(s == StatusAwaitingCustomer || s == StatusAwaitingParts || s == StatusDiagnosing,
 			fmt.Sprintf("pause_statuses[%d]", i), "only awaiting_customer, awaiting_parts or diagnosing may pause the clock")
@@ -235,6 +243,8 @@ type TicketSLA struct {
 	PolicyName    string    `json:"policy_name,omitempty"`
 	Business      bool      `json:"business_time"`
 	FirstResponse *SLAClock `json:"first_response,omitempty"`
+	NextResponse  *SLAClock `json:"next_response,omitempty" doc:"From the latest customer message to the reply to it"`
+	Arrival       *SLAClock `json:"arrival,omitempty" doc:"From creation to the technician on site (first in_service)"`
 	Resolution    *SLAClock `json:"resolution,omitempty"`
 	EvaluatedAt   time.Time `json:"evaluated_at"`
 }

@@ -374,6 +374,9 @@ const (
 	EventReply         EventKind = "reply"
 	EventNote          EventKind = "note"
 	EventAttachment    EventKind = "attachment"
+	// EventCustomerMessage is a message from the customer (recorded by
+	// staff from a call, or arriving through a channel).
+	EventCustomerMessage EventKind = "customer_message"
 )
 
 // TicketEvent is one immutable entry in a ticket's timeline.
@@ -396,9 +399,12 @@ type TicketEvent struct {
 
 // CommentInput is a public reply (to the customer) or an internal note.
 type CommentInput struct {
-	Body    string  `json:"body" minLength:"1" maxLength:"20000"`
-	Public  bool    `json:"public,omitempty"`
-	Channel Channel `json:"channel,omitempty" enum:"phone,email,web,chat,social,api,import,walk_in,"`
+	Body   string `json:"body" minLength:"1" maxLength:"20000"`
+	Public bool   `json:"public,omitempty"`
+	// FromCustomer records what the customer said (e.g. on the phone); it
+	// starts the next-response clock.
+	FromCustomer bool    `json:"from_customer,omitempty"`
+	Channel      Channel `json:"channel,omitempty" enum:"phone,email,web,chat,social,api,import,walk_in,"`
 }
 
 // Validate checks a comment.

@@ -429,12 +429,12 @@ func (g *gen) slaSetup() error {
 	}
 	warn := []float64{0.75, 0.9}
 	for _, p := range []aftersales.SLAPolicy{
-		{Name: "特急工单", Priority: 10, Conditions: aftersales.SLAConditions{Urgency: []aftersales.Urgency{aftersales.UrgencyUrgent}}, FirstResponseMin: 15, ResolutionMin: 8 * 60},
+		{Name: "特急工单", Priority: 10, Conditions: aftersales.SLAConditions{Urgency: []aftersales.Urgency{aftersales.UrgencyUrgent}}, FirstResponseMin: 15, ResolutionMin: 8 * 60, ArrivalMin: 4 * 60},
 		{Name: "客户投诉", Priority: 20, Conditions: aftersales.SLAConditions{Nature: []aftersales.Nature{aftersales.NatureComplaint}}, FirstResponseMin: 30, ResolutionMin: 16 * 60},
-		{Name: "VIP客户", Priority: 30, Conditions: aftersales.SLAConditions{Tier: []string{aftersales.TierVIP}}, FirstResponseMin: 30, ResolutionMin: 16 * 60},
+		{Name: "VIP客户", Priority: 30, Conditions: aftersales.SLAConditions{Tier: []string{aftersales.TierVIP}}, FirstResponseMin: 30, ResolutionMin: 16 * 60, ArrivalMin: 8 * 60, NextResponseMin: 60},
 		{Name: "预约安装", Priority: 40, Conditions: aftersales.SLAConditions{Nature: []aftersales.Nature{aftersales.NatureInstallation}}, FirstResponseMin: 120, ResolutionMin: 24 * 60},
 		{Name: "咨询", Priority: 50, Conditions: aftersales.SLAConditions{Nature: []aftersales.Nature{aftersales.NatureConsultation}}, FirstResponseMin: 60, ResolutionMin: 4 * 60},
-		{Name: "标准维修", Priority: 100, FirstResponseMin: 60, ResolutionMin: 24 * 60},
+		{Name: "标准维修", Priority: 100, FirstResponseMin: 60, ResolutionMin: 24 * 60, ArrivalMin: 16 * 60, NextResponseMin: 120},
 	} {
 		p.Active, p.CalendarID, p.WarnAt = true, &cal.ID, warn
 		if _, err := g.s.SLA.CreatePolicy(g.ctx, p); err != nil {

@@ -43,11 +43,18 @@ type StatusChange struct {
 	To aftersales.Status
 }
 
+// Message is a public staff reply or a customer message.
+type Message struct {
+	At           time.Time
+	FromCustomer bool
+}
+
 // Input is what the clocks are computed from.
 type Input struct {
 	Created         time.Time
 	Changes         []StatusChange // in time order
 	FirstResponseAt *time.Time
+	Messages        []Message // in time order
 	Now             time.Time
 }
 
@@ -132,6 +139,35 @@ func Plan(p *aftersales.SLAPolicy, cal *Calendar, in Input) (aftersales.TicketSL
 	if p.FirstResponseMin > 0 {
 		out.FirstResponse = runClock(cal, in.Created, time.Duration(p.FirstResponseMin)*time.Minute, in.FirstResponseAt, cancelledAt, nil, false, in.Now)
 		plan("first_response", out.FirstResponse, nil)
+	}
+	if p.NextResponseMin > 0 {
+		// The latest customer message starts the clock; the first public
+		// reply after it stops it.
+		var asked, answered *time.Time
+		for _, m := range in.Messages {
+			at := m.At
+			if m.FromCustomer {
+				asked, answered = &at, nil
+			} else if asked != nil && answered == nil {
+				answered = &at
+			}
+		}
+		if asked != nil {
+			out.NextResponse = runClock(cal, *asked, time.Duration(p.NextResponseMin)*time.Minute, answered, cancelledAt, nil, false, in.Now)
+			plan("next_response", out.NextResponse, nil)
+		}
+	}
+	if p.ArrivalMin > 0 {
+		var arrived *time.Time
+		for _, ch := range in.Changes {
+			if ch.To == aftersales.StatusInService {
+				at := ch.At
+				arrived = &at
+				break
+			}
+		}
+		out.Arrival = runClock(cal, in.Created, time.Duration(p.ArrivalMin)*time.Minute, arrived, cancelledAt, pauses, open && arrived == nil, in.Now)
+		plan("arrival", out.Arrival, clip(pauses, in.Created, in.Now))
 	}
 	if p.ResolutionMin > 0 {
 		out.Resolution = runClock(cal, in.Created, time.Duration(p.ResolutionMin)*time.Minute, resolvedAt, cancelledAt, pauses, open, in.Now)

@@ -189,3 +189,34 @@ func TestPlan(t *testing.T) {
 		}
 	}
 }
+
+func TestArrivalAndNextResponse(t *testing.T) {
+	cal, _ := FromData(officeData())
+	sh := cal.Zone
+	p := &aftersales.SLAPolicy{ID: 3, Name: "visit", ArrivalMin: 4 * 60, NextResponseMin: 30}
+	created := at(sh, "2026-11-23 09:00")
+	in := Input{Created: created, Now: at(sh, "2026-11-24 12:00"),
+		Changes: []StatusChange{{at(sh, "2026-11-23 09:30"), aftersales.StatusAccepted}, {at(sh, "2026-11-23 10:00"), aftersales.StatusAwaitingCustomer},
+			{at(sh, "2026-11-23 11:00"), aftersales.StatusAccepted}, {at(sh, "2026-11-23 14:00"), aftersales.StatusInService},
+			{at(sh, "2026-11-23 15:00"), aftersales.StatusDiagnosing}, {at(sh, "2026-11-24 10:00"), aftersales.StatusInService}},
+		Messages: []Message{{at(sh, "2026-11-23 09:05"), true}, {at(sh, "2026-11-23 09:20"), false}, // answered in 15 min
+			{at(sh, "2026-11-24 09:00"), true}, {at(sh, "2026-11-24 09:50"), false}, {at(sh, "2026-11-24 11:00"), false}}, // answered in 50 min
+	}
+	s := Evaluate(p, cal, in)
+	// Arrival: 09:00-10:00 and 11:00-14:00 count (the customer was waited for
+	// in between): 4 h exactly, on time; the second visit does not count.
+	if a := s.Arrival; a.Met == nil || !*a.Met || a.ElapsedMinutes != 240 || !a.StoppedAt.Equal(at(sh, "2026-11-23 14:00")) {
+		t.Errorf("arrival = %+v", a)
+	}
+	// Next response: the latest customer message (Tuesday 09:00) was
+	// answered at 09:50, 20 minutes late.
+	if n := s.NextResponse; n.Met == nil || *n.Met || !n.BreachedAt.Equal(at(sh, "2026-11-24 09:30")) || n.ElapsedMinutes != 50 {
+		t.Errorf("next response = %+v", n)
+	}
+	// An unanswered customer message keeps the clock running.
+	in.Messages = append(in.Messages, Message{at(sh, "2026-11-24 11:50"), true})
+	s = Evaluate(p, cal, in)
+	if n := s.NextResponse; n.Met != nil || n.StoppedAt != nil || n.RemainingMinutes != 20 {
+		t.Errorf("open next response = %+v", n)
+	}
+}

@@ -245,10 +245,14 @@ func bulkSLA(ctx context.Context, w bulkWriter, env *slaEnv, b *aftersales.Bulk)
 		tiers[c.ID] = c.Tier
 	}
 	changes := map[int64][]sla.StatusChange{}
+	messages := map[int64][]sla.Message{}
 	var now time.Time
 	for _, e := range b.Events {
-		if e.Kind == aftersales.EventStatusChanged {
+		switch e.Kind {
+		case aftersales.EventStatusChanged:
 			changes[e.TicketID] = append(changes[e.TicketID], sla.StatusChange{At: e.At, To: aftersales.Status(e.To)})
+		case aftersales.EventReply, aftersales.EventCustomerMessage:
+			messages[e.TicketID] = append(messages[e.TicketID], sla.Message{At: e.At, FromCustomer: e.Kind == aftersales.EventCustomerMessage})
 		}
 		if e.At.After(now) {
 			now = e.At
@@ -261,7 +265,7 @@ func bulkSLA(ctx context.Context, w bulkWriter, env *slaEnv, b *aftersales.Bulk)
 		if t.CustomerID != nil {
 			tier = tiers[*t.CustomerID]
 		}
-		s, _, steps := env.plan(t, tier, sla.Input{Created: t.CreatedAt, Changes: changes[t.ID], FirstResponseAt: t.FirstResponseAt, Now: now})
+		s, _, steps := env.plan(t, tier, sla.Input{Created: t.CreatedAt, Changes: changes[t.ID], Messages: messages[t.ID], FirstResponseAt: t.FirstResponseAt, Now: now})
 		// Steps already in the past belong to history: record them as
 		// fired then, so that the first sweep does not replay them.
 		fired := map[string]bool{}

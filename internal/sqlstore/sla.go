@@ -131,13 +131,13 @@ func orEmptyMakeup(d []aftersales.MakeupDay) []aftersales.MakeupDay {
 }
 
 const policyCols = `id, name, priority, active, conditions, calendar_id, first_response_minutes, resolution_minutes, pause_statuses, warn_at,
-	escalations, version, use_ticket_calendar`
+	escalations, version, use_ticket_calendar, arrival_minutes, next_response_minutes`
 
 func scanPolicy(row interface{ Scan(...any) error }) (*aftersales.SLAPolicy, error) {
 	var p aftersales.SLAPolicy
 	var cond, pause, warn, esc string
 	var cal sql.NullInt64
-	if err := row.Scan(&p.ID, &p.Name, &p.Priority, &p.Active, &cond, &cal, &p.FirstResponseMin, &p.ResolutionMin, &pause, &warn, &esc, &p.Version, &p.UseTicketCalendar); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.Priority, &p.Active, &cond, &cal, &p.FirstResponseMin, &p.ResolutionMin, &pause, &warn, &esc, &p.Version, &p.UseTicketCalendar, &p.ArrivalMin, &p.NextResponseMin); err != nil {
 		return nil, err
 	}
 	p.CalendarID = int64Ptr(cal)
@@ -178,11 +178,11 @@ func (db *DB) writePolicy(ctx context.Context, p *aftersales.SLAPolicy, id, vers
 			return err
 		}
 		args := []any{p.Name, p.Priority, p.Active, mustJSON(p.Conditions), nullInt(p.CalendarID), p.FirstResponseMin, p.ResolutionMin,
-			mustJSON(p.PauseStatuses), mustJSON(p.WarnAt), ms(tx.now), mustJSON(p.Escalations), p.UseTicketCalendar}
+			mustJSON(p.PauseStatuses), mustJSON(p.WarnAt), ms(tx.now), mustJSON(p.Escalations), p.UseTicketCalendar, p.ArrivalMin, p.NextResponseMin}
 		if id == 0 {
 			err := tx.QueryRowContext(ctx, `INSERT INTO sla_policies (name, priority, active, conditions, calendar_id, first_response_minutes,
-				resolution_minutes, pause_statuses, warn_at, created_at, updated_at, escalations, use_ticket_calendar)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12) RETURNING id`, args...).Scan(&p.ID)
+				resolution_minutes, pause_statuses, warn_at, created_at, updated_at, escalations, use_ticket_calendar, arrival_minutes, next_response_minutes)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14) RETURNING id`, args...).Scan(&p.ID)
 			if err != nil {
 				return mapErr(fmt.Errorf("sqlstore: insert policy: %w", err))
 			}
@@ -190,7 +190,8 @@ func (db *DB) writePolicy(ctx context.Context, p *aftersales.SLAPolicy, id, vers
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE sla_policies SET name = $1, priority = $2, active = $3, conditions = $4, calendar_id = $5,
 			first_response_minutes = $6, resolution_minutes = $7, pause_statuses = $8, warn_at = $9, updated_at = $10, escalations = $11,
-			use_ticket_calendar = $12, version = version + 1 WHERE id = $13 AND version = $14`, append(args, id, version)...)
+			use_ticket_calendar = $12, arrival_minutes = $13, next_response_minutes = $14, version = version + 1 WHERE id = $15 AND version = $16`,
+			append(args, id, version)...)
 		if err != nil {
 			return mapErr(fmt.Errorf("sqlstore: update policy: %w", err))
 		}
@@ -404,17 +405,32 @@ func firedSteps(ctx context.Context, q queryer, ticketID int64) (map[string]bool
 func slaInput(ctx context.Context, q queryer, t *aftersales.Ticket, now time.Time) (sla.Input, error) {
 	in := sla.Input{Created: t.CreatedAt, FirstResponseAt: t.FirstResponseAt, Now: now}
 	rows, err := q.QueryContext(ctx, `SELECT at, to_value FROM ticket_events WHERE ticket_id = $1 AND kind = 'status_changed' ORDER BY id`, t.ID)
+	// (rows is closed by hand below: a second query follows.)
 	if err != nil {
 		return in, fmt.Errorf("sqlstore: status history: %w", err)
 	}
-	defer rows.Close()
 	for rows.Next() {
 		var at int64
 		var to string
 		if err := rows.Scan(&at, &to); err != nil {
+			rows.Close()
 			return in, err
 		}
 		in.Changes = append(in.Changes, sla.StatusChange{At: fromMS(at), To: aftersales.Status(to)})
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT at, kind FROM ticket_events WHERE ticket_id = $1 AND kind IN ('reply', 'customer_message') ORDER BY id`, t.ID)
+	if err != nil {
+		return in, fmt.Errorf("sqlstore: message history: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var at int64
+		var kind string
+		if err := rows.Scan(&at, &kind); err != nil {
+			return in, err
+		}
+		in.Messages = append(in.Messages, sla.Message{At: fromMS(at), FromCustomer: kind == string(aftersales.EventCustomerMessage)})
 	}
 	return in, rows.Err()
 }
@@ -511,10 +527,11 @@ func deadlineNote(s *aftersales.TicketSLA, loc *time.Location) string {
 }
 
 const slaInsert = `INSERT INTO ticket_sla (ticket_id, policy_id, fr_due_at, fr_met, fr_breached_at, res_due_at, res_met, res_breached_at,
-	res_paused, res_paused_minutes, evaluated_at, next_step_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+	res_paused, res_paused_minutes, evaluated_at, next_step_at, arr_due_at, arr_met, nr_due_at, nr_met)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
 
 var slaColumns = []string{"ticket_id", "policy_id", "fr_due_at", "fr_met", "fr_breached_at", "res_due_at", "res_met", "res_breached_at",
-	"res_paused", "res_paused_minutes", "evaluated_at", "next_step_at"}
+	"res_paused", "res_paused_minutes", "evaluated_at", "next_step_at", "arr_due_at", "arr_met", "nr_due_at", "nr_met"}
 
 func slaRow(s *aftersales.TicketSLA, next *time.Time) []any {
 	clock := func(c *aftersales.SLAClock) (due, met, breached any) {
@@ -532,7 +549,10 @@ func slaRow(s *aftersales.TicketSLA, next *time.Time) []any {
 	if s.Resolution != nil {
 		paused, pausedMin = s.Resolution.Paused, s.Resolution.PausedMinutes
 	}
-	return []any{s.TicketID, nullInt(s.PolicyID), frDue, frMet, frBr, resDue, resMet, resBr, paused, pausedMin, ms(s.EvaluatedAt), nullMS(next)}
+	arrDue, arrMet, _ := clock(s.Arrival)
+	nrDue, nrMet, _ := clock(s.NextResponse)
+	return []any{s.TicketID, nullInt(s.PolicyID), frDue, frMet, frBr, resDue, resMet, resBr, paused, pausedMin, ms(s.EvaluatedAt), nullMS(next),
+		arrDue, arrMet, nrDue, nrMet}
 }
 
 // TicketSLA evaluates a ticket's clocks as of now.

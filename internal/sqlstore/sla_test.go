@@ -197,3 +197,53 @@ func TestTicketCalendars(t *testing.T) {
 		}
 	})
 }
+
+func TestArrivalAndNextResponseStored(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		if _, err := db.CreatePolicy(ctx, aftersales.SLAPolicy{Name: "上门", Active: true, ArrivalMin: 180, NextResponseMin: 30}); err != nil {
+			t.Fatal(err)
+		}
+		c := MustCustomer(t, ctx, db, "客户")
+		tk := MustTicket(t, ctx, db, c.ID, "上门维修")
+		clock.Advance(10 * time.Minute)
+		if _, err := db.AddComment(ctx, tk.ID, aftersales.CommentInput{Body: "客户来电：师傅几点到？", FromCustomer: true}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(40 * time.Minute) // 10 min past the next-response target
+		page, _ := db.ListTickets(ctx, aftersales.TicketFilter{SLA: "overdue"})
+		if len(page.Tickets) != 1 {
+			t.Fatalf("unanswered customer message not overdue: %d tickets", len(page.Tickets))
+		}
+		if _, err := db.AddComment(ctx, tk.ID, aftersales.CommentInput{Body: "师傅下午两点到", Public: true}); err != nil {
+			t.Fatal(err)
+		}
+		s, _ := db.TicketSLA(ctx, tk.ID)
+		if n := s.NextResponse; n == nil || n.Met == nil || *n.Met || n.ElapsedMinutes != 40 {
+			t.Fatalf("next response = %+v", n)
+		}
+		for _, st := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusInService} {
+			clock.Advance(30 * time.Minute)
+			if tk, _ = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: st, Version: tk.Version}); tk == nil {
+				t.Fatal("transition failed")
+			}
+		}
+		s, _ = db.TicketSLA(ctx, tk.ID)
+		if a := s.Arrival; a == nil || a.Met == nil || !*a.Met || a.ElapsedMinutes != 110 {
+			t.Fatalf("arrival = %+v", a)
+		}
+		if page, _ := db.ListTickets(ctx, aftersales.TicketFilter{SLA: "overdue"}); len(page.Tickets) != 0 {
+			t.Fatalf("answered and arrived ticket still overdue")
+		}
+		events, _ := db.Timeline(ctx, tk.ID)
+		found := false
+		for _, e := range events {
+			found = found || e.Kind == aftersales.EventCustomerMessage && e.Body == "客户来电：师傅几点到？"
+		}
+		if !found {
+			t.Fatal("customer message not in the timeline")
+		}
+	})
+}

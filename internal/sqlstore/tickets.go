@@ -646,7 +646,10 @@ func (db *DB) AddComment(ctx context.Context, id int64, in aftersales.CommentInp
 		return nil, err
 	}
 	e := &aftersales.TicketEvent{TicketID: id, ActorID: &u.ID, Kind: aftersales.EventNote, Body: in.Body, Public: in.Public, Channel: in.Channel}
-	if in.Public {
+	switch {
+	case in.FromCustomer:
+		e.Kind, e.Public = aftersales.EventCustomerMessage, true
+	case in.Public:
 		e.Kind = aftersales.EventReply
 	}
 	err = db.inTx(ctx, func(tx *Tx) error {
@@ -663,13 +666,13 @@ func (db *DB) AddComment(ctx context.Context, id int64, in aftersales.CommentInp
 		// A comment is not a change of the ticket's fields, so version stays;
 		// updated_at moves so that "recently active" sorting sees it.
 		q := `UPDATE tickets SET updated_at = $1 WHERE id = $2`
-		if in.Public {
+		if in.Public && !in.FromCustomer {
 			q = `UPDATE tickets SET updated_at = $1, first_response_at = COALESCE(first_response_at, $1) WHERE id = $2`
 		}
 		if _, err := tx.ExecContext(ctx, q, ms(tx.now), id); err != nil {
 			return err
 		}
-		if in.Public && t.FirstResponseAt == nil {
+		if in.Public || in.FromCustomer { // first and next response clocks
 			if err := db.refreshSLA(ctx, tx, id, &u.ID); err != nil {
 				return err
 			}
@@ -834,7 +837,8 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 			n := arg(now)
 			// EXISTS lets the planner start from the few open tickets.
 			where = append(where, open, `EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND
-				((s.res_due_at < `+n+` AND s.res_met IS NOT TRUE) OR (t.first_response_at IS NULL AND s.fr_due_at < `+n+`)))`)
+				((s.res_due_at < `+n+` AND s.res_met IS NOT TRUE) OR (t.first_response_at IS NULL AND s.fr_due_at < `+n+`)
+				OR (s.arr_due_at < `+n+` AND s.arr_met IS NULL) OR (s.nr_due_at < `+n+` AND s.nr_met IS NULL)))`)
 		case "due_soon":
 			where = append(where, open, `EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.res_met IS NULL AND s.res_due_at >= `+arg(now)+
 				` AND s.res_due_at < `+arg(now+aftersales.DueSoonWindow.Milliseconds())+`)`)

@@ -319,4 +319,8 @@ var messages = map[string]map[string]string{
 	"event.automation":         {"zh-CN": "自动化", "en": "automation"},
 	"sla.use_ticket_calendar":  {"zh-CN": "按工单所属班组或网点的日历计时", "en": "Count in the calendar of the ticket's team or service unit"},
 	"sla.unit_calendar":        {"zh-CN": "工作日历（SLA 计时用）", "en": "Business calendar (for SLA clocks)"},
+	"ticket.from_customer":     {"zh-CN": "记录客户留言（来电等）", "en": "Record a customer message (call, etc.)"},
+	"event.customer_message":   {"zh-CN": "客户留言", "en": "customer message"},
+	"sla.next_response":        {"zh-CN": "再次响应", "en": "Next response"},
+	"sla.arrival":              {"zh-CN": "上门到达", "en": "On-site arrival"},
 }

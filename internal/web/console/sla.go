@@ -89,6 +89,7 @@ func parsePolicyForm(r *http.Request) *aftersales.SLAPolicy {
 	f := &form{r: r}
 	p := &aftersales.SLAPolicy{Name: f.str("name"), Priority: f.int("priority"), Active: f.str("active") == "on", UseTicketCalendar: f.str("use_ticket_calendar") == "on",
 		CalendarID: f.id("calendar_id"), FirstResponseMin: f.int("first_response_minutes"), ResolutionMin: f.int("resolution_minutes"),
+		ArrivalMin: f.int("arrival_minutes"), NextResponseMin: f.int("next_response_minutes"),
 		PauseStatuses: []aftersales.Status{}}
 	for _, s := range r.PostForm["pause"] {
 		p.PauseStatuses = append(p.PauseStatuses, aftersales.Status(s))

@@ -473,7 +473,7 @@ func (c *Console) commentTicket(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f := &form{r: r}
 		_, err = c.S.Tickets.AddComment(r.Context(), id, aftersales.CommentInput{Body: f.str("body"), Public: f.str("public") == "on",
-			Channel: aftersales.Channel(f.str("channel"))})
+			FromCustomer: f.str("from_customer") == "on", Channel: aftersales.Channel(f.str("channel"))})
 	}
 	c.afterAction(w, r, id, err)
 }

@@ -4,3 +4,11 @@
 ALTER TABLE teams ADD COLUMN calendar_id BIGINT REFERENCES business_calendars(id);
 ALTER TABLE service_units ADD COLUMN calendar_id BIGINT REFERENCES business_calendars(id);
 ALTER TABLE sla_policies ADD COLUMN use_ticket_calendar BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- On-site arrival and next response targets and clocks.
+ALTER TABLE sla_policies ADD COLUMN arrival_minutes BIGINT NOT NULL DEFAULT 0 CHECK (arrival_minutes >= 0);
+ALTER TABLE sla_policies ADD COLUMN next_response_minutes BIGINT NOT NULL DEFAULT 0 CHECK (next_response_minutes >= 0);
+ALTER TABLE ticket_sla ADD COLUMN arr_due_at BIGINT;
+ALTER TABLE ticket_sla ADD COLUMN arr_met BOOLEAN;
+ALTER TABLE ticket_sla ADD COLUMN nr_due_at BIGINT;
+ALTER TABLE ticket_sla ADD COLUMN nr_met BOOLEAN;

@@ -247,7 +247,7 @@ CREATE TABLE ticket_events (
     ticket_id     INTEGER NOT NULL REFERENCES tickets(id),
     at            INTEGER NOT NULL,
     actor_id      INTEGER REFERENCES users(id),
-    kind          TEXT NOT NULL CHECK (kind IN ('created','field_changed','status_changed','assigned','reply','note','attachment','sla_changed','sla_warning','sla_escalation','automation')),
+    kind          TEXT NOT NULL CHECK (kind IN ('created','field_changed','status_changed','assigned','reply','note','attachment','sla_changed','sla_warning','sla_escalation','automation','customer_message')),
     field         TEXT NOT NULL DEFAULT '',
     from_value    TEXT NOT NULL DEFAULT '',
     to_value      TEXT NOT NULL DEFAULT '',
