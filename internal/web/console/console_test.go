@@ -263,6 +263,15 @@ func TestConsoleSLASettings(t *testing.T) {
 	if ps, _ = db.ListPolicies(app.Ctx); ps[0].ResolutionMin != 480 {
 		t.Fatalf("edit not saved: %+v", ps[0])
 	}
+	urgent := aftersales.UrgencyUrgent
+	db.CreateRoutingRule(app.Ctx, aftersales.RoutingRule{Name: "gas-leak", Active: true, Keywords: []string{"燃气"}, Action: aftersales.RoutingAction{Urgency: &urgent}})
+	db.CreateAutomation(app.Ctx, aftersales.AutomationRule{Name: "auto-close", Active: true, Trigger: aftersales.TriggerTime,
+		Conditions: aftersales.AutomationConditions{Status: []aftersales.Status{aftersales.StatusResolved}, AfterHours: 168},
+		Actions:    []aftersales.AutomationAction{{Kind: aftersales.ActionSetStatus, Status: aftersales.StatusClosed}}})
+	db.CreateWebhook(app.Ctx, aftersales.Webhook{URL: "https://crm.example.com/hook", Secret: "0123456789abcdef", Active: true, Events: []string{"ticket.created"}})
+	if s, body := b.get("/sla"); s != 200 || !strings.Contains(body, "gas-leak") || !strings.Contains(body, "auto-close") || !strings.Contains(body, "crm.example.com") {
+		t.Fatalf("rules not listed: %d", s)
+	}
 }
 
 func TestConsoleEdits(t *testing.T) {

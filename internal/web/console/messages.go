@@ -323,4 +323,11 @@ var messages = map[string]map[string]string{
 	"event.customer_message":   {"zh-CN": "客户留言", "en": "customer message"},
 	"sla.next_response":        {"zh-CN": "再次响应", "en": "Next response"},
 	"sla.arrival":              {"zh-CN": "上门到达", "en": "On-site arrival"},
+	"rules.title":              {"zh-CN": "路由规则、自动化与 Webhook", "en": "Routing rules, automation and webhooks"},
+	"rules.hint":               {"zh-CN": "通过 API 维护（/api/v1/routing-rules、/automations、/webhooks）；路由可在工单页面试算。", "en": "Managed through the API (/api/v1/routing-rules, /automations, /webhooks); try routing on a ticket page with a dry run."},
+	"rules.kind":               {"zh-CN": "类型", "en": "Kind"},
+	"rules.detail":             {"zh-CN": "内容", "en": "Details"},
+	"rules.routing":            {"zh-CN": "路由", "en": "routing"},
+	"rules.automation":         {"zh-CN": "自动化", "en": "automation"},
+	"rules.webhook":            {"zh-CN": "Webhook", "en": "webhook"},
 }

@@ -15,6 +15,9 @@ type slaView struct {
 	Units      []*aftersales.ServiceUnit
 	Tiers      []aftersales.Tier
 	CalName    map[int64]string
+	Rules      []*aftersales.RoutingRule
+	Automation []*aftersales.AutomationRule
+	Webhooks   []*aftersales.Webhook
 	Calendar   *aftersales.BusinessCalendar // being edited or re-shown
 	Policy     *aftersales.SLAPolicy
 	PauseOK    []aftersales.Status
@@ -39,6 +42,15 @@ func (c *Console) slaData(r *http.Request, p *Page) (*slaView, error) {
 	d.Categories, _ = c.S.Catalog.ListCategories(ctx)
 	d.Units, _ = c.S.Network.ListServiceUnits(ctx)
 	d.Tiers, _ = c.S.Customers.ListTiers(ctx)
+	if c.S.Routing != nil {
+		d.Rules, _ = c.S.Routing.ListRoutingRules(ctx)
+	}
+	if c.S.Automate != nil {
+		d.Automation, _ = c.S.Automate.ListAutomations(ctx)
+	}
+	if c.S.Webhooks != nil && p.User.Role.Can(aftersales.PermSettingsWrite) {
+		d.Webhooks, _ = c.S.Webhooks.ListWebhooks(ctx)
+	}
 	return d, nil
 }
 
