@@ -263,14 +263,22 @@ func (db *DB) loadTeams(ctx context.Context, q queryer, in *routing.Input) error
 // route fills the unset routing fields of a new ticket and returns the
 // reasons, to be recorded once the ticket exists.
 func (db *DB) route(ctx context.Context, tx *Tx, in *aftersales.TicketInput) ([]string, error) {
+	// Most deployments start without routing: one query decides whether
+	// there is anything to route by before loading the network.
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM routing_rules WHERE active)
+		+ (SELECT count(*) FROM service_units WHERE kind = 'service_point' AND active AND coverage <> '{}')
+		+ (SELECT count(*) FROM teams WHERE strategy <> 'manual')`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("sqlstore: routing configured: %w", err)
+	}
+	if n == 0 {
+		return nil, nil
+	}
 	facts := &aftersales.Ticket{Title: deref(in.Title), Description: deref(in.Description), Urgency: *in.Urgency, Nature: *in.Nature,
 		Channel: *in.Channel, CustomerID: in.CustomerID, CategoryID: in.CategoryID, AssetID: in.AssetID}
 	ri, err := db.routingInput(ctx, tx, facts)
 	if err != nil {
 		return nil, err
-	}
-	if len(ri.Rules) == 0 && len(ri.Points) == 0 {
-		return nil, nil
 	}
 	ri.Given = aftersales.RoutingDecision{ServiceUnitID: in.ServiceUnitID, TeamID: in.TeamID, AssigneeID: in.AssigneeID, DepartmentID: in.DepartmentID}
 	d := routing.Route(ri)
