@@ -94,16 +94,7 @@ func listAutomations(ctx context.Context, q queryer, trigger string) ([]*aftersa
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list automations: %w", err)
 	}
-	defer rows.Close()
-	out := []*aftersales.AutomationRule{}
-	for rows.Next() {
-		r, err := scanAutomation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanAutomation)
 }
 
 // runAutomations runs the active rules of trigger whose conditions hold

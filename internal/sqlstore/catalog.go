@@ -173,16 +173,7 @@ func (db *DB) ListProducts(ctx context.Context, categoryID int64) ([]*aftersales
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list products: %w", err)
 	}
-	defer rows.Close()
-	var out []*aftersales.Product
-	for rows.Next() {
-		p, err := scanProduct(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect(rows, scanProduct)
 }
 
 const assetCols = `a.id, a.product_id, a.customer_id, a.serial_no, COALESCE(a.purchased_on, ''), COALESCE(a.installed_on, ''),
@@ -319,14 +310,5 @@ func (db *DB) ListAssets(ctx context.Context, customerID int64, serial string) (
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list assets: %w", err)
 	}
-	defer rows.Close()
-	out := []*aftersales.Asset{}
-	for rows.Next() {
-		a, err := scanAsset(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(rows, scanAsset)
 }

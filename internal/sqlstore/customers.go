@@ -163,16 +163,7 @@ func (db *DB) ListCustomers(ctx context.Context, f aftersales.CustomerFilter) ([
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list customers: %w", err)
 	}
-	defer rows.Close()
-	out := []*aftersales.Customer{}
-	for rows.Next() {
-		c, err := scanCustomer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, scanCustomer)
 }
 
 // ListTiers lists customer tiers, highest rank first.

@@ -321,3 +321,18 @@ func staff(ctx context.Context) error {
 	_, err := aftersales.Require(ctx, aftersales.PermTicketRead)
 	return err
 }
+
+// collect scans every row with scan and closes rows. An empty result is
+// an empty slice, so the API answers [] rather than null.
+func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (*T, error)) ([]*T, error) {
+	defer rows.Close()
+	out := []*T{}
+	for rows.Next() {
+		x, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}

@@ -130,16 +130,7 @@ func (db *DB) ListServiceUnits(ctx context.Context) ([]*aftersales.ServiceUnit, 
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list service units: %w", err)
 	}
-	defer rows.Close()
-	var out []*aftersales.ServiceUnit
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return collect(rows, scanUnit)
 }
 
 // CreateDepartment adds a department.
@@ -281,14 +272,5 @@ func (db *DB) ListTeams(ctx context.Context) ([]*aftersales.Team, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list teams: %w", err)
 	}
-	defer rows.Close()
-	var out []*aftersales.Team
-	for rows.Next() {
-		t, err := scanTeam(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, scanTeam)
 }

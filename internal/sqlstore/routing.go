@@ -96,16 +96,7 @@ func listRules(ctx context.Context, q queryer) ([]*aftersales.RoutingRule, error
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list routing rules: %w", err)
 	}
-	defer rows.Close()
-	out := []*aftersales.RoutingRule{}
-	for rows.Next() {
-		r, err := scanRule(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanRule)
 }
 
 // SetAvailability marks a user on or off shift.

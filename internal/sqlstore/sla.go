@@ -97,16 +97,7 @@ func listCalendars(ctx context.Context, q queryer) ([]*aftersales.BusinessCalend
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list calendars: %w", err)
 	}
-	defer rows.Close()
-	var out []*aftersales.BusinessCalendar
-	for rows.Next() {
-		c, err := scanCalendar(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, scanCalendar)
 }
 
 func weekOrEmpty(w map[string][]aftersales.TimeRange) map[string][]aftersales.TimeRange {
@@ -232,16 +223,7 @@ func listPolicies(ctx context.Context, q queryer) ([]*aftersales.SLAPolicy, erro
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list policies: %w", err)
 	}
-	defer rows.Close()
-	var out []*aftersales.SLAPolicy
-	for rows.Next() {
-		p, err := scanPolicy(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect(rows, scanPolicy)
 }
 
 // slaEnv is the reference data SLA evaluation needs, loaded once per

@@ -1014,14 +1014,5 @@ func (db *DB) ListAttachments(ctx context.Context, ticketID int64) ([]*aftersale
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*aftersales.Attachment
-	for rows.Next() {
-		a, err := scanAttachment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(rows, scanAttachment)
 }

@@ -95,16 +95,7 @@ func (db *DB) ListWebhooks(ctx context.Context) ([]*aftersales.Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []*aftersales.Webhook{}
-	for rows.Next() {
-		w, err := scanWebhook(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return collect(rows, scanWebhook)
 }
 
 const deliveryCols = `o.id, o.webhook_id, o.delivery_id, o.event, o.payload, o.status, o.attempts, o.next_attempt_at, o.last_status, o.last_error,
@@ -198,16 +189,7 @@ func (db *DB) DueDeliveries(ctx context.Context, limit int) ([]*aftersales.Webho
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: due deliveries: %w", err)
 	}
-	defer rows.Close()
-	var out []*aftersales.WebhookDelivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, scanDelivery)
 }
 
 // RecordAttempt stores the outcome of one attempt: delivered on a 2xx,
