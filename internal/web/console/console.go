@@ -48,7 +48,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {

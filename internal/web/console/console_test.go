@@ -95,7 +95,7 @@ func TestEveryPageRenders(t *testing.T) {
 		"/products/1/edit": "edit", "/network/units/1/edit": "edit", "/network/teams/1/edit": "edit",
 		fmt.Sprintf("/assets/%d/edit", *tk.AssetID): "edit",
 		"/notifications": "notifications", "/notifications?unread=true": "notifications",
-		"/sla": "sla", "/sla/calendars/1": "sla_edit", "/sla/policies/1": "sla_edit",
+		"/sla": "sla", "/sla/calendars/1": "sla_edit", "/sla/policies/1": "sla_edit", "/rules/automation/new": "rule", "/rules/webhook/new": "rule",
 		"/tickets?sla=overdue&sort=-urgency": "tickets", "/tickets?sla=due_soon": "tickets",
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
 	}

@@ -56,6 +56,8 @@ func (c *Console) routes(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /notifications", g(c.listNotifications))
 	mux.HandleFunc("POST /notifications/{id}/read", g(c.readNotification))
+	mux.HandleFunc("GET /rules/{kind}/{id}", g(c.editRule))
+	mux.HandleFunc("POST /rules/{kind}/{id}", g(c.editRule))
 	mux.HandleFunc("GET /sla", g(c.showSLA))
 	mux.HandleFunc("POST /sla/calendars", g(c.createCalendar))
 	mux.HandleFunc("POST /sla/policies", g(c.createPolicy))
