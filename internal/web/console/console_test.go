@@ -272,6 +272,35 @@ func TestConsoleSLASettings(t *testing.T) {
 	if s, body := b.get("/sla"); s != 200 || !strings.Contains(body, "gas-leak") || !strings.Contains(body, "auto-close") || !strings.Contains(body, "crm.example.com") {
 		t.Fatalf("rules not listed: %d", s)
 	}
+	rs, _ := db.ListRoutingRules(app.Ctx)
+	if s, body := b.get(fmt.Sprintf("/rules/routing/%d", rs[0].ID)); s != 200 || !strings.Contains(body, "gas-leak") || !strings.Contains(body, "燃气") {
+		t.Fatalf("routing rule editor: %d", s)
+	}
+	bad := url.Values{"json": {`{"name": "x", "active": true, "color": "red"}`}}
+	if s, body, _ := b.post("/rules/routing/new", bad); s != 422 || !strings.Contains(body, "color") || !strings.Contains(body, `&#34;red&#34;`) {
+		t.Fatalf("unknown field: %d", s)
+	}
+	bad.Set("json", `{"url": "ftp://x", "secret": "short", "events": ["ticket.nope"], "active": true}`)
+	if s, body, _ := b.post("/rules/webhook/new", bad); s != 422 || !strings.Contains(body, "events[0]") || !strings.Contains(body, "secret") {
+		t.Fatalf("invalid webhook: %d", s)
+	}
+	if ws, _ := db.ListWebhooks(app.Ctx); len(ws) != 1 {
+		t.Fatalf("a rejected webhook was saved: %d", len(ws))
+	}
+	edit := url.Values{"version": {"9"}, "json": {`{"name": "gas-leak-2", "active": true, "keywords": ["燃气", "煤气"], "action": {"urgency": "urgent"}}`}}
+	if s, _, _ := b.post(fmt.Sprintf("/rules/routing/%d", rs[0].ID), edit); s != 409 {
+		t.Fatalf("stale rule edit: %d", s)
+	}
+	edit.Set("version", fmt.Sprint(rs[0].Version))
+	if s, _, _ := b.post(fmt.Sprintf("/rules/routing/%d", rs[0].ID), edit); s != 303 {
+		t.Fatalf("rule edit: %d", s)
+	}
+	if rs, _ = db.ListRoutingRules(app.Ctx); rs[0].Name != "gas-leak-2" || len(rs[0].Keywords) != 2 {
+		t.Fatalf("rule not saved: %+v", rs[0])
+	}
+	if s, _ := b.get("/rules/nope/new"); s != 404 {
+		t.Fatalf("unknown kind: %d", s)
+	}
 }
 
 func TestConsoleEdits(t *testing.T) {
