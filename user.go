@@ -44,17 +44,18 @@ const (
 	PermTokenOwn       Permission = "manage own API tokens"
 	PermTicketReadAll  Permission = "read every ticket"
 	PermTicketTransmit Permission = "change ticket status"
+	PermDataImport     Permission = "import data and read data-quality reports"
 )
 
 var rolePerms = map[Role][]Permission{
 	RoleAdmin: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermCatalogWrite, PermNetworkWrite, PermUserRead, PermUserWrite,
-		PermSettingsWrite, PermAuditRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit},
+		PermSettingsWrite, PermAuditRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit, PermDataImport},
 	RoleSupervisor: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermNetworkWrite, PermUserRead, PermAuditRead, PermTokenOwn, PermTicketReadAll,
-		PermTicketTransmit},
+		PermTicketTransmit, PermDataImport},
 	RoleQuality: {PermTicketRead, PermTicketNote, PermCustomerRead, PermUserRead, PermAuditRead,
-		PermTokenOwn, PermTicketReadAll},
+		PermTokenOwn, PermTicketReadAll, PermDataImport},
 	RoleAgent: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermUserRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit},
 	// Technicians see and work the tickets of their team and their own.

@@ -20,23 +20,55 @@ import (
 type bulkWriter interface {
 	copy(ctx context.Context, table string, cols []string, rows [][]any) error
 	exec(ctx context.Context, q string, args ...any) error
+	// query calls each for every row; scan reads the row's columns.
+	query(ctx context.Context, q string, args []any, each func(scan func(dest ...any) error) error) error
 }
 
 type sqliteBulk struct{ tx *sql.Tx }
 
 func (b sqliteBulk) copy(ctx context.Context, table string, cols []string, rows [][]any) error {
-	ph := make([]string, len(cols))
-	for i := range cols {
-		ph[i] = "$" + strconv.Itoa(i+1)
-	}
-	stmt, err := b.tx.PrepareContext(ctx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(ph, ", ")+`)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for i, r := range rows {
-		if _, err := stmt.ExecContext(ctx, r...); err != nil {
-			return fmt.Errorf("row %d: %w", i, mapErr(err))
+	// Multi-row INSERTs: one statement step per 64 rows costs far less than
+	// one per row in the pure-Go driver.
+	const per = 64
+	prefix := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	args := make([]any, 0, per*len(cols))
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		st, ok := stmts[len(chunk)]
+		if !ok {
+			var q strings.Builder
+			q.WriteString(prefix)
+			for i := range chunk {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteByte('(')
+				for j := range cols {
+					if j > 0 {
+						q.WriteString(", ")
+					}
+					q.WriteByte('?') // positional: the driver looks "$N" names up one by one
+				}
+				q.WriteByte(')')
+			}
+			var err error
+			if st, err = b.tx.PrepareContext(ctx, q.String()); err != nil {
+				return err
+			}
+			stmts[len(chunk)] = st
+		}
+		args = args[:0]
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("rows %d-%d: %w", start, start+len(chunk)-1, mapErr(err))
 		}
 	}
 	return nil
@@ -47,7 +79,35 @@ func (b sqliteBulk) exec(ctx context.Context, q string, args ...any) error {
 	return err
 }
 
+func (b sqliteBulk) query(ctx context.Context, q string, args []any, each func(scan func(dest ...any) error) error) error {
+	rows, err := b.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 type pgBulk struct{ tx pgx.Tx }
+
+func (b pgBulk) query(ctx context.Context, q string, args []any, each func(scan func(dest ...any) error) error) error {
+	rows, err := b.tx.Query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
 
 func (b pgBulk) copy(ctx context.Context, table string, cols []string, rows [][]any) error {
 	_, err := b.tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))

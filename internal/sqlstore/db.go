@@ -81,7 +81,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// openers instead of failing with SQLITE_BUSY.
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
 		u := "file:" + (&url.URL{Path: path}).EscapedPath()
-		w, err := sql.Open("sqlite", u+"?"+pragmas+"&_txlock=immediate")
+		// The writer gets a 64 MiB page cache (bulk writes touch many index
+		// pages) and keeps statement journals in memory.
+		w, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
 		}

@@ -1,0 +1,135 @@
+package aftersales
+
+import (
+	"context"
+	"time"
+)
+
+// Data-quality flag kinds: an accepted row that carries one is counted as
+// flagged; the value that caused it is kept in the flag, not in the ticket.
+const (
+	FlagMissing       = "missing_value"        // a missing value was defaulted
+	FlagBadFormat     = "bad_format"           // an optional value could not be read and was left empty
+	FlagUnknownValue  = "unknown_value"        // a value outside the mapping's value map was defaulted
+	FlagClosedBefore  = "closed_before_opened" // a closing milestone precedes the creation time
+	FlagZeroDuration  = "zero_duration"        // a milestone equals the creation time
+	FlagDateRange     = "date_out_of_range"    // before 1990 or in the future
+	FlagZeroCoords    = "zero_coordinates"     // (0, 0)
+	FlagNearDuplicate = "near_duplicate"       // similar text from the same customer or place within the window
+	FlagNormalised    = "normalised"           // a value was rewritten to the canonical form (phone numbers)
+)
+
+// FlagKinds lists every data-quality flag kind.
+var FlagKinds = []string{FlagMissing, FlagBadFormat, FlagUnknownValue, FlagClosedBefore, FlagZeroDuration, FlagDateRange,
+	FlagZeroCoords, FlagNearDuplicate, FlagNormalised}
+
+// RowIssue is one reason a source row was rejected or flagged.
+type RowIssue struct {
+	Line     int    `json:"line" doc:"Line of the source file (the header is line 1)"`
+	Key      string `json:"key,omitempty" doc:"The row's external id, when it has one"`
+	Field    string `json:"field"`
+	Kind     string `json:"kind" doc:"rejected, or a data-quality flag kind"`
+	Value    string `json:"value,omitempty"`
+	Reason   string `json:"reason"`
+	Related  string `json:"related,omitempty" doc:"External id of the ticket a near-duplicate resembles"`
+	Rejected bool   `json:"rejected"`
+}
+
+// ImportEvent is one status change from a source system's history.
+type ImportEvent struct {
+	At     time.Time
+	Status Status
+	Line   int
+}
+
+// ImportRecord is one ticket as read from a source: several source rows
+// fold into one record when they share a key (an incident's event log).
+type ImportRecord struct {
+	Lines      []int  // the source lines folded into this record
+	ExternalID string // source-qualified: "<source>:<key>"
+	Hash       uint64 // of the record's content; equal hashes change nothing
+
+	Channel     Channel
+	Nature      Nature
+	Urgency     Urgency
+	Status      Status
+	Title       string
+	Description string
+	CreatedAt   time.Time
+	// Milestones; nil when absent or flagged.
+	FirstResponseAt, AcceptedAt, ResolvedAt, ClosedAt, TargetAt *time.Time
+	ReopenCount, AssignCount                                   int
+
+	Category []string // a path of names, root first
+	Team     string
+	Region   string
+	Product  string // model, which must exist
+	Serial   string // asset serial number (with Product)
+	Lat, Lng *float64
+	Address  string
+	Tags     []string
+	Custom   map[string]any
+
+	CustomerKey   string // normalised phone, email or external id: how customers are matched
+	CustomerName  string
+	CustomerPhone string
+	CustomerEmail string
+
+	History []ImportEvent
+	Flags   []RowIssue
+}
+
+// ImportSummary accounts for every source row:
+// Total = Created + Updated + Rejected + Duplicates.
+type ImportSummary struct {
+	BatchID    int64          `json:"batch_id,omitempty"`
+	Mapping    string         `json:"mapping"`
+	File       string         `json:"file,omitempty"`
+	Total      int            `json:"total"`
+	Created    int            `json:"created"`
+	Updated    int            `json:"updated"`
+	Rejected   int            `json:"rejected"`
+	Duplicates int            `json:"duplicates"`
+	Flagged    int            `json:"flagged"`
+	Flags      map[string]int `json:"flags" doc:"Flags by kind"`
+	DryRun     bool           `json:"dry_run,omitempty"`
+	StartedAt  time.Time      `json:"started_at"`
+	Seconds    float64        `json:"seconds"`
+}
+
+// ImportBatch is a recorded import run.
+type ImportBatch struct {
+	ID        int64         `json:"id"`
+	Summary   ImportSummary `json:"summary"`
+	CreatedBy *int64        `json:"created_by,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
+}
+
+// ImportWriter writes the records of one import inside its transaction.
+type ImportWriter interface {
+	// Write stores a chunk of records and returns, for each, whether it was
+	// created, updated or unchanged.
+	Write(ctx context.Context, recs []*ImportRecord) ([]ImportOutcome, error)
+	// Reject records issues of rows that produced no record.
+	Reject(ctx context.Context, issues []RowIssue) error
+}
+
+// ImportOutcome is what Write did with one record.
+type ImportOutcome int
+
+// Outcomes of writing an import record.
+const (
+	ImportCreated ImportOutcome = iota
+	ImportUpdated
+	ImportUnchanged
+)
+
+// Importer runs imports atomically: fn writes through the ImportWriter and
+// the summary it fills is stored with the batch; if fn returns an error,
+// nothing of the batch remains.
+type Importer interface {
+	Import(ctx context.Context, s *ImportSummary, fn func(ImportWriter) error) error
+	ListImports(ctx context.Context, limit int) ([]*ImportBatch, error)
+	// ImportIssues streams a batch's rejected and flagged rows in line order.
+	ImportIssues(ctx context.Context, batchID int64, fn func(RowIssue) error) error
+}

@@ -1,0 +1,171 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/config"
+	"aftersales/internal/dataio"
+	"aftersales/internal/sqlstore"
+)
+
+// importFile is `aftersales import`: it reads a CSV or XLSX file through a
+// mapping into tickets, atomically, prints the JSON summary on stdout and
+// writes every rejected or flagged row to the report file.
+func importFile(ctx context.Context, env Env, args []string) error {
+	var mapping, report, user string
+	var dryRun, quiet bool
+	c, rest, err := config.Load("import", false, args, env.Getenv, env.Stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&mapping, "mapping", "", "built-in mapping ("+strings.Join(dataio.BuiltinNames(), ", ")+") or a mapping .json file (required)")
+		fs.StringVar(&report, "report", "", "row-level report of rejected and flagged rows (default FILE.report.csv)")
+		fs.StringVar(&user, "user", "", "import as this staff user (default: the administrator, AFTERSALES_ADMIN_EMAIL)")
+		fs.BoolVar(&dryRun, "dry-run", false, "read, check and count everything, then roll back")
+		fs.BoolVar(&quiet, "quiet", false, "no progress bar")
+	})
+	if err != nil {
+		return err
+	}
+	if mapping == "" || len(rest) != 1 {
+		return fmt.Errorf("usage: aftersales import --mapping NAME|FILE.json [--report FILE] [--dry-run] FILE")
+	}
+	m, err := loadMapping(mapping)
+	if err != nil {
+		return describe(err)
+	}
+	path := rest[0]
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	size := int64(0)
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	db, err := open(ctx, c, env.Now)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if user == "" {
+		user = c.AdminEmail
+	}
+	u, err := db.FindUserByEmail(ctx, user)
+	if err != nil {
+		return fmt.Errorf("import: no user %s (set --user)", user)
+	}
+	ctx = aftersales.NewContextWithUser(ctx, u)
+	counter := &countingReader{r: f}
+	var progress func(int)
+	if !quiet {
+		bar := &progressBar{w: env.Stderr, size: size, read: counter, start: env.Now(), now: env.Now}
+		progress = bar.update
+		defer bar.done()
+	}
+	s, err := dataio.Import(ctx, db, counter, m, filepath.Base(path), dryRun, env.Now, progress)
+	if err != nil {
+		return describe(err)
+	}
+	if !dryRun {
+		if report == "" {
+			report = path + ".report.csv"
+		}
+		if err := writeReport(ctx, db, s.BatchID, report); err != nil {
+			return err
+		}
+	}
+	out := json.NewEncoder(env.Stdout)
+	out.SetIndent("", "  ")
+	return out.Encode(s)
+}
+
+func loadMapping(name string) (*dataio.Mapping, error) {
+	if !strings.HasSuffix(name, ".json") {
+		return dataio.Builtin(name)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return dataio.ReadMapping(f)
+}
+
+func writeReport(ctx context.Context, db *sqlstore.DB, batch int64, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	rw, err := dataio.NewReportWriter(f)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	if err := db.ImportIssues(ctx, batch, rw.Write); err != nil {
+		f.Close()
+		return err
+	}
+	if err := rw.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// progressBar draws "[#####.....] 52% 63,000 rows 41,000 rows/s" on stderr,
+// by bytes read of the file (which is compressed for .gz files, so it is
+// still the right fraction).
+type progressBar struct {
+	w     io.Writer
+	size  int64
+	read  *countingReader
+	start time.Time
+	now   func() time.Time
+	rows  int
+	last  time.Time
+}
+
+func (p *progressBar) update(rows int) {
+	p.rows = rows
+	now := p.now()
+	if now.Sub(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = now
+	p.draw(now)
+}
+
+func (p *progressBar) draw(now time.Time) {
+	frac := 0.0
+	if p.size > 0 {
+		frac = min(float64(p.read.n)/float64(p.size), 1)
+	}
+	const width = 30
+	n := int(frac * width)
+	rate := float64(p.rows) / max(now.Sub(p.start).Seconds(), 0.001)
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%% %d rows %.0f rows/s ", strings.Repeat("#", n), strings.Repeat(".", width-n), frac*100, p.rows, rate)
+}
+
+func (p *progressBar) done() {
+	p.draw(p.now())
+	fmt.Fprintln(p.w)
+}

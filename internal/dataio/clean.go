@@ -1,0 +1,142 @@
+package dataio
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/bits"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// defaultLayouts are tried when a field names no formats.
+var defaultLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02",
+	"2006/1/2 15:04:05", "2006/1/2 15:04", "2006/1/2", "2006年1月2日 15:04", "2006年1月2日"}
+
+// ParseTime reads s with the layouts in loc. Excel serial day numbers are
+// accepted too (XLSX cells hold dates that way).
+func ParseTime(s string, layouts []string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if len(layouts) == 0 {
+		layouts = defaultLayouts
+	}
+	for _, l := range layouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 1 && f < 2958466 {
+		// Days since 1899-12-30, the Excel epoch (with its 1900 leap-year bug folded in).
+		days, frac := math.Modf(f)
+		t := time.Date(1899, 12, 30, 0, 0, 0, 0, loc).AddDate(0, 0, int(days))
+		return t.Add(time.Duration(math.Round(frac*86400)) * time.Second), nil
+	}
+	return time.Time{}, fmt.Errorf("is not a date in the form %s", strings.Join(layouts, " or "))
+}
+
+// ParseDuration reads "90", "90 min", "1.5 hours", "2h", "3 days", "45分钟",
+// "2小时", "1天" or "1:30"; a bare number is in unit (minutes when empty).
+func ParseDuration(s, unit string) (time.Duration, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if h, m, ok := strings.Cut(s, ":"); ok {
+		hh, err1 := strconv.Atoi(h)
+		mm, err2 := strconv.Atoi(m)
+		if err1 == nil && err2 == nil && mm < 60 && hh >= 0 && mm >= 0 {
+			return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
+		}
+	}
+	i := strings.IndexFunc(s, func(r rune) bool { return !(unicode.IsDigit(r) || r == '.' || r == '-') })
+	num, u := s, unit
+	if i >= 0 {
+		num, u = strings.TrimSpace(s[:i]), strings.TrimSpace(s[i:])
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, fmt.Errorf("is not a duration such as \"90 min\" or \"1.5 hours\"")
+	}
+	var d time.Duration
+	switch u {
+	case "", "m", "min", "mins", "minute", "minutes", "分", "分钟":
+		d = time.Minute
+	case "s", "sec", "secs", "second", "seconds", "秒":
+		d = time.Second
+	case "h", "hr", "hrs", "hour", "hours", "小时", "时":
+		d = time.Hour
+	case "d", "day", "days", "天", "日":
+		d = 24 * time.Hour
+	default:
+		return 0, fmt.Errorf("has an unknown unit %q", u)
+	}
+	return time.Duration(f * float64(d)), nil
+}
+
+// NormalisePhone returns a phone number in canonical form: Chinese mobile
+// numbers as 11 digits without +86, others as digits with a leading + kept.
+// ok is false when fewer than 7 digits remain.
+func NormalisePhone(s string) (string, bool) {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else if r == '+' && i == 0 {
+			b.WriteRune(r)
+		} else if r >= '０' && r <= '９' {
+			b.WriteRune('0' + (r - '０')) // full-width digits
+		}
+	}
+	p := b.String()
+	for _, prefix := range []string{"+86", "0086", "86"} {
+		if rest, ok := strings.CutPrefix(p, prefix); ok && len(rest) == 11 && rest[0] == '1' {
+			p = rest
+			break
+		}
+	}
+	return p, len(strings.TrimPrefix(p, "+")) >= 7
+}
+
+// SimHash is a 64-bit Charikar fingerprint of text over character bigrams of
+// its letters and digits, so it works for Chinese without segmentation.
+// Similar texts differ in few bits.
+func SimHash(text string) uint64 {
+	var v [64]int
+	var prev rune
+	n := 0
+	for _, r := range strings.ToLower(text) {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			prev = 0
+			continue
+		}
+		if prev != 0 {
+			h := fnv.New64a()
+			var buf [8]byte
+			copy(buf[:4], []byte{byte(prev), byte(prev >> 8), byte(prev >> 16), byte(prev >> 24)})
+			copy(buf[4:], []byte{byte(r), byte(r >> 8), byte(r >> 16), byte(r >> 24)})
+			h.Write(buf[:])
+			x := h.Sum64()
+			for i := range 64 {
+				if x&(1<<i) != 0 {
+					v[i]++
+				} else {
+					v[i]--
+				}
+			}
+			n++
+		}
+		prev = r
+	}
+	if n == 0 {
+		return 0
+	}
+	var out uint64
+	for i := range 64 {
+		if v[i] > 0 {
+			out |= 1 << i
+		}
+	}
+	return out
+}
+
+// Distance is the number of differing bits of two SimHashes.
+func Distance(a, b uint64) int { return bits.OnesCount64(a ^ b) }

@@ -1,0 +1,674 @@
+package dataio
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+)
+
+// Reader turns the rows of a source into import records. Rows sharing a key
+// next to each other fold into one record when the mapping has a history.
+type Reader struct {
+	src     Source
+	m       *Mapping
+	source  string
+	loc     *time.Location
+	now     time.Time
+	missing map[string]bool
+	cols    map[string]int
+	key     col
+	fields  map[string]col
+	custom  []namedCol
+	hist    *[2]col
+
+	pending  *aftersales.ImportRecord // being folded
+	rejected []aftersales.RowIssue
+	near     *nearIndex
+	h        hash.Hash64
+	rows     int
+}
+
+type col struct {
+	f    Field
+	idx  []int // column positions: one, or several for Join
+	tmpl []tmplPart
+}
+
+type namedCol struct {
+	name string
+	col
+}
+
+type tmplPart struct {
+	lit string
+	idx int // -1 for a literal
+}
+
+// NewReader checks the mapping against the source's header: every column the
+// mapping names must be there. now bounds dates ("in the future").
+func NewReader(src Source, m *Mapping, now time.Time) (*Reader, error) {
+	loc := time.Local
+	if m.TimeZone != "" {
+		l, err := time.LoadLocation(m.TimeZone)
+		if err != nil {
+			return nil, aftersales.Errorf(aftersales.EINVALID, "time_zone %q is not known", m.TimeZone)
+		}
+		loc = l
+	}
+	r := &Reader{src: src, m: m, source: m.Source, loc: loc, now: now, missing: map[string]bool{"": true},
+		cols: map[string]int{}, fields: map[string]col{}, h: fnv.New64a()}
+	if r.source == "" {
+		r.source = m.Name
+	}
+	for _, v := range m.Missing {
+		r.missing[v] = true
+	}
+	for i, h := range src.Header() {
+		if _, dup := r.cols[h]; !dup {
+			r.cols[h] = i
+		}
+	}
+	var v aftersales.Validator
+	bind := func(name string, f Field) col {
+		c := col{f: f}
+		switch {
+		case f.Column != "":
+			i, ok := r.cols[f.Column]
+			v.Check(ok, name, fmt.Sprintf("column %q is not in the file's header", f.Column))
+			c.idx = []int{i}
+		case len(f.Any) > 0:
+			for _, a := range f.Any {
+				if i, ok := r.cols[a]; ok {
+					c.idx = []int{i}
+					break
+				}
+			}
+			// An optional field whose columns are all absent stays empty.
+			v.Check(c.idx != nil || !f.Required, name, fmt.Sprintf("none of the columns %q is in the file's header", f.Any))
+		case len(f.Join) > 0:
+			for _, a := range f.Join {
+				i, ok := r.cols[a]
+				v.Check(ok, name, fmt.Sprintf("column %q is not in the file's header", a))
+				c.idx = append(c.idx, i)
+			}
+		case f.Template != "":
+			t := f.Template
+			for t != "" {
+				i := strings.IndexByte(t, '{')
+				j := strings.IndexByte(t, '}')
+				if i < 0 || j < i {
+					c.tmpl = append(c.tmpl, tmplPart{lit: t, idx: -1})
+					break
+				}
+				if i > 0 {
+					c.tmpl = append(c.tmpl, tmplPart{lit: t[:i], idx: -1})
+				}
+				name := t[i+1 : j]
+				k, ok := r.cols[name]
+				v.Check(ok, name, fmt.Sprintf("column %q is not in the file's header", name))
+				c.tmpl = append(c.tmpl, tmplPart{idx: k})
+				t = t[j+1:]
+			}
+		}
+		return c
+	}
+	r.key = bind("key", m.Key)
+	for name, f := range m.Fields {
+		r.fields[name] = bind("fields."+name, f)
+	}
+	for name, f := range m.Custom {
+		r.custom = append(r.custom, namedCol{name, bind("custom."+name, f)})
+	}
+	slices.SortFunc(r.custom, func(a, b namedCol) int { return strings.Compare(a.name, b.name) })
+	if m.History != nil {
+		r.hist = &[2]col{bind("history.status", m.History.Status), bind("history.at", m.History.At)}
+	}
+	if m.NearDuplicate != nil {
+		r.near = newNearIndex(*m.NearDuplicate)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// value reads a field's text from a row; "" when missing.
+func (r *Reader) value(c col, row []string) string {
+	switch {
+	case c.tmpl != nil:
+		var b strings.Builder
+		any := false
+		for _, p := range c.tmpl {
+			if p.idx < 0 {
+				b.WriteString(p.lit)
+			} else if s := r.clean(row[p.idx]); s != "" {
+				b.WriteString(s)
+				any = true
+			}
+		}
+		if !any {
+			return ""
+		}
+		// Placeholders left empty leave their separators behind.
+		return strings.Trim(b.String(), " /·:-,;|")
+	case len(c.f.Join) > 0:
+		var parts []string
+		for _, i := range c.idx {
+			if s := r.clean(row[i]); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		sep := c.f.Sep
+		if sep == "" {
+			sep = " > "
+		}
+		return strings.Join(parts, sep)
+	case len(c.idx) == 1:
+		return r.clean(row[c.idx[0]])
+	}
+	return ""
+}
+
+func (r *Reader) clean(s string) string {
+	s = strings.TrimSpace(s)
+	if r.missing[s] {
+		return ""
+	}
+	return s
+}
+
+// Rows returns how many source rows were read so far.
+func (r *Reader) Rows() int { return r.rows }
+
+// Next returns the next record, or io.EOF. Rows rejected on the way are
+// collected; take them with TakeRejected.
+func (r *Reader) Next() (*aftersales.ImportRecord, error) {
+	for {
+		line, row, err := r.src.Next()
+		if err == io.EOF {
+			if r.pending != nil {
+				rec := r.pending
+				r.pending = nil
+				return r.finish(rec), nil
+			}
+			return nil, io.EOF
+		}
+		var re *RowError
+		if errors.As(err, &re) {
+			r.rows++
+			r.rejected = append(r.rejected, aftersales.RowIssue{Line: re.Line, Field: "row", Kind: "rejected", Reason: re.Reason, Rejected: true})
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.rows++
+		key := r.value(r.key, row)
+		if key == "" {
+			r.reject(line, "", "key", "", "is required (the row's external id)")
+			continue
+		}
+		ext := r.source + ":" + key
+		if r.hist != nil && r.pending != nil && r.pending.ExternalID == ext {
+			r.fold(line, row)
+			continue
+		}
+		rec, ok := r.convert(line, ext, key, row)
+		if !ok {
+			continue
+		}
+		prev := r.pending
+		r.pending = rec
+		if r.hist == nil {
+			r.pending = nil
+			return r.finish(rec), nil
+		}
+		if prev != nil {
+			return r.finish(prev), nil
+		}
+	}
+}
+
+// TakeRejected returns and forgets the rows rejected since the last call.
+func (r *Reader) TakeRejected() []aftersales.RowIssue {
+	out := r.rejected
+	r.rejected = nil
+	return out
+}
+
+func (r *Reader) reject(line int, key, field, value, reason string) {
+	r.rejected = append(r.rejected, aftersales.RowIssue{Line: line, Key: key, Field: field, Kind: "rejected", Value: value, Reason: reason, Rejected: true})
+}
+
+func flag(rec *aftersales.ImportRecord, line int, key, field, kind, value, reason string) {
+	rec.Flags = append(rec.Flags, aftersales.RowIssue{Line: line, Key: key, Field: field, Kind: kind, Value: value, Reason: reason})
+}
+
+// convert reads one row; false when it was rejected.
+func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.ImportRecord, bool) {
+	rec := &aftersales.ImportRecord{Lines: []int{line}, ExternalID: ext, Channel: aftersales.ChannelImport,
+		Nature: aftersales.NatureOther, Urgency: aftersales.UrgencyNormal, Status: aftersales.StatusNew}
+	ok := true
+	get := func(name string) (string, bool) {
+		c, mapped := r.fields[name]
+		if !mapped {
+			return "", false
+		}
+		s := r.value(c, row)
+		if s == "" {
+			if c.f.Default != "" {
+				if c.f.source() {
+					flag(rec, line, key, name, aftersales.FlagMissing, "", "was empty; the default "+strconv.Quote(c.f.Default)+" was used")
+				}
+				return c.f.Default, true
+			}
+			if c.f.Required {
+				r.reject(line, key, name, "", "is required")
+				ok = false
+			}
+			return "", false
+		}
+		if c.f.Map != nil {
+			if to, hit := c.f.Map[s]; hit {
+				return to, true
+			}
+			if c.f.Default != "" {
+				flag(rec, line, key, name, aftersales.FlagUnknownValue, s, "is not in the value map; the default "+strconv.Quote(c.f.Default)+" was used")
+				return c.f.Default, true
+			}
+		}
+		return s, true
+	}
+	enum := func(name string, valid func(string) bool, set func(string)) {
+		s, has := get(name)
+		if !has {
+			return
+		}
+		if !valid(s) {
+			r.reject(line, key, name, s, "is not a known "+name)
+			ok = false
+			return
+		}
+		set(s)
+	}
+	enum(FChannel, func(s string) bool { return aftersales.Channel(s).Valid() }, func(s string) { rec.Channel = aftersales.Channel(s) })
+	enum(FNature, func(s string) bool { return aftersales.Nature(s).Valid() }, func(s string) { rec.Nature = aftersales.Nature(s) })
+	enum(FUrgency, func(s string) bool { return aftersales.Urgency(s).Valid() }, func(s string) { rec.Urgency = aftersales.Urgency(s) })
+	enum(FStatus, func(s string) bool { return aftersales.Status(s).Valid() }, func(s string) { rec.Status = aftersales.Status(s) })
+
+	rec.Title, _ = get(FTitle)
+	if rec.Title == "" && ok {
+		r.reject(line, key, FTitle, "", "is required")
+		return nil, false
+	}
+	rec.Title = truncate(rec.Title, 200)
+	rec.Description, _ = get(FDescription)
+	rec.Description = truncate(rec.Description, 20000)
+
+	// Dates: created_at is required and must be plausible.
+	s, _ := get(FCreated)
+	created, err := ParseTime(s, r.fields[FCreated].f.Formats, r.loc)
+	switch {
+	case s == "" && ok:
+		r.reject(line, key, FCreated, "", "is required")
+		return nil, false
+	case err != nil && s != "":
+		r.reject(line, key, FCreated, s, err.Error())
+		return nil, false
+	case err == nil && !r.plausible(created):
+		r.reject(line, key, FCreated, s, "is out of range (before 1990 or in the future)")
+		return nil, false
+	}
+	rec.CreatedAt = created
+	milestone := func(name string) *time.Time {
+		s, has := get(name)
+		if !has {
+			return nil
+		}
+		t, err := ParseTime(s, r.fields[name].f.Formats, r.loc)
+		switch {
+		case err != nil:
+			flag(rec, line, key, name, aftersales.FlagBadFormat, s, err.Error())
+			return nil
+		case !r.plausible(t):
+			flag(rec, line, key, name, aftersales.FlagDateRange, s, "is out of range (before 1990 or in the future); left empty")
+			return nil
+		}
+		return &t
+	}
+	rec.FirstResponseAt = milestone(FFirstResponse)
+	rec.AcceptedAt = milestone(FAccepted)
+	rec.ResolvedAt = milestone(FResolved)
+	rec.ClosedAt = milestone(FClosed)
+	rec.TargetAt = milestone(FTarget)
+	after := func(name string) *time.Time {
+		s, has := get(name)
+		if !has {
+			return nil
+		}
+		d, err := ParseDuration(s, r.fields[name].f.Unit)
+		if err != nil {
+			flag(rec, line, key, name, aftersales.FlagBadFormat, s, err.Error())
+			return nil
+		}
+		t := created.Add(d)
+		return &t
+	}
+	if t := after(FFirstResponseAfter); t != nil && rec.FirstResponseAt == nil {
+		rec.FirstResponseAt = t
+	}
+	if t := after(FResolutionAfter); t != nil && rec.ResolvedAt == nil {
+		rec.ResolvedAt = t
+	}
+
+	if s, has := get(FCategory); has {
+		sep := r.fields[FCategory].f.Sep
+		if sep == "" {
+			sep = " > "
+		}
+		for _, p := range strings.Split(s, sep) {
+			if p = strings.TrimSpace(p); p != "" {
+				rec.Category = append(rec.Category, truncate(p, 100))
+			}
+		}
+	}
+	rec.Team, _ = get(FTeam)
+	rec.Region, _ = get(FRegion)
+	rec.Product, _ = get(FProduct)
+	rec.Serial, _ = get(FSerial)
+	rec.Address, _ = get(FAddress)
+	if s, has := get(FTags); has {
+		sep := r.fields[FTags].f.Sep
+		if sep == "" {
+			sep = ","
+		}
+		for _, t := range strings.Split(s, sep) {
+			if t = strings.TrimSpace(t); t != "" && !slices.Contains(rec.Tags, t) {
+				rec.Tags = append(rec.Tags, truncate(t, 50))
+			}
+		}
+	}
+	r.coordinates(rec, line, key, get)
+	count := func(name string) int {
+		s, has := get(name)
+		if !has {
+			return 0
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			flag(rec, line, key, name, aftersales.FlagBadFormat, s, "is not a whole number of 0 or more")
+			return 0
+		}
+		return n
+	}
+	rec.ReopenCount = count(FReopenCount)
+	rec.AssignCount = count(FAssignCount)
+
+	rec.CustomerName, _ = get(FCustName)
+	rec.CustomerEmail, _ = get(FCustEmail)
+	rec.CustomerEmail = strings.ToLower(rec.CustomerEmail)
+	if rec.CustomerEmail != "" && !strings.Contains(rec.CustomerEmail, "@") {
+		flag(rec, line, key, FCustEmail, aftersales.FlagBadFormat, rec.CustomerEmail, "is not an email address; left empty")
+		rec.CustomerEmail = ""
+	}
+	if s, has := get(FCustPhone); has {
+		p, good := NormalisePhone(s)
+		if good {
+			rec.CustomerPhone = p
+		} else {
+			flag(rec, line, key, FCustPhone, aftersales.FlagBadFormat, s, "is not a phone number (fewer than 7 digits); left empty")
+		}
+	}
+	custID, _ := get(FCustID)
+	switch {
+	case custID != "":
+		rec.CustomerKey = "id:" + r.source + ":" + custID
+	case rec.CustomerPhone != "":
+		rec.CustomerKey = "phone:" + rec.CustomerPhone
+	case rec.CustomerEmail != "":
+		rec.CustomerKey = "email:" + rec.CustomerEmail
+	}
+	if rec.CustomerKey != "" && rec.CustomerName == "" {
+		rec.CustomerName = cmp(rec.CustomerPhone, rec.CustomerEmail, custID)
+	}
+	for _, c := range r.custom {
+		if s := r.value(c.col, row); s != "" {
+			if rec.Custom == nil {
+				rec.Custom = map[string]any{}
+			}
+			rec.Custom[c.name] = s
+		}
+	}
+	if r.hist != nil {
+		r.addHistory(rec, line, key, row)
+	}
+	if !ok {
+		return nil, false
+	}
+	return rec, true
+}
+
+func cmp(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func (r *Reader) coordinates(rec *aftersales.ImportRecord, line int, key string, get func(string) (string, bool)) {
+	var lat, lng float64
+	var raw string
+	if s, has := get(FCoords); has {
+		raw = s
+		a, b, ok := strings.Cut(strings.Trim(s, "() "), ",")
+		var err1, err2 error
+		lat, err1 = strconv.ParseFloat(strings.TrimSpace(a), 64)
+		lng, err2 = strconv.ParseFloat(strings.TrimSpace(b), 64)
+		if !ok || err1 != nil || err2 != nil {
+			flag(rec, line, key, FCoords, aftersales.FlagBadFormat, s, `is not "(lat, lng)"`)
+			return
+		}
+	} else {
+		a, hasA := get(FLat)
+		b, hasB := get(FLng)
+		if !hasA || !hasB {
+			return
+		}
+		raw = a + ", " + b
+		var err1, err2 error
+		lat, err1 = strconv.ParseFloat(a, 64)
+		lng, err2 = strconv.ParseFloat(b, 64)
+		if err1 != nil || err2 != nil {
+			flag(rec, line, key, FLat, aftersales.FlagBadFormat, raw, "is not a pair of decimal degrees")
+			return
+		}
+	}
+	switch {
+	case lat == 0 && lng == 0:
+		flag(rec, line, key, FCoords, aftersales.FlagZeroCoords, raw, "is (0, 0), a missing location written as a place; left empty")
+	case math.Abs(lat) > 90 || math.Abs(lng) > 180:
+		flag(rec, line, key, FCoords, aftersales.FlagBadFormat, raw, "is outside the globe; left empty")
+	default:
+		rec.Lat, rec.Lng = &lat, &lng
+	}
+}
+
+func (r *Reader) plausible(t time.Time) bool {
+	return t.Year() >= 1990 && !t.After(r.now.Add(24*time.Hour))
+}
+
+func (r *Reader) addHistory(rec *aftersales.ImportRecord, line int, key string, row []string) {
+	st := r.value(r.hist[0], row)
+	if to, hit := r.hist[0].f.Map[st]; hit {
+		st = to
+	}
+	if st == "" {
+		return
+	}
+	if !aftersales.Status(st).Valid() {
+		flag(rec, line, key, "history.status", aftersales.FlagUnknownValue, st, "is not a known status; the row adds no history")
+		return
+	}
+	s := r.value(r.hist[1], row)
+	at, err := ParseTime(s, r.hist[1].f.Formats, r.loc)
+	if err != nil || !r.plausible(at) {
+		flag(rec, line, key, "history.at", aftersales.FlagBadFormat, s, "is not a usable date; the row adds no history")
+		return
+	}
+	if n := len(rec.History); n > 0 && rec.History[n-1].Status == aftersales.Status(st) {
+		return
+	}
+	rec.History = append(rec.History, aftersales.ImportEvent{At: at, Status: aftersales.Status(st), Line: line})
+}
+
+// fold merges a later row of the same key: the latest row's values win,
+// its status change joins the history.
+func (r *Reader) fold(line int, row []string) {
+	rec := r.pending
+	key := strings.TrimPrefix(rec.ExternalID, r.source+":")
+	next, ok := r.convert(line, rec.ExternalID, key, row)
+	if !ok {
+		return
+	}
+	next.Lines = append(rec.Lines, line)
+	next.History = append(rec.History, next.History...)
+	next.Flags = append(rec.Flags, next.Flags...)
+	next.CreatedAt = rec.CreatedAt
+	r.pending = next
+}
+
+// finish derives milestones, checks their order and fingerprints the record.
+func (r *Reader) finish(rec *aftersales.ImportRecord) *aftersales.ImportRecord {
+	line := rec.Lines[len(rec.Lines)-1]
+	key := strings.TrimPrefix(rec.ExternalID, r.source+":")
+	// History collapses repeats across folded rows too.
+	h := rec.History[:0]
+	for _, e := range rec.History {
+		if n := len(h); n == 0 || h[n-1].Status != e.Status {
+			h = append(h, e)
+		}
+	}
+	rec.History = h
+	for _, e := range rec.History {
+		if e.Status != aftersales.StatusNew && rec.AcceptedAt == nil {
+			t := e.At
+			rec.AcceptedAt = &t
+		}
+		if rec.FirstResponseAt == nil && e.Status != aftersales.StatusNew {
+			t := e.At
+			rec.FirstResponseAt = &t
+		}
+	}
+	derived := false
+	if rec.ClosedAt != nil && rec.ResolvedAt == nil && rec.Status == aftersales.StatusClosed {
+		t := *rec.ClosedAt
+		rec.ResolvedAt, derived = &t, true
+	}
+	check := func(name string, p **time.Time) {
+		if *p == nil {
+			return
+		}
+		switch d := (*p).Sub(rec.CreatedAt); {
+		case d < 0:
+			flag(rec, line, key, name, aftersales.FlagClosedBefore, (*p).Format(time.RFC3339),
+				fmt.Sprintf("is %s before created_at; left empty", (-d).Round(time.Second)))
+			*p = nil
+		case d == 0 && (name == FClosed || name == FResolved && !derived):
+			flag(rec, line, key, name, aftersales.FlagZeroDuration, (*p).Format(time.RFC3339), "equals created_at (a zero duration)")
+		}
+	}
+	closedBefore := rec.ClosedAt != nil && rec.ClosedAt.Before(rec.CreatedAt)
+	check(FClosed, &rec.ClosedAt)
+	if closedBefore && rec.ResolvedAt != nil && rec.ResolvedAt.Before(rec.CreatedAt) {
+		rec.ResolvedAt = nil // the same bad value, derived: one flag is enough
+	}
+	check(FResolved, &rec.ResolvedAt)
+	check(FFirstResponse, &rec.FirstResponseAt)
+	check(FAccepted, &rec.AcceptedAt)
+	if r.near != nil {
+		r.near.check(rec, key)
+	}
+	rec.Hash = r.fingerprint(rec)
+	return rec
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n])
+}
+
+// fingerprint hashes everything a record would write, so re-importing an
+// unchanged row is recognised.
+func (r *Reader) fingerprint(rec *aftersales.ImportRecord) uint64 {
+	h := r.h
+	h.Reset()
+	var buf [8]byte
+	str := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	tm := func(t *time.Time) {
+		if t == nil {
+			h.Write([]byte{1})
+			return
+		}
+		binary.LittleEndian.PutUint64(buf[:], uint64(t.UnixMilli()))
+		h.Write(buf[:])
+	}
+	num := func(f *float64) {
+		if f == nil {
+			h.Write([]byte{1})
+			return
+		}
+		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(*f))
+		h.Write(buf[:])
+	}
+	str(string(rec.Channel))
+	str(string(rec.Nature))
+	str(string(rec.Urgency))
+	str(string(rec.Status))
+	str(rec.Title)
+	str(rec.Description)
+	created := rec.CreatedAt
+	tm(&created)
+	for _, t := range []*time.Time{rec.FirstResponseAt, rec.AcceptedAt, rec.ResolvedAt, rec.ClosedAt, rec.TargetAt} {
+		tm(t)
+	}
+	str(strconv.Itoa(rec.ReopenCount) + "/" + strconv.Itoa(rec.AssignCount))
+	str(strings.Join(rec.Category, "\x1f"))
+	for _, s := range []string{rec.Team, rec.Region, rec.Product, rec.Serial, rec.Address, strings.Join(rec.Tags, "\x1f"),
+		rec.CustomerKey, rec.CustomerName, rec.CustomerPhone, rec.CustomerEmail} {
+		str(s)
+	}
+	num(rec.Lat)
+	num(rec.Lng)
+	keys := make([]string, 0, len(rec.Custom))
+	for k := range rec.Custom {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		str(k)
+		str(fmt.Sprint(rec.Custom[k]))
+	}
+	for _, e := range rec.History {
+		tm(&e.At)
+		str(string(e.Status))
+	}
+	return h.Sum64()
+}

@@ -1,0 +1,222 @@
+package dataio
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"aftersales"
+)
+
+// Mapping says how the columns of one kind of file become tickets. It is
+// written as JSON; the built-in ones live in mappings/.
+type Mapping struct {
+	Name        string `json:"name"`
+	Source      string `json:"source,omitempty"` // namespace of external ids; the name when empty
+	Description string `json:"description,omitempty"`
+	TimeZone    string `json:"time_zone,omitempty"` // IANA name for dates without a zone
+	Encoding    string `json:"encoding,omitempty"`
+	Delimiter   string `json:"delimiter,omitempty"`
+	Sheet       string `json:"sheet,omitempty"`
+	// Missing lists values that mean "no value" besides the empty string.
+	Missing []string         `json:"missing,omitempty"`
+	Key     Field            `json:"key"`
+	Fields  map[string]Field `json:"fields"`
+	Custom  map[string]Field `json:"custom,omitempty"`
+	// History makes rows that share a key into one ticket's status history.
+	History *History `json:"history,omitempty"`
+	// NearDuplicate finds similar text from the same customer or place.
+	NearDuplicate *NearDuplicate `json:"near_duplicate,omitempty"`
+}
+
+// Field reads one value from a row.
+type Field struct {
+	Column   string            `json:"column,omitempty"`
+	Any      []string          `json:"any,omitempty"`      // the first of these columns the header has
+	Join     []string          `json:"join,omitempty"`     // several columns: a path (category) or joined text
+	Template string            `json:"template,omitempty"` // text with {Column} placeholders
+	Sep      string            `json:"sep,omitempty"`      // splits lists (tags); joins Join for text
+	Formats  []string          `json:"formats,omitempty"`  // Go time layouts, tried in order
+	Unit     string            `json:"unit,omitempty"`     // of durations written without one
+	Map      map[string]string `json:"map,omitempty"`      // source value -> our value
+	Default  string            `json:"default,omitempty"`
+	Required bool              `json:"required,omitempty"`
+}
+
+// History reads one status change from each row.
+type History struct {
+	Status Field `json:"status"`
+	At     Field `json:"at"`
+}
+
+// NearDuplicate groups rows by customer (phone, email or id) or by address
+// and flags text within Distance bits (SimHash) inside the window.
+type NearDuplicate struct {
+	By          string `json:"by"` // "customer" or "address"
+	WindowHours int    `json:"window_hours"`
+	Distance    int    `json:"distance"`
+}
+
+// Target fields a mapping may fill.
+const (
+	FTitle, FDescription, FChannel, FNature, FUrgency, FStatus         = "title", "description", "channel", "nature", "urgency", "status"
+	FCreated, FFirstResponse, FAccepted, FResolved, FClosed, FTarget   = "created_at", "first_response_at", "accepted_at", "resolved_at", "closed_at", "target_at"
+	FFirstResponseAfter, FResolutionAfter                              = "first_response_after", "resolution_after"
+	FCategory, FTeam, FRegion, FProduct, FSerial, FLat, FLng, FCoords  = "category", "team", "region", "product", "serial", "lat", "lng", "coordinates"
+	FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID        = "address", "tags", "customer_name", "customer_phone", "customer_email", "customer_id"
+	FReopenCount, FAssignCount                                         = "reopen_count", "assign_count"
+)
+
+// TargetFields lists every field name a mapping may use, for the console's
+// column-mapping screen and for checking mappings.
+var TargetFields = []string{FTitle, FDescription, FChannel, FNature, FUrgency, FStatus, FCreated, FFirstResponse, FAccepted,
+	FResolved, FClosed, FTarget, FFirstResponseAfter, FResolutionAfter, FCategory, FTeam, FRegion, FProduct, FSerial, FLat, FLng,
+	FCoords, FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID, FReopenCount, FAssignCount}
+
+//go:embed mappings/*.json
+var builtin embed.FS
+
+// Builtin returns the built-in mapping name.
+func Builtin(name string) (*Mapping, error) {
+	f, err := builtin.Open("mappings/" + name + ".json")
+	if err != nil {
+		return nil, aftersales.Errorf(aftersales.ENOTFOUND, "There is no built-in mapping %q; built in are %s.", name, strings.Join(BuiltinNames(), ", "))
+	}
+	defer f.Close()
+	return ReadMapping(f)
+}
+
+// BuiltinNames lists the built-in mappings.
+func BuiltinNames() []string {
+	es, _ := builtin.ReadDir("mappings")
+	var names []string
+	for _, e := range es {
+		names = append(names, strings.TrimSuffix(e.Name(), path.Ext(e.Name())))
+	}
+	return names
+}
+
+// ReadMapping reads a mapping from JSON; unknown keys are errors.
+func ReadMapping(r io.Reader) (*Mapping, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var m Mapping
+	if err := dec.Decode(&m); err != nil {
+		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The mapping could not be read.",
+			Fields: []aftersales.FieldError{{Field: "mapping", Reason: err.Error()}}}
+	}
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func (m *Mapping) validate() error {
+	var v aftersales.Validator
+	v.Check(m.Name != "", "name", "is required")
+	if m.TimeZone != "" {
+		_, err := time.LoadLocation(m.TimeZone)
+		v.Check(err == nil, "time_zone", "is not a known IANA time zone")
+	}
+	v.Check(m.Key.source(), "key", "needs a column")
+	for name, f := range m.Fields {
+		v.Check(slices.Contains(TargetFields, name), "fields."+name, "is not a target field; use one of "+strings.Join(TargetFields, ", "))
+		v.Check(f.source() || f.Default != "", "fields."+name, "needs a column, columns or a default")
+		for from, to := range f.Map {
+			if !validEnum(name, to) {
+				v.Add("fields."+name+".map."+from, fmt.Sprintf("%q is not a valid %s", to, name))
+			}
+		}
+		if f.Default != "" && len(f.Map) > 0 && !validEnum(name, f.Default) {
+			v.Add("fields."+name+".default", fmt.Sprintf("%q is not a valid %s", f.Default, name))
+		}
+	}
+	for name, f := range m.Custom {
+		v.Check(f.source(), "custom."+name, "needs a column")
+	}
+	if m.History != nil {
+		v.Check(m.History.Status.source(), "history.status", "needs a column")
+		v.Check(m.History.At.source(), "history.at", "needs a column")
+	}
+	if n := m.NearDuplicate; n != nil {
+		v.Check(n.By == "customer" || n.By == "address", "near_duplicate.by", `is not one of customer, address`)
+		v.Check(n.WindowHours > 0, "near_duplicate.window_hours", "must be positive")
+		v.Check(n.Distance >= 0 && n.Distance < 32, "near_duplicate.distance", "must be between 0 and 31")
+	}
+	_, hasCreated := m.Fields[FCreated]
+	v.Check(hasCreated, "fields.created_at", "is required")
+	_, hasTitle := m.Fields[FTitle]
+	v.Check(hasTitle, "fields.title", "is required")
+	return v.Err()
+}
+
+func (f Field) source() bool { return f.Column != "" || len(f.Any) > 0 || len(f.Join) > 0 || f.Template != "" }
+
+func validEnum(field, v string) bool {
+	switch field {
+	case FChannel:
+		return aftersales.Channel(v).Valid()
+	case FNature:
+		return aftersales.Nature(v).Valid()
+	case FUrgency:
+		return aftersales.Urgency(v).Valid()
+	case FStatus:
+		return aftersales.Status(v).Valid()
+	}
+	return true
+}
+
+// Columns lists the source columns a mapping reads, sorted.
+func (m *Mapping) Columns() []string {
+	set := map[string]bool{}
+	add := func(f Field) {
+		for _, c := range append(append([]string{f.Column}, f.Any...), f.Join...) {
+			if c != "" {
+				set[c] = true
+			}
+		}
+		for _, c := range placeholders(f.Template) {
+			set[c] = true
+		}
+	}
+	add(m.Key)
+	for _, f := range m.Fields {
+		add(f)
+	}
+	for _, f := range m.Custom {
+		add(f)
+	}
+	if m.History != nil {
+		add(m.History.Status)
+		add(m.History.At)
+	}
+	var out []string
+	for c := range set {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// placeholders returns the {Column} names in a template.
+func placeholders(t string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(t, '{')
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(t[i:], '}')
+		if j < 0 {
+			return out
+		}
+		out = append(out, t[i+1:i+j])
+		t = t[i+j+1:]
+	}
+}

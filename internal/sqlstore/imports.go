@@ -1,0 +1,596 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+)
+
+// Import runs fn inside one transaction (COPY on PostgreSQL) and stores the
+// batch with the summary fn filled. An error from fn, or a failed write,
+// rolls everything back: tickets, customers, reference rows and issues.
+func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(aftersales.ImportWriter) error) error {
+	u, err := aftersales.Require(ctx, aftersales.PermDataImport)
+	if err != nil {
+		return err
+	}
+	now := db.Now().UTC().Truncate(time.Millisecond)
+	s.StartedAt = now
+	return db.withBulk(ctx, func(b bulkWriter) error {
+		w := &importWriter{db: db, b: b, now: now, refs: map[string]int64{}, customers: map[string]int64{},
+			catPaths: map[string]string{}}
+		err := b.query(ctx, `INSERT INTO import_batches (mapping, file, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			[]any{s.Mapping, s.File, u.ID, ms(now)}, func(scan func(...any) error) error { return scan(&w.batch) })
+		if err != nil {
+			return fmt.Errorf("sqlstore: import batch: %w", err)
+		}
+		s.BatchID = w.batch
+		if err := fn(w); err != nil {
+			return err
+		}
+		if err := b.exec(ctx, `UPDATE import_batches SET summary = $1 WHERE id = $2`, mustJSON(s), w.batch); err != nil {
+			return err
+		}
+		if db.d.engine == Postgres {
+			for _, t := range []string{"customers", "tickets"} {
+				if err := b.exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), GREATEST((SELECT COALESCE(max(id), 0) FROM `+t+`), 1))`); err != nil {
+					return err
+				}
+			}
+		}
+		if s.Created > 1000 {
+			if err := b.exec(ctx, `ANALYZE`); err != nil {
+				return err
+			}
+		}
+		detail := mustJSON(map[string]any{"mapping": s.Mapping, "file": s.File, "total": s.Total, "created": s.Created,
+			"updated": s.Updated, "rejected": s.Rejected, "duplicates": s.Duplicates})
+		return b.exec(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, ip, user_agent, detail)
+			VALUES ($1, $2, $3, 'import', 'import_batch', $4, $5, $6, $7)`, ms(now), u.ID, u.Email, w.batch,
+			aftersales.ClientFromContext(ctx).IP, truncate(aftersales.ClientFromContext(ctx).UserAgent, 300), detail)
+	})
+}
+
+type importWriter struct {
+	db        *DB
+	b         bulkWriter
+	now       time.Time
+	batch     int64
+	nextID    int64 // SQLite: ids are handed out here; the writer holds the only write connection
+	nextCust  int64
+	refs      map[string]int64 // "team:<name>", "region:<name>", "cat:<path>", "product:<model>", "asset:<serial>"
+	customers map[string]int64
+	catPaths  map[string]string
+}
+
+type existing struct {
+	id   int64
+	hash int64
+}
+
+// Write stores one chunk: new records are copied in, changed ones updated,
+// unchanged ones left alone.
+func (w *importWriter) Write(ctx context.Context, recs []*aftersales.ImportRecord) ([]aftersales.ImportOutcome, error) {
+	found, err := w.lookup(ctx, recs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]aftersales.ImportOutcome, len(recs))
+	var fresh []*aftersales.ImportRecord
+	var freshIdx []int
+	for i, r := range recs {
+		if e, ok := found[r.ExternalID]; ok {
+			if e.hash == int64(r.Hash) {
+				out[i] = aftersales.ImportUnchanged
+				continue
+			}
+			if err := w.update(ctx, e.id, r); err != nil {
+				return nil, fmt.Errorf("sqlstore: import %s: %w", r.ExternalID, err)
+			}
+			found[r.ExternalID] = existing{e.id, int64(r.Hash)}
+			out[i] = aftersales.ImportUpdated
+			continue
+		}
+		// A key seen earlier in this chunk: the later row updates it.
+		found[r.ExternalID] = existing{-1, int64(r.Hash)}
+		fresh = append(fresh, r)
+		freshIdx = append(freshIdx, i)
+		out[i] = aftersales.ImportCreated
+	}
+	// Repeats of a fresh key inside the chunk: keep the last, count the rest.
+	last := map[string]int{}
+	for j, r := range fresh {
+		last[r.ExternalID] = j
+	}
+	var uniq []*aftersales.ImportRecord
+	for j, r := range fresh {
+		if last[r.ExternalID] != j {
+			if fresh[last[r.ExternalID]].Hash == r.Hash {
+				out[freshIdx[j]] = aftersales.ImportUnchanged
+			} else {
+				out[freshIdx[j]] = aftersales.ImportUpdated
+			}
+			continue
+		}
+		uniq = append(uniq, r)
+	}
+	if err := w.create(ctx, uniq); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lookup finds already stored tickets of the chunk's external ids.
+func (w *importWriter) lookup(ctx context.Context, recs []*aftersales.ImportRecord) (map[string]existing, error) {
+	found := map[string]existing{}
+	const per = 500
+	for start := 0; start < len(recs); start += per {
+		end := min(start+per, len(recs))
+		args := make([]any, 0, end-start)
+		ph := make([]string, 0, end-start)
+		for _, r := range recs[start:end] {
+			args = append(args, r.ExternalID)
+			ph = append(ph, "$"+strconv.Itoa(len(args)))
+		}
+		err := w.b.query(ctx, `SELECT id, external_id, COALESCE(import_hash, 0) FROM tickets WHERE external_id IN (`+strings.Join(ph, ", ")+`)`, args,
+			func(scan func(...any) error) error {
+				var e existing
+				var ext string
+				if err := scan(&e.id, &ext, &e.hash); err != nil {
+					return err
+				}
+				found[ext] = e
+				return nil
+			})
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: import lookup: %w", err)
+		}
+	}
+	return found, nil
+}
+
+// ids reserves n consecutive ids of table.
+func (w *importWriter) ids(ctx context.Context, table string, next *int64, n int) (int64, error) {
+	if w.db.d.engine == Postgres {
+		var first int64
+		// Sequences hand out ids to concurrent writers too; take a block.
+		err := w.b.query(ctx, `SELECT nextval(pg_get_serial_sequence('`+table+`', 'id')) FROM generate_series(1, $1)`, []any{n},
+			func(scan func(...any) error) error {
+				var id int64
+				if err := scan(&id); err != nil {
+					return err
+				}
+				if first == 0 {
+					first = id
+				}
+				return nil
+			})
+		return first, err
+	}
+	if *next == 0 {
+		if err := w.b.query(ctx, `SELECT COALESCE(max(id), 0) + 1 FROM `+table, nil, func(scan func(...any) error) error { return scan(next) }); err != nil {
+			return 0, err
+		}
+	}
+	first := *next
+	*next += int64(n)
+	return first, nil
+}
+
+func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	first, err := w.ids(ctx, "tickets", &w.nextID, len(recs))
+	if err != nil {
+		return fmt.Errorf("sqlstore: import ids: %w", err)
+	}
+	// Ticket numbers per local month, taken from the counters in one step per month.
+	loc := w.db.location()
+	perMonth := map[string]int64{}
+	for _, r := range recs {
+		perMonth[r.CreatedAt.In(loc).Format("200601")]++
+	}
+	nextSeq := map[string]int64{}
+	for m, n := range perMonth {
+		var v int64
+		err := w.b.query(ctx, `INSERT INTO counters (name, value) VALUES ($1, $2)
+			ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value RETURNING value`, []any{"ticket:" + m, n},
+			func(scan func(...any) error) error { return scan(&v) })
+		if err != nil {
+			return fmt.Errorf("sqlstore: import counter: %w", err)
+		}
+		nextSeq[m] = v - n + 1
+	}
+	rows := make([][]any, 0, len(recs))
+	var events, tags, issues [][]any
+	for i, r := range recs {
+		id := first + int64(i)
+		refs, err := w.resolve(ctx, r)
+		if err != nil {
+			return err
+		}
+		m := r.CreatedAt.In(loc).Format("200601")
+		number := ticketNumber(m, nextSeq[m])
+		nextSeq[m]++
+		changed := r.CreatedAt
+		for _, e := range r.History {
+			changed = e.At
+		}
+		rows = append(rows, []any{id, number, string(r.Channel), string(r.Nature), string(r.Urgency), r.Urgency.Rank(), string(r.Status),
+			r.Title, r.Description, refs.customer, refs.category, refs.product, refs.asset, refs.unit, refs.team,
+			mustJSON(orEmpty(r.Tags)), customJSON(r), r.ExternalID, ms(r.CreatedAt), ms(w.now), nullMS(r.FirstResponseAt),
+			nullMS(r.AcceptedAt), nullMS(r.ResolvedAt), nullMS(r.ClosedAt), ms(changed), r.ReopenCount, r.AssignCount,
+			nullMS(r.TargetAt), w.batch, int64(r.Hash)})
+		for _, t := range r.Tags {
+			tags = append(tags, []any{id, t})
+		}
+		events = appendHistory(events, id, r, aftersales.StatusNew, time.Time{})
+		issues = appendIssues(issues, w.batch, id, r.Flags)
+	}
+	if err := w.b.copy(ctx, "tickets", []string{"id", "number", "channel", "nature", "urgency", "urgency_rank", "status", "title",
+		"description", "customer_id", "category_id", "product_id", "asset_id", "service_unit_id", "team_id", "tags", "custom",
+		"external_id", "created_at", "updated_at", "first_response_at", "accepted_at", "resolved_at", "closed_at",
+		"status_changed_at", "reopen_count", "assign_count", "target_at", "import_batch_id", "import_hash"}, rows); err != nil {
+		return fmt.Errorf("sqlstore: import tickets: %w", err)
+	}
+	if err := w.b.copy(ctx, "ticket_tags", []string{"ticket_id", "tag"}, tags); err != nil {
+		return fmt.Errorf("sqlstore: import tags: %w", err)
+	}
+	if err := w.b.copy(ctx, "ticket_events", []string{"ticket_id", "at", "kind", "field", "from_value", "to_value", "body", "public", "channel"}, events); err != nil {
+		return fmt.Errorf("sqlstore: import events: %w", err)
+	}
+	return w.copyIssues(ctx, issues)
+}
+
+// appendHistory adds status changes after since, starting from status from.
+func appendHistory(events [][]any, id int64, r *aftersales.ImportRecord, from aftersales.Status, since time.Time) [][]any {
+	for _, e := range r.History {
+		if e.Status == from {
+			continue
+		}
+		if e.At.After(since) {
+			events = append(events, []any{id, ms(e.At), string(aftersales.EventStatusChanged), "status", string(from), string(e.Status),
+				"", false, string(aftersales.ChannelImport)})
+		}
+		from = e.Status
+	}
+	return events
+}
+
+func appendIssues(rows [][]any, batch, ticket int64, issues []aftersales.RowIssue) [][]any {
+	for _, f := range issues {
+		var tid any
+		if ticket > 0 {
+			tid = ticket
+		}
+		rows = append(rows, []any{batch, tid, f.Line, f.Key, f.Field, f.Kind, truncate(f.Value, 500), f.Reason, f.Related, f.Rejected})
+	}
+	return rows
+}
+
+func (w *importWriter) copyIssues(ctx context.Context, rows [][]any) error {
+	if err := w.b.copy(ctx, "import_issues", []string{"batch_id", "ticket_id", "line", "key", "field", "kind", "value", "reason",
+		"related", "rejected"}, rows); err != nil {
+		return fmt.Errorf("sqlstore: import issues: %w", err)
+	}
+	return nil
+}
+
+// Reject stores the issues of rows that made no ticket.
+func (w *importWriter) Reject(ctx context.Context, issues []aftersales.RowIssue) error {
+	return w.copyIssues(ctx, appendIssues(nil, w.batch, 0, issues))
+}
+
+func customJSON(r *aftersales.ImportRecord) string {
+	c := r.Custom
+	if r.Address != "" || r.Lat != nil {
+		c = make(map[string]any, len(r.Custom)+3)
+		for k, v := range r.Custom {
+			c[k] = v
+		}
+		if r.Address != "" {
+			c["address"] = r.Address
+		}
+		if r.Lat != nil {
+			c["lat"], c["lng"] = *r.Lat, *r.Lng
+		}
+	}
+	return mustJSON(orEmptyMap(c))
+}
+
+// update rewrites an imported ticket from a changed source row, appends the
+// history it did not have yet and replaces its data-quality flags.
+func (w *importWriter) update(ctx context.Context, id int64, r *aftersales.ImportRecord) error {
+	refs, err := w.resolve(ctx, r)
+	if err != nil {
+		return err
+	}
+	var last sql.NullInt64
+	var status string
+	if err := w.b.query(ctx, `SELECT t.status, (SELECT max(at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'status_changed')
+		FROM tickets t WHERE t.id = $1`, []any{id}, func(scan func(...any) error) error { return scan(&status, &last) }); err != nil {
+		return err
+	}
+	err = w.b.exec(ctx, `UPDATE tickets SET channel = $1, nature = $2, urgency = $3, urgency_rank = $4, status = $5, title = $6,
+		description = $7, customer_id = $8, category_id = $9, product_id = $10, asset_id = $11, service_unit_id = $12, team_id = $13,
+		tags = $14, custom = $15, created_at = $16, updated_at = $17, first_response_at = $18, accepted_at = $19, resolved_at = $20,
+		closed_at = $21, reopen_count = $22, assign_count = $23, target_at = $24, import_batch_id = $25, import_hash = $26,
+		version = version + 1 WHERE id = $27`,
+		string(r.Channel), string(r.Nature), string(r.Urgency), r.Urgency.Rank(), string(r.Status), r.Title, r.Description,
+		refs.customer, refs.category, refs.product, refs.asset, refs.unit, refs.team, mustJSON(orEmpty(r.Tags)), customJSON(r),
+		ms(r.CreatedAt), ms(w.now), nullMS(r.FirstResponseAt), nullMS(r.AcceptedAt), nullMS(r.ResolvedAt), nullMS(r.ClosedAt),
+		r.ReopenCount, r.AssignCount, nullMS(r.TargetAt), w.batch, int64(r.Hash), id)
+	if err != nil {
+		return mapErr(err)
+	}
+	if err := w.b.exec(ctx, `DELETE FROM ticket_tags WHERE ticket_id = $1`, id); err != nil {
+		return err
+	}
+	var tags [][]any
+	for _, t := range r.Tags {
+		tags = append(tags, []any{id, t})
+	}
+	if err := w.b.copy(ctx, "ticket_tags", []string{"ticket_id", "tag"}, tags); err != nil {
+		return err
+	}
+	since := time.Time{}
+	from := aftersales.StatusNew
+	if last.Valid {
+		since, from = fromMS(last.Int64), aftersales.Status(status)
+	}
+	events := appendHistory(nil, id, r, from, since)
+	if len(events) == 0 && aftersales.Status(status) != r.Status {
+		events = append(events, []any{id, ms(w.now), string(aftersales.EventStatusChanged), "status", status, string(r.Status),
+			fmt.Sprintf("import #%d", w.batch), false, string(aftersales.ChannelImport)})
+	}
+	if err := w.b.copy(ctx, "ticket_events", []string{"ticket_id", "at", "kind", "field", "from_value", "to_value", "body", "public", "channel"}, events); err != nil {
+		return err
+	}
+	if err := w.b.exec(ctx, `DELETE FROM import_issues WHERE ticket_id = $1`, id); err != nil {
+		return err
+	}
+	return w.copyIssues(ctx, appendIssues(nil, w.batch, id, r.Flags))
+}
+
+type importRefs struct {
+	customer, category, product, asset, unit, team any
+}
+
+// resolve finds or creates what a record refers to by name: category path,
+// team, region and customer. Products must exist (a model the catalog does
+// not know is flagged); assets are created for known products.
+func (w *importWriter) resolve(ctx context.Context, r *aftersales.ImportRecord) (importRefs, error) {
+	var refs importRefs
+	if len(r.Category) > 0 {
+		id, err := w.category(ctx, r.Category)
+		if err != nil {
+			return refs, err
+		}
+		refs.category = id
+	}
+	if r.Team != "" {
+		id, err := w.named(ctx, "team:"+r.Team, `SELECT id FROM teams WHERE name = $1 ORDER BY id LIMIT 1`,
+			`INSERT INTO teams (code, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id`, r.Team)
+		if err != nil {
+			return refs, err
+		}
+		refs.team = id
+	}
+	if r.Region != "" {
+		id, err := w.named(ctx, "region:"+r.Region, `SELECT id FROM service_units WHERE name = $1 AND kind = 'region' ORDER BY id LIMIT 1`,
+			`INSERT INTO service_units (kind, code, name, created_at, updated_at) VALUES ('region', $1, $2, $3, $3) RETURNING id`, r.Region)
+		if err != nil {
+			return refs, err
+		}
+		refs.unit = id
+	}
+	if r.CustomerKey != "" {
+		id, err := w.customer(ctx, r)
+		if err != nil {
+			return refs, err
+		}
+		refs.customer = id
+	}
+	if r.Product != "" {
+		id, err := w.lookupOnly(ctx, "product:"+r.Product, `SELECT id FROM products WHERE model = $1`, r.Product)
+		if err != nil {
+			return refs, err
+		}
+		if id == 0 {
+			r.Flags = append(r.Flags, aftersales.RowIssue{Line: r.Lines[0], Field: "product", Kind: aftersales.FlagUnknownValue,
+				Value: r.Product, Reason: "is not a product model in the catalog; left empty"})
+		} else {
+			refs.product = id
+			if r.Serial != "" && refs.customer != nil {
+				aid, err := w.asset(ctx, r.Serial, id, refs.customer.(int64))
+				if err != nil {
+					return refs, err
+				}
+				refs.asset = aid
+			}
+		}
+	}
+	return refs, nil
+}
+
+// code derives a stable, unique code for a row created by an import.
+func code(prefix, name string) string {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return fmt.Sprintf("%s-%x", prefix, h.Sum64())
+}
+
+func (w *importWriter) lookupOnly(ctx context.Context, key, q string, arg any) (int64, error) {
+	if id, ok := w.refs[key]; ok {
+		return id, nil
+	}
+	var id int64
+	if err := w.b.query(ctx, q, []any{arg}, func(scan func(...any) error) error { return scan(&id) }); err != nil {
+		return 0, err
+	}
+	w.refs[key] = id
+	return id, nil
+}
+
+func (w *importWriter) named(ctx context.Context, key, find, insert, name string) (int64, error) {
+	id, err := w.lookupOnly(ctx, key, find, name)
+	if err != nil || id != 0 {
+		return id, err
+	}
+	prefix, _, _ := strings.Cut(key, ":")
+	err = w.b.query(ctx, insert, []any{code(prefix, name), truncate(name, 200), ms(w.now)}, func(scan func(...any) error) error { return scan(&id) })
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: import %s: %w", key, mapErr(err))
+	}
+	w.refs[key] = id
+	return id, nil
+}
+
+// category finds or creates each level of a path of names.
+func (w *importWriter) category(ctx context.Context, path []string) (int64, error) {
+	var parent int64
+	parentPath := "/"
+	for depth := range path {
+		key := "cat:" + strings.Join(path[:depth+1], "\x1f")
+		if id, ok := w.refs[key]; ok {
+			parent = id
+			parentPath = w.catPaths[key]
+			continue
+		}
+		var id int64
+		var p string
+		q := `SELECT id, path FROM product_categories WHERE parent_id IS NULL AND (name_zh = $1 OR name_en = $1) ORDER BY id LIMIT 1`
+		args := []any{path[depth]}
+		if parent != 0 {
+			q = `SELECT id, path FROM product_categories WHERE parent_id = $2 AND (name_zh = $1 OR name_en = $1) ORDER BY id LIMIT 1`
+			args = append(args, parent)
+		}
+		if err := w.b.query(ctx, q, args, func(scan func(...any) error) error { return scan(&id, &p) }); err != nil {
+			return 0, err
+		}
+		if id == 0 {
+			var pid any
+			if parent != 0 {
+				pid = parent
+			}
+			err := w.b.query(ctx, `INSERT INTO product_categories (parent_id, code, name_zh, name_en, depth) VALUES ($1, $2, '', $3, $4) RETURNING id`,
+				[]any{pid, code("cat", key), path[depth], depth}, func(scan func(...any) error) error { return scan(&id) })
+			if err != nil {
+				return 0, fmt.Errorf("sqlstore: import category: %w", mapErr(err))
+			}
+			p = parentPath + strconv.FormatInt(id, 10) + "/"
+			if err := w.b.exec(ctx, `UPDATE product_categories SET path = $1 WHERE id = $2`, p, id); err != nil {
+				return 0, err
+			}
+		}
+		w.refs[key] = id
+		w.catPaths[key] = p
+		parent, parentPath = id, p
+	}
+	return parent, nil
+}
+
+// customer finds a customer by external id, phone or email, or creates one.
+func (w *importWriter) customer(ctx context.Context, r *aftersales.ImportRecord) (int64, error) {
+	if id, ok := w.customers[r.CustomerKey]; ok {
+		return id, nil
+	}
+	kind, val, _ := strings.Cut(r.CustomerKey, ":")
+	q := map[string]string{
+		"id":    `SELECT id FROM customers WHERE external_id = $1`,
+		"phone": `SELECT id FROM customers WHERE phone = $1 ORDER BY id LIMIT 1`,
+		"email": `SELECT id FROM customers WHERE lower(email) = $1 ORDER BY id LIMIT 1`,
+	}[kind]
+	var id int64
+	if err := w.b.query(ctx, q, []any{val}, func(scan func(...any) error) error { return scan(&id) }); err != nil {
+		return 0, err
+	}
+	if id == 0 {
+		var err error
+		if id, err = w.ids(ctx, "customers", &w.nextCust, 1); err != nil {
+			return 0, err
+		}
+		var ext any
+		if kind == "id" {
+			ext = val
+		}
+		name := r.CustomerName
+		if name == "" {
+			name = val
+		}
+		err = w.b.exec(ctx, `INSERT INTO customers (id, kind, name, phone, email, external_id, created_at, updated_at) VALUES ($1, 'person', $2, $3, $4, $5, $6, $6)`,
+			id, truncate(name, 200), r.CustomerPhone, r.CustomerEmail, ext, ms(w.now))
+		if err != nil {
+			return 0, fmt.Errorf("sqlstore: import customer: %w", mapErr(err))
+		}
+	}
+	w.customers[r.CustomerKey] = id
+	return id, nil
+}
+
+func (w *importWriter) asset(ctx context.Context, serial string, product, customer int64) (int64, error) {
+	id, err := w.lookupOnly(ctx, "asset:"+serial, `SELECT id FROM assets WHERE serial_no = $1`, serial)
+	if err != nil || id != 0 {
+		return id, err
+	}
+	err = w.b.query(ctx, `INSERT INTO assets (product_id, customer_id, serial_no, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id`,
+		[]any{product, customer, serial, ms(w.now)}, func(scan func(...any) error) error { return scan(&id) })
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: import asset: %w", mapErr(err))
+	}
+	w.refs["asset:"+serial] = id
+	return id, nil
+}
+
+// ListImports returns the latest import batches.
+func (db *DB) ListImports(ctx context.Context, limit int) ([]*aftersales.ImportBatch, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermDataImport); err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT id, summary, created_by, created_at FROM import_batches ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(rows interface{ Scan(...any) error }) (*aftersales.ImportBatch, error) {
+		b := &aftersales.ImportBatch{}
+		var summary string
+		var by sql.NullInt64
+		var at int64
+		if err := rows.Scan(&b.ID, &summary, &by, &at); err != nil {
+			return b, err
+		}
+		b.CreatedBy, b.CreatedAt = int64Ptr(by), fromMS(at)
+		return b, json.Unmarshal([]byte(summary), &b.Summary)
+	})
+}
+
+// ImportIssues streams a batch's rejected and flagged rows in line order.
+func (db *DB) ImportIssues(ctx context.Context, batchID int64, fn func(aftersales.RowIssue) error) error {
+	if _, err := aftersales.Require(ctx, aftersales.PermDataImport); err != nil {
+		return err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT line, key, field, kind, value, reason, related, rejected FROM import_issues
+		WHERE batch_id = $1 ORDER BY line, id`, batchID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i aftersales.RowIssue
+		if err := rows.Scan(&i.Line, &i.Key, &i.Field, &i.Kind, &i.Value, &i.Reason, &i.Related, &i.Rejected); err != nil {
+			return err
+		}
+		if err := fn(i); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,351 @@
+package sqlstore_test
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/dataio"
+	"aftersales/internal/sqlstore"
+	. "aftersales/internal/testutil"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+var importNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+func sharedData(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "data", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared data %s is absent (%v); CI has ../shared/data beside the repository", name, err)
+	}
+	return p
+}
+
+// readCSV reads a data file with encoding/csv alone, as an independent
+// count of what the importer should find.
+func readCSV(t *testing.T, path string, each func(h map[string]int, row []string)) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		if r, err = gzip.NewReader(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	head, err := cr.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := map[string]int{}
+	for i, c := range head {
+		h[c] = i
+	}
+	for {
+		row, err := cr.Read()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		each(h, row)
+	}
+}
+
+func importFile(t *testing.T, ctx context.Context, db *sqlstore.DB, mapping, path string, dryRun bool) *aftersales.ImportSummary {
+	t.Helper()
+	m, err := dataio.Builtin(mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := dataio.Import(ctx, db, f, m, filepath.Base(path), dryRun, func() time.Time { return importNow }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Total != s.Created+s.Updated+s.Rejected+s.Duplicates {
+		t.Fatalf("summary does not add up: %+v", s)
+	}
+	return s
+}
+
+func TestImportBoston(t *testing.T) {
+	path := sharedData(t, "boston_311_2015_merged.csv.gz")
+	ny, _ := time.LoadLocation("America/New_York")
+	const layout = "01/02/2006 03:04:05 PM"
+	var rows, closedBefore, zeroCoords, zeroDur, closed int
+	subjects := map[string]bool{}
+	readCSV(t, path, func(h map[string]int, r []string) {
+		rows++
+		subjects[r[h["SUBJECT"]]] = true
+		open, _ := time.ParseInLocation(layout, r[h["OPEN_DT"]], ny)
+		if c := r[h["CLOSED_DT"]]; c != "" {
+			cl, _ := time.ParseInLocation(layout, c, ny)
+			if cl.Before(open) {
+				closedBefore++
+			}
+			if cl.Equal(open) {
+				zeroDur++
+			}
+		}
+		if r[h["Geocoded_Location"]] == "(0, 0)" {
+			zeroCoords++
+		}
+		if r[h["CASE_STATUS"]] == "Closed" {
+			closed++
+		}
+	})
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		s := importFile(t, ctx, db, "boston311", path, false)
+		if s.Total != rows || s.Created != rows || s.Rejected != 0 || s.Duplicates != 0 {
+			t.Fatalf("summary %+v, want %d rows created", s, rows)
+		}
+		if s.Flags[aftersales.FlagClosedBefore] != closedBefore || s.Flags[aftersales.FlagZeroCoords] != zeroCoords ||
+			s.Flags[aftersales.FlagZeroDuration] != zeroDur {
+			t.Fatalf("flags %v, want closed_before_opened %d, zero_coordinates %d, zero_duration %d", s.Flags, closedBefore, zeroCoords, zeroDur)
+		}
+		if closedBefore != 197 || zeroCoords != 17070 {
+			t.Fatalf("the data changed: %d closed before opened, %d at (0, 0)", closedBefore, zeroCoords)
+		}
+		// Every closed-before-opened row is flagged, and its bad time is not kept.
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM import_issues i JOIN tickets t ON t.id = i.ticket_id
+			WHERE i.kind = 'closed_before_opened' AND t.closed_at IS NULL AND t.status = 'closed'`); n != int64(closedBefore) {
+			t.Fatalf("closed-before-opened tickets without a closing time: %d", n)
+		}
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets WHERE status = 'closed'`); n != int64(closed) {
+			t.Fatalf("closed tickets %d, want %d", n, closed)
+		}
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets WHERE closed_at < created_at`); n != 0 {
+			t.Fatalf("%d tickets close before they open", n)
+		}
+		// The taxonomy became a three-level category tree, queues teams, neighbourhoods regions.
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM product_categories WHERE depth = 0`); n != int64(len(subjects)) {
+			t.Fatalf("subjects = %d, want %d", n, len(subjects))
+		}
+		if n := db.CountForTest(ctx, `SELECT count(DISTINCT number) FROM tickets`); n != int64(rows) {
+			t.Fatalf("ticket numbers are not unique: %d", n)
+		}
+		// A second run changes nothing.
+		again := importFile(t, ctx, db, "boston311", path, false)
+		if again.Duplicates != rows || again.Created+again.Updated+again.Rejected != 0 || again.Flagged != 0 {
+			t.Fatalf("re-run: %+v", again)
+		}
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets`); n != int64(rows) {
+			t.Fatalf("tickets after re-run = %d", n)
+		}
+	})
+}
+
+func TestImportServiceNowHistory(t *testing.T) {
+	path := sharedData(t, "servicenow_incident_event_log_first120k.csv.gz")
+	m, _ := dataio.Builtin("servicenow")
+	states := m.History.Status.Map
+	var rows int
+	incidents := map[string]bool{}
+	var changes int
+	last, lastKey := "", ""
+	readCSV(t, path, func(h map[string]int, r []string) {
+		rows++
+		key := r[h["number"]]
+		incidents[key] = true
+		if key != lastKey {
+			last, lastKey = "new", key
+		}
+		st, ok := states[r[h["incident_state"]]]
+		if ok && st != last {
+			changes++
+			last = st
+		}
+	})
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		s := importFile(t, ctx, db, "servicenow", path, false)
+		if s.Total != rows || s.Created != len(incidents) || s.Updated != rows-len(incidents) || s.Rejected != 0 {
+			t.Fatalf("summary %+v; want %d rows, %d incidents", s, rows, len(incidents))
+		}
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM ticket_events WHERE kind = 'status_changed'`); n != int64(changes) {
+			t.Fatalf("status changes %d, want %d", n, changes)
+		}
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets WHERE accepted_at IS NOT NULL AND accepted_at < created_at`); n != 0 {
+			t.Fatalf("%d tickets accepted before they were opened", n)
+		}
+		callers := db.CountForTest(ctx, `SELECT count(DISTINCT customer_id) FROM tickets`)
+		if cust := db.CountForTest(ctx, `SELECT count(*) FROM customers`); cust != callers || cust < 1000 {
+			t.Fatalf("customers %d, distinct callers on tickets %d", cust, callers)
+		}
+	})
+}
+
+func TestImportNYCAndCFPB(t *testing.T) {
+	nyc := sharedData(t, "nyc_311_sample_2000_2011.csv")
+	cfpb := sharedData(t, "cfpb_complaints_sample_6623.csv")
+	old := sharedData(t, "cfpb_complaints_2014_8340.csv")
+	var nycRows, in1900, noClose int
+	readCSV(t, nyc, func(h map[string]int, r []string) {
+		nycRows++
+		switch c := r[h["Closed Date"]]; {
+		case c == "":
+			noClose++
+		case strings.Contains(c, "/1900 "):
+			in1900++
+		}
+	})
+	var cfpbRows, narratives int
+	readCSV(t, cfpb, func(h map[string]int, r []string) {
+		cfpbRows++
+		if strings.TrimSpace(r[h["Consumer complaint narrative"]]) != "" {
+			narratives++
+		}
+	})
+	var oldRows, oldBad int
+	readCSV(t, old, func(h map[string]int, r []string) {
+		oldRows++
+		if len(r) != len(h) || r[h["Issue"]] == "" {
+			oldBad++
+		}
+	})
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		s := importFile(t, ctx, db, "nyc311", nyc, false)
+		if s.Total != nycRows || s.Created != nycRows || s.Flags[aftersales.FlagDateRange] != in1900 || in1900 == 0 {
+			t.Fatalf("nyc %+v; want %d rows, %d closed in 1900", s, nycRows, in1900)
+		}
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets WHERE closed_at IS NULL AND external_id LIKE 'nyc311:%'`); n != int64(noClose+in1900) {
+			t.Fatalf("nyc tickets without a closing time %d, want %d", n, noClose+in1900)
+		}
+		s = importFile(t, ctx, db, "cfpb", cfpb, false)
+		if s.Total != cfpbRows || s.Created != cfpbRows || s.Rejected != 0 {
+			t.Fatalf("cfpb %+v", s)
+		}
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets WHERE description <> '' AND external_id LIKE 'cfpb:%'`); n != int64(narratives) {
+			t.Fatalf("narratives %d, want %d", n, narratives)
+		}
+		s = importFile(t, ctx, db, "cfpb", old, false)
+		if s.Total != oldRows || s.Rejected != oldBad || s.Created != oldRows-oldBad {
+			t.Fatalf("cfpb 2014 %+v; want %d rows, %d rejected", s, oldRows, oldBad)
+		}
+		var issues []aftersales.RowIssue
+		if err := db.ImportIssues(ctx, s.BatchID, func(i aftersales.RowIssue) error { issues = append(issues, i); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(issues) != oldBad || !issues[len(issues)-1].Rejected || !strings.Contains(issues[len(issues)-1].Reason, "fields") {
+			t.Fatalf("report %+v", issues)
+		}
+	})
+}
+
+// A file in GBK with a BOM-less header, semicolons, a quoted multi-line
+// field, phone numbers in several forms and a near-duplicate.
+func TestImportGBKCustomMapping(t *testing.T) {
+	const mapping = `{"name": "dealer", "time_zone": "Asia/Shanghai", "key": {"column": "工单号"},
+	  "fields": {"title": {"column": "问题", "required": true}, "description": {"column": "描述"},
+	    "created_at": {"column": "报修时间", "formats": ["2006/1/2 15:04"], "required": true},
+	    "resolution_after": {"column": "处理时长"},
+	    "nature": {"column": "类型", "map": {"投诉": "complaint", "维修": "repair"}, "default": "other"},
+	    "customer_name": {"column": "客户"}, "customer_phone": {"column": "电话"}, "tags": {"column": "标签", "sep": "、"}},
+	  "near_duplicate": {"by": "customer", "window_hours": 72, "distance": 6}}`
+	text := "工单号;问题;描述;报修时间;处理时长;类型;客户;电话;标签\n" +
+		"D1;空调不制冷;\"外机不转，\n室内机漏水\";2026/7/1 09:30;2小时;维修;张三;+86 138-0013-8000;空调、加急\n" +
+		"D2;空调不制冷;外机不转，室内机漏水;2026/7/2 10:00;90 min;投诉;张三;13800138000;\n" +
+		"D3;热水器不加热;;2026/7/3 08:00;很久;咨询;李四;010-6552 9988;\n" +
+		"D4;;没有标题;2026/7/3 09:00;;维修;王五;123;\n" +
+		"D5;洗衣机异响;;1900/1/1 00:00;;维修;赵六;13900139000;\n"
+	gbk, err := encodeGBK(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := dataio.ReadMapping(strings.NewReader(mapping))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		s, err := dataio.Import(ctx, db, strings.NewReader(gbk), m, "dealer.csv", false, func() time.Time { return importNow }, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Total != 5 || s.Created != 3 || s.Rejected != 2 || s.Flags[aftersales.FlagNearDuplicate] != 1 ||
+			s.Flags[aftersales.FlagUnknownValue] != 1 || s.Flags[aftersales.FlagBadFormat] != 1 {
+			t.Fatalf("summary %+v", s)
+		}
+		// One customer by the normalised phone, the other by a landline.
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM customers WHERE phone = '13800138000' AND name = '张三'`); n != 1 {
+			t.Fatalf("customers with the normalised phone: %d", n)
+		}
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets WHERE customer_id IS NOT NULL`); n != 3 {
+			t.Fatalf("tickets with a customer: %d", n)
+		}
+		d1, err := db.FindTicketByExternalIDForTest(ctx, "dealer:D1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d1.Description != "外机不转，\n室内机漏水" || d1.ResolvedAt == nil || d1.ResolvedAt.Sub(d1.CreatedAt) != 2*time.Hour ||
+			len(d1.Tags) != 2 || d1.Tags[1] != "加急" || d1.Nature != aftersales.NatureRepair {
+			t.Fatalf("D1 = %+v", d1)
+		}
+	})
+}
+
+func TestImportRollsBackOnFailure(t *testing.T) {
+	path := sharedData(t, "nyc_311_sample_2000_2011.csv")
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		m, _ := dataio.Builtin("nyc311")
+		f, _ := os.Open(path)
+		defer f.Close()
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		// Cancelled after the first chunk was written: nothing may remain.
+		_, err := dataio.Import(cctx, db, f, m, "nyc.csv", false, func() time.Time { return importNow }, func(int) { cancel() })
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v", err)
+		}
+		for _, q := range []string{`SELECT count(*) FROM tickets`, `SELECT count(*) FROM import_batches`, `SELECT count(*) FROM import_issues`,
+			`SELECT count(*) FROM product_categories`, `SELECT count(*) FROM teams`, `SELECT count(*) FROM counters`} {
+			if n := db.CountForTest(ctx, q); n != 0 {
+				t.Fatalf("%s = %d after a failed import", q, n)
+			}
+		}
+		// A dry run counts everything and keeps nothing.
+		f.Seek(0, io.SeekStart)
+		s, err := dataio.Import(ctx, db, f, m, "nyc.csv", true, func() time.Time { return importNow }, nil)
+		if err != nil || s.Created != 2000 || s.BatchID != 0 {
+			t.Fatalf("dry run %+v %v", s, err)
+		}
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets`); n != 0 {
+			t.Fatalf("dry run left %d tickets", n)
+		}
+		// Staff without the import permission are refused.
+		agent := MustUser(t, ctx, db, "agent@example.com", aftersales.RoleAgent, nil)
+		f.Seek(0, io.SeekStart)
+		_, err = dataio.Import(aftersales.NewContextWithUser(ctx, agent), db, f, m, "nyc.csv", false, time.Now, nil)
+		if aftersales.ErrorCode(err) != aftersales.EFORBIDDEN {
+			t.Fatalf("agent import: %v", err)
+		}
+	})
+}
+
+func encodeGBK(s string) (string, error) {
+	return simplifiedchinese.GBK.NewEncoder().String(s)
+}
