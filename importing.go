@@ -58,7 +58,7 @@ type ImportRecord struct {
 	CreatedAt   time.Time
 	// Milestones; nil when absent or flagged.
 	FirstResponseAt, AcceptedAt, ResolvedAt, ClosedAt, TargetAt *time.Time
-	ReopenCount, AssignCount                                   int
+	ReopenCount, AssignCount                                    int
 
 	Category []string // a path of names, root first
 	Team     string

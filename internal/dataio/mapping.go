@@ -65,12 +65,12 @@ type NearDuplicate struct {
 
 // Target fields a mapping may fill.
 const (
-	FTitle, FDescription, FChannel, FNature, FUrgency, FStatus         = "title", "description", "channel", "nature", "urgency", "status"
-	FCreated, FFirstResponse, FAccepted, FResolved, FClosed, FTarget   = "created_at", "first_response_at", "accepted_at", "resolved_at", "closed_at", "target_at"
-	FFirstResponseAfter, FResolutionAfter                              = "first_response_after", "resolution_after"
-	FCategory, FTeam, FRegion, FProduct, FSerial, FLat, FLng, FCoords  = "category", "team", "region", "product", "serial", "lat", "lng", "coordinates"
-	FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID        = "address", "tags", "customer_name", "customer_phone", "customer_email", "customer_id"
-	FReopenCount, FAssignCount                                         = "reopen_count", "assign_count"
+	FTitle, FDescription, FChannel, FNature, FUrgency, FStatus        = "title", "description", "channel", "nature", "urgency", "status"
+	FCreated, FFirstResponse, FAccepted, FResolved, FClosed, FTarget  = "created_at", "first_response_at", "accepted_at", "resolved_at", "closed_at", "target_at"
+	FFirstResponseAfter, FResolutionAfter                             = "first_response_after", "resolution_after"
+	FCategory, FTeam, FRegion, FProduct, FSerial, FLat, FLng, FCoords = "category", "team", "region", "product", "serial", "lat", "lng", "coordinates"
+	FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID       = "address", "tags", "customer_name", "customer_phone", "customer_email", "customer_id"
+	FReopenCount, FAssignCount                                        = "reopen_count", "assign_count"
 )
 
 // TargetFields lists every field name a mapping may use, for the console's
@@ -156,7 +156,9 @@ func (m *Mapping) validate() error {
 	return v.Err()
 }
 
-func (f Field) source() bool { return f.Column != "" || len(f.Any) > 0 || len(f.Join) > 0 || f.Template != "" }
+func (f Field) source() bool {
+	return f.Column != "" || len(f.Any) > 0 || len(f.Join) > 0 || f.Template != ""
+}
 
 func validEnum(field, v string) bool {
 	switch field {
