@@ -106,8 +106,9 @@ func openCSV(br *bufio.Reader, f Format) (Source, error) {
 	}
 	r := csv.NewReader(in)
 	r.Comma = delim
-	r.FieldsPerRecord = -1
+	r.FieldsPerRecord = -1 // counted per row, so a short row is rejected with its line
 	r.ReuseRecord = true
+	r.LazyQuotes = true // spreadsheet exports leave bare quotes inside fields
 	h, err := r.Read()
 	if err == io.EOF {
 		return nil, errors.New("dataio: the file is empty")

@@ -1,0 +1,250 @@
+package dataio
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"aftersales"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+func readAll(t testing.TB, data []byte, m *Mapping) ([]*aftersales.ImportRecord, []aftersales.RowIssue, int) {
+	t.Helper()
+	src, err := Open(bytes.NewReader(data), Format{Encoding: m.Encoding, Delimiter: m.Delimiter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	r, err := NewReader(src, m, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []*aftersales.ImportRecord
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+	return recs, r.TakeRejected(), r.Rows()
+}
+
+const simple = `{"name": "s", "time_zone": "Asia/Shanghai", "key": {"column": "id"},
+  "fields": {"title": {"column": "title", "required": true}, "created_at": {"column": "at", "required": true}}}`
+
+func TestOpenDetectsEncodingAndDelimiter(t *testing.T) {
+	m, err := ReadMapping(strings.NewReader(simple))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "id\ttitle\tat\n1\t空调\"漏水\"\t2026-07-01 09:00\n2\t\"多行\n标题\"\t2026-07-02\n"
+	gbk, _ := simplifiedchinese.GBK.NewEncoder().String(strings.ReplaceAll(text, "\t", ";"))
+	for name, data := range map[string]string{
+		"utf-8 tab":      text,
+		"utf-8 bom":      "\ufeff" + strings.ReplaceAll(text, "\t", ","),
+		"gbk semicolons": gbk,
+		"pipes crlf":     strings.ReplaceAll(strings.ReplaceAll(text, "\t", "|"), "\n", "\r\n"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			recs, rej, rows := readAll(t, []byte(data), m)
+			if rows != 2 || len(recs) != 2 || len(rej) != 0 {
+				t.Fatalf("rows %d recs %d rejected %v", rows, len(recs), rej)
+			}
+			if recs[0].ExternalID != "s:1" || !strings.HasPrefix(recs[0].Title, "空调") || recs[1].Title != "多行\n标题" {
+				t.Fatalf("records %q %q", recs[0].Title, recs[1].Title)
+			}
+			if got := recs[0].CreatedAt.Format(time.RFC3339); got != "2026-07-01T09:00:00+08:00" {
+				t.Fatalf("created %s", got)
+			}
+		})
+	}
+}
+
+func TestMappingErrorsNameTheField(t *testing.T) {
+	for _, c := range []struct{ json, field string }{
+		{`{"name": "x", "key": {"column": "id"}, "fields": {"title": {"column": "t"}}}`, "fields.created_at"},
+		{`{"name": "x", "key": {"column": "id"}, "fields": {"title": {"column": "t"}, "created_at": {"column": "c"}, "colour": {"column": "c"}}}`, "fields.colour"},
+		{`{"name": "x", "key": {"column": "id"}, "fields": {"title": {"column": "t"}, "created_at": {"column": "c"}, "status": {"column": "s", "map": {"Done": "finished"}}}}`, "fields.status.map.Done"},
+		{`{"name": "x", "time_zone": "Mars/Base", "key": {"column": "id"}, "fields": {"title": {"column": "t"}, "created_at": {"column": "c"}}}`, "time_zone"},
+		{`{"name": "x", "key": {"column": "id"}, "fieldz": {}}`, "mapping"},
+	} {
+		_, err := ReadMapping(strings.NewReader(c.json))
+		found := false
+		for _, f := range aftersales.ErrorFields(err) {
+			found = found || f.Field == c.field
+		}
+		if !found {
+			t.Errorf("%s: want an error on %s, got %v", c.json, c.field, aftersales.ErrorFields(err))
+		}
+	}
+	m, _ := ReadMapping(strings.NewReader(simple))
+	src, _ := Open(strings.NewReader("id,name,at\n1,x,2026-01-01\n"), Format{})
+	_, err := NewReader(src, m, now)
+	if fs := aftersales.ErrorFields(err); len(fs) != 1 || fs[0].Field != "fields.title" || !strings.Contains(fs[0].Reason, `"title"`) {
+		t.Fatalf("missing column: %v", fs)
+	}
+}
+
+func TestCleaningHelpers(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90": 90 * time.Minute, "90 min": 90 * time.Minute, "1.5 hours": 90 * time.Minute,
+		"2h": 2 * time.Hour, "3 days": 72 * time.Hour, "45分钟": 45 * time.Minute, "2小时": 2 * time.Hour, "1天": 24 * time.Hour, "1:30": 90 * time.Minute} {
+		if got, err := ParseDuration(in, ""); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "soon", "3 fortnights", "NaN"} {
+		if _, err := ParseDuration(bad, ""); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", bad)
+		}
+	}
+	for in, want := range map[string]string{"+86 138-0013-8000": "13800138000", "0086 13800138000": "13800138000",
+		"(010) 6552-9988": "01065529988", "１３８００１３８０００": "13800138000", "+1 617 555 0100": "+16175550100"} {
+		if got, ok := NormalisePhone(in); !ok || got != want {
+			t.Errorf("NormalisePhone(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	if _, ok := NormalisePhone("12-34"); ok {
+		t.Error("a four-digit phone was accepted")
+	}
+	// Excel stores 2026-07-01 12:00 as 46204.5.
+	if got, err := ParseTime("46204.5", []string{"2006-01-02"}, time.UTC); err != nil || !got.Equal(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)) {
+		t.Errorf("Excel serial = %v, %v", got, err)
+	}
+	a := SimHash("空调不制冷，外机不转，室内机漏水")
+	b := SimHash("空调不制冷，外机不转，室内机在漏水")
+	c := SimHash("洗衣机脱水时噪音很大，而且门打不开")
+	if Distance(a, b) >= Distance(a, c) || Distance(a, b) > 12 {
+		t.Errorf("SimHash distances: similar %d, different %d", Distance(a, b), Distance(a, c))
+	}
+}
+
+func sampleTickets() []*aftersales.Ticket {
+	cat, team := int64(3), int64(7)
+	res := time.Date(2026, 7, 2, 10, 0, 0, 0, time.UTC)
+	return []*aftersales.Ticket{
+		{Number: "AS202607-000001", Title: "空调不制冷", Description: "外机不转\n漏水", Channel: aftersales.ChannelPhone,
+			Nature: aftersales.NatureRepair, Urgency: aftersales.UrgencyHigh, Status: aftersales.StatusResolved, CategoryID: &cat,
+			TeamID: &team, CustomerName: "张三", Tags: []string{"加急", "VIP"}, CreatedAt: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC),
+			ResolvedAt: &res, ReopenCount: 1},
+		{Number: "AS202607-000002", Title: "咨询保修", Channel: aftersales.ChannelWeb, Nature: aftersales.NatureConsultation,
+			Urgency: aftersales.UrgencyNormal, Status: aftersales.StatusNew, CreatedAt: time.Date(2026, 7, 3, 9, 0, 0, 0, time.UTC)},
+	}
+}
+
+// An export reads back through the built-in "aftersales" mapping, in both formats.
+func TestExportReadsBack(t *testing.T) {
+	names := Names{Category: map[int64]string{3: "空调 > 挂机"}, Team: map[int64]string{7: "一组"}}
+	m, err := Builtin("aftersales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"csv", "xlsx"} {
+		t.Run(format, func(t *testing.T) {
+			ts := sampleTickets()
+			i := 0
+			var buf bytes.Buffer
+			err := Export(&buf, format, names, func() (*aftersales.Ticket, error) {
+				if i == len(ts) {
+					return nil, nil
+				}
+				i++
+				return ts[i-1], nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, rej, rows := readAll(t, buf.Bytes(), m)
+			if rows != 2 || len(rej) != 0 || len(recs) != 2 {
+				t.Fatalf("rows %d rejected %v", rows, rej)
+			}
+			r := recs[0]
+			if r.ExternalID != "aftersales:AS202607-000001" || r.Title != "空调不制冷" || r.Description != "外机不转\n漏水" ||
+				r.Status != aftersales.StatusResolved || r.Urgency != aftersales.UrgencyHigh || r.Team != "一组" ||
+				strings.Join(r.Category, "/") != "空调/挂机" || strings.Join(r.Tags, "/") != "加急/VIP" || r.ReopenCount != 1 ||
+				r.ResolvedAt == nil || !r.ResolvedAt.Equal(*ts[0].ResolvedAt) || !r.CreatedAt.Equal(ts[0].CreatedAt) || r.Custom["customer"] != "张三" {
+				t.Fatalf("read back %+v", r)
+			}
+		})
+	}
+	if err := Export(io.Discard, "pdf", names, nil); aftersales.ErrorCode(err) != aftersales.EINVALID {
+		t.Fatalf("pdf: %v", err)
+	}
+}
+
+// FuzzCSV feeds arbitrary bytes through the reader: it must never panic,
+// and every row must be accounted for as a record line or a rejection.
+func FuzzCSV(f *testing.F) {
+	f.Add([]byte("id,title,at\n1,x,2026-01-01\n"))
+	f.Add([]byte("id;title;at\n1;\"a\nb\";2026/1/2 3:04\n2;;\n\"3\";\"x\"\"y\";1900-01-01\n"))
+	f.Add([]byte("\ufeffid\ttitle\tat\n1\t\xb2\xe2\xca\xd4\t46204.5\n"))
+	f.Add([]byte("\x1f\x8b\x08\x00"))
+	m, _ := ReadMapping(strings.NewReader(simple))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src, err := Open(bytes.NewReader(data), Format{})
+		if err != nil {
+			return
+		}
+		defer src.Close()
+		r, err := NewReader(src, m, now)
+		if err != nil {
+			return
+		}
+		lines := 0
+		for {
+			rec, err := r.Next()
+			if err != nil {
+				break
+			}
+			lines += len(rec.Lines)
+		}
+		rejected := map[int]bool{}
+		for _, i := range r.TakeRejected() {
+			rejected[i.Line] = true
+		}
+		if lines+len(rejected) != r.Rows() {
+			t.Fatalf("%d record lines + %d rejected != %d rows", lines, len(rejected), r.Rows())
+		}
+	})
+}
+
+// FuzzXLSX mutates a real workbook: opening and reading must fail cleanly.
+func FuzzXLSX(f *testing.F) {
+	var buf bytes.Buffer
+	ts := sampleTickets()
+	i := 0
+	Export(&buf, "xlsx", Names{}, func() (*aftersales.Ticket, error) {
+		if i == len(ts) {
+			return nil, nil
+		}
+		i++
+		return ts[i-1], nil
+	})
+	f.Add(buf.Bytes())
+	m, _ := Builtin("aftersales")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src, err := Open(bytes.NewReader(data), Format{})
+		if err != nil {
+			return
+		}
+		defer src.Close()
+		r, err := NewReader(src, m, now)
+		if err != nil {
+			return
+		}
+		for {
+			if _, err := r.Next(); err != nil {
+				return
+			}
+		}
+	})
+}

@@ -1,0 +1,111 @@
+package dataio
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"aftersales"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// ExportColumns are the columns of a ticket export; the built-in mapping
+// "aftersales" reads them back.
+var ExportColumns = []string{"number", "external_id", "title", "description", "channel", "nature", "urgency", "status",
+	"category", "team", "region", "customer", "tags", "created_at", "first_response_at", "accepted_at", "resolved_at",
+	"closed_at", "due_at", "reopen_count", "assign_count"}
+
+// Names resolves the ids on a ticket to the names an export shows.
+type Names struct {
+	Category map[int64]string // full path, "Parent > Child"
+	Team     map[int64]string
+	Unit     map[int64]string
+}
+
+func (n Names) row(t *aftersales.Ticket) []string {
+	tm := func(p *time.Time) string {
+		if p == nil {
+			return ""
+		}
+		return p.Format(time.RFC3339)
+	}
+	id := func(m map[int64]string, p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return m[*p]
+	}
+	created := t.CreatedAt
+	return []string{t.Number, t.ExternalID, t.Title, t.Description, string(t.Channel), string(t.Nature), string(t.Urgency),
+		string(t.Status), id(n.Category, t.CategoryID), id(n.Team, t.TeamID), id(n.Unit, t.ServiceUnitID), t.CustomerName,
+		strings.Join(t.Tags, ", "), tm(&created), tm(t.FirstResponseAt), tm(t.AcceptedAt), tm(t.ResolvedAt), tm(t.ClosedAt),
+		tm(t.ResolutionDueAt), fmt.Sprint(t.ReopenCount), fmt.Sprint(t.AssignCount)}
+}
+
+// Export writes tickets as "csv" (UTF-8 with a BOM for Excel) or "xlsx",
+// streaming: next returns nil at the end.
+func Export(w io.Writer, format string, names Names, next func() (*aftersales.Ticket, error)) error {
+	switch format {
+	case "csv":
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return err
+		}
+		cw := csv.NewWriter(w)
+		if err := cw.Write(ExportColumns); err != nil {
+			return err
+		}
+		for {
+			t, err := next()
+			if err != nil {
+				return err
+			}
+			if t == nil {
+				break
+			}
+			if err := cw.Write(names.row(t)); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	case "xlsx":
+		f := excelize.NewFile()
+		defer f.Close()
+		const sheet = "Sheet1"
+		sw, err := f.NewStreamWriter(sheet)
+		if err != nil {
+			return err
+		}
+		cells := func(ss []string) []any {
+			out := make([]any, len(ss))
+			for i, s := range ss {
+				out[i] = s
+			}
+			return out
+		}
+		if err := sw.SetRow("A1", cells(ExportColumns)); err != nil {
+			return err
+		}
+		for r := 2; ; r++ {
+			t, err := next()
+			if err != nil {
+				return err
+			}
+			if t == nil {
+				break
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, r)
+			if err := sw.SetRow(cell, cells(names.row(t))); err != nil {
+				return err
+			}
+		}
+		if err := sw.Flush(); err != nil {
+			return err
+		}
+		return f.Write(w)
+	}
+	return aftersales.Errorf(aftersales.EINVALID, "format %q is not one of csv, xlsx", format)
+}
