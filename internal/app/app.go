@@ -50,6 +50,7 @@ Usage:
   aftersales user create [flags]     create a staff account
   aftersales token create --user EMAIL [--name NAME]   print a new API token
   aftersales import --mapping NAME|FILE.json FILE   import tickets from CSV or XLSX
+  aftersales export [--format csv|xlsx] FILE|-      export tickets (columns the "aftersales" mapping reads)
   aftersales version                 print the version
 
 Every command takes -h. Shared settings: --addr, --data-dir, --db, --tz, --log-format
@@ -81,6 +82,8 @@ func Main(ctx context.Context, env Env) int {
 		err = sub(ctx, env, args, "token", map[string]func(context.Context, Env, []string) error{"create": tokenCreate})
 	case "import":
 		err = importFile(ctx, env, args)
+	case "export":
+		err = exportFile(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "aftersales", Version)
 	case "help", "-h", "--help":

@@ -1,9 +1,11 @@
 package dataio
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,4 +110,66 @@ func Export(w io.Writer, format string, names Names, next func() (*aftersales.Ti
 		return f.Write(w)
 	}
 	return aftersales.Errorf(aftersales.EINVALID, "format %q is not one of csv, xlsx", format)
+}
+
+// ExportNames loads the names an export shows for category, team and unit ids.
+func ExportNames(ctx context.Context, s aftersales.Services) (Names, error) {
+	n := Names{Category: map[int64]string{}, Team: map[int64]string{}, Unit: map[int64]string{}}
+	cats, err := s.Catalog.ListCategories(ctx)
+	if err != nil {
+		return n, err
+	}
+	name := map[int64]string{}
+	for _, c := range cats {
+		name[c.ID] = c.NameZH
+		if name[c.ID] == "" {
+			name[c.ID] = c.NameEN
+		}
+	}
+	for _, c := range cats {
+		var parts []string
+		for _, id := range strings.Split(strings.Trim(c.Path, "/"), "/") {
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+				parts = append(parts, name[n])
+			}
+		}
+		n.Category[c.ID] = strings.Join(parts, " > ")
+	}
+	teams, err := s.Network.ListTeams(ctx)
+	if err != nil {
+		return n, err
+	}
+	for _, t := range teams {
+		n.Team[t.ID] = t.Name
+	}
+	units, err := s.Network.ListServiceUnits(ctx)
+	if err != nil {
+		return n, err
+	}
+	for _, u := range units {
+		n.Unit[u.ID] = u.Name
+	}
+	return n, nil
+}
+
+// TicketPages walks every page of a ticket list, one ticket at a time.
+func TicketPages(ctx context.Context, ts aftersales.TicketService, f aftersales.TicketFilter) func() (*aftersales.Ticket, error) {
+	f.Limit = aftersales.MaxListLimit
+	var page []*aftersales.Ticket
+	done := false
+	return func() (*aftersales.Ticket, error) {
+		for len(page) == 0 {
+			if done {
+				return nil, nil
+			}
+			p, err := ts.ListTickets(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			page, f.Cursor, done = p.Tickets, p.NextCursor, p.NextCursor == ""
+		}
+		t := page[0]
+		page = page[1:]
+		return t, nil
+	}
 }

@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/config"
+	"aftersales/internal/dataio"
+)
+
+// exportFile is `aftersales export`: the filtered ticket list as CSV or
+// XLSX, streamed page by page, in the columns the "aftersales" mapping reads.
+func exportFile(ctx context.Context, env Env, args []string) error {
+	var format, user, status, from, to string
+	c, rest, err := config.Load("export", false, args, env.Getenv, env.Stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&format, "format", "", "csv or xlsx (default: from the file name)")
+		fs.StringVar(&user, "user", "", "export as this staff user (default: the administrator)")
+		fs.StringVar(&status, "status", "", "only these statuses, comma-separated")
+		fs.StringVar(&from, "from", "", "created on or after this date (YYYY-MM-DD)")
+		fs.StringVar(&to, "to", "", "created before this date (YYYY-MM-DD)")
+	})
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return fmt.Errorf("usage: aftersales export [--format csv|xlsx] [--status S,...] [--from DATE] [--to DATE] FILE|-")
+	}
+	path := rest[0]
+	if format == "" {
+		format = "csv"
+		if strings.HasSuffix(path, ".xlsx") {
+			format = "xlsx"
+		}
+	}
+	loc, err := c.Location()
+	if err != nil {
+		return err
+	}
+	var f aftersales.TicketFilter
+	for _, s := range strings.Split(status, ",") {
+		if s != "" {
+			f.Status = append(f.Status, aftersales.Status(s))
+		}
+	}
+	for _, d := range []struct {
+		name, v string
+		dst     **time.Time
+	}{{"from", from, &f.CreatedFrom}, {"to", to, &f.CreatedTo}} {
+		if d.v == "" {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", d.v, loc)
+		if err != nil {
+			return fmt.Errorf("--%s: %q is not a date in the form 2006-01-02", d.name, d.v)
+		}
+		*d.dst = &t
+	}
+	db, err := open(ctx, c, env.Now)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if user == "" {
+		user = c.AdminEmail
+	}
+	u, err := db.FindUserByEmail(ctx, user)
+	if err != nil {
+		return fmt.Errorf("export: no user %s (set --user)", user)
+	}
+	ctx = aftersales.NewContextWithUser(ctx, u)
+	var out io.Writer = env.Stdout
+	if path != "-" {
+		file, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		out = file
+	}
+	names, err := dataio.ExportNames(ctx, services(db))
+	if err != nil {
+		return err
+	}
+	if err := dataio.Export(out, format, names, dataio.TicketPages(ctx, db, f)); err != nil {
+		return describe(err)
+	}
+	return nil
+}
+

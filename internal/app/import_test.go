@@ -1,0 +1,84 @@
+package app
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"aftersales"
+	"aftersales/internal/sqlstore"
+	"aftersales/internal/testutil"
+)
+
+// The import command prints a summary that adds up and writes a report
+// with one line per rejected or flagged row; export writes what the
+// "aftersales" mapping imports again elsewhere.
+func TestImportExportCommands(t *testing.T) {
+	nyc := sharedData(t, "nyc_311_sample_2000_2011.csv")
+	old := sharedData(t, "cfpb_complaints_2014_8340.csv")
+	for _, e := range testutil.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			dir := t.TempDir()
+			env := map[string]string{"AFTERSALES_DATA_DIR": dir, "AFTERSALES_USER_PASSWORD": "cli-password-123"}
+			if e == sqlstore.Postgres {
+				env["AFTERSALES_DB"] = testutil.DSN(t, e)
+			}
+			if code, out := run(t, env, "user", "create", "--email", "admin@example.com", "--name", "管理员", "--role", "admin"); code != 0 {
+				t.Fatalf("user create: %s", out)
+			}
+			if code, out := run(t, env, "import", "--quiet", nyc); code != 1 || !strings.Contains(out, "--mapping") {
+				t.Fatalf("no mapping: %d %q", code, out)
+			}
+			if code, out := run(t, env, "import", "--quiet", "--mapping", "nope", nyc); code != 1 || !strings.Contains(out, "boston311") {
+				t.Fatalf("unknown mapping: %d %q", code, out)
+			}
+			bad := filepath.Join(dir, "bad.json")
+			os.WriteFile(bad, []byte(`{"name": "bad", "key": {"column": "Unique Key"}, "fields": {"title": {"column": "Complaint"}, "created_at": {"column": "Created Date"}}}`), 0o600)
+			if code, out := run(t, env, "import", "--quiet", "--mapping", bad, nyc); code != 1 || !strings.Contains(out, `--fields.title: column "Complaint" is not in the file's header`) {
+				t.Fatalf("bad mapping: %d %q", code, out)
+			}
+			report := filepath.Join(dir, "report.csv")
+			code, out := run(t, env, "import", "--quiet", "--mapping", "cfpb", "--report", report, old)
+			var s aftersales.ImportSummary
+			if err := json.Unmarshal([]byte(out), &s); code != 0 || err != nil {
+				t.Fatalf("import: %d %v %q", code, err, out)
+			}
+			if s.Total != 8340 || s.Total != s.Created+s.Updated+s.Rejected+s.Duplicates || s.Rejected == 0 {
+				t.Fatalf("summary %+v", s)
+			}
+			f, _ := os.Open(report)
+			rows, err := csv.NewReader(f).ReadAll()
+			f.Close()
+			if err != nil || len(rows) != 1+s.Rejected || !strings.HasSuffix(rows[0][0], "line") || rows[len(rows)-1][7] != "true" {
+				t.Fatalf("report: %v %v", err, rows)
+			}
+			if code, out := run(t, env, "import", "--quiet", "--mapping", "nyc311", nyc); code != 0 || !strings.Contains(out, `"created": 2000`) {
+				t.Fatalf("nyc: %d %q", code, out)
+			}
+			export := filepath.Join(dir, "closed.xlsx")
+			if code, out := run(t, env, "export", "--status", "closed", "--from", "2011-01-01", "--to", "2012-01-01", export); code != 0 {
+				t.Fatalf("export: %d %q", code, out)
+			}
+			if code, out := run(t, env, "export", "--from", "yesterday", "-"); code != 1 || !strings.Contains(out, "--from") {
+				t.Fatalf("bad date: %d %q", code, out)
+			}
+			// Into a second installation, through the built-in mapping.
+			env2 := map[string]string{"AFTERSALES_DATA_DIR": t.TempDir(), "AFTERSALES_USER_PASSWORD": "cli-password-123"}
+			if e == sqlstore.Postgres {
+				env2["AFTERSALES_DB"] = testutil.DSN(t, e)
+			}
+			run(t, env2, "user", "create", "--email", "admin@example.com", "--name", "管理员", "--role", "admin")
+			code, out = run(t, env2, "import", "--quiet", "--mapping", "aftersales", export)
+			var s2 aftersales.ImportSummary
+			if err := json.Unmarshal([]byte(out), &s2); code != 0 || err != nil {
+				t.Fatalf("re-import: %d %q", code, out)
+			}
+			if s2.Created != 1956 || s2.Rejected != 0 {
+				t.Fatalf("re-imported %+v, want the 1,956 closed NYC tickets", s2)
+			}
+		})
+	}
+}
