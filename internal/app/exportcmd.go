@@ -92,4 +92,3 @@ func exportFile(ctx context.Context, env Env, args []string) error {
 	}
 	return nil
 }
-
