@@ -156,4 +156,5 @@ type Services struct {
 	Webhooks  WebhookService
 	Routing   RoutingService
 	Automate  AutomationService
+	Imports   Importer
 }

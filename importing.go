@@ -16,12 +16,11 @@ const (
 	FlagDateRange     = "date_out_of_range"    // before 1990 or in the future
 	FlagZeroCoords    = "zero_coordinates"     // (0, 0)
 	FlagNearDuplicate = "near_duplicate"       // similar text from the same customer or place within the window
-	FlagNormalised    = "normalised"           // a value was rewritten to the canonical form (phone numbers)
 )
 
 // FlagKinds lists every data-quality flag kind.
 var FlagKinds = []string{FlagMissing, FlagBadFormat, FlagUnknownValue, FlagClosedBefore, FlagZeroDuration, FlagDateRange,
-	FlagZeroCoords, FlagNearDuplicate, FlagNormalised}
+	FlagZeroCoords, FlagNearDuplicate}
 
 // RowIssue is one reason a source row was rejected or flagged.
 type RowIssue struct {
@@ -132,4 +131,60 @@ type Importer interface {
 	ListImports(ctx context.Context, limit int) ([]*ImportBatch, error)
 	// ImportIssues streams a batch's rejected and flagged rows in line order.
 	ImportIssues(ctx context.Context, batchID int64, fn func(RowIssue) error) error
+	DataQuality
+}
+
+// DataQualityReport describes how complete and clean the ticket data are.
+type DataQualityReport struct {
+	Tickets  int                 `json:"tickets"`
+	Fields   []FieldCompleteness `json:"fields" doc:"Completeness per field over the tickets it applies to"`
+	Channels []ChannelQuality    `json:"channels" doc:"The same per channel, to compare channels' consistency"`
+	Flags    map[string]int      `json:"flags" doc:"Data-quality flags on current tickets, by kind"`
+	Flagged  int                 `json:"flagged" doc:"Tickets carrying at least one flag"`
+	Rejected int                 `json:"rejected" doc:"Source rows rejected by imports"`
+	Months   []MonthQuality      `json:"months" doc:"Tickets and flagged tickets per creation month (UTC)"`
+	Imports  []*ImportBatch      `json:"imports" doc:"The latest import batches"`
+}
+
+// FieldCompleteness counts the tickets where a field is filled.
+type FieldCompleteness struct {
+	Field      string `json:"field"`
+	Present    int    `json:"present"`
+	Applicable int    `json:"applicable" doc:"Tickets the field applies to (resolved_at only to resolved and closed ones, ...)"`
+}
+
+// ChannelQuality is the completeness of one channel's tickets.
+type ChannelQuality struct {
+	Channel Channel             `json:"channel"`
+	Tickets int                 `json:"tickets"`
+	Flagged int                 `json:"flagged"`
+	Fields  []FieldCompleteness `json:"fields"`
+}
+
+// MonthQuality is one month of the trend.
+type MonthQuality struct {
+	Month   string `json:"month" example:"2026-07"`
+	Tickets int    `json:"tickets"`
+	Flagged int    `json:"flagged"`
+}
+
+// IssueFilter selects import issues.
+type IssueFilter struct {
+	Kind    string
+	BatchID int64
+	Limit   int
+}
+
+// TicketIssue is a data-quality issue with the ticket it is about.
+type TicketIssue struct {
+	RowIssue
+	BatchID  int64  `json:"batch_id"`
+	TicketID *int64 `json:"ticket_id,omitempty"`
+	Number   string `json:"number,omitempty"`
+}
+
+// DataQuality reports on the data's completeness and cleanliness.
+type DataQuality interface {
+	DataQuality(ctx context.Context) (*DataQualityReport, error)
+	ListIssues(ctx context.Context, f IssueFilter) ([]*TicketIssue, error)
 }

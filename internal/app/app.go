@@ -143,7 +143,7 @@ func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore
 }
 
 func services(db *sqlstore.DB) aftersales.Services {
-	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db}
+	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db, Imports: db}
 }
 
 func migrate(ctx context.Context, env Env, args []string) error {

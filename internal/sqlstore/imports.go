@@ -594,3 +594,142 @@ func (db *DB) ImportIssues(ctx context.Context, batchID int64, fn func(aftersale
 	}
 	return rows.Err()
 }
+
+// DataQuality computes completeness per field and channel, flags by kind,
+// rejected rows and the monthly trend.
+func (db *DB) DataQuality(ctx context.Context) (*aftersales.DataQualityReport, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermDataImport); err != nil {
+		return nil, err
+	}
+	rep := &aftersales.DataQualityReport{Flags: map[string]int{}}
+	fields := []string{"description", "category", "team", "service_unit", "customer", "first_response_at", "resolved_at", "closed_at"}
+	rows, err := db.r.QueryContext(ctx, `
+		SELECT channel, count(*),
+			sum(CASE WHEN description <> '' THEN 1 ELSE 0 END),
+			sum(CASE WHEN category_id IS NOT NULL THEN 1 ELSE 0 END),
+			sum(CASE WHEN team_id IS NOT NULL THEN 1 ELSE 0 END),
+			sum(CASE WHEN service_unit_id IS NOT NULL THEN 1 ELSE 0 END),
+			sum(CASE WHEN customer_id IS NOT NULL THEN 1 ELSE 0 END),
+			sum(CASE WHEN status NOT IN ('new', 'cancelled') THEN 1 ELSE 0 END),
+			sum(CASE WHEN status NOT IN ('new', 'cancelled') AND first_response_at IS NOT NULL THEN 1 ELSE 0 END),
+			sum(CASE WHEN status IN ('resolved', 'closed') THEN 1 ELSE 0 END),
+			sum(CASE WHEN status IN ('resolved', 'closed') AND resolved_at IS NOT NULL THEN 1 ELSE 0 END),
+			sum(CASE WHEN status = 'closed' THEN 1 ELSE 0 END),
+			sum(CASE WHEN status = 'closed' AND closed_at IS NOT NULL THEN 1 ELSE 0 END)
+		FROM tickets GROUP BY channel ORDER BY channel`)
+	if err != nil {
+		return nil, err
+	}
+	total := make([]aftersales.FieldCompleteness, len(fields))
+	for i, f := range fields {
+		total[i].Field = f
+	}
+	for rows.Next() {
+		var c aftersales.ChannelQuality
+		var n [12]int
+		if err := rows.Scan(&c.Channel, &c.Tickets, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7], &n[8], &n[9], &n[10]); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		present := []int{n[0], n[1], n[2], n[3], n[4], n[6], n[8], n[10]}
+		applicable := []int{c.Tickets, c.Tickets, c.Tickets, c.Tickets, c.Tickets, n[5], n[7], n[9]}
+		for i, f := range fields {
+			c.Fields = append(c.Fields, aftersales.FieldCompleteness{Field: f, Present: present[i], Applicable: applicable[i]})
+			total[i].Present += present[i]
+			total[i].Applicable += applicable[i]
+		}
+		rep.Tickets += c.Tickets
+		rep.Channels = append(rep.Channels, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rep.Fields = total
+	flagged := map[aftersales.Channel]int{}
+	err = db.each(ctx, `SELECT t.channel, count(DISTINCT i.ticket_id) FROM import_issues i JOIN tickets t ON t.id = i.ticket_id GROUP BY t.channel`, nil,
+		func(scan func(...any) error) error {
+			var ch aftersales.Channel
+			var n int
+			err := scan(&ch, &n)
+			flagged[ch] = n
+			rep.Flagged += n
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	for i := range rep.Channels {
+		rep.Channels[i].Flagged = flagged[rep.Channels[i].Channel]
+	}
+	err = db.each(ctx, `SELECT kind, count(*) FROM import_issues WHERE ticket_id IS NOT NULL GROUP BY kind`, nil, func(scan func(...any) error) error {
+		var k string
+		var n int
+		err := scan(&k, &n)
+		rep.Flags[k] = n
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT DISTINCT batch_id, line FROM import_issues WHERE ticket_id IS NULL) x`).Scan(&rep.Rejected); err != nil {
+		return nil, err
+	}
+	month := `strftime('%Y-%m', t.created_at / 1000, 'unixepoch')`
+	if db.d.engine == Postgres {
+		month = `to_char(to_timestamp(t.created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM')`
+	}
+	err = db.each(ctx, `SELECT `+month+` AS m, count(*),
+			sum(CASE WHEN EXISTS (SELECT 1 FROM import_issues i WHERE i.ticket_id = t.id) THEN 1 ELSE 0 END)
+		FROM tickets t GROUP BY m ORDER BY m`, nil, func(scan func(...any) error) error {
+		var m aftersales.MonthQuality
+		err := scan(&m.Month, &m.Tickets, &m.Flagged)
+		rep.Months = append(rep.Months, m)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Imports, err = db.ListImports(ctx, 10)
+	return rep, err
+}
+
+// ListIssues lists data-quality issues, newest batch first, with their tickets.
+func (db *DB) ListIssues(ctx context.Context, f aftersales.IssueFilter) ([]*aftersales.TicketIssue, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermDataImport); err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 || f.Limit > aftersales.MaxListLimit {
+		f.Limit = aftersales.MaxListLimit
+	}
+	var out []*aftersales.TicketIssue
+	err := db.each(ctx, `SELECT i.batch_id, i.ticket_id, COALESCE(t.number, ''), i.line, i.key, i.field, i.kind, i.value, i.reason, i.related, i.rejected
+		FROM import_issues i LEFT JOIN tickets t ON t.id = i.ticket_id
+		WHERE ($1 = '' OR i.kind = $1) AND ($2 = 0 OR i.batch_id = $2)
+		ORDER BY i.batch_id DESC, i.line LIMIT $3`, []any{f.Kind, f.BatchID, f.Limit}, func(scan func(...any) error) error {
+		var i aftersales.TicketIssue
+		var tid sql.NullInt64
+		if err := scan(&i.BatchID, &tid, &i.Number, &i.Line, &i.Key, &i.Field, &i.Kind, &i.Value, &i.Reason, &i.Related, &i.Rejected); err != nil {
+			return err
+		}
+		i.TicketID = int64Ptr(tid)
+		out = append(out, &i)
+		return nil
+	})
+	return out, err
+}
+
+// each runs a read query and calls fn for every row.
+func (db *DB) each(ctx context.Context, q string, args []any, fn func(scan func(...any) error) error) error {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

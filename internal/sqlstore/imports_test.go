@@ -252,6 +252,22 @@ func TestImportNYCAndCFPB(t *testing.T) {
 		if len(issues) != oldBad || !issues[len(issues)-1].Rejected || !strings.Contains(issues[len(issues)-1].Reason, "fields") {
 			t.Fatalf("report %+v", issues)
 		}
+		rep, err := db.DataQuality(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Tickets != nycRows+cfpbRows+oldRows-oldBad || rep.Rejected != oldBad || rep.Flags[aftersales.FlagDateRange] != in1900 || len(rep.Imports) != 3 {
+			t.Fatalf("data quality %+v", rep)
+		}
+		for _, f := range rep.Fields {
+			if f.Field == "description" && f.Present < narratives {
+				t.Fatalf("descriptions %+v", f)
+			}
+		}
+		bad, err := db.ListIssues(ctx, aftersales.IssueFilter{Kind: aftersales.FlagDateRange})
+		if err != nil || len(bad) != in1900 || bad[0].TicketID == nil || !strings.HasPrefix(bad[0].Number, "AS") {
+			t.Fatalf("issues %+v %v", bad, err)
+		}
 	})
 }
 

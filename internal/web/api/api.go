@@ -57,6 +57,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.webhooks(h)
 	a.routes(h)
 	a.automations(h)
+	a.dataQuality(h)
 	return h
 }
 

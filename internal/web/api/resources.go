@@ -428,3 +428,21 @@ func (a *API) automations(h huma.API) {
 			return respond(a.S.Automate.UpdateAutomation(ctx, in.ID, v, in.Body))
 		})
 }
+
+func (a *API) dataQuality(h huma.API) {
+	t := []string{"Data quality"}
+	register(a, h, huma.Operation{OperationID: "get-data-quality", Method: http.MethodGet, Path: "/data-quality", Tags: t,
+		Summary: "Completeness per field and channel, flags by kind, rejected rows, monthly trend and the latest imports"},
+		func(ctx context.Context, in *struct{}) (*plain[*aftersales.DataQualityReport], error) {
+			return respond(a.S.Imports.DataQuality(ctx))
+		})
+	register(a, h, huma.Operation{OperationID: "list-data-issues", Method: http.MethodGet, Path: "/data-quality/issues", Tags: t,
+		Summary: "The rows behind the data-quality numbers: rejected and flagged import rows with their tickets"},
+		func(ctx context.Context, in *struct {
+			Kind    string `query:"kind" doc:"A flag kind, or rejected"`
+			BatchID int64  `query:"batch_id"`
+			Limit   int    `query:"limit" default:"100" maximum:"500"`
+		}) (*plain[[]*aftersales.TicketIssue], error) {
+			return respond(a.S.Imports.ListIssues(ctx, aftersales.IssueFilter{Kind: in.Kind, BatchID: in.BatchID, Limit: in.Limit}))
+		})
+}

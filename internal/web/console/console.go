@@ -48,7 +48,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -108,6 +108,12 @@ func (c *Console) load() error {
 			return false
 		},
 		"join": strings.Join,
+		"pct": func(part, whole int) string {
+			if whole == 0 {
+				return "—"
+			}
+			return strconv.FormatFloat(100*float64(part)/float64(whole), 'f', 1, 64) + "%"
+		},
 		"list": func(xs ...string) []string { return xs },
 		// errPrefix returns the first error of a field or its sub-fields
 		// ("week.mon" also covers "week.mon[1]").

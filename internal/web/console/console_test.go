@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"aftersales"
+	"aftersales/internal/dataio"
 	"aftersales/internal/demo"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
@@ -73,7 +74,7 @@ var missingKey = regexp.MustCompile(`![a-z_]+\.[A-Za-z_.-]+`)
 func TestEveryPageRenders(t *testing.T) {
 	db := testutil.OpenDB(t, sqlstore.SQLite)
 	app := webtest.Start(t, db)
-	sum, err := demo.Load(app.Ctx, aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db}, db,
+	sum, err := demo.Load(app.Ctx, aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db, Imports: db}, db,
 		demo.Options{Seed: 1, Tickets: 300, End: time.Now(), Zone: testutil.Shanghai(t)})
 	if err != nil || sum.Tickets != 300 {
 		t.Fatal(sum, err)
@@ -84,8 +85,17 @@ func TestEveryPageRenders(t *testing.T) {
 	if _, err := app.Files.Attach(app.Ctx, db, tk.ID, bytes.NewReader(png), "现场照片.png", time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// An import with every kind of issue, for the data-quality pages.
+	m, _ := dataio.ReadMapping(strings.NewReader(`{"name": "t", "key": {"column": "id"}, "fields": {"title": {"column": "title", "required": true},
+		"created_at": {"column": "at", "formats": ["2006-01-02"], "required": true}, "closed_at": {"column": "closed", "formats": ["2006-01-02"]},
+		"nature": {"column": "nature", "map": {"投诉": "complaint"}, "default": "other"}}}`))
+	csvData := "id,title,at,closed,nature\n1,空调漏水,2026-07-02,2026-07-01,投诉\n2,,2026-07-02,,投诉\n3,热水器,2026-07-03,1900-01-01,咨询\n"
+	if s, err := dataio.Import(app.Ctx, db, strings.NewReader(csvData), m, "t.csv", false, time.Now, nil); err != nil || s.Rejected != 1 || s.Flagged != 2 {
+		t.Fatal(s, err)
+	}
 	users, _ := db.ListUsers(app.Ctx, aftersales.UserFilter{Role: aftersales.RoleTechnician})
 	pages := map[string]string{
+		"/data-quality": "quality", "/data-quality/issues": "quality_issues", "/data-quality/issues?kind=rejected&batch=1": "quality_issues",
 		"/tickets": "tickets", "/tickets?open=&q=%E7%A9%BA%E8%B0%83&urgency=high": "tickets", "/tickets/new": "ticket_form",
 		fmt.Sprintf("/tickets/%d", tk.ID): "ticket", fmt.Sprintf("/tickets/%d/edit", tk.ID): "ticket_form",
 		"/customers": "customers", "/customers/new": "customer_form", fmt.Sprintf("/customers/%d", *tk.CustomerID): "customer",

@@ -50,6 +50,9 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /fields", g(c.listFields))
 	mux.HandleFunc("POST /fields", g(c.createField))
 	mux.HandleFunc("GET /audit", g(c.listAudit))
+	mux.HandleFunc("GET /data-quality", g(c.dataQuality))
+	mux.HandleFunc("GET /data-quality/issues", g(c.dataIssues))
+	mux.HandleFunc("GET /imports/{id}/report.csv", g(c.importReport))
 	for _, k := range []struct{ kind, path string }{{"product", "/products"}, {"unit", "/network/units"}, {"team", "/network/teams"}, {"asset", "/assets"}} {
 		mux.HandleFunc("GET "+k.path+"/{id}/edit", g(c.edit(k.kind)))
 		mux.HandleFunc("POST "+k.path+"/{id}/edit", g(c.edit(k.kind)))

@@ -44,7 +44,7 @@ func Start(t testing.TB, db *sqlstore.DB) *App {
 	t.Cleanup(func() { fs.Close() })
 	fs.MaxSize = 64 << 10
 	srv := &web.Server{
-		Services:    aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db},
+		Services:    aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db, Imports: db},
 		Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(testLog(t), nil)), Now: db.Now,
 		Version: "test", Zone: testutil.Shanghai(t),
 	}
