@@ -61,19 +61,11 @@ func exportFile(ctx context.Context, env Env, args []string) error {
 		}
 		*d.dst = &t
 	}
-	db, err := open(ctx, c, env.Now)
+	db, ctx, err := openAs(ctx, c, env, user)
 	if err != nil {
-		return err
+		return fmt.Errorf("export: %w", err)
 	}
 	defer db.Close()
-	if user == "" {
-		user = c.AdminEmail
-	}
-	u, err := db.FindUserByEmail(ctx, user)
-	if err != nil {
-		return fmt.Errorf("export: no user %s (set --user)", user)
-	}
-	ctx = aftersales.NewContextWithUser(ctx, u)
 	var out io.Writer = env.Stdout
 	if path != "-" {
 		file, err := os.Create(path)

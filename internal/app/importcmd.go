@@ -50,19 +50,11 @@ func importFile(ctx context.Context, env Env, args []string) error {
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
-	db, err := open(ctx, c, env.Now)
+	db, ctx, err := openAs(ctx, c, env, user)
 	if err != nil {
-		return err
+		return fmt.Errorf("import: %w", err)
 	}
 	defer db.Close()
-	if user == "" {
-		user = c.AdminEmail
-	}
-	u, err := db.FindUserByEmail(ctx, user)
-	if err != nil {
-		return fmt.Errorf("import: no user %s (set --user)", user)
-	}
-	ctx = aftersales.NewContextWithUser(ctx, u)
 	counter := &countingReader{r: f}
 	var progress func(int)
 	if !quiet {
@@ -168,4 +160,22 @@ func (p *progressBar) draw(now time.Time) {
 func (p *progressBar) done() {
 	p.draw(p.now())
 	fmt.Fprintln(p.w)
+}
+
+// openAs opens the store and acts as the staff user email (the
+// administrator when empty).
+func openAs(ctx context.Context, c config.Config, env Env, email string) (*sqlstore.DB, context.Context, error) {
+	db, err := open(ctx, c, env.Now)
+	if err != nil {
+		return nil, ctx, err
+	}
+	if email == "" {
+		email = c.AdminEmail
+	}
+	u, err := db.FindUserByEmail(ctx, email)
+	if err != nil {
+		db.Close()
+		return nil, ctx, fmt.Errorf("no user %s (set --user)", email)
+	}
+	return db, aftersales.NewContextWithUser(ctx, u), nil
 }
