@@ -2,30 +2,17 @@ package app
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"aftersales/internal/dataio"
-	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
 )
-
-// sharedData returns the path of a file in ../shared/data, skipping when
-// the directory is absent (it is beside the repository in CI).
-func sharedData(tb testing.TB, name string) string {
-	tb.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "data", name)
-	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("shared data %s is absent (%v); CI has ../shared/data beside the repository", name, err)
-	}
-	return p
-}
 
 // BenchmarkImportBoston imports the full Boston 311 file (121,145 rows)
 // into an empty database per iteration; rows/s is the headline number.
 func BenchmarkImportBoston(b *testing.B) {
-	path := sharedData(b, "boston_311_2015_merged.csv.gz")
+	path := testutil.SharedData(b, "boston_311_2015_merged.csv.gz")
 	for _, e := range testutil.Engines() {
 		b.Run(string(e), func(b *testing.B) {
 			m, _ := dataio.Builtin("boston311")
@@ -49,5 +36,4 @@ func BenchmarkImportBoston(b *testing.B) {
 			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 		})
 	}
-	_ = sqlstore.SQLite
 }

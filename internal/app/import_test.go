@@ -17,8 +17,8 @@ import (
 // with one line per rejected or flagged row; export writes what the
 // "aftersales" mapping imports again elsewhere.
 func TestImportExportCommands(t *testing.T) {
-	nyc := sharedData(t, "nyc_311_sample_2000_2011.csv")
-	old := sharedData(t, "cfpb_complaints_2014_8340.csv")
+	nyc := testutil.SharedData(t, "nyc_311_sample_2000_2011.csv")
+	old := testutil.SharedData(t, "cfpb_complaints_2014_8340.csv")
 	for _, e := range testutil.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			dir := t.TempDir()

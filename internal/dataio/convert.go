@@ -1,6 +1,7 @@
 package dataio
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -147,16 +148,16 @@ func (r *Reader) value(c col, row []string) string {
 	switch {
 	case c.tmpl != nil:
 		var b strings.Builder
-		any := false
+		filled := false
 		for _, p := range c.tmpl {
 			if p.idx < 0 {
 				b.WriteString(p.lit)
 			} else if s := r.clean(row[p.idx]); s != "" {
 				b.WriteString(s)
-				any = true
+				filled = true
 			}
 		}
-		if !any {
+		if !filled {
 			return ""
 		}
 		// Placeholders left empty leave their separators behind.
@@ -439,7 +440,7 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 		rec.CustomerKey = "email:" + rec.CustomerEmail
 	}
 	if rec.CustomerKey != "" && rec.CustomerName == "" {
-		rec.CustomerName = cmp(rec.CustomerPhone, rec.CustomerEmail, custID)
+		rec.CustomerName = cmp.Or(rec.CustomerPhone, rec.CustomerEmail, custID)
 	}
 	for _, c := range r.custom {
 		if s := r.value(c.col, row); s != "" {
@@ -456,15 +457,6 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 		return nil, false
 	}
 	return rec, true
-}
-
-func cmp(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func (r *Reader) coordinates(rec *aftersales.ImportRecord, line int, key string, get func(string) (string, bool)) {
@@ -561,14 +553,16 @@ func (r *Reader) finish(rec *aftersales.ImportRecord) *aftersales.ImportRecord {
 		}
 	}
 	rec.History = h
+	// The first move off "new" is when the source accepted and first answered.
 	for _, e := range rec.History {
-		if e.Status != aftersales.StatusNew && rec.AcceptedAt == nil {
-			t := e.At
-			rec.AcceptedAt = &t
-		}
-		if rec.FirstResponseAt == nil && e.Status != aftersales.StatusNew {
-			t := e.At
-			rec.FirstResponseAt = &t
+		if e.Status != aftersales.StatusNew {
+			if rec.AcceptedAt == nil {
+				rec.AcceptedAt = &e.At
+			}
+			if rec.FirstResponseAt == nil {
+				rec.FirstResponseAt = &e.At
+			}
+			break
 		}
 	}
 	derived := false

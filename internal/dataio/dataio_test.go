@@ -141,6 +141,18 @@ func sampleTickets() []*aftersales.Ticket {
 	}
 }
 
+// each hands out ts one at a time, then nil, as Export expects.
+func each(ts []*aftersales.Ticket) func() (*aftersales.Ticket, error) {
+	return func() (*aftersales.Ticket, error) {
+		if len(ts) == 0 {
+			return nil, nil
+		}
+		t := ts[0]
+		ts = ts[1:]
+		return t, nil
+	}
+}
+
 // An export reads back through the built-in "aftersales" mapping, in both formats.
 func TestExportReadsBack(t *testing.T) {
 	names := Names{Category: map[int64]string{3: "空调 > 挂机"}, Team: map[int64]string{7: "一组"}}
@@ -151,15 +163,8 @@ func TestExportReadsBack(t *testing.T) {
 	for _, format := range []string{"csv", "xlsx"} {
 		t.Run(format, func(t *testing.T) {
 			ts := sampleTickets()
-			i := 0
 			var buf bytes.Buffer
-			err := Export(&buf, format, names, func() (*aftersales.Ticket, error) {
-				if i == len(ts) {
-					return nil, nil
-				}
-				i++
-				return ts[i-1], nil
-			})
+			err := Export(&buf, format, names, each(ts))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -220,15 +225,7 @@ func FuzzCSV(f *testing.F) {
 // FuzzXLSX mutates a real workbook: opening and reading must fail cleanly.
 func FuzzXLSX(f *testing.F) {
 	var buf bytes.Buffer
-	ts := sampleTickets()
-	i := 0
-	Export(&buf, "xlsx", Names{}, func() (*aftersales.Ticket, error) {
-		if i == len(ts) {
-			return nil, nil
-		}
-		i++
-		return ts[i-1], nil
-	})
+	Export(&buf, "xlsx", Names{}, each(sampleTickets()))
 	f.Add(buf.Bytes())
 	m, _ := Builtin("aftersales")
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -172,53 +171,4 @@ func validEnum(field, v string) bool {
 		return aftersales.Status(v).Valid()
 	}
 	return true
-}
-
-// Columns lists the source columns a mapping reads, sorted.
-func (m *Mapping) Columns() []string {
-	set := map[string]bool{}
-	add := func(f Field) {
-		for _, c := range append(append([]string{f.Column}, f.Any...), f.Join...) {
-			if c != "" {
-				set[c] = true
-			}
-		}
-		for _, c := range placeholders(f.Template) {
-			set[c] = true
-		}
-	}
-	add(m.Key)
-	for _, f := range m.Fields {
-		add(f)
-	}
-	for _, f := range m.Custom {
-		add(f)
-	}
-	if m.History != nil {
-		add(m.History.Status)
-		add(m.History.At)
-	}
-	var out []string
-	for c := range set {
-		out = append(out, c)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// placeholders returns the {Column} names in a template.
-func placeholders(t string) []string {
-	var out []string
-	for {
-		i := strings.IndexByte(t, '{')
-		if i < 0 {
-			return out
-		}
-		j := strings.IndexByte(t[i:], '}')
-		if j < 0 {
-			return out
-		}
-		out = append(out, t[i+1:i+j])
-		t = t[i+j+1:]
-	}
 }

@@ -4,13 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"aftersales"
 )
 
-// audit appends an entry for the acting user inside the caller's
-// transaction, so the change and its record commit together.
-func (tx *Tx) audit(ctx context.Context, action, entity string, id int64, detail any) error {
+// auditInsert appends one audit entry; auditArgs gives its arguments.
+const auditInsert = `
+	INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, ip, user_agent, detail)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+
+// auditArgs names the acting user and client of ctx; detail is stored as
+// is when a string, as JSON otherwise.
+func auditArgs(ctx context.Context, now time.Time, action, entity string, id int64, detail any) []any {
 	u := aftersales.UserFromContext(ctx)
 	c := aftersales.ClientFromContext(ctx)
 	var actorID any
@@ -26,11 +32,13 @@ func (tx *Tx) audit(ctx context.Context, action, entity string, id int64, detail
 	default:
 		d = mustJSON(v)
 	}
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, ip, user_agent, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		ms(tx.now), actorID, actor, action, entity, id, c.IP, truncate(c.UserAgent, 300), d)
-	if err != nil {
+	return []any{ms(now), actorID, actor, action, entity, id, c.IP, truncate(c.UserAgent, 300), d}
+}
+
+// audit appends an entry for the acting user inside the caller's
+// transaction, so the change and its record commit together.
+func (tx *Tx) audit(ctx context.Context, action, entity string, id int64, detail any) error {
+	if _, err := tx.ExecContext(ctx, auditInsert, auditArgs(ctx, tx.now, action, entity, id, detail)...); err != nil {
 		return fmt.Errorf("sqlstore: audit %s %s: %w", action, entity, err)
 	}
 	return nil

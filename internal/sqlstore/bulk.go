@@ -85,6 +85,15 @@ func (b sqliteBulk) query(ctx context.Context, q string, args []any, each func(s
 		return err
 	}
 	defer rows.Close()
+	return scanEach(rows, each)
+}
+
+// scanEach calls each for every row of database/sql or pgx rows.
+func scanEach(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}, each func(scan func(dest ...any) error) error) error {
 	for rows.Next() {
 		if err := each(rows.Scan); err != nil {
 			return err
@@ -101,12 +110,7 @@ func (b pgBulk) query(ctx context.Context, q string, args []any, each func(scan 
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return scanEach(rows, each)
 }
 
 func (b pgBulk) copy(ctx context.Context, table string, cols []string, rows [][]any) error {

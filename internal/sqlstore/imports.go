@@ -38,23 +38,16 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 		if err := b.exec(ctx, `UPDATE import_batches SET summary = $1 WHERE id = $2`, mustJSON(s), w.batch); err != nil {
 			return err
 		}
-		if db.d.engine == Postgres {
-			for _, t := range []string{"customers", "tickets"} {
-				if err := b.exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), GREATEST((SELECT COALESCE(max(id), 0) FROM `+t+`), 1))`); err != nil {
-					return err
-				}
-			}
-		}
 		if s.Created > 1000 {
 			if err := b.exec(ctx, `ANALYZE`); err != nil {
 				return err
 			}
 		}
-		detail := mustJSON(map[string]any{"mapping": s.Mapping, "file": s.File, "total": s.Total, "created": s.Created,
-			"updated": s.Updated, "rejected": s.Rejected, "duplicates": s.Duplicates})
-		return b.exec(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, ip, user_agent, detail)
-			VALUES ($1, $2, $3, 'import', 'import_batch', $4, $5, $6, $7)`, ms(now), u.ID, u.Email, w.batch,
-			aftersales.ClientFromContext(ctx).IP, truncate(aftersales.ClientFromContext(ctx).UserAgent, 300), detail)
+		// Ticket and customer ids came from the sequences (PostgreSQL) or
+		// from max(id) under the only writer (SQLite): nothing to reset.
+		detail := map[string]any{"mapping": s.Mapping, "file": s.File, "total": s.Total, "created": s.Created,
+			"updated": s.Updated, "rejected": s.Rejected, "duplicates": s.Duplicates}
+		return b.exec(ctx, auditInsert, auditArgs(ctx, now, "import", "import_batch", w.batch, detail)...)
 	})
 }
 
@@ -221,8 +214,8 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 		number := ticketNumber(m, nextSeq[m])
 		nextSeq[m]++
 		changed := r.CreatedAt
-		for _, e := range r.History {
-			changed = e.At
+		if n := len(r.History); n > 0 {
+			changed = r.History[n-1].At
 		}
 		rows = append(rows, []any{id, number, string(r.Channel), string(r.Nature), string(r.Urgency), r.Urgency.Rank(), string(r.Status),
 			r.Title, r.Description, refs.customer, refs.category, refs.product, refs.asset, refs.unit, refs.team,
@@ -498,19 +491,21 @@ func (w *importWriter) category(ctx context.Context, path []string) (int64, erro
 	return parent, nil
 }
 
+// findCustomer finds a customer by each kind of CustomerKey.
+var findCustomer = map[string]string{
+	"id":    `SELECT id FROM customers WHERE external_id = $1`,
+	"phone": `SELECT id FROM customers WHERE phone = $1 ORDER BY id LIMIT 1`,
+	"email": `SELECT id FROM customers WHERE lower(email) = $1 ORDER BY id LIMIT 1`,
+}
+
 // customer finds a customer by external id, phone or email, or creates one.
 func (w *importWriter) customer(ctx context.Context, r *aftersales.ImportRecord) (int64, error) {
 	if id, ok := w.customers[r.CustomerKey]; ok {
 		return id, nil
 	}
 	kind, val, _ := strings.Cut(r.CustomerKey, ":")
-	q := map[string]string{
-		"id":    `SELECT id FROM customers WHERE external_id = $1`,
-		"phone": `SELECT id FROM customers WHERE phone = $1 ORDER BY id LIMIT 1`,
-		"email": `SELECT id FROM customers WHERE lower(email) = $1 ORDER BY id LIMIT 1`,
-	}[kind]
 	var id int64
-	if err := w.b.query(ctx, q, []any{val}, func(scan func(...any) error) error { return scan(&id) }); err != nil {
+	if err := w.b.query(ctx, findCustomer[kind], []any{val}, func(scan func(...any) error) error { return scan(&id) }); err != nil {
 		return 0, err
 	}
 	if id == 0 {
@@ -577,22 +572,14 @@ func (db *DB) ImportIssues(ctx context.Context, batchID int64, fn func(aftersale
 	if _, err := aftersales.Require(ctx, aftersales.PermDataImport); err != nil {
 		return err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT line, key, field, kind, value, reason, related, rejected FROM import_issues
-		WHERE batch_id = $1 ORDER BY line, id`, batchID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return db.each(ctx, `SELECT line, key, field, kind, value, reason, related, rejected FROM import_issues
+		WHERE batch_id = $1 ORDER BY line, id`, []any{batchID}, func(scan func(...any) error) error {
 		var i aftersales.RowIssue
-		if err := rows.Scan(&i.Line, &i.Key, &i.Field, &i.Kind, &i.Value, &i.Reason, &i.Related, &i.Rejected); err != nil {
+		if err := scan(&i.Line, &i.Key, &i.Field, &i.Kind, &i.Value, &i.Reason, &i.Related, &i.Rejected); err != nil {
 			return err
 		}
-		if err := fn(i); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		return fn(i)
+	})
 }
 
 // DataQuality computes completeness per field and channel, flags by kind,
@@ -603,7 +590,11 @@ func (db *DB) DataQuality(ctx context.Context) (*aftersales.DataQualityReport, e
 	}
 	rep := &aftersales.DataQualityReport{Flags: map[string]int{}}
 	fields := []string{"description", "category", "team", "service_unit", "customer", "first_response_at", "resolved_at", "closed_at"}
-	rows, err := db.r.QueryContext(ctx, `
+	total := make([]aftersales.FieldCompleteness, len(fields))
+	for i, f := range fields {
+		total[i].Field = f
+	}
+	err := db.each(ctx, `
 		SELECT channel, count(*),
 			sum(CASE WHEN description <> '' THEN 1 ELSE 0 END),
 			sum(CASE WHEN category_id IS NOT NULL THEN 1 ELSE 0 END),
@@ -616,20 +607,11 @@ func (db *DB) DataQuality(ctx context.Context) (*aftersales.DataQualityReport, e
 			sum(CASE WHEN status IN ('resolved', 'closed') AND resolved_at IS NOT NULL THEN 1 ELSE 0 END),
 			sum(CASE WHEN status = 'closed' THEN 1 ELSE 0 END),
 			sum(CASE WHEN status = 'closed' AND closed_at IS NOT NULL THEN 1 ELSE 0 END)
-		FROM tickets GROUP BY channel ORDER BY channel`)
-	if err != nil {
-		return nil, err
-	}
-	total := make([]aftersales.FieldCompleteness, len(fields))
-	for i, f := range fields {
-		total[i].Field = f
-	}
-	for rows.Next() {
+		FROM tickets GROUP BY channel ORDER BY channel`, nil, func(scan func(...any) error) error {
 		var c aftersales.ChannelQuality
-		var n [12]int
-		if err := rows.Scan(&c.Channel, &c.Tickets, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7], &n[8], &n[9], &n[10]); err != nil {
-			rows.Close()
-			return nil, err
+		var n [11]int
+		if err := scan(&c.Channel, &c.Tickets, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7], &n[8], &n[9], &n[10]); err != nil {
+			return err
 		}
 		present := []int{n[0], n[1], n[2], n[3], n[4], n[6], n[8], n[10]}
 		applicable := []int{c.Tickets, c.Tickets, c.Tickets, c.Tickets, c.Tickets, n[5], n[7], n[9]}
@@ -640,9 +622,9 @@ func (db *DB) DataQuality(ctx context.Context) (*aftersales.DataQualityReport, e
 		}
 		rep.Tickets += c.Tickets
 		rep.Channels = append(rep.Channels, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	rep.Fields = total
@@ -702,21 +684,21 @@ func (db *DB) ListIssues(ctx context.Context, f aftersales.IssueFilter) ([]*afte
 	if f.Limit <= 0 || f.Limit > aftersales.MaxListLimit {
 		f.Limit = aftersales.MaxListLimit
 	}
-	var out []*aftersales.TicketIssue
-	err := db.each(ctx, `SELECT i.batch_id, i.ticket_id, COALESCE(t.number, ''), i.line, i.key, i.field, i.kind, i.value, i.reason, i.related, i.rejected
+	rows, err := db.r.QueryContext(ctx, `SELECT i.batch_id, i.ticket_id, COALESCE(t.number, ''), i.line, i.key, i.field, i.kind, i.value,
+			i.reason, i.related, i.rejected
 		FROM import_issues i LEFT JOIN tickets t ON t.id = i.ticket_id
 		WHERE ($1 = '' OR i.kind = $1) AND ($2 = 0 OR i.batch_id = $2)
-		ORDER BY i.batch_id DESC, i.line LIMIT $3`, []any{f.Kind, f.BatchID, f.Limit}, func(scan func(...any) error) error {
+		ORDER BY i.batch_id DESC, i.line LIMIT $3`, f.Kind, f.BatchID, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(row interface{ Scan(...any) error }) (*aftersales.TicketIssue, error) {
 		var i aftersales.TicketIssue
 		var tid sql.NullInt64
-		if err := scan(&i.BatchID, &tid, &i.Number, &i.Line, &i.Key, &i.Field, &i.Kind, &i.Value, &i.Reason, &i.Related, &i.Rejected); err != nil {
-			return err
-		}
+		err := row.Scan(&i.BatchID, &tid, &i.Number, &i.Line, &i.Key, &i.Field, &i.Kind, &i.Value, &i.Reason, &i.Related, &i.Rejected)
 		i.TicketID = int64Ptr(tid)
-		out = append(out, &i)
-		return nil
+		return &i, err
 	})
-	return out, err
 }
 
 // each runs a read query and calls fn for every row.
@@ -726,10 +708,5 @@ func (db *DB) each(ctx context.Context, q string, args []any, fn func(scan func(
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return scanEach(rows, fn)
 }

@@ -22,15 +22,6 @@ import (
 
 var importNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
-func sharedData(t *testing.T, name string) string {
-	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "data", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data %s is absent (%v); CI has ../shared/data beside the repository", name, err)
-	}
-	return p
-}
-
 // readCSV reads a data file with encoding/csv alone, as an independent
 // count of what the importer should find.
 func readCSV(t *testing.T, path string, each func(h map[string]int, row []string)) {
@@ -90,7 +81,7 @@ func importFile(t *testing.T, ctx context.Context, db *sqlstore.DB, mapping, pat
 }
 
 func TestImportBoston(t *testing.T) {
-	path := sharedData(t, "boston_311_2015_merged.csv.gz")
+	path := SharedData(t, "boston_311_2015_merged.csv.gz")
 	ny, _ := time.LoadLocation("America/New_York")
 	const layout = "01/02/2006 03:04:05 PM"
 	var rows, closedBefore, zeroCoords, zeroDur, closed int
@@ -158,7 +149,7 @@ func TestImportBoston(t *testing.T) {
 }
 
 func TestImportServiceNowHistory(t *testing.T) {
-	path := sharedData(t, "servicenow_incident_event_log_first120k.csv.gz")
+	path := SharedData(t, "servicenow_incident_event_log_first120k.csv.gz")
 	m, _ := dataio.Builtin("servicenow")
 	states := m.History.Status.Map
 	var rows int
@@ -198,9 +189,9 @@ func TestImportServiceNowHistory(t *testing.T) {
 }
 
 func TestImportNYCAndCFPB(t *testing.T) {
-	nyc := sharedData(t, "nyc_311_sample_2000_2011.csv")
-	cfpb := sharedData(t, "cfpb_complaints_sample_6623.csv")
-	old := sharedData(t, "cfpb_complaints_2014_8340.csv")
+	nyc := SharedData(t, "nyc_311_sample_2000_2011.csv")
+	cfpb := SharedData(t, "cfpb_complaints_sample_6623.csv")
+	old := SharedData(t, "cfpb_complaints_2014_8340.csv")
 	var nycRows, in1900, noClose int
 	readCSV(t, nyc, func(h map[string]int, r []string) {
 		nycRows++
@@ -324,7 +315,7 @@ func TestImportGBKCustomMapping(t *testing.T) {
 }
 
 func TestImportRollsBackOnFailure(t *testing.T) {
-	path := sharedData(t, "nyc_311_sample_2000_2011.csv")
+	path := SharedData(t, "nyc_311_sample_2000_2011.csv")
 	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx, _ := Admin(t, db)
 		m, _ := dataio.Builtin("nyc311")

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -214,4 +215,16 @@ func MustTicket(tb testing.TB, ctx context.Context, db *sqlstore.DB, customerID 
 		tb.Fatal(err)
 	}
 	return t
+}
+
+// SharedData returns the path of a file in ../shared/data (beside the
+// repository), skipping the test when it is absent.
+func SharedData(tb testing.TB, name string) string {
+	tb.Helper()
+	_, self, _, _ := runtime.Caller(0)
+	p := filepath.Join(filepath.Dir(self), "..", "..", "..", "shared", "data", name)
+	if _, err := os.Stat(p); err != nil {
+		tb.Skipf("shared data %s is absent (%v); CI has ../shared/data beside the repository", name, err)
+	}
+	return p
 }

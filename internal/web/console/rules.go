@@ -1,11 +1,11 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"aftersales"
 )
@@ -15,92 +15,78 @@ import (
 type ruleKind struct {
 	Key     string
 	Example string
-	load    func(c *Console, ctx context.Context, id int64) (any, int64, error)
-	save    func(c *Console, ctx context.Context, id, version int64, body []byte) error
+	store   func(c *Console) ruleEditor
 }
 
-func decode[T any](body []byte) (T, error) {
+// ruleEditor loads and saves one kind of rule.
+type ruleEditor interface {
+	load(ctx context.Context, id int64) (any, int64, error)
+	save(ctx context.Context, id, version int64, body []byte) error
+}
+
+// ruleStore adapts a service's list, create and update to ruleEditor.
+type ruleStore[T any] struct {
+	list   func(context.Context) ([]*T, error)
+	create func(context.Context, T) (*T, error)
+	update func(context.Context, int64, int64, T) (*T, error)
+	key    func(*T) (id, version int64)
+}
+
+func (s ruleStore[T]) load(ctx context.Context, id int64) (any, int64, error) {
+	rs, err := s.list(ctx)
+	for _, r := range rs {
+		if rid, version := s.key(r); rid == id {
+			return r, version, nil
+		}
+	}
+	if err == nil {
+		err = aftersales.Errorf(aftersales.ENOTFOUND, "Not found.")
+	}
+	return nil, 0, err
+}
+
+func (s ruleStore[T]) save(ctx context.Context, id, version int64, body []byte) error {
 	var v T
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
-		return v, &aftersales.Error{Code: aftersales.EINVALID, Message: "The JSON could not be read.",
+		return &aftersales.Error{Code: aftersales.EINVALID, Message: "The JSON could not be read.",
 			Fields: []aftersales.FieldError{{Field: "json", Reason: err.Error()}}}
 	}
-	return v, nil
+	var err error
+	if id == 0 {
+		_, err = s.create(ctx, v)
+	} else {
+		_, err = s.update(ctx, id, version, v)
+	}
+	return err
 }
 
 var ruleKinds = map[string]ruleKind{
 	"routing": {Key: "routing",
 		Example: `{"name": "燃气味优先", "priority": 10, "active": true, "keywords": ["燃气味"], "conditions": {"nature": ["complaint", "repair"]},
  "action": {"urgency": "urgent"}}`,
-		load: func(c *Console, ctx context.Context, id int64) (any, int64, error) {
-			rs, err := c.S.Routing.ListRoutingRules(ctx)
-			for _, r := range rs {
-				if r.ID == id {
-					return r, r.Version, nil
-				}
-			}
-			return nil, 0, orNotFound(err)
-		},
-		save: func(c *Console, ctx context.Context, id, version int64, body []byte) error {
-			r, err := decode[aftersales.RoutingRule](body)
-			if err == nil && id == 0 {
-				_, err = c.S.Routing.CreateRoutingRule(ctx, r)
-			} else if err == nil {
-				_, err = c.S.Routing.UpdateRoutingRule(ctx, id, version, r)
-			}
-			return err
+		store: func(c *Console) ruleEditor {
+			r := c.S.Routing
+			return ruleStore[aftersales.RoutingRule]{r.ListRoutingRules, r.CreateRoutingRule, r.UpdateRoutingRule,
+				func(x *aftersales.RoutingRule) (int64, int64) { return x.ID, x.Version }}
 		}},
 	"automation": {Key: "automation",
 		Example: `{"name": "解决7天自动关闭", "priority": 100, "active": true, "trigger": "time",
  "conditions": {"status": ["resolved"], "after_hours": 168}, "actions": [{"kind": "set_status", "status": "closed"}]}`,
-		load: func(c *Console, ctx context.Context, id int64) (any, int64, error) {
-			rs, err := c.S.Automate.ListAutomations(ctx)
-			for _, r := range rs {
-				if r.ID == id {
-					return r, r.Version, nil
-				}
-			}
-			return nil, 0, orNotFound(err)
-		},
-		save: func(c *Console, ctx context.Context, id, version int64, body []byte) error {
-			r, err := decode[aftersales.AutomationRule](body)
-			if err == nil && id == 0 {
-				_, err = c.S.Automate.CreateAutomation(ctx, r)
-			} else if err == nil {
-				_, err = c.S.Automate.UpdateAutomation(ctx, id, version, r)
-			}
-			return err
+		store: func(c *Console) ruleEditor {
+			a := c.S.Automate
+			return ruleStore[aftersales.AutomationRule]{a.ListAutomations, a.CreateAutomation, a.UpdateAutomation,
+				func(x *aftersales.AutomationRule) (int64, int64) { return x.ID, x.Version }}
 		}},
 	"webhook": {Key: "webhook",
 		Example: `{"url": "https://crm.example.com/aftersales", "secret": "at-least-16-characters", "active": true,
  "events": ["ticket.created", "ticket.status_changed", "sla.escalation"]}`,
-		load: func(c *Console, ctx context.Context, id int64) (any, int64, error) {
-			ws, err := c.S.Webhooks.ListWebhooks(ctx)
-			for _, w := range ws {
-				if w.ID == id {
-					return w, w.Version, nil
-				}
-			}
-			return nil, 0, orNotFound(err)
-		},
-		save: func(c *Console, ctx context.Context, id, version int64, body []byte) error {
-			w, err := decode[aftersales.Webhook](body)
-			if err == nil && id == 0 {
-				_, err = c.S.Webhooks.CreateWebhook(ctx, w)
-			} else if err == nil {
-				_, err = c.S.Webhooks.UpdateWebhook(ctx, id, version, w)
-			}
-			return err
+		store: func(c *Console) ruleEditor {
+			w := c.S.Webhooks
+			return ruleStore[aftersales.Webhook]{w.ListWebhooks, w.CreateWebhook, w.UpdateWebhook,
+				func(x *aftersales.Webhook) (int64, int64) { return x.ID, x.Version }}
 		}},
-}
-
-func orNotFound(err error) error {
-	if err != nil {
-		return err
-	}
-	return aftersales.Errorf(aftersales.ENOTFOUND, "Not found.")
 }
 
 type ruleView struct {
@@ -127,7 +113,7 @@ func (c *Console) editRule(w http.ResponseWriter, r *http.Request) {
 			c.fail(w, r, "", p, aftersales.Errorf(aftersales.ENOTFOUND, "Not found."))
 			return
 		}
-		cur, version, err := k.load(c, r.Context(), n)
+		cur, version, err := k.store(c).load(r.Context(), n)
 		if err != nil {
 			c.fail(w, r, "", p, err)
 			return
@@ -140,7 +126,7 @@ func (c *Console) editRule(w http.ResponseWriter, r *http.Request) {
 		if ver, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64); err == nil {
 			v.Version = ver
 		}
-		if err := k.save(c, r.Context(), v.ID, v.Version, []byte(v.JSON)); err != nil {
+		if err := k.store(c).save(r.Context(), v.ID, v.Version, []byte(v.JSON)); err != nil {
 			c.fail(w, r, "rule", p, err)
 			return
 		}
