@@ -157,4 +157,5 @@ type Services struct {
 	Routing   RoutingService
 	Automate  AutomationService
 	Imports   Importer
+	Intake    IntakeService
 }

@@ -286,4 +286,9 @@ type Email struct {
 	Subject  string
 	Body     string
 	Attempts int
+	// Threading headers, set on mail to customers: this message's id and
+	// the ids it answers (without angle brackets).
+	MessageID  string
+	InReplyTo  string
+	References []string
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"aftersales"
@@ -24,6 +25,7 @@ import (
 	"aftersales/internal/files"
 	"aftersales/internal/jobs"
 	"aftersales/internal/mail"
+	"aftersales/internal/mailin"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/web"
 )
@@ -135,6 +137,9 @@ func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore
 	db.Now = now
 	db.Zone, _ = c.Location()
 	db.EmailNotifications = c.SMTPAddr != ""
+	if _, domain, ok := strings.Cut(c.SMTPFrom, "@"); ok {
+		db.MailDomain = strings.Trim(domain, "> ")
+	}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -143,7 +148,7 @@ func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore
 }
 
 func services(db *sqlstore.DB) aftersales.Services {
-	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db, Imports: db}
+	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db, Imports: db, Intake: db}
 }
 
 func migrate(ctx context.Context, env Env, args []string) error {
@@ -214,6 +219,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 	defer fs.Close()
 	fs.MaxSize = int64(c.MaxUploadMB) << 20
 	zone, _ := c.Location()
+	mailboxes, err := parseMailboxes(c.IMAP)
+	if err != nil {
+		return err
+	}
 	srv := &web.Server{Services: services(db), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
 		Zone: zone, SecureCookie: c.SecureCookies}
 	ln, err := net.Listen("tcp", c.Addr)
@@ -229,36 +238,28 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	// The SLA sweep fires warnings and escalations; it stops with the
-	// server, after in-flight requests.
+	// Background jobs stop with the server, after in-flight requests.
 	jctx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
-	jobsDone := make(chan struct{})
-	hooksDone := make(chan struct{})
-	go func() { jobs.Every(jctx, "sla-sweep", 30*time.Second, log, jobs.SweepSLA(db, log)); close(jobsDone) }()
-	go func() {
-		client := &http.Client{Timeout: 15 * time.Second}
-		jobs.Every(jctx, "webhooks", 10*time.Second, log, jobs.DeliverWebhooks(db, client, log))
-		close(hooksDone)
-	}()
-	mailDone := make(chan struct{})
+	var jobsWG sync.WaitGroup
+	defer func() { stopJobs(); jobsWG.Wait() }()
+	job := func(name string, every time.Duration, fn func(context.Context) (bool, error)) {
+		jobsWG.Go(func() { jobs.Every(jctx, name, every, log, fn) })
+	}
+	// The SLA sweep fires warnings and escalations.
+	job("sla-sweep", 30*time.Second, jobs.SweepSLA(db, log))
+	job("webhooks", 10*time.Second, jobs.DeliverWebhooks(db, &http.Client{Timeout: 15 * time.Second}, log))
 	if c.SMTPAddr != "" {
 		sender := &mail.Sender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS}
-		go func() {
-			jobs.Every(jctx, "email", 15*time.Second, log, jobs.SendEmails(db, sender, log))
-			close(mailDone)
-		}()
-	} else {
-		close(mailDone)
+		job("email", 15*time.Second, jobs.SendEmails(db, sender, log))
 	}
-	autoDone := make(chan struct{})
-	go func() {
-		jobs.Every(jctx, "automation", time.Minute, log, func(ctx context.Context) (bool, error) {
-			n, err := db.SweepAutomations(ctx, jobs.SweepBatch)
-			return n >= jobs.SweepBatch, err
-		})
-		close(autoDone)
-	}()
-	defer func() { stopJobs(); <-jobsDone; <-hooksDone; <-autoDone; <-mailDone }()
+	job("automation", time.Minute, func(ctx context.Context) (bool, error) {
+		n, err := db.SweepAutomations(ctx, jobs.SweepBatch)
+		return n >= jobs.SweepBatch, err
+	})
+	poller := &mailin.Poller{Intake: db, Files: fs, Now: env.Now, Log: log}
+	for _, mb := range mailboxes {
+		job("imap "+mb.Name, 30*time.Second, func(ctx context.Context) (bool, error) { return poller.Poll(ctx, mb) })
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -273,6 +274,19 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// parseMailboxes reads the space-separated IMAP URLs of the config.
+func parseMailboxes(list string) ([]mailin.Mailbox, error) {
+	var out []mailin.Mailbox
+	for _, u := range strings.Fields(list) {
+		mb, err := mailin.ParseMailbox(u)
+		if err != nil {
+			return nil, fmt.Errorf("--imap: %w", err)
+		}
+		out = append(out, mb)
+	}
+	return out, nil
 }
 
 func loadDemo(ctx context.Context, db *sqlstore.DB, c config.Config, admin *aftersales.User, env Env, log *slog.Logger) error {

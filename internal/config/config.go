@@ -35,13 +35,22 @@ type Config struct {
 	SMTPUser      string
 	SMTPPassword  string
 	SMTPTLS       string // none, starttls or tls
+	// IMAP lists the mailboxes read for tickets: imaps:// URLs separated
+	// by spaces (a secret: it holds passwords).
+	IMAP string
+	// ChatSecret is the HMAC key of the chat and social webhook; empty
+	// turns the webhook off.
+	ChatSecret string
+	// FormRate is how many web-form submissions one address may make per
+	// hour.
+	FormRate int
 }
 
 // Defaults returns the built-in settings.
 func Defaults() Config {
 	return Config{Addr: "127.0.0.1:8080", DataDir: "./data", DemoSeed: 20261122, DemoTickets: 24000, TimeZone: "Asia/Shanghai",
 		AdminEmail: "admin@example.com", MaxUploadMB: 20, LogFormat: "text", ShutdownWait: 15 * time.Second,
-		SMTPFrom: "aftersales@localhost", SMTPTLS: "starttls"}
+		SMTPFrom: "aftersales@localhost", SMTPTLS: "starttls", FormRate: 10}
 }
 
 // DSN is the database to open: --db, or the SQLite file in the data dir.
@@ -77,6 +86,8 @@ func (c *Config) FlagSet(name string, serve bool, out io.Writer) *flag.FlagSet {
 		fs.StringVar(&c.SMTPFrom, "smtp-from", c.SMTPFrom, "sender address of notification emails (AFTERSALES_SMTP_FROM)")
 		fs.StringVar(&c.SMTPUser, "smtp-user", c.SMTPUser, "SMTP user; the password comes from AFTERSALES_SMTP_PASSWORD or _FILE (AFTERSALES_SMTP_USER)")
 		fs.StringVar(&c.SMTPTLS, "smtp-tls", c.SMTPTLS, "SMTP encryption: none, starttls or tls (AFTERSALES_SMTP_TLS)")
+		fs.StringVar(&c.IMAP, "imap", c.IMAP, "mailboxes to read tickets from, space-separated: imaps://user:password@host/INBOX (AFTERSALES_IMAP or _FILE)")
+		fs.IntVar(&c.FormRate, "form-rate", c.FormRate, "web-form submissions allowed per client address and hour (AFTERSALES_FORM_RATE)")
 	}
 	return fs
 }
@@ -134,6 +145,9 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str(&c.SMTPUser, "AFTERSALES_SMTP_USER")
 	secret(&c.SMTPPassword, "AFTERSALES_SMTP_PASSWORD")
 	str(&c.SMTPTLS, "AFTERSALES_SMTP_TLS")
+	secret(&c.IMAP, "AFTERSALES_IMAP")
+	secret(&c.ChatSecret, "AFTERSALES_CHAT_SECRET")
+	integer("AFTERSALES_FORM_RATE", func(n int64) { c.FormRate = int(n) })
 	boolean(&c.Demo, "AFTERSALES_DEMO")
 	boolean(&c.SecureCookies, "AFTERSALES_SECURE_COOKIES")
 	integer("AFTERSALES_DEMO_SEED", func(n int64) { c.DemoSeed = n })
@@ -169,6 +183,12 @@ func (c Config) Validate() error {
 	}
 	if c.SMTPAddr != "" && !strings.Contains(c.SMTPAddr, ":") {
 		errs = append(errs, fmt.Errorf("smtp-addr: must be host:port, not %q", c.SMTPAddr))
+	}
+	if c.FormRate < 1 || c.FormRate > 10000 {
+		errs = append(errs, fmt.Errorf("form-rate: must be between 1 and 10000"))
+	}
+	if c.ChatSecret != "" && len(c.ChatSecret) < 16 {
+		errs = append(errs, fmt.Errorf("AFTERSALES_CHAT_SECRET: must be at least 16 characters"))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, fmt.Errorf("data-dir: must not be empty"))

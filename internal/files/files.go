@@ -141,10 +141,29 @@ func (s *Store) Save(r io.Reader, name string, now time.Time) (*aftersales.Attac
 // plain text, nothing else trusts the name.
 func sniff(head []byte, name string) string {
 	ct := http.DetectContentType(head)
+	if executable(head, name, ct) {
+		return "application/x-executable"
+	}
 	if ct == "text/plain; charset=utf-8" && strings.EqualFold(path.Ext(name), ".csv") {
 		return "text/csv; charset=utf-8"
 	}
 	return ct
+}
+
+// executable recognises programs the sniffer calls octet-stream (Windows
+// PE, ELF and Mach-O, by their magic numbers) and scripts and installers
+// by their extension.
+func executable(head []byte, name, ct string) bool {
+	for _, magic := range []string{"MZ", "\x7fELF", "\xfe\xed\xfa\xce", "\xfe\xed\xfa\xcf", "\xcf\xfa\xed\xfe", "\xce\xfa\xed\xfe"} {
+		if ct == "application/octet-stream" && strings.HasPrefix(string(head), magic) {
+			return true
+		}
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".exe", ".com", ".bat", ".cmd", ".scr", ".msi", ".dll", ".js", ".vbs", ".ps1", ".sh", ".jar", ".apk", ".lnk", ".hta":
+		return true
+	}
+	return false
 }
 
 // Open opens a stored attachment for reading.

@@ -47,16 +47,23 @@ func TestSave(t *testing.T) {
 		{"page.html", "<html><script>alert(1)</script></html>", aftersales.EINVALID},
 		{"big.txt", strings.Repeat("a", 1001), aftersales.ETOOLARGE},
 		{"empty.txt", "", aftersales.EINVALID},
+		{"invoice.pdf", "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff", aftersales.EINVALID}, // a PE program, whatever its name
+		{"update.bat", "echo hi", aftersales.EINVALID},
+		{"tool", "\x7fELF\x02\x01\x01\x00", aftersales.EINVALID},
 	} {
 		_, err := s.Save(strings.NewReader(tc.body), tc.name, now)
 		if aftersales.ErrorCode(err) != tc.code || aftersales.ErrorFields(err)[0].Field != "file" {
 			t.Errorf("%s: err = %v, want %s on file", tc.name, err, tc.code)
 		}
 	}
+	// Text that merely starts with "MZ" is text.
+	if _, err := s.Save(strings.NewReader("MZ-35 型号说明"), "note.txt", now); err != nil {
+		t.Fatalf("text starting with MZ: %v", err)
+	}
 	// Refused uploads leave nothing behind.
 	left, err := readDir(dir + "/2026/05")
-	if err != nil || len(left) != 1 {
-		t.Fatalf("files left = %v, %v; want only the accepted one", left, err)
+	if err != nil || len(left) != 2 {
+		t.Fatalf("files left = %v, %v; want only the accepted ones", left, err)
 	}
 }
 

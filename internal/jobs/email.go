@@ -15,7 +15,7 @@ type EmailOutbox interface {
 
 // Mailer sends one message.
 type Mailer interface {
-	Send(ctx context.Context, to, subject, body string) error
+	Send(ctx context.Context, e *aftersales.Email) error
 }
 
 // SendEmails returns a job function for Every that sends due emails.
@@ -27,7 +27,7 @@ func SendEmails(o EmailOutbox, m Mailer, log *slog.Logger) func(context.Context)
 		}
 		for _, e := range due {
 			msg := ""
-			if err := m.Send(ctx, e.To, e.Subject, e.Body); err != nil {
+			if err := m.Send(ctx, e); err != nil {
 				msg = err.Error()
 				log.Warn("email failed", "to", e.To, "attempt", e.Attempts+1, "err", err)
 			}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,55 +13,11 @@ import (
 	"aftersales/internal/mail"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
-
-	"github.com/emersion/go-smtp"
 )
-
-// sink is an SMTP server on loopback that keeps what it receives and
-// refuses the first `refuse` messages.
-type sink struct {
-	mu     sync.Mutex
-	refuse int
-	got    []string // "to|data"
-}
-
-func (s *sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }
-
-type session struct {
-	s  *sink
-	to string
-}
-
-func (x *session) Reset()        {}
-func (x *session) Logout() error { return nil }
-func (x *session) Mail(string, *smtp.MailOptions) error {
-	return nil
-}
-func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error { x.to = to; return nil }
-func (x *session) Data(r io.Reader) error {
-	b, _ := io.ReadAll(r)
-	x.s.mu.Lock()
-	defer x.s.mu.Unlock()
-	if x.s.refuse > 0 {
-		x.s.refuse--
-		return &smtp.SMTPError{Code: 451, Message: "try again later"}
-	}
-	x.s.got = append(x.s.got, x.to+"|"+string(b))
-	return nil
-}
 
 func TestEmailNotifications(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		sk := &sink{refuse: 1}
-		srv := smtp.NewServer(sk)
-		srv.Domain = "localhost"
-		srv.AllowInsecureAuth = true
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		go srv.Serve(ln)
-		defer srv.Close()
+		sk := testutil.StartSMTP(t, 1)
 
 		clock := testutil.NewClock(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
 		db.Now = clock.Now
@@ -80,12 +34,12 @@ func TestEmailNotifications(t *testing.T) {
 		in.TeamID = &team.ID
 		tk, _ := db.CreateTicket(ctx, in)
 
-		sender := &mail.Sender{Addr: ln.Addr().String(), From: "aftersales@example.com", TLS: mail.TLSNone, Timeout: 5 * time.Second}
+		sender := &mail.Sender{Addr: sk.Addr, From: "aftersales@example.com", TLS: mail.TLSNone, Timeout: 5 * time.Second}
 		send := jobs.SendEmails(db, sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if _, err := send(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if len(sk.got) != 0 {
+		if len(sk.Messages()) != 0 {
 			t.Fatal("the refused message was counted as sent")
 		}
 		clock.Advance(10 * time.Second) // before the 30 s backoff: nothing is due
@@ -94,11 +48,11 @@ func TestEmailNotifications(t *testing.T) {
 		send(context.Background())
 		clock.Advance(time.Hour)
 		send(context.Background())
-		if len(sk.got) != 1 {
-			t.Fatalf("emails received: %d", len(sk.got))
+		if len(sk.Messages()) != 1 {
+			t.Fatalf("emails received: %d", len(sk.Messages()))
 		}
-		msg := sk.got[0]
-		if !strings.HasPrefix(msg, "supervisor@example.com|") || !strings.Contains(msg, "Subject:") || !strings.Contains(msg, tk.Number) {
+		msg := sk.Messages()[0].Data
+		if sk.Messages()[0].To != "supervisor@example.com" || !strings.Contains(msg, "Subject:") || !strings.Contains(msg, tk.Number) {
 			t.Fatalf("message = %.400s", msg)
 		}
 	})
@@ -106,11 +60,11 @@ func TestEmailNotifications(t *testing.T) {
 
 func TestSenderErrors(t *testing.T) {
 	s := &mail.Sender{Addr: "no-port", From: "a@example.com"}
-	if err := s.Send(context.Background(), "b@example.com", "s", "b"); err == nil || !strings.Contains(err.Error(), "smtp address") {
+	if err := s.Send(context.Background(), &aftersales.Email{To: "b@example.com", Subject: "s", Body: "b"}); err == nil || !strings.Contains(err.Error(), "smtp address") {
 		t.Fatalf("bad address: %v", err)
 	}
 	s = &mail.Sender{Addr: "127.0.0.1:1", From: "a@example.com", Timeout: time.Second}
-	if err := s.Send(context.Background(), "b@example.com", "s", "b"); err == nil {
+	if err := s.Send(context.Background(), &aftersales.Email{To: "b@example.com", Subject: "s", Body: "b"}); err == nil {
 		t.Fatal("sending to a closed port succeeded")
 	}
 }

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
+
+	"aftersales"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -29,8 +32,9 @@ type Sender struct {
 	Timeout  time.Duration
 }
 
-// Send sends one plain-text message.
-func (s *Sender) Send(ctx context.Context, to, subject, body string) error {
+// Send sends one plain-text message, with its threading headers when it
+// answers a customer.
+func (s *Sender) Send(ctx context.Context, e *aftersales.Email) error {
 	host, port, err := net.SplitHostPort(s.Addr)
 	if err != nil {
 		return fmt.Errorf("mail: smtp address %q: %w", s.Addr, err)
@@ -59,13 +63,23 @@ func (s *Sender) Send(ctx context.Context, to, subject, body string) error {
 	if err := m.From(s.From); err != nil {
 		return fmt.Errorf("mail: from %q: %w", s.From, err)
 	}
-	if err := m.To(to); err != nil {
-		return fmt.Errorf("mail: to %q: %w", to, err)
+	if err := m.To(e.To); err != nil {
+		return fmt.Errorf("mail: to %q: %w", e.To, err)
 	}
-	m.Subject(subject)
-	m.SetMessageID()
+	m.Subject(e.Subject)
+	if e.MessageID != "" {
+		m.SetMessageIDWithValue(e.MessageID)
+	} else {
+		m.SetMessageID()
+	}
+	if e.InReplyTo != "" {
+		m.SetGenHeaderPreformatted(gomail.HeaderInReplyTo, "<"+e.InReplyTo+">")
+	}
+	if len(e.References) > 0 {
+		m.SetGenHeaderPreformatted(gomail.HeaderReferences, "<"+strings.Join(e.References, "> <")+">")
+	}
 	m.SetDate()
-	m.SetBodyString(gomail.TypeTextPlain, body)
+	m.SetBodyString(gomail.TypeTextPlain, e.Body)
 	return c.DialAndSendWithContext(ctx, m)
 }
 

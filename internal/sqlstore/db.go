@@ -52,6 +52,9 @@ type DB struct {
 	// EmailNotifications copies every notification to the user's email
 	// outbox; set when SMTP is configured.
 	EmailNotifications bool
+	// MailDomain is the domain of the Message-IDs of mail sent to
+	// customers (the SMTP sender's domain).
+	MailDomain string
 }
 
 // Open opens a store. dsn is "postgres://..." / "postgresql://..." for

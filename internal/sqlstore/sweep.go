@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"aftersales"
@@ -301,7 +302,7 @@ func (db *DB) notify(ctx context.Context, tx *Tx, userID, ticketID int64, kind, 
 
 // DueEmails returns pending emails whose attempt is due.
 func (db *DB) DueEmails(ctx context.Context, limit int) ([]*aftersales.Email, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, to_addr, subject, body, attempts FROM email_outbox
+	rows, err := db.r.QueryContext(ctx, `SELECT id, to_addr, subject, body, attempts, message_id, in_reply_to, refs FROM email_outbox
 		WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit), ms(db.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: due emails: %w", err)
@@ -310,9 +311,11 @@ func (db *DB) DueEmails(ctx context.Context, limit int) ([]*aftersales.Email, er
 	var out []*aftersales.Email
 	for rows.Next() {
 		var e aftersales.Email
-		if err := rows.Scan(&e.ID, &e.To, &e.Subject, &e.Body, &e.Attempts); err != nil {
+		var refs string
+		if err := rows.Scan(&e.ID, &e.To, &e.Subject, &e.Body, &e.Attempts, &e.MessageID, &e.InReplyTo, &refs); err != nil {
 			return nil, err
 		}
+		e.References = strings.Fields(refs)
 		out = append(out, &e)
 	}
 	return out, rows.Err()

@@ -677,7 +677,18 @@ func (db *DB) AddComment(ctx context.Context, id int64, in aftersales.CommentInp
 				return err
 			}
 		}
-		if err := db.enqueue(ctx, tx, aftersales.HookTicketComment, id, map[string]any{"public": in.Public, "body": in.Body, "author": u.Name}); err != nil {
+		payload := map[string]any{"public": in.Public, "body": in.Body, "author": u.Name}
+		if e.Kind == aftersales.EventReply {
+			// A reply goes back where the customer wrote from.
+			conv, err := db.replyOut(ctx, tx, t, in.Body)
+			if err != nil {
+				return err
+			}
+			if conv != "" {
+				payload["conversation_id"] = conv
+			}
+		}
+		if err := db.enqueue(ctx, tx, aftersales.HookTicketComment, id, payload); err != nil {
 			return err
 		}
 		return tx.audit(ctx, string(e.Kind), "ticket", id, nil)

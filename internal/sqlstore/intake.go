@@ -1,0 +1,522 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"aftersales"
+)
+
+// inbound is one customer message from any channel, in the form the
+// threading and ticket code needs.
+type inbound struct {
+	channel      aftersales.Channel
+	messageID    string   // unique per channel; "" when the channel has none
+	conversation string   // chat: source:conversation id
+	thread       []string // email: the ids it answers, nearest first
+	tag          string   // email: ticket number in the subject
+	address      string   // where replies go (email), "" for none
+	refs         []string // email: References to carry on in replies
+	subject      string
+	body         string
+	name, phone  string
+	email        string
+	serial       string
+	street       string
+	nature       aftersales.Nature
+	files        []*aftersales.Attachment
+	skipped      []string
+	autoReply    bool
+	followToken  bool // create a follow token (web form)
+	cursor       *aftersales.InboundEmail
+}
+
+// ReceiveEmail threads one message into its ticket or opens one, stores
+// its files, queues the acknowledgement and advances the mailbox cursor,
+// all in one transaction.
+func (db *DB) ReceiveEmail(ctx context.Context, m *aftersales.InboundEmail) (*aftersales.IntakeResult, error) {
+	thread := append(append([]string{}, m.InReplyTo...), reverse(m.References)...)
+	refs := append(append([]string{}, m.References...), m.InReplyTo...)
+	in := &inbound{channel: aftersales.ChannelEmail, messageID: m.MessageID, thread: thread, tag: aftersales.TicketTag(m.Subject),
+		address: m.From, refs: dedupe(refs), subject: m.Subject, body: m.Text, name: m.FromName, email: m.From,
+		files: m.Files, skipped: m.Skipped, autoReply: m.AutoReply, cursor: m}
+	return db.receive(ctx, in)
+}
+
+// ReceiveChat appends a chat message to its conversation's open ticket or
+// opens one.
+func (db *DB) ReceiveChat(ctx context.Context, m aftersales.ChatMessage) (*aftersales.IntakeResult, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return db.receive(ctx, &inbound{channel: m.Channel, messageID: m.Source + ":" + m.MessageID,
+		conversation: m.Source + ":" + m.ConversationID, body: m.Text, name: m.Name, phone: m.Phone, email: m.Email})
+}
+
+// SubmitForm opens a ticket from the public web form.
+func (db *DB) SubmitForm(ctx context.Context, f aftersales.WebForm) (*aftersales.IntakeResult, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	return db.receive(ctx, &inbound{channel: aftersales.ChannelWeb, address: f.Email, subject: f.Title, body: f.Description,
+		name: f.Name, phone: f.Phone, email: f.Email, serial: f.SerialNo, street: f.Address, nature: f.Nature, followToken: true})
+}
+
+func (db *DB) receive(ctx context.Context, in *inbound) (*aftersales.IntakeResult, error) {
+	var res *aftersales.IntakeResult
+	err := db.inTx(ctx, func(tx *Tx) error {
+		var err error
+		res, err = db.receiveTx(ctx, tx, in)
+		if err != nil {
+			return err
+		}
+		if in.cursor != nil {
+			return advanceCursor(ctx, tx, in.cursor)
+		}
+		return nil
+	})
+	return res, err
+}
+
+func (db *DB) receiveTx(ctx context.Context, tx *Tx, in *inbound) (*aftersales.IntakeResult, error) {
+	if in.messageID != "" {
+		var id int64
+		var number string
+		err := tx.QueryRowContext(ctx, `SELECT m.ticket_id, t.number FROM channel_messages m JOIN tickets t ON t.id = m.ticket_id
+			WHERE m.channel = $1 AND m.message_id = $2`, in.channel, in.messageID).Scan(&id, &number)
+		if err == nil {
+			return &aftersales.IntakeResult{TicketID: id, Number: number, Duplicate: true}, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("sqlstore: find message: %w", err)
+		}
+	}
+	t, err := db.threadOf(ctx, tx, in)
+	if err != nil {
+		return nil, err
+	}
+	res := &aftersales.IntakeResult{}
+	var followUp string
+	switch {
+	case t == nil:
+	case t.Status == aftersales.StatusClosed || t.Status == aftersales.StatusCancelled:
+		// A closed ticket stays closed: the message opens a follow-up.
+		followUp, t = t.Number, nil
+	case t.Status == aftersales.StatusResolved || t.Status == aftersales.StatusAwaitingCustomer:
+		// The customer answered: the ticket is back with the service side
+		// (a resolved one counts as reopened).
+		reopen := t.Status == aftersales.StatusResolved
+		if err := db.applyTransition(ctx, tx, t, aftersales.StatusAccepted, "customer wrote ("+string(in.channel)+")", nil); err != nil {
+			return nil, err
+		}
+		if err := db.runAutomations(ctx, tx, aftersales.TriggerStatusChanged, t.ID); err != nil {
+			return nil, err
+		}
+		if reopen {
+			if err := db.runAutomations(ctx, tx, aftersales.TriggerReopened, t.ID); err != nil {
+				return nil, err
+			}
+		}
+		res.Reopened = reopen
+	}
+	if t == nil {
+		id, err := db.openTicket(ctx, tx, in, followUp)
+		if err != nil {
+			return nil, err
+		}
+		if t, err = db.lockTicket(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		res.Created = true
+	}
+	res.TicketID, res.Number = t.ID, t.Number
+	e := &aftersales.TicketEvent{TicketID: t.ID, Kind: aftersales.EventCustomerMessage, Public: true, Channel: in.channel,
+		Body: messageBody(in, t.Title)}
+	if err := addEvent(ctx, tx, e); err != nil {
+		return nil, err
+	}
+	for _, f := range in.files {
+		if err := attach(ctx, tx, t.ID, f, nil); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO channel_messages (ticket_id, event_id, channel, direction, message_id, conversation, address, refs, subject, created_at)
+		VALUES ($1, $2, $3, 'in', $4, $5, $6, $7, $8, $9)`,
+		t.ID, e.ID, in.channel, nullStr(in.messageID), nullStr(in.conversation), in.address, strings.Join(in.refs, " "),
+		truncate(in.subject, 500), ms(tx.now)); err != nil {
+		return nil, mapErr(fmt.Errorf("sqlstore: record message: %w", err))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET updated_at = $1 WHERE id = $2`, ms(tx.now), t.ID); err != nil {
+		return nil, err
+	}
+	if !res.Created {
+		// The customer's message starts the next-response clock and tells
+		// whoever holds the ticket.
+		if err := db.refreshSLA(ctx, tx, t.ID, nil); err != nil {
+			return nil, err
+		}
+		if t.AssigneeID != nil {
+			if err := db.notify(ctx, tx, *t.AssigneeID, t.ID, "customer_message", t.Number+": "+t.Title, truncate(in.body, 500)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := db.enqueue(ctx, tx, aftersales.HookTicketComment, t.ID, map[string]any{"public": true, "from_customer": true,
+		"body": in.body, "channel": in.channel, "conversation_id": in.conversation}); err != nil {
+		return nil, err
+	}
+	if res.Created && in.channel == aftersales.ChannelEmail && !in.autoReply && in.address != "" {
+		if err := db.acknowledge(ctx, tx, t, in); err != nil {
+			return nil, err
+		}
+	}
+	if res.Created && in.followToken {
+		if res.FollowToken, err = followToken(ctx, tx, t.ID); err != nil {
+			return nil, err
+		}
+	}
+	return res, tx.audit(ctx, "receive_"+string(in.channel), "ticket", t.ID, map[string]any{"created": res.Created, "reopened": res.Reopened})
+}
+
+// messageBody is the timeline text of an inbound message: the subject
+// when it says more than the ticket's title, the text, and what was not
+// kept.
+func messageBody(in *inbound, title string) string {
+	b := in.body
+	if subj := aftersales.CleanSubject(in.subject); subj != "" && subj != title {
+		b = subj + "\n\n" + b
+	}
+	if len(in.skipped) > 0 {
+		b += "\n\n[" + strings.Join(in.skipped, "; ") + "]"
+	}
+	return truncateRunes(strings.TrimSpace(b), 20000)
+}
+
+// threadOf finds the ticket a message belongs to: by the ids it answers,
+// then by the subject tag (only from an address that already wrote on the
+// ticket or is its customer's, so a guessed number does not let a
+// stranger into a ticket), or by chat conversation. nil: a new ticket.
+func (db *DB) threadOf(ctx context.Context, tx *Tx, in *inbound) (*aftersales.Ticket, error) {
+	var id int64
+	scan := func(q string, args ...any) error {
+		err := tx.QueryRowContext(ctx, q, args...).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	}
+	for _, mid := range in.thread {
+		if err := scan(`SELECT ticket_id FROM channel_messages WHERE channel = 'email' AND message_id = $1`, mid); err != nil {
+			return nil, fmt.Errorf("sqlstore: thread: %w", err)
+		}
+		if id != 0 {
+			break
+		}
+	}
+	if id == 0 && in.tag != "" && in.address != "" {
+		err := scan(`SELECT t.id FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id
+			WHERE t.number = $1 AND (lower(c.email) = $2 OR EXISTS (
+				SELECT 1 FROM channel_messages m WHERE m.ticket_id = t.id AND m.direction = 'in' AND m.address = $2))`, in.tag, in.address)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: thread by tag: %w", err)
+		}
+	}
+	if id == 0 && in.conversation != "" {
+		if err := scan(`SELECT ticket_id FROM channel_messages WHERE conversation = $1 ORDER BY id DESC LIMIT 1`, in.conversation); err != nil {
+			return nil, fmt.Errorf("sqlstore: thread by conversation: %w", err)
+		}
+	}
+	if id == 0 {
+		return nil, nil
+	}
+	return db.lockTicket(ctx, tx, id)
+}
+
+// openTicket creates the ticket for a first message: the customer is
+// found by email or phone or created, the nature guessed from the text
+// unless given, a known serial number links the asset.
+func (db *DB) openTicket(ctx context.Context, tx *Tx, in *inbound, followUp string) (int64, error) {
+	cust, err := db.intakeCustomer(ctx, tx, in)
+	if err != nil {
+		return 0, err
+	}
+	title := strings.TrimSpace(aftersales.CleanSubject(in.subject))
+	if title == "" {
+		title = firstLine(in.body, 60)
+	}
+	if title == "" {
+		title = "(" + string(in.channel) + ")"
+	}
+	title = truncateRunes(title, 200)
+	desc := in.body
+	if in.street != "" {
+		desc += "\n\n地址 / Address: " + in.street
+	}
+	if followUp != "" {
+		desc = "Follow-up of " + followUp + " / 续 " + followUp + "\n\n" + desc
+	}
+	desc = truncateRunes(strings.TrimSpace(desc), 20000)
+	nature := in.nature
+	if nature == "" {
+		nature = aftersales.GuessNature(title + "\n" + in.body)
+	}
+	ch, urg := in.channel, aftersales.UrgencyNormal
+	ti := aftersales.TicketInput{Channel: &ch, Nature: &nature, Urgency: &urg, Title: &title, Description: &desc, CustomerID: &cust}
+	if followUp != "" {
+		ti.Tags = &[]string{"follow-up"}
+	}
+	if in.serial != "" {
+		var asset, product int64
+		err := tx.QueryRowContext(ctx, `SELECT id, product_id FROM assets WHERE serial_no = $1 AND (customer_id = $2 OR customer_id IS NULL)`,
+			in.serial, cust).Scan(&asset, &product)
+		if err == nil {
+			ti.AssetID, ti.ProductID = &asset, &product
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("sqlstore: intake asset: %w", err)
+		}
+	}
+	if err := ti.Validate(true, tx.now); err != nil {
+		return 0, err
+	}
+	return db.insertTicket(ctx, tx, &ti, nil)
+}
+
+func firstLine(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return truncateRunes(strings.TrimSpace(s), n)
+}
+
+// intakeCustomer finds the sender by email, then phone, or creates them.
+func (db *DB) intakeCustomer(ctx context.Context, tx *Tx, in *inbound) (int64, error) {
+	var id int64
+	for _, q := range []struct{ where, val string }{{"lower(email) = $1 AND email <> ''", strings.ToLower(in.email)}, {"phone = $1 AND phone <> ''", in.phone}} {
+		if q.val == "" {
+			continue
+		}
+		err := tx.QueryRowContext(ctx, `SELECT id FROM customers WHERE `+q.where+` ORDER BY id LIMIT 1`, q.val).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("sqlstore: intake customer: %w", err)
+		}
+	}
+	name := strings.TrimSpace(in.name)
+	if name == "" {
+		name, _, _ = strings.Cut(in.email, "@")
+	}
+	if name == "" {
+		name = cmpOr(in.phone, in.conversation)
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO customers (kind, name, phone, email, address, created_at, updated_at)
+		VALUES ('person', $1, $2, $3, $4, $5, $5) RETURNING id`,
+		truncateRunes(name, 200), in.phone, in.email, mustJSON(aftersales.Address{Street: in.street}), ms(tx.now)).Scan(&id)
+	if err != nil {
+		return 0, mapErr(fmt.Errorf("sqlstore: intake customer: %w", err))
+	}
+	return id, tx.audit(ctx, "create", "customer", id, map[string]any{"channel": in.channel})
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// attach records a stored file on a ticket with its timeline event.
+func attach(ctx context.Context, tx *Tx, ticketID int64, a *aftersales.Attachment, by *int64) error {
+	a.TicketID, a.CreatedAt, a.UploadedBy = ticketID, tx.now, by
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO attachments (ticket_id, name, content_type, size, sha256, path, uploaded_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		a.TicketID, a.Name, a.ContentType, a.Size, a.SHA256, a.Path, nullInt(by), ms(tx.now)).Scan(&a.ID)
+	if err != nil {
+		return mapErr(fmt.Errorf("sqlstore: insert attachment: %w", err))
+	}
+	return addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: ticketID, ActorID: by, Kind: aftersales.EventAttachment,
+		To: a.Name, AttachmentID: &a.ID})
+}
+
+// acknowledge queues the "we have your message" mail for a new ticket,
+// threaded under the customer's message.
+func (db *DB) acknowledge(ctx context.Context, tx *Tx, t *aftersales.Ticket, in *inbound) error {
+	body := fmt.Sprintf("您好，\n\n我们已收到您的来信，工单号为 %[1]s。我们会尽快处理。补充信息请直接回复本邮件，并请保留标题中的工单号。\n\n"+
+		"Hello,\n\nWe have received your message. Your ticket number is %[1]s and we will get back to you soon. "+
+		"To add information, reply to this email and keep the ticket number in the subject.\n", t.Number)
+	return db.mailCustomer(ctx, tx, t, in.address, aftersales.ReplySubject(t.Number, in.subject), body, in.messageID, in.refs)
+}
+
+// mailCustomer queues a mail to a customer about ticket t, threaded under
+// the message inReplyTo, and records it so that answers to it thread back.
+// Without SMTP nothing is queued.
+func (db *DB) mailCustomer(ctx context.Context, tx *Tx, t *aftersales.Ticket, to, subject, body, inReplyTo string, refs []string) error {
+	if !db.EmailNotifications || to == "" {
+		return nil
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	domain := cmpOr(db.MailDomain, "aftersales.localhost")
+	mid := fmt.Sprintf("%s.%d.%s@%s", t.Number, tx.now.UnixMilli(), hex.EncodeToString(b), domain)
+	if inReplyTo != "" {
+		refs = append(refs, inReplyTo)
+	}
+	refs = dedupe(refs)
+	if len(refs) > 20 { // keep the first and the latest, as RFC 5322 suggests
+		refs = append(refs[:1], refs[len(refs)-19:]...)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO email_outbox (to_addr, subject, body, next_attempt_at, created_at, message_id, in_reply_to, refs)
+		VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`, to, subject, body, ms(tx.now), mid, inReplyTo, strings.Join(refs, " ")); err != nil {
+		return fmt.Errorf("sqlstore: queue mail: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO channel_messages (ticket_id, channel, direction, message_id, address, refs, subject, created_at)
+		VALUES ($1, 'email', 'out', $2, $3, $4, $5, $6)`, t.ID, mid, to, strings.Join(refs, " "), truncate(subject, 500), ms(tx.now))
+	return err
+}
+
+// replyOut sends a staff reply to where the customer last wrote from: by
+// email when they wrote by mail or gave an address on the web form. It
+// returns the chat conversation, for the webhook a bridge listens to.
+func (db *DB) replyOut(ctx context.Context, tx *Tx, t *aftersales.Ticket, body string) (string, error) {
+	var channel, mid, addr, refs, subject, conv sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT channel, message_id, address, refs, subject, conversation FROM channel_messages
+		WHERE ticket_id = $1 AND direction = 'in' ORDER BY id DESC LIMIT 1`, t.ID).Scan(&channel, &mid, &addr, &refs, &subject, &conv)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: reply channel: %w", err)
+	}
+	if addr.String == "" {
+		return conv.String, nil
+	}
+	subj := subject.String
+	if subj == "" {
+		subj = t.Title
+	}
+	return conv.String, db.mailCustomer(ctx, tx, t, addr.String, aftersales.ReplySubject(t.Number, subj), body, mid.String, strings.Fields(refs.String))
+}
+
+// advanceCursor moves a mailbox's cursor past the message just handled.
+func advanceCursor(ctx context.Context, tx *Tx, m *aftersales.InboundEmail) error {
+	if m.Mailbox == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO mailbox_cursors (mailbox, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (mailbox) DO UPDATE SET
+			last_uid = CASE WHEN mailbox_cursors.uid_validity = excluded.uid_validity AND mailbox_cursors.last_uid > excluded.last_uid
+				THEN mailbox_cursors.last_uid ELSE excluded.last_uid END,
+			uid_validity = excluded.uid_validity, updated_at = excluded.updated_at`,
+		m.Mailbox, int64(m.UIDValidity), int64(m.UID), ms(tx.now))
+	return err
+}
+
+// Cursor returns how far a mailbox has been read.
+func (db *DB) Cursor(ctx context.Context, mailbox string) (aftersales.MailboxCursor, error) {
+	var v, last int64
+	err := db.r.QueryRowContext(ctx, `SELECT uid_validity, last_uid FROM mailbox_cursors WHERE mailbox = $1`, mailbox).Scan(&v, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return aftersales.MailboxCursor{}, nil
+	}
+	return aftersales.MailboxCursor{UIDValidity: uint32(v), LastUID: uint32(last)}, err
+}
+
+// ResetCursor sets a mailbox's cursor (first poll, or a new UIDVALIDITY).
+// Messages already received are still recognised by their Message-ID.
+func (db *DB) ResetCursor(ctx context.Context, mailbox string, c aftersales.MailboxCursor) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO mailbox_cursors (mailbox, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, updated_at = excluded.updated_at`,
+			mailbox, int64(c.UIDValidity), int64(c.LastUID), ms(tx.now))
+		if err != nil {
+			return err
+		}
+		return tx.audit(ctx, "reset_cursor", "mailbox", 0, map[string]any{"mailbox": mailbox, "uid_validity": c.UIDValidity, "last_uid": c.LastUID})
+	})
+}
+
+// FollowTicket shows a ticket to the holder of its follow token: status
+// and the public exchange, never internal notes.
+func (db *DB) FollowTicket(ctx context.Context, number, token string) (*aftersales.PublicTicket, error) {
+	var id, created, updated int64
+	var hash string
+	p := &aftersales.PublicTicket{}
+	err := db.r.QueryRowContext(ctx, `SELECT t.id, t.number, t.title, t.status, t.created_at, t.updated_at, f.token_hash
+		FROM tickets t JOIN ticket_follow_tokens f ON f.ticket_id = t.id WHERE t.number = $1`, strings.TrimSpace(number)).
+		Scan(&id, &p.Number, &p.Title, &p.Status, &created, &updated, &hash)
+	sum := sha256.Sum256([]byte(token))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hex.EncodeToString(sum[:]))) != 1 {
+		return nil, aftersales.Errorf(aftersales.ENOTFOUND, "No ticket matches this number and link.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: follow: %w", err)
+	}
+	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
+	rows, err := db.r.QueryContext(ctx, `SELECT at, kind, body FROM ticket_events
+		WHERE ticket_id = $1 AND kind IN ('reply', 'customer_message') ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: follow: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var at int64
+		var kind, body string
+		if err := rows.Scan(&at, &kind, &body); err != nil {
+			return nil, err
+		}
+		p.Messages = append(p.Messages, aftersales.PublicMessage{At: fromMS(at), Customer: kind == string(aftersales.EventCustomerMessage), Body: body})
+	}
+	return p, rows.Err()
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+func reverse(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[len(xs)-1-i] = x
+	}
+	return out
+}
+
+func dedupe(xs []string) []string {
+	seen := map[string]bool{}
+	out := xs[:0:0]
+	for _, x := range xs {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// followToken creates the secret a customer follows a ticket with; only
+// its hash is stored.
+func followToken(ctx context.Context, tx *Tx, ticketID int64) (string, error) {
+	b := make([]byte, 18)
+	rand.Read(b)
+	tok := hex.EncodeToString(b)
+	sum := sha256.Sum256([]byte(tok))
+	_, err := tx.ExecContext(ctx, `INSERT INTO ticket_follow_tokens (ticket_id, token_hash) VALUES ($1, $2)`, ticketID, hex.EncodeToString(sum[:]))
+	return tok, err
+}
