@@ -63,6 +63,11 @@ func (m *ChatMessage) Validate() error {
 		m.Channel = ChannelChat
 	}
 	v.Check(m.Channel == ChannelChat || m.Channel == ChannelSocial, "channel", "must be chat or social")
+	if m.Phone != "" {
+		p, ok := NormalisePhone(m.Phone)
+		v.Check(ok, "phone", "must be a phone number (at least 7 digits)")
+		m.Phone = p
+	}
 	if m.Email != "" {
 		a, err := mail.ParseAddress(m.Email)
 		v.Check(err == nil, "email", "is not an email address")
@@ -95,17 +100,9 @@ func (f *WebForm) Validate() error {
 	v.Check(utf8.RuneCountInString(f.Name) <= 100, "name", "must be at most 100 characters")
 	v.Check(f.Phone != "" || f.Email != "", "phone", "a phone number or an email address is required")
 	if f.Phone != "" {
-		digits := 0
-		for _, r := range f.Phone {
-			switch {
-			case r >= '0' && r <= '9':
-				digits++
-			case strings.ContainsRune("+-() ", r):
-			default:
-				digits = -100
-			}
-		}
-		v.Check(digits >= 5 && digits <= 20, "phone", "must be a phone number (5 to 20 digits)")
+		p, ok := NormalisePhone(f.Phone)
+		v.Check(ok && len(p) <= 20 && strings.Trim(f.Phone, "+-() 0123456789０１２３４５６７８９") == "", "phone", "must be a phone number (7 to 20 digits)")
+		f.Phone = p
 	}
 	if f.Email != "" {
 		a, err := mail.ParseAddress(f.Email)

@@ -147,10 +147,6 @@ func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore
 	return db, nil
 }
 
-func services(db *sqlstore.DB) aftersales.Services {
-	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db, Imports: db, Intake: db}
-}
-
 func migrate(ctx context.Context, env Env, args []string) error {
 	c, _, err := config.Load("migrate", false, args, env.Getenv, env.Stderr, nil)
 	if err != nil {
@@ -223,8 +219,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &web.Server{Services: services(db), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
-		Zone: zone, SecureCookie: c.SecureCookies}
+	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
+		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
@@ -308,7 +304,7 @@ func loadDemo(ctx context.Context, db *sqlstore.DB, c config.Config, admin *afte
 	zone, _ := c.Location()
 	fmt.Fprintf(env.Stdout, "Generating demo data (%d tickets, seed %d)...\n", c.DemoTickets, c.DemoSeed)
 	actx := aftersales.NewContextWithUser(ctx, admin)
-	sum, err := demo.Load(actx, services(db), db, demo.Options{Seed: c.DemoSeed, Tickets: c.DemoTickets, End: env.Now(), Zone: zone})
+	sum, err := demo.Load(actx, db.Services(), db, demo.Options{Seed: c.DemoSeed, Tickets: c.DemoTickets, End: env.Now(), Zone: zone})
 	if err != nil {
 		return err
 	}

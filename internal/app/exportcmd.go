@@ -75,7 +75,7 @@ func exportFile(ctx context.Context, env Env, args []string) error {
 		defer file.Close()
 		out = file
 	}
-	names, err := dataio.ExportNames(ctx, services(db))
+	names, err := dataio.ExportNames(ctx, db.Services())
 	if err != nil {
 		return err
 	}

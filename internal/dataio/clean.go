@@ -72,30 +72,6 @@ func ParseDuration(s, unit string) (time.Duration, error) {
 	return time.Duration(f * float64(d)), nil
 }
 
-// NormalisePhone returns a phone number in canonical form: Chinese mobile
-// numbers as 11 digits without +86, others as digits with a leading + kept.
-// ok is false when fewer than 7 digits remain.
-func NormalisePhone(s string) (string, bool) {
-	var b strings.Builder
-	for i, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		} else if r == '+' && i == 0 {
-			b.WriteRune(r)
-		} else if r >= '０' && r <= '９' {
-			b.WriteRune('0' + (r - '０')) // full-width digits
-		}
-	}
-	p := b.String()
-	for _, prefix := range []string{"+86", "0086", "86"} {
-		if rest, ok := strings.CutPrefix(p, prefix); ok && len(rest) == 11 && rest[0] == '1' {
-			p = rest
-			break
-		}
-	}
-	return p, len(strings.TrimPrefix(p, "+")) >= 7
-}
-
 // SimHash is a 64-bit Charikar fingerprint of text over character bigrams of
 // its letters and digits, so it works for Chinese without segmentation.
 // Similar texts differ in few bits.

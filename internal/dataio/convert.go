@@ -423,7 +423,7 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 		rec.CustomerEmail = ""
 	}
 	if s, has := get(FCustPhone); has {
-		p, good := NormalisePhone(s)
+		p, good := aftersales.NormalisePhone(s)
 		if good {
 			rec.CustomerPhone = p
 		} else {

@@ -109,11 +109,11 @@ func TestCleaningHelpers(t *testing.T) {
 	}
 	for in, want := range map[string]string{"+86 138-0013-8000": "13800138000", "0086 13800138000": "13800138000",
 		"(010) 6552-9988": "01065529988", "１３８００１３８０００": "13800138000", "+1 617 555 0100": "+16175550100"} {
-		if got, ok := NormalisePhone(in); !ok || got != want {
-			t.Errorf("NormalisePhone(%q) = %q, %v; want %q", in, got, ok, want)
+		if got, ok := aftersales.NormalisePhone(in); !ok || got != want {
+			t.Errorf("aftersales.NormalisePhone(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
-	if _, ok := NormalisePhone("12-34"); ok {
+	if _, ok := aftersales.NormalisePhone("12-34"); ok {
 		t.Error("a four-digit phone was accepted")
 	}
 	// Excel stores 2026-07-01 12:00 as 46204.5.

@@ -13,7 +13,7 @@ import (
 )
 
 func services(db *sqlstore.DB) aftersales.Services {
-	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db}
+	return db.Services()
 }
 
 func allTickets(t *testing.T, ctx context.Context, db *sqlstore.DB) []*aftersales.Ticket {

@@ -58,7 +58,7 @@ func BenchmarkListTickets(b *testing.B) {
 		b.Run(string(e), func(b *testing.B) {
 			db := testutil.OpenDB(b, e)
 			ctx, _ := testutil.Admin(b, db)
-			s := aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db}
+			s := db.Services()
 			if _, err := demo.Load(ctx, s, db, demo.Options{Seed: 1, Tickets: 24000, End: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), Zone: testutil.Shanghai(b)}); err != nil {
 				b.Fatal(err)
 			}

@@ -52,6 +52,11 @@ type Server struct {
 	SecureCookie bool // set the Secure flag (always when served over TLS)
 	// MaxAPIBody bounds JSON request bodies (uploads have their own limit).
 	MaxAPIBody int64
+	// ChatSecret is the HMAC key of the chat webhook; empty turns it off.
+	ChatSecret string
+	// FormRate is how many web-form submissions one address may make per
+	// hour (default 10).
+	FormRate int
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -76,7 +81,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	api.Register(mux, &api.API{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now}, s.Version)
-	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version}
+	mux.HandleFunc("POST "+ChatPath, s.chat)
+	if s.FormRate == 0 {
+		s.FormRate = 10
+	}
+	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version,
+		FormLimit: &limiter{Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: []byte(rand.Text())}
 	c.Mount(mux)
 
 	var h http.Handler = mux

@@ -41,6 +41,10 @@ type Console struct {
 	Zone         *time.Location
 	SecureCookie bool
 	Version      string
+	// FormLimit rate-limits the public web form per client address;
+	// FormKey signs the form's spam-trap token.
+	FormLimit Limiter
+	FormKey   []byte
 
 	assets *static.Assets
 	pages  map[string]*template.Template
@@ -48,7 +52,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -62,6 +66,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /logout", c.logout)
 	mux.HandleFunc("GET /lang/{lang}", c.setLang)
 	c.routes(mux)
+	c.publicRoutes(mux)
 }
 
 func (c *Console) load() error {

@@ -74,7 +74,7 @@ var missingKey = regexp.MustCompile(`![a-z_]+\.[A-Za-z_.-]+`)
 func TestEveryPageRenders(t *testing.T) {
 	db := testutil.OpenDB(t, sqlstore.SQLite)
 	app := webtest.Start(t, db)
-	sum, err := demo.Load(app.Ctx, aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db, Imports: db}, db,
+	sum, err := demo.Load(app.Ctx, db.Services(), db,
 		demo.Options{Seed: 1, Tickets: 300, End: time.Now(), Zone: testutil.Shanghai(t)})
 	if err != nil || sum.Tickets != 300 {
 		t.Fatal(sum, err)
@@ -94,7 +94,13 @@ func TestEveryPageRenders(t *testing.T) {
 		t.Fatal(s, err)
 	}
 	users, _ := db.ListUsers(app.Ctx, aftersales.UserFilter{Role: aftersales.RoleTechnician})
+	web, err := db.SubmitForm(app.Ctx, aftersales.WebForm{Name: "访客", Phone: "13900000000", Title: "咨询", Description: "保修期多久？"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.AddComment(app.Ctx, web.TicketID, aftersales.CommentInput{Body: "整机保修一年。", Public: true})
 	pages := map[string]string{
+		"/form": "form", "/follow/" + web.Number + "?t=" + web.FollowToken + "&new=1": "follow",
 		"/data-quality": "quality", "/data-quality/issues": "quality_issues", "/data-quality/issues?kind=rejected&batch=1": "quality_issues",
 		"/tickets": "tickets", "/tickets?open=&q=%E7%A9%BA%E8%B0%83&urgency=high": "tickets", "/tickets/new": "ticket_form",
 		fmt.Sprintf("/tickets/%d", tk.ID): "ticket", fmt.Sprintf("/tickets/%d/edit", tk.ID): "ticket_form",

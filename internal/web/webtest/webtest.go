@@ -19,6 +19,13 @@ import (
 	"aftersales/internal/web"
 )
 
+// ChatSecret is the test server's chat webhook key; FormRate its web-form
+// submissions per address and hour.
+const (
+	ChatSecret = "test-chat-secret-0123456789"
+	FormRate   = 5
+)
+
 // App is a running server with an administrator and an API token.
 type App struct {
 	DB     *sqlstore.DB
@@ -44,9 +51,9 @@ func Start(t testing.TB, db *sqlstore.DB) *App {
 	t.Cleanup(func() { fs.Close() })
 	fs.MaxSize = 64 << 10
 	srv := &web.Server{
-		Services:    aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db, Webhooks: db, Routing: db, Automate: db, Imports: db},
+		Services:    db.Services(),
 		Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(testLog(t), nil)), Now: db.Now,
-		Version: "test", Zone: testutil.Shanghai(t),
+		Version: "test", Zone: testutil.Shanghai(t), ChatSecret: ChatSecret, FormRate: FormRate,
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

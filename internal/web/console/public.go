@@ -1,0 +1,164 @@
+package console
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+)
+
+// Limiter allows or refuses one more action for a key (a client address).
+type Limiter interface {
+	Allow(key string) bool
+}
+
+// Spam-trap timing: a person needs a few seconds to fill the form in; a
+// form left open longer than a day is shown again with a fresh token.
+const (
+	formMinAge = 3 * time.Second
+	formMaxAge = 24 * time.Hour
+)
+
+// publicRoutes are the customer-facing pages: the web form and the page
+// that follows a ticket. They need no sign-in and may be framed by the
+// company's own site.
+func (c *Console) publicRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /form", c.embeddable(c.webForm))
+	mux.HandleFunc("POST /form", c.embeddable(c.submitForm))
+	mux.HandleFunc("GET /follow/{number}", c.embeddable(c.follow))
+}
+
+// embeddable lets the page be framed on other sites and honours ?lang=.
+func (c *Console) embeddable(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Del("X-Frame-Options")
+		w.Header().Set("Content-Security-Policy", "frame-ancestors *")
+		h(w, r)
+	}
+}
+
+func (c *Console) publicPage(r *http.Request, title string) *Page {
+	p := c.page(r, "", title)
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "zh-CN" {
+		p.Lang = l
+		p.Title = p.T(title)
+	}
+	p.User = nil // the public pages look the same to staff
+	p.Unread = 0
+	return p
+}
+
+// formToken signs the time the form was shown; the spam trap checks it.
+func (c *Console) formToken(t time.Time) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	m := hmac.New(sha256.New, c.FormKey)
+	m.Write([]byte(ts))
+	return ts + "." + hex.EncodeToString(m.Sum(nil)[:12])
+}
+
+// formAge returns how long ago a token was issued, or false if it is not
+// ours.
+func (c *Console) formAge(tok string, now time.Time) (time.Duration, bool) {
+	ts, sig, ok := strings.Cut(tok, ".")
+	n, err := strconv.ParseInt(ts, 10, 64)
+	if !ok || err != nil {
+		return 0, false
+	}
+	m := hmac.New(sha256.New, c.FormKey)
+	m.Write([]byte(ts))
+	want := hex.EncodeToString(m.Sum(nil)[:12])
+	if !hmac.Equal([]byte(sig), []byte(want)) {
+		return 0, false
+	}
+	return now.Sub(time.Unix(n, 0)), true
+}
+
+type formData struct {
+	Token string
+	Lang  string
+}
+
+func (c *Console) webForm(w http.ResponseWriter, r *http.Request) {
+	p := c.publicPage(r, "form.title")
+	p.Form = url.Values{}
+	p.Data = formData{Token: c.formToken(c.Now()), Lang: p.Lang}
+	c.render(w, r, "form", p)
+}
+
+func (c *Console) submitForm(w http.ResponseWriter, r *http.Request) {
+	p := c.publicPage(r, "form.title")
+	if l := r.PostFormValue("lang"); l == "en" || l == "zh-CN" {
+		p.Lang, p.Title = l, p.T("form.title")
+	}
+	r.ParseForm()
+	p.Form = r.PostForm
+	now := c.Now()
+	p.Data = formData{Token: c.formToken(now), Lang: p.Lang}
+	age, ok := c.formAge(r.PostFormValue("ft"), now)
+	switch {
+	case r.PostFormValue("website") != "" || ok && age < formMinAge:
+		// The trap: a hidden field a person never fills in, or a form sent
+		// faster than anyone types. The bot is told nothing useful.
+		p.OK = p.T("form.received")
+		p.Form = url.Values{}
+		c.render(w, r, "form", p)
+		return
+	case !ok || age > formMaxAge:
+		p.Flash, p.Status = p.T("form.expired"), http.StatusBadRequest
+		c.render(w, r, "form", p)
+		return
+	}
+	if c.FormLimit != nil && !c.FormLimit.Allow(clientIP(r)) {
+		c.fail(w, r, "form", p, aftersales.Errorf(aftersales.ERATELIMIT, "Too many submissions from this address; try again in an hour."))
+		return
+	}
+	f := aftersales.WebForm{Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone"), Email: r.PostFormValue("email"),
+		Nature: aftersales.Nature(r.PostFormValue("nature")), Title: r.PostFormValue("title"), Description: r.PostFormValue("description"),
+		SerialNo: r.PostFormValue("serial_no"), Address: r.PostFormValue("address")}
+	res, err := c.S.Intake.SubmitForm(r.Context(), f)
+	if err != nil {
+		c.fail(w, r, "form", p, err)
+		return
+	}
+	q := url.Values{"t": {res.FollowToken}, "new": {"1"}, "lang": {p.Lang}}
+	http.Redirect(w, r, "/follow/"+url.PathEscape(res.Number)+"?"+q.Encode(), http.StatusSeeOther)
+}
+
+type followData struct {
+	Ticket *aftersales.PublicTicket
+	New    bool
+	Link   string
+	Lang   string
+}
+
+func (c *Console) follow(w http.ResponseWriter, r *http.Request) {
+	p := c.publicPage(r, "follow.title")
+	t, err := c.S.Intake.FollowTicket(r.Context(), r.PathValue("number"), r.URL.Query().Get("t"))
+	if err != nil {
+		p.Status, p.Flash = http.StatusNotFound, p.T("follow.unknown")
+		p.Data = followData{Lang: p.Lang}
+		c.render(w, r, "follow", p)
+		return
+	}
+	link := "/follow/" + url.PathEscape(t.Number) + "?" + url.Values{"t": {r.URL.Query().Get("t")}}.Encode()
+	p.Data = followData{Ticket: t, New: r.URL.Query().Get("new") == "1", Link: link, Lang: p.Lang}
+	c.render(w, r, "follow", p)
+}
+
+func clientIP(r *http.Request) string {
+	if c := aftersales.ClientFromContext(r.Context()); c.IP != "" {
+		return c.IP
+	}
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return ip
+}
