@@ -54,6 +54,8 @@ type Server struct {
 	MaxAPIBody int64
 	// ChatSecret is the HMAC key of the chat webhook; empty turns it off.
 	ChatSecret string
+	// UploadDir keeps files uploaded for import in the console.
+	UploadDir string
 	// FormRate is how many web-form submissions one address may make per
 	// hour (default 10).
 	FormRate int
@@ -86,7 +88,7 @@ func (s *Server) Handler() http.Handler {
 		s.FormRate = 10
 	}
 	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version,
-		FormLimit: &limiter{Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: []byte(rand.Text())}
+		FormLimit: &limiter{Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: []byte(rand.Text()), UploadDir: s.UploadDir}
 	c.Mount(mux)
 
 	var h http.Handler = mux

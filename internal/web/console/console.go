@@ -45,6 +45,9 @@ type Console struct {
 	// FormKey signs the form's spam-trap token.
 	FormLimit Limiter
 	FormKey   []byte
+	// UploadDir keeps files uploaded for import between the mapping
+	// screen and the import (a day at most).
+	UploadDir string
 
 	assets *static.Assets
 	pages  map[string]*template.Template
@@ -52,7 +55,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -67,6 +70,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lang/{lang}", c.setLang)
 	c.routes(mux)
 	c.publicRoutes(mux)
+	c.importRoutes(mux)
 }
 
 func (c *Console) load() error {

@@ -100,7 +100,7 @@ func TestEveryPageRenders(t *testing.T) {
 	}
 	db.AddComment(app.Ctx, web.TicketID, aftersales.CommentInput{Body: "整机保修一年。", Public: true})
 	pages := map[string]string{
-		"/form": "form", "/follow/" + web.Number + "?t=" + web.FollowToken + "&new=1": "follow",
+		"/form": "form", "/imports": "imports", "/follow/" + web.Number + "?t=" + web.FollowToken + "&new=1": "follow",
 		"/data-quality": "quality", "/data-quality/issues": "quality_issues", "/data-quality/issues?kind=rejected&batch=1": "quality_issues",
 		"/tickets": "tickets", "/tickets?open=&q=%E7%A9%BA%E8%B0%83&urgency=high": "tickets", "/tickets/new": "ticket_form",
 		fmt.Sprintf("/tickets/%d", tk.ID): "ticket", fmt.Sprintf("/tickets/%d/edit", tk.ID): "ticket_form",
@@ -122,7 +122,12 @@ func TestEveryPageRenders(t *testing.T) {
 		}
 		seen := map[string]bool{"login": true}
 		b.login("admin@example.com", "admin-password-1")
+		_, _, h := b.upload("/imports", "t.csv", []byte(csvData))
+		paths := map[string]string{h.Get("Location"): "import_map"}
 		for path, name := range pages {
+			paths[path] = name
+		}
+		for path, name := range paths {
 			s, body := b.get(path)
 			want := 200
 			if name == "error" {

@@ -53,7 +53,7 @@ func Start(t testing.TB, db *sqlstore.DB) *App {
 	srv := &web.Server{
 		Services:    db.Services(),
 		Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(testLog(t), nil)), Now: db.Now,
-		Version: "test", Zone: testutil.Shanghai(t), ChatSecret: ChatSecret, FormRate: FormRate,
+		Version: "test", Zone: testutil.Shanghai(t), ChatSecret: ChatSecret, FormRate: FormRate, UploadDir: filepath.Join(t.TempDir(), "uploads"),
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
