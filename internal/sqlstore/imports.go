@@ -32,7 +32,14 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 			return fmt.Errorf("sqlstore: import batch: %w", err)
 		}
 		s.BatchID = w.batch
+		rebuild, err := deferIndexes(ctx, b)
+		if err != nil {
+			return err
+		}
 		if err := fn(w); err != nil {
+			return err
+		}
+		if err := rebuild(); err != nil {
 			return err
 		}
 		if err := b.exec(ctx, `UPDATE import_batches SET summary = $1 WHERE id = $2`, mustJSON(s), w.batch); err != nil {
@@ -49,6 +56,54 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 			"updated": s.Updated, "rejected": s.Rejected, "duplicates": s.Duplicates}
 		return b.exec(ctx, auditInsert, auditArgs(ctx, now, "import", "import_batch", w.batch, detail)...)
 	})
+}
+
+// deferIndexes drops the secondary indexes of the tables an import fills
+// when they are nearly empty (a first load) on SQLite, and returns the
+// function that builds them again before commit. Building an index once
+// by sorting is several times cheaper than growing it row by row. The
+// unique external-id index stays: the import looks rows up by it. DDL is
+// transactional, so a failed import leaves the indexes as they were, and
+// readers keep their snapshot.
+func deferIndexes(ctx context.Context, b bulkWriter) (func() error, error) {
+	nothing := func() error { return nil }
+	if _, ok := b.(sqliteBulk); !ok {
+		return nothing, nil
+	}
+	var n int64
+	if err := b.query(ctx, `SELECT count(*) FROM (SELECT 1 FROM tickets LIMIT 10000)`, nil, func(scan func(...any) error) error { return scan(&n) }); err != nil {
+		return nil, err
+	}
+	if n >= 10000 {
+		return nothing, nil
+	}
+	var defs []string
+	err := b.query(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+		AND tbl_name IN ('tickets', 'ticket_events', 'import_issues', 'ticket_tags') AND name <> 'tickets_external' ORDER BY name`, nil,
+		func(scan func(...any) error) error {
+			var name, def string
+			if err := scan(&name, &def); err != nil {
+				return err
+			}
+			defs = append(defs, name, def)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < len(defs); i += 2 {
+		if err := b.exec(ctx, `DROP INDEX "`+defs[i]+`"`); err != nil {
+			return nil, fmt.Errorf("sqlstore: defer index %s: %w", defs[i], err)
+		}
+	}
+	return func() error {
+		for i := 0; i < len(defs); i += 2 {
+			if err := b.exec(ctx, defs[i+1]); err != nil {
+				return fmt.Errorf("sqlstore: rebuild index %s: %w", defs[i], err)
+			}
+		}
+		return nil
+	}, nil
 }
 
 type importWriter struct {
