@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -318,7 +319,7 @@ func (db *DB) intakeCustomer(ctx context.Context, tx *Tx, in *inbound) (int64, e
 		name, _, _ = strings.Cut(in.email, "@")
 	}
 	if name == "" {
-		name = cmpOr(in.phone, in.conversation)
+		name = cmp.Or(in.phone, in.conversation)
 	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO customers (kind, name, phone, email, address, created_at, updated_at)
 		VALUES ('person', $1, $2, $3, $4, $5, $5) RETURNING id`,
@@ -327,13 +328,6 @@ func (db *DB) intakeCustomer(ctx context.Context, tx *Tx, in *inbound) (int64, e
 		return 0, mapErr(fmt.Errorf("sqlstore: intake customer: %w", err))
 	}
 	return id, tx.audit(ctx, "create", "customer", id, map[string]any{"channel": in.channel})
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // attach records a stored file on a ticket with its timeline event.
@@ -368,7 +362,7 @@ func (db *DB) mailCustomer(ctx context.Context, tx *Tx, t *aftersales.Ticket, to
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
-	domain := cmpOr(db.MailDomain, "aftersales.localhost")
+	domain := cmp.Or(db.MailDomain, "aftersales.localhost")
 	mid := fmt.Sprintf("%s.%d.%s@%s", t.Number, tx.now.UnixMilli(), hex.EncodeToString(b), domain)
 	if inReplyTo != "" {
 		refs = append(refs, inReplyTo)
