@@ -112,18 +112,6 @@ type CustomerInput struct {
 	ExternalID string       `json:"external_id,omitempty" maxLength:"100"`
 }
 
-// NormalizePhone keeps digits and a leading +, so that "138-0013 8000" and
-// "13800138000" find the same customer.
-func NormalizePhone(s string) string {
-	var b strings.Builder
-	for i, r := range strings.TrimSpace(s) {
-		if r >= '0' && r <= '9' || r == '+' && i == 0 {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 func validEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Address == s
@@ -144,7 +132,7 @@ func (in *CustomerInput) Validate() error {
 	v.Check(in.Kind == CustomerPerson || in.Kind == CustomerCompany, "kind", "must be person or company")
 	v.Check(in.Name != "", "name", "is required")
 	if in.Phone != "" {
-		in.Phone = NormalizePhone(in.Phone)
+		in.Phone, _ = NormalisePhone(in.Phone)
 		n := len(strings.TrimPrefix(in.Phone, "+"))
 		v.Check(n >= 5 && n <= 20, "phone", "must have 5 to 20 digits")
 	}
@@ -157,7 +145,7 @@ func (in *CustomerInput) Validate() error {
 		c := &in.Contacts[i]
 		c.Name = strings.TrimSpace(c.Name)
 		c.Email = strings.ToLower(strings.TrimSpace(c.Email))
-		c.Phone = NormalizePhone(c.Phone)
+		c.Phone, _ = NormalisePhone(c.Phone)
 		v.Check(c.Name != "", fieldIndex("contacts", i, "name"), "is required")
 		if c.Email != "" {
 			v.Check(validEmail(c.Email), fieldIndex("contacts", i, "email"), "must be a valid email address")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"aftersales"
 )
@@ -143,11 +144,17 @@ func (db *DB) ListCustomers(ctx context.Context, f aftersales.CustomerFilter) ([
 		return fmt.Sprintf("$%d", len(args))
 	}
 	if f.Query != "" {
-		p := arg("%" + escapeLike(f.Query) + "%")
-		where = append(where, fmt.Sprintf(`(name %[1]s %[2]s ESCAPE '\' OR phone LIKE %[2]s ESCAPE '\' OR email %[1]s %[2]s ESCAPE '\')`, db.d.like, p))
+		// A number typed as "+86 138-0013 8000" finds the stored 13800138000.
+		phone := f.Query
+		if n, ok := aftersales.NormalisePhone(f.Query); ok && strings.Trim(f.Query, "+-() 0123456789") == "" {
+			phone = n
+		}
+		p, pp := arg("%"+escapeLike(f.Query)+"%"), arg("%"+escapeLike(phone)+"%")
+		where = append(where, fmt.Sprintf(`(name %[1]s %[2]s ESCAPE '\' OR phone LIKE %[3]s ESCAPE '\' OR email %[1]s %[2]s ESCAPE '\')`, db.d.like, p, pp))
 	}
 	if f.Phone != "" {
-		where = append(where, "phone = "+arg(aftersales.NormalizePhone(f.Phone)))
+		phone, _ := aftersales.NormalisePhone(f.Phone)
+		where = append(where, "phone = "+arg(phone))
 	}
 	if f.Tier != "" {
 		where = append(where, "tier = "+arg(f.Tier))

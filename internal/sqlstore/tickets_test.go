@@ -437,3 +437,24 @@ func TestNumbersUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// A phone number is stored in one canonical form, however it is typed, and
+// found again however the agent types it.
+func TestCustomerPhoneSearch(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		c, err := db.CreateCustomer(ctx, aftersales.CustomerInput{Name: "周先生", Phone: "+86 139-0000-2222"})
+		if err != nil || c.Phone != "13900002222" {
+			t.Fatalf("stored phone %q, %v", c.Phone, err)
+		}
+		for _, q := range []string{"+86 139 0000 2222", "139-0000-2222", "0000222", "周"} {
+			got, err := db.ListCustomers(ctx, aftersales.CustomerFilter{Query: q})
+			if err != nil || len(got) != 1 || got[0].ID != c.ID {
+				t.Errorf("search %q: %d results, %v", q, len(got), err)
+			}
+		}
+		if got, _ := db.ListCustomers(ctx, aftersales.CustomerFilter{Phone: "0086 13900002222"}); len(got) != 1 {
+			t.Errorf("exact phone filter: %d", len(got))
+		}
+	})
+}
