@@ -46,7 +46,7 @@ type ChatMessage struct {
 	Phone          string    `json:"phone,omitempty" maxLength:"40"`
 	Email          string    `json:"email,omitempty" maxLength:"200"`
 	Text           string    `json:"text" minLength:"1" maxLength:"20000"`
-	SentAt         time.Time `json:"sent_at,omitempty" doc:"When the customer sent it; defaults to the time received"`
+	SentAt         time.Time `json:"sent_at,omitempty" doc:"When the customer sent it, for the bridge's records; the timeline uses the time the message was received"`
 }
 
 // Validate checks a chat message.

@@ -104,6 +104,36 @@ func GuessColumns(header []string) map[string]string {
 	return out
 }
 
+// DateFields are the targets read as times.
+var DateFields = []string{FCreated, FFirstResponse, FAccepted, FResolved, FClosed, FTarget}
+
+// ColumnMapping builds the mapping of a plain column-per-field choice (the
+// console's mapping screen): key is the key column, cols maps targets to
+// columns, every date field reads the given formats. Title and created_at
+// are required; the channel defaults to import. It is checked like a
+// mapping file.
+func ColumnMapping(source, zone, key string, cols map[string]string, formats []string) (*Mapping, error) {
+	m := &Mapping{Name: "console", Source: source, TimeZone: zone, Key: Field{Column: key}, Fields: map[string]Field{}}
+	for _, t := range TargetFields {
+		col := cols[t]
+		if col == "" {
+			continue
+		}
+		f := Field{Column: col, Required: t == FTitle || t == FCreated}
+		if slices.Contains(DateFields, t) {
+			f.Formats = formats
+		}
+		m.Fields[t] = f
+	}
+	if _, ok := m.Fields[FChannel]; !ok {
+		m.Fields[FChannel] = Field{Default: string(aftersales.ChannelImport)}
+	}
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // Observe wraps an importer so that fn sees every rejected or flagged row
 // as it is written (the console's dry run shows them without storing).
 func Observe(imp aftersales.Importer, fn func(aftersales.RowIssue)) aftersales.Importer {

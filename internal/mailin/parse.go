@@ -18,7 +18,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/charset"
@@ -105,7 +104,7 @@ func Parse(raw []byte) *Message {
 	if m.Subject, err = h.Subject(); err != nil {
 		m.Subject = h.Get("Subject")
 	}
-	m.Subject, m.FromName, m.From = validUTF8([]byte(m.Subject)), validUTF8([]byte(m.FromName)), validUTF8([]byte(m.From))
+	m.Subject, m.FromName, m.From = strings.ToValidUTF8(m.Subject, "\uFFFD"), strings.ToValidUTF8(m.FromName, "\uFFFD"), strings.ToValidUTF8(m.From, "\uFFFD")
 	m.Date, _ = h.Date()
 	m.AutoReply = autoReply(h, m.From)
 
@@ -206,12 +205,7 @@ func autoReply(h mail.Header, from string) bool {
 	return ct == "multipart/report"
 }
 
-func validUTF8(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
-}
+func validUTF8(b []byte) string { return strings.ToValidUTF8(string(b), "\uFFFD") }
 
 // fallbackText is the body of a message whose structure cannot be read.
 func fallbackText(raw []byte) string {

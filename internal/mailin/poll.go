@@ -158,7 +158,7 @@ func (p *Poller) Poll(ctx context.Context, mb Mailbox) (more bool, err error) {
 	// UID FETCH n:* returns the highest message even when its UID is below
 	// n, so the UIDs are filtered here.
 	set := imap.UIDSet{imap.UIDRange{Start: imap.UID(cur.LastUID + 1), Stop: 0}}
-	msgs, err := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+	msgs, err := c.Fetch(set, &imap.FetchOptions{UID: true}).Collect()
 	if err != nil {
 		return false, fmt.Errorf("imap %s: fetch uids: %w", mb.Name, err)
 	}

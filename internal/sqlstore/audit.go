@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"aftersales"
 )
@@ -44,9 +45,14 @@ func (tx *Tx) audit(ctx context.Context, action, entity string, id int64, detail
 	return nil
 }
 
+// truncate cuts s to at most n bytes, at a character boundary so that
+// Chinese text stays valid UTF-8.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -4,16 +4,15 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"aftersales"
+	"aftersales/internal/auth"
 )
 
 // inbound is one customer message from any channel, in the form the
@@ -44,8 +43,10 @@ type inbound struct {
 // its files, queues the acknowledgement and advances the mailbox cursor,
 // all in one transaction.
 func (db *DB) ReceiveEmail(ctx context.Context, m *aftersales.InboundEmail) (*aftersales.IntakeResult, error) {
-	thread := append(append([]string{}, m.InReplyTo...), reverse(m.References)...)
-	refs := append(append([]string{}, m.References...), m.InReplyTo...)
+	refsNearFirst := slices.Clone(m.References)
+	slices.Reverse(refsNearFirst)
+	thread := append(slices.Clone(m.InReplyTo), refsNearFirst...)
+	refs := append(slices.Clone(m.References), m.InReplyTo...)
 	in := &inbound{channel: aftersales.ChannelEmail, messageID: m.MessageID, thread: thread, tag: aftersales.TicketTag(m.Subject),
 		address: m.From, refs: dedupe(refs), subject: m.Subject, body: m.Text, name: m.FromName, email: m.From,
 		files: m.Files, skipped: m.Skipped, autoReply: m.AutoReply, cursor: m}
@@ -114,19 +115,10 @@ func (db *DB) receiveTx(ctx context.Context, tx *Tx, in *inbound) (*aftersales.I
 	case t.Status == aftersales.StatusResolved || t.Status == aftersales.StatusAwaitingCustomer:
 		// The customer answered: the ticket is back with the service side
 		// (a resolved one counts as reopened).
-		reopen := t.Status == aftersales.StatusResolved
-		if err := db.applyTransition(ctx, tx, t, aftersales.StatusAccepted, "customer wrote ("+string(in.channel)+")", nil); err != nil {
+		if err := db.transition(ctx, tx, t, aftersales.StatusAccepted, "customer wrote ("+string(in.channel)+")", nil); err != nil {
 			return nil, err
 		}
-		if err := db.runAutomations(ctx, tx, aftersales.TriggerStatusChanged, t.ID); err != nil {
-			return nil, err
-		}
-		if reopen {
-			if err := db.runAutomations(ctx, tx, aftersales.TriggerReopened, t.ID); err != nil {
-				return nil, err
-			}
-		}
-		res.Reopened = reopen
+		res.Reopened = t.Status == aftersales.StatusResolved
 	}
 	if t == nil {
 		id, err := db.openTicket(ctx, tx, in, followUp)
@@ -215,12 +207,36 @@ func (db *DB) threadOf(ctx context.Context, tx *Tx, in *inbound) (*aftersales.Ti
 		}
 		return err
 	}
-	for _, mid := range in.thread {
-		if err := scan(`SELECT ticket_id FROM channel_messages WHERE channel = 'email' AND message_id = $1`, mid); err != nil {
+	if len(in.thread) > 0 {
+		// One query for every id the message answers; the nearest wins.
+		marks := make([]string, len(in.thread))
+		args := make([]any, len(in.thread))
+		for i, mid := range in.thread {
+			marks[i], args[i] = fmt.Sprintf("$%d", i+1), mid
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT message_id, ticket_id FROM channel_messages
+			WHERE channel = 'email' AND message_id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
 			return nil, fmt.Errorf("sqlstore: thread: %w", err)
 		}
-		if id != 0 {
-			break
+		found := map[string]int64{}
+		for rows.Next() {
+			var mid string
+			var tid int64
+			if err := rows.Scan(&mid, &tid); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[mid] = tid
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		for _, mid := range in.thread {
+			if id = found[mid]; id != 0 {
+				break
+			}
 		}
 	}
 	if id == 0 && in.tag != "" && in.address != "" {
@@ -330,20 +346,6 @@ func (db *DB) intakeCustomer(ctx context.Context, tx *Tx, in *inbound) (int64, e
 	return id, tx.audit(ctx, "create", "customer", id, map[string]any{"channel": in.channel})
 }
 
-// attach records a stored file on a ticket with its timeline event.
-func attach(ctx context.Context, tx *Tx, ticketID int64, a *aftersales.Attachment, by *int64) error {
-	a.TicketID, a.CreatedAt, a.UploadedBy = ticketID, tx.now, by
-	err := tx.QueryRowContext(ctx, `
-		INSERT INTO attachments (ticket_id, name, content_type, size, sha256, path, uploaded_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		a.TicketID, a.Name, a.ContentType, a.Size, a.SHA256, a.Path, nullInt(by), ms(tx.now)).Scan(&a.ID)
-	if err != nil {
-		return mapErr(fmt.Errorf("sqlstore: insert attachment: %w", err))
-	}
-	return addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: ticketID, ActorID: by, Kind: aftersales.EventAttachment,
-		To: a.Name, AttachmentID: &a.ID})
-}
-
 // acknowledge queues the "we have your message" mail for a new ticket,
 // threaded under the customer's message.
 func (db *DB) acknowledge(ctx context.Context, tx *Tx, t *aftersales.Ticket, in *inbound) error {
@@ -360,10 +362,8 @@ func (db *DB) mailCustomer(ctx context.Context, tx *Tx, t *aftersales.Ticket, to
 	if !db.EmailNotifications || to == "" {
 		return nil
 	}
-	b := make([]byte, 6)
-	rand.Read(b)
 	domain := cmp.Or(db.MailDomain, "aftersales.localhost")
-	mid := fmt.Sprintf("%s.%d.%s@%s", t.Number, tx.now.UnixMilli(), hex.EncodeToString(b), domain)
+	mid := fmt.Sprintf("%s.%d.%s@%s", t.Number, tx.now.UnixMilli(), strings.ToLower(rand.Text()[:12]), domain)
 	if inReplyTo != "" {
 		refs = append(refs, inReplyTo)
 	}
@@ -447,13 +447,11 @@ func (db *DB) ResetCursor(ctx context.Context, mailbox string, c aftersales.Mail
 // and the public exchange, never internal notes.
 func (db *DB) FollowTicket(ctx context.Context, number, token string) (*aftersales.PublicTicket, error) {
 	var id, created, updated int64
-	var hash string
 	p := &aftersales.PublicTicket{}
-	err := db.r.QueryRowContext(ctx, `SELECT t.id, t.number, t.title, t.status, t.created_at, t.updated_at, f.token_hash
-		FROM tickets t JOIN ticket_follow_tokens f ON f.ticket_id = t.id WHERE t.number = $1`, strings.TrimSpace(number)).
-		Scan(&id, &p.Number, &p.Title, &p.Status, &created, &updated, &hash)
-	sum := sha256.Sum256([]byte(token))
-	if errors.Is(err, sql.ErrNoRows) || err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hex.EncodeToString(sum[:]))) != 1 {
+	err := db.r.QueryRowContext(ctx, `SELECT t.id, t.number, t.title, t.status, t.created_at, t.updated_at
+		FROM tickets t JOIN ticket_follow_tokens f ON f.ticket_id = t.id WHERE t.number = $1 AND f.token_hash = $2`,
+		strings.TrimSpace(number), auth.HashSecret(token)).Scan(&id, &p.Number, &p.Title, &p.Status, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, aftersales.Errorf(aftersales.ENOTFOUND, "No ticket matches this number and link.")
 	}
 	if err != nil {
@@ -484,14 +482,6 @@ func truncateRunes(s string, n int) string {
 	return string([]rune(s)[:n])
 }
 
-func reverse(xs []string) []string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[len(xs)-1-i] = x
-	}
-	return out
-}
-
 func dedupe(xs []string) []string {
 	seen := map[string]bool{}
 	out := xs[:0:0]
@@ -505,12 +495,9 @@ func dedupe(xs []string) []string {
 }
 
 // followToken creates the secret a customer follows a ticket with; only
-// its hash is stored.
+// its hash is stored, like sessions' and API tokens'.
 func followToken(ctx context.Context, tx *Tx, ticketID int64) (string, error) {
-	b := make([]byte, 18)
-	rand.Read(b)
-	tok := hex.EncodeToString(b)
-	sum := sha256.Sum256([]byte(tok))
-	_, err := tx.ExecContext(ctx, `INSERT INTO ticket_follow_tokens (ticket_id, token_hash) VALUES ($1, $2)`, ticketID, hex.EncodeToString(sum[:]))
+	tok := auth.NewSecret("")
+	_, err := tx.ExecContext(ctx, `INSERT INTO ticket_follow_tokens (ticket_id, token_hash) VALUES ($1, $2)`, ticketID, auth.HashSecret(tok))
 	return tok, err
 }

@@ -230,6 +230,20 @@ func setTicketTags(ctx context.Context, tx *Tx, id int64, tags []string) error {
 	return nil
 }
 
+// attach records a stored file on a ticket with its timeline event.
+func attach(ctx context.Context, tx *Tx, ticketID int64, a *aftersales.Attachment, by *int64) error {
+	a.TicketID, a.CreatedAt, a.UploadedBy = ticketID, tx.now, by
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO attachments (ticket_id, name, content_type, size, sha256, path, uploaded_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		a.TicketID, a.Name, a.ContentType, a.Size, a.SHA256, a.Path, nullInt(by), ms(tx.now)).Scan(&a.ID)
+	if err != nil {
+		return mapErr(fmt.Errorf("sqlstore: insert attachment: %w", err))
+	}
+	return addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: ticketID, ActorID: by, Kind: aftersales.EventAttachment,
+		To: a.Name, AttachmentID: &a.ID})
+}
+
 func addEvent(ctx context.Context, tx *Tx, e *aftersales.TicketEvent) error {
 	e.At = tx.now
 	err := tx.QueryRowContext(ctx, `
@@ -568,16 +582,8 @@ func (db *DB) Transition(ctx context.Context, id int64, in aftersales.Transition
 			return &aftersales.Error{Code: aftersales.EINVALID, Message: "Cancelling needs a reason.",
 				Fields: []aftersales.FieldError{{Field: "reason", Reason: "is required to cancel"}}}
 		}
-		if err := db.applyTransition(ctx, tx, t, in.To, in.Reason, &u.ID); err != nil {
+		if err := db.transition(ctx, tx, t, in.To, in.Reason, &u.ID); err != nil {
 			return err
-		}
-		if err := db.runAutomations(ctx, tx, aftersales.TriggerStatusChanged, id); err != nil {
-			return err
-		}
-		if aftersales.IsReopen(t.Status, in.To) {
-			if err := db.runAutomations(ctx, tx, aftersales.TriggerReopened, id); err != nil {
-				return err
-			}
 		}
 		return tx.audit(ctx, "transition", "ticket", id, map[string]string{"from": string(t.Status), "to": string(in.To)})
 	})
@@ -585,6 +591,21 @@ func (db *DB) Transition(ctx context.Context, id int64, in aftersales.Transition
 		return nil, err
 	}
 	return db.findTicket(ctx, db.w, id)
+}
+
+// transition is a move made by a person or a customer: applyTransition,
+// then the automation rules for status changes and reopening.
+func (db *DB) transition(ctx context.Context, tx *Tx, t *aftersales.Ticket, to aftersales.Status, reason string, actor *int64) error {
+	if err := db.applyTransition(ctx, tx, t, to, reason, actor); err != nil {
+		return err
+	}
+	if err := db.runAutomations(ctx, tx, aftersales.TriggerStatusChanged, t.ID); err != nil {
+		return err
+	}
+	if aftersales.IsReopen(t.Status, to) {
+		return db.runAutomations(ctx, tx, aftersales.TriggerReopened, t.ID)
+	}
+	return nil
 }
 
 // applyTransition moves a locked ticket to status to, stamps milestones,
@@ -969,16 +990,7 @@ func (db *DB) AddAttachment(ctx context.Context, a *aftersales.Attachment) error
 		if err := canSee(u, t); err != nil {
 			return err
 		}
-		a.CreatedAt, a.UploadedBy = tx.now, &u.ID
-		err = tx.QueryRowContext(ctx, `
-			INSERT INTO attachments (ticket_id, name, content_type, size, sha256, path, uploaded_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			a.TicketID, a.Name, a.ContentType, a.Size, a.SHA256, a.Path, u.ID, ms(tx.now)).Scan(&a.ID)
-		if err != nil {
-			return mapErr(fmt.Errorf("sqlstore: insert attachment: %w", err))
-		}
-		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: a.TicketID, ActorID: &u.ID, Kind: aftersales.EventAttachment,
-			To: a.Name, AttachmentID: &a.ID}); err != nil {
+		if err := attach(ctx, tx, a.TicketID, a, &u.ID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET updated_at = $1 WHERE id = $2`, ms(tx.now), a.TicketID); err != nil {

@@ -68,9 +68,6 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeFieldProblem(w, jsonField(err), err.Error())
 		return
 	}
-	if m.SentAt.IsZero() {
-		m.SentAt = s.Now()
-	}
 	res, err := s.Services.Intake.ReceiveChat(r.Context(), m)
 	if err != nil {
 		status := httperr.Status(err)

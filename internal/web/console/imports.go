@@ -1,7 +1,7 @@
 package console
 
 import (
-	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -26,10 +26,6 @@ const MaxImportBytes = 512 << 20
 // uploadName is the form of an upload's token: nothing else reaches the
 // file system.
 var uploadName = regexp.MustCompile(`^[0-9a-f]{24}$`)
-
-// dateFields are the targets read as times; the column form gives them
-// the same formats.
-var dateFields = []string{dataio.FCreated, dataio.FFirstResponse, dataio.FAccepted, dataio.FResolved, dataio.FClosed, dataio.FTarget}
 
 // defaultFormats are the date layouts the column form proposes.
 const defaultFormats = "2006-01-02 15:04:05, 2006-01-02 15:04, 2006-01-02, 2006/1/2 15:04:05, 2006/1/2 15:04, 2006/1/2, 01/02/2006 03:04:05 PM"
@@ -143,7 +139,6 @@ type uploadView struct {
 	Sample   *dataio.Sample
 	Builtins []string
 	Targets  []string
-	Dates    []string
 	// Mode is builtin, columns or json; Cols the chosen column per target.
 	Mode    string
 	Builtin string
@@ -170,24 +165,16 @@ func (c *Console) openUpload(r *http.Request) (*uploadView, *os.File, error) {
 	info, _ := f.Stat()
 	name, _ := os.ReadFile(filepath.Join(c.UploadDir, token+".name"))
 	v := &uploadView{Token: token, Name: string(name), Size: info.Size(), Builtins: dataio.BuiltinNames(), Targets: dataio.TargetFields,
-		Dates: dateFields, Mode: "columns", Formats: defaultFormats, Zone: c.Zone.String(), Source: sourceName(string(name))}
+		Mode: "columns", Formats: defaultFormats, Zone: c.Zone.String(), Source: sourceName(string(name))}
 	return v, f, nil
 }
 
 // sourceName is the default namespace of an upload's external ids: the
 // file name without extension, so re-importing the file updates.
 func sourceName(file string) string {
-	s := strings.TrimSuffix(strings.TrimSuffix(file, ".gz"), filepath.Ext(strings.TrimSuffix(file, ".gz")))
-	s = strings.Map(func(r rune) rune {
-		if r == ':' || r == ' ' {
-			return '_'
-		}
-		return r
-	}, s)
-	if s == "" {
-		return "upload"
-	}
-	return s
+	base := strings.TrimSuffix(file, ".gz")
+	s := strings.NewReplacer(":", "_", " ", "_").Replace(strings.TrimSuffix(base, filepath.Ext(base)))
+	return cmp.Or(s, "upload")
 }
 
 func (c *Console) mapUpload(w http.ResponseWriter, r *http.Request) {
@@ -211,41 +198,21 @@ func (c *Console) mapUpload(w http.ResponseWriter, r *http.Request) {
 		if name := r.URL.Query().Get("mapping"); slices.Contains(v.Builtins, name) {
 			v.Mode, v.Builtin = "builtin", name
 		}
-		m, _ := c.formMapping(v)
+		m, _ := formMapping(v)
 		v.JSON = mappingJSON(m)
 		return nil
 	}, nil)
 }
 
 // formMapping builds the mapping the column form describes.
-func (c *Console) formMapping(v *uploadView) (*dataio.Mapping, error) {
+func formMapping(v *uploadView) (*dataio.Mapping, error) {
 	var formats []string
 	for _, f := range strings.Split(v.Formats, ",") {
 		if f = strings.TrimSpace(f); f != "" {
 			formats = append(formats, f)
 		}
 	}
-	m := &dataio.Mapping{Name: "console", Source: v.Source, TimeZone: v.Zone, Key: dataio.Field{Column: v.Cols["key"]}, Fields: map[string]dataio.Field{}}
-	for _, t := range v.Targets {
-		col := v.Cols[t]
-		if col == "" {
-			continue
-		}
-		f := dataio.Field{Column: col}
-		if slices.Contains(dateFields, t) {
-			f.Formats = formats
-		}
-		if t == dataio.FTitle || t == dataio.FCreated {
-			f.Required = true
-		}
-		m.Fields[t] = f
-	}
-	if _, ok := m.Fields[dataio.FChannel]; !ok {
-		m.Fields[dataio.FChannel] = dataio.Field{Default: string(aftersales.ChannelImport)}
-	}
-	var b bytes.Buffer
-	json.NewEncoder(&b).Encode(m)
-	return dataio.ReadMapping(&b) // the same checks as a mapping file
+	return dataio.ColumnMapping(v.Source, v.Zone, v.Cols["key"], v.Cols, formats)
 }
 
 func mappingJSON(m *dataio.Mapping) string {
@@ -291,7 +258,7 @@ func (c *Console) runUpload(w http.ResponseWriter, r *http.Request) {
 		m, err = dataio.ReadMapping(strings.NewReader(v.JSON))
 	default:
 		v.Mode = "columns"
-		if m, err = c.formMapping(v); err == nil {
+		if m, err = formMapping(v); err == nil {
 			v.JSON = mappingJSON(m)
 		}
 	}

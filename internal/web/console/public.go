@@ -58,9 +58,13 @@ func (c *Console) publicPage(r *http.Request, title string) *Page {
 // formToken signs the time the form was shown; the spam trap checks it.
 func (c *Console) formToken(t time.Time) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
+	return ts + "." + c.formSig(ts)
+}
+
+func (c *Console) formSig(ts string) string {
 	m := hmac.New(sha256.New, c.FormKey)
 	m.Write([]byte(ts))
-	return ts + "." + hex.EncodeToString(m.Sum(nil)[:12])
+	return hex.EncodeToString(m.Sum(nil)[:12])
 }
 
 // formAge returns how long ago a token was issued, or false if it is not
@@ -68,13 +72,7 @@ func (c *Console) formToken(t time.Time) string {
 func (c *Console) formAge(tok string, now time.Time) (time.Duration, bool) {
 	ts, sig, ok := strings.Cut(tok, ".")
 	n, err := strconv.ParseInt(ts, 10, 64)
-	if !ok || err != nil {
-		return 0, false
-	}
-	m := hmac.New(sha256.New, c.FormKey)
-	m.Write([]byte(ts))
-	want := hex.EncodeToString(m.Sum(nil)[:12])
-	if !hmac.Equal([]byte(sig), []byte(want)) {
+	if !ok || err != nil || !hmac.Equal([]byte(sig), []byte(c.formSig(ts))) {
 		return 0, false
 	}
 	return now.Sub(time.Unix(n, 0)), true
