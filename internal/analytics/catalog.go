@@ -1,0 +1,199 @@
+package analytics
+
+import (
+	"aftersales"
+)
+
+// Vec holds one value per measure.
+type Vec [NumMeasures]int64
+
+// Add adds o scaled by sign.
+func (v *Vec) Add(o *Vec, sign int64) {
+	for i := range v {
+		v[i] += sign * o[i]
+	}
+}
+
+// Zero reports whether every measure is zero.
+func (v *Vec) Zero() bool { return *v == Vec{} }
+
+// Hists holds one histogram per kind.
+type Hists [NumHists]Hist
+
+// Agg is summed rollups: measures and histograms.
+type Agg struct {
+	V Vec
+	H Hists
+}
+
+// Merge adds o scaled by sign.
+func (a *Agg) Merge(o *Agg, sign int64) {
+	a.V.Add(&o.V, sign)
+	for i := range a.H {
+		a.H[i].Merge(o.H[i], sign)
+	}
+}
+
+// Value is a KPI's value over an aggregate. OK is false when there is no
+// data behind it (no resolved tickets, no survey answers), which callers
+// show as "no data", never as zero.
+type Value struct {
+	V   float64
+	N   int64 // sample: denominator or number of durations
+	Num int64 // numerator of a rate
+	OK  bool
+}
+
+// KPI is a catalog entry: what it means and how it is computed.
+type KPI struct {
+	aftersales.KPIInfo
+	Eval func(a *Agg) Value
+}
+
+func rate(num, den Measure) func(*Agg) Value {
+	return func(a *Agg) Value {
+		n, d := a.V[num], a.V[den]
+		if d <= 0 {
+			return Value{N: d, Num: n}
+		}
+		return Value{V: 100 * float64(n) / float64(d), N: d, Num: n, OK: true}
+	}
+}
+
+func complement(num, den Measure) func(*Agg) Value {
+	return func(a *Agg) Value {
+		v := rate(num, den)(a)
+		if v.OK {
+			v.V = 100 - v.V
+			v.Num = v.N - v.Num
+		}
+		return v
+	}
+}
+
+func quantile(h HistKind, p float64) func(*Agg) Value {
+	return func(a *Agg) Value {
+		q, ok := a.H[h].Quantile(p)
+		return Value{V: q, N: a.H[h].Count(), OK: ok}
+	}
+}
+
+// meanMinutes: sum is in seconds.
+func meanMinutes(sum, n Measure) func(*Agg) Value {
+	return func(a *Agg) Value {
+		if a.V[n] <= 0 {
+			return Value{}
+		}
+		return Value{V: float64(a.V[sum]) / 60 / float64(a.V[n]), N: a.V[n], OK: true}
+	}
+}
+
+func mean(sum, n Measure) func(*Agg) Value {
+	return func(a *Agg) Value {
+		if a.V[n] <= 0 {
+			return Value{}
+		}
+		return Value{V: float64(a.V[sum]) / float64(a.V[n]), N: a.V[n], OK: true}
+	}
+}
+
+func count(m Measure) func(*Agg) Value {
+	return func(a *Agg) Value { return Value{V: float64(a.V[m]), N: a.V[m], OK: true} }
+}
+
+// Backlog is evaluated by the store (it needs everything before the
+// period); its Eval gives the net change in the period.
+const BacklogKey = "backlog"
+
+// Reasons a KPI cannot be computed yet.
+const (
+	needVisits   = "needs field-service visits with committed arrival windows, which aftersales does not record yet"
+	needCosts    = "needs service costs and sales revenue per period, which aftersales does not record yet"
+	needCalls    = "needs call records from a telephony integration, which aftersales does not have yet"
+	needChecks   = "needs service checklists, which aftersales does not record yet"
+	needWarranty = "needs warranty claims and units sold, which aftersales does not record yet"
+)
+
+// Catalog is every KPI, in display order. Formulas are in docs/KPIS.md.
+var Catalog = []KPI{
+	{aftersales.KPIInfo{Key: "created", Unit: "count", Cohort: "created",
+		Definition: "tickets created in the period (all channels, cancelled included)"}, count(MCreated)},
+	{aftersales.KPIInfo{Key: "frt_median", Unit: "minutes", Cohort: "created",
+		Definition: "median calendar minutes from creation to the first public reply by a person, over tickets created in the period that have one"}, quantile(HFRT, 0.5)},
+	{aftersales.KPIInfo{Key: "frt_p90", Unit: "minutes", Cohort: "created",
+		Definition: "90th percentile of the first response time, same population"}, quantile(HFRT, 0.9)},
+	{aftersales.KPIInfo{Key: "frt_mean", Unit: "minutes", Cohort: "created",
+		Definition: "mean of the first response time, same population"}, meanMinutes(MFRTSum, MResponded)},
+	{aftersales.KPIInfo{Key: "tta_median", Unit: "minutes", Cohort: "created",
+		Definition: "median calendar minutes from creation to acceptance, over tickets created in the period that were accepted"}, quantile(HTTA, 0.5)},
+	{aftersales.KPIInfo{Key: "resolution_median", Unit: "minutes", Cohort: "resolved",
+		Definition: "median calendar minutes from creation to resolution, over tickets resolved in the period (closed counts as resolved when there was no resolved mark; cancelled excluded)"}, quantile(HRes, 0.5)},
+	{aftersales.KPIInfo{Key: "resolution_p90", Unit: "minutes", Cohort: "resolved",
+		Definition: "90th percentile of the resolution time, same population"}, quantile(HRes, 0.9)},
+	{aftersales.KPIInfo{Key: "resolution_mean", Unit: "minutes", Cohort: "resolved",
+		Definition: "mean of the resolution time, same population"}, meanMinutes(MResSum, MResolved)},
+	{aftersales.KPIInfo{Key: BacklogKey, Unit: "count", Cohort: "snapshot",
+		Definition: "tickets open at the end of the period: created up to then minus those that left the backlog (resolved, closed or cancelled) up to then, as of their latest state"}, nil},
+	{aftersales.KPIInfo{Key: "fr_sla", Unit: "percent", HigherIsBetter: true, Cohort: "responded",
+		Definition: "first-response SLA instances met ÷ instances that stopped or breached in the period (business time, paused time excluded, by the ticket's SLA policy)"}, rate(MFRSLAMet, MFRSLA)},
+	{aftersales.KPIInfo{Key: "res_sla", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
+		Definition: "resolution SLA instances met ÷ instances that stopped (resolution) or breached in the period; without a policy, an imported target date counts (resolved no later than the target)"}, rate(MResSLAMet, MResSLA)},
+	{aftersales.KPIInfo{Key: "res_sla_breach", Unit: "percent", Cohort: "resolved",
+		Definition: "100 − resolution SLA compliance, same population"}, complement(MResSLAMet, MResSLA)},
+	{aftersales.KPIInfo{Key: "resolution_rate", Unit: "percent", HigherIsBetter: true, Cohort: "created",
+		Definition: "tickets created in the period that are resolved or closed ÷ tickets created in the period"}, rate(MResolvedOfCreated, MCreated)},
+	{aftersales.KPIInfo{Key: "fcr", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
+		Definition: "first-contact resolution, rule-based method (methods.md §1.2 b): resolved tickets never reopened, assigned at most once and never set to awaiting customer ÷ tickets resolved in the period"}, rate(MFCR, MResolved)},
+	{aftersales.KPIInfo{Key: "reopen_rate", Unit: "percent", Cohort: "resolved",
+		Definition: "tickets resolved in the period that were reopened at least once ÷ tickets resolved in the period"}, rate(MReopened, MResolved)},
+	{aftersales.KPIInfo{Key: "repeat_30d", Unit: "percent", Cohort: "created",
+		Definition: "tickets for an asset that already had a ticket created in the 30 days before ÷ tickets created in the period that name an asset"}, rate(MRepeat, MWithAsset)},
+	{aftersales.KPIInfo{Key: "reassign_rate", Unit: "percent", Cohort: "created",
+		Definition: "tickets created in the period assigned more than once ÷ tickets created in the period"}, rate(MReassigned, MCreated)},
+	{aftersales.KPIInfo{Key: "csat_mean", Unit: "score", HigherIsBetter: true, Cohort: "resolved",
+		Definition: "mean satisfaction score (1-5) of follow-up answers on tickets resolved in the period"}, mean(MCSATSum, MCSATN)},
+	{aftersales.KPIInfo{Key: "csat_satisfied", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
+		Definition: "answers scoring 4 or 5 ÷ answers with a satisfaction score (top-2 box)"}, rate(MCSATTop2, MCSATN)},
+	{aftersales.KPIInfo{Key: "nps", Unit: "nps", HigherIsBetter: true, Cohort: "resolved",
+		Definition: "% promoters (9-10) − % detractors (0-6) among answers with a recommendation score"}, func(a *Agg) Value {
+		n := a.V[MNPSN]
+		if n <= 0 {
+			return Value{}
+		}
+		return Value{V: 100 * float64(a.V[MNPSPromoters]-a.V[MNPSDetractors]) / float64(n), N: n, OK: true}
+	}},
+	{aftersales.KPIInfo{Key: "followup_rate", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
+		Definition: "tickets resolved in the period with a recorded follow-up answer (回访) ÷ tickets resolved in the period"}, rate(MFeedback, MResolved)},
+	{aftersales.KPIInfo{Key: "complaint_rate", Unit: "percent", Cohort: "created",
+		Definition: "complaints ÷ tickets created in the period"}, rate(MComplaints, MCreated)},
+	{aftersales.KPIInfo{Key: "complaint_timeliness", Unit: "percent", HigherIsBetter: true, Cohort: "created",
+		Definition: "complaints with a first response within 24 calendar hours ÷ complaints created in the period"}, rate(MComplaintTimely, MComplaints)},
+	{aftersales.KPIInfo{Key: "complaint_closure", Unit: "percent", HigherIsBetter: true, Cohort: "created",
+		Definition: "complaints created in the period and resolved within 30 days ÷ complaints created in the period (cohort closure, methods.md §1.2)"}, rate(MComplaintClosed, MComplaints)},
+	{aftersales.KPIInfo{Key: "complaint_csat", Unit: "score", HigherIsBetter: true, Cohort: "resolved",
+		Definition: "mean satisfaction score of follow-up answers on complaints resolved in the period"}, mean(MComplaintCSATSum, MComplaintCSATN)},
+	{aftersales.KPIInfo{Key: "answer_rate", Unit: "percent", HigherIsBetter: true, Cohort: "created",
+		Definition: "answered calls ÷ offered calls", Unavailable: needCalls}, nil},
+	{aftersales.KPIInfo{Key: "on_time_arrival", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
+		Definition: "visits arriving inside the committed window ÷ visits with a committed window", Unavailable: needVisits}, nil},
+	{aftersales.KPIInfo{Key: "arrival_time", Unit: "minutes", Cohort: "resolved",
+		Definition: "median minutes from the request to the technician's arrival", Unavailable: needVisits}, nil},
+	{aftersales.KPIInfo{Key: "standard_compliance", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
+		Definition: "service checklist items passed ÷ checklist items", Unavailable: needChecks}, nil},
+	{aftersales.KPIInfo{Key: "cost_per_ticket", Unit: "money", Cohort: "resolved",
+		Definition: "service cost (labour, travel, parts) ÷ tickets resolved", Unavailable: needCosts}, nil},
+	{aftersales.KPIInfo{Key: "cost_ratio", Unit: "percent", Cohort: "resolved",
+		Definition: "after-sales cost ÷ sales revenue of the period", Unavailable: needCosts}, nil},
+	{aftersales.KPIInfo{Key: "warranty_claim_rate", Unit: "percent", Cohort: "created",
+		Definition: "warranty claims per 1,000 units in service", Unavailable: needWarranty}, nil},
+}
+
+// Lookup returns the catalog entry for key.
+func Lookup(key string) (KPI, bool) {
+	for _, k := range Catalog {
+		if k.Key == key {
+			return k, true
+		}
+	}
+	return KPI{}, false
+}

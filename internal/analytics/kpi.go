@@ -1,0 +1,273 @@
+package analytics
+
+import (
+	"time"
+
+	"aftersales"
+)
+
+// Measure is one additive counter of the rollups. Every KPI is a
+// function of summed measures (and histograms), so rollups of days,
+// teams or regions combine by addition. Durations are summed in whole
+// seconds so that sums stay exact integers and a recompute matches the
+// maintained rollups bit for bit.
+type Measure int
+
+const (
+	// Counted on the ticket's creation day.
+	MCreated           Measure = iota
+	MComplaints                // nature = complaint
+	MResponded                 // has a first response
+	MFRTSum                    // seconds from creation to first response
+	MAccepted                  // has been accepted
+	MTTASum                    // seconds from creation to acceptance
+	MReassigned                // assigned more than once
+	MResolvedOfCreated         // resolved or closed (not cancelled) as of the last change
+	MComplaintTimely           // complaint with a first response within 24 hours
+	MComplaintClosed           // complaint resolved within 30 days of creation
+	MWithAsset                 // names an asset
+	MRepeat                    // the asset had another ticket in the 30 days before
+	MOpen                      // not resolved, closed or cancelled (as of the last change)
+	// Counted on the day the first-response SLA stopped or breached.
+	MFRSLA
+	MFRSLAMet
+	// Counted on the resolution day (resolved_at, or closed_at when the
+	// ticket was closed without a resolved mark).
+	MResolved
+	MResSum // seconds from creation to resolution
+	MFCR
+	MReopened
+	MResSLA
+	MResSLAMet
+	MFeedback      // resolved tickets with a follow-up answer
+	MCSATN         // answers with a CSAT score
+	MCSATSum       // sum of CSAT scores
+	MCSATTop2      // CSAT 4 or 5
+	MNPSN          // answers with a recommendation score
+	MNPSPromoters  // 9-10
+	MNPSDetractors // 0-6
+	MComplaintCSATN
+	MComplaintCSATSum
+	// Counted on the day the ticket left the backlog (resolved, closed or
+	// cancelled, whichever came first).
+	MDone
+	MCancelled
+	NumMeasures
+)
+
+// MeasureNames are the rollup column names, in Measure order.
+var MeasureNames = [NumMeasures]string{
+	"created", "complaints", "responded", "frt_sum", "accepted", "tta_sum", "reassigned", "resolved_of_created",
+	"complaint_timely", "complaint_closed", "with_asset", "repeat_30d", "open_now",
+	"fr_sla", "fr_sla_met",
+	"resolved", "res_sum", "fcr", "reopened", "res_sla", "res_sla_met", "feedback",
+	"csat_n", "csat_sum", "csat_top2", "nps_n", "nps_promoters", "nps_detractors",
+	"complaint_csat_n", "complaint_csat_sum",
+	"done", "cancelled",
+}
+
+// HistKind names a duration histogram.
+type HistKind int
+
+const (
+	HFRT HistKind = iota // first response, by creation day
+	HTTA                 // time to accept, by creation day
+	HRes                 // resolution, by resolution day
+	NumHists
+)
+
+// HistNames are the rollup column names of the histograms.
+var HistNames = [NumHists]string{"h_frt", "h_tta", "h_res"}
+
+// Definition constants, written into docs/KPIS.md.
+const (
+	ComplaintResponseWindow = 24 * time.Hour
+	ComplaintClosureWindow  = 30 * 24 * time.Hour
+	RepeatWindow            = 30 * 24 * time.Hour
+)
+
+// TicketRecord is what a ticket's KPI contribution is computed from.
+type TicketRecord struct {
+	ID                                                           int64
+	Status                                                       aftersales.Status
+	Nature                                                       aftersales.Nature
+	Created                                                      time.Time
+	FirstResponse, Accepted, Resolved, Closed, Cancelled, Target *time.Time
+	ReopenCount, AssignCount                                     int
+	AwaitedCustomer                                              bool // ever waited for the customer
+	HasAsset, Repeat                                             bool
+	FRDone                                                       *time.Time // first-response SLA stopped or breached
+	FRMet                                                        *bool
+	ResBreached                                                  *time.Time // resolution SLA breached while open
+	ResMet                                                       *bool      // the SLA engine's verdict, when a policy applied
+	CSAT, NPS                                                    *int
+	Dims                                                         []string // values in aftersales.Dimensions order
+}
+
+// Day is a local calendar day counted from 1970-01-01.
+type Day int32
+
+// DayOf returns the local day of t.
+func DayOf(t time.Time, loc *time.Location) Day {
+	y, m, d := t.In(loc).Date()
+	return Day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// Date returns the day as a date at midnight in loc.
+func (d Day) Date(loc *time.Location) time.Time {
+	t := time.Unix(int64(d)*86400, 0).UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+}
+
+// Entry adds V to measure M on day Day.
+type Entry struct {
+	Day Day
+	M   Measure
+	V   int64
+}
+
+// HistEntry adds one observation to bucket B of histogram H on day Day.
+type HistEntry struct {
+	Day Day
+	H   HistKind
+	B   int
+}
+
+// Fact is everything one ticket contributes to the rollups. It is
+// stored per ticket so that a change can withdraw the old contribution
+// before adding the new one.
+type Fact struct {
+	Dims    []string
+	Entries []Entry
+	Hists   []HistEntry
+}
+
+// Contribute computes a ticket's fact. It reads only the record (no
+// clock): a ticket's contribution changes only when the ticket does.
+func Contribute(r *TicketRecord, loc *time.Location) Fact {
+	f := Fact{Dims: r.Dims}
+	add := func(t time.Time, m Measure, v int64) { f.Entries = append(f.Entries, Entry{DayOf(t, loc), m, v}) }
+	seconds := func(from, to time.Time) int64 { return max(0, int64(to.Sub(from)/time.Second)) }
+	minutes := func(from, to time.Time) float64 { return max(0, to.Sub(from).Minutes()) }
+	c := r.Created
+	complaint := r.Nature == aftersales.NatureComplaint
+
+	add(c, MCreated, 1)
+	if complaint {
+		add(c, MComplaints, 1)
+	}
+	if r.FirstResponse != nil {
+		add(c, MResponded, 1)
+		add(c, MFRTSum, seconds(c, *r.FirstResponse))
+		f.Hists = append(f.Hists, HistEntry{DayOf(c, loc), HFRT, Bucket(minutes(c, *r.FirstResponse))})
+		if complaint && r.FirstResponse.Sub(c) <= ComplaintResponseWindow {
+			add(c, MComplaintTimely, 1)
+		}
+	}
+	if r.Accepted != nil {
+		add(c, MAccepted, 1)
+		add(c, MTTASum, seconds(c, *r.Accepted))
+		f.Hists = append(f.Hists, HistEntry{DayOf(c, loc), HTTA, Bucket(minutes(c, *r.Accepted))})
+	}
+	if r.AssignCount > 1 {
+		add(c, MReassigned, 1)
+	}
+	if r.HasAsset {
+		add(c, MWithAsset, 1)
+		if r.Repeat {
+			add(c, MRepeat, 1)
+		}
+	}
+
+	resolved := r.Resolved
+	if resolved == nil && r.Status == aftersales.StatusClosed {
+		resolved = r.Closed
+	}
+	if r.Status == aftersales.StatusCancelled {
+		resolved = nil
+	}
+	open := r.Status.Open()
+	if !open && resolved != nil {
+		add(c, MResolvedOfCreated, 1)
+		if complaint && resolved.Sub(c) <= ComplaintClosureWindow {
+			add(c, MComplaintClosed, 1)
+		}
+	}
+	if open {
+		add(c, MOpen, 1)
+	}
+
+	if r.FRDone != nil && r.FRMet != nil {
+		add(*r.FRDone, MFRSLA, 1)
+		if *r.FRMet {
+			add(*r.FRDone, MFRSLAMet, 1)
+		}
+	}
+
+	if !open && resolved != nil {
+		at := *resolved
+		add(at, MResolved, 1)
+		add(at, MResSum, seconds(c, at))
+		f.Hists = append(f.Hists, HistEntry{DayOf(at, loc), HRes, Bucket(minutes(c, at))})
+		if r.ReopenCount == 0 && r.AssignCount <= 1 && !r.AwaitedCustomer {
+			add(at, MFCR, 1)
+		}
+		if r.ReopenCount > 0 {
+			add(at, MReopened, 1)
+		}
+		met := r.ResMet
+		if met == nil && r.Target != nil {
+			ok := !at.After(*r.Target)
+			met = &ok
+		}
+		if met != nil {
+			add(at, MResSLA, 1)
+			if *met {
+				add(at, MResSLAMet, 1)
+			}
+		}
+		if r.CSAT != nil || r.NPS != nil {
+			add(at, MFeedback, 1)
+		}
+		if r.CSAT != nil {
+			add(at, MCSATN, 1)
+			add(at, MCSATSum, int64(*r.CSAT))
+			if *r.CSAT >= 4 {
+				add(at, MCSATTop2, 1)
+			}
+			if complaint {
+				add(at, MComplaintCSATN, 1)
+				add(at, MComplaintCSATSum, int64(*r.CSAT))
+			}
+		}
+		if r.NPS != nil {
+			add(at, MNPSN, 1)
+			switch {
+			case *r.NPS >= 9:
+				add(at, MNPSPromoters, 1)
+			case *r.NPS <= 6:
+				add(at, MNPSDetractors, 1)
+			}
+		}
+	} else if open && r.ResBreached != nil {
+		// Breached and still open: a breach now, counted when it happened.
+		add(*r.ResBreached, MResSLA, 1)
+	}
+
+	if !open {
+		done := r.Cancelled
+		if resolved != nil {
+			done = resolved
+		}
+		if done == nil {
+			done = r.Closed
+		}
+		if done != nil {
+			add(*done, MDone, 1)
+			if r.Status == aftersales.StatusCancelled {
+				add(*done, MCancelled, 1)
+			}
+		}
+	}
+	return f
+}

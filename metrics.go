@@ -1,0 +1,169 @@
+package aftersales
+
+import (
+	"context"
+	"time"
+)
+
+// Dimension is what a KPI can be filtered or grouped by.
+type Dimension string
+
+const (
+	DimTeam       Dimension = "team"
+	DimTechnician Dimension = "technician"
+	DimPoint      Dimension = "service_unit" // the ticket's own unit, any level
+	DimRegion     Dimension = "region"       // the region above the ticket's unit
+	DimCategory   Dimension = "category"
+	DimProduct    Dimension = "product"
+	DimChannel    Dimension = "channel"
+	DimNature     Dimension = "nature"
+	DimUrgency    Dimension = "urgency"
+	DimTier       Dimension = "tier"
+)
+
+// Dimensions lists every dimension; the order is the storage order of
+// a ticket's dimension values and must not change.
+var Dimensions = []Dimension{DimTeam, DimTechnician, DimPoint, DimRegion, DimCategory, DimProduct, DimChannel, DimNature, DimUrgency, DimTier}
+
+// Valid reports whether d is a known dimension.
+func (d Dimension) Valid() bool { return oneOf(d, Dimensions) }
+
+// Grain is the width of a period in a KPI series.
+type Grain string
+
+const (
+	GrainDay     Grain = "day"
+	GrainWeek    Grain = "week" // ISO weeks, Monday first
+	GrainMonth   Grain = "month"
+	GrainQuarter Grain = "quarter"
+)
+
+// Grains lists every grain.
+var Grains = []Grain{GrainDay, GrainWeek, GrainMonth, GrainQuarter}
+
+// Valid reports whether g is a known grain.
+func (g Grain) Valid() bool { return oneOf(g, Grains) }
+
+// MetricQuery asks for one KPI over [From, To) local dates, either as a
+// series by Grain or, with By set, as one value per dimension value over
+// the whole range. Filter and Value restrict it to one dimension value.
+type MetricQuery struct {
+	KPI    string
+	From   time.Time
+	To     time.Time
+	Grain  Grain
+	Filter Dimension
+	Value  string
+	By     Dimension
+}
+
+// Validate checks the query shape; the KPI key is checked by the service.
+func (q MetricQuery) Validate() error {
+	var v Validator
+	v.Check(q.KPI != "", "kpi", "is required")
+	switch {
+	case q.From.IsZero() || q.To.IsZero():
+		v.Add("from", "from and to are required")
+	case !q.To.After(q.From):
+		v.Add("to", "must be after from")
+	case q.To.Sub(q.From) > 20*366*24*time.Hour:
+		v.Add("to", "the range is longer than 20 years")
+	}
+	v.Check(q.Grain == "" || q.Grain.Valid(), "grain", "must be day, week, month or quarter")
+	v.Check(q.Filter == "" || q.Filter.Valid(), "filter", "unknown dimension")
+	v.Check(q.Filter == "" || q.Value != "", "value", "is required with a filter")
+	v.Check(q.By == "" || q.By.Valid(), "by", "unknown dimension")
+	v.Check(q.By == "" || q.Filter == "" || q.By == q.Filter, "by",
+		"grouping by one dimension while filtering on another is not supported; filter on the same dimension or leave one out")
+	return v.Err()
+}
+
+// KPIInfo describes a KPI of the catalog.
+type KPIInfo struct {
+	Key string `json:"key"`
+	// Unit is minutes, percent, score (CSAT 1-5), nps (-100..100) or count.
+	Unit string `json:"unit"`
+	// HigherIsBetter gives the direction of improvement.
+	HigherIsBetter bool `json:"higher_is_better"`
+	// Cohort says which date a ticket is counted on: created, responded,
+	// resolved, done (left the backlog) or snapshot.
+	Cohort string `json:"cohort"`
+	// Definition is the exact formula in English (docs/KPIS.md).
+	Definition string `json:"definition"`
+	// Unavailable explains why the KPI cannot be computed from the data
+	// this installation records; empty when it can.
+	Unavailable string `json:"unavailable,omitempty"`
+}
+
+// MetricPoint is one value of a series or of a grouping.
+type MetricPoint struct {
+	// Period is the period's first day (series) or zero (grouping).
+	Period time.Time `json:"period,omitzero"`
+	// Key is the dimension value (grouping) or empty.
+	Key string `json:"key,omitempty"`
+	// Value is absent when the period has no data for this KPI (no
+	// surveys, no resolved tickets): never a zero that means nothing.
+	Value *float64 `json:"value"`
+	// N is the sample behind the value: the denominator of a rate, the
+	// number of durations of a median.
+	N int64 `json:"n"`
+	// Num is the numerator of a rate.
+	Num int64 `json:"num,omitempty"`
+}
+
+// MetricResult is the answer to a MetricQuery.
+type MetricResult struct {
+	KPI    KPIInfo       `json:"kpi"`
+	Query  MetricQuery   `json:"-"`
+	Points []MetricPoint `json:"points"`
+	// Total is the value over the whole range and filter.
+	Total MetricPoint `json:"total"`
+}
+
+// Feedback is a customer's answer to a follow-up visit or survey (回访).
+type Feedback struct {
+	TicketID   int64     `json:"ticket_id"`
+	CSAT       *int      `json:"csat,omitempty"` // 1-5
+	NPS        *int      `json:"nps,omitempty"`  // 0-10
+	Comment    string    `json:"comment,omitempty"`
+	Channel    Channel   `json:"channel"`
+	RecordedBy *int64    `json:"recorded_by,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// Validate checks ranges and defaults the channel to phone.
+func (f *Feedback) Validate() error {
+	var v Validator
+	v.Check(f.CSAT != nil || f.NPS != nil, "csat", "give a satisfaction score (1-5), a recommendation score (0-10) or both")
+	v.Check(f.CSAT == nil || (*f.CSAT >= 1 && *f.CSAT <= 5), "csat", "must be 1 to 5")
+	v.Check(f.NPS == nil || (*f.NPS >= 0 && *f.NPS <= 10), "nps", "must be 0 to 10")
+	if f.Channel == "" {
+		f.Channel = ChannelPhone
+	}
+	v.Check(f.Channel.Valid(), "channel", "unknown channel")
+	v.Check(len(f.Comment) <= 4000, "comment", "is longer than 4000 bytes")
+	return v.Err()
+}
+
+// RollupCheck is what a recompute found: rows that differ between the
+// maintained rollups and a full computation from the tickets.
+type RollupCheck struct {
+	Tickets    int      `json:"tickets"`
+	Rows       int      `json:"rows"`
+	Mismatches []string `json:"mismatches,omitempty"`
+	Repaired   bool     `json:"repaired"`
+}
+
+// MetricsService computes KPIs from rollups kept current by the write
+// paths.
+type MetricsService interface {
+	KPIs() []KPIInfo
+	Metric(ctx context.Context, q MetricQuery) (*MetricResult, error)
+	// RefreshRollups folds changed tickets into the rollups; it returns
+	// how many tickets it processed.
+	RefreshRollups(ctx context.Context, limit int) (int, error)
+	// RecomputeRollups computes every rollup from the tickets, compares,
+	// and when repair is set replaces the rollups with the computation.
+	RecomputeRollups(ctx context.Context, repair bool) (*RollupCheck, error)
+	RecordFeedback(ctx context.Context, f *Feedback) error
+}
