@@ -158,4 +158,5 @@ type Services struct {
 	Automate  AutomationService
 	Imports   Importer
 	Intake    IntakeService
+	Metrics   MetricsService
 }

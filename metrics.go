@@ -55,6 +55,8 @@ type MetricQuery struct {
 	Filter Dimension
 	Value  string
 	By     Dimension
+	// Locale picks the language of dimension labels (zh-CN by default).
+	Locale string
 }
 
 // Validate checks the query shape; the KPI key is checked by the service.
@@ -99,8 +101,9 @@ type KPIInfo struct {
 type MetricPoint struct {
 	// Period is the period's first day (series) or zero (grouping).
 	Period time.Time `json:"period,omitzero"`
-	// Key is the dimension value (grouping) or empty.
-	Key string `json:"key,omitempty"`
+	// Key is the dimension value (grouping) or empty; Label its name.
+	Key   string `json:"key,omitempty"`
+	Label string `json:"label,omitempty"`
 	// Value is absent when the period has no data for this KPI (no
 	// surveys, no resolved tickets): never a zero that means nothing.
 	Value *float64 `json:"value"`
@@ -148,10 +151,12 @@ func (f *Feedback) Validate() error {
 // RollupCheck is what a recompute found: rows that differ between the
 // maintained rollups and a full computation from the tickets.
 type RollupCheck struct {
-	Tickets    int      `json:"tickets"`
-	Rows       int      `json:"rows"`
-	Mismatches []string `json:"mismatches,omitempty"`
-	Repaired   bool     `json:"repaired"`
+	Tickets int `json:"tickets"`
+	Rows    int `json:"rows"`
+	// Differences counts differing rows; Mismatches describes the first 20.
+	Differences int      `json:"differences"`
+	Mismatches  []string `json:"mismatches,omitempty"`
+	Repaired    bool     `json:"repaired"`
 }
 
 // MetricsService computes KPIs from rollups kept current by the write

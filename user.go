@@ -45,17 +45,20 @@ const (
 	PermTicketReadAll  Permission = "read every ticket"
 	PermTicketTransmit Permission = "change ticket status"
 	PermDataImport     Permission = "import data and read data-quality reports"
+	PermMetricsRead    Permission = "read quality metrics and dashboards"
+	PermQualityWrite   Permission = "set quality targets and alert rules"
 )
 
 var rolePerms = map[Role][]Permission{
 	RoleAdmin: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermCatalogWrite, PermNetworkWrite, PermUserRead, PermUserWrite,
-		PermSettingsWrite, PermAuditRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit, PermDataImport},
+		PermSettingsWrite, PermAuditRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit, PermDataImport,
+		PermMetricsRead, PermQualityWrite},
 	RoleSupervisor: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermNetworkWrite, PermUserRead, PermAuditRead, PermTokenOwn, PermTicketReadAll,
-		PermTicketTransmit, PermDataImport},
+		PermTicketTransmit, PermDataImport, PermMetricsRead},
 	RoleQuality: {PermTicketRead, PermTicketNote, PermCustomerRead, PermUserRead, PermAuditRead,
-		PermTokenOwn, PermTicketReadAll, PermDataImport},
+		PermTokenOwn, PermTicketReadAll, PermDataImport, PermMetricsRead, PermQualityWrite},
 	RoleAgent: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermUserRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit},
 	// Technicians see and work the tickets of their team and their own.

@@ -107,7 +107,7 @@ const BacklogKey = "backlog"
 
 // Reasons a KPI cannot be computed yet.
 const (
-	needVisits   = "needs field-service visits with committed arrival windows, which aftersales does not record yet"
+	needVisits   = "needs individual field-service visits, which aftersales does not record yet (only the first arrival on site)"
 	needCosts    = "needs service costs and sales revenue per period, which aftersales does not record yet"
 	needCalls    = "needs call records from a telephony integration, which aftersales does not have yet"
 	needChecks   = "needs service checklists, which aftersales does not record yet"
@@ -174,10 +174,12 @@ var Catalog = []KPI{
 		Definition: "mean satisfaction score of follow-up answers on complaints resolved in the period"}, mean(MComplaintCSATSum, MComplaintCSATN)},
 	{aftersales.KPIInfo{Key: "answer_rate", Unit: "percent", HigherIsBetter: true, Cohort: "created",
 		Definition: "answered calls ÷ offered calls", Unavailable: needCalls}, nil},
-	{aftersales.KPIInfo{Key: "on_time_arrival", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
-		Definition: "visits arriving inside the committed window ÷ visits with a committed window", Unavailable: needVisits}, nil},
-	{aftersales.KPIInfo{Key: "arrival_time", Unit: "minutes", Cohort: "resolved",
-		Definition: "median minutes from the request to the technician's arrival", Unavailable: needVisits}, nil},
+	{aftersales.KPIInfo{Key: "on_time_arrival", Unit: "percent", HigherIsBetter: true, Cohort: "arrived",
+		Definition: "tickets whose technician was on site (first in service) within the SLA policy's arrival target ÷ arrival SLA instances that stopped or breached in the period; appointment windows are not recorded yet, so the policy target is the commitment"}, rate(MArrSLAMet, MArrSLA)},
+	{aftersales.KPIInfo{Key: "arrival_median", Unit: "minutes", Cohort: "arrived",
+		Definition: "median calendar minutes from creation to the technician on site (first in service), over arrivals in the period"}, quantile(HArr, 0.5)},
+	{aftersales.KPIInfo{Key: "first_time_fix", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
+		Definition: "jobs completed on the first visit ÷ jobs dispatched", Unavailable: needVisits}, nil},
 	{aftersales.KPIInfo{Key: "standard_compliance", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "service checklist items passed ÷ checklist items", Unavailable: needChecks}, nil},
 	{aftersales.KPIInfo{Key: "cost_per_ticket", Unit: "money", Cohort: "resolved",

@@ -52,6 +52,12 @@ const (
 	// cancelled, whichever came first).
 	MDone
 	MCancelled
+	// Counted on the day the technician arrived on site (first in_service)
+	// or the arrival SLA breached.
+	MArrived
+	MArrSum
+	MArrSLA
+	MArrSLAMet
 	NumMeasures
 )
 
@@ -64,6 +70,7 @@ var MeasureNames = [NumMeasures]string{
 	"csat_n", "csat_sum", "csat_top2", "nps_n", "nps_promoters", "nps_detractors",
 	"complaint_csat_n", "complaint_csat_sum",
 	"done", "cancelled",
+	"arrived", "arr_sum", "arr_sla", "arr_sla_met",
 }
 
 // HistKind names a duration histogram.
@@ -73,11 +80,12 @@ const (
 	HFRT HistKind = iota // first response, by creation day
 	HTTA                 // time to accept, by creation day
 	HRes                 // resolution, by resolution day
+	HArr                 // creation to arrival on site, by arrival day
 	NumHists
 )
 
 // HistNames are the rollup column names of the histograms.
-var HistNames = [NumHists]string{"h_frt", "h_tta", "h_res"}
+var HistNames = [NumHists]string{"h_frt", "h_tta", "h_res", "h_arr"}
 
 // Definition constants, written into docs/KPIS.md.
 const (
@@ -100,6 +108,9 @@ type TicketRecord struct {
 	FRMet                                                        *bool
 	ResBreached                                                  *time.Time // resolution SLA breached while open
 	ResMet                                                       *bool      // the SLA engine's verdict, when a policy applied
+	Arrived                                                      *time.Time // first time in service (technician on site)
+	ArrMet                                                       *bool      // arrival SLA verdict
+	ArrBreached                                                  *time.Time // arrival SLA breached before arrival
 	CSAT, NPS                                                    *int
 	Dims                                                         []string // values in aftersales.Dimensions order
 }
@@ -252,6 +263,21 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 	} else if open && r.ResBreached != nil {
 		// Breached and still open: a breach now, counted when it happened.
 		add(*r.ResBreached, MResSLA, 1)
+	}
+
+	if r.Arrived != nil {
+		add(*r.Arrived, MArrived, 1)
+		add(*r.Arrived, MArrSum, seconds(c, *r.Arrived))
+		f.Hists = append(f.Hists, HistEntry{DayOf(*r.Arrived, loc), HArr, Bucket(minutes(c, *r.Arrived))})
+	}
+	switch {
+	case r.Arrived != nil && r.ArrMet != nil:
+		add(*r.Arrived, MArrSLA, 1)
+		if *r.ArrMet {
+			add(*r.Arrived, MArrSLAMet, 1)
+		}
+	case r.Arrived == nil && r.ArrBreached != nil:
+		add(*r.ArrBreached, MArrSLA, 1)
 	}
 
 	if !open {

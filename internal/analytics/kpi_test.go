@@ -47,7 +47,8 @@ func history() []*TicketRecord {
 		{ID: 1, Status: aftersales.StatusClosed, Nature: aftersales.NatureRepair, Created: at("2026-01-31 20:00"),
 			FirstResponse: ptr(at("2026-01-31 20:30")), Accepted: ptr(at("2026-01-31 20:10")),
 			Resolved: ptr(at("2026-02-01 07:00")), Closed: ptr(at("2026-02-02 09:00")), AssignCount: 1,
-			FRDone: ptr(at("2026-01-31 20:30")), FRMet: ptr(true), ResMet: ptr(true), CSAT: ptr(5), NPS: ptr(10), Dims: dims("1", "7")},
+			FRDone: ptr(at("2026-01-31 20:30")), FRMet: ptr(true), ResMet: ptr(true),
+			Arrived: ptr(at("2026-01-31 22:00")), ArrMet: ptr(true), CSAT: ptr(5), NPS: ptr(10), Dims: dims("1", "7")},
 		// 2: a complaint answered after 25 hours, reopened once, resolved
 		// on 2026-02-03 after the SLA: not first-contact, not timely.
 		{ID: 2, Status: aftersales.StatusResolved, Nature: aftersales.NatureComplaint, Created: at("2026-02-01 10:00"),
@@ -61,7 +62,7 @@ func history() []*TicketRecord {
 			Closed: ptr(at("2026-02-01 15:00")), Target: ptr(at("2026-02-02 09:00")), HasAsset: true, Repeat: true, Dims: dims("2", "")},
 		// 5: still open, waited for the customer.
 		{ID: 5, Status: aftersales.StatusAwaitingCustomer, Nature: aftersales.NatureRepair, Created: at("2026-02-02 09:00"),
-			AwaitedCustomer: true, HasAsset: true, ResBreached: ptr(at("2026-02-03 09:00")), Dims: dims("1", "7")},
+			AwaitedCustomer: true, HasAsset: true, ResBreached: ptr(at("2026-02-03 09:00")), ArrBreached: ptr(at("2026-02-02 13:00")), Dims: dims("1", "7")},
 	}
 }
 
@@ -137,6 +138,14 @@ func TestKPIsOnHandBuiltHistory(t *testing.T) {
 	if v := kpi(t, "fr_sla", sum(r, "", "", "2026-01-31", "2026-01-31")); v.N != 1 || v.V != 100 {
 		t.Errorf("31 January fr_sla = %+v", v)
 	}
+	// Arrival: ticket 1 on site in time on 31 January, ticket 5's arrival
+	// target breached on 2 February with nobody on site.
+	if v := kpi(t, "on_time_arrival", feb); v.N != 1 || v.V != 0 {
+		t.Errorf("February on-time arrival = %+v", v)
+	}
+	if v := kpi(t, "arrival_median", sum(r, "", "", "2026-01-31", "2026-01-31")); !v.OK || math.Abs(v.V-120) > 120*0.09 {
+		t.Errorf("31 January arrival median = %+v, want about 120", v)
+	}
 	// No surveys for team 2: "no data", not zero.
 	if v := kpi(t, "csat_mean", sum(r, "team", "2", "2026-01-01", "2026-12-31")); v.OK {
 		t.Errorf("team 2 CSAT without answers = %+v", v)
@@ -155,9 +164,9 @@ func TestKPIsOnHandBuiltHistory(t *testing.T) {
 		t.Errorf("resolution median = %+v, want about 660 minutes", v)
 	}
 	// Unavailable KPIs say why.
-	k, _ := Lookup("on_time_arrival")
+	k, _ := Lookup("first_time_fix")
 	if k.Unavailable == "" || k.Eval != nil {
-		t.Error("on-time arrival should be unavailable")
+		t.Error("first-time fix should be unavailable")
 	}
 }
 

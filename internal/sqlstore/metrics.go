@@ -1,0 +1,541 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/analytics"
+)
+
+// Rollup maintenance. Triggers mark every changed ticket in kpi_dirty;
+// RefreshRollups withdraws each dirty ticket's stored fact from kpi_daily
+// and adds its new one. When more tickets are dirty than an incremental
+// pass handles well (an import), the rollups are rebuilt from scratch.
+
+// rebuildAbove is the dirty-queue length from which a refresh rebuilds
+// every rollup instead of applying deltas row by row.
+const rebuildAbove = 20000
+
+var dimNames = func() []string {
+	out := make([]string, len(aftersales.Dimensions))
+	for i, d := range aftersales.Dimensions {
+		out[i] = string(d)
+	}
+	return out
+}()
+
+// kpiCols are kpi_daily's value columns: measures, then histograms.
+var kpiCols = append(slices.Clone(analytics.MeasureNames[:]), analytics.HistNames[:]...)
+
+// recordSQL loads what analytics.Contribute needs. Arrival and "ever
+// waited for the customer" come from the timeline, a repeat from the
+// asset's other tickets of the previous 30 days.
+const recordSQL = `SELECT t.id, t.status, t.nature, t.created_at, t.first_response_at, t.accepted_at, t.resolved_at,
+	t.closed_at, t.cancelled_at, t.target_at, t.reopen_count, t.assign_count, t.asset_id IS NOT NULL,
+	t.asset_id IS NOT NULL AND EXISTS (SELECT 1 FROM tickets p WHERE p.asset_id = t.asset_id AND p.id <> t.id
+		AND p.created_at < t.created_at AND p.created_at >= t.created_at - 2592000000),
+	s.fr_met, s.fr_breached_at, s.res_met, s.res_breached_at, s.arr_met, s.arr_due_at,
+	f.csat, f.nps,
+	t.team_id, t.assignee_id, t.service_unit_id, t.category_id, t.product_id, t.channel, t.urgency, c.tier
+FROM tickets t
+LEFT JOIN ticket_sla s ON s.ticket_id = t.id
+LEFT JOIN ticket_feedback f ON f.ticket_id = t.id
+LEFT JOIN customers c ON c.id = t.customer_id`
+
+// timelineSQL finds, per ticket, the first arrival on site and whether it
+// ever waited for the customer.
+const timelineSQL = `SELECT ticket_id, MIN(CASE WHEN to_value = 'in_service' THEN at END),
+	MAX(CASE WHEN to_value = 'awaiting_customer' THEN 1 ELSE 0 END)
+FROM ticket_events WHERE kind = 'status_changed' AND to_value IN ('in_service', 'awaiting_customer')`
+
+type timeline struct {
+	arrived sql.NullInt64
+	awaited bool
+}
+
+// metricsEnv is what turns rows into records: the region above each
+// service unit and the deployment's zone.
+type metricsEnv struct {
+	region map[int64]int64
+	loc    *time.Location
+}
+
+func (db *DB) metricsEnv(ctx context.Context, b bulkWriter) (*metricsEnv, error) {
+	parent := map[int64]sql.NullInt64{}
+	err := b.query(ctx, `SELECT id, parent_id FROM service_units`, nil, func(scan func(...any) error) error {
+		var id int64
+		var p sql.NullInt64
+		if err := scan(&id, &p); err != nil {
+			return err
+		}
+		parent[id] = p
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	env := &metricsEnv{region: map[int64]int64{}, loc: db.zone()}
+	for id := range parent {
+		r := id
+		for i := 0; i < 8 && parent[r].Valid; i++ { // the network has four levels
+			r = parent[r].Int64
+		}
+		env.region[id] = r
+	}
+	return env, nil
+}
+
+func (db *DB) zone() *time.Location {
+	if db.Zone != nil {
+		return db.Zone
+	}
+	return time.UTC
+}
+
+// loadRecords reads the records of the tickets matched by where (a
+// condition on t, or "" for every ticket) and calls each for every one.
+func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, timelineWhere string, args []any, each func(*analytics.TicketRecord) error) error {
+	tl := map[int64]timeline{}
+	err := b.query(ctx, timelineSQL+timelineWhere+` GROUP BY ticket_id`, args, func(scan func(...any) error) error {
+		var id int64
+		var x timeline
+		var aw int64
+		if err := scan(&id, &x.arrived, &aw); err != nil {
+			return err
+		}
+		x.awaited = aw == 1
+		tl[id] = x
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("timeline: %w", err)
+	}
+	q := recordSQL + where + ` ORDER BY t.id`
+	return b.query(ctx, q, args, func(scan func(...any) error) error {
+		var (
+			r                                       analytics.TicketRecord
+			status, nature, channel, urgency        string
+			created                                 int64
+			fr, acc, res, closed, canc, target      sql.NullInt64
+			frMet, resMet, arrMet                   sql.NullBool
+			frBr, resBr, arrDue                     sql.NullInt64
+			csat, nps                               sql.NullInt64
+			team, assignee, unit, category, product sql.NullInt64
+			tier                                    sql.NullString
+		)
+		if err := scan(&r.ID, &status, &nature, &created, &fr, &acc, &res, &closed, &canc, &target,
+			&r.ReopenCount, &r.AssignCount, &r.HasAsset, &r.Repeat,
+			&frMet, &frBr, &resMet, &resBr, &arrMet, &arrDue, &csat, &nps,
+			&team, &assignee, &unit, &category, &product, &channel, &urgency, &tier); err != nil {
+			return err
+		}
+		r.Status, r.Nature, r.Created = aftersales.Status(status), aftersales.Nature(nature), fromMS(created)
+		r.FirstResponse, r.Accepted, r.Resolved = timePtr(fr), timePtr(acc), timePtr(res)
+		r.Closed, r.Cancelled, r.Target = timePtr(closed), timePtr(canc), timePtr(target)
+		// First-response clock: stopped at the first response, or breached.
+		switch {
+		case frMet.Valid && r.FirstResponse != nil:
+			r.FRMet, r.FRDone = &frMet.Bool, r.FirstResponse
+		case frBr.Valid:
+			f := false
+			r.FRMet, r.FRDone = &f, timePtr(frBr)
+		}
+		if resMet.Valid {
+			r.ResMet = &resMet.Bool
+		}
+		r.ResBreached = timePtr(resBr)
+		if x, ok := tl[r.ID]; ok {
+			r.Arrived, r.AwaitedCustomer = timePtr(x.arrived), x.awaited
+		}
+		// The SLA engine sets met = false the moment a clock breaches, with
+		// the due time as the breach time.
+		if arrMet.Valid {
+			if r.Arrived != nil {
+				r.ArrMet = &arrMet.Bool
+			} else if !arrMet.Bool {
+				r.ArrBreached = timePtr(arrDue)
+			}
+		}
+		if csat.Valid {
+			v := int(csat.Int64)
+			r.CSAT = &v
+		}
+		if nps.Valid {
+			v := int(nps.Int64)
+			r.NPS = &v
+		}
+		id := func(n sql.NullInt64) string {
+			if !n.Valid {
+				return ""
+			}
+			return strconv.FormatInt(n.Int64, 10)
+		}
+		region := ""
+		if unit.Valid {
+			region = strconv.FormatInt(env.region[unit.Int64], 10)
+		}
+		r.Dims = []string{id(team), id(assignee), id(unit), region, id(category), id(product), channel, nature, urgency, tier.String}
+		return each(&r)
+	})
+}
+
+func (db *DB) lockRollups(ctx context.Context, b bulkWriter) error {
+	if db.d.engine != Postgres {
+		return nil // SQLite has one writer
+	}
+	return b.exec(ctx, `SELECT pg_advisory_xact_lock(7283010)`)
+}
+
+func idList(ids []int64) string {
+	var sb strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(strconv.FormatInt(id, 10))
+	}
+	return sb.String()
+}
+
+// RefreshRollups folds up to limit dirty tickets into the rollups, or
+// rebuilds them all when more than rebuildAbove are dirty.
+func (db *DB) RefreshRollups(ctx context.Context, limit int) (int, error) {
+	n := 0
+	err := db.withBulk(ctx, func(b bulkWriter) error {
+		if err := db.lockRollups(ctx, b); err != nil {
+			return err
+		}
+		var dirty int
+		if err := b.query(ctx, `SELECT COUNT(*) FROM kpi_dirty`, nil, func(scan func(...any) error) error { return scan(&dirty) }); err != nil {
+			return err
+		}
+		if dirty == 0 {
+			return nil
+		}
+		if dirty > rebuildAbove {
+			n = dirty
+			_, err := db.rebuild(ctx, b, true)
+			return err
+		}
+		lock := ""
+		if db.d.engine == Postgres {
+			lock = ` FOR UPDATE`
+		}
+		var ids []int64
+		err := b.query(ctx, `SELECT ticket_id FROM kpi_dirty ORDER BY ticket_id LIMIT $1`+lock, []any{limit}, func(scan func(...any) error) error {
+			var id int64
+			if err := scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+			return nil
+		})
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		n = len(ids)
+		return db.applyDeltas(ctx, b, ids)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: refresh rollups: %w", err)
+	}
+	return n, nil
+}
+
+func (db *DB) applyDeltas(ctx context.Context, b bulkWriter, ids []int64) error {
+	list := idList(ids)
+	delta := analytics.Rollup{}
+	err := b.query(ctx, `SELECT fact FROM kpi_facts WHERE ticket_id IN (`+list+`)`, nil, func(scan func(...any) error) error {
+		var p []byte
+		if err := scan(&p); err != nil {
+			return err
+		}
+		f, err := analytics.DecodeFact(p)
+		if err != nil {
+			return err
+		}
+		delta.Apply(&f, dimNames, -1)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("old facts: %w", err)
+	}
+	env, err := db.metricsEnv(ctx, b)
+	if err != nil {
+		return err
+	}
+	var facts [][]any
+	err = env.loadRecords(ctx, b, ` WHERE t.id IN (`+list+`)`, ` AND ticket_id IN (`+list+`)`, nil, func(r *analytics.TicketRecord) error {
+		f := analytics.Contribute(r, env.loc)
+		delta.Apply(&f, dimNames, 1)
+		facts = append(facts, []any{r.ID, f.Encode()})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("records: %w", err)
+	}
+	if err := db.writeDeltas(ctx, b, delta); err != nil {
+		return err
+	}
+	if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+list+`)`); err != nil {
+		return err
+	}
+	if err := b.copy(ctx, "kpi_facts", []string{"ticket_id", "fact"}, facts); err != nil {
+		return err
+	}
+	return b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id IN (`+list+`)`)
+}
+
+const kpiSelect = `SELECT dim, val, day, `
+
+func kpiSelectCols() string { return kpiSelect + strings.Join(kpiCols, ", ") + ` FROM kpi_daily` }
+
+// scanAgg reads a kpi_daily row selected with kpiSelectCols.
+func scanAgg(scan func(...any) error) (analytics.Key, *analytics.Agg, error) {
+	var k analytics.Key
+	var day int64
+	a := new(analytics.Agg)
+	var blobs [analytics.NumHists][]byte
+	dest := []any{&k.Dim, &k.Val, &day}
+	for i := range a.V {
+		dest = append(dest, &a.V[i])
+	}
+	for i := range blobs {
+		dest = append(dest, &blobs[i])
+	}
+	if err := scan(dest...); err != nil {
+		return k, nil, err
+	}
+	k.Day = analytics.Day(day)
+	for i, p := range blobs {
+		h, err := analytics.DecodeHist(p)
+		if err != nil {
+			return k, nil, err
+		}
+		a.H[i] = h
+	}
+	return k, a, nil
+}
+
+func aggRow(k analytics.Key, a *analytics.Agg) []any {
+	row := make([]any, 0, 3+len(kpiCols))
+	row = append(row, k.Dim, k.Val, int64(k.Day))
+	for _, v := range a.V {
+		row = append(row, v)
+	}
+	for _, h := range a.H {
+		row = append(row, h.Encode())
+	}
+	return row
+}
+
+func aggEmpty(a *analytics.Agg) bool {
+	if !a.V.Zero() {
+		return false
+	}
+	for _, h := range a.H {
+		if len(h) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// writeDeltas adds delta to the stored rows: it reads the touched rows,
+// deletes them and writes back the sums that are not empty, a few
+// statements per thousand rows on either engine.
+func (db *DB) writeDeltas(ctx context.Context, b bulkWriter, delta analytics.Rollup) error {
+	keys := make([]analytics.Key, 0, len(delta))
+	for k, a := range delta {
+		if !aggEmpty(a) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(x, y analytics.Key) int {
+		return cmp.Or(strings.Compare(x.Dim, y.Dim), strings.Compare(x.Val, y.Val), cmp.Compare(x.Day, y.Day))
+	})
+	const per = 1000
+	var rows [][]any
+	for start := 0; start < len(keys); start += per {
+		chunk := keys[start:min(start+per, len(keys))]
+		var in strings.Builder
+		args := make([]any, 0, 3*len(chunk))
+		for i, k := range chunk {
+			if i > 0 {
+				in.WriteString(", ")
+			}
+			fmt.Fprintf(&in, "(CAST($%d AS TEXT), CAST($%d AS TEXT), CAST($%d AS BIGINT))", 3*i+1, 3*i+2, 3*i+3)
+			args = append(args, k.Dim, k.Val, int64(k.Day))
+		}
+		match := ` WHERE (dim, val, day) IN (VALUES ` + in.String() + `)`
+		cur := map[analytics.Key]*analytics.Agg{}
+		err := b.query(ctx, kpiSelectCols()+match, args, func(scan func(...any) error) error {
+			k, a, err := scanAgg(scan)
+			cur[k] = a
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("read rollups: %w", err)
+		}
+		if err := b.exec(ctx, `DELETE FROM kpi_daily`+match, args...); err != nil {
+			return fmt.Errorf("delete rollups: %w", err)
+		}
+		for _, k := range chunk {
+			a := cur[k]
+			if a == nil {
+				a = new(analytics.Agg)
+			}
+			a.Merge(delta[k], 1)
+			if !aggEmpty(a) {
+				rows = append(rows, aggRow(k, a))
+			}
+		}
+	}
+	return b.copy(ctx, "kpi_daily", append([]string{"dim", "val", "day"}, kpiCols...), rows)
+}
+
+// rebuildChunk is how many ticket ids one pass of a rebuild reads.
+const rebuildChunk = 50000
+
+// rebuild computes every rollup row from the tickets. With replace it
+// swaps the stored rollups and facts for the computation; otherwise it
+// compares and reports.
+func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersales.RollupCheck, error) {
+	check := &aftersales.RollupCheck{Repaired: replace}
+	if replace {
+		for _, q := range []string{`DELETE FROM kpi_dirty`, `DELETE FROM kpi_facts`} {
+			if err := b.exec(ctx, q); err != nil {
+				return nil, err
+			}
+		}
+	}
+	env, err := db.metricsEnv(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	var maxID int64
+	if err := b.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`, nil, func(scan func(...any) error) error { return scan(&maxID) }); err != nil {
+		return nil, err
+	}
+	full := analytics.Rollup{}
+	for lo := int64(0); lo < maxID; lo += rebuildChunk {
+		hi := lo + rebuildChunk
+		var facts [][]any
+		err := env.loadRecords(ctx, b, ` WHERE t.id > $1 AND t.id <= $2`, ` AND ticket_id > $1 AND ticket_id <= $2`, []any{lo, hi},
+			func(r *analytics.TicketRecord) error {
+				f := analytics.Contribute(r, env.loc)
+				full.Apply(&f, dimNames, 1)
+				check.Tickets++
+				if replace {
+					facts = append(facts, []any{r.ID, f.Encode()})
+				}
+				return nil
+			})
+		if err != nil {
+			return nil, fmt.Errorf("records: %w", err)
+		}
+		if err := b.copy(ctx, "kpi_facts", []string{"ticket_id", "fact"}, facts); err != nil {
+			return nil, err
+		}
+	}
+	for k, a := range full {
+		if aggEmpty(a) {
+			delete(full, k)
+		}
+	}
+	check.Rows = len(full)
+	if !replace {
+		seen := 0
+		err := b.query(ctx, kpiSelectCols(), nil, func(scan func(...any) error) error {
+			k, a, err := scanAgg(scan)
+			if err != nil {
+				return err
+			}
+			seen++
+			want, ok := full[k]
+			switch {
+			case !ok:
+				mismatch(check, fmt.Sprintf("%s=%s day %d: stored but not computed", k.Dim, k.Val, k.Day))
+			case !aggEqual(a, want):
+				mismatch(check, fmt.Sprintf("%s=%s day %d: stored %v, computed %v", k.Dim, k.Val, k.Day, a.V, want.V))
+			}
+			delete(full, k)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for k := range full {
+			mismatch(check, fmt.Sprintf("%s=%s day %d: computed but not stored", k.Dim, k.Val, k.Day))
+		}
+		return check, nil
+	}
+	if err := b.exec(ctx, `DELETE FROM kpi_daily`); err != nil {
+		return nil, err
+	}
+	rows := make([][]any, 0, len(full))
+	for k, a := range full {
+		rows = append(rows, aggRow(k, a))
+	}
+	if err := b.copy(ctx, "kpi_daily", append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
+		return nil, err
+	}
+	return check, nil
+}
+
+func aggEqual(a, b *analytics.Agg) bool {
+	if a.V != b.V {
+		return false
+	}
+	for i := range a.H {
+		if !slices.Equal(a.H[i], b.H[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// RecomputeRollups computes every rollup from the tickets and compares it
+// with the maintained rollups (after folding in pending changes); with
+// repair it replaces them.
+func (db *DB) RecomputeRollups(ctx context.Context, repair bool) (*aftersales.RollupCheck, error) {
+	if !repair {
+		for {
+			n, err := db.RefreshRollups(ctx, 5000)
+			if err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				break
+			}
+		}
+	}
+	var check *aftersales.RollupCheck
+	err := db.withBulk(ctx, func(b bulkWriter) error {
+		if err := db.lockRollups(ctx, b); err != nil {
+			return err
+		}
+		var err error
+		check, err = db.rebuild(ctx, b, repair)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)
+	}
+	return check, nil
+}
+
+// mismatch records a difference, keeping the first 20 descriptions.
+func mismatch(c *aftersales.RollupCheck, s string) {
+	c.Differences++
+	if len(c.Mismatches) < 20 {
+		c.Mismatches = append(c.Mismatches, s)
+	}
+}

@@ -1,0 +1,254 @@
+package sqlstore_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/demo"
+	"aftersales/internal/sqlstore"
+	. "aftersales/internal/testutil"
+)
+
+func metric(t *testing.T, ctx context.Context, db *sqlstore.DB, q aftersales.MetricQuery) *aftersales.MetricResult {
+	t.Helper()
+	r, err := db.Metric(ctx, q)
+	if err != nil {
+		t.Fatalf("%s: %v", q.KPI, err)
+	}
+	return r
+}
+
+func value(p aftersales.MetricPoint) float64 {
+	if p.Value == nil {
+		return math.NaN()
+	}
+	return *p.Value
+}
+
+// A hand-built history through the real write paths: replies, status
+// changes, a reopen and follow-up answers, checked against numbers
+// worked out by hand.
+func TestMetricsFromTicketHistory(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)) // 09:00 Monday in Shanghai
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		c := MustCustomer(t, ctx, db, "钱七")
+		move := func(tk *aftersales.Ticket, to aftersales.Status) *aftersales.Ticket {
+			t.Helper()
+			next, err := db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Version: tk.Version, Reason: "客户要求"})
+			if err != nil {
+				t.Fatalf("→ %s: %v", to, err)
+			}
+			return next
+		}
+		reply := func(tk *aftersales.Ticket) {
+			t.Helper()
+			if _, err := db.AddComment(ctx, tk.ID, aftersales.CommentInput{Body: "您好", Public: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A: reply after 30 min, resolved after 2 h: first contact.
+		a := MustTicket(t, ctx, db, c.ID, "A 不制冷")
+		clock.Advance(30 * time.Minute)
+		reply(a)
+		a = move(move(a, aftersales.StatusAccepted), aftersales.StatusInService)
+		clock.Advance(90 * time.Minute)
+		a = move(a, aftersales.StatusResolved)
+		// B: reply after 10 min, resolved, reopened, resolved again.
+		b := MustTicket(t, ctx, db, c.ID, "B 漏水")
+		clock.Advance(10 * time.Minute)
+		reply(b)
+		b = move(move(b, aftersales.StatusAccepted), aftersales.StatusResolved)
+		clock.Advance(time.Hour)
+		b = move(b, aftersales.StatusAccepted)
+		clock.Advance(time.Hour)
+		b = move(b, aftersales.StatusResolved)
+		// C: a complaint nobody has answered yet; D: cancelled.
+		cin := TicketInput(c.ID, "C 投诉")
+		cin.Nature = Ptr(aftersales.NatureComplaint)
+		if _, err := db.CreateTicket(ctx, cin); err != nil {
+			t.Fatal(err)
+		}
+		d := MustTicket(t, ctx, db, c.ID, "D 咨询")
+		move(d, aftersales.StatusCancelled)
+		// Follow-up answers: A 5 and 10, B 3 and 6.
+		for _, f := range []aftersales.Feedback{{TicketID: a.ID, CSAT: Ptr(5), NPS: Ptr(10)}, {TicketID: b.ID, CSAT: Ptr(3), NPS: Ptr(6)}} {
+			if err := db.RecordFeedback(ctx, &f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Feedback on an open ticket and out-of-range scores are refused.
+		if err := db.RecordFeedback(ctx, &aftersales.Feedback{TicketID: d.ID + 100, CSAT: Ptr(4)}); aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
+			t.Errorf("feedback on a missing ticket: %v", err)
+		}
+		if err := db.RecordFeedback(ctx, &aftersales.Feedback{TicketID: a.ID, CSAT: Ptr(9)}); fieldsOf(err)["csat"] == "" {
+			t.Errorf("csat 9: %v", err)
+		}
+
+		march := func(kpi string) aftersales.MetricPoint {
+			r := metric(t, ctx, db, aftersales.MetricQuery{KPI: kpi, From: time.Date(2026, 3, 1, 0, 0, 0, 0, db.Zone),
+				To: time.Date(2026, 4, 1, 0, 0, 0, 0, db.Zone), Grain: aftersales.GrainMonth})
+			if len(r.Points) != 1 {
+				t.Fatalf("%s: %d points", kpi, len(r.Points))
+			}
+			return r.Total
+		}
+		cases := []struct {
+			kpi  string
+			want float64
+			n    int64
+		}{
+			{"created", 4, 4},
+			{"frt_mean", 20, 2},            // (30 + 10) / 2 minutes
+			{"resolution_rate", 50, 4},     // A and B
+			{"fcr", 50, 2},                 // A; B was reopened
+			{"reopen_rate", 50, 2},         // B
+			{"complaint_rate", 25, 4},      // C
+			{"complaint_timeliness", 0, 1}, // C unanswered
+			{"csat_mean", 4, 2},            // (5 + 3) / 2
+			{"csat_satisfied", 50, 2},      //
+			{"nps", 0, 2},                  // one promoter, one detractor
+			{"followup_rate", 100, 2},      //
+			{"backlog", 1, 1},              // C is still open
+			{"resolution_mean", 125, 2},    // A 120 min, B 130 min (its last resolution)
+		}
+		for _, c := range cases {
+			got := march(c.kpi)
+			if math.Abs(value(got)-c.want) > 1e-9 || got.N != c.n {
+				t.Errorf("%s = %v (n %d), want %v (n %d)", c.kpi, value(got), got.N, c.want, c.n)
+			}
+		}
+		// No arrival SLA, no data: the value is absent, not zero.
+		if got := march("on_time_arrival"); got.Value != nil {
+			t.Errorf("on-time arrival without an arrival SLA = %v", value(got))
+		}
+		if r := metric(t, ctx, db, aftersales.MetricQuery{KPI: "cost_ratio", From: clock.Now().Add(-time.Hour), To: clock.Now()}); r.KPI.Unavailable == "" {
+			t.Error("cost ratio should say it is unavailable")
+		}
+		// By nature, with labels.
+		r := metric(t, ctx, db, aftersales.MetricQuery{KPI: "created", From: time.Date(2026, 3, 1, 0, 0, 0, 0, db.Zone),
+			To: time.Date(2026, 4, 1, 0, 0, 0, 0, db.Zone), By: aftersales.DimNature})
+		got := map[string]float64{}
+		for _, p := range r.Points {
+			got[p.Key] = value(p)
+		}
+		if got["complaint"] != 1 || got["repair"]+got["consultation"]+got["other"] != 3 {
+			t.Errorf("created by nature = %v", got)
+		}
+		// Bad queries name the field.
+		for field, q := range map[string]aftersales.MetricQuery{
+			"kpi":   {KPI: "nope", From: clock.Now(), To: clock.Now().Add(time.Hour)},
+			"to":    {KPI: "created", From: clock.Now(), To: clock.Now()},
+			"by":    {KPI: "created", From: clock.Now(), To: clock.Now().Add(time.Hour), Filter: aftersales.DimTeam, Value: "1", By: aftersales.DimRegion},
+			"grain": {KPI: "created", From: clock.Now(), To: clock.Now().Add(time.Hour), Grain: "year"},
+		} {
+			if _, err := db.Metric(ctx, q); fieldsOf(err)[field] == "" {
+				t.Errorf("%s: err = %v, want a reason for %s", field, err, field)
+			}
+		}
+		check, err := db.RecomputeRollups(ctx, false)
+		if err != nil || check.Differences != 0 {
+			t.Fatalf("recompute: %+v, %v", check, err)
+		}
+	})
+}
+
+// The maintained rollups equal a full computation from the tickets on
+// the demo data, after incremental changes, and after a rebuild.
+func TestRollupsEqualRecompute(t *testing.T) {
+	end := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		db.Now = func() time.Time { return end }
+		if _, err := demo.Load(ctx, db.Services(), db, demo.Options{Seed: 3, Tickets: 1500, End: end, Zone: db.Zone}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			n, err := db.RefreshRollups(ctx, 400)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		check, err := db.RecomputeRollups(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if check.Tickets != 1500 || check.Rows == 0 || check.Differences != 0 {
+			t.Fatalf("check = %+v", check)
+		}
+		// Independent count: tickets created in October 2026 (local time).
+		from, to := time.Date(2026, 10, 1, 0, 0, 0, 0, db.Zone), time.Date(2026, 11, 1, 0, 0, 0, 0, db.Zone)
+		created := db.CountForTest(ctx, `SELECT COUNT(*) FROM tickets WHERE created_at >= $1 AND created_at < $2`, from.UnixMilli(), to.UnixMilli())
+		open := db.CountForTest(ctx, `SELECT COUNT(*) FROM tickets WHERE status NOT IN ('resolved','closed','cancelled')`)
+		r := metric(t, ctx, db, aftersales.MetricQuery{KPI: "created", From: from, To: to, Grain: aftersales.GrainWeek})
+		if value(r.Total) != float64(created) || created == 0 {
+			t.Errorf("October created = %v, counted %d", value(r.Total), created)
+		}
+		var sum float64
+		for _, p := range r.Points {
+			if p.Value != nil {
+				sum += *p.Value
+			}
+		}
+		if sum != float64(created) {
+			t.Errorf("weekly points sum to %v, want %d", sum, created)
+		}
+		b := metric(t, ctx, db, aftersales.MetricQuery{KPI: "backlog", From: from, To: end.Add(24 * time.Hour), Grain: aftersales.GrainMonth})
+		if value(b.Total) != float64(open) {
+			t.Errorf("backlog now = %v, open tickets %d", value(b.Total), open)
+		}
+		// Per-team created sums to the total.
+		bt := metric(t, ctx, db, aftersales.MetricQuery{KPI: "created", From: from, To: to, By: aftersales.DimTeam, Locale: "en"})
+		var teams float64
+		for _, p := range bt.Points {
+			teams += value(p)
+			if p.Label == "" || p.Label == p.Key {
+				t.Errorf("team %s has no name", p.Key)
+			}
+		}
+		noTeam := db.CountForTest(ctx, `SELECT COUNT(*) FROM tickets WHERE team_id IS NULL AND created_at >= $1 AND created_at < $2`,
+			from.UnixMilli(), to.UnixMilli())
+		if teams+float64(noTeam) != float64(created) {
+			t.Errorf("teams sum %v + %d without a team, want %d", teams, noTeam, created)
+		}
+
+		// Change tickets through the write paths; the rollups follow.
+		list, err := db.ListTickets(ctx, aftersales.TicketFilter{Limit: 30, Status: []aftersales.Status{aftersales.StatusResolved}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tk := range list.Tickets {
+			if i%2 == 0 {
+				if _, err := db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: aftersales.StatusClosed, Version: tk.Version}); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := db.RecordFeedback(ctx, &aftersales.Feedback{TicketID: tk.ID, CSAT: Ptr(1 + i%5), NPS: Ptr(i % 11)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check, err = db.RecomputeRollups(ctx, false)
+		if err != nil || check.Differences != 0 {
+			t.Fatalf("after changes: %+v, %v", check, err)
+		}
+		// Corrupt a row: the check finds it, the repair fixes it.
+		if err := db.ExecRaw(ctx, `UPDATE kpi_daily SET created = created + 1 WHERE dim = 'channel' AND day = (SELECT MAX(day) FROM kpi_daily WHERE dim = 'channel')`); err != nil {
+			t.Fatal(err)
+		}
+		if check, _ = db.RecomputeRollups(ctx, false); check.Differences == 0 {
+			t.Fatal("corruption not found")
+		}
+		if check, err = db.RecomputeRollups(ctx, true); err != nil || !check.Repaired {
+			t.Fatal(check, err)
+		}
+		if check, _ = db.RecomputeRollups(ctx, false); check.Differences != 0 {
+			t.Fatalf("after repair: %+v", check)
+		}
+	})
+}

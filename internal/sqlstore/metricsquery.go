@@ -1,0 +1,322 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/analytics"
+)
+
+// KPIs lists the catalog.
+func (db *DB) KPIs() []aftersales.KPIInfo {
+	out := make([]aftersales.KPIInfo, len(analytics.Catalog))
+	for i, k := range analytics.Catalog {
+		out[i] = k.KPIInfo
+	}
+	return out
+}
+
+// dashboardRefresh bounds the catch-up a dashboard query does before
+// reading, so that numbers include the latest changes without a query
+// ever waiting for a large import to be folded in (the job does that).
+const dashboardRefresh = 2000
+
+// Metric answers a KPI query from kpi_daily.
+func (db *DB) Metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales.MetricResult, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
+		return nil, err
+	}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	k, ok := analytics.Lookup(q.KPI)
+	if !ok {
+		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "Unknown KPI.",
+			Fields: []aftersales.FieldError{{Field: "kpi", Reason: "unknown KPI " + strconv.Quote(q.KPI)}}}
+	}
+	if q.Grain == "" {
+		q.Grain = aftersales.GrainMonth
+	}
+	res := &aftersales.MetricResult{KPI: k.KPIInfo, Query: q}
+	if k.Unavailable != "" {
+		return res, nil
+	}
+	if _, err := db.RefreshRollups(ctx, dashboardRefresh); err != nil {
+		return nil, err
+	}
+	loc := db.zone()
+	from, to := analytics.DayOf(q.From, loc), analytics.DayOf(q.To, loc)
+	dim, val := string(q.Filter), q.Value
+	if q.By != "" {
+		dim, val = string(q.By), q.Value
+	}
+	if k.Key == analytics.BacklogKey {
+		return db.backlog(ctx, res, dim, val, from, to)
+	}
+	where := ` WHERE dim = $1 AND day >= $2 AND day < $3`
+	args := []any{dim, int64(from), int64(to)}
+	if q.By == "" || val != "" {
+		where += ` AND val = $4`
+		args = append(args, val)
+	}
+	groups := map[string]*analytics.Agg{}
+	var total analytics.Agg
+	rows, err := db.r.QueryContext(ctx, kpiSelectCols()+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: metric %s: %w", q.KPI, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		key, a, err := scanAgg(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: metric %s: %w", q.KPI, err)
+		}
+		g := key.Val
+		if q.By == "" {
+			g = strconv.Itoa(int(periodStart(key.Day, q.Grain)))
+		}
+		if groups[g] == nil {
+			groups[g] = new(analytics.Agg)
+		}
+		groups[g].Merge(a, 1)
+		total.Merge(a, 1)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: metric %s: %w", q.KPI, err)
+	}
+	res.Total = point(k.Eval(&total))
+	if q.By == "" {
+		for p := periodStart(from, q.Grain); p < to; p = nextPeriod(p, q.Grain) {
+			pt := aftersales.MetricPoint{}
+			if a := groups[strconv.Itoa(int(p))]; a != nil {
+				pt = point(k.Eval(a))
+			}
+			pt.Period = p.Date(loc)
+			res.Points = append(res.Points, pt)
+		}
+		return res, nil
+	}
+	for key, a := range groups {
+		pt := point(k.Eval(a))
+		pt.Key = key
+		res.Points = append(res.Points, pt)
+	}
+	if err := db.label(ctx, q.By, q.Locale, res.Points); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(res.Points, func(a, b aftersales.MetricPoint) int { return cmp.Compare(a.Key, b.Key) })
+	return res, nil
+}
+
+func point(v analytics.Value) aftersales.MetricPoint {
+	p := aftersales.MetricPoint{N: v.N, Num: v.Num}
+	if v.OK {
+		x := v.V
+		p.Value = &x
+	}
+	return p
+}
+
+// backlog is open tickets at the end of each period (or of the range per
+// dimension value): everything created minus everything that left.
+func (db *DB) backlog(ctx context.Context, res *aftersales.MetricResult, dim, val string, from, to analytics.Day) (*aftersales.MetricResult, error) {
+	q := res.Query
+	loc := db.zone()
+	if q.By != "" {
+		where, args := ` WHERE dim = $1 AND day < $2`, []any{dim, int64(to)}
+		if val != "" {
+			where, args = where+` AND val = $3`, append(args, val)
+		}
+		rows, err := db.r.QueryContext(ctx, `SELECT val, SUM(created) - SUM(done) FROM kpi_daily`+where+` GROUP BY val`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: backlog: %w", err)
+		}
+		defer rows.Close()
+		var sum int64
+		for rows.Next() {
+			var p aftersales.MetricPoint
+			var n int64
+			if err := rows.Scan(&p.Key, &n); err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				continue
+			}
+			v := float64(n)
+			p.Value, p.N = &v, n
+			sum += n
+			res.Points = append(res.Points, p)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		v := float64(sum)
+		res.Total = aftersales.MetricPoint{Value: &v, N: sum}
+		if err := db.label(ctx, q.By, q.Locale, res.Points); err != nil {
+			return nil, err
+		}
+		slices.SortFunc(res.Points, func(a, b aftersales.MetricPoint) int { return cmp.Compare(a.Key, b.Key) })
+		return res, nil
+	}
+	var base int64
+	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(created) - SUM(done), 0) FROM kpi_daily WHERE dim = $1 AND val = $2 AND day < $3`,
+		dim, val, int64(from)).Scan(&base); err != nil {
+		return nil, fmt.Errorf("sqlstore: backlog: %w", err)
+	}
+	change := map[analytics.Day]int64{}
+	rows, err := db.r.QueryContext(ctx, `SELECT day, created - done FROM kpi_daily WHERE dim = $1 AND val = $2 AND day >= $3 AND day < $4`,
+		dim, val, int64(from), int64(to))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: backlog: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d, n int64
+		if err := rows.Scan(&d, &n); err != nil {
+			return nil, err
+		}
+		change[periodStart(analytics.Day(d), q.Grain)] += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	open := base
+	for p := periodStart(from, q.Grain); p < to; p = nextPeriod(p, q.Grain) {
+		open += change[p]
+		v := float64(open)
+		res.Points = append(res.Points, aftersales.MetricPoint{Period: p.Date(loc), Value: &v, N: open})
+	}
+	if n := len(res.Points); n > 0 {
+		res.Total = res.Points[n-1]
+		res.Total.Period = time.Time{}
+	}
+	return res, nil
+}
+
+func civil(d analytics.Day) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+func dayOfCivil(t time.Time) analytics.Day { return analytics.Day(t.Unix() / 86400) }
+
+// periodStart is the first day of the period holding d.
+func periodStart(d analytics.Day, g aftersales.Grain) analytics.Day {
+	t := civil(d)
+	switch g {
+	case aftersales.GrainWeek:
+		wd := (int(t.Weekday()) + 6) % 7 // Monday = 0
+		return d - analytics.Day(wd)
+	case aftersales.GrainMonth:
+		return dayOfCivil(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC))
+	case aftersales.GrainQuarter:
+		m := (int(t.Month())-1)/3*3 + 1
+		return dayOfCivil(time.Date(t.Year(), time.Month(m), 1, 0, 0, 0, 0, time.UTC))
+	}
+	return d
+}
+
+func nextPeriod(d analytics.Day, g aftersales.Grain) analytics.Day {
+	t := civil(d)
+	switch g {
+	case aftersales.GrainWeek:
+		return d + 7
+	case aftersales.GrainMonth:
+		return dayOfCivil(t.AddDate(0, 1, 0))
+	case aftersales.GrainQuarter:
+		return dayOfCivil(t.AddDate(0, 3, 0))
+	}
+	return d + 1
+}
+
+// label names dimension values: teams, people, units, categories,
+// products and tiers from their tables; channels, natures and urgencies
+// keep their codes for the caller's message catalog.
+func (db *DB) label(ctx context.Context, by aftersales.Dimension, locale string, pts []aftersales.MetricPoint) error {
+	en := strings.HasPrefix(locale, "en")
+	var q string
+	switch by {
+	case aftersales.DimTeam:
+		q = `SELECT CAST(id AS TEXT), name FROM teams`
+	case aftersales.DimTechnician:
+		q = `SELECT CAST(id AS TEXT), name FROM users`
+	case aftersales.DimPoint, aftersales.DimRegion:
+		q = `SELECT CAST(id AS TEXT), name FROM service_units`
+	case aftersales.DimProduct:
+		q = `SELECT CAST(id AS TEXT), name FROM products`
+	case aftersales.DimCategory:
+		q = `SELECT CAST(id AS TEXT), CASE WHEN $1 AND name_en <> '' THEN name_en WHEN name_zh <> '' THEN name_zh ELSE name_en END FROM product_categories`
+	case aftersales.DimTier:
+		q = `SELECT code, CASE WHEN $1 THEN name_en ELSE name_zh END FROM customer_tiers`
+	default:
+		for i := range pts {
+			pts[i].Label = pts[i].Key
+		}
+		return nil
+	}
+	var args []any
+	if strings.Contains(q, "$1") {
+		args = []any{en}
+	}
+	names := map[string]string{}
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: labels: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, n string
+		if err := rows.Scan(&k, &n); err != nil {
+			return err
+		}
+		names[k] = n
+	}
+	for i := range pts {
+		pts[i].Label = cmp.Or(names[pts[i].Key], pts[i].Key)
+	}
+	return rows.Err()
+}
+
+// RecordFeedback stores a follow-up answer; a later answer replaces an
+// earlier one. Only resolved or closed tickets can be followed up.
+func (db *DB) RecordFeedback(ctx context.Context, f *aftersales.Feedback) error {
+	if _, err := aftersales.Require(ctx, aftersales.PermTicketNote); err != nil {
+		return err
+	}
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		var status string
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM tickets WHERE id = $1`, f.TicketID).Scan(&status); err != nil {
+			return notFound(err, "ticket", f.TicketID)
+		}
+		if s := aftersales.Status(status); s != aftersales.StatusResolved && s != aftersales.StatusClosed {
+			return &aftersales.Error{Code: aftersales.ECONFLICT, Message: "Only resolved or closed tickets can be followed up.",
+				Fields: []aftersales.FieldError{{Field: "ticket_id", Reason: "the ticket is " + status}}}
+		}
+		f.At = tx.now
+		if u := aftersales.UserFromContext(ctx); u != nil {
+			f.RecordedBy = &u.ID
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO ticket_feedback (ticket_id, csat, nps, comment, channel, recorded_by, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (ticket_id) DO UPDATE SET csat = excluded.csat, nps = excluded.nps, comment = excluded.comment,
+				channel = excluded.channel, recorded_by = excluded.recorded_by, at = excluded.at`,
+			f.TicketID, intPtr(f.CSAT), intPtr(f.NPS), f.Comment, string(f.Channel), nullInt(f.RecordedBy), ms(f.At))
+		if err != nil {
+			return mapErr(fmt.Errorf("sqlstore: record feedback: %w", err))
+		}
+		return tx.audit(ctx, "ticket.feedback", "ticket", f.TicketID, f)
+	})
+}
+
+func intPtr(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return int64(*p)
+}
