@@ -53,6 +53,7 @@ Usage:
   aftersales token create --user EMAIL [--name NAME]   print a new API token
   aftersales import --mapping NAME|FILE.json FILE   import tickets from CSV or XLSX
   aftersales export [--format csv|xlsx] FILE|-      export tickets (columns the "aftersales" mapping reads)
+  aftersales rollups [--repair]      check the KPI rollups against the tickets (and repair them)
   aftersales version                 print the version
 
 Every command takes -h. Shared settings: --addr, --data-dir, --db, --tz, --log-format
@@ -86,6 +87,8 @@ func Main(ctx context.Context, env Env) int {
 		err = importFile(ctx, env, args)
 	case "export":
 		err = exportFile(ctx, env, args)
+	case "rollups":
+		err = rollups(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "aftersales", Version)
 	case "help", "-h", "--help":
@@ -252,6 +255,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 		n, err := db.SweepAutomations(ctx, jobs.SweepBatch)
 		return n >= jobs.SweepBatch, err
 	})
+	// KPI rollups follow ticket changes within seconds; once a day a full
+	// recompute proves them equal to the tickets and repairs any drift.
+	job("kpi-rollups", 5*time.Second, func(ctx context.Context) (bool, error) {
+		n, err := db.RefreshRollups(ctx, jobs.RollupBatch)
+		return n >= jobs.RollupBatch, err
+	})
+	job("kpi-recompute", 24*time.Hour, jobs.CheckRollups(db, log))
 	poller := &mailin.Poller{Intake: db, Files: fs, Now: env.Now, Log: log}
 	for _, mb := range mailboxes {
 		job("imap "+mb.Name, 30*time.Second, func(ctx context.Context) (bool, error) { return poller.Poll(ctx, mb) })

@@ -7,6 +7,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"aftersales"
 )
 
 // Every calls fn now and then every interval until ctx ends. An error is
@@ -52,5 +54,39 @@ func SweepSLA(s SLASweeper, log *slog.Logger) func(context.Context) (bool, error
 			log.Info("sla steps fired", "steps", n)
 		}
 		return n >= SweepBatch, err
+	}
+}
+
+// RollupBatch is how many changed tickets one rollup refresh folds in.
+const RollupBatch = 2000
+
+// RollupChecker is what the daily rollup check needs from the store.
+type RollupChecker interface {
+	RecomputeRollups(ctx context.Context, repair bool) (*aftersales.RollupCheck, error)
+}
+
+// CheckRollups returns a job that recomputes every KPI rollup from the
+// tickets and compares. A difference is a bug (a write path that escaped
+// the triggers): it is logged as an error with the first rows that differ,
+// then repaired so dashboards are right again.
+// The first call (at start-up) is skipped: the check waits a day.
+func CheckRollups(s RollupChecker, log *slog.Logger) func(context.Context) (bool, error) {
+	started := false
+	return func(ctx context.Context) (bool, error) {
+		if !started {
+			started = true
+			return false, nil
+		}
+		c, err := s.RecomputeRollups(ctx, false)
+		if err != nil {
+			return false, err
+		}
+		if c.Differences == 0 {
+			log.Info("kpi rollups verified", "tickets", c.Tickets, "rows", c.Rows)
+			return false, nil
+		}
+		log.Error("kpi rollups differ from the tickets; repairing", "differences", c.Differences, "first", c.Mismatches)
+		_, err = s.RecomputeRollups(ctx, true)
+		return false, err
 	}
 }

@@ -29,6 +29,8 @@ type API struct {
 	Files *files.Store
 	Log   *slog.Logger
 	Now   func() time.Time
+	// Zone is the deployment's time zone: dates without a zone are local.
+	Zone *time.Location
 }
 
 // Register mounts every operation on mux under Prefix.
@@ -57,6 +59,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.webhooks(h)
 	a.routes(h)
 	a.automations(h)
+	a.metrics(h)
 	a.dataQuality(h)
 	return h
 }

@@ -1,0 +1,65 @@
+package api_test
+
+import (
+	"fmt"
+	"testing"
+
+	"aftersales/internal/sqlstore"
+	"aftersales/internal/testutil"
+	"aftersales/internal/web/webtest"
+)
+
+func TestMetricsAPI(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		c := &client{t: t, base: app.Server.URL + "/api/v1", token: app.Token}
+		cust := c.do("POST", "/customers", map[string]any{"kind": "person", "name": "孙八", "phone": "13900001111"})
+		tk := c.do("POST", "/tickets", map[string]any{"channel": "web", "nature": "complaint", "urgency": "high", "title": "安装师傅迟到", "customer_id": cust.id()})
+		id := tk.id()
+		// Follow-up before resolution is refused; after, it is stored.
+		if r := c.do("PUT", fmt.Sprintf("/tickets/%d/feedback", id), map[string]any{"csat": 4}); r.Status != 409 {
+			t.Fatalf("feedback on an open ticket: %d %s", r.Status, r.Raw)
+		}
+		v := 1
+		for _, to := range []string{"accepted", "resolved"} {
+			r := c.do("POST", fmt.Sprintf("/tickets/%d/transition", id), map[string]any{"to": to, "version": v})
+			if r.Status != 200 && r.Status != 201 {
+				t.Fatalf("→ %s: %d %s", to, r.Status, r.Raw)
+			}
+			v = int(r.Body["version"].(float64))
+		}
+		if r := c.do("PUT", fmt.Sprintf("/tickets/%d/feedback", id), map[string]any{"csat": 6}); r.Status != 422 || r.locations()["body.csat"] == "" {
+			t.Fatalf("csat 6: %d %s", r.Status, r.Raw)
+		}
+		if r := c.do("PUT", fmt.Sprintf("/tickets/%d/feedback", id), map[string]any{"csat": 4, "nps": 9, "comment": "满意"}); r.Status != 200 {
+			t.Fatalf("feedback: %d %s", r.Status, r.Raw)
+		}
+		// The catalog, then a KPI: the one answer is a 4.
+		if r := c.do("GET", "/metrics/kpis", nil); r.Status != 200 || len(r.Raw) < 1000 {
+			t.Fatalf("catalog: %d %s", r.Status, r.Raw)
+		}
+		day := db.Now().In(db.Zone).Format("2006-01-02")
+		next := db.Now().In(db.Zone).AddDate(0, 0, 1).Format("2006-01-02")
+		r := c.do("GET", "/metrics/kpis/csat_mean?from="+day+"&to="+next+"&grain=day", nil)
+		total, _ := r.Body["total"].(map[string]any)
+		if r.Status != 200 || total["value"] != 4.0 || total["n"] != 1.0 {
+			t.Fatalf("csat_mean: %d %s", r.Status, r.Raw)
+		}
+		r = c.do("GET", "/metrics/kpis/complaint_rate?from="+day+"&to="+next+"&by=channel", nil)
+		pts, _ := r.Body["points"].([]any)
+		if r.Status != 200 || len(pts) != 1 || pts[0].(map[string]any)["key"] != "web" || pts[0].(map[string]any)["value"] != 100.0 {
+			t.Fatalf("complaint_rate by channel: %d %s", r.Status, r.Raw)
+		}
+		// Bad queries name the field.
+		for q, field := range map[string]string{
+			"/metrics/kpis/nope?from=" + day + "&to=" + next:                               "query.kpi",
+			"/metrics/kpis/created?from=2026-13-01&to=" + next:                             "query.from",
+			"/metrics/kpis/created?from=" + day + "&to=" + next + "&grain=year":            "query.grain",
+			"/metrics/kpis/created?from=" + day + "&to=" + next + "&filter=team&by=region": "query.value",
+		} {
+			if r := c.do("GET", q, nil); r.Status != 422 || r.locations()[field] == "" {
+				t.Errorf("%s: %d %s, want 422 naming %s", q, r.Status, r.Raw, field)
+			}
+		}
+	})
+}
