@@ -159,4 +159,5 @@ type Services struct {
 	Imports   Importer
 	Intake    IntakeService
 	Metrics   MetricsService
+	Quality   QualityService
 }

@@ -44,9 +44,11 @@ var Grains = []Grain{GrainDay, GrainWeek, GrainMonth, GrainQuarter}
 // Valid reports whether g is a known grain.
 func (g Grain) Valid() bool { return oneOf(g, Grains) }
 
-// MetricQuery asks for one KPI over [From, To) local dates, either as a
-// series by Grain or, with By set, as one value per dimension value over
-// the whole range. Filter and Value restrict it to one dimension value.
+// MetricQuery asks for one KPI over [From, To) local dates: a series by
+// Grain; with By, one value per dimension value over the whole range;
+// with By and Grain both set, one value per dimension value and period
+// (a matrix, e.g. region × month). Filter and Value restrict it to one
+// dimension value.
 type MetricQuery struct {
 	KPI    string
 	From   time.Time
@@ -121,6 +123,18 @@ type MetricResult struct {
 	Points []MetricPoint `json:"points"`
 	// Total is the value over the whole range and filter.
 	Total MetricPoint `json:"total"`
+	// Distribution spreads a duration KPI's values over fixed bins
+	// (minutes: <60, 60-240, 240-480, 480-1440, 1-3 d, 3-7 d, 7-14 d,
+	// 14-30 d, >30 d), estimated from the rollup histograms.
+	Distribution []DistBin `json:"distribution,omitempty"`
+}
+
+// DistBin is one bin of a duration distribution; To is 0 for the last,
+// open-ended bin.
+type DistBin struct {
+	From  float64 `json:"from_minutes"`
+	To    float64 `json:"to_minutes,omitempty"`
+	Count float64 `json:"count"`
 }
 
 // Feedback is a customer's answer to a follow-up visit or survey (回访).

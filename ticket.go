@@ -300,6 +300,9 @@ type TicketFilter struct {
 	Unassigned    bool
 	CustomerID    int64
 	ServiceUnitID int64
+	RegionID      int64 // tickets of any unit under this region (or unit)
+	ProductID     int64
+	Tier          string // the customer's tier code
 	AssetID       int64
 	Tag           string
 	Open          *bool

@@ -1,6 +1,8 @@
 package analytics
 
 import (
+	"math"
+
 	"aftersales"
 )
 
@@ -48,6 +50,47 @@ type Value struct {
 type KPI struct {
 	aftersales.KPIInfo
 	Eval func(a *Agg) Value
+}
+
+// Dist returns the duration histogram behind a KPI, if it has one.
+func (k KPI) Dist() (HistKind, bool) {
+	switch k.Key {
+	case "frt_median", "frt_p90", "frt_mean":
+		return HFRT, true
+	case "tta_median":
+		return HTTA, true
+	case "resolution_median", "resolution_p90", "resolution_mean":
+		return HRes, true
+	case "arrival_median":
+		return HArr, true
+	}
+	return 0, false
+}
+
+// DistBins are the readable bins duration distributions are shown in,
+// in minutes: under 1 h, 1-4 h, 4-8 h, 8-24 h, 1-3 d, 3-7 d, 7-14 d,
+// 14-30 d, over 30 d.
+var DistBins = []float64{0, 60, 240, 480, 1440, 3 * 1440, 7 * 1440, 14 * 1440, 30 * 1440}
+
+// Distribute spreads a histogram over DistBins. A log bucket that
+// straddles a bin edge is split in proportion to its width, so the
+// counts are estimates within one bucket (9%) of the edges.
+func Distribute(h Hist) []float64 {
+	out := make([]float64, len(DistBins))
+	for _, b := range h {
+		lo, hi := BucketBounds(b.B)
+		for i, edge := range DistBins {
+			next := math.Inf(1)
+			if i+1 < len(DistBins) {
+				next = DistBins[i+1]
+			}
+			ov := math.Min(hi, next) - math.Max(lo, edge)
+			if ov > 0 {
+				out[i] += float64(b.N) * ov / (hi - lo)
+			}
+		}
+	}
+	return out
 }
 
 func rate(num, den Measure) func(*Agg) Value {
@@ -164,6 +207,8 @@ var Catalog = []KPI{
 	}},
 	{aftersales.KPIInfo{Key: "followup_rate", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "tickets resolved in the period with a recorded follow-up answer (回访) ÷ tickets resolved in the period"}, rate(MFeedback, MResolved)},
+	{aftersales.KPIInfo{Key: "complaints", Unit: "count", Cohort: "created",
+		Definition: "complaints created in the period"}, count(MComplaints)},
 	{aftersales.KPIInfo{Key: "complaint_rate", Unit: "percent", Cohort: "created",
 		Definition: "complaints ÷ tickets created in the period"}, rate(MComplaints, MCreated)},
 	{aftersales.KPIInfo{Key: "complaint_timeliness", Unit: "percent", HigherIsBetter: true, Cohort: "created",

@@ -81,7 +81,7 @@ func (db *DB) metricsEnv(ctx context.Context, b bulkWriter) (*metricsEnv, error)
 	if err != nil {
 		return nil, err
 	}
-	env := &metricsEnv{region: map[int64]int64{}, loc: db.zone()}
+	env := &metricsEnv{region: map[int64]int64{}, loc: db.location()}
 	for id := range parent {
 		r := id
 		for i := 0; i < 8 && parent[r].Valid; i++ { // the network has four levels
@@ -90,13 +90,6 @@ func (db *DB) metricsEnv(ctx context.Context, b bulkWriter) (*metricsEnv, error)
 		env.region[id] = r
 	}
 	return env, nil
-}
-
-func (db *DB) zone() *time.Location {
-	if db.Zone != nil {
-		return db.Zone
-	}
-	return time.UTC
 }
 
 // loadRecords reads the records of the tickets matched by where (a

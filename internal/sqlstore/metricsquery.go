@@ -40,6 +40,7 @@ func (db *DB) Metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "Unknown KPI.",
 			Fields: []aftersales.FieldError{{Field: "kpi", Reason: "unknown KPI " + strconv.Quote(q.KPI)}}}
 	}
+	matrix := q.By != "" && q.Grain != ""
 	if q.Grain == "" {
 		q.Grain = aftersales.GrainMonth
 	}
@@ -50,7 +51,7 @@ func (db *DB) Metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	if _, err := db.RefreshRollups(ctx, dashboardRefresh); err != nil {
 		return nil, err
 	}
-	loc := db.zone()
+	loc := db.location()
 	from, to := analytics.DayOf(q.From, loc), analytics.DayOf(q.To, loc)
 	dim, val := string(q.Filter), q.Value
 	if q.By != "" {
@@ -78,7 +79,10 @@ func (db *DB) Metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 			return nil, fmt.Errorf("sqlstore: metric %s: %w", q.KPI, err)
 		}
 		g := key.Val
-		if q.By == "" {
+		switch {
+		case matrix:
+			g = key.Val + "\x00" + strconv.Itoa(int(periodStart(key.Day, q.Grain)))
+		case q.By == "":
 			g = strconv.Itoa(int(periodStart(key.Day, q.Grain)))
 		}
 		if groups[g] == nil {
@@ -91,6 +95,16 @@ func (db *DB) Metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 		return nil, fmt.Errorf("sqlstore: metric %s: %w", q.KPI, err)
 	}
 	res.Total = point(k.Eval(&total))
+	if h, ok := k.Dist(); ok {
+		counts := analytics.Distribute(total.H[h])
+		for i, c := range counts {
+			b := aftersales.DistBin{From: analytics.DistBins[i], Count: c}
+			if i+1 < len(analytics.DistBins) {
+				b.To = analytics.DistBins[i+1]
+			}
+			res.Distribution = append(res.Distribution, b)
+		}
+	}
 	if q.By == "" {
 		for p := periodStart(from, q.Grain); p < to; p = nextPeriod(p, q.Grain) {
 			pt := aftersales.MetricPoint{}
@@ -105,12 +119,19 @@ func (db *DB) Metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	for key, a := range groups {
 		pt := point(k.Eval(a))
 		pt.Key = key
+		if matrix {
+			val, day, _ := strings.Cut(key, "\x00")
+			d, _ := strconv.Atoi(day)
+			pt.Key, pt.Period = val, analytics.Day(d).Date(loc)
+		}
 		res.Points = append(res.Points, pt)
 	}
 	if err := db.label(ctx, q.By, q.Locale, res.Points); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(res.Points, func(a, b aftersales.MetricPoint) int { return cmp.Compare(a.Key, b.Key) })
+	slices.SortFunc(res.Points, func(a, b aftersales.MetricPoint) int {
+		return cmp.Or(cmp.Compare(a.Key, b.Key), a.Period.Compare(b.Period))
+	})
 	return res, nil
 }
 
@@ -127,7 +148,7 @@ func point(v analytics.Value) aftersales.MetricPoint {
 // dimension value): everything created minus everything that left.
 func (db *DB) backlog(ctx context.Context, res *aftersales.MetricResult, dim, val string, from, to analytics.Day) (*aftersales.MetricResult, error) {
 	q := res.Query
-	loc := db.zone()
+	loc := db.location()
 	if q.By != "" {
 		where, args := ` WHERE dim = $1 AND day < $2`, []any{dim, int64(to)}
 		if val != "" {

@@ -811,6 +811,14 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 	eq("t.customer_id", f.CustomerID)
 	eq("t.service_unit_id", f.ServiceUnitID)
 	eq("t.asset_id", f.AssetID)
+	eq("t.product_id", f.ProductID)
+	if f.RegionID != 0 {
+		where = append(where, `t.service_unit_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM service_units WHERE id = `+arg(f.RegionID)+`
+			UNION ALL SELECT u.id FROM service_units u JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub)`)
+	}
+	if f.Tier != "" {
+		where = append(where, "t.customer_id IN (SELECT id FROM customers WHERE tier = "+arg(f.Tier)+")")
+	}
 	if f.Unassigned {
 		where = append(where, "t.assignee_id IS NULL")
 	}

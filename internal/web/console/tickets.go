@@ -109,6 +109,7 @@ func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error)
 		f.Channel = []aftersales.Channel{aftersales.Channel(s)}
 	}
 	f.TeamID, f.CategoryID, f.CustomerID = num("team_id"), num("category_id"), num("customer_id")
+	f.ServiceUnitID, f.RegionID, f.ProductID, f.Tier = num("unit_id"), num("region_id"), num("product_id"), q.Get("tier")
 	switch s := q.Get("assignee_id"); s {
 	case "":
 	case "me":
@@ -126,7 +127,7 @@ func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error)
 		name string
 		dst  **time.Time
 		add  int
-	}{{"from", &f.CreatedFrom, 0}, {"to", &f.CreatedTo, 1}} {
+	}{{"from", &f.CreatedFrom, 0}, {"to", &f.CreatedTo, 1}, {"resolved_from", &f.ResolvedFrom, 0}, {"resolved_to", &f.ResolvedTo, 1}} {
 		if s := q.Get(d.name); s != "" {
 			t, err := time.ParseInLocation(time.DateOnly, s, c.Zone)
 			v.Check(err == nil, d.name, "must be a date as YYYY-MM-DD")
