@@ -262,6 +262,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return n >= jobs.RollupBatch, err
 	})
 	job("kpi-recompute", 24*time.Hour, jobs.CheckRollups(db, log))
+	job("quality-alerts", time.Hour, func(ctx context.Context) (bool, error) {
+		n, err := db.SweepAlerts(ctx)
+		if n > 0 {
+			log.Info("quality alerts recorded", "breaches", n)
+		}
+		return false, err
+	})
 	poller := &mailin.Poller{Intake: db, Files: fs, Now: env.Now, Log: log}
 	for _, mb := range mailboxes {
 		job("imap "+mb.Name, 30*time.Second, func(ctx context.Context) (bool, error) { return poller.Poll(ctx, mb) })

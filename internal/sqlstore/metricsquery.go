@@ -32,6 +32,11 @@ func (db *DB) Metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
 		return nil, err
 	}
+	return db.metric(ctx, q)
+}
+
+// metric is Metric without the permission check, for jobs.
+func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales.MetricResult, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}

@@ -170,6 +170,10 @@ func (db *DB) AlertRules(ctx context.Context) ([]*aftersales.AlertRule, error) {
 	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
 		return nil, err
 	}
+	return db.alertRules(ctx)
+}
+
+func (db *DB) alertRules(ctx context.Context) ([]*aftersales.AlertRule, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+alertCols+` FROM alert_rules ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: alert rules: %w", err)
@@ -261,7 +265,7 @@ const minBaseline = 8
 // ruleSeries is a rule's KPI per period over [from, to) in its scope,
 // with the exposure of each period for u-charts (installed units / 1000).
 func (db *DB) ruleSeries(ctx context.Context, r *aftersales.AlertRule, from, to time.Time) ([]aftersales.MetricPoint, []float64, error) {
-	res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: r.KPI, From: from, To: to, Grain: r.Grain, Filter: r.Dim, Value: r.Value})
+	res, err := db.metric(ctx, aftersales.MetricQuery{KPI: r.KPI, From: from, To: to, Grain: r.Grain, Filter: r.Dim, Value: r.Value})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -370,7 +374,12 @@ func (db *DB) EvaluateAlerts(ctx context.Context) (int, error) {
 	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
 		return 0, err
 	}
-	rules, err := db.AlertRules(ctx)
+	return db.SweepAlerts(ctx)
+}
+
+// SweepAlerts is EvaluateAlerts for the hourly job (no acting user).
+func (db *DB) SweepAlerts(ctx context.Context) (int, error) {
+	rules, err := db.alertRules(ctx)
 	if err != nil {
 		return 0, err
 	}

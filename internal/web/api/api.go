@@ -60,6 +60,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.routes(h)
 	a.automations(h)
 	a.metrics(h)
+	a.quality(h)
 	a.dataQuality(h)
 	return h
 }

@@ -44,12 +44,8 @@ func (a *API) metrics(h huma.API) {
 			By     aftersales.Dimension `query:"by" enum:"team,technician,service_unit,region,category,product,channel,nature,urgency,tier,"`
 			Locale string               `query:"locale" enum:"zh-CN,en," doc:"Language of dimension labels"`
 		}) (*plain[*aftersales.MetricResult], error) {
-			var v aftersales.Validator
-			from, err := time.ParseInLocation(time.DateOnly, in.From, a.zone())
-			v.Check(err == nil, "from", "must be a date as YYYY-MM-DD")
-			to, err := time.ParseInLocation(time.DateOnly, in.To, a.zone())
-			v.Check(err == nil, "to", "must be a date as YYYY-MM-DD")
-			if err := v.Err(); err != nil {
+			from, to, err := a.dates(in.From, in.To)
+			if err != nil {
 				return nil, err
 			}
 			return respond(a.S.Metrics.Metric(ctx, aftersales.MetricQuery{KPI: in.KPI, From: from, To: to, Grain: in.Grain,
@@ -72,4 +68,112 @@ func (a *API) metrics(h huma.API) {
 			}
 			return ok(f), nil
 		})
+}
+
+type alertRuleBody struct {
+	KPI          string               `json:"kpi"`
+	Dim          aftersales.Dimension `json:"dim,omitempty" enum:"team,technician,service_unit,region,category,product,channel,nature,urgency,tier,"`
+	Value        string               `json:"value,omitempty"`
+	Grain        aftersales.Grain     `json:"grain" enum:"week,month"`
+	Threshold    *float64             `json:"threshold,omitempty"`
+	Chart        string               `json:"chart,omitempty" enum:"p,u,xmr,"`
+	BaselineFrom *time.Time           `json:"baseline_from,omitempty"`
+	BaselineTo   *time.Time           `json:"baseline_to,omitempty"`
+	Rules        []string             `json:"rules,omitempty"`
+	Active       bool                 `json:"active"`
+	Version      int64                `json:"version,omitempty" doc:"Required to update"`
+}
+
+func (b *alertRuleBody) rule(id int64) *aftersales.AlertRule {
+	return &aftersales.AlertRule{ID: id, KPI: b.KPI, Dim: b.Dim, Value: b.Value, Grain: b.Grain, Threshold: b.Threshold, Chart: b.Chart,
+		BaselineFrom: b.BaselineFrom, BaselineTo: b.BaselineTo, Rules: b.Rules, Active: b.Active, Version: b.Version}
+}
+
+// quality exposes targets, scores, alert rules and improvement items.
+func (a *API) quality(h huma.API) {
+	t := []string{"Quality"}
+	register(a, h, huma.Operation{OperationID: "list-targets", Method: http.MethodGet, Path: "/quality/targets", Tags: t,
+		Summary: "KPI targets and weights of the quality score"},
+		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.QualityTarget], error) {
+			return respond(a.S.Quality.Targets(ctx))
+		})
+	register(a, h, huma.Operation{OperationID: "set-target", Method: http.MethodPut, Path: "/quality/targets/{kpi}", Tags: t,
+		Summary: "Set a KPI's target, the value that scores zero, and its weight (all weights add up to at most 100)"},
+		func(ctx context.Context, in *struct {
+			KPI  string `path:"kpi"`
+			Body struct {
+				Target float64 `json:"target"`
+				Worst  float64 `json:"worst"`
+				Weight float64 `json:"weight" minimum:"0" maximum:"100"`
+			}
+		}) (*plain[*aftersales.QualityTarget], error) {
+			tg := &aftersales.QualityTarget{KPI: in.KPI, Target: in.Body.Target, Worst: in.Body.Worst, Weight: in.Body.Weight}
+			if err := a.S.Quality.SetTarget(ctx, tg); err != nil {
+				return nil, err
+			}
+			return ok(tg), nil
+		})
+	register(a, h, huma.Operation{OperationID: "get-scores", Method: http.MethodGet, Path: "/quality/scores", Tags: t,
+		Summary: "Weighted quality score over [from, to), overall or per team, technician, region or product, with every part"},
+		func(ctx context.Context, in *struct {
+			From   string               `query:"from" required:"true" doc:"YYYY-MM-DD"`
+			To     string               `query:"to" required:"true" doc:"YYYY-MM-DD"`
+			By     aftersales.Dimension `query:"by" enum:"team,technician,service_unit,region,category,product,channel,nature,urgency,tier,"`
+			Locale string               `query:"locale" enum:"zh-CN,en,"`
+		}) (*plain[[]*aftersales.QualityScore], error) {
+			from, to, err := a.dates(in.From, in.To)
+			if err != nil {
+				return nil, err
+			}
+			return respond(a.S.Quality.Scores(ctx, from, to, in.By, in.Locale))
+		})
+	register(a, h, huma.Operation{OperationID: "list-alert-rules", Method: http.MethodGet, Path: "/quality/alert-rules", Tags: t, Summary: "Alert rules"},
+		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.AlertRule], error) {
+			return respond(a.S.Quality.AlertRules(ctx))
+		})
+	register(a, h, huma.Operation{OperationID: "create-alert-rule", Method: http.MethodPost, Path: "/quality/alert-rules", Tags: t,
+		Summary: "Create an alert rule; a control chart's limits are computed from the baseline window and frozen"},
+		func(ctx context.Context, in *struct{ Body alertRuleBody }) (*plain[*aftersales.AlertRule], error) {
+			r := in.Body.rule(0)
+			if err := a.S.Quality.SaveAlertRule(ctx, r); err != nil {
+				return nil, err
+			}
+			return ok(r), nil
+		})
+	register(a, h, huma.Operation{OperationID: "update-alert-rule", Method: http.MethodPut, Path: "/quality/alert-rules/{id}", Tags: t,
+		Summary: "Replace an alert rule (re-computes its baseline)"},
+		func(ctx context.Context, in *struct {
+			ID   int64 `path:"id"`
+			Body alertRuleBody
+		}) (*plain[*aftersales.AlertRule], error) {
+			r := in.Body.rule(in.ID)
+			if err := a.S.Quality.SaveAlertRule(ctx, r); err != nil {
+				return nil, err
+			}
+			return ok(r), nil
+		})
+	register(a, h, huma.Operation{OperationID: "evaluate-alerts", Method: http.MethodPost, Path: "/quality/alerts/evaluate", Tags: t,
+		Summary: "Evaluate every active rule now (the server also does so hourly); returns the breaches recorded", DefaultStatus: http.StatusOK},
+		func(ctx context.Context, in *struct{}) (*plain[map[string]int], error) {
+			n, err := a.S.Quality.EvaluateAlerts(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return ok(map[string]int{"breaches": n}), nil
+		})
+	register(a, h, huma.Operation{OperationID: "list-improvement-items", Method: http.MethodGet, Path: "/quality/improvement-items", Tags: t,
+		Summary: "Improvement items (待改善项) with their evidence"},
+		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.ImprovementItem], error) {
+			return respond(a.S.Quality.ImprovementItems(ctx))
+		})
+}
+
+// dates parses a [from, to) pair of local dates.
+func (a *API) dates(from, to string) (time.Time, time.Time, error) {
+	var v aftersales.Validator
+	f, err := time.ParseInLocation(time.DateOnly, from, a.zone())
+	v.Check(err == nil, "from", "must be a date as YYYY-MM-DD")
+	t, err := time.ParseInLocation(time.DateOnly, to, a.zone())
+	v.Check(err == nil, "to", "must be a date as YYYY-MM-DD")
+	return f, t, v.Err()
 }

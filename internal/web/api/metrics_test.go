@@ -61,5 +61,25 @@ func TestMetricsAPI(t *testing.T) {
 				t.Errorf("%s: %d %s, want 422 naming %s", q, r.Status, r.Raw, field)
 			}
 		}
+		// Quality: the score explains itself; a bad rule names its field.
+		r = c.do("GET", "/quality/scores?from="+day+"&to="+next, nil)
+		if r.Status != 200 || len(r.Raw) < 100 {
+			t.Fatalf("scores: %d %s", r.Status, r.Raw)
+		}
+		if r := c.do("PUT", "/quality/targets/fcr", map[string]any{"target": 80, "worst": 80, "weight": 25}); r.Status != 422 || r.locations()["body.worst"] == "" {
+			t.Errorf("target = worst: %d %s", r.Status, r.Raw)
+		}
+		if r := c.do("POST", "/quality/alert-rules", map[string]any{"kpi": "csat_mean", "grain": "month", "active": true}); r.Status != 422 || r.locations()["body.threshold"] == "" {
+			t.Errorf("rule without threshold or chart: %d %s", r.Status, r.Raw)
+		}
+		if r := c.do("POST", "/quality/alert-rules", map[string]any{"kpi": "csat_mean", "grain": "month", "threshold": 4.2, "active": true}); r.Status != 201 {
+			t.Errorf("threshold rule: %d %s", r.Status, r.Raw)
+		}
+		if r := c.do("POST", "/quality/alerts/evaluate", nil); r.Status != 200 {
+			t.Errorf("evaluate: %d %s", r.Status, r.Raw)
+		}
+		if r := c.do("GET", "/quality/improvement-items", nil); r.Status != 200 {
+			t.Errorf("items: %d %s", r.Status, r.Raw)
+		}
 	})
 }
