@@ -148,6 +148,27 @@ func TestBrowserCreateTicket(t *testing.T) {
 		t.Fatalf("list does not show %s %q: %q", number, title, rows)
 	}
 	shot(t, ctx, "tickets.png")
+
+	// The quality dashboard draws its charts (SVG) from the option JSON,
+	// over the demo data.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/dashboard"),
+		chromedp.WaitVisible(chromedp.CSS("#tiles")),
+	)
+	if err != nil {
+		t.Fatalf("dashboard: %v", err)
+	}
+	drawn := `(() => ["#chart-trend", "#chart-techs", "#chart-pareto", "#chart-heat", "#chart-dist"].every(id => {
+		const el = document.querySelector(id);
+		return el && el.dataset.rendered === "1" && el.querySelectorAll("svg path").length > 3; }))()`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](drawn, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("dashboard charts not drawn: %v", err)
+	}
+	sparks, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".spark[data-rendered] svg").length`))
+	if err != nil || sparks < 10 {
+		t.Fatalf("%d sparklines drawn, %v", sparks, err)
+	}
+	shot(t, ctx, "dashboard.png")
 	if os.Getenv("AFTERSALES_SCREENSHOT_DIR") != "" {
 		// The same pages on a phone-sized screen.
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/tickets"), chromedp.WaitVisible(chromedp.CSS("#ticket-table"))); err == nil {

@@ -495,19 +495,24 @@ func aggEqual(a, b *analytics.Agg) bool {
 	return true
 }
 
+// refreshAll folds in every pending change, for computations that must
+// see all of them (baselines, alert sweeps, recompute checks).
+func (db *DB) refreshAll(ctx context.Context) error {
+	for {
+		n, err := db.RefreshRollups(ctx, 5000)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
 // RecomputeRollups computes every rollup from the tickets and compares it
 // with the maintained rollups (after folding in pending changes); with
 // repair it replaces them.
 func (db *DB) RecomputeRollups(ctx context.Context, repair bool) (*aftersales.RollupCheck, error) {
 	if !repair {
-		for {
-			n, err := db.RefreshRollups(ctx, 5000)
-			if err != nil {
-				return nil, err
-			}
-			if n == 0 {
-				break
-			}
+		if err := db.refreshAll(ctx); err != nil {
+			return nil, err
 		}
 	}
 	var check *aftersales.RollupCheck

@@ -328,6 +328,9 @@ var chartKinds = map[string]analytics.ChartKind{"p": analytics.PChart, "u": anal
 
 // baseline computes and freezes a rule's Phase I limits.
 func (db *DB) baseline(ctx context.Context, k analytics.KPI, r *aftersales.AlertRule) error {
+	if err := db.refreshAll(ctx); err != nil {
+		return err
+	}
 	pts, exp, err := db.ruleSeries(ctx, r, *r.BaselineFrom, *r.BaselineTo)
 	if err != nil {
 		return err
@@ -379,6 +382,9 @@ func (db *DB) EvaluateAlerts(ctx context.Context) (int, error) {
 
 // SweepAlerts is EvaluateAlerts for the hourly job (no acting user).
 func (db *DB) SweepAlerts(ctx context.Context) (int, error) {
+	if err := db.refreshAll(ctx); err != nil {
+		return 0, err
+	}
 	rules, err := db.alertRules(ctx)
 	if err != nil {
 		return 0, err

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -55,7 +56,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -178,6 +179,30 @@ func (c *Console) load() error {
 				}
 			}
 			return template.URL(q.Encode())
+		},
+		"kpiValue": kpiValue,
+		"kpiDelta": func(v *float64, unit string) string {
+			if v == nil {
+				return ""
+			}
+			a := math.Abs(*v)
+			if unit == "percent" {
+				return strconv.FormatFloat(a, 'f', 1, 64) + " pp"
+			}
+			return kpiValue(&a, unit)
+		},
+		"fnum": func(p *float64, prec int) string {
+			if p == nil {
+				return "—"
+			}
+			return strconv.FormatFloat(*p, 'f', prec, 64)
+		},
+		"positive": func(p *float64) bool { return p != nil && *p > 0 },
+		"deref1f": func(p *float64) float64 {
+			if p == nil {
+				return 0
+			}
+			return *p
 		},
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -487,4 +512,30 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, aftersales.Errorf(aftersales.ENOTFOUND, "Not found.")
 	}
 	return n, nil
+}
+
+// kpiValue formats a KPI value in its unit: percentages with one
+// decimal, durations in minutes, hours or days, scores with two.
+func kpiValue(v *float64, unit string) string {
+	if v == nil {
+		return "—"
+	}
+	x := *v
+	switch unit {
+	case "percent":
+		return strconv.FormatFloat(x, 'f', 1, 64) + "%"
+	case "minutes":
+		switch {
+		case x >= 2*1440:
+			return strconv.FormatFloat(x/1440, 'f', 1, 64) + " d"
+		case x >= 120:
+			return strconv.FormatFloat(x/60, 'f', 1, 64) + " h"
+		}
+		return strconv.FormatFloat(x, 'f', 0, 64) + " min"
+	case "count":
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	case "nps":
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'f', 2, 64)
 }

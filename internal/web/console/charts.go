@@ -1,0 +1,178 @@
+package console
+
+import (
+	"encoding/json"
+	"html/template"
+	"math"
+
+	"aftersales/internal/analytics"
+)
+
+// Chart options are built here, in Go, as ECharts option objects: tests
+// read them without a browser, and the page only hands them to ECharts
+// (static/files/charts.js). A data item's "url" is where a click on it
+// drills down to: the tickets behind the bar, point or cell.
+
+type chartItem struct {
+	Value any    `json:"value"`
+	URL   string `json:"url,omitempty"`
+	Name  string `json:"name,omitempty"`
+	// ItemStyle colours single bars (the vital few of a Pareto).
+	ItemStyle map[string]any `json:"itemStyle,omitempty"`
+}
+
+// opt is an ECharts option.
+type opt map[string]any
+
+// JSON renders an option for a <script type="application/json"> block.
+func (o opt) JSON() template.JS {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return "{}"
+	}
+	return template.JS(b)
+}
+
+// num is an ECharts value: "-" marks a gap (no data), never a zero.
+func num(v *float64) any {
+	if v == nil || math.IsNaN(*v) || math.IsInf(*v, 0) {
+		return "-"
+	}
+	return math.Round(*v*100) / 100
+}
+
+const (
+	colorMain   = "#2563eb"
+	colorTarget = "#16a34a"
+	colorVital  = "#dc2626"
+	colorOther  = "#94a3b8"
+)
+
+func baseOpt() opt {
+	return opt{
+		"animation": false,
+		"grid":      opt{"left": 48, "right": 24, "top": 32, "bottom": 32, "containLabel": true},
+		"tooltip":   opt{"trigger": "axis"},
+	}
+}
+
+// lineChart is a KPI trend: one point per period, gaps where there is no
+// data, and the target as a dashed line.
+func lineChart(labels []string, values []*float64, urls []string, unit string, target *float64, targetName string) opt {
+	data := make([]chartItem, len(values))
+	for i, v := range values {
+		data[i] = chartItem{Value: num(v), URL: urls[i]}
+	}
+	s := opt{"type": "line", "name": unit, "data": data, "connectNulls": false, "itemStyle": opt{"color": colorMain}}
+	if target != nil {
+		s["markLine"] = opt{"symbol": "none", "lineStyle": opt{"type": "dashed", "color": colorTarget},
+			"label": opt{"formatter": targetName}, "data": []opt{{"yAxis": *target}}}
+	}
+	o := baseOpt()
+	o["xAxis"] = opt{"type": "category", "data": labels}
+	o["yAxis"] = opt{"type": "value", "name": unit, "scale": true}
+	o["series"] = []opt{s}
+	return o
+}
+
+// sparkline is a tile's small trend without axes.
+func sparkline(values []*float64) opt {
+	data := make([]any, len(values))
+	for i, v := range values {
+		data[i] = num(v)
+	}
+	return opt{"animation": false, "grid": opt{"left": 2, "right": 2, "top": 2, "bottom": 2},
+		"xAxis": opt{"type": "category", "show": false}, "yAxis": opt{"type": "value", "show": false, "scale": true},
+		"series": []opt{{"type": "line", "data": data, "symbol": "none", "lineStyle": opt{"width": 1.5, "color": colorMain}}}}
+}
+
+// barChart compares scopes (technicians, teams): horizontal bars sorted
+// as given, with the target line.
+func barChart(labels []string, values []*float64, urls []string, unit string, target *float64, targetName string) opt {
+	data := make([]chartItem, len(values))
+	for i, v := range values {
+		data[i] = chartItem{Value: num(v), URL: urls[i]}
+	}
+	s := opt{"type": "bar", "name": unit, "data": data, "itemStyle": opt{"color": colorMain}}
+	if target != nil {
+		s["markLine"] = opt{"symbol": "none", "lineStyle": opt{"type": "dashed", "color": colorTarget},
+			"label": opt{"formatter": targetName}, "data": []opt{{"xAxis": *target}}}
+	}
+	o := baseOpt()
+	o["tooltip"] = opt{"trigger": "axis", "axisPointer": opt{"type": "shadow"}}
+	o["xAxis"] = opt{"type": "value", "name": unit}
+	o["yAxis"] = opt{"type": "category", "data": labels, "inverse": true}
+	o["series"] = []opt{s}
+	return o
+}
+
+// paretoChart draws counts as bars (the vital few in red) and the
+// cumulative share as a line on a 0-100% axis with the 80% cut.
+func paretoChart(items []analytics.ParetoItem, labels, urls []string, countName, cumName string) opt {
+	bars := make([]chartItem, len(items))
+	cum := make([]any, len(items))
+	for i, it := range items {
+		color := colorOther
+		if it.Vital {
+			color = colorVital
+		}
+		bars[i] = chartItem{Value: it.Count, URL: urls[i], ItemStyle: opt{"color": color}}
+		cum[i] = math.Round(it.CumPct*100) / 100
+	}
+	o := baseOpt()
+	o["tooltip"] = opt{"trigger": "axis", "axisPointer": opt{"type": "shadow"}}
+	o["legend"] = opt{"data": []string{countName, cumName}, "top": 0}
+	o["xAxis"] = opt{"type": "category", "data": labels, "axisLabel": opt{"interval": 0, "rotate": 30}}
+	o["yAxis"] = []opt{{"type": "value", "name": countName}, {"type": "value", "name": "%", "min": 0, "max": 100}}
+	o["series"] = []opt{
+		{"type": "bar", "name": countName, "data": bars},
+		{"type": "line", "name": cumName, "yAxisIndex": 1, "data": cum, "itemStyle": opt{"color": "#f59e0b"},
+			"markLine": opt{"symbol": "none", "lineStyle": opt{"type": "dashed", "color": colorVital}, "data": []opt{{"yAxis": 80}}}},
+	}
+	return o
+}
+
+// heatmap shows a KPI per row (regions) and column (months).
+func heatmap(cols, rows []string, cells [][]*float64, urls [][]string, unit string, higherIsBetter bool) opt {
+	var data []chartItem
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for y, row := range cells {
+		for x, v := range row {
+			if v == nil {
+				continue
+			}
+			lo, hi = math.Min(lo, *v), math.Max(hi, *v)
+			data = append(data, chartItem{Value: []any{x, y, num(v)}, URL: urls[y][x]})
+		}
+	}
+	if len(data) == 0 {
+		lo, hi = 0, 1
+	}
+	colors := []string{"#fee2e2", "#fca5a5", "#dc2626"} // more is worse
+	if higherIsBetter {
+		colors = []string{"#dc2626", "#fde68a", "#16a34a"}
+	}
+	o := baseOpt()
+	o["tooltip"] = opt{"position": "top"}
+	o["grid"] = opt{"left": 48, "right": 24, "top": 16, "bottom": 64, "containLabel": true}
+	o["xAxis"] = opt{"type": "category", "data": cols, "splitArea": opt{"show": true}}
+	o["yAxis"] = opt{"type": "category", "data": rows, "splitArea": opt{"show": true}}
+	o["visualMap"] = opt{"min": lo, "max": hi, "calculable": true, "orient": "horizontal", "left": "center", "bottom": 0,
+		"inRange": opt{"color": colors}, "text": []string{unit, ""}}
+	o["series"] = []opt{{"type": "heatmap", "data": data, "label": opt{"show": true}}}
+	return o
+}
+
+// distChart shows how durations spread over readable bins.
+func distChart(labels []string, counts []float64, name string) opt {
+	data := make([]any, len(counts))
+	for i, c := range counts {
+		data[i] = math.Round(c)
+	}
+	o := baseOpt()
+	o["tooltip"] = opt{"trigger": "axis", "axisPointer": opt{"type": "shadow"}}
+	o["xAxis"] = opt{"type": "category", "data": labels}
+	o["yAxis"] = opt{"type": "value", "name": name}
+	o["series"] = []opt{{"type": "bar", "name": name, "data": data, "itemStyle": opt{"color": colorMain}}}
+	return o
+}

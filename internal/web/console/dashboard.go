@@ -1,0 +1,522 @@
+package console
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/analytics"
+)
+
+// tileKPIs are the overview tiles, in order.
+var tileKPIs = []string{"created", "backlog", "frt_median", "resolution_median", "res_sla", "fcr", "reopen_rate",
+	"on_time_arrival", "csat_mean", "nps", "complaint_rate", "complaint_closure", "followup_rate"}
+
+type tile struct {
+	KPI         aftersales.KPIInfo
+	Value, Prev *float64
+	N           int64
+	Target      *float64
+	Spark       opt
+	URL         string
+	// Good says whether the change since the previous period is an
+	// improvement (by the KPI's direction); nil when there is no change.
+	Good *bool
+}
+
+// Change is the difference with the previous period.
+func (t tile) Change() *float64 {
+	if t.Value == nil || t.Prev == nil {
+		return nil
+	}
+	d := *t.Value - *t.Prev
+	return &d
+}
+
+type filterOption struct {
+	Dim   aftersales.Dimension
+	Value string
+	Label string
+}
+
+type dashView struct {
+	KPI      aftersales.KPIInfo
+	KPIs     []aftersales.KPIInfo
+	Months   int
+	End      string // YYYY-MM
+	Filter   aftersales.Dimension
+	Value    string
+	Scope    string // the filter's label
+	Options  []filterOption
+	From, To time.Time
+	Tiles    []tile
+	Trend    opt
+	Techs    opt
+	Pareto   opt
+	Heat     opt
+	Dist     opt
+	// NotFiltered names the comparison charts the filter cannot apply to.
+	NotFiltered bool
+	Scores      []*aftersales.QualityScore
+	Overall     *aftersales.QualityScore
+	Unavailable string
+}
+
+func (v *dashView) query() string {
+	q := fmt.Sprintf("kpi=%s&months=%d&end=%s", v.KPI.Key, v.Months, v.End)
+	if v.Filter != "" {
+		q += "&filter=" + string(v.Filter) + "&value=" + v.Value
+	}
+	return q
+}
+
+// Query is the dashboard's own query string, for links that keep it.
+func (v *dashView) Query() string { return v.query() }
+
+func fmtPeriod(t time.Time) string { return t.Format("2006-01") }
+
+// dashboard is the quality overview: KPI tiles, the trend of one KPI,
+// comparison by technician, the Pareto of complaint causes, a region ×
+// month heat map, the resolution-time distribution and quality scores.
+// Every bar, point and cell links to the tickets behind it.
+func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
+	c.adminPage(w, r, "dashboard", "dashboard", "dash.title", func(p *Page) error {
+		ctx := r.Context()
+		if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		v := &dashView{KPIs: c.S.Metrics.KPIs(), Months: 12, Filter: aftersales.Dimension(q.Get("filter")), Value: q.Get("value")}
+		if s := q.Get("scope"); s != "" {
+			v.Filter, v.Value = splitOption(s)
+		}
+		p.Data = v
+		var val aftersales.Validator
+		key := cmp.Or(q.Get("kpi"), "res_sla")
+		k, ok := analytics.Lookup(key)
+		val.Check(ok, "kpi", "unknown KPI")
+		if !ok {
+			k, _ = analytics.Lookup("res_sla")
+		}
+		v.KPI = k.KPIInfo
+		if m := q.Get("months"); m != "" {
+			n, err := strconv.Atoi(m)
+			val.Check(err == nil && (n == 3 || n == 6 || n == 12 || n == 24), "months", "must be 3, 6, 12 or 24")
+			if err == nil && (n == 3 || n == 6 || n == 12 || n == 24) {
+				v.Months = n
+			}
+		}
+		now := c.Now().In(c.Zone)
+		endMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, c.Zone)
+		if e := q.Get("end"); e != "" {
+			t, err := time.ParseInLocation("2006-01", e, c.Zone)
+			val.Check(err == nil, "end", "must be a month as YYYY-MM")
+			if err == nil {
+				endMonth = t
+			}
+		}
+		val.Check(v.Filter == "" || v.Filter.Valid(), "filter", "unknown dimension")
+		if err := val.Err(); err != nil {
+			return err
+		}
+		v.End = endMonth.Format("2006-01")
+		v.To = endMonth.AddDate(0, 1, 0)
+		v.From = endMonth.AddDate(0, 1-v.Months, 0)
+		if err := c.dashOptions(r, v, p); err != nil {
+			return err
+		}
+		targets := map[string]*float64{}
+		if ts, err := c.S.Quality.Targets(ctx); err == nil {
+			for _, t := range ts {
+				targets[t.KPI] = &t.Target
+			}
+		}
+		metric := func(kpi string, by aftersales.Dimension, grain aftersales.Grain) (*aftersales.MetricResult, error) {
+			mq := aftersales.MetricQuery{KPI: kpi, From: v.From, To: v.To, Grain: grain, By: by, Locale: p.Lang}
+			if v.Filter != "" && (by == "" || by == v.Filter) {
+				mq.Filter, mq.Value = v.Filter, v.Value
+			}
+			return c.S.Metrics.Metric(ctx, mq)
+		}
+		drill := func(kpi analytics.KPI, dim aftersales.Dimension, val string, from, to time.Time) string {
+			if dim == "" && v.Filter != "" {
+				dim, val = v.Filter, v.Value
+			}
+			return "/tickets?" + analytics.DrillQuery(kpi, dim, val, from, to).Encode()
+		}
+		monthURLs := func(kpi analytics.KPI, pts []aftersales.MetricPoint) ([]string, []*float64, []string) {
+			var labels, urls []string
+			var vals []*float64
+			for _, pt := range pts {
+				labels = append(labels, fmtPeriod(pt.Period))
+				vals = append(vals, pt.Value)
+				urls = append(urls, drill(kpi, "", "", pt.Period, pt.Period.AddDate(0, 1, 0)))
+			}
+			return labels, vals, urls
+		}
+
+		for _, key := range tileKPIs {
+			tk, _ := analytics.Lookup(key)
+			res, err := metric(key, "", aftersales.GrainMonth)
+			if err != nil {
+				return err
+			}
+			t := tile{KPI: tk.KPIInfo, Target: targets[key]}
+			if n := len(res.Points); n > 0 {
+				last := res.Points[n-1]
+				t.Value, t.N = last.Value, last.N
+				if n > 1 {
+					t.Prev = res.Points[n-2].Value
+				}
+				t.URL = drill(tk, "", "", last.Period, last.Period.AddDate(0, 1, 0))
+			}
+			if ch := t.Change(); ch != nil && *ch != 0 {
+				good := (*ch > 0) == tk.HigherIsBetter
+				t.Good = &good
+			}
+			_, vals, _ := monthURLs(tk, res.Points)
+			t.Spark = sparkline(vals)
+			v.Tiles = append(v.Tiles, t)
+		}
+
+		if k.Unavailable != "" {
+			v.Unavailable = k.Unavailable
+			return nil
+		}
+		unit := p.T("kunit." + k.Unit)
+		res, err := metric(k.Key, "", aftersales.GrainMonth)
+		if err != nil {
+			return err
+		}
+		labels, vals, urls := monthURLs(k, res.Points)
+		v.Trend = lineChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target"))
+
+		v.NotFiltered = v.Filter != "" && v.Filter != aftersales.DimTechnician
+		if !v.NotFiltered {
+			res, err := metric(k.Key, aftersales.DimTechnician, "")
+			if err != nil {
+				return err
+			}
+			pts := slices.DeleteFunc(res.Points, func(p aftersales.MetricPoint) bool { return p.Value == nil })
+			slices.SortFunc(pts, func(a, b aftersales.MetricPoint) int {
+				if k.HigherIsBetter {
+					return cmp.Compare(*b.Value, *a.Value)
+				}
+				return cmp.Compare(*a.Value, *b.Value)
+			})
+			pts = pts[:min(len(pts), 30)]
+			var labels, urls []string
+			var vals []*float64
+			for _, pt := range pts {
+				labels, vals = append(labels, pt.Label), append(vals, pt.Value)
+				urls = append(urls, drill(k, aftersales.DimTechnician, pt.Key, v.From, v.To))
+			}
+			v.Techs = barChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target"))
+		}
+
+		if v.Filter == "" || v.Filter == aftersales.DimCategory {
+			ck, _ := analytics.Lookup("complaints")
+			res, err := metric("complaints", aftersales.DimCategory, "")
+			if err != nil {
+				return err
+			}
+			counts, label := map[string]float64{}, map[string]string{}
+			for _, pt := range res.Points {
+				if pt.Value != nil {
+					counts[pt.Key], label[pt.Key] = *pt.Value, pt.Label
+				}
+			}
+			// Complaints without a category are "other", last.
+			if res.Total.Value != nil {
+				var named float64
+				for _, n := range counts {
+					named += n
+				}
+				if rest := *res.Total.Value - named; rest > 0 && v.Filter == "" {
+					counts[analytics.OtherKey], label[analytics.OtherKey] = rest, p.T("dash.uncategorised")
+				}
+			}
+			items := analytics.Pareto(counts)
+			var labels, urls []string
+			for _, it := range items {
+				labels = append(labels, label[it.Key])
+				u := ""
+				if it.Key != analytics.OtherKey {
+					u = drill(ck, aftersales.DimCategory, it.Key, v.From, v.To)
+				}
+				urls = append(urls, u)
+			}
+			v.Pareto = paretoChart(items, labels, urls, p.T("dash.complaints"), p.T("dash.cumulative"))
+		}
+
+		if v.Filter == "" || v.Filter == aftersales.DimRegion {
+			res, err := metric(k.Key, aftersales.DimRegion, aftersales.GrainMonth)
+			if err != nil {
+				return err
+			}
+			var cols []string
+			colOf := map[string]int{}
+			for m := v.From; m.Before(v.To); m = m.AddDate(0, 1, 0) {
+				colOf[fmtPeriod(m)] = len(cols)
+				cols = append(cols, fmtPeriod(m))
+			}
+			var rows []string
+			rowOf := map[string]int{}
+			var cells [][]*float64
+			var urls [][]string
+			for _, pt := range res.Points {
+				y, ok := rowOf[pt.Key]
+				if !ok {
+					y = len(rows)
+					rowOf[pt.Key] = y
+					rows = append(rows, pt.Label)
+					cells = append(cells, make([]*float64, len(cols)))
+					urls = append(urls, make([]string, len(cols)))
+				}
+				if x, ok := colOf[fmtPeriod(pt.Period)]; ok {
+					cells[y][x] = pt.Value
+					urls[y][x] = drill(k, aftersales.DimRegion, pt.Key, pt.Period, pt.Period.AddDate(0, 1, 0))
+				}
+			}
+			v.Heat = heatmap(cols, rows, cells, urls, unit, k.HigherIsBetter)
+		}
+
+		dist := res
+		if _, ok := k.Dist(); !ok {
+			if dist, err = metric("resolution_median", "", aftersales.GrainMonth); err != nil {
+				return err
+			}
+		}
+		var dl []string
+		var dc []float64
+		for _, b := range dist.Distribution {
+			dl = append(dl, durationLabel(b.From, b.To, p))
+			dc = append(dc, b.Count)
+		}
+		v.Dist = distChart(dl, dc, p.T("dash.tickets"))
+
+		scores, err := c.S.Quality.Scores(ctx, v.From, v.To, aftersales.DimTeam, p.Lang)
+		if err != nil {
+			return err
+		}
+		v.Scores = scores
+		all, err := c.S.Quality.Scores(ctx, v.From, v.To, "", p.Lang)
+		if err != nil {
+			return err
+		}
+		if len(all) > 0 {
+			v.Overall = all[0]
+		}
+		return nil
+	}, nil)
+}
+
+func durationLabel(from, to float64, p *Page) string {
+	f := func(m float64) string {
+		if m >= 1440 {
+			return strconv.FormatFloat(m/1440, 'f', -1, 64) + p.T("kunit.d")
+		}
+		return strconv.FormatFloat(m/60, 'f', -1, 64) + p.T("kunit.h")
+	}
+	if to == 0 {
+		return "> " + f(from)
+	}
+	if from == 0 {
+		return "< " + f(to)
+	}
+	return f(from) + "–" + f(to)
+}
+
+// dashOptions lists the filter choices and names the current one.
+func (c *Console) dashOptions(r *http.Request, v *dashView, p *Page) error {
+	ctx := r.Context()
+	add := func(d aftersales.Dimension, val, label string) {
+		v.Options = append(v.Options, filterOption{d, val, label})
+		if d == v.Filter && val == v.Value {
+			v.Scope = p.T("dim."+string(d)) + ": " + label
+		}
+	}
+	units, err := c.S.Network.ListServiceUnits(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range units {
+		if u.Kind == aftersales.UnitRegion {
+			add(aftersales.DimRegion, strconv.FormatInt(u.ID, 10), u.Name)
+		}
+	}
+	teams, err := c.S.Network.ListTeams(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		add(aftersales.DimTeam, strconv.FormatInt(t.ID, 10), t.Name)
+	}
+	cats, err := c.S.Catalog.ListCategories(ctx)
+	if err != nil {
+		return err
+	}
+	// The category dimension is the category recorded on the ticket, so
+	// the choices are the leaves of the tree, named with their parents.
+	name := map[int64]string{}
+	parent := map[int64]bool{}
+	for _, ct := range cats {
+		name[ct.ID] = cmp.Or(ct.NameZH, ct.NameEN)
+		if p.Lang == "en" && ct.NameEN != "" {
+			name[ct.ID] = ct.NameEN
+		}
+		if ct.ParentID != nil {
+			parent[*ct.ParentID] = true
+		}
+	}
+	for _, ct := range cats {
+		if parent[ct.ID] {
+			continue
+		}
+		label := name[ct.ID]
+		if ct.ParentID != nil {
+			label = name[*ct.ParentID] + " / " + label
+		}
+		add(aftersales.DimCategory, strconv.FormatInt(ct.ID, 10), label)
+	}
+	for _, ch := range aftersales.Channels {
+		add(aftersales.DimChannel, string(ch), p.T("channel."+string(ch)))
+	}
+	for _, n := range aftersales.Natures {
+		add(aftersales.DimNature, string(n), p.T("nature."+string(n)))
+	}
+	for _, u := range aftersales.Urgencies {
+		add(aftersales.DimUrgency, string(u), p.T("urgency."+string(u)))
+	}
+	if v.Filter != "" && v.Scope == "" {
+		v.Scope = p.T("dim."+string(v.Filter)) + ": " + v.Value
+	}
+	return nil
+}
+
+// optionValue is how a filter choice travels in the select.
+func (o filterOption) Key() string { return string(o.Dim) + ":" + o.Value }
+
+// splitOption reads it back.
+func splitOption(s string) (aftersales.Dimension, string) {
+	d, v, _ := strings.Cut(s, ":")
+	return aftersales.Dimension(d), v
+}
+
+type alertsView struct {
+	Rules   []*aftersales.AlertRule
+	Items   []*aftersales.ImprovementItem
+	KPIs    []aftersales.KPIInfo
+	Options []filterOption
+	Now     time.Time
+}
+
+func (c *Console) alertsPage(w http.ResponseWriter, r *http.Request, formErr error) {
+	c.adminPage(w, r, "dashboard", "alerts", "alerts.title", func(p *Page) error {
+		ctx := r.Context()
+		v := &alertsView{KPIs: c.S.Metrics.KPIs(), Now: c.Now()}
+		p.Data = v
+		var err error
+		if v.Rules, err = c.S.Quality.AlertRules(ctx); err != nil {
+			return err
+		}
+		if v.Items, err = c.S.Quality.ImprovementItems(ctx); err != nil {
+			return err
+		}
+		d := &dashView{}
+		if err := c.dashOptions(r, d, p); err != nil {
+			return err
+		}
+		v.Options = d.Options
+		return nil
+	}, formErr)
+}
+
+func (c *Console) listAlerts(w http.ResponseWriter, r *http.Request) { c.alertsPage(w, r, nil) }
+
+// createAlertRule reads the rule form: KPI, scope, grain, an optional
+// threshold and an optional chart with its baseline months.
+func (c *Console) createAlertRule(w http.ResponseWriter, r *http.Request) {
+	f := &form{r: r}
+	rule := &aftersales.AlertRule{KPI: f.str("kpi"), Grain: aftersales.Grain(f.str("grain")), Threshold: f.float("threshold"),
+		Chart: f.str("chart"), Active: true}
+	if s := f.str("scope"); s != "" {
+		rule.Dim, rule.Value = splitOption(s)
+	}
+	for _, b := range []struct {
+		name string
+		dst  **time.Time
+	}{{"baseline_from", &rule.BaselineFrom}, {"baseline_to", &rule.BaselineTo}} {
+		if s := f.str(b.name); s != "" {
+			t, err := time.ParseInLocation("2006-01", s, c.Zone)
+			if err != nil {
+				f.v.Add(b.name, "must be a month as YYYY-MM")
+				continue
+			}
+			if b.name == "baseline_to" {
+				t = t.AddDate(0, 1, 0) // the whole month
+			}
+			*b.dst = &t
+		}
+	}
+	err := f.v.Err()
+	if err == nil {
+		err = c.S.Quality.SaveAlertRule(r.Context(), rule)
+	}
+	c.done(w, r, "/quality/alerts?ok=created", err, c.alertsPage)
+}
+
+func (c *Console) evaluateAlerts(w http.ResponseWriter, r *http.Request) {
+	_, err := c.S.Quality.EvaluateAlerts(r.Context())
+	c.done(w, r, "/quality/alerts?ok=saved", err, c.alertsPage)
+}
+
+type targetsView struct {
+	Targets []*aftersales.QualityTarget
+	KPIs    []aftersales.KPIInfo
+	Total   float64
+}
+
+func (c *Console) targetsPage(w http.ResponseWriter, r *http.Request, formErr error) {
+	c.adminPage(w, r, "dashboard", "targets", "targets.title", func(p *Page) error {
+		ts, err := c.S.Quality.Targets(r.Context())
+		v := &targetsView{Targets: ts}
+		for _, k := range c.S.Metrics.KPIs() {
+			if k.Unit != "count" && k.Unavailable == "" {
+				v.KPIs = append(v.KPIs, k)
+			}
+		}
+		for _, t := range ts {
+			v.Total += t.Weight
+		}
+		p.Data = v
+		return err
+	}, formErr)
+}
+
+func (c *Console) listTargets(w http.ResponseWriter, r *http.Request) { c.targetsPage(w, r, nil) }
+
+func (c *Console) setTarget(w http.ResponseWriter, r *http.Request) {
+	f := &form{r: r}
+	t := &aftersales.QualityTarget{KPI: f.str("kpi")}
+	for _, x := range []struct {
+		name string
+		dst  *float64
+	}{{"target", &t.Target}, {"worst", &t.Worst}, {"weight", &t.Weight}} {
+		if v := f.float(x.name); v != nil {
+			*x.dst = *v
+		} else if x.name != "weight" {
+			f.v.Add(x.name, "is required")
+		}
+	}
+	err := f.v.Err()
+	if err == nil {
+		err = c.S.Quality.SetTarget(r.Context(), t)
+	}
+	c.done(w, r, "/quality/targets?ok=saved", err, c.targetsPage)
+}
