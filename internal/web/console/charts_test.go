@@ -1,0 +1,70 @@
+package console
+
+import (
+	"encoding/json"
+	"testing"
+
+	"aftersales/internal/analytics"
+)
+
+// roundTrip renders an option as the page does and reads it back.
+func roundTrip(t *testing.T, o opt) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(o.JSON()), &m); err != nil {
+		t.Fatalf("option is not JSON: %v", err)
+	}
+	return m
+}
+
+func TestParetoOption(t *testing.T) {
+	items := analytics.Pareto(map[string]float64{"a": 94, "b": 80, "c": 66, "d": 33, "e": 27})
+	m := roundTrip(t, paretoChart(items, []string{"A", "B", "C", "D", "E"}, []string{"/t?a", "/t?b", "/t?c", "/t?d", "/t?e"}, "n", "cum"))
+	series := m["series"].([]any)
+	bars := series[0].(map[string]any)["data"].([]any)
+	for i, b := range bars {
+		bm := b.(map[string]any)
+		color := bm["itemStyle"].(map[string]any)["color"]
+		if (i < 3) != (color == colorVital) {
+			t.Errorf("bar %d colour %v", i, color)
+		}
+		if bm["url"] == "" {
+			t.Errorf("bar %d has no drill-down", i)
+		}
+	}
+	line := series[1].(map[string]any)
+	cum := line["data"].([]any)
+	if cum[2].(float64) != 80 || cum[4].(float64) != 100 || line["yAxisIndex"].(float64) != 1 {
+		t.Errorf("cumulative %v", cum)
+	}
+	if cut := line["markLine"].(map[string]any)["data"].([]any)[0].(map[string]any)["yAxis"]; cut != 80.0 {
+		t.Errorf("80%% cut at %v", cut)
+	}
+}
+
+func TestTrendOptionGapsAndTarget(t *testing.T) {
+	v := 93.456
+	target := 95.0
+	m := roundTrip(t, lineChart([]string{"2026-01", "2026-02"}, []*float64{&v, nil}, []string{"/a", "/b"}, "%", &target, "目标"))
+	s := m["series"].([]any)[0].(map[string]any)
+	data := s["data"].([]any)
+	if data[0].(map[string]any)["value"] != 93.46 || data[1].(map[string]any)["value"] != "-" {
+		t.Errorf("data %v: a missing month must be a gap, not zero", data)
+	}
+	if s["markLine"].(map[string]any)["data"].([]any)[0].(map[string]any)["yAxis"] != 95.0 {
+		t.Error("target line missing")
+	}
+}
+
+func TestHeatmapDirection(t *testing.T) {
+	a, b := 80.0, 95.0
+	good := roundTrip(t, heatmap([]string{"m1"}, []string{"r1", "r2"}, [][]*float64{{&a}, {&b}}, [][]string{{"/x"}, {"/y"}}, "%", true))
+	vm := good["visualMap"].(map[string]any)
+	if vm["min"] != 80.0 || vm["max"] != 95.0 || vm["inRange"].(map[string]any)["color"].([]any)[2] != "#16a34a" {
+		t.Errorf("visualMap %v", vm)
+	}
+	cells := good["series"].([]any)[0].(map[string]any)["data"].([]any)
+	if len(cells) != 2 || cells[1].(map[string]any)["url"] != "/y" {
+		t.Errorf("cells %v", cells)
+	}
+}
