@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,6 +86,10 @@ func TestImportBoston(t *testing.T) {
 	ny, _ := time.LoadLocation("America/New_York")
 	const layout = "01/02/2006 03:04:05 PM"
 	var rows, closedBefore, zeroCoords, zeroDur, closed int
+	// SLA population: closed with a closing time not before opening and a
+	// target; met when closed no later than the target; the city's own
+	// verdict (OnTime_Status) over the same cases.
+	var slaCases, slaMet, cityRated, cityOnTime, disagree int
 	subjects := map[string]bool{}
 	readCSV(t, path, func(h map[string]int, r []string) {
 		rows++
@@ -104,6 +109,24 @@ func TestImportBoston(t *testing.T) {
 		}
 		if r[h["CASE_STATUS"]] == "Closed" {
 			closed++
+		}
+		target, terr := time.ParseInLocation(layout, r[h["TARGET_DT"]], ny)
+		cl, cerr := time.ParseInLocation(layout, r[h["CLOSED_DT"]], ny)
+		if r[h["CASE_STATUS"]] == "Closed" && terr == nil && cerr == nil && !cl.Before(open) {
+			slaCases++
+			met := !cl.After(target)
+			if met {
+				slaMet++
+			}
+			if st := r[h["OnTime_Status"]]; st != "" {
+				cityRated++
+				if st == "ONTIME" {
+					cityOnTime++
+				}
+				if met != (st == "ONTIME") {
+					disagree++
+				}
+			}
 		}
 	})
 	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
@@ -136,6 +159,24 @@ func TestImportBoston(t *testing.T) {
 		}
 		if n := db.CountForTest(ctx, `SELECT count(DISTINCT number) FROM tickets`); n != int64(rows) {
 			t.Fatalf("ticket numbers are not unique: %d", n)
+		}
+		// Resolution SLA compliance from TARGET_DT and CLOSED_DT, from the
+		// rollups, against the city's OnTime_Status on the same cases.
+		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: "res_sla", From: time.Date(2010, 1, 1, 0, 0, 0, 0, db.Zone),
+			To: time.Date(2030, 1, 1, 0, 0, 0, 0, db.Zone), Grain: aftersales.GrainQuarter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total.N != int64(slaCases) || res.Total.Num != int64(slaMet) {
+			t.Fatalf("res_sla over %d cases (%d met), counted %d (%d met)", res.Total.N, res.Total.Num, slaCases, slaMet)
+		}
+		ours, city := *res.Total.Value, 100*float64(cityOnTime)/float64(cityRated)
+		if math.Abs(ours-city) > 0.5 || disagree > slaCases/1000 {
+			t.Fatalf("SLA compliance %.2f%% vs the city's %.2f%% on the same cases (%d disagree)", ours, city, disagree)
+		}
+		t.Logf("resolution SLA compliance %.2f%% (%d cases); city OnTime_Status %.2f%% (%d rated); %d disagree", ours, slaCases, city, cityRated, disagree)
+		if check, err := db.RecomputeRollups(ctx, false); err != nil || check.Differences != 0 {
+			t.Fatalf("rollups after the import: %+v %v", check, err)
 		}
 		// A second run changes nothing.
 		again := importFile(t, ctx, db, "boston311", path, false)
