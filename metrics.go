@@ -185,4 +185,32 @@ type MetricsService interface {
 	// and when repair is set replaces the rollups with the computation.
 	RecomputeRollups(ctx context.Context, repair bool) (*RollupCheck, error)
 	RecordFeedback(ctx context.Context, f *Feedback) error
+	// Stages is the bottleneck analysis over [from, to): overall, or per
+	// value of by.
+	Stages(ctx context.Context, from, to time.Time, by Dimension, locale string) ([]*StageRow, error)
+}
+
+// StageTime is the mean time tickets spent in one status.
+type StageTime struct {
+	Status Status `json:"status"`
+	// Tickets is how many passed through the stage; MeanHours is averaged
+	// over them.
+	Tickets   int64   `json:"tickets"`
+	MeanHours float64 `json:"mean_hours"`
+	// Share is the stage's part of all time spent in stages, in percent.
+	Share float64 `json:"share"`
+}
+
+// StageRow is the bottleneck analysis of one scope (a team, a
+// technician, or everything): where tickets that left the backlog in the
+// period waited, the slowest stage, and how often they were passed on.
+type StageRow struct {
+	Key     string      `json:"key,omitempty"`
+	Label   string      `json:"label,omitempty"`
+	Tickets int64       `json:"tickets"`
+	Stages  []StageTime `json:"stages"`
+	Slowest Status      `json:"slowest,omitempty"`
+	// Hops is the mean number of reassignments per ticket (assignments
+	// beyond the first): how far tickets travel before someone keeps them.
+	Hops float64 `json:"reassignments_per_ticket"`
 }

@@ -244,3 +244,28 @@ func Lookup(key string) (KPI, bool) {
 	}
 	return KPI{}, false
 }
+
+// Stages reads the stage measures of an aggregate.
+func Stages(a *Agg) (rows []aftersales.StageTime, slowest aftersales.Status) {
+	var total int64
+	for i := range StageStatuses {
+		total += a.V[MStageSum+Measure(i)]
+	}
+	var worst float64
+	for i, s := range StageStatuses {
+		n, sum := a.V[MStageN+Measure(i)], a.V[MStageSum+Measure(i)]
+		st := aftersales.StageTime{Status: s, Tickets: n}
+		if n > 0 {
+			st.MeanHours = float64(sum) / 3600 / float64(n)
+		}
+		if total > 0 {
+			st.Share = 100 * float64(sum) / float64(total)
+		}
+		// The slowest stage is where most ticket-hours go.
+		if float64(sum) > worst {
+			worst, slowest = float64(sum), s
+		}
+		rows = append(rows, st)
+	}
+	return rows, slowest
+}

@@ -58,7 +58,13 @@ const (
 	MArrSum
 	MArrSLA
 	MArrSLAMet
-	NumMeasures
+	// Counted on the day the ticket left the backlog: seconds spent in
+	// each stage (StageStatuses order) and whether it passed through it,
+	// then the sum of assignments beyond the first.
+	MStageSum     // first of len(StageStatuses) sums
+	MStageN       = MStageSum + StageCount
+	MReassignHops = MStageN + StageCount
+	NumMeasures   = MReassignHops + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -71,6 +77,27 @@ var MeasureNames = [NumMeasures]string{
 	"complaint_csat_n", "complaint_csat_sum",
 	"done", "cancelled",
 	"arrived", "arr_sum", "arr_sla", "arr_sla_met",
+	"st_new_sum", "st_accepted_sum", "st_diagnosing_sum", "st_in_service_sum", "st_awaiting_customer_sum", "st_awaiting_parts_sum", "st_resolved_sum",
+	"st_new_n", "st_accepted_n", "st_diagnosing_n", "st_in_service_n", "st_awaiting_customer_n", "st_awaiting_parts_n", "st_resolved_n",
+	"reassign_hops",
+}
+
+// StageCount is len(StageStatuses).
+const StageCount = 7
+
+// StageStatuses are the stages whose durations the bottleneck analysis
+// shows: every status a ticket waits in before it is closed.
+var StageStatuses = [StageCount]aftersales.Status{aftersales.StatusNew, aftersales.StatusAccepted, aftersales.StatusDiagnosing,
+	aftersales.StatusInService, aftersales.StatusAwaitingCustomer, aftersales.StatusAwaitingParts, aftersales.StatusResolved}
+
+// StageIndex returns the position of s in StageStatuses, or -1.
+func StageIndex(s aftersales.Status) int {
+	for i, x := range StageStatuses {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }
 
 // HistKind names a duration histogram.
@@ -108,11 +135,14 @@ type TicketRecord struct {
 	FRMet                                                        *bool
 	ResBreached                                                  *time.Time // resolution SLA breached while open
 	ResMet                                                       *bool      // the SLA engine's verdict, when a policy applied
-	Arrived                                                      *time.Time // first time in service (technician on site)
-	ArrMet                                                       *bool      // arrival SLA verdict
-	ArrBreached                                                  *time.Time // arrival SLA breached before arrival
-	CSAT, NPS                                                    *int
-	Dims                                                         []string // values in aftersales.Dimensions order
+	// Stages holds the seconds spent in each of StageStatuses, from the
+	// timeline; all zero when the ticket has no recorded status history.
+	Stages      [StageCount]int64
+	Arrived     *time.Time // first time in service (technician on site)
+	ArrMet      *bool      // arrival SLA verdict
+	ArrBreached *time.Time // arrival SLA breached before arrival
+	CSAT, NPS   *int
+	Dims        []string // values in aftersales.Dimensions order
 }
 
 // Day is a local calendar day counted from 1970-01-01.
@@ -289,6 +319,15 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 			done = r.Closed
 		}
 		if done != nil {
+			for i, sec := range r.Stages {
+				if sec > 0 {
+					add(*done, MStageSum+Measure(i), sec)
+					add(*done, MStageN+Measure(i), 1)
+				}
+			}
+			if r.AssignCount > 1 {
+				add(*done, MReassignHops, int64(r.AssignCount-1))
+			}
 			add(*done, MDone, 1)
 			if r.Status == aftersales.StatusCancelled {
 				add(*done, MCancelled, 1)

@@ -158,7 +158,7 @@ func TestBrowserCreateTicket(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dashboard: %v", err)
 	}
-	drawn := `(() => ["#chart-trend", "#chart-techs", "#chart-pareto", "#chart-heat", "#chart-dist"].every(id => {
+	drawn := `(() => ["#chart-trend", "#chart-techs", "#chart-pareto", "#chart-heat", "#chart-dist", "#chart-stages"].every(id => {
 		const el = document.querySelector(id);
 		return el && el.dataset.rendered === "1" && el.querySelectorAll("svg path").length > 3; }))()`
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](drawn, chromedp.WithPollingTimeout(20*time.Second))); err != nil {

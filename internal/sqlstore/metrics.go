@@ -49,15 +49,20 @@ LEFT JOIN ticket_sla s ON s.ticket_id = t.id
 LEFT JOIN ticket_feedback f ON f.ticket_id = t.id
 LEFT JOIN customers c ON c.id = t.customer_id`
 
-// timelineSQL finds, per ticket, the first arrival on site and whether it
-// ever waited for the customer.
-const timelineSQL = `SELECT ticket_id, MIN(CASE WHEN to_value = 'in_service' THEN at END),
-	MAX(CASE WHEN to_value = 'awaiting_customer' THEN 1 ELSE 0 END)
-FROM ticket_events WHERE kind = 'status_changed' AND to_value IN ('in_service', 'awaiting_customer')`
+// timelineSQL reads status changes, from which come the first arrival
+// on site, whether the ticket ever waited for the customer, and the time
+// spent in each stage.
+const timelineSQL = `SELECT ticket_id, at, from_value, to_value FROM ticket_events WHERE kind = 'status_changed'`
 
 type timeline struct {
-	arrived sql.NullInt64
+	arrived *time.Time
 	awaited bool
+	stages  [analytics.StageCount]int64
+	since   time.Time
+	cur     string
+	// The stage before the first change, which began at creation.
+	firstAt   time.Time
+	firstFrom string
 }
 
 // metricsEnv is what turns rows into records: the region above each
@@ -95,16 +100,33 @@ func (db *DB) metricsEnv(ctx context.Context, b bulkWriter) (*metricsEnv, error)
 // loadRecords reads the records of the tickets matched by where (a
 // condition on t, or "" for every ticket) and calls each for every one.
 func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, timelineWhere string, args []any, each func(*analytics.TicketRecord) error) error {
-	tl := map[int64]timeline{}
-	err := b.query(ctx, timelineSQL+timelineWhere+` GROUP BY ticket_id`, args, func(scan func(...any) error) error {
-		var id int64
-		var x timeline
-		var aw int64
-		if err := scan(&id, &x.arrived, &aw); err != nil {
+	tl := map[int64]*timeline{}
+	err := b.query(ctx, timelineSQL+timelineWhere+` ORDER BY ticket_id, at, id`, args, func(scan func(...any) error) error {
+		var id, at int64
+		var from, to string
+		if err := scan(&id, &at, &from, &to); err != nil {
 			return err
 		}
-		x.awaited = aw == 1
-		tl[id] = x
+		x := tl[id]
+		if x == nil {
+			x = &timeline{cur: string(aftersales.StatusNew)}
+			tl[id] = x
+		}
+		t := fromMS(at)
+		if x.since.IsZero() {
+			x.firstAt, x.firstFrom = t, cmp.Or(from, x.cur)
+		} else if i := analytics.StageIndex(aftersales.Status(cmp.Or(from, x.cur))); i >= 0 {
+			x.stages[i] += int64(t.Sub(x.since) / time.Second)
+		}
+		x.since, x.cur = t, to
+		switch aftersales.Status(to) {
+		case aftersales.StatusInService:
+			if x.arrived == nil {
+				x.arrived = &t
+			}
+		case aftersales.StatusAwaitingCustomer:
+			x.awaited = true
+		}
 		return nil
 	})
 	if err != nil {
@@ -145,7 +167,11 @@ func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, tim
 		}
 		r.ResBreached = timePtr(resBr)
 		if x, ok := tl[r.ID]; ok {
-			r.Arrived, r.AwaitedCustomer = timePtr(x.arrived), x.awaited
+			r.Arrived, r.AwaitedCustomer, r.Stages = x.arrived, x.awaited, x.stages
+			// The first stage runs from creation to the first change.
+			if i := analytics.StageIndex(aftersales.Status(x.firstFrom)); i >= 0 {
+				r.Stages[i] += max(0, int64(x.firstAt.Sub(r.Created)/time.Second))
+			}
 		}
 		// The SLA engine sets met = false the moment a clock breaches, with
 		// the due time as the breach time.

@@ -150,6 +150,27 @@ func TestMetricsFromTicketHistory(t *testing.T) {
 				t.Errorf("%s: err = %v, want a reason for %s", field, err, field)
 			}
 		}
+		// Where the time went: A waited 30 min new and 90 in service; B 10
+		// new, 60 accepted (after its reopen) and 60 resolved before the
+		// reopen; D was cancelled at once.
+		rows, err := db.Stages(ctx, time.Date(2026, 3, 1, 0, 0, 0, 0, db.Zone), time.Date(2026, 4, 1, 0, 0, 0, 0, db.Zone), "", "en")
+		if err != nil || len(rows) != 1 {
+			t.Fatal(rows, err)
+		}
+		stages := map[aftersales.Status]aftersales.StageTime{}
+		for _, st := range rows[0].Stages {
+			stages[st.Status] = st
+		}
+		want := map[aftersales.Status][2]float64{aftersales.StatusNew: {2, 20.0 / 60}, aftersales.StatusInService: {1, 1.5},
+			aftersales.StatusAccepted: {1, 1}, aftersales.StatusResolved: {1, 1}, aftersales.StatusAwaitingParts: {0, 0}}
+		for s, w := range want {
+			if g := stages[s]; g.Tickets != int64(w[0]) || math.Abs(g.MeanHours-w[1]) > 1e-9 {
+				t.Errorf("stage %s = %+v, want %v tickets, %v h", s, g, w[0], w[1])
+			}
+		}
+		if rows[0].Tickets != 3 || rows[0].Slowest != aftersales.StatusInService || math.Abs(rows[0].Hops) > 1e-9 {
+			t.Errorf("stages %+v", rows[0])
+		}
 		check, err := db.RecomputeRollups(ctx, false)
 		if err != nil || check.Differences != 0 {
 			t.Fatalf("recompute: %+v, %v", check, err)

@@ -65,41 +65,19 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	if k.Key == analytics.BacklogKey {
 		return db.backlog(ctx, res, dim, val, from, to)
 	}
-	where := ` WHERE dim = $1 AND day >= $2 AND day < $3`
-	args := []any{dim, int64(from), int64(to)}
-	if q.By == "" || val != "" {
-		where += ` AND val = $4`
-		args = append(args, val)
-	}
-	groups := map[string]*analytics.Agg{}
-	var total analytics.Agg
-	rows, err := db.r.QueryContext(ctx, kpiSelectCols()+where, args...)
+	groups, total, err := db.aggregate(ctx, dim, val, q.By == "" || val != "", from, to, func(key analytics.Key) string {
+		switch {
+		case matrix:
+			return key.Val + "\x00" + strconv.Itoa(int(periodStart(key.Day, q.Grain)))
+		case q.By == "":
+			return strconv.Itoa(int(periodStart(key.Day, q.Grain)))
+		}
+		return key.Val
+	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: metric %s: %w", q.KPI, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		key, a, err := scanAgg(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: metric %s: %w", q.KPI, err)
-		}
-		g := key.Val
-		switch {
-		case matrix:
-			g = key.Val + "\x00" + strconv.Itoa(int(periodStart(key.Day, q.Grain)))
-		case q.By == "":
-			g = strconv.Itoa(int(periodStart(key.Day, q.Grain)))
-		}
-		if groups[g] == nil {
-			groups[g] = new(analytics.Agg)
-		}
-		groups[g].Merge(a, 1)
-		total.Merge(a, 1)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: metric %s: %w", q.KPI, err)
-	}
-	res.Total = point(k.Eval(&total))
+	res.Total = point(k.Eval(total))
 	if h, ok := k.Dist(); ok {
 		counts := analytics.Distribute(total.H[h])
 		for i, c := range counts {
@@ -138,6 +116,37 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 		return cmp.Or(cmp.Compare(a.Key, b.Key), a.Period.Compare(b.Period))
 	})
 	return res, nil
+}
+
+// aggregate sums kpi_daily rows of one dimension (one value of it when
+// oneVal) over [from, to), grouped by group(row key).
+func (db *DB) aggregate(ctx context.Context, dim, val string, oneVal bool, from, to analytics.Day, group func(analytics.Key) string) (map[string]*analytics.Agg, *analytics.Agg, error) {
+	where := ` WHERE dim = $1 AND day >= $2 AND day < $3`
+	args := []any{dim, int64(from), int64(to)}
+	if oneVal {
+		where += ` AND val = $4`
+		args = append(args, val)
+	}
+	groups := map[string]*analytics.Agg{}
+	total := new(analytics.Agg)
+	rows, err := db.r.QueryContext(ctx, kpiSelectCols()+where, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		key, a, err := scanAgg(rows.Scan)
+		if err != nil {
+			return nil, nil, err
+		}
+		g := group(key)
+		if groups[g] == nil {
+			groups[g] = new(analytics.Agg)
+		}
+		groups[g].Merge(a, 1)
+		total.Merge(a, 1)
+	}
+	return groups, total, rows.Err()
 }
 
 func point(v analytics.Value) aftersales.MetricPoint {
@@ -345,4 +354,56 @@ func intPtr(p *int) any {
 		return nil
 	}
 	return int64(*p)
+}
+
+// Stages sums stage durations of tickets that left the backlog in
+// [from, to), overall or per value of by.
+func (db *DB) Stages(ctx context.Context, from, to time.Time, by aftersales.Dimension, locale string) ([]*aftersales.StageRow, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
+		return nil, err
+	}
+	var v aftersales.Validator
+	v.Check(to.After(from), "to", "must be after from")
+	v.Check(by == "" || by.Valid(), "by", "unknown dimension")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := db.RefreshRollups(ctx, dashboardRefresh); err != nil {
+		return nil, err
+	}
+	loc := db.location()
+	groups, total, err := db.aggregate(ctx, string(by), "", by == "", analytics.DayOf(from, loc), analytics.DayOf(to, loc),
+		func(k analytics.Key) string { return k.Val })
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: stages: %w", err)
+	}
+	if by == "" {
+		groups = map[string]*analytics.Agg{"": total}
+	}
+	var out []*aftersales.StageRow
+	var pts []aftersales.MetricPoint
+	for key, a := range groups {
+		if a.V[analytics.MDone] == 0 {
+			continue
+		}
+		row := &aftersales.StageRow{Key: key, Tickets: a.V[analytics.MDone]}
+		row.Stages, row.Slowest = analytics.Stages(a)
+		row.Hops = float64(a.V[analytics.MReassignHops]) / float64(row.Tickets)
+		out = append(out, row)
+		pts = append(pts, aftersales.MetricPoint{Key: key})
+	}
+	if by != "" {
+		if err := db.label(ctx, by, locale, pts); err != nil {
+			return nil, err
+		}
+		names := map[string]string{}
+		for _, p := range pts {
+			names[p.Key] = p.Label
+		}
+		for _, r := range out {
+			r.Label = names[r.Key]
+		}
+	}
+	slices.SortFunc(out, func(a, b *aftersales.StageRow) int { return cmp.Compare(b.Tickets, a.Tickets) })
+	return out, nil
 }

@@ -51,6 +51,21 @@ func (a *API) metrics(h huma.API) {
 			return respond(a.S.Metrics.Metric(ctx, aftersales.MetricQuery{KPI: in.KPI, From: from, To: to, Grain: in.Grain,
 				Filter: in.Filter, Value: in.Value, By: in.By, Locale: in.Locale}))
 		})
+	register(a, h, huma.Operation{OperationID: "get-stages", Method: http.MethodGet, Path: "/metrics/stages", Tags: t,
+		Summary:     "Bottlenecks: mean time in each status of tickets that left the backlog in [from, to), overall or per team, technician, ...",
+		Description: "Stages come from the status history; imported tickets without one are not counted. `slowest` is the stage where most ticket-hours went."},
+		func(ctx context.Context, in *struct {
+			From   string               `query:"from" required:"true" doc:"YYYY-MM-DD"`
+			To     string               `query:"to" required:"true" doc:"YYYY-MM-DD"`
+			By     aftersales.Dimension `query:"by" enum:"team,technician,service_unit,region,category,product,channel,nature,urgency,tier,"`
+			Locale string               `query:"locale" enum:"zh-CN,en,"`
+		}) (*plain[[]*aftersales.StageRow], error) {
+			from, to, err := a.dates(in.From, in.To)
+			if err != nil {
+				return nil, err
+			}
+			return respond(a.S.Metrics.Stages(ctx, from, to, in.By, in.Locale))
+		})
 	register(a, h, huma.Operation{OperationID: "record-feedback", Method: http.MethodPut, Path: "/tickets/{id}/feedback", Tags: t,
 		Summary: "Record the customer's follow-up answer (回访): CSAT 1-5 and/or NPS 0-10; a later answer replaces the earlier one"},
 		func(ctx context.Context, in *struct {

@@ -176,3 +176,24 @@ func distChart(labels []string, counts []float64, name string) opt {
 	o["series"] = []opt{{"type": "bar", "name": name, "data": data, "itemStyle": opt{"color": colorMain}}}
 	return o
 }
+
+// stageChart stacks the mean hours in each stage per scope, so the
+// longest segment shows where tickets wait.
+func stageChart(labels []string, stageNames []string, hours [][]float64, urls []string) opt {
+	var series []opt
+	for j, name := range stageNames {
+		data := make([]chartItem, len(labels))
+		for i := range labels {
+			data[i] = chartItem{Value: math.Round(hours[i][j]*10) / 10, URL: urls[i]}
+		}
+		series = append(series, opt{"type": "bar", "name": name, "stack": "stages", "data": data})
+	}
+	o := baseOpt()
+	o["tooltip"] = opt{"trigger": "axis", "axisPointer": opt{"type": "shadow"}}
+	o["legend"] = opt{"data": stageNames, "top": 0}
+	o["grid"] = opt{"left": 48, "right": 24, "top": 48, "bottom": 32, "containLabel": true}
+	o["xAxis"] = opt{"type": "value", "name": "h"}
+	o["yAxis"] = opt{"type": "category", "data": labels, "inverse": true}
+	o["series"] = series
+	return o
+}

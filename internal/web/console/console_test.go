@@ -116,7 +116,7 @@ func TestEveryPageRenders(t *testing.T) {
 		"/dashboard": "dashboard", "/dashboard?kpi=frt_median&months=6&scope=channel:phone": "dashboard",
 		"/dashboard?kpi=cost_ratio&scope=region:1": "dashboard", "/quality/alerts": "alerts", "/quality/targets": "targets",
 		"/tickets?region_id=1&resolved_from=2026-01-01&resolved_to=2026-12-31&tier=vip": "tickets",
-		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
+		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]):            "picks",
 	}
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)

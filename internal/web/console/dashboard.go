@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,6 +63,8 @@ type dashView struct {
 	Dist     opt
 	// NotFiltered names the comparison charts the filter cannot apply to.
 	NotFiltered bool
+	Stages      opt
+	StageRows   []*aftersales.StageRow
 	Scores      []*aftersales.QualityScore
 	Overall     *aftersales.QualityScore
 	Unavailable string
@@ -299,6 +302,35 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			dc = append(dc, b.Count)
 		}
 		v.Dist = distChart(dl, dc, p.T("dash.tickets"))
+
+		if v.Filter == "" || v.Filter == aftersales.DimTeam {
+			rows, err := c.S.Metrics.Stages(ctx, v.From, v.To, aftersales.DimTeam, p.Lang)
+			if err != nil {
+				return err
+			}
+			if v.Filter == aftersales.DimTeam {
+				rows = slices.DeleteFunc(rows, func(r *aftersales.StageRow) bool { return r.Key != v.Value })
+			}
+			var labels, names, urls []string
+			var hours [][]float64
+			for _, st := range analytics.StageStatuses {
+				names = append(names, p.T("status."+string(st)))
+			}
+			for _, r := range rows {
+				labels = append(labels, r.Label)
+				var h []float64
+				for _, st := range r.Stages {
+					h = append(h, st.MeanHours)
+				}
+				hours = append(hours, h)
+				urls = append(urls, "/tickets?"+url.Values{"team_id": {r.Key}, "resolved_from": {v.From.Format(time.DateOnly)},
+					"resolved_to": {v.To.AddDate(0, 0, -1).Format(time.DateOnly)}}.Encode())
+			}
+			v.StageRows = rows
+			if len(rows) > 0 {
+				v.Stages = stageChart(labels, names, hours, urls)
+			}
+		}
 
 		scores, err := c.S.Quality.Scores(ctx, v.From, v.To, aftersales.DimTeam, p.Lang)
 		if err != nil {

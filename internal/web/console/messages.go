@@ -581,4 +581,8 @@ var messages = map[string]map[string]string{
 	"targets.weight":                 {"zh-CN": "权重 %", "en": "Weight %"},
 	"targets.save":                   {"zh-CN": "保存", "en": "Save"},
 	"targets.add":                    {"zh-CN": "新增或修改目标", "en": "Add or change a target"},
+	"dash.stages":                    {"zh-CN": "瓶颈：各环节停留时长（按班组）", "en": "Bottlenecks: time in each stage (by team)"},
+	"dash.stages_help":               {"zh-CN": "统计期内离开积压的工单在各状态的平均停留小时数；最长的一段就是工单等待最久的环节。导入的工单没有状态历史，不计入。", "en": "Mean hours tickets that left the backlog in the period spent in each status; the longest segment is where tickets wait. Imported tickets without a status history are not counted."},
+	"dash.slowest":                   {"zh-CN": "最慢环节", "en": "Slowest stage"},
+	"dash.hops":                      {"zh-CN": "人均转派次数", "en": "Reassignments per ticket"},
 }
