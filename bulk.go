@@ -12,6 +12,8 @@ type Bulk struct {
 	Assets    []*Asset
 	Tickets   []*Ticket
 	Events    []*TicketEvent
+	// Feedback holds follow-up answers of tickets in this batch.
+	Feedback []*Feedback
 }
 
 // BulkLoader writes a Bulk atomically: all of it or nothing.

@@ -155,7 +155,37 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	if err := st.BulkLoad(ctx, b); err != nil {
 		return nil, fmt.Errorf("demo: bulk load: %w", err)
 	}
+	if err := g.alertRules(); err != nil {
+		return nil, fmt.Errorf("demo: alert rules: %w", err)
+	}
 	return &g.sum, nil
+}
+
+// alertRules watches the demo company the way a quality manager would:
+// resolution SLA compliance under 90% in any month, and a p-chart on
+// weekly first-contact resolution with the first half-year as baseline.
+func (g *gen) alertRules() error {
+	if g.s.Quality == nil {
+		return nil
+	}
+	end := g.ends.In(g.opt.Zone)
+	start := time.Date(end.Year(), end.Month()-time.Month(g.opt.Months)+1, 1, 0, 0, 0, 0, g.opt.Zone)
+	base := start.AddDate(0, 6, 0)
+	rules := []*aftersales.AlertRule{
+		{KPI: "res_sla", Grain: aftersales.GrainMonth, Threshold: ptr(90.0), Active: true},
+		{KPI: "fcr", Grain: aftersales.GrainWeek, Chart: "p", BaselineFrom: &start, BaselineTo: &base, Active: true},
+	}
+	for _, r := range rules {
+		err := g.s.Quality.SaveAlertRule(g.ctx, r)
+		// A short demo has too little history for a baseline: no chart then.
+		if aftersales.ErrorCode(err) == aftersales.EINVALID && r.Chart != "" {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // world is the master data the tickets refer to.

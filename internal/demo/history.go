@@ -216,6 +216,9 @@ func (g *gen) history(w *world) *aftersales.Bulk {
 		if t.Status.Open() {
 			g.sum.OpenTickets++
 		}
+		if f := g.followUp(t); f != nil {
+			b.Feedback = append(b.Feedback, f)
+		}
 	}
 	g.sum.Tickets, g.sum.Events = len(b.Tickets), len(b.Events)
 	return b
@@ -397,4 +400,30 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 	}
 	move(aftersales.StatusClosed, g.lognormal(72*time.Hour, 0.3), nil, "客户确认，自动关闭")
 	return evs
+}
+
+// followUp is the follow-up call (回访) after a resolution: about 60% of
+// customers answer. Satisfaction falls with a reopen, a slow resolution
+// and a complaint; the recommendation score follows satisfaction.
+func (g *gen) followUp(t *aftersales.Ticket) *aftersales.Feedback {
+	if t.ResolvedAt == nil || t.Status.Open() || t.Status == aftersales.StatusCancelled || g.r.Float64() > 0.6 {
+		return nil
+	}
+	at := t.ResolvedAt.Add(g.lognormal(30*time.Hour, 0.5))
+	if at.After(g.ends) {
+		return nil
+	}
+	score := 4.55 + 0.5*g.r.NormFloat64()
+	if t.ReopenCount > 0 {
+		score -= 1.4
+	}
+	if h := t.ResolvedAt.Sub(t.CreatedAt).Hours(); h > 72 {
+		score -= 0.6
+	}
+	if t.Nature == aftersales.NatureComplaint {
+		score -= 0.7
+	}
+	csat := max(1, min(5, int(score+0.5)))
+	nps := max(0, min(10, int(2*score+0.6*g.r.NormFloat64()+0.5)))
+	return &aftersales.Feedback{TicketID: t.ID, CSAT: &csat, NPS: &nps, Channel: aftersales.ChannelPhone, At: at}
 }

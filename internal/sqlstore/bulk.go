@@ -232,6 +232,16 @@ func (db *DB) BulkLoad(ctx context.Context, b *aftersales.Bulk) error {
 		if err := bulkSLA(ctx, w, env, b); err != nil {
 			return err
 		}
+		rows = rows[:0]
+		for _, f := range b.Feedback {
+			if err := f.Validate(); err != nil {
+				return err
+			}
+			rows = append(rows, []any{f.TicketID, intPtr(f.CSAT), intPtr(f.NPS), f.Comment, string(f.Channel), nullInt(f.RecordedBy), ms(f.At)})
+		}
+		if err := w.copy(ctx, "ticket_feedback", []string{"ticket_id", "csat", "nps", "comment", "channel", "recorded_by", "at"}, rows); err != nil {
+			return fmt.Errorf("sqlstore: bulk feedback: %w", err)
+		}
 		for m, seq := range months {
 			if err := w.exec(ctx, `INSERT INTO counters (name, value) VALUES ($1, $2)
 				ON CONFLICT (name) DO UPDATE SET value = CASE WHEN counters.value > excluded.value THEN counters.value ELSE excluded.value END`,

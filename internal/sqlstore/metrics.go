@@ -384,16 +384,7 @@ func (db *DB) writeDeltas(ctx context.Context, b bulkWriter, delta analytics.Rol
 	var rows [][]any
 	for start := 0; start < len(keys); start += per {
 		chunk := keys[start:min(start+per, len(keys))]
-		var in strings.Builder
-		args := make([]any, 0, 3*len(chunk))
-		for i, k := range chunk {
-			if i > 0 {
-				in.WriteString(", ")
-			}
-			fmt.Fprintf(&in, "(CAST($%d AS TEXT), CAST($%d AS TEXT), CAST($%d AS BIGINT))", 3*i+1, 3*i+2, 3*i+3)
-			args = append(args, k.Dim, k.Val, int64(k.Day))
-		}
-		match := ` WHERE (dim, val, day) IN (VALUES ` + in.String() + `)`
+		match, args := db.keyMatch(chunk)
 		cur := map[analytics.Key]*analytics.Agg{}
 		err := b.query(ctx, kpiSelectCols()+match, args, func(scan func(...any) error) error {
 			k, a, err := scanAgg(scan)
@@ -417,7 +408,45 @@ func (db *DB) writeDeltas(ctx context.Context, b bulkWriter, delta analytics.Rol
 			}
 		}
 	}
-	return b.copy(ctx, "kpi_daily", append([]string{"dim", "val", "day"}, kpiCols...), rows)
+	if err := b.copy(ctx, "kpi_daily", append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
+		return err
+	}
+	return db.analyzeAfter(ctx, b, len(rows))
+}
+
+// analyzeAfter refreshes PostgreSQL's statistics after a large write to
+// the rollups. Without them the planner keeps estimating the empty table
+// it last saw and joins the next refresh's keys by scanning kpi_daily
+// once per key, seconds instead of milliseconds.
+func (db *DB) analyzeAfter(ctx context.Context, b bulkWriter, rows int) error {
+	if db.d.engine != Postgres || rows < 5000 {
+		return nil
+	}
+	return b.exec(ctx, `ANALYZE kpi_daily, kpi_facts`)
+}
+
+// keyMatch is a WHERE clause matching exactly the given rollup rows. On
+// PostgreSQL the keys travel as three arrays joined with unnest, which
+// plans as a hash join; a long row-value IN list planned as nested loops
+// took seconds per thousand keys there.
+func (db *DB) keyMatch(keys []analytics.Key) (string, []any) {
+	if db.d.engine == Postgres {
+		dims, vals, days := make([]string, len(keys)), make([]string, len(keys)), make([]int64, len(keys))
+		for i, k := range keys {
+			dims[i], vals[i], days[i] = k.Dim, k.Val, int64(k.Day)
+		}
+		return ` WHERE (dim, val, day) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]))`, []any{dims, vals, days}
+	}
+	var in strings.Builder
+	args := make([]any, 0, 3*len(keys))
+	for i, k := range keys {
+		if i > 0 {
+			in.WriteString(", ")
+		}
+		fmt.Fprintf(&in, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+		args = append(args, k.Dim, k.Val, int64(k.Day))
+	}
+	return ` WHERE (dim, val, day) IN (VALUES ` + in.String() + `)`, args
 }
 
 // rebuildChunk is how many ticket ids one pass of a rebuild reads.
@@ -506,7 +535,7 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 	if err := b.copy(ctx, "kpi_daily", append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
 		return nil, err
 	}
-	return check, nil
+	return check, db.analyzeAfter(ctx, b, len(rows)+check.Tickets)
 }
 
 func aggEqual(a, b *analytics.Agg) bool {
