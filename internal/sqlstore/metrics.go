@@ -238,7 +238,13 @@ func (db *DB) RefreshRollups(ctx context.Context, limit int) (int, error) {
 		if dirty == 0 {
 			return nil
 		}
-		if dirty > rebuildAbove {
+		// Rebuilding reads every ticket once; deltas cost several times
+		// more per ticket, so a rebuild wins once a quarter is dirty.
+		var tickets int
+		if err := b.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`, nil, func(scan func(...any) error) error { return scan(&tickets) }); err != nil {
+			return err
+		}
+		if dirty > rebuildAbove || (dirty > 1000 && 4*dirty > tickets) {
 			n = dirty
 			_, err := db.rebuild(ctx, b, true)
 			return err
