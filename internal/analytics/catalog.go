@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"math"
+	"slices"
 
 	"aftersales"
 )
@@ -49,7 +50,15 @@ type Value struct {
 // KPI is a catalog entry: what it means and how it is computed.
 type KPI struct {
 	aftersales.KPIInfo
-	Eval func(a *Agg) Value
+	calc
+}
+
+// calc is how a KPI is computed and which measures and histograms it
+// reads, so that a query fetches only those columns.
+type calc struct {
+	Eval  func(a *Agg) Value
+	Uses  []Measure
+	Hists []HistKind
 }
 
 // Dist returns the duration histogram behind a KPI, if it has one.
@@ -93,55 +102,66 @@ func Distribute(h Hist) []float64 {
 	return out
 }
 
-func rate(num, den Measure) func(*Agg) Value {
-	return func(a *Agg) Value {
-		n, d := a.V[num], a.V[den]
-		if d <= 0 {
-			return Value{N: d, Num: n}
-		}
-		return Value{V: 100 * float64(n) / float64(d), N: d, Num: n, OK: true}
+func rateOf(a *Agg, num, den Measure) Value {
+	n, d := a.V[num], a.V[den]
+	if d <= 0 {
+		return Value{N: d, Num: n}
 	}
+	return Value{V: 100 * float64(n) / float64(d), N: d, Num: n, OK: true}
 }
 
-func complement(num, den Measure) func(*Agg) Value {
-	return func(a *Agg) Value {
-		v := rate(num, den)(a)
+func rate(num, den Measure) calc {
+	return calc{Eval: func(a *Agg) Value { return rateOf(a, num, den) }, Uses: []Measure{num, den}}
+}
+
+func complement(num, den Measure) calc {
+	return calc{Eval: func(a *Agg) Value {
+		v := rateOf(a, num, den)
 		if v.OK {
 			v.V = 100 - v.V
 			v.Num = v.N - v.Num
 		}
 		return v
-	}
+	}, Uses: []Measure{num, den}}
 }
 
-func quantile(h HistKind, p float64) func(*Agg) Value {
-	return func(a *Agg) Value {
+func quantile(h HistKind, p float64) calc {
+	return calc{Eval: func(a *Agg) Value {
 		q, ok := a.H[h].Quantile(p)
 		return Value{V: q, N: a.H[h].Count(), OK: ok}
-	}
+	}, Hists: []HistKind{h}}
 }
 
 // meanMinutes: sum is in seconds.
-func meanMinutes(sum, n Measure) func(*Agg) Value {
-	return func(a *Agg) Value {
+func meanMinutes(sum, n Measure) calc {
+	return calc{Eval: func(a *Agg) Value {
 		if a.V[n] <= 0 {
 			return Value{}
 		}
 		return Value{V: float64(a.V[sum]) / 60 / float64(a.V[n]), N: a.V[n], OK: true}
-	}
+	}, Uses: []Measure{sum, n}}
 }
 
-func mean(sum, n Measure) func(*Agg) Value {
-	return func(a *Agg) Value {
+func mean(sum, n Measure) calc {
+	return calc{Eval: func(a *Agg) Value {
 		if a.V[n] <= 0 {
 			return Value{}
 		}
 		return Value{V: float64(a.V[sum]) / float64(a.V[n]), N: a.V[n], OK: true}
-	}
+	}, Uses: []Measure{sum, n}}
 }
 
-func count(m Measure) func(*Agg) Value {
-	return func(a *Agg) Value { return Value{V: float64(a.V[m]), N: a.V[m], OK: true} }
+func count(m Measure) calc {
+	return calc{Eval: func(a *Agg) Value { return Value{V: float64(a.V[m]), N: a.V[m], OK: true} }, Uses: []Measure{m}}
+}
+
+// Columns lists what a KPI reads, its distribution histogram included.
+func (k KPI) Columns() ([]Measure, []HistKind) {
+	hs := k.Hists
+	if h, ok := k.Dist(); ok && !slices.Contains(hs, h) {
+		hs = append(slices.Clone(hs), h)
+	}
+	return k.Uses, hs
 }
 
 // Backlog is evaluated by the store (it needs everything before the
@@ -176,7 +196,7 @@ var Catalog = []KPI{
 	{aftersales.KPIInfo{Key: "resolution_mean", Unit: "minutes", Cohort: "resolved",
 		Definition: "mean of the resolution time, same population"}, meanMinutes(MResSum, MResolved)},
 	{aftersales.KPIInfo{Key: BacklogKey, Unit: "count", Cohort: "snapshot",
-		Definition: "tickets open at the end of the period: created up to then minus those that left the backlog (resolved, closed or cancelled) up to then, as of their latest state"}, nil},
+		Definition: "tickets open at the end of the period: created up to then minus those that left the backlog (resolved, closed or cancelled) up to then, as of their latest state"}, calc{}},
 	{aftersales.KPIInfo{Key: "fr_sla", Unit: "percent", HigherIsBetter: true, Cohort: "responded",
 		Definition: "first-response SLA instances met ÷ instances that stopped or breached in the period (business time, paused time excluded, by the ticket's SLA policy)"}, rate(MFRSLAMet, MFRSLA)},
 	{aftersales.KPIInfo{Key: "res_sla", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
@@ -198,13 +218,13 @@ var Catalog = []KPI{
 	{aftersales.KPIInfo{Key: "csat_satisfied", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "answers scoring 4 or 5 ÷ answers with a satisfaction score (top-2 box)"}, rate(MCSATTop2, MCSATN)},
 	{aftersales.KPIInfo{Key: "nps", Unit: "nps", HigherIsBetter: true, Cohort: "resolved",
-		Definition: "% promoters (9-10) − % detractors (0-6) among answers with a recommendation score"}, func(a *Agg) Value {
+		Definition: "% promoters (9-10) − % detractors (0-6) among answers with a recommendation score"}, calc{Eval: func(a *Agg) Value {
 		n := a.V[MNPSN]
 		if n <= 0 {
 			return Value{}
 		}
 		return Value{V: 100 * float64(a.V[MNPSPromoters]-a.V[MNPSDetractors]) / float64(n), N: n, OK: true}
-	}},
+	}, Uses: []Measure{MNPSN, MNPSPromoters, MNPSDetractors}}},
 	{aftersales.KPIInfo{Key: "followup_rate", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "tickets resolved in the period with a recorded follow-up answer (回访) ÷ tickets resolved in the period"}, rate(MFeedback, MResolved)},
 	{aftersales.KPIInfo{Key: "complaints", Unit: "count", Cohort: "created",
@@ -218,21 +238,21 @@ var Catalog = []KPI{
 	{aftersales.KPIInfo{Key: "complaint_csat", Unit: "score", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "mean satisfaction score of follow-up answers on complaints resolved in the period"}, mean(MComplaintCSATSum, MComplaintCSATN)},
 	{aftersales.KPIInfo{Key: "answer_rate", Unit: "percent", HigherIsBetter: true, Cohort: "created",
-		Definition: "answered calls ÷ offered calls", Unavailable: needCalls}, nil},
+		Definition: "answered calls ÷ offered calls", Unavailable: needCalls}, calc{}},
 	{aftersales.KPIInfo{Key: "on_time_arrival", Unit: "percent", HigherIsBetter: true, Cohort: "arrived",
 		Definition: "tickets whose technician was on site (first in service) within the SLA policy's arrival target ÷ arrival SLA instances that stopped or breached in the period; appointment windows are not recorded yet, so the policy target is the commitment"}, rate(MArrSLAMet, MArrSLA)},
 	{aftersales.KPIInfo{Key: "arrival_median", Unit: "minutes", Cohort: "arrived",
 		Definition: "median calendar minutes from creation to the technician on site (first in service), over arrivals in the period"}, quantile(HArr, 0.5)},
 	{aftersales.KPIInfo{Key: "first_time_fix", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
-		Definition: "jobs completed on the first visit ÷ jobs dispatched", Unavailable: needVisits}, nil},
+		Definition: "jobs completed on the first visit ÷ jobs dispatched", Unavailable: needVisits}, calc{}},
 	{aftersales.KPIInfo{Key: "standard_compliance", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
-		Definition: "service checklist items passed ÷ checklist items", Unavailable: needChecks}, nil},
+		Definition: "service checklist items passed ÷ checklist items", Unavailable: needChecks}, calc{}},
 	{aftersales.KPIInfo{Key: "cost_per_ticket", Unit: "money", Cohort: "resolved",
-		Definition: "service cost (labour, travel, parts) ÷ tickets resolved", Unavailable: needCosts}, nil},
+		Definition: "service cost (labour, travel, parts) ÷ tickets resolved", Unavailable: needCosts}, calc{}},
 	{aftersales.KPIInfo{Key: "cost_ratio", Unit: "percent", Cohort: "resolved",
-		Definition: "after-sales cost ÷ sales revenue of the period", Unavailable: needCosts}, nil},
+		Definition: "after-sales cost ÷ sales revenue of the period", Unavailable: needCosts}, calc{}},
 	{aftersales.KPIInfo{Key: "warranty_claim_rate", Unit: "percent", Cohort: "created",
-		Definition: "warranty claims per 1,000 units in service", Unavailable: needWarranty}, nil},
+		Definition: "warranty claims per 1,000 units in service", Unavailable: needWarranty}, calc{}},
 }
 
 // Lookup returns the catalog entry for key.

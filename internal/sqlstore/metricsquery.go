@@ -65,7 +65,8 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	if k.Key == analytics.BacklogKey {
 		return db.backlog(ctx, res, dim, val, from, to)
 	}
-	groups, total, err := db.aggregate(ctx, dim, val, q.By == "" || val != "", from, to, func(key analytics.Key) string {
+	uses, hists := k.Columns()
+	groups, total, err := db.aggregate(ctx, dim, val, q.By == "" || val != "", from, to, uses, hists, func(key analytics.Key) string {
 		switch {
 		case matrix:
 			return key.Val + "\x00" + strconv.Itoa(int(periodStart(key.Day, q.Grain)))
@@ -120,7 +121,18 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 
 // aggregate sums kpi_daily rows of one dimension (one value of it when
 // oneVal) over [from, to), grouped by group(row key).
-func (db *DB) aggregate(ctx context.Context, dim, val string, oneVal bool, from, to analytics.Day, group func(analytics.Key) string) (map[string]*analytics.Agg, *analytics.Agg, error) {
+//
+// Only the columns in uses and hists are read: a row has some sixty, and
+// reading them all made a year of categories 120 ms on SQLite.
+func (db *DB) aggregate(ctx context.Context, dim, val string, oneVal bool, from, to analytics.Day, uses []analytics.Measure, hists []analytics.HistKind,
+	group func(analytics.Key) string) (map[string]*analytics.Agg, *analytics.Agg, error) {
+	cols := []string{"val", "day"}
+	for _, m := range uses {
+		cols = append(cols, analytics.MeasureNames[m])
+	}
+	for _, h := range hists {
+		cols = append(cols, analytics.HistNames[h])
+	}
 	where := ` WHERE dim = $1 AND day >= $2 AND day < $3`
 	args := []any{dim, int64(from), int64(to)}
 	if oneVal {
@@ -129,15 +141,31 @@ func (db *DB) aggregate(ctx context.Context, dim, val string, oneVal bool, from,
 	}
 	groups := map[string]*analytics.Agg{}
 	total := new(analytics.Agg)
-	rows, err := db.r.QueryContext(ctx, kpiSelectCols()+where, args...)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM kpi_daily`+where, args...)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
+	var day int64
+	blobs := make([][]byte, len(hists))
 	for rows.Next() {
-		key, a, err := scanAgg(rows.Scan)
-		if err != nil {
+		key := analytics.Key{Dim: dim}
+		a := new(analytics.Agg)
+		dest := []any{&key.Val, &day}
+		for _, m := range uses {
+			dest = append(dest, &a.V[m])
+		}
+		for i := range hists {
+			dest = append(dest, &blobs[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, err
+		}
+		key.Day = analytics.Day(day)
+		for i, h := range hists {
+			if a.H[h], err = analytics.DecodeHist(blobs[i]); err != nil {
+				return nil, nil, err
+			}
 		}
 		g := group(key)
 		if groups[g] == nil {
@@ -372,7 +400,11 @@ func (db *DB) Stages(ctx context.Context, from, to time.Time, by aftersales.Dime
 		return nil, err
 	}
 	loc := db.location()
-	groups, total, err := db.aggregate(ctx, string(by), "", by == "", analytics.DayOf(from, loc), analytics.DayOf(to, loc),
+	uses := []analytics.Measure{analytics.MDone, analytics.MReassignHops}
+	for i := range analytics.StageStatuses {
+		uses = append(uses, analytics.MStageSum+analytics.Measure(i), analytics.MStageN+analytics.Measure(i))
+	}
+	groups, total, err := db.aggregate(ctx, string(by), "", by == "", analytics.DayOf(from, loc), analytics.DayOf(to, loc), uses, nil,
 		func(k analytics.Key) string { return k.Val })
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: stages: %w", err)

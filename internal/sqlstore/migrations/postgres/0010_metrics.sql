@@ -77,6 +77,9 @@ CREATE TABLE kpi_daily (
     PRIMARY KEY (dim, val, day)
 );
 
+-- Grouping by a dimension reads one dimension over a range of days.
+CREATE INDEX kpi_daily_dim_day ON kpi_daily(dim, day);
+
 -- Follow-up visit / survey answers (回访): the latest answer per ticket counts.
 CREATE TABLE ticket_feedback (
     ticket_id   BIGINT PRIMARY KEY REFERENCES tickets(id),

@@ -1,0 +1,183 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/demo"
+	"aftersales/internal/sqlstore"
+	"aftersales/internal/testutil"
+)
+
+// benchTickets is how many tickets the KPI benchmarks generate
+// (AFTERSALES_BENCH_TICKETS, default 1,000,000).
+func benchTickets(b *testing.B) int {
+	if s := os.Getenv("AFTERSALES_BENCH_TICKETS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return n
+	}
+	return 1_000_000
+}
+
+// fillTickets adds n tickets over the two years before end, spread over
+// the demo company's teams, technicians, units, categories and products,
+// with first responses, acceptances, resolutions and SLA targets, in SQL.
+func fillTickets(b *testing.B, ctx context.Context, db *sqlstore.DB, n int, end time.Time) {
+	b.Helper()
+	span := func(table string) (lo, cnt int64) {
+		lo = db.CountForTest(ctx, `SELECT MIN(id) FROM `+table)
+		return lo, db.CountForTest(ctx, `SELECT MAX(id) FROM `+table) - lo + 1
+	}
+	tLo, tN := span("teams")
+	uLo, uN := span("users")
+	sLo, sN := span("service_units")
+	cLo, cN := span("product_categories")
+	pLo, pN := span("products")
+	base := db.CountForTest(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`)
+	endMS := end.UnixMilli()
+	// x is the row number; prime multipliers spread values pseudo-randomly.
+	sel := fmt.Sprintf(`SELECT %[1]d + x, 'BN' || x, CASE x %% 4 WHEN 0 THEN 'phone' WHEN 1 THEN 'web' WHEN 2 THEN 'email' ELSE 'chat' END,
+		CASE WHEN x %% 9 = 0 THEN 'complaint' WHEN x %% 5 = 0 THEN 'consultation' ELSE 'repair' END,
+		CASE x %% 7 WHEN 0 THEN 'urgent' WHEN 1 THEN 'high' WHEN 2 THEN 'low' ELSE 'normal' END, 2,
+		CASE WHEN x %% 20 = 0 THEN 'accepted' ELSE 'closed' END, 't',
+		%[2]d - (x * 7919) %% 730 * 86400000 - (x * 104729) %% 86400000 AS c,
+		%[2]d, %[2]d,
+		%[4]d + x * 31 %% %[5]d, %[6]d + x * 37 %% %[7]d, %[8]d + x * 41 %% %[9]d, %[10]d + x * 43 %% %[11]d, %[12]d + x * 47 %% %[13]d`,
+		base, endMS, 0, tLo, tN, uLo, uN, sLo, sN, cLo, cN, pLo, pN)
+	cols := `id, number, channel, nature, urgency, urgency_rank, status, title, created_at, updated_at, status_changed_at,
+		team_id, assignee_id, service_unit_id, category_id, product_id`
+	q := `INSERT INTO tickets (` + cols + `) WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ` + strconv.Itoa(n) + `) ` + sel + ` FROM n`
+	if db.Engine() == sqlstore.Postgres {
+		q = `INSERT INTO tickets (` + cols + `) ` + sel + ` FROM generate_series(CAST(1 AS BIGINT), ` + strconv.Itoa(n) + `) x`
+	}
+	if err := db.ExecRaw(ctx, q); err != nil {
+		b.Fatal(err)
+	}
+	// Milestones: a first response after 1-600 min, acceptance, and for
+	// closed tickets a resolution after 1-4,000 min against a 48 h target.
+	if err := db.ExecRaw(ctx, `UPDATE tickets SET first_response_at = created_at + ((id * 13) % 600 + 1) * 60000,
+		accepted_at = created_at + ((id * 17) % 900 + 1) * 60000,
+		resolved_at = CASE WHEN status = 'closed' THEN created_at + ((id * 19) % 4000 + 1) * 60000 END,
+		closed_at = CASE WHEN status = 'closed' THEN created_at + ((id * 19) % 4000 + 1) * 60000 + 86400000 END,
+		target_at = created_at + 172800000, reopen_count = CASE WHEN id % 23 = 0 THEN 1 ELSE 0 END,
+		assign_count = CASE WHEN id % 11 = 0 THEN 2 ELSE 1 END WHERE id > $1`, base); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.ExecRaw(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkKPIs builds a database of benchTickets tickets, recomputes
+// every rollup from scratch (the full recompute), then measures the
+// dashboard's queries. Each query reports its median as p50-ms.
+func BenchmarkKPIs(b *testing.B) {
+	end := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for _, e := range testutil.Engines() {
+		b.Run(string(e), func(b *testing.B) {
+			db := testutil.OpenDB(b, e)
+			ctx, _ := testutil.Admin(b, db)
+			db.Now = func() time.Time { return end }
+			if _, err := demo.Load(ctx, db.Services(), db, demo.Options{Seed: 1, Tickets: 200, End: end, Zone: db.Zone}); err != nil {
+				b.Fatal(err)
+			}
+			n := benchTickets(b)
+			t0 := time.Now()
+			fillTickets(b, ctx, db, n, end)
+			fill := time.Since(t0)
+			t0 = time.Now()
+			check, err := db.RecomputeRollups(ctx, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%d tickets: generated in %v, full recompute in %v (%d rollup rows)", check.Tickets, fill.Round(time.Millisecond),
+				time.Since(t0).Round(time.Millisecond), check.Rows)
+			// The recompute emptied a dirty queue of a million rows; autovacuum
+			// would reclaim them within a minute, the benchmark does it now.
+			if e == sqlstore.Postgres {
+				if err := db.ExecRaw(ctx, `VACUUM ANALYZE kpi_dirty`); err != nil {
+					b.Fatal(err)
+				}
+			}
+			month := time.Date(2026, 10, 1, 0, 0, 0, 0, db.Zone)
+			year := time.Date(2025, 12, 1, 0, 0, 0, 0, db.Zone)
+			next := time.Date(2026, 12, 1, 0, 0, 0, 0, db.Zone)
+			for _, tc := range []struct {
+				name string
+				q    aftersales.MetricQuery
+			}{
+				{"res_sla-12-months", aftersales.MetricQuery{KPI: "res_sla", From: year, To: next, Grain: aftersales.GrainMonth}},
+				{"frt_median-12-months-one-region", aftersales.MetricQuery{KPI: "frt_median", From: year, To: next, Grain: aftersales.GrainMonth, Filter: aftersales.DimChannel, Value: "phone"}},
+				{"fcr-by-technician-one-month", aftersales.MetricQuery{KPI: "fcr", From: month, To: next, By: aftersales.DimTechnician}},
+				{"res_sla-region-x-month", aftersales.MetricQuery{KPI: "res_sla", From: year, To: next, By: aftersales.DimRegion, Grain: aftersales.GrainMonth}},
+				{"complaints-by-category-year", aftersales.MetricQuery{KPI: "complaints", From: year, To: next, By: aftersales.DimCategory}},
+				{"backlog-12-months", aftersales.MetricQuery{KPI: "backlog", From: year, To: next, Grain: aftersales.GrainMonth}},
+				{"resolution_median-2-years-weekly", aftersales.MetricQuery{KPI: "resolution_median", From: year.AddDate(-1, 0, 0), To: next, Grain: aftersales.GrainWeek}},
+			} {
+				b.Run(tc.name, func(b *testing.B) {
+					var times []time.Duration
+					for b.Loop() {
+						t := time.Now()
+						if _, err := db.Metric(ctx, tc.q); err != nil {
+							b.Fatal(err)
+						}
+						times = append(times, time.Since(t))
+					}
+					slices.Sort(times)
+					b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkCreateWithRollups measures ticket creation with the rollup
+// trigger and the refresh folding every 100 new tickets in (rollups on),
+// against creation with the triggers dropped (off).
+func BenchmarkCreateWithRollups(b *testing.B) {
+	for _, e := range testutil.Engines() {
+		for _, on := range []bool{false, true} {
+			name := string(e) + "/rollups-off"
+			if on {
+				name = string(e) + "/rollups-on"
+			}
+			b.Run(name, func(b *testing.B) {
+				db := testutil.OpenDB(b, e)
+				ctx, _ := testutil.Admin(b, db)
+				if !on {
+					drop := []string{`DROP TRIGGER kpi_ticket_insert`, `DROP TRIGGER kpi_ticket_update`, `DROP TRIGGER kpi_sla_insert`, `DROP TRIGGER kpi_sla_update`}
+					if e == sqlstore.Postgres {
+						drop = []string{`DROP TRIGGER kpi_ticket ON tickets`, `DROP TRIGGER kpi_sla ON ticket_sla`}
+					}
+					for _, q := range drop {
+						if err := db.ExecRaw(ctx, q); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				c := testutil.MustCustomer(b, ctx, db, "bench")
+				in := testutil.TicketInput(c.ID, "空调外机噪音很大，师傅上门两次都没修好")
+				i := 0
+				for b.Loop() {
+					if _, err := db.CreateTicket(ctx, in); err != nil {
+						b.Fatal(err)
+					}
+					if i++; on && i%100 == 0 {
+						if _, err := db.RefreshRollups(ctx, 1000); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			})
+		}
+	}
+}
