@@ -1,0 +1,214 @@
+package analytics
+
+import (
+	"math"
+	"slices"
+	"sort"
+)
+
+// Before/after comparisons for verifying an improvement's effect
+// (methods.md §3). Group 1 is "before", group 2 "after"; differences are
+// after − before unless a function says otherwise.
+
+// TestResult is what a comparison shows: the estimate, its confidence
+// interval, the statistic and p-value, the sample sizes, and whether the
+// samples are too small to conclude.
+type TestResult struct {
+	Method    string  `json:"method"`
+	Estimate  float64 `json:"estimate"`
+	CILow     float64 `json:"ci_low"`
+	CIHigh    float64 `json:"ci_high"`
+	Statistic float64 `json:"statistic"`
+	DF        float64 `json:"df,omitempty"`
+	P         float64 `json:"p"`
+	N1        int     `json:"n1"`
+	N2        int     `json:"n2"`
+	// TooSmall is set when methods.md's floor is not met (fewer than 30
+	// per group, or fewer than 10 events or non-events for a proportion):
+	// the numbers are shown but no verdict is drawn from them.
+	TooSmall bool `json:"too_small"`
+}
+
+// TwoProportions is the two-proportion z-test of x1/n1 against x2/n2
+// (pooled variance for the test, unpooled Wald interval for the
+// difference p2 − p1 at the given confidence, e.g. 0.95).
+func TwoProportions(x1, n1, x2, n2 int, conf float64) TestResult {
+	r := TestResult{Method: "two-proportion z", N1: n1, N2: n2}
+	if n1 == 0 || n2 == 0 {
+		r.TooSmall, r.P = true, math.NaN()
+		return r
+	}
+	p1, p2 := float64(x1)/float64(n1), float64(x2)/float64(n2)
+	p := float64(x1+x2) / float64(n1+n2)
+	se := math.Sqrt(p * (1 - p) * (1/float64(n1) + 1/float64(n2)))
+	r.Estimate = p2 - p1
+	if se > 0 {
+		r.Statistic = (p1 - p2) / se
+		r.P = 2 * NormalCDF(-math.Abs(r.Statistic))
+	} else {
+		r.P = 1
+	}
+	z := NormalQuantile(1 - (1-conf)/2)
+	w := z * math.Sqrt(p1*(1-p1)/float64(n1)+p2*(1-p2)/float64(n2))
+	r.CILow, r.CIHigh = r.Estimate-w, r.Estimate+w
+	small := func(x, n int) bool { return n < 30 || x < 10 || n-x < 10 }
+	r.TooSmall = small(x1, n1) || small(x2, n2)
+	return r
+}
+
+// Welch is Welch's unequal-variance t-test of mean(a) − mean(b), with the
+// Welch–Satterthwaite degrees of freedom and a confidence interval.
+func Welch(a, b []float64, conf float64) TestResult {
+	r := TestResult{Method: "Welch t", N1: len(a), N2: len(b)}
+	if len(a) < 2 || len(b) < 2 {
+		r.TooSmall, r.P = true, math.NaN()
+		return r
+	}
+	m1, s1 := MeanSD(a)
+	m2, s2 := MeanSD(b)
+	v1, v2 := s1*s1/float64(len(a)), s2*s2/float64(len(b))
+	se := math.Sqrt(v1 + v2)
+	r.Estimate = m1 - m2
+	r.DF = (v1 + v2) * (v1 + v2) / (v1*v1/float64(len(a)-1) + v2*v2/float64(len(b)-1))
+	r.Statistic = r.Estimate / se
+	r.P = 2 * StudentCDF(-math.Abs(r.Statistic), r.DF)
+	q := StudentQuantile(1-(1-conf)/2, r.DF)
+	r.CILow, r.CIHigh = r.Estimate-q*se, r.Estimate+q*se
+	r.TooSmall = len(a) < 30 || len(b) < 30
+	return r
+}
+
+// MannWhitney is the Wilcoxon rank-sum test of x against y. Statistic is
+// W = U of x (as R reports it). The p-value is exact (two-sided) when
+// both samples are small and untied, otherwise the normal approximation
+// with the tie correction and no continuity correction. Estimate is the
+// Hodges–Lehmann shift median(yⱼ − xᵢ), i.e. how much y is above x.
+func MannWhitney(x, y []float64) TestResult {
+	n1, n2 := len(x), len(y)
+	r := TestResult{Method: "Mann-Whitney U", N1: n1, N2: n2}
+	if n1 == 0 || n2 == 0 {
+		r.TooSmall, r.P = true, math.NaN()
+		return r
+	}
+	type obs struct {
+		v float64
+		g int
+	}
+	all := make([]obs, 0, n1+n2)
+	for _, v := range x {
+		all = append(all, obs{v, 0})
+	}
+	for _, v := range y {
+		all = append(all, obs{v, 1})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].v < all[j].v })
+	var r1, tieSum float64
+	ties := false
+	for i := 0; i < len(all); {
+		j := i
+		for j < len(all) && all[j].v == all[i].v {
+			j++
+		}
+		rank := float64(i+j+1) / 2 // mid-rank of positions i..j-1 (1-based)
+		t := float64(j - i)
+		if t > 1 {
+			ties = true
+			tieSum += t*t*t - t
+		}
+		for k := i; k < j; k++ {
+			if all[k].g == 0 {
+				r1 += rank
+			}
+		}
+		i = j
+	}
+	w := r1 - float64(n1*(n1+1))/2
+	r.Statistic = w
+	N := float64(n1 + n2)
+	mu := float64(n1*n2) / 2
+	if !ties && n1 < 50 && n2 < 50 {
+		r.P = exactMWP(n1, n2, w)
+	} else {
+		r.P = mannWhitneyNormal(w, mu, float64(n1*n2)/12*((N+1)-tieSum/(N*(N-1))), true)
+	}
+	r.P = math.Min(1, r.P)
+	diffs := make([]float64, 0, n1*n2)
+	for _, a := range x {
+		for _, b := range y {
+			diffs = append(diffs, b-a)
+		}
+	}
+	slices.Sort(diffs)
+	r.Estimate = median(diffs)
+	r.TooSmall = n1 < 30 || n2 < 30
+	return r
+}
+
+// mannWhitneyNormal is the two-sided normal-approximation p-value of W
+// with mean mu and variance v (tie-corrected), with R's default continuity
+// correction when correct is set.
+func mannWhitneyNormal(w, mu, v float64, correct bool) float64 {
+	d := math.Abs(w - mu)
+	if correct {
+		d = math.Max(0, d-0.5)
+	}
+	return 2 * NormalCDF(-d/math.Sqrt(v))
+}
+
+// exactMWP is the exact two-sided p-value of W under H0 (no ties), from
+// the count recursion c(m, n, u) = c(m−1, n, u−n) + c(m, n−1, u).
+func exactMWP(m, n int, w float64) float64 {
+	maxU := m * n
+	// dist[j][u]: arrangements of i x's and j y's with U = u, built up in i.
+	prev := make([][]float64, n+1)
+	for j := range prev {
+		prev[j] = make([]float64, maxU+1)
+		prev[j][0] = 1 // zero x's: U = 0
+	}
+	for i := 1; i <= m; i++ {
+		cur := make([][]float64, n+1)
+		for j := 0; j <= n; j++ {
+			cur[j] = make([]float64, maxU+1)
+			for u := 0; u <= i*j; u++ {
+				var v float64
+				if u-j >= 0 {
+					v += prev[j][u-j] // the largest value is an x: it beats all j y's
+				}
+				if j > 0 {
+					v += cur[j-1][u] // the largest value is a y
+				}
+				cur[j][u] = v
+			}
+		}
+		prev = cur
+	}
+	counts := prev[n]
+	var total, le, ge float64
+	for u, c := range counts {
+		total += c
+		if float64(u) <= w+1e-9 {
+			le += c
+		}
+		if float64(u) >= w-1e-9 {
+			ge += c
+		}
+	}
+	return math.Min(1, 2*math.Min(le, ge)/total)
+}
+
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n == 0 {
+		return math.NaN()
+	}
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// DiffInDiff is the 2×2 difference-in-differences of group means:
+// (treated after − treated before) − (control after − control before).
+func DiffInDiff(treatedBefore, treatedAfter, controlBefore, controlAfter float64) float64 {
+	return (treatedAfter - treatedBefore) - (controlAfter - controlBefore)
+}
