@@ -481,17 +481,29 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 	full := analytics.Rollup{}
 	for lo := int64(0); lo < maxID; lo += rebuildChunk {
 		hi := lo + rebuildChunk
+		// Reading rows (the driver's work) and computing contributions
+		// overlap on two goroutines.
 		var facts [][]any
-		err := env.loadRecords(ctx, b, ` WHERE t.id > $1 AND t.id <= $2`, ` AND ticket_id > $1 AND ticket_id <= $2`, []any{lo, hi},
-			func(r *analytics.TicketRecord) error {
+		recs := make(chan *analytics.TicketRecord, 1024)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for r := range recs {
 				f := analytics.Contribute(r, env.loc)
 				full.Apply(&f, dimNames, 1)
 				check.Tickets++
 				if replace {
 					facts = append(facts, []any{r.ID, f.Encode()})
 				}
+			}
+		}()
+		err := env.loadRecords(ctx, b, ` WHERE t.id > $1 AND t.id <= $2`, ` AND ticket_id > $1 AND ticket_id <= $2`, []any{lo, hi},
+			func(r *analytics.TicketRecord) error {
+				recs <- r
 				return nil
 			})
+		close(recs)
+		<-done
 		if err != nil {
 			return nil, fmt.Errorf("records: %w", err)
 		}
