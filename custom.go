@@ -160,4 +160,5 @@ type Services struct {
 	Intake    IntakeService
 	Metrics   MetricsService
 	Quality   QualityService
+	Improve   ImprovementService
 }

@@ -88,27 +88,6 @@ type AlertEvidence struct {
 	Tickets string `json:"tickets"`
 }
 
-// ImprovementItem is a 待改善项: a quality problem to analyse and fix.
-// This is the part alerts create; the workflow is issue #6.
-type ImprovementItem struct {
-	ID         int64           `json:"id"`
-	Number     string          `json:"number"`
-	Title      string          `json:"title"`
-	Source     string          `json:"source"`
-	RuleID     *int64          `json:"rule_id,omitempty"`
-	KPI        string          `json:"kpi,omitempty"`
-	Dim        Dimension       `json:"dim,omitempty"`
-	Value      string          `json:"value,omitempty"`
-	Baseline   *float64        `json:"baseline,omitempty"`
-	Status     string          `json:"status"`
-	Evidence   []AlertEvidence `json:"evidence"`
-	Breaches   int             `json:"breaches"`
-	Version    int64           `json:"version"`
-	CreatedAt  time.Time       `json:"created_at"`
-	UpdatedAt  time.Time       `json:"updated_at"`
-	LastPeriod *time.Time      `json:"last_period,omitempty"`
-}
-
 // QualityService holds targets, scores, alert rules and the improvement
 // items alerts open.
 type QualityService interface {
@@ -121,5 +100,4 @@ type QualityService interface {
 	// period and opens or updates improvement items; it returns how many
 	// breaches it recorded.
 	EvaluateAlerts(ctx context.Context) (int, error)
-	ImprovementItems(ctx context.Context) ([]*ImprovementItem, error)
 }

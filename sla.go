@@ -265,6 +265,7 @@ type Notification struct {
 	ID        int64      `json:"id"`
 	UserID    int64      `json:"user_id"`
 	TicketID  *int64     `json:"ticket_id,omitempty"`
+	Link      string     `json:"link,omitempty" doc:"Console page the notification is about, when it is not a ticket"`
 	Kind      string     `json:"kind"`
 	Title     string     `json:"title"`
 	Body      string     `json:"body,omitempty"`

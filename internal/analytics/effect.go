@@ -2,7 +2,6 @@ package analytics
 
 import (
 	"math"
-	"slices"
 	"sort"
 )
 
@@ -82,7 +81,8 @@ func Welch(a, b []float64, conf float64) TestResult {
 // W = U of x (as R reports it). The p-value is exact (two-sided) when
 // both samples are small and untied, otherwise the normal approximation
 // with the tie correction and no continuity correction. Estimate is the
-// Hodges–Lehmann shift median(yⱼ − xᵢ), i.e. how much y is above x.
+// Hodges–Lehmann shift median(yⱼ − xᵢ), i.e. how much y is above x, with
+// its 95% interval (see HodgesLehmann).
 func MannWhitney(x, y []float64) TestResult {
 	n1, n2 := len(x), len(y)
 	r := TestResult{Method: "Mann-Whitney U", N1: n1, N2: n2}
@@ -132,14 +132,7 @@ func MannWhitney(x, y []float64) TestResult {
 		r.P = mannWhitneyNormal(w, mu, float64(n1*n2)/12*((N+1)-tieSum/(N*(N-1))), true)
 	}
 	r.P = math.Min(1, r.P)
-	diffs := make([]float64, 0, n1*n2)
-	for _, a := range x {
-		for _, b := range y {
-			diffs = append(diffs, b-a)
-		}
-	}
-	slices.Sort(diffs)
-	r.Estimate = median(diffs)
+	r.Estimate, r.CILow, r.CIHigh = HodgesLehmann(x, y, 0.95)
 	r.TooSmall = n1 < 30 || n2 < 30
 	return r
 }

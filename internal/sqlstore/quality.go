@@ -540,30 +540,3 @@ func baselineValue(r *aftersales.AlertRule, k analytics.KPI) any {
 	}
 	return nil
 }
-
-// ImprovementItems lists the items, newest first.
-func (db *DB) ImprovementItems(ctx context.Context) ([]*aftersales.ImprovementItem, error) {
-	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
-		return nil, err
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT id, number, title, source, rule_id, kpi, dim, val, baseline, status, evidence, breaches,
-		last_period, version, created_at, updated_at FROM improvement_items ORDER BY id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: improvement items: %w", err)
-	}
-	return collect(rows, func(s interface{ Scan(...any) error }) (*aftersales.ImprovementItem, error) {
-		var it aftersales.ImprovementItem
-		var rule, last sql.NullInt64
-		var base sql.NullFloat64
-		var dim, ev string
-		var created, updated int64
-		err := s.Scan(&it.ID, &it.Number, &it.Title, &it.Source, &rule, &it.KPI, &dim, &it.Value, &base, &it.Status, &ev, &it.Breaches,
-			&last, &it.Version, &created, &updated)
-		if err != nil {
-			return nil, err
-		}
-		it.RuleID, it.Dim, it.Baseline, it.LastPeriod = int64Ptr(rule), aftersales.Dimension(dim), floatPtr(base), timePtr(last)
-		it.CreatedAt, it.UpdatedAt = fromMS(created), fromMS(updated)
-		return &it, json.Unmarshal([]byte(ev), &it.Evidence)
-	})
-}

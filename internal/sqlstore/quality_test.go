@@ -90,7 +90,7 @@ func TestAlertsOpenImprovementItems(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		items, _ := db.ImprovementItems(ctx)
+		items, _ := db.ImprovementItems(ctx, aftersales.ItemFilter{})
 		if n < 8 || len(items) != 2 {
 			t.Fatalf("%d breaches, items %+v", n, items)
 		}
@@ -115,7 +115,7 @@ func TestAlertsOpenImprovementItems(t *testing.T) {
 		if n, _ := db.EvaluateAlerts(ctx); n < 2 {
 			t.Errorf("week 30 recorded %d breaches", n)
 		}
-		after, _ := db.ImprovementItems(ctx)
+		after, _ := db.ImprovementItems(ctx, aftersales.ItemFilter{})
 		if len(after) != 2 || after[0].Breaches <= items[0].Breaches {
 			t.Errorf("items after a persisting breach: %+v", after)
 		}

@@ -228,7 +228,7 @@ func (db *DB) ListNotifications(ctx context.Context, unreadOnly bool, limit int)
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	q := `SELECT id, user_id, ticket_id, kind, title, body, created_at, read_at FROM notifications WHERE user_id = $1`
+	q := `SELECT id, user_id, ticket_id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1`
 	if unreadOnly {
 		q += ` AND read_at IS NULL`
 	}
@@ -242,7 +242,7 @@ func (db *DB) ListNotifications(ctx context.Context, unreadOnly bool, limit int)
 		var n aftersales.Notification
 		var ticket, read sql.NullInt64
 		var created int64
-		if err := rows.Scan(&n.ID, &n.UserID, &ticket, &n.Kind, &n.Title, &n.Body, &created, &read); err != nil {
+		if err := rows.Scan(&n.ID, &n.UserID, &ticket, &n.Kind, &n.Title, &n.Body, &n.Link, &created, &read); err != nil {
 			return nil, err
 		}
 		n.TicketID, n.CreatedAt, n.ReadAt = int64Ptr(ticket), fromMS(created), timePtr(read)
@@ -283,8 +283,14 @@ func (db *DB) MarkNotificationRead(ctx context.Context, id int64) error {
 // notify writes an in-console notification and, when email is on and the
 // user has an address, the same message to the email outbox, both in tx.
 func (db *DB) notify(ctx context.Context, tx *Tx, userID, ticketID int64, kind, title, body string) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, ticket_id, kind, title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		userID, ticketID, kind, title, body, ms(tx.now)); err != nil {
+	return db.notifyLink(ctx, tx, userID, &ticketID, "", kind, title, body)
+}
+
+// notifyLink is notify for anything: a ticket, or a console link such as
+// an improvement item's page.
+func (db *DB) notifyLink(ctx context.Context, tx *Tx, userID int64, ticketID *int64, link, kind, title, body string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, ticket_id, link, kind, title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		userID, nullInt(ticketID), link, kind, title, body, ms(tx.now)); err != nil {
 		return fmt.Errorf("sqlstore: notify: %w", err)
 	}
 	if !db.EmailNotifications {

@@ -60,6 +60,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.routes(h)
 	a.automations(h)
 	a.metrics(h)
+	a.improvement(h)
 	a.quality(h)
 	a.dataQuality(h)
 	return h
@@ -126,7 +127,7 @@ func respond[T any](v T, err error) (*plain[T], error) {
 // versioned is an entity with an optimistic-concurrency version.
 type versioned interface {
 	*aftersales.Ticket | *aftersales.Customer | *aftersales.Product | *aftersales.Asset | *aftersales.ServiceUnit |
-		*aftersales.Team | *aftersales.User
+		*aftersales.Team | *aftersales.User | *aftersales.ImprovementItem
 }
 
 // respondV wraps a versioned entity, with its version as the ETag.
@@ -152,6 +153,8 @@ func version(v any) int64 {
 	case *aftersales.Team:
 		return x.Version
 	case *aftersales.User:
+		return x.Version
+	case *aftersales.ImprovementItem:
 		return x.Version
 	}
 	return 0

@@ -176,11 +176,6 @@ func (a *API) quality(h huma.API) {
 			}
 			return ok(map[string]int{"breaches": n}), nil
 		})
-	register(a, h, huma.Operation{OperationID: "list-improvement-items", Method: http.MethodGet, Path: "/quality/improvement-items", Tags: t,
-		Summary: "Improvement items (待改善项) with their evidence"},
-		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.ImprovementItem], error) {
-			return respond(a.S.Quality.ImprovementItems(ctx))
-		})
 }
 
 // dates parses a [from, to) pair of local dates.

@@ -327,6 +327,9 @@ func (c *Console) readNotification(w http.ResponseWriter, r *http.Request) {
 	if t := r.PostFormValue("ticket"); t != "" {
 		to = "/tickets/" + strconv.Itoa(atoiOr(t))
 	}
+	if l := r.PostFormValue("link"); strings.HasPrefix(l, "/quality/") && !strings.HasPrefix(l, "//") {
+		to = l
+	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 

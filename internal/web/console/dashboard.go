@@ -457,7 +457,7 @@ func (c *Console) alertsPage(w http.ResponseWriter, r *http.Request, formErr err
 		if v.Rules, err = c.S.Quality.AlertRules(ctx); err != nil {
 			return err
 		}
-		if v.Items, err = c.S.Quality.ImprovementItems(ctx); err != nil {
+		if v.Items, err = c.S.Improve.ImprovementItems(ctx, aftersales.ItemFilter{}); err != nil {
 			return err
 		}
 		d := &dashView{}

@@ -1,0 +1,345 @@
+package analytics
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Effect verification of an improvement (methods.md §3.1): the KPI's
+// kind decides the test. Rates compare proportions, durations compare
+// distributions (Mann-Whitney with the Hodges-Lehmann shift), scores and
+// means compare means (Welch); a control group turns any of them into a
+// difference-in-differences.
+
+// VerifyKind is how a KPI's before/after change is tested.
+type VerifyKind int
+
+const (
+	VerifyRate     VerifyKind = iota + 1 // per-ticket yes/no: two-proportion z
+	VerifyDuration                       // skewed minutes: Mann-Whitney + Hodges-Lehmann
+	VerifyMean                           // means of scores or durations: Welch t
+)
+
+// observation says which per-ticket measures hold a KPI's observation:
+// the ticket is in the population when count is set, and its value is
+// sum / scale.
+type observation struct {
+	count, sum Measure
+	scale      float64
+}
+
+var observations = map[string]observation{
+	"frt_median": {MResponded, MFRTSum, 60}, "frt_p90": {MResponded, MFRTSum, 60}, "frt_mean": {MResponded, MFRTSum, 60},
+	"tta_median":        {MAccepted, MTTASum, 60},
+	"resolution_median": {MResolved, MResSum, 60}, "resolution_p90": {MResolved, MResSum, 60}, "resolution_mean": {MResolved, MResSum, 60},
+	"arrival_median": {MArrived, MArrSum, 60},
+	"csat_mean":      {MCSATN, MCSATSum, 1}, "complaint_csat": {MComplaintCSATN, MComplaintCSATSum, 1},
+	// NPS is the mean of +100 (promoter), 0 and −100 (detractor).
+	"nps": {MNPSN, MNPSPromoters, 1},
+}
+
+// Verification returns how k is verified, or an error saying why it
+// cannot be.
+func (k KPI) Verification() (VerifyKind, error) {
+	if k.Unavailable != "" {
+		return 0, fmt.Errorf("this KPI cannot be computed yet: %s", k.Unavailable)
+	}
+	if k.Unit == "percent" {
+		return VerifyRate, nil
+	}
+	if _, ok := observations[k.Key]; ok {
+		if _, dist := k.Dist(); dist && k.Unit == "minutes" && !isMean(k.Key) {
+			return VerifyDuration, nil
+		}
+		return VerifyMean, nil
+	}
+	return 0, fmt.Errorf("%s is a count; verify a rate instead (e.g. complaint_rate for complaints)", k.Key)
+}
+
+func isMean(key string) bool { return key == "frt_mean" || key == "resolution_mean" }
+
+// Observe appends the ticket's observations of k in fact f on days
+// [from, to) to out: minutes for durations, the score for CSAT, ±100 or
+// 0 for NPS. Rates are read from the rollups instead.
+func (k KPI) Observe(f *Fact, from, to Day, out []float64) []float64 {
+	o, ok := observations[k.Key]
+	if !ok {
+		return out
+	}
+	var in bool
+	var sum, detract int64
+	for _, e := range f.Entries {
+		if e.Day < from || e.Day >= to {
+			continue
+		}
+		switch e.M {
+		case o.count:
+			in = true
+		case o.sum:
+			sum += e.V
+		case MNPSDetractors:
+			detract += e.V
+		}
+	}
+	if !in {
+		return out
+	}
+	if k.Key == "nps" {
+		return append(out, 100*float64(sum-detract))
+	}
+	return append(out, float64(sum)/o.scale)
+}
+
+// Group is one window of one group: x of n for a rate, or observations.
+type Group struct {
+	X, N   int64
+	Values []float64
+}
+
+// Level is the KPI's value over the group (a percent for rates, the
+// median or 90th percentile of durations, the mean otherwise), and
+// false when there is no data.
+func (g *Group) Level(k KPI, kind VerifyKind) (float64, bool) {
+	switch kind {
+	case VerifyRate:
+		if g.N == 0 {
+			return 0, false
+		}
+		return 100 * float64(g.X) / float64(g.N), true
+	case VerifyDuration:
+		if len(g.Values) == 0 {
+			return 0, false
+		}
+		s := slices.Clone(g.Values)
+		slices.Sort(s)
+		if k.Key == "frt_p90" || k.Key == "resolution_p90" {
+			return QuantileSorted(s, 0.9), true
+		}
+		return median(s), true
+	default:
+		if len(g.Values) == 0 {
+			return 0, false
+		}
+		m, _ := MeanSD(g.Values)
+		return m, true
+	}
+}
+
+// Size is the group's sample size.
+func (g *Group) Size() int {
+	if g.N > 0 || g.Values == nil {
+		return int(g.N)
+	}
+	return len(g.Values)
+}
+
+// Compare tests after against before. With control groups it is the
+// difference-in-differences of the levels (rates and means), with a
+// normal-approximation interval from the four groups' variances.
+// Estimates are after − before in the KPI's unit (percentage points for
+// rates).
+func Compare(kind VerifyKind, before, after Group, ctrl *[2]Group, conf float64) TestResult {
+	if ctrl != nil {
+		return diffInDiff(kind, before, after, ctrl[0], ctrl[1], conf)
+	}
+	switch kind {
+	case VerifyRate:
+		r := TwoProportions(int(before.X), int(before.N), int(after.X), int(after.N), conf)
+		r.Estimate, r.CILow, r.CIHigh = 100*r.Estimate, 100*r.CILow, 100*r.CIHigh
+		return r
+	case VerifyDuration:
+		return MannWhitney(before.Values, after.Values)
+	default:
+		return Welch(after.Values, before.Values, conf)
+	}
+}
+
+// meanVar is a group's mean and the variance of that mean.
+func meanVar(kind VerifyKind, g Group) (m, v float64, ok bool) {
+	if kind == VerifyRate {
+		if g.N == 0 {
+			return 0, 0, false
+		}
+		p := float64(g.X) / float64(g.N)
+		return 100 * p, 100 * 100 * p * (1 - p) / float64(g.N), true
+	}
+	if len(g.Values) < 2 {
+		return 0, 0, false
+	}
+	m, sd := MeanSD(g.Values)
+	return m, sd * sd / float64(len(g.Values)), true
+}
+
+func diffInDiff(kind VerifyKind, tb, ta, cb, ca Group, conf float64) TestResult {
+	r := TestResult{Method: "difference-in-differences", N1: tb.Size(), N2: ta.Size()}
+	var ms, vs [4]float64
+	for i, g := range []Group{tb, ta, cb, ca} {
+		m, v, ok := meanVar(kind, g)
+		if !ok {
+			r.TooSmall, r.P = true, math.NaN()
+			return r
+		}
+		ms[i], vs[i] = m, v
+	}
+	r.Estimate = DiffInDiff(ms[0], ms[1], ms[2], ms[3])
+	se := math.Sqrt(vs[0] + vs[1] + vs[2] + vs[3])
+	if se > 0 {
+		r.Statistic = r.Estimate / se
+		r.P = 2 * NormalCDF(-math.Abs(r.Statistic))
+	} else {
+		r.P = 1
+	}
+	z := NormalQuantile(1 - (1-conf)/2)
+	r.CILow, r.CIHigh = r.Estimate-z*se, r.Estimate+z*se
+	for _, g := range []Group{tb, ta, cb, ca} {
+		if g.Size() < 30 || (kind == VerifyRate && (g.X < 10 || g.N-g.X < 10)) {
+			r.TooSmall = true
+		}
+	}
+	return r
+}
+
+// Verdict is the outcome of a verification.
+type Verdict struct {
+	Before, After float64
+	HasBefore     bool
+	HasAfter      bool
+	Test          TestResult
+	TargetMet     bool
+	Supported     bool
+	Verdict       string // effective, not_effective, inconclusive
+	Reason        string
+}
+
+// Alpha is the significance level verdicts use.
+const Alpha = 0.05
+
+// Judge draws the verdict: effective when the change is in the KPI's good
+// direction, significant at Alpha, with enough data, and the after level
+// reaches the target (when there is one); inconclusive when the samples
+// are too small; not effective otherwise. The reason says which.
+func Judge(k KPI, kind VerifyKind, before, after Group, ctrl *[2]Group, target *float64) Verdict {
+	var v Verdict
+	v.Before, v.HasBefore = before.Level(k, kind)
+	v.After, v.HasAfter = after.Level(k, kind)
+	v.Test = Compare(kind, before, after, ctrl, 1-Alpha)
+	good := v.Test.Estimate < 0
+	if k.HigherIsBetter {
+		good = v.Test.Estimate > 0
+	}
+	v.Supported = !v.Test.TooSmall && v.Test.P < Alpha && good
+	v.TargetMet = true
+	if target != nil {
+		v.TargetMet = v.HasAfter && !Worse(k, v.After, *target)
+	}
+	switch {
+	case v.Test.TooSmall:
+		v.Verdict = "inconclusive"
+		v.Reason = fmt.Sprintf("too little data to conclude: %d before and %d after; each window needs at least 30 (and 10 events and non-events for a rate)", v.Test.N1, v.Test.N2)
+	case !good:
+		v.Verdict = "not_effective"
+		v.Reason = fmt.Sprintf("%s moved the wrong way or not at all (change %+.3g)", k.Key, v.Test.Estimate)
+	case v.Test.P >= Alpha:
+		v.Verdict = "not_effective"
+		v.Reason = fmt.Sprintf("the change %+.3g is not statistically significant (p = %.3g ≥ %.2g)", v.Test.Estimate, v.Test.P, Alpha)
+	case !v.TargetMet:
+		v.Verdict = "not_effective"
+		v.Reason = fmt.Sprintf("the improvement is significant (p = %.3g) but %s after is %.4g, short of the target %.4g", v.Test.P, k.Key, v.After, *target)
+	default:
+		v.Verdict = "effective"
+		v.Reason = fmt.Sprintf("%s went from %.4g to %.4g (change %+.3g, %d%% CI %.3g to %.3g, p = %.2g)", k.Key, v.Before, v.After,
+			v.Test.Estimate, int(100*(1-Alpha)), v.Test.CILow, v.Test.CIHigh, v.Test.P)
+		if target != nil {
+			v.Reason += fmt.Sprintf(", meeting the target %.4g", *target)
+		}
+	}
+	return v
+}
+
+// QuantileSorted is the type-7 (linear interpolation) quantile of a
+// sorted sample.
+func QuantileSorted(s []float64, p float64) float64 {
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	h := p * float64(len(s)-1)
+	lo := int(math.Floor(h))
+	if lo+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[lo] + (h-float64(lo))*(s[lo+1]-s[lo])
+}
+
+// HodgesLehmann is the shift median(yⱼ − xᵢ) over all n₁n₂ pairs and its
+// distribution-free confidence interval [D₍C₎, D₍n₁n₂+1−C₎] with
+// C = ⌊n₁n₂/2 − z·sqrt(n₁n₂(n₁+n₂+1)/12)⌋ (Moses; Hollander & Wolfe
+// §4.3, large-sample form). It never materialises the pairs: the k-th
+// smallest difference is found by bisection on its value, counting
+// pairs below a value in O(n₁+n₂) over the sorted samples.
+func HodgesLehmann(x, y []float64, conf float64) (est, lo, hi float64) {
+	n1, n2 := len(x), len(y)
+	if n1 == 0 || n2 == 0 {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	xs, ys := slices.Clone(x), slices.Clone(y)
+	slices.Sort(xs)
+	slices.Sort(ys)
+	total := int64(n1) * int64(n2)
+	if total%2 == 1 {
+		est = kthDiff(xs, ys, (total+1)/2)
+	} else {
+		est = (kthDiff(xs, ys, total/2) + kthDiff(xs, ys, total/2+1)) / 2
+	}
+	z := NormalQuantile(1 - (1-conf)/2)
+	c := int64(math.Floor(float64(total)/2 - z*math.Sqrt(float64(total)*float64(n1+n2+1)/12)))
+	if c < 1 {
+		return est, math.Inf(-1), math.Inf(1)
+	}
+	return est, kthDiff(xs, ys, c), kthDiff(xs, ys, total+1-c)
+}
+
+// countLE counts pairs with ys[j] − xs[i] ≤ d.
+func countLE(xs, ys []float64, d float64) int64 {
+	var n int64
+	p := 0
+	for _, y := range ys {
+		for p < len(xs) && y-xs[p] > d {
+			p++
+		}
+		n += int64(len(xs) - p)
+	}
+	return n
+}
+
+// kthDiff is the k-th smallest (1-based) of ys[j] − xs[i].
+func kthDiff(xs, ys []float64, k int64) float64 {
+	lo, hi := ys[0]-xs[len(xs)-1], ys[len(ys)-1]-xs[0]
+	if countLE(xs, ys, lo) >= k {
+		return lo
+	}
+	// countLE(lo) < k <= countLE(hi)
+	for {
+		mid := lo + (hi-lo)/2
+		if mid <= lo || mid >= hi {
+			break
+		}
+		if countLE(xs, ys, mid) >= k {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	// The answer is the largest difference not above hi.
+	best := math.Inf(-1)
+	p := 0
+	for _, y := range ys {
+		for p < len(xs) && y-xs[p] > hi {
+			p++
+		}
+		if p < len(xs) {
+			best = max(best, y-xs[p])
+		}
+	}
+	return best
+}
