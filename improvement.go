@@ -197,17 +197,17 @@ var CauseStatuses = []string{"suspected", "verified", "ruled_out"}
 // Cause is one bone of the fishbone: a cause in a 6M category, or a
 // sub-cause of another cause.
 type Cause struct {
-	ID       int64  `json:"id"`
+	ID       int64  `json:"id,omitempty" readOnly:"true"`
 	ParentID *int64 `json:"parent_id,omitempty"`
 	Category string `json:"category" enum:"man,machine,material,method,measurement,environment"`
 	Text     string `json:"text" minLength:"1" maxLength:"500"`
-	Status   string `json:"status" enum:"suspected,verified,ruled_out"`
+	Status   string `json:"status,omitempty" enum:"suspected,verified,ruled_out," doc:"Default suspected"`
 	Evidence string `json:"evidence,omitempty" maxLength:"2000"`
 }
 
 // RootCauseCode is an entry of the maintained root-cause taxonomy.
 type RootCauseCode struct {
-	Code     string `json:"code" pattern:"^[a-z][a-z0-9_.]{1,63}$"`
+	Code     string `json:"code,omitempty" doc:"Lower-case letters, digits, dots and underscores; taken from the path on PUT"`
 	Category string `json:"category" enum:"man,machine,material,method,measurement,environment"`
 	NameZH   string `json:"name_zh" minLength:"1" maxLength:"100"`
 	NameEN   string `json:"name_en" minLength:"1" maxLength:"100"`

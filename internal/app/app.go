@@ -269,6 +269,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 		}
 		return false, err
 	})
+	job("improvement-loop", time.Hour, func(ctx context.Context) (bool, error) {
+		n, err := db.SweepImprovements(ctx)
+		if n > 0 {
+			log.Info("improvement loop: reminders, escalations and relapses", "count", n)
+		}
+		return false, err
+	})
 	poller := &mailin.Poller{Intake: db, Files: fs, Now: env.Now, Log: log}
 	for _, mb := range mailboxes {
 		job("imap "+mb.Name, 30*time.Second, func(ctx context.Context) (bool, error) { return poller.Poll(ctx, mb) })

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,6 +170,72 @@ func TestBrowserCreateTicket(t *testing.T) {
 		t.Fatalf("%d sparklines drawn, %v", sparks, err)
 	}
 	shot(t, ctx, "dashboard.png")
+
+	// The improvement loop: the board with its root-cause Pareto, then an
+	// item under analysis (the demo's late-arrival complaints): its
+	// fishbone is drawn, a cause and the root cause are recorded through
+	// the forms, and the item moves on to planning.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/quality/items"),
+		chromedp.WaitVisible(chromedp.CSS("#board")),
+	)
+	if err != nil {
+		t.Fatalf("improvement board: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const el = document.querySelector("#chart-root-causes");
+		return el && el.dataset.rendered === "1" && el.querySelectorAll("svg path").length > 2; })()`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("root-cause Pareto not drawn: %v", err)
+	}
+	shot(t, ctx, "improvement-board.png")
+	// submit clicks a button that posts a form and waits for the page
+	// the server redirects to.
+	submit := func(sel string) error {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__stale = true`)); err != nil {
+			return err
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+			return err
+		}
+		// The old page's context goes away during the navigation, so
+		// evaluation errors are retried.
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!window.__stale && document.readyState === "complete"`)); err == nil && ok {
+				return nil
+			}
+		}
+		return fmt.Errorf("no new page after clicking %s", sel)
+	}
+	if err := submit(`#board .col[data-status="analysing"] a.item`); err != nil {
+		t.Fatalf("open the item: %v", err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#cause-form select[name="category"]`), "method"),
+		chromedp.SendKeys(chromedp.CSS(`#cause-form input[name="text"]`), "派单不看技师位置"),
+	)
+	if err == nil {
+		err = submit(`#cause-form button[type="submit"]`)
+	}
+	if err != nil {
+		t.Fatalf("add a fishbone cause: %v", err)
+	}
+	bones, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#fishbone-diagram svg text title")).map(t => t.textContent).join("|")`))
+	if err != nil || !strings.Contains(bones, "派单不看技师位置") {
+		t.Fatalf("fishbone causes %q, %v", bones, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`#root-cause-form select[name="code"]`), "method.dispatch_rule")); err != nil {
+		t.Fatal(err)
+	}
+	if err := submit(`#root-cause-form button[type="submit"]`); err != nil {
+		t.Fatalf("root cause: %v", err)
+	}
+	if err := submit(`#transitions button[data-to="planning"]`); err != nil {
+		t.Fatalf("move to planning: %v", err)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#item-status")))
+	if err != nil || (status != "措施制定" && status != "Planning") {
+		t.Fatalf("item status %q after moving to planning, %v", status, err)
+	}
+	shot(t, ctx, "improvement-item.png")
 	if os.Getenv("AFTERSALES_SCREENSHOT_DIR") != "" {
 		// The same pages on a phone-sized screen.
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/tickets"), chromedp.WaitVisible(chromedp.CSS("#ticket-table"))); err == nil {

@@ -136,6 +136,8 @@ type gen struct {
 	sum  Summary
 	seq  int64
 	ends time.Time
+	// fixAt is when the demo's south-west improvement took effect.
+	fixAt time.Time
 }
 
 // Load creates the demo company. ctx must act as an administrator.
@@ -157,6 +159,9 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	}
 	if err := g.alertRules(); err != nil {
 		return nil, fmt.Errorf("demo: alert rules: %w", err)
+	}
+	if err := g.improvements(w, b); err != nil {
+		return nil, fmt.Errorf("demo: improvement items: %w", err)
 	}
 	return &g.sum, nil
 }
@@ -202,6 +207,10 @@ type world struct {
 	deptTech   int64
 	deptQA     int64
 	deptAS     int64
+	regions    map[string]int64 // region code -> unit id
+	supervisor []*aftersales.User
+	quality    []*aftersales.User
+	techs      []*aftersales.User
 }
 
 type point struct {
@@ -220,7 +229,7 @@ type tech struct {
 
 func (g *gen) master() (*world, error) {
 	ctx, s := g.ctx, g.s
-	w := &world{groupCat: map[string]int64{}, subCat: map[string]int64{}, specs: map[int64]productSpec{}}
+	w := &world{groupCat: map[string]int64{}, subCat: map[string]int64{}, specs: map[int64]productSpec{}, regions: map[string]int64{}}
 	for _, d := range []aftersales.Department{
 		{Code: "after-sales", Kind: aftersales.DeptAfterSales, NameZH: "售后服务部", NameEN: "After-sales service"},
 		{Code: "technical", Kind: aftersales.DeptTechnical, NameZH: "技术部", NameEN: "Technical"},
@@ -290,6 +299,7 @@ func (g *gen) master() (*world, error) {
 		if err != nil {
 			return nil, err
 		}
+		w.regions[regionCodes[ns.region]] = reg.ID
 		p0 := ns.points[0]
 		br, err := unit(aftersales.UnitBranch, p0.code[:2], ns.branch, reg, aftersales.Address{Province: p0.province, City: p0.city})
 		if err != nil {
@@ -317,6 +327,7 @@ func (g *gen) master() (*world, error) {
 			g.sum.Users++
 			speed := math.Exp(g.r.NormFloat64()*0.25) * ns.slow
 			techs = append(techs, &tech{u: u, speed: speed, quality: math.Min(0.99, 0.97-0.04*(speed-1))})
+			w.techs = append(w.techs, u)
 		}
 		for _, ps := range ns.points {
 			lat, lng := ps.lat, ps.lng
@@ -364,6 +375,10 @@ func (g *gen) master() (*world, error) {
 				w.agents = append(w.agents, u)
 			case st.pre == "complaints":
 				w.complaints = append(w.complaints, u)
+			case st.pre == "supervisor":
+				w.supervisor = append(w.supervisor, u)
+			case st.pre == "quality":
+				w.quality = append(w.quality, u)
 			}
 		}
 	}

@@ -142,6 +142,31 @@ func TestDemoHasRealPatterns(t *testing.T) {
 				rate(breach[true]), rate(breach[false]))
 		}
 
+		// The improvement loop: one item in each part of it, and the
+		// south-west's fix verified on the generated data.
+		items, err := db.ImprovementItems(ctx, aftersales.ItemFilter{})
+		if err != nil || len(items) != 4 {
+			t.Fatalf("improvement items: %d, %v", len(items), err)
+		}
+		states := map[aftersales.ItemStatus]int{}
+		for _, it := range items {
+			states[it.Status]++
+		}
+		if states[aftersales.ItemClosed] != 1 || states[aftersales.ItemImplementing] != 1 || states[aftersales.ItemAnalysing] != 1 || states[aftersales.ItemOpen] != 1 {
+			t.Fatalf("item states %v", states)
+		}
+		sw, err := db.ImprovementItem(ctx, items[len(items)-1].ID)
+		if err != nil || sw.Title != "西南大区上门时长过长" || len(sw.Verifications) != 1 || sw.Case == nil {
+			t.Fatalf("south-west item: %+v %v", sw, err)
+		}
+		if v := sw.Verifications[0]; v.Verdict != aftersales.VerdictEffective || v.Test.N1 < 100 || v.Test.N2 < 100 || *v.After > *v.Target {
+			t.Fatalf("south-west verification: %+v", v)
+		}
+		t.Logf("south-west verification: %s", sw.Verifications[0].Reason)
+		if ov, _ := db.ImprovementItems(ctx, aftersales.ItemFilter{Overdue: true}); len(ov) != 1 || ov[0].Title != "上门迟到投诉集中" {
+			t.Fatalf("overdue items: %d", len(ov))
+		}
+
 		// Replaying the same seed gives the same history.
 		db2 := testutil.OpenDB(t, db.Engine())
 		ctx2, _ := testutil.Admin(t, db2)

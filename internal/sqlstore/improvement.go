@@ -614,7 +614,7 @@ func (db *DB) SetWhys(ctx context.Context, id int64, steps []aftersales.WhyStep)
 			return err
 		}
 		body := fmt.Sprintf("%d steps", len(steps))
-		if len(steps) > 0 {
+		if len(steps) > 0 && steps[len(steps)-1].Answer != "" {
 			body += ": " + steps[len(steps)-1].Answer
 		}
 		return itemEvent(ctx, tx, id, &u.ID, "five_why", "", "", body)

@@ -77,7 +77,9 @@ func TestImprovementLoopSeedExample(t *testing.T) {
 		clock := NewClock(time.Date(2026, 5, 5, 2, 0, 0, 0, time.UTC))
 		db.Now = clock.Now
 		ctx, _ := Admin(t, db)
-		as := func(u *aftersales.User) context.Context { return aftersales.NewContextWithUser(context.Background(), u) }
+		as := func(u *aftersales.User) context.Context {
+			return aftersales.NewContextWithUser(context.Background(), u)
+		}
 		agent := MustUser(t, ctx, db, "li@example.com", aftersales.RoleAgent, nil)
 		tech := MustUser(t, ctx, db, "wang@example.com", aftersales.RoleTechnician, nil)
 		sup := MustUser(t, ctx, db, "zhao@example.com", aftersales.RoleSupervisor, nil)

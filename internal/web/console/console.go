@@ -56,7 +56,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "improve_board", "improve_item", "improve_cases", "improve_codes", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -164,6 +164,7 @@ func (c *Console) load() error {
 		},
 		"deref1": func(b *bool) bool { return b != nil && *b },
 		"neg":    func(f float64) float64 { return -f },
+		"add":    func(a, b int) int { return a + b },
 		"str":    func(v any) string { return fmt.Sprint(v) },
 		"deref": func(p *float64) string {
 			if p == nil {
