@@ -302,6 +302,11 @@ type EffectTest struct {
 	N1       int     `json:"n1"`
 	N2       int     `json:"n2"`
 	TooSmall bool    `json:"too_small"`
+	// Effect is a standardised effect size named by EffectName (Cohen's
+	// h for rates, Cohen's d for means, the common-language A for
+	// durations); absent for a difference-in-differences.
+	Effect     *float64 `json:"effect,omitempty"`
+	EffectName string   `json:"effect_name,omitempty"`
 	// Shift is the Hodges-Lehmann shift for durations (after − before).
 	Shift *float64 `json:"shift,omitempty"`
 }
@@ -348,9 +353,20 @@ type ItemEvent struct {
 	Body    string    `json:"body,omitempty"`
 }
 
+// RelapseWatch is how a closed item's KPI is watched for a relapse, week
+// by week after closing.
+type RelapseWatch struct {
+	Chart  string    `json:"chart" enum:"p,xmr,threshold" doc:"p-chart around the verified rate, XmR chart from the after window's weeks, or the level before the improvement"`
+	Center float64   `json:"center" doc:"The verified level, in the KPI's unit"`
+	Sigma  float64   `json:"sigma,omitempty" doc:"XmR: the weekly sigma"`
+	Before float64   `json:"before" doc:"The level before the improvement"`
+	Since  time.Time `json:"since" doc:"The first week watched"`
+}
+
 // ItemDetail is an item with everything recorded about it.
 type ItemDetail struct {
 	*ImprovementItem
+	Watch         *RelapseWatch   `json:"watch,omitempty"`
 	Whys          []WhyStep       `json:"whys"`
 	Causes        []Cause         `json:"causes"`
 	Actions       []*Action       `json:"actions"`

@@ -26,6 +26,13 @@ type TestResult struct {
 	// per group, or fewer than 10 events or non-events for a proportion):
 	// the numbers are shown but no verdict is drawn from them.
 	TooSmall bool `json:"too_small"`
+	// Effect is a standardised effect size, named by EffectName: Cohen's
+	// h for proportions, Cohen's d (pooled SD) for means, and for
+	// Mann-Whitney the common-language A = U₁/(n₁n₂), the chance that a
+	// value of the first group exceeds one of the second (ties count
+	// half).
+	Effect     float64 `json:"effect"`
+	EffectName string  `json:"effect_name"`
 }
 
 // TwoProportions is the two-proportion z-test of x1/n1 against x2/n2
@@ -50,6 +57,7 @@ func TwoProportions(x1, n1, x2, n2 int, conf float64) TestResult {
 	z := NormalQuantile(1 - (1-conf)/2)
 	w := z * math.Sqrt(p1*(1-p1)/float64(n1)+p2*(1-p2)/float64(n2))
 	r.CILow, r.CIHigh = r.Estimate-w, r.Estimate+w
+	r.Effect, r.EffectName = 2*math.Asin(math.Sqrt(p2))-2*math.Asin(math.Sqrt(p1)), "Cohen's h"
 	small := func(x, n int) bool { return n < 30 || x < 10 || n-x < 10 }
 	r.TooSmall = small(x1, n1) || small(x2, n2)
 	return r
@@ -73,6 +81,11 @@ func Welch(a, b []float64, conf float64) TestResult {
 	r.P = 2 * StudentCDF(-math.Abs(r.Statistic), r.DF)
 	q := StudentQuantile(1-(1-conf)/2, r.DF)
 	r.CILow, r.CIHigh = r.Estimate-q*se, r.Estimate+q*se
+	n1, n2 := float64(len(a)), float64(len(b))
+	if sp := math.Sqrt(((n1-1)*s1*s1 + (n2-1)*s2*s2) / (n1 + n2 - 2)); sp > 0 {
+		r.Effect = r.Estimate / sp
+	}
+	r.EffectName = "Cohen's d"
 	r.TooSmall = len(a) < 30 || len(b) < 30
 	return r
 }
@@ -133,6 +146,7 @@ func MannWhitney(x, y []float64) TestResult {
 	}
 	r.P = math.Min(1, r.P)
 	r.Estimate, r.CILow, r.CIHigh = HodgesLehmann(x, y, 0.95)
+	r.Effect, r.EffectName = w/float64(n1*n2), "common-language A"
 	r.TooSmall = n1 < 30 || n2 < 30
 	return r
 }

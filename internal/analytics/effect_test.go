@@ -50,6 +50,7 @@ func TestMannWhitney(t *testing.T) {
 	r := MannWhitney(x, y)
 	near(t, "W", r.Statistic, 35, 0)
 	near(t, "exact two-sided p", r.P, 0.2544, 1e-4)
+	near(t, "common-language A = 35/50", r.Effect, 0.7, 1e-12)
 	r = MannWhitney([]float64{2, 1, 3, 5}, []float64{12, 11, 13, 15})
 	near(t, "U", r.Statistic, 0, 0)
 	near(t, "exact p", r.P, 0.028571428571428577, 1e-12)

@@ -125,6 +125,10 @@ func TestJudgeSeedExample(t *testing.T) {
 		math.Abs(v.Test.Statistic+4.16771) > 1e-4 || math.Abs(v.Test.P-3.0768e-5) > 1e-8 {
 		t.Fatalf("%+v", v)
 	}
+	// Cohen's h = 2·asin√0.95667 − 2·asin√0.85.
+	if math.Abs(v.Test.Effect-(2*math.Asin(math.Sqrt(287.0/300))-2*math.Asin(math.Sqrt(0.85)))) > 1e-12 || v.Test.EffectName != "Cohen's h" {
+		t.Fatalf("effect size %v %s", v.Test.Effect, v.Test.EffectName)
+	}
 	// Significant but short of the target.
 	v = Judge(k, VerifyRate, Group{X: 850, N: 1000}, Group{X: 900, N: 1000}, nil, &target)
 	if v.Verdict != "not_effective" || !v.Supported || v.TargetMet {
@@ -176,6 +180,14 @@ func TestDiffInDiffRates(t *testing.T) {
 		&[2]Group{{Values: []float64{23.33, 23.33}}, {Values: []float64{21.17, 21.17}}}, 0.95)
 	if math.Abs(r.Estimate-2.75) > 1e-9 || !r.TooSmall {
 		t.Fatalf("T14: %+v", r)
+	}
+}
+
+// Cohen's d with the pooled SD: {3..7} against {1..5}, both SD √2.5.
+func TestCohensD(t *testing.T) {
+	r := Welch([]float64{3, 4, 5, 6, 7}, []float64{1, 2, 3, 4, 5}, 0.95)
+	if math.Abs(r.Effect-2/math.Sqrt(2.5)) > 1e-12 || r.EffectName != "Cohen's d" {
+		t.Fatalf("d = %v", r.Effect)
 	}
 }
 

@@ -91,7 +91,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
 		}
 		w.SetMaxOpenConns(1)
-		r, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(ON)")
+		// Readers map the file (256 MiB at most): pages come from the
+		// operating system's cache shared by all connections, without a
+		// read system call per page.
+		r, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(ON)&_pragma=mmap_size(268435456)")
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: open sqlite reader: %w", err)
 		}

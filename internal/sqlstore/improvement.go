@@ -120,6 +120,16 @@ func (db *DB) ImprovementItem(ctx context.Context, id int64) (*aftersales.ItemDe
 		return nil, err
 	}
 	d := &aftersales.ItemDetail{ImprovementItem: it, Whys: []aftersales.WhyStep{}, Causes: []aftersales.Cause{}}
+	var mon string
+	if err := db.r.QueryRowContext(ctx, `SELECT monitor FROM improvement_items WHERE id = $1`, id).Scan(&mon); err != nil {
+		return nil, err
+	}
+	if m := (monitor{}); mon != "" && json.Unmarshal([]byte(mon), &m) == nil {
+		d.Watch = &aftersales.RelapseWatch{Chart: m.Chart, Center: m.Center, Sigma: m.Sigma, Before: m.Before, Since: m.Since}
+		if m.Chart == "p" {
+			d.Watch.Center *= 100
+		}
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT question, answer, evidence FROM improvement_whys WHERE item_id = $1 ORDER BY step`, id)
 	if err != nil {
 		return nil, err

@@ -136,6 +136,38 @@ func BenchmarkKPIs(b *testing.B) {
 					b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
 				})
 			}
+			// Effect verification (#6): a rate from the rollups, and
+			// durations from the per-ticket facts, over two quarters.
+			item, err := db.CreateItem(ctx, aftersales.ItemInput{Title: "bench", KPI: "res_sla"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, tc := range []struct{ name, kpi, dim, val string }{
+				{"verify-res_sla", "res_sla", "", ""},
+				{"verify-resolution_median", "resolution_median", "", ""},
+				{"verify-resolution_median-one-channel", "resolution_median", "channel", "phone"},
+				{"verify-frt_median-did", "frt_median", "channel", "phone"},
+			} {
+				in := aftersales.VerifyInput{KPI: tc.kpi, Dim: aftersales.Dimension(tc.dim), Value: tc.val,
+					BeforeFrom: "2026-02-01", BeforeTo: "2026-05-01", AfterFrom: "2026-08-01", AfterTo: "2026-11-01"}
+				if tc.name == "verify-frt_median-did" {
+					in.ControlValue = "web"
+				}
+				b.Run(tc.name, func(b *testing.B) {
+					var times []time.Duration
+					var v *aftersales.Verification
+					for b.Loop() {
+						t := time.Now()
+						if v, err = db.Verify(ctx, item.ID, in); err != nil {
+							b.Fatal(err)
+						}
+						times = append(times, time.Since(t))
+					}
+					slices.Sort(times)
+					b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+					b.ReportMetric(float64(v.Test.N1+v.Test.N2), "observations")
+				})
+			}
 		})
 	}
 }

@@ -56,8 +56,7 @@ func (db *DB) groups(ctx context.Context, k analytics.KPI, kind analytics.Verify
 		}
 		return out, nil
 	}
-	// Per-ticket observations come from the stored facts of tickets
-	// created before the after window ends.
+	// Per-ticket observations come from the stored facts.
 	di := -1
 	if dim != "" {
 		di = slices.Index(aftersales.Dimensions, dim)
@@ -67,7 +66,25 @@ func (db *DB) groups(ctx context.Context, k analytics.KPI, kind analytics.Verify
 	for j, w := range ws {
 		days[j] = [2]analytics.Day{analytics.DayOf(w.from, loc), analytics.DayOf(w.to, loc)}
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT f.fact FROM kpi_facts f JOIN tickets t ON t.id = f.ticket_id WHERE t.created_at < $1`, ms(ws[1].to))
+	// Only tickets that can hold an observation in the windows are read:
+	// for KPIs counted on the creation or resolution day, those created
+	// or resolved inside a window; otherwise (arrival) those created
+	// before the after window ends and changed after the before window
+	// starts. The tickets are chosen first and their facts read by key,
+	// so neither engine seeks into tickets once per stored fact.
+	q := `SELECT f.fact FROM kpi_facts f WHERE f.ticket_id IN (SELECT t.id FROM tickets t WHERE t.created_at < $2 AND t.updated_at >= $1`
+	args := []any{ms(ws[0].from), ms(ws[1].to)}
+	switch k.Cohort {
+	case "created":
+		q += ` AND t.created_at >= $1 AND (t.created_at < $3 OR t.created_at >= $4)`
+		args = append(args, ms(ws[0].to), ms(ws[1].from))
+	case "resolved":
+		q += ` AND (COALESCE(t.resolved_at, t.closed_at) >= $1 AND COALESCE(t.resolved_at, t.closed_at) < $3
+			OR COALESCE(t.resolved_at, t.closed_at) >= $4 AND COALESCE(t.resolved_at, t.closed_at) < $2)`
+		args = append(args, ms(ws[0].to), ms(ws[1].from))
+	}
+	q += `)`
+	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: verification facts: %w", err)
 	}
@@ -227,6 +244,9 @@ func (db *DB) Verify(ctx context.Context, itemID int64, in aftersales.VerifyInpu
 	t := vd.Test
 	res.Test = aftersales.EffectTest{Method: t.Method, Estimate: t.Estimate, CILow: finite(t.CILow), CIHigh: finite(t.CIHigh), Stat: t.Statistic,
 		P: finite(t.P), N1: t.N1, N2: t.N2, TooSmall: t.TooSmall}
+	if t.EffectName != "" && !math.IsNaN(t.Effect) {
+		res.Test.Effect, res.Test.EffectName = &t.Effect, t.EffectName
+	}
 	if kind == analytics.VerifyDuration && ctrl == nil {
 		res.Test.Shift = &res.Test.Estimate
 	}

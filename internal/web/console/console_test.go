@@ -115,7 +115,7 @@ func TestEveryPageRenders(t *testing.T) {
 		"/tickets?sla=overdue&sort=-urgency": "tickets", "/tickets?sla=due_soon": "tickets",
 		"/dashboard": "dashboard", "/dashboard?kpi=frt_median&months=6&scope=channel:phone": "dashboard",
 		"/dashboard?kpi=cost_ratio&scope=region:1": "dashboard", "/quality/alerts": "alerts", "/quality/targets": "targets",
-		"/quality/items": "improve_board", "/quality/items?overdue=1&department=after_sales": "improve_board",
+		"/quality/items": "improve_board", "/quality/items?overdue=1&department=after_sales": "improve_board", "/quality/items?tickets=1,2&source=complaints": "improve_board",
 		"/quality/items/1": "improve_item", "/quality/items/2": "improve_item", "/quality/items/3": "improve_item", "/quality/items/4": "improve_item",
 		"/quality/cases": "improve_cases", "/quality/cases?q=%E8%B7%AF%E7%BA%BF": "improve_cases", "/quality/root-causes": "improve_codes",
 		"/tickets?region_id=1&resolved_from=2026-01-01&resolved_to=2026-12-31&tier=vip": "tickets",

@@ -2,7 +2,9 @@ package console
 
 import (
 	"html/template"
+	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,6 +97,10 @@ func (c *Console) boardPage(w http.ResponseWriter, r *http.Request, formErr erro
 			return err
 		}
 		v := &boardView{Filter: f, Total: len(items), KPIs: verifiable(c.S.Metrics.KPIs()), Manager: isManager(p.User)}
+		if t := q.Get("tickets"); t != "" && p.Form == nil {
+			// From the ticket list: the listed tickets prefill a new item.
+			p.Form = url.Values{"tickets": {t}, "source": {q.Get("source")}}
+		}
 		for _, s := range aftersales.ItemStatuses {
 			col := boardColumn{Status: s}
 			for _, it := range items {
@@ -321,6 +327,48 @@ func (c *Console) evidenceChart(r *http.Request, p *Page, v *itemView, k analyti
 		}
 		ml["data"] = append(ml["data"].([]opt), opt{"yAxis": *v.D.Baseline, "lineStyle": opt{"type": "dotted", "color": colorOther},
 			"label": opt{"formatter": p.T("alerts.baseline")}})
+	}
+	if w := v.D.Watch; w != nil {
+		// After closing: the verified level and the control limit that
+		// a relapse would cross, week by week.
+		ml, _ := series["markLine"].(opt)
+		if ml == nil {
+			ml = opt{"symbol": "none", "data": []opt{}}
+			series["markLine"] = ml
+		}
+		ml["data"] = append(ml["data"].([]opt), opt{"yAxis": w.Center, "lineStyle": opt{"type": "solid", "color": colorTarget},
+			"label": opt{"formatter": p.T("improve.verified_level")}})
+		limits := make([]any, len(res.Points))
+		for i, pt := range res.Points {
+			limits[i] = "-"
+			if pt.Period.Before(w.Since) {
+				continue
+			}
+			var l *float64
+			switch w.Chart {
+			case "p":
+				if pt.N > 0 {
+					c := w.Center / 100
+					x := 100 * (c - 3*math.Sqrt(c*(1-c)/float64(pt.N)))
+					if !k.HigherIsBetter {
+						x = 100 * (c + 3*math.Sqrt(c*(1-c)/float64(pt.N)))
+					}
+					l = &x
+				}
+			case "xmr":
+				x := w.Center - 3*w.Sigma
+				if !k.HigherIsBetter {
+					x = w.Center + 3*w.Sigma
+				}
+				l = &x
+			default:
+				x := w.Before
+				l = &x
+			}
+			limits[i] = num(l)
+		}
+		o["series"] = append(o["series"].([]opt), opt{"type": "line", "name": p.T("improve.control_limit"), "data": limits, "symbol": "none",
+			"lineStyle": opt{"type": "dashed", "color": colorVital}, "itemStyle": opt{"color": colorVital}})
 	}
 	if n := len(v.D.Verifications); n > 0 {
 		last := v.D.Verifications[n-1]
