@@ -332,6 +332,7 @@ type Verification struct {
 	TargetMet     bool       `json:"target_met"`
 	Supported     bool       `json:"supported" doc:"The change is in the good direction and significant at 5%"`
 	Verdict       string     `json:"verdict" enum:"effective,not_effective,inconclusive"`
+	ReasonCode    string     `json:"reason_code" enum:"effective,too_small,wrong_direction,not_significant,short_of_target"`
 	Reason        string     `json:"reason"`
 	// Applied is set when the verdict moved the item (closed it or sent
 	// it back to analysing).

@@ -209,7 +209,10 @@ type Verdict struct {
 	TargetMet     bool
 	Supported     bool
 	Verdict       string // effective, not_effective, inconclusive
-	Reason        string
+	// Code names the reason: effective, too_small, wrong_direction,
+	// not_significant or short_of_target.
+	Code   string
+	Reason string
 }
 
 // Alpha is the significance level verdicts use.
@@ -235,19 +238,19 @@ func Judge(k KPI, kind VerifyKind, before, after Group, ctrl *[2]Group, target *
 	}
 	switch {
 	case v.Test.TooSmall:
-		v.Verdict = "inconclusive"
+		v.Verdict, v.Code = "inconclusive", "too_small"
 		v.Reason = fmt.Sprintf("too little data to conclude: %d before and %d after; each window needs at least 30 (and 10 events and non-events for a rate)", v.Test.N1, v.Test.N2)
 	case !good:
-		v.Verdict = "not_effective"
+		v.Verdict, v.Code = "not_effective", "wrong_direction"
 		v.Reason = fmt.Sprintf("%s moved the wrong way or not at all (change %+.3g)", k.Key, v.Test.Estimate)
 	case v.Test.P >= Alpha:
-		v.Verdict = "not_effective"
+		v.Verdict, v.Code = "not_effective", "not_significant"
 		v.Reason = fmt.Sprintf("the change %+.3g is not statistically significant (p = %.3g ≥ %.2g)", v.Test.Estimate, v.Test.P, Alpha)
 	case !v.TargetMet:
-		v.Verdict = "not_effective"
+		v.Verdict, v.Code = "not_effective", "short_of_target"
 		v.Reason = fmt.Sprintf("the improvement is significant (p = %.3g) but %s after is %.4g, short of the target %.4g", v.Test.P, k.Key, v.After, *target)
 	default:
-		v.Verdict = "effective"
+		v.Verdict, v.Code = "effective", "effective"
 		v.Reason = fmt.Sprintf("%s went from %.4g to %.4g (change %+.3g, %d%% CI %.3g to %.3g, p = %.2g)", k.Key, v.Before, v.After,
 			v.Test.Estimate, int(100*(1-Alpha)), v.Test.CILow, v.Test.CIHigh, v.Test.P)
 		if target != nil {

@@ -131,12 +131,12 @@ func TestJudgeSeedExample(t *testing.T) {
 	}
 	// Significant but short of the target.
 	v = Judge(k, VerifyRate, Group{X: 850, N: 1000}, Group{X: 900, N: 1000}, nil, &target)
-	if v.Verdict != "not_effective" || !v.Supported || v.TargetMet {
+	if v.Verdict != "not_effective" || v.Code != "short_of_target" || !v.Supported || v.TargetMet {
 		t.Fatalf("short of target: %+v", v)
 	}
 	// Not significant.
 	v = Judge(k, VerifyRate, Group{X: 170, N: 200}, Group{X: 176, N: 200}, nil, nil)
-	if v.Verdict != "not_effective" || v.Supported || !v.TargetMet {
+	if v.Verdict != "not_effective" || v.Code != "not_significant" || v.Supported || !v.TargetMet {
 		t.Fatalf("not significant: %+v", v)
 	}
 	// Too small: 20 per window, or only 9 late arrivals after.
@@ -156,7 +156,7 @@ func TestJudgeSeedExample(t *testing.T) {
 		after = append(after, float64(130+i))
 	}
 	v = Judge(rk, VerifyDuration, Group{Values: before}, Group{Values: after}, nil, nil)
-	if v.Verdict != "not_effective" || v.Test.Estimate != 30 || v.Before != 129.5 || v.After != 159.5 {
+	if v.Verdict != "not_effective" || v.Code != "wrong_direction" || v.Test.Estimate != 30 || v.Before != 129.5 || v.After != 159.5 {
 		t.Fatalf("slower: %+v", v)
 	}
 	v = Judge(rk, VerifyDuration, Group{Values: after}, Group{Values: before}, nil, nil)

@@ -226,7 +226,7 @@ func (db *DB) Verify(ctx context.Context, itemID int64, in aftersales.VerifyInpu
 	}
 	vd := analytics.Judge(k, kind, gs[0][0], gs[0][1], ctrl, target)
 	res := &aftersales.Verification{ItemID: itemID, VerifyInput: in, Target: target, TargetMet: vd.TargetMet, Supported: vd.Supported,
-		Verdict: vd.Verdict, Reason: vd.Reason, ByID: u.ID}
+		Verdict: vd.Verdict, ReasonCode: vd.Code, Reason: vd.Reason, ByID: u.ID}
 	if vd.HasBefore {
 		res.Before = &vd.Before
 	}
