@@ -77,8 +77,6 @@ func (q MetricQuery) Validate() error {
 	v.Check(q.Filter == "" || q.Filter.Valid(), "filter", "unknown dimension")
 	v.Check(q.Filter == "" || q.Value != "", "value", "is required with a filter")
 	v.Check(q.By == "" || q.By.Valid(), "by", "unknown dimension")
-	v.Check(q.By == "" || q.Filter == "" || q.By == q.Filter, "by",
-		"grouping by one dimension while filtering on another is not supported; filter on the same dimension or leave one out")
 	return v.Err()
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"sort"
 )
 
 // Durations are kept in log-spaced buckets so that histograms of
@@ -50,7 +49,17 @@ type Hist []Bin
 // withdrawn) to bucket b.
 func (h *Hist) Add(b int, n int64) {
 	s := *h
-	i := sort.Search(len(s), func(i int) bool { return s[i].B >= b })
+	// The first bin at or above b, by hand: this is the innermost loop of
+	// a rollup rebuild.
+	i, j := 0, len(s)
+	for i < j {
+		m := int(uint(i+j) >> 1)
+		if s[m].B < b {
+			i = m + 1
+		} else {
+			j = m
+		}
+	}
 	switch {
 	case i < len(s) && s[i].B == b:
 		s[i].N += n

@@ -478,24 +478,40 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 	if err := b.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`, nil, func(scan func(...any) error) error { return scan(&maxID) }); err != nil {
 		return nil, err
 	}
-	full := analytics.Rollup{}
+	full, pairs := analytics.Rollup{}, analytics.Rollup{}
 	for lo := int64(0); lo < maxID; lo += rebuildChunk {
 		hi := lo + rebuildChunk
-		// Reading rows (the driver's work) and computing contributions
-		// overlap on two goroutines.
+		// Reading rows (the driver's work), the daily rows and the
+		// monthly pair rows overlap on three goroutines.
 		var facts [][]any
 		recs := make(chan *analytics.TicketRecord, 1024)
-		done := make(chan struct{})
+		paired := make(chan []analytics.Fact, 16)
+		done, pairsDone := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(pairsDone)
+			for batch := range paired {
+				for i := range batch {
+					pairs.ApplyPairs(&batch[i], 1)
+				}
+			}
+		}()
 		go func() {
 			defer close(done)
+			defer close(paired)
+			batch := make([]analytics.Fact, 0, 256)
 			for r := range recs {
 				f := analytics.Contribute(r, env.loc)
-				full.Apply(&f, dimNames, 1)
+				full.ApplyDays(&f, dimNames, 1)
+				if batch = append(batch, f); len(batch) == cap(batch) {
+					paired <- batch
+					batch = make([]analytics.Fact, 0, 256)
+				}
 				check.Tickets++
 				if replace {
 					facts = append(facts, []any{r.ID, f.Encode()})
 				}
 			}
+			paired <- batch
 		}()
 		err := env.loadRecords(ctx, b, ` WHERE t.id > $1 AND t.id <= $2`, ` AND ticket_id > $1 AND ticket_id <= $2`, []any{lo, hi},
 			func(r *analytics.TicketRecord) error {
@@ -504,12 +520,16 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 			})
 		close(recs)
 		<-done
+		<-pairsDone
 		if err != nil {
 			return nil, fmt.Errorf("records: %w", err)
 		}
 		if err := b.copy(ctx, "kpi_facts", []string{"ticket_id", "fact"}, facts); err != nil {
 			return nil, err
 		}
+	}
+	for k, a := range pairs {
+		full[k] = a // pair keys never collide with daily ones
 	}
 	for k, a := range full {
 		if aggEmpty(a) {

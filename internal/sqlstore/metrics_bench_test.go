@@ -122,6 +122,9 @@ func BenchmarkKPIs(b *testing.B) {
 				{"complaints-by-category-year", aftersales.MetricQuery{KPI: "complaints", From: year, To: next, By: aftersales.DimCategory}},
 				{"backlog-12-months", aftersales.MetricQuery{KPI: "backlog", From: year, To: next, Grain: aftersales.GrainMonth}},
 				{"resolution_median-2-years-weekly", aftersales.MetricQuery{KPI: "resolution_median", From: year.AddDate(-1, 0, 0), To: next, Grain: aftersales.GrainWeek}},
+				{"fcr-by-technician-within-one-channel-month", aftersales.MetricQuery{KPI: "fcr", From: month, To: next, Filter: aftersales.DimChannel, Value: "phone", By: aftersales.DimTechnician}},
+				{"complaints-by-category-within-one-channel-year", aftersales.MetricQuery{KPI: "complaints", From: year, To: next, Filter: aftersales.DimChannel, Value: "web", By: aftersales.DimCategory}},
+				{"res_sla-team-x-month-within-one-channel", aftersales.MetricQuery{KPI: "res_sla", From: year, To: next, Filter: aftersales.DimChannel, Value: "phone", By: aftersales.DimTeam, Grain: aftersales.GrainMonth}},
 			} {
 				b.Run(tc.name, func(b *testing.B) {
 					var times []time.Duration

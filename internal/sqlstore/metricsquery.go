@@ -63,10 +63,14 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 		dim, val = string(q.By), q.Value
 	}
 	if k.Key == analytics.BacklogKey {
+		if q.Filter != "" && q.By != "" && q.Filter != q.By {
+			return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The backlog cannot be grouped within a filter.",
+				Fields: []aftersales.FieldError{{Field: "by", Reason: "the backlog is kept per single dimension; filter or group, not both"}}}
+		}
 		return db.backlog(ctx, res, dim, val, from, to)
 	}
 	uses, hists := k.Columns()
-	groups, total, err := db.aggregate(ctx, dim, val, q.By == "" || val != "", from, to, uses, hists, func(key analytics.Key) string {
+	group := func(key analytics.Key) string {
 		switch {
 		case matrix:
 			return key.Val + "\x00" + strconv.Itoa(int(periodStart(key.Day, q.Grain)))
@@ -74,7 +78,15 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 			return strconv.Itoa(int(periodStart(key.Day, q.Grain)))
 		}
 		return key.Val
-	})
+	}
+	var groups map[string]*analytics.Agg
+	var total *analytics.Agg
+	var err error
+	if q.Filter != "" && q.By != "" && q.Filter != q.By {
+		groups, total, err = db.pairAggregate(ctx, q, matrix, from, to, uses, hists, group)
+	} else {
+		groups, total, err = db.aggregate(ctx, dim, val, q.By == "" || val != "", from, to, uses, hists, group)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: metric %s: %w", q.KPI, err)
 	}
@@ -117,6 +129,61 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 		return cmp.Or(cmp.Compare(a.Key, b.Key), a.Period.Compare(b.Period))
 	})
 	return res, nil
+}
+
+// pairAggregate groups a KPI by q.By within q.Filter = q.Value from the
+// monthly pair rollups (analytics.Pairs). The total is the filter's own,
+// so tickets without a value for q.By still count in it.
+func (db *DB) pairAggregate(ctx context.Context, q aftersales.MetricQuery, matrix bool, from, to analytics.Day, uses []analytics.Measure,
+	hists []analytics.HistKind, group func(analytics.Key) string) (map[string]*analytics.Agg, *analytics.Agg, error) {
+	fi, bi := slices.Index(aftersales.Dimensions, q.Filter), slices.Index(aftersales.Dimensions, q.By)
+	lo, hi := min(fi, bi), max(fi, bi)
+	if !analytics.Paired(lo, hi) {
+		var with []string
+		for _, p := range analytics.Pairs {
+			switch fi {
+			case p[0]:
+				with = append(with, string(aftersales.Dimensions[p[1]]))
+			case p[1]:
+				with = append(with, string(aftersales.Dimensions[p[0]]))
+			}
+		}
+		reason := fmt.Sprintf("a %s filter cannot be grouped by %s", q.Filter, q.By)
+		if len(with) > 0 {
+			reason += "; it can be grouped by " + strings.Join(with, ", ")
+		}
+		return nil, nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "Unsupported grouping within a filter.",
+			Fields: []aftersales.FieldError{{Field: "by", Reason: reason}}}
+	}
+	var v aftersales.Validator
+	v.Check(analytics.MonthStart(from) == from && analytics.MonthStart(to) == to, "from",
+		"grouping within a filter works on whole months: from and to must be the first day of a month")
+	v.Check(!matrix || q.Grain == aftersales.GrainMonth || q.Grain == aftersales.GrainQuarter, "grain",
+		"grouping within a filter works by month or quarter")
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	dims := aftersales.Dimensions
+	pairDim := string(dims[lo]) + analytics.PairSep + string(dims[hi])
+	const skip = "\x01"
+	groups, _, err := db.aggregate(ctx, pairDim, "", false, from, to, uses, hists, func(key analytics.Key) string {
+		a, b, _ := strings.Cut(key.Val, analytics.PairSep)
+		fv, gv := a, b
+		if fi == hi {
+			fv, gv = b, a
+		}
+		if fv != q.Value {
+			return skip
+		}
+		key.Val = gv
+		return group(key)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	delete(groups, skip)
+	_, total, err := db.aggregate(ctx, string(q.Filter), q.Value, true, from, to, uses, hists, func(analytics.Key) string { return "" })
+	return groups, total, err
 }
 
 // aggregate sums kpi_daily rows of one dimension (one value of it when

@@ -33,7 +33,7 @@ func (a *API) metrics(h huma.API) {
 		Summary: "One KPI over [from, to): a series by grain, or one value per dimension value with by",
 		Description: "Dates are local days (YYYY-MM-DD) in the deployment's time zone. `value` is null where there is no data " +
 			"behind a period (no resolved tickets, no survey answers), never a zero that means nothing. `n` is the sample " +
-			"(denominator of a rate, number of durations of a median). Filtering on one dimension while grouping by another is not supported."},
+			"(denominator of a rate, number of durations of a median). Grouping by one dimension within a filter on another works for the pairs in docs/KPIS.md, over whole months."},
 		func(ctx context.Context, in *struct {
 			KPI    string               `path:"kpi"`
 			From   string               `query:"from" required:"true" doc:"First day, YYYY-MM-DD" example:"2026-01-01"`

@@ -139,9 +139,15 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				targets[t.KPI] = &t.Target
 			}
 		}
+		// within says whether a comparison by a dimension can be drawn
+		// under the filter: the same dimension, or a pair the rollups keep.
+		within := func(by aftersales.Dimension) bool {
+			return v.Filter == "" || by == v.Filter ||
+				analytics.Paired(slices.Index(aftersales.Dimensions, v.Filter), slices.Index(aftersales.Dimensions, by))
+		}
 		metric := func(kpi string, by aftersales.Dimension, grain aftersales.Grain) (*aftersales.MetricResult, error) {
 			mq := aftersales.MetricQuery{KPI: kpi, From: v.From, To: v.To, Grain: grain, By: by, Locale: p.Lang}
-			if v.Filter != "" && (by == "" || by == v.Filter) {
+			if v.Filter != "" {
 				mq.Filter, mq.Value = v.Filter, v.Value
 			}
 			return c.S.Metrics.Metric(ctx, mq)
@@ -150,7 +156,13 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			if dim == "" && v.Filter != "" {
 				dim, val = v.Filter, v.Value
 			}
-			return "/tickets?" + analytics.DrillQuery(kpi, dim, val, from, to).Encode()
+			q := analytics.DrillQuery(kpi, dim, val, from, to)
+			if v.Filter != "" && dim != v.Filter {
+				for name, vs := range analytics.DrillQuery(kpi, v.Filter, v.Value, from, to) {
+					q[name] = vs
+				}
+			}
+			return "/tickets?" + q.Encode()
 		}
 		monthURLs := func(kpi analytics.KPI, pts []aftersales.MetricPoint) ([]string, []*float64, []string) {
 			var labels, urls []string
@@ -199,8 +211,8 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		labels, vals, urls := monthURLs(k, res.Points)
 		v.Trend = lineChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target"))
 
-		v.NotFiltered = v.Filter != "" && v.Filter != aftersales.DimTechnician
-		if !v.NotFiltered {
+		v.NotFiltered = !within(aftersales.DimTechnician) || !within(aftersales.DimCategory) || !within(aftersales.DimRegion)
+		if within(aftersales.DimTechnician) {
 			res, err := metric(k.Key, aftersales.DimTechnician, "")
 			if err != nil {
 				return err
@@ -222,7 +234,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			v.Techs = barChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target"))
 		}
 
-		if v.Filter == "" || v.Filter == aftersales.DimCategory {
+		if within(aftersales.DimCategory) {
 			ck, _ := analytics.Lookup("complaints")
 			res, err := metric("complaints", aftersales.DimCategory, "")
 			if err != nil {
@@ -257,7 +269,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			v.Pareto = paretoChart(items, labels, urls, p.T("dash.complaints"), p.T("dash.cumulative"))
 		}
 
-		if v.Filter == "" || v.Filter == aftersales.DimRegion {
+		if within(aftersales.DimRegion) {
 			res, err := metric(k.Key, aftersales.DimRegion, aftersales.GrainMonth)
 			if err != nil {
 				return err

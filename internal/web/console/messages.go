@@ -475,7 +475,7 @@ var messages = map[string]map[string]string{
 	"dash.cumulative":                {"zh-CN": "累计占比", "en": "Cumulative %"},
 	"dash.uncategorised":             {"zh-CN": "未分类", "en": "Uncategorised"},
 	"dash.tickets":                   {"zh-CN": "工单数", "en": "Tickets"},
-	"dash.not_filtered":              {"zh-CN": "按技师、类别和区域的对比图只能在不筛选或按同一维度筛选时显示。", "en": "The technician, category and region comparisons are shown only without a filter or with a filter on the same dimension."},
+	"dash.not_filtered":              {"zh-CN": "部分对比图在此筛选下无法显示：汇总表只保留常用的维度组合（如区域×技师、渠道×类别），按其他组合请改为不筛选或按同一维度筛选。", "en": "Some comparisons cannot be shown under this filter: the rollups keep the common pairs of dimensions (such as region × technician or channel × category); for others, remove the filter or filter on the same dimension."},
 	"dash.scores":                    {"zh-CN": "加权质量得分", "en": "Weighted quality score"},
 	"dash.scores_help":               {"zh-CN": "每项指标按目标值（100 分）与最差值（0 分）线性折算，再按权重加权；无数据的指标不计入，覆盖率为有数据指标的权重占比。", "en": "Each KPI scores 0 at its worst value and 100 at its target, linearly, then the scores are weighted; KPIs without data are left out and coverage is the share of weight that had data."},
 	"dash.score":                     {"zh-CN": "得分", "en": "Score"},
