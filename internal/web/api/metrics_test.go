@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
@@ -49,6 +50,18 @@ func TestMetricsAPI(t *testing.T) {
 		pts, _ := r.Body["points"].([]any)
 		if r.Status != 200 || len(pts) != 1 || pts[0].(map[string]any)["key"] != "web" || pts[0].(map[string]any)["value"] != 100.0 {
 			t.Fatalf("complaint_rate by channel: %d %s", r.Status, r.Raw)
+		}
+		// Grouped within a filter on another dimension (monthly pair rollups):
+		// this month's web complaints by urgency is not a kept pair; by
+		// technician it is.
+		month := time.Date(db.Now().In(db.Zone).Year(), db.Now().In(db.Zone).Month(), 1, 0, 0, 0, 0, db.Zone)
+		from, to := month.Format("2006-01-02"), month.AddDate(0, 1, 0).Format("2006-01-02")
+		if r := c.do("GET", "/metrics/kpis/created?from="+from+"&to="+to+"&filter=channel&value=web&by=urgency", nil); r.Status != 422 || r.locations()["query.by"] == "" {
+			t.Errorf("unkept pair: %d %s", r.Status, r.Raw)
+		}
+		r = c.do("GET", "/metrics/kpis/created?from="+from+"&to="+to+"&filter=channel&value=web&by=region", nil)
+		if total, _ := r.Body["total"].(map[string]any); r.Status != 200 || total["value"] != 1.0 {
+			t.Errorf("created by region within web: %d %s", r.Status, r.Raw)
 		}
 		// Bad queries name the field.
 		for q, field := range map[string]string{

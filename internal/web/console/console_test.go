@@ -155,6 +155,11 @@ func TestEveryPageRenders(t *testing.T) {
 				t.Errorf("page template %s was not rendered by the test", p)
 			}
 		}
+		// Under a filter the dashboard still compares technicians and
+		// categories (pair rollups).
+		if _, body := b.get("/dashboard?kpi=fcr&scope=channel:phone"); !strings.Contains(body, `id="chart-techs"`) || !strings.Contains(body, `id="chart-pareto"`) {
+			t.Errorf("%s: the filtered dashboard lacks its comparisons", lang)
+		}
 		_, body := b.get(fmt.Sprintf("/tickets/%d", tk.ID))
 		wantWord := map[bool]string{true: "Timeline", false: "处理记录"}[strings.HasPrefix(lang, "en")]
 		if !strings.Contains(body, wantWord) || !strings.Contains(body, tk.Number) || !strings.Contains(body, "现场照片.png") {
