@@ -51,6 +51,17 @@ type QualityScore struct {
 	Parts    []ScorePart `json:"parts"`
 }
 
+// ScoreQuery asks for the quality score over [From, To), overall or per
+// value of By, within Filter = Value when set (grouping within a filter
+// follows the KPI queries' rules: the pairs in docs/KPIS.md, whole months).
+type ScoreQuery struct {
+	From, To time.Time
+	By       Dimension
+	Filter   Dimension
+	Value    string
+	Locale   string
+}
+
 // AlertRule watches one KPI in one scope, per week or month, with a fixed
 // threshold, a control chart, or both.
 type AlertRule struct {
@@ -93,7 +104,7 @@ type AlertEvidence struct {
 type QualityService interface {
 	Targets(ctx context.Context) ([]*QualityTarget, error)
 	SetTarget(ctx context.Context, t *QualityTarget) error
-	Scores(ctx context.Context, from, to time.Time, by Dimension, locale string) ([]*QualityScore, error)
+	Scores(ctx context.Context, q ScoreQuery) ([]*QualityScore, error)
 	AlertRules(ctx context.Context) ([]*AlertRule, error)
 	SaveAlertRule(ctx context.Context, r *AlertRule) error
 	// EvaluateAlerts checks every active rule on the latest complete

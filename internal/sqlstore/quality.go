@@ -68,8 +68,9 @@ func (db *DB) SetTarget(ctx context.Context, t *aftersales.QualityTarget) error 
 }
 
 // Scores computes the weighted quality score over [from, to), per value
-// of by (or overall when by is empty).
-func (db *DB) Scores(ctx context.Context, from, to time.Time, by aftersales.Dimension, locale string) ([]*aftersales.QualityScore, error) {
+// of by (or overall when by is empty), within the filter when set.
+func (db *DB) Scores(ctx context.Context, sq aftersales.ScoreQuery) ([]*aftersales.QualityScore, error) {
+	from, to, by, locale := sq.From, sq.To, sq.By, sq.Locale
 	targets, err := db.Targets(ctx)
 	if err != nil {
 		return nil, err
@@ -92,7 +93,7 @@ func (db *DB) Scores(ctx context.Context, from, to time.Time, by aftersales.Dime
 		}
 	}
 	for _, t := range weighted {
-		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: t.KPI, From: from, To: to, By: by, Locale: locale})
+		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: t.KPI, From: from, To: to, By: by, Filter: sq.Filter, Value: sq.Value, Locale: locale})
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +110,7 @@ func (db *DB) Scores(ctx context.Context, from, to time.Time, by aftersales.Dime
 	}
 	// Every scope gets every weighted KPI, with or without data.
 	for _, t := range weighted {
-		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: t.KPI, From: from, To: to, By: by, Locale: locale})
+		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: t.KPI, From: from, To: to, By: by, Filter: sq.Filter, Value: sq.Value, Locale: locale})
 		if err != nil {
 			return nil, err
 		}

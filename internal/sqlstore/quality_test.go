@@ -147,7 +147,7 @@ func TestQualityScore(t *testing.T) {
 		if err := db.SetTarget(ctx, &aftersales.QualityTarget{KPI: "created", Target: 3, Worst: 15}); fieldsOf(err)["kpi"] == "" {
 			t.Errorf("target on a count: %v", err)
 		}
-		s, err := db.Scores(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, db.Zone), time.Date(2026, 3, 1, 0, 0, 0, 0, db.Zone), "", "en")
+		s, err := db.Scores(ctx, aftersales.ScoreQuery{From: time.Date(2026, 1, 1, 0, 0, 0, 0, db.Zone), To: time.Date(2026, 3, 1, 0, 0, 0, 0, db.Zone), Locale: "en"})
 		if err != nil || len(s) != 1 {
 			t.Fatal(s, err)
 		}
@@ -161,6 +161,18 @@ func TestQualityScore(t *testing.T) {
 		}
 		if want := (parts["fcr"] + parts["frt_median"]) / 2; math.Abs(*s[0].Score-want) > 1e-9 {
 			t.Errorf("score %v, want %v", *s[0].Score, want)
+		}
+		// Within a filter: every ticket is a phone repair, so the phone
+		// channel scores the same; by nature within it (not a kept pair)
+		// is refused.
+		q := aftersales.ScoreQuery{From: time.Date(2026, 1, 1, 0, 0, 0, 0, db.Zone), To: time.Date(2026, 3, 1, 0, 0, 0, 0, db.Zone),
+			Filter: aftersales.DimChannel, Value: "phone", Locale: "en"}
+		if f, err := db.Scores(ctx, q); err != nil || len(f) != 1 || *f[0].Score != *s[0].Score {
+			t.Fatalf("phone: %+v %v", f, err)
+		}
+		q.By = aftersales.DimNature
+		if _, err := db.Scores(ctx, q); fieldsOf(err)["by"] == "" {
+			t.Errorf("nature within a channel: %v", err)
 		}
 	})
 }

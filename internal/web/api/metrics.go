@@ -134,13 +134,15 @@ func (a *API) quality(h huma.API) {
 			From   string               `query:"from" required:"true" doc:"YYYY-MM-DD"`
 			To     string               `query:"to" required:"true" doc:"YYYY-MM-DD"`
 			By     aftersales.Dimension `query:"by" enum:"team,technician,service_unit,region,category,product,channel,nature,urgency,tier,"`
+			Filter aftersales.Dimension `query:"filter" enum:"team,technician,service_unit,region,category,product,channel,nature,urgency,tier,"`
+			Value  string               `query:"value" doc:"The filter's value"`
 			Locale string               `query:"locale" enum:"zh-CN,en,"`
 		}) (*plain[[]*aftersales.QualityScore], error) {
 			from, to, err := a.dates(in.From, in.To)
 			if err != nil {
 				return nil, err
 			}
-			return respond(a.S.Quality.Scores(ctx, from, to, in.By, in.Locale))
+			return respond(a.S.Quality.Scores(ctx, aftersales.ScoreQuery{From: from, To: to, By: in.By, Filter: in.Filter, Value: in.Value, Locale: in.Locale}))
 		})
 	register(a, h, huma.Operation{OperationID: "list-alert-rules", Method: http.MethodGet, Path: "/quality/alert-rules", Tags: t, Summary: "Alert rules"},
 		func(ctx context.Context, in *struct{}) (*plain[[]*aftersales.AlertRule], error) {

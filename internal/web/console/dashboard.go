@@ -344,12 +344,14 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 
-		scores, err := c.S.Quality.Scores(ctx, v.From, v.To, aftersales.DimTeam, p.Lang)
-		if err != nil {
-			return err
+		if within(aftersales.DimTeam) {
+			scores, err := c.S.Quality.Scores(ctx, aftersales.ScoreQuery{From: v.From, To: v.To, By: aftersales.DimTeam, Filter: v.Filter, Value: v.Value, Locale: p.Lang})
+			if err != nil {
+				return err
+			}
+			v.Scores = scores
 		}
-		v.Scores = scores
-		all, err := c.S.Quality.Scores(ctx, v.From, v.To, "", p.Lang)
+		all, err := c.S.Quality.Scores(ctx, aftersales.ScoreQuery{From: v.From, To: v.To, Filter: v.Filter, Value: v.Value, Locale: p.Lang})
 		if err != nil {
 			return err
 		}
