@@ -186,6 +186,32 @@ type MetricsService interface {
 	// Stages is the bottleneck analysis over [from, to): overall, or per
 	// value of by.
 	Stages(ctx context.Context, from, to time.Time, by Dimension, locale string) ([]*StageRow, error)
+	// Aging is the open tickets now, by age: overall or per value of
+	// q.By, within q.Filter = q.Value when set.
+	Aging(ctx context.Context, q AgingQuery) ([]*AgingRow, error)
+}
+
+// AgingBins are the lower edges, in days, of the age bins of open tickets:
+// under 1 day, 1-3, 3-7, 7-14, 14-30 and 30 days or more.
+var AgingBins = []int{0, 1, 3, 7, 14, 30}
+
+// AgingQuery scopes the aging of open tickets.
+type AgingQuery struct {
+	By     Dimension
+	Filter Dimension
+	Value  string
+	Locale string
+}
+
+// AgingRow is the open tickets of one scope by age.
+type AgingRow struct {
+	Key   string `json:"key,omitempty"`
+	Label string `json:"label,omitempty"`
+	// Counts holds the open tickets per bin of AgingBins.
+	Counts     []int64 `json:"counts"`
+	Open       int64   `json:"open"`
+	MedianDays float64 `json:"median_days" doc:"Median age of the open tickets, in days"`
+	OldestDays float64 `json:"oldest_days"`
 }
 
 // StageTime is the mean time tickets spent in one status.

@@ -139,6 +139,27 @@ func BenchmarkKPIs(b *testing.B) {
 					b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
 				})
 			}
+			for _, tc := range []struct {
+				name string
+				q    aftersales.AgingQuery
+			}{
+				{"aging", aftersales.AgingQuery{}},
+				{"aging-by-team", aftersales.AgingQuery{By: aftersales.DimTeam}},
+				{"aging-by-team-within-one-channel", aftersales.AgingQuery{By: aftersales.DimTeam, Filter: aftersales.DimChannel, Value: "phone"}},
+			} {
+				b.Run(tc.name, func(b *testing.B) {
+					var times []time.Duration
+					for b.Loop() {
+						t := time.Now()
+						if _, err := db.Aging(ctx, tc.q); err != nil {
+							b.Fatal(err)
+						}
+						times = append(times, time.Since(t))
+					}
+					slices.Sort(times)
+					b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+				})
+			}
 			// Effect verification (#6): a rate from the rollups, and
 			// durations from the per-ticket facts, over two quarters.
 			item, err := db.CreateItem(ctx, aftersales.ItemInput{Title: "bench", KPI: "res_sla"})

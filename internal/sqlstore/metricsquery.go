@@ -506,3 +506,152 @@ func (db *DB) Stages(ctx context.Context, from, to time.Time, by aftersales.Dime
 	slices.SortFunc(out, func(a, b *aftersales.StageRow) int { return cmp.Compare(b.Tickets, a.Tickets) })
 	return out, nil
 }
+
+// Aging counts the open tickets (not resolved, closed or cancelled) by
+// age in whole local days since creation. Overall, per dimension or
+// within a filter on the same dimension it reads the rollups' open
+// count by creation day; grouped within a filter on another dimension it
+// reads the open tickets' stored KPI facts.
+func (db *DB) Aging(ctx context.Context, q aftersales.AgingQuery) ([]*aftersales.AgingRow, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
+		return nil, err
+	}
+	var v aftersales.Validator
+	v.Check(q.By == "" || q.By.Valid(), "by", "unknown dimension")
+	v.Check(q.Filter == "" || q.Filter.Valid(), "filter", "unknown dimension")
+	v.Check(q.Filter == "" || q.Value != "", "value", "is required with a filter")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := db.RefreshRollups(ctx, dashboardRefresh); err != nil {
+		return nil, err
+	}
+	today := analytics.DayOf(db.Now(), db.location())
+	// counts[key][age in days] = open tickets
+	counts := map[string]map[int]int64{}
+	add := func(key string, age int, n int64) {
+		if counts[key] == nil {
+			counts[key] = map[int]int64{}
+		}
+		counts[key][max(0, age)] += n
+	}
+	if q.Filter != "" && q.By != "" && q.Filter != q.By {
+		if err := db.agingFromFacts(ctx, q, today, add); err != nil {
+			return nil, err
+		}
+	} else {
+		dim, val := string(q.By), q.Value
+		if q.By == "" {
+			dim = string(q.Filter)
+		}
+		groups, _, err := db.aggregate(ctx, dim, val, q.Filter != "", 0, today+1, []analytics.Measure{analytics.MOpen}, nil,
+			func(k analytics.Key) string {
+				if q.By == "" {
+					return "\x00" + strconv.Itoa(int(k.Day))
+				}
+				return k.Val + "\x00" + strconv.Itoa(int(k.Day))
+			})
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: aging: %w", err)
+		}
+		for gk, a := range groups {
+			if n := a.V[analytics.MOpen]; n != 0 {
+				key, day, _ := strings.Cut(gk, "\x00")
+				d, _ := strconv.Atoi(day)
+				add(key, int(today)-d, n)
+			}
+		}
+	}
+	var out []*aftersales.AgingRow
+	var pts []aftersales.MetricPoint
+	for key, byAge := range counts {
+		r := &aftersales.AgingRow{Key: key, Counts: make([]int64, len(aftersales.AgingBins))}
+		ages := make([]int, 0, len(byAge))
+		for age, n := range byAge {
+			if n <= 0 {
+				continue
+			}
+			ages = append(ages, age)
+			r.Open += n
+			i := len(aftersales.AgingBins) - 1
+			for i > 0 && age < aftersales.AgingBins[i] {
+				i--
+			}
+			r.Counts[i] += n
+		}
+		if r.Open == 0 {
+			continue
+		}
+		slices.Sort(ages)
+		r.OldestDays = float64(ages[len(ages)-1])
+		r.MedianDays = medianAge(byAge, ages, r.Open)
+		out = append(out, r)
+		pts = append(pts, aftersales.MetricPoint{Key: key})
+	}
+	if q.By != "" {
+		if err := db.label(ctx, q.By, q.Locale, pts); err != nil {
+			return nil, err
+		}
+		labels := map[string]string{}
+		for _, p := range pts {
+			labels[p.Key] = p.Label
+		}
+		for _, r := range out {
+			r.Label = labels[r.Key]
+		}
+	}
+	// Most open first, then by key.
+	slices.SortFunc(out, func(a, b *aftersales.AgingRow) int {
+		return cmp.Or(cmp.Compare(b.Open, a.Open), cmp.Compare(a.Key, b.Key))
+	})
+	if out == nil {
+		out = []*aftersales.AgingRow{}
+	}
+	return out, nil
+}
+
+// medianAge is the median of n ages given as counts per age (ages sorted).
+func medianAge(byAge map[int]int64, ages []int, n int64) float64 {
+	at := func(rank int64) int { // 0-based rank
+		var cum int64
+		for _, a := range ages {
+			if cum += byAge[a]; cum > rank {
+				return a
+			}
+		}
+		return ages[len(ages)-1]
+	}
+	if n%2 == 1 {
+		return float64(at(n / 2))
+	}
+	return float64(at(n/2-1)+at(n/2)) / 2
+}
+
+// agingFromFacts is Aging grouped within a filter on another dimension:
+// the open tickets' facts give both values.
+func (db *DB) agingFromFacts(ctx context.Context, q aftersales.AgingQuery, today analytics.Day, add func(string, int, int64)) error {
+	bi, fi := slices.Index(aftersales.Dimensions, q.By), slices.Index(aftersales.Dimensions, q.Filter)
+	loc := db.location()
+	rows, err := db.r.QueryContext(ctx, `SELECT t.created_at, f.fact FROM tickets t JOIN kpi_facts f ON f.ticket_id = t.id
+		WHERE t.status NOT IN ('resolved', 'closed', 'cancelled')`)
+	if err != nil {
+		return fmt.Errorf("sqlstore: aging: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var created int64
+		var b []byte
+		if err := rows.Scan(&created, &b); err != nil {
+			return err
+		}
+		f, err := analytics.DecodeFact(b)
+		if err != nil {
+			return err
+		}
+		if fi >= len(f.Dims) || bi >= len(f.Dims) || f.Dims[fi] != q.Value || f.Dims[bi] == "" {
+			continue
+		}
+		add(f.Dims[bi], int(today-analytics.DayOf(fromMS(created), loc)), 1)
+	}
+	return rows.Err()
+}

@@ -66,6 +66,17 @@ func (a *API) metrics(h huma.API) {
 			}
 			return respond(a.S.Metrics.Stages(ctx, from, to, in.By, in.Locale))
 		})
+	register(a, h, huma.Operation{OperationID: "get-aging", Method: http.MethodGet, Path: "/metrics/aging", Tags: t,
+		Summary:     "Ticket aging: the open tickets now by age (under 1 day, 1-3, 3-7, 7-14, 14-30, 30+ days), overall or per team, technician, ...",
+		Description: "Open means not resolved, closed or cancelled. `counts` follows the bins in the summary; `median_days` and `oldest_days` are the open tickets' ages."},
+		func(ctx context.Context, in *struct {
+			By     aftersales.Dimension `query:"by" enum:"team,technician,service_unit,region,category,product,channel,nature,urgency,tier,"`
+			Filter aftersales.Dimension `query:"filter" enum:"team,technician,service_unit,region,category,product,channel,nature,urgency,tier,"`
+			Value  string               `query:"value"`
+			Locale string               `query:"locale" enum:"zh-CN,en,"`
+		}) (*plain[[]*aftersales.AgingRow], error) {
+			return respond(a.S.Metrics.Aging(ctx, aftersales.AgingQuery{By: in.By, Filter: in.Filter, Value: in.Value, Locale: in.Locale}))
+		})
 	register(a, h, huma.Operation{OperationID: "record-feedback", Method: http.MethodPut, Path: "/tickets/{id}/feedback", Tags: t,
 		Summary: "Record the customer's follow-up answer (回访): CSAT 1-5 and/or NPS 0-10; a later answer replaces the earlier one"},
 		func(ctx context.Context, in *struct {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +63,13 @@ func TestMetricsAPI(t *testing.T) {
 		r = c.do("GET", "/metrics/kpis/created?from="+from+"&to="+to+"&filter=channel&value=web&by=region", nil)
 		if total, _ := r.Body["total"].(map[string]any); r.Status != 200 || total["value"] != 1.0 {
 			t.Errorf("created by region within web: %d %s", r.Status, r.Raw)
+		}
+		// Aging: a new phone ticket is open and younger than a day; the
+		// web one is resolved.
+		c.do("POST", "/tickets", map[string]any{"channel": "phone", "nature": "repair", "urgency": "normal", "title": "热水器不点火", "customer_id": cust.id()})
+		r = c.do("GET", "/metrics/aging?by=channel&locale=en", nil)
+		if r.Status != 200 || !strings.Contains(string(r.Raw), `"key":"phone"`) || !strings.Contains(string(r.Raw), `"counts":[1,0,0,0,0,0]`) || strings.Contains(string(r.Raw), `"web"`) {
+			t.Errorf("aging: %d %s", r.Status, r.Raw)
 		}
 		// Bad queries name the field.
 		for q, field := range map[string]string{

@@ -157,7 +157,7 @@ func TestEveryPageRenders(t *testing.T) {
 		}
 		// Under a filter the dashboard still compares technicians and
 		// categories (pair rollups).
-		if _, body := b.get("/dashboard?kpi=fcr&scope=channel:phone"); !strings.Contains(body, `id="chart-techs"`) || !strings.Contains(body, `id="chart-pareto"`) {
+		if _, body := b.get("/dashboard?kpi=fcr&scope=channel:phone"); !strings.Contains(body, `id="chart-techs"`) || !strings.Contains(body, `id="chart-pareto"`) || !strings.Contains(body, `id="aging"`) {
 			t.Errorf("%s: the filtered dashboard lacks its comparisons", lang)
 		}
 		_, body := b.get(fmt.Sprintf("/tickets/%d", tk.ID))

@@ -45,6 +45,13 @@ type filterOption struct {
 	Label string
 }
 
+// agingRow is a row of the aging table with the ticket-list link of each
+// bin.
+type agingRow struct {
+	*aftersales.AgingRow
+	URLs []string
+}
+
 type dashView struct {
 	KPI      aftersales.KPIInfo
 	KPIs     []aftersales.KPIInfo
@@ -67,6 +74,7 @@ type dashView struct {
 	StageRows   []*aftersales.StageRow
 	Scores      []*aftersales.QualityScore
 	Overall     *aftersales.QualityScore
+	Aging       []agingRow
 	Unavailable string
 }
 
@@ -350,6 +358,39 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 			v.Scores = scores
+		}
+		// Ticket aging: the open tickets now by age, overall and per team
+		// (within the filter), each count linking to its tickets.
+		backlog, _ := analytics.Lookup(analytics.BacklogKey)
+		agingBy := []aftersales.Dimension{""}
+		if v.Filter == "" || v.Filter == aftersales.DimTeam {
+			// Per team within another filter would read every open
+			// ticket; the rollups answer the rest.
+			agingBy = append(agingBy, aftersales.DimTeam)
+		}
+		for _, by := range agingBy {
+			rows, err := c.S.Metrics.Aging(ctx, aftersales.AgingQuery{By: by, Filter: v.Filter, Value: v.Value, Locale: p.Lang})
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				ar := agingRow{AgingRow: r}
+				now := c.Now().In(c.Zone)
+				for i, lo := range aftersales.AgingBins {
+					q := analytics.DrillQuery(backlog, by, r.Key, now, now)
+					if v.Filter != "" {
+						for name, vs := range analytics.DrillQuery(backlog, v.Filter, v.Value, now, now) {
+							q[name] = vs
+						}
+					}
+					q.Set("to", now.AddDate(0, 0, -lo).Format(time.DateOnly))
+					if i+1 < len(aftersales.AgingBins) {
+						q.Set("from", now.AddDate(0, 0, -aftersales.AgingBins[i+1]).Format(time.DateOnly))
+					}
+					ar.URLs = append(ar.URLs, "/tickets?"+q.Encode())
+				}
+				v.Aging = append(v.Aging, ar)
+			}
 		}
 		all, err := c.S.Quality.Scores(ctx, aftersales.ScoreQuery{From: v.From, To: v.To, Filter: v.Filter, Value: v.Value, Locale: p.Lang})
 		if err != nil {
