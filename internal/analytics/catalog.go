@@ -168,13 +168,23 @@ func (k KPI) Columns() ([]Measure, []HistKind) {
 // period); its Eval gives the net change in the period.
 const BacklogKey = "backlog"
 
+// Groupable reports whether the KPI can be filtered or grouped by d:
+// every KPI by every dimension, except the warranty claim rate, whose
+// units in service are known per product only.
+func (k KPI) Groupable(d aftersales.Dimension) bool {
+	return k.Key != WarrantyRateKey || d == "" || d == aftersales.DimProduct || d == aftersales.DimCategory
+}
+
+// WarrantyRateKey is evaluated by the store too: its Eval gives the
+// claims, which the store divides by the units in service.
+const WarrantyRateKey = "warranty_claim_rate"
+
 // Reasons a KPI cannot be computed yet.
 const (
-	needVisits   = "needs individual field-service visits, which aftersales does not record yet (only the first arrival on site)"
-	needCosts    = "needs service costs and sales revenue per period, which aftersales does not record yet"
-	needCalls    = "needs call records from a telephony integration, which aftersales does not have yet"
-	needChecks   = "needs service checklists, which aftersales does not record yet"
-	needWarranty = "needs warranty claims and units sold, which aftersales does not record yet"
+	needVisits = "needs individual field-service visits, which aftersales does not record yet (only the first arrival on site)"
+	needCosts  = "needs service costs and sales revenue per period, which aftersales does not record yet"
+	needCalls  = "needs call records from a telephony integration, which aftersales does not have yet"
+	needChecks = "needs service checklists, which aftersales does not record yet"
 )
 
 // Catalog is every KPI, in display order. Formulas are in docs/KPIS.md.
@@ -251,8 +261,10 @@ var Catalog = []KPI{
 		Definition: "service cost (labour, travel, parts) ÷ tickets resolved", Unavailable: needCosts}, calc{}},
 	{aftersales.KPIInfo{Key: "cost_ratio", Unit: "percent", Cohort: "resolved",
 		Definition: "after-sales cost ÷ sales revenue of the period", Unavailable: needCosts}, calc{}},
-	{aftersales.KPIInfo{Key: "warranty_claim_rate", Unit: "percent", Cohort: "created",
-		Definition: "warranty claims per 1,000 units in service", Unavailable: needWarranty}, calc{}},
+	{aftersales.KPIInfo{Key: "warranty_claims", Unit: "count", Cohort: "created",
+		Definition: "warranty claims created in the period: repair or return tickets (not cancelled) on an asset whose warranty covers the day the ticket was created"}, count(MWarrantyClaims)},
+	{aftersales.KPIInfo{Key: WarrantyRateKey, Unit: "per_mille", Cohort: "created",
+		Definition: "warranty claims created in the period per 1,000 units in service at the period's end (registered assets installed, or else purchased, before it); overall, or by product or product category"}, count(MWarrantyClaims)},
 }
 
 // Lookup returns the catalog entry for key.

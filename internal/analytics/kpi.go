@@ -64,7 +64,10 @@ const (
 	MStageSum     // first of len(StageStatuses) sums
 	MStageN       = MStageSum + StageCount
 	MReassignHops = MStageN + StageCount
-	NumMeasures   = MReassignHops + 1
+	// Counted on the creation day: a repair or return on an asset whose
+	// warranty covers that day.
+	MWarrantyClaims = MReassignHops + 1
+	NumMeasures     = MWarrantyClaims + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -79,7 +82,7 @@ var MeasureNames = [NumMeasures]string{
 	"arrived", "arr_sum", "arr_sla", "arr_sla_met",
 	"st_new_sum", "st_accepted_sum", "st_diagnosing_sum", "st_in_service_sum", "st_awaiting_customer_sum", "st_awaiting_parts_sum", "st_resolved_sum",
 	"st_new_n", "st_accepted_n", "st_diagnosing_n", "st_in_service_n", "st_awaiting_customer_n", "st_awaiting_parts_n", "st_resolved_n",
-	"reassign_hops",
+	"reassign_hops", "warranty_claims",
 }
 
 // StageCount is len(StageStatuses).
@@ -142,7 +145,10 @@ type TicketRecord struct {
 	ArrMet      *bool      // arrival SLA verdict
 	ArrBreached *time.Time // arrival SLA breached before arrival
 	CSAT, NPS   *int
-	Dims        []string // values in aftersales.Dimensions order
+	// WarrantyEnds is the last day of the asset's warranty (YYYY-MM-DD),
+	// empty when the ticket names no asset or the asset has none.
+	WarrantyEnds string
+	Dims         []string // values in aftersales.Dimensions order
 }
 
 // Day is a local calendar day counted from 1970-01-01.
@@ -196,6 +202,10 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 	add(c, MCreated, 1)
 	if complaint {
 		add(c, MComplaints, 1)
+	}
+	if (r.Nature == aftersales.NatureRepair || r.Nature == aftersales.NatureReturn) && r.Status != aftersales.StatusCancelled && r.WarrantyEnds != "" &&
+		c.In(loc).Format(time.DateOnly) <= r.WarrantyEnds {
+		add(c, MWarrantyClaims, 1)
 	}
 	if r.FirstResponse != nil {
 		add(c, MResponded, 1)

@@ -43,11 +43,12 @@ const recordSQL = `SELECT t.id, t.status, t.nature, t.created_at, t.first_respon
 		AND p.created_at < t.created_at AND p.created_at >= t.created_at - 2592000000),
 	s.fr_met, s.fr_breached_at, s.res_met, s.res_breached_at, s.arr_met, s.arr_due_at,
 	f.csat, f.nps,
-	t.team_id, t.assignee_id, t.service_unit_id, t.category_id, t.product_id, t.channel, t.urgency, c.tier
+	t.team_id, t.assignee_id, t.service_unit_id, t.category_id, t.product_id, t.channel, t.urgency, c.tier, a.warranty_ends
 FROM tickets t
 LEFT JOIN ticket_sla s ON s.ticket_id = t.id
 LEFT JOIN ticket_feedback f ON f.ticket_id = t.id
-LEFT JOIN customers c ON c.id = t.customer_id`
+LEFT JOIN customers c ON c.id = t.customer_id
+LEFT JOIN assets a ON a.id = t.asset_id`
 
 // timelineSQL reads status changes, from which come the first arrival
 // on site, whether the ticket ever waited for the customer, and the time
@@ -143,15 +144,15 @@ func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, tim
 			frBr, resBr, arrDue                     sql.NullInt64
 			csat, nps                               sql.NullInt64
 			team, assignee, unit, category, product sql.NullInt64
-			tier                                    sql.NullString
+			tier, warranty                          sql.NullString
 		)
 		if err := scan(&r.ID, &status, &nature, &created, &fr, &acc, &res, &closed, &canc, &target,
 			&r.ReopenCount, &r.AssignCount, &r.HasAsset, &r.Repeat,
 			&frMet, &frBr, &resMet, &resBr, &arrMet, &arrDue, &csat, &nps,
-			&team, &assignee, &unit, &category, &product, &channel, &urgency, &tier); err != nil {
+			&team, &assignee, &unit, &category, &product, &channel, &urgency, &tier, &warranty); err != nil {
 			return err
 		}
-		r.Status, r.Nature, r.Created = aftersales.Status(status), aftersales.Nature(nature), fromMS(created)
+		r.Status, r.Nature, r.Created, r.WarrantyEnds = aftersales.Status(status), aftersales.Nature(nature), fromMS(created), warranty.String
 		r.FirstResponse, r.Accepted, r.Resolved = timePtr(fr), timePtr(acc), timePtr(res)
 		r.Closed, r.Cancelled, r.Target = timePtr(closed), timePtr(canc), timePtr(target)
 		// First-response clock: stopped at the first response, or breached.

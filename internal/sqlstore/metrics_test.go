@@ -424,3 +424,80 @@ func TestAging(t *testing.T) {
 		}
 	})
 }
+
+// Warranty claims per 1,000 units in service, computed by hand: five
+// units of one product in service by the end of March; in March a repair
+// and a return under warranty are claims, a repair after the warranty, a
+// consultation and a cancelled repair are not.
+func TestWarrantyClaimRate(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		c := MustCustomer(t, ctx, db, "保修")
+		cat, err := db.CreateCategory(ctx, aftersales.CategoryInput{Code: "heater", NameZH: "热水器"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prod, err := db.CreateProduct(ctx, aftersales.ProductInput{CategoryID: cat.ID, Model: "JSQ30", Name: "燃气热水器", WarrantyMonths: 12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var assets []int64
+		for i, w := range []aftersales.Date{"2027-01-01", "2026-02-15", "2027-01-01", "2027-01-01", "2027-01-01"} {
+			installed := aftersales.Date("2026-01-10")
+			if i == 4 {
+				installed = "2026-03-15"
+			}
+			a, err := db.CreateAsset(ctx, aftersales.AssetInput{ProductID: prod.ID, CustomerID: c.ID, SerialNo: fmt.Sprintf("SN%d", i), InstalledOn: installed, WarrantyEnds: w})
+			if err != nil {
+				t.Fatal(err)
+			}
+			assets = append(assets, a.ID)
+		}
+		_, _, maxID, _ := db.MaxIDs(ctx)
+		var b aftersales.Bulk
+		for i, n := range []aftersales.Nature{aftersales.NatureRepair, aftersales.NatureRepair, aftersales.NatureConsultation, aftersales.NatureReturn, aftersales.NatureRepair} {
+			maxID++
+			created := time.Date(2026, 3, 20, 10, 0, 0, 0, db.Zone)
+			st := aftersales.StatusNew
+			if i == 4 {
+				st = aftersales.StatusCancelled
+			}
+			b.Tickets = append(b.Tickets, &aftersales.Ticket{ID: maxID, Number: fmt.Sprintf("AS202603-5%05d", maxID), Channel: aftersales.ChannelPhone,
+				Nature: n, Urgency: aftersales.UrgencyNormal, Status: st, Title: "热水器", CustomerID: &c.ID, AssetID: &assets[i], ProductID: &prod.ID,
+				CategoryID: &cat.ID, CreatedAt: created, UpdatedAt: created, StatusChangedAt: created})
+		}
+		if err := db.BulkLoad(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		march, april := time.Date(2026, 3, 1, 0, 0, 0, 0, db.Zone), time.Date(2026, 4, 1, 0, 0, 0, 0, db.Zone)
+		for _, q := range []aftersales.MetricQuery{
+			{KPI: "warranty_claim_rate", From: march, To: april},
+			{KPI: "warranty_claim_rate", From: march, To: april, Filter: aftersales.DimProduct, Value: strconv.FormatInt(prod.ID, 10)},
+		} {
+			res, err := db.Metric(ctx, q)
+			if err != nil || res.Total.Value == nil || *res.Total.Value != 400 || res.Total.Num != 2 || res.Total.N != 5 {
+				t.Fatalf("%+v: %+v %v", q, res, err)
+			}
+		}
+		// By category: the same five units; in February, four units and no claims.
+		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: "warranty_claim_rate", From: march, To: april, By: aftersales.DimCategory})
+		if err != nil || len(res.Points) != 1 || *res.Points[0].Value != 400 {
+			t.Fatalf("by category: %+v %v", res, err)
+		}
+		res, err = db.Metric(ctx, aftersales.MetricQuery{KPI: "warranty_claim_rate", From: march.AddDate(0, -1, 0), To: april, Grain: aftersales.GrainMonth})
+		if err != nil || len(res.Points) != 2 || res.Points[0].N != 4 || *res.Points[0].Value != 0 || *res.Points[1].Value != 400 {
+			t.Fatalf("by month: %+v %v", res, err)
+		}
+		if _, err := db.Metric(ctx, aftersales.MetricQuery{KPI: "warranty_claim_rate", From: march, To: april, By: aftersales.DimChannel}); fieldsOf(err)["by"] == "" {
+			t.Errorf("by channel: %v", err)
+		}
+		// A warranty moved back marks its tickets: the return is no longer a claim.
+		if err := db.ExecRaw(ctx, `UPDATE assets SET warranty_ends = '2026-03-01' WHERE id = $1`, assets[3]); err != nil {
+			t.Fatal(err)
+		}
+		res, err = db.Metric(ctx, aftersales.MetricQuery{KPI: "warranty_claims", From: march, To: april})
+		if err != nil || *res.Total.Value != 1 {
+			t.Fatalf("after the warranty change: %+v %v", res, err)
+		}
+	})
+}

@@ -62,6 +62,18 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	if q.By != "" {
 		dim, val = string(q.By), q.Value
 	}
+	if k.Key == analytics.WarrantyRateKey {
+		for field, d := range map[string]aftersales.Dimension{"filter": q.Filter, "by": q.By} {
+			if d != "" && d != aftersales.DimProduct && d != aftersales.DimCategory {
+				return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "Units in service are known per product only.",
+					Fields: []aftersales.FieldError{{Field: field, Reason: "the warranty claim rate can be filtered or grouped by product or category only"}}}
+			}
+		}
+		if q.Filter != "" && q.By != "" && q.Filter != q.By {
+			return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "Filter or group, not both.",
+				Fields: []aftersales.FieldError{{Field: "by", Reason: "the warranty claim rate is filtered or grouped, not both"}}}
+		}
+	}
 	if k.Key == analytics.BacklogKey {
 		if q.Filter != "" && q.By != "" && q.Filter != q.By {
 			return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The backlog cannot be grouped within a filter.",
@@ -110,6 +122,9 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 			pt.Period = p.Date(loc)
 			res.Points = append(res.Points, pt)
 		}
+		if k.Key == analytics.WarrantyRateKey {
+			return res, db.perUnits(ctx, q, res)
+		}
 		return res, nil
 	}
 	for key, a := range groups {
@@ -128,7 +143,67 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	slices.SortFunc(res.Points, func(a, b aftersales.MetricPoint) int {
 		return cmp.Or(cmp.Compare(a.Key, b.Key), a.Period.Compare(b.Period))
 	})
+	if k.Key == analytics.WarrantyRateKey {
+		return res, db.perUnits(ctx, q, res)
+	}
 	return res, nil
+}
+
+// perUnits turns warranty-claim counts into claims per 1,000 units in
+// service at the end of each point's period (or of the query for the
+// total and for groups): registered assets installed, or else purchased,
+// before that day, of the point's product or product category. Num is the
+// claims and N the units.
+func (db *DB) perUnits(ctx context.Context, q aftersales.MetricQuery, res *aftersales.MetricResult) error {
+	units := func(end time.Time, dim aftersales.Dimension, val string) (int64, error) {
+		query, args := `SELECT COUNT(*) FROM assets WHERE COALESCE(installed_on, purchased_on, '') <> '' AND COALESCE(installed_on, purchased_on) < $1`,
+			[]any{end.Format(time.DateOnly)}
+		switch dim {
+		case aftersales.DimProduct:
+			query, args = query+` AND product_id = $2`, append(args, val)
+		case aftersales.DimCategory:
+			query, args = query+` AND product_id IN (SELECT id FROM products WHERE category_id = $2)`, append(args, val)
+		}
+		var n int64
+		err := db.r.QueryRowContext(ctx, query, args...).Scan(&n)
+		return n, err
+	}
+	rate := func(p *aftersales.MetricPoint, n int64) {
+		claims := int64(0)
+		if p.Value != nil {
+			claims = int64(*p.Value)
+		}
+		p.Num, p.N, p.Value = claims, n, nil
+		if n > 0 {
+			v := 1000 * float64(claims) / float64(n)
+			p.Value = &v
+		}
+	}
+	scope, val := q.Filter, q.Value
+	total, err := units(q.To, scope, val)
+	if err != nil {
+		return fmt.Errorf("sqlstore: units in service: %w", err)
+	}
+	rate(&res.Total, total)
+	for i := range res.Points {
+		p := &res.Points[i]
+		end, dim, v := q.To, scope, val
+		if q.By != "" {
+			dim, v = q.By, p.Key
+		}
+		if !p.Period.IsZero() {
+			end = nextPeriod(analytics.DayOf(p.Period, db.location()), q.Grain).Date(db.location())
+			if end.After(q.To) {
+				end = q.To
+			}
+		}
+		n, err := units(end, dim, v)
+		if err != nil {
+			return fmt.Errorf("sqlstore: units in service: %w", err)
+		}
+		rate(p, n)
+	}
+	return nil
 }
 
 // pairAggregate groups a KPI by q.By within q.Filter = q.Value from the

@@ -88,7 +88,9 @@ func (db *DB) Scores(ctx context.Context, sq aftersales.ScoreQuery) ([]*aftersal
 	}
 	var weighted []*aftersales.QualityTarget
 	for _, t := range targets {
-		if t.Weight > 0 {
+		// A KPI that cannot be split the asked way (the warranty claim
+		// rate by team) leaves the score, and coverage says so.
+		if k, ok := analytics.Lookup(t.KPI); t.Weight > 0 && ok && k.Groupable(by) && k.Groupable(sq.Filter) {
 			weighted = append(weighted, t)
 		}
 	}
@@ -233,6 +235,7 @@ func (db *DB) checkRule(r *aftersales.AlertRule) (analytics.KPI, error) {
 	v.Check(!ok || k.Unavailable == "", "kpi", "this KPI cannot be computed yet: "+k.Unavailable)
 	v.Check(r.Grain == aftersales.GrainWeek || r.Grain == aftersales.GrainMonth, "grain", "must be week or month")
 	v.Check(r.Dim == "" || r.Dim.Valid(), "dim", "unknown dimension")
+	v.Check(!ok || k.Groupable(r.Dim), "dim", "this KPI can be scoped by product or category only")
 	v.Check((r.Dim == "") == (r.Value == ""), "value", "a scope needs both a dimension and a value")
 	v.Check(r.Threshold != nil || r.Chart != "", "threshold", "give a threshold, a control chart or both")
 	switch r.Chart {

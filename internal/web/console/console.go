@@ -537,6 +537,8 @@ func kpiValue(v *float64, unit string) string {
 		return strconv.FormatFloat(x, 'f', 0, 64)
 	case "nps":
 		return strconv.FormatFloat(x, 'f', 0, 64)
+	case "per_mille":
+		return strconv.FormatFloat(x, 'f', 2, 64) + "‰"
 	}
 	return strconv.FormatFloat(x, 'f', 2, 64)
 }

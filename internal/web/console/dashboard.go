@@ -149,10 +149,12 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		// within says whether a comparison by a dimension can be drawn
 		// under the filter: the same dimension, or a pair the rollups keep.
-		within := func(by aftersales.Dimension) bool {
+		paired := func(by aftersales.Dimension) bool {
 			return v.Filter == "" || by == v.Filter ||
 				analytics.Paired(slices.Index(aftersales.Dimensions, v.Filter), slices.Index(aftersales.Dimensions, by))
 		}
+		// within is paired for the selected KPI's own comparisons.
+		within := func(by aftersales.Dimension) bool { return k.Groupable(by) && paired(by) }
 		metric := func(kpi string, by aftersales.Dimension, grain aftersales.Grain) (*aftersales.MetricResult, error) {
 			mq := aftersales.MetricQuery{KPI: kpi, From: v.From, To: v.To, Grain: grain, By: by, Locale: p.Lang}
 			if v.Filter != "" {
@@ -211,6 +213,10 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			v.Unavailable = k.Unavailable
 			return nil
 		}
+		if !k.Groupable(v.Filter) {
+			v.Unavailable = p.T("dash.per_product_only")
+			return nil
+		}
 		unit := p.T("kunit." + k.Unit)
 		res, err := metric(k.Key, "", aftersales.GrainMonth)
 		if err != nil {
@@ -242,7 +248,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			v.Techs = barChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target"))
 		}
 
-		if within(aftersales.DimCategory) {
+		if paired(aftersales.DimCategory) {
 			ck, _ := analytics.Lookup("complaints")
 			res, err := metric("complaints", aftersales.DimCategory, "")
 			if err != nil {
@@ -352,7 +358,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 
-		if within(aftersales.DimTeam) {
+		if paired(aftersales.DimTeam) {
 			scores, err := c.S.Quality.Scores(ctx, aftersales.ScoreQuery{From: v.From, To: v.To, By: aftersales.DimTeam, Filter: v.Filter, Value: v.Value, Locale: p.Lang})
 			if err != nil {
 				return err
