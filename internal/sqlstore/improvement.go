@@ -361,10 +361,8 @@ func (db *DB) CreateItem(ctx context.Context, in aftersales.ItemInput) (*aftersa
 		if err := itemEvent(ctx, tx, id, &u.ID, "created", "", string(aftersales.ItemOpen), in.Title); err != nil {
 			return err
 		}
-		if in.OwnerID != nil && *in.OwnerID != u.ID {
-			if err := db.notifyItem(ctx, tx, *in.OwnerID, id, "improvement.assigned", "You own an improvement item: "+in.Title, in.Description); err != nil {
-				return err
-			}
+		if err := db.notifyNewOwner(ctx, tx, id, nil, &in, u.ID); err != nil {
+			return err
 		}
 		return tx.audit(ctx, "improvement.created", "improvement_item", id, in)
 	})
@@ -372,6 +370,15 @@ func (db *DB) CreateItem(ctx context.Context, in aftersales.ItemInput) (*aftersa
 		return nil, err
 	}
 	return db.item(ctx, db.r, id)
+}
+
+// notifyNewOwner tells the item's owner, when it is someone new and not
+// the actor, that the item is theirs.
+func (db *DB) notifyNewOwner(ctx context.Context, tx *Tx, itemID int64, was *int64, in *aftersales.ItemInput, actor int64) error {
+	if in.OwnerID == nil || sameInt(was, in.OwnerID) || *in.OwnerID == actor {
+		return nil
+	}
+	return db.notifyItem(ctx, tx, *in.OwnerID, itemID, "improvement.assigned", "You own an improvement item: "+in.Title, in.Description)
 }
 
 func (db *DB) notifyItem(ctx context.Context, tx *Tx, userID, itemID int64, kind, title, body string) error {
@@ -461,10 +468,8 @@ func (db *DB) UpdateItem(ctx context.Context, id, version int64, in aftersales.I
 		if err := itemEvent(ctx, tx, id, &u.ID, "edited", "", "", strings.Join(changed, ", ")); err != nil {
 			return err
 		}
-		if in.OwnerID != nil && !sameInt(it.OwnerID, in.OwnerID) && *in.OwnerID != u.ID {
-			if err := db.notifyItem(ctx, tx, *in.OwnerID, id, "improvement.assigned", "You own an improvement item: "+in.Title, in.Description); err != nil {
-				return err
-			}
+		if err := db.notifyNewOwner(ctx, tx, id, it.OwnerID, &in, u.ID); err != nil {
+			return err
 		}
 		return tx.audit(ctx, "improvement.updated", "improvement_item", id, in)
 	})
