@@ -236,13 +236,6 @@ func itemEvent(ctx context.Context, tx *Tx, itemID int64, actor *int64, kind, fr
 	return nil
 }
 
-func actorID(ctx context.Context) *int64 {
-	if u := aftersales.UserFromContext(ctx); u != nil {
-		return &u.ID
-	}
-	return nil
-}
-
 // checkItemInput validates what needs the database: the KPI, the owner,
 // tickets and watchers.
 func checkItemInput(ctx context.Context, q queryer, in *aftersales.ItemInput) error {
@@ -588,11 +581,30 @@ func (db *DB) notifyWatchers(ctx context.Context, tx *Tx, it *aftersales.Improve
 	return nil
 }
 
-func openForAnalysis(it *aftersales.ImprovementItem) error {
-	if it.Status == aftersales.ItemClosed {
-		return aftersales.Errorf(aftersales.ECONFLICT, "The item is closed; reopen it to change its analysis.")
-	}
-	return nil
+// itemNote is the timeline entry an analysis change writes.
+type itemNote struct{ kind, from, to, body string }
+
+// analyse runs change on an item that is not closed, in one transaction,
+// as someone who may work on it; then it advances the item's version and
+// writes the timeline entry change returns.
+func (db *DB) analyse(ctx context.Context, id int64, change func(tx *Tx, it *aftersales.ImprovementItem) (itemNote, error)) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		u, it, err := db.workItem(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if it.Status == aftersales.ItemClosed {
+			return aftersales.Errorf(aftersales.ECONFLICT, "The item is closed; reopen it to change its analysis.")
+		}
+		n, err := change(tx, it)
+		if err != nil {
+			return err
+		}
+		if err := bump(ctx, tx, id, 0); err != nil {
+			return err
+		}
+		return itemEvent(ctx, tx, id, &u.ID, n.kind, n.from, n.to, n.body)
+	})
 }
 
 // SetWhys replaces the 5-Why chain.
@@ -608,31 +620,21 @@ func (db *DB) SetWhys(ctx context.Context, id int64, steps []aftersales.WhyStep)
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *Tx) error {
-		u, it, err := db.workItem(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := openForAnalysis(it); err != nil {
-			return err
-		}
+	return db.analyse(ctx, id, func(tx *Tx, _ *aftersales.ImprovementItem) (itemNote, error) {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM improvement_whys WHERE item_id = $1`, id); err != nil {
-			return err
+			return itemNote{}, err
 		}
 		for i, s := range steps {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO improvement_whys (item_id, step, question, answer, evidence) VALUES ($1, $2, $3, $4, $5)`,
 				id, i+1, s.Question, s.Answer, s.Evidence); err != nil {
-				return err
+				return itemNote{}, err
 			}
-		}
-		if err := bump(ctx, tx, id, 0); err != nil {
-			return err
 		}
 		body := fmt.Sprintf("%d steps", len(steps))
 		if len(steps) > 0 && steps[len(steps)-1].Answer != "" {
 			body += ": " + steps[len(steps)-1].Answer
 		}
-		return itemEvent(ctx, tx, id, &u.ID, "five_why", "", "", body)
+		return itemNote{kind: "five_why", body: body}, nil
 	})
 }
 
@@ -640,35 +642,25 @@ func (db *DB) SetWhys(ctx context.Context, id int64, steps []aftersales.WhyStep)
 // both.
 func (db *DB) SetRootCause(ctx context.Context, id int64, code, note string) error {
 	code, note = strings.TrimSpace(code), strings.TrimSpace(note)
-	return db.inTx(ctx, func(tx *Tx) error {
-		u, it, err := db.workItem(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := openForAnalysis(it); err != nil {
-			return err
-		}
+	return db.analyse(ctx, id, func(tx *Tx, it *aftersales.ImprovementItem) (itemNote, error) {
 		var v aftersales.Validator
 		v.Check(code != "" || note != "", "root_cause", "choose a code from the taxonomy or describe the root cause")
 		if code != "" {
 			var active bool
 			err := tx.QueryRowContext(ctx, `SELECT active FROM root_cause_codes WHERE code = $1`, code).Scan(&active)
 			if err != nil && err != sql.ErrNoRows {
-				return err
+				return itemNote{}, err
 			}
 			v.Check(err == nil, "root_cause", "not in the root-cause taxonomy")
 			v.Check(err != nil || active, "root_cause", "this code is retired")
 		}
 		if err := v.Err(); err != nil {
-			return err
+			return itemNote{}, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE improvement_items SET root_cause = $1, root_note = $2 WHERE id = $3`, code, note, id); err != nil {
-			return err
+			return itemNote{}, err
 		}
-		if err := bump(ctx, tx, id, 0); err != nil {
-			return err
-		}
-		return itemEvent(ctx, tx, id, &u.ID, "root_cause", it.RootCause, code, note)
+		return itemNote{kind: "root_cause", from: it.RootCause, to: code, body: note}, nil
 	})
 }
 
@@ -687,82 +679,56 @@ func (db *DB) SaveCause(ctx context.Context, itemID int64, c *aftersales.Cause) 
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *Tx) error {
-		u, it, err := db.workItem(ctx, tx, itemID)
-		if err != nil {
-			return err
-		}
-		if err := openForAnalysis(it); err != nil {
-			return err
-		}
+	return db.analyse(ctx, itemID, func(tx *Tx, _ *aftersales.ImprovementItem) (itemNote, error) {
 		if c.ParentID != nil {
 			var cat string
 			var grand sql.NullInt64
 			err := tx.QueryRowContext(ctx, `SELECT category, parent_id FROM improvement_causes WHERE id = $1 AND item_id = $2`, *c.ParentID, itemID).Scan(&cat, &grand)
 			if err == sql.ErrNoRows {
-				return &aftersales.Error{Code: aftersales.EINVALID, Message: "Unknown parent cause.", Fields: []aftersales.FieldError{{Field: "parent_id", Reason: "no such cause on this item"}}}
+				return itemNote{}, &aftersales.Error{Code: aftersales.EINVALID, Message: "Unknown parent cause.", Fields: []aftersales.FieldError{{Field: "parent_id", Reason: "no such cause on this item"}}}
 			}
 			if err != nil {
-				return err
+				return itemNote{}, err
 			}
 			if grand.Valid {
-				return &aftersales.Error{Code: aftersales.EINVALID, Message: "Causes nest one level.", Fields: []aftersales.FieldError{{Field: "parent_id", Reason: "sub-causes cannot have sub-causes; attach to the top cause"}}}
+				return itemNote{}, &aftersales.Error{Code: aftersales.EINVALID, Message: "Causes nest one level.", Fields: []aftersales.FieldError{{Field: "parent_id", Reason: "sub-causes cannot have sub-causes; attach to the top cause"}}}
 			}
 			c.Category = cat
 		}
-		kind := "cause_added"
 		if c.ID == 0 {
-			err = tx.QueryRowContext(ctx, `INSERT INTO improvement_causes (item_id, parent_id, category, text, status, evidence) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-				itemID, nullInt(c.ParentID), c.Category, c.Text, c.Status, c.Evidence).Scan(&c.ID)
-		} else {
-			kind = "cause_changed"
-			var res sql.Result
-			res, err = tx.ExecContext(ctx, `UPDATE improvement_causes SET parent_id = $1, category = $2, text = $3, status = $4, evidence = $5 WHERE id = $6 AND item_id = $7`,
-				nullInt(c.ParentID), c.Category, c.Text, c.Status, c.Evidence, c.ID, itemID)
-			if err == nil {
-				if n, _ := res.RowsAffected(); n == 0 {
-					return aftersales.Errorf(aftersales.ENOTFOUND, "Cause %d not found on this item.", c.ID)
-				}
+			if err := tx.QueryRowContext(ctx, `INSERT INTO improvement_causes (item_id, parent_id, category, text, status, evidence) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+				itemID, nullInt(c.ParentID), c.Category, c.Text, c.Status, c.Evidence).Scan(&c.ID); err != nil {
+				return itemNote{}, mapErr(fmt.Errorf("sqlstore: save cause: %w", err))
 			}
+			return itemNote{kind: "cause_added", from: c.Category, to: c.Status, body: c.Text}, nil
 		}
+		res, err := tx.ExecContext(ctx, `UPDATE improvement_causes SET parent_id = $1, category = $2, text = $3, status = $4, evidence = $5 WHERE id = $6 AND item_id = $7`,
+			nullInt(c.ParentID), c.Category, c.Text, c.Status, c.Evidence, c.ID, itemID)
 		if err != nil {
-			return mapErr(fmt.Errorf("sqlstore: save cause: %w", err))
+			return itemNote{}, mapErr(fmt.Errorf("sqlstore: save cause: %w", err))
 		}
-		if err := bump(ctx, tx, itemID, 0); err != nil {
-			return err
+		if n, _ := res.RowsAffected(); n == 0 {
+			return itemNote{}, aftersales.Errorf(aftersales.ENOTFOUND, "Cause %d not found on this item.", c.ID)
 		}
-		return itemEvent(ctx, tx, itemID, &u.ID, kind, c.Category, c.Status, c.Text)
+		return itemNote{kind: "cause_changed", from: c.Category, to: c.Status, body: c.Text}, nil
 	})
 }
 
 // DeleteCause removes a fishbone cause and its sub-causes.
 func (db *DB) DeleteCause(ctx context.Context, itemID, causeID int64) error {
-	return db.inTx(ctx, func(tx *Tx) error {
-		u, it, err := db.workItem(ctx, tx, itemID)
-		if err != nil {
-			return err
-		}
-		if err := openForAnalysis(it); err != nil {
-			return err
-		}
+	return db.analyse(ctx, itemID, func(tx *Tx, _ *aftersales.ImprovementItem) (itemNote, error) {
 		var text string
-		err = tx.QueryRowContext(ctx, `SELECT text FROM improvement_causes WHERE id = $1 AND item_id = $2`, causeID, itemID).Scan(&text)
+		err := tx.QueryRowContext(ctx, `SELECT text FROM improvement_causes WHERE id = $1 AND item_id = $2`, causeID, itemID).Scan(&text)
 		if err == sql.ErrNoRows {
-			return aftersales.Errorf(aftersales.ENOTFOUND, "Cause %d not found on this item.", causeID)
+			return itemNote{}, aftersales.Errorf(aftersales.ENOTFOUND, "Cause %d not found on this item.", causeID)
 		}
 		if err != nil {
-			return err
+			return itemNote{}, err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM improvement_causes WHERE parent_id = $1`, causeID); err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, `DELETE FROM improvement_causes WHERE parent_id = $1 OR id = $1`, causeID); err != nil {
+			return itemNote{}, err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM improvement_causes WHERE id = $1`, causeID); err != nil {
-			return err
-		}
-		if err := bump(ctx, tx, itemID, 0); err != nil {
-			return err
-		}
-		return itemEvent(ctx, tx, itemID, &u.ID, "cause_removed", "", "", text)
+		return itemNote{kind: "cause_removed", body: text}, nil
 	})
 }
 

@@ -125,7 +125,7 @@ func (c *Console) boardPage(w http.ResponseWriter, r *http.Request, formErr erro
 			labels, urls := make([]string, len(pareto)), make([]string, len(pareto))
 			for i, x := range pareto {
 				items[i] = analytics.ParetoItem{Key: x.Code, Count: float64(x.Items), CumPct: x.CumPct, Vital: x.Vital}
-				labels[i], urls[i] = x.Label, "/quality/cases?q="+urlQuery(x.Label)
+				labels[i], urls[i] = x.Label, "/quality/cases?q="+url.QueryEscape(x.Label)
 			}
 			v.Pareto = paretoChart(items, labels, urls, p.T("improve.items_count"), p.T("dash.cumulative"))
 		}
@@ -133,8 +133,6 @@ func (c *Console) boardPage(w http.ResponseWriter, r *http.Request, formErr erro
 		return nil
 	}, formErr)
 }
-
-func urlQuery(s string) string { return template.URLQueryEscaper(s) }
 
 func (c *Console) itemBoard(w http.ResponseWriter, r *http.Request) { c.boardPage(w, r, nil) }
 
