@@ -161,4 +161,5 @@ type Services struct {
 	Metrics   MetricsService
 	Quality   QualityService
 	Improve   ImprovementService
+	Costs     CostService
 }

@@ -47,23 +47,26 @@ const (
 	PermDataImport     Permission = "import data and read data-quality reports"
 	PermMetricsRead    Permission = "read quality metrics and dashboards"
 	PermQualityWrite   Permission = "set quality targets and alert rules"
+	PermCostWrite      Permission = "record service costs"
+	PermCostVoid       Permission = "void anyone's service cost lines"
+	PermRevenueWrite   Permission = "enter sales revenue"
 )
 
 var rolePerms = map[Role][]Permission{
 	RoleAdmin: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermCatalogWrite, PermNetworkWrite, PermUserRead, PermUserWrite,
 		PermSettingsWrite, PermAuditRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit, PermDataImport,
-		PermMetricsRead, PermQualityWrite},
+		PermMetricsRead, PermQualityWrite, PermCostWrite, PermCostVoid, PermRevenueWrite},
 	RoleSupervisor: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermNetworkWrite, PermUserRead, PermAuditRead, PermTokenOwn, PermTicketReadAll,
-		PermTicketTransmit, PermDataImport, PermMetricsRead},
+		PermTicketTransmit, PermDataImport, PermMetricsRead, PermCostWrite, PermCostVoid},
 	RoleQuality: {PermTicketRead, PermTicketNote, PermCustomerRead, PermUserRead, PermAuditRead,
-		PermTokenOwn, PermTicketReadAll, PermDataImport, PermMetricsRead, PermQualityWrite},
+		PermTokenOwn, PermTicketReadAll, PermDataImport, PermMetricsRead, PermQualityWrite, PermRevenueWrite},
 	RoleAgent: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
-		PermCustomerWrite, PermUserRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit},
+		PermCustomerWrite, PermUserRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit, PermCostWrite},
 	// Technicians see and work the tickets of their team and their own.
 	RoleTechnician: {PermTicketRead, PermTicketNote, PermCustomerRead, PermUserRead, PermTokenOwn,
-		PermTicketTransmit},
+		PermTicketTransmit, PermCostWrite},
 }
 
 // Can reports whether the role holds permission p.

@@ -59,6 +59,31 @@ type calc struct {
 	Eval  func(a *Agg) Value
 	Uses  []Measure
 	Hists []HistKind
+	// Only, when set, lists the dimensions the KPI can be filtered or
+	// grouped by; every dimension otherwise.
+	Only []aftersales.Dimension
+}
+
+// only restricts a KPI to some dimensions.
+func only(c calc, dims ...aftersales.Dimension) calc {
+	c.Only = dims
+	return c
+}
+
+// money sums a measure of minor units, shown in major units; n is the
+// count measure behind it.
+func money(m, n Measure) calc {
+	return calc{Eval: func(a *Agg) Value { return Value{V: float64(a.V[m]) / 100, N: a.V[n], OK: true} }, Uses: []Measure{m, n}}
+}
+
+// moneyMean is a sum of minor units per count, in major units.
+func moneyMean(sum, n Measure) calc {
+	return calc{Eval: func(a *Agg) Value {
+		if a.V[n] <= 0 {
+			return Value{}
+		}
+		return Value{V: float64(a.V[sum]) / 100 / float64(a.V[n]), N: a.V[n], OK: true}
+	}, Uses: []Measure{sum, n}}
 }
 
 // Dist returns the duration histogram behind a KPI, if it has one.
@@ -169,20 +194,28 @@ func (k KPI) Columns() ([]Measure, []HistKind) {
 const BacklogKey = "backlog"
 
 // Groupable reports whether the KPI can be filtered or grouped by d:
-// every KPI by every dimension, except the warranty claim rate, whose
-// units in service are known per product only.
+// every KPI by every dimension, except those whose denominator is known
+// for some dimensions only (units in service per product, revenue per
+// category, product or region).
 func (k KPI) Groupable(d aftersales.Dimension) bool {
-	return k.Key != WarrantyRateKey || d == "" || d == aftersales.DimProduct || d == aftersales.DimCategory
+	return d == "" || k.Only == nil || slices.Contains(k.Only, d)
 }
+
+// Proportion reports whether the KPI is a share of tickets (or answers),
+// whose numerator and denominator are counts a p-chart can take.
+func (k KPI) Proportion() bool { return k.Unit == "percent" && k.Key != CostRatioKey }
 
 // WarrantyRateKey is evaluated by the store too: its Eval gives the
 // claims, which the store divides by the units in service.
 const WarrantyRateKey = "warranty_claim_rate"
 
+// CostRatioKey is evaluated by the store: it divides the service cost of
+// each month by that month's sales revenue.
+const CostRatioKey = "cost_ratio"
+
 // Reasons a KPI cannot be computed yet.
 const (
 	needVisits = "needs individual field-service visits, which aftersales does not record yet (only the first arrival on site)"
-	needCosts  = "needs service costs and sales revenue per period, which aftersales does not record yet"
 	needCalls  = "needs call records from a telephony integration, which aftersales does not have yet"
 	needChecks = "needs service checklists, which aftersales does not record yet"
 )
@@ -257,14 +290,17 @@ var Catalog = []KPI{
 		Definition: "jobs completed on the first visit ÷ jobs dispatched", Unavailable: needVisits}, calc{}},
 	{aftersales.KPIInfo{Key: "standard_compliance", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "service checklist items passed ÷ checklist items", Unavailable: needChecks}, calc{}},
+	{aftersales.KPIInfo{Key: "service_cost", Unit: "money", Cohort: "incurred",
+		Definition: "service cost lines (labour, travel, parts, goodwill, other; voided lines excluded) that arose in the period, in major currency units; n is the number of lines"}, money(MCost, MCostLines)},
 	{aftersales.KPIInfo{Key: "cost_per_ticket", Unit: "money", Cohort: "resolved",
-		Definition: "service cost (labour, travel, parts) ÷ tickets resolved", Unavailable: needCosts}, calc{}},
-	{aftersales.KPIInfo{Key: "cost_ratio", Unit: "percent", Cohort: "resolved",
-		Definition: "after-sales cost ÷ sales revenue of the period", Unavailable: needCosts}, calc{}},
+		Definition: "whole service cost of the tickets resolved in the period ÷ tickets resolved in the period (tickets without costs count as zero)"}, moneyMean(MCostResolved, MResolved)},
+	{aftersales.KPIInfo{Key: CostRatioKey, Unit: "percent", Cohort: "incurred",
+		Definition: "service cost that arose in the months with recorded sales revenue ÷ that revenue × 100, per month of revenue (methods.md §1.4: service operating cost and goodwill; warranty reimbursements from suppliers are not netted); overall, or by product category, product or region; num is the cost and n the revenue, in minor units"},
+		only(money(MCost, MCostLines), aftersales.DimCategory, aftersales.DimProduct, aftersales.DimRegion)},
 	{aftersales.KPIInfo{Key: "warranty_claims", Unit: "count", Cohort: "created",
 		Definition: "warranty claims created in the period: repair or return tickets (not cancelled) on an asset whose warranty covers the day the ticket was created"}, count(MWarrantyClaims)},
 	{aftersales.KPIInfo{Key: WarrantyRateKey, Unit: "per_mille", Cohort: "created",
-		Definition: "warranty claims created in the period per 1,000 units in service at the period's end (registered assets installed, or else purchased, before it); overall, or by product or product category"}, count(MWarrantyClaims)},
+		Definition: "warranty claims created in the period per 1,000 units in service at the period's end (registered assets installed, or else purchased, before it); overall, or by product or product category"}, only(count(MWarrantyClaims), aftersales.DimProduct, aftersales.DimCategory)},
 }
 
 // Lookup returns the catalog entry for key.

@@ -44,7 +44,7 @@ func DecodeFact(p []byte) (Fact, error) {
 	for i := range f.Dims {
 		f.Dims[i] = r.str()
 	}
-	ne := r.uvarint(1 << 10)
+	ne := r.uvarint(1 << 16)
 	f.Entries = make([]Entry, ne)
 	for i := range f.Entries {
 		f.Entries[i] = Entry{Day(r.varint()), Measure(r.uvarint(uint64(NumMeasures) - 1)), r.varint()}

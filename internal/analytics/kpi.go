@@ -1,6 +1,8 @@
 package analytics
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"aftersales"
@@ -67,7 +69,13 @@ const (
 	// Counted on the creation day: a repair or return on an asset whose
 	// warranty covers that day.
 	MWarrantyClaims = MReassignHops + 1
-	NumMeasures     = MWarrantyClaims + 1
+	// Service cost lines (not voided) and their amounts in minor units,
+	// counted on the day each cost arose.
+	MCostLines = MWarrantyClaims + 1
+	MCost      = MCostLines + 1
+	// Counted on the resolution day: the resolved ticket's whole cost.
+	MCostResolved = MCost + 1
+	NumMeasures   = MCostResolved + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -82,7 +90,7 @@ var MeasureNames = [NumMeasures]string{
 	"arrived", "arr_sum", "arr_sla", "arr_sla_met",
 	"st_new_sum", "st_accepted_sum", "st_diagnosing_sum", "st_in_service_sum", "st_awaiting_customer_sum", "st_awaiting_parts_sum", "st_resolved_sum",
 	"st_new_n", "st_accepted_n", "st_diagnosing_n", "st_in_service_n", "st_awaiting_customer_n", "st_awaiting_parts_n", "st_resolved_n",
-	"reassign_hops", "warranty_claims",
+	"reassign_hops", "warranty_claims", "cost_lines", "cost", "cost_resolved",
 }
 
 // StageCount is len(StageStatuses).
@@ -148,7 +156,25 @@ type TicketRecord struct {
 	// WarrantyEnds is the last day of the asset's warranty (YYYY-MM-DD),
 	// empty when the ticket names no asset or the asset has none.
 	WarrantyEnds string
-	Dims         []string // values in aftersales.Dimensions order
+	// Costs are the ticket's cost lines that are not voided.
+	Costs []Cost
+	Dims  []string // values in aftersales.Dimensions order
+}
+
+// Cost is one service cost line: its amount in minor units and the local
+// day it arose.
+type Cost struct {
+	Day    Day
+	Amount int64
+}
+
+// DayOfDate returns the day of a YYYY-MM-DD date.
+func DayOfDate(d string) (Day, bool) {
+	t, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return 0, false
+	}
+	return Day(t.Unix() / 86400), true
 }
 
 // Day is a local calendar day counted from 1970-01-01.
@@ -207,6 +233,18 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 		c.In(loc).Format(time.DateOnly) <= r.WarrantyEnds {
 		add(c, MWarrantyClaims, 1)
 	}
+	// Lines of one day make one entry per measure, so a fact stays small
+	// however many lines a ticket has.
+	var cost int64
+	byDay := map[Day][2]int64{}
+	for _, x := range r.Costs {
+		d := byDay[x.Day]
+		byDay[x.Day] = [2]int64{d[0] + 1, d[1] + x.Amount}
+		cost += x.Amount
+	}
+	for _, d := range slices.Sorted(maps.Keys(byDay)) {
+		f.Entries = append(f.Entries, Entry{d, MCostLines, byDay[d][0]}, Entry{d, MCost, byDay[d][1]})
+	}
 	if r.FirstResponse != nil {
 		add(c, MResponded, 1)
 		add(c, MFRTSum, seconds(c, *r.FirstResponse))
@@ -259,6 +297,9 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 		at := *resolved
 		add(at, MResolved, 1)
 		add(at, MResSum, seconds(c, at))
+		if cost > 0 {
+			add(at, MCostResolved, cost)
+		}
 		f.Hists = append(f.Hists, HistEntry{DayOf(at, loc), HRes, Bucket(minutes(c, at))})
 		if r.ReopenCount == 0 && r.AssignCount <= 1 && !r.AwaitedCustomer {
 			add(at, MFCR, 1)

@@ -37,6 +37,8 @@ var observations = map[string]observation{
 	"csat_mean":      {MCSATN, MCSATSum, 1}, "complaint_csat": {MComplaintCSATN, MComplaintCSATSum, 1},
 	// NPS is the mean of +100 (promoter), 0 and −100 (detractor).
 	"nps": {MNPSN, MNPSPromoters, 1},
+	// A resolved ticket's whole cost, zero when it had none.
+	"cost_per_ticket": {MResolved, MCostResolved, 100},
 }
 
 // Verification returns how k is verified, or an error saying why it
@@ -45,7 +47,10 @@ func (k KPI) Verification() (VerifyKind, error) {
 	if k.Unavailable != "" {
 		return 0, fmt.Errorf("this KPI cannot be computed yet: %s", k.Unavailable)
 	}
-	if k.Unit == "percent" {
+	if k.Key == CostRatioKey {
+		return 0, fmt.Errorf("the cost ratio is one number per month of revenue; verify cost_per_ticket instead")
+	}
+	if k.Proportion() {
 		return VerifyRate, nil
 	}
 	if _, ok := observations[k.Key]; ok {

@@ -62,17 +62,24 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	if q.By != "" {
 		dim, val = string(q.By), q.Value
 	}
-	if k.Key == analytics.WarrantyRateKey {
-		for field, d := range map[string]aftersales.Dimension{"filter": q.Filter, "by": q.By} {
-			if d != "" && d != aftersales.DimProduct && d != aftersales.DimCategory {
-				return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "Units in service are known per product only.",
-					Fields: []aftersales.FieldError{{Field: field, Reason: "the warranty claim rate can be filtered or grouped by product or category only"}}}
+	if k.Only != nil {
+		// The denominator is known for some dimensions only.
+		for _, x := range []struct {
+			field string
+			d     aftersales.Dimension
+		}{{"filter", q.Filter}, {"by", q.By}} {
+			if !k.Groupable(x.d) {
+				return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "This KPI cannot be split that way.",
+					Fields: []aftersales.FieldError{{Field: x.field, Reason: "this KPI can be filtered or grouped by " + strings.Join(dimList(k.Only), ", ") + " only"}}}
 			}
 		}
 		if q.Filter != "" && q.By != "" && q.Filter != q.By {
 			return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "Filter or group, not both.",
-				Fields: []aftersales.FieldError{{Field: "by", Reason: "the warranty claim rate is filtered or grouped, not both"}}}
+				Fields: []aftersales.FieldError{{Field: "by", Reason: "this KPI is filtered or grouped, not both"}}}
 		}
+	}
+	if k.Key == analytics.CostRatioKey {
+		return db.costRatio(ctx, res, matrix)
 	}
 	if k.Key == analytics.BacklogKey {
 		if q.Filter != "" && q.By != "" && q.Filter != q.By {
@@ -147,6 +154,14 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 		return res, db.perUnits(ctx, q, res)
 	}
 	return res, nil
+}
+
+func dimList(ds []aftersales.Dimension) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = string(d)
+	}
+	return out
 }
 
 // perUnits turns warranty-claim counts into claims per 1,000 units in

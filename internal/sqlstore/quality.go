@@ -39,7 +39,7 @@ func (db *DB) SetTarget(ctx context.Context, t *aftersales.QualityTarget) error 
 	var v aftersales.Validator
 	k, ok := analytics.Lookup(t.KPI)
 	v.Check(ok, "kpi", "unknown KPI")
-	v.Check(!ok || k.Unit != "count", "kpi", "counts have no target; choose a rate, a duration or a score")
+	v.Check(!ok || (k.Unit != "count" && k.Key != "service_cost"), "kpi", "counts and sums have no target; choose a rate, a duration, a score or the cost per ticket")
 	if err := t.Validate(); err != nil {
 		return err
 	}
@@ -235,13 +235,14 @@ func (db *DB) checkRule(r *aftersales.AlertRule) (analytics.KPI, error) {
 	v.Check(!ok || k.Unavailable == "", "kpi", "this KPI cannot be computed yet: "+k.Unavailable)
 	v.Check(r.Grain == aftersales.GrainWeek || r.Grain == aftersales.GrainMonth, "grain", "must be week or month")
 	v.Check(r.Dim == "" || r.Dim.Valid(), "dim", "unknown dimension")
-	v.Check(!ok || k.Groupable(r.Dim), "dim", "this KPI can be scoped by product or category only")
+	v.Check(!ok || k.Groupable(r.Dim), "dim", "this KPI can be scoped by "+strings.Join(dimList(k.Only), ", ")+" only")
+	v.Check(!ok || k.Key != analytics.CostRatioKey || r.Grain == aftersales.GrainMonth, "grain", "sales revenue is recorded per month")
 	v.Check((r.Dim == "") == (r.Value == ""), "value", "a scope needs both a dimension and a value")
 	v.Check(r.Threshold != nil || r.Chart != "", "threshold", "give a threshold, a control chart or both")
 	switch r.Chart {
 	case "":
 	case "p":
-		v.Check(!ok || k.Unit == "percent", "chart", "a p-chart needs a rate KPI")
+		v.Check(!ok || k.Proportion(), "chart", "a p-chart needs a share of tickets or answers")
 	case "u":
 		v.Check(!ok || k.Key == "complaints", "chart", "a u-chart counts complaints per 1,000 installed units")
 	case "xmr":
