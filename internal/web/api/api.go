@@ -63,6 +63,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.improvement(h)
 	a.quality(h)
 	a.dataQuality(h)
+	a.costs(h)
 	return h
 }
 

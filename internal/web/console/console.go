@@ -539,6 +539,8 @@ func kpiValue(v *float64, unit string) string {
 		return strconv.FormatFloat(x, 'f', 0, 64)
 	case "per_mille":
 		return strconv.FormatFloat(x, 'f', 2, 64) + "‰"
+	case "money":
+		return "¥" + aftersales.Money(math.Round(x*100)).String()
 	}
 	return strconv.FormatFloat(x, 'f', 2, 64)
 }
