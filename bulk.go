@@ -14,6 +14,8 @@ type Bulk struct {
 	Events    []*TicketEvent
 	// Feedback holds follow-up answers of tickets in this batch.
 	Feedback []*Feedback
+	// Costs holds service cost lines of tickets in this batch.
+	Costs []*CostLine
 }
 
 // BulkLoader writes a Bulk atomically: all of it or nothing.
@@ -52,6 +54,16 @@ func (b *Bulk) Validate() error {
 	for i, e := range b.Events {
 		if !seen[e.TicketID] {
 			v.Add(fieldIndex("events", i, "ticket_id"), "is not a ticket of this batch")
+			break
+		}
+	}
+	for i, c := range b.Costs {
+		f := func(name string) string { return fieldIndex("costs", i, name) }
+		v.Check(seen[c.TicketID], f("ticket_id"), "is not a ticket of this batch")
+		v.Check(c.Kind.Valid(), f("kind"), "is not a known cost kind")
+		v.Check(c.Amount > 0 && c.Amount <= MaxMoney, f("amount"), "must be more than zero and at most "+MaxMoney.String())
+		v.Check(c.IncurredOn != "" && c.IncurredOn.Valid(), f("incurred_on"), "must be a date YYYY-MM-DD")
+		if len(v.fields) > 20 {
 			break
 		}
 	}

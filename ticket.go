@@ -310,7 +310,11 @@ type TicketFilter struct {
 	CreatedTo     *time.Time // exclusive
 	ResolvedFrom  *time.Time
 	ResolvedTo    *time.Time
-	Query         string // substring of number, title, description (Chinese included)
+	// CostFrom and CostTo select tickets with a service cost (not voided)
+	// that arose on a local day in [CostFrom, CostTo).
+	CostFrom *time.Time
+	CostTo   *time.Time
+	Query    string // substring of number, title, description (Chinese included)
 	// SLA selects open tickets by deadline: "overdue" (a response or
 	// resolution deadline has passed) or "due_soon" (resolution due within
 	// DueSoonWindow).

@@ -55,6 +55,9 @@ func DrillQuery(k KPI, dim aftersales.Dimension, val string, from, to time.Time)
 		q.Set("resolved_to", last)
 	case "snapshot":
 		q.Set("open", "true")
+	case "incurred":
+		q.Set("cost_from", from.Format(time.DateOnly))
+		q.Set("cost_to", last)
 	default:
 		q.Set("from", from.Format(time.DateOnly))
 		q.Set("to", last)

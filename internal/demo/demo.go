@@ -138,6 +138,9 @@ type gen struct {
 	ends time.Time
 	// fixAt is when the demo's south-west improvement took effect.
 	fixAt time.Time
+	// cr draws service costs, apart from r so that the rest of the
+	// company stays the same whether or not costs are generated.
+	cr *rand.Rand
 }
 
 // Load creates the demo company. ctx must act as an administrator.
@@ -148,7 +151,7 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	if opt.Zone == nil {
 		opt.Zone = time.UTC
 	}
-	g := &gen{r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5eed)), opt: opt, ctx: ctx, s: s}
+	g := &gen{r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5eed)), cr: rand.New(rand.NewPCG(uint64(opt.Seed), 0xc057)), opt: opt, ctx: ctx, s: s}
 	w, err := g.master()
 	if err != nil {
 		return nil, fmt.Errorf("demo: master data: %w", err)
@@ -156,6 +159,9 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	b := g.history(w)
 	if err := st.BulkLoad(ctx, b); err != nil {
 		return nil, fmt.Errorf("demo: bulk load: %w", err)
+	}
+	if err := g.revenue(w, b); err != nil {
+		return nil, fmt.Errorf("demo: sales revenue: %w", err)
 	}
 	if err := g.alertRules(); err != nil {
 		return nil, fmt.Errorf("demo: alert rules: %w", err)
@@ -214,11 +220,12 @@ type world struct {
 }
 
 type point struct {
-	unit  *aftersales.ServiceUnit
-	spec  pointSpec
-	team  *aftersales.Team
-	techs []*tech
-	slow  float64
+	unit   *aftersales.ServiceUnit
+	spec   pointSpec
+	team   *aftersales.Team
+	techs  []*tech
+	slow   float64
+	region int64
 }
 
 type tech struct {
@@ -336,7 +343,7 @@ func (g *gen) master() (*world, error) {
 				return nil, err
 			}
 			g.sum.ServicePoints++
-			w.points = append(w.points, &point{unit: sp, spec: ps, team: team, techs: techs, slow: ns.slow})
+			w.points = append(w.points, &point{unit: sp, spec: ps, team: team, techs: techs, slow: ns.slow, region: reg.ID})
 		}
 	}
 	g.sum.Regions = countKind(units, aftersales.UnitRegion)

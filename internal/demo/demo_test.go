@@ -142,6 +142,32 @@ func TestDemoHasRealPatterns(t *testing.T) {
 				rate(breach[true]), rate(breach[false]))
 		}
 
+		// Service costs and sales revenue: the after-sales cost ratio is
+		// in the range of an appliance maker's (1-3% of sales), and
+		// highest in the south-west, where service is slow and dear.
+		from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, zone), time.Date(2026, 11, 1, 0, 0, 0, 0, zone)
+		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: "cost_ratio", From: from, To: to, Grain: aftersales.GrainMonth})
+		if err != nil || res.Total.Value == nil || *res.Total.Value < 1 || *res.Total.Value > 3 || len(res.Points) != 10 {
+			t.Fatalf("cost ratio: %+v %v", res, err)
+		}
+		for _, p := range res.Points {
+			if p.Value == nil {
+				t.Fatalf("cost ratio of %s has no value: a finished month lacks revenue", p.Period.Format("2006-01"))
+			}
+		}
+		res, err = db.Metric(ctx, aftersales.MetricQuery{KPI: "cost_ratio", From: from, To: to, By: aftersales.DimRegion})
+		if err != nil || len(res.Points) != 4 {
+			t.Fatalf("cost ratio by region: %+v %v", res, err)
+		}
+		sort.Slice(res.Points, func(i, j int) bool { return *res.Points[i].Value > *res.Points[j].Value })
+		if res.Points[0].Label != "西南大区" {
+			t.Errorf("cost ratio by region: highest is %s (%.2f%%), want the south-west", res.Points[0].Label, *res.Points[0].Value)
+		}
+		if res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: "cost_per_ticket", From: from, To: to}); err != nil ||
+			res.Total.Value == nil || *res.Total.Value < 50 || *res.Total.Value > 500 {
+			t.Fatalf("cost per ticket: %+v %v", res, err)
+		}
+
 		// The improvement loop: one item in each part of it, and the
 		// south-west's fix verified on the generated data.
 		items, err := db.ImprovementItems(ctx, aftersales.ItemFilter{})

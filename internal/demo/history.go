@@ -129,6 +129,7 @@ func (g *gen) history(w *world) *aftersales.Bulk {
 	type pending struct {
 		t      *aftersales.Ticket
 		events []*aftersales.TicketEvent
+		costs  []*aftersales.CostLine
 	}
 	var all []pending
 	for range g.opt.Tickets {
@@ -197,8 +198,8 @@ func (g *gen) history(w *world) *aftersales.Bulk {
 			creator = &agent.ID
 		}
 		t.CreatedBy = creator
-		events := g.lifecycle(w, t, p, spec, agent, gr.season[time.Time(created).In(g.opt.Zone).Month()-1])
-		all = append(all, pending{t, events})
+		events, costs := g.lifecycle(w, t, p, spec, agent, gr.season[time.Time(created).In(g.opt.Zone).Month()-1])
+		all = append(all, pending{t, events, costs})
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].t.CreatedAt.Before(all[j].t.CreatedAt) })
 	seqs := map[string]int64{}
@@ -216,6 +217,10 @@ func (g *gen) history(w *world) *aftersales.Bulk {
 		}
 		b.Tickets = append(b.Tickets, t)
 		b.Events = append(b.Events, pd.events...)
+		for _, c := range pd.costs {
+			c.TicketID = t.ID
+		}
+		b.Costs = append(b.Costs, pd.costs...)
 		if t.Status.Open() {
 			g.sum.OpenTickets++
 		}
@@ -258,8 +263,9 @@ func (g *gen) workStart(t time.Time) time.Time {
 
 // lifecycle walks a ticket through its states up to the end of the
 // history and returns its events; the ticket's milestones are set.
-func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSpec, agent *aftersales.User, season float64) []*aftersales.TicketEvent {
+func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSpec, agent *aftersales.User, season float64) ([]*aftersales.TicketEvent, []*aftersales.CostLine) {
 	var evs []*aftersales.TicketEvent
+	var costs []*aftersales.CostLine
 	now := t.CreatedAt
 	status := aftersales.StatusNew
 	t.Status, t.StatusChangedAt, t.UpdatedAt = status, now, now
@@ -272,6 +278,27 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 		return true
 	}
 	add(&aftersales.TicketEvent{At: now, ActorID: t.CreatedBy, Kind: aftersales.EventCreated, Channel: t.Channel})
+	// cost records a service cost at the current moment, as the
+	// technician would from the site: lognormal around median yuan.
+	cost := func(kind aftersales.CostKind, median, sigma float64, desc string, actor *int64) {
+		yuan := math.Round(median * math.Exp(g.cr.NormFloat64()*sigma))
+		c := &aftersales.CostLine{Kind: kind, Description: desc, Amount: aftersales.Money(max(1, yuan) * 100),
+			IncurredOn: aftersales.DateOf(now.In(g.opt.Zone)), CreatedBy: actor, CreatedAt: now}
+		if add(&aftersales.TicketEvent{At: now, ActorID: actor, Kind: aftersales.EventFieldChanged, Field: "cost",
+			To: string(c.Kind) + " " + c.Amount.String() + " " + c.Description}) {
+			costs = append(costs, c)
+		}
+	}
+	// A visit costs the technician's time and the trip; the weak
+	// regions' trips are longer.
+	visitCost := func(actor *int64, labour float64) {
+		cost(aftersales.CostLabour, labour, 0.35, "上门服务工时", actor)
+		trip := p.slow
+		if p.slow > 1.5 && !t.CreatedAt.Before(g.fixAt) {
+			trip = 1.15 // route planning shortened the south-west's trips
+		}
+		cost(aftersales.CostTravel, 35*trip, 0.4, "交通费", actor)
+	}
 	move := func(to aftersales.Status, after time.Duration, actor *int64, reason string) bool {
 		at := now.Add(after)
 		if !add(&aftersales.TicketEvent{At: at, ActorID: actor, Kind: aftersales.EventStatusChanged, Field: "status", From: string(status), To: string(to), Body: reason}) {
@@ -316,22 +343,22 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 		t.FirstResponseAt = ptr(replyAt)
 		now = replyAt
 	} else {
-		return evs
+		return evs, costs
 	}
 	if g.r.Float64() < 0.02 {
 		move(aftersales.StatusCancelled, g.lognormal(2*time.Hour, 1), &agent.ID, "客户取消：问题已自行解决")
-		return evs
+		return evs, costs
 	}
 	if !move(aftersales.StatusAccepted, g.lognormal(time.Duration(30*slow)*time.Minute, 0.8), &responder.ID, "") {
-		return evs
+		return evs, costs
 	}
 	// Consultations are answered on the phone.
 	if t.Nature == aftersales.NatureConsultation {
 		if !move(aftersales.StatusResolved, g.lognormal(3*time.Hour, 1), &responder.ID, "已电话解答") {
-			return evs
+			return evs, costs
 		}
 		move(aftersales.StatusClosed, 72*time.Hour, nil, "自动关闭")
-		return evs
+		return evs, costs
 	}
 	// Assign a technician; a tenth of tickets are passed on once.
 	tc := p.techs[g.r.IntN(len(p.techs))]
@@ -349,22 +376,22 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 	if t.Nature == aftersales.NatureComplaint {
 		team = w.complTeam
 		if !assign(w.complaints[g.r.IntN(len(w.complaints))], team) {
-			return evs
+			return evs, costs
 		}
 		team = p.team
 	}
 	if !assign(tc.u, team) {
-		return evs
+		return evs, costs
 	}
 	if g.r.Float64() < 0.1 {
 		tc = p.techs[g.r.IntN(len(p.techs))]
 		if !assign(tc.u, team) {
-			return evs
+			return evs, costs
 		}
 	}
 	speed := tc.speed * load * fix
 	if !move(aftersales.StatusDiagnosing, g.lognormal(time.Duration(2*speed*float64(time.Hour)), 0.8), &tc.u.ID, "") {
-		return evs
+		return evs, costs
 	}
 	partsP := 0.18
 	if spec.lemonFault != "" {
@@ -372,44 +399,64 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 	}
 	if t.Nature == aftersales.NatureRepair && g.r.Float64() < partsP {
 		if !move(aftersales.StatusAwaitingParts, g.lognormal(3*time.Hour, 0.5), &tc.u.ID, "需要更换配件，已下单") {
-			return evs
+			return evs, costs
 		}
 		wait := 2.5 * 24 * float64(time.Hour)
 		if spec.lemonFault != "" {
 			wait *= 1.8
 		}
 		if !move(aftersales.StatusDiagnosing, g.lognormal(time.Duration(wait*pslow), 0.6), &tc.u.ID, "配件已到") {
-			return evs
+			return evs, costs
 		}
+		parts := 180.0
+		if spec.lemonFault != "" {
+			parts = 320
+		}
+		cost(aftersales.CostParts, parts, 0.5, "更换配件", &tc.u.ID)
 	}
 	visit := g.lognormal(time.Duration(20*speed*urg*float64(time.Hour)), 0.7)
 	if !move(aftersales.StatusInService, visit, &tc.u.ID, "") {
-		return evs
+		return evs, costs
 	}
 	if !move(aftersales.StatusResolved, g.lognormal(time.Duration(2.5*speed*float64(time.Hour)), 0.6), &tc.u.ID, "已修复，客户确认") {
-		return evs
+		return evs, costs
+	}
+	labour := 85.0
+	switch {
+	case t.Nature == aftersales.NatureInstallation:
+		labour = 120
+	case spec.group == "ac":
+		labour = 110
+	}
+	visitCost(&tc.u.ID, labour)
+	if t.Nature == aftersales.NatureReturn {
+		cost(aftersales.CostOther, 150, 0.4, "换货物流", &tc.u.ID)
+	}
+	if t.Nature == aftersales.NatureComplaint && g.cr.Float64() < 0.2 {
+		cost(aftersales.CostGoodwill, 150, 0.5, "投诉补偿", &agent.ID)
 	}
 	t.Custom["visit_count"] = 1.0
 	// Some repairs do not hold: the ticket is reopened and visited again.
 	if g.r.Float64() > tc.quality {
 		if !move(aftersales.StatusAccepted, g.lognormal(4*24*time.Hour, 0.7), &agent.ID, "客户反馈问题复现") {
-			return evs
+			return evs, costs
 		}
 		t.ResolvedAt = nil
 		t.ReopenCount++
 		if !move(aftersales.StatusInService, g.lognormal(time.Duration(24*speed*float64(time.Hour)), 0.6), &tc.u.ID, "二次上门") {
-			return evs
+			return evs, costs
 		}
 		if !move(aftersales.StatusResolved, g.lognormal(3*time.Hour, 0.6), &tc.u.ID, "二次维修完成") {
-			return evs
+			return evs, costs
 		}
+		visitCost(&tc.u.ID, labour)
 		t.Custom["visit_count"] = 2.0
 	}
 	if g.r.Float64() < 0.25 {
 		add(&aftersales.TicketEvent{At: now.Add(time.Hour), ActorID: &tc.u.ID, Kind: aftersales.EventNote, Body: "已向客户说明保养注意事项。"})
 	}
 	move(aftersales.StatusClosed, g.lognormal(72*time.Hour, 0.3), nil, "客户确认，自动关闭")
-	return evs
+	return evs, costs
 }
 
 // followUp is the follow-up call (回访) after a resolution: about 60% of

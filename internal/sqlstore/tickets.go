@@ -861,6 +861,16 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 	}
 	rng("t.created_at", f.CreatedFrom, f.CreatedTo)
 	rng("t.resolved_at", f.ResolvedFrom, f.ResolvedTo)
+	if f.CostFrom != nil || f.CostTo != nil {
+		cond := "voided_at IS NULL"
+		if f.CostFrom != nil {
+			cond += " AND incurred_on >= " + arg(f.CostFrom.In(db.location()).Format(time.DateOnly))
+		}
+		if f.CostTo != nil {
+			cond += " AND incurred_on < " + arg(f.CostTo.In(db.location()).Format(time.DateOnly))
+		}
+		where = append(where, "t.id IN (SELECT ticket_id FROM ticket_costs WHERE "+cond+")")
+	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		p := arg("%" + escapeLike(q) + "%")
 		where = append(where, fmt.Sprintf(`(t.number %[1]s %[2]s ESCAPE '\' OR t.title %[1]s %[2]s ESCAPE '\' OR t.description %[1]s %[2]s ESCAPE '\')`, db.d.like, p))

@@ -30,6 +30,8 @@ type listTicketsIn struct {
 	CreatedTo     string   `query:"created_to" doc:"exclusive"`
 	ResolvedFrom  string   `query:"resolved_from"`
 	ResolvedTo    string   `query:"resolved_to"`
+	CostFrom      string   `query:"cost_from" doc:"Tickets with a service cost (not voided) that arose on or after this day"`
+	CostTo        string   `query:"cost_to" doc:"exclusive"`
 	Q             string   `query:"q" doc:"Substring of number, title or description; Chinese works"`
 	SLA           string   `query:"sla" enum:"overdue,due_soon," doc:"Open tickets past a deadline, or with resolution due within 4 hours"`
 	Sort          string   `query:"sort" enum:"-created_at,created_at,-updated_at,updated_at,-urgency,urgency," default:"-created_at"`
@@ -57,7 +59,8 @@ func (in *listTicketsIn) Filter(loc *time.Location) (aftersales.TicketFilter, er
 		s    string
 		dst  **time.Time
 	}{{"created_from", in.CreatedFrom, &f.CreatedFrom}, {"created_to", in.CreatedTo, &f.CreatedTo},
-		{"resolved_from", in.ResolvedFrom, &f.ResolvedFrom}, {"resolved_to", in.ResolvedTo, &f.ResolvedTo}} {
+		{"resolved_from", in.ResolvedFrom, &f.ResolvedFrom}, {"resolved_to", in.ResolvedTo, &f.ResolvedTo},
+		{"cost_from", in.CostFrom, &f.CostFrom}, {"cost_to", in.CostTo, &f.CostTo}} {
 		if *p.dst, err = parseTime(p.name, p.s, loc); err != nil {
 			return f, err
 		}

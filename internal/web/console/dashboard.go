@@ -580,7 +580,7 @@ func (c *Console) targetsPage(w http.ResponseWriter, r *http.Request, formErr er
 		ts, err := c.S.Quality.Targets(r.Context())
 		v := &targetsView{Targets: ts}
 		for _, k := range c.S.Metrics.KPIs() {
-			if k.Unit != "count" && k.Unavailable == "" {
+			if k.Unit != "count" && k.Key != "service_cost" && k.Unavailable == "" {
 				v.KPIs = append(v.KPIs, k)
 			}
 		}

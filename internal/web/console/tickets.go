@@ -58,6 +58,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /quality/targets", g(c.setTarget))
 	mux.HandleFunc("GET /data-quality", g(c.dataQuality))
 	c.improveRoutes(mux, g)
+	c.costRoutes(mux, g)
 	mux.HandleFunc("GET /data-quality/issues", g(c.dataIssues))
 	mux.HandleFunc("GET /imports/{id}/report.csv", g(c.importReport))
 	for _, k := range []struct{ kind, path string }{{"product", "/products"}, {"unit", "/network/units"}, {"team", "/network/teams"}, {"asset", "/assets"}} {
@@ -134,7 +135,8 @@ func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error)
 		name string
 		dst  **time.Time
 		add  int
-	}{{"from", &f.CreatedFrom, 0}, {"to", &f.CreatedTo, 1}, {"resolved_from", &f.ResolvedFrom, 0}, {"resolved_to", &f.ResolvedTo, 1}} {
+	}{{"from", &f.CreatedFrom, 0}, {"to", &f.CreatedTo, 1}, {"resolved_from", &f.ResolvedFrom, 0}, {"resolved_to", &f.ResolvedTo, 1},
+		{"cost_from", &f.CostFrom, 0}, {"cost_to", &f.CostTo, 1}} {
 		if s := q.Get(d.name); s != "" {
 			t, err := time.ParseInLocation(time.DateOnly, s, c.Zone)
 			v.Check(err == nil, d.name, "must be a date as YYYY-MM-DD")
@@ -187,6 +189,7 @@ type ticketView struct {
 	Names       map[string]string // "category_id:3" -> display name, for the timeline
 	SLA         *aftersales.TicketSLA
 	Route       *aftersales.RoutingDecision // a dry run's answer, when asked
+	Costs       *ticketCosts
 }
 
 func (c *Console) showTicket(w http.ResponseWriter, r *http.Request) {
@@ -216,6 +219,7 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 		return
 	}
 	v.Attachments, _ = c.S.Tickets.ListAttachments(ctx, id)
+	v.Costs = c.loadCosts(r, v.T)
 	if v.T.CustomerID != nil {
 		v.Customer, _ = c.S.Customers.FindCustomer(ctx, *v.T.CustomerID)
 	}
