@@ -2,7 +2,6 @@ package dataio
 
 import (
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/bits"
 	"strconv"
@@ -76,27 +75,28 @@ func ParseDuration(s, unit string) (time.Duration, error) {
 // its letters and digits, so it works for Chinese without segmentation.
 // Similar texts differ in few bits.
 func SimHash(text string) uint64 {
-	var v [64]int
+	// ones[i] counts the bigram hashes with bit i set; a bit of the result
+	// is set when more than half of them have it. FNV-1a over the two
+	// runes' little-endian bytes is written out to avoid a hasher per
+	// bigram: this runs on every imported row.
+	const offset64, prime64 = 14695981039346656037, 1099511628211
+	var ones [64]int32
 	var prev rune
 	n := 0
-	for _, r := range strings.ToLower(text) {
+	for _, r := range text {
+		r = unicode.ToLower(r)
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 			prev = 0
 			continue
 		}
 		if prev != 0 {
-			h := fnv.New64a()
-			var buf [8]byte
-			copy(buf[:4], []byte{byte(prev), byte(prev >> 8), byte(prev >> 16), byte(prev >> 24)})
-			copy(buf[4:], []byte{byte(r), byte(r >> 8), byte(r >> 16), byte(r >> 24)})
-			h.Write(buf[:])
-			x := h.Sum64()
-			for i := range 64 {
-				if x&(1<<i) != 0 {
-					v[i]++
-				} else {
-					v[i]--
-				}
+			x := uint64(offset64)
+			for _, c := range [8]byte{byte(prev), byte(prev >> 8), byte(prev >> 16), byte(prev >> 24), byte(r), byte(r >> 8), byte(r >> 16), byte(r >> 24)} {
+				x ^= uint64(c)
+				x *= prime64
+			}
+			for i := range ones {
+				ones[i] += int32(x >> i & 1)
 			}
 			n++
 		}
@@ -106,8 +106,8 @@ func SimHash(text string) uint64 {
 		return 0
 	}
 	var out uint64
-	for i := range 64 {
-		if v[i] > 0 {
+	for i, c := range ones {
+		if 2*int(c) > n {
 			out |= 1 << i
 		}
 	}

@@ -70,7 +70,9 @@ func (g *gen) revenue(w *world, b *aftersales.Bulk) error {
 	for k := range catCost {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].month < keys[j].month || keys[i].month == keys[j].month && keys[i].id < keys[j].id })
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].month < keys[j].month || keys[i].month == keys[j].month && keys[i].id < keys[j].id
+	})
 	for _, k := range keys {
 		cost := catCost[k]
 		ratio := costRatio[groupOf[k.id]] * math.Exp(g.cr.NormFloat64()*0.08)

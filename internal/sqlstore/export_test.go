@@ -31,3 +31,37 @@ func (db *DB) CountForTest(ctx context.Context, q string, args ...any) int64 {
 func (db *DB) FindTicketByExternalIDForTest(ctx context.Context, ext string) (*aftersales.Ticket, error) {
 	return scanTicket(db.r.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM `+ticketFrom+` WHERE t.external_id = $1`, ext))
 }
+
+// SchemaForTest lists the indexes, foreign keys and triggers (with their
+// enabled state) of the tables an import fills, one line each, sorted.
+func (db *DB) SchemaForTest(ctx context.Context) []string {
+	q := `SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master
+		WHERE tbl_name IN ('tickets', 'ticket_events', 'import_issues', 'ticket_tags') AND type IN ('index', 'trigger')
+		UNION ALL SELECT 'fk ' || m.name || ' ' || f."from" || ' ' || f."table" || ' ' || f.on_delete
+		FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.name IN ('tickets', 'ticket_events', 'import_issues', 'ticket_tags')
+		ORDER BY 1`
+	if db.d.engine == Postgres {
+		q = `SELECT 'index ' || pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid IN ('tickets'::regclass, 'ticket_events'::regclass, 'import_issues'::regclass, 'ticket_tags'::regclass)
+			UNION ALL SELECT 'fk ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+				WHERE conrelid IN ('tickets'::regclass, 'ticket_events'::regclass, 'import_issues'::regclass, 'ticket_tags'::regclass) AND contype = 'f' AND convalidated
+			UNION ALL SELECT 'trigger ' || tgrelid::regclass::text || ' ' || tgname || ' ' || tgenabled::text FROM pg_trigger
+				WHERE tgrelid IN ('tickets'::regclass, 'ticket_events'::regclass, 'import_issues'::regclass, 'ticket_tags'::regclass) AND NOT tgisinternal
+			ORDER BY 1`
+	}
+	rows, err := db.r.QueryContext(ctx, q)
+	if err != nil {
+		panic(err)
+	}
+	lines, err := collect(rows, func(r interface{ Scan(...any) error }) (*string, error) {
+		var s string
+		return &s, r.Scan(&s)
+	})
+	if err != nil {
+		panic(err)
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = *l
+	}
+	return out
+}

@@ -32,7 +32,7 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 			return fmt.Errorf("sqlstore: import batch: %w", err)
 		}
 		s.BatchID = w.batch
-		rebuild, err := deferIndexes(ctx, b)
+		rebuild, err := deferUpkeep(ctx, b, w.batch)
 		if err != nil {
 			return err
 		}
@@ -46,7 +46,13 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 			return err
 		}
 		if s.Created > 1000 {
-			if err := b.exec(ctx, `ANALYZE`); err != nil {
+			// Fresh statistics for the list filters' plans, of the tables
+			// the import wrote (SQLite: from a sample of each index).
+			analyze := `ANALYZE ` + strings.Join(loadTables, ", ") + `, customers, kpi_dirty`
+			if _, ok := b.(sqliteBulk); ok {
+				analyze = `PRAGMA analysis_limit = 2000; ANALYZE`
+			}
+			if err := b.exec(ctx, analyze); err != nil {
 				return err
 			}
 		}
@@ -58,51 +64,89 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 	})
 }
 
-// deferIndexes drops the secondary indexes of the tables an import fills
-// when they are nearly empty (a first load) on SQLite, and returns the
-// function that builds them again before commit. Building an index once
-// by sorting is several times cheaper than growing it row by row. The
-// unique external-id index stays: the import looks rows up by it. DDL is
-// transactional, so a failed import leaves the indexes as they were, and
-// readers keep their snapshot.
-func deferIndexes(ctx context.Context, b bulkWriter) (func() error, error) {
+// loadTables are the tables an import fills row by row.
+var loadTables = []string{"tickets", "ticket_events", "import_issues", "ticket_tags"}
+
+// deferUpkeep prepares a first load (a tickets table with fewer than
+// 10,000 rows) and returns what must run before commit. Building an index
+// once by sorting costs less than growing it row by row, and so does one
+// set-wise check of a foreign key against per-row checks:
+//   - SQLite drops the secondary indexes of the load tables (the unique
+//     external-id index stays: the import looks rows up by it) and builds
+//     them again at the end. Readers keep their snapshot meanwhile.
+//   - PostgreSQL drops the secondary indexes and the foreign keys of the
+//     load tables and disables the rollup trigger on tickets; at the end
+//     it builds the indexes, adds the foreign keys back (each validated by
+//     one query over the table), enables the trigger and queues the
+//     batch's tickets for the rollups in one statement. The dropped
+//     constraints lock the tables until commit, which on a first load
+//     nobody else is writing.
+//
+// DDL is transactional on both engines: a failed import leaves every
+// index, constraint and trigger as it was.
+func deferUpkeep(ctx context.Context, b bulkWriter, batch int64) (func() error, error) {
 	nothing := func() error { return nil }
-	if _, ok := b.(sqliteBulk); !ok {
-		return nothing, nil
-	}
 	var n int64
-	if err := b.query(ctx, `SELECT count(*) FROM (SELECT 1 FROM tickets LIMIT 10000)`, nil, func(scan func(...any) error) error { return scan(&n) }); err != nil {
+	if err := b.query(ctx, `SELECT count(*) FROM (SELECT 1 FROM tickets LIMIT 10000) x`, nil, func(scan func(...any) error) error { return scan(&n) }); err != nil {
 		return nil, err
 	}
 	if n >= 10000 {
 		return nothing, nil
 	}
-	var defs []string
-	err := b.query(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
-		AND tbl_name IN ('tickets', 'ticket_events', 'import_issues', 'ticket_tags') AND name <> 'tickets_external' ORDER BY name`, nil,
-		func(scan func(...any) error) error {
-			var name, def string
-			if err := scan(&name, &def); err != nil {
-				return err
-			}
-			defs = append(defs, name, def)
-			return nil
+	_, sqlite := b.(sqliteBulk)
+	// pairs of "what to drop" and "how to make it again"
+	var indexes, fkeys [][2]string
+	collect := func(dst *[][2]string, q string) error {
+		return b.query(ctx, q, nil, func(scan func(...any) error) error {
+			var drop, def string
+			err := scan(&drop, &def)
+			*dst = append(*dst, [2]string{drop, def})
+			return err
 		})
-	if err != nil {
-		return nil, err
 	}
-	for i := 0; i < len(defs); i += 2 {
-		if err := b.exec(ctx, `DROP INDEX "`+defs[i]+`"`); err != nil {
-			return nil, fmt.Errorf("sqlstore: defer index %s: %w", defs[i], err)
+	list := "'" + strings.Join(loadTables, "', '") + "'"
+	if sqlite {
+		if err := collect(&indexes, `SELECT 'DROP INDEX "' || name || '"', sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+			AND tbl_name IN (`+list+`) AND name <> 'tickets_external' ORDER BY name`); err != nil {
+			return nil, err
+		}
+	} else {
+		err := collect(&indexes, `SELECT 'DROP INDEX ' || quote_ident(c.relname), pg_get_indexdef(i.indexrelid)
+			FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+			WHERE t.relname IN (`+list+`) AND t.relnamespace = to_regnamespace(current_schema())
+				AND NOT i.indisunique AND NOT i.indisprimary ORDER BY c.relname`)
+		if err != nil {
+			return nil, err
+		}
+		err = collect(&fkeys, `SELECT 'ALTER TABLE ' || quote_ident(t.relname) || ' DROP CONSTRAINT ' || quote_ident(k.conname),
+				'ALTER TABLE ' || quote_ident(t.relname) || ' ADD CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid)
+			FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+			WHERE k.contype = 'f' AND t.relname IN (`+list+`) AND t.relnamespace = to_regnamespace(current_schema()) ORDER BY t.relname, k.conname`)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.exec(ctx, `ALTER TABLE tickets DISABLE TRIGGER kpi_ticket`); err != nil {
+			return nil, fmt.Errorf("sqlstore: defer rollup trigger: %w", err)
+		}
+	}
+	for _, d := range append(fkeys, indexes...) {
+		if err := b.exec(ctx, d[0]); err != nil {
+			return nil, fmt.Errorf("sqlstore: defer %q: %w", d[0], err)
 		}
 	}
 	return func() error {
-		for i := 0; i < len(defs); i += 2 {
-			if err := b.exec(ctx, defs[i+1]); err != nil {
-				return fmt.Errorf("sqlstore: rebuild index %s: %w", defs[i], err)
+		for _, d := range append(indexes, fkeys...) {
+			if err := b.exec(ctx, d[1]); err != nil {
+				return fmt.Errorf("sqlstore: restore %q: %w", d[1], mapErr(err))
 			}
 		}
-		return nil
+		if sqlite {
+			return nil
+		}
+		if err := b.exec(ctx, `ALTER TABLE tickets ENABLE TRIGGER kpi_ticket`); err != nil {
+			return err
+		}
+		return b.exec(ctx, `INSERT INTO kpi_dirty (ticket_id) SELECT id FROM tickets WHERE import_batch_id = $1 ON CONFLICT DO NOTHING`, batch)
 	}, nil
 }
 
@@ -274,7 +318,7 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 		}
 		rows = append(rows, []any{id, number, string(r.Channel), string(r.Nature), string(r.Urgency), r.Urgency.Rank(), string(r.Status),
 			r.Title, r.Description, refs.customer, refs.category, refs.product, refs.asset, refs.unit, refs.team,
-			mustJSON(orEmpty(r.Tags)), customJSON(r), r.ExternalID, ms(r.CreatedAt), ms(w.now), nullMS(r.FirstResponseAt),
+			tagsJSON(r.Tags), customJSON(r), r.ExternalID, ms(r.CreatedAt), ms(w.now), nullMS(r.FirstResponseAt),
 			nullMS(r.AcceptedAt), nullMS(r.ResolvedAt), nullMS(r.ClosedAt), ms(changed), r.ReopenCount, r.AssignCount,
 			nullMS(r.TargetAt), w.batch, int64(r.Hash)})
 		for _, t := range r.Tags {
@@ -337,22 +381,27 @@ func (w *importWriter) Reject(ctx context.Context, issues []aftersales.RowIssue)
 	return w.copyIssues(ctx, appendIssues(nil, w.batch, 0, issues))
 }
 
+// customJSON is the ticket's custom column: the record's custom fields
+// with its address and coordinates.
 func customJSON(r *aftersales.ImportRecord) string {
-	c := r.Custom
-	if r.Address != "" || r.Lat != nil {
-		c = make(map[string]any, len(r.Custom)+3)
-		for k, v := range r.Custom {
-			c[k] = v
+	ms := make([]member, 0, len(r.Custom)+3)
+	for k, v := range r.Custom {
+		if (k == "address" && r.Address != "") || ((k == "lat" || k == "lng") && r.Lat != nil) {
+			continue
 		}
-		if r.Address != "" {
-			c["address"] = r.Address
-		}
-		if r.Lat != nil {
-			c["lat"], c["lng"] = *r.Lat, *r.Lng
-		}
+		ms = append(ms, member{k, v})
 	}
-	return mustJSON(orEmptyMap(c))
+	if r.Address != "" {
+		ms = append(ms, member{"address", r.Address})
+	}
+	if r.Lat != nil {
+		ms = append(ms, member{"lat", *r.Lat}, member{"lng", *r.Lng})
+	}
+	return string(appendJSONObject(make([]byte, 0, 256), ms))
 }
+
+// tagsJSON is the ticket's tags column.
+func tagsJSON(tags []string) string { return string(appendJSONStrings(make([]byte, 0, 64), tags)) }
 
 // update rewrites an imported ticket from a changed source row, appends the
 // history it did not have yet and replaces its data-quality flags.
@@ -373,7 +422,7 @@ func (w *importWriter) update(ctx context.Context, id int64, r *aftersales.Impor
 		closed_at = $21, reopen_count = $22, assign_count = $23, target_at = $24, import_batch_id = $25, import_hash = $26,
 		version = version + 1 WHERE id = $27`,
 		string(r.Channel), string(r.Nature), string(r.Urgency), r.Urgency.Rank(), string(r.Status), r.Title, r.Description,
-		refs.customer, refs.category, refs.product, refs.asset, refs.unit, refs.team, mustJSON(orEmpty(r.Tags)), customJSON(r),
+		refs.customer, refs.category, refs.product, refs.asset, refs.unit, refs.team, tagsJSON(r.Tags), customJSON(r),
 		ms(r.CreatedAt), ms(w.now), nullMS(r.FirstResponseAt), nullMS(r.AcceptedAt), nullMS(r.ResolvedAt), nullMS(r.ClosedAt),
 		r.ReopenCount, r.AssignCount, nullMS(r.TargetAt), w.batch, int64(r.Hash), id)
 	if err != nil {

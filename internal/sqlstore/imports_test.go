@@ -15,8 +15,10 @@ import (
 
 	"aftersales"
 	"aftersales/internal/dataio"
+
 	"aftersales/internal/sqlstore"
 	. "aftersales/internal/testutil"
+	"github.com/google/go-cmp/cmp"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -362,9 +364,15 @@ func TestImportRollsBackOnFailure(t *testing.T) {
 		m, _ := dataio.Builtin("nyc311")
 		f, _ := os.Open(path)
 		defer f.Close()
+		schema := db.SchemaForTest(ctx)
+		if len(schema) < 15 {
+			t.Fatalf("schema of the load tables: %q", schema)
+		}
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		// Cancelled after the first chunk was written: nothing may remain.
+		// Cancelled after the first chunk was written: nothing may remain,
+		// and the indexes, foreign keys and triggers a first load sets
+		// aside are all back.
 		_, err := dataio.Import(cctx, db, f, m, "nyc.csv", false, func() time.Time { return importNow }, func(int) { cancel() })
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v", err)
@@ -375,6 +383,9 @@ func TestImportRollsBackOnFailure(t *testing.T) {
 				t.Fatalf("%s = %d after a failed import", q, n)
 			}
 		}
+		if diff := cmp.Diff(schema, db.SchemaForTest(ctx)); diff != "" {
+			t.Fatalf("schema after a failed import (-before +after):\n%s", diff)
+		}
 		// A dry run counts everything and keeps nothing.
 		f.Seek(0, io.SeekStart)
 		s, err := dataio.Import(ctx, db, f, m, "nyc.csv", true, func() time.Time { return importNow }, nil)
@@ -383,6 +394,18 @@ func TestImportRollsBackOnFailure(t *testing.T) {
 		}
 		if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets`); n != 0 {
 			t.Fatalf("dry run left %d tickets", n)
+		}
+		// A real first load restores them too, and queues every ticket it
+		// made for the rollups.
+		f.Seek(0, io.SeekStart)
+		if s, err := dataio.Import(ctx, db, f, m, "nyc.csv", false, func() time.Time { return importNow }, nil); err != nil || s.Created != 2000 {
+			t.Fatalf("import %+v %v", s, err)
+		}
+		if diff := cmp.Diff(schema, db.SchemaForTest(ctx)); diff != "" {
+			t.Fatalf("schema after an import (-before +after):\n%s", diff)
+		}
+		if n := db.CountForTest(ctx, `SELECT count(*) FROM kpi_dirty d JOIN tickets t ON t.id = d.ticket_id`); n != 2000 {
+			t.Fatalf("%d of 2000 imported tickets queued for the rollups", n)
 		}
 		// Staff without the import permission are refused.
 		agent := MustUser(t, ctx, db, "agent@example.com", aftersales.RoleAgent, nil)
