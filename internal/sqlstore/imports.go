@@ -46,9 +46,13 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 			return err
 		}
 		if s.Created > 1000 {
-			// Fresh statistics for the list filters' plans, of the tables
-			// the import wrote (SQLite: from a sample of each index).
-			analyze := `ANALYZE ` + strings.Join(loadTables, ", ") + `, customers, kpi_dirty`
+			// Fresh statistics for the list filters' plans: on PostgreSQL
+			// of the columns the filters and joins use (statistics of long
+			// text cost most and serve no plan), on SQLite from a sample
+			// of each index.
+			analyze := `ANALYZE tickets (status, created_at, updated_at, urgency_rank, customer_id, assignee_id, team_id, asset_id,
+				category_id, product_id, service_unit_id, channel, nature, external_id, import_batch_id),
+				ticket_events (ticket_id, kind), import_issues (batch_id, ticket_id, kind), ticket_tags, customers (phone, email, external_id), kpi_dirty`
 			if _, ok := b.(sqliteBulk); ok {
 				analyze = `PRAGMA analysis_limit = 2000; ANALYZE`
 			}
