@@ -72,6 +72,23 @@ func fillTickets(b *testing.B, ctx context.Context, db *sqlstore.DB, n int, end 
 		assign_count = CASE WHEN id % 11 = 0 THEN 2 ELSE 1 END WHERE id > $1`, base); err != nil {
 		b.Fatal(err)
 	}
+	// A labour cost on every third resolved ticket, on its resolution
+	// day (UTC), and company revenue for every month of the history, so
+	// the cost KPIs read real rollup rows.
+	day := `date(resolved_at / 1000, 'unixepoch')`
+	if db.Engine() == sqlstore.Postgres {
+		day = `to_char(to_timestamp(resolved_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+	}
+	if err := db.ExecRaw(ctx, `INSERT INTO ticket_costs (ticket_id, kind, amount, incurred_on, created_at)
+		SELECT id, 'labour', 5000 + id % 20000, `+day+`, resolved_at FROM tickets WHERE id > $1 AND id % 3 = 0 AND resolved_at IS NOT NULL`, base); err != nil {
+		b.Fatal(err)
+	}
+	for m := end.AddDate(-2, 0, 0); m.Before(end); m = m.AddDate(0, 1, 0) {
+		if err := db.ExecRaw(ctx, `INSERT INTO sales_revenue (month, dim, val, amount, updated_at) VALUES ($1, '', '', $2, $3)
+			ON CONFLICT DO NOTHING`, m.Format("2006-01"), int64(n)*1000, endMS); err != nil {
+			b.Fatal(err)
+		}
+	}
 	if err := db.ExecRaw(ctx, `ANALYZE`); err != nil {
 		b.Fatal(err)
 	}
@@ -124,6 +141,9 @@ func BenchmarkKPIs(b *testing.B) {
 				{"resolution_median-2-years-weekly", aftersales.MetricQuery{KPI: "resolution_median", From: year.AddDate(-1, 0, 0), To: next, Grain: aftersales.GrainWeek}},
 				{"fcr-by-technician-within-one-channel-month", aftersales.MetricQuery{KPI: "fcr", From: month, To: next, Filter: aftersales.DimChannel, Value: "phone", By: aftersales.DimTechnician}},
 				{"complaints-by-category-within-one-channel-year", aftersales.MetricQuery{KPI: "complaints", From: year, To: next, Filter: aftersales.DimChannel, Value: "web", By: aftersales.DimCategory}},
+				{"cost_per_ticket-12-months", aftersales.MetricQuery{KPI: "cost_per_ticket", From: year, To: next, Grain: aftersales.GrainMonth}},
+				{"cost_ratio-12-months", aftersales.MetricQuery{KPI: "cost_ratio", From: year, To: next, Grain: aftersales.GrainMonth}},
+				{"service_cost-by-region-year", aftersales.MetricQuery{KPI: "service_cost", From: year, To: next, By: aftersales.DimRegion}},
 				{"res_sla-team-x-month-within-one-channel", aftersales.MetricQuery{KPI: "res_sla", From: year, To: next, Filter: aftersales.DimChannel, Value: "phone", By: aftersales.DimTeam, Grain: aftersales.GrainMonth}},
 			} {
 				b.Run(tc.name, func(b *testing.B) {
