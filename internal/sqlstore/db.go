@@ -91,10 +91,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
 		}
 		w.SetMaxOpenConns(1)
-		// Readers map the file (256 MiB at most): pages come from the
-		// operating system's cache shared by all connections, without a
-		// read system call per page.
-		r, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(ON)&_pragma=mmap_size(268435456)")
+		// Readers map the file (2 GiB at most, SQLite's own limit): pages
+		// come from the operating system's cache shared by all
+		// connections, without a read system call per page. At 256 MiB a
+		// million tickets' file outgrew the map, and a year of one
+		// dimension's rollups took 79 ms instead of 14 ms through the
+		// readers' small page caches. Mapped pages are clean file pages
+		// the kernel can drop at any time.
+		r, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(ON)&_pragma=mmap_size(2147483648)")
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: open sqlite reader: %w", err)
 		}

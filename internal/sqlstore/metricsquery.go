@@ -634,22 +634,26 @@ func (db *DB) Aging(ctx context.Context, q aftersales.AgingQuery) ([]*aftersales
 		if q.By == "" {
 			dim = string(q.Filter)
 		}
-		groups, _, err := db.aggregate(ctx, dim, val, q.Filter != "", 0, today+1, []analytics.Measure{analytics.MOpen}, nil,
-			func(k analytics.Key) string {
-				if q.By == "" {
-					return "\x00" + strconv.Itoa(int(k.Day))
-				}
-				return k.Val + "\x00" + strconv.Itoa(int(k.Day))
-			})
+		// Open counts by creation day, from the covering index
+		// kpi_daily_open: only days with open tickets, no histograms read.
+		where, args := ` WHERE dim = $1 AND open_now <> 0 AND day <= $2`, []any{dim, int64(today)}
+		if q.Filter != "" {
+			where, args = where+` AND val = $3`, append(args, val)
+		}
+		err := db.each(ctx, `SELECT val, day, open_now FROM kpi_daily`+where, args, func(scan func(...any) error) error {
+			var v string
+			var day, n int64
+			if err := scan(&v, &day, &n); err != nil {
+				return err
+			}
+			if q.By == "" {
+				v = ""
+			}
+			add(v, int(today)-int(day), n)
+			return nil
+		})
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: aging: %w", err)
-		}
-		for gk, a := range groups {
-			if n := a.V[analytics.MOpen]; n != 0 {
-				key, day, _ := strings.Cut(gk, "\x00")
-				d, _ := strconv.Atoi(day)
-				add(key, int(today)-d, n)
-			}
 		}
 	}
 	var out []*aftersales.AgingRow
