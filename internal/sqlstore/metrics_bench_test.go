@@ -34,7 +34,7 @@ func benchTickets(b *testing.B) int {
 // Tickets are created in id order, as a live desk numbers them (within an
 // hour's jitter). Until 2026-12-06 each id got a random day of the two
 // years, which no real history has and which makes a recompute touch the
-// rollup rows in random order (about 18% slower, docs/BENCHMARKS.md).
+// rollup rows in random order (1.5-2.2 times as slow, docs/BENCHMARKS.md).
 func fillTickets(b *testing.B, ctx context.Context, db *sqlstore.DB, n int, end time.Time) {
 	b.Helper()
 	span := func(table string) (lo, cnt int64) {

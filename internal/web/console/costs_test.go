@@ -101,6 +101,15 @@ func TestConsoleCostsAndRevenue(t *testing.T) {
 			t.Fatal("revenue page after delete")
 		}
 
+		// The dashboard's cost tiles; the cost ratio has none under a
+		// channel, for revenue is not kept per channel.
+		if _, body := b.get("/dashboard"); !strings.Contains(body, `id="tile-cost_ratio"`) || !strings.Contains(body, `id="tile-cost_per_ticket"`) {
+			t.Fatal("dashboard lacks the cost tiles")
+		}
+		if s, body := b.get("/dashboard?scope=channel:phone"); s != 200 || strings.Contains(body, `id="tile-cost_ratio"`) || !strings.Contains(body, `id="tile-cost_per_ticket"`) {
+			t.Fatalf("dashboard under a channel: %d", s)
+		}
+
 		// A technician may record costs but not enter revenue.
 		testutil.MustUser(t, app.Ctx, db, "tech@example.com", aftersales.RoleTechnician, nil)
 		tb := newBrowser(t, app, "en")

@@ -16,7 +16,7 @@ import (
 
 // tileKPIs are the overview tiles, in order.
 var tileKPIs = []string{"created", "backlog", "frt_median", "resolution_median", "res_sla", "fcr", "reopen_rate",
-	"on_time_arrival", "csat_mean", "nps", "complaint_rate", "complaint_closure", "followup_rate"}
+	"on_time_arrival", "csat_mean", "nps", "complaint_rate", "complaint_closure", "followup_rate", "cost_per_ticket", "cost_ratio"}
 
 type tile struct {
 	KPI         aftersales.KPIInfo
@@ -187,6 +187,9 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 
 		for _, key := range tileKPIs {
 			tk, _ := analytics.Lookup(key)
+			if !tk.Groupable(v.Filter) {
+				continue // the cost ratio under a channel, say: revenue is not kept that way
+			}
 			res, err := metric(key, "", aftersales.GrainMonth)
 			if err != nil {
 				return err
