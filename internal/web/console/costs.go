@@ -103,7 +103,7 @@ type revenueView struct {
 func (c *Console) revenuePage(w http.ResponseWriter, r *http.Request, formErr error) {
 	c.adminPage(w, r, "dashboard", "revenue", "revenue.title", func(p *Page) error {
 		from := c.Now().In(c.Zone).AddDate(-2, 0, 0).Format("2006-01")
-		if q := r.URL.Query().Get("from"); q != "" {
+		if q := r.URL.Query().Get("from"); validMonth(q) {
 			from = q
 		}
 		v := &revenueView{From: from, Totals: map[string]aftersales.Money{}, Dims: aftersales.RevenueDims[1:]}
@@ -152,7 +152,19 @@ func csvLine(field string) string {
 	return "#" + strconv.Itoa(i+1) + " " + col
 }
 
-func (c *Console) listRevenue(w http.ResponseWriter, r *http.Request) { c.revenuePage(w, r, nil) }
+func validMonth(s string) bool {
+	_, err := time.Parse("2006-01", s)
+	return err == nil
+}
+
+func (c *Console) listRevenue(w http.ResponseWriter, r *http.Request) {
+	var err error
+	if q := r.URL.Query().Get("from"); q != "" && !validMonth(q) {
+		err = &aftersales.Error{Code: aftersales.EINVALID, Message: "Choose a month to list from.",
+			Fields: []aftersales.FieldError{{Field: "from", Reason: "must be a month YYYY-MM"}}}
+	}
+	c.revenuePage(w, r, err)
+}
 
 func (c *Console) setRevenue(w http.ResponseWriter, r *http.Request) {
 	f := &form{r: r}

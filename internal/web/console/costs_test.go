@@ -101,6 +101,10 @@ func TestConsoleCostsAndRevenue(t *testing.T) {
 			t.Fatal("revenue page after delete")
 		}
 
+		if s, body := b.get("/quality/revenue?from=last-year"); s != 422 || !strings.Contains(body, "must be a month YYYY-MM") || !strings.Contains(body, "<td>2026-10</td>") {
+			t.Fatalf("revenue from a bad month: %d", s)
+		}
+
 		// The dashboard's cost tiles; the cost ratio has none under a
 		// channel, for revenue is not kept per channel.
 		if _, body := b.get("/dashboard"); !strings.Contains(body, `id="tile-cost_ratio"`) || !strings.Contains(body, `id="tile-cost_per_ticket"`) {
