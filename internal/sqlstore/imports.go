@@ -235,7 +235,16 @@ func (w *importWriter) lookup(ctx context.Context, recs []*aftersales.ImportReco
 			args = append(args, r.ExternalID)
 			ph = append(ph, "$"+strconv.Itoa(len(args)))
 		}
-		err := w.b.query(ctx, `SELECT id, external_id, COALESCE(import_hash, 0) FROM tickets WHERE external_id IN (`+strings.Join(ph, ", ")+`)`, args,
+		in := `IN (` + strings.Join(ph, ", ") + `)`
+		if _, ok := w.b.(pgBulk); ok {
+			// One array parameter instead of 500.
+			ids := make([]string, len(args))
+			for i, a := range args {
+				ids[i] = a.(string)
+			}
+			in, args = `= ANY($1)`, []any{ids}
+		}
+		err := w.b.query(ctx, `SELECT id, external_id, COALESCE(import_hash, 0) FROM tickets WHERE external_id `+in, args,
 			func(scan func(...any) error) error {
 				var e existing
 				var ext string
