@@ -94,52 +94,58 @@ const genMapping = `{"name": "generated", "time_zone": "Asia/Shanghai", "key": {
 // 100 ms: flat memory means the two peaks are about equal.
 func BenchmarkImportGenerated(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			path := genCSV(b, n)
-			m, err := dataio.ReadMapping(strings.NewReader(genMapping))
-			if err != nil {
-				b.Fatal(err)
-			}
-			var rows int
-			var peak uint64
-			for b.Loop() {
-				b.StopTimer()
-				db := testutil.OpenDB(b, sqlstore.SQLite)
-				ctx, _ := testutil.Admin(b, db)
-				f, _ := os.Open(path)
-				runtime.GC()
-				done := make(chan struct{})
-				sampled := make(chan uint64)
-				go func() {
-					var ms runtime.MemStats
-					var top uint64
-					t := time.NewTicker(100 * time.Millisecond)
-					defer t.Stop()
-					for {
-						runtime.ReadMemStats(&ms)
-						top = max(top, ms.HeapInuse)
-						select {
-						case <-done:
-							sampled <- top
-							return
-						case <-t.C:
-						}
-					}
-				}()
-				b.StartTimer()
-				s, err := dataio.Import(ctx, db, f, m, "gen", false, time.Now, nil)
-				b.StopTimer()
-				close(done)
-				peak = max(peak, <-sampled)
-				if err != nil || s.Created != n {
-					b.Fatal(s, err)
-				}
-				f.Close()
-				rows += s.Total
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
-		})
+		for _, e := range testutil.Engines() {
+			benchImportGenerated(b, n, e)
+		}
 	}
+}
+
+func benchImportGenerated(b *testing.B, n int, e sqlstore.Engine) {
+	b.Run(fmt.Sprintf("%s/%d", e, n), func(b *testing.B) {
+		path := genCSV(b, n)
+		m, err := dataio.ReadMapping(strings.NewReader(genMapping))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var rows int
+		var peak uint64
+		for b.Loop() {
+			b.StopTimer()
+			db := testutil.OpenDB(b, e)
+			ctx, _ := testutil.Admin(b, db)
+			f, _ := os.Open(path)
+			runtime.GC()
+			done := make(chan struct{})
+			sampled := make(chan uint64)
+			go func() {
+				var ms runtime.MemStats
+				var top uint64
+				t := time.NewTicker(100 * time.Millisecond)
+				defer t.Stop()
+				for {
+					runtime.ReadMemStats(&ms)
+					top = max(top, ms.HeapInuse)
+					select {
+					case <-done:
+						sampled <- top
+						return
+					case <-t.C:
+					}
+				}
+			}()
+			b.StartTimer()
+			s, err := dataio.Import(ctx, db, f, m, "gen", false, time.Now, nil)
+			b.StopTimer()
+			close(done)
+			peak = max(peak, <-sampled)
+			if err != nil || s.Created != n {
+				b.Fatal(s, err)
+			}
+			f.Close()
+			rows += s.Total
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	})
 }
