@@ -54,7 +54,7 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 				category_id, product_id, service_unit_id, channel, nature, external_id, import_batch_id),
 				ticket_events (ticket_id, kind), import_issues (batch_id, ticket_id, kind), ticket_tags, customers (phone, email, external_id), kpi_dirty`
 			if _, ok := b.(sqliteBulk); ok {
-				analyze = `PRAGMA analysis_limit = 2000; ANALYZE`
+				analyze = `PRAGMA analysis_limit = 2000; ANALYZE; PRAGMA analysis_limit = 0`
 			}
 			if err := b.exec(ctx, analyze); err != nil {
 				return err
@@ -229,20 +229,19 @@ func (w *importWriter) lookup(ctx context.Context, recs []*aftersales.ImportReco
 	const per = 500
 	for start := 0; start < len(recs); start += per {
 		end := min(start+per, len(recs))
-		args := make([]any, 0, end-start)
-		ph := make([]string, 0, end-start)
+		ids := make([]string, 0, end-start)
 		for _, r := range recs[start:end] {
-			args = append(args, r.ExternalID)
-			ph = append(ph, "$"+strconv.Itoa(len(args)))
+			ids = append(ids, r.ExternalID)
 		}
-		in := `IN (` + strings.Join(ph, ", ") + `)`
-		if _, ok := w.b.(pgBulk); ok {
-			// One array parameter instead of 500.
-			ids := make([]string, len(args))
-			for i, a := range args {
-				ids[i] = a.(string)
+		// PostgreSQL takes the ids as one array; SQLite has no arrays.
+		in, args := `= ANY($1)`, []any{ids}
+		if _, ok := w.b.(sqliteBulk); ok {
+			ph := make([]string, len(ids))
+			args = make([]any, len(ids))
+			for i, id := range ids {
+				ph[i], args[i] = "$"+strconv.Itoa(i+1), id
 			}
-			in, args = `= ANY($1)`, []any{ids}
+			in = `IN (` + strings.Join(ph, ", ") + `)`
 		}
 		err := w.b.query(ctx, `SELECT id, external_id, COALESCE(import_hash, 0) FROM tickets WHERE external_id `+in, args,
 			func(scan func(...any) error) error {
