@@ -6,9 +6,12 @@
 //
 // Conventions (methods.md §0.1): working intervals are half-open [start,
 // end) in local wall-clock time, expanded per local date, so DST changes
-// are honoured (a 00:00-03:00 interval on a spring-forward night is two
-// real hours). A deadline that lands exactly on the end of an interval is
-// that instant, not the start of the next interval.
+// are honoured: an interval runs from the first instant the local clock
+// reaches its start to the first instant it reaches its end (a
+// 00:00-02:00 or 00:00-03:00 interval on a spring-forward night is two
+// real hours, 00:00-02:00 on a fall-back night three; see reach). A
+// deadline that lands exactly on the end of an interval is that instant,
+// not the start of the next interval.
 package sla
 
 import (
@@ -119,13 +122,39 @@ func (c *Calendar) intervalsOn(y int, m time.Month, d int) []Interval {
 func (c *Calendar) each(from time.Time, fn func(Span) bool) {
 	l := from.In(c.Zone)
 	y, m, d := l.Date()
+	// The zone period (constant UTC offset) last looked up: a local date
+	// inside one needs no DST care, and its wall times are plain offsets.
+	var periodStart, periodEnd time.Time
+	var offset time.Duration
+	looked := false
 	for i := 0; i < maxDays; i++ {
 		// Normalise the date (September 31 is October 1) before looking it
 		// up among holidays and make-up days.
 		dy, dm, dd := time.Date(y, m, d+i, 12, 0, 0, 0, time.UTC).Date()
-		for _, iv := range c.intervalsOn(dy, dm, dd) {
-			s := time.Date(dy, dm, dd, 0, iv.Start, 0, 0, c.Zone)
-			e := time.Date(dy, dm, dd, 0, iv.End, 0, 0, c.Zone)
+		ivs := c.intervalsOn(dy, dm, dd)
+		if len(ivs) == 0 {
+			continue
+		}
+		naive := time.Date(dy, dm, dd, 0, 0, 0, 0, time.UTC) // local midnight as if the zone were UTC
+		inside := func() bool {
+			start, end := naive.Add(-offset), naive.Add(24*time.Hour-offset)
+			return looked && !start.Before(periodStart) && (periodEnd.IsZero() || !end.After(periodEnd))
+		}
+		if !inside() {
+			midnight := time.Date(dy, dm, dd, 0, 0, 0, 0, c.Zone)
+			periodStart, periodEnd = midnight.ZoneBounds()
+			_, off := midnight.Zone()
+			offset, looked = time.Duration(off)*time.Second, true
+		}
+		plain := inside()
+		for _, iv := range ivs {
+			var s, e time.Time
+			if plain {
+				s = naive.Add(time.Duration(iv.Start)*time.Minute - offset).In(c.Zone)
+				e = naive.Add(time.Duration(iv.End)*time.Minute - offset).In(c.Zone)
+			} else {
+				s, e = c.reach(dy, dm, dd, iv.Start), c.reach(dy, dm, dd, iv.End)
+			}
 			if !e.After(from) || !e.After(s) {
 				continue
 			}
@@ -137,6 +166,39 @@ func (c *Calendar) each(from time.Time, fn func(Span) bool) {
 			}
 		}
 	}
+}
+
+// reach is the first instant at which the local clock reaches minute min
+// of the local date: on a spring-forward day a skipped wall time is
+// reached when the clock jumps past it (2026-03-08 02:30 in New York is
+// 03:00 EDT), and on a fall-back day a repeated wall time is reached the
+// first time (01:30 EDT, not 01:30 EST). So a working interval is the
+// time from the first moment the clock shows its start to the first
+// moment it shows its end, as a shift is worked: [00:00, 02:00) is two
+// real hours on a spring-forward night and three on a fall-back night.
+// time.Date leaves both choices unspecified.
+func (c *Calendar) reach(y int, m time.Month, d, min int) time.Time {
+	t := time.Date(y, m, d, 0, min, 0, 0, c.Zone)
+	want := time.Date(y, m, d, 0, min, 0, 0, time.UTC) // the wall time, as a naive instant
+	wall := func(u time.Time) time.Time {
+		l := u.In(c.Zone)
+		return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+	}
+	start, end := t.ZoneBounds()
+	switch got := wall(t); {
+	case got.Before(want): // skipped; t is before the jump
+		return end.In(c.Zone)
+	case got.After(want): // skipped; t is after the jump
+		return start.In(c.Zone)
+	}
+	if !start.IsZero() {
+		// Shown twice: the first time lies in the previous zone period.
+		_, off := start.Add(-time.Nanosecond).Zone()
+		if first := want.Add(-time.Duration(off) * time.Second); first.Before(start) && wall(first).Equal(want) {
+			return first.In(c.Zone)
+		}
+	}
+	return t
 }
 
 // Between returns the working time in [t0, t1); zero when t1 <= t0.

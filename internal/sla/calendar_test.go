@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -117,6 +118,56 @@ func TestDST(t *testing.T) {
 	}
 	if got, _ := always.Add(a, 23*time.Hour); !got.Equal(b) {
 		t.Errorf("24x7 Add across DST = %v, want %v", got, b)
+	}
+}
+
+// TestDSTChangeDays: a working interval runs from the first instant the
+// local clock reaches its start to the first instant it reaches its end;
+// a wall time the clock skips is reached when the clock jumps past it,
+// and a wall time it shows twice is reached the first time.
+func TestDSTChangeDays(t *testing.T) {
+	ny := zone(t, "America/New_York")
+	cases := []struct {
+		day    string // 2026-03-08: 02:00 EST jumps to 03:00 EDT; 2026-11-01: 02:00 EDT falls back to 01:00 EST
+		iv     Interval
+		want   time.Duration
+		starts string // UTC
+	}{
+		{"2026-03-08", Interval{0, hm(2, 0)}, 2 * time.Hour, "05:00"},
+		{"2026-03-08", Interval{0, hm(3, 0)}, 2 * time.Hour, "05:00"},
+		{"2026-03-08", Interval{0, hm(2, 30)}, 2 * time.Hour, "05:00"},
+		{"2026-03-08", Interval{hm(1, 0), hm(4, 0)}, 2 * time.Hour, "06:00"},
+		{"2026-03-08", Interval{hm(2, 0), hm(4, 0)}, time.Hour, "07:00"},
+		{"2026-03-08", Interval{hm(2, 30), hm(4, 0)}, time.Hour, "07:00"},
+		{"2026-03-08", Interval{hm(2, 0), hm(3, 0)}, 0, ""},
+		{"2026-03-08", Interval{0, 1440}, 23 * time.Hour, "05:00"},
+		{"2026-11-01", Interval{0, hm(2, 0)}, 3 * time.Hour, "04:00"},
+		{"2026-11-01", Interval{hm(1, 0), hm(2, 0)}, 2 * time.Hour, "05:00"},
+		{"2026-11-01", Interval{hm(1, 30), hm(3, 0)}, 150 * time.Minute, "05:30"},
+		{"2026-11-01", Interval{0, hm(1, 30)}, 90 * time.Minute, "04:00"},
+		{"2026-11-01", Interval{hm(2, 0), hm(4, 0)}, 2 * time.Hour, "07:00"},
+		{"2026-11-01", Interval{0, 1440}, 25 * time.Hour, "04:00"},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s %d-%d", c.day, c.iv.Start, c.iv.End), func(t *testing.T) {
+			cal := AlwaysOpen(ny)
+			cal.Week = [7][]Interval{}
+			cal.Week[time.Sunday] = []Interval{c.iv}
+			from, to := at(ny, c.day+" 00:00").AddDate(0, 0, -1), at(ny, c.day+" 12:00").AddDate(0, 0, 1)
+			if got := cal.Between(from, to); got != c.want {
+				t.Errorf("Between = %v, want %v", got, c.want)
+			}
+			if c.want == 0 {
+				return
+			}
+			start, ok := cal.Add(from, time.Nanosecond)
+			if want := c.day + " " + c.starts; !ok || start.Add(-time.Nanosecond).UTC().Format("2006-01-02 15:04") != want {
+				t.Errorf("interval starts at %v UTC, want %s", start.Add(-time.Nanosecond).UTC(), want)
+			}
+			if end, ok := cal.Add(from, c.want); !ok || cal.Between(from, end) != c.want || !end.Equal(start.Add(-time.Nanosecond).Add(c.want)) {
+				t.Errorf("Add(%v) = %v, want the interval's end", c.want, end)
+			}
+		})
 	}
 }
 
