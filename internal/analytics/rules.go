@@ -72,12 +72,13 @@ func fires(z []float64, i int, r Rule) (high, ok bool) {
 // kOfN: at least k of the n points ending at i lie beyond ±limit on the
 // same side, and point i is one of them (so a signal is raised once, when
 // the pattern completes, not again for every later window containing it).
+// At the start of a series the window is the points so far: [2.5, 2.5]
+// already holds 2 of 3 beyond 2σ whatever the third point is, so WE2
+// fires at point 1 (as in Champ and Woodall's ARL chains, which start
+// with no points beyond).
 func kOfN(z []float64, i, k, n int, limit float64) (high, ok bool) {
-	if i < n-1 {
-		return false, false
-	}
 	var up, down int
-	for j := i - n + 1; j <= i; j++ {
+	for j := max(0, i-n+1); j <= i; j++ {
 		if z[j] > limit {
 			up++
 		}

@@ -188,44 +188,38 @@ func TestParetoQCC(t *testing.T) {
 // T9: with all four Western Electric rules on in-control N(0,1) data, the
 // average run length to the first (false) signal is 91.75 (Champ &
 // Woodall 1987). 20,000 simulated runs estimate it within about ±1.3%.
+// runLength is how many in-control N(0,1) points the rules take to
+// signal, by calling Check on the series as it grows (only the newest
+// point's signals are new).
+func runLength(rng *rand.Rand, rules []Rule, z []float64) int {
+	z = z[:0]
+	for {
+		z = append(z, rng.NormFloat64())
+		for _, s := range Check(z[max(0, len(z)-8):], rules) {
+			if s.Point == min(len(z), 8)-1 {
+				return len(z)
+			}
+		}
+	}
+}
+
 func TestWesternElectricARL(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	const runs = 20000
-	var total float64
 	z := make([]float64, 0, 4096)
-	for range runs {
-		z = z[:0]
-		for {
-			z = append(z, rng.NormFloat64())
-			i := len(z) - 1
-			hit := false
-			for _, r := range AllRules {
-				if _, ok := fires(z, i, r); ok {
-					hit = true
-				}
-			}
-			if hit {
-				total += float64(len(z))
-				break
-			}
+	arl := func(seed uint64, rules []Rule, runs int) float64 {
+		rng := rand.New(rand.NewPCG(seed, seed+1))
+		var total int
+		for range runs {
+			total += runLength(rng, rules, z)
 		}
+		return float64(total) / float64(runs)
 	}
-	arl := total / runs
-	near(t, "ARL₀ (all WE rules)", arl, 91.75, 91.75*0.02)
-	// WE1 alone: 1/0.0027 ≈ 370.
-	rng = rand.New(rand.NewPCG(3, 4))
-	total = 0
-	for range 5000 {
-		n := 0
-		for {
-			n++
-			if math.Abs(rng.NormFloat64()) > 3 {
-				break
-			}
-		}
-		total += float64(n)
-	}
-	near(t, "ARL₀ (WE1)", total/5000, 370.4, 370.4*0.06)
+	// Champ and Woodall (1987): 91.75 for all four rules.
+	all := arl(1, AllRules, 20000)
+	near(t, "ARL₀ (all WE rules)", all, 91.75, 91.75*0.02)
+	// WE1 alone: 1/P(|Z| > 3) = 1/0.0026998 ≈ 370.4.
+	we1 := arl(3, []Rule{WE1}, 5000)
+	near(t, "ARL₀ (WE1)", we1, 370.4, 370.4*0.06)
+	t.Logf("ARL₀: all rules %.2f, WE1 %.1f", all, we1)
 }
 
 func TestRulesShifts(t *testing.T) {
@@ -238,6 +232,11 @@ func TestRulesShifts(t *testing.T) {
 		{"WE3 high", []float64{1.5, 1.2, 0, 1.1, 1.3}, Signal{4, WE3, true}},
 		{"WE4 high", []float64{0.1, 0.2, 0.3, 0.1, 0.5, 0.2, 0.1, 0.4}, Signal{7, WE4, true}},
 		{"WE1 low", []float64{0, -3.2}, Signal{1, WE1, false}},
+		// Patterns complete at the very start of a series.
+		{"WE2 at the start", []float64{2.5, 2.5, 0}, Signal{1, WE2, true}},
+		{"WE2 at the start, low", []float64{-2.1, 0, -2.2}, Signal{2, WE2, false}},
+		{"WE3 at the start", []float64{1.5, 1.5, 1.5, 1.5, 0}, Signal{3, WE3, true}},
+		{"WE3 at the start, one inside", []float64{-1.5, -1.5, 0, -1.5, -1.5}, Signal{4, WE3, false}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
