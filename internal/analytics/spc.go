@@ -36,7 +36,7 @@ type Point struct {
 	Sigma float64 `json:"sigma"` // sigma of the plotted statistic at this point
 	LCL   float64 `json:"lcl"`
 	UCL   float64 `json:"ucl"`
-	Z     float64 `json:"z"` // (value − centre) / sigma, what the run rules read
+	Z     float64 `json:"z"` // (value − centre) / sigma, what the run rules read; ±Inf off a zero-spread centre
 }
 
 // ErrNoData is returned when a chart has nothing to compute from.
@@ -120,12 +120,25 @@ func Plot(l Limits, xs, ns []float64) []Point {
 		if l.Kind == PChart {
 			p.UCL = math.Min(1, p.UCL)
 		}
-		if p.Sigma > 0 {
-			p.Z = (p.Value - l.Center) / p.Sigma
-		}
+		p.Z = zScore(p.Value, l.Center, p.Sigma)
 		out[i] = p
 	}
 	return out
+}
+
+// zScore is (value − centre)/σ. A baseline without spread (σ = 0: a
+// rate of 0% or 100% in every period, or the same value every period)
+// has its limits on the centre line, so any departure from the centre is
+// beyond them: z is ±Inf, which every rule reads as beyond 3σ, and 0 when
+// the value equals the centre (up to rounding of the centre's mean).
+func zScore(value, center, sigma float64) float64 {
+	if sigma > 0 {
+		return (value - center) / sigma
+	}
+	if math.Abs(value-center) <= 1e-9*math.Max(1, math.Abs(center)) {
+		return 0
+	}
+	return math.Copysign(math.Inf(1), value-center)
 }
 
 // SubgroupStats summarises X̄–R and X̄–S baselines.

@@ -222,6 +222,45 @@ func TestWesternElectricARL(t *testing.T) {
 	t.Logf("ARL₀: all rules %.2f, WE1 %.1f", all, we1)
 }
 
+// TestZeroSpreadBaseline: a baseline without spread (0 of 100 every week,
+// or the same value every week) has its limits on the centre line; any
+// departure signals, staying on the centre does not.
+func TestZeroSpreadBaseline(t *testing.T) {
+	cases := []struct {
+		name   string
+		kind   ChartKind
+		base   []float64
+		ns     []float64
+		next   []float64
+		nextNs []float64
+		want   []Signal
+	}{
+		{"p at 0%", PChart, []float64{0, 0, 0, 0, 0, 0, 0, 0}, []float64{100, 100, 100, 100, 100, 100, 100, 100},
+			[]float64{0, 1, 0}, []float64{100, 100, 120}, []Signal{{1, WE1, true}}},
+		{"p at 100%", PChart, []float64{50, 50, 50, 50, 50, 50, 50, 50}, []float64{50, 50, 50, 50, 50, 50, 50, 50},
+			[]float64{40, 49}, []float64{40, 50}, []Signal{{1, WE1, false}}},
+		{"c at 0", CChart, []float64{0, 0, 0, 0, 0, 0, 0, 0}, nil, []float64{0, 2}, nil, []Signal{{1, WE1, true}}},
+		{"xmr constant", XmR, []float64{0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}, nil,
+			[]float64{0.1, 0.1, 0.3}, nil, []Signal{{2, WE1, true}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l, err := Baseline(c.kind, c.base, c.ns, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pts := Plot(l, c.next, c.nextNs)
+			z := make([]float64, len(pts))
+			for i, p := range pts {
+				z[i] = p.Z
+			}
+			if got := Check(z, []Rule{WE1}); !slices.Equal(got, c.want) {
+				t.Errorf("signals %+v (z %v), want %+v", got, z, c.want)
+			}
+		})
+	}
+}
+
 func TestRulesShifts(t *testing.T) {
 	cases := []struct {
 		name string

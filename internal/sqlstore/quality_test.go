@@ -122,6 +122,44 @@ func TestAlertsOpenImprovementItems(t *testing.T) {
 	})
 }
 
+// TestAlertOnZeroSpreadBaseline: a baseline with no reopened ticket in
+// any week has p̄ = 0 and no spread; the first reopened tickets after it
+// are a signal (they never were before: z stayed 0).
+func TestAlertOnZeroSpreadBaseline(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(time.Date(2026, 8, 4, 2, 0, 0, 0, time.UTC)) // Tuesday of week 30 (0-based)
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		weeks(t, ctx, db, 0, 30, func(w int) int {
+			if w == 28 {
+				return 1
+			}
+			return 0
+		})
+		week := func(w int) *time.Time { return Ptr(time.Date(2026, 1, 5, 0, 0, 0, 0, db.Zone).AddDate(0, 0, 7*w)) }
+		r := &aftersales.AlertRule{KPI: "reopen_rate", Grain: aftersales.GrainWeek, Chart: "p", BaselineFrom: week(0), BaselineTo: week(20), Active: true}
+		if err := db.SaveAlertRule(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Center == nil || *r.Center != 0 {
+			t.Fatalf("centre %v, want 0", r.Center)
+		}
+		if _, err := db.EvaluateAlerts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		items, err := db.ImprovementItems(ctx, aftersales.ItemFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != 1 || len(items[0].Evidence) != 1 {
+			t.Fatalf("items %+v, want one with one week of evidence", items)
+		}
+		if e := items[0].Evidence[0]; !e.Period.Equal(*week(28)) || e.Rule != "we1" || e.Limit != 0 || e.N != 40 {
+			t.Errorf("evidence %+v, want week 28 beyond the zero limit", e)
+		}
+	})
+}
+
 func TestQualityScore(t *testing.T) {
 	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		clock := NewClock(time.Date(2026, 8, 4, 2, 0, 0, 0, time.UTC))
