@@ -33,11 +33,48 @@ type TestResult struct {
 	// half).
 	Effect     float64 `json:"effect"`
 	EffectName string  `json:"effect_name"`
+	// Direction is the sign of after − before as the test sees it: the
+	// difference of proportions or means, and for Mann-Whitney the mean
+	// ranks (the after window ranks higher: +1), which can differ from
+	// the sign of the Hodges-Lehmann shift under heavy ties.
+	Direction int `json:"direction"`
+	// NoVariance is set when the standard error is zero (every value of
+	// every group the same, e.g. two constant windows): the statistic is
+	// then ±Inf, or NaN with p NaN when the estimate is 0 too, p is 0 for
+	// a nonzero estimate (the limit, as statsmodels reports a perfect fit)
+	// and the interval has no width. No verdict is drawn from it.
+	NoVariance bool `json:"no_variance"`
+}
+
+// sign is −1, 0 or +1.
+func sign(x float64) int {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return 0
+}
+
+// noVariance fills r for a zero standard error: the statistic is the
+// estimate over 0, p its limit (0, or NaN for 0/0), the interval the
+// estimate itself.
+func (r *TestResult) noVariance() {
+	r.NoVariance = true
+	r.Statistic = r.Estimate / 0
+	r.P = math.NaN()
+	if r.Estimate != 0 {
+		r.P = 0
+	}
+	r.CILow, r.CIHigh = r.Estimate, r.Estimate
 }
 
 // TwoProportions is the two-proportion z-test of x1/n1 against x2/n2
 // (pooled variance for the test, unpooled Wald interval for the
-// difference p2 − p1 at the given confidence, e.g. 0.95).
+// difference p2 − p1 at the given confidence, e.g. 0.95). The statistic
+// is z = (p2 − p1)/SE, the sign of the estimate p2 − p1 (statsmodels'
+// proportions_ztest reports (p1 − p2)/SE for the same data).
 func TwoProportions(x1, n1, x2, n2 int, conf float64) TestResult {
 	r := TestResult{Method: "two-proportion z", N1: n1, N2: n2}
 	if n1 == 0 || n2 == 0 {
@@ -47,16 +84,16 @@ func TwoProportions(x1, n1, x2, n2 int, conf float64) TestResult {
 	p1, p2 := float64(x1)/float64(n1), float64(x2)/float64(n2)
 	p := float64(x1+x2) / float64(n1+n2)
 	se := math.Sqrt(p * (1 - p) * (1/float64(n1) + 1/float64(n2)))
-	r.Estimate = p2 - p1
+	r.Estimate, r.Direction = p2-p1, sign(p2-p1)
 	if se > 0 {
-		r.Statistic = (p1 - p2) / se
+		r.Statistic = (p2 - p1) / se
 		r.P = 2 * NormalCDF(-math.Abs(r.Statistic))
+		z := NormalQuantile(1 - (1-conf)/2)
+		w := z * math.Sqrt(p1*(1-p1)/float64(n1)+p2*(1-p2)/float64(n2))
+		r.CILow, r.CIHigh = r.Estimate-w, r.Estimate+w
 	} else {
-		r.P = 1
+		r.noVariance() // both 0% or both 100%
 	}
-	z := NormalQuantile(1 - (1-conf)/2)
-	w := z * math.Sqrt(p1*(1-p1)/float64(n1)+p2*(1-p2)/float64(n2))
-	r.CILow, r.CIHigh = r.Estimate-w, r.Estimate+w
 	r.Effect, r.EffectName = 2*math.Asin(math.Sqrt(p2))-2*math.Asin(math.Sqrt(p1)), "Cohen's h"
 	small := func(x, n int) bool { return n < 30 || x < 10 || n-x < 10 }
 	r.TooSmall = small(x1, n1) || small(x2, n2)
@@ -75,12 +112,19 @@ func Welch(a, b []float64, conf float64) TestResult {
 	m2, s2 := MeanSD(b)
 	v1, v2 := s1*s1/float64(len(a)), s2*s2/float64(len(b))
 	se := math.Sqrt(v1 + v2)
-	r.Estimate = m1 - m2
-	r.DF = (v1 + v2) * (v1 + v2) / (v1*v1/float64(len(a)-1) + v2*v2/float64(len(b)-1))
-	r.Statistic = r.Estimate / se
-	r.P = 2 * StudentCDF(-math.Abs(r.Statistic), r.DF)
-	q := StudentQuantile(1-(1-conf)/2, r.DF)
-	r.CILow, r.CIHigh = r.Estimate-q*se, r.Estimate+q*se
+	r.Estimate, r.Direction = m1-m2, sign(m1-m2)
+	if se > 0 {
+		r.DF = (v1 + v2) * (v1 + v2) / (v1*v1/float64(len(a)-1) + v2*v2/float64(len(b)-1))
+		r.Statistic = r.Estimate / se
+		r.P = 2 * StudentCDF(-math.Abs(r.Statistic), r.DF)
+		q := StudentQuantile(1-(1-conf)/2, r.DF)
+		r.CILow, r.CIHigh = r.Estimate-q*se, r.Estimate+q*se
+	} else {
+		// Both samples constant: R's t.test stops ("data are essentially
+		// constant"); the Welch-Satterthwaite df is 0/0.
+		r.DF = math.NaN()
+		r.noVariance()
+	}
 	n1, n2 := float64(len(a)), float64(len(b))
 	if sp := math.Sqrt(((n1-1)*s1*s1 + (n2-1)*s2*s2) / (n1 + n2 - 2)); sp > 0 {
 		r.Effect = r.Estimate / sp
@@ -92,10 +136,14 @@ func Welch(a, b []float64, conf float64) TestResult {
 
 // MannWhitney is the Wilcoxon rank-sum test of x against y. Statistic is
 // W = U of x (as R reports it). The p-value is exact (two-sided) when
-// both samples are small and untied, otherwise the normal approximation
-// with the tie correction and no continuity correction. Estimate is the
-// Hodges–Lehmann shift median(yⱼ − xᵢ), i.e. how much y is above x, with
-// its 95% interval (see HodgesLehmann).
+// both samples are below 50 and untied, otherwise the normal
+// approximation with the tie correction and R's default continuity
+// correction (wilcox.test's correct = TRUE; methods.md's large-sample
+// vector from go-moremath, checked against R, is the corrected value).
+// Estimate is the Hodges–Lehmann shift median(yⱼ − xᵢ), i.e. how much y
+// is above x, with its 95% interval (see HodgesLehmann). Direction
+// follows W, the tested statistic: under heavy ties y can rank lower
+// overall while the shift is 0.
 func MannWhitney(x, y []float64) TestResult {
 	n1, n2 := len(x), len(y)
 	r := TestResult{Method: "Mann-Whitney U", N1: n1, N2: n2}
@@ -139,10 +187,16 @@ func MannWhitney(x, y []float64) TestResult {
 	r.Statistic = w
 	N := float64(n1 + n2)
 	mu := float64(n1*n2) / 2
-	if !ties && n1 < 50 && n2 < 50 {
+	r.Direction = sign(mu - w) // U of x below its mean: y ranks higher
+	v := float64(n1*n2) / 12 * ((N + 1) - tieSum/(N*(N-1)))
+	switch {
+	case !ties && n1 < 50 && n2 < 50:
 		r.P = exactMWP(n1, n2, w)
-	} else {
-		r.P = mannWhitneyNormal(w, mu, float64(n1*n2)/12*((N+1)-tieSum/(N*(N-1))), true)
+	case v > 0:
+		r.P = mannWhitneyNormal(w, mu, v, true)
+	default:
+		// Every value the same in both samples: nothing to rank.
+		r.NoVariance, r.P = true, math.NaN()
 	}
 	r.P = math.Min(1, r.P)
 	r.Estimate, r.CILow, r.CIHigh = HodgesLehmann(x, y, 0.95)
@@ -162,34 +216,9 @@ func mannWhitneyNormal(w, mu, v float64, correct bool) float64 {
 	return 2 * NormalCDF(-d/math.Sqrt(v))
 }
 
-// exactMWP is the exact two-sided p-value of W under H0 (no ties), from
-// the count recursion c(m, n, u) = c(m−1, n, u−n) + c(m, n−1, u).
+// exactMWP is the exact two-sided p-value of W under H0 (no ties).
 func exactMWP(m, n int, w float64) float64 {
-	maxU := m * n
-	// dist[j][u]: arrangements of i x's and j y's with U = u, built up in i.
-	prev := make([][]float64, n+1)
-	for j := range prev {
-		prev[j] = make([]float64, maxU+1)
-		prev[j][0] = 1 // zero x's: U = 0
-	}
-	for i := 1; i <= m; i++ {
-		cur := make([][]float64, n+1)
-		for j := 0; j <= n; j++ {
-			cur[j] = make([]float64, maxU+1)
-			for u := 0; u <= i*j; u++ {
-				var v float64
-				if u-j >= 0 {
-					v += prev[j][u-j] // the largest value is an x: it beats all j y's
-				}
-				if j > 0 {
-					v += cur[j-1][u] // the largest value is a y
-				}
-				cur[j][u] = v
-			}
-		}
-		prev = cur
-	}
-	counts := prev[n]
+	counts := mwCounts(m, n)
 	var total, le, ge float64
 	for u, c := range counts {
 		total += c
@@ -201,6 +230,53 @@ func exactMWP(m, n int, w float64) float64 {
 		}
 	}
 	return math.Min(1, 2*math.Min(le, ge)/total)
+}
+
+// mwCounts is the exact null distribution of U for samples of m and n
+// without ties: counts[u] arrangements of the m+n ranks give U = u (they
+// sum to C(m+n, m)). It runs the count recursion c(i, j, u) = c(i−1, j,
+// u−j) + c(i, j−1, u) (the largest value is an x, beating all j y's, or
+// a y) in place over j, one row per i: O(m²n²/4) additions, all of
+// positive numbers, so no cancellation.
+func mwCounts(m, n int) []float64 {
+	maxU := m * n
+	// row i (0..m) holds c(i, j, ·) for the current j; it has i·j+1 cells
+	// in use, laid out with stride maxU+1.
+	buf := make([]float64, (m+1)*(maxU+1))
+	row := func(i int) []float64 { return buf[i*(maxU+1) : (i+1)*(maxU+1)] }
+	for i := 0; i <= m; i++ {
+		row(i)[0] = 1 // j = 0: no y's, U = 0
+	}
+	for j := 1; j <= n; j++ {
+		for i := 1; i <= m; i++ {
+			cur, prev := row(i), row(i-1)
+			// c(i, j, u) = c(i, j−1, u) (already in cur) + c(i−1, j, u−j).
+			for u := j; u <= i*j; u++ {
+				cur[u] += prev[u-j]
+			}
+		}
+	}
+	return row(m)
+}
+
+// mwLowerQuantile is R's qwilcox(p, m, n): the smallest u with
+// P(U ≤ u) ≥ p under H0, with R's allowance of 10 machine epsilons so
+// that p = 1/40 finds u = 0 when C(m+n, m) = 40.
+func mwLowerQuantile(m, n int, p float64) int64 {
+	counts := mwCounts(m, n)
+	var total float64
+	for _, c := range counts {
+		total += c
+	}
+	p -= 10 * 2.220446049250313e-16
+	var cum float64
+	for u, c := range counts {
+		cum += c / total
+		if cum >= p {
+			return int64(u)
+		}
+	}
+	return int64(len(counts) - 1)
 }
 
 func median(sorted []float64) float64 {

@@ -8,7 +8,10 @@ import (
 // T10: statsmodels' two-proportion example.
 func TestTwoProportions(t *testing.T) {
 	r := TwoProportions(5, 83, 12, 99, 0.95)
-	near(t, "z", r.Statistic, -1.4078, 1e-4)
+	// statsmodels reports z = −1.4078 for (p1 − p2)/SE; ours is after −
+	// before, the sign of the estimate p2 − p1 shown with it.
+	near(t, "z", r.Statistic, 1.4078, 1e-4)
+	near(t, "estimate", r.Estimate, 12.0/99-5.0/83, 1e-15)
 	near(t, "p", r.P, 0.159, 1e-3)
 	if !r.TooSmall {
 		t.Error("5 events is below the floor of 10: too small to conclude")
@@ -65,7 +68,8 @@ func TestMannWhitney(t *testing.T) {
 	}
 	r = MannWhitney(l1, l2)
 	near(t, "U large", r.Statistic, 135250, 0)
-	near(t, "p large", r.P, 0.0049335360814172224, 1e-6)
+	// R's default continuity correction: without it p is 0.0049320748.
+	near(t, "p large", r.P, 0.0049335360814172224, 1e-12)
 }
 
 // The normal approximation without continuity correction on the
@@ -95,4 +99,34 @@ func TestPowerTTest(t *testing.T) {
 	near(t, "n", PowerTTestN(1, 1, 0.05, 0.9), 22.02110, 1e-4)
 	// With ncp = 0 the noncentral t is Student's t.
 	near(t, "central", NoncentralTCDF(1.5, 7, 0), StudentCDF(1.5, 7), 1e-9)
+}
+
+// The statistic shown beside an estimate has the estimate's sign, for
+// every test Compare runs.
+func TestStatisticSignFollowsEstimate(t *testing.T) {
+	var lo, hi []float64
+	for i := range 40 {
+		lo, hi = append(lo, float64(i%7)), append(hi, float64(i%7)+2)
+	}
+	cases := []struct {
+		name          string
+		kind          VerifyKind
+		before, after Group
+		ctrl          *[2]Group
+	}{
+		{"rate up", VerifyRate, Group{X: 50, N: 100}, Group{X: 70, N: 100}, nil},
+		{"rate down", VerifyRate, Group{X: 70, N: 100}, Group{X: 50, N: 100}, nil},
+		{"mean up", VerifyMean, Group{Values: lo}, Group{Values: hi}, nil},
+		{"mean down", VerifyMean, Group{Values: hi}, Group{Values: lo}, nil},
+		{"did up", VerifyRate, Group{X: 50, N: 100}, Group{X: 70, N: 100}, &[2]Group{{X: 50, N: 100}, {X: 55, N: 100}}},
+		{"did down", VerifyMean, Group{Values: hi}, Group{Values: lo}, &[2]Group{{Values: lo}, {Values: lo}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := Compare(c.kind, c.before, c.after, c.ctrl, 0.95)
+			if sign(r.Statistic) != sign(r.Estimate) || r.Direction != sign(r.Estimate) || r.Estimate == 0 {
+				t.Errorf("estimate %v, statistic %v, direction %d", r.Estimate, r.Statistic, r.Direction)
+			}
+		})
+	}
 }

@@ -188,15 +188,19 @@ func diffInDiff(kind VerifyKind, tb, ta, cb, ca Group, conf float64) TestResult 
 		ms[i], vs[i] = m, v
 	}
 	r.Estimate = DiffInDiff(ms[0], ms[1], ms[2], ms[3])
+	r.Direction = sign(r.Estimate)
 	se := math.Sqrt(vs[0] + vs[1] + vs[2] + vs[3])
 	if se > 0 {
 		r.Statistic = r.Estimate / se
 		r.P = 2 * NormalCDF(-math.Abs(r.Statistic))
+		z := NormalQuantile(1 - (1-conf)/2)
+		r.CILow, r.CIHigh = r.Estimate-z*se, r.Estimate+z*se
 	} else {
-		r.P = 1
+		// A perfect fit: z = ±Inf and p = 0 for a nonzero estimate, as
+		// statsmodels' OLS reports it (0/0 and NaN when the estimate is 0
+		// too). Judge draws no verdict from it either way.
+		r.noVariance()
 	}
-	z := NormalQuantile(1 - (1-conf)/2)
-	r.CILow, r.CIHigh = r.Estimate-z*se, r.Estimate+z*se
 	for _, g := range []Group{tb, ta, cb, ca} {
 		if g.Size() < 30 || (kind == VerifyRate && (g.X < 10 || g.N-g.X < 10)) {
 			r.TooSmall = true
@@ -214,8 +218,8 @@ type Verdict struct {
 	TargetMet     bool
 	Supported     bool
 	Verdict       string // effective, not_effective, inconclusive
-	// Code names the reason: effective, too_small, wrong_direction,
-	// not_significant or short_of_target.
+	// Code names the reason: effective, too_small, no_variance,
+	// wrong_direction, not_significant or short_of_target.
 	Code   string
 	Reason string
 }
@@ -226,17 +230,22 @@ const Alpha = 0.05
 // Judge draws the verdict: effective when the change is in the KPI's good
 // direction, significant at Alpha, with enough data, and the after level
 // reaches the target (when there is one); inconclusive when the samples
-// are too small; not effective otherwise. The reason says which.
+// are too small or have no variance (the standard error is 0: constant
+// windows); not effective otherwise. The reason says which.
 func Judge(k KPI, kind VerifyKind, before, after Group, ctrl *[2]Group, target *float64) Verdict {
 	var v Verdict
 	v.Before, v.HasBefore = before.Level(k, kind)
 	v.After, v.HasAfter = after.Level(k, kind)
 	v.Test = Compare(kind, before, after, ctrl, 1-Alpha)
-	good := v.Test.Estimate < 0
+	// The direction is the tested one: for durations the mean ranks,
+	// not the Hodges-Lehmann shift, which heavy ties can hold at 0.
+	good := v.Test.Direction < 0
 	if k.HigherIsBetter {
-		good = v.Test.Estimate > 0
+		good = v.Test.Direction > 0
 	}
-	v.Supported = !v.Test.TooSmall && v.Test.P < Alpha && good
+	// NaN is never significant.
+	significant := v.Test.P < Alpha
+	v.Supported = !v.Test.TooSmall && !v.Test.NoVariance && significant && good
 	v.TargetMet = true
 	if target != nil {
 		v.TargetMet = v.HasAfter && !Worse(k, v.After, *target)
@@ -245,10 +254,20 @@ func Judge(k KPI, kind VerifyKind, before, after Group, ctrl *[2]Group, target *
 	case v.Test.TooSmall:
 		v.Verdict, v.Code = "inconclusive", "too_small"
 		v.Reason = fmt.Sprintf("too little data to conclude: %d before and %d after; each window needs at least 30 (and 10 events and non-events for a rate)", v.Test.N1, v.Test.N2)
+	case v.Test.NoVariance || math.IsNaN(v.Test.P):
+		v.Verdict, v.Code = "inconclusive", "no_variance"
+		if v.Test.Estimate == 0 {
+			v.Reason = fmt.Sprintf("nothing to test: every value of %s is the same in both windows (and groups), so there is no change and no variance", k.Key)
+		} else {
+			v.Reason = fmt.Sprintf("no variance to test against: every value of %s is the same within each window (and group); the change is %+.3g, but a test needs variation, so no verdict is drawn", k.Key, v.Test.Estimate)
+		}
 	case !good:
 		v.Verdict, v.Code = "not_effective", "wrong_direction"
 		v.Reason = fmt.Sprintf("%s moved the wrong way or not at all (change %+.3g)", k.Key, v.Test.Estimate)
-	case v.Test.P >= Alpha:
+		if kind == VerifyDuration && ctrl == nil && v.Test.Direction != 0 {
+			v.Reason = fmt.Sprintf("%s moved the wrong way: the after window ranks %s (Hodges-Lehmann shift %+.3g)", k.Key, higherLower(v.Test.Direction), v.Test.Estimate)
+		}
+	case !significant:
 		v.Verdict, v.Code = "not_effective", "not_significant"
 		v.Reason = fmt.Sprintf("the change %+.3g is not statistically significant (p = %.3g ≥ %.2g)", v.Test.Estimate, v.Test.P, Alpha)
 	case !v.TargetMet:
@@ -258,11 +277,22 @@ func Judge(k KPI, kind VerifyKind, before, after Group, ctrl *[2]Group, target *
 		v.Verdict, v.Code = "effective", "effective"
 		v.Reason = fmt.Sprintf("%s went from %.4g to %.4g (change %+.3g, %d%% CI %.3g to %.3g, p = %.2g)", k.Key, v.Before, v.After,
 			v.Test.Estimate, int(100*(1-Alpha)), v.Test.CILow, v.Test.CIHigh, v.Test.P)
+		if kind == VerifyDuration && ctrl == nil {
+			v.Reason = fmt.Sprintf("%s went from %.4g to %.4g: the after window ranks %s (p = %.2g); Hodges-Lehmann shift %+.3g, %d%% CI %.3g to %.3g",
+				k.Key, v.Before, v.After, higherLower(v.Test.Direction), v.Test.P, v.Test.Estimate, int(100*(1-Alpha)), v.Test.CILow, v.Test.CIHigh)
+		}
 		if target != nil {
 			v.Reason += fmt.Sprintf(", meeting the target %.4g", *target)
 		}
 	}
 	return v
+}
+
+func higherLower(d int) string {
+	if d > 0 {
+		return "higher"
+	}
+	return "lower"
 }
 
 // QuantileSorted is the type-7 (linear interpolation) quantile of a
@@ -280,11 +310,17 @@ func QuantileSorted(s []float64, p float64) float64 {
 }
 
 // HodgesLehmann is the shift median(yⱼ − xᵢ) over all n₁n₂ pairs and its
-// distribution-free confidence interval [D₍C₎, D₍n₁n₂+1−C₎] with
-// C = ⌊n₁n₂/2 − z·sqrt(n₁n₂(n₁+n₂+1)/12)⌋ (Moses; Hollander & Wolfe
-// §4.3, large-sample form). It never materialises the pairs: the k-th
-// smallest difference is found by bisection on its value, counting
-// pairs below a value in O(n₁+n₂) over the sorted samples.
+// distribution-free confidence interval [D₍C₎, D₍n₁n₂+1−C₎] (Moses;
+// Hollander & Wolfe §4.3). Below 50 per group, as R's wilcox.test(x, y,
+// conf.int = TRUE, exact = TRUE), C is the exact lower α/2 quantile of
+// the Mann-Whitney U (qwilcox); from 50 on it is the large-sample
+// C = ⌊n₁n₂/2 − z·sqrt(n₁n₂(n₁+n₂+1)/12)⌋. When C is 0 no finite interval
+// reaches the confidence (C(n₁+n₂, n₁) ≤ 40 at 95%: one observation
+// against up to 39, or 3 against 3) and the interval is (−∞, +∞); R then
+// returns the range of the differences with a warning that the level is
+// not achieved. It never materialises the pairs: the k-th smallest
+// difference is found by bisection on its value, counting pairs below a
+// value in O(n₁+n₂) over the sorted samples.
 func HodgesLehmann(x, y []float64, conf float64) (est, lo, hi float64) {
 	n1, n2 := len(x), len(y)
 	if n1 == 0 || n2 == 0 {
@@ -299,8 +335,13 @@ func HodgesLehmann(x, y []float64, conf float64) (est, lo, hi float64) {
 	} else {
 		est = (kthDiff(xs, ys, total/2) + kthDiff(xs, ys, total/2+1)) / 2
 	}
-	z := NormalQuantile(1 - (1-conf)/2)
-	c := int64(math.Floor(float64(total)/2 - z*math.Sqrt(float64(total)*float64(n1+n2+1)/12)))
+	var c int64
+	if n1 < 50 && n2 < 50 {
+		c = mwLowerQuantile(n1, n2, (1-conf)/2)
+	} else {
+		z := NormalQuantile(1 - (1-conf)/2)
+		c = int64(math.Floor(float64(total)/2 - z*math.Sqrt(float64(total)*float64(n1+n2+1)/12)))
+	}
 	if c < 1 {
 		return est, math.Inf(-1), math.Inf(1)
 	}

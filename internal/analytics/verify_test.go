@@ -120,9 +120,9 @@ func TestJudgeSeedExample(t *testing.T) {
 	k, _ := Lookup("on_time_arrival")
 	target := 95.0
 	v := Judge(k, VerifyRate, Group{X: 170, N: 200}, Group{X: 287, N: 300}, nil, &target)
-	// Hand computation: pooled p = 457/500, z = (0.85 − 0.95667)/sqrt(p(1−p)(1/200 + 1/300)) = −4.16771, p = 3.0768e-5.
+	// Hand computation: pooled p = 457/500, z = (0.95667 − 0.85)/sqrt(p(1−p)(1/200 + 1/300)) = 4.16771, p = 3.0768e-5.
 	if v.Verdict != "effective" || !v.Supported || !v.TargetMet || math.Abs(v.Test.Estimate-10.66667) > 1e-4 ||
-		math.Abs(v.Test.Statistic+4.16771) > 1e-4 || math.Abs(v.Test.P-3.0768e-5) > 1e-8 {
+		math.Abs(v.Test.Statistic-4.16771) > 1e-4 || math.Abs(v.Test.P-3.0768e-5) > 1e-8 {
 		t.Fatalf("%+v", v)
 	}
 	// Cohen's h = 2·asin√0.95667 − 2·asin√0.85.
@@ -199,5 +199,190 @@ func BenchmarkHodgesLehmann(b *testing.B) {
 	}
 	for b.Loop() {
 		HodgesLehmann(x, y, 0.95)
+	}
+}
+
+// Degenerate data: two constant windows have no variance. The test
+// reports the limits (t = ±Inf with p = 0, or NaN when nothing changed)
+// and the verdict is inconclusive, never effective; NaN is never
+// significant.
+func TestJudgeNoVariance(t *testing.T) {
+	csat, _ := Lookup("csat_mean")
+	fives, fours := repeat(5, 40), repeat(4, 40)
+	cases := []struct {
+		name          string
+		kind          VerifyKind
+		before, after Group
+		ctrl          *[2]Group
+		stat, p       float64
+	}{
+		{"Welch 4 → 5", VerifyMean, Group{Values: fours}, Group{Values: fives}, nil, math.Inf(1), 0},
+		{"Welch 5 → 4", VerifyMean, Group{Values: fives}, Group{Values: fours}, nil, math.Inf(-1), 0},
+		{"Welch identical", VerifyMean, Group{Values: fives}, Group{Values: fives}, nil, math.NaN(), math.NaN()},
+		{"DiD perfect fit", VerifyMean, Group{Values: fours}, Group{Values: fives}, &[2]Group{{Values: fours}, {Values: fours}}, math.Inf(1), 0},
+		{"DiD nothing", VerifyMean, Group{Values: fours}, Group{Values: fours}, &[2]Group{{Values: fives}, {Values: fives}}, math.NaN(), math.NaN()},
+	}
+	same := func(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := Judge(csat, c.kind, c.before, c.after, c.ctrl, nil)
+			if !v.Test.NoVariance || !same(v.Test.Statistic, c.stat) || !same(v.Test.P, c.p) || v.Test.CILow != v.Test.Estimate || v.Test.CIHigh != v.Test.Estimate {
+				t.Errorf("test %+v, want statistic %v and p %v", v.Test, c.stat, c.p)
+			}
+			if v.Verdict != "inconclusive" || v.Code != "no_variance" || v.Supported {
+				t.Errorf("verdict %s (%s): %s", v.Verdict, v.Code, v.Reason)
+			}
+		})
+	}
+	// Every duration the same in both windows: nothing to rank.
+	frt, _ := Lookup("frt_median")
+	v := Judge(frt, VerifyDuration, Group{Values: repeat(10, 60)}, Group{Values: repeat(10, 60)}, nil, nil)
+	if !math.IsNaN(v.Test.P) || v.Verdict != "inconclusive" || v.Code != "no_variance" {
+		t.Errorf("identical durations: %+v", v)
+	}
+}
+
+// Heavy ties: first response 50×0 + 50×10 minutes before, 80×0 + 20×10
+// after. The Hodges-Lehmann shift is 0 (half the pairs differ by 0), but
+// the after window ranks lower, which is what Mann-Whitney tests (p ≈
+// 9e-6): the verdict follows the test and the shift is reported as 0.
+func TestJudgeHeavyTies(t *testing.T) {
+	frt, _ := Lookup("frt_median")
+	before := append(repeat(0, 50), repeat(10, 50)...)
+	after := append(repeat(0, 80), repeat(10, 20)...)
+	v := Judge(frt, VerifyDuration, Group{Values: before}, Group{Values: after}, nil, nil)
+	// By hand: mid-ranks 65.5 for the 130 zeros and 165.5 for the 70 tens;
+	// R₁ = 50·65.5 + 50·165.5 = 11550, W = 11550 − 5050 = 6500, μ = 5000,
+	// σ² = 10000/12·(201 − (130³−130 + 70³−70)/(200·199)) = 114321.608,
+	// z = (1500 − 0.5)/σ = 4.434884 → two-sided p = 9.2121691e-6.
+	if v.Test.Statistic != 6500 || v.Test.Direction != -1 || math.Abs(v.Test.P-9.212169080739704e-06) > 1e-15 {
+		t.Fatalf("W %v, direction %d, p %v", v.Test.Statistic, v.Test.Direction, v.Test.P)
+	}
+	if v.Test.Estimate != 0 || v.Test.CILow != 0 || v.Test.CIHigh != 0 {
+		t.Errorf("shift %v [%v, %v], want 0 [0, 0]", v.Test.Estimate, v.Test.CILow, v.Test.CIHigh)
+	}
+	if v.Verdict != "effective" || v.Code != "effective" || !v.Supported {
+		t.Errorf("verdict %s (%s), p %v: %s", v.Verdict, v.Code, v.Test.P, v.Reason)
+	}
+	// The same data the other way round is the wrong direction.
+	v = Judge(frt, VerifyDuration, Group{Values: after}, Group{Values: before}, nil, nil)
+	if v.Verdict != "not_effective" || v.Code != "wrong_direction" {
+		t.Errorf("reversed: %s (%s)", v.Verdict, v.Code)
+	}
+}
+
+// bruteU is the null distribution of U by enumerating every way to pick
+// which m of the m+n ranks belong to x: U counts the (x, y) pairs with the
+// x above the y.
+func bruteU(m, n int) []float64 {
+	counts := make([]float64, m*n+1)
+	for mask := 0; mask < 1<<(m+n); mask++ {
+		if bitsSet(mask) != m {
+			continue
+		}
+		u, ysBelow := 0, 0
+		for r := 0; r < m+n; r++ { // ranks from the lowest
+			if mask&(1<<r) != 0 {
+				u += ysBelow
+			} else {
+				ysBelow++
+			}
+		}
+		counts[u]++
+	}
+	return counts
+}
+
+func bitsSet(x int) int {
+	n := 0
+	for ; x != 0; x &= x - 1 {
+		n++
+	}
+	return n
+}
+
+// The exact cut-off of the Hodges-Lehmann interval, as R's
+// wilcox.test(x, y, conf.int = TRUE, exact = TRUE) picks it: C =
+// qwilcox(α/2, m, n), the smallest u with P(U ≤ u) ≥ α/2, and the
+// interval [D₍C₎, D₍mn+1−C₎] of the sorted differences (R answers C = 0
+// with the range of the differences and a warning; the interval is then
+// unbounded). Both the distribution and the interval are checked against
+// brute force: enumeration of all rankings and sorting all differences.
+func TestHodgesLehmannExactCutoff(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for m := 1; m <= 8; m++ {
+		for n := 1; n <= 8; n++ {
+			want := bruteU(m, n)
+			if got := mwCounts(m, n); !slices.Equal(got, want) {
+				t.Fatalf("U distribution (%d, %d) = %v, want %v", m, n, got, want)
+			}
+			var total, cum float64
+			for _, c := range want {
+				total += c
+			}
+			c := 0
+			for cum += want[0] / total; cum < 0.025-1e-14; cum += want[c] / total {
+				c++
+			}
+			x, y := make([]float64, m), make([]float64, n)
+			var diffs []float64
+			for i := range x {
+				x[i] = rng.NormFloat64()
+			}
+			for j := range y {
+				y[j] = rng.NormFloat64() + 1
+			}
+			for _, a := range x {
+				for _, b := range y {
+					diffs = append(diffs, b-a)
+				}
+			}
+			slices.Sort(diffs)
+			_, lo, hi := HodgesLehmann(x, y, 0.95)
+			wantLo, wantHi := math.Inf(-1), math.Inf(1)
+			if c > 0 {
+				wantLo, wantHi = diffs[c-1], diffs[m*n-c]
+			}
+			if lo != wantLo || hi != wantHi {
+				t.Errorf("(%d, %d): interval [%v, %v], want [%v, %v] (C = %d)", m, n, lo, hi, wantLo, wantHi, c)
+			}
+		}
+	}
+	// m = 2, n = 8: C(10, 2) = 45 rankings, P(U ≤ 0) = 1/45 < 0.025 ≤
+	// P(U ≤ 1) = 2/45, so C = 1: the interval is the range of the
+	// differences (coverage 1 − 2/45 = 95.6%). The large-sample C,
+	// ⌊8 − 1.96·sqrt(16·11/12)⌋ = 0, made it infinite.
+	_, lo, hi := HodgesLehmann([]float64{0, 1}, []float64{2, 3, 4, 5, 6, 7, 8, 9}, 0.95)
+	if lo != 1 || hi != 9 {
+		t.Errorf("(2, 8): [%v, %v], want [1, 9]", lo, hi)
+	}
+	// Over all size pairs 1..49, the interval is unbounded exactly when no
+	// ranking set is rare enough, C(m+n, m) ≤ 40: 91 pairs (the
+	// large-sample cut-off made it 119).
+	var unbounded int
+	for m := 1; m <= 49; m++ {
+		for n := 1; n <= 49; n++ {
+			x, y := make([]float64, m), make([]float64, n)
+			for i := range x {
+				x[i] = float64(i)
+			}
+			for j := range y {
+				y[j] = float64(j) + 0.5
+			}
+			_, lo, _ := HodgesLehmann(x, y, 0.95)
+			binom := 1.0
+			for i := 1; i <= m; i++ {
+				binom = binom * float64(n+i) / float64(i)
+			}
+			if math.IsInf(lo, -1) != (math.Round(binom) <= 40) {
+				t.Errorf("(%d, %d): lower end %v with C(m+n, m) = %v", m, n, lo, binom)
+			}
+			if math.IsInf(lo, -1) {
+				unbounded++
+			}
+		}
+	}
+	if unbounded != 91 {
+		t.Errorf("%d size pairs give an unbounded interval, want 91", unbounded)
 	}
 }
