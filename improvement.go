@@ -2,6 +2,9 @@ package aftersales
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -291,31 +294,104 @@ type VerifyInput struct {
 	ControlValue string `json:"control_value,omitempty"`
 }
 
+// Number is a statistic as stored and shown. Some are not finite: NaN
+// when a value cannot be computed (0/0: no variance and no change), ±Inf
+// when it is unbounded (a difference over a zero standard error, or the
+// interval of too few observations to reach 95%). JSON has no such
+// numbers, so they are the strings "NaN", "Infinity" and "-Infinity"
+// (as JavaScript's Number and Python's json module spell them); finite
+// values are plain numbers. They are never turned into 0.
+type Number float64
+
+// MarshalJSON writes a finite value as a number and the others as strings.
+func (x Number) MarshalJSON() ([]byte, error) {
+	f := float64(x)
+	switch {
+	case math.IsNaN(f):
+		return []byte(`"NaN"`), nil
+	case math.IsInf(f, 1):
+		return []byte(`"Infinity"`), nil
+	case math.IsInf(f, -1):
+		return []byte(`"-Infinity"`), nil
+	}
+	return json.Marshal(f)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (x *Number) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		switch s {
+		case "NaN":
+			*x = Number(math.NaN())
+		case "Infinity":
+			*x = Number(math.Inf(1))
+		case "-Infinity":
+			*x = Number(math.Inf(-1))
+		default:
+			return fmt.Errorf("not a number: %q", s)
+		}
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*x = Number(f)
+	return nil
+}
+
+// Finite reports whether x is neither NaN nor infinite.
+func (x Number) Finite() bool { return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0) }
+
+// Text formats x with a fmt verb such as "%.3g"; NaN shows as "—" and the
+// infinities as "∞" and "−∞" (the console explains both).
+func (x Number) Text(format string) string {
+	f := float64(x)
+	switch {
+	case math.IsNaN(f):
+		return "—"
+	case math.IsInf(f, 1):
+		if strings.Contains(format, "+") {
+			return "+∞"
+		}
+		return "∞"
+	case math.IsInf(f, -1):
+		return "−∞"
+	}
+	return fmt.Sprintf(format, f)
+}
+
 // EffectTest is a statistical comparison as shown to people.
 type EffectTest struct {
-	Method   string  `json:"method"`
-	Estimate float64 `json:"estimate" doc:"After − before (or the difference-in-differences), in the KPI's unit"`
-	CILow    float64 `json:"ci_low"`
-	CIHigh   float64 `json:"ci_high"`
-	Stat     float64 `json:"statistic"`
-	P        float64 `json:"p"`
-	N1       int     `json:"n1"`
-	N2       int     `json:"n2"`
-	TooSmall bool    `json:"too_small"`
+	Method   string `json:"method"`
+	Estimate Number `json:"estimate" doc:"After − before (or the difference-in-differences), in the KPI's unit"`
+	CILow    Number `json:"ci_low" doc:"-Infinity when too few observations bound the interval"`
+	CIHigh   Number `json:"ci_high" doc:"Infinity when too few observations bound the interval"`
+	Stat     Number `json:"statistic" doc:"z or t with the sign of the estimate (W for Mann-Whitney); ±Infinity, or NaN with no change, when there is no variance"`
+	P        Number `json:"p" doc:"NaN when it cannot be computed (no variance and no change); never significant then"`
+	N1       int    `json:"n1"`
+	N2       int    `json:"n2"`
+	TooSmall bool   `json:"too_small"`
 	// Effect is a standardised effect size named by EffectName (Cohen's
 	// h for rates, Cohen's d for means, the common-language A for
 	// durations); absent for a difference-in-differences.
 	Effect     *float64 `json:"effect,omitempty"`
 	EffectName string   `json:"effect_name,omitempty"`
 	// Shift is the Hodges-Lehmann shift for durations (after − before).
-	Shift *float64 `json:"shift,omitempty"`
+	Shift *Number `json:"shift,omitempty"`
+}
+
+// NonFinite reports whether any number of the test is NaN or infinite.
+func (t EffectTest) NonFinite() bool {
+	return !t.Estimate.Finite() || !t.CILow.Finite() || !t.CIHigh.Finite() || !t.Stat.Finite() || !t.P.Finite()
 }
 
 // Verdicts.
 const (
 	VerdictEffective    = "effective"     // target met and statistically supported
 	VerdictNotEffective = "not_effective" // no supported improvement, or target missed
-	VerdictInconclusive = "inconclusive"  // samples too small to conclude
+	VerdictInconclusive = "inconclusive"  // samples too small, or without variance, to conclude
 )
 
 // Verification is a recorded effect verification.
@@ -332,7 +408,7 @@ type Verification struct {
 	TargetMet     bool       `json:"target_met"`
 	Supported     bool       `json:"supported" doc:"The change is in the good direction and significant at 5%"`
 	Verdict       string     `json:"verdict" enum:"effective,not_effective,inconclusive"`
-	ReasonCode    string     `json:"reason_code" enum:"effective,too_small,wrong_direction,not_significant,short_of_target"`
+	ReasonCode    string     `json:"reason_code" enum:"effective,too_small,no_variance,wrong_direction,not_significant,short_of_target"`
 	Reason        string     `json:"reason"`
 	// Applied is set when the verdict moved the item (closed it or sent
 	// it back to analysing).

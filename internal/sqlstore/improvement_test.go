@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -303,7 +304,7 @@ func TestImprovementLoopSeedExample(t *testing.T) {
 		}
 		// 578 of 680 before (85%), 385 of 400 after (96.25%).
 		if v.Verdict != aftersales.VerdictEffective || !v.Applied || !v.Supported || !v.TargetMet || *v.Before != 85 || *v.After != 96.25 ||
-			math.Abs(v.Test.Estimate-11.25) > 1e-9 || v.Test.N1 != 680 || v.Test.N2 != 400 || v.Test.P > 1e-6 || v.Test.Method != "two-proportion z" {
+			math.Abs(float64(v.Test.Estimate)-11.25) > 1e-9 || v.Test.N1 != 680 || v.Test.N2 != 400 || v.Test.P > 1e-6 || v.Test.Method != "two-proportion z" {
 			t.Fatalf("verification: %+v", v)
 		}
 		d, err := db.ImprovementItem(ctx, it.ID)
@@ -379,7 +380,7 @@ func TestVerifyWithControlGroup(t *testing.T) {
 			t.Fatal(err)
 		}
 		// DiD = (95 − 85) − (92.5 − 90) = 7.5 points.
-		if v.Test.Method != "difference-in-differences" || math.Abs(v.Test.Estimate-7.5) > 1e-9 || *v.ControlBefore != 90 || *v.ControlAfter != 92.5 ||
+		if v.Test.Method != "difference-in-differences" || math.Abs(float64(v.Test.Estimate)-7.5) > 1e-9 || *v.ControlBefore != 90 || *v.ControlAfter != 92.5 ||
 			v.Applied || it.Status != aftersales.ItemOpen {
 			t.Fatalf("%+v", v)
 		}
@@ -388,8 +389,77 @@ func TestVerifyWithControlGroup(t *testing.T) {
 		}
 		// Durations: Mann-Whitney with the Hodges-Lehmann shift.
 		v, err = db.Verify(ctx, it.ID, aftersales.VerifyInput{KPI: "arrival_median", BeforeFrom: "2026-01-05", BeforeTo: "2026-02-02", AfterFrom: "2026-02-02", AfterTo: "2026-03-02"})
-		if err != nil || v.Test.Method != "Mann-Whitney U" || v.Test.Shift == nil || *v.Test.Shift != 0 || *v.Before != 120 || v.Verdict != aftersales.VerdictNotEffective {
+		// Every arrival took exactly 120 minutes in both windows: nothing to
+		// rank, so no verdict (it used to read as "wrong direction").
+		if err != nil || v.Test.Method != "Mann-Whitney U" || v.Test.Shift == nil || *v.Test.Shift != 0 || *v.Before != 120 ||
+			v.Verdict != aftersales.VerdictInconclusive || v.ReasonCode != "no_variance" || !math.IsNaN(float64(v.Test.P)) {
 			t.Fatalf("durations: %+v %v", v, err)
+		}
+	})
+}
+
+// Two constant windows (first response in exactly 20 minutes before and
+// 30 after) have no variance: Welch's t is ±Inf. Recording it used to
+// panic (json.Marshal(+Inf)) and would have said "effective" for a NaN p;
+// now the numbers are stored and read back as they are, never as 0, and
+// the verdict is inconclusive.
+func TestVerifyConstantWindows(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(time.Date(2026, 6, 2, 2, 0, 0, 0, time.UTC))
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		c := MustCustomer(t, ctx, db, "恒定")
+		var b aftersales.Bulk
+		for w := range 8 {
+			frt := 20 * time.Minute
+			if w >= 4 {
+				frt = 30 * time.Minute
+			}
+			for i := range 10 {
+				id := int64(1000 + 10*w + i)
+				created := monday(db, w).Add(9*time.Hour + time.Duration(i)*time.Hour)
+				resolved := created.Add(3 * time.Hour)
+				b.Tickets = append(b.Tickets, &aftersales.Ticket{ID: id, Number: fmt.Sprintf("AS202601-7%05d", id), Channel: aftersales.ChannelPhone,
+					Nature: aftersales.NatureRepair, Urgency: aftersales.UrgencyNormal, Status: aftersales.StatusResolved, Title: "维修",
+					CustomerID: &c.ID, CreatedAt: created, UpdatedAt: resolved, StatusChangedAt: resolved, ResolvedAt: &resolved,
+					FirstResponseAt: Ptr(created.Add(frt)), AssignCount: 1})
+			}
+		}
+		if err := db.BulkLoad(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		it, err := db.CreateItem(ctx, aftersales.ItemInput{Title: "首次响应", KPI: "frt_mean"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := db.Verify(ctx, it.ID, aftersales.VerifyInput{BeforeFrom: "2026-01-05", BeforeTo: "2026-02-02", AfterFrom: "2026-02-02", AfterTo: "2026-03-02"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inf := aftersales.Number(math.Inf(1))
+		if v.Test.Method != "Welch t" || v.Test.Estimate != 10 || v.Test.Stat != inf || v.Test.P != 0 || v.Test.N1 != 40 || v.Test.N2 != 40 ||
+			v.Verdict != aftersales.VerdictInconclusive || v.ReasonCode != "no_variance" || v.Supported {
+			t.Fatalf("constant windows: %+v", v)
+		}
+		// Identical windows: 0/0.
+		same, err := db.Verify(ctx, it.ID, aftersales.VerifyInput{BeforeFrom: "2026-01-05", BeforeTo: "2026-01-19", AfterFrom: "2026-01-19", AfterTo: "2026-02-02"})
+		if err != nil || !math.IsNaN(float64(same.Test.Stat)) || !math.IsNaN(float64(same.Test.P)) || same.Verdict != aftersales.VerdictInconclusive {
+			t.Fatalf("identical windows: %+v %v", same, err)
+		}
+		// Stored and read back as they are.
+		d, err := db.ImprovementItem(ctx, it.ID)
+		if err != nil || len(d.Verifications) != 2 {
+			t.Fatalf("item: %+v %v", d, err)
+		}
+		if got := d.Verifications[0].Test; got.Stat != inf || got.P != 0 || got.Estimate != 10 {
+			t.Errorf("read back %+v", got)
+		}
+		if got := d.Verifications[1].Test; !math.IsNaN(float64(got.Stat)) || !math.IsNaN(float64(got.P)) || got.Estimate != 0 {
+			t.Errorf("read back %+v", got)
+		}
+		raw, err := json.Marshal(d.Verifications)
+		if err != nil || !strings.Contains(string(raw), `"statistic":"Infinity","p":0`) || !strings.Contains(string(raw), `"statistic":"NaN","p":"NaN"`) {
+			t.Errorf("JSON %s %v", raw, err)
 		}
 	})
 }

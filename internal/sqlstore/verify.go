@@ -242,8 +242,8 @@ func (db *DB) Verify(ctx context.Context, itemID int64, in aftersales.VerifyInpu
 		}
 	}
 	t := vd.Test
-	res.Test = aftersales.EffectTest{Method: t.Method, Estimate: t.Estimate, CILow: finite(t.CILow), CIHigh: finite(t.CIHigh), Stat: t.Statistic,
-		P: finite(t.P), N1: t.N1, N2: t.N2, TooSmall: t.TooSmall}
+	res.Test = aftersales.EffectTest{Method: t.Method, Estimate: aftersales.Number(t.Estimate), CILow: aftersales.Number(t.CILow),
+		CIHigh: aftersales.Number(t.CIHigh), Stat: aftersales.Number(t.Statistic), P: aftersales.Number(t.P), N1: t.N1, N2: t.N2, TooSmall: t.TooSmall}
 	if t.EffectName != "" && !math.IsNaN(t.Effect) {
 		res.Test.Effect, res.Test.EffectName = &t.Effect, t.EffectName
 	}
@@ -301,15 +301,6 @@ func (db *DB) Verify(ctx context.Context, itemID int64, in aftersales.VerifyInpu
 		return nil, err
 	}
 	return res, nil
-}
-
-// finite turns NaN and infinities (no data, unbounded intervals) into 0
-// for JSON; TooSmall already says the numbers carry no verdict.
-func finite(x float64) float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return 0
-	}
-	return x
 }
 
 // reminderDays is how long before an action's due date its owner is

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"aftersales"
 
@@ -12,6 +13,7 @@ import (
 // improvement exposes the closed improvement loop: items, root-cause
 // analysis, actions, effect verification and the case library.
 func (a *API) improvement(h huma.API) {
+	h.OpenAPI().Components.Schemas.RegisterTypeAlias(reflect.TypeFor[aftersales.Number](), reflect.TypeFor[numberSchema]())
 	t := []string{"Improvement"}
 	const base = "/quality/improvement-items"
 	register(a, h, huma.Operation{OperationID: "list-improvement-items", Method: http.MethodGet, Path: base, Tags: t,
@@ -207,4 +209,15 @@ func (a *API) improvement(h huma.API) {
 		}) (*plain[[]aftersales.CauseCount], error) {
 			return respond(a.S.Improve.RootCausePareto(ctx, in.Locale))
 		})
+}
+
+// numberSchema is how aftersales.Number appears in the OpenAPI document:
+// a number, or a string for the values JSON cannot hold.
+type numberSchema struct{}
+
+func (numberSchema) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{OneOf: []*huma.Schema{
+		{Type: huma.TypeNumber},
+		{Type: huma.TypeString, Enum: []any{"NaN", "Infinity", "-Infinity"}, Description: "not a number (cannot be computed) or unbounded"},
+	}}
 }
