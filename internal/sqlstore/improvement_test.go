@@ -304,7 +304,8 @@ func TestImprovementLoopSeedExample(t *testing.T) {
 		}
 		// 578 of 680 before (85%), 385 of 400 after (96.25%).
 		if v.Verdict != aftersales.VerdictEffective || !v.Applied || !v.Supported || !v.TargetMet || *v.Before != 85 || *v.After != 96.25 ||
-			math.Abs(float64(v.Test.Estimate)-11.25) > 1e-9 || v.Test.N1 != 680 || v.Test.N2 != 400 || v.Test.P > 1e-6 || v.Test.Method != "two-proportion z" {
+			math.Abs(float64(v.Test.Estimate)-11.25) > 1e-9 || v.Test.N1 != 680 || v.Test.N2 != 400 || v.Test.P > 1e-6 || v.Test.Method != "two-proportion z" ||
+			v.Test.Stat <= 0 { // z has the estimate's sign: after − before
 			t.Fatalf("verification: %+v", v)
 		}
 		d, err := db.ImprovementItem(ctx, it.ID)
