@@ -126,6 +126,7 @@ func Welch(a, b []float64, conf float64) TestResult {
 		r.noVariance()
 	}
 	n1, n2 := float64(len(a)), float64(len(b))
+	r.Effect = math.NaN() // no spread to standardise by
 	if sp := math.Sqrt(((n1-1)*s1*s1 + (n2-1)*s2*s2) / (n1 + n2 - 2)); sp > 0 {
 		r.Effect = r.Estimate / sp
 	}

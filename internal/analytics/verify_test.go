@@ -232,6 +232,9 @@ func TestJudgeNoVariance(t *testing.T) {
 			if v.Verdict != "inconclusive" || v.Code != "no_variance" || v.Supported {
 				t.Errorf("verdict %s (%s): %s", v.Verdict, v.Code, v.Reason)
 			}
+			if c.ctrl == nil && !math.IsNaN(v.Test.Effect) {
+				t.Errorf("Cohen's d without spread = %v, want NaN (not shown)", v.Test.Effect)
+			}
 		})
 	}
 	// Every duration the same in both windows: nothing to rank.

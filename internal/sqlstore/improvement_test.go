@@ -439,7 +439,7 @@ func TestVerifyConstantWindows(t *testing.T) {
 		}
 		inf := aftersales.Number(math.Inf(1))
 		if v.Test.Method != "Welch t" || v.Test.Estimate != 10 || v.Test.Stat != inf || v.Test.P != 0 || v.Test.N1 != 40 || v.Test.N2 != 40 ||
-			v.Verdict != aftersales.VerdictInconclusive || v.ReasonCode != "no_variance" || v.Supported {
+			v.Verdict != aftersales.VerdictInconclusive || v.ReasonCode != "no_variance" || v.Supported || v.Test.Effect != nil {
 			t.Fatalf("constant windows: %+v", v)
 		}
 		// Identical windows: 0/0.

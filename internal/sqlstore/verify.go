@@ -244,7 +244,7 @@ func (db *DB) Verify(ctx context.Context, itemID int64, in aftersales.VerifyInpu
 	t := vd.Test
 	res.Test = aftersales.EffectTest{Method: t.Method, Estimate: aftersales.Number(t.Estimate), CILow: aftersales.Number(t.CILow),
 		CIHigh: aftersales.Number(t.CIHigh), Stat: aftersales.Number(t.Statistic), P: aftersales.Number(t.P), N1: t.N1, N2: t.N2, TooSmall: t.TooSmall}
-	if t.EffectName != "" && !math.IsNaN(t.Effect) {
+	if t.EffectName != "" && !math.IsNaN(t.Effect) && !math.IsInf(t.Effect, 0) {
 		res.Test.Effect, res.Test.EffectName = &t.Effect, t.EffectName
 	}
 	if kind == analytics.VerifyDuration && ctrl == nil {
