@@ -137,8 +137,10 @@ func (c *Calendar) each(from time.Time, fn func(Span) bool) {
 		}
 		naive := time.Date(dy, dm, dd, 0, 0, 0, 0, time.UTC) // local midnight as if the zone were UTC
 		inside := func() bool {
+			// The day's end must come before the period's: a clock that
+			// falls back at midnight shows 24:00 an hour after it.
 			start, end := naive.Add(-offset), naive.Add(24*time.Hour-offset)
-			return looked && !start.Before(periodStart) && (periodEnd.IsZero() || !end.After(periodEnd))
+			return looked && !start.Before(periodStart) && (periodEnd.IsZero() || end.Before(periodEnd))
 		}
 		if !inside() {
 			midnight := time.Date(dy, dm, dd, 0, 0, 0, 0, c.Zone)
@@ -178,24 +180,36 @@ func (c *Calendar) each(from time.Time, fn func(Span) bool) {
 // real hours on a spring-forward night and three on a fall-back night.
 // time.Date leaves both choices unspecified.
 func (c *Calendar) reach(y int, m time.Month, d, min int) time.Time {
-	t := time.Date(y, m, d, 0, min, 0, 0, c.Zone)
 	want := time.Date(y, m, d, 0, min, 0, 0, time.UTC) // the wall time, as a naive instant
 	wall := func(u time.Time) time.Time {
 		l := u.In(c.Zone)
 		return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
 	}
+	// The instants showing want use the offset of t's zone period or of
+	// a neighbour (transitions are months apart); take the earliest.
+	t := time.Date(y, m, d, 0, min, 0, 0, c.Zone)
 	start, end := t.ZoneBounds()
-	switch got := wall(t); {
-	case got.Before(want): // skipped; t is before the jump
-		return end.In(c.Zone)
-	case got.After(want): // skipped; t is after the jump
-		return start.In(c.Zone)
-	}
+	near := []time.Time{t}
 	if !start.IsZero() {
-		// Shown twice: the first time lies in the previous zone period.
-		_, off := start.Add(-time.Nanosecond).Zone()
-		if first := want.Add(-time.Duration(off) * time.Second); first.Before(start) && wall(first).Equal(want) {
-			return first.In(c.Zone)
+		near = append(near, start.Add(-time.Nanosecond))
+	}
+	if !end.IsZero() {
+		near = append(near, end)
+	}
+	var first time.Time
+	for _, u := range near {
+		_, off := u.Zone()
+		if cand := want.Add(-time.Duration(off) * time.Second); wall(cand).Equal(want) && (first.IsZero() || cand.Before(first)) {
+			first = cand
+		}
+	}
+	if !first.IsZero() {
+		return first.In(c.Zone)
+	}
+	// Skipped: the clock jumps over want at one of the transitions.
+	for _, tr := range []time.Time{start, end} {
+		if !tr.IsZero() && wall(tr.Add(-time.Nanosecond)).Before(want) && wall(tr).After(want) {
+			return tr.In(c.Zone)
 		}
 	}
 	return t

@@ -236,3 +236,57 @@ func TestValidate(t *testing.T) {
 		t.Errorf("valid calendar: %v", err)
 	}
 }
+
+// On every DST change day of 2026 in zones that change at 02:00, 01:00,
+// 03:00 or midnight, in either hemisphere, each interval counts the time
+// from the first instant the local clock reads its start or later to the
+// first instant it reads its end or later, found by scanning the clock
+// minute by minute.
+func TestDSTChangeDaysBruteForce(t *testing.T) {
+	for _, name := range []string{"America/New_York", "Europe/London", "Australia/Sydney", "America/Santiago", "America/Havana", "Australia/Lord_Howe"} {
+		z := zone(t, name)
+		// The local dates of the year's transitions.
+		var days []time.Time
+		for at := time.Date(2026, 1, 1, 0, 0, 0, 0, z); ; {
+			_, end := at.ZoneBounds()
+			if end.IsZero() || end.Year() > 2026 {
+				break
+			}
+			l := end.In(z)
+			days = append(days, time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC))
+			at = end
+		}
+		if len(days) != 2 {
+			t.Fatalf("%s: %d transitions in 2026", name, len(days))
+		}
+		wall := func(u time.Time) time.Time {
+			l := u.In(z)
+			return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), 0, 0, time.UTC)
+		}
+		for _, day := range days {
+			reach := func(min int) time.Time {
+				want := day.Add(time.Duration(min) * time.Minute)
+				for u := want.Add(-16 * time.Hour); ; u = u.Add(time.Minute) {
+					if !wall(u).Before(want) {
+						return u
+					}
+				}
+			}
+			for start := 0; start < 1440; start += 30 {
+				for _, end := range []int{start + 30, start + 90, start + 180, 1440} {
+					if end > 1440 || end <= start {
+						continue
+					}
+					cal := AlwaysOpen(z)
+					cal.Week = [7][]Interval{}
+					cal.Week[day.Weekday()] = []Interval{{start, end}}
+					want := max(0, reach(end).Sub(reach(start)))
+					from := day.Add(-36 * time.Hour)
+					if got := cal.Between(from, from.Add(96*time.Hour)); got != want {
+						t.Errorf("%s %s [%d, %d): %v, want %v", name, day.Format(time.DateOnly), start, end, got, want)
+					}
+				}
+			}
+		}
+	}
+}
