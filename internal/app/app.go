@@ -397,7 +397,8 @@ func tokenCreate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("token create: no user %s", email)
 	}
-	t, err := db.CreateToken(ctx, u.ID, name)
+	// The operator creates the token as its owner would.
+	t, err := db.CreateToken(aftersales.NewContextWithUser(ctx, u), u.ID, name)
 	if err != nil {
 		return describe(err)
 	}
