@@ -54,7 +54,9 @@ func missing(tb testing.TB, format string, args ...any) {
 	if CI() {
 		tb.Fatalf("%s; CI=true needs it", msg)
 	}
-	skipNote.Do(func() { fmt.Fprintf(os.Stderr, "testutil: skipping: %s (and possibly more; go test -v lists them)\n", msg) })
+	skipNote.Do(func() {
+		fmt.Fprintf(os.Stderr, "testutil: skipping: %s (and possibly more; go test -v lists them)\n", msg)
+	})
 	tb.Skip(msg)
 }
 

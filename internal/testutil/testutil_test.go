@@ -14,9 +14,12 @@ type outcome struct {
 	skipped, failed string
 }
 
-func (o *outcome) Skip(args ...any)                 { o.skipped = fmt.Sprint(args...); runtime.Goexit() }
-func (o *outcome) Skipf(format string, args ...any) { o.skipped = fmt.Sprintf(format, args...); runtime.Goexit() }
-func (o *outcome) Fatal(args ...any)                { o.failed = fmt.Sprint(args...); runtime.Goexit() }
+func (o *outcome) Skip(args ...any) { o.skipped = fmt.Sprint(args...); runtime.Goexit() }
+func (o *outcome) Skipf(format string, args ...any) {
+	o.skipped = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+func (o *outcome) Fatal(args ...any) { o.failed = fmt.Sprint(args...); runtime.Goexit() }
 func (o *outcome) Fatalf(format string, args ...any) {
 	o.failed = fmt.Sprintf(format, args...)
 	runtime.Goexit()
