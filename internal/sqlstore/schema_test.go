@@ -60,13 +60,15 @@ func TestMigrationsAgree(t *testing.T) {
 		switch {
 		case strings.Contains(k, " index "):
 			counts["indexes"]++
+		case strings.Contains(k, " foreign key "):
+			counts["foreign keys"]++
 		case strings.Contains(k, "."):
 			counts["columns"]++
 		default:
 			counts["tables"]++
 		}
 	}
-	if counts["tables"] < 40 || counts["columns"] < 400 || counts["indexes"] < 50 {
+	if counts["tables"] < 40 || counts["columns"] < 400 || counts["indexes"] < 50 || counts["foreign keys"] < 50 {
 		t.Fatalf("too little read from the schema: %v", counts)
 	}
 	t.Logf("compared %v", counts)
@@ -91,7 +93,7 @@ func union(a, b map[string]string) []string {
 // that holds what is compared.
 func describeSchema(t *testing.T, ctx context.Context, db *sqlstore.DB, e sqlstore.Engine) map[string]string {
 	t.Helper()
-	q := map[sqlstore.Engine][3]string{
+	q := map[sqlstore.Engine][4]string{
 		// table
 		sqlstore.SQLite: {`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
 			// column|type|notnull|pk
@@ -101,7 +103,11 @@ func describeSchema(t *testing.T, ctx context.Context, db *sqlstore.DB, e sqlsto
 			`SELECT m.name || '|' || il.name || '|' || il."unique" || '|' ||
 					(SELECT group_concat(COALESCE(ii.name, 'expr'), ',') FROM (SELECT * FROM pragma_index_xinfo(il.name) WHERE key = 1 ORDER BY seqno) ii)
 					|| '|' || il.partial
-				FROM sqlite_master m, pragma_index_list(m.name) il WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND il.origin <> 'pk'`},
+				FROM sqlite_master m, pragma_index_list(m.name) il WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND il.origin <> 'pk'`,
+			// table|columns|referenced table|referenced columns|on delete
+			`SELECT m.name || '|' || group_concat(f."from", ',') || '|' || f."table" || '|' || group_concat(COALESCE(f."to", ''), ',') || '|' || f.on_delete
+				FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+				GROUP BY m.name, f.id`},
 		sqlstore.Postgres: {`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
 			`SELECT c.table_name || '|' || c.column_name || '|' || c.data_type || '|' || (c.is_nullable = 'NO')::int || '|' ||
 					EXISTS (SELECT 1 FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage k
@@ -113,7 +119,14 @@ func describeSchema(t *testing.T, ctx context.Context, db *sqlstore.DB, e sqlsto
 					array_to_string(ARRAY(SELECT CASE WHEN ix.indkey[k] = 0 THEN 'expr' ELSE (SELECT attname FROM pg_attribute WHERE attrelid = t.oid AND attnum = ix.indkey[k]) END
 						FROM generate_series(0, ix.indnkeyatts - 1) k ORDER BY k), ',') || '|' || (ix.indpred IS NOT NULL)::int
 				FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid
-				JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema() AND NOT ix.indisprimary`},
+				JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema() AND NOT ix.indisprimary`,
+			`SELECT t.relname || '|' ||
+					array_to_string(ARRAY(SELECT attname FROM unnest(c.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY o), ',') || '|' ||
+					r.relname || '|' ||
+					array_to_string(ARRAY(SELECT attname FROM unnest(c.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY o), ',') || '|' ||
+					CASE c.confdeltype WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT' END
+				FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
+				JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema() AND c.contype = 'f'`},
 	}[e]
 	lines := func(s string) [][]string {
 		ls, err := db.LinesForTest(ctx, s)
@@ -144,6 +157,15 @@ func describeSchema(t *testing.T, ctx context.Context, db *sqlstore.DB, e sqlsto
 			name = "unique(" + r[3] + ")"
 		}
 		out[r[0]+" index "+name] = fmt.Sprintf("unique=%v columns=%s partial=%v", r[2] == "1", r[3], r[4] == "1")
+	}
+	for _, r := range lines(q[3]) {
+		// SQLite leaves the referenced columns empty when they are the
+		// primary key; every reference here is to an "id".
+		to := r[3]
+		if strings.Trim(to, ",") == "" {
+			to = strings.TrimSuffix(strings.Repeat("id,", strings.Count(r[1], ",")+1), ",")
+		}
+		out[r[0]+" foreign key ("+r[1]+")"] = fmt.Sprintf("references %s(%s) on delete %s", r[2], to, r[4])
 	}
 	return out
 }
