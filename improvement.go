@@ -251,7 +251,7 @@ type ActionInput struct {
 	Description string   `json:"description" minLength:"1" maxLength:"2000"`
 	OwnerID     int64    `json:"owner_id"`
 	Start       string   `json:"start,omitempty" doc:"YYYY-MM-DD"`
-	Due         string   `json:"due" doc:"YYYY-MM-DD"`
+	Due         string   `json:"due" doc:"YYYY-MM-DD" example:"2026-12-31"`
 	Resources   string   `json:"resources,omitempty" maxLength:"2000"`
 	Budget      *float64 `json:"budget,omitempty" minimum:"0"`
 	Status      string   `json:"status,omitempty" enum:"planned,in_progress,done,cancelled," doc:"Default planned"`

@@ -28,6 +28,7 @@ import (
 	"aftersales/internal/mailin"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/web"
+	"aftersales/internal/web/api"
 )
 
 // Version is set at build time with -ldflags "-X aftersales/internal/app.Version=...".
@@ -54,6 +55,7 @@ Usage:
   aftersales import --mapping NAME|FILE.json FILE   import tickets from CSV or XLSX
   aftersales export [--format csv|xlsx] FILE|-      export tickets (columns the "aftersales" mapping reads)
   aftersales rollups [--repair]      check the KPI rollups against the tickets (and repair them)
+  aftersales openapi                 print the API's OpenAPI document (what /api/v1/openapi.json serves)
   aftersales version                 print the version
 
 Every command takes -h. Shared settings: --addr, --data-dir, --db, --tz, --log-format
@@ -89,6 +91,11 @@ func Main(ctx context.Context, env Env) int {
 		err = exportFile(ctx, env, args)
 	case "rollups":
 		err = rollups(ctx, env, args)
+	case "openapi":
+		var doc []byte
+		if doc, err = api.Document(Version); err == nil {
+			_, err = fmt.Fprintf(env.Stdout, "%s\n", doc)
+		}
 	case "version":
 		fmt.Fprintln(env.Stdout, "aftersales", Version)
 	case "help", "-h", "--help":
@@ -397,7 +404,8 @@ func tokenCreate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("token create: no user %s", email)
 	}
-	t, err := db.CreateToken(ctx, u.ID, name)
+	// The operator creates the token as its owner would.
+	t, err := db.CreateToken(aftersales.NewContextWithUser(ctx, u), u.ID, name)
 	if err != nil {
 		return describe(err)
 	}

@@ -36,6 +36,9 @@ func TestCommands(t *testing.T) {
 					t.Errorf("%v: %d %q", cmd, code, out)
 				}
 			}
+			if code, out := run(t, env, "openapi"); code != 0 || !strings.HasPrefix(out, "{") || !strings.Contains(out, `"/tickets/{id}/feedback"`) {
+				t.Errorf("openapi: %d %.200q", code, out)
+			}
 			if code, out := run(t, env, "frobnicate"); code != 2 || !strings.Contains(out, "unknown command") {
 				t.Errorf("unknown command: %d %q", code, out)
 			}

@@ -55,8 +55,18 @@ func TestImportExportCommands(t *testing.T) {
 			if err != nil || len(rows) != 1+s.Rejected || !strings.HasSuffix(rows[0][0], "line") || rows[len(rows)-1][7] != "true" {
 				t.Fatalf("report: %v %v", err, rows)
 			}
-			if code, out := run(t, env, "import", "--quiet", "--mapping", "nyc311", nyc); code != 0 || !strings.Contains(out, `"created": 2000`) {
+			// Tests never write beside the shared data: without --report
+			// the report would go to FILE.report.csv.
+			beside := nyc + ".report.csv"
+			was, _ := os.Stat(beside)
+			if code, out := run(t, env, "import", "--quiet", "--mapping", "nyc311", "--report", filepath.Join(dir, "nyc.report.csv"), nyc); code != 0 || !strings.Contains(out, `"created": 2000`) {
 				t.Fatalf("nyc: %d %q", code, out)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "nyc.report.csv")); err != nil {
+				t.Errorf("nyc report: %v", err)
+			}
+			if now, _ := os.Stat(beside); now != nil && (was == nil || !now.ModTime().Equal(was.ModTime())) {
+				t.Errorf("the import wrote %s into the shared data", beside)
 			}
 			export := filepath.Join(dir, "closed.xlsx")
 			if code, out := run(t, env, "export", "--status", "closed", "--from", "2011-01-01", "--to", "2012-01-01", export); code != 0 {

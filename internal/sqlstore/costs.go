@@ -42,6 +42,9 @@ func costEvent(c *aftersales.CostLine) string {
 // AddCost records a service cost on a ticket the caller may see. The day
 // it arose may not be before the ticket was created nor after today.
 func (db *DB) AddCost(ctx context.Context, ticketID int64, in aftersales.CostInput) (*aftersales.CostLine, error) {
+	if _, err := db.seeTicket(ctx, ticketID); err != nil {
+		return nil, err
+	}
 	u, err := aftersales.Require(ctx, aftersales.PermCostWrite)
 	if err != nil {
 		return nil, err
@@ -90,6 +93,9 @@ func (db *DB) AddCost(ctx context.Context, ticketID int64, in aftersales.CostInp
 // VoidCost withdraws a cost line with a reason. People void their own
 // lines; supervisors and administrators anyone's.
 func (db *DB) VoidCost(ctx context.Context, ticketID, costID int64, reason string) (*aftersales.CostLine, error) {
+	if _, err := db.seeTicket(ctx, ticketID); err != nil {
+		return nil, err
+	}
 	u, err := aftersales.Require(ctx, aftersales.PermCostWrite)
 	if err != nil {
 		return nil, err

@@ -65,3 +65,21 @@ func (db *DB) SchemaForTest(ctx context.Context) []string {
 	}
 	return out
 }
+
+// LinesForTest runs a query whose one column is text and returns its rows.
+func (db *DB) LinesForTest(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

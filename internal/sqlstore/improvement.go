@@ -666,6 +666,9 @@ func (db *DB) SetRootCause(ctx context.Context, id int64, code, note string) err
 
 // SaveCause adds (ID 0) or changes a fishbone cause.
 func (db *DB) SaveCause(ctx context.Context, itemID int64, c *aftersales.Cause) error {
+	if _, err := aftersales.Require(ctx, aftersales.PermTicketRead); err != nil {
+		return err
+	}
 	c.Text, c.Evidence = strings.TrimSpace(c.Text), strings.TrimSpace(c.Evidence)
 	if c.Status == "" {
 		c.Status = "suspected"
@@ -735,14 +738,14 @@ func (db *DB) DeleteCause(ctx context.Context, itemID, causeID int64) error {
 // SaveAction adds (actionID 0) or changes an action. The item's owner and
 // managers plan actions; an action's owner may update it.
 func (db *DB) SaveAction(ctx context.Context, itemID, actionID, version int64, in aftersales.ActionInput) (*aftersales.Action, error) {
+	u, err := aftersales.Require(ctx, aftersales.PermTicketRead)
+	if err != nil {
+		return nil, err
+	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	err := db.inTx(ctx, func(tx *Tx) error {
-		u, err := aftersales.Require(ctx, aftersales.PermTicketRead)
-		if err != nil {
-			return err
-		}
+	err = db.inTx(ctx, func(tx *Tx) error {
 		it, err := db.item(ctx, tx, itemID)
 		if err != nil {
 			return err
@@ -836,6 +839,9 @@ func (db *DB) SaveAction(ctx context.Context, itemID, actionID, version int64, i
 
 // CommentItem adds a comment to the timeline.
 func (db *DB) CommentItem(ctx context.Context, id int64, body string) error {
+	if _, err := aftersales.Require(ctx, aftersales.PermTicketRead); err != nil {
+		return err
+	}
 	body = strings.TrimSpace(body)
 	if body == "" {
 		return &aftersales.Error{Code: aftersales.EINVALID, Message: "Empty comment.", Fields: []aftersales.FieldError{{Field: "body", Reason: "is required"}}}

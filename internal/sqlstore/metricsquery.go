@@ -503,26 +503,31 @@ func (db *DB) label(ctx context.Context, by aftersales.Dimension, locale string,
 // RecordFeedback stores a follow-up answer; a later answer replaces an
 // earlier one. Only resolved or closed tickets can be followed up.
 func (db *DB) RecordFeedback(ctx context.Context, f *aftersales.Feedback) error {
-	if _, err := aftersales.Require(ctx, aftersales.PermTicketNote); err != nil {
+	if _, err := db.seeTicket(ctx, f.TicketID); err != nil {
+		return err
+	}
+	u, err := aftersales.Require(ctx, aftersales.PermTicketNote)
+	if err != nil {
 		return err
 	}
 	if err := f.Validate(); err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx *Tx) error {
-		var status string
-		if err := tx.QueryRowContext(ctx, `SELECT status FROM tickets WHERE id = $1`, f.TicketID).Scan(&status); err != nil {
-			return notFound(err, "ticket", f.TicketID)
+		t, err := db.lockTicket(ctx, tx, f.TicketID)
+		if err != nil {
+			return err
 		}
-		if s := aftersales.Status(status); s != aftersales.StatusResolved && s != aftersales.StatusClosed {
+		if err := canSee(u, t); err != nil {
+			return err
+		}
+		if s := t.Status; s != aftersales.StatusResolved && s != aftersales.StatusClosed {
 			return &aftersales.Error{Code: aftersales.ECONFLICT, Message: "Only resolved or closed tickets can be followed up.",
-				Fields: []aftersales.FieldError{{Field: "ticket_id", Reason: "the ticket is " + status}}}
+				Fields: []aftersales.FieldError{{Field: "ticket_id", Reason: "the ticket is " + string(s)}}}
 		}
 		f.At = tx.now
-		if u := aftersales.UserFromContext(ctx); u != nil {
-			f.RecordedBy = &u.ID
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO ticket_feedback (ticket_id, csat, nps, comment, channel, recorded_by, at)
+		f.RecordedBy = &u.ID
+		_, err = tx.ExecContext(ctx, `INSERT INTO ticket_feedback (ticket_id, csat, nps, comment, channel, recorded_by, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (ticket_id) DO UPDATE SET csat = excluded.csat, nps = excluded.nps, comment = excluded.comment,
 				channel = excluded.channel, recorded_by = excluded.recorded_by, at = excluded.at`,

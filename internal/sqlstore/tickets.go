@@ -276,11 +276,15 @@ func (db *DB) FindTicketByNumber(ctx context.Context, number string) (*aftersale
 	if err != nil {
 		return nil, err
 	}
-	t, err := scanTicket(db.r.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM `+ticketFrom+` WHERE t.number = $1`, strings.TrimSpace(number)))
+	number = strings.TrimSpace(number)
+	t, err := scanTicket(db.r.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM `+ticketFrom+` WHERE t.number = $1`, number))
 	if err != nil {
 		return nil, notFound(err, "Ticket", number)
 	}
-	return t, canSee(u, t)
+	if canSee(u, t) != nil {
+		return nil, notFound(sql.ErrNoRows, "Ticket", number)
+	}
+	return t, nil
 }
 
 // canSee enforces that roles without PermTicketReadAll (technicians) only
@@ -294,6 +298,25 @@ func canSee(u *aftersales.User, t *aftersales.Ticket) error {
 		return nil
 	}
 	return aftersales.Errorf(aftersales.ENOTFOUND, "Ticket %d not found.", t.ID)
+}
+
+// seeTicket is the first check of every operation on a ticket or on a part
+// of one (timeline, files, costs, SLA, follow-up, routing): a ticket the
+// caller may not see is ENOTFOUND, exactly as one that does not exist,
+// whatever else is wrong with the request. Checked after it, a missing
+// permission, an invalid input or the ticket's state cannot reveal that the
+// ticket exists. Changes check again, on the locked row, in their
+// transaction.
+func (db *DB) seeTicket(ctx context.Context, id int64) (*aftersales.User, error) {
+	u, err := aftersales.Require(ctx, aftersales.PermTicketRead)
+	if err != nil {
+		return nil, err
+	}
+	t, err := db.findTicket(ctx, db.r, id)
+	if err != nil {
+		return nil, err
+	}
+	return u, canSee(u, t)
 }
 
 func (db *DB) findTicket(ctx context.Context, q queryer, id int64) (*aftersales.Ticket, error) {
@@ -329,6 +352,9 @@ func staleTicket(t *aftersales.Ticket, version int64) error {
 
 // UpdateTicket changes the given fields and records each change.
 func (db *DB) UpdateTicket(ctx context.Context, id, version int64, in aftersales.TicketInput) (*aftersales.Ticket, error) {
+	if _, err := db.seeTicket(ctx, id); err != nil {
+		return nil, err
+	}
 	u, err := aftersales.Require(ctx, aftersales.PermTicketWrite)
 	if err != nil {
 		return nil, err
@@ -551,6 +577,9 @@ func apply(t *aftersales.Ticket, in *aftersales.TicketInput) {
 
 // Transition moves a ticket along its lifecycle and stamps milestones.
 func (db *DB) Transition(ctx context.Context, id int64, in aftersales.TransitionInput) (*aftersales.Ticket, error) {
+	if _, err := db.seeTicket(ctx, id); err != nil {
+		return nil, err
+	}
 	u, err := aftersales.Require(ctx, aftersales.PermTicketTransmit)
 	if err != nil {
 		return nil, err
@@ -646,6 +675,9 @@ func (db *DB) applyTransition(ctx context.Context, tx *Tx, t *aftersales.Ticket,
 
 // Assign sets the team and assignee; nil leaves a value as it is.
 func (db *DB) Assign(ctx context.Context, id, version int64, teamID, assigneeID *int64) (*aftersales.Ticket, error) {
+	if _, err := db.seeTicket(ctx, id); err != nil {
+		return nil, err
+	}
 	if _, err := aftersales.Require(ctx, aftersales.PermTicketAssign); err != nil {
 		return nil, err
 	}
@@ -659,6 +691,9 @@ func (db *DB) Assign(ctx context.Context, id, version int64, teamID, assigneeID 
 // AddComment adds a public reply or an internal note. The first public
 // reply by staff stamps the first response time.
 func (db *DB) AddComment(ctx context.Context, id int64, in aftersales.CommentInput) (*aftersales.TicketEvent, error) {
+	if _, err := db.seeTicket(ctx, id); err != nil {
+		return nil, err
+	}
 	u, err := aftersales.Require(ctx, aftersales.PermTicketNote)
 	if err != nil {
 		return nil, err
@@ -996,6 +1031,9 @@ func sortValue(s aftersales.TicketSort, t *aftersales.Ticket) int64 {
 // AddAttachment records a file already written under the data directory
 // and adds it to the timeline.
 func (db *DB) AddAttachment(ctx context.Context, a *aftersales.Attachment) error {
+	if _, err := db.seeTicket(ctx, a.TicketID); err != nil {
+		return err
+	}
 	u, err := aftersales.Require(ctx, aftersales.PermTicketNote)
 	if err != nil {
 		return err
@@ -1040,7 +1078,10 @@ func (db *DB) FindAttachment(ctx context.Context, id int64) (*aftersales.Attachm
 	if err != nil {
 		return nil, notFound(err, "Attachment", id)
 	}
-	if _, err := db.FindTicket(ctx, a.TicketID); err != nil {
+	if _, err := db.seeTicket(ctx, a.TicketID); err != nil {
+		if aftersales.ErrorCode(err) == aftersales.ENOTFOUND {
+			return nil, notFound(sql.ErrNoRows, "Attachment", id)
+		}
 		return nil, err
 	}
 	return a, nil

@@ -363,14 +363,12 @@ func (db *DB) DeleteSession(ctx context.Context, token string) error {
 // themselves; creating one for another user needs PermUserWrite. A call
 // without an acting user (the CLI) is allowed.
 func (db *DB) CreateToken(ctx context.Context, userID int64, name string) (*aftersales.APIToken, error) {
-	if u := aftersales.UserFromContext(ctx); u != nil {
-		perm := aftersales.PermTokenOwn
-		if u.ID != userID {
-			perm = aftersales.PermUserWrite
-		}
-		if _, err := aftersales.Require(ctx, perm); err != nil {
-			return nil, err
-		}
+	perm := aftersales.PermTokenOwn
+	if u := aftersales.UserFromContext(ctx); u != nil && u.ID != userID {
+		perm = aftersales.PermUserWrite
+	}
+	if _, err := aftersales.Require(ctx, perm); err != nil {
+		return nil, err
 	}
 	name = strings.TrimSpace(name)
 	var v aftersales.Validator

@@ -96,7 +96,7 @@ func TestChatWebhook(t *testing.T) {
 		// The first message opens a ticket; the next appends; a repeat
 		// changes nothing.
 		s, out := post(body, nil)
-		if s != 201 || out["created"] != true || out["number"] == "" {
+		if num, ok := out["number"].(string); s != 201 || out["created"] != true || !ok || num == "" {
 			t.Fatalf("first message: %d %v", s, out)
 		}
 		id := int64(out["ticket_id"].(float64))

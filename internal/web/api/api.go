@@ -6,8 +6,10 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -64,13 +66,27 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.quality(h)
 	a.dataQuality(h)
 	a.costs(h)
+	// huma describes the multipart upload inline but also registers its Go
+	// type for the file; nothing refers to that schema.
+	delete(h.OpenAPI().Components.Schemas.Map(), "FormFile")
 	return h
+}
+
+// Document returns the OpenAPI document that GET /api/v1/openapi.json
+// serves, indented, without a database: for `aftersales openapi`, the
+// committed snapshot and the linter.
+func Document(version string) ([]byte, error) {
+	h := Register(http.NewServeMux(), &API{Files: &files.Store{MaxSize: files.DefaultMaxSize}}, version)
+	return json.MarshalIndent(h.OpenAPI(), "", "  ")
 }
 
 // register wraps a handler so that every error leaves through problem().
 func register[I, O any](a *API, h huma.API, op huma.Operation, fn func(context.Context, *I) (*O, error)) {
 	if op.DefaultStatus == 0 && op.Method == http.MethodPost {
 		op.DefaultStatus = http.StatusCreated
+	}
+	if op.Errors == nil {
+		op.Errors = errorStatuses(op, reflect.TypeFor[I]())
 	}
 	loc := "body."
 	if op.Method == http.MethodGet || op.Method == http.MethodDelete {
@@ -83,6 +99,33 @@ func register[I, O any](a *API, h huma.API, op huma.Operation, fn func(context.C
 		}
 		return out, nil
 	})
+}
+
+// errorStatuses lists the problem answers an operation can give, so that
+// the document describes them and generated clients know their shape
+// (huma adds 500, and 422 where there are path parameters or a body).
+// Every operation needs a user (401) with a permission (403; also the
+// cross-origin check); a path parameter names something that may not
+// exist or be hidden (404); a change can meet a stale version, a reused
+// Idempotency-Key or a duplicate (409); a body can be malformed (400) or
+// too large (413); any parameter can be invalid (422).
+func errorStatuses(op huma.Operation, in reflect.Type) []int {
+	out := []int{http.StatusUnauthorized, http.StatusForbidden}
+	if strings.Contains(op.Path, "{") {
+		out = append(out, http.StatusNotFound)
+	}
+	if op.Method != http.MethodGet {
+		out = append(out, http.StatusConflict)
+	}
+	if _, ok := in.FieldByName("Body"); ok {
+		out = append(out, http.StatusBadRequest, http.StatusRequestEntityTooLarge)
+	} else if _, ok := in.FieldByName("RawBody"); ok {
+		out = append(out, http.StatusBadRequest, http.StatusRequestEntityTooLarge)
+	}
+	if in.NumField() > 0 {
+		out = append(out, http.StatusUnprocessableEntity)
+	}
+	return out
 }
 
 // problem turns an application error into RFC 9457 problem JSON. Internal

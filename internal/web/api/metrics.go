@@ -55,8 +55,8 @@ func (a *API) metrics(h huma.API) {
 		Summary:     "Bottlenecks: mean time in each status of tickets that left the backlog in [from, to), overall or per team, technician, ...",
 		Description: "Stages come from the status history; imported tickets without one are not counted. `slowest` is the stage where most ticket-hours went."},
 		func(ctx context.Context, in *struct {
-			From   string               `query:"from" required:"true" doc:"YYYY-MM-DD"`
-			To     string               `query:"to" required:"true" doc:"YYYY-MM-DD"`
+			From   string               `query:"from" required:"true" doc:"YYYY-MM-DD" example:"2026-01-01"`
+			To     string               `query:"to" required:"true" doc:"YYYY-MM-DD" example:"2026-12-01"`
 			By     aftersales.Dimension `query:"by" enum:"team,technician,service_unit,region,category,product,channel,nature,urgency,tier,"`
 			Locale string               `query:"locale" enum:"zh-CN,en,"`
 		}) (*plain[[]*aftersales.StageRow], error) {
@@ -142,8 +142,8 @@ func (a *API) quality(h huma.API) {
 	register(a, h, huma.Operation{OperationID: "get-scores", Method: http.MethodGet, Path: "/quality/scores", Tags: t,
 		Summary: "Weighted quality score over [from, to), overall or per team, technician, region or product, with every part"},
 		func(ctx context.Context, in *struct {
-			From   string               `query:"from" required:"true" doc:"YYYY-MM-DD"`
-			To     string               `query:"to" required:"true" doc:"YYYY-MM-DD"`
+			From   string               `query:"from" required:"true" doc:"YYYY-MM-DD" example:"2026-01-01"`
+			To     string               `query:"to" required:"true" doc:"YYYY-MM-DD" example:"2026-12-01"`
 			By     aftersales.Dimension `query:"by" enum:"team,technician,service_unit,region,category,product,channel,nature,urgency,tier,"`
 			Filter aftersales.Dimension `query:"filter" enum:"team,technician,service_unit,region,category,product,channel,nature,urgency,tier,"`
 			Value  string               `query:"value" doc:"The filter's value"`

@@ -28,8 +28,8 @@ func TestParetoOption(t *testing.T) {
 		if (i < 3) != (color == colorVital) {
 			t.Errorf("bar %d colour %v", i, color)
 		}
-		if bm["url"] == "" {
-			t.Errorf("bar %d has no drill-down", i)
+		if url, ok := bm["url"].(string); !ok || url == "" {
+			t.Errorf("bar %d has no drill-down: %v", i, bm)
 		}
 	}
 	line := series[1].(map[string]any)
