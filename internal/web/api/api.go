@@ -41,6 +41,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	cfg.Info.Description = "After-sales service platform: work orders, customers, assets, service network. " +
 		"Authenticate with `Authorization: Bearer <token>` (create one with `aftersales token create --user EMAIL`) or a console session. " +
 		"POST requests accept `Idempotency-Key`; updates need the current version in `If-Match` or the body. Errors are RFC 9457 problem JSON."
+	cfg.Info.License = &huma.License{Name: "Apache License 2.0", Identifier: "Apache-2.0"}
 	cfg.OpenAPIPath = "/openapi"
 	cfg.DocsPath = ""
 	cfg.SchemasPath = ""
