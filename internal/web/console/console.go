@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"aftersales"
 	"aftersales/internal/files"
@@ -399,13 +400,30 @@ func (c *Console) loginForm(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, "login", p)
 }
 
-// safeNext only allows local paths as a post-login destination.
+// safeNext only allows a path on this site as a post-login destination.
+// It parses next and rebuilds it from the path and query, refusing
+// anything a browser could read as another host: a scheme or host, a
+// path that starts with two slashes once decoded ("/%2F", "/%5C"),
+// backslashes (browsers treat them as slashes) and control characters
+// (browsers drop tabs and newlines, so "/\t/evil" becomes "//evil").
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/tickets"
+	const home = "/tickets"
+	if next == "" || len(next) > 2048 || strings.ContainsFunc(next, unsafeURLRune) {
+		return home
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.ContainsFunc(u.Path, unsafeURLRune) {
+		return home
+	}
+	out := u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }
+
+func unsafeURLRune(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' || r == utf8.RuneError }
 
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
