@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -33,6 +34,8 @@ import (
 
 // SessionCookie names the console session cookie.
 const SessionCookie = console.SessionCookie
+
+const metricsPath = "/metrics"
 
 // Pinger reports whether the database answers.
 type Pinger interface {
@@ -59,6 +62,8 @@ type Server struct {
 	// FormRate is how many web-form submissions one address may make per
 	// hour (default 10).
 	FormRate int
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	MetricsToken string
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -81,7 +86,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET "+metricsPath, s.metricsAuth(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	api.Register(mux, &api.API{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone}, s.Version)
 	mux.HandleFunc("POST "+ChatPath, s.chat)
 	if s.FormRate == 0 {
@@ -109,6 +114,26 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	io.WriteString(w, "ok\n")
+}
+
+// metricsAuth asks for the metrics token when one is configured. The
+// token is not a user's API token: the authenticate middleware leaves
+// /metrics alone.
+func (s *Server) metricsAuth(next http.Handler) http.Handler {
+	if s.MetricsToken == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(s.MetricsToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got := sha256.Sum256([]byte(strings.TrimSpace(secret)))
+		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="aftersales-metrics"`)
+			writeProblem(w, http.StatusUnauthorized, "The metrics token is missing or wrong.")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func securityHeaders(next http.Handler) http.Handler {
@@ -202,6 +227,10 @@ func (s *Server) observe(mux *http.ServeMux, next http.Handler) http.Handler {
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		if r.URL.Path == metricsPath {
+			next.ServeHTTP(w, r) // guarded by its own token (metricsAuth)
+			return
+		}
 		if h := r.Header.Get("Authorization"); h != "" {
 			secret, ok := strings.CutPrefix(h, "Bearer ")
 			u, err := s.Services.Users.UserByToken(ctx, strings.TrimSpace(secret))
