@@ -250,6 +250,9 @@ func (db *DB) ListUsers(ctx context.Context, f aftersales.UserFilter) ([]*afters
 	if f.Active != nil {
 		add("u.active = $%d", *f.Active)
 	}
+	if err := checkSearch(f.Query); err != nil {
+		return nil, err
+	}
 	if f.Query != "" {
 		q := "%" + escapeLike(f.Query) + "%"
 		args = append(args, q)
