@@ -101,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.authenticate(h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = securityHeaders(h)
+	h = s.limitBodies(mux, h)
 	h = s.observe(mux, h)
 	return h
 }
@@ -217,7 +218,65 @@ func (s *Server) observe(mux *http.ServeMux, next http.Handler) http.Handler {
 			s.Log.Log(ctx, level, "http", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
 				"ms", time.Since(start).Milliseconds(), "ip", ip)
 		}()
-		next.ServeHTTP(rec, r.WithContext(ctx))
+		serveWithContext(next, rec, r, ctx)
+	})
+}
+
+// serveWithContext serves a copy of r carrying ctx, then removes the
+// temporary files of a multipart form parsed on that copy: net/http only
+// removes those of the request it handed to the server's handler, never
+// a copy's (huma's attachment upload spills every file over 8 KiB).
+func serveWithContext(next http.Handler, w http.ResponseWriter, r *http.Request, ctx context.Context) {
+	r2 := r.WithContext(ctx)
+	defer func() {
+		if r2.MultipartForm != nil && r2.MultipartForm != r.MultipartForm {
+			r2.MultipartForm.RemoveAll()
+		}
+	}()
+	next.ServeHTTP(w, r2)
+}
+
+// smallFormBody bounds the bodies of the anonymous forms (sign-in, the
+// public web form): they carry a few short fields and no files.
+const smallFormBody = 64 << 10
+
+// bodyLimit is the largest body a route accepts: uploads their own size,
+// the anonymous forms little, everything else MaxAPIBody.
+func (s *Server) bodyLimit(pattern string) int64 {
+	switch {
+	case strings.HasSuffix(pattern, "/attachments") && s.Files != nil:
+		return s.Files.MaxSize + 64<<10
+	case pattern == "POST /imports":
+		return console.MaxImportBytes + 1<<20
+	case pattern == "POST /quality/revenue/import" || pattern == "POST /quality/revenue":
+		return console.MaxRevenueBytes + 64<<10
+	case pattern == "POST /login" || pattern == "POST /form":
+		return smallFormBody
+	}
+	return s.MaxAPIBody
+}
+
+// limitBodies bounds every request body before anything reads it, so no
+// form parse (which spills files to the temporary directory) ever sees
+// more than its route allows: http.MaxBytesReader cuts the body off and
+// the handler names the error (the console on its page). An API request
+// that declares a length over the limit is refused at once.
+func (s *Server) limitBodies(mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		_, pattern := mux.Handler(r)
+		limit := s.bodyLimit(pattern)
+		if r.ContentLength > limit && strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
+			// Closing keeps the client from sending the rest.
+			w.Header().Set("Connection", "close")
+			writeProblem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body must be at most %d bytes.", limit))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -239,7 +298,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				writeProblem(w, http.StatusUnauthorized, "The API token is unknown or revoked.")
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(aftersales.NewContextWithUser(ctx, u)))
+			serveWithContext(next, w, r, aftersales.NewContextWithUser(ctx, u))
 			return
 		}
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
@@ -255,7 +314,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeProblem(w, http.StatusUnauthorized, "You must sign in.")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		serveWithContext(next, w, r, ctx)
 	})
 }
 

@@ -7,6 +7,7 @@ package console
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -425,8 +426,36 @@ func safeNext(next string) string {
 
 func unsafeURLRune(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' || r == utf8.RuneError }
 
+// maxFormMemory is how much of a multipart form is held in memory; the
+// server bounds every body (see web.Server), and whatever spills to
+// temporary files is removed when the request ends.
+const maxFormMemory = 1 << 20
+
+// parseForm reads a URL-encoded or multipart body, naming a body that is
+// too large or unreadable instead of carrying on with an empty form.
+func parseForm(r *http.Request) error {
+	err := r.ParseMultipartForm(maxFormMemory)
+	if errors.Is(err, http.ErrNotMultipart) {
+		err = nil
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return aftersales.Errorf(aftersales.ETOOLARGE, "The request is too large (at most %d bytes).", tooBig.Limit)
+	case err != nil:
+		return aftersales.Errorf(aftersales.EINVALID, "The form could not be read.")
+	}
+	return nil
+}
+
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if err := parseForm(r); err != nil {
+		p := c.page(r, "", "login.title")
+		p.Data = map[string]string{"Next": "/tickets", "Email": ""}
+		c.fail(w, r, "login", p, err)
+		return
+	}
 	email, pw, next := r.PostFormValue("email"), r.PostFormValue("password"), safeNext(r.PostFormValue("next"))
 	u, err := c.S.Users.Authenticate(ctx, email, pw)
 	if err != nil {
