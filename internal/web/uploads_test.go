@@ -25,7 +25,7 @@ import (
 // repeats 'x' lazily, so a 40 MiB part costs no memory.
 type part struct {
 	field, name, text string
-	size                int64
+	size              int64
 }
 
 // multipartBody streams the parts; chunked (no length) unless sized.
