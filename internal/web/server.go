@@ -65,6 +65,10 @@ type Server struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires.
 	MetricsToken string
 
+	login  *loginGuard // password guesses
+	tokens *backoff    // API token guesses, per address
+	chats  *backoff    // chat signature guesses, per address
+
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -75,6 +79,10 @@ func (s *Server) Handler() http.Handler {
 	if s.MaxAPIBody == 0 {
 		s.MaxAPIBody = 1 << 20
 	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	s.login, s.tokens, s.chats = newLoginGuard(s.Now), newGuessBackoff(s.Now), newGuessBackoff(s.Now)
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aftersales_http_requests_total",
@@ -93,7 +101,8 @@ func (s *Server) Handler() http.Handler {
 		s.FormRate = 10
 	}
 	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version,
-		FormLimit: &limiter{Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: []byte(rand.Text()), UploadDir: s.UploadDir}
+		FormLimit: &limiter{Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: []byte(rand.Text()), UploadDir: s.UploadDir,
+		Login: s.login}
 	c.Mount(mux)
 
 	var h http.Handler = mux
@@ -291,8 +300,17 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if h := r.Header.Get("Authorization"); h != "" {
+			addr := aftersales.ClientFromContext(ctx).IP
+			if d := s.tokens.Wait(addr); d > 0 {
+				retryAfter(w, d)
+				writeProblem(w, http.StatusTooManyRequests, "Too many unknown API tokens from this address; try again later.")
+				return
+			}
 			secret, ok := strings.CutPrefix(h, "Bearer ")
 			u, err := s.Services.Users.UserByToken(ctx, strings.TrimSpace(secret))
+			if !ok || aftersales.ErrorCode(err) == aftersales.EUNAUTHORIZED {
+				s.tokens.Fail(addr)
+			}
 			if !ok || err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="aftersales"`)
 				writeProblem(w, http.StatusUnauthorized, "The API token is unknown or revoked.")

@@ -51,6 +51,8 @@ type Console struct {
 	// UploadDir keeps files uploaded for import between the mapping
 	// screen and the import (a day at most).
 	UploadDir string
+	// Login slows down password guessing; nil turns that off.
+	Login LoginThrottle
 
 	assets *static.Assets
 	pages  map[string]*template.Template
@@ -426,6 +428,15 @@ func safeNext(next string) string {
 
 func unsafeURLRune(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' || r == utf8.RuneError }
 
+// LoginThrottle slows down password guessing by account and client
+// address: Wait says how long to refuse attempts, Failed and Succeeded
+// record the outcome of one.
+type LoginThrottle interface {
+	Wait(account, addr string) time.Duration
+	Failed(account, addr string)
+	Succeeded(account, addr string)
+}
+
 // maxFormMemory is how much of a multipart form is held in memory; the
 // server bounds every body (see web.Server), and whatever spills to
 // temporary files is removed when the request ends.
@@ -457,13 +468,33 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email, pw, next := r.PostFormValue("email"), r.PostFormValue("password"), safeNext(r.PostFormValue("next"))
+	addr := clientIP(r)
+	if c.Login != nil {
+		// Refused before the password is even checked, the right one
+		// included: otherwise a guesser would learn when they hit it.
+		if d := c.Login.Wait(email, addr); d > 0 {
+			secs := int(math.Ceil(d.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			p := c.page(r, "", "login.title")
+			p.Flash, p.Status = fmt.Sprintf(p.T("login.throttled"), secs), http.StatusTooManyRequests
+			p.Data = map[string]string{"Next": next, "Email": email}
+			c.render(w, r, "login", p)
+			return
+		}
+	}
 	u, err := c.S.Users.Authenticate(ctx, email, pw)
 	if err != nil {
+		if c.Login != nil && aftersales.ErrorCode(err) == aftersales.EUNAUTHORIZED {
+			c.Login.Failed(email, addr)
+		}
 		p := c.page(r, "", "login.title")
 		p.Flash, p.Status = p.T("login.failed"), http.StatusUnauthorized
 		p.Data = map[string]string{"Next": next, "Email": email}
 		c.render(w, r, "login", p)
 		return
+	}
+	if c.Login != nil {
+		c.Login.Succeeded(email, addr)
 	}
 	s, err := c.S.Users.CreateSession(ctx, u.ID)
 	if err != nil {
