@@ -146,12 +146,22 @@ func (s *Server) metricsAuth(next http.Handler) http.Handler {
 	})
 }
 
+// apiCSP is the API's policy: it answers JSON and loads nothing. Every
+// other page gets the console's (see console.ContentSecurityPolicy).
+const apiCSP = "default-src 'none'; frame-ancestors 'none'"
+
 func securityHeaders(next http.Handler) http.Handler {
+	consoleCSP := console.ContentSecurityPolicy("'none'")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
+		if strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
+			h.Set("Content-Security-Policy", apiCSP)
+		} else {
+			h.Set("Content-Security-Policy", consoleCSP)
+		}
 		next.ServeHTTP(w, r)
 	})
 }

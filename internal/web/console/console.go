@@ -428,6 +428,17 @@ func safeNext(next string) string {
 
 func unsafeURLRune(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' || r == utf8.RuneError }
 
+// ContentSecurityPolicy is the console's policy. Scripts come only from
+// this site's own files: no inline script or event handler, no eval (the
+// templates carry chart options as JSON data blocks, which are not run,
+// and htmx is told not to eval). Inline styles stay allowed: the
+// templates and ECharts' SVG set style attributes, and a style cannot run
+// code. frameAncestors says who may frame the page.
+func ContentSecurityPolicy(frameAncestors string) string {
+	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors " + frameAncestors
+}
+
 // LoginThrottle slows down password guessing by account and client
 // address: Wait says how long to refuse attempts, Failed and Succeeded
 // record the outcome of one.

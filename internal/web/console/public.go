@@ -39,7 +39,7 @@ func (c *Console) publicRoutes(mux *http.ServeMux) {
 func (c *Console) embeddable(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Del("X-Frame-Options")
-		w.Header().Set("Content-Security-Policy", "frame-ancestors *")
+		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy("*"))
 		h(w, r)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -158,5 +161,31 @@ func TestLoginThrottle(t *testing.T) {
 	clock.Advance(time.Second) // the owner's own wait
 	if s, _, _ := try(owner, "li@example.com", "password-123456"); s != 303 {
 		t.Fatalf("owner while another address sprays: %d", s)
+	}
+}
+
+// TestTemplatesHaveNoInlineScript: the policy allows scripts from files
+// only, so no template may carry an inline script, an inline event
+// handler or a javascript: URL (JSON data blocks are not scripts).
+func TestTemplatesHaveNoInlineScript(t *testing.T) {
+	paths, _ := filepath.Glob("templates/*.html")
+	if len(paths) < 30 {
+		t.Fatalf("%d templates found", len(paths))
+	}
+	script := regexp.MustCompile(`(?i)<script\b[^>]*>`)
+	handler := regexp.MustCompile(`(?i)\son[a-z]+\s*=|javascript:|\shx-on`)
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tag := range script.FindAllString(string(b), -1) {
+			if !strings.Contains(tag, " src=") && !strings.Contains(tag, `type="application/json"`) {
+				t.Errorf("%s: inline script %s", p, tag)
+			}
+		}
+		if m := handler.FindString(string(b)); m != "" {
+			t.Errorf("%s: inline handler %q", p, m)
+		}
 	}
 }
