@@ -255,9 +255,13 @@ func serveWithContext(next http.Handler, w http.ResponseWriter, r *http.Request,
 	next.ServeHTTP(w, r2)
 }
 
-// smallFormBody bounds the bodies of the anonymous forms (sign-in, the
-// public web form): they carry a few short fields and no files.
-const smallFormBody = 64 << 10
+// Bodies of the anonymous forms, which carry short fields and no files:
+// sign-in, and the public web form, whose 20,000-character description
+// takes up to 180 KB URL-encoded when it is Chinese.
+const (
+	loginBody   = 64 << 10
+	webFormBody = 256 << 10
+)
 
 // bodyLimit is the largest body a route accepts: uploads their own size,
 // the anonymous forms little, everything else MaxAPIBody.
@@ -269,8 +273,10 @@ func (s *Server) bodyLimit(pattern string) int64 {
 		return console.MaxImportBytes + 1<<20
 	case pattern == "POST /quality/revenue/import" || pattern == "POST /quality/revenue":
 		return console.MaxRevenueBytes + 64<<10
-	case pattern == "POST /login" || pattern == "POST /form":
-		return smallFormBody
+	case pattern == "POST /login":
+		return loginBody
+	case pattern == "POST /form":
+		return webFormBody
 	}
 	return s.MaxAPIBody
 }

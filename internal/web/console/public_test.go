@@ -134,3 +134,20 @@ func TestWebForm(t *testing.T) {
 		}
 	})
 }
+
+// TestWebFormTakesALongChineseDescription: the body limit of the public
+// form leaves room for the longest description the form accepts.
+func TestWebFormTakesALongChineseDescription(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	clock := testutil.NewClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
+	db.Now = clock.Now
+	app := webtest.Start(t, db)
+	b := newBrowser(t, app, "zh-CN")
+	_, body := b.get("/form")
+	clock.Advance(time.Minute)
+	f := url.Values{"ft": {formToken.FindStringSubmatch(body)[1]}, "name": {"陈先生"}, "phone": {"138 0013 8000"},
+		"nature": {"repair"}, "title": {"洗衣机不脱水"}, "description": {strings.Repeat("脱", 20000)}}
+	if s, _, h := b.post("/form", f); s != 303 || !strings.HasPrefix(h.Get("Location"), "/follow/") {
+		t.Fatalf("a 20,000-character description (%d bytes encoded): %d", len(f.Encode()), s)
+	}
+}
