@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error codes. The HTTP edge maps each to one status, once.
@@ -101,6 +102,17 @@ func (v *Validator) Check(ok bool, field, reason string) {
 		v.Add(field, reason)
 	}
 }
+
+// Text records a reason when s is not valid UTF-8 or holds a NUL
+// character. The engines disagree on such text (SQLite's LIKE stops at a
+// NUL, so a search for "\x00" matched every row; PostgreSQL refuses it),
+// so it is refused before it reaches either.
+func (v *Validator) Text(field, s string) {
+	v.Check(ValidText(s), field, "must be valid UTF-8 without NUL characters")
+}
+
+// ValidText reports whether s is valid UTF-8 without NUL characters.
+func ValidText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // Err returns nil when nothing was recorded, otherwise an EINVALID error
 // listing every field, sorted by field name for stable output.

@@ -360,6 +360,10 @@ func (f *TicketFilter) Validate() error {
 		v.Check(f.CreatedFrom.Before(*f.CreatedTo), "created_to", "must be after created_from")
 	}
 	v.Check(len([]rune(f.Query)) <= 200, "q", "must be at most 200 characters")
+	v.Text("q", f.Query)
+	v.Text("tag", f.Tag)
+	v.Text("tier", f.Tier)
+	v.Text("cursor", f.Cursor)
 	v.Check(f.SLA == "" || f.SLA == "overdue" || f.SLA == "due_soon", "sla", "must be overdue or due_soon")
 	return v.Err()
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -96,11 +97,26 @@ func TestBrowserCreateTicket(t *testing.T) {
 	defer cancel()
 	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
+	csp := watchConsole(t, ctx)
 
 	title := "E2E 测试：热水器不点火 " + time.Now().Format("150405")
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/tickets"),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
+	)
+	if err != nil {
+		t.Fatalf("login page: %v", err)
+	}
+	// The policy is in force: an inline script is refused and reported.
+	ran, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.createElement("script");
+		s.textContent = "window.__inlineRan = true"; document.head.appendChild(s); return !!window.__inlineRan; })()`))
+	if err != nil || ran {
+		t.Fatalf("an inline script ran (%v): no Content-Security-Policy", err)
+	}
+	if got := csp.drain(t, ctx); len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), "script-src") {
+		t.Fatalf("the refused inline script was not reported: %q", got)
+	}
+	err = chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#email"), "admin@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "e2e-password-1"),
 		chromedp.Click(chromedp.CSS("#login")),
@@ -236,10 +252,80 @@ func TestBrowserCreateTicket(t *testing.T) {
 		t.Fatalf("item status %q after moving to planning, %v", status, err)
 	}
 	shot(t, ctx, "improvement-item.png")
+	// Nothing on any page broke the policy or threw: htmx, ECharts and the
+	// chart script all run from files.
+	if got := csp.drain(t, ctx); len(got) > 0 {
+		t.Errorf("console errors or policy violations:\n%s", strings.Join(got, "\n"))
+	}
 	if os.Getenv("AFTERSALES_SCREENSHOT_DIR") != "" {
 		// The same pages on a phone-sized screen.
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/tickets"), chromedp.WaitVisible(chromedp.CSS("#ticket-table"))); err == nil {
 			shot(t, ctx, "phone-tickets.png")
+		}
+	}
+}
+
+// consoleWatch collects what the pages report to the console that means
+// trouble: policy violations (from a securitypolicyviolation listener put
+// into every document, and the browser's own report), uncaught exceptions
+// and console errors. Network errors (a missing favicon) are not trouble.
+type consoleWatch struct {
+	mu       sync.Mutex
+	problems []string
+	marks    chan string
+}
+
+func watchConsole(t *testing.T, ctx context.Context) *consoleWatch {
+	t.Helper()
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `document.addEventListener("securitypolicyviolation", e => console.error("CSP violation: " + e.violatedDirective +
+			" blocked " + e.blockedURI + " at " + e.sourceFile + ":" + e.lineNumber));`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &consoleWatch{marks: make(chan string, 16)}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			switch {
+			case strings.HasPrefix(m.Text, "e2e-mark-"):
+				w.marks <- m.Text
+			case m.IsException(), m.Type == chromedp.ConsoleError && m.Source != "network",
+				m.Source == "security", strings.Contains(m.Text, "Content Security Policy"):
+				w.mu.Lock()
+				w.problems = append(w.problems, m.String()+" ("+m.URL+")")
+				w.mu.Unlock()
+			}
+		}
+	}()
+	return w
+}
+
+// drain returns the problems reported so far and forgets them. A mark
+// logged through the page and read back makes sure every earlier message
+// has been seen.
+func (w *consoleWatch) drain(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	mark := "e2e-mark-" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`console.log(`+strconvQuote(mark)+`)`)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		select {
+		case m := <-w.marks:
+			if m != mark {
+				continue
+			}
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			got := w.problems
+			w.problems = nil
+			return got
+		case <-ctx.Done():
+			t.Fatalf("the console mark never came back: %v", ctx.Err())
 		}
 	}
 }

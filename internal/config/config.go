@@ -44,6 +44,9 @@ type Config struct {
 	// FormRate is how many web-form submissions one address may make per
 	// hour.
 	FormRate int
+	// MetricsToken, when set, is the bearer token /metrics requires (a
+	// secret); empty leaves /metrics open, for a private network.
+	MetricsToken string
 }
 
 // Defaults returns the built-in settings.
@@ -88,6 +91,7 @@ func (c *Config) FlagSet(name string, serve bool, out io.Writer) *flag.FlagSet {
 		fs.StringVar(&c.SMTPTLS, "smtp-tls", c.SMTPTLS, "SMTP encryption: none, starttls or tls (AFTERSALES_SMTP_TLS)")
 		fs.StringVar(&c.IMAP, "imap", c.IMAP, "mailboxes to read tickets from, space-separated: imaps://user:password@host/INBOX (AFTERSALES_IMAP or _FILE)")
 		fs.IntVar(&c.FormRate, "form-rate", c.FormRate, "web-form submissions allowed per client address and hour (AFTERSALES_FORM_RATE)")
+		fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics requires; empty: /metrics is open (AFTERSALES_METRICS_TOKEN or _FILE)")
 	}
 	return fs
 }
@@ -147,6 +151,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str(&c.SMTPTLS, "AFTERSALES_SMTP_TLS")
 	secret(&c.IMAP, "AFTERSALES_IMAP")
 	secret(&c.ChatSecret, "AFTERSALES_CHAT_SECRET")
+	secret(&c.MetricsToken, "AFTERSALES_METRICS_TOKEN")
 	integer("AFTERSALES_FORM_RATE", func(n int64) { c.FormRate = int(n) })
 	boolean(&c.Demo, "AFTERSALES_DEMO")
 	boolean(&c.SecureCookies, "AFTERSALES_SECURE_COOKIES")
@@ -189,6 +194,9 @@ func (c Config) Validate() error {
 	}
 	if c.ChatSecret != "" && len(c.ChatSecret) < 16 {
 		errs = append(errs, fmt.Errorf("AFTERSALES_CHAT_SECRET: must be at least 16 characters"))
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, fmt.Errorf("metrics-token: must be at least 16 characters"))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, fmt.Errorf("data-dir: must not be empty"))

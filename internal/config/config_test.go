@@ -55,3 +55,33 @@ func TestErrorsNameTheSetting(t *testing.T) {
 		t.Errorf("-h err = %v", err)
 	}
 }
+
+func TestMetricsToken(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "metrics")
+	os.WriteFile(file, []byte("token-from-a-file-0123\n"), 0o600)
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+		err  string
+	}{
+		{"default open", nil, nil, "", ""},
+		{"flag", []string{"--metrics-token", "token-from-flag-0123"}, nil, "token-from-flag-0123", ""},
+		{"env", nil, map[string]string{"AFTERSALES_METRICS_TOKEN": "token-from-env-01234"}, "token-from-env-01234", ""},
+		{"file", nil, map[string]string{"AFTERSALES_METRICS_TOKEN_FILE": file}, "token-from-a-file-0123", ""},
+		{"flag wins", []string{"--metrics-token", "token-from-flag-0123"}, map[string]string{"AFTERSALES_METRICS_TOKEN": "token-from-env-01234"}, "token-from-flag-0123", ""},
+		{"too short", []string{"--metrics-token", "short"}, nil, "", "metrics-token"},
+	} {
+		c, _, err := Load("serve", true, tc.args, env(tc.env), io.Discard, nil)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: err = %v, want mention of %s", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || c.MetricsToken != tc.want {
+			t.Errorf("%s: token %q, err %v; want %q", tc.name, c.MetricsToken, err, tc.want)
+		}
+	}
+}

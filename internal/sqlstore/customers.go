@@ -138,6 +138,9 @@ func (db *DB) ListCustomers(ctx context.Context, f aftersales.CustomerFilter) ([
 	if _, err := aftersales.Require(ctx, aftersales.PermCustomerRead); err != nil {
 		return nil, err
 	}
+	if err := checkSearch(f.Query); err != nil {
+		return nil, err
+	}
 	where, args := []string{"1=1"}, []any{}
 	arg := func(v any) string {
 		args = append(args, v)

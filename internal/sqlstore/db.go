@@ -289,6 +289,14 @@ func mustJSON(v any) string {
 }
 
 // escapeLike escapes LIKE wildcards so a search for "50%" finds "50%".
+// checkSearch refuses a search text ("q") the engines would read
+// differently: invalid UTF-8 or a NUL character.
+func checkSearch(q string) error {
+	var v aftersales.Validator
+	v.Text("q", q)
+	return v.Err()
+}
+
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -166,9 +166,15 @@ func (db *DB) UpdateUser(ctx context.Context, id, version int64, in aftersales.U
 				return err
 			}
 		}
-		if !active {
+		// A disabled user is signed out everywhere; so is a user whose
+		// password changed, including the session that changed it when it
+		// is the user's own: whoever knew the old password (or holds a
+		// stolen cookie) must not stay in, and everyone signs in again with
+		// the new one. API tokens are separate credentials, revoked on their
+		// own.
+		if !active || hash != "" {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
-				return err
+				return fmt.Errorf("sqlstore: end sessions of user %d: %w", id, err)
 			}
 		}
 		return tx.audit(ctx, "update", "user", id, map[string]any{"email": in.Email, "role": in.Role, "active": active, "password_changed": hash != ""})
@@ -243,6 +249,9 @@ func (db *DB) ListUsers(ctx context.Context, f aftersales.UserFilter) ([]*afters
 	}
 	if f.Active != nil {
 		add("u.active = $%d", *f.Active)
+	}
+	if err := checkSearch(f.Query); err != nil {
+		return nil, err
 	}
 	if f.Query != "" {
 		q := "%" + escapeLike(f.Query) + "%"

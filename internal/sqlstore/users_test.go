@@ -151,3 +151,43 @@ func TestServiceNetwork(t *testing.T) {
 		}
 	})
 }
+
+// TestPasswordChangeEndsSessions: a new password signs the user out of
+// every session (re-login with the new password); other edits keep them.
+func TestPasswordChangeEndsSessions(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, admin := Admin(t, db)
+		u := MustUser(t, ctx, db, "wang@example.com", aftersales.RoleAgent, nil)
+		own, _ := db.CreateSession(ctx, u.ID)
+		other, _ := db.CreateSession(ctx, u.ID)
+		adminSession, _ := db.CreateSession(ctx, admin.ID)
+		in := aftersales.UserInput{Email: u.Email, Name: "王五", Role: u.Role}
+		u, err := db.UpdateUser(ctx, u.ID, u.Version, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []*aftersales.Session{own, other} {
+			if _, err := db.UserBySession(ctx, s.Token); err != nil {
+				t.Fatalf("a rename ended a session: %v", err)
+			}
+		}
+		in.Password = "a-brand-new-password"
+		if _, err := db.UpdateUser(ctx, u.ID, u.Version, in); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []*aftersales.Session{own, other} {
+			if _, err := db.UserBySession(ctx, s.Token); aftersales.ErrorCode(err) != aftersales.EUNAUTHORIZED {
+				t.Fatalf("session after a password change: err = %v, want EUNAUTHORIZED", err)
+			}
+		}
+		if _, err := db.UserBySession(ctx, adminSession.Token); err != nil {
+			t.Fatalf("another user's session ended: %v", err)
+		}
+		if _, err := db.Authenticate(ctx, u.Email, "password-123456"); aftersales.ErrorCode(err) != aftersales.EUNAUTHORIZED {
+			t.Fatalf("old password still works: %v", err)
+		}
+		if _, err := db.Authenticate(ctx, u.Email, in.Password); err != nil {
+			t.Fatalf("new password: %v", err)
+		}
+	})
+}

@@ -689,6 +689,9 @@ func (db *DB) Cases(ctx context.Context, query string) ([]*aftersales.Case, erro
 	if err := staff(ctx); err != nil {
 		return nil, err
 	}
+	if err := checkSearch(query); err != nil {
+		return nil, err
+	}
 	query = strings.TrimSpace(query)
 	if query == "" {
 		return db.cases(ctx, "")

@@ -43,6 +43,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "The chat webhook is off; set AFTERSALES_CHAT_SECRET to turn it on.")
 		return
 	}
+	addr := aftersales.ClientFromContext(r.Context()).IP
+	if d := s.chats.Wait(addr); d > 0 {
+		retryAfter(w, d)
+		writeProblem(w, http.StatusTooManyRequests, "Too many bad signatures from this address; try again later.")
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, s.MaxAPIBody+1))
 	if err != nil || int64(len(body)) > s.MaxAPIBody {
 		writeProblem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body must be at most %d bytes.", s.MaxAPIBody))
@@ -58,6 +64,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !hmac.Equal([]byte(r.Header.Get("X-Aftersales-Signature")), []byte(ChatSignature(s.ChatSecret, ts, body))) {
+		s.chats.Fail(addr)
 		writeProblem(w, http.StatusUnauthorized, "X-Aftersales-Signature does not match the body.")
 		return
 	}

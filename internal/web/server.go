@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -33,6 +34,8 @@ import (
 
 // SessionCookie names the console session cookie.
 const SessionCookie = console.SessionCookie
+
+const metricsPath = "/metrics"
 
 // Pinger reports whether the database answers.
 type Pinger interface {
@@ -59,6 +62,12 @@ type Server struct {
 	// FormRate is how many web-form submissions one address may make per
 	// hour (default 10).
 	FormRate int
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	MetricsToken string
+
+	login  *loginGuard // password guesses
+	tokens *backoff    // API token guesses, per address
+	chats  *backoff    // chat signature guesses, per address
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -70,6 +79,10 @@ func (s *Server) Handler() http.Handler {
 	if s.MaxAPIBody == 0 {
 		s.MaxAPIBody = 1 << 20
 	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	s.login, s.tokens, s.chats = newLoginGuard(s.Now), newGuessBackoff(s.Now), newGuessBackoff(s.Now)
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aftersales_http_requests_total",
@@ -81,14 +94,15 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET "+metricsPath, s.metricsAuth(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	api.Register(mux, &api.API{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone}, s.Version)
 	mux.HandleFunc("POST "+ChatPath, s.chat)
 	if s.FormRate == 0 {
 		s.FormRate = 10
 	}
 	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version,
-		FormLimit: &limiter{Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: []byte(rand.Text()), UploadDir: s.UploadDir}
+		FormLimit: &limiter{Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: []byte(rand.Text()), UploadDir: s.UploadDir,
+		Login: s.login}
 	c.Mount(mux)
 
 	var h http.Handler = mux
@@ -96,6 +110,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.authenticate(h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = securityHeaders(h)
+	h = s.limitBodies(mux, h)
 	h = s.observe(mux, h)
 	return h
 }
@@ -111,12 +126,42 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok\n")
 }
 
+// metricsAuth asks for the metrics token when one is configured. The
+// token is not a user's API token: the authenticate middleware leaves
+// /metrics alone.
+func (s *Server) metricsAuth(next http.Handler) http.Handler {
+	if s.MetricsToken == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(s.MetricsToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got := sha256.Sum256([]byte(strings.TrimSpace(secret)))
+		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="aftersales-metrics"`)
+			writeProblem(w, http.StatusUnauthorized, "The metrics token is missing or wrong.")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// apiCSP is the API's policy: it answers JSON and loads nothing. Every
+// other page gets the console's (see console.ContentSecurityPolicy).
+const apiCSP = "default-src 'none'; frame-ancestors 'none'"
+
 func securityHeaders(next http.Handler) http.Handler {
+	consoleCSP := console.ContentSecurityPolicy("'none'")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
+		if strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
+			h.Set("Content-Security-Policy", apiCSP)
+		} else {
+			h.Set("Content-Security-Policy", consoleCSP)
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -192,7 +237,71 @@ func (s *Server) observe(mux *http.ServeMux, next http.Handler) http.Handler {
 			s.Log.Log(ctx, level, "http", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
 				"ms", time.Since(start).Milliseconds(), "ip", ip)
 		}()
-		next.ServeHTTP(rec, r.WithContext(ctx))
+		serveWithContext(next, rec, r, ctx)
+	})
+}
+
+// serveWithContext serves a copy of r carrying ctx, then removes the
+// temporary files of a multipart form parsed on that copy: net/http only
+// removes those of the request it handed to the server's handler, never
+// a copy's (huma's attachment upload spills every file over 8 KiB).
+func serveWithContext(next http.Handler, w http.ResponseWriter, r *http.Request, ctx context.Context) {
+	r2 := r.WithContext(ctx)
+	defer func() {
+		if r2.MultipartForm != nil && r2.MultipartForm != r.MultipartForm {
+			r2.MultipartForm.RemoveAll()
+		}
+	}()
+	next.ServeHTTP(w, r2)
+}
+
+// Bodies of the anonymous forms, which carry short fields and no files:
+// sign-in, and the public web form, whose 20,000-character description
+// takes up to 180 KB URL-encoded when it is Chinese.
+const (
+	loginBody   = 64 << 10
+	webFormBody = 256 << 10
+)
+
+// bodyLimit is the largest body a route accepts: uploads their own size,
+// the anonymous forms little, everything else MaxAPIBody.
+func (s *Server) bodyLimit(pattern string) int64 {
+	switch {
+	case strings.HasSuffix(pattern, "/attachments") && s.Files != nil:
+		return s.Files.MaxSize + 64<<10
+	case pattern == "POST /imports":
+		return console.MaxImportBytes + 1<<20
+	case pattern == "POST /quality/revenue/import" || pattern == "POST /quality/revenue":
+		return console.MaxRevenueBytes + 64<<10
+	case pattern == "POST /login":
+		return loginBody
+	case pattern == "POST /form":
+		return webFormBody
+	}
+	return s.MaxAPIBody
+}
+
+// limitBodies bounds every request body before anything reads it, so no
+// form parse (which spills files to the temporary directory) ever sees
+// more than its route allows: http.MaxBytesReader cuts the body off and
+// the handler names the error (the console on its page). An API request
+// that declares a length over the limit is refused at once.
+func (s *Server) limitBodies(mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		_, pattern := mux.Handler(r)
+		limit := s.bodyLimit(pattern)
+		if r.ContentLength > limit && strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
+			// Closing keeps the client from sending the rest.
+			w.Header().Set("Connection", "close")
+			writeProblem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body must be at most %d bytes.", limit))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -202,15 +311,28 @@ func (s *Server) observe(mux *http.ServeMux, next http.Handler) http.Handler {
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		if r.URL.Path == metricsPath {
+			next.ServeHTTP(w, r) // guarded by its own token (metricsAuth)
+			return
+		}
 		if h := r.Header.Get("Authorization"); h != "" {
+			addr := aftersales.ClientFromContext(ctx).IP
+			if d := s.tokens.Wait(addr); d > 0 {
+				retryAfter(w, d)
+				writeProblem(w, http.StatusTooManyRequests, "Too many unknown API tokens from this address; try again later.")
+				return
+			}
 			secret, ok := strings.CutPrefix(h, "Bearer ")
 			u, err := s.Services.Users.UserByToken(ctx, strings.TrimSpace(secret))
+			if !ok || aftersales.ErrorCode(err) == aftersales.EUNAUTHORIZED {
+				s.tokens.Fail(addr)
+			}
 			if !ok || err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="aftersales"`)
 				writeProblem(w, http.StatusUnauthorized, "The API token is unknown or revoked.")
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(aftersales.NewContextWithUser(ctx, u)))
+			serveWithContext(next, w, r, aftersales.NewContextWithUser(ctx, u))
 			return
 		}
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
@@ -226,7 +348,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeProblem(w, http.StatusUnauthorized, "You must sign in.")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		serveWithContext(next, w, r, ctx)
 	})
 }
 

@@ -7,6 +7,7 @@ package console
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"aftersales"
 	"aftersales/internal/files"
@@ -49,6 +51,8 @@ type Console struct {
 	// UploadDir keeps files uploaded for import between the mapping
 	// screen and the import (a day at most).
 	UploadDir string
+	// Login slows down password guessing; nil turns that off.
+	Login LoginThrottle
 
 	assets *static.Assets
 	pages  map[string]*template.Template
@@ -399,24 +403,109 @@ func (c *Console) loginForm(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, "login", p)
 }
 
-// safeNext only allows local paths as a post-login destination.
+// safeNext only allows a path on this site as a post-login destination.
+// It parses next and rebuilds it from the path and query, refusing
+// anything a browser could read as another host: a scheme or host, a
+// path that starts with two slashes once decoded ("/%2F", "/%5C"),
+// backslashes (browsers treat them as slashes) and control characters
+// (browsers drop tabs and newlines, so "/\t/evil" becomes "//evil").
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/tickets"
+	const home = "/tickets"
+	if next == "" || len(next) > 2048 || strings.ContainsFunc(next, unsafeURLRune) {
+		return home
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.ContainsFunc(u.Path, unsafeURLRune) {
+		return home
+	}
+	out := u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
+}
+
+func unsafeURLRune(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' || r == utf8.RuneError }
+
+// ContentSecurityPolicy is the console's policy. Scripts come only from
+// this site's own files: no inline script or event handler, no eval (the
+// templates carry chart options as JSON data blocks, which are not run,
+// and htmx is told not to eval). Inline styles stay allowed: the
+// templates and ECharts' SVG set style attributes, and a style cannot run
+// code. frameAncestors says who may frame the page.
+func ContentSecurityPolicy(frameAncestors string) string {
+	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors " + frameAncestors
+}
+
+// LoginThrottle slows down password guessing by account and client
+// address: Wait says how long to refuse attempts, Failed and Succeeded
+// record the outcome of one.
+type LoginThrottle interface {
+	Wait(account, addr string) time.Duration
+	Failed(account, addr string)
+	Succeeded(account, addr string)
+}
+
+// maxFormMemory is how much of a multipart form is held in memory; the
+// server bounds every body (see web.Server), and whatever spills to
+// temporary files is removed when the request ends.
+const maxFormMemory = 1 << 20
+
+// parseForm reads a URL-encoded or multipart body, naming a body that is
+// too large or unreadable instead of carrying on with an empty form.
+func parseForm(r *http.Request) error {
+	err := r.ParseMultipartForm(maxFormMemory)
+	if errors.Is(err, http.ErrNotMultipart) {
+		err = nil
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return aftersales.Errorf(aftersales.ETOOLARGE, "The request is too large (at most %d bytes).", tooBig.Limit)
+	case err != nil:
+		return aftersales.Errorf(aftersales.EINVALID, "The form could not be read.")
+	}
+	return nil
 }
 
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if err := parseForm(r); err != nil {
+		p := c.page(r, "", "login.title")
+		p.Data = map[string]string{"Next": "/tickets", "Email": ""}
+		c.fail(w, r, "login", p, err)
+		return
+	}
 	email, pw, next := r.PostFormValue("email"), r.PostFormValue("password"), safeNext(r.PostFormValue("next"))
+	addr := clientIP(r)
+	if c.Login != nil {
+		// Refused before the password is even checked, the right one
+		// included: otherwise a guesser would learn when they hit it.
+		if d := c.Login.Wait(email, addr); d > 0 {
+			secs := int(math.Ceil(d.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			p := c.page(r, "", "login.title")
+			p.Flash, p.Status = fmt.Sprintf(p.T("login.throttled"), secs), http.StatusTooManyRequests
+			p.Data = map[string]string{"Next": next, "Email": email}
+			c.render(w, r, "login", p)
+			return
+		}
+	}
 	u, err := c.S.Users.Authenticate(ctx, email, pw)
 	if err != nil {
+		if c.Login != nil && aftersales.ErrorCode(err) == aftersales.EUNAUTHORIZED {
+			c.Login.Failed(email, addr)
+		}
 		p := c.page(r, "", "login.title")
 		p.Flash, p.Status = p.T("login.failed"), http.StatusUnauthorized
 		p.Data = map[string]string{"Next": next, "Email": email}
 		c.render(w, r, "login", p)
 		return
+	}
+	if c.Login != nil {
+		c.Login.Succeeded(email, addr)
 	}
 	s, err := c.S.Users.CreateSession(ctx, u.ID)
 	if err != nil {

@@ -191,10 +191,13 @@ func unprefix(err error) error {
 	return &out
 }
 
+// MaxRevenueBytes bounds a revenue table, pasted or uploaded.
+const MaxRevenueBytes = 8 << 20
+
 // importRevenue stores a pasted or uploaded table of month, scope, value,
 // amount and note, all rows or none.
 func (c *Console) importRevenue(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, MaxRevenueBytes)
 	text := r.FormValue("csv")
 	if file, _, err := r.FormFile("file"); err == nil {
 		b, err := io.ReadAll(file)

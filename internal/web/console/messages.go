@@ -190,6 +190,7 @@ var messages = map[string]map[string]string{
 	"login.failed":                   {"zh-CN": "邮箱或密码错误。", "en": "Wrong email or password."},
 	"login.submit":                   {"zh-CN": "登录", "en": "Sign in"},
 	"login.title":                    {"zh-CN": "登录", "en": "Sign in"},
+	"login.throttled":                {"zh-CN": "登录失败次数过多，请 %d 秒后再试。", "en": "Too many failed sign-ins; try again in %d seconds."},
 	"nav.quality":                    {"zh-CN": "数据质量", "en": "Data quality"},
 	"quality.title":                  {"zh-CN": "数据质量报告", "en": "Data-quality report"},
 	"quality.issues":                 {"zh-CN": "问题数据行", "en": "Rows with issues"},

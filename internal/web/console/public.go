@@ -39,7 +39,7 @@ func (c *Console) publicRoutes(mux *http.ServeMux) {
 func (c *Console) embeddable(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Del("X-Frame-Options")
-		w.Header().Set("Content-Security-Policy", "frame-ancestors *")
+		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy("*"))
 		h(w, r)
 	}
 }
@@ -92,13 +92,25 @@ func (c *Console) webForm(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) submitForm(w http.ResponseWriter, r *http.Request) {
 	p := c.publicPage(r, "form.title")
+	now := c.Now()
+	p.Form = url.Values{}
+	p.Data = formData{Token: c.formToken(now), Lang: p.Lang}
+	// Every submission counts against the address's budget, the spam trap
+	// included, and is counted before its body is read: a flood costs a
+	// map lookup, not a parse.
+	if c.FormLimit != nil && !c.FormLimit.Allow(clientIP(r)) {
+		c.fail(w, r, "form", p, aftersales.Errorf(aftersales.ERATELIMIT, "Too many submissions from this address; try again in an hour."))
+		return
+	}
+	if err := parseForm(r); err != nil {
+		c.fail(w, r, "form", p, err)
+		return
+	}
 	if l := r.PostFormValue("lang"); l == "en" || l == "zh-CN" {
 		p.Lang, p.Title = l, p.T("form.title")
+		p.Data = formData{Token: c.formToken(now), Lang: p.Lang}
 	}
-	r.ParseForm()
 	p.Form = r.PostForm
-	now := c.Now()
-	p.Data = formData{Token: c.formToken(now), Lang: p.Lang}
 	age, ok := c.formAge(r.PostFormValue("ft"), now)
 	switch {
 	case r.PostFormValue("website") != "" || ok && age < formMinAge:
@@ -111,10 +123,6 @@ func (c *Console) submitForm(w http.ResponseWriter, r *http.Request) {
 	case !ok || age > formMaxAge:
 		p.Flash, p.Status = p.T("form.expired"), http.StatusBadRequest
 		c.render(w, r, "form", p)
-		return
-	}
-	if c.FormLimit != nil && !c.FormLimit.Allow(clientIP(r)) {
-		c.fail(w, r, "form", p, aftersales.Errorf(aftersales.ERATELIMIT, "Too many submissions from this address; try again in an hour."))
 		return
 	}
 	f := aftersales.WebForm{Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone"), Email: r.PostFormValue("email"),
