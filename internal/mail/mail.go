@@ -33,7 +33,7 @@ type Sender struct {
 }
 
 // Send sends one plain-text message, with its threading headers when it
-// answers a customer.
+// answers a customer, marked Auto-Submitted when the system wrote it.
 func (s *Sender) Send(ctx context.Context, e *aftersales.Email) error {
 	host, port, err := net.SplitHostPort(s.Addr)
 	if err != nil {
@@ -77,6 +77,12 @@ func (s *Sender) Send(ctx context.Context, e *aftersales.Email) error {
 	}
 	if len(e.References) > 0 {
 		m.SetGenHeaderPreformatted(gomail.HeaderReferences, "<"+strings.Join(e.References, "> <")+">")
+	}
+	if e.AutoSubmitted {
+		// RFC 3834: auto-responders must not answer this, and Exchange
+		// must not send its out-of-office or read receipts to it.
+		m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-replied")
+		m.SetGenHeader(gomail.Header("X-Auto-Response-Suppress"), "All")
 	}
 	m.SetDate()
 	m.SetBodyString(gomail.TypeTextPlain, e.Body)
