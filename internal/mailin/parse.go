@@ -145,6 +145,21 @@ func Parse(raw []byte) *Message {
 				break
 			}
 		}
+		// The parts of a delivery report, inline or not, are read for
+		// what they say about the failed mail.
+		pct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		switch {
+		case pct == "message/delivery-status" || pct == "message/global-delivery-status":
+			b, _ := io.ReadAll(io.LimitReader(p.Body, MaxText))
+			failed = deliveryStatus(b, &bounce) || failed
+			continue
+		case (pct == "message/rfc822" || pct == "text/rfc822-headers" || pct == "message/global-headers") && (dsn || daemon):
+			b, _ := io.ReadAll(io.LimitReader(p.Body, MaxText))
+			if id := originalID(b); id != "" && bounce.OriginalID == "" {
+				bounce.OriginalID = id
+			}
+			continue
+		}
 		switch ph := p.Header.(type) {
 		case *mail.InlineHeader:
 			ct, params, _ := ph.ContentType()
@@ -157,12 +172,6 @@ func Parse(raw []byte) *Message {
 				plain = append(plain, bodyText(b, params["charset"], false))
 			case ct == "text/html":
 				htmlText = append(htmlText, HTMLText(bodyText(b, params["charset"], true)))
-			case ct == "message/delivery-status" || ct == "message/global-delivery-status":
-				failed = deliveryStatus(b, &bounce) || failed
-			case (ct == "message/rfc822" || ct == "text/rfc822-headers" || ct == "message/global-headers") && (dsn || daemon):
-				if id := originalID(b); id != "" && bounce.OriginalID == "" {
-					bounce.OriginalID = id
-				}
 			default: // inline images and the like are attachments too
 				name := partName(ph.Header, ct)
 				m.Parts = append(m.Parts, Part{Name: name, ContentType: ct, Data: b})
@@ -306,15 +315,17 @@ func address(m *Message, h message.Header, key string) (addr, name string) {
 }
 
 // usable reports whether mail can be sent to addr: one local@domain with
-// a dotted or bracketed domain, printable, no spaces, that net/mail
+// a dotted or bracketed domain, printable ASCII, no spaces, that net/mail
 // parses back to itself.
 func usable(addr string) bool {
 	local, domain, ok := strings.Cut(addr, "@")
-	if !ok || local == "" || domain == "" || len(addr) > 254 || !utf8.ValidString(addr) {
+	if !ok || local == "" || domain == "" || len(addr) > 254 {
 		return false
 	}
+	// ASCII only: the sender does not negotiate SMTPUTF8, and non-ASCII
+	// here is nearly always a mis-decoded header.
 	for _, r := range addr {
-		if r <= ' ' || r == 0x7f || r == '\uFFFD' || r == ',' || r == ';' || r == '<' || r == '>' {
+		if r <= ' ' || r >= 0x7f || r == ',' || r == ';' || r == '<' || r == '>' {
 			return false
 		}
 	}

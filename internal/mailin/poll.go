@@ -384,7 +384,7 @@ func (p *Poller) receive(ctx context.Context, mb Mailbox, validity, uid uint32, 
 		in.Files, rawPath = append(in.Files, a), a.Path
 	}
 	for _, part := range m.Parts {
-		a, err := p.Files.Save(bytes.NewReader(part.Data), part.Name, now)
+		a, err := p.Files.SaveDownload(bytes.NewReader(part.Data), part.Name, now)
 		if err != nil {
 			in.Skipped = append(in.Skipped, part.Name+" not kept: "+reason(err))
 			in.NotKept = append(in.NotKept, part.Name+": "+reason(err))
