@@ -26,10 +26,10 @@ func readCase(t testing.TB, name string, repl ...string) []byte {
 func TestParseCases(t *testing.T) {
 	type want struct {
 		From, FromName, ReplyTo, ReplyToName, Subject, Text string
-		AutoReply                                             bool
-		Bounce                                                *aftersales.Bounce
-		Parts                                                 []string
-		Problem                                               string // a problem that must be listed
+		AutoReply                                           bool
+		Bounce                                              *aftersales.Bounce
+		Parts                                               []string
+		Problem                                             string // a problem that must be listed
 	}
 	for _, tc := range []struct {
 		file string
