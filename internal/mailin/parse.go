@@ -344,8 +344,10 @@ var metaCharset = regexp.MustCompile(`(?i)<meta[^>]+charset\s*=\s*["']?\s*([A-Za
 // the superset of what Chinese clients send unlabelled.
 func bodyText(b []byte, declared string, isHTML bool) string {
 	b = bytes.ReplaceAll(b, []byte{0}, nil)
+	// A part that says UTF-8 is taken at its word (bad bytes become
+	// U+FFFD); one that says nothing, or only ASCII, is detected.
 	switch strings.ToLower(strings.TrimSpace(declared)) {
-	case "", "utf-8", "utf8", "us-ascii", "ascii":
+	case "", "us-ascii", "ascii":
 	default:
 		return validUTF8(b)
 	}

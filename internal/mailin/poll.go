@@ -118,7 +118,8 @@ type Poller struct {
 	// Metrics counts what was read; nil counts nothing.
 	Metrics *Metrics
 	// Read, when set, is called after each pass over a mailbox by Run
-	// with the number of messages handled (tests wait on it).
+	// with the number of messages handled, once IDLE is established
+	// (tests wait on it).
 	Read func(n int)
 }
 
@@ -222,10 +223,10 @@ func (p *Poller) runSession(ctx context.Context, mb Mailbox, interval time.Durat
 		if err != nil {
 			return err
 		}
-		if p.Read != nil {
-			p.Read(n)
-		}
 		if more {
+			if p.Read != nil {
+				p.Read(n)
+			}
 			continue
 		}
 		// Without IDLE the interval is the poll; with it, a safety net
@@ -237,6 +238,9 @@ func (p *Poller) runSession(ctx context.Context, mb Mailbox, interval time.Durat
 			if cmd, err = s.c.Idle(); err != nil {
 				return fmt.Errorf("imap %s: idle: %w", mb.Name, err)
 			}
+		}
+		if p.Read != nil { // once the server will announce new mail
+			p.Read(n)
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -31,7 +31,7 @@ CREATE TABLE email_bounces (
     ticket_id   BIGINT REFERENCES tickets(id),
     status      TEXT NOT NULL DEFAULT '',
     diagnostic  TEXT NOT NULL DEFAULT '',
-    created_at  INTEGER NOT NULL
+    created_at  BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX email_bounces_message ON email_bounces(message_id, address);
 CREATE INDEX email_bounces_address ON email_bounces(address);
