@@ -397,4 +397,3 @@ func TestIdle(t *testing.T) {
 		}
 	})
 }
-
