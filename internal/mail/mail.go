@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"aftersales"
@@ -30,6 +31,8 @@ type Sender struct {
 	Password string
 	TLS      string
 	Timeout  time.Duration
+	// Sent counts the messages the server accepted (for /metrics).
+	Sent atomic.Int64
 }
 
 // Send sends one plain-text message, with its threading headers when it
@@ -86,7 +89,11 @@ func (s *Sender) Send(ctx context.Context, e *aftersales.Email) error {
 	}
 	m.SetDate()
 	m.SetBodyString(gomail.TypeTextPlain, e.Body)
-	return c.DialAndSendWithContext(ctx, m)
+	if err := c.DialAndSendWithContext(ctx, m); err != nil {
+		return err
+	}
+	s.Sent.Add(1)
+	return nil
 }
 
 func (s *Sender) timeout() time.Duration {

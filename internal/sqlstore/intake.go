@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"aftersales"
@@ -365,6 +366,16 @@ func (db *DB) MailFailed(ctx context.Context, f aftersales.MailFailure) (bool, e
 		return tx.audit(ctx, "quarantine", "mailbox", 0, map[string]any{"mailbox": f.Mailbox, "uid": f.UID, "error": truncate(f.Error, 200)})
 	})
 	return quarantined, err
+}
+
+// OldestPendingEmail is when the oldest unsent outbox message was
+// queued; ok is false when none waits.
+func (db *DB) OldestPendingEmail(ctx context.Context) (at time.Time, ok bool, err error) {
+	var v sql.NullInt64
+	if err := db.r.QueryRowContext(ctx, `SELECT min(created_at) FROM email_outbox WHERE status = 'pending'`).Scan(&v); err != nil {
+		return time.Time{}, false, fmt.Errorf("sqlstore: oldest pending email: %w", err)
+	}
+	return fromMS(v.Int64), v.Valid, nil
 }
 
 // MailProblems lists quarantined messages and bouncing addresses, newest first.

@@ -59,6 +59,8 @@ type Server struct {
 	// FormRate is how many web-form submissions one address may make per
 	// hour (default 10).
 	FormRate int
+	// Collectors are further metrics for /metrics (the email channel's).
+	Collectors []prometheus.Collector
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -77,6 +79,7 @@ func (s *Server) Handler() http.Handler {
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "aftersales_http_request_duration_seconds",
 		Help: "HTTP request latency by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.registry.MustRegister(s.requests, s.duration)
+	s.registry.MustRegister(s.Collectors...)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
