@@ -57,6 +57,9 @@ type Bounce struct {
 	Recipients []string
 	Status     string // e.g. 5.1.1
 	Diagnostic string
+	// Failed is false for reports of delay or success: those are
+	// dropped, never made into tickets.
+	Failed bool
 }
 
 // MailFailure is a message that could not be received. After

@@ -311,6 +311,8 @@ func TestEmailChannel(t *testing.T) {
 		// 4. A bounce of the relay's acknowledgement: no ticket, no
 		// customer; a note on the ticket and the address listed.
 		b.deliver(t, readCase(t, "bounce-dsn.eml", "{{ORIGINAL}}", relayAck, "{{NUMBER}}", relay.Number))
+		b.deliver(t, readCase(t, "delay-dsn.eml", "{{ORIGINAL}}", relayAck))
+		b.deliver(t, readCase(t, "bounce-plain.eml", "{{ORIGINAL}}", "unknown@elsewhere.example"))
 		poll()
 		if n := len(tickets()); n != 8 {
 			t.Fatalf("the bounce made a ticket: %d tickets", n)

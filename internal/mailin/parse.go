@@ -210,10 +210,14 @@ func Parse(raw []byte) *Message {
 			bounce.OriginalID, failed = mm[1], true
 		}
 	}
-	if (dsn || daemon) && failed {
+	// Whatever a delivery report or the mail system says, it is no
+	// customer writing: it never becomes a ticket. A mail system's
+	// message without a report is taken as a failure.
+	if dsn || daemon {
 		if bounce.OriginalID == "" && len(m.InReplyTo) > 0 {
 			bounce.OriginalID = m.InReplyTo[0]
 		}
+		bounce.Failed = failed || !dsn
 		m.Bounce, m.AutoReply = &bounce, true
 	}
 	return m
@@ -523,7 +527,7 @@ func fallbackText(raw []byte) string {
 var (
 	htmlDrop  = regexp.MustCompile(`(?is)<(script|style|head|title)\b.*?</(script|style|head|title)>`)
 	htmlBreak = regexp.MustCompile(`(?i)<br\s*/?>|</(p|div|tr|li|h[1-6]|table|blockquote)>`)
-	htmlCell  = regexp.MustCompile(`(?i)</t[dh]>`)
+	htmlCell  = regexp.MustCompile(`(?i)</?t[dh]\b[^>]*>`)
 	htmlTag   = regexp.MustCompile(`(?s)<[^>]*>`)
 	blankRuns = regexp.MustCompile(`\n[ \t]*(\n[ \t]*)+`)
 )

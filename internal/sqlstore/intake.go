@@ -263,6 +263,9 @@ func (db *DB) autoReplyNote(ctx context.Context, tx *Tx, t *aftersales.Ticket, i
 func (db *DB) receiveBounce(ctx context.Context, tx *Tx, in *inbound, b *aftersales.Bounce) (*aftersales.IntakeResult, error) {
 	in.clean()
 	res := &aftersales.IntakeResult{}
+	if !b.Failed { // a delay or success report: nothing to record
+		return res, nil
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM email_bounces WHERE message_id = $1`, in.messageID).Scan(&n); err != nil {
 		return nil, fmt.Errorf("sqlstore: find bounce: %w", err)
@@ -295,10 +298,9 @@ func (db *DB) receiveBounce(ctx context.Context, tx *Tx, in *inbound, b *aftersa
 	if len(rcpts) == 0 && to != "" {
 		rcpts = []string{strings.ToLower(to)}
 	}
-	if len(rcpts) == 0 {
-		rcpts = []string{""}
-	}
 	status, diag := truncate(cleanText(b.Status), 20), truncate(cleanText(b.Diagnostic), 500)
+	// A report naming no address and no mail of ours leaves nothing to
+	// record, and so nothing to receive twice.
 	for _, r := range dedupe(rcpts) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO email_bounces (address, message_id, original_id, outbox_id, ticket_id, status, diagnostic, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, truncate(cleanText(r), 320), in.messageID, truncate(cleanText(b.OriginalID), 500),

@@ -24,7 +24,7 @@ func TestDataQualityMail(t *testing.T) {
 			}
 		}
 		if _, err := db.ReceiveEmail(context.Background(), &aftersales.InboundEmail{MessageID: "dsn-1@mx.acme.cn", From: "mailer-daemon@mx.acme.cn",
-			AutoReply: true, Bounce: &aftersales.Bounce{Recipients: []string{"nobody@example.cn"}, Status: "5.1.1", Diagnostic: "User unknown"}}); err != nil {
+			AutoReply: true, Bounce: &aftersales.Bounce{Recipients: []string{"nobody@example.cn"}, Status: "5.1.1", Diagnostic: "User unknown", Failed: true}}); err != nil {
 			t.Fatal(err)
 		}
 		for lang, heading := range map[string]string{"zh-CN": "隔离的邮件", "en": "Quarantined mail"} {
