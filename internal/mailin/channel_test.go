@@ -308,6 +308,15 @@ func TestEmailChannel(t *testing.T) {
 			t.Fatalf("threaded answer: %q", msgs)
 		}
 
+		// An agent's reply is a person writing: no Auto-Submitted.
+		if _, err := db.AddComment(ctx, relay.ID, aftersales.CommentInput{Body: "师傅下午三点到。", Public: true}); err != nil {
+			t.Fatal(err)
+		}
+		send(bg)
+		if out := sink.Messages(); len(out) != 9 || out[8].To != "chen.jie@example.cn" || strings.Contains(out[8].Data, "Auto-Submitted") {
+			t.Errorf("the agent's reply: %d mails, last to %s", len(out), out[len(out)-1].To)
+		}
+
 		// 4. A bounce of the relay's acknowledgement: no ticket, no
 		// customer; a note on the ticket and the address listed.
 		b.deliver(t, readCase(t, "bounce-dsn.eml", "{{ORIGINAL}}", relayAck, "{{NUMBER}}", relay.Number))

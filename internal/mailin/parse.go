@@ -70,7 +70,8 @@ type Message struct {
 	Text        string
 	Date        time.Time
 	AutoReply   bool
-	// Bounce is set on a delivery status notification reporting failure.
+	// Bounce is set on a delivery report or other mail from the mail
+	// system; Bounce.Failed says whether delivery failed.
 	Bounce *aftersales.Bounce
 	Parts  []Part
 	// Problems lists what could not be read (a part in an unknown
