@@ -38,6 +38,7 @@ func TestParseCases(t *testing.T) {
 		{"raw-gbk-headers.eml", want{From: "wang.fang@example.cn", FromName: "王芳", Subject: "热水器漏水，急！", Text: "热水器底部一直滴水。"}},
 		{"plain-no-charset.eml", want{From: "li.lei@example.cn", Subject: "洗衣机不脱水", Text: "洗衣机转到一半就停了，显示E3。"}},
 		{"html-meta-charset.eml", want{From: "zhang.wei@example.cn", Subject: "fridge", Text: "冰箱不制冷\n型号\tBCD-215\n序列号\tSN123"}},
+		{"unknown-charset.eml", want{From: "wu@example.cn", Subject: "charset", Text: "空调外机结霜。", Problem: "charset"}},
 		{"html-title-table.eml", want{From: "ops@example.com", Subject: "table", Text: "Model\tX200\nSerial\tAB-77"}},
 		{"bad-address.eml", want{FromName: "客户", Subject: "hello", Text: "hello", Problem: "From: unusable address"}},
 		{"reply-to-relay.eml", want{From: "forms@relay.example.net", FromName: "Website form", ReplyTo: "chen.jie@example.cn", ReplyToName: "Chen Jie",

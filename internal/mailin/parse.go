@@ -351,9 +351,12 @@ func bodyText(b []byte, declared string, isHTML bool) string {
 	b = bytes.ReplaceAll(b, []byte{0}, nil)
 	// A part that says UTF-8 is taken at its word (bad bytes become
 	// U+FFFD); one that says nothing, or only ASCII, is detected.
-	switch strings.ToLower(strings.TrimSpace(declared)) {
+	switch cs := strings.ToLower(strings.TrimSpace(declared)); cs {
 	case "", "us-ascii", "ascii":
 	default:
+		if _, err := charsetReader(cs, bytes.NewReader(nil)); err != nil {
+			break // a charset nobody knows is no better than none
+		}
 		return validUTF8(b)
 	}
 	if isHTML && declared == "" {
