@@ -27,13 +27,70 @@ type InboundEmail struct {
 	Subject    string
 	Text       string // the plain-text body (HTML converted when it is all there is)
 	Date       time.Time
-	// AutoReply marks machine-sent mail (Auto-Submitted, Precedence bulk,
-	// bounces): it is recorded but never acknowledged, to avoid mail loops.
+	// ReplyTo is where the sender asks answers to go (a web-form relay,
+	// a colleague forwarding for a customer): the customer when set.
+	ReplyTo     string
+	ReplyToName string
+	// AutoReply marks machine-sent mail (Auto-Submitted, X-Autoreply,
+	// Precedence bulk/list/auto_reply): it is recorded as a note on the
+	// ticket it answers, never reopens it and is never acknowledged, to
+	// avoid mail loops (RFC 3834).
 	AutoReply bool
+	// Bounce is set on a delivery status notification: it opens no ticket
+	// and makes no customer; it is recorded against the outbox message
+	// and address it concerns.
+	Bounce *Bounce
 	// Files are the attachments and the raw message, already stored.
 	Files []*Attachment
-	// Skipped names attachments that were not kept, with the reason.
+	// Skipped names what was not kept or not readable, with the reason.
 	Skipped []string
+	// NotKept names the attachments refused (too large, not accepted),
+	// which the customer is told about.
+	NotKept []string
+}
+
+// Bounce is what a delivery status notification (RFC 3464) says.
+type Bounce struct {
+	// OriginalID is the Message-ID of the mail that failed (ours).
+	OriginalID string
+	// Recipients are the addresses that failed, lower case.
+	Recipients []string
+	Status     string // e.g. 5.1.1
+	Diagnostic string
+	// Failed is false for reports of delay or success: those are
+	// dropped, never made into tickets.
+	Failed bool
+}
+
+// MailFailure is a message that could not be received. After
+// QuarantineAfter attempts it is quarantined: kept with its error and
+// passed over, so the messages behind it are read.
+type MailFailure struct {
+	ID          int64     `json:"id"`
+	Mailbox     string    `json:"mailbox"`
+	UIDValidity uint32    `json:"uid_validity"`
+	UID         uint32    `json:"uid"`
+	MessageID   string    `json:"message_id"`
+	From        string    `json:"from"`
+	Subject     string    `json:"subject"`
+	Attempts    int       `json:"attempts"`
+	Error       string    `json:"error"`
+	RawPath     string    `json:"-"` // the raw message in the file store
+	Quarantined bool      `json:"quarantined"`
+	At          time.Time `json:"at"`
+}
+
+// QuarantineAfter is how many failed attempts quarantine a message.
+const QuarantineAfter = 3
+
+// BouncingAddress is an address delivery to which failed.
+type BouncingAddress struct {
+	Address    string    `json:"address"`
+	Bounces    int       `json:"bounces"`
+	Status     string    `json:"status"`
+	Diagnostic string    `json:"diagnostic"`
+	TicketID   *int64    `json:"ticket_id,omitempty"`
+	Last       time.Time `json:"last"`
 }
 
 // ChatMessage is one inbound message from a chat or social bridge.
@@ -171,6 +228,13 @@ type IntakeService interface {
 	// ResetCursor sets a mailbox's cursor: on the first poll, and when
 	// its UIDVALIDITY changed.
 	ResetCursor(ctx context.Context, mailbox string, c MailboxCursor) error
+	// MailFailed records a failed attempt to receive a message; at
+	// QuarantineAfter attempts it quarantines the message and advances
+	// the cursor past it, in one transaction.
+	MailFailed(ctx context.Context, f MailFailure) (quarantined bool, err error)
+	// MailProblems lists the quarantined messages and the bouncing
+	// addresses, newest first.
+	MailProblems(ctx context.Context, limit int) ([]*MailFailure, []*BouncingAddress, error)
 	ReceiveChat(ctx context.Context, m ChatMessage) (*IntakeResult, error)
 	SubmitForm(ctx context.Context, f WebForm) (*IntakeResult, error)
 	// FollowTicket returns the public view of a ticket for a follow token.

@@ -292,4 +292,8 @@ type Email struct {
 	MessageID  string
 	InReplyTo  string
 	References []string
+	// AutoSubmitted marks mail the system sends by itself
+	// (acknowledgements, notifications): it carries Auto-Submitted and
+	// X-Auto-Response-Suppress so that auto-responders stay quiet.
+	AutoSubmitted bool
 }

@@ -29,6 +29,8 @@ import (
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/web"
 	"aftersales/internal/web/api"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Version is set at build time with -ldflags "-X aftersales/internal/app.Version=...".
@@ -229,9 +231,17 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if (c.SMTPAddr != "" || len(mailboxes) > 0) && c.SMTPFrom == "aftersales@localhost" {
+		log.Warn("email is configured but --smtp-from is the default aftersales@localhost: customers' servers will refuse or junk our mail, and Message-IDs name localhost; set --smtp-from to the support address")
+	}
+	var sender *mail.Sender
+	if c.SMTPAddr != "" {
+		sender = &mail.Sender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS}
+	}
+	poller := &mailin.Poller{Intake: db, Files: fs, Now: env.Now, Log: log, Metrics: &mailin.Metrics{}}
 	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
 		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, UploadDir: filepath.Join(c.DataDir, "uploads"),
-		MetricsToken: c.MetricsToken}
+		MetricsToken: c.MetricsToken, Collectors: mailCollectors(db, poller.Metrics, sender, env.Now)}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
@@ -255,8 +265,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	// The SLA sweep fires warnings and escalations.
 	job("sla-sweep", 30*time.Second, jobs.SweepSLA(db, log))
 	job("webhooks", 10*time.Second, jobs.DeliverWebhooks(db, &http.Client{Timeout: 15 * time.Second}, log))
-	if c.SMTPAddr != "" {
-		sender := &mail.Sender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS}
+	if sender != nil {
 		job("email", 15*time.Second, jobs.SendEmails(db, sender, log))
 	}
 	job("automation", time.Minute, func(ctx context.Context) (bool, error) {
@@ -284,9 +293,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 		}
 		return false, err
 	})
-	poller := &mailin.Poller{Intake: db, Files: fs, Now: env.Now, Log: log}
+	// Each mailbox keeps one logged-in connection and waits in IDLE for
+	// new mail; servers without IDLE are polled every 30 s.
 	for _, mb := range mailboxes {
-		job("imap "+mb.Name, 30*time.Second, func(ctx context.Context) (bool, error) { return poller.Poll(ctx, mb) })
+		jobsWG.Go(func() { poller.Run(jctx, mb, 30*time.Second) })
 	}
 	select {
 	case err := <-errc:
@@ -302,6 +312,34 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// mailCollectors are the email channel's metrics: messages read,
+// quarantined, unreadable and sent, and the age of the oldest unsent
+// outbox message.
+func mailCollectors(db *sqlstore.DB, m *mailin.Metrics, sender *mail.Sender, now func() time.Time) []prometheus.Collector {
+	counter := func(name, help string, f func() int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f()) })
+	}
+	cs := []prometheus.Collector{
+		counter("aftersales_mail_received_total", "Messages read from the mailboxes (tickets, replies, notes, bounces, duplicates).", m.Read.Load),
+		counter("aftersales_mail_quarantined_total", "Messages quarantined after repeated failures.", m.Quarantined.Load),
+		counter("aftersales_mail_unreadable_total", "Messages with parts that could not be read (the raw message is kept).", m.Unreadable.Load),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "aftersales_mail_outbox_oldest_pending_seconds",
+			Help: "Age of the oldest unsent outbox message; 0 when none waits."}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			at, ok, err := db.OldestPendingEmail(ctx)
+			if err != nil || !ok {
+				return 0
+			}
+			return now().Sub(at).Seconds()
+		}),
+	}
+	if sender != nil {
+		cs = append(cs, counter("aftersales_mail_sent_total", "Messages the SMTP server accepted.", sender.Sent.Load))
+	}
+	return cs
 }
 
 // parseMailboxes reads the space-separated IMAP URLs of the config.

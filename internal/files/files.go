@@ -34,6 +34,14 @@ var allowed = map[string]bool{
 	"audio/wave": true, "application/octet-stream": true, "text/csv; charset=utf-8": true,
 }
 
+// downloadOnly lists types that are kept only as downloads by
+// SaveDownload (mail attachments: XML e-invoices, archives, HTML): they
+// are stored as application/octet-stream, so no browser renders them.
+var downloadOnly = map[string]bool{
+	"text/xml; charset=utf-8": true, "text/html; charset=utf-8": true, "application/x-rar-compressed": true,
+	"application/x-gzip": true, "application/x-7z-compressed": true,
+}
+
 // Store writes and reads attachments below one directory.
 type Store struct {
 	root    *os.Root
@@ -79,6 +87,17 @@ func CleanName(name string) string {
 // (without ticket and id). It refuses files over MaxSize and types outside
 // the allowlist, leaving nothing behind.
 func (s *Store) Save(r io.Reader, name string, now time.Time) (*aftersales.Attachment, error) {
+	return s.save(r, name, now, false)
+}
+
+// SaveDownload is Save that also keeps the download-only types (XML,
+// HTML, RAR, gzip), recorded as application/octet-stream; executables
+// are still refused.
+func (s *Store) SaveDownload(r io.Reader, name string, now time.Time) (*aftersales.Attachment, error) {
+	return s.save(r, name, now, true)
+}
+
+func (s *Store) save(r io.Reader, name string, now time.Time, downloads bool) (*aftersales.Attachment, error) {
 	name = CleanName(name)
 	rnd := make([]byte, 12)
 	rand.Read(rnd)
@@ -106,6 +125,9 @@ func (s *Store) Save(r io.Reader, name string, now time.Time) (*aftersales.Attac
 	}
 	head = head[:n]
 	ctype := sniff(head, name)
+	if downloads && downloadOnly[ctype] {
+		ctype = "application/octet-stream"
+	}
 	if !allowed[ctype] {
 		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "This file type is not accepted.",
 			Fields: []aftersales.FieldError{{Field: "file", Reason: fmt.Sprintf("type %s is not accepted", ctype)}}}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"aftersales"
@@ -30,10 +31,12 @@ type Sender struct {
 	Password string
 	TLS      string
 	Timeout  time.Duration
+	// Sent counts the messages the server accepted (for /metrics).
+	Sent atomic.Int64
 }
 
 // Send sends one plain-text message, with its threading headers when it
-// answers a customer.
+// answers a customer, marked Auto-Submitted when the system wrote it.
 func (s *Sender) Send(ctx context.Context, e *aftersales.Email) error {
 	host, port, err := net.SplitHostPort(s.Addr)
 	if err != nil {
@@ -78,9 +81,19 @@ func (s *Sender) Send(ctx context.Context, e *aftersales.Email) error {
 	if len(e.References) > 0 {
 		m.SetGenHeaderPreformatted(gomail.HeaderReferences, "<"+strings.Join(e.References, "> <")+">")
 	}
+	if e.AutoSubmitted {
+		// RFC 3834: auto-responders must not answer this, and Exchange
+		// must not send its out-of-office or read receipts to it.
+		m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-replied")
+		m.SetGenHeader(gomail.Header("X-Auto-Response-Suppress"), "All")
+	}
 	m.SetDate()
 	m.SetBodyString(gomail.TypeTextPlain, e.Body)
-	return c.DialAndSendWithContext(ctx, m)
+	if err := c.DialAndSendWithContext(ctx, m); err != nil {
+		return err
+	}
+	s.Sent.Add(1)
+	return nil
 }
 
 func (s *Sender) timeout() time.Duration {

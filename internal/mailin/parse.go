@@ -8,21 +8,31 @@
 package mailin
 
 import (
+	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"html"
 	"io"
 	"mime"
+	"mime/quotedprintable"
+	netmail "net/mail"
+	"net/textproto"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/charset"
 	"github.com/emersion/go-message/mail"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"aftersales"
 )
 
 func init() { message.CharsetReader = charsetReader }
@@ -52,11 +62,18 @@ type Message struct {
 	From       string
 	FromName   string
 	To         []string
-	Subject    string
-	Text       string
-	Date       time.Time
-	AutoReply  bool
-	Parts      []Part
+	// ReplyTo is where the sender wants answers (lower case), "" when it
+	// is missing, unusable or the sender's own address.
+	ReplyTo     string
+	ReplyToName string
+	Subject     string
+	Text        string
+	Date        time.Time
+	AutoReply   bool
+	// Bounce is set on a delivery report or other mail from the mail
+	// system; Bounce.Failed says whether delivery failed.
+	Bounce *aftersales.Bounce
+	Parts  []Part
 	// Problems lists what could not be read (a part in an unknown
 	// charset, a broken structure); the raw message keeps everything.
 	Problems []string
@@ -77,7 +94,7 @@ func Parse(raw []byte) *Message {
 			err = errors.New("unreadable")
 		}
 		m.Problems = append(m.Problems, "structure: "+err.Error())
-		m.Text = fallbackText(raw)
+		m.Text = salvageText(raw)
 		m.MessageID = derivedID(raw)
 		return m
 	}
@@ -91,22 +108,26 @@ func Parse(raw []byte) *Message {
 	}
 	m.InReplyTo, _ = h.MsgIDList("In-Reply-To")
 	m.References, _ = h.MsgIDList("References")
-	if from, err := h.AddressList("From"); err == nil && len(from) > 0 {
-		m.From, m.FromName = strings.ToLower(from[0].Address), from[0].Name
-	} else if v := h.Get("From"); v != "" {
-		m.From = strings.ToLower(strings.Trim(strings.TrimSpace(v), "<>"))
+	m.From, m.FromName = address(m, h.Header, "From")
+	m.ReplyTo, m.ReplyToName = address(m, h.Header, "Reply-To")
+	if m.ReplyTo == m.From {
+		m.ReplyTo, m.ReplyToName = "", ""
 	}
-	if to, err := h.AddressList("To"); err == nil {
+	if to, err := addressList(headerValue(h.Header, "To")); err == nil {
 		for _, a := range to {
-			m.To = append(m.To, strings.ToLower(a.Address))
+			if usable(a.Address) {
+				m.To = append(m.To, strings.ToLower(a.Address))
+			}
 		}
 	}
-	if m.Subject, err = h.Subject(); err != nil {
-		m.Subject = h.Get("Subject")
-	}
-	m.Subject, m.FromName, m.From = strings.ToValidUTF8(m.Subject, "\uFFFD"), strings.ToValidUTF8(m.FromName, "\uFFFD"), strings.ToValidUTF8(m.From, "\uFFFD")
+	m.Subject = headerText(h.Header, "Subject")
 	m.Date, _ = h.Date()
 	m.AutoReply = autoReply(h, m.From)
+	reportCT, reportParams, _ := h.ContentType()
+	dsn := reportCT == "multipart/report" && strings.EqualFold(reportParams["report-type"], "delivery-status")
+	daemon := isDaemon(m.From)
+	var bounce aftersales.Bounce
+	failed := false
 
 	var plain, htmlText []string
 	for {
@@ -125,18 +146,33 @@ func Parse(raw []byte) *Message {
 				break
 			}
 		}
+		// The parts of a delivery report, inline or not, are read for
+		// what they say about the failed mail.
+		pct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		switch {
+		case pct == "message/delivery-status" || pct == "message/global-delivery-status":
+			b, _ := io.ReadAll(io.LimitReader(p.Body, MaxText))
+			failed = deliveryStatus(b, &bounce) || failed
+			continue
+		case (pct == "message/rfc822" || pct == "text/rfc822-headers" || pct == "message/global-headers") && (dsn || daemon):
+			b, _ := io.ReadAll(io.LimitReader(p.Body, MaxText))
+			if id := originalID(b); id != "" && bounce.OriginalID == "" {
+				bounce.OriginalID = id
+			}
+			continue
+		}
 		switch ph := p.Header.(type) {
 		case *mail.InlineHeader:
-			ct, _, _ := ph.ContentType()
+			ct, params, _ := ph.ContentType()
 			b, err := io.ReadAll(io.LimitReader(p.Body, MaxText))
 			if err != nil {
 				m.Problems = append(m.Problems, "body: "+err.Error())
 			}
 			switch {
 			case ct == "text/plain" || ct == "":
-				plain = append(plain, validUTF8(b))
+				plain = append(plain, bodyText(b, params["charset"], false))
 			case ct == "text/html":
-				htmlText = append(htmlText, HTMLText(validUTF8(b)))
+				htmlText = append(htmlText, HTMLText(bodyText(b, params["charset"], true)))
 			default: // inline images and the like are attachments too
 				name := partName(ph.Header, ct)
 				m.Parts = append(m.Parts, Part{Name: name, ContentType: ct, Data: b})
@@ -158,12 +194,262 @@ func Parse(raw []byte) *Message {
 	if strings.TrimSpace(text) == "" {
 		text = strings.Join(htmlText, "\n\n")
 	}
+	if strings.TrimSpace(text) == "" && len(m.Problems) > 0 {
+		// A broken structure (a wrong or missing boundary) hides the
+		// text from the MIME reader; read the parts by hand.
+		text = salvageText(raw)
+	}
 	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
 	if len(m.InReplyTo) > 0 || len(m.References) > 0 {
 		text = StripQuoted(text)
 	}
 	m.Text = text
+	if daemon && !dsn && bounce.OriginalID == "" {
+		// A bounce in plain text (qmail, old Exim): the failed mail's
+		// headers are quoted in the body.
+		if mm := quotedMessageID.FindStringSubmatch(text); mm != nil {
+			bounce.OriginalID, failed = mm[1], true
+		}
+	}
+	// Whatever a delivery report or the mail system says, it is no
+	// customer writing: it never becomes a ticket. A mail system's
+	// message without a report is taken as a failure.
+	if dsn || daemon {
+		if bounce.OriginalID == "" && len(m.InReplyTo) > 0 {
+			bounce.OriginalID = m.InReplyTo[0]
+		}
+		bounce.Failed = failed || !dsn
+		m.Bounce, m.AutoReply = &bounce, true
+	}
 	return m
+}
+
+var quotedMessageID = regexp.MustCompile(`(?im)^\s*Message-ID:\s*<([^<>\s]+)>`)
+
+func isDaemon(from string) bool {
+	local, _, _ := strings.Cut(from, "@")
+	return local == "mailer-daemon" || local == "postmaster"
+}
+
+// deliveryStatus reads a message/delivery-status part (RFC 3464): a
+// per-message block, then one block per recipient. It reports whether
+// delivery to some recipient failed.
+func deliveryStatus(b []byte, bounce *aftersales.Bounce) bool {
+	failed := false
+	r := textproto.NewReader(bufio.NewReader(bytes.NewReader(b)))
+	for {
+		h, err := r.ReadMIMEHeader()
+		if len(h) > 0 && strings.EqualFold(strings.TrimSpace(h.Get("Action")), "failed") {
+			failed = true
+			rcpt := cmp.Or(h.Get("Final-Recipient"), h.Get("Original-Recipient"))
+			if _, a, ok := strings.Cut(rcpt, ";"); ok {
+				a = strings.ToLower(strings.Trim(strings.TrimSpace(a), "<>"))
+				if usable(a) {
+					bounce.Recipients = append(bounce.Recipients, a)
+				}
+			}
+			if bounce.Status == "" {
+				bounce.Status = strings.TrimSpace(h.Get("Status"))
+			}
+			if bounce.Diagnostic == "" {
+				_, d, _ := strings.Cut(h.Get("Diagnostic-Code"), ";")
+				bounce.Diagnostic = strings.TrimSpace(d)
+			}
+		}
+		if err != nil {
+			return failed
+		}
+	}
+}
+
+// originalID is the Message-ID of the returned message or its headers.
+func originalID(b []byte) string {
+	r := textproto.NewReader(bufio.NewReader(bytes.NewReader(b)))
+	h, _ := r.ReadMIMEHeader()
+	return strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
+}
+
+// headerValue is a raw header field, read as GB18030 when it is raw
+// 8-bit that is not UTF-8 (Chinese clients that skip RFC 2047).
+func headerValue(h message.Header, key string) string {
+	v := h.Get(key)
+	if !utf8.ValidString(v) {
+		if d, err := simplifiedchinese.GB18030.NewDecoder().String(v); err == nil {
+			v = d
+		}
+	}
+	return v
+}
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
+
+// headerText decodes an unstructured field (RFC 2047 words, raw 8-bit).
+func headerText(h message.Header, key string) string {
+	v := headerValue(h, key)
+	if d, err := wordDecoder.DecodeHeader(v); err == nil {
+		v = d
+	}
+	return validUTF8([]byte(strings.TrimSpace(v)))
+}
+
+func addressList(v string) ([]*netmail.Address, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	return (&netmail.AddressParser{WordDecoder: wordDecoder}).ParseList(v)
+}
+
+// address reads the first address of a field. An address that cannot be
+// sent to (mojibake, spaces, no domain) is dropped with a problem noted,
+// never passed on.
+func address(m *Message, h message.Header, key string) (addr, name string) {
+	v := headerValue(h, key)
+	if strings.TrimSpace(v) == "" {
+		return "", ""
+	}
+	if list, err := addressList(v); err == nil && len(list) > 0 {
+		addr, name = strings.ToLower(list[0].Address), validUTF8([]byte(list[0].Name))
+	} else {
+		addr = strings.ToLower(strings.Trim(strings.TrimSpace(v), "<>"))
+	}
+	if !usable(addr) {
+		m.Problems = append(m.Problems, key+": unusable address "+strconv.Quote(validUTF8([]byte(addr))))
+		return "", name
+	}
+	return addr, name
+}
+
+// usable reports whether mail can be sent to addr: one local@domain with
+// a dotted or bracketed domain, printable ASCII, no spaces, that net/mail
+// parses back to itself.
+func usable(addr string) bool {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok || local == "" || domain == "" || len(addr) > 254 {
+		return false
+	}
+	// ASCII only: the sender does not negotiate SMTPUTF8, and non-ASCII
+	// here is nearly always a mis-decoded header.
+	for _, r := range addr {
+		if r <= ' ' || r >= 0x7f || r == ',' || r == ';' || r == '<' || r == '>' {
+			return false
+		}
+	}
+	if !strings.Contains(domain, ".") && !strings.HasPrefix(domain, "[") {
+		return false
+	}
+	a, err := netmail.ParseAddress(addr)
+	return err == nil && strings.EqualFold(a.Address, addr)
+}
+
+var metaCharset = regexp.MustCompile(`(?i)<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)`)
+
+// bodyText turns a text part into UTF-8. go-message has converted a part
+// that declares its charset; one that declares none (or claims UTF-8 or
+// ASCII but is not) is read by its HTML <meta> charset, else as GB18030,
+// the superset of what Chinese clients send unlabelled.
+func bodyText(b []byte, declared string, isHTML bool) string {
+	b = bytes.ReplaceAll(b, []byte{0}, nil)
+	// A part that says UTF-8 is taken at its word (bad bytes become
+	// U+FFFD); one that says nothing, or only ASCII, is detected.
+	switch cs := strings.ToLower(strings.TrimSpace(declared)); cs {
+	case "", "us-ascii", "ascii":
+	default:
+		if _, err := charsetReader(cs, bytes.NewReader(nil)); err != nil {
+			break // a charset nobody knows is no better than none
+		}
+		return validUTF8(b)
+	}
+	if isHTML && declared == "" {
+		head := b[:min(len(b), 4096)]
+		if mm := metaCharset.FindSubmatch(head); mm != nil {
+			if cs := strings.ToLower(string(mm[1])); cs != "utf-8" && cs != "utf8" {
+				if r, err := charsetReader(cs, bytes.NewReader(b)); err == nil {
+					if d, err := io.ReadAll(r); err == nil {
+						return validUTF8(d)
+					}
+				}
+			}
+		}
+	}
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	if d, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b); err == nil {
+		return validUTF8(d)
+	}
+	return validUTF8(b)
+}
+
+var boundaryLine = regexp.MustCompile(`(?m)^--([^\s-][^\s]{0,69}?)(--)?\s*$`)
+
+// salvageText reads the text parts of a multipart message whose
+// structure the MIME reader refused: the boundary is taken from the body
+// itself, and each part's headers decide how its text is decoded.
+func salvageText(raw []byte) string {
+	body := raw
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		body = raw[i+4:]
+	} else if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		body = raw[i+2:]
+	}
+	first := boundaryLine.FindSubmatch(body)
+	if first == nil {
+		return fallbackText(raw)
+	}
+	delim := []byte("--" + string(first[1]))
+	var texts []string
+	for _, chunk := range bytes.Split(body, delim)[1:] {
+		if bytes.HasPrefix(chunk, []byte("--")) {
+			break
+		}
+		r := textproto.NewReader(bufio.NewReader(bytes.NewReader(bytes.TrimLeft(chunk, " \t\r\n"))))
+		h, err := r.ReadMIMEHeader()
+		if err != nil && len(h) == 0 {
+			continue
+		}
+		ct, params, _ := mime.ParseMediaType(cmp.Or(h.Get("Content-Type"), "text/plain"))
+		if ct != "text/plain" && ct != "text/html" || strings.HasPrefix(strings.ToLower(h.Get("Content-Disposition")), "attachment") {
+			continue
+		}
+		rest, _ := io.ReadAll(r.R)
+		var dec io.Reader = bytes.NewReader(rest)
+		switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
+		case "quoted-printable":
+			dec = quotedprintable.NewReader(dec)
+		case "base64":
+			dec = base64.NewDecoder(base64.StdEncoding, &stripSpace{r: dec})
+		}
+		b, _ := io.ReadAll(io.LimitReader(dec, MaxText))
+		cs := params["charset"]
+		if cs != "" {
+			if r, err := charsetReader(cs, bytes.NewReader(b)); err == nil {
+				if d, err := io.ReadAll(r); err == nil {
+					b, cs = d, "utf-8"
+				}
+			}
+		}
+		t := bodyText(b, cs, ct == "text/html")
+		if ct == "text/html" {
+			t = HTMLText(t)
+		}
+		texts = append(texts, strings.TrimSpace(t))
+	}
+	return strings.Join(texts, "\n\n")
+}
+
+// stripSpace drops the line breaks of base64 text.
+type stripSpace struct{ r io.Reader }
+
+func (s *stripSpace) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	j := 0
+	for _, c := range p[:n] {
+		if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+			p[j] = c
+			j++
+		}
+	}
+	return j, err
 }
 
 func partName(h message.Header, ct string) string {
@@ -178,10 +464,30 @@ func partName(h message.Header, ct string) string {
 	return "part" + ext
 }
 
-// derivedID is the id of a message that has none: a hash of its bytes.
+// derivedID is the id of a message that has none: a hash of what the
+// sender wrote (the originating header fields and the body), not of the
+// trace fields servers add, so the same message read again after a
+// server migration adds a Received line keeps its id.
 func derivedID(raw []byte) string {
-	sum := sha256.Sum256(raw)
-	return "sha256-" + hex.EncodeToString(sum[:16]) + "@aftersales.invalid"
+	head, body := raw, []byte(nil)
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		head, body = raw[:i], raw[i+4:]
+	} else if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		head, body = raw[:i], raw[i+2:]
+	}
+	sum := sha256.New()
+	r := textproto.NewReader(bufio.NewReader(io.MultiReader(bytes.NewReader(head), strings.NewReader("\r\n\r\n"))))
+	if h, err := r.ReadMIMEHeader(); err == nil || len(h) > 0 {
+		for _, k := range []string{"From", "Sender", "To", "Cc", "Date", "Subject", "Content-Type"} {
+			for _, v := range h.Values(k) {
+				io.WriteString(sum, k+": "+strings.Join(strings.Fields(v), " ")+"\n")
+			}
+		}
+	} else {
+		sum.Write(head)
+	}
+	sum.Write(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n")))
+	return "sha256-" + hex.EncodeToString(sum.Sum(nil)[:16]) + "@aftersales.invalid"
 }
 
 // autoReply recognises machine-sent mail (RFC 3834 and common practice).
@@ -205,7 +511,9 @@ func autoReply(h mail.Header, from string) bool {
 	return ct == "multipart/report"
 }
 
-func validUTF8(b []byte) string { return strings.ToValidUTF8(string(b), "\uFFFD") }
+func validUTF8(b []byte) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(string(b), "\x00", ""), "\uFFFD")
+}
 
 // fallbackText is the body of a message whose structure cannot be read.
 func fallbackText(raw []byte) string {
@@ -221,8 +529,9 @@ func fallbackText(raw []byte) string {
 }
 
 var (
-	htmlDrop  = regexp.MustCompile(`(?is)<(script|style|head)\b.*?</(script|style|head)>`)
+	htmlDrop  = regexp.MustCompile(`(?is)<(script|style|head|title)\b.*?</(script|style|head|title)>`)
 	htmlBreak = regexp.MustCompile(`(?i)<br\s*/?>|</(p|div|tr|li|h[1-6]|table|blockquote)>`)
+	htmlCell  = regexp.MustCompile(`(?i)</?t[dh]\b[^>]*>`)
 	htmlTag   = regexp.MustCompile(`(?s)<[^>]*>`)
 	blankRuns = regexp.MustCompile(`\n[ \t]*(\n[ \t]*)+`)
 )
@@ -231,12 +540,21 @@ var (
 func HTMLText(s string) string {
 	s = htmlDrop.ReplaceAllString(s, "")
 	s = htmlBreak.ReplaceAllString(s, "\n")
+	s = htmlCell.ReplaceAllString(s, "\t")
 	s = htmlTag.ReplaceAllString(s, "")
 	s = html.UnescapeString(s)
 	s = strings.ReplaceAll(s, "\u00a0", " ")
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = strings.TrimSpace(l)
+		// Table cells are kept apart by a tab; runs of layout space are one.
+		cells := strings.Split(l, "\t")
+		var kept []string
+		for _, c := range cells {
+			if c = strings.Join(strings.Fields(c), " "); c != "" {
+				kept = append(kept, c)
+			}
+		}
+		lines[i] = strings.Join(kept, "\t")
 	}
 	return strings.TrimSpace(blankRuns.ReplaceAllString(strings.Join(lines, "\n"), "\n\n"))
 }

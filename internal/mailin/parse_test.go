@@ -2,6 +2,8 @@ package mailin_test
 
 import (
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -141,13 +143,26 @@ func FuzzParse(f *testing.F) {
 	f.Add(gbkMessage(f, "a@b", "c@d.cn", "主题", "正文"))
 	f.Add([]byte("From: a@b\r\nContent-Type: multipart/alternative; boundary=x\r\n\r\n--x\r\nContent-Type: text/html\r\n\r\n<p>hi</p>\r\n--x--\r\n"))
 	f.Add([]byte("Subject: =?utf-8?B?5L2g5aW9?=\r\n\r\n> quoted\r\nOn x wrote:\r\n"))
+	// The message files of issue #22 as seeds.
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "*.eml"))
+	for _, name := range seeds {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		m := mailin.Parse(raw)
 		if m.MessageID == "" {
 			t.Fatal("no message id")
 		}
-		if !utf8Valid(m.Text) || !utf8Valid(m.Subject) {
-			t.Fatalf("invalid UTF-8 out: %q %q", m.Subject, m.Text)
+		if !utf8Valid(m.Text) || !utf8Valid(m.Subject) || strings.ContainsRune(m.Text, 0) {
+			t.Fatalf("invalid UTF-8 or NUL out: %q %q", m.Subject, m.Text)
+		}
+		// Never an address that cannot be sent to.
+		for _, a := range append([]string{m.From, m.ReplyTo}, m.To...) {
+			if a != "" && (strings.ContainsAny(a, " \t\r\n<>,;") || !strings.Contains(a, "@") || strings.ContainsFunc(a, func(r rune) bool { return r >= 0x7f })) {
+				t.Fatalf("unusable address %q", a)
+			}
 		}
 	})
 }

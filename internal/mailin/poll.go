@@ -2,6 +2,7 @@ package mailin
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -109,33 +111,161 @@ type Poller struct {
 	TLSConfig *tls.Config
 	// Timeout bounds dialling and each command (default 60 s).
 	Timeout time.Duration
+	// MaxRaw is the largest raw message kept (default 64 MiB, at least
+	// the file store's limit): a message too large for its attachments
+	// is still kept whole.
+	MaxRaw int64
+	// Metrics counts what was read; nil counts nothing.
+	Metrics *Metrics
+	// Read, when set, is called after each pass over a mailbox by Run
+	// with the number of messages handled, once IDLE is established
+	// (tests wait on it).
+	Read func(n int)
 }
 
-// Poll reads the next batch of new messages of one mailbox, in UID order.
-// Each message is received in its own transaction that also advances the
-// cursor, so a failure stops the poll at that message and the next poll
-// retries it: no message is skipped or received twice. more reports that
-// messages remain.
+// Metrics are the intake's counters; the application registers them.
+type Metrics struct {
+	Read        atomic.Int64 // messages received (new, threaded, duplicates)
+	Quarantined atomic.Int64
+	Unreadable  atomic.Int64 // messages with parts that could not be read
+}
+
+// session is one logged-in connection with the folder selected.
+type session struct {
+	c      *imapclient.Client
+	sel    *imap.SelectData
+	exists atomic.Uint32 // messages in the folder, kept by EXISTS updates
+	news   chan struct{} // signalled when the server reports new mail
+}
+
+func (s *session) Close() { s.c.Close() }
+
+// open connects, logs in and selects mb read-only (EXAMINE: flags stay
+// as the people using the mailbox left them).
+func (p *Poller) open(ctx context.Context, mb Mailbox) (*session, error) {
+	s := &session{news: make(chan struct{}, 1)}
+	h := &imapclient.UnilateralDataHandler{Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+		if d.NumMessages != nil {
+			s.exists.Store(*d.NumMessages)
+			select {
+			case s.news <- struct{}{}:
+			default:
+			}
+		}
+	}}
+	c, err := p.dial(ctx, mb, h)
+	if err != nil {
+		return nil, err
+	}
+	s.c = c
+	if err := c.Login(mb.Username, mb.Password).Wait(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("imap %s: login: %w", mb.Name, err)
+	}
+	if s.sel, err = c.Select(mb.Folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("imap %s: select: %w", mb.Name, err)
+	}
+	s.exists.Store(s.sel.NumMessages)
+	return s, nil
+}
+
+// Poll reads the next batch of new messages of one mailbox, in UID order,
+// on a connection of its own. Each message is received in its own
+// transaction that also advances the cursor, so a failure stops the poll
+// at that message and the next poll retries it; a message that fails
+// aftersales.QuarantineAfter times is quarantined and passed over. more
+// reports that messages remain.
 func (p *Poller) Poll(ctx context.Context, mb Mailbox) (more bool, err error) {
-	c, err := p.dial(ctx, mb)
+	s, err := p.open(ctx, mb)
 	if err != nil {
 		return false, err
 	}
-	defer c.Close()
-	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer s.Close()
+	stop := context.AfterFunc(ctx, s.Close)
 	defer stop()
-	if err := c.Login(mb.Username, mb.Password).Wait(); err != nil {
-		return false, fmt.Errorf("imap %s: login: %w", mb.Name, err)
+	_, more, err = p.read(ctx, mb, s)
+	return more, err
+}
+
+// Run reads mb until ctx ends on one logged-in connection: it reads what
+// is new, then waits in IDLE for the server to announce mail where the
+// server offers IDLE (Dovecot does), or polls every interval where not.
+// A broken connection is logged and opened again after interval.
+func (p *Poller) Run(ctx context.Context, mb Mailbox, interval time.Duration) {
+	for ctx.Err() == nil {
+		err := p.runSession(ctx, mb, interval)
+		if ctx.Err() != nil {
+			return
+		}
+		p.log().Warn("imap session ended; reconnecting", "mailbox", mb.Name, "in", interval, "err", err)
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
 	}
-	// EXAMINE: the mailbox is only read; flags stay as the people using it
-	// left them.
-	sel, err := c.Select(mb.Folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+}
+
+func (p *Poller) runSession(ctx context.Context, mb Mailbox, interval time.Duration) error {
+	s, err := p.open(ctx, mb)
 	if err != nil {
-		return false, fmt.Errorf("imap %s: select: %w", mb.Name, err)
+		return err
 	}
+	defer s.Close()
+	stop := context.AfterFunc(ctx, s.Close)
+	defer stop()
+	idle := s.c.Caps().Has(imap.CapIdle)
+	for {
+		n, more, err := p.read(ctx, mb, s)
+		if err != nil {
+			return err
+		}
+		if more {
+			if p.Read != nil {
+				p.Read(n)
+			}
+			continue
+		}
+		// Without IDLE the interval is the poll; with it, a safety net
+		// that reads again even if an announcement was missed.
+		wait := interval
+		var cmd *imapclient.IdleCommand
+		if idle {
+			wait = 10 * interval
+			if cmd, err = s.c.Idle(); err != nil {
+				return fmt.Errorf("imap %s: idle: %w", mb.Name, err)
+			}
+		}
+		if p.Read != nil { // once the server will announce new mail
+			p.Read(n)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-s.news:
+		case <-t.C:
+		}
+		t.Stop()
+		if cmd != nil {
+			if err := cmd.Close(); err != nil && ctx.Err() == nil {
+				return fmt.Errorf("imap %s: idle: %w", mb.Name, err)
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// read receives the next batch of new messages on an open session.
+func (p *Poller) read(ctx context.Context, mb Mailbox, s *session) (n int, more bool, err error) {
+	c, sel := s.c, s.sel
 	cur, err := p.Intake.Cursor(ctx, mb.Name)
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
 	if cur.UIDValidity != sel.UIDValidity {
 		// A new UIDVALIDITY means the server renumbered the folder: read it
@@ -148,19 +278,19 @@ func (p *Poller) Poll(ctx context.Context, mb Mailbox) (more bool, err error) {
 			p.log().Warn("mailbox UIDVALIDITY changed; reading it again", "mailbox", mb.Name, "old", cur.UIDValidity, "new", sel.UIDValidity)
 		}
 		if err := p.Intake.ResetCursor(ctx, mb.Name, next); err != nil {
-			return false, err
+			return 0, false, err
 		}
 		cur = next
 	}
-	if sel.NumMessages == 0 {
-		return false, nil
+	if s.exists.Load() == 0 {
+		return 0, false, nil
 	}
 	// UID FETCH n:* returns the highest message even when its UID is below
 	// n, so the UIDs are filtered here.
 	set := imap.UIDSet{imap.UIDRange{Start: imap.UID(cur.LastUID + 1), Stop: 0}}
 	msgs, err := c.Fetch(set, &imap.FetchOptions{UID: true}).Collect()
 	if err != nil {
-		return false, fmt.Errorf("imap %s: fetch uids: %w", mb.Name, err)
+		return 0, false, fmt.Errorf("imap %s: fetch uids: %w", mb.Name, err)
 	}
 	var uids []imap.UID
 	for _, m := range msgs {
@@ -180,20 +310,21 @@ func (p *Poller) Poll(ctx context.Context, mb Mailbox) (more bool, err error) {
 	for _, uid := range uids {
 		got, err := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{body}}).Collect()
 		if err != nil {
-			return false, fmt.Errorf("imap %s: fetch %d: %w", mb.Name, uid, err)
+			return n, false, fmt.Errorf("imap %s: fetch %d: %w", mb.Name, uid, err)
 		}
 		if len(got) == 0 { // expunged meanwhile: nothing to read
 			continue
 		}
 		raw := got[0].FindBodySection(body)
 		if err := p.receive(ctx, mb, sel.UIDValidity, uint32(uid), raw); err != nil {
-			return false, err
+			return n, false, err
 		}
+		n++
 	}
-	return more, nil
+	return n, more, nil
 }
 
-func (p *Poller) dial(ctx context.Context, mb Mailbox) (*imapclient.Client, error) {
+func (p *Poller) dial(ctx context.Context, mb Mailbox, h *imapclient.UnilateralDataHandler) (*imapclient.Client, error) {
 	timeout := p.Timeout
 	if timeout <= 0 {
 		timeout = time.Minute
@@ -208,7 +339,7 @@ func (p *Poller) dial(ctx context.Context, mb Mailbox) (*imapclient.Client, erro
 		host, _, _ := net.SplitHostPort(mb.Addr)
 		cfg = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	}
-	opts := &imapclient.Options{TLSConfig: cfg}
+	opts := &imapclient.Options{TLSConfig: cfg, UnilateralDataHandler: h}
 	switch mb.TLS {
 	case TLSImplicit:
 		return imapclient.New(tls.Client(conn, cfg), opts), nil
@@ -225,34 +356,77 @@ func (p *Poller) dial(ctx context.Context, mb Mailbox) (*imapclient.Client, erro
 }
 
 // receive parses one message, stores its raw form and attachments, and
-// hands it to the intake service. If that fails the stored files are
-// removed again.
+// hands it to the intake service. Files are removed again when the
+// message was a duplicate or could not be received. A message that keeps
+// failing is quarantined with its raw form, and the mailbox moves on.
 func (p *Poller) receive(ctx context.Context, mb Mailbox, validity, uid uint32, raw []byte) error {
 	m := Parse(raw)
 	in := &aftersales.InboundEmail{Mailbox: mb.Name, UIDValidity: validity, UID: uid, MessageID: m.MessageID,
 		InReplyTo: m.InReplyTo, References: m.References, From: m.From, FromName: m.FromName, To: m.To,
-		Subject: m.Subject, Text: m.Text, Date: m.Date, AutoReply: m.AutoReply}
+		ReplyTo: m.ReplyTo, ReplyToName: m.ReplyToName, Subject: m.Subject, Text: m.Text, Date: m.Date,
+		AutoReply: m.AutoReply, Bounce: m.Bounce}
 	for _, pr := range m.Problems {
 		in.Skipped = append(in.Skipped, "unreadable: "+pr)
 	}
+	if len(m.Problems) > 0 {
+		p.log().Warn("mail partly unreadable; the raw message is kept", "mailbox", mb.Name, "uid", uid,
+			"message_id", m.MessageID, "from", m.From, "problems", strings.Join(m.Problems, "; "))
+		if p.Metrics != nil {
+			p.Metrics.Unreadable.Add(1)
+		}
+	}
 	now := p.Now()
-	save := func(name string, data []byte) {
-		a, err := p.Files.Save(bytes.NewReader(data), name, now)
+	// The raw message may be larger than an attachment may be: it is the
+	// only copy of what a refused attachment held.
+	rawStore := *p.Files
+	rawStore.MaxSize = max(p.Files.MaxSize, cmp.Or(p.MaxRaw, 64<<20))
+	rawPath := ""
+	if a, err := rawStore.Save(bytes.NewReader(raw), "message.eml", now); err != nil {
+		in.Skipped = append(in.Skipped, "message.eml not kept: "+reason(err))
+	} else {
+		a.ContentType = "message/rfc822"
+		in.Files, rawPath = append(in.Files, a), a.Path
+	}
+	for _, part := range m.Parts {
+		a, err := p.Files.SaveDownload(bytes.NewReader(part.Data), part.Name, now)
 		if err != nil {
-			in.Skipped = append(in.Skipped, name+" not kept: "+reason(err))
-			return
+			in.Skipped = append(in.Skipped, part.Name+" not kept: "+reason(err))
+			in.NotKept = append(in.NotKept, part.Name+": "+reason(err))
+			continue
 		}
 		in.Files = append(in.Files, a)
 	}
-	save("message.eml", raw)
-	for _, part := range m.Parts {
-		save(part.Name, part.Data)
-	}
-	if _, err := p.Intake.ReceiveEmail(ctx, in); err != nil {
+	removeFiles := func(keepRaw bool) {
 		for _, f := range in.Files {
-			p.Files.Remove(f.Path)
+			if !keepRaw || f.Path != rawPath {
+				p.Files.Remove(f.Path)
+			}
 		}
-		return fmt.Errorf("imap %s: message uid %d: %w", mb.Name, uid, err)
+	}
+	res, err := p.Intake.ReceiveEmail(ctx, in)
+	if err != nil {
+		err = fmt.Errorf("imap %s: message uid %d: %w", mb.Name, uid, err)
+		q, qerr := p.Intake.MailFailed(ctx, aftersales.MailFailure{Mailbox: mb.Name, UIDValidity: validity, UID: uid,
+			MessageID: m.MessageID, From: m.From, Subject: m.Subject, Error: err.Error(), RawPath: rawPath})
+		removeFiles(q && qerr == nil)
+		if qerr != nil {
+			return errors.Join(err, qerr)
+		}
+		if !q {
+			return err
+		}
+		p.log().Error("message quarantined after repeated failures; reading on", "mailbox", mb.Name, "uid", uid,
+			"message_id", m.MessageID, "from", m.From, "err", err)
+		if p.Metrics != nil {
+			p.Metrics.Quarantined.Add(1)
+		}
+		return nil
+	}
+	if res.Duplicate || res.TicketID == 0 {
+		removeFiles(false)
+	}
+	if p.Metrics != nil {
+		p.Metrics.Read.Add(1)
 	}
 	return nil
 }

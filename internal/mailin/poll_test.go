@@ -37,7 +37,7 @@ func imapServer(t *testing.T) (*imapmemserver.User, string) {
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
 		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}},
 		InsecureAuth: true,
 		Logger:       discardLogger{},
 	})

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"aftersales"
@@ -34,6 +35,7 @@ type inbound struct {
 	nature       aftersales.Nature
 	files        []*aftersales.Attachment
 	skipped      []string
+	notKept      []string // attachments refused: the customer is told
 	autoReply    bool
 	followToken  bool // create a follow token (web form)
 	cursor       *aftersales.InboundEmail
@@ -47,9 +49,26 @@ func (db *DB) ReceiveEmail(ctx context.Context, m *aftersales.InboundEmail) (*af
 	slices.Reverse(refsNearFirst)
 	thread := append(slices.Clone(m.InReplyTo), refsNearFirst...)
 	refs := append(slices.Clone(m.References), m.InReplyTo...)
+	// Reply-To names who the message is for: a web-form relay or a
+	// colleague forwarding for a customer is not the customer.
+	addr, name := m.From, m.FromName
+	if m.ReplyTo != "" && m.ReplyTo != m.From {
+		addr, name = m.ReplyTo, m.ReplyToName
+	}
 	in := &inbound{channel: aftersales.ChannelEmail, messageID: m.MessageID, thread: thread, tag: aftersales.TicketTag(m.Subject),
-		address: m.From, refs: dedupe(refs), subject: m.Subject, body: m.Text, name: m.FromName, email: m.From,
-		files: m.Files, skipped: m.Skipped, autoReply: m.AutoReply, cursor: m}
+		address: addr, refs: dedupe(refs), subject: m.Subject, body: m.Text, name: name, email: addr,
+		files: m.Files, skipped: m.Skipped, notKept: m.NotKept, autoReply: m.AutoReply, cursor: m}
+	if m.Bounce != nil {
+		var res *aftersales.IntakeResult
+		err := db.inTx(ctx, func(tx *Tx) error {
+			var err error
+			if res, err = db.receiveBounce(ctx, tx, in, m.Bounce); err != nil {
+				return err
+			}
+			return advanceCursor(ctx, tx, m)
+		})
+		return res, err
+	}
 	return db.receive(ctx, in)
 }
 
@@ -73,6 +92,7 @@ func (db *DB) SubmitForm(ctx context.Context, f aftersales.WebForm) (*aftersales
 }
 
 func (db *DB) receive(ctx context.Context, in *inbound) (*aftersales.IntakeResult, error) {
+	in.clean()
 	var res *aftersales.IntakeResult
 	err := db.inTx(ctx, func(tx *Tx) error {
 		var err error
@@ -106,6 +126,9 @@ func (db *DB) receiveTx(ctx context.Context, tx *Tx, in *inbound) (*aftersales.I
 		return nil, err
 	}
 	res := &aftersales.IntakeResult{}
+	if in.autoReply && t != nil {
+		return res, db.autoReplyNote(ctx, tx, t, in, res)
+	}
 	var followUp string
 	switch {
 	case t == nil:
@@ -172,12 +195,235 @@ func (db *DB) receiveTx(ctx context.Context, tx *Tx, in *inbound) (*aftersales.I
 			return nil, err
 		}
 	}
+	if !res.Created && in.channel == aftersales.ChannelEmail && !in.autoReply && in.address != "" && len(in.notKept) > 0 {
+		if err := db.mailCustomer(ctx, tx, t, in.address, aftersales.ReplySubject(t.Number, in.subject), notKeptBody(t.Number, in.notKept), in.messageID, in.refs, true); err != nil {
+			return nil, err
+		}
+	}
 	if res.Created && in.followToken {
 		if res.FollowToken, err = followToken(ctx, tx, t.ID); err != nil {
 			return nil, err
 		}
 	}
 	return res, tx.audit(ctx, "receive_"+string(in.channel), "ticket", t.ID, map[string]any{"created": res.Created, "reopened": res.Reopened})
+}
+
+// clean makes the texts storable alike on both engines: PostgreSQL
+// refuses NUL bytes and invalid UTF-8 in text, SQLite would keep them.
+func (in *inbound) clean() {
+	for _, p := range []*string{&in.messageID, &in.conversation, &in.tag, &in.address, &in.subject, &in.body, &in.name,
+		&in.phone, &in.email, &in.serial, &in.street} {
+		*p = cleanText(*p)
+	}
+	for _, xs := range [][]string{in.thread, in.refs, in.skipped, in.notKept} {
+		for i := range xs {
+			xs[i] = cleanText(xs[i])
+		}
+	}
+	for _, f := range in.files {
+		f.Name = cleanText(f.Name)
+	}
+}
+
+func cleanText(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+}
+
+// autoReplyNote records machine-sent mail (an out-of-office notice, a
+// list or bulk message) on the ticket it answers as an internal note: it
+// is not the customer writing, so the ticket is not reopened, no clock
+// restarts and nothing is acknowledged. The message is recorded without
+// an address, so staff replies still go where the customer wrote from.
+func (db *DB) autoReplyNote(ctx context.Context, tx *Tx, t *aftersales.Ticket, in *inbound, res *aftersales.IntakeResult) error {
+	res.TicketID, res.Number = t.ID, t.Number
+	body := "Automatic reply from " + in.address + " / 自动回复\n\n" + messageBody(in, "")
+	e := &aftersales.TicketEvent{TicketID: t.ID, Kind: aftersales.EventNote, Channel: in.channel, Body: truncateRunes(body, 20000)}
+	if err := addEvent(ctx, tx, e); err != nil {
+		return err
+	}
+	for _, f := range in.files {
+		if err := attach(ctx, tx, t.ID, f, nil); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO channel_messages (ticket_id, event_id, channel, direction, message_id, address, refs, subject, created_at)
+		VALUES ($1, $2, $3, 'in', $4, '', $5, $6, $7)`,
+		t.ID, e.ID, in.channel, nullStr(in.messageID), strings.Join(in.refs, " "), truncate(in.subject, 500), ms(tx.now)); err != nil {
+		return mapErr(fmt.Errorf("sqlstore: record message: %w", err))
+	}
+	return tx.audit(ctx, "receive_auto_reply", "ticket", t.ID, map[string]any{"from": in.address})
+}
+
+// receiveBounce records a delivery status notification: against the
+// outbox message it reports on (marked failed), the ticket that message
+// belongs to (a note), and each failed address. It opens no ticket and
+// makes no customer. res.TicketID is 0 when the mail it reports on is
+// not ours.
+func (db *DB) receiveBounce(ctx context.Context, tx *Tx, in *inbound, b *aftersales.Bounce) (*aftersales.IntakeResult, error) {
+	in.clean()
+	res := &aftersales.IntakeResult{}
+	if !b.Failed { // a delay or success report: nothing to record
+		return res, nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM email_bounces WHERE message_id = $1`, in.messageID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("sqlstore: find bounce: %w", err)
+	}
+	if n > 0 {
+		res.Duplicate = true
+		return res, nil
+	}
+	ids := append([]string{cleanText(b.OriginalID)}, in.thread...)
+	var outbox, ticket sql.NullInt64
+	var to, number string
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		err := tx.QueryRowContext(ctx, `SELECT id, to_addr FROM email_outbox WHERE message_id = $1 ORDER BY id LIMIT 1`, id).Scan(&outbox, &to)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("sqlstore: bounce outbox: %w", err)
+		}
+		err = tx.QueryRowContext(ctx, `SELECT m.ticket_id, t.number FROM channel_messages m JOIN tickets t ON t.id = m.ticket_id
+			WHERE m.channel = 'email' AND m.direction = 'out' AND m.message_id = $1`, id).Scan(&ticket, &number)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("sqlstore: bounce ticket: %w", err)
+		}
+		if outbox.Valid || ticket.Valid {
+			break
+		}
+	}
+	rcpts := b.Recipients
+	if len(rcpts) == 0 && to != "" {
+		rcpts = []string{strings.ToLower(to)}
+	}
+	status, diag := truncate(cleanText(b.Status), 20), truncate(cleanText(b.Diagnostic), 500)
+	// A report naming no address and no mail of ours leaves nothing to
+	// record, and so nothing to receive twice.
+	for _, r := range dedupe(rcpts) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO email_bounces (address, message_id, original_id, outbox_id, ticket_id, status, diagnostic, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, truncate(cleanText(r), 320), in.messageID, truncate(cleanText(b.OriginalID), 500),
+			outbox, ticket, status, diag, ms(tx.now)); err != nil {
+			return nil, mapErr(fmt.Errorf("sqlstore: record bounce: %w", err))
+		}
+	}
+	if outbox.Valid {
+		if _, err := tx.ExecContext(ctx, `UPDATE email_outbox SET status = 'failed', last_error = $1 WHERE id = $2`,
+			truncate(strings.TrimSpace("bounced: "+status+" "+diag), 500), outbox.Int64); err != nil {
+			return nil, fmt.Errorf("sqlstore: bounce outbox: %w", err)
+		}
+	}
+	if ticket.Valid {
+		res.TicketID, res.Number = ticket.Int64, number
+		body := fmt.Sprintf("Delivery failed / 邮件退回: %s %s\n%s", strings.Join(b.Recipients, ", "), status, diag)
+		e := &aftersales.TicketEvent{TicketID: ticket.Int64, Kind: aftersales.EventNote, Channel: aftersales.ChannelEmail, Body: truncateRunes(strings.TrimSpace(body), 20000)}
+		if err := addEvent(ctx, tx, e); err != nil {
+			return nil, err
+		}
+		for _, f := range in.files {
+			if err := attach(ctx, tx, ticket.Int64, f, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, tx.audit(ctx, "receive_bounce", "email", outbox.Int64, map[string]any{"recipients": rcpts, "status": status})
+}
+
+// notKeptBody tells a customer which attachments were not kept.
+func notKeptBody(number string, notKept []string) string {
+	return fmt.Sprintf("以下附件未能保存，请压缩后重新发送或改用其他方式提供（工单 %[1]s）：\n%[2]s\n\n"+
+		"These attachments could not be kept; please send them again smaller or another way (ticket %[1]s):\n%[2]s\n",
+		number, "- "+strings.Join(notKept, "\n- "))
+}
+
+// MailFailed records a failed attempt to receive a message; at
+// QuarantineAfter attempts the message is quarantined and the cursor
+// moves past it, in the same transaction.
+func (db *DB) MailFailed(ctx context.Context, f aftersales.MailFailure) (bool, error) {
+	quarantined := false
+	err := db.inTx(ctx, func(tx *Tx) error {
+		var attempts int
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO mail_failures (mailbox, uid_validity, uid, message_id, sender, subject, attempts, error, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8)
+			ON CONFLICT (mailbox, uid_validity, uid) DO UPDATE SET attempts = mail_failures.attempts + 1,
+				error = excluded.error, updated_at = excluded.updated_at
+			RETURNING attempts`, f.Mailbox, int64(f.UIDValidity), int64(f.UID), truncate(cleanText(f.MessageID), 500),
+			truncate(cleanText(f.From), 320), truncate(cleanText(f.Subject), 500), truncate(cleanText(f.Error), 2000), ms(tx.now)).Scan(&attempts)
+		if err != nil {
+			return fmt.Errorf("sqlstore: record mail failure: %w", err)
+		}
+		if attempts < aftersales.QuarantineAfter {
+			return nil
+		}
+		quarantined = true
+		if _, err := tx.ExecContext(ctx, `UPDATE mail_failures SET quarantined_at = $1, raw_path = $2
+			WHERE mailbox = $3 AND uid_validity = $4 AND uid = $5`, ms(tx.now), f.RawPath, f.Mailbox, int64(f.UIDValidity), int64(f.UID)); err != nil {
+			return fmt.Errorf("sqlstore: quarantine: %w", err)
+		}
+		if err := advanceCursor(ctx, tx, &aftersales.InboundEmail{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID}); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "quarantine", "mailbox", 0, map[string]any{"mailbox": f.Mailbox, "uid": f.UID, "error": truncate(f.Error, 200)})
+	})
+	return quarantined, err
+}
+
+// OldestPendingEmail is when the oldest unsent outbox message was
+// queued; ok is false when none waits.
+func (db *DB) OldestPendingEmail(ctx context.Context) (at time.Time, ok bool, err error) {
+	var v sql.NullInt64
+	if err := db.r.QueryRowContext(ctx, `SELECT min(created_at) FROM email_outbox WHERE status = 'pending'`).Scan(&v); err != nil {
+		return time.Time{}, false, fmt.Errorf("sqlstore: oldest pending email: %w", err)
+	}
+	return fromMS(v.Int64), v.Valid, nil
+}
+
+// MailProblems lists quarantined messages and bouncing addresses, newest first.
+func (db *DB) MailProblems(ctx context.Context, limit int) ([]*aftersales.MailFailure, []*aftersales.BouncingAddress, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, mailbox, uid_validity, uid, message_id, sender, subject, attempts, error, raw_path, quarantined_at
+		FROM mail_failures WHERE quarantined_at IS NOT NULL ORDER BY quarantined_at DESC, id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlstore: quarantine: %w", err)
+	}
+	defer rows.Close()
+	var qs []*aftersales.MailFailure
+	for rows.Next() {
+		f := &aftersales.MailFailure{Quarantined: true}
+		var v, uid, at int64
+		if err := rows.Scan(&f.ID, &f.Mailbox, &v, &uid, &f.MessageID, &f.From, &f.Subject, &f.Attempts, &f.Error, &f.RawPath, &at); err != nil {
+			return nil, nil, err
+		}
+		f.UIDValidity, f.UID, f.At = uint32(v), uint32(uid), fromMS(at)
+		qs = append(qs, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	rows.Close()
+	brows, err := db.r.QueryContext(ctx, `SELECT b.address, (SELECT count(*) FROM email_bounces c WHERE c.address = b.address),
+		b.status, b.diagnostic, b.ticket_id, b.created_at FROM email_bounces b
+		WHERE b.id = (SELECT max(c.id) FROM email_bounces c WHERE c.address = b.address) ORDER BY b.id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlstore: bounces: %w", err)
+	}
+	defer brows.Close()
+	var bs []*aftersales.BouncingAddress
+	for brows.Next() {
+		b := &aftersales.BouncingAddress{}
+		var tid sql.NullInt64
+		var at int64
+		if err := brows.Scan(&b.Address, &b.Bounces, &b.Status, &b.Diagnostic, &tid, &at); err != nil {
+			return nil, nil, err
+		}
+		if tid.Valid {
+			b.TicketID = &tid.Int64
+		}
+		b.Last = fromMS(at)
+		bs = append(bs, b)
+	}
+	return qs, bs, brows.Err()
 }
 
 // messageBody is the timeline text of an inbound message: the subject
@@ -352,13 +598,17 @@ func (db *DB) acknowledge(ctx context.Context, tx *Tx, t *aftersales.Ticket, in 
 	body := fmt.Sprintf("您好，\n\n我们已收到您的来信，工单号为 %[1]s。我们会尽快处理。补充信息请直接回复本邮件，并请保留标题中的工单号。\n\n"+
 		"Hello,\n\nWe have received your message. Your ticket number is %[1]s and we will get back to you soon. "+
 		"To add information, reply to this email and keep the ticket number in the subject.\n", t.Number)
-	return db.mailCustomer(ctx, tx, t, in.address, aftersales.ReplySubject(t.Number, in.subject), body, in.messageID, in.refs)
+	if len(in.notKept) > 0 {
+		body += "\n" + notKeptBody(t.Number, in.notKept)
+	}
+	return db.mailCustomer(ctx, tx, t, in.address, aftersales.ReplySubject(t.Number, in.subject), body, in.messageID, in.refs, true)
 }
 
 // mailCustomer queues a mail to a customer about ticket t, threaded under
 // the message inReplyTo, and records it so that answers to it thread back.
 // Without SMTP nothing is queued.
-func (db *DB) mailCustomer(ctx context.Context, tx *Tx, t *aftersales.Ticket, to, subject, body, inReplyTo string, refs []string) error {
+// auto marks mail the system writes by itself (RFC 3834 Auto-Submitted).
+func (db *DB) mailCustomer(ctx context.Context, tx *Tx, t *aftersales.Ticket, to, subject, body, inReplyTo string, refs []string, auto bool) error {
 	if !db.EmailNotifications || to == "" {
 		return nil
 	}
@@ -371,8 +621,8 @@ func (db *DB) mailCustomer(ctx context.Context, tx *Tx, t *aftersales.Ticket, to
 	if len(refs) > 20 { // keep the first and the latest, as RFC 5322 suggests
 		refs = append(refs[:1], refs[len(refs)-19:]...)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO email_outbox (to_addr, subject, body, next_attempt_at, created_at, message_id, in_reply_to, refs)
-		VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`, to, subject, body, ms(tx.now), mid, inReplyTo, strings.Join(refs, " ")); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO email_outbox (to_addr, subject, body, next_attempt_at, created_at, message_id, in_reply_to, refs, auto_submitted)
+		VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)`, to, subject, body, ms(tx.now), mid, inReplyTo, strings.Join(refs, " "), boolInt(auto)); err != nil {
 		return fmt.Errorf("sqlstore: queue mail: %w", err)
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO channel_messages (ticket_id, channel, direction, message_id, address, refs, subject, created_at)
@@ -386,7 +636,7 @@ func (db *DB) mailCustomer(ctx context.Context, tx *Tx, t *aftersales.Ticket, to
 func (db *DB) replyOut(ctx context.Context, tx *Tx, t *aftersales.Ticket, body string) (string, error) {
 	var channel, mid, addr, refs, subject, conv sql.NullString
 	err := tx.QueryRowContext(ctx, `SELECT channel, message_id, address, refs, subject, conversation FROM channel_messages
-		WHERE ticket_id = $1 AND direction = 'in' ORDER BY id DESC LIMIT 1`, t.ID).Scan(&channel, &mid, &addr, &refs, &subject, &conv)
+		WHERE ticket_id = $1 AND direction = 'in' AND (address <> '' OR conversation IS NOT NULL) ORDER BY id DESC LIMIT 1`, t.ID).Scan(&channel, &mid, &addr, &refs, &subject, &conv)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -400,7 +650,7 @@ func (db *DB) replyOut(ctx context.Context, tx *Tx, t *aftersales.Ticket, body s
 	if subj == "" {
 		subj = t.Title
 	}
-	return conv.String, db.mailCustomer(ctx, tx, t, addr.String, aftersales.ReplySubject(t.Number, subj), body, mid.String, strings.Fields(refs.String))
+	return conv.String, db.mailCustomer(ctx, tx, t, addr.String, aftersales.ReplySubject(t.Number, subj), body, mid.String, strings.Fields(refs.String), false)
 }
 
 // advanceCursor moves a mailbox's cursor past the message just handled.

@@ -308,7 +308,7 @@ func (db *DB) notifyLink(ctx context.Context, tx *Tx, userID int64, ticketID *in
 
 // DueEmails returns pending emails whose attempt is due.
 func (db *DB) DueEmails(ctx context.Context, limit int) ([]*aftersales.Email, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, to_addr, subject, body, attempts, message_id, in_reply_to, refs FROM email_outbox
+	rows, err := db.r.QueryContext(ctx, `SELECT id, to_addr, subject, body, attempts, message_id, in_reply_to, refs, auto_submitted FROM email_outbox
 		WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit), ms(db.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: due emails: %w", err)
@@ -318,10 +318,11 @@ func (db *DB) DueEmails(ctx context.Context, limit int) ([]*aftersales.Email, er
 	for rows.Next() {
 		var e aftersales.Email
 		var refs string
-		if err := rows.Scan(&e.ID, &e.To, &e.Subject, &e.Body, &e.Attempts, &e.MessageID, &e.InReplyTo, &refs); err != nil {
+		var auto int
+		if err := rows.Scan(&e.ID, &e.To, &e.Subject, &e.Body, &e.Attempts, &e.MessageID, &e.InReplyTo, &refs, &auto); err != nil {
 			return nil, err
 		}
-		e.References = strings.Fields(refs)
+		e.References, e.AutoSubmitted = strings.Fields(refs), auto != 0
 		out = append(out, &e)
 	}
 	return out, rows.Err()

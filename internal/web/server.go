@@ -68,6 +68,8 @@ type Server struct {
 	login  *loginGuard // password guesses
 	tokens *backoff    // API token guesses, per address
 	chats  *backoff    // chat signature guesses, per address
+	// Collectors are further metrics for /metrics (the email channel's).
+	Collectors []prometheus.Collector
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -90,6 +92,7 @@ func (s *Server) Handler() http.Handler {
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "aftersales_http_request_duration_seconds",
 		Help: "HTTP request latency by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.registry.MustRegister(s.requests, s.duration)
+	s.registry.MustRegister(s.Collectors...)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })

@@ -14,9 +14,26 @@ import (
 func (c *Console) dataQuality(w http.ResponseWriter, r *http.Request) {
 	c.adminPage(w, r, "quality", "quality", "quality.title", func(p *Page) error {
 		rep, err := c.S.Imports.DataQuality(r.Context())
-		p.Data = rep
-		return err
+		if err != nil {
+			return err
+		}
+		v := &qualityView{DataQualityReport: rep}
+		if c.S.Intake != nil {
+			if v.Quarantined, v.Bouncing, err = c.S.Intake.MailProblems(r.Context(), 50); err != nil {
+				return err
+			}
+		}
+		p.Data = v
+		return nil
 	}, nil)
+}
+
+// qualityView adds the email channel's problems to the report: messages
+// quarantined after repeated failures and addresses that bounce.
+type qualityView struct {
+	*aftersales.DataQualityReport
+	Quarantined []*aftersales.MailFailure
+	Bouncing    []*aftersales.BouncingAddress
 }
 
 func (c *Console) dataIssues(w http.ResponseWriter, r *http.Request) {
