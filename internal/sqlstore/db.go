@@ -55,6 +55,10 @@ type DB struct {
 	// MailDomain is the domain of the Message-IDs of mail sent to
 	// customers (the SMTP sender's domain).
 	MailDomain string
+	// AfterCommit, when set, runs after every committed write
+	// transaction. Tests use it to stop a request between its commit and
+	// its answer, as a crash would.
+	AfterCommit func(ctx context.Context)
 }
 
 // Open opens a store. dsn is "postgres://..." / "postgresql://..." for
@@ -154,8 +158,18 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
+	// An idempotent request's key commits with its work, never apart.
+	if err := db.recordKey(ctx, tx); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return mapErr(fmt.Errorf("sqlstore: commit: %w", err))
+	}
+	if r := aftersales.IdempotentFromContext(ctx); r != nil {
+		r.Recorded = true
+	}
+	if db.AfterCommit != nil {
+		db.AfterCommit(ctx)
 	}
 	return nil
 }
