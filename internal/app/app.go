@@ -223,7 +223,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
-		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, UploadDir: filepath.Join(c.DataDir, "uploads")}
+		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, UploadDir: filepath.Join(c.DataDir, "uploads"),
+		RequestTimeout: c.RequestTimeout}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err

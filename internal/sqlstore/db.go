@@ -67,7 +67,7 @@ type DB struct {
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{DSN: dsn, Now: time.Now, Password: auth.DefaultParams()}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		p, err := sql.Open("pgx", dsn)
+		p, err := sql.Open("pgx", withConnectTimeout(dsn))
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
 		}
@@ -115,6 +115,29 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("sqlstore: connect: %w", err)
 	}
 	return db, nil
+}
+
+// ConnectTimeout bounds opening a PostgreSQL connection when the DSN sets
+// no connect_timeout: a server that is down or unreachable fails the
+// request (503 at the HTTP edge) instead of holding it.
+const ConnectTimeout = 5 * time.Second
+
+// withConnectTimeout adds connect_timeout to a postgres:// DSN without one.
+// Statements need no timeout of their own: they run with the request's
+// context, which has a deadline (web's RequestTimeout), and background
+// jobs may legitimately run long.
+func withConnectTimeout(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn // pgx reports the bad DSN
+	}
+	q := u.Query()
+	if q.Has("connect_timeout") {
+		return dsn
+	}
+	q.Set("connect_timeout", fmt.Sprint(int(ConnectTimeout.Seconds())))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Engine reports which engine the store runs on.

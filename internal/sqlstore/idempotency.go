@@ -104,8 +104,8 @@ func (db *DB) FinishIdempotent(ctx context.Context, r *aftersales.IdempotentRequ
 	if r.Recorded {
 		conflict = `DO UPDATE SET status = excluded.status, response = excluded.response, headers = excluded.headers WHERE idempotency_keys.status = 0`
 	}
-	// Outlive a client that hung up, and do not record the key again.
-	ctx = aftersales.NewContextWithIdempotent(context.WithoutCancel(ctx), nil)
+	// Do not record the key again.
+	ctx = aftersales.NewContextWithIdempotent(ctx, nil)
 	return db.inTx(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, key, method, path, body_hash, created_at, status, response, headers)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (user_id, key) `+conflict,

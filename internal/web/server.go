@@ -25,6 +25,7 @@ import (
 	"aftersales/internal/files"
 	"aftersales/internal/web/api"
 	"aftersales/internal/web/console"
+	"aftersales/internal/web/httperr"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -59,7 +60,12 @@ type Server struct {
 	// FormRate is how many web-form submissions one address may make per
 	// hour (default 10).
 	FormRate int
+	// RequestTimeout is every request's deadline, so that a frozen or
+	// overloaded database answers 503 instead of holding requests; zero
+	// means none. Imports and file transfers get LongRequestTimeout.
+	RequestTimeout time.Duration
 
+	console  *console.Console
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -90,12 +96,14 @@ func (s *Server) Handler() http.Handler {
 	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version,
 		FormLimit: &limiter{Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: []byte(rand.Text()), UploadDir: s.UploadDir}
 	c.Mount(mux)
+	s.console = c
 
 	var h http.Handler = mux
 	h = s.idempotent(h)
 	h = s.authenticate(h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = securityHeaders(h)
+	h = s.deadline(h)
 	h = s.observe(mux, h)
 	return h
 }
@@ -131,6 +139,10 @@ type recorder struct {
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 {
 		r.status = code
+	}
+	// Every 503 says when to come back, whichever handler wrote it.
+	if code == http.StatusServiceUnavailable && r.Header().Get("Retry-After") == "" {
+		r.Header().Set("Retry-After", httperr.RetryAfter)
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
@@ -204,7 +216,17 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx := r.Context()
 		if h := r.Header.Get("Authorization"); h != "" {
 			secret, ok := strings.CutPrefix(h, "Bearer ")
-			u, err := s.Services.Users.UserByToken(ctx, strings.TrimSpace(secret))
+			var u *aftersales.User
+			var err error
+			if ok {
+				u, err = s.Services.Users.UserByToken(ctx, strings.TrimSpace(secret))
+			}
+			if ok && err != nil && aftersales.ErrorCode(err) != aftersales.EUNAUTHORIZED {
+				// The token could not be checked: that is no reason to
+				// call it unknown.
+				s.storeFailed(w, r, "authenticate token", err)
+				return
+			}
 			if !ok || err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="aftersales"`)
 				writeProblem(w, http.StatusUnauthorized, "The API token is unknown or revoked.")
@@ -214,8 +236,16 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-			if u, err := s.Services.Users.UserBySession(ctx, c.Value); err == nil {
+			u, err := s.Services.Users.UserBySession(ctx, c.Value)
+			switch {
+			case err == nil:
 				ctx = aftersales.NewContextWithUser(ctx, u)
+			case aftersales.ErrorCode(err) != aftersales.EUNAUTHORIZED:
+				// Not an expired session but one that could not be
+				// checked: sending the user to the login page would only
+				// fail again, and tell them their password is wrong.
+				s.storeFailed(w, r, "authenticate session", err)
+				return
 			}
 		}
 		// The services check permissions on every call; refusing anonymous
@@ -368,7 +398,9 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 				return
 			}
 			resp := aftersales.StoredResponse{Status: rec.status, Body: rec.buf.Bytes(), Header: replayHeaders(w.Header())}
-			if err := s.Idempotency.FinishIdempotent(ctx, req, resp); err != nil {
+			done, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+			defer cancel()
+			if err := s.Idempotency.FinishIdempotent(done, req, resp); err != nil {
 				s.Log.Error("idempotency finish", "err", err)
 			}
 		}()
