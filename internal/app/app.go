@@ -54,6 +54,8 @@ Usage:
   aftersales import --mapping NAME|FILE.json FILE   import tickets from CSV or XLSX
   aftersales export [--format csv|xlsx] FILE|-      export tickets (columns the "aftersales" mapping reads)
   aftersales rollups [--repair]      check the KPI rollups against the tickets (and repair them)
+  aftersales backup FILE.tar.gz      consistent copy of a running SQLite installation: database and attachments
+  aftersales restore FILE.tar.gz     restore a backup into an empty data directory (PostgreSQL: docs/OPERATIONS.md)
   aftersales version                 print the version
 
 Every command takes -h. Shared settings: --addr, --data-dir, --db, --tz, --log-format
@@ -89,6 +91,10 @@ func Main(ctx context.Context, env Env) int {
 		err = exportFile(ctx, env, args)
 	case "rollups":
 		err = rollups(ctx, env, args)
+	case "backup":
+		err = backup(ctx, env, args)
+	case "restore":
+		err = restore(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "aftersales", Version)
 	case "help", "-h", "--help":
