@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -30,11 +31,35 @@ func TestIdempotentCrashAfterCommit(t *testing.T) {
 		cust := testutil.MustCustomer(t, app.Ctx, db, "赵六")
 		body := `{"channel":"phone","nature":"repair","urgency":"high","title":"断电后不启动","customer_id":` + strconv.FormatInt(cust.ID, 10) + `}`
 
+		target := testutil.MustTicket(t, app.Ctx, db, cust.ID, "待受理")
 		for _, tc := range []struct {
 			name, path, body string
 			status           int
+			etag             string
+			// done checks that the work was done exactly once and that
+			// the retry answered with its result.
+			done func(t *testing.T, retry resp)
 		}{
-			{"create", "/tickets", body, 201},
+			{"create", "/tickets", body, 201, `"1"`, func(t *testing.T, retry resp) {
+				list := c.do("GET", "/tickets?limit=500&open=&q="+url.QueryEscape("断电后不启动"), nil)
+				tickets, _ := list.Body["tickets"].([]any)
+				if len(tickets) != 1 {
+					t.Fatalf("%d tickets titled like the request, want 1: %s", len(tickets), list.Raw)
+				}
+				first := tickets[0].(map[string]any)
+				if first["id"] != retry.Body["id"] || first["number"] != retry.Body["number"] {
+					t.Errorf("retry answered ticket %v %v, the crashed request created %v %v", retry.Body["id"], retry.Body["number"], first["id"], first["number"])
+				}
+			}},
+			{"transition", "/tickets/" + strconv.FormatInt(target.ID, 10) + "/transition", `{"to":"accepted","version":1}`, 200, `"2"`, func(t *testing.T, retry resp) {
+				if retry.id() != target.ID || retry.Body["status"] != "accepted" {
+					t.Errorf("retry answered %s", retry.Raw)
+				}
+				tl := c.do("GET", "/tickets/"+strconv.FormatInt(target.ID, 10)+"/timeline", nil)
+				if n := strings.Count(string(tl.Raw), `"accepted"`); n != 1 {
+					t.Errorf("the timeline shows the transition %d times: %s", n, tl.Raw)
+				}
+			}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				before := count(t, c)
@@ -53,27 +78,17 @@ func TestIdempotentCrashAfterCommit(t *testing.T) {
 				if crash.Load() {
 					t.Fatal("the request never committed")
 				}
-				if n := count(t, c); n != before+1 {
-					t.Fatalf("%d tickets after the crash, want %d", n, before+1)
-				}
+				after := count(t, c)
 				r := c.do("POST", tc.path, tc.body, "Idempotency-Key", "crash-"+tc.name)
-				if r.Status != tc.status || r.Header.Get("Idempotent-Replayed") != "true" || r.Header.Get("ETag") != `"1"` {
+				if r.Status != tc.status || r.Header.Get("Idempotent-Replayed") != "true" || r.Header.Get("ETag") != tc.etag {
 					t.Fatalf("retry: %d %v %s", r.Status, r.Header, r.Raw)
 				}
-				list := c.do("GET", "/tickets?limit=500&open=&q="+"断电后不启动", nil)
-				tickets, _ := list.Body["tickets"].([]any)
-				if len(tickets) != 1 {
-					t.Fatalf("%d tickets titled like the request, want 1: %s", len(tickets), list.Raw)
-				}
-				first := tickets[0].(map[string]any)
-				if first["id"] != r.Body["id"] || first["number"] != r.Body["number"] {
-					t.Errorf("retry answered ticket %v %v, the crashed request created %v %v", r.Body["id"], r.Body["number"], first["id"], first["number"])
-				}
-				if n := count(t, c); n != before+1 {
-					t.Fatalf("%d tickets after the retry, want %d", n, before+1)
+				tc.done(t, r)
+				if n := count(t, c); n != after || tc.status == 201 && after != before+1 {
+					t.Errorf("tickets: %d before, %d after the crash, %d after the retry", before, after, n)
 				}
 				again := c.do("POST", tc.path, tc.body, "Idempotency-Key", "crash-"+tc.name)
-				if again.Status != tc.status || again.Body["id"] != r.Body["id"] {
+				if again.Status != tc.status || string(again.Raw) != string(r.Raw) {
 					t.Fatalf("second retry: %d %s", again.Status, again.Raw)
 				}
 			})
