@@ -1,0 +1,35 @@
+package sqlstore_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"aftersales"
+	"aftersales/internal/sqlstore"
+	"aftersales/internal/testutil"
+)
+
+// TestDataQualityMonthsUseDeploymentZone: the data-quality trend counts
+// tickets by month of the deployment's zone, like every other date.
+func TestDataQualityMonthsUseDeploymentZone(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		// 20:00 UTC on 31 July is 04:00 on 1 August in Shanghai.
+		clock := testutil.NewClock(time.Date(2026, 7, 31, 20, 0, 0, 0, time.UTC))
+		db.Now = clock.Now
+		ctx, _ := testutil.Admin(t, db)
+		cust := testutil.MustCustomer(t, ctx, db, "周九")
+		testutil.MustTicket(t, ctx, db, cust.ID, "八月")
+		clock.Advance(-5 * time.Hour) // 23:00 on 31 July in Shanghai
+		testutil.MustTicket(t, ctx, db, cust.ID, "七月")
+		rep, err := db.DataQuality(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []aftersales.MonthQuality{{Month: "2026-07", Tickets: 1}, {Month: "2026-08", Tickets: 1}}
+		if diff := cmp.Diff(want, rep.Months); diff != "" {
+			t.Errorf("months (-want +got):\n%s", diff)
+		}
+	})
+}
