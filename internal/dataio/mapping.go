@@ -23,10 +23,10 @@ type Mapping struct {
 	// Zone is the deployment's zone (--tz), for dates without a zone when
 	// the mapping names no TimeZone; set by the caller, never from JSON.
 	// Nil means UTC, never the host's own zone.
-	Zone *time.Location `json:"-"`
-	Encoding    string `json:"encoding,omitempty"`
-	Delimiter   string `json:"delimiter,omitempty"`
-	Sheet       string `json:"sheet,omitempty"`
+	Zone      *time.Location `json:"-"`
+	Encoding  string         `json:"encoding,omitempty"`
+	Delimiter string         `json:"delimiter,omitempty"`
+	Sheet     string         `json:"sheet,omitempty"`
 	// Missing lists values that mean "no value" besides the empty string.
 	Missing []string         `json:"missing,omitempty"`
 	Key     Field            `json:"key"`
