@@ -166,7 +166,7 @@ type Tx struct {
 func (db *DB) begin(ctx context.Context) (*Tx, error) {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: begin: %w", err)
+		return nil, mapErr(fmt.Errorf("sqlstore: begin: %w", err))
 	}
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
 }
@@ -220,6 +220,11 @@ func mapErr(err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
 			return aftersales.Errorf(aftersales.EINVALID, "A value is out of range.")
 		}
+		// Another process held the database past busy_timeout (a long
+		// import, a backup on a slow disk): the caller may retry.
+		if c := se.Code() & 0xff; c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED {
+			return fmt.Errorf("%w: %w", errBusy, err)
+		}
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -234,6 +239,9 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// errBusy is the application error of a database that stayed locked.
+var errBusy = &aftersales.Error{Code: aftersales.EUNAVAILABLE, Message: "The database is busy; please try again shortly."}
 
 // uniqueField names the column of a unique violation from the engine's
 // message: SQLite says "UNIQUE constraint failed: users.email", PostgreSQL

@@ -1,6 +1,8 @@
 package sqlstore_test
 
 import (
+	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -32,4 +34,38 @@ func TestDataQualityMonthsUseDeploymentZone(t *testing.T) {
 			t.Errorf("months (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestLockedDatabaseIsUnavailable: a write that waits out busy_timeout
+// behind another process's lock is EUNAVAILABLE (503, retry), not an
+// internal error.
+func TestLockedDatabaseIsUnavailable(t *testing.T) {
+	path := testutil.DSN(t, sqlstore.SQLite)
+	db, err := sqlstore.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := testutil.Admin(t, db)
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), `ROLLBACK`)
+	_, err = db.CreateCustomer(ctx, aftersales.CustomerInput{Name: "锁", Phone: "13800138000"})
+	if code := aftersales.ErrorCode(err); code != aftersales.EUNAVAILABLE {
+		t.Errorf("write behind a lock: %v (%s), want EUNAVAILABLE", err, code)
+	}
 }
