@@ -1,7 +1,9 @@
 package app
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"os"
@@ -147,5 +149,55 @@ func TestBackupRestore(t *testing.T) {
 	}
 	if _, err := os.Stat(archive + ".part"); err == nil {
 		t.Error("the backup left its .part file")
+	}
+}
+
+// TestRestoreRefusesBadArchives: a damaged or foreign archive is refused
+// with the reason, and nothing it held is left behind.
+func TestRestoreRefusesBadArchives(t *testing.T) {
+	archive := func(entries ...string) []byte {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(zw)
+		for _, name := range entries {
+			body := []byte("x")
+			if name == backupManifest {
+				body = []byte(`{"format":1}`)
+			}
+			tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: int64(len(body)), Typeflag: tar.TypeReg})
+			tw.Write(body)
+		}
+		tw.Close()
+		zw.Close()
+		return buf.Bytes()
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"not gzip", []byte("PK\x03\x04"), "not a gzipped backup"},
+		{"escaping path", archive(backupManifest, backupDB, "attachments/../../evil"), "bad path"},
+		{"foreign entry", archive(backupManifest, backupDB, "etc/passwd"), "unexpected entry"},
+		{"no database", archive(backupManifest, "attachments/2026/01/a"), "aftersales.db"},
+		{"no manifest", archive(backupDB), backupManifest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "b.tar.gz")
+			if err := os.WriteFile(file, tc.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(t.TempDir(), "data")
+			code, out := run(t, map[string]string{"AFTERSALES_DATA_DIR": dir}, "restore", file)
+			if code != 1 || !strings.Contains(out, tc.want) {
+				t.Errorf("restore: %d %q, want an error naming %q", code, out, tc.want)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("restore left %d entries behind", len(entries))
+			}
+			if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "evil")); err == nil {
+				t.Error("an entry escaped the data directory")
+			}
+		})
 	}
 }

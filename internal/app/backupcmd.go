@@ -122,13 +122,6 @@ func writeBackup(w io.Writer, snapshot, attachments string, now time.Time) (int,
 	if err != nil {
 		return 0, err
 	}
-	m, _ := json.MarshalIndent(manifest{Format: 1, Version: Version, CreatedAt: now.UTC(), Attachments: len(files)}, "", "  ")
-	if err := tw.WriteHeader(&tar.Header{Name: backupManifest, Mode: 0o600, Size: int64(len(m)), ModTime: now, Typeflag: tar.TypeReg}); err != nil {
-		return 0, err
-	}
-	if _, err := tw.Write(m); err != nil {
-		return 0, err
-	}
 	add := func(src, name string) error {
 		f, err := os.Open(src)
 		if err != nil {
@@ -148,19 +141,33 @@ func writeBackup(w io.Writer, snapshot, attachments string, now time.Time) (int,
 	if err := add(snapshot, backupDB); err != nil {
 		return 0, err
 	}
+	n := 0
 	for _, p := range files {
 		rel, err := filepath.Rel(attachments, p)
 		if err != nil {
 			return 0, err
 		}
-		if err := add(p, path.Join(backupFiles, filepath.ToSlash(rel))); err != nil {
+		err = add(p, path.Join(backupFiles, filepath.ToSlash(rel)))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // a refused upload removed again; no row names it
+		}
+		if err != nil {
 			return 0, err
 		}
+		n++
+	}
+	// The manifest comes last, so it can count what was written.
+	m, _ := json.MarshalIndent(manifest{Format: 1, Version: Version, CreatedAt: now.UTC(), Attachments: n}, "", "  ")
+	if err := tw.WriteHeader(&tar.Header{Name: backupManifest, Mode: 0o600, Size: int64(len(m)), ModTime: now, Typeflag: tar.TypeReg}); err != nil {
+		return 0, err
+	}
+	if _, err := tw.Write(m); err != nil {
+		return 0, err
 	}
 	if err := tw.Close(); err != nil {
 		return 0, err
 	}
-	return len(files), zw.Close()
+	return n, zw.Close()
 }
 
 // restore is `aftersales restore FILE`: it unpacks a backup into an empty
