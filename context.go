@@ -7,6 +7,7 @@ type ctxKey int
 const (
 	userKey ctxKey = iota
 	clientKey
+	idempotentKey
 )
 
 // NewContextWithUser returns a context that carries the acting user.

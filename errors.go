@@ -23,6 +23,7 @@ const (
 	EFORBIDDEN    = "EFORBIDDEN"    // 403: authenticated but not allowed
 	ETOOLARGE     = "ETOOLARGE"     // 413
 	ERATELIMIT    = "ERATELIMIT"    // 429
+	EUNAVAILABLE  = "EUNAVAILABLE"  // 503: the database is down or too slow; retry later
 	EINTERNAL     = "EINTERNAL"     // 500: never shown in detail to users
 )
 

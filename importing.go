@@ -142,7 +142,7 @@ type DataQualityReport struct {
 	Flags    map[string]int      `json:"flags" doc:"Data-quality flags on current tickets, by kind"`
 	Flagged  int                 `json:"flagged" doc:"Tickets carrying at least one flag"`
 	Rejected int                 `json:"rejected" doc:"Source rows rejected by imports"`
-	Months   []MonthQuality      `json:"months" doc:"Tickets and flagged tickets per creation month (UTC)"`
+	Months   []MonthQuality      `json:"months" doc:"Tickets and flagged tickets per creation month, in the deployment's time zone"`
 	Imports  []*ImportBatch      `json:"imports" doc:"The latest import batches"`
 }
 

@@ -58,6 +58,8 @@ Usage:
   aftersales export [--format csv|xlsx] FILE|-      export tickets (columns the "aftersales" mapping reads)
   aftersales rollups [--repair]      check the KPI rollups against the tickets (and repair them)
   aftersales openapi                 print the API's OpenAPI document (what /api/v1/openapi.json serves)
+  aftersales backup FILE.tar.gz      consistent copy of a running SQLite installation: database and attachments
+  aftersales restore FILE.tar.gz     restore a backup into an empty data directory (PostgreSQL: docs/OPERATIONS.md)
   aftersales version                 print the version
 
 Every command takes -h. Shared settings: --addr, --data-dir, --db, --tz, --log-format
@@ -98,6 +100,10 @@ func Main(ctx context.Context, env Env) int {
 		if doc, err = api.Document(Version); err == nil {
 			_, err = fmt.Fprintf(env.Stdout, "%s\n", doc)
 		}
+	case "backup":
+		err = backup(ctx, env, args)
+	case "restore":
+		err = restore(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "aftersales", Version)
 	case "help", "-h", "--help":
@@ -241,7 +247,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	poller := &mailin.Poller{Intake: db, Files: fs, Now: env.Now, Log: log, Metrics: &mailin.Metrics{}}
 	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
 		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, UploadDir: filepath.Join(c.DataDir, "uploads"),
-		MetricsToken: c.MetricsToken, Collectors: mailCollectors(db, poller.Metrics, sender, env.Now)}
+		MetricsToken: c.MetricsToken, Collectors: mailCollectors(db, poller.Metrics, sender, env.Now),
+		RequestTimeout: c.RequestTimeout}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err

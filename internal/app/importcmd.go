@@ -40,6 +40,7 @@ func importFile(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return describe(err)
 	}
+	m.Zone, _ = c.Location() // dates without a zone are the deployment's (--tz)
 	path := rest[0]
 	f, err := os.Open(path)
 	if err != nil {

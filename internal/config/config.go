@@ -47,13 +47,17 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token /metrics requires (a
 	// secret); empty leaves /metrics open, for a private network.
 	MetricsToken string
+	// RequestTimeout is every HTTP request's deadline (imports and file
+	// transfers get longer), so a frozen database answers 503 instead of
+	// holding requests; 0 turns it off.
+	RequestTimeout time.Duration
 }
 
 // Defaults returns the built-in settings.
 func Defaults() Config {
 	return Config{Addr: "127.0.0.1:8080", DataDir: "./data", DemoSeed: 20261122, DemoTickets: 24000, TimeZone: "Asia/Shanghai",
 		AdminEmail: "admin@example.com", MaxUploadMB: 20, LogFormat: "text", ShutdownWait: 15 * time.Second,
-		SMTPFrom: "aftersales@localhost", SMTPTLS: "starttls", FormRate: 10}
+		SMTPFrom: "aftersales@localhost", SMTPTLS: "starttls", FormRate: 10, RequestTimeout: 30 * time.Second}
 }
 
 // DSN is the database to open: --db, or the SQLite file in the data dir.
@@ -92,6 +96,7 @@ func (c *Config) FlagSet(name string, serve bool, out io.Writer) *flag.FlagSet {
 		fs.StringVar(&c.IMAP, "imap", c.IMAP, "mailboxes to read tickets from, space-separated: imaps://user:password@host/INBOX (AFTERSALES_IMAP or _FILE)")
 		fs.IntVar(&c.FormRate, "form-rate", c.FormRate, "web-form submissions allowed per client address and hour (AFTERSALES_FORM_RATE)")
 		fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics requires; empty: /metrics is open (AFTERSALES_METRICS_TOKEN or _FILE)")
+		fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of each HTTP request; past it a request the database holds up gets 503 (imports and file transfers get 30m; 0: none) (AFTERSALES_REQUEST_TIMEOUT)")
 	}
 	return fs
 }
@@ -158,13 +163,18 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	integer("AFTERSALES_DEMO_SEED", func(n int64) { c.DemoSeed = n })
 	integer("AFTERSALES_DEMO_TICKETS", func(n int64) { c.DemoTickets = int(n) })
 	integer("AFTERSALES_MAX_UPLOAD_MB", func(n int64) { c.MaxUploadMB = int(n) })
-	if v := getenv("AFTERSALES_SHUTDOWN_WAIT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("AFTERSALES_SHUTDOWN_WAIT: %w", err))
+	duration := func(dst *time.Duration, name string) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+				return
+			}
+			*dst = d
 		}
-		c.ShutdownWait = d
 	}
+	duration(&c.ShutdownWait, "AFTERSALES_SHUTDOWN_WAIT")
+	duration(&c.RequestTimeout, "AFTERSALES_REQUEST_TIMEOUT")
 	return errors.Join(errs...)
 }
 
@@ -191,6 +201,9 @@ func (c Config) Validate() error {
 	}
 	if c.FormRate < 1 || c.FormRate > 10000 {
 		errs = append(errs, fmt.Errorf("form-rate: must be between 1 and 10000"))
+	}
+	if c.RequestTimeout < 0 {
+		errs = append(errs, fmt.Errorf("request-timeout: must not be negative"))
 	}
 	if c.ChatSecret != "" && len(c.ChatSecret) < 16 {
 		errs = append(errs, fmt.Errorf("AFTERSALES_CHAT_SECRET: must be at least 16 characters"))

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -32,6 +33,23 @@ func TestPrecedence(t *testing.T) {
 	}
 }
 
+func TestRequestTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want time.Duration
+	}{
+		{nil, nil, 30 * time.Second},
+		{nil, map[string]string{"AFTERSALES_REQUEST_TIMEOUT": "5s"}, 5 * time.Second},
+		{[]string{"--request-timeout", "0"}, map[string]string{"AFTERSALES_REQUEST_TIMEOUT": "5s"}, 0},
+	} {
+		c, _, err := Load("serve", true, tc.args, env(tc.env), io.Discard, nil)
+		if err != nil || c.RequestTimeout != tc.want {
+			t.Errorf("%v %v: %v %v, want %v", tc.args, tc.env, c.RequestTimeout, err, tc.want)
+		}
+	}
+}
+
 func TestErrorsNameTheSetting(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -45,6 +63,8 @@ func TestErrorsNameTheSetting(t *testing.T) {
 		{[]string{"--max-upload-mb", "0"}, nil, "max-upload-mb"},
 		{[]string{"--smtp-tls", "ssl"}, nil, "smtp-tls"},
 		{nil, map[string]string{"AFTERSALES_SMTP_ADDR": "mail.example.com"}, "smtp-addr"},
+		{nil, map[string]string{"AFTERSALES_REQUEST_TIMEOUT": "soon"}, "AFTERSALES_REQUEST_TIMEOUT"},
+		{[]string{"--request-timeout", "-1s"}, nil, "request-timeout"},
 	} {
 		_, _, err := Load("serve", true, tc.args, env(tc.env), io.Discard, nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

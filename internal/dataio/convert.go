@@ -58,7 +58,10 @@ type tmplPart struct {
 // NewReader checks the mapping against the source's header: every column the
 // mapping names must be there. now bounds dates ("in the future").
 func NewReader(src Source, m *Mapping, now time.Time) (*Reader, error) {
-	loc := time.Local
+	loc := time.UTC
+	if m.Zone != nil {
+		loc = m.Zone
+	}
 	if m.TimeZone != "" {
 		l, err := time.LoadLocation(m.TimeZone)
 		if err != nil {

@@ -20,9 +20,13 @@ type Mapping struct {
 	Source      string `json:"source,omitempty"` // namespace of external ids; the name when empty
 	Description string `json:"description,omitempty"`
 	TimeZone    string `json:"time_zone,omitempty"` // IANA name for dates without a zone
-	Encoding    string `json:"encoding,omitempty"`
-	Delimiter   string `json:"delimiter,omitempty"`
-	Sheet       string `json:"sheet,omitempty"`
+	// Zone is the deployment's zone (--tz), for dates without a zone when
+	// the mapping names no TimeZone; set by the caller, never from JSON.
+	// Nil means UTC, never the host's own zone.
+	Zone      *time.Location `json:"-"`
+	Encoding  string         `json:"encoding,omitempty"`
+	Delimiter string         `json:"delimiter,omitempty"`
+	Sheet     string         `json:"sheet,omitempty"`
 	// Missing lists values that mean "no value" besides the empty string.
 	Missing []string         `json:"missing,omitempty"`
 	Key     Field            `json:"key"`

@@ -68,6 +68,7 @@ func (db *DB) CreateCustomer(ctx context.Context, in aftersales.CustomerInput) (
 		if err != nil {
 			return mapErr(fmt.Errorf("sqlstore: insert customer: %w", err))
 		}
+		aftersales.SetResult(ctx, "customer", id, true)
 		return tx.audit(ctx, "create", "customer", id, map[string]any{"name": in.Name})
 	})
 	if err != nil {

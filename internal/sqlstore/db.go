@@ -55,6 +55,10 @@ type DB struct {
 	// MailDomain is the domain of the Message-IDs of mail sent to
 	// customers (the SMTP sender's domain).
 	MailDomain string
+	// AfterCommit, when set, runs after every committed write
+	// transaction. Tests use it to stop a request between its commit and
+	// its answer, as a crash would.
+	AfterCommit func(ctx context.Context)
 }
 
 // Open opens a store. dsn is "postgres://..." / "postgresql://..." for
@@ -63,7 +67,7 @@ type DB struct {
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{DSN: dsn, Now: time.Now, Password: auth.DefaultParams()}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		p, err := sql.Open("pgx", dsn)
+		p, err := sql.Open("pgx", withConnectTimeout(dsn))
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
 		}
@@ -113,6 +117,29 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
+// ConnectTimeout bounds opening a PostgreSQL connection when the DSN sets
+// no connect_timeout: a server that is down or unreachable fails the
+// request (503 at the HTTP edge) instead of holding it.
+const ConnectTimeout = 5 * time.Second
+
+// withConnectTimeout adds connect_timeout to a postgres:// DSN without one.
+// Statements need no timeout of their own: they run with the request's
+// context, which has a deadline (web's RequestTimeout), and background
+// jobs may legitimately run long.
+func withConnectTimeout(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn // pgx reports the bad DSN
+	}
+	q := u.Query()
+	if q.Has("connect_timeout") {
+		return dsn
+	}
+	q.Set("connect_timeout", fmt.Sprint(int(ConnectTimeout.Seconds())))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // Engine reports which engine the store runs on.
 func (db *DB) Engine() Engine { return db.d.engine }
 
@@ -139,7 +166,7 @@ type Tx struct {
 func (db *DB) begin(ctx context.Context) (*Tx, error) {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: begin: %w", err)
+		return nil, mapErr(fmt.Errorf("sqlstore: begin: %w", err))
 	}
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
 }
@@ -154,8 +181,18 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
+	// An idempotent request's key commits with its work, never apart.
+	if err := db.recordKey(ctx, tx); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return mapErr(fmt.Errorf("sqlstore: commit: %w", err))
+	}
+	if r := aftersales.IdempotentFromContext(ctx); r != nil {
+		r.Recorded = true
+	}
+	if db.AfterCommit != nil {
+		db.AfterCommit(ctx)
 	}
 	return nil
 }
@@ -183,6 +220,11 @@ func mapErr(err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
 			return aftersales.Errorf(aftersales.EINVALID, "A value is out of range.")
 		}
+		// Another process held the database past busy_timeout (a long
+		// import, a backup on a slow disk): the caller may retry.
+		if c := se.Code() & 0xff; c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED {
+			return fmt.Errorf("%w: %w", errBusy, err)
+		}
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -197,6 +239,9 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// errBusy is the application error of a database that stayed locked.
+var errBusy = &aftersales.Error{Code: aftersales.EUNAVAILABLE, Message: "The database is busy; please try again shortly."}
 
 // uniqueField names the column of a unique violation from the engine's
 // message: SQLite says "UNIQUE constraint failed: users.email", PostgreSQL

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -773,21 +774,37 @@ func (db *DB) DataQuality(ctx context.Context) (*aftersales.DataQualityReport, e
 	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT DISTINCT batch_id, line FROM import_issues WHERE ticket_id IS NULL) x`).Scan(&rep.Rejected); err != nil {
 		return nil, err
 	}
-	month := `strftime('%Y-%m', t.created_at / 1000, 'unixepoch')`
-	if db.d.engine == Postgres {
-		month = `to_char(to_timestamp(t.created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM')`
-	}
-	err = db.each(ctx, `SELECT `+month+` AS m, count(*),
+	// Months are the deployment's (--tz), like every other date. The
+	// database counts per quarter hour (every zone offset is a multiple of
+	// 15 minutes) and Go folds the quarters into local months.
+	const quarter = 15 * 60 * 1000
+	loc := db.location()
+	months := map[string]*aftersales.MonthQuality{}
+	err = db.each(ctx, `SELECT t.created_at / `+fmt.Sprint(quarter)+` AS q, count(*),
 			sum(CASE WHEN EXISTS (SELECT 1 FROM import_issues i WHERE i.ticket_id = t.id) THEN 1 ELSE 0 END)
-		FROM tickets t GROUP BY m ORDER BY m`, nil, func(scan func(...any) error) error {
-		var m aftersales.MonthQuality
-		err := scan(&m.Month, &m.Tickets, &m.Flagged)
-		rep.Months = append(rep.Months, m)
-		return err
+		FROM tickets t GROUP BY q`, nil, func(scan func(...any) error) error {
+		var q int64
+		var n, flagged int
+		if err := scan(&q, &n, &flagged); err != nil {
+			return err
+		}
+		key := time.UnixMilli(q * quarter).In(loc).Format("2006-01")
+		m := months[key]
+		if m == nil {
+			m = &aftersales.MonthQuality{Month: key}
+			months[key] = m
+		}
+		m.Tickets += n
+		m.Flagged += flagged
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	for _, m := range months {
+		rep.Months = append(rep.Months, *m)
+	}
+	slices.SortFunc(rep.Months, func(a, b aftersales.MonthQuality) int { return strings.Compare(a.Month, b.Month) })
 	rep.Imports, err = db.ListImports(ctx, 10)
 	return rep, err
 }

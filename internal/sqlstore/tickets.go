@@ -96,6 +96,7 @@ func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aft
 	err = db.inTx(ctx, func(tx *Tx) error {
 		var err error
 		id, err = db.insertTicket(ctx, tx, &in, &u.ID)
+		aftersales.SetResult(ctx, "ticket", id, true)
 		return err
 	})
 	if err != nil {
@@ -363,6 +364,7 @@ func (db *DB) UpdateTicket(ctx context.Context, id, version int64, in aftersales
 		return nil, err
 	}
 	err = db.inTx(ctx, func(tx *Tx) error {
+		aftersales.SetResult(ctx, "ticket", id, false)
 		t, err := db.lockTicket(ctx, tx, id)
 		if err != nil {
 			return err
@@ -592,6 +594,7 @@ func (db *DB) Transition(ctx context.Context, id int64, in aftersales.Transition
 		return nil, err
 	}
 	err = db.inTx(ctx, func(tx *Tx) error {
+		aftersales.SetResult(ctx, "ticket", id, false)
 		t, err := db.lockTicket(ctx, tx, id)
 		if err != nil {
 			return err

@@ -340,9 +340,15 @@ func (db *DB) CreateSession(ctx context.Context, userID int64) (*aftersales.Sess
 func (db *DB) UserBySession(ctx context.Context, token string) (*aftersales.User, error) {
 	now := db.Now()
 	var uid, exp int64
+	expired := aftersales.Errorf(aftersales.EUNAUTHORIZED, "Your session has expired; please sign in again.")
 	err := db.r.QueryRowContext(ctx, `SELECT user_id, expires_at FROM sessions WHERE token_hash = $1`, auth.HashSecret(token)).Scan(&uid, &exp)
-	if err != nil || exp < ms(now) {
-		return nil, aftersales.Errorf(aftersales.EUNAUTHORIZED, "Your session has expired; please sign in again.")
+	if errors.Is(err, sql.ErrNoRows) || err == nil && exp < ms(now) {
+		return nil, expired
+	}
+	if err != nil {
+		// Only a session that is not there has expired; a failed lookup
+		// is the store's failure, for the edge to answer with a 503.
+		return nil, fmt.Errorf("sqlstore: find session: %w", err)
 	}
 	if exp-ms(now) < SessionTTL.Milliseconds()-60_000 {
 		err := db.inTx(ctx, func(tx *Tx) error {
@@ -354,8 +360,11 @@ func (db *DB) UserBySession(ctx context.Context, token string) (*aftersales.User
 		}
 	}
 	u, err := db.findUser(ctx, db.r, uid)
-	if err != nil || !u.Active {
-		return nil, aftersales.Errorf(aftersales.EUNAUTHORIZED, "Your session has expired; please sign in again.")
+	if aftersales.ErrorCode(err) == aftersales.ENOTFOUND || err == nil && !u.Active {
+		return nil, expired
+	}
+	if err != nil {
+		return nil, err
 	}
 	return u, nil
 }
@@ -462,8 +471,13 @@ func (db *DB) UserByToken(ctx context.Context, secret string) (*aftersales.User,
 	var revoked, used sql.NullInt64
 	err := db.r.QueryRowContext(ctx, `SELECT id, user_id, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1`,
 		auth.HashSecret(secret)).Scan(&id, &uid, &revoked, &used)
-	if err != nil || revoked.Valid {
-		return nil, aftersales.Errorf(aftersales.EUNAUTHORIZED, "The API token is unknown or revoked.")
+	unknown := aftersales.Errorf(aftersales.EUNAUTHORIZED, "The API token is unknown or revoked.")
+	if errors.Is(err, sql.ErrNoRows) || err == nil && revoked.Valid {
+		return nil, unknown
+	}
+	if err != nil {
+		// A token that could not be looked up is not unknown.
+		return nil, fmt.Errorf("sqlstore: find API token: %w", err)
 	}
 	now := db.Now()
 	// Record use at most once a minute, to keep reads from becoming writes.
@@ -477,8 +491,11 @@ func (db *DB) UserByToken(ctx context.Context, secret string) (*aftersales.User,
 		}
 	}
 	u, err := db.findUser(ctx, db.r, uid)
-	if err != nil || !u.Active {
-		return nil, aftersales.Errorf(aftersales.EUNAUTHORIZED, "The API token is unknown or revoked.")
+	if aftersales.ErrorCode(err) == aftersales.ENOTFOUND || err == nil && !u.Active {
+		return nil, unknown
+	}
+	if err != nil {
+		return nil, err
 	}
 	return u, nil
 }

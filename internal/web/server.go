@@ -26,6 +26,7 @@ import (
 	"aftersales/internal/files"
 	"aftersales/internal/web/api"
 	"aftersales/internal/web/console"
+	"aftersales/internal/web/httperr"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -70,7 +71,12 @@ type Server struct {
 	chats  *backoff    // chat signature guesses, per address
 	// Collectors are further metrics for /metrics (the email channel's).
 	Collectors []prometheus.Collector
+	// RequestTimeout is every request's deadline, so that a frozen or
+	// overloaded database answers 503 instead of holding requests; zero
+	// means none. Imports and file transfers get LongRequestTimeout.
+	RequestTimeout time.Duration
 
+	console  *console.Console
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -107,6 +113,7 @@ func (s *Server) Handler() http.Handler {
 		FormLimit: &limiter{Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: []byte(rand.Text()), UploadDir: s.UploadDir,
 		Login: s.login}
 	c.Mount(mux)
+	s.console = c
 
 	var h http.Handler = mux
 	h = s.idempotent(h)
@@ -114,6 +121,7 @@ func (s *Server) Handler() http.Handler {
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = securityHeaders(h)
 	h = s.limitBodies(mux, h)
+	h = s.deadline(h)
 	h = s.observe(mux, h)
 	return h
 }
@@ -179,6 +187,10 @@ type recorder struct {
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 {
 		r.status = code
+	}
+	// Every 503 says when to come back, whichever handler wrote it.
+	if code == http.StatusServiceUnavailable && r.Header().Get("Retry-After") == "" {
+		r.Header().Set("Retry-After", httperr.RetryAfter)
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
@@ -326,7 +338,17 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			secret, ok := strings.CutPrefix(h, "Bearer ")
-			u, err := s.Services.Users.UserByToken(ctx, strings.TrimSpace(secret))
+			var u *aftersales.User
+			var err error
+			if ok {
+				u, err = s.Services.Users.UserByToken(ctx, strings.TrimSpace(secret))
+			}
+			if ok && err != nil && aftersales.ErrorCode(err) != aftersales.EUNAUTHORIZED {
+				// The token could not be checked: that is no reason to
+				// call it unknown.
+				s.storeFailed(w, r, "authenticate token", err)
+				return
+			}
 			if !ok || aftersales.ErrorCode(err) == aftersales.EUNAUTHORIZED {
 				s.tokens.Fail(addr)
 			}
@@ -339,8 +361,16 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-			if u, err := s.Services.Users.UserBySession(ctx, c.Value); err == nil {
+			u, err := s.Services.Users.UserBySession(ctx, c.Value)
+			switch {
+			case err == nil:
 				ctx = aftersales.NewContextWithUser(ctx, u)
+			case aftersales.ErrorCode(err) != aftersales.EUNAUTHORIZED:
+				// Not an expired session but one that could not be
+				// checked: sending the user to the login page would only
+				// fail again, and tell them their password is wrong.
+				s.storeFailed(w, r, "authenticate session", err)
+				return
 			}
 		}
 		// The services check permissions on every call; refusing anonymous
@@ -359,6 +389,62 @@ func writeProblem(w http.ResponseWriter, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `{"status":%d,"title":%q,"detail":%q}`, status, http.StatusText(status), detail)
+}
+
+// replayHeaders are the headers of an answer that a replay repeats.
+func replayHeaders(h http.Header) map[string]string {
+	out := map[string]string{}
+	for _, k := range []string{"Content-Type", "ETag", "Location", "Link"} {
+		if v := h.Get(k); v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// rebuild answers a request whose work committed but whose answer was
+// lost, by reading the record the work created or changed.
+func (s *Server) rebuild(next http.Handler, r *http.Request, res *aftersales.IdempotentResult) *aftersales.StoredResponse {
+	paths := map[string]string{"ticket": "/tickets/%d", "customer": "/customers/%d"}
+	p, ok := paths[res.Kind]
+	if !ok {
+		return &aftersales.StoredResponse{Status: http.StatusConflict, Header: map[string]string{"Content-Type": "application/problem+json"},
+			Body: fmt.Appendf(nil, `{"status":409,"title":"Conflict","detail":%q}`, "A request with this Idempotency-Key was carried out, but its answer is not available.")}
+	}
+	get := r.Clone(r.Context())
+	get.Method = http.MethodGet
+	get.URL.Path = api.Prefix + fmt.Sprintf(p, res.ID)
+	get.URL.RawPath, get.URL.RawQuery, get.RequestURI = "", "", ""
+	get.Body, get.ContentLength = http.NoBody, 0
+	rec := &bufferWriter{header: http.Header{}}
+	next.ServeHTTP(rec, get)
+	out := &aftersales.StoredResponse{Status: rec.status, Header: replayHeaders(rec.header), Body: rec.buf.Bytes()}
+	if out.Status == http.StatusOK && res.Created {
+		out.Status = http.StatusCreated
+	}
+	return out
+}
+
+// bufferWriter is a ResponseWriter that keeps the answer in memory.
+type bufferWriter struct {
+	header http.Header
+	status int
+	buf    bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header { return b.header }
+
+func (b *bufferWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.buf.Write(p)
 }
 
 // idempotent replays the first answer to an API POST carrying an
@@ -390,35 +476,56 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		}
 		sum := sha256.Sum256(body)
 		ctx := r.Context()
-		stored, err := s.Idempotency.BeginIdempotent(ctx, u.ID, key, r.Method, r.URL.RequestURI(), hex.EncodeToString(sum[:]))
+		req := &aftersales.IdempotentRequest{UserID: u.ID, Key: key, Method: r.Method, Path: r.URL.RequestURI(), BodyHash: hex.EncodeToString(sum[:])}
+		stored, err := s.Idempotency.BeginIdempotent(ctx, req)
 		if err != nil {
 			var e *aftersales.Error
 			if errors.As(err, &e) && e.Code == aftersales.ECONFLICT {
 				writeProblem(w, http.StatusConflict, e.Message)
 				return
 			}
-			s.Log.Error("idempotency", "err", err)
-			writeProblem(w, http.StatusInternalServerError, "Internal error.")
+			s.storeFailed(w, r, "idempotency", err)
 			return
 		}
+		if stored != nil && stored.Status == 0 {
+			// The work committed but its answer was lost: answer with the
+			// record it created or changed, as it is now.
+			stored = s.rebuild(next, r, stored.Result)
+			if stored.Status < 500 {
+				req.Recorded = true
+				if err := s.Idempotency.FinishIdempotent(ctx, req, *stored); err != nil {
+					s.Log.Error("idempotency finish", "err", err)
+				}
+			}
+		}
 		if stored != nil {
-			w.Header().Set("Content-Type", "application/json")
+			for k, v := range stored.Header {
+				w.Header().Set(k, v)
+			}
+			if w.Header().Get("Content-Type") == "" {
+				w.Header().Set("Content-Type", "application/json") // answers stored before headers were
+			}
 			w.Header().Set("Idempotent-Replayed", "true")
 			w.WriteHeader(stored.Status)
 			w.Write(stored.Body)
 			return
 		}
+		r = r.WithContext(aftersales.NewContextWithIdempotent(ctx, req))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rec := &recorder{ResponseWriter: w, buf: &bytes.Buffer{}}
-		// Finish with a context that outlives a client that hung up, so the
-		// key never stays "in progress" for a request that completed.
-		done := context.WithoutCancel(ctx)
+		// The key's row commits with the work (the store writes it); what
+		// is left is the answer. A 5xx answer is not kept: if the work did
+		// not commit the retry runs it, and if it did the retry rebuilds
+		// the answer from the row. FinishIdempotent outlives a client that
+		// hung up.
 		defer func() {
 			if rec.status >= 500 || rec.status == 0 {
-				s.Idempotency.AbortIdempotent(done, u.ID, key)
 				return
 			}
-			if err := s.Idempotency.FinishIdempotent(done, u.ID, key, aftersales.StoredResponse{Status: rec.status, Body: rec.buf.Bytes()}); err != nil {
+			resp := aftersales.StoredResponse{Status: rec.status, Body: rec.buf.Bytes(), Header: replayHeaders(w.Header())}
+			done, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+			defer cancel()
+			if err := s.Idempotency.FinishIdempotent(done, req, resp); err != nil {
 				s.Log.Error("idempotency finish", "err", err)
 			}
 		}()

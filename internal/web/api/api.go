@@ -132,9 +132,10 @@ func errorStatuses(op huma.Operation, in reflect.Type) []int {
 // problem turns an application error into RFC 9457 problem JSON. Internal
 // errors are logged once and shown only as "Internal error."
 func (a *API) problem(ctx context.Context, err error, loc string) error {
+	err = httperr.Classify(err)
 	status := httperr.Status(err)
 	code := aftersales.ErrorCode(err)
-	if code == aftersales.EINTERNAL {
+	if code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
 		a.Log.ErrorContext(ctx, "api internal error", "err", err, "request_id", aftersales.ClientFromContext(ctx).RequestID)
 	}
 	m := &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: aftersales.ErrorMessage(err),

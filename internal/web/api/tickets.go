@@ -131,16 +131,11 @@ type uploadIn struct {
 	}]
 }
 
-func (a *API) loc() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.UTC
-}
-
 func (a *API) tickets(h huma.API) {
 	t := tag("Tickets")
-	loc := a.loc()
+	// Plain dates are days of the deployment's zone (--tz), the same zone
+	// the console, the metrics and the ticket numbers use.
+	loc := a.zone()
 	register(a, h, huma.Operation{OperationID: "list-tickets", Method: http.MethodGet, Path: "/tickets", Tags: t,
 		Summary: "List tickets", Description: "Filters combine with AND; pages follow next_cursor."},
 		func(ctx context.Context, in *listTicketsIn) (*ticketPageOut, error) {

@@ -345,26 +345,33 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, name string, p 
 // fail shows err: field errors go back into the form, anything else to
 // the error page with the status the code maps to.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *Page, err error) {
+	err = httperr.Classify(err)
 	code := aftersales.ErrorCode(err)
 	if code == aftersales.EUNAUTHORIZED {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	if code == aftersales.EINTERNAL {
+	if code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
 		c.Log.ErrorContext(r.Context(), "console internal error", "err", err, "request_id", aftersales.ClientFromContext(r.Context()).RequestID)
 	}
 	p.Status = httperr.Status(err)
 	p.Flash = p.T("err." + code)
-	if msg := aftersales.ErrorMessage(err); code != aftersales.EINTERNAL && p.Lang == "en" {
+	if msg := aftersales.ErrorMessage(err); code != aftersales.EINTERNAL && code != aftersales.EUNAVAILABLE && p.Lang == "en" {
 		p.Flash = msg
 	}
 	for _, f := range aftersales.ErrorFields(err) {
 		p.Errs[f.Field] = f.Reason
 	}
-	if name == "" || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN || code == aftersales.EINTERNAL {
+	if name == "" || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN || code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
 		name = "error"
 	}
 	c.render(w, r, name, p)
+}
+
+// Unavailable shows the error page for a request the store could not
+// serve (503; the caller sets Retry-After).
+func (c *Console) Unavailable(w http.ResponseWriter, r *http.Request) {
+	c.fail(w, r, "", c.page(r, "", "error.title"), httperr.Unavailable)
 }
 
 // guard redirects anonymous visitors to the login page.
@@ -494,6 +501,11 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	u, err := c.S.Users.Authenticate(ctx, email, pw)
+	if err != nil && aftersales.ErrorCode(err) != aftersales.EUNAUTHORIZED {
+		// The password could not be checked; it is not wrong.
+		c.fail(w, r, "", c.page(r, "", "error.title"), err)
+		return
+	}
 	if err != nil {
 		if c.Login != nil && aftersales.ErrorCode(err) == aftersales.EUNAUTHORIZED {
 			c.Login.Failed(email, addr)

@@ -277,6 +277,7 @@ func (c *Console) runUpload(w http.ResponseWriter, r *http.Request) {
 			v.More++
 		}
 	}
+	m.Zone = c.Zone // dates without a zone are the deployment's
 	v.Summary, err = dataio.Import(r.Context(), dataio.Observe(c.S.Imports, collect), f, m, v.Name, dry, c.Now, nil)
 	if err != nil {
 		v.Issues, v.More = nil, 0

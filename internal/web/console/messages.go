@@ -36,6 +36,7 @@ var messages = map[string]map[string]string{
 	"err.EUNAUTHORIZED":              {"zh-CN": "请先登录。", "en": "Please sign in."},
 	"err.EFORBIDDEN":                 {"zh-CN": "您的角色无权执行此操作。", "en": "Your role may not do this."},
 	"err.ETOOLARGE":                  {"zh-CN": "文件或请求过大。", "en": "The file or request is too large."},
+	"err.EUNAVAILABLE":               {"zh-CN": "服务暂时不可用（数据库无响应），请稍后重试。", "en": "The service is temporarily unavailable (the database does not answer); please try again shortly."},
 	"err.ERATELIMIT":                 {"zh-CN": "请求过于频繁，请稍后再试。", "en": "Too many requests; try again later."},
 	"error.back":                     {"zh-CN": "返回工单列表", "en": "Back to tickets"},
 	"error.title":                    {"zh-CN": "出错了", "en": "Something is wrong"},

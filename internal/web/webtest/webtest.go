@@ -39,6 +39,13 @@ type App struct {
 // Start runs the full handler over a fresh database on engine e.
 func Start(t testing.TB, db *sqlstore.DB) *App {
 	t.Helper()
+	return StartWith(t, db, nil)
+}
+
+// StartWith is Start with a chance to change the server (its zone,
+// timeouts or test hooks) before its handler is built.
+func StartWith(t testing.TB, db *sqlstore.DB, configure func(*web.Server)) *App {
+	t.Helper()
 	ctx, admin := testutil.Admin(t, db)
 	tok, err := db.CreateToken(ctx, admin.ID, "test")
 	if err != nil {
@@ -54,6 +61,9 @@ func Start(t testing.TB, db *sqlstore.DB) *App {
 		Services:    db.Services(),
 		Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(testLog(t), nil)), Now: db.Now,
 		Version: "test", Zone: testutil.Shanghai(t), ChatSecret: ChatSecret, FormRate: FormRate, UploadDir: filepath.Join(t.TempDir(), "uploads"),
+	}
+	if configure != nil {
+		configure(srv)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
