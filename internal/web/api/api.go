@@ -109,9 +109,11 @@ func register[I, O any](a *API, h huma.API, op huma.Operation, fn func(context.C
 // cross-origin check); a path parameter names something that may not
 // exist or be hidden (404); a change can meet a stale version, a reused
 // Idempotency-Key or a duplicate (409); a body can be malformed (400) or
-// too large (413); any parameter can be invalid (422).
+// too large (413); any parameter can be invalid (422). Any operation can
+// meet the guessing throttle (429) and a database that is away (503), both
+// with Retry-After.
 func errorStatuses(op huma.Operation, in reflect.Type) []int {
-	out := []int{http.StatusUnauthorized, http.StatusForbidden}
+	out := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests, http.StatusServiceUnavailable}
 	if strings.Contains(op.Path, "{") {
 		out = append(out, http.StatusNotFound)
 	}
