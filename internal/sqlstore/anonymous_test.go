@@ -22,6 +22,7 @@ var noUserNeeded = map[string]string{
 	"Intake.ReceiveEmail":      "the mailbox poller acts for the customer who wrote",
 	"Intake.Cursor":            "the mailbox poller's position",
 	"Intake.ResetCursor":       "the mailbox poller's position",
+	"Intake.MailFailed":        "the mailbox poller counts a message it could not take in",
 	"Intake.ReceiveChat":       "the chat webhook, authenticated by its shared secret at the HTTP edge",
 	"Intake.SubmitForm":        "the public web form",
 	"Intake.FollowTicket":      "the public follow page, authorised by the ticket's follow token",

@@ -382,6 +382,9 @@ func (db *DB) OldestPendingEmail(ctx context.Context) (at time.Time, ok bool, er
 
 // MailProblems lists quarantined messages and bouncing addresses, newest first.
 func (db *DB) MailProblems(ctx context.Context, limit int) ([]*aftersales.MailFailure, []*aftersales.BouncingAddress, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermDataImport); err != nil {
+		return nil, nil, err
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT id, mailbox, uid_validity, uid, message_id, sender, subject, attempts, error, raw_path, quarantined_at
 		FROM mail_failures WHERE quarantined_at IS NOT NULL ORDER BY quarantined_at DESC, id DESC LIMIT $1`, limit)
 	if err != nil {

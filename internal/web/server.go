@@ -261,7 +261,12 @@ func (s *Server) observe(mux *http.ServeMux, next http.Handler) http.Handler {
 // removes those of the request it handed to the server's handler, never
 // a copy's (huma's attachment upload spills every file over 8 KiB).
 func serveWithContext(next http.Handler, w http.ResponseWriter, r *http.Request, ctx context.Context) {
-	r2 := r.WithContext(ctx)
+	serveCopy(next, w, r, r.WithContext(ctx))
+}
+
+// serveCopy serves r2, a copy of r, and removes the temporary files of a
+// multipart form parsed on it (see serveWithContext).
+func serveCopy(next http.Handler, w http.ResponseWriter, r, r2 *http.Request) {
 	defer func() {
 		if r2.MultipartForm != nil && r2.MultipartForm != r.MultipartForm {
 			r2.MultipartForm.RemoveAll()
@@ -510,8 +515,8 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			w.Write(stored.Body)
 			return
 		}
-		r = r.WithContext(aftersales.NewContextWithIdempotent(ctx, req))
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r2 := r.WithContext(aftersales.NewContextWithIdempotent(ctx, req))
+		r2.Body = io.NopCloser(bytes.NewReader(body))
 		rec := &recorder{ResponseWriter: w, buf: &bytes.Buffer{}}
 		// The key's row commits with the work (the store writes it); what
 		// is left is the answer. A 5xx answer is not kept: if the work did
@@ -529,6 +534,6 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 				s.Log.Error("idempotency finish", "err", err)
 			}
 		}()
-		next.ServeHTTP(rec, r)
+		serveCopy(next, rec, r, r2)
 	})
 }
