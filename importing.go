@@ -16,11 +16,12 @@ const (
 	FlagDateRange     = "date_out_of_range"    // before 1990 or in the future
 	FlagZeroCoords    = "zero_coordinates"     // (0, 0)
 	FlagNearDuplicate = "near_duplicate"       // similar text from the same customer or place within the window
+	FlagNoClosingDate = "closing_date_missing" // resolved, closed or cancelled without a usable date: the last known event time was used
 )
 
 // FlagKinds lists every data-quality flag kind.
 var FlagKinds = []string{FlagMissing, FlagBadFormat, FlagUnknownValue, FlagClosedBefore, FlagZeroDuration, FlagDateRange,
-	FlagZeroCoords, FlagNearDuplicate}
+	FlagZeroCoords, FlagNearDuplicate, FlagNoClosingDate}
 
 // RowIssue is one reason a source row was rejected or flagged.
 type RowIssue struct {
@@ -57,7 +58,11 @@ type ImportRecord struct {
 	CreatedAt   time.Time
 	// Milestones; nil when absent or flagged.
 	FirstResponseAt, AcceptedAt, ResolvedAt, ClosedAt, TargetAt *time.Time
-	ReopenCount, AssignCount                                    int
+	CancelledAt                                                 *time.Time // only set for a cancelled status
+	// LastEventAt is the source's last-modified time, when mapped: it
+	// dates a closing the source left without a date. Not stored.
+	LastEventAt              *time.Time
+	ReopenCount, AssignCount int
 
 	Category []string // a path of names, root first
 	Team     string

@@ -352,6 +352,7 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 	rec.ResolvedAt = milestone(FResolved)
 	rec.ClosedAt = milestone(FClosed)
 	rec.TargetAt = milestone(FTarget)
+	rec.LastEventAt = milestone(FUpdated)
 	after := func(name string) *time.Time {
 		s, has := get(name)
 		if !has {
@@ -591,11 +592,66 @@ func (r *Reader) finish(rec *aftersales.ImportRecord) *aftersales.ImportRecord {
 	check(FResolved, &rec.ResolvedAt)
 	check(FFirstResponse, &rec.FirstResponseAt)
 	check(FAccepted, &rec.AcceptedAt)
+	dateClosing(rec, line, key)
 	if r.near != nil {
 		r.near.check(rec, key)
 	}
 	rec.Hash = r.fingerprint(rec)
 	return rec
+}
+
+// dateClosing applies the rule for a ticket the source calls resolved,
+// closed or cancelled without a usable date for it (none mapped, or the
+// value was unreadable, out of range or before the creation): such a
+// ticket would stay in the backlog forever and never count as resolved.
+// It keeps its status; the missing time becomes the last known event
+// time (the source's updated_at, the latest history entry or milestone,
+// else the creation time), and a flag names the time used.
+func dateClosing(rec *aftersales.ImportRecord, line int, key string) {
+	var dst []**time.Time
+	field := FClosed
+	switch rec.Status {
+	case aftersales.StatusResolved, aftersales.StatusClosed:
+		if rec.ResolvedAt != nil {
+			return
+		}
+		if rec.ClosedAt != nil { // a resolved status dated only by a closing
+			t := *rec.ClosedAt
+			rec.ResolvedAt = &t
+			return
+		}
+		dst = []**time.Time{&rec.ResolvedAt}
+		if rec.Status == aftersales.StatusClosed {
+			dst = append(dst, &rec.ClosedAt)
+		} else {
+			field = FResolved
+		}
+	case aftersales.StatusCancelled:
+		if rec.CancelledAt != nil {
+			return
+		}
+		dst, field = []**time.Time{&rec.CancelledAt}, "cancelled_at"
+	default:
+		return
+	}
+	at, from := rec.CreatedAt, FCreated
+	later := func(p *time.Time, name string) {
+		if p != nil && p.After(at) {
+			at, from = *p, name
+		}
+	}
+	later(rec.FirstResponseAt, FFirstResponse)
+	later(rec.AcceptedAt, FAccepted)
+	for _, e := range rec.History {
+		later(&e.At, "history ("+string(e.Status)+")")
+	}
+	later(rec.LastEventAt, FUpdated)
+	for _, p := range dst {
+		t := at
+		*p = &t
+	}
+	flag(rec, line, key, field, aftersales.FlagNoClosingDate, at.Format(time.RFC3339),
+		fmt.Sprintf("status is %s but there is no usable date for it; the last known event time (%s) was used", rec.Status, from))
 }
 
 func truncate(s string, n int) string {
@@ -642,6 +698,9 @@ func (r *Reader) fingerprint(rec *aftersales.ImportRecord) uint64 {
 	tm(&created)
 	for _, t := range []*time.Time{rec.FirstResponseAt, rec.AcceptedAt, rec.ResolvedAt, rec.ClosedAt, rec.TargetAt} {
 		tm(t)
+	}
+	if rec.CancelledAt != nil { // only then, so that earlier imports' hashes still match
+		tm(rec.CancelledAt)
 	}
 	str(strconv.Itoa(rec.ReopenCount) + "/" + strconv.Itoa(rec.AssignCount))
 	str(strings.Join(rec.Category, "\x1f"))

@@ -332,7 +332,7 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 			r.Title, r.Description, refs.customer, refs.category, refs.product, refs.asset, refs.unit, refs.team,
 			tagsJSON(r.Tags), customJSON(r), r.ExternalID, ms(r.CreatedAt), ms(w.now), nullMS(r.FirstResponseAt),
 			nullMS(r.AcceptedAt), nullMS(r.ResolvedAt), nullMS(r.ClosedAt), ms(changed), r.ReopenCount, r.AssignCount,
-			nullMS(r.TargetAt), w.batch, int64(r.Hash)})
+			nullMS(r.TargetAt), w.batch, int64(r.Hash), nullMS(r.CancelledAt)})
 		for _, t := range r.Tags {
 			tags = append(tags, []any{id, t})
 		}
@@ -342,7 +342,7 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 	if err := w.b.copy(ctx, "tickets", []string{"id", "number", "channel", "nature", "urgency", "urgency_rank", "status", "title",
 		"description", "customer_id", "category_id", "product_id", "asset_id", "service_unit_id", "team_id", "tags", "custom",
 		"external_id", "created_at", "updated_at", "first_response_at", "accepted_at", "resolved_at", "closed_at",
-		"status_changed_at", "reopen_count", "assign_count", "target_at", "import_batch_id", "import_hash"}, rows); err != nil {
+		"status_changed_at", "reopen_count", "assign_count", "target_at", "import_batch_id", "import_hash", "cancelled_at"}, rows); err != nil {
 		return fmt.Errorf("sqlstore: import tickets: %w", err)
 	}
 	if err := w.b.copy(ctx, "ticket_tags", []string{"ticket_id", "tag"}, tags); err != nil {
@@ -432,11 +432,11 @@ func (w *importWriter) update(ctx context.Context, id int64, r *aftersales.Impor
 		description = $7, customer_id = $8, category_id = $9, product_id = $10, asset_id = $11, service_unit_id = $12, team_id = $13,
 		tags = $14, custom = $15, created_at = $16, updated_at = $17, first_response_at = $18, accepted_at = $19, resolved_at = $20,
 		closed_at = $21, reopen_count = $22, assign_count = $23, target_at = $24, import_batch_id = $25, import_hash = $26,
-		version = version + 1 WHERE id = $27`,
+		cancelled_at = $28, version = version + 1 WHERE id = $27`,
 		string(r.Channel), string(r.Nature), string(r.Urgency), r.Urgency.Rank(), string(r.Status), r.Title, r.Description,
 		refs.customer, refs.category, refs.product, refs.asset, refs.unit, refs.team, tagsJSON(r.Tags), customJSON(r),
 		ms(r.CreatedAt), ms(w.now), nullMS(r.FirstResponseAt), nullMS(r.AcceptedAt), nullMS(r.ResolvedAt), nullMS(r.ClosedAt),
-		r.ReopenCount, r.AssignCount, nullMS(r.TargetAt), w.batch, int64(r.Hash), id)
+		r.ReopenCount, r.AssignCount, nullMS(r.TargetAt), w.batch, int64(r.Hash), id, nullMS(r.CancelledAt))
 	if err != nil {
 		return mapErr(err)
 	}

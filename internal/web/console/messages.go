@@ -237,6 +237,7 @@ var messages = map[string]map[string]string{
 	"quality.k.date_out_of_range":    {"zh-CN": "日期越界（1990 年前或未来）", "en": "date out of range (before 1990 or future)"},
 	"quality.k.zero_coordinates":     {"zh-CN": "坐标为 (0, 0)", "en": "coordinates (0, 0)"},
 	"quality.k.near_duplicate":       {"zh-CN": "疑似重复", "en": "near-duplicate"},
+	"quality.k.closing_date_missing": {"zh-CN": "缺少关闭时间（已用最后事件时间）", "en": "no closing date (last event time used)"},
 	"nav.audit":                      {"zh-CN": "审计", "en": "Audit"},
 	"nav.customers":                  {"zh-CN": "客户", "en": "Customers"},
 	"nav.fields":                     {"zh-CN": "字段", "en": "Fields"},
