@@ -165,6 +165,10 @@ type Ticket struct {
 	// SLA as last evaluated (on the ticket's latest event): the resolution
 	// deadline and whether a clock is already known to be breached.
 	ResolutionDueAt *time.Time `json:"resolution_due_at,omitempty"`
+	// TargetAt is the resolution target an import brought from the source
+	// system (its own due date); it counts for the resolution SLA when no
+	// policy applies.
+	TargetAt *time.Time `json:"target_at,omitempty"`
 	SLABreached     bool       `json:"sla_breached,omitempty"`
 
 	// Names resolved for display; filled by list and find.

@@ -3,6 +3,7 @@ package dataio
 import (
 	"cmp"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -31,6 +32,8 @@ type Reader struct {
 	fields  map[string]col
 	custom  []namedCol
 	hist    *[2]col
+	// customJSON and extID are bound when the mapping has them.
+	customJSON, extID *col
 
 	pending  *aftersales.ImportRecord // being folded
 	rejected []aftersales.RowIssue
@@ -131,6 +134,14 @@ func NewReader(src Source, m *Mapping, now time.Time) (*Reader, error) {
 		r.custom = append(r.custom, namedCol{name, bind("custom."+name, f)})
 	}
 	slices.SortFunc(r.custom, func(a, b namedCol) int { return strings.Compare(a.name, b.name) })
+	if m.CustomJSON != nil {
+		c := bind("custom_json", *m.CustomJSON)
+		r.customJSON = &c
+	}
+	if m.ExternalID != nil {
+		c := bind("external_id", *m.ExternalID)
+		r.extID = &c
+	}
 	if m.History != nil {
 		r.hist = &[2]col{bind("history.status", m.History.Status), bind("history.at", m.History.At)}
 	}
@@ -220,6 +231,11 @@ func (r *Reader) Next() (*aftersales.ImportRecord, error) {
 			continue
 		}
 		ext := r.source + ":" + key
+		if r.extID != nil {
+			if s := r.value(*r.extID, row); s != "" {
+				ext = s
+			}
+		}
 		if r.hist != nil && r.pending != nil && r.pending.ExternalID == ext {
 			r.fold(line, row)
 			continue
@@ -341,7 +357,10 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 		case err != nil:
 			flag(rec, line, key, name, aftersales.FlagBadFormat, s, err.Error())
 			return nil
-		case !r.plausible(t):
+		case name == FTarget && t.Year() < 1990: // a target may lie ahead
+			flag(rec, line, key, name, aftersales.FlagDateRange, s, "is out of range (before 1990); left empty")
+			return nil
+		case name != FTarget && !r.plausible(t):
 			flag(rec, line, key, name, aftersales.FlagDateRange, s, "is out of range (before 1990 or in the future); left empty")
 			return nil
 		}
@@ -353,6 +372,8 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 	rec.ClosedAt = milestone(FClosed)
 	rec.TargetAt = milestone(FTarget)
 	rec.LastEventAt = milestone(FUpdated)
+	rec.CancelledAt = milestone(FCancelled)
+	rec.Number, _ = get(FNumber)
 	after := func(name string) *time.Time {
 		s, has := get(name)
 		if !has {
@@ -442,6 +463,17 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 	}
 	if rec.CustomerKey != "" && rec.CustomerName == "" {
 		rec.CustomerName = cmp.Or(rec.CustomerPhone, rec.CustomerEmail, custID)
+	}
+	if r.customJSON != nil {
+		if s := r.value(*r.customJSON, row); s != "" {
+			var obj map[string]any
+			dec := json.NewDecoder(strings.NewReader(s))
+			if err := dec.Decode(&obj); err != nil || dec.More() {
+				flag(rec, line, key, "custom_json", aftersales.FlagBadFormat, s, "is not a JSON object; left empty")
+			} else if len(obj) > 0 {
+				rec.Custom = obj
+			}
+		}
 	}
 	for _, c := range r.custom {
 		if s := r.value(c.col, row); s != "" {
@@ -592,6 +624,7 @@ func (r *Reader) finish(rec *aftersales.ImportRecord) *aftersales.ImportRecord {
 	check(FResolved, &rec.ResolvedAt)
 	check(FFirstResponse, &rec.FirstResponseAt)
 	check(FAccepted, &rec.AcceptedAt)
+	check(FCancelled, &rec.CancelledAt)
 	dateClosing(rec, line, key)
 	if r.near != nil {
 		r.near.check(rec, key)
@@ -630,7 +663,7 @@ func dateClosing(rec *aftersales.ImportRecord, line int, key string) {
 		if rec.CancelledAt != nil {
 			return
 		}
-		dst, field = []**time.Time{&rec.CancelledAt}, "cancelled_at"
+		dst, field = []**time.Time{&rec.CancelledAt}, FCancelled
 	default:
 		return
 	}
@@ -699,8 +732,12 @@ func (r *Reader) fingerprint(rec *aftersales.ImportRecord) uint64 {
 	for _, t := range []*time.Time{rec.FirstResponseAt, rec.AcceptedAt, rec.ResolvedAt, rec.ClosedAt, rec.TargetAt} {
 		tm(t)
 	}
-	if rec.CancelledAt != nil { // only then, so that earlier imports' hashes still match
+	// Only when set, so that earlier imports' hashes still match.
+	if rec.CancelledAt != nil {
 		tm(rec.CancelledAt)
+	}
+	if rec.Number != "" {
+		str(rec.Number)
 	}
 	str(strconv.Itoa(rec.ReopenCount) + "/" + strconv.Itoa(rec.AssignCount))
 	str(strings.Join(rec.Category, "\x1f"))

@@ -3,6 +3,7 @@ package dataio
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,10 +16,13 @@ import (
 )
 
 // ExportColumns are the columns of a ticket export; the built-in mapping
-// "aftersales" reads them back.
+// "aftersales" reads them back. target_at is the imported target (the
+// source system's due date), due_at the SLA engine's resolution deadline,
+// which is computed again on import and so not read back; custom holds
+// the custom fields as one JSON object.
 var ExportColumns = []string{"number", "external_id", "title", "description", "channel", "nature", "urgency", "status",
 	"category", "team", "region", "customer", "tags", "created_at", "first_response_at", "accepted_at", "resolved_at",
-	"closed_at", "due_at", "reopen_count", "assign_count"}
+	"closed_at", "cancelled_at", "target_at", "due_at", "reopen_count", "assign_count", "custom"}
 
 // Names resolves the ids on a ticket to the names an export shows.
 type Names struct {
@@ -32,7 +36,7 @@ func (n Names) row(t *aftersales.Ticket) []string {
 		if p == nil {
 			return ""
 		}
-		return p.Format(time.RFC3339)
+		return p.Format(time.RFC3339Nano) // instants are kept to the millisecond
 	}
 	id := func(m map[int64]string, p *int64) string {
 		if p == nil {
@@ -41,10 +45,15 @@ func (n Names) row(t *aftersales.Ticket) []string {
 		return m[*p]
 	}
 	created := t.CreatedAt
+	custom := ""
+	if len(t.Custom) > 0 {
+		b, _ := json.Marshal(t.Custom) // decoded from JSON: it encodes again
+		custom = string(b)
+	}
 	return []string{t.Number, t.ExternalID, t.Title, t.Description, string(t.Channel), string(t.Nature), string(t.Urgency),
 		string(t.Status), id(n.Category, t.CategoryID), id(n.Team, t.TeamID), id(n.Unit, t.ServiceUnitID), t.CustomerName,
 		strings.Join(t.Tags, ", "), tm(&created), tm(t.FirstResponseAt), tm(t.AcceptedAt), tm(t.ResolvedAt), tm(t.ClosedAt),
-		tm(t.ResolutionDueAt), fmt.Sprint(t.ReopenCount), fmt.Sprint(t.AssignCount)}
+		tm(t.CancelledAt), tm(t.TargetAt), tm(t.ResolutionDueAt), fmt.Sprint(t.ReopenCount), fmt.Sprint(t.AssignCount), custom}
 }
 
 // Export writes tickets as "csv" (UTF-8 with a BOM for Excel) or "xlsx",

@@ -28,6 +28,13 @@ type Mapping struct {
 	Key     Field            `json:"key"`
 	Fields  map[string]Field `json:"fields"`
 	Custom  map[string]Field `json:"custom,omitempty"`
+	// CustomJSON is a column holding a JSON object of custom fields, as an
+	// export writes them; its members join Custom's.
+	CustomJSON *Field `json:"custom_json,omitempty"`
+	// ExternalID is a column holding ids already qualified by their
+	// source, as an export writes them: when filled, it is the ticket's
+	// external id instead of "<source>:<key>".
+	ExternalID *Field `json:"external_id,omitempty"`
 	// History makes rows that share a key into one ticket's status history.
 	History *History `json:"history,omitempty"`
 	// NearDuplicate finds similar text from the same customer or place.
@@ -70,14 +77,14 @@ const (
 	FCategory, FTeam, FRegion, FProduct, FSerial, FLat, FLng, FCoords = "category", "team", "region", "product", "serial", "lat", "lng", "coordinates"
 	FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID       = "address", "tags", "customer_name", "customer_phone", "customer_email", "customer_id"
 	FReopenCount, FAssignCount                                        = "reopen_count", "assign_count"
-	FUpdated                                                          = "updated_at"
+	FUpdated, FCancelled, FNumber                                     = "updated_at", "cancelled_at", "number"
 )
 
 // TargetFields lists every field name a mapping may use, for the console's
 // column-mapping screen and for checking mappings.
 var TargetFields = []string{FTitle, FDescription, FChannel, FNature, FUrgency, FStatus, FCreated, FFirstResponse, FAccepted,
 	FResolved, FClosed, FTarget, FFirstResponseAfter, FResolutionAfter, FCategory, FTeam, FRegion, FProduct, FSerial, FLat, FLng,
-	FCoords, FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID, FReopenCount, FAssignCount, FUpdated}
+	FCoords, FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID, FReopenCount, FAssignCount, FUpdated, FCancelled, FNumber}
 
 //go:embed mappings/*.json
 var builtin embed.FS
@@ -139,6 +146,9 @@ func (m *Mapping) validate() error {
 	}
 	for name, f := range m.Custom {
 		v.Check(f.source(), "custom."+name, "needs a column")
+	}
+	for name, f := range map[string]*Field{"custom_json": m.CustomJSON, "external_id": m.ExternalID} {
+		v.Check(f == nil || f.source(), name, "needs a column")
 	}
 	if m.History != nil {
 		v.Check(m.History.Status.source(), "history.status", "needs a column")
