@@ -51,7 +51,7 @@ type ImportRecord struct {
 	// it when it is free, and a stored ticket with this number and the
 	// same creation time is the same ticket.
 	Number string
-	Hash       uint64 // of the record's content; equal hashes change nothing
+	Hash   uint64 // of the record's content; equal hashes change nothing
 
 	Channel     Channel
 	Nature      Nature

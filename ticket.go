@@ -168,8 +168,8 @@ type Ticket struct {
 	// TargetAt is the resolution target an import brought from the source
 	// system (its own due date); it counts for the resolution SLA when no
 	// policy applies.
-	TargetAt *time.Time `json:"target_at,omitempty"`
-	SLABreached     bool       `json:"sla_breached,omitempty"`
+	TargetAt    *time.Time `json:"target_at,omitempty"`
+	SLABreached bool       `json:"sla_breached,omitempty"`
 
 	// Names resolved for display; filled by list and find.
 	CustomerName string `json:"customer_name,omitempty"`

@@ -161,7 +161,7 @@ type importWriter struct {
 	batch     int64
 	nextID    int64 // SQLite: ids are handed out here; the writer holds the only write connection
 	nextCust  int64
-	kept      map[string]bool // ticket numbers this import kept from its records
+	kept      map[string]bool  // ticket numbers this import kept from its records
 	refs      map[string]int64 // "team:<name>", "region:<name>", "cat:<path>", "product:<model>", "asset:<serial>"
 	customers map[string]int64
 	catPaths  map[string]string
