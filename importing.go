@@ -47,11 +47,11 @@ type ImportEvent struct {
 type ImportRecord struct {
 	Lines      []int  // the source lines folded into this record
 	ExternalID string // source-qualified: "<source>:<key>", or an export's external id as written
+	Hash       uint64 // of the record's content; equal hashes change nothing
 	// Number is a ticket number to keep (an export's): a new ticket takes
 	// it when it is free, and a stored ticket with this number and the
 	// same creation time is the same ticket.
 	Number string
-	Hash   uint64 // of the record's content; equal hashes change nothing
 
 	Channel     Channel
 	Nature      Nature
