@@ -93,6 +93,7 @@ type ImportSummary struct {
 	BatchID    int64          `json:"batch_id,omitempty"`
 	Mapping    string         `json:"mapping"`
 	File       string         `json:"file,omitempty"`
+	User       string         `json:"user,omitempty" doc:"Email of the staff user the rows are attributed to"`
 	Total      int            `json:"total"`
 	Created    int            `json:"created"`
 	Updated    int            `json:"updated"`

@@ -312,7 +312,7 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 			return
 		}
 		if !valid(s) {
-			r.reject(line, key, name, s, "is not a known "+name)
+			r.reject(line, key, name, s, notOneOf(name, s))
 			ok = false
 			return
 		}

@@ -137,11 +137,11 @@ func (m *Mapping) validate() error {
 		v.Check(f.source() || f.Default != "", "fields."+name, "needs a column, columns or a default")
 		for from, to := range f.Map {
 			if !validEnum(name, to) {
-				v.Add("fields."+name+".map."+from, fmt.Sprintf("%q is not a valid %s", to, name))
+				v.Add("fields."+name+".map."+from, notOneOf(name, to))
 			}
 		}
-		if f.Default != "" && len(f.Map) > 0 && !validEnum(name, f.Default) {
-			v.Add("fields."+name+".default", fmt.Sprintf("%q is not a valid %s", f.Default, name))
+		if f.Default != "" && !validEnum(name, f.Default) {
+			v.Add("fields."+name+".default", notOneOf(name, f.Default))
 		}
 	}
 	for name, f := range m.Custom {
@@ -168,6 +168,37 @@ func (m *Mapping) validate() error {
 
 func (f Field) source() bool {
 	return f.Column != "" || len(f.Any) > 0 || len(f.Join) > 0 || f.Template != ""
+}
+
+// EnumValues lists the values an enum target field accepts; nil for a
+// field that is not an enum.
+func EnumValues(field string) []string {
+	var out []string
+	add := func(vs ...string) { out = append(out, vs...) }
+	switch field {
+	case FChannel:
+		for _, v := range aftersales.Channels {
+			add(string(v))
+		}
+	case FNature:
+		for _, v := range aftersales.Natures {
+			add(string(v))
+		}
+	case FUrgency:
+		for _, v := range aftersales.Urgencies {
+			add(string(v))
+		}
+	case FStatus:
+		for _, v := range aftersales.Statuses {
+			add(string(v))
+		}
+	}
+	return out
+}
+
+// notOneOf is the reason a value is not one of an enum field's values.
+func notOneOf(field, v string) string {
+	return fmt.Sprintf("%q is not one of %s", v, strings.Join(EnumValues(field), ", "))
 }
 
 func validEnum(field, v string) bool {

@@ -22,7 +22,7 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 		return err
 	}
 	now := db.Now().UTC().Truncate(time.Millisecond)
-	s.StartedAt = now
+	s.StartedAt, s.User = now, u.Email
 	return db.withBulk(ctx, func(b bulkWriter) error {
 		w := &importWriter{db: db, b: b, now: now, refs: map[string]int64{}, customers: map[string]int64{},
 			catPaths: map[string]string{}}
