@@ -245,3 +245,73 @@ func FuzzXLSX(f *testing.F) {
 		}
 	})
 }
+
+// The closing rule: a resolved, closed or cancelled row without a usable
+// date for it keeps its status and is dated at its last known event, the
+// latest of updated_at, milestones and history, else its creation, with a
+// flag naming the time used. A Chinese complaint file whose mapping has
+// no closing column is the common case.
+func TestClosingWithoutDate(t *testing.T) {
+	m, err := ReadMapping(strings.NewReader(`{"name": "car", "time_zone": "Asia/Shanghai", "key": {"column": "编号"},
+		"fields": {"title": {"column": "问题"}, "created_at": {"column": "投诉时间"}, "accepted_at": {"column": "受理时间"},
+			"closed_at": {"column": "关闭时间"}, "updated_at": {"column": "更新时间"},
+			"status": {"column": "状态", "map": {"处理中": "in_service", "已解决": "resolved", "已关闭": "closed", "已撤销": "cancelled"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	at := func(s string) *time.Time {
+		if s == "" {
+			return nil
+		}
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	data := "编号,问题,投诉时间,受理时间,关闭时间,更新时间,状态\n" +
+		"1,异响,2026-03-01 09:00,2026-03-02 10:00,,2026-03-05 18:00,已关闭\n" + // updated_at is latest
+		"2,漏油,2026-03-01 09:00,2026-03-02 10:00,,,已解决\n" + // accepted_at
+		"3,刹车,2026-03-01 09:00,,,,已关闭\n" + // nothing but the creation
+		"4,天窗,2026-03-01 09:00,,2026-02-01 09:00,,已关闭\n" + // closed before opened: left empty, then dated
+		"5,空调,2026-03-01 09:00,,,2026-03-03 12:00,已撤销\n" + // cancelled
+		"6,车漆,2026-03-01 09:00,,2026-03-04 09:00,2026-03-05 09:00,已关闭\n" + // has its date: untouched
+		"7,异味,2026-03-01 09:00,,,2026-03-05 09:00,处理中\n" // open: untouched
+	recs, rej, _ := readAll(t, []byte(data), m)
+	if len(recs) != 7 || len(rej) != 0 {
+		t.Fatalf("%d records, rejected %+v", len(recs), rej)
+	}
+	cases := []struct {
+		resolved, closed, cancelled *time.Time
+		from                        string // the time used, "" when no flag
+	}{
+		{at("2026-03-05 18:00"), at("2026-03-05 18:00"), nil, FUpdated},
+		{at("2026-03-02 10:00"), nil, nil, FAccepted},
+		{at("2026-03-01 09:00"), at("2026-03-01 09:00"), nil, FCreated},
+		{at("2026-03-01 09:00"), at("2026-03-01 09:00"), nil, FCreated},
+		{nil, nil, at("2026-03-03 12:00"), FUpdated},
+		{at("2026-03-04 09:00"), at("2026-03-04 09:00"), nil, ""},
+		{nil, nil, nil, ""},
+	}
+	eq := func(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
+	for i, c := range cases {
+		r := recs[i]
+		if !eq(r.ResolvedAt, c.resolved) || !eq(r.ClosedAt, c.closed) || !eq(r.CancelledAt, c.cancelled) {
+			t.Errorf("row %d (%s): resolved %v closed %v cancelled %v, want %v %v %v", i+1, r.Status, r.ResolvedAt, r.ClosedAt, r.CancelledAt,
+				c.resolved, c.closed, c.cancelled)
+		}
+		var flag *aftersales.RowIssue
+		for _, f := range r.Flags {
+			if f.Kind == aftersales.FlagNoClosingDate {
+				flag = &f
+			}
+		}
+		switch {
+		case c.from == "" && flag != nil:
+			t.Errorf("row %d flagged: %+v", i+1, flag)
+		case c.from != "" && (flag == nil || !strings.Contains(flag.Reason, "("+c.from+")") || !strings.Contains(flag.Reason, string(r.Status))):
+			t.Errorf("row %d: flag %+v, want one naming %s", i+1, flag, c.from)
+		}
+	}
+}
