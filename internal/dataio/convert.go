@@ -453,16 +453,28 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 		}
 	}
 	custID, _ := get(FCustID)
+	custRef, _ := get(FCustRef)
 	switch {
 	case custID != "":
 		rec.CustomerKey = "id:" + r.source + ":" + custID
+	case custRef != "": // already qualified by its source
+		rec.CustomerKey = "id:" + custRef
 	case rec.CustomerPhone != "":
 		rec.CustomerKey = "phone:" + rec.CustomerPhone
 	case rec.CustomerEmail != "":
 		rec.CustomerKey = "email:" + rec.CustomerEmail
 	}
 	if rec.CustomerKey != "" && rec.CustomerName == "" {
-		rec.CustomerName = cmp.Or(rec.CustomerPhone, rec.CustomerEmail, custID)
+		rec.CustomerName = cmp.Or(rec.CustomerPhone, rec.CustomerEmail, custID, custRef)
+	}
+	// A name with nothing to find the customer by stays on the ticket.
+	if rec.CustomerKey == "" && rec.CustomerName != "" {
+		if rec.Custom == nil {
+			rec.Custom = map[string]any{}
+		}
+		if _, taken := rec.Custom["customer"]; !taken {
+			rec.Custom["customer"] = rec.CustomerName
+		}
 	}
 	if r.customJSON != nil {
 		if s := r.value(*r.customJSON, row); s != "" {

@@ -34,12 +34,13 @@ var fieldHelp = map[string]string{
 	FCoords:             "\"(lat, lng)\" in one column",
 	FAddress:            "address text",
 	FTags:               "tags, split by \"sep\" (default \",\")",
-	FCustName:           "customer name",
+	FCustName:           "customer name; kept as the custom field \"customer\" when there is nothing to find the customer by",
 	FCustPhone:          "customer phone; normalised, and used to find the customer when there is no customer_id",
 	FCustEmail:          "customer email; used to find the customer when there is neither customer_id nor phone",
 	FCustID:             "the customer's id in the source system; customers are found by it, else by phone or email, else created",
 	FReopenCount:        "times reopened (whole number)",
 	FAssignCount:        "times assigned (whole number)",
+	FCustRef:            "the customer's external id as an export writes it (already qualified by its source); customers are found by it",
 	FNumber:             "a ticket number to keep (an export's): taken when free; a stored ticket with this number and creation time is the same ticket",
 }
 

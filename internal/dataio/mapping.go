@@ -77,14 +77,14 @@ const (
 	FCategory, FTeam, FRegion, FProduct, FSerial, FLat, FLng, FCoords = "category", "team", "region", "product", "serial", "lat", "lng", "coordinates"
 	FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID       = "address", "tags", "customer_name", "customer_phone", "customer_email", "customer_id"
 	FReopenCount, FAssignCount                                        = "reopen_count", "assign_count"
-	FUpdated, FCancelled, FNumber                                     = "updated_at", "cancelled_at", "number"
+	FUpdated, FCancelled, FNumber, FCustRef                           = "updated_at", "cancelled_at", "number", "customer_ref"
 )
 
 // TargetFields lists every field name a mapping may use, for the console's
 // column-mapping screen and for checking mappings.
 var TargetFields = []string{FTitle, FDescription, FChannel, FNature, FUrgency, FStatus, FCreated, FFirstResponse, FAccepted,
 	FResolved, FClosed, FTarget, FFirstResponseAfter, FResolutionAfter, FCategory, FTeam, FRegion, FProduct, FSerial, FLat, FLng,
-	FCoords, FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID, FReopenCount, FAssignCount, FUpdated, FCancelled, FNumber}
+	FCoords, FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID, FReopenCount, FAssignCount, FUpdated, FCancelled, FNumber, FCustRef}
 
 //go:embed mappings/*.json
 var builtin embed.FS

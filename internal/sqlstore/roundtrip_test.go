@@ -22,7 +22,7 @@ type exported struct {
 	Nature                                                         aftersales.Nature
 	Urgency                                                        aftersales.Urgency
 	Status                                                         aftersales.Status
-	Category, Team, Region                                         string
+	Category, Team, Region, Customer                               string
 	Tags                                                           []string
 	Custom                                                         map[string]any
 	Created                                                        time.Time
@@ -53,7 +53,7 @@ func exportedTickets(t *testing.T, ctx context.Context, db *sqlstore.DB) map[str
 			return out
 		}
 		out[tk.Number] = exported{tk.Number, tk.ExternalID, tk.Title, tk.Description, tk.Channel, tk.Nature, tk.Urgency, tk.Status,
-			name(names.Category, tk.CategoryID), name(names.Team, tk.TeamID), name(names.Unit, tk.ServiceUnitID), tk.Tags, tk.Custom,
+			name(names.Category, tk.CategoryID), name(names.Team, tk.TeamID), name(names.Unit, tk.ServiceUnitID), tk.CustomerName, tk.Tags, tk.Custom,
 			tk.CreatedAt, tk.FirstResponseAt, tk.AcceptedAt, tk.ResolvedAt, tk.ClosedAt, tk.CancelledAt, tk.TargetAt, tk.ReopenCount, tk.AssignCount}
 	}
 }
@@ -97,11 +97,21 @@ func TestExportImportRoundTrip(t *testing.T) {
 			src.Now = func() time.Time { return importNow }
 			ctx, _ := Admin(t, src)
 			s := importFile(t, ctx, src, "nyc311", nyc, false)
-			cust := MustCustomer(t, ctx, src, "王芳")
+			// Two tickets made in the console: one for a customer with a
+			// phone and email, one for a customer known by name alone.
+			cust, err := src.CreateCustomer(ctx, aftersales.CustomerInput{Name: "王芳", Phone: "13800138000", Email: "wang@example.com"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			nameOnly, err := src.CreateCustomer(ctx, aftersales.CustomerInput{Name: "张伟"})
+			if err != nil {
+				t.Fatal(err)
+			}
 			native := MustTicket(t, ctx, src, cust.ID, "空调不制冷")
+			native2 := MustTicket(t, ctx, src, nameOnly.ID, "热水器漏水")
 			want := exportedTickets(t, ctx, src)
-			if len(want) != s.Created+1 {
-				t.Fatalf("%d tickets, want %d", len(want), s.Created+1)
+			if len(want) != s.Created+2 {
+				t.Fatalf("%d tickets, want %d", len(want), s.Created+2)
 			}
 			var targets, customs int
 			for _, x := range want {
@@ -124,9 +134,17 @@ func TestExportImportRoundTrip(t *testing.T) {
 			if n := src.CountForTest(ctx, `SELECT count(*) FROM tickets`); n != int64(len(want)) {
 				t.Fatalf("%d tickets after re-import, want %d", n, len(want))
 			}
-			back, err := src.FindTicket(ctx, native.ID)
-			if err != nil || back.CustomerID == nil || *back.CustomerID != cust.ID || back.Number != native.Number {
-				t.Fatalf("the console's ticket after re-import: %+v %v", back, err)
+			for _, n := range []struct {
+				tk   *aftersales.Ticket
+				cust int64
+			}{{native, cust.ID}, {native2, nameOnly.ID}} {
+				back, err := src.FindTicket(ctx, n.tk.ID)
+				if err != nil || back.CustomerID == nil || *back.CustomerID != n.cust || back.Number != n.tk.Number {
+					t.Fatalf("the console's ticket after re-import: %+v %v", back, err)
+				}
+			}
+			if n := src.CountForTest(ctx, `SELECT count(*) FROM customers`); n != 2 {
+				t.Fatalf("%d customers after re-import, want 2", n)
 			}
 			if again := importBytes(t, ctx, src, file); again.Duplicates != len(want) {
 				t.Fatalf("third import: %+v, want all unchanged", again)
@@ -140,21 +158,33 @@ func TestExportImportRoundTrip(t *testing.T) {
 				t.Fatalf("import into a fresh installation: %+v, want %d created", fresh, len(want))
 			}
 			got := exportedTickets(t, dctx, dst)
-			// The console's ticket had no external id; it now names where it came from.
-			if g := got[native.Number]; g.ExternalID != "aftersales:"+native.Number || g.Custom["customer"] != "王芳" {
-				t.Fatalf("the console's ticket in the fresh installation: %+v", g)
+			// The console's tickets had no external id; they now name where
+			// they came from. The customer with a phone is there again; the
+			// one known by name alone is kept as the custom field "customer".
+			for _, n := range []string{native.Number, native2.Number} {
+				w := want[n]
+				w.ExternalID = "aftersales:" + n
+				want[n] = w
 			}
-			delete(got, native.Number)
-			delete(want, native.Number)
+			w := want[native2.Number]
+			w.Customer, w.Custom = "", map[string]any{"customer": "张伟"}
+			want[native2.Number] = w
+			if n := dst.CountForTest(dctx, `SELECT count(*) FROM customers WHERE name = '王芳' AND phone = '13800138000' AND email = 'wang@example.com'`); n != 1 {
+				t.Fatalf("%d customers 王芳 with phone and email in the fresh installation", n)
+			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Fatalf("fresh installation differs (-source +copy):\n%s", diff)
 			}
 			// New tickets there do not collide with the numbers kept.
-			tk := MustTicket(t, dctx, dst, MustCustomer(t, dctx, dst, "李雷").ID, "新工单")
-			if _, dup := want[tk.Number]; dup || tk.Number == native.Number {
+			lei, err := dst.CreateCustomer(dctx, aftersales.CustomerInput{Name: "李雷", Phone: "13900139000"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tk := MustTicket(t, dctx, dst, lei.ID, "新工单")
+			if _, dup := want[tk.Number]; dup {
 				t.Fatalf("new ticket number %s collides with an imported one", tk.Number)
 			}
-			t.Logf("%s: %d tickets (%d with a target, %d with custom fields) round-tripped", filepath.Base(nyc), len(want), targets, customs)
+			t.Logf("%s and 2 console tickets: %d tickets (%d with a target, %d with custom fields) round-tripped", filepath.Base(nyc), len(want), targets, customs)
 		})
 	}
 }

@@ -109,6 +109,7 @@ var messages = map[string]map[string]string{
 	"imports.t.updated_at":           {"zh-CN": "最后更新时间", "en": "Last updated"},
 	"imports.t.cancelled_at":         {"zh-CN": "取消时间", "en": "Cancelled"},
 	"imports.t.number":               {"zh-CN": "工单号（保留）", "en": "Ticket number (kept)"},
+	"imports.t.customer_ref":         {"zh-CN": "客户外部编号（已含来源）", "en": "Customer reference (with source)"},
 	"form.title":                     {"zh-CN": "提交服务请求", "en": "Request service"},
 	"form.intro":                     {"zh-CN": "请描述您遇到的问题，我们会尽快与您联系。电话和邮箱至少填写一项。", "en": "Tell us what happened and we will get back to you soon. Give a phone number or an email address."},
 	"form.name":                      {"zh-CN": "您的姓名", "en": "Your name"},
