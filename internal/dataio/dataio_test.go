@@ -9,6 +9,7 @@ import (
 
 	"aftersales"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -314,4 +315,89 @@ func TestClosingWithoutDate(t *testing.T) {
 			t.Errorf("row %d: flag %+v, want one naming %s", i+1, flag, c.from)
 		}
 	}
+}
+
+// What an export writes, the "aftersales" mapping reads back unchanged, in
+// both formats: number and external id, milliseconds, a target ahead of
+// now, a cancellation, custom fields of any JSON type, and the customer's
+// phone, email and external id.
+func TestExportKeepsEverything(t *testing.T) {
+	m, err := Builtin("aftersales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := func(s string) *time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	cust := int64(9)
+	tk := &aftersales.Ticket{Number: "AS202607-000042", ExternalID: "boston311:101001240734", Title: "Pothole", Channel: aftersales.ChannelPhone,
+		Nature: aftersales.NatureRepair, Urgency: aftersales.UrgencyLow, Status: aftersales.StatusCancelled, CustomerID: &cust,
+		CustomerName: "Ann Lee", CreatedAt: *ms("2026-07-01T09:00:00.123Z"), CancelledAt: ms("2026-07-02T10:11:12.5Z"),
+		TargetAt: ms("2027-01-01T00:00:00Z"), Custom: map[string]any{"ward": "Ward 5", "lat": 42.3574, "photo": true,
+			"parts": []any{"valve", 2.0}, "note": "say \"hi\", ok"}}
+	names := Names{Customer: func(id int64) (*aftersales.Customer, error) {
+		if id != cust {
+			t.Fatalf("customer %d", id)
+		}
+		return &aftersales.Customer{ID: id, Name: "Ann Lee", Phone: "+16175550100", Email: "ann@example.com", ExternalID: "crm:77"}, nil
+	}}
+	for _, format := range []string{"csv", "xlsx"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Export(&buf, format, names, each([]*aftersales.Ticket{tk})); err != nil {
+				t.Fatal(err)
+			}
+			recs, rej, _ := readAll(t, buf.Bytes(), m)
+			if len(rej) != 0 || len(recs) != 1 {
+				t.Fatalf("rejected %+v", rej)
+			}
+			r := recs[0]
+			eq := func(a, b *time.Time) bool { return a != nil && b != nil && a.Equal(*b) }
+			if r.Number != tk.Number || r.ExternalID != tk.ExternalID || !r.CreatedAt.Equal(tk.CreatedAt) || r.Status != tk.Status ||
+				!eq(r.CancelledAt, tk.CancelledAt) || !eq(r.TargetAt, tk.TargetAt) || r.CustomerKey != "id:crm:77" ||
+				r.CustomerName != "Ann Lee" || r.CustomerPhone != "+16175550100" || r.CustomerEmail != "ann@example.com" {
+				t.Fatalf("read back %+v", r)
+			}
+			if diff := cmp.Diff(tk.Custom, r.Custom); diff != "" {
+				t.Fatalf("custom fields (-exported +read):\n%s", diff)
+			}
+			for _, f := range r.Flags {
+				t.Errorf("flag %+v", f)
+			}
+		})
+	}
+}
+
+// FuzzMapping feeds arbitrary JSON to the mapping reader and, when it is
+// accepted, a file through it: neither may panic.
+func FuzzMapping(f *testing.F) {
+	for _, n := range BuiltinNames() {
+		b, _ := BuiltinJSON(n)
+		f.Add(b, []byte("number,title,created_at,custom,external_id\nAS1,x,2026-01-01T00:00:00Z,\"{\"\"a\"\":1}\",s:1\n"))
+	}
+	f.Add([]byte(simple), []byte("id,title,at\n1,x,2026-01-01\n"))
+	f.Fuzz(func(t *testing.T, mapping, data []byte) {
+		m, err := ReadMapping(bytes.NewReader(mapping))
+		if err != nil {
+			return
+		}
+		src, err := Open(bytes.NewReader(data), Format{Encoding: m.Encoding, Delimiter: m.Delimiter, Sheet: m.Sheet})
+		if err != nil {
+			return
+		}
+		defer src.Close()
+		r, err := NewReader(src, m, now)
+		if err != nil {
+			return
+		}
+		for {
+			if _, err := r.Next(); err != nil {
+				return
+			}
+		}
+	})
 }
