@@ -401,3 +401,32 @@ func FuzzMapping(f *testing.F) {
 		}
 	})
 }
+
+// A bad mapping is named field by field, with the values that would do.
+func TestMappingErrorsNameValidValues(t *testing.T) {
+	for _, c := range []struct{ mapping, field, reason string }{
+		{`{"name": "t", "key": {"colum": "id"}, "fields": {}}`, "mapping", "a field column, any, join, template"},
+		{`{"name": "t", "kee": {"column": "id"}}`, "mapping", "a mapping has the keys name, source"},
+		{`{"name": "t", "key": {"column": "id"}, "fields": {"title": {"column": "a"}, "created_at": {"column": "b"},
+			"urgency": {"column": "u", "map": {"P1": "super"}}}}`, "fields.urgency.map.P1", `"super" is not one of urgent, high, normal, low`},
+		{`{"name": "t", "key": {"column": "id"}, "fields": {"title": {"column": "a"}, "created_at": {"column": "b"},
+			"channel": {"column": "c", "default": "fax"}}}`, "fields.channel.default", `"fax" is not one of phone, email, web`},
+		{`{"name": "t", "key": {"column": "id"}, "fields": {"title": {"column": "a"}, "created_at": {"column": "b"}},
+			"history": {"status": {"column": "s", "map": {"Done": "finished"}}, "at": {"column": "t"}}}`, "history.status.map.Done", `"finished" is not one of new, accepted`},
+		{`{"name": "t", "key": {"column": "id"}, "fields": {"title": {"column": "a"}, "created_at": {"column": "b"}, "titel": {"column": "c"}}}`,
+			"fields.titel", "use one of title, description"},
+		{`{"name": "t", "time_zone": "Beijing", "key": {"column": "id"}, "fields": {"title": {"column": "a"}, "created_at": {"column": "b"}}}`,
+			"time_zone", "Asia/Shanghai"},
+	} {
+		_, err := ReadMapping(strings.NewReader(c.mapping))
+		found := false
+		for _, f := range aftersales.ErrorFields(err) {
+			if f.Field == c.field && strings.Contains(f.Reason, c.reason) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: got %v %+v, want %s: ...%s...", c.mapping, err, aftersales.ErrorFields(err), c.field, c.reason)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -115,8 +116,13 @@ func ReadMapping(r io.Reader) (*Mapping, error) {
 	dec.DisallowUnknownFields()
 	var m Mapping
 	if err := dec.Decode(&m); err != nil {
+		reason := err.Error()
+		if strings.Contains(reason, "unknown field") {
+			reason += "; a mapping has the keys " + strings.Join(jsonKeys(Mapping{}), ", ") + ", a field " +
+				strings.Join(jsonKeys(Field{}), ", ") + " (aftersales import --help-mapping explains them)"
+		}
 		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The mapping could not be read.",
-			Fields: []aftersales.FieldError{{Field: "mapping", Reason: err.Error()}}}
+			Fields: []aftersales.FieldError{{Field: "mapping", Reason: reason}}}
 	}
 	if err := m.validate(); err != nil {
 		return nil, err
@@ -129,7 +135,7 @@ func (m *Mapping) validate() error {
 	v.Check(m.Name != "", "name", "is required")
 	if m.TimeZone != "" {
 		_, err := time.LoadLocation(m.TimeZone)
-		v.Check(err == nil, "time_zone", "is not a known IANA time zone")
+		v.Check(err == nil, "time_zone", "is not a known IANA time zone such as Asia/Shanghai or America/New_York")
 	}
 	v.Check(m.Key.source(), "key", "needs a column")
 	for name, f := range m.Fields {
@@ -151,6 +157,11 @@ func (m *Mapping) validate() error {
 		v.Check(f == nil || f.source(), name, "needs a column")
 	}
 	if m.History != nil {
+		for from, to := range m.History.Status.Map {
+			if !validEnum(FStatus, to) {
+				v.Add("history.status.map."+from, notOneOf(FStatus, to))
+			}
+		}
 		v.Check(m.History.Status.source(), "history.status", "needs a column")
 		v.Check(m.History.At.source(), "history.at", "needs a column")
 	}
@@ -164,6 +175,18 @@ func (m *Mapping) validate() error {
 	_, hasTitle := m.Fields[FTitle]
 	v.Check(hasTitle, "fields.title", "is required")
 	return v.Err()
+}
+
+// jsonKeys lists the JSON names of a struct's fields.
+func jsonKeys(v any) []string {
+	var out []string
+	t := reflect.TypeOf(v)
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func (f Field) source() bool {
