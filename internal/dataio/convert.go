@@ -467,15 +467,6 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 	if rec.CustomerKey != "" && rec.CustomerName == "" {
 		rec.CustomerName = cmp.Or(rec.CustomerPhone, rec.CustomerEmail, custID, custRef)
 	}
-	// A name with nothing to find the customer by stays on the ticket.
-	if rec.CustomerKey == "" && rec.CustomerName != "" {
-		if rec.Custom == nil {
-			rec.Custom = map[string]any{}
-		}
-		if _, taken := rec.Custom["customer"]; !taken {
-			rec.Custom["customer"] = rec.CustomerName
-		}
-	}
 	if r.customJSON != nil {
 		if s := r.value(*r.customJSON, row); s != "" {
 			var obj map[string]any
@@ -493,6 +484,15 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 				rec.Custom = map[string]any{}
 			}
 			rec.Custom[c.name] = s
+		}
+	}
+	// A name with nothing to find the customer by stays on the ticket.
+	if rec.CustomerKey == "" && rec.CustomerName != "" {
+		if rec.Custom == nil {
+			rec.Custom = map[string]any{}
+		}
+		if _, taken := rec.Custom["customer"]; !taken {
+			rec.Custom["customer"] = rec.CustomerName
 		}
 	}
 	if r.hist != nil {

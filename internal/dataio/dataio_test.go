@@ -348,12 +348,18 @@ func TestExportKeepsEverything(t *testing.T) {
 	for _, format := range []string{"csv", "xlsx"} {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := Export(&buf, format, names, each([]*aftersales.Ticket{tk})); err != nil {
+			// A customer known by name alone is kept beside the custom fields.
+			byName := &aftersales.Ticket{Number: "AS202607-000043", Title: "Graffiti", Status: aftersales.StatusNew, CustomerName: "Bo",
+				CreatedAt: tk.CreatedAt, Custom: map[string]any{"ward": "Ward 6"}}
+			if err := Export(&buf, format, names, each([]*aftersales.Ticket{tk, byName})); err != nil {
 				t.Fatal(err)
 			}
 			recs, rej, _ := readAll(t, buf.Bytes(), m)
-			if len(rej) != 0 || len(recs) != 1 {
+			if len(rej) != 0 || len(recs) != 2 {
 				t.Fatalf("rejected %+v", rej)
+			}
+			if diff := cmp.Diff(map[string]any{"ward": "Ward 6", "customer": "Bo"}, recs[1].Custom); diff != "" || recs[1].CustomerKey != "" {
+				t.Errorf("name-only customer (-want +got):\n%s", diff)
 			}
 			r := recs[0]
 			eq := func(a, b *time.Time) bool { return a != nil && b != nil && a.Equal(*b) }

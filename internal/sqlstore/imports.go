@@ -243,10 +243,10 @@ func (w *importWriter) in(col string, ids []string) (string, []any) {
 }
 
 // byNumber finds, for records that keep a ticket number (an export's) and
-// were not found by external id, the stored ticket with that number and
-// the same creation time: the same ticket, exported and imported back
-// into the installation it came from (where its external id may be
-// empty). It returns the numbers taken by other tickets.
+// were not found by external id, the stored ticket without an external id
+// that has this number and the same creation time: the same ticket, made
+// in the console, exported and imported back into the installation it
+// came from. It returns the numbers taken by other tickets.
 func (w *importWriter) byNumber(ctx context.Context, recs []*aftersales.ImportRecord, found map[string]existing) (map[string]bool, error) {
 	want := map[string]*aftersales.ImportRecord{}
 	var nums []string
@@ -260,15 +260,16 @@ func (w *importWriter) byNumber(ctx context.Context, recs []*aftersales.ImportRe
 	const per = 500
 	for start := 0; start < len(nums); start += per {
 		cond, args := w.in("number", nums[start:min(start+per, len(nums))])
-		err := w.b.query(ctx, `SELECT id, number, created_at, COALESCE(import_hash, 0) FROM tickets WHERE `+cond, args,
+		err := w.b.query(ctx, `SELECT id, number, created_at, COALESCE(import_hash, 0), external_id IS NULL FROM tickets WHERE `+cond, args,
 			func(scan func(...any) error) error {
 				var e existing
 				var num string
 				var created int64
-				if err := scan(&e.id, &num, &created, &e.hash); err != nil {
+				var native bool
+				if err := scan(&e.id, &num, &created, &e.hash, &native); err != nil {
 					return err
 				}
-				if r := want[num]; r != nil && created == ms(r.CreatedAt) {
+				if r := want[num]; r != nil && native && created == ms(r.CreatedAt) {
 					found[r.ExternalID] = e
 				} else {
 					taken[num] = true
