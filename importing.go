@@ -16,11 +16,12 @@ const (
 	FlagDateRange     = "date_out_of_range"    // before 1990 or in the future
 	FlagZeroCoords    = "zero_coordinates"     // (0, 0)
 	FlagNearDuplicate = "near_duplicate"       // similar text from the same customer or place within the window
+	FlagNoClosingDate = "closing_date_missing" // resolved, closed or cancelled without a usable date: the last known event time was used
 )
 
 // FlagKinds lists every data-quality flag kind.
 var FlagKinds = []string{FlagMissing, FlagBadFormat, FlagUnknownValue, FlagClosedBefore, FlagZeroDuration, FlagDateRange,
-	FlagZeroCoords, FlagNearDuplicate}
+	FlagZeroCoords, FlagNearDuplicate, FlagNoClosingDate}
 
 // RowIssue is one reason a source row was rejected or flagged.
 type RowIssue struct {
@@ -45,8 +46,12 @@ type ImportEvent struct {
 // fold into one record when they share a key (an incident's event log).
 type ImportRecord struct {
 	Lines      []int  // the source lines folded into this record
-	ExternalID string // source-qualified: "<source>:<key>"
+	ExternalID string // source-qualified: "<source>:<key>", or an export's external id as written
 	Hash       uint64 // of the record's content; equal hashes change nothing
+	// Number is a ticket number to keep (an export's): a new ticket takes
+	// it when it is free, and a stored ticket with this number and the
+	// same creation time is the same ticket.
+	Number string
 
 	Channel     Channel
 	Nature      Nature
@@ -57,7 +62,11 @@ type ImportRecord struct {
 	CreatedAt   time.Time
 	// Milestones; nil when absent or flagged.
 	FirstResponseAt, AcceptedAt, ResolvedAt, ClosedAt, TargetAt *time.Time
-	ReopenCount, AssignCount                                    int
+	CancelledAt                                                 *time.Time // only set for a cancelled status
+	// LastEventAt is the source's last-modified time, when mapped: it
+	// dates a closing the source left without a date. Not stored.
+	LastEventAt              *time.Time
+	ReopenCount, AssignCount int
 
 	Category []string // a path of names, root first
 	Team     string
@@ -84,6 +93,7 @@ type ImportSummary struct {
 	BatchID    int64          `json:"batch_id,omitempty"`
 	Mapping    string         `json:"mapping"`
 	File       string         `json:"file,omitempty"`
+	User       string         `json:"user,omitempty" doc:"Email of the staff user the rows are attributed to"`
 	Total      int            `json:"total"`
 	Created    int            `json:"created"`
 	Updated    int            `json:"updated"`

@@ -166,6 +166,10 @@ type Ticket struct {
 	// deadline and whether a clock is already known to be breached.
 	ResolutionDueAt *time.Time `json:"resolution_due_at,omitempty"`
 	SLABreached     bool       `json:"sla_breached,omitempty"`
+	// TargetAt is the resolution target an import brought from the source
+	// system (its own due date); it counts for the resolution SLA when no
+	// policy applies.
+	TargetAt *time.Time `json:"target_at,omitempty"`
 
 	// Names resolved for display; filled by list and find.
 	CustomerName string `json:"customer_name,omitempty"`

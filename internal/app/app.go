@@ -54,7 +54,10 @@ Usage:
   aftersales migrate [flags]         apply database migrations and exit
   aftersales user create [flags]     create a staff account
   aftersales token create --user EMAIL [--name NAME]   print a new API token
-  aftersales import --mapping NAME|FILE.json FILE   import tickets from CSV or XLSX
+  aftersales import --mapping NAME|FILE.json [--dry-run] FILE   import tickets from CSV or XLSX
+  aftersales import --help-mapping   how to write a mapping: target fields, date layouts, accepted values
+  aftersales mapping list            the built-in mappings
+  aftersales mapping show NAME       print a built-in mapping (JSON) to start your own from
   aftersales export [--format csv|xlsx] FILE|-      export tickets (columns the "aftersales" mapping reads)
   aftersales rollups [--repair]      check the KPI rollups against the tickets (and repair them)
   aftersales openapi                 print the API's OpenAPI document (what /api/v1/openapi.json serves)
@@ -91,6 +94,8 @@ func Main(ctx context.Context, env Env) int {
 		err = sub(ctx, env, args, "token", map[string]func(context.Context, Env, []string) error{"create": tokenCreate})
 	case "import":
 		err = importFile(ctx, env, args)
+	case "mapping":
+		err = sub(ctx, env, args, "mapping", map[string]func(context.Context, Env, []string) error{"list": mappingList, "show": mappingShow})
 	case "export":
 		err = exportFile(ctx, env, args)
 	case "rollups":

@@ -66,6 +66,9 @@ func exportFile(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("export: %w", err)
 	}
 	defer db.Close()
+	if u := aftersales.UserFromContext(ctx); u != nil {
+		fmt.Fprintf(env.Stderr, "exporting as %s\n", u.Email)
+	}
 	var out io.Writer = env.Stdout
 	if path != "-" {
 		file, err := os.Create(path)

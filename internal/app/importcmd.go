@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,16 +24,20 @@ import (
 // writes every rejected or flagged row to the report file.
 func importFile(ctx context.Context, env Env, args []string) error {
 	var mapping, report, user string
-	var dryRun, quiet bool
+	var dryRun, quiet, helpMapping bool
 	c, rest, err := config.Load("import", false, args, env.Getenv, env.Stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&mapping, "mapping", "", "built-in mapping ("+strings.Join(dataio.BuiltinNames(), ", ")+") or a mapping .json file (required)")
 		fs.StringVar(&report, "report", "", "row-level report of rejected and flagged rows (default FILE.report.csv)")
-		fs.StringVar(&user, "user", "", "import as this staff user (default: the administrator, AFTERSALES_ADMIN_EMAIL)")
-		fs.BoolVar(&dryRun, "dry-run", false, "read, check and count everything, then roll back")
+		fs.StringVar(&user, "user", "", "import as this staff user (default: the administrator AFTERSALES_ADMIN_EMAIL, else the first administrator; created on an empty database)")
+		fs.BoolVar(&dryRun, "dry-run", false, "read, check and count everything, write the report, then roll back")
 		fs.BoolVar(&quiet, "quiet", false, "no progress bar")
+		fs.BoolVar(&helpMapping, "help-mapping", false, "explain how to write a mapping: target fields, date layouts, accepted values")
 	})
 	if err != nil {
 		return err
+	}
+	if helpMapping {
+		return dataio.WriteMappingHelp(env.Stdout)
 	}
 	if mapping == "" || len(rest) != 1 {
 		return fmt.Errorf("usage: aftersales import --mapping NAME|FILE.json [--report FILE] [--dry-run] FILE")
@@ -63,21 +69,68 @@ func importFile(ctx context.Context, env Env, args []string) error {
 		progress = bar.update
 		defer bar.done()
 	}
-	s, err := dataio.Import(ctx, db, counter, m, filepath.Base(path), dryRun, env.Now, progress)
+	// A dry run keeps nothing in the database: its report is collected as
+	// the rows are written, the same rows a real run would store.
+	var imp aftersales.Importer = db
+	var issues []aftersales.RowIssue
+	if dryRun {
+		imp = dataio.Observe(db, func(i aftersales.RowIssue) { issues = append(issues, i) })
+	}
+	s, err := dataio.Import(ctx, imp, counter, m, filepath.Base(path), dryRun, env.Now, progress)
 	if err != nil {
 		return describe(err)
 	}
-	if !dryRun {
-		if report == "" {
-			report = path + ".report.csv"
-		}
-		if err := writeReport(ctx, db, s.BatchID, report); err != nil {
-			return err
-		}
+	if report == "" {
+		report = path + ".report.csv"
+	}
+	if dryRun {
+		slices.SortStableFunc(issues, func(a, b aftersales.RowIssue) int { return cmp.Compare(a.Line, b.Line) })
+		err = writeReportFile(report, func(fn func(aftersales.RowIssue) error) error {
+			for _, i := range issues {
+				if err := fn(i); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	} else {
+		err = writeReportFile(report, func(fn func(aftersales.RowIssue) error) error { return db.ImportIssues(ctx, s.BatchID, fn) })
+	}
+	if err != nil {
+		return err
 	}
 	out := json.NewEncoder(env.Stdout)
 	out.SetIndent("", "  ")
 	return out.Encode(s)
+}
+
+// mappingList is `aftersales mapping list`: the built-in mappings.
+func mappingList(_ context.Context, env Env, args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("usage: aftersales mapping list")
+	}
+	for _, n := range dataio.BuiltinNames() {
+		m, err := dataio.Builtin(n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%-12s %s\n", n, m.Description)
+	}
+	return nil
+}
+
+// mappingShow is `aftersales mapping show NAME`: a built-in mapping's JSON,
+// to copy and edit.
+func mappingShow(_ context.Context, env Env, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("usage: aftersales mapping show NAME (one of %s)", strings.Join(dataio.BuiltinNames(), ", "))
+	}
+	b, err := dataio.BuiltinJSON(args[0])
+	if err != nil {
+		return describe(err)
+	}
+	_, err = env.Stdout.Write(b)
+	return err
 }
 
 func loadMapping(name string) (*dataio.Mapping, error) {
@@ -92,7 +145,8 @@ func loadMapping(name string) (*dataio.Mapping, error) {
 	return dataio.ReadMapping(f)
 }
 
-func writeReport(ctx context.Context, db *sqlstore.DB, batch int64, path string) error {
+// writeReportFile writes the row-level report of the issues each yields.
+func writeReportFile(path string, each func(func(aftersales.RowIssue) error) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -102,7 +156,7 @@ func writeReport(ctx context.Context, db *sqlstore.DB, batch int64, path string)
 		f.Close()
 		return err
 	}
-	if err := db.ImportIssues(ctx, batch, rw.Write); err != nil {
+	if err := each(rw.Write); err != nil {
 		f.Close()
 		return err
 	}
@@ -163,20 +217,28 @@ func (p *progressBar) done() {
 	fmt.Fprintln(p.w)
 }
 
-// openAs opens the store and acts as the staff user email (the
-// administrator when empty).
+// openAs opens the store and acts as the staff user email. Without one it
+// acts as the administrator (AFTERSALES_ADMIN_EMAIL), else the first
+// administrator; on a database without users (after migrate, before any
+// serve) it creates the administrator as serve does (the password goes to
+// stderr). The caller says whom the work is attributed to.
 func openAs(ctx context.Context, c config.Config, env Env, email string) (*sqlstore.DB, context.Context, error) {
 	db, err := open(ctx, c, env.Now)
 	if err != nil {
 		return nil, ctx, err
 	}
-	if email == "" {
-		email = c.AdminEmail
+	var u *aftersales.User
+	if email != "" {
+		if u, err = db.FindUserByEmail(ctx, email); err != nil {
+			db.Close()
+			return nil, ctx, fmt.Errorf("no user %s (set --user to an existing staff account)", email)
+		}
+	} else if u, err = ensureAdmin(ctx, db, c, env.Stderr); err == nil && u == nil {
+		u, err = db.FirstAdmin(ctx)
 	}
-	u, err := db.FindUserByEmail(ctx, email)
 	if err != nil {
 		db.Close()
-		return nil, ctx, fmt.Errorf("no user %s (set --user)", email)
+		return nil, ctx, fmt.Errorf("no administrator to act as (set --user): %w", err)
 	}
 	return db, aftersales.NewContextWithUser(ctx, u), nil
 }

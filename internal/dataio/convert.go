@@ -3,6 +3,7 @@ package dataio
 import (
 	"cmp"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -31,6 +32,8 @@ type Reader struct {
 	fields  map[string]col
 	custom  []namedCol
 	hist    *[2]col
+	// customJSON and extID are bound when the mapping has them.
+	customJSON, extID *col
 
 	pending  *aftersales.ImportRecord // being folded
 	rejected []aftersales.RowIssue
@@ -134,6 +137,14 @@ func NewReader(src Source, m *Mapping, now time.Time) (*Reader, error) {
 		r.custom = append(r.custom, namedCol{name, bind("custom."+name, f)})
 	}
 	slices.SortFunc(r.custom, func(a, b namedCol) int { return strings.Compare(a.name, b.name) })
+	if m.CustomJSON != nil {
+		c := bind("custom_json", *m.CustomJSON)
+		r.customJSON = &c
+	}
+	if m.ExternalID != nil {
+		c := bind("external_id", *m.ExternalID)
+		r.extID = &c
+	}
 	if m.History != nil {
 		r.hist = &[2]col{bind("history.status", m.History.Status), bind("history.at", m.History.At)}
 	}
@@ -223,6 +234,11 @@ func (r *Reader) Next() (*aftersales.ImportRecord, error) {
 			continue
 		}
 		ext := r.source + ":" + key
+		if r.extID != nil {
+			if s := r.value(*r.extID, row); s != "" {
+				ext = s
+			}
+		}
 		if r.hist != nil && r.pending != nil && r.pending.ExternalID == ext {
 			r.fold(line, row)
 			continue
@@ -299,7 +315,7 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 			return
 		}
 		if !valid(s) {
-			r.reject(line, key, name, s, "is not a known "+name)
+			r.reject(line, key, name, s, notOneOf(name, s))
 			ok = false
 			return
 		}
@@ -344,7 +360,10 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 		case err != nil:
 			flag(rec, line, key, name, aftersales.FlagBadFormat, s, err.Error())
 			return nil
-		case !r.plausible(t):
+		case name == FTarget && t.Year() < 1990: // a target may lie ahead
+			flag(rec, line, key, name, aftersales.FlagDateRange, s, "is out of range (before 1990); left empty")
+			return nil
+		case name != FTarget && !r.plausible(t):
 			flag(rec, line, key, name, aftersales.FlagDateRange, s, "is out of range (before 1990 or in the future); left empty")
 			return nil
 		}
@@ -355,6 +374,9 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 	rec.ResolvedAt = milestone(FResolved)
 	rec.ClosedAt = milestone(FClosed)
 	rec.TargetAt = milestone(FTarget)
+	rec.LastEventAt = milestone(FUpdated)
+	rec.CancelledAt = milestone(FCancelled)
+	rec.Number, _ = get(FNumber)
 	after := func(name string) *time.Time {
 		s, has := get(name)
 		if !has {
@@ -434,16 +456,30 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 		}
 	}
 	custID, _ := get(FCustID)
+	custRef, _ := get(FCustRef)
 	switch {
 	case custID != "":
 		rec.CustomerKey = "id:" + r.source + ":" + custID
+	case custRef != "": // already qualified by its source
+		rec.CustomerKey = "id:" + custRef
 	case rec.CustomerPhone != "":
 		rec.CustomerKey = "phone:" + rec.CustomerPhone
 	case rec.CustomerEmail != "":
 		rec.CustomerKey = "email:" + rec.CustomerEmail
 	}
 	if rec.CustomerKey != "" && rec.CustomerName == "" {
-		rec.CustomerName = cmp.Or(rec.CustomerPhone, rec.CustomerEmail, custID)
+		rec.CustomerName = cmp.Or(rec.CustomerPhone, rec.CustomerEmail, custID, custRef)
+	}
+	if r.customJSON != nil {
+		if s := r.value(*r.customJSON, row); s != "" {
+			var obj map[string]any
+			dec := json.NewDecoder(strings.NewReader(s))
+			if err := dec.Decode(&obj); err != nil || dec.More() {
+				flag(rec, line, key, "custom_json", aftersales.FlagBadFormat, s, "is not a JSON object; left empty")
+			} else if len(obj) > 0 {
+				rec.Custom = obj
+			}
+		}
 	}
 	for _, c := range r.custom {
 		if s := r.value(c.col, row); s != "" {
@@ -451,6 +487,15 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 				rec.Custom = map[string]any{}
 			}
 			rec.Custom[c.name] = s
+		}
+	}
+	// A name with nothing to find the customer by stays on the ticket.
+	if rec.CustomerKey == "" && rec.CustomerName != "" {
+		if rec.Custom == nil {
+			rec.Custom = map[string]any{}
+		}
+		if _, taken := rec.Custom["customer"]; !taken {
+			rec.Custom["customer"] = rec.CustomerName
 		}
 	}
 	if r.hist != nil {
@@ -594,11 +639,67 @@ func (r *Reader) finish(rec *aftersales.ImportRecord) *aftersales.ImportRecord {
 	check(FResolved, &rec.ResolvedAt)
 	check(FFirstResponse, &rec.FirstResponseAt)
 	check(FAccepted, &rec.AcceptedAt)
+	check(FCancelled, &rec.CancelledAt)
+	dateClosing(rec, line, key)
 	if r.near != nil {
 		r.near.check(rec, key)
 	}
 	rec.Hash = r.fingerprint(rec)
 	return rec
+}
+
+// dateClosing applies the rule for a ticket the source calls resolved,
+// closed or cancelled without a usable date for it (none mapped, or the
+// value was unreadable, out of range or before the creation): such a
+// ticket would stay in the backlog forever and never count as resolved.
+// It keeps its status; the missing time becomes the last known event
+// time (the source's updated_at, the latest history entry or milestone,
+// else the creation time), and a flag names the time used.
+func dateClosing(rec *aftersales.ImportRecord, line int, key string) {
+	var dst []**time.Time
+	field := FClosed
+	switch rec.Status {
+	case aftersales.StatusResolved, aftersales.StatusClosed:
+		if rec.ResolvedAt != nil {
+			return
+		}
+		if rec.ClosedAt != nil { // a resolved status dated only by a closing
+			t := *rec.ClosedAt
+			rec.ResolvedAt = &t
+			return
+		}
+		dst = []**time.Time{&rec.ResolvedAt}
+		if rec.Status == aftersales.StatusClosed {
+			dst = append(dst, &rec.ClosedAt)
+		} else {
+			field = FResolved
+		}
+	case aftersales.StatusCancelled:
+		if rec.CancelledAt != nil {
+			return
+		}
+		dst, field = []**time.Time{&rec.CancelledAt}, FCancelled
+	default:
+		return
+	}
+	at, from := rec.CreatedAt, FCreated
+	later := func(p *time.Time, name string) {
+		if p != nil && p.After(at) {
+			at, from = *p, name
+		}
+	}
+	later(rec.FirstResponseAt, FFirstResponse)
+	later(rec.AcceptedAt, FAccepted)
+	for _, e := range rec.History {
+		later(&e.At, "history ("+string(e.Status)+")")
+	}
+	later(rec.LastEventAt, FUpdated)
+	for _, p := range dst {
+		t := at
+		*p = &t
+	}
+	flag(rec, line, key, field, aftersales.FlagNoClosingDate, at.Format(time.RFC3339),
+		fmt.Sprintf("status is %s but there is no usable date for it; the last known event time (%s) was used", rec.Status, from))
 }
 
 func truncate(s string, n int) string {
@@ -645,6 +746,13 @@ func (r *Reader) fingerprint(rec *aftersales.ImportRecord) uint64 {
 	tm(&created)
 	for _, t := range []*time.Time{rec.FirstResponseAt, rec.AcceptedAt, rec.ResolvedAt, rec.ClosedAt, rec.TargetAt} {
 		tm(t)
+	}
+	// Only when set, so that earlier imports' hashes still match.
+	if rec.CancelledAt != nil {
+		tm(rec.CancelledAt)
+	}
+	if rec.Number != "" {
+		str(rec.Number)
 	}
 	str(strconv.Itoa(rec.ReopenCount) + "/" + strconv.Itoa(rec.AssignCount))
 	str(strings.Join(rec.Category, "\x1f"))

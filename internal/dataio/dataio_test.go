@@ -9,6 +9,7 @@ import (
 
 	"aftersales"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -244,4 +245,194 @@ func FuzzXLSX(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The closing rule: a resolved, closed or cancelled row without a usable
+// date for it keeps its status and is dated at its last known event, the
+// latest of updated_at, milestones and history, else its creation, with a
+// flag naming the time used. A Chinese complaint file whose mapping has
+// no closing column is the common case.
+func TestClosingWithoutDate(t *testing.T) {
+	m, err := ReadMapping(strings.NewReader(`{"name": "car", "time_zone": "Asia/Shanghai", "key": {"column": "编号"},
+		"fields": {"title": {"column": "问题"}, "created_at": {"column": "投诉时间"}, "accepted_at": {"column": "受理时间"},
+			"closed_at": {"column": "关闭时间"}, "updated_at": {"column": "更新时间"},
+			"status": {"column": "状态", "map": {"处理中": "in_service", "已解决": "resolved", "已关闭": "closed", "已撤销": "cancelled"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	at := func(s string) *time.Time {
+		if s == "" {
+			return nil
+		}
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	data := "编号,问题,投诉时间,受理时间,关闭时间,更新时间,状态\n" +
+		"1,异响,2026-03-01 09:00,2026-03-02 10:00,,2026-03-05 18:00,已关闭\n" + // updated_at is latest
+		"2,漏油,2026-03-01 09:00,2026-03-02 10:00,,,已解决\n" + // accepted_at
+		"3,刹车,2026-03-01 09:00,,,,已关闭\n" + // nothing but the creation
+		"4,天窗,2026-03-01 09:00,,2026-02-01 09:00,,已关闭\n" + // closed before opened: left empty, then dated
+		"5,空调,2026-03-01 09:00,,,2026-03-03 12:00,已撤销\n" + // cancelled
+		"6,车漆,2026-03-01 09:00,,2026-03-04 09:00,2026-03-05 09:00,已关闭\n" + // has its date: untouched
+		"7,异味,2026-03-01 09:00,,,2026-03-05 09:00,处理中\n" // open: untouched
+	recs, rej, _ := readAll(t, []byte(data), m)
+	if len(recs) != 7 || len(rej) != 0 {
+		t.Fatalf("%d records, rejected %+v", len(recs), rej)
+	}
+	cases := []struct {
+		resolved, closed, cancelled *time.Time
+		from                        string // the time used, "" when no flag
+	}{
+		{at("2026-03-05 18:00"), at("2026-03-05 18:00"), nil, FUpdated},
+		{at("2026-03-02 10:00"), nil, nil, FAccepted},
+		{at("2026-03-01 09:00"), at("2026-03-01 09:00"), nil, FCreated},
+		{at("2026-03-01 09:00"), at("2026-03-01 09:00"), nil, FCreated},
+		{nil, nil, at("2026-03-03 12:00"), FUpdated},
+		{at("2026-03-04 09:00"), at("2026-03-04 09:00"), nil, ""},
+		{nil, nil, nil, ""},
+	}
+	eq := func(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
+	for i, c := range cases {
+		r := recs[i]
+		if !eq(r.ResolvedAt, c.resolved) || !eq(r.ClosedAt, c.closed) || !eq(r.CancelledAt, c.cancelled) {
+			t.Errorf("row %d (%s): resolved %v closed %v cancelled %v, want %v %v %v", i+1, r.Status, r.ResolvedAt, r.ClosedAt, r.CancelledAt,
+				c.resolved, c.closed, c.cancelled)
+		}
+		var flag *aftersales.RowIssue
+		for _, f := range r.Flags {
+			if f.Kind == aftersales.FlagNoClosingDate {
+				flag = &f
+			}
+		}
+		switch {
+		case c.from == "" && flag != nil:
+			t.Errorf("row %d flagged: %+v", i+1, flag)
+		case c.from != "" && (flag == nil || !strings.Contains(flag.Reason, "("+c.from+")") || !strings.Contains(flag.Reason, string(r.Status))):
+			t.Errorf("row %d: flag %+v, want one naming %s", i+1, flag, c.from)
+		}
+	}
+}
+
+// What an export writes, the "aftersales" mapping reads back unchanged, in
+// both formats: number and external id, milliseconds, a target ahead of
+// now, a cancellation, custom fields of any JSON type, and the customer's
+// phone, email and external id.
+func TestExportKeepsEverything(t *testing.T) {
+	m, err := Builtin("aftersales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := func(s string) *time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	cust := int64(9)
+	tk := &aftersales.Ticket{Number: "AS202607-000042", ExternalID: "boston311:101001240734", Title: "Pothole", Channel: aftersales.ChannelPhone,
+		Nature: aftersales.NatureRepair, Urgency: aftersales.UrgencyLow, Status: aftersales.StatusCancelled, CustomerID: &cust,
+		CustomerName: "Ann Lee", CreatedAt: *ms("2026-07-01T09:00:00.123Z"), CancelledAt: ms("2026-07-02T10:11:12.5Z"),
+		TargetAt: ms("2027-01-01T00:00:00Z"), Custom: map[string]any{"ward": "Ward 5", "lat": 42.3574, "photo": true,
+			"parts": []any{"valve", 2.0}, "note": "say \"hi\", ok"}}
+	names := Names{Customer: func(id int64) (*aftersales.Customer, error) {
+		if id != cust {
+			t.Fatalf("customer %d", id)
+		}
+		return &aftersales.Customer{ID: id, Name: "Ann Lee", Phone: "+16175550100", Email: "ann@example.com", ExternalID: "crm:77"}, nil
+	}}
+	for _, format := range []string{"csv", "xlsx"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			// A customer known by name alone is kept beside the custom fields.
+			byName := &aftersales.Ticket{Number: "AS202607-000043", Title: "Graffiti", Status: aftersales.StatusNew, CustomerName: "Bo",
+				CreatedAt: tk.CreatedAt, Custom: map[string]any{"ward": "Ward 6"}}
+			if err := Export(&buf, format, names, each([]*aftersales.Ticket{tk, byName})); err != nil {
+				t.Fatal(err)
+			}
+			recs, rej, _ := readAll(t, buf.Bytes(), m)
+			if len(rej) != 0 || len(recs) != 2 {
+				t.Fatalf("rejected %+v", rej)
+			}
+			if diff := cmp.Diff(map[string]any{"ward": "Ward 6", "customer": "Bo"}, recs[1].Custom); diff != "" || recs[1].CustomerKey != "" {
+				t.Errorf("name-only customer (-want +got):\n%s", diff)
+			}
+			r := recs[0]
+			eq := func(a, b *time.Time) bool { return a != nil && b != nil && a.Equal(*b) }
+			if r.Number != tk.Number || r.ExternalID != tk.ExternalID || !r.CreatedAt.Equal(tk.CreatedAt) || r.Status != tk.Status ||
+				!eq(r.CancelledAt, tk.CancelledAt) || !eq(r.TargetAt, tk.TargetAt) || r.CustomerKey != "id:crm:77" ||
+				r.CustomerName != "Ann Lee" || r.CustomerPhone != "+16175550100" || r.CustomerEmail != "ann@example.com" {
+				t.Fatalf("read back %+v", r)
+			}
+			if diff := cmp.Diff(tk.Custom, r.Custom); diff != "" {
+				t.Fatalf("custom fields (-exported +read):\n%s", diff)
+			}
+			for _, f := range r.Flags {
+				t.Errorf("flag %+v", f)
+			}
+		})
+	}
+}
+
+// FuzzMapping feeds arbitrary JSON to the mapping reader and, when it is
+// accepted, a file through it: neither may panic.
+func FuzzMapping(f *testing.F) {
+	for _, n := range BuiltinNames() {
+		b, _ := BuiltinJSON(n)
+		f.Add(b, []byte("number,title,created_at,custom,external_id\nAS1,x,2026-01-01T00:00:00Z,\"{\"\"a\"\":1}\",s:1\n"))
+	}
+	f.Add([]byte(simple), []byte("id,title,at\n1,x,2026-01-01\n"))
+	f.Fuzz(func(t *testing.T, mapping, data []byte) {
+		m, err := ReadMapping(bytes.NewReader(mapping))
+		if err != nil {
+			return
+		}
+		src, err := Open(bytes.NewReader(data), Format{Encoding: m.Encoding, Delimiter: m.Delimiter, Sheet: m.Sheet})
+		if err != nil {
+			return
+		}
+		defer src.Close()
+		r, err := NewReader(src, m, now)
+		if err != nil {
+			return
+		}
+		for {
+			if _, err := r.Next(); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// A bad mapping is named field by field, with the values that would do.
+func TestMappingErrorsNameValidValues(t *testing.T) {
+	for _, c := range []struct{ mapping, field, reason string }{
+		{`{"name": "t", "key": {"colum": "id"}, "fields": {}}`, "mapping", "a field column, any, join, template"},
+		{`{"name": "t", "kee": {"column": "id"}}`, "mapping", "a mapping has the keys name, source"},
+		{`{"name": "t", "key": {"column": "id"}, "fields": {"title": {"column": "a"}, "created_at": {"column": "b"},
+			"urgency": {"column": "u", "map": {"P1": "super"}}}}`, "fields.urgency.map.P1", `"super" is not one of urgent, high, normal, low`},
+		{`{"name": "t", "key": {"column": "id"}, "fields": {"title": {"column": "a"}, "created_at": {"column": "b"},
+			"channel": {"column": "c", "default": "fax"}}}`, "fields.channel.default", `"fax" is not one of phone, email, web`},
+		{`{"name": "t", "key": {"column": "id"}, "fields": {"title": {"column": "a"}, "created_at": {"column": "b"}},
+			"history": {"status": {"column": "s", "map": {"Done": "finished"}}, "at": {"column": "t"}}}`, "history.status.map.Done", `"finished" is not one of new, accepted`},
+		{`{"name": "t", "key": {"column": "id"}, "fields": {"title": {"column": "a"}, "created_at": {"column": "b"}, "titel": {"column": "c"}}}`,
+			"fields.titel", "use one of title, description"},
+		{`{"name": "t", "time_zone": "Beijing", "key": {"column": "id"}, "fields": {"title": {"column": "a"}, "created_at": {"column": "b"}}}`,
+			"time_zone", "Asia/Shanghai"},
+	} {
+		_, err := ReadMapping(strings.NewReader(c.mapping))
+		found := false
+		for _, f := range aftersales.ErrorFields(err) {
+			if f.Field == c.field && strings.Contains(f.Reason, c.reason) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: got %v %+v, want %s: ...%s...", c.mapping, err, aftersales.ErrorFields(err), c.field, c.reason)
+		}
+	}
 }

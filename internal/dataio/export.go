@@ -3,6 +3,7 @@ package dataio
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,24 +16,31 @@ import (
 )
 
 // ExportColumns are the columns of a ticket export; the built-in mapping
-// "aftersales" reads them back.
+// "aftersales" reads them back. target_at is the imported target (the
+// source system's due date), due_at the SLA engine's resolution deadline,
+// which is computed again on import and so not read back; custom holds
+// the custom fields as one JSON object. The customer's phone, email and
+// external id (customer_ref) find or make the same customer on import.
 var ExportColumns = []string{"number", "external_id", "title", "description", "channel", "nature", "urgency", "status",
-	"category", "team", "region", "customer", "tags", "created_at", "first_response_at", "accepted_at", "resolved_at",
-	"closed_at", "due_at", "reopen_count", "assign_count"}
+	"category", "team", "region", "customer", "customer_phone", "customer_email", "customer_ref", "tags", "created_at",
+	"first_response_at", "accepted_at", "resolved_at", "closed_at", "cancelled_at", "target_at", "due_at", "reopen_count",
+	"assign_count", "custom"}
 
 // Names resolves the ids on a ticket to the names an export shows.
 type Names struct {
 	Category map[int64]string // full path, "Parent > Child"
 	Team     map[int64]string
 	Unit     map[int64]string
+	// Customer finds a ticket's customer; nil exports the name alone.
+	Customer func(id int64) (*aftersales.Customer, error)
 }
 
-func (n Names) row(t *aftersales.Ticket) []string {
+func (n Names) row(t *aftersales.Ticket) ([]string, error) {
 	tm := func(p *time.Time) string {
 		if p == nil {
 			return ""
 		}
-		return p.Format(time.RFC3339)
+		return p.Format(time.RFC3339Nano) // instants are kept to the millisecond
 	}
 	id := func(m map[int64]string, p *int64) string {
 		if p == nil {
@@ -41,10 +49,23 @@ func (n Names) row(t *aftersales.Ticket) []string {
 		return m[*p]
 	}
 	created := t.CreatedAt
+	custom := ""
+	if len(t.Custom) > 0 {
+		b, _ := json.Marshal(t.Custom) // decoded from JSON: it encodes again
+		custom = string(b)
+	}
+	var c aftersales.Customer
+	if t.CustomerID != nil && n.Customer != nil {
+		found, err := n.Customer(*t.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		c = *found
+	}
 	return []string{t.Number, t.ExternalID, t.Title, t.Description, string(t.Channel), string(t.Nature), string(t.Urgency),
 		string(t.Status), id(n.Category, t.CategoryID), id(n.Team, t.TeamID), id(n.Unit, t.ServiceUnitID), t.CustomerName,
-		strings.Join(t.Tags, ", "), tm(&created), tm(t.FirstResponseAt), tm(t.AcceptedAt), tm(t.ResolvedAt), tm(t.ClosedAt),
-		tm(t.ResolutionDueAt), fmt.Sprint(t.ReopenCount), fmt.Sprint(t.AssignCount)}
+		c.Phone, c.Email, c.ExternalID, strings.Join(t.Tags, ", "), tm(&created), tm(t.FirstResponseAt), tm(t.AcceptedAt), tm(t.ResolvedAt), tm(t.ClosedAt),
+		tm(t.CancelledAt), tm(t.TargetAt), tm(t.ResolutionDueAt), fmt.Sprint(t.ReopenCount), fmt.Sprint(t.AssignCount), custom}, nil
 }
 
 // Export writes tickets as "csv" (UTF-8 with a BOM for Excel) or "xlsx",
@@ -67,7 +88,11 @@ func Export(w io.Writer, format string, names Names, next func() (*aftersales.Ti
 			if t == nil {
 				break
 			}
-			if err := cw.Write(names.row(t)); err != nil {
+			row, err := names.row(t)
+			if err != nil {
+				return err
+			}
+			if err := cw.Write(row); err != nil {
 				return err
 			}
 		}
@@ -100,7 +125,11 @@ func Export(w io.Writer, format string, names Names, next func() (*aftersales.Ti
 				break
 			}
 			cell, _ := excelize.CoordinatesToCellName(1, r)
-			if err := sw.SetRow(cell, cells(names.row(t))); err != nil {
+			row, err := names.row(t)
+			if err != nil {
+				return err
+			}
+			if err := sw.SetRow(cell, cells(row)); err != nil {
 				return err
 			}
 		}
@@ -148,6 +177,19 @@ func ExportNames(ctx context.Context, s aftersales.Services) (Names, error) {
 	}
 	for _, u := range units {
 		n.Unit[u.ID] = u.Name
+	}
+	// Tickets of one customer come again and again: each is read once.
+	known := map[int64]*aftersales.Customer{}
+	n.Customer = func(id int64) (*aftersales.Customer, error) {
+		if c, ok := known[id]; ok {
+			return c, nil
+		}
+		c, err := s.Customers.FindCustomer(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		known[id] = c
+		return c, nil
 	}
 	return n, nil
 }

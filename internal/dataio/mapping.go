@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -32,6 +33,13 @@ type Mapping struct {
 	Key     Field            `json:"key"`
 	Fields  map[string]Field `json:"fields"`
 	Custom  map[string]Field `json:"custom,omitempty"`
+	// CustomJSON is a column holding a JSON object of custom fields, as an
+	// export writes them; its members join Custom's.
+	CustomJSON *Field `json:"custom_json,omitempty"`
+	// ExternalID is a column holding ids already qualified by their
+	// source, as an export writes them: when filled, it is the ticket's
+	// external id instead of "<source>:<key>".
+	ExternalID *Field `json:"external_id,omitempty"`
 	// History makes rows that share a key into one ticket's status history.
 	History *History `json:"history,omitempty"`
 	// NearDuplicate finds similar text from the same customer or place.
@@ -74,13 +82,14 @@ const (
 	FCategory, FTeam, FRegion, FProduct, FSerial, FLat, FLng, FCoords = "category", "team", "region", "product", "serial", "lat", "lng", "coordinates"
 	FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID       = "address", "tags", "customer_name", "customer_phone", "customer_email", "customer_id"
 	FReopenCount, FAssignCount                                        = "reopen_count", "assign_count"
+	FUpdated, FCancelled, FNumber, FCustRef                           = "updated_at", "cancelled_at", "number", "customer_ref"
 )
 
 // TargetFields lists every field name a mapping may use, for the console's
 // column-mapping screen and for checking mappings.
 var TargetFields = []string{FTitle, FDescription, FChannel, FNature, FUrgency, FStatus, FCreated, FFirstResponse, FAccepted,
 	FResolved, FClosed, FTarget, FFirstResponseAfter, FResolutionAfter, FCategory, FTeam, FRegion, FProduct, FSerial, FLat, FLng,
-	FCoords, FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID, FReopenCount, FAssignCount}
+	FCoords, FAddress, FTags, FCustName, FCustPhone, FCustEmail, FCustID, FReopenCount, FAssignCount, FUpdated, FCancelled, FNumber, FCustRef}
 
 //go:embed mappings/*.json
 var builtin embed.FS
@@ -111,8 +120,13 @@ func ReadMapping(r io.Reader) (*Mapping, error) {
 	dec.DisallowUnknownFields()
 	var m Mapping
 	if err := dec.Decode(&m); err != nil {
+		reason := err.Error()
+		if strings.Contains(reason, "unknown field") {
+			reason += "; a mapping has the keys " + strings.Join(jsonKeys(Mapping{}), ", ") + ", a field " +
+				strings.Join(jsonKeys(Field{}), ", ") + " (aftersales import --help-mapping explains them)"
+		}
 		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The mapping could not be read.",
-			Fields: []aftersales.FieldError{{Field: "mapping", Reason: err.Error()}}}
+			Fields: []aftersales.FieldError{{Field: "mapping", Reason: reason}}}
 	}
 	if err := m.validate(); err != nil {
 		return nil, err
@@ -125,7 +139,7 @@ func (m *Mapping) validate() error {
 	v.Check(m.Name != "", "name", "is required")
 	if m.TimeZone != "" {
 		_, err := time.LoadLocation(m.TimeZone)
-		v.Check(err == nil, "time_zone", "is not a known IANA time zone")
+		v.Check(err == nil, "time_zone", "is not a known IANA time zone such as Asia/Shanghai or America/New_York")
 	}
 	v.Check(m.Key.source(), "key", "needs a column")
 	for name, f := range m.Fields {
@@ -133,17 +147,25 @@ func (m *Mapping) validate() error {
 		v.Check(f.source() || f.Default != "", "fields."+name, "needs a column, columns or a default")
 		for from, to := range f.Map {
 			if !validEnum(name, to) {
-				v.Add("fields."+name+".map."+from, fmt.Sprintf("%q is not a valid %s", to, name))
+				v.Add("fields."+name+".map."+from, notOneOf(name, to))
 			}
 		}
-		if f.Default != "" && len(f.Map) > 0 && !validEnum(name, f.Default) {
-			v.Add("fields."+name+".default", fmt.Sprintf("%q is not a valid %s", f.Default, name))
+		if f.Default != "" && !validEnum(name, f.Default) {
+			v.Add("fields."+name+".default", notOneOf(name, f.Default))
 		}
 	}
 	for name, f := range m.Custom {
 		v.Check(f.source(), "custom."+name, "needs a column")
 	}
+	for name, f := range map[string]*Field{"custom_json": m.CustomJSON, "external_id": m.ExternalID} {
+		v.Check(f == nil || f.source(), name, "needs a column")
+	}
 	if m.History != nil {
+		for from, to := range m.History.Status.Map {
+			if !validEnum(FStatus, to) {
+				v.Add("history.status.map."+from, notOneOf(FStatus, to))
+			}
+		}
 		v.Check(m.History.Status.source(), "history.status", "needs a column")
 		v.Check(m.History.At.source(), "history.at", "needs a column")
 	}
@@ -159,8 +181,51 @@ func (m *Mapping) validate() error {
 	return v.Err()
 }
 
+// jsonKeys lists the JSON names of a struct's fields.
+func jsonKeys(v any) []string {
+	var out []string
+	t := reflect.TypeOf(v)
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 func (f Field) source() bool {
 	return f.Column != "" || len(f.Any) > 0 || len(f.Join) > 0 || f.Template != ""
+}
+
+// EnumValues lists the values an enum target field accepts; nil for a
+// field that is not an enum.
+func EnumValues(field string) []string {
+	var out []string
+	add := func(vs ...string) { out = append(out, vs...) }
+	switch field {
+	case FChannel:
+		for _, v := range aftersales.Channels {
+			add(string(v))
+		}
+	case FNature:
+		for _, v := range aftersales.Natures {
+			add(string(v))
+		}
+	case FUrgency:
+		for _, v := range aftersales.Urgencies {
+			add(string(v))
+		}
+	case FStatus:
+		for _, v := range aftersales.Statuses {
+			add(string(v))
+		}
+	}
+	return out
+}
+
+// notOneOf is the reason a value is not one of an enum field's values.
+func notOneOf(field, v string) string {
+	return fmt.Sprintf("%q is not one of %s", v, strings.Join(EnumValues(field), ", "))
 }
 
 func validEnum(field, v string) bool {

@@ -154,13 +154,22 @@ type observedWriter struct {
 	fn func(aftersales.RowIssue)
 }
 
+// Write reports the flags the store keeps: those of created and updated
+// records, including the ones the store adds (an unknown product).
 func (w observedWriter) Write(ctx context.Context, recs []*aftersales.ImportRecord) ([]aftersales.ImportOutcome, error) {
-	for _, r := range recs {
+	outs, err := w.ImportWriter.Write(ctx, recs)
+	if err != nil {
+		return nil, err
+	}
+	for k, r := range recs {
+		if outs[k] == aftersales.ImportUnchanged {
+			continue
+		}
 		for _, i := range r.Flags {
 			w.fn(i)
 		}
 	}
-	return w.ImportWriter.Write(ctx, recs)
+	return outs, nil
 }
 
 func (w observedWriter) Reject(ctx context.Context, issues []aftersales.RowIssue) error {

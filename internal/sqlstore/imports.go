@@ -23,7 +23,7 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 		return err
 	}
 	now := db.Now().UTC().Truncate(time.Millisecond)
-	s.StartedAt = now
+	s.StartedAt, s.User = now, u.Email
 	return db.withBulk(ctx, func(b bulkWriter) error {
 		w := &importWriter{db: db, b: b, now: now, refs: map[string]int64{}, customers: map[string]int64{},
 			catPaths: map[string]string{}}
@@ -162,6 +162,7 @@ type importWriter struct {
 	batch     int64
 	nextID    int64 // SQLite: ids are handed out here; the writer holds the only write connection
 	nextCust  int64
+	kept      map[string]bool  // ticket numbers this import kept from its records
 	refs      map[string]int64 // "team:<name>", "region:<name>", "cat:<path>", "product:<model>", "asset:<serial>"
 	customers map[string]int64
 	catPaths  map[string]string
@@ -176,6 +177,10 @@ type existing struct {
 // unchanged ones left alone.
 func (w *importWriter) Write(ctx context.Context, recs []*aftersales.ImportRecord) ([]aftersales.ImportOutcome, error) {
 	found, err := w.lookup(ctx, recs)
+	if err != nil {
+		return nil, err
+	}
+	taken, err := w.byNumber(ctx, recs, found)
 	if err != nil {
 		return nil, err
 	}
@@ -218,10 +223,65 @@ func (w *importWriter) Write(ctx context.Context, recs []*aftersales.ImportRecor
 		}
 		uniq = append(uniq, r)
 	}
-	if err := w.create(ctx, uniq); err != nil {
+	if err := w.create(ctx, uniq, taken); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// in is a filter "<col> IN (ids)": one array on PostgreSQL, one
+// placeholder per id on SQLite, which has no arrays.
+func (w *importWriter) in(col string, ids []string) (string, []any) {
+	if _, ok := w.b.(sqliteBulk); !ok {
+		return col + ` = ANY($1)`, []any{ids}
+	}
+	ph := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ph[i], args[i] = "$"+strconv.Itoa(i+1), id
+	}
+	return col + ` IN (` + strings.Join(ph, ", ") + `)`, args
+}
+
+// byNumber finds, for records that keep a ticket number (an export's) and
+// were not found by external id, the stored ticket without an external id
+// that has this number and the same creation time: the same ticket, made
+// in the console, exported and imported back into the installation it
+// came from. It returns the numbers taken by other tickets.
+func (w *importWriter) byNumber(ctx context.Context, recs []*aftersales.ImportRecord, found map[string]existing) (map[string]bool, error) {
+	want := map[string]*aftersales.ImportRecord{}
+	var nums []string
+	for _, r := range recs {
+		if _, ok := found[r.ExternalID]; !ok && r.Number != "" && want[r.Number] == nil {
+			want[r.Number] = r
+			nums = append(nums, r.Number)
+		}
+	}
+	taken := map[string]bool{}
+	const per = 500
+	for start := 0; start < len(nums); start += per {
+		cond, args := w.in("number", nums[start:min(start+per, len(nums))])
+		err := w.b.query(ctx, `SELECT id, number, created_at, COALESCE(import_hash, 0), external_id IS NULL FROM tickets WHERE `+cond, args,
+			func(scan func(...any) error) error {
+				var e existing
+				var num string
+				var created int64
+				var native bool
+				if err := scan(&e.id, &num, &created, &e.hash, &native); err != nil {
+					return err
+				}
+				if r := want[num]; r != nil && native && created == ms(r.CreatedAt) {
+					found[r.ExternalID] = e
+				} else {
+					taken[num] = true
+				}
+				return nil
+			})
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: import number lookup: %w", err)
+		}
+	}
+	return taken, nil
 }
 
 // lookup finds already stored tickets of the chunk's external ids.
@@ -234,17 +294,8 @@ func (w *importWriter) lookup(ctx context.Context, recs []*aftersales.ImportReco
 		for _, r := range recs[start:end] {
 			ids = append(ids, r.ExternalID)
 		}
-		// PostgreSQL takes the ids as one array; SQLite has no arrays.
-		in, args := `= ANY($1)`, []any{ids}
-		if _, ok := w.b.(sqliteBulk); ok {
-			ph := make([]string, len(ids))
-			args = make([]any, len(ids))
-			for i, id := range ids {
-				ph[i], args[i] = "$"+strconv.Itoa(i+1), id
-			}
-			in = `IN (` + strings.Join(ph, ", ") + `)`
-		}
-		err := w.b.query(ctx, `SELECT id, external_id, COALESCE(import_hash, 0) FROM tickets WHERE external_id `+in, args,
+		cond, args := w.in("external_id", ids)
+		err := w.b.query(ctx, `SELECT id, external_id, COALESCE(import_hash, 0) FROM tickets WHERE `+cond, args,
 			func(scan func(...any) error) error {
 				var e existing
 				var ext string
@@ -289,7 +340,7 @@ func (w *importWriter) ids(ctx context.Context, table string, next *int64, n int
 	return first, nil
 }
 
-func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportRecord) error {
+func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportRecord, taken map[string]bool) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -297,11 +348,37 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 	if err != nil {
 		return fmt.Errorf("sqlstore: import ids: %w", err)
 	}
+	// A record's own number is kept when free; the month counters move
+	// past kept numbers first, so that no number handed out collides.
+	keep := make([]bool, len(recs))
+	bump := map[string]int64{}
+	for i, r := range recs {
+		if r.Number == "" || taken[r.Number] || w.kept[r.Number] {
+			continue
+		}
+		keep[i] = true
+		if w.kept == nil {
+			w.kept = map[string]bool{}
+		}
+		w.kept[r.Number] = true
+		if m, seq, ok := parseTicketNumber(r.Number); ok {
+			bump[m] = max(bump[m], seq)
+		}
+	}
+	for m, seq := range bump {
+		err := w.b.exec(ctx, `INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name)
+			DO UPDATE SET value = CASE WHEN counters.value < excluded.value THEN excluded.value ELSE counters.value END`, "ticket:"+m, seq)
+		if err != nil {
+			return fmt.Errorf("sqlstore: import counter: %w", err)
+		}
+	}
 	// Ticket numbers per local month, taken from the counters in one step per month.
 	loc := w.db.location()
 	perMonth := map[string]int64{}
-	for _, r := range recs {
-		perMonth[r.CreatedAt.In(loc).Format("200601")]++
+	for i, r := range recs {
+		if !keep[i] {
+			perMonth[r.CreatedAt.In(loc).Format("200601")]++
+		}
 	}
 	nextSeq := map[string]int64{}
 	for m, n := range perMonth {
@@ -322,9 +399,12 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 		if err != nil {
 			return err
 		}
-		m := r.CreatedAt.In(loc).Format("200601")
-		number := ticketNumber(m, nextSeq[m])
-		nextSeq[m]++
+		number := r.Number
+		if !keep[i] {
+			m := r.CreatedAt.In(loc).Format("200601")
+			number = ticketNumber(m, nextSeq[m])
+			nextSeq[m]++
+		}
 		changed := r.CreatedAt
 		if n := len(r.History); n > 0 {
 			changed = r.History[n-1].At
@@ -333,7 +413,7 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 			r.Title, r.Description, refs.customer, refs.category, refs.product, refs.asset, refs.unit, refs.team,
 			tagsJSON(r.Tags), customJSON(r), r.ExternalID, ms(r.CreatedAt), ms(w.now), nullMS(r.FirstResponseAt),
 			nullMS(r.AcceptedAt), nullMS(r.ResolvedAt), nullMS(r.ClosedAt), ms(changed), r.ReopenCount, r.AssignCount,
-			nullMS(r.TargetAt), w.batch, int64(r.Hash)})
+			nullMS(r.TargetAt), w.batch, int64(r.Hash), nullMS(r.CancelledAt)})
 		for _, t := range r.Tags {
 			tags = append(tags, []any{id, t})
 		}
@@ -343,7 +423,7 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 	if err := w.b.copy(ctx, "tickets", []string{"id", "number", "channel", "nature", "urgency", "urgency_rank", "status", "title",
 		"description", "customer_id", "category_id", "product_id", "asset_id", "service_unit_id", "team_id", "tags", "custom",
 		"external_id", "created_at", "updated_at", "first_response_at", "accepted_at", "resolved_at", "closed_at",
-		"status_changed_at", "reopen_count", "assign_count", "target_at", "import_batch_id", "import_hash"}, rows); err != nil {
+		"status_changed_at", "reopen_count", "assign_count", "target_at", "import_batch_id", "import_hash", "cancelled_at"}, rows); err != nil {
 		return fmt.Errorf("sqlstore: import tickets: %w", err)
 	}
 	if err := w.b.copy(ctx, "ticket_tags", []string{"ticket_id", "tag"}, tags); err != nil {
@@ -417,7 +497,9 @@ func customJSON(r *aftersales.ImportRecord) string {
 func tagsJSON(tags []string) string { return string(appendJSONStrings(make([]byte, 0, 64), tags)) }
 
 // update rewrites an imported ticket from a changed source row, appends the
-// history it did not have yet and replaces its data-quality flags.
+// history it did not have yet and replaces its data-quality flags. A
+// customer, product or asset the record does not name is kept: an export
+// read back does not name them.
 func (w *importWriter) update(ctx context.Context, id int64, r *aftersales.ImportRecord) error {
 	refs, err := w.resolve(ctx, r)
 	if err != nil {
@@ -430,14 +512,15 @@ func (w *importWriter) update(ctx context.Context, id int64, r *aftersales.Impor
 		return err
 	}
 	err = w.b.exec(ctx, `UPDATE tickets SET channel = $1, nature = $2, urgency = $3, urgency_rank = $4, status = $5, title = $6,
-		description = $7, customer_id = $8, category_id = $9, product_id = $10, asset_id = $11, service_unit_id = $12, team_id = $13,
+		description = $7, customer_id = COALESCE($8, customer_id), category_id = $9, product_id = COALESCE($10, product_id),
+		asset_id = COALESCE($11, asset_id), service_unit_id = $12, team_id = $13,
 		tags = $14, custom = $15, created_at = $16, updated_at = $17, first_response_at = $18, accepted_at = $19, resolved_at = $20,
 		closed_at = $21, reopen_count = $22, assign_count = $23, target_at = $24, import_batch_id = $25, import_hash = $26,
-		version = version + 1 WHERE id = $27`,
+		cancelled_at = $28, version = version + 1 WHERE id = $27`,
 		string(r.Channel), string(r.Nature), string(r.Urgency), r.Urgency.Rank(), string(r.Status), r.Title, r.Description,
 		refs.customer, refs.category, refs.product, refs.asset, refs.unit, refs.team, tagsJSON(r.Tags), customJSON(r),
 		ms(r.CreatedAt), ms(w.now), nullMS(r.FirstResponseAt), nullMS(r.AcceptedAt), nullMS(r.ResolvedAt), nullMS(r.ClosedAt),
-		r.ReopenCount, r.AssignCount, nullMS(r.TargetAt), w.batch, int64(r.Hash), id)
+		r.ReopenCount, r.AssignCount, nullMS(r.TargetAt), w.batch, int64(r.Hash), id, nullMS(r.CancelledAt))
 	if err != nil {
 		return mapErr(err)
 	}
@@ -495,7 +578,7 @@ func (w *importWriter) resolve(ctx context.Context, r *aftersales.ImportRecord) 
 		refs.team = id
 	}
 	if r.Region != "" {
-		id, err := w.named(ctx, "region:"+r.Region, `SELECT id FROM service_units WHERE name = $1 AND kind = 'region' ORDER BY id LIMIT 1`,
+		id, err := w.named(ctx, "region:"+r.Region, `SELECT id FROM service_units WHERE name = $1 ORDER BY CASE WHEN kind = 'region' THEN 0 ELSE 1 END, id LIMIT 1`,
 			`INSERT INTO service_units (kind, code, name, created_at, updated_at) VALUES ('region', $1, $2, $3, $3) RETURNING id`, r.Region)
 		if err != nil {
 			return refs, err

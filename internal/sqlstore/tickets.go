@@ -18,7 +18,7 @@ const ticketCols = `t.id, t.number, t.channel, t.nature, t.urgency, t.status, t.
 	t.department_id, t.tags, t.custom, t.external_id, t.created_by, t.created_at, t.updated_at, t.first_response_at,
 	t.accepted_at, t.resolved_at, t.closed_at, t.cancelled_at, t.status_changed_at, t.reopen_count, t.assign_count,
 	t.version, COALESCE(c.name, ''), COALESCE(a.name, ''), COALESCE(tm.name, ''), ts.res_due_at,
-	COALESCE(ts.res_met = FALSE OR ts.fr_met = FALSE, FALSE)`
+	COALESCE(ts.res_met = FALSE OR ts.fr_met = FALSE, FALSE), t.target_at`
 
 const ticketJoins = `
 	LEFT JOIN customers c ON c.id = t.customer_id
@@ -31,14 +31,14 @@ const ticketFrom = `tickets t` + ticketJoins
 func scanTicket(row interface{ Scan(...any) error }) (*aftersales.Ticket, error) {
 	var t aftersales.Ticket
 	var occurred, customer, category, product, asset, unit, team, assignee, dept, createdBy sql.NullInt64
-	var firstResp, accepted, resolved, closed, cancelled, resDue sql.NullInt64
+	var firstResp, accepted, resolved, closed, cancelled, resDue, target sql.NullInt64
 	var created, updated, statusChanged int64
 	var tags, custom string
 	var ext sql.NullString
 	err := row.Scan(&t.ID, &t.Number, &t.Channel, &t.Nature, &t.Urgency, &t.Status, &t.Title, &t.Description, &occurred,
 		&t.Impact, &customer, &category, &product, &asset, &unit, &team, &assignee, &dept, &tags, &custom, &ext,
 		&createdBy, &created, &updated, &firstResp, &accepted, &resolved, &closed, &cancelled, &statusChanged,
-		&t.ReopenCount, &t.AssignCount, &t.Version, &t.CustomerName, &t.AssigneeName, &t.TeamName, &resDue, &t.SLABreached)
+		&t.ReopenCount, &t.AssignCount, &t.Version, &t.CustomerName, &t.AssigneeName, &t.TeamName, &resDue, &t.SLABreached, &target)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func scanTicket(row interface{ Scan(...any) error }) (*aftersales.Ticket, error)
 	t.CreatedBy, t.ExternalID = int64Ptr(createdBy), ext.String
 	t.CreatedAt, t.UpdatedAt, t.StatusChangedAt = fromMS(created), fromMS(updated), fromMS(statusChanged)
 	t.FirstResponseAt, t.AcceptedAt, t.ResolvedAt = timePtr(firstResp), timePtr(accepted), timePtr(resolved)
-	t.ClosedAt, t.CancelledAt, t.ResolutionDueAt = timePtr(closed), timePtr(cancelled), timePtr(resDue)
+	t.ClosedAt, t.CancelledAt, t.ResolutionDueAt, t.TargetAt = timePtr(closed), timePtr(cancelled), timePtr(resDue), timePtr(target)
 	if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
 		return nil, fmt.Errorf("sqlstore: ticket %d tags: %w", t.ID, err)
 	}
@@ -61,6 +61,19 @@ func scanTicket(row interface{ Scan(...any) error }) (*aftersales.Ticket, error)
 // ticketNumber formats AS<yyyymm>-<seq>, the month in the deployment's
 // zone so numbers follow the local calendar.
 func ticketNumber(month string, seq int64) string { return fmt.Sprintf("AS%s-%06d", month, seq) }
+
+// parseTicketNumber reads the month and sequence of a number ticketNumber made.
+func parseTicketNumber(n string) (month string, seq int64, ok bool) {
+	m, s, found := strings.Cut(strings.TrimPrefix(n, "AS"), "-")
+	if !found || !strings.HasPrefix(n, "AS") || len(m) != 6 {
+		return "", 0, false
+	}
+	if _, err := strconv.Atoi(m); err != nil {
+		return "", 0, false
+	}
+	seq, err := strconv.ParseInt(s, 10, 64)
+	return m, seq, err == nil && seq > 0
+}
 
 // nextSeq hands out the next value of a named counter inside tx.
 func nextSeq(ctx context.Context, tx *Tx, name string) (int64, error) {
