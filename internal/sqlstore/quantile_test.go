@@ -178,7 +178,7 @@ func TestQuantilesFromRollups(t *testing.T) {
 			sec int64
 		}{
 			{2, 30}, {2, 144}, {2, 3228}, {2, 5400}, // n = 4: the median is 28.1 min, not the lower middle 2.4
-			{3, 6},                // 0.1 min, once read 0.83
+			{3, 6},                 // 0.1 min, once read 0.83
 			{4, 0}, {4, 0}, {4, 0}, // zeros
 		}
 		byDay := map[int][]float64{}
