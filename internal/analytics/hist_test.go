@@ -227,3 +227,30 @@ func TestContributeBuckets(t *testing.T) {
 		t.Errorf("fact round trip: %v", err)
 	}
 }
+
+// TestOneQuantileDefinition: the dashboard's sketches and the effect
+// verification's levels, computed from each ticket's exact duration, use
+// the same quantile, so a verified level and the dashboard agree within
+// the sketch's bound.
+func TestOneQuantileDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 2))
+	for n := 1; n <= 40; n++ {
+		var h Hist
+		g := Group{}
+		for range n {
+			s := int64(rng.IntN(20000))
+			h.Add(BucketSeconds(s), 1)
+			g.Values = append(g.Values, float64(s)/60)
+		}
+		for key, p := range map[string]float64{"resolution_median": 0.5, "resolution_p90": 0.9} {
+			k, _ := Lookup(key)
+			level, ok := g.Level(k, VerifyDuration)
+			if want := QuantileSorted(slices.Sorted(slices.Values(g.Values)), p); !ok || math.Abs(level-want) > 1e-9*want {
+				t.Fatalf("n = %d: verification %s = %g, type-7 quantile %g", n, key, level, want)
+			}
+			if got := k.Eval(&Agg{H: Hists{HRes: h}}); !got.OK || got.N != int64(n) || relErr(got.V, level) > sketchBound {
+				t.Fatalf("n = %d: dashboard %s = %+v, verification level %g", n, key, got, level)
+			}
+		}
+	}
+}
