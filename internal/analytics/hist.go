@@ -136,8 +136,18 @@ type Hist []Bin
 func (h *Hist) Add(b int, n int64) {
 	s := *h
 	// The first bin at or above b, by hand: this is the innermost loop of
-	// a rollup rebuild.
+	// a rollup rebuild. Buckets are distinct and sorted, so b can only sit
+	// between index last−(s[last].B−b) and b−s[0].B; in a busy row whose
+	// buckets are all taken, that pins it.
 	i, j := 0, len(s)
+	if j > 0 {
+		if g := b - s[0].B + 1; g < j {
+			j = max(g, 0)
+		}
+		if g := len(s) - 1 - (s[len(s)-1].B - b); g > 0 {
+			i = min(g, j)
+		}
+	}
 	for i < j {
 		m := int(uint(i+j) >> 1)
 		if s[m].B < b {
