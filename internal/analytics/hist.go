@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 )
 
 // Durations are kept in a mergeable quantile sketch with a proven
@@ -182,27 +183,49 @@ func (h *Hist) Merge(o Hist, sign int64) {
 		}
 		return
 	}
-	// Sums of rollup rows: one pass over both sorted lists.
+	// Sums of rollup rows: one pass over both sorted lists, from the back,
+	// in place. First count the buckets of o that h lacks.
 	s := *h
-	out := make(Hist, 0, len(s)+len(o))
-	i, j := 0, 0
-	for i < len(s) || j < len(o) {
+	extra := 0
+	for i, j := 0, 0; j < len(o); {
 		switch {
-		case j == len(o) || i < len(s) && s[i].B < o[j].B:
-			out = append(out, s[i])
+		case i < len(s) && s[i].B < o[j].B:
 			i++
-		case i == len(s) || o[j].B < s[i].B:
-			out = append(out, Bin{o[j].B, sign * o[j].N})
-			j++
+		case i < len(s) && s[i].B == o[j].B:
+			i, j = i+1, j+1
 		default:
-			if n := s[i].N + sign*o[j].N; n != 0 {
-				out = append(out, Bin{s[i].B, n})
-			}
-			i++
-			j++
+			extra, j = extra+1, j+1
 		}
 	}
-	*h = out
+	n := len(s) + extra
+	if cap(s) < n {
+		grown := make(Hist, len(s), n+n/4)
+		copy(grown, s)
+		s = grown
+	}
+	// The write position k never falls behind the unread part of s.
+	i, j, k := len(s)-1, len(o)-1, n-1
+	s = s[:n]
+	zeros := false
+	for ; j >= 0; k-- {
+		switch {
+		case i >= 0 && s[i].B > o[j].B:
+			s[k] = s[i]
+			i--
+		case i >= 0 && s[i].B == o[j].B:
+			s[k] = Bin{s[i].B, s[i].N + sign*o[j].N}
+			zeros = zeros || s[k].N == 0
+			i, j = i-1, j-1
+		default:
+			s[k] = Bin{o[j].B, sign * o[j].N}
+			zeros = zeros || s[k].N == 0
+			j--
+		}
+	}
+	if zeros {
+		s = slices.DeleteFunc(s, func(b Bin) bool { return b.N == 0 })
+	}
+	*h = s
 }
 
 // Count is the number of observations.
@@ -272,7 +295,10 @@ func (h Hist) Encode() []byte {
 
 // DecodeHist reads what Encode wrote.
 func DecodeHist(p []byte) (Hist, error) {
-	var h Hist
+	if len(p) == 0 {
+		return nil, nil
+	}
+	h := make(Hist, 0, len(p)/2) // a bin takes two bytes or more
 	prev := 0
 	for len(p) > 0 {
 		d, n1 := binary.Uvarint(p)
