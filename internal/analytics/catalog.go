@@ -106,9 +106,9 @@ func (k KPI) Dist() (HistKind, bool) {
 // 14-30 d, over 30 d.
 var DistBins = []float64{0, 60, 240, 480, 1440, 3 * 1440, 7 * 1440, 14 * 1440, 30 * 1440}
 
-// Distribute spreads a histogram over DistBins. A log bucket that
-// straddles a bin edge is split in proportion to its width, so the
-// counts are estimates within one bucket (9%) of the edges.
+// Distribute spreads a histogram over DistBins. A bucket that straddles
+// a bin edge is split in proportion to its width, so the counts are
+// estimates within one bucket (1%) of the edges.
 func Distribute(h Hist) []float64 {
 	out := make([]float64, len(DistBins))
 	for _, b := range h {

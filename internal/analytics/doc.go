@@ -1,6 +1,6 @@
 // Package analytics owns the arithmetic of service quality: the KPI
 // catalog and what each ticket contributes to it, mergeable duration
-// histograms, control charts with run rules, Pareto analysis and the
+// sketches with a 1% relative-error bound (hist.go), control charts with run rules, Pareto analysis and the
 // statistical tests behind before/after comparisons. It is pure: no
 // database, no HTTP, no clock. Formulas and test vectors follow
 // ../shared/reference/methods.md (§1 KPIs, §2 SPC, §3 tests, §4 Pareto).

@@ -52,7 +52,7 @@ func DecodeFact(p []byte) (Fact, error) {
 	nh := r.uvarint(1 << 10)
 	f.Hists = make([]HistEntry, nh)
 	for i := range f.Hists {
-		f.Hists[i] = HistEntry{Day(r.varint()), HistKind(r.uvarint(uint64(NumHists) - 1)), int(r.uvarint(1 << 12))}
+		f.Hists[i] = HistEntry{Day(r.varint()), HistKind(r.uvarint(uint64(NumHists) - 1)), int(r.uvarint(uint64(maxBucket)))}
 	}
 	if r.err != nil || len(r.p) != 0 {
 		return Fact{}, errCorruptFact

@@ -221,7 +221,6 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 	f := Fact{Dims: r.Dims}
 	add := func(t time.Time, m Measure, v int64) { f.Entries = append(f.Entries, Entry{DayOf(t, loc), m, v}) }
 	seconds := func(from, to time.Time) int64 { return max(0, int64(to.Sub(from)/time.Second)) }
-	minutes := func(from, to time.Time) float64 { return max(0, to.Sub(from).Minutes()) }
 	c := r.Created
 	complaint := r.Nature == aftersales.NatureComplaint
 
@@ -248,7 +247,7 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 	if r.FirstResponse != nil {
 		add(c, MResponded, 1)
 		add(c, MFRTSum, seconds(c, *r.FirstResponse))
-		f.Hists = append(f.Hists, HistEntry{DayOf(c, loc), HFRT, Bucket(minutes(c, *r.FirstResponse))})
+		f.Hists = append(f.Hists, HistEntry{DayOf(c, loc), HFRT, BucketSeconds(seconds(c, *r.FirstResponse))})
 		if complaint && r.FirstResponse.Sub(c) <= ComplaintResponseWindow {
 			add(c, MComplaintTimely, 1)
 		}
@@ -256,7 +255,7 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 	if r.Accepted != nil {
 		add(c, MAccepted, 1)
 		add(c, MTTASum, seconds(c, *r.Accepted))
-		f.Hists = append(f.Hists, HistEntry{DayOf(c, loc), HTTA, Bucket(minutes(c, *r.Accepted))})
+		f.Hists = append(f.Hists, HistEntry{DayOf(c, loc), HTTA, BucketSeconds(seconds(c, *r.Accepted))})
 	}
 	if r.AssignCount > 1 {
 		add(c, MReassigned, 1)
@@ -300,7 +299,7 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 		if cost > 0 {
 			add(at, MCostResolved, cost)
 		}
-		f.Hists = append(f.Hists, HistEntry{DayOf(at, loc), HRes, Bucket(minutes(c, at))})
+		f.Hists = append(f.Hists, HistEntry{DayOf(at, loc), HRes, BucketSeconds(seconds(c, at))})
 		if r.ReopenCount == 0 && r.AssignCount <= 1 && !r.AwaitedCustomer {
 			add(at, MFCR, 1)
 		}
@@ -349,7 +348,7 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 	if r.Arrived != nil {
 		add(*r.Arrived, MArrived, 1)
 		add(*r.Arrived, MArrSum, seconds(c, *r.Arrived))
-		f.Hists = append(f.Hists, HistEntry{DayOf(*r.Arrived, loc), HArr, Bucket(minutes(c, *r.Arrived))})
+		f.Hists = append(f.Hists, HistEntry{DayOf(*r.Arrived, loc), HArr, BucketSeconds(seconds(c, *r.Arrived))})
 	}
 	switch {
 	case r.Arrived != nil && r.ArrMet != nil:
