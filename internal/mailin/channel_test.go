@@ -329,7 +329,7 @@ func TestEmailChannel(t *testing.T) {
 		if notes := events(relay.ID, aftersales.EventNote); len(notes) != 1 || !strings.Contains(notes[0], "5.1.1") {
 			t.Errorf("bounce note: %q", notes)
 		}
-		_, bouncing, err := db.MailProblems(bg, 10)
+		_, bouncing, err := db.MailProblems(ctx, 10)
 		if err != nil || len(bouncing) != 1 || bouncing[0].Address != "nobody@example.cn" || bouncing[0].TicketID == nil || *bouncing[0].TicketID != relay.ID {
 			t.Fatalf("bouncing addresses: %+v %v", bouncing, err)
 		}
@@ -364,7 +364,7 @@ func TestEmailChannel(t *testing.T) {
 		if _, ok := tickets()["排在后面"]; !ok {
 			t.Fatal("the message behind the quarantined one was not read")
 		}
-		quarantined, _, err := db.MailProblems(bg, 10)
+		quarantined, _, err := db.MailProblems(ctx, 10)
 		if err != nil || len(quarantined) != 1 || quarantined[0].From != "bad@example.com" || !strings.Contains(quarantined[0].Error, "database unavailable") ||
 			quarantined[0].RawPath == "" {
 			t.Fatalf("quarantine: %+v %v", quarantined, err)
