@@ -273,15 +273,8 @@ func addEvent(ctx context.Context, tx *Tx, e *aftersales.TicketEvent) error {
 
 // FindTicket returns one ticket the caller may see.
 func (db *DB) FindTicket(ctx context.Context, id int64) (*aftersales.Ticket, error) {
-	u, err := aftersales.Require(ctx, aftersales.PermTicketRead)
-	if err != nil {
-		return nil, err
-	}
-	t, err := db.findTicket(ctx, db.r, id)
-	if err != nil {
-		return nil, err
-	}
-	return t, canSee(u, t)
+	_, t, err := db.visibleTicket(ctx, id)
+	return t, err
 }
 
 // FindTicketByNumber returns a ticket by its number.
@@ -322,15 +315,25 @@ func canSee(u *aftersales.User, t *aftersales.Ticket) error {
 // ticket exists. Changes check again, on the locked row, in their
 // transaction.
 func (db *DB) seeTicket(ctx context.Context, id int64) (*aftersales.User, error) {
+	u, _, err := db.visibleTicket(ctx, id)
+	return u, err
+}
+
+// visibleTicket reads ticket id for the caller, or fails as if it did not
+// exist when the caller may not see it.
+func (db *DB) visibleTicket(ctx context.Context, id int64) (*aftersales.User, *aftersales.Ticket, error) {
 	u, err := aftersales.Require(ctx, aftersales.PermTicketRead)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t, err := db.findTicket(ctx, db.r, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return u, canSee(u, t)
+	if err := canSee(u, t); err != nil {
+		return nil, nil, err
+	}
+	return u, t, nil
 }
 
 func (db *DB) findTicket(ctx context.Context, q queryer, id int64) (*aftersales.Ticket, error) {
