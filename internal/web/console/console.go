@@ -281,6 +281,9 @@ var navLinks = []navLink{
 	{Key: "tokens", Href: "/tokens", Label: "nav.tokens", Perm: aftersales.PermTokenOwn},
 }
 
+// DefaultRole is the role a new user's form starts on.
+func (p *Page) DefaultRole() string { return string(aftersales.DefaultRole) }
+
 // Menu lists the navigation links the signed-in user may open.
 func (p *Page) Menu() []navLink {
 	if p.User == nil {
