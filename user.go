@@ -22,6 +22,11 @@ const (
 // Roles lists every staff role in display order.
 var Roles = []Role{RoleAdmin, RoleSupervisor, RoleQuality, RoleAgent, RoleTechnician}
 
+// DefaultRole is the role a new account gets when none is chosen: the
+// least privileged one (a technician works the tickets of their team),
+// never admin, so a slip in a form cannot hand out every permission.
+const DefaultRole = RoleTechnician
+
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return oneOf(r, Roles) }
 

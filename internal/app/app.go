@@ -405,7 +405,7 @@ func userCreate(ctx context.Context, env Env, args []string) error {
 	c, _, err := config.Load("user create", false, args, env.Getenv, env.Stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&in.Email, "email", "", "email address (required)")
 		fs.StringVar(&in.Name, "name", "", "display name (required)")
-		fs.StringVar(&role, "role", "agent", "role: admin, supervisor, quality_manager, agent, technician")
+		fs.StringVar(&role, "role", string(aftersales.DefaultRole), "role: admin, supervisor, quality_manager, agent, technician")
 		fs.StringVar(&in.Password, "password", "", "password (default: AFTERSALES_USER_PASSWORD, else generated and printed)")
 	})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"aftersales"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
 )
@@ -51,6 +52,11 @@ func TestCommands(t *testing.T) {
 			}
 			if code, out := run(t, env, "user", "create", "--email", "ops@example.com", "--name", "运维", "--role", "admin"); code != 0 || !strings.Contains(out, "created user") {
 				t.Fatalf("user create: %d %q", code, out)
+			}
+			// Without --role a new user gets the least privileged role.
+			if code, out := run(t, env, "user", "create", "--email", "field@example.com", "--name", "师傅"); code != 0 ||
+				!strings.Contains(out, "field@example.com ("+string(aftersales.DefaultRole)+")") || aftersales.DefaultRole == aftersales.RoleAdmin {
+				t.Fatalf("user create without a role: %d %q", code, out)
 			}
 			if code, out := run(t, env, "token", "create"); code != 1 || !strings.Contains(out, "--user") {
 				t.Fatalf("token without user: %d %q", code, out)

@@ -122,6 +122,8 @@ func paretoChart(items []analytics.ParetoItem, labels, urls []string, countName,
 	o := baseOpt()
 	o["tooltip"] = opt{"trigger": "axis", "axisPointer": opt{"type": "shadow"}}
 	o["legend"] = opt{"data": []string{countName, cumName}, "top": 0}
+	// Room under the legend for the axis names, which sit above the axes.
+	o["grid"] = opt{"left": 48, "right": 24, "top": 56, "bottom": 32, "containLabel": true}
 	o["xAxis"] = opt{"type": "category", "data": labels, "axisLabel": opt{"interval": 0, "rotate": 30}}
 	o["yAxis"] = []opt{{"type": "value", "name": countName}, {"type": "value", "name": "%", "min": 0, "max": 100}}
 	o["series"] = []opt{
@@ -190,7 +192,8 @@ func stageChart(labels []string, stageNames []string, hours [][]float64, urls []
 	}
 	o := baseOpt()
 	o["tooltip"] = opt{"trigger": "axis", "axisPointer": opt{"type": "shadow"}}
-	o["legend"] = opt{"data": stageNames, "top": 0}
+	// One scrolling row: on a phone a wrapped legend runs into the bars.
+	o["legend"] = opt{"data": stageNames, "top": 0, "type": "scroll"}
 	o["grid"] = opt{"left": 48, "right": 24, "top": 48, "bottom": 32, "containLabel": true}
 	o["xAxis"] = opt{"type": "value", "name": "h"}
 	o["yAxis"] = opt{"type": "category", "data": labels, "inverse": true}

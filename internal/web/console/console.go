@@ -68,6 +68,12 @@ func (c *Console) Mount(mux *http.ServeMux) {
 		panic(err) // templates are embedded: a parse error is a build defect
 	}
 	mux.Handle("GET /static/", c.assets)
+	// Browsers ask for /favicon.ico whatever the page links; send them to
+	// the icon's hashed URL (not permanently: the hash changes with it).
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		http.Redirect(w, r, c.assets.URL("favicon.svg"), http.StatusFound)
+	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/tickets", http.StatusSeeOther) })
 	mux.HandleFunc("GET /login", c.loginForm)
 	mux.HandleFunc("POST /login", c.login)
@@ -249,6 +255,47 @@ type Page struct {
 	Form url.Values
 	// Unread counts the user's unread notifications, for the header.
 	Unread int
+}
+
+// navLink is one entry of the header's navigation. Perm, when set, is the
+// permission the page behind it needs: a role is never shown a link that
+// would answer 403.
+type navLink struct {
+	Key, Href, ID, Label string
+	Perm                 aftersales.Permission
+}
+
+var navLinks = []navLink{
+	{Key: "tickets", Href: "/tickets", Label: "nav.tickets"},
+	{Key: "dashboard", Href: "/dashboard", ID: "nav-dashboard", Label: "nav.dashboard", Perm: aftersales.PermMetricsRead},
+	{Key: "improve", Href: "/quality/items", ID: "nav-improve", Label: "nav.improve"},
+	{Key: "at_risk", Href: "/tickets?sla=overdue&sort=-urgency", ID: "nav-at-risk", Label: "nav.at_risk"},
+	{Key: "customers", Href: "/customers", Label: "nav.customers", Perm: aftersales.PermCustomerRead},
+	{Key: "products", Href: "/products", Label: "nav.products"},
+	{Key: "network", Href: "/network", Label: "nav.network"},
+	{Key: "users", Href: "/users", Label: "nav.users", Perm: aftersales.PermUserRead},
+	{Key: "sla", Href: "/sla", Label: "nav.sla"},
+	{Key: "fields", Href: "/fields", Label: "nav.fields"},
+	{Key: "quality", Href: "/data-quality", Label: "nav.quality", Perm: aftersales.PermDataImport},
+	{Key: "audit", Href: "/audit", Label: "nav.audit", Perm: aftersales.PermAuditRead},
+	{Key: "tokens", Href: "/tokens", Label: "nav.tokens", Perm: aftersales.PermTokenOwn},
+}
+
+// DefaultRole is the role a new user's form starts on.
+func (p *Page) DefaultRole() string { return string(aftersales.DefaultRole) }
+
+// Menu lists the navigation links the signed-in user may open.
+func (p *Page) Menu() []navLink {
+	if p.User == nil {
+		return nil
+	}
+	var out []navLink
+	for _, l := range navLinks {
+		if l.Perm == "" || p.User.Role.Can(l.Perm) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // V returns a submitted form value.

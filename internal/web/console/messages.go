@@ -260,6 +260,8 @@ var messages = map[string]map[string]string{
 	"nav.customers":                  {"zh-CN": "客户", "en": "Customers"},
 	"nav.fields":                     {"zh-CN": "字段", "en": "Fields"},
 	"nav.logout":                     {"zh-CN": "退出", "en": "Sign out"},
+	"nav.menu":                       {"zh-CN": "菜单", "en": "Menu"},
+	"tickets.filters":                {"zh-CN": "筛选", "en": "Filters"},
 	"nav.network":                    {"zh-CN": "服务网络", "en": "Network"},
 	"nav.products":                   {"zh-CN": "产品", "en": "Products"},
 	"nav.tickets":                    {"zh-CN": "工单", "en": "Tickets"},

@@ -8,7 +8,15 @@
       var src = document.getElementById(el.dataset.chart);
       if (!src) return;
       var chart = echarts.init(el, null, { renderer: "svg" });
-      chart.setOption(JSON.parse(src.textContent));
+      var option = JSON.parse(src.textContent);
+      // On a phone the numbers in a heatmap's cells run into each other;
+      // the colours and the tooltip still tell them.
+      if (el.clientWidth < 480 && Array.isArray(option.series)) {
+        option.series.forEach(function (s) {
+          if (s.type === "heatmap" && s.label) s.label.show = false;
+        });
+      }
+      chart.setOption(option);
       chart.on("click", function (p) {
         var url = p.data && p.data.url;
         if (url) window.location.href = url;

@@ -1,0 +1,37 @@
+// Loaded in <head>, before the page is drawn: it marks the document as
+// scripted, so the stylesheet may fold the navigation and the filters away
+// on small screens only when a button can unfold them again.
+document.documentElement.classList.add("js");
+
+// A button with data-toggle="<id>" opens and closes that element. One
+// listener on the document also serves content htmx swaps in later.
+document.addEventListener("click", (e) => {
+  const b = e.target.closest && e.target.closest("[data-toggle]");
+  if (!b) return;
+  const el = document.getElementById(b.dataset.toggle);
+  if (!el) return;
+  const open = el.classList.toggle("open");
+  b.setAttribute("aria-expanded", open ? "true" : "false");
+});
+
+// On a phone a responsive table shows each row as a card, each cell
+// headed by its column's name: cells that do not name their column
+// themselves take it from the table's header.
+function labelCells(root) {
+  root.querySelectorAll("table.responsive").forEach((table) => {
+    const heads = [];
+    table.querySelectorAll("thead tr:first-child th").forEach((th) => {
+      for (let i = 0; i < (th.colSpan || 1); i++) heads.push(th.textContent.trim());
+    });
+    if (!heads.length) return;
+    table.querySelectorAll("tbody tr").forEach((tr) => {
+      let col = 0;
+      for (const td of tr.children) {
+        if (!td.hasAttribute("data-label") && heads[col] && col > 0) td.setAttribute("data-label", heads[col]);
+        col += td.colSpan || 1;
+      }
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => labelCells(document));
+document.addEventListener("htmx:afterSwap", () => labelCells(document));
