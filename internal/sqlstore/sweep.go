@@ -313,9 +313,9 @@ func (db *DB) ClaimEmails(ctx context.Context, limit int, lease time.Duration) (
 	claim := db.newClaim()
 	out := []*aftersales.Email{}
 	err := db.inTx(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE email_outbox SET next_attempt_at = $1, claimed_by = $2
-			WHERE status = 'pending' AND id IN (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $3
-				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.d.skipLocked+`)`, ms(tx.now.Add(lease)), claim, ms(tx.now))
+		res, err := tx.ExecContext(ctx, `WITH due AS (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $3
+				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.d.skipLocked+`)
+			UPDATE email_outbox SET next_attempt_at = $1, claimed_by = $2 WHERE status = 'pending' AND id IN (SELECT id FROM due)`, ms(tx.now.Add(lease)), claim, ms(tx.now))
 		if err != nil {
 			return fmt.Errorf("sqlstore: claim emails: %w", err)
 		}

@@ -409,57 +409,79 @@ func (db *DB) remindActions(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
+// lateItem is an open item past its target date, not yet escalated.
+type lateItem struct {
+	id                 int64
+	num, title, target string
+	owner              sql.NullInt64
+}
+
 func (db *DB) escalateItems(ctx context.Context) (int, error) {
-	today := db.today()
-	rows, err := db.r.QueryContext(ctx, `SELECT id, number, title, target_date, owner_id FROM improvement_items
-		WHERE status <> 'closed' AND target_date <> '' AND target_date < $1 AND escalated_at IS NULL ORDER BY id`, today)
+	ls, err := db.lateItems(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: overdue items: %w", err)
+		return 0, err
 	}
-	type late struct {
-		id                 int64
-		num, title, target string
-		owner              sql.NullInt64
-	}
-	var ls []late
-	for rows.Next() {
-		var l late
-		if err := rows.Scan(&l.id, &l.num, &l.title, &l.target, &l.owner); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ls = append(ls, l)
-	}
-	rows.Close()
 	sent := 0
 	for _, l := range ls {
-		err := db.inTx(ctx, func(tx *Tx) error {
-			res, err := tx.ExecContext(ctx, `UPDATE improvement_items SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL
-				AND status <> 'closed'`, ms(tx.now), l.id)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return nil // escalated (or closed) since the list was read
-			}
-			to, err := supervisors(ctx, tx, nil)
-			if err != nil {
-				return err
-			}
-			if l.owner.Valid {
-				to = append(to, l.owner.Int64)
-			}
-			for _, uid := range dedupeIDs(to) {
-				sent++
-				if err := db.notifyItem(ctx, tx, uid, l.id, "improvement.overdue", fmt.Sprintf("%s is past its target date %s", l.num, l.target), l.title); err != nil {
-					return err
-				}
-			}
-			return itemEvent(ctx, tx, l.id, nil, "escalated", "", "", "past the target date "+l.target)
-		})
+		n, err := db.escalateItem(ctx, l)
+		sent += n
 		if err != nil {
 			return sent, err
 		}
+	}
+	return sent, nil
+}
+
+func (db *DB) lateItems(ctx context.Context) ([]lateItem, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, number, title, target_date, owner_id FROM improvement_items
+		WHERE status <> 'closed' AND target_date <> '' AND target_date < $1 AND escalated_at IS NULL ORDER BY id`, db.today())
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: overdue items: %w", err)
+	}
+	defer rows.Close()
+	var ls []lateItem
+	for rows.Next() {
+		var l lateItem
+		if err := rows.Scan(&l.id, &l.num, &l.title, &l.target, &l.owner); err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+	}
+	return ls, rows.Err()
+}
+
+// escalateItem escalates one late item unless someone did since the list
+// was read: the update that stamps escalated_at is the guard, so two
+// sweeps working from the same list notify once.
+func (db *DB) escalateItem(ctx context.Context, l lateItem) (int, error) {
+	sent := 0
+	err := db.inTx(ctx, func(tx *Tx) error {
+		sent = 0
+		res, err := tx.ExecContext(ctx, `UPDATE improvement_items SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL
+			AND status <> 'closed'`, ms(tx.now), l.id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // escalated (or closed) since the list was read
+		}
+		to, err := supervisors(ctx, tx, nil)
+		if err != nil {
+			return err
+		}
+		if l.owner.Valid {
+			to = append(to, l.owner.Int64)
+		}
+		for _, uid := range dedupeIDs(to) {
+			sent++
+			if err := db.notifyItem(ctx, tx, uid, l.id, "improvement.overdue", fmt.Sprintf("%s is past its target date %s", l.num, l.target), l.title); err != nil {
+				return err
+			}
+		}
+		return itemEvent(ctx, tx, l.id, nil, "escalated", "", "", "past the target date "+l.target)
+	})
+	if err != nil {
+		return 0, err
 	}
 	return sent, nil
 }

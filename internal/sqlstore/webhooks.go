@@ -189,14 +189,16 @@ func (db *DB) enqueue(ctx context.Context, tx *Tx, event string, ticketID int64,
 // falls due again by itself (at-least-once across a crash; exactly once
 // while senders finish within their lease). On PostgreSQL rows another
 // instance is claiming are skipped (FOR UPDATE SKIP LOCKED); on SQLite the
-// single writer serialises claims.
+// single writer serialises claims. The rows are picked in a WITH clause:
+// PostgreSQL runs it once, where a LIMIT subquery inside IN (...) may be
+// run again for every row and claim far more than limit.
 func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]*aftersales.WebhookDelivery, error) {
 	claim := db.newClaim()
 	var out []*aftersales.WebhookDelivery
 	err := db.inTx(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE webhook_outbox SET next_attempt_at = $1, claimed_by = $2
-			WHERE status = 'pending' AND id IN (SELECT id FROM webhook_outbox WHERE status = 'pending' AND next_attempt_at <= $3
-				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.d.skipLocked+`)`, ms(tx.now.Add(lease)), claim, ms(tx.now))
+		res, err := tx.ExecContext(ctx, `WITH due AS (SELECT id FROM webhook_outbox WHERE status = 'pending' AND next_attempt_at <= $3
+				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.d.skipLocked+`)
+			UPDATE webhook_outbox SET next_attempt_at = $1, claimed_by = $2 WHERE status = 'pending' AND id IN (SELECT id FROM due)`, ms(tx.now.Add(lease)), claim, ms(tx.now))
 		if err != nil {
 			return fmt.Errorf("sqlstore: claim deliveries: %w", err)
 		}
