@@ -26,7 +26,8 @@ func (db *DB) newClaim() string {
 // (pg_try_advisory_xact_lock) on a connection of its own while fn runs:
 // a second instance finds it taken and skips the run (ran is false); the
 // lock goes with the transaction, also when the process dies. fn does its
-// own transactions as usual. On SQLite it always runs: one process owns
+// own transactions as usual; the lock's transaction sits idle between
+// statements and holds no snapshot, so it does not hold back vacuum. On SQLite it always runs: one process owns
 // the file, and the sweeps' guarded updates keep even a second process
 // from doing a step twice.
 func (db *DB) exclusive(ctx context.Context, job string, fn func() (int, error)) (n int, ran bool, err error) {
@@ -65,4 +66,20 @@ func (db *DB) lockRow(ctx context.Context, tx *Tx, table string, id int64) error
 		return notFound(err, table, id)
 	}
 	return nil
+}
+
+// Exclusive wraps a periodic job so that with several instances on
+// PostgreSQL only one runs it at a time and the others skip their tick
+// (see exclusive). For jobs whose steps are not row-guarded, such as the
+// daily rollup recompute and repair.
+func (db *DB) Exclusive(job string, fn func(context.Context) (bool, error)) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		more := false
+		_, _, err := db.exclusive(ctx, job, func() (int, error) {
+			var err error
+			more, err = fn(ctx)
+			return 0, err
+		})
+		return more, err
+	}
 }

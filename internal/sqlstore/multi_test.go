@@ -274,3 +274,30 @@ func TestImprovementEscalationOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestExclusiveJob: a job wrapped with Exclusive skips its tick while
+// another instance runs it (PostgreSQL), and runs otherwise.
+func TestExclusiveJob(t *testing.T) {
+	for _, e := range Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			a, b := twoInstances(t, e, NewClock(time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)))
+			calls := 0
+			job := b.Exclusive("kpi-recompute", func(context.Context) (bool, error) { calls++; return false, nil })
+			var err error
+			ran, herr := a.HoldJobForTest(context.Background(), "kpi-recompute", func() { _, err = job(context.Background()) })
+			if herr != nil || err != nil || !ran {
+				t.Fatal(herr, err, ran)
+			}
+			want := 0
+			if e == sqlstore.SQLite {
+				want = 1 // one process owns the file: no lock
+			}
+			if calls != want {
+				t.Fatalf("while held elsewhere the job ran %d times, want %d", calls, want)
+			}
+			if _, err := job(context.Background()); err != nil || calls != want+1 {
+				t.Fatalf("released: calls %d, %v", calls, err)
+			}
+		})
+	}
+}
