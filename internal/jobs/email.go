@@ -28,9 +28,9 @@ func SendEmails(o EmailOutbox, m Mailer, log *slog.Logger) func(context.Context)
 			return false, err
 		}
 		start := time.Now()
-		for _, e := range due {
+		for i, e := range due {
 			if time.Since(start) > Lease/2 {
-				log.Warn("email batch outran half its lease; the rest waits for the lease to end")
+				log.Warn("email batch outran half its lease; the rest waits for the lease to end", "left", len(due)-i)
 				return false, nil
 			}
 			msg := ""

@@ -55,9 +55,9 @@ func DeliverWebhooks(o Outbox, client *http.Client, log *slog.Logger) func(conte
 			return false, err
 		}
 		start := time.Now()
-		for _, d := range due {
+		for i, d := range due {
 			if time.Since(start) > Lease/2 {
-				log.Warn("webhook batch outran half its lease; the rest waits for the lease to end", "left", len(due))
+				log.Warn("webhook batch outran half its lease; the rest waits for the lease to end", "left", len(due)-i)
 				return false, nil
 			}
 			status, errMsg := send(ctx, client, d)
