@@ -296,4 +296,7 @@ type Email struct {
 	// (acknowledgements, notifications): it carries Auto-Submitted and
 	// X-Auto-Response-Suppress so that auto-responders stay quiet.
 	AutoSubmitted bool
+	// Claim names the sender's claim on the row (see ClaimEmails); only
+	// its holder records a failed attempt.
+	Claim string
 }

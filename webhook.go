@@ -67,6 +67,9 @@ type WebhookDelivery struct {
 	// URL and Secret are filled for the sender only.
 	URL    string `json:"-"`
 	Secret string `json:"-"`
+	// Claim names the sender's claim on the row (see ClaimDeliveries);
+	// only its holder records a failed attempt.
+	Claim string `json:"-"`
 }
 
 // WebhookService manages webhooks and shows their deliveries.

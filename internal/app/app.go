@@ -290,7 +290,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 		n, err := db.RefreshRollups(ctx, jobs.RollupBatch)
 		return n >= jobs.RollupBatch, err
 	})
-	job("kpi-recompute", 24*time.Hour, jobs.CheckRollups(db, log))
+	// With several instances one of them recomputes (an advisory lock).
+	job("kpi-recompute", 24*time.Hour, db.Exclusive("kpi-recompute", jobs.CheckRollups(db, log)))
 	job("quality-alerts", time.Hour, func(ctx context.Context) (bool, error) {
 		n, err := db.SweepAlerts(ctx)
 		if n > 0 {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"aftersales"
 )
@@ -28,28 +29,42 @@ func Verify(secret string, body []byte, signature string) bool {
 
 // Outbox is what the sender needs from the store.
 type Outbox interface {
-	DueDeliveries(ctx context.Context, limit int) ([]*aftersales.WebhookDelivery, error)
-	RecordAttempt(ctx context.Context, id int64, status int, errMsg string) error
+	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]*aftersales.WebhookDelivery, error)
+	RecordAttempt(ctx context.Context, id int64, claim string, status int, errMsg string) error
 }
 
 // DeliverBatch is how many deliveries one call sends.
 const DeliverBatch = 50
 
-// DeliverWebhooks returns a job function for Every that sends due
-// deliveries. A delivery is at-least-once: the receiver recognises a retry
-// by X-Aftersales-Delivery, which never changes between attempts.
+// Lease is how long a claimed outbox row belongs to the sender that
+// claimed it. A sender stops sending its batch after half the lease (a
+// slow receiver), so no row is sent after another instance may have
+// claimed it again; a sender that dies leaves its rows to be retried once
+// the lease has run out.
+const Lease = 10 * time.Minute
+
+// DeliverWebhooks returns a job function for Every that claims and sends
+// due deliveries. Several instances share the outbox: each row is claimed
+// by one of them, so it is sent once in normal operation and at least once
+// across a crash; the receiver recognises a retry by
+// X-Aftersales-Delivery, which never changes between attempts.
 func DeliverWebhooks(o Outbox, client *http.Client, log *slog.Logger) func(context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
-		due, err := o.DueDeliveries(ctx, DeliverBatch)
+		due, err := o.ClaimDeliveries(ctx, DeliverBatch, Lease)
 		if err != nil {
 			return false, err
 		}
-		for _, d := range due {
+		start := time.Now()
+		for i, d := range due {
+			if time.Since(start) > Lease/2 {
+				log.Warn("webhook batch outran half its lease; the rest waits for the lease to end", "left", len(due)-i)
+				return false, nil
+			}
 			status, errMsg := send(ctx, client, d)
 			if status < 200 || status > 299 {
 				log.Warn("webhook delivery failed", "delivery", d.DeliveryID, "url", d.URL, "status", status, "err", errMsg, "attempt", d.Attempts+1)
 			}
-			if err := o.RecordAttempt(ctx, d.ID, status, errMsg); err != nil {
+			if err := o.RecordAttempt(ctx, d.ID, d.Claim, status, errMsg); err != nil {
 				return false, err
 			}
 		}

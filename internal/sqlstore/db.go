@@ -37,6 +37,10 @@ const (
 type dialect struct {
 	engine Engine
 	like   string // case-insensitive LIKE
+	// skipLocked ends a SELECT that picks rows to claim: on PostgreSQL
+	// rows another instance is claiming are passed over; SQLite's single
+	// writer already serialises claims.
+	skipLocked string
 }
 
 // DB is the store. On SQLite, w is a single-connection writer pool
@@ -59,13 +63,16 @@ type DB struct {
 	// transaction. Tests use it to stop a request between its commit and
 	// its answer, as a crash would.
 	AfterCommit func(ctx context.Context)
+	// Instance names this process in outbox claims (host and process id
+	// by default), so an operator can tell who holds a row.
+	Instance string
 }
 
 // Open opens a store. dsn is "postgres://..." / "postgresql://..." for
 // PostgreSQL, or a file path (optionally "sqlite:" or "file:" prefixed)
 // for SQLite.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{DSN: dsn, Now: time.Now, Password: auth.DefaultParams()}
+	db := &DB{DSN: dsn, Now: time.Now, Password: auth.DefaultParams(), Instance: defaultInstance()}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		p, err := sql.Open("pgx", withConnectTimeout(dsn))
 		if err != nil {
@@ -75,7 +82,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		p.SetMaxIdleConns(10)
 		p.SetConnMaxIdleTime(5 * time.Minute)
 		db.w, db.r = p, p
-		db.d = dialect{engine: Postgres, like: "ILIKE"}
+		db.d = dialect{engine: Postgres, like: "ILIKE", skipLocked: " FOR UPDATE SKIP LOCKED"}
 	} else {
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
 		if i := strings.IndexByte(path, '?'); i >= 0 {

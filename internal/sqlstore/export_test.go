@@ -83,3 +83,35 @@ func (db *DB) LinesForTest(ctx context.Context, q string, args ...any) ([]string
 	}
 	return out, rows.Err()
 }
+
+// EscalateLateItemsTwiceForTest reads the late improvement items once and
+// escalates each twice from that list, as two instances that both read
+// before either wrote; it returns the notifications each pass sent.
+func (db *DB) EscalateLateItemsTwiceForTest(ctx context.Context) (first, second int, err error) {
+	ls, err := db.lateItems(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, l := range ls {
+		n, err := db.escalateItem(ctx, l)
+		if err != nil {
+			return first, second, err
+		}
+		first += n
+	}
+	for _, l := range ls {
+		n, err := db.escalateItem(ctx, l)
+		if err != nil {
+			return first, second, err
+		}
+		second += n
+	}
+	return first, second, nil
+}
+
+// HoldJobForTest runs fn while this instance holds job's lock, as a
+// long-running sweep would; it reports whether the lock was taken.
+func (db *DB) HoldJobForTest(ctx context.Context, job string, fn func()) (bool, error) {
+	_, ran, err := db.exclusive(ctx, job, func() (int, error) { fn(); return 0, nil })
+	return ran, err
+}

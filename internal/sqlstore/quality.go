@@ -386,7 +386,15 @@ func (db *DB) EvaluateAlerts(ctx context.Context) (int, error) {
 }
 
 // SweepAlerts is EvaluateAlerts for the hourly job (no acting user).
+// With several instances on PostgreSQL one evaluates and the others skip
+// (an advisory lock); recordBreaches also locks the rule, so even two
+// evaluations never add the same evidence twice.
 func (db *DB) SweepAlerts(ctx context.Context) (int, error) {
+	n, _, err := db.exclusive(ctx, "quality-alerts", func() (int, error) { return db.sweepAlerts(ctx) })
+	return n, err
+}
+
+func (db *DB) sweepAlerts(ctx context.Context) (int, error) {
 	if err := db.refreshAll(ctx); err != nil {
 		return 0, err
 	}
@@ -477,6 +485,11 @@ func (db *DB) SweepAlerts(ctx context.Context) (int, error) {
 func (db *DB) recordBreaches(ctx context.Context, r *aftersales.AlertRule, k analytics.KPI, found []aftersales.AlertEvidence) (int, error) {
 	added := 0
 	err := db.inTx(ctx, func(tx *Tx) error {
+		// The rule's lock orders two evaluations: the second reads the
+		// last period the first recorded and adds nothing twice.
+		if err := db.lockRow(ctx, tx, "alert_rules", r.ID); err != nil {
+			return err
+		}
 		var last sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT MAX(last_period) FROM improvement_items WHERE rule_id = $1`, r.ID).Scan(&last); err != nil {
 			return err

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -306,47 +307,67 @@ func (db *DB) notifyLink(ctx context.Context, tx *Tx, userID int64, ticketID *in
 	return err
 }
 
-// DueEmails returns pending emails whose attempt is due.
-func (db *DB) DueEmails(ctx context.Context, limit int) ([]*aftersales.Email, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, to_addr, subject, body, attempts, message_id, in_reply_to, refs, auto_submitted FROM email_outbox
-		WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit), ms(db.Now()))
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: due emails: %w", err)
-	}
-	defer rows.Close()
-	var out []*aftersales.Email
-	for rows.Next() {
-		var e aftersales.Email
-		var refs string
-		var auto int
-		if err := rows.Scan(&e.ID, &e.To, &e.Subject, &e.Body, &e.Attempts, &e.MessageID, &e.InReplyTo, &refs, &auto); err != nil {
-			return nil, err
+// ClaimEmails claims up to limit pending emails whose attempt is due, as
+// ClaimDeliveries does for webhooks.
+func (db *DB) ClaimEmails(ctx context.Context, limit int, lease time.Duration) ([]*aftersales.Email, error) {
+	claim := db.newClaim()
+	out := []*aftersales.Email{}
+	err := db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `WITH due AS (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $3
+				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.d.skipLocked+`)
+			UPDATE email_outbox SET next_attempt_at = $1, claimed_by = $2 WHERE status = 'pending' AND id IN (SELECT id FROM due)`, ms(tx.now.Add(lease)), claim, ms(tx.now))
+		if err != nil {
+			return fmt.Errorf("sqlstore: claim emails: %w", err)
 		}
-		e.References, e.AutoSubmitted = strings.Fields(refs), auto != 0
-		out = append(out, &e)
-	}
-	return out, rows.Err()
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, to_addr, subject, body, attempts, message_id, in_reply_to, refs, auto_submitted FROM email_outbox
+			WHERE claimed_by = $1 AND status = 'pending' ORDER BY id`, claim)
+		if err != nil {
+			return fmt.Errorf("sqlstore: claimed emails: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e := aftersales.Email{Claim: claim}
+			var refs string
+			var auto int
+			if err := rows.Scan(&e.ID, &e.To, &e.Subject, &e.Body, &e.Attempts, &e.MessageID, &e.InReplyTo, &refs, &auto); err != nil {
+				return err
+			}
+			e.References, e.AutoSubmitted = strings.Fields(refs), auto != 0
+			out = append(out, &e)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
-// RecordEmailAttempt stores the outcome of sending one email: sent when
-// errMsg is empty, otherwise retried after Backoff, failed after
-// MaxDeliveryAttempts.
-func (db *DB) RecordEmailAttempt(ctx context.Context, id int64, errMsg string) error {
+// RecordEmailAttempt stores the outcome of sending one email under claim:
+// sent when errMsg is empty, otherwise retried after Backoff, failed after
+// MaxDeliveryAttempts. As with RecordAttempt, a sent email stays sent and
+// only the current claim's holder records a failure.
+func (db *DB) RecordEmailAttempt(ctx context.Context, id int64, claim string, errMsg string) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		var attempts int
-		if err := tx.QueryRowContext(ctx, `SELECT attempts FROM email_outbox WHERE id = $1`, id).Scan(&attempts); err != nil {
-			return notFound(err, "Email", id)
+		if errMsg == "" {
+			_, err := tx.ExecContext(ctx, `UPDATE email_outbox SET attempts = attempts + 1, status = 'sent', last_error = '', sent_at = $1, claimed_by = ''
+				WHERE id = $2 AND status <> 'sent'`, ms(tx.now), id)
+			return err
 		}
-		attempts++
-		state, sent := "pending", any(nil)
-		switch {
-		case errMsg == "":
-			state, sent = "sent", ms(tx.now)
-		case attempts >= MaxDeliveryAttempts:
+		var attempts int
+		err := tx.QueryRowContext(ctx, `UPDATE email_outbox SET attempts = attempts + 1, last_error = $1, claimed_by = ''
+			WHERE id = $2 AND status = 'pending' AND claimed_by = $3 RETURNING attempts`, truncate(errMsg, 500), id, claim).Scan(&attempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // sent by another sender, or no longer ours
+		}
+		if err != nil {
+			return err
+		}
+		state := "pending"
+		if attempts >= MaxDeliveryAttempts {
 			state = "failed"
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE email_outbox SET attempts = $1, status = $2, next_attempt_at = $3, last_error = $4, sent_at = $5 WHERE id = $6`,
-			attempts, state, ms(tx.now.Add(Backoff(attempts))), truncate(errMsg, 500), sent, id)
+		_, err = tx.ExecContext(ctx, `UPDATE email_outbox SET status = $1, next_attempt_at = $2 WHERE id = $3`, state, ms(tx.now.Add(Backoff(attempts))), id)
 		return err
 	})
 }

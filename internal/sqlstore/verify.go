@@ -311,7 +311,16 @@ const reminderDays = 2
 // due, escalation of overdue actions and items to their owners and the
 // supervisors, and relapse checks on closed items. It returns how many
 // notifications and reopenings it made.
+//
+// With several instances on PostgreSQL one runs the sweep and the others
+// skip it (an advisory lock); each step is a guarded update besides, so
+// even two runs never remind, escalate or reopen twice.
 func (db *DB) SweepImprovements(ctx context.Context) (int, error) {
+	n, _, err := db.exclusive(ctx, "improvement-loop", func() (int, error) { return db.sweepImprovements(ctx) })
+	return n, err
+}
+
+func (db *DB) sweepImprovements(ctx context.Context) (int, error) {
 	n, err := db.remindActions(ctx)
 	if err != nil {
 		return n, err
@@ -400,52 +409,79 @@ func (db *DB) remindActions(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
+// lateItem is an open item past its target date, not yet escalated.
+type lateItem struct {
+	id                 int64
+	num, title, target string
+	owner              sql.NullInt64
+}
+
 func (db *DB) escalateItems(ctx context.Context) (int, error) {
-	today := db.today()
-	rows, err := db.r.QueryContext(ctx, `SELECT id, number, title, target_date, owner_id FROM improvement_items
-		WHERE status <> 'closed' AND target_date <> '' AND target_date < $1 AND escalated_at IS NULL ORDER BY id`, today)
+	ls, err := db.lateItems(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: overdue items: %w", err)
+		return 0, err
 	}
-	type late struct {
-		id                 int64
-		num, title, target string
-		owner              sql.NullInt64
-	}
-	var ls []late
-	for rows.Next() {
-		var l late
-		if err := rows.Scan(&l.id, &l.num, &l.title, &l.target, &l.owner); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ls = append(ls, l)
-	}
-	rows.Close()
 	sent := 0
 	for _, l := range ls {
-		err := db.inTx(ctx, func(tx *Tx) error {
-			if _, err := tx.ExecContext(ctx, `UPDATE improvement_items SET escalated_at = $1 WHERE id = $2`, ms(tx.now), l.id); err != nil {
-				return err
-			}
-			to, err := supervisors(ctx, tx, nil)
-			if err != nil {
-				return err
-			}
-			if l.owner.Valid {
-				to = append(to, l.owner.Int64)
-			}
-			for _, uid := range dedupeIDs(to) {
-				sent++
-				if err := db.notifyItem(ctx, tx, uid, l.id, "improvement.overdue", fmt.Sprintf("%s is past its target date %s", l.num, l.target), l.title); err != nil {
-					return err
-				}
-			}
-			return itemEvent(ctx, tx, l.id, nil, "escalated", "", "", "past the target date "+l.target)
-		})
+		n, err := db.escalateItem(ctx, l)
+		sent += n
 		if err != nil {
 			return sent, err
 		}
+	}
+	return sent, nil
+}
+
+func (db *DB) lateItems(ctx context.Context) ([]lateItem, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, number, title, target_date, owner_id FROM improvement_items
+		WHERE status <> 'closed' AND target_date <> '' AND target_date < $1 AND escalated_at IS NULL ORDER BY id`, db.today())
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: overdue items: %w", err)
+	}
+	defer rows.Close()
+	var ls []lateItem
+	for rows.Next() {
+		var l lateItem
+		if err := rows.Scan(&l.id, &l.num, &l.title, &l.target, &l.owner); err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+	}
+	return ls, rows.Err()
+}
+
+// escalateItem escalates one late item unless someone did since the list
+// was read: the update that stamps escalated_at is the guard, so two
+// sweeps working from the same list notify once.
+func (db *DB) escalateItem(ctx context.Context, l lateItem) (int, error) {
+	sent := 0
+	err := db.inTx(ctx, func(tx *Tx) error {
+		sent = 0
+		res, err := tx.ExecContext(ctx, `UPDATE improvement_items SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL
+			AND status <> 'closed'`, ms(tx.now), l.id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // escalated (or closed) since the list was read
+		}
+		to, err := supervisors(ctx, tx, nil)
+		if err != nil {
+			return err
+		}
+		if l.owner.Valid {
+			to = append(to, l.owner.Int64)
+		}
+		for _, uid := range dedupeIDs(to) {
+			sent++
+			if err := db.notifyItem(ctx, tx, uid, l.id, "improvement.overdue", fmt.Sprintf("%s is past its target date %s", l.num, l.target), l.title); err != nil {
+				return err
+			}
+		}
+		return itemEvent(ctx, tx, l.id, nil, "escalated", "", "", "past the target date "+l.target)
+	})
+	if err != nil {
+		return 0, err
 	}
 	return sent, nil
 }
@@ -517,6 +553,11 @@ func (db *DB) checkRelapses(ctx context.Context) (int, error) {
 			continue
 		}
 		err = db.inTx(ctx, func(tx *Tx) error {
+			// Another instance may be checking the same item: the lock
+			// makes it wait, and the guarded updates below see its work.
+			if err := db.lockRow(ctx, tx, "improvement_items", id); err != nil {
+				return err
+			}
 			it, err := db.item(ctx, tx, id)
 			if err != nil || it.Status != aftersales.ItemClosed {
 				return err
@@ -527,8 +568,12 @@ func (db *DB) checkRelapses(ctx context.Context) (int, error) {
 				var other string
 				err := tx.QueryRowContext(ctx, `SELECT number FROM improvement_items WHERE rule_id = $1 AND status <> 'closed' AND id <> $2`, *it.RuleID, id).Scan(&other)
 				if err == nil {
-					if _, err := tx.ExecContext(ctx, `UPDATE improvement_items SET monitor = '' WHERE id = $1`, id); err != nil {
+					res, err := tx.ExecContext(ctx, `UPDATE improvement_items SET monitor = '' WHERE id = $1 AND monitor <> ''`, id)
+					if err != nil {
 						return err
+					}
+					if n, _ := res.RowsAffected(); n == 0 {
+						return nil // checked by another run
 					}
 					return itemEvent(ctx, tx, id, nil, "relapse", "", "", "relapse tracked in "+other)
 				}
@@ -537,10 +582,15 @@ func (db *DB) checkRelapses(ctx context.Context) (int, error) {
 				}
 			}
 			ev := append(it.Evidence, found...)
-			if _, err := tx.ExecContext(ctx, `UPDATE improvement_items SET status = 'reopened', closed_at = NULL, monitor = '', reopen_count = reopen_count + 1,
-				escalated_at = NULL, evidence = $1, breaches = breaches + $2, version = version + 1, updated_at = $3 WHERE id = $4`,
-				mustJSON(ev), len(found), ms(tx.now), id); err != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE improvement_items SET status = 'reopened', closed_at = NULL, monitor = '', reopen_count = reopen_count + 1,
+				escalated_at = NULL, evidence = $1, breaches = breaches + $2, version = version + 1, updated_at = $3
+				WHERE id = $4 AND status = 'closed' AND monitor <> ''`,
+				mustJSON(ev), len(found), ms(tx.now), id)
+			if err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil // reopened by another run
 			}
 			f := found[0]
 			body := fmt.Sprintf("relapse in the week of %s: %s %.4g (n = %d) beyond the limit %.4g", f.Period.In(loc).Format(time.DateOnly), m.KPI, f.Value, f.N, f.Limit)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -181,40 +182,72 @@ func (db *DB) enqueue(ctx context.Context, tx *Tx, event string, ticketID int64,
 	return nil
 }
 
-// DueDeliveries returns pending deliveries whose attempt is due, with the
-// webhook's URL and secret, for the sender.
-func (db *DB) DueDeliveries(ctx context.Context, limit int) ([]*aftersales.WebhookDelivery, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+deliveryCols+` FROM webhook_outbox o JOIN webhooks w ON w.id = o.webhook_id
-		WHERE o.status = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at, o.id LIMIT `+strconv.Itoa(limit), ms(db.Now()))
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: due deliveries: %w", err)
+// ClaimDeliveries claims up to limit pending deliveries whose attempt is
+// due and returns them with the webhook's URL and secret, for the sender.
+// The claim pushes each row's next attempt to the end of the lease: no
+// other sender sees the row until then, and if this one dies the row
+// falls due again by itself (at-least-once across a crash; exactly once
+// while senders finish within their lease). On PostgreSQL rows another
+// instance is claiming are skipped (FOR UPDATE SKIP LOCKED); on SQLite the
+// single writer serialises claims. The rows are picked in a WITH clause:
+// PostgreSQL runs it once, where a LIMIT subquery inside IN (...) may be
+// run again for every row and claim far more than limit.
+func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]*aftersales.WebhookDelivery, error) {
+	claim := db.newClaim()
+	var out []*aftersales.WebhookDelivery
+	err := db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `WITH due AS (SELECT id FROM webhook_outbox WHERE status = 'pending' AND next_attempt_at <= $3
+				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.d.skipLocked+`)
+			UPDATE webhook_outbox SET next_attempt_at = $1, claimed_by = $2 WHERE status = 'pending' AND id IN (SELECT id FROM due)`, ms(tx.now.Add(lease)), claim, ms(tx.now))
+		if err != nil {
+			return fmt.Errorf("sqlstore: claim deliveries: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			out = []*aftersales.WebhookDelivery{}
+			return nil
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+` FROM webhook_outbox o JOIN webhooks w ON w.id = o.webhook_id
+			WHERE o.claimed_by = $1 AND o.status = 'pending' ORDER BY o.id`, claim)
+		if err != nil {
+			return fmt.Errorf("sqlstore: claimed deliveries: %w", err)
+		}
+		out, err = collect(rows, scanDelivery)
+		return err
+	})
+	for _, d := range out {
+		d.Claim = claim
 	}
-	return collect(rows, scanDelivery)
+	return out, err
 }
 
-// RecordAttempt stores the outcome of one attempt: delivered on a 2xx,
-// otherwise retried after Backoff, and failed after MaxDeliveryAttempts.
-func (db *DB) RecordAttempt(ctx context.Context, id int64, status int, errMsg string) error {
+// RecordAttempt stores the outcome of one attempt under claim: delivered
+// on a 2xx, otherwise retried after Backoff, and failed after
+// MaxDeliveryAttempts. A success is recorded whoever sent it, unless the
+// row is delivered already; a failure only by the holder of the row's
+// current claim, so a sender whose lease ran out cannot overwrite the
+// outcome of the one that took over. Nothing turns a delivered row back
+// to pending. Attempts are counted in SQL, not read and written back.
+func (db *DB) RecordAttempt(ctx context.Context, id int64, claim string, status int, errMsg string) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		var attempts int
-		if err := tx.QueryRowContext(ctx, `SELECT attempts FROM webhook_outbox WHERE id = $1`, id).Scan(&attempts); err != nil {
-			return notFound(err, "Delivery", id)
+		if status >= 200 && status < 300 {
+			_, err := tx.ExecContext(ctx, `UPDATE webhook_outbox SET attempts = attempts + 1, status = 'delivered', last_status = $1, last_error = '',
+				delivered_at = $2, claimed_by = '' WHERE id = $3 AND status <> 'delivered'`, status, ms(tx.now), id)
+			return err
 		}
-		attempts++
-		ok := status >= 200 && status < 300
-		state, next := "pending", tx.now.Add(Backoff(attempts))
-		switch {
-		case ok:
-			state = "delivered"
-		case attempts >= MaxDeliveryAttempts:
+		var attempts int
+		err := tx.QueryRowContext(ctx, `UPDATE webhook_outbox SET attempts = attempts + 1, last_status = $1, last_error = $2, claimed_by = ''
+			WHERE id = $3 AND status = 'pending' AND claimed_by = $4 RETURNING attempts`, status, truncate(errMsg, 500), id, claim).Scan(&attempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // delivered by another sender, or no longer ours
+		}
+		if err != nil {
+			return err
+		}
+		state := "pending"
+		if attempts >= MaxDeliveryAttempts {
 			state = "failed"
 		}
-		var delivered any
-		if ok {
-			delivered = ms(tx.now)
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE webhook_outbox SET attempts = $1, status = $2, next_attempt_at = $3, last_status = $4,
-			last_error = $5, delivered_at = $6 WHERE id = $7`, attempts, state, ms(next), status, truncate(errMsg, 500), delivered, id)
+		_, err = tx.ExecContext(ctx, `UPDATE webhook_outbox SET status = $1, next_attempt_at = $2 WHERE id = $3`, state, ms(tx.now.Add(Backoff(attempts))), id)
 		return err
 	})
 }

@@ -132,7 +132,7 @@ func TestChatWebhook(t *testing.T) {
 		if _, err := db.AddComment(app.Ctx, id, aftersales.CommentInput{Body: "您好，请问购买多久了？", Public: true}); err != nil {
 			t.Fatal(err)
 		}
-		due, _ := db.DueDeliveries(app.Ctx, 10)
+		due, _ := db.ClaimDeliveries(app.Ctx, 10, time.Minute)
 		if len(due) != 1 || !strings.Contains(due[0].Payload, `"conversation_id":"wechat:oUser-42"`) {
 			t.Fatalf("deliveries: %v", due)
 		}
