@@ -132,8 +132,25 @@ type AuditFilter struct {
 	Entity   string
 	EntityID int64
 	ActorID  int64
+	// Actor matches part of the actor's name as recorded (an email, or
+	// "system"), ignoring case.
+	Actor  string
+	Action string
+	// From and To bound the time of the entries, [From, To); zero is open.
+	From, To time.Time
 	Before   int64 // id cursor
+	Offset   int   // entries to skip (AuditLog's pages)
 	Limit    int
+}
+
+// AuditPage is one page of the audit log with the number of entries that
+// match the filter, and the entity types and actions the log holds (for
+// choosing a filter).
+type AuditPage struct {
+	Entries  []*AuditEntry
+	Total    int
+	Entities []string
+	Actions  []string
 }
 
 // SettingsService holds custom field definitions and the audit log.
@@ -141,6 +158,7 @@ type SettingsService interface {
 	CreateCustomField(ctx context.Context, f CustomField) (*CustomField, error)
 	ListCustomFields(ctx context.Context) ([]*CustomField, error)
 	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
+	AuditLog(ctx context.Context, f AuditFilter) (*AuditPage, error)
 }
 
 // Services bundles every service the web layer needs.
