@@ -308,7 +308,12 @@ func (c *Console) page(r *http.Request, nav, title string) *Page {
 		Path: r.URL.RequestURI(), Enums: allEnums}
 	p.Title = p.T(title)
 	if p.User != nil && c.S.Notify != nil {
-		p.Unread, _ = c.S.Notify.UnreadNotifications(r.Context())
+		var err error
+		if p.Unread, err = c.S.Notify.UnreadNotifications(r.Context()); err != nil {
+			// The header's count is not worth failing the page for, but a
+			// zero would claim there is nothing to read.
+			p.Flash = c.notice(r, p, "notifications", err)
+		}
 	}
 	switch r.URL.Query().Get("ok") {
 	case "saved":
@@ -352,7 +357,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *P
 		return
 	}
 	if code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
-		c.Log.ErrorContext(r.Context(), "console internal error", "err", err, "request_id", aftersales.ClientFromContext(r.Context()).RequestID)
+		c.logError(r, "console internal error", err)
 	}
 	p.Status = httperr.Status(err)
 	p.Flash = p.T("err." + code)
@@ -366,6 +371,27 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *P
 		name = "error"
 	}
 	c.render(w, r, name, p)
+}
+
+// logError logs err once, with the request id that the error page and the
+// access log show.
+func (c *Console) logError(r *http.Request, msg string, err error, args ...any) {
+	args = append([]any{"err", err, "path", r.URL.Path, "request_id", aftersales.ClientFromContext(r.Context()).RequestID}, args...)
+	c.Log.ErrorContext(r.Context(), msg, args...)
+}
+
+// notice is for an optional panel that could not load while the rest of
+// the page could: it logs err once and returns the translated line the
+// panel shows in place of its content (which would otherwise look like
+// "nothing here"). Refusals and bad input keep their own message.
+func (c *Console) notice(r *http.Request, p *Page, panel string, err error) string {
+	err = httperr.Classify(err)
+	code := aftersales.ErrorCode(err)
+	if code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
+		c.logError(r, "console panel failed", err, "panel", panel)
+		return p.T("err.panel." + code)
+	}
+	return p.T("err."+code) + " " + aftersales.ErrorMessage(err)
 }
 
 // Unavailable shows the error page for a request the store could not

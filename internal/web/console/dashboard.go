@@ -142,10 +142,12 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		targets := map[string]*float64{}
-		if ts, err := c.S.Quality.Targets(ctx); err == nil {
-			for _, t := range ts {
-				targets[t.KPI] = &t.Target
-			}
+		ts, err := c.S.Quality.Targets(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			targets[t.KPI] = &t.Target
 		}
 		// within says whether a comparison by a dimension can be drawn
 		// under the filter: the same dimension, or a pair the rollups keep.
