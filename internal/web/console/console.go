@@ -249,6 +249,8 @@ type Page struct {
 	Form url.Values
 	// Unread counts the user's unread notifications, for the header.
 	Unread int
+	// Charts loads the chart scripts on a page outside the dashboards.
+	Charts bool
 }
 
 // V returns a submitted form value.
