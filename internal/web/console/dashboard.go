@@ -512,9 +512,9 @@ type alertsView struct {
 	// RuleItem is the improvement item each rule last opened, so a rule
 	// links to the work it caused.
 	RuleItem map[int64]*aftersales.ImprovementItem
-	KPIs    []aftersales.KPIInfo
-	Options []filterOption
-	Now     time.Time
+	KPIs     []aftersales.KPIInfo
+	Options  []filterOption
+	Now      time.Time
 }
 
 func (c *Console) alertsPage(w http.ResponseWriter, r *http.Request, formErr error) {
