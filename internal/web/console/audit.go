@@ -32,9 +32,32 @@ type auditView struct {
 	Filtered bool
 }
 
+// auditRow is an entry with its first lines shown, the next ones folded
+// away, and how many more are left out (a bulk change can list thousands
+// of values; the API has the whole entry).
 type auditRow struct {
 	*aftersales.AuditEntry
-	Lines []auditLine
+	Lines  []auditLine
+	More   []auditLine
+	Hidden int
+}
+
+// auditShown and auditFolded bound an entry's lines on the page.
+const (
+	auditShown  = 6
+	auditFolded = 200
+)
+
+func newAuditRow(e *aftersales.AuditEntry) auditRow {
+	row := auditRow{AuditEntry: e, Lines: auditLines(e.Detail)}
+	if len(row.Lines) > auditShown {
+		row.Lines, row.More = row.Lines[:auditShown], row.Lines[auditShown:]
+	}
+	if len(row.More) > auditFolded {
+		row.Hidden = len(row.More) - auditFolded
+		row.More = row.More[:auditFolded]
+	}
+	return row
 }
 
 // auditLine is one field of an entry's detail: "field: old → new" when
@@ -221,7 +244,7 @@ func (c *Console) listAudit(w http.ResponseWriter, r *http.Request) {
 	d.Filtered = f.Actor != "" || f.Entity != "" || f.Action != "" || !f.From.IsZero() || !f.To.IsZero()
 	d.Pages = (res.Total + auditPageSize - 1) / auditPageSize
 	for _, e := range res.Entries {
-		d.Entries = append(d.Entries, auditRow{AuditEntry: e, Lines: auditLines(e.Detail)})
+		d.Entries = append(d.Entries, newAuditRow(e))
 	}
 	link := func(n int) string {
 		v := url.Values{}

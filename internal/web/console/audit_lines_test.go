@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"aftersales"
 )
 
 func TestAuditLines(t *testing.T) {
@@ -35,5 +37,29 @@ func TestAuditLines(t *testing.T) {
 				t.Errorf("auditLines(%s) (-want +got):\n%s", tt.detail, diff)
 			}
 		})
+	}
+}
+
+func TestAuditRowFolds(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 300 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"field":"f","from":"a","to":"b"}`)
+	}
+	b.WriteString("]")
+	for _, tt := range []struct {
+		detail                string
+		shown, folded, hidden int
+	}{
+		{`{"a":1}`, 1, 0, 0},
+		{b.String(), auditShown, auditFolded, 300 - auditShown - auditFolded},
+	} {
+		row := newAuditRow(&aftersales.AuditEntry{Detail: tt.detail})
+		if len(row.Lines) != tt.shown || len(row.More) != tt.folded || row.Hidden != tt.hidden {
+			t.Errorf("%.20s: shown %d, folded %d, hidden %d; want %d, %d, %d", tt.detail, len(row.Lines), len(row.More), row.Hidden, tt.shown, tt.folded, tt.hidden)
+		}
 	}
 }
