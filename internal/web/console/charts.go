@@ -228,7 +228,8 @@ func qualityTrend(months []aftersales.MonthQuality, zone *time.Location, tickets
 	o["legend"] = opt{"top": 0}
 	o["xAxis"] = opt{"type": "category", "data": labels}
 	o["yAxis"] = []opt{{"type": "value", "name": ticketsName, "minInterval": 1},
-		{"type": "value", "name": "%", "min": 0, "max": 100, "splitLine": opt{"show": false}}}
+		// The share's own scale: a few percent must not lie flat on 0..100.
+		{"type": "value", "name": "%", "min": 0, "splitLine": opt{"show": false}}}
 	o["series"] = []opt{
 		{"type": "bar", "name": ticketsName, "data": tickets, "itemStyle": opt{"color": colorOther}},
 		{"type": "bar", "name": flaggedName, "data": flagged, "itemStyle": opt{"color": colorVital}},

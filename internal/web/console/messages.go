@@ -233,6 +233,7 @@ var messages = map[string]map[string]string{
 	"quality.trend":                  {"zh-CN": "按月趋势", "en": "Trend by month"},
 	"quality.imports":                {"zh-CN": "最近导入", "en": "Latest imports"},
 	"quality.no_imports":             {"zh-CN": "尚无导入。可在“导入数据”页面上传 CSV 或 XLSX 文件。", "en": "No imports yet. Upload a CSV or XLSX file on the import page."},
+	"quality.as_table":               {"zh-CN": "以表格查看", "en": "As a table"},
 	"quality.flagged_share":          {"zh-CN": "有标记占比", "en": "Flagged share"},
 	"quality.upload":                 {"zh-CN": "上传 CSV 或 XLSX 导入数据", "en": "Upload a CSV or XLSX file to import"},
 	"quality.no_tickets":             {"zh-CN": "尚无工单记录。", "en": "No tickets recorded yet."},
