@@ -251,6 +251,9 @@ type Page struct {
 	Unread int
 	// Charts loads the chart scripts on a page outside the dashboards.
 	Charts bool
+	// RequestID is shown with an internal error, so that a report of it
+	// finds its log line.
+	RequestID string
 }
 
 // V returns a submitted form value.
@@ -360,6 +363,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *P
 	}
 	if code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
 		c.logError(r, "console internal error", err)
+		p.RequestID = aftersales.ClientFromContext(r.Context()).RequestID
 	}
 	p.Status = httperr.Status(err)
 	p.Flash = p.T("err." + code)
@@ -371,6 +375,12 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *P
 	}
 	if name == "" || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN || code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
 		name = "error"
+		// htmx swaps no error answer, so a failed filter would leave the
+		// old rows standing as if they were the answer: load the page
+		// instead, which shows the error.
+		if r.Method == http.MethodGet && r.Header.Get("HX-Request") == "true" {
+			w.Header().Set("HX-Redirect", r.URL.RequestURI())
+		}
 	}
 	c.render(w, r, name, p)
 }

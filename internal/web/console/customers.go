@@ -49,17 +49,20 @@ func (c *Console) pickCustomer(w http.ResponseWriter, r *http.Request) {
 	var picks []pick
 	if q := r.URL.Query().Get("customer_q"); len([]rune(q)) >= 1 {
 		cs, err := c.S.Customers.ListCustomers(ctx, aftersales.CustomerFilter{Query: q, Limit: 8})
-		if err != nil {
-			c.fail(w, r, "", p, err)
-			return
-		}
-		for _, cu := range cs {
-			as, err := c.S.Catalog.ListAssets(ctx, cu.ID, "")
-			if err != nil {
-				c.fail(w, r, "", p, err)
-				return
+		for i := 0; err == nil && i < len(cs); i++ {
+			var as []*aftersales.Asset
+			if as, err = c.S.Catalog.ListAssets(ctx, cs[i].ID, ""); err == nil {
+				picks = append(picks, pick{cs[i], as})
 			}
-			picks = append(picks, pick{cu, as})
+		}
+		if err != nil {
+			// The search is a panel of the ticket form: say there why it
+			// found nothing, and keep what was typed in the form.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			if err := c.pages["ticket_form"].ExecuteTemplate(w, "panel-error", c.notice(r, p, "customer-pick", err)); err != nil {
+				c.Log.Error("console: render picks", "err", err)
+			}
+			return
 		}
 	}
 	p.Data = picks

@@ -350,7 +350,7 @@ func TestServiceErrorsShow(t *testing.T) {
 		{"/customers/new", []string{"Customers.ListTiers"}, false},
 		{customer, []string{"Catalog.ListProducts"}, false},
 		{customer + "/edit", []string{"Customers.ListTiers"}, false},
-		{"/customers/pick?customer_q=" + url.QueryEscape("王"), []string{"Catalog.ListAssets"}, false},
+		{"/customers/pick?customer_q=" + url.QueryEscape("王"), []string{"Catalog.ListAssets"}, true},
 		{"/network", []string{"SLA.ListCalendars", "Network.ListTeams"}, false},
 		{"/users", []string{"Network.ListTeams", "Catalog.ListCategories"}, false},
 		{"/products/1/edit", []string{"Catalog.ListCategories", "Network.ListServiceUnits", "Network.ListDepartments", "Catalog.ListProducts", "SLA.ListCalendars"}, false},
@@ -366,6 +366,21 @@ func TestServiceErrorsShow(t *testing.T) {
 		"en":    {"whole": "The service is temporarily unavailable (the database does not answer)", "panel": "This part cannot be loaded right now (the database does not answer)"},
 	}
 	n := 0
+	// An htmx filter that fails reloads the page (htmx swaps no error
+	// answer, so the old rows would stay as if they were the answer).
+	t.Run("htmx", func(t *testing.T) {
+		br := newBrowser(t, app, "en")
+		br.login("admin@example.com", "admin-password-1")
+		b.set("Network.ListTeams")
+		defer b.set()
+		req, _ := http.NewRequest("GET", br.base+"/tickets?q=x", nil)
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("HX-Target", "rows")
+		status, _, h := br.do(req)
+		if status != http.StatusServiceUnavailable || h.Get("HX-Redirect") != "/tickets?q=x" {
+			t.Errorf("status %d, HX-Redirect %q; want 503 and /tickets?q=x", status, h.Get("HX-Redirect"))
+		}
+	})
 	for _, lang := range []string{"zh-CN", "en"} {
 		br := newBrowser(t, app, lang)
 		br.login("admin@example.com", "admin-password-1")
@@ -388,6 +403,9 @@ func TestServiceErrorsShow(t *testing.T) {
 					}
 					if !strings.Contains(body, msgs[lang][kind]) {
 						t.Errorf("the page does not say what failed (%q)", msgs[lang][kind])
+					}
+					if !c.panel && !strings.Contains(body, "<code>"+id+"</code>") {
+						t.Errorf("the error page does not give the request id %s", id)
 					}
 					logged := logs.errors(t, id)
 					if len(logged) != 1 {

@@ -48,6 +48,7 @@ var messages = map[string]map[string]string{
 	"err.EFORBIDDEN":                 {"zh-CN": "您的角色无权执行此操作。", "en": "Your role may not do this."},
 	"err.ETOOLARGE":                  {"zh-CN": "文件或请求过大。", "en": "The file or request is too large."},
 	"err.EUNAVAILABLE":               {"zh-CN": "服务暂时不可用（数据库无响应），请稍后重试。", "en": "The service is temporarily unavailable (the database does not answer); please try again shortly."},
+	"error.reference":                {"zh-CN": "如需报告此问题，请提供参考编号：", "en": "To report this problem, quote the reference"},
 	"err.panel.EINTERNAL":            {"zh-CN": "这部分内容未能读取（系统内部错误，已记录），请稍后重试。", "en": "This part could not be loaded (an internal error, logged); please try again later."},
 	"err.panel.EUNAVAILABLE":         {"zh-CN": "这部分内容暂时无法读取（数据库无响应），请稍后重试。", "en": "This part cannot be loaded right now (the database does not answer); please try again shortly."},
 	"err.ERATELIMIT":                 {"zh-CN": "请求过于频繁，请稍后再试。", "en": "Too many requests; try again later."},
