@@ -569,7 +569,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie(SessionCookie); err == nil {
-		c.S.Users.DeleteSession(r.Context(), ck.Value)
+		// A session left behind would still sign in whoever holds its
+		// token: say so, and keep the cookie for another try.
+		if err := c.S.Users.DeleteSession(r.Context(), ck.Value); err != nil {
+			c.fail(w, r, "", c.page(r, "", "error.title"), err)
+			return
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: c.SecureCookie || r.TLS != nil, SameSite: http.SameSiteLaxMode})

@@ -166,6 +166,13 @@ func (s brokenUsers) ListUsers(ctx context.Context, f aftersales.UserFilter) ([]
 	return s.UserService.ListUsers(ctx, f)
 }
 
+func (s brokenUsers) DeleteSession(ctx context.Context, token string) error {
+	if err := s.b.err("Users.DeleteSession"); err != nil {
+		return err
+	}
+	return s.UserService.DeleteSession(ctx, token)
+}
+
 type brokenSettings struct {
 	aftersales.SettingsService
 	b *broken
@@ -379,6 +386,23 @@ func TestServiceErrorsShow(t *testing.T) {
 		status, _, h := br.do(req)
 		if status != http.StatusServiceUnavailable || h.Get("HX-Redirect") != "/tickets?q=x" {
 			t.Errorf("status %d, HX-Redirect %q; want 503 and /tickets?q=x", status, h.Get("HX-Redirect"))
+		}
+	})
+	// A sign-out the store could not record says so, and the session
+	// cookie stays for another try.
+	t.Run("logout", func(t *testing.T) {
+		br := newBrowser(t, app, "en")
+		br.login("admin@example.com", "admin-password-1")
+		b.set("Users.DeleteSession")
+		defer b.set()
+		req, _ := http.NewRequest("POST", br.base+"/logout", nil)
+		req.Header.Set("X-Request-Id", "errs-logout")
+		status, body, h := br.do(req)
+		if status != http.StatusServiceUnavailable || !strings.Contains(body, msgs["en"]["whole"]) || strings.Contains(h.Get("Set-Cookie"), "as_session=;") {
+			t.Errorf("status %d, Set-Cookie %q; want 503, the message and the cookie kept", status, h.Get("Set-Cookie"))
+		}
+		if n := len(logs.errors(t, "errs-logout")); n != 1 {
+			t.Errorf("%d error lines logged, want 1", n)
 		}
 	})
 	for _, lang := range []string{"zh-CN", "en"} {
