@@ -143,12 +143,18 @@ type AuditFilter struct {
 	Limit    int
 }
 
+// AuditCountCap is as far as the audit log's entries are counted.
+const AuditCountCap = 10_000
+
 // AuditPage is one page of the audit log with the number of entries that
 // match the filter, and the entity types and actions the log holds (for
 // choosing a filter).
 type AuditPage struct {
-	Entries  []*AuditEntry
+	Entries []*AuditEntry
+	// Total counts the matching entries up to AuditCountCap; More says
+	// there are more than that.
 	Total    int
+	More     bool
 	Entities []string
 	Actions  []string
 }

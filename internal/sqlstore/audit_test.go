@@ -70,6 +70,30 @@ func TestAuditLog(t *testing.T) {
 				}
 			})
 		}
+		// Counting stops at the cap, and says so.
+		if err := db.ExecRaw(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < $1)
+			INSERT INTO audit_log (at, actor, action, entity, entity_id, ip, user_agent, detail)
+			SELECT CAST($2 AS BIGINT) + i, 'system', 'bulk', 'import_batch', i, '', '', '' FROM n`, aftersales.AuditCountCap+5, day(-400).UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			f     aftersales.AuditFilter
+			total int
+			more  bool
+		}{
+			{aftersales.AuditFilter{Action: "bulk"}, aftersales.AuditCountCap, true},
+			{aftersales.AuditFilter{Action: "bulk", Before: aftersales.AuditCountCap}, aftersales.AuditCountCap, false},
+		} {
+			// Before is an id cursor; ids start after the admin's entries,
+			// so this leaves fewer than the cap.
+			p, err := db.AuditLog(ctx, c.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.more && (p.Total != c.total || !p.More) || !c.more && (p.Total >= c.total || p.More) {
+				t.Errorf("%+v: total %d, more %v", c.f, p.Total, p.More)
+			}
+		}
 		p, err := db.AuditLog(ctx, aftersales.AuditFilter{Limit: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -77,9 +101,14 @@ func TestAuditLog(t *testing.T) {
 		for _, want := range []struct {
 			list []string
 			v    string
-		}{{p.Entities, "ticket"}, {p.Entities, "customer"}, {p.Actions, "update"}, {p.Actions, "create"}} {
+		}{{p.Entities, "ticket"}, {p.Entities, "customer"}, {p.Entities, "import_batch"}, {p.Actions, "update"}, {p.Actions, "create"}, {p.Actions, "bulk"}} {
 			if !slices.Contains(want.list, want.v) {
 				t.Errorf("the choices %v lack %q", want.list, want.v)
+			}
+		}
+		for _, list := range [][]string{p.Entities, p.Actions} {
+			if !slices.IsSorted(list) || len(slices.Compact(slices.Clone(list))) != len(list) {
+				t.Errorf("choices %v are not sorted and distinct", list)
 			}
 		}
 		for _, bad := range []struct {

@@ -23,6 +23,7 @@ type auditView struct {
 	Q        url.Values
 	Entries  []auditRow
 	Total    int
+	More     bool // more than Total match
 	Page     int
 	Pages    int
 	PrevURL  string
@@ -240,7 +241,7 @@ func (c *Console) listAudit(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, "audit", p, err)
 		return
 	}
-	d.Page, d.Total, d.Entities, d.Actions = page, res.Total, res.Entities, res.Actions
+	d.Page, d.Total, d.More, d.Entities, d.Actions = page, res.Total, res.More, res.Entities, res.Actions
 	d.Filtered = f.Actor != "" || f.Entity != "" || f.Action != "" || !f.From.IsZero() || !f.To.IsZero()
 	d.Pages = (res.Total + auditPageSize - 1) / auditPageSize
 	for _, e := range res.Entries {
@@ -261,7 +262,7 @@ func (c *Console) listAudit(w http.ResponseWriter, r *http.Request) {
 	if page > 1 {
 		d.PrevURL = link(min(page-1, max(d.Pages, 1)))
 	}
-	if page < d.Pages {
+	if page < d.Pages || d.More && len(res.Entries) == auditPageSize {
 		d.NextURL = link(page + 1)
 	}
 	c.render(w, r, "audit", p)

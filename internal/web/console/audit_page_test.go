@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"aftersales"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
+	"aftersales/internal/web"
 	"aftersales/internal/web/webtest"
 )
 
@@ -84,5 +86,37 @@ func TestAuditPage(t *testing.T) {
 	_, body := b.get("/audit?action=create")
 	if !strings.Contains(body, `href="/audit?action=create&amp;page=2"`) {
 		t.Errorf("the next page drops the filter")
+	}
+}
+
+// capped reports the audit log as larger than the count cap, as the store
+// does past aftersales.AuditCountCap entries.
+type capped struct{ aftersales.SettingsService }
+
+func (s capped) AuditLog(ctx context.Context, f aftersales.AuditFilter) (*aftersales.AuditPage, error) {
+	p, err := s.SettingsService.AuditLog(ctx, f)
+	if p != nil {
+		p.Total, p.More = 60, true
+	}
+	return p, err
+}
+
+// TestAuditPageCapped shows a capped count as "more than" and keeps the
+// pager going while pages are full.
+func TestAuditPageCapped(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	app := webtest.StartWith(t, db, func(s *web.Server) { s.Services.Settings = capped{s.Services.Settings} })
+	for i := range 110 {
+		testutil.MustCustomer(t, app.Ctx, db, fmt.Sprintf("客户%03d", i))
+	}
+	for _, c := range []struct{ lang, page, want string }{
+		{"zh-CN", "2", "超过 60 条记录（可用筛选缩小范围） · 第 2 页"}, {"en", "2", "More than 60 entries (narrow them with the filters) · page 2"},
+	} {
+		b := newBrowser(t, app, c.lang)
+		b.login("admin@example.com", "admin-password-1")
+		_, body := b.get("/audit?page=" + c.page)
+		if !strings.Contains(body, c.want) || !strings.Contains(body, `id="audit-next"`) {
+			t.Errorf("%s: page lacks %q or the next page", c.lang, c.want)
+		}
 	}
 }

@@ -19,6 +19,8 @@ var messages = map[string]map[string]string{
 	"audit.none":                     {"zh-CN": "没有符合筛选条件的审计记录。", "en": "No audit entries match these filters."},
 	"audit.none_yet":                 {"zh-CN": "尚无审计记录：任何人修改数据后会记录在这里。", "en": "Nothing recorded yet: every change anyone makes is recorded here."},
 	"audit.page":                     {"zh-CN": "第 %d / %d 页", "en": "page %d of %d"},
+	"audit.total_more":               {"zh-CN": "超过 %d 条记录（可用筛选缩小范围）", "en": "More than %d entries (narrow them with the filters)"},
+	"audit.page_n":                   {"zh-CN": "第 %d 页", "en": "page %d"},
 	"audit.total":                    {"zh-CN": "共 %d 条记录", "en": "Entries: %d"},
 	"audit.detail":                   {"zh-CN": "详情", "en": "Detail"},
 	"audit.from":                     {"zh-CN": "起始日期", "en": "From"},
