@@ -340,7 +340,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, name string, p 
 	}
 	var buf bytes.Buffer
 	if err := c.pages[name].ExecuteTemplate(&buf, block, p); err != nil {
-		c.Log.Error("console: render", "page", name, "err", err)
+		c.logError(r, "console: render", err, "page", name)
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return
 	}

@@ -60,7 +60,7 @@ func (c *Console) pickCustomer(w http.ResponseWriter, r *http.Request) {
 			// found nothing, and keep what was typed in the form.
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			if err := c.pages["ticket_form"].ExecuteTemplate(w, "panel-error", c.notice(r, p, "customer-pick", err)); err != nil {
-				c.Log.Error("console: render picks", "err", err)
+				c.logError(r, "console: render picks", err)
 			}
 			return
 		}
@@ -69,7 +69,7 @@ func (c *Console) pickCustomer(w http.ResponseWriter, r *http.Request) {
 	var buf = c.pages["ticket_form"]
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := buf.ExecuteTemplate(w, "picks", p); err != nil {
-		c.Log.Error("console: render picks", "err", err)
+		c.logError(r, "console: render picks", err)
 	}
 }
 

@@ -70,6 +70,6 @@ func (c *Console) importReport(w http.ResponseWriter, r *http.Request) {
 		err = rw.Close()
 	}
 	if err != nil {
-		c.Log.ErrorContext(r.Context(), "import report", "err", err)
+		c.logError(r, "console: import report", err)
 	}
 }
