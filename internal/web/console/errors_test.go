@@ -405,6 +405,19 @@ func TestServiceErrorsShow(t *testing.T) {
 			t.Errorf("%d error lines logged, want 1", n)
 		}
 	})
+	// A refused upload shows the form's reason, and in place of the list
+	// of imports the reason that list is missing (not "no imports yet").
+	t.Run("upload", func(t *testing.T) {
+		br := newBrowser(t, app, "en")
+		br.login("admin@example.com", "admin-password-1")
+		b.set("Imports.ListImports")
+		defer b.set()
+		status, body, _ := br.upload("/imports", "empty.csv", nil)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, "is empty") || !strings.Contains(body, msgs["en"]["panel"]) ||
+			strings.Contains(body, "No imports yet") {
+			t.Errorf("status %d; want 422 with the field's reason and the list's notice", status)
+		}
+	})
 	for _, lang := range []string{"zh-CN", "en"} {
 		br := newBrowser(t, app, lang)
 		br.login("admin@example.com", "admin-password-1")
