@@ -309,9 +309,7 @@ func lang(r *http.Request) string {
 }
 
 func (c *Console) page(r *http.Request, nav, title string) *Page {
-	p := &Page{Lang: lang(r), User: aftersales.UserFromContext(r.Context()), Nav: nav, Errs: map[string]string{},
-		Path: r.URL.RequestURI(), Enums: allEnums}
-	p.Title = p.T(title)
+	p := bare(r, nav, title)
 	if p.User != nil && c.S.Notify != nil {
 		var err error
 		if p.Unread, err = c.S.Notify.UnreadNotifications(r.Context()); err != nil {
@@ -326,6 +324,14 @@ func (c *Console) page(r *http.Request, nav, title string) *Page {
 	case "created":
 		p.OK = p.T("flash.created")
 	}
+	return p
+}
+
+// bare is a page that reads nothing from the store.
+func bare(r *http.Request, nav, title string) *Page {
+	p := &Page{Lang: lang(r), User: aftersales.UserFromContext(r.Context()), Nav: nav, Errs: map[string]string{},
+		Path: r.URL.RequestURI(), Enums: allEnums}
+	p.Title = p.T(title)
 	return p
 }
 
@@ -409,7 +415,8 @@ func (c *Console) notice(r *http.Request, p *Page, panel string, err error) stri
 // Unavailable shows the error page for a request the store could not
 // serve (503; the caller sets Retry-After).
 func (c *Console) Unavailable(w http.ResponseWriter, r *http.Request) {
-	c.fail(w, r, "", c.page(r, "", "error.title"), httperr.Unavailable)
+	// The store is known to be away: the page asks it nothing more.
+	c.fail(w, r, "", bare(r, "", "error.title"), httperr.Unavailable)
 }
 
 // guard redirects anonymous visitors to the login page.
