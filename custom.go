@@ -132,8 +132,31 @@ type AuditFilter struct {
 	Entity   string
 	EntityID int64
 	ActorID  int64
+	// Actor matches part of the actor's name as recorded (an email, or
+	// "system"), ignoring case.
+	Actor  string
+	Action string
+	// From and To bound the time of the entries, [From, To); zero is open.
+	From, To time.Time
 	Before   int64 // id cursor
+	Offset   int   // entries to skip (AuditLog's pages)
 	Limit    int
+}
+
+// AuditCountCap is as far as the audit log's entries are counted.
+const AuditCountCap = 10_000
+
+// AuditPage is one page of the audit log with the number of entries that
+// match the filter, and the entity types and actions the log holds (for
+// choosing a filter).
+type AuditPage struct {
+	Entries []*AuditEntry
+	// Total counts the matching entries up to AuditCountCap; More says
+	// there are more than that.
+	Total    int
+	More     bool
+	Entities []string
+	Actions  []string
 }
 
 // SettingsService holds custom field definitions and the audit log.
@@ -141,6 +164,7 @@ type SettingsService interface {
 	CreateCustomField(ctx context.Context, f CustomField) (*CustomField, error)
 	ListCustomFields(ctx context.Context) ([]*CustomField, error)
 	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
+	AuditLog(ctx context.Context, f AuditFilter) (*AuditPage, error)
 }
 
 // Services bundles every service the web layer needs.

@@ -116,7 +116,9 @@ func (c *Console) networkPage(w http.ResponseWriter, r *http.Request, formErr er
 		for _, x := range d.Depts {
 			d.DeptName[x.ID] = p.L(x.NameZH, x.NameEN)
 		}
-		d.Calendars, _ = c.S.SLA.ListCalendars(ctx)
+		if d.Calendars, err = c.S.SLA.ListCalendars(ctx); err != nil {
+			return err
+		}
 		d.Teams, err = c.S.Network.ListTeams(ctx)
 		return err
 	}, formErr)
@@ -171,12 +173,14 @@ func (c *Console) usersData(r *http.Request, p *Page) (*usersView, error) {
 	if d.Users, err = c.S.Users.ListUsers(ctx, aftersales.UserFilter{Role: aftersales.Role(q.Get("role")), Query: q.Get("q")}); err != nil {
 		return d, err
 	}
-	d.Teams, _ = c.S.Network.ListTeams(ctx)
+	if d.Teams, err = c.S.Network.ListTeams(ctx); err != nil {
+		return d, err
+	}
 	for _, t := range d.Teams {
 		d.TeamName[t.ID] = t.Name
 	}
-	d.Categories, _ = c.S.Catalog.ListCategories(ctx)
-	return d, nil
+	d.Categories, err = c.S.Catalog.ListCategories(ctx)
+	return d, err
 }
 
 func (c *Console) usersPage(w http.ResponseWriter, r *http.Request, formErr error) {
@@ -294,16 +298,6 @@ func (c *Console) createField(w http.ResponseWriter, r *http.Request) {
 		Type: aftersales.FieldType(f.str("type")), Options: f.list("options"), Required: f.str("required") == "on"}
 	_, err := c.S.Settings.CreateCustomField(r.Context(), def)
 	c.done(w, r, "/fields?ok=created", err, c.fieldsPage)
-}
-
-func (c *Console) listAudit(w http.ResponseWriter, r *http.Request) {
-	c.adminPage(w, r, "audit", "audit", "audit.title", func(p *Page) error {
-		q := r.URL.Query()
-		before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
-		es, err := c.S.Settings.ListAudit(r.Context(), aftersales.AuditFilter{Entity: strings.TrimSpace(q.Get("entity")), Before: before, Limit: 100})
-		p.Data = es
-		return err
-	}, nil)
 }
 
 func (c *Console) listNotifications(w http.ResponseWriter, r *http.Request) {

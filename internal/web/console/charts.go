@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"html/template"
 	"math"
+	"net/url"
+	"time"
 
+	"aftersales"
 	"aftersales/internal/analytics"
 )
 
@@ -198,5 +201,42 @@ func stageChart(labels []string, stageNames []string, hours [][]float64, urls []
 	o["xAxis"] = opt{"type": "value", "name": "h"}
 	o["yAxis"] = opt{"type": "category", "data": labels, "inverse": true}
 	o["series"] = series
+	return o
+}
+
+// qualityTrend draws the data-quality report's months: tickets and flagged
+// tickets as bars, the flagged share as a line on a percent axis. A click
+// on a month's tickets opens them (created that month, in zone).
+func qualityTrend(months []aftersales.MonthQuality, zone *time.Location, ticketsName, flaggedName, shareName string) opt {
+	labels := make([]string, len(months))
+	tickets := make([]chartItem, len(months))
+	flagged := make([]chartItem, len(months))
+	share := make([]any, len(months))
+	for i, m := range months {
+		labels[i] = m.Month
+		u := ""
+		if start, err := time.ParseInLocation("2006-01", m.Month, zone); err == nil {
+			last := start.AddDate(0, 1, -1)
+			u = "/tickets?" + url.Values{"from": {start.Format(time.DateOnly)}, "to": {last.Format(time.DateOnly)}}.Encode()
+		}
+		tickets[i] = chartItem{Value: m.Tickets, URL: u}
+		flagged[i] = chartItem{Value: m.Flagged}
+		var s *float64
+		if m.Tickets > 0 {
+			s = ptr(100 * float64(m.Flagged) / float64(m.Tickets))
+		}
+		share[i] = num(s)
+	}
+	o := baseOpt()
+	o["legend"] = opt{"top": 0}
+	o["xAxis"] = opt{"type": "category", "data": labels}
+	o["yAxis"] = []opt{{"type": "value", "name": ticketsName, "minInterval": 1},
+		// The share's own scale: a few percent must not lie flat on 0..100.
+		{"type": "value", "name": "%", "min": 0, "splitLine": opt{"show": false}}}
+	o["series"] = []opt{
+		{"type": "bar", "name": ticketsName, "data": tickets, "itemStyle": opt{"color": colorOther}},
+		{"type": "bar", "name": flaggedName, "data": flagged, "itemStyle": opt{"color": colorVital}},
+		{"type": "line", "name": shareName, "yAxisIndex": 1, "data": share, "connectNulls": false, "itemStyle": opt{"color": colorMain}},
+	}
 	return o
 }

@@ -255,6 +255,11 @@ type Page struct {
 	Form url.Values
 	// Unread counts the user's unread notifications, for the header.
 	Unread int
+	// Charts loads the chart scripts on a page outside the dashboards.
+	Charts bool
+	// RequestID is shown with an internal error, so that a report of it
+	// finds its log line.
+	RequestID string
 }
 
 // navLink is one entry of the header's navigation. Perm, when set, is the
@@ -351,11 +356,14 @@ func lang(r *http.Request) string {
 }
 
 func (c *Console) page(r *http.Request, nav, title string) *Page {
-	p := &Page{Lang: lang(r), User: aftersales.UserFromContext(r.Context()), Nav: nav, Errs: map[string]string{},
-		Path: r.URL.RequestURI(), Enums: allEnums}
-	p.Title = p.T(title)
+	p := bare(r, nav, title)
 	if p.User != nil && c.S.Notify != nil {
-		p.Unread, _ = c.S.Notify.UnreadNotifications(r.Context())
+		var err error
+		if p.Unread, err = c.S.Notify.UnreadNotifications(r.Context()); err != nil {
+			// The header's count is not worth failing the page for, but a
+			// zero would claim there is nothing to read.
+			p.Flash = c.notice(r, p, "notifications", err)
+		}
 	}
 	switch r.URL.Query().Get("ok") {
 	case "saved":
@@ -363,6 +371,14 @@ func (c *Console) page(r *http.Request, nav, title string) *Page {
 	case "created":
 		p.OK = p.T("flash.created")
 	}
+	return p
+}
+
+// bare is a page that reads nothing from the store.
+func bare(r *http.Request, nav, title string) *Page {
+	p := &Page{Lang: lang(r), User: aftersales.UserFromContext(r.Context()), Nav: nav, Errs: map[string]string{},
+		Path: r.URL.RequestURI(), Enums: allEnums}
+	p.Title = p.T(title)
 	return p
 }
 
@@ -377,7 +393,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, name string, p 
 	}
 	var buf bytes.Buffer
 	if err := c.pages[name].ExecuteTemplate(&buf, block, p); err != nil {
-		c.Log.Error("console: render", "page", name, "err", err)
+		c.logError(r, "console: render", err, "page", name)
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return
 	}
@@ -399,7 +415,8 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *P
 		return
 	}
 	if code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
-		c.Log.ErrorContext(r.Context(), "console internal error", "err", err, "request_id", aftersales.ClientFromContext(r.Context()).RequestID)
+		c.logError(r, "console internal error", err)
+		p.RequestID = aftersales.ClientFromContext(r.Context()).RequestID
 	}
 	p.Status = httperr.Status(err)
 	p.Flash = p.T("err." + code)
@@ -411,14 +428,42 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *P
 	}
 	if name == "" || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN || code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
 		name = "error"
+		// htmx swaps no error answer, so a failed filter would leave the
+		// old rows standing as if they were the answer: load the page
+		// instead, which shows the error.
+		if r.Method == http.MethodGet && r.Header.Get("HX-Request") == "true" {
+			w.Header().Set("HX-Redirect", r.URL.RequestURI())
+		}
 	}
 	c.render(w, r, name, p)
+}
+
+// logError logs err once, with the request id that the error page and the
+// access log show.
+func (c *Console) logError(r *http.Request, msg string, err error, args ...any) {
+	args = append([]any{"err", err, "path", r.URL.Path, "request_id", aftersales.ClientFromContext(r.Context()).RequestID}, args...)
+	c.Log.ErrorContext(r.Context(), msg, args...)
+}
+
+// notice is for an optional panel that could not load while the rest of
+// the page could: it logs err once and returns the translated line the
+// panel shows in place of its content (which would otherwise look like
+// "nothing here"). Refusals and bad input keep their own message.
+func (c *Console) notice(r *http.Request, p *Page, panel string, err error) string {
+	err = httperr.Classify(err)
+	code := aftersales.ErrorCode(err)
+	if code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
+		c.logError(r, "console panel failed", err, "panel", panel)
+		return p.T("err.panel." + code)
+	}
+	return p.T("err."+code) + " " + aftersales.ErrorMessage(err)
 }
 
 // Unavailable shows the error page for a request the store could not
 // serve (503; the caller sets Retry-After).
 func (c *Console) Unavailable(w http.ResponseWriter, r *http.Request) {
-	c.fail(w, r, "", c.page(r, "", "error.title"), httperr.Unavailable)
+	// The store is known to be away: the page asks it nothing more.
+	c.fail(w, r, "", bare(r, "", "error.title"), httperr.Unavailable)
 }
 
 // guard redirects anonymous visitors to the login page.
@@ -578,7 +623,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie(SessionCookie); err == nil {
-		c.S.Users.DeleteSession(r.Context(), ck.Value)
+		// A session left behind would still sign in whoever holds its
+		// token: say so, and keep the cookie for another try.
+		if err := c.S.Users.DeleteSession(r.Context(), ck.Value); err != nil {
+			c.fail(w, r, "", c.page(r, "", "error.title"), err)
+			return
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: c.SecureCookie || r.TLS != nil, SameSite: http.SameSiteLaxMode})

@@ -47,19 +47,20 @@ type ticketCosts struct {
 	Kinds   []aftersales.CostKind
 }
 
-func (c *Console) loadCosts(r *http.Request, t *aftersales.Ticket) *ticketCosts {
+func (c *Console) loadCosts(r *http.Request, t *aftersales.Ticket) (*ticketCosts, error) {
 	u := aftersales.UserFromContext(r.Context())
 	v := &ticketCosts{Today: c.Now().In(c.Zone).Format(time.DateOnly), Kinds: aftersales.CostKinds}
 	if u != nil {
 		v.Me, v.CanAdd, v.CanVoid = u.ID, u.Role.Can(aftersales.PermCostWrite), u.Role.Can(aftersales.PermCostVoid)
 	}
-	v.Lines, _ = c.S.Costs.ListCosts(r.Context(), t.ID)
+	var err error
+	v.Lines, err = c.S.Costs.ListCosts(r.Context(), t.ID)
 	for _, l := range v.Lines {
 		if l.VoidedAt == nil {
 			v.Total += l.Amount
 		}
 	}
-	return v
+	return v, err
 }
 
 func (c *Console) addCost(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 
@@ -21,9 +22,10 @@ func (c *Console) listCustomers(w http.ResponseWriter, r *http.Request) {
 	d := &customerList{Q: q.Get("q")}
 	p.Data = d
 	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
-	d.Tiers, _ = c.S.Customers.ListTiers(ctx)
 	var err error
-	d.Customers, err = c.S.Customers.ListCustomers(ctx, aftersales.CustomerFilter{Query: d.Q, Tier: q.Get("tier"), After: after, Limit: 50})
+	if d.Tiers, err = c.S.Customers.ListTiers(ctx); err == nil {
+		d.Customers, err = c.S.Customers.ListCustomers(ctx, aftersales.CustomerFilter{Query: d.Q, Tier: q.Get("tier"), After: after, Limit: 50})
+	}
 	if err != nil {
 		c.fail(w, r, "customers", p, err)
 		return
@@ -47,20 +49,27 @@ func (c *Console) pickCustomer(w http.ResponseWriter, r *http.Request) {
 	var picks []pick
 	if q := r.URL.Query().Get("customer_q"); len([]rune(q)) >= 1 {
 		cs, err := c.S.Customers.ListCustomers(ctx, aftersales.CustomerFilter{Query: q, Limit: 8})
-		if err != nil {
-			c.fail(w, r, "", p, err)
-			return
+		for i := 0; err == nil && i < len(cs); i++ {
+			var as []*aftersales.Asset
+			if as, err = c.S.Catalog.ListAssets(ctx, cs[i].ID, ""); err == nil {
+				picks = append(picks, pick{cs[i], as})
+			}
 		}
-		for _, cu := range cs {
-			as, _ := c.S.Catalog.ListAssets(ctx, cu.ID, "")
-			picks = append(picks, pick{cu, as})
+		if err != nil {
+			// The search is a panel of the ticket form: say there why it
+			// found nothing, and keep what was typed in the form.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			if err := c.pages["ticket_form"].ExecuteTemplate(w, "panel-error", c.notice(r, p, "customer-pick", err)); err != nil {
+				c.logError(r, "console: render picks", err)
+			}
+			return
 		}
 	}
 	p.Data = picks
 	var buf = c.pages["ticket_form"]
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := buf.ExecuteTemplate(w, "picks", p); err != nil {
-		c.Log.Error("console: render picks", "err", err)
+		c.logError(r, "console: render picks", err)
 	}
 }
 
@@ -96,7 +105,10 @@ func (c *Console) renderCustomer(w http.ResponseWriter, r *http.Request, asset a
 		return
 	}
 	p.Title = d.C.Name
-	d.Products, _ = c.S.Catalog.ListProducts(ctx, 0)
+	if d.Products, err = c.S.Catalog.ListProducts(ctx, 0); err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
 	if formErr != nil {
 		c.fail(w, r, "customer", p, formErr)
 		return
@@ -134,7 +146,11 @@ type customerForm struct {
 
 func (c *Console) newCustomer(w http.ResponseWriter, r *http.Request) {
 	p := c.page(r, "customers", "customer.new")
-	tiers, _ := c.S.Customers.ListTiers(r.Context())
+	tiers, err := c.S.Customers.ListTiers(r.Context())
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
 	p.Data = &customerForm{C: &aftersales.Customer{Kind: aftersales.CustomerPerson, Tier: aftersales.TierOrdinary,
 		Phone: r.URL.Query().Get("phone")}, Tiers: tiers}
 	c.render(w, r, "customer_form", p)
@@ -166,9 +182,9 @@ func (c *Console) createCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		p := c.page(r, "customers", "customer.new")
-		tiers, _ := c.S.Customers.ListTiers(r.Context())
+		tiers, terr := c.S.Customers.ListTiers(r.Context())
 		p.Data = &customerForm{C: customerFromInput(0, 0, in), Tiers: tiers}
-		c.fail(w, r, "customer_form", p, err)
+		c.fail(w, r, "customer_form", p, cmp.Or(terr, err))
 		return
 	}
 	http.Redirect(w, r, "/customers/"+strconv.FormatInt(cu.ID, 10)+"?ok=created", http.StatusSeeOther)
@@ -185,7 +201,11 @@ func (c *Console) editCustomer(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, "", p, err)
 		return
 	}
-	tiers, _ := c.S.Customers.ListTiers(r.Context())
+	tiers, err := c.S.Customers.ListTiers(r.Context())
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
 	p.Data = &customerForm{C: cu, Tiers: tiers}
 	c.render(w, r, "customer_form", p)
 }
@@ -202,9 +222,9 @@ func (c *Console) updateCustomer(w http.ResponseWriter, r *http.Request) {
 		_, err = c.S.Customers.UpdateCustomer(r.Context(), id, f.version(), in)
 	}
 	if err != nil {
-		tiers, _ := c.S.Customers.ListTiers(r.Context())
+		tiers, terr := c.S.Customers.ListTiers(r.Context())
 		p.Data = &customerForm{C: customerFromInput(id, f.version(), in), Tiers: tiers}
-		c.fail(w, r, "customer_form", p, err)
+		c.fail(w, r, "customer_form", p, cmp.Or(terr, err))
 		return
 	}
 	http.Redirect(w, r, "/customers/"+strconv.FormatInt(id, 10)+"?ok=saved", http.StatusSeeOther)

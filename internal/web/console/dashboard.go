@@ -142,10 +142,12 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		targets := map[string]*float64{}
-		if ts, err := c.S.Quality.Targets(ctx); err == nil {
-			for _, t := range ts {
-				targets[t.KPI] = &t.Target
-			}
+		ts, err := c.S.Quality.Targets(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			targets[t.KPI] = &t.Target
 		}
 		// within says whether a comparison by a dimension can be drawn
 		// under the filter: the same dimension, or a pair the rollups keep.
@@ -505,11 +507,14 @@ func splitOption(s string) (aftersales.Dimension, string) {
 }
 
 type alertsView struct {
-	Rules   []*aftersales.AlertRule
-	Items   []*aftersales.ImprovementItem
-	KPIs    []aftersales.KPIInfo
-	Options []filterOption
-	Now     time.Time
+	Rules []*aftersales.AlertRule
+	Items []*aftersales.ImprovementItem
+	// RuleItem is the improvement item each rule last opened, so a rule
+	// links to the work it caused.
+	RuleItem map[int64]*aftersales.ImprovementItem
+	KPIs     []aftersales.KPIInfo
+	Options  []filterOption
+	Now      time.Time
 }
 
 func (c *Console) alertsPage(w http.ResponseWriter, r *http.Request, formErr error) {
@@ -524,6 +529,7 @@ func (c *Console) alertsPage(w http.ResponseWriter, r *http.Request, formErr err
 		if v.Items, err = c.S.Improve.ImprovementItems(ctx, aftersales.ItemFilter{}); err != nil {
 			return err
 		}
+		v.RuleItem = ruleItems(v.Items)
 		d := &dashView{}
 		if err := c.dashOptions(r, d, p); err != nil {
 			return err
@@ -615,4 +621,20 @@ func (c *Console) setTarget(w http.ResponseWriter, r *http.Request) {
 		err = c.S.Quality.SetTarget(r.Context(), t)
 	}
 	c.done(w, r, "/quality/targets?ok=saved", err, c.targetsPage)
+}
+
+// ruleItems maps each alert rule to the item it opened last (the highest
+// id): an open item collects a rule's new breaches, so that is the one to
+// follow.
+func ruleItems(items []*aftersales.ImprovementItem) map[int64]*aftersales.ImprovementItem {
+	out := map[int64]*aftersales.ImprovementItem{}
+	for _, it := range items {
+		if it.RuleID == nil {
+			continue
+		}
+		if cur := out[*it.RuleID]; cur == nil || it.ID > cur.ID {
+			out[*it.RuleID] = it
+		}
+	}
+	return out
 }

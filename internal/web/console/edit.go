@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 
@@ -48,11 +49,15 @@ func (c *Console) loadEdit(r *http.Request, p *Page, kind string, id int64) erro
 	ctx := r.Context()
 	d := &editView{Kind: kind}
 	p.Data = d
-	d.Categories, _ = c.S.Catalog.ListCategories(ctx)
-	d.Units, _ = c.S.Network.ListServiceUnits(ctx)
-	d.Depts, _ = c.S.Network.ListDepartments(ctx)
-	d.Products, _ = c.S.Catalog.ListProducts(ctx, 0)
-	d.Calendars, _ = c.S.SLA.ListCalendars(ctx)
+	var errs [5]error
+	d.Categories, errs[0] = c.S.Catalog.ListCategories(ctx)
+	d.Units, errs[1] = c.S.Network.ListServiceUnits(ctx)
+	d.Depts, errs[2] = c.S.Network.ListDepartments(ctx)
+	d.Products, errs[3] = c.S.Catalog.ListProducts(ctx, 0)
+	d.Calendars, errs[4] = c.S.SLA.ListCalendars(ctx)
+	if err := cmp.Or(errs[:]...); err != nil {
+		return err
+	}
 	notFound := aftersales.Errorf(aftersales.ENOTFOUND, "Not found.")
 	var err error
 	switch kind {

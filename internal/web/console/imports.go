@@ -40,6 +40,8 @@ func (c *Console) importRoutes(mux *http.ServeMux) {
 
 type importsView struct {
 	Batches []*aftersales.ImportBatch
+	// ListError says why the list of imports is missing.
+	ListError string
 }
 
 func (c *Console) imports(w http.ResponseWriter, r *http.Request) {
@@ -58,8 +60,12 @@ func (c *Console) imports(w http.ResponseWriter, r *http.Request) {
 func (c *Console) upload(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) {
 		p := c.page(r, "quality", "imports.title")
-		bs, _ := c.S.Imports.ListImports(r.Context(), 20)
-		p.Data = importsView{Batches: bs}
+		bs, lerr := c.S.Imports.ListImports(r.Context(), 20)
+		v := importsView{Batches: bs}
+		if lerr != nil {
+			v.ListError = c.notice(r, p, "imports", lerr)
+		}
+		p.Data = v
 		c.fail(w, r, "imports", p, err)
 	}
 	if _, err := aftersales.Require(r.Context(), aftersales.PermDataImport); err != nil {

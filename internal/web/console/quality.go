@@ -17,7 +17,9 @@ func (c *Console) dataQuality(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		v := &qualityView{DataQualityReport: rep}
+		v := &qualityView{DataQualityReport: rep,
+			Trend: qualityTrend(rep.Months, c.Zone, p.T("quality.tickets"), p.T("quality.flagged"), p.T("quality.flagged_share"))}
+		p.Charts = len(rep.Months) > 0
 		if c.S.Intake != nil {
 			if v.Quarantined, v.Bouncing, err = c.S.Intake.MailProblems(r.Context(), 50); err != nil {
 				return err
@@ -34,6 +36,7 @@ type qualityView struct {
 	*aftersales.DataQualityReport
 	Quarantined []*aftersales.MailFailure
 	Bouncing    []*aftersales.BouncingAddress
+	Trend       opt
 }
 
 func (c *Console) dataIssues(w http.ResponseWriter, r *http.Request) {
@@ -67,6 +70,6 @@ func (c *Console) importReport(w http.ResponseWriter, r *http.Request) {
 		err = rw.Close()
 	}
 	if err != nil {
-		c.Log.ErrorContext(r.Context(), "import report", "err", err)
+		c.logError(r, "console: import report", err)
 	}
 }

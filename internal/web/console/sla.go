@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,19 +40,20 @@ func (c *Console) slaData(r *http.Request, p *Page) (*slaView, error) {
 	if d.Policies, err = c.S.SLA.ListPolicies(ctx); err != nil {
 		return d, err
 	}
-	d.Categories, _ = c.S.Catalog.ListCategories(ctx)
-	d.Units, _ = c.S.Network.ListServiceUnits(ctx)
-	d.Tiers, _ = c.S.Customers.ListTiers(ctx)
+	var errs [6]error
+	d.Categories, errs[0] = c.S.Catalog.ListCategories(ctx)
+	d.Units, errs[1] = c.S.Network.ListServiceUnits(ctx)
+	d.Tiers, errs[2] = c.S.Customers.ListTiers(ctx)
 	if c.S.Routing != nil {
-		d.Rules, _ = c.S.Routing.ListRoutingRules(ctx)
+		d.Rules, errs[3] = c.S.Routing.ListRoutingRules(ctx)
 	}
 	if c.S.Automate != nil {
-		d.Automation, _ = c.S.Automate.ListAutomations(ctx)
+		d.Automation, errs[4] = c.S.Automate.ListAutomations(ctx)
 	}
 	if c.S.Webhooks != nil && p.User.Role.Can(aftersales.PermSettingsWrite) {
-		d.Webhooks, _ = c.S.Webhooks.ListWebhooks(ctx)
+		d.Webhooks, errs[5] = c.S.Webhooks.ListWebhooks(ctx)
 	}
-	return d, nil
+	return d, cmp.Or(errs[:]...)
 }
 
 func (c *Console) slaPage(w http.ResponseWriter, r *http.Request, formErr error) {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -152,9 +153,14 @@ func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 	p := c.page(r, "tickets", "tickets.title")
 	data := &ticketList{Q: r.URL.Query(), Page: &aftersales.TicketPage{}, Now: c.Now()}
 	p.Data = data
-	data.Teams, _ = c.S.Network.ListTeams(ctx)
-	data.Users, _ = c.S.Users.ListUsers(ctx, aftersales.UserFilter{})
-	data.Categories, _ = c.S.Catalog.ListCategories(ctx)
+	var errs [3]error
+	data.Teams, errs[0] = c.S.Network.ListTeams(ctx)
+	data.Users, errs[1] = c.S.Users.ListUsers(ctx, aftersales.UserFilter{})
+	data.Categories, errs[2] = c.S.Catalog.ListCategories(ctx)
+	if err := cmp.Or(errs[:]...); err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
 	if _, ok := data.Q["open"]; !ok && len(data.Q) == 0 {
 		data.Q.Set("open", "true")
 	}
@@ -218,17 +224,22 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 		c.fail(w, r, "", p, err)
 		return
 	}
-	v.Attachments, _ = c.S.Tickets.ListAttachments(ctx, id)
-	v.Costs = c.loadCosts(r, v.T)
+	var errs [7]error
+	v.Attachments, errs[0] = c.S.Tickets.ListAttachments(ctx, id)
+	v.Costs, errs[1] = c.loadCosts(r, v.T)
 	if v.T.CustomerID != nil {
-		v.Customer, _ = c.S.Customers.FindCustomer(ctx, *v.T.CustomerID)
+		v.Customer, errs[2] = c.S.Customers.FindCustomer(ctx, *v.T.CustomerID)
 	}
 	v.Next = aftersales.NextStatuses(v.T.Status)
-	v.Users, _ = c.S.Users.ListUsers(ctx, aftersales.UserFilter{Active: ptr(true)})
-	v.Teams, _ = c.S.Network.ListTeams(ctx)
-	v.Fields, _ = c.S.Settings.ListCustomFields(ctx)
+	v.Users, errs[3] = c.S.Users.ListUsers(ctx, aftersales.UserFilter{Active: ptr(true)})
+	v.Teams, errs[4] = c.S.Network.ListTeams(ctx)
+	v.Fields, errs[5] = c.S.Settings.ListCustomFields(ctx)
 	if c.S.SLA != nil {
-		v.SLA, _ = c.S.SLA.TicketSLA(ctx, id)
+		v.SLA, errs[6] = c.S.SLA.TicketSLA(ctx, id)
+	}
+	if err := cmp.Or(errs[:]...); err != nil {
+		c.fail(w, r, "", p, err)
+		return
 	}
 	v.Names = map[string]string{}
 	for _, u := range v.Users {
@@ -266,21 +277,24 @@ type ticketForm struct {
 	Fields     []*aftersales.CustomField
 }
 
-func (c *Console) ticketFormData(r *http.Request, t *aftersales.Ticket) *ticketForm {
+// ticketFormData loads the form's choices; an error means the form cannot
+// be shown (its lists would be silently empty).
+func (c *Console) ticketFormData(r *http.Request, t *aftersales.Ticket) (*ticketForm, error) {
 	ctx := r.Context()
 	d := &ticketForm{T: t}
-	d.Categories, _ = c.S.Catalog.ListCategories(ctx)
-	d.Products, _ = c.S.Catalog.ListProducts(ctx, 0)
-	d.Units, _ = c.S.Network.ListServiceUnits(ctx)
-	d.Teams, _ = c.S.Network.ListTeams(ctx)
-	d.Users, _ = c.S.Users.ListUsers(ctx, aftersales.UserFilter{Active: ptr(true)})
-	d.Depts, _ = c.S.Network.ListDepartments(ctx)
-	d.Fields, _ = c.S.Settings.ListCustomFields(ctx)
+	var errs [9]error
+	d.Categories, errs[0] = c.S.Catalog.ListCategories(ctx)
+	d.Products, errs[1] = c.S.Catalog.ListProducts(ctx, 0)
+	d.Units, errs[2] = c.S.Network.ListServiceUnits(ctx)
+	d.Teams, errs[3] = c.S.Network.ListTeams(ctx)
+	d.Users, errs[4] = c.S.Users.ListUsers(ctx, aftersales.UserFilter{Active: ptr(true)})
+	d.Depts, errs[5] = c.S.Network.ListDepartments(ctx)
+	d.Fields, errs[6] = c.S.Settings.ListCustomFields(ctx)
 	if t.CustomerID != nil {
-		d.Customer, _ = c.S.Customers.FindCustomer(ctx, *t.CustomerID)
-		d.Assets, _ = c.S.Catalog.ListAssets(ctx, *t.CustomerID, "")
+		d.Customer, errs[7] = c.S.Customers.FindCustomer(ctx, *t.CustomerID)
+		d.Assets, errs[8] = c.S.Catalog.ListAssets(ctx, *t.CustomerID, "")
 	}
-	return d
+	return d, cmp.Or(errs[:]...)
 }
 
 func (c *Console) newTicket(w http.ResponseWriter, r *http.Request) {
@@ -289,7 +303,12 @@ func (c *Console) newTicket(w http.ResponseWriter, r *http.Request) {
 	if n, err := strconv.ParseInt(r.URL.Query().Get("customer_id"), 10, 64); err == nil {
 		t.CustomerID = &n
 	}
-	p.Data = c.ticketFormData(r, t)
+	d, err := c.ticketFormData(r, t)
+	p.Data = d
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
 	c.render(w, r, "ticket_form", p)
 }
 
@@ -402,17 +421,23 @@ func ticketFromInput(t *aftersales.Ticket, in aftersales.TicketInput) *aftersale
 func (c *Console) createTicket(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	r.ParseForm()
-	defs, _ := c.S.Settings.ListCustomFields(ctx)
+	// Without the field definitions the custom values would be dropped.
+	defs, err := c.S.Settings.ListCustomFields(ctx)
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "tickets", "ticket.new"), err)
+		return
+	}
 	in, f := c.parseTicket(r, defs)
-	err := f.v.Err()
+	err = f.v.Err()
 	var t *aftersales.Ticket
 	if err == nil {
 		t, err = c.S.Tickets.CreateTicket(ctx, in)
 	}
 	if err != nil {
 		p := c.page(r, "tickets", "ticket.new")
-		p.Data = c.ticketFormData(r, ticketFromInput(&aftersales.Ticket{Custom: map[string]any{}}, in))
-		c.fail(w, r, "ticket_form", p, err)
+		d, derr := c.ticketFormData(r, ticketFromInput(&aftersales.Ticket{Custom: map[string]any{}}, in))
+		p.Data = d
+		c.fail(w, r, "ticket_form", p, cmp.Or(derr, err))
 		return
 	}
 	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(t.ID, 10)+"?ok=created", http.StatusSeeOther)
@@ -429,7 +454,12 @@ func (c *Console) editTicket(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, "", p, err)
 		return
 	}
-	p.Data = c.ticketFormData(r, t)
+	d, err := c.ticketFormData(r, t)
+	p.Data = d
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
 	c.render(w, r, "ticket_form", p)
 }
 
@@ -446,7 +476,11 @@ func (c *Console) updateTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.ParseForm()
-	defs, _ := c.S.Settings.ListCustomFields(ctx)
+	defs, err := c.S.Settings.ListCustomFields(ctx)
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
 	in, f := c.parseTicket(r, defs)
 	if err = f.v.Err(); err == nil {
 		_, err = c.S.Tickets.UpdateTicket(ctx, id, f.version(), in)
@@ -454,8 +488,9 @@ func (c *Console) updateTicket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		shown := ticketFromInput(t, in)
 		shown.Version = f.version()
-		p.Data = c.ticketFormData(r, shown)
-		c.fail(w, r, "ticket_form", p, err)
+		d, derr := c.ticketFormData(r, shown)
+		p.Data = d
+		c.fail(w, r, "ticket_form", p, cmp.Or(derr, err))
 		return
 	}
 	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok=saved", http.StatusSeeOther)
