@@ -249,9 +249,14 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if c.SMTPAddr != "" {
 		sender = &mail.Sender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS}
 	}
+	// Every instance on the database signs the web form with one key.
+	formKey, err := db.Secret(ctx, web.FormKeySecret)
+	if err != nil {
+		return err
+	}
 	poller := &mailin.Poller{Intake: db, Files: fs, Now: env.Now, Log: log, Metrics: &mailin.Metrics{}}
 	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
-		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, UploadDir: filepath.Join(c.DataDir, "uploads"),
+		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, FormKey: formKey, Shared: db, UploadDir: filepath.Join(c.DataDir, "uploads"),
 		MetricsToken: c.MetricsToken, Collectors: mailCollectors(db, poller.Metrics, sender, env.Now),
 		RequestTimeout: c.RequestTimeout}
 	ln, err := net.Listen("tcp", c.Addr)

@@ -31,7 +31,8 @@ func (db *DB) Secret(ctx context.Context, name string) ([]byte, error) {
 // CountHit adds one to key's count in a window, unless it reached limit,
 // in one statement: concurrent hits on any instance each see the count the
 // others left. A refused hit is not counted. The first hit of a window
-// also prunes the counts nobody needs any more.
+// also prunes the counts kept until its start or before: the window is
+// the caller's clock, which need not be the store's.
 func (db *DB) CountHit(ctx context.Context, key string, window time.Time, limit int, keep time.Time) (bool, error) {
 	if limit < 1 {
 		return false, nil
@@ -50,7 +51,7 @@ func (db *DB) CountHit(ctx context.Context, key string, window time.Time, limit 
 		}
 		counted = true
 		if hits == 1 {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM rate_counts WHERE keep_until < $1`, ms(tx.now)); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM rate_counts WHERE keep_until <= $1`, ms(window)); err != nil {
 				return mapErr(fmt.Errorf("sqlstore: prune rate counts: %w", err))
 			}
 		}
