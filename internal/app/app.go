@@ -250,29 +250,76 @@ func serve(ctx context.Context, env Env, args []string) error {
 		sender = &mail.Sender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS}
 	}
 	poller := &mailin.Poller{Intake: db, Files: fs, Now: env.Now, Log: log, Metrics: &mailin.Metrics{}}
+	running := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "aftersales_jobs_running",
+		Help: "Background jobs this instance runs, by job (none with --role web); mail intake counts its mailboxes."}, []string{"job"})
 	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
 		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, UploadDir: filepath.Join(c.DataDir, "uploads"),
-		MetricsToken: c.MetricsToken, Collectors: mailCollectors(db, poller.Metrics, sender, env.Now),
+		MetricsToken: c.MetricsToken, Collectors: append(mailCollectors(db, poller.Metrics, sender, env.Now), running),
 		RequestTimeout: c.RequestTimeout}
+	var handler http.Handler
+	if c.ServesWeb() {
+		// Every instance on the database signs the web form with one key
+		// and counts its submissions in the database.
+		if srv.FormKey, err = db.Secret(ctx, web.FormKeySecret); err != nil {
+			return err
+		}
+		srv.Shared = db
+		handler = srv.Handler()
+	} else {
+		handler = srv.OpsHandler()
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Background jobs stop with the server, after in-flight requests. They
+	// start before the server says it is ready, so aftersales_jobs_running
+	// is complete from the first scrape.
+	jctx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	var jobsWG sync.WaitGroup
+	defer func() { stopJobs(); jobsWG.Wait() }()
+	if c.RunsJobs() {
+		startJobs(jctx, &jobsWG, running, db, sender, poller, mailboxes, log)
+	}
 	addr := ln.Addr().String()
-	fmt.Fprintf(env.Stdout, "aftersales %s (%s) listening on http://%s\n", Version, db.Engine(), addr)
+	fmt.Fprintf(env.Stdout, "aftersales %s (%s, role %s) listening on http://%s\n", Version, db.Engine(), c.Role, addr)
 	if env.Ready != nil {
 		env.Ready(addr)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	// Background jobs stop with the server, after in-flight requests.
-	jctx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
-	var jobsWG sync.WaitGroup
-	defer func() { stopJobs(); jobsWG.Wait() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// In-flight requests finish; each write is one transaction, so
+	// nothing is left half-written when the deadline cuts a request off.
+	log.Info("shutting down", "wait", c.ShutdownWait)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownWait)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// startJobs starts the background jobs of a worker (serve --role worker
+// or all), each counted in running while it runs.
+func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.GaugeVec, db *sqlstore.DB, sender *mail.Sender,
+	poller *mailin.Poller, mailboxes []mailin.Mailbox, log *slog.Logger) {
+	start := func(name string, run func()) {
+		g := running.WithLabelValues(name)
+		g.Inc()
+		wg.Go(func() {
+			defer g.Dec()
+			run()
+		})
+	}
 	job := func(name string, every time.Duration, fn func(context.Context) (bool, error)) {
-		jobsWG.Go(func() { jobs.Every(jctx, name, every, log, fn) })
+		start(name, func() { jobs.Every(ctx, name, every, log, fn) })
 	}
 	// The SLA sweep fires warnings and escalations.
 	job("sla-sweep", 30*time.Second, jobs.SweepSLA(db, log))
@@ -309,22 +356,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	// Each mailbox keeps one logged-in connection and waits in IDLE for
 	// new mail; servers without IDLE are polled every 30 s.
 	for _, mb := range mailboxes {
-		jobsWG.Go(func() { poller.Run(jctx, mb, 30*time.Second) })
+		start("mail-intake", func() { poller.Run(ctx, mb, 30*time.Second) })
 	}
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	// In-flight requests finish; each write is one transaction, so
-	// nothing is left half-written when the deadline cuts a request off.
-	log.Info("shutting down", "wait", c.ShutdownWait)
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownWait)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
 }
 
 // mailCollectors are the email channel's metrics: messages read,

@@ -51,13 +51,31 @@ type Config struct {
 	// transfers get longer), so a frozen database answers 503 instead of
 	// holding requests; 0 turns it off.
 	RequestTimeout time.Duration
+	// Role says what serve runs: RoleWeb the screens and the API and no
+	// background jobs, RoleWorker the jobs and only the health and metrics
+	// endpoints, RoleAll both.
+	Role string
 }
+
+// The roles of a server (serve --role).
+const (
+	RoleAll    = "all"
+	RoleWeb    = "web"
+	RoleWorker = "worker"
+)
+
+// ServesWeb reports whether the role serves the screens and the API.
+func (c Config) ServesWeb() bool { return c.Role != RoleWorker }
+
+// RunsJobs reports whether the role runs the background jobs.
+func (c Config) RunsJobs() bool { return c.Role != RoleWeb }
 
 // Defaults returns the built-in settings.
 func Defaults() Config {
 	return Config{Addr: "127.0.0.1:8080", DataDir: "./data", DemoSeed: 20261122, DemoTickets: 24000, TimeZone: "Asia/Shanghai",
 		AdminEmail: "admin@example.com", MaxUploadMB: 20, LogFormat: "text", ShutdownWait: 15 * time.Second,
-		SMTPFrom: "aftersales@localhost", SMTPTLS: "starttls", FormRate: 10, RequestTimeout: 30 * time.Second}
+		SMTPFrom: "aftersales@localhost", SMTPTLS: "starttls", FormRate: 10, RequestTimeout: 30 * time.Second,
+		Role: RoleAll}
 }
 
 // DSN is the database to open: --db, or the SQLite file in the data dir.
@@ -96,6 +114,7 @@ func (c *Config) FlagSet(name string, serve bool, out io.Writer) *flag.FlagSet {
 		fs.StringVar(&c.IMAP, "imap", c.IMAP, "mailboxes to read tickets from, space-separated: imaps://user:password@host/INBOX (AFTERSALES_IMAP or _FILE)")
 		fs.IntVar(&c.FormRate, "form-rate", c.FormRate, "web-form submissions allowed per client address and hour (AFTERSALES_FORM_RATE)")
 		fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics requires; empty: /metrics is open (AFTERSALES_METRICS_TOKEN or _FILE)")
+		fs.StringVar(&c.Role, "role", c.Role, "what this server runs: web (screens and API, no background jobs), worker (background jobs; only /healthz, /readyz and /metrics) or all (AFTERSALES_ROLE)")
 		fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of each HTTP request; past it a request the database holds up gets 503 (imports and file transfers get 30m; 0: none) (AFTERSALES_REQUEST_TIMEOUT)")
 	}
 	return fs
@@ -147,6 +166,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	secret(&c.DB, "AFTERSALES_DB")
 	str(&c.TimeZone, "AFTERSALES_TZ")
 	str(&c.LogFormat, "AFTERSALES_LOG_FORMAT")
+	str(&c.Role, "AFTERSALES_ROLE")
 	str(&c.AdminEmail, "AFTERSALES_ADMIN_EMAIL")
 	secret(&c.AdminPassword, "AFTERSALES_ADMIN_PASSWORD")
 	str(&c.SMTPAddr, "AFTERSALES_SMTP_ADDR")
@@ -201,6 +221,9 @@ func (c Config) Validate() error {
 	}
 	if c.FormRate < 1 || c.FormRate > 10000 {
 		errs = append(errs, fmt.Errorf("form-rate: must be between 1 and 10000"))
+	}
+	if c.Role != RoleAll && c.Role != RoleWeb && c.Role != RoleWorker {
+		errs = append(errs, fmt.Errorf("role: must be web, worker or all, not %q", c.Role))
 	}
 	if c.RequestTimeout < 0 {
 		errs = append(errs, fmt.Errorf("request-timeout: must not be negative"))

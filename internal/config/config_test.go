@@ -105,3 +105,35 @@ func TestMetricsToken(t *testing.T) {
 		}
 	}
 }
+
+func TestRole(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		env       map[string]string
+		want      string
+		web, jobs bool
+	}{
+		{nil, nil, RoleAll, true, true},
+		{nil, map[string]string{"AFTERSALES_ROLE": "worker"}, RoleWorker, false, true},
+		{[]string{"--role", "web"}, map[string]string{"AFTERSALES_ROLE": "worker"}, RoleWeb, true, false},
+		{[]string{"--role", "all"}, nil, RoleAll, true, true},
+	} {
+		c, _, err := Load("serve", true, tc.args, env(tc.env), io.Discard, nil)
+		if err != nil || c.Role != tc.want || c.ServesWeb() != tc.web || c.RunsJobs() != tc.jobs {
+			t.Errorf("%v %v: role %q (web %v, jobs %v), %v; want %q (web %v, jobs %v)", tc.args, tc.env, c.Role, c.ServesWeb(), c.RunsJobs(), err, tc.want, tc.web, tc.jobs)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"--role", "api"}, nil},
+		{nil, map[string]string{"AFTERSALES_ROLE": "Worker"}},
+		{[]string{"--role", ""}, nil},
+	} {
+		_, _, err := Load("serve", true, tc.args, env(tc.env), io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), "role: must be web, worker or all") {
+			t.Errorf("%v %v: err = %v, want it to name role and its values", tc.args, tc.env, err)
+		}
+	}
+}

@@ -164,7 +164,8 @@ func TestChatWebhookOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: db.Now}
+	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: db.Now,
+		FormKey: []byte("test-form-key-0123456789"), Shared: db}
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 	res, err := http.Post(hs.URL+web.ChatPath, "application/json", bytes.NewReader([]byte(`{}`)))

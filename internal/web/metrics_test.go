@@ -42,7 +42,7 @@ func TestMetricsToken(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-				Now: db.Now, MetricsToken: tc.configured}
+				Now: db.Now, MetricsToken: tc.configured, FormKey: []byte("test-form-key-0123456789"), Shared: db}
 			hs := httptest.NewServer(srv.Handler())
 			defer hs.Close()
 			req, _ := http.NewRequest("GET", hs.URL+"/metrics", nil)

@@ -1,54 +1,35 @@
 package web
 
 import (
-	"sync"
+	"context"
 	"time"
+
+	"aftersales"
 )
 
-// limiter is a token bucket per key: Rate actions per Per, refilled
-// continuously, at most Rate saved up. Idle keys are dropped, so memory
-// stays bounded by the keys active within one period.
-type limiter struct {
-	Rate int
-	Per  time.Duration
-	Now  func() time.Time
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
+// sharedLimiter allows about Rate actions per key in any period Per,
+// counted in the database, so that every instance on it, and a restarted
+// one, share one budget per key. The database keeps a count per fixed
+// window; the period ending now is this window's count plus the previous
+// window's, weighted by the part of it the period still covers (a sliding
+// window without a row per action). An action refused is not counted.
+type sharedLimiter struct {
+	Store  aftersales.SharedState
+	Prefix string // names the limit among the database's counts
+	Rate   int
+	Per    time.Duration
+	Now    func() time.Time
 }
 
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// Allow takes one token from key's bucket, if it has one.
-func (l *limiter) Allow(key string) bool {
+// Allow counts one action for key, unless its budget is spent.
+func (l *sharedLimiter) Allow(ctx context.Context, key string) (bool, error) {
 	now := l.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.buckets == nil {
-		l.buckets = map[string]*bucket{}
+	win := now.Truncate(l.Per)
+	key = l.Prefix + key
+	prev, err := l.Store.Hits(ctx, key, win.Add(-l.Per))
+	if err != nil {
+		return false, err
 	}
-	if now.Sub(l.swept) > l.Per {
-		for k, b := range l.buckets {
-			if now.Sub(b.at) > l.Per {
-				delete(l.buckets, k)
-			}
-		}
-		l.swept = now
-	}
-	b, ok := l.buckets[key]
-	if !ok {
-		b = &bucket{tokens: float64(l.Rate), at: now}
-		l.buckets[key] = b
-	}
-	b.tokens = min(float64(l.Rate), b.tokens+now.Sub(b.at).Seconds()*float64(l.Rate)/l.Per.Seconds())
-	b.at = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	covered := 1 - float64(now.Sub(win))/float64(l.Per)
+	return l.Store.CountHit(ctx, key, win, l.Rate-int(float64(prev)*covered), win.Add(2*l.Per))
 }

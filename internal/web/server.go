@@ -63,6 +63,14 @@ type Server struct {
 	// FormRate is how many web-form submissions one address may make per
 	// hour (default 10).
 	FormRate int
+	// FormKey signs the web form's spam-trap tokens, and Shared counts its
+	// submissions. Every instance on one database must share both, so that
+	// a form shown by one instance is accepted by another and after a
+	// restart, and an address has one budget: app reads the key from the
+	// database at start (Shared.Secret(ctx, FormKeySecret)). Handler
+	// needs both; OpsHandler neither.
+	FormKey []byte
+	Shared  aftersales.SharedState
 	// MetricsToken, when set, is the bearer token GET /metrics requires.
 	MetricsToken string
 
@@ -82,15 +90,19 @@ type Server struct {
 	duration *prometheus.HistogramVec
 }
 
-// Handler builds the complete handler.
-func (s *Server) Handler() http.Handler {
+// FormKeySecret names the web form's signing key among the database's
+// secrets (aftersales.SharedState).
+const FormKeySecret = "web-form-key"
+
+// setup fills in defaults, builds the metrics and returns a mux with the
+// operational endpoints: /healthz, /readyz and /metrics.
+func (s *Server) setup() *http.ServeMux {
 	if s.MaxAPIBody == 0 {
 		s.MaxAPIBody = 1 << 20
 	}
 	if s.Now == nil {
 		s.Now = time.Now
 	}
-	s.login, s.tokens, s.chats = newLoginGuard(s.Now), newGuessBackoff(s.Now), newGuessBackoff(s.Now)
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aftersales_http_requests_total",
@@ -104,14 +116,36 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET "+metricsPath, s.metricsAuth(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	return mux
+}
+
+// OpsHandler serves only the operational endpoints (/healthz, /readyz,
+// /metrics): what an instance that runs the background jobs and no
+// screens (serve --role worker) offers.
+func (s *Server) OpsHandler() http.Handler {
+	mux := s.setup()
+	var h http.Handler = mux
+	h = securityHeaders(h)
+	h = s.deadline(h)
+	h = s.observe(mux, h)
+	return h
+}
+
+// Handler builds the complete handler.
+func (s *Server) Handler() http.Handler {
+	if len(s.FormKey) < 16 || s.Shared == nil {
+		panic("web: Server needs FormKey (at least 16 bytes) and Shared, the same for every instance on the database")
+	}
+	mux := s.setup()
+	s.login, s.tokens, s.chats = newLoginGuard(s.Now), newGuessBackoff(s.Now), newGuessBackoff(s.Now)
 	api.Register(mux, &api.API{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone}, s.Version)
 	mux.HandleFunc("POST "+ChatPath, s.chat)
 	if s.FormRate == 0 {
 		s.FormRate = 10
 	}
 	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version,
-		FormLimit: &limiter{Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: []byte(rand.Text()), UploadDir: s.UploadDir,
-		Login: s.login}
+		FormLimit: &sharedLimiter{Store: s.Shared, Prefix: "form:", Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: s.FormKey,
+		UploadDir: s.UploadDir, Login: s.login}
 	c.Mount(mux)
 	s.console = c
 

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,7 +17,7 @@ import (
 
 // Limiter allows or refuses one more action for a key (a client address).
 type Limiter interface {
-	Allow(key string) bool
+	Allow(ctx context.Context, key string) (bool, error)
 }
 
 // Spam-trap timing: a person needs a few seconds to fill the form in; a
@@ -97,10 +98,16 @@ func (c *Console) submitForm(w http.ResponseWriter, r *http.Request) {
 	p.Data = formData{Token: c.formToken(now), Lang: p.Lang}
 	// Every submission counts against the address's budget, the spam trap
 	// included, and is counted before its body is read: a flood costs a
-	// map lookup, not a parse.
-	if c.FormLimit != nil && !c.FormLimit.Allow(clientIP(r)) {
-		c.fail(w, r, "form", p, aftersales.Errorf(aftersales.ERATELIMIT, "Too many submissions from this address; try again in an hour."))
-		return
+	// counter update, not a parse.
+	if c.FormLimit != nil {
+		ok, err := c.FormLimit.Allow(r.Context(), clientIP(r))
+		if err == nil && !ok {
+			err = aftersales.Errorf(aftersales.ERATELIMIT, "Too many submissions from this address; try again in an hour.")
+		}
+		if err != nil {
+			c.fail(w, r, "form", p, err)
+			return
+		}
 	}
 	if err := parseForm(r); err != nil {
 		c.fail(w, r, "form", p, err)

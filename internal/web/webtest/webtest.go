@@ -57,10 +57,15 @@ func StartWith(t testing.TB, db *sqlstore.DB, configure func(*web.Server)) *App 
 	}
 	t.Cleanup(func() { fs.Close() })
 	fs.MaxSize = 64 << 10
+	key, err := db.Secret(ctx, web.FormKeySecret)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := &web.Server{
 		Services:    db.Services(),
 		Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(testLog(t), nil)), Now: db.Now,
 		Version: "test", Zone: testutil.Shanghai(t), ChatSecret: ChatSecret, FormRate: FormRate, UploadDir: filepath.Join(t.TempDir(), "uploads"),
+		FormKey: key, Shared: db,
 	}
 	if configure != nil {
 		configure(srv)

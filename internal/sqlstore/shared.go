@@ -1,0 +1,74 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"aftersales"
+)
+
+var _ aftersales.SharedState = (*DB)(nil)
+
+// Secret returns the named secret, making it on first use. Two instances
+// starting at once both insert; ON CONFLICT DO NOTHING keeps the first
+// (the second waits for its commit on PostgreSQL), and both read it back.
+func (db *DB) Secret(ctx context.Context, name string) ([]byte, error) {
+	if _, err := db.w.ExecContext(ctx, `INSERT INTO settings (name, value, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO NOTHING`, name, rand.Text(), ms(db.Now())); err != nil {
+		return nil, mapErr(fmt.Errorf("sqlstore: make secret %s: %w", name, err))
+	}
+	var v string
+	if err := db.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v); err != nil {
+		return nil, mapErr(fmt.Errorf("sqlstore: read secret %s: %w", name, err))
+	}
+	return []byte(v), nil
+}
+
+// CountHit adds one to key's count in a window, unless it reached limit,
+// in one statement: concurrent hits on any instance each see the count the
+// others left. A refused hit is not counted. The first hit of a window
+// also prunes the counts kept until its start or before: the window is
+// the caller's clock, which need not be the store's.
+func (db *DB) CountHit(ctx context.Context, key string, window time.Time, limit int, keep time.Time) (bool, error) {
+	if limit < 1 {
+		return false, nil
+	}
+	counted := false
+	err := db.inTx(ctx, func(tx *Tx) error {
+		var hits int
+		err := tx.QueryRowContext(ctx, `INSERT INTO rate_counts (key, window_start, hits, keep_until) VALUES ($1, $2, 1, $3)
+			ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_counts.hits + 1 WHERE rate_counts.hits < $4
+			RETURNING hits`, key, ms(window), ms(keep), limit).Scan(&hits)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // at the limit
+		}
+		if err != nil {
+			return mapErr(fmt.Errorf("sqlstore: count hit: %w", err))
+		}
+		counted = true
+		if hits == 1 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM rate_counts WHERE keep_until <= $1`, ms(window)); err != nil {
+				return mapErr(fmt.Errorf("sqlstore: prune rate counts: %w", err))
+			}
+		}
+		return nil
+	})
+	return counted, err
+}
+
+// Hits returns key's count in the window starting at window.
+func (db *DB) Hits(ctx context.Context, key string, window time.Time) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT hits FROM rate_counts WHERE key = $1 AND window_start = $2`, key, ms(window)).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, mapErr(fmt.Errorf("sqlstore: read hits: %w", err))
+	}
+	return n, nil
+}
