@@ -437,7 +437,7 @@ func (in *CommentInput) Validate() error {
 // TransitionInput moves a ticket to another status.
 type TransitionInput struct {
 	To      Status `json:"to" enum:"new,accepted,diagnosing,in_service,awaiting_customer,awaiting_parts,resolved,closed,cancelled"`
-	Reason  string `json:"reason,omitempty" maxLength:"2000"`
+	Reason  string `json:"reason,omitempty" maxLength:"2000" doc:"Why, shown on the timeline. Required to cancel; required to resolve (the resolution note) unless an administrator turned that off."`
 	Version int64  `json:"version" minimum:"1" doc:"The version the caller last saw; a stale version is refused with 409."`
 }
 

@@ -630,6 +630,18 @@ func (db *DB) Transition(ctx context.Context, id int64, in aftersales.Transition
 			return &aftersales.Error{Code: aftersales.EINVALID, Message: "Cancelling needs a reason.",
 				Fields: []aftersales.FieldError{{Field: "reason", Reason: "is required to cancel"}}}
 		}
+		if in.To == aftersales.StatusResolved && strings.TrimSpace(in.Reason) == "" {
+			// Read inside the transaction, so a switch flipped meanwhile
+			// applies to this move as a whole.
+			set, err := loadSettings(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if set.ResolutionNoteRequired {
+				return &aftersales.Error{Code: aftersales.EINVALID, Message: "Resolving needs a resolution note.",
+					Fields: []aftersales.FieldError{{Field: "reason", Reason: "is required to resolve (the resolution note)"}}}
+			}
+		}
 		if err := db.transition(ctx, tx, t, in.To, in.Reason, &u.ID); err != nil {
 			return err
 		}

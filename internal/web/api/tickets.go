@@ -179,7 +179,8 @@ func (a *API) tickets(h huma.API) {
 	register(a, h, huma.Operation{OperationID: "transition-ticket", Method: http.MethodPost, Path: "/tickets/{id}/transition", Tags: t,
 		DefaultStatus: http.StatusOK, Summary: "Move a ticket to another status",
 		Description: "Allowed: new→accepted|awaiting_customer|cancelled; accepted→diagnosing|in_service|awaiting_*|resolved|cancelled; " +
-			"awaiting_parts→diagnosing|in_service|cancelled; resolved→closed|accepted (reopen); closed→accepted (reopen). Cancelling needs a reason."},
+			"awaiting_parts→diagnosing|in_service|cancelled; resolved→closed|accepted (reopen); closed→accepted (reopen). Cancelling needs a reason; resolving needs one too " +
+			"(the resolution note) unless an administrator turned that off."},
 		func(ctx context.Context, in *transitionIn) (*body[*aftersales.Ticket], error) {
 			return respondV(a.S.Tickets.Transition(ctx, in.ID, in.Body))
 		})

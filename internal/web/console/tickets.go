@@ -49,6 +49,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /tokens/{id}/revoke", g(c.revokeToken))
 	mux.HandleFunc("GET /fields", g(c.listFields))
 	mux.HandleFunc("POST /fields", g(c.createField))
+	mux.HandleFunc("POST /settings", g(c.updateSettings))
 	mux.HandleFunc("GET /audit", g(c.listAudit))
 	mux.HandleFunc("GET /dashboard", g(c.dashboard))
 	mux.HandleFunc("GET /quality/alerts", g(c.listAlerts))
@@ -190,6 +191,11 @@ type ticketView struct {
 	SLA         *aftersales.TicketSLA
 	Route       *aftersales.RoutingDecision // a dry run's answer, when asked
 	Costs       *ticketCosts
+	// Resolution is the status change that resolved the ticket, whose body
+	// is the resolution note; nil while the ticket is not resolved.
+	Resolution *aftersales.TicketEvent
+	// NoteRequired says resolving needs a note (the settings' switch).
+	NoteRequired bool
 }
 
 func (c *Console) showTicket(w http.ResponseWriter, r *http.Request) {
@@ -217,6 +223,18 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	if v.Events, err = c.S.Tickets.Timeline(ctx, id); err != nil {
 		c.fail(w, r, "", p, err)
 		return
+	}
+	if v.T.ResolvedAt != nil {
+		// Reopening clears resolved_at, so the latest resolution stands.
+		for _, e := range v.Events {
+			if e.Kind == aftersales.EventStatusChanged && e.To == string(aftersales.StatusResolved) {
+				v.Resolution = e
+			}
+		}
+	}
+	v.NoteRequired = true
+	if set, err := c.S.Settings.Settings(ctx); err == nil {
+		v.NoteRequired = set.ResolutionNoteRequired
 	}
 	v.Attachments, _ = c.S.Tickets.ListAttachments(ctx, id)
 	v.Costs = c.loadCosts(r, v.T)
