@@ -104,3 +104,44 @@ func TestConsoleResolve(t *testing.T) {
 		}
 	})
 }
+
+// The ticket list says how many tickets match in all, and filters by
+// region or service point and by breached SLA.
+func TestConsoleTicketListTotal(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		reg, _ := db.CreateServiceUnit(app.Ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitRegion, Code: "east", Name: "华东"})
+		br, _ := db.CreateServiceUnit(app.Ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitBranch, Code: "sh", Name: "上海", ParentID: &reg.ID})
+		cust := testutil.MustCustomer(t, app.Ctx, db, "郑十")
+		for i := range 3 {
+			in := testutil.TicketInput(cust.ID, fmt.Sprintf("工单 %d", i))
+			if i < 2 {
+				in.ServiceUnitID = &br.ID
+			}
+			if _, err := db.CreateTicket(app.Ctx, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		total := regexp.MustCompile(`<strong id="ticket-total">([^<]+)</strong>`)
+		for _, tc := range []struct{ lang, path, want string }{
+			{"zh-CN", "/tickets", "共 3 张工单"},
+			{"en", "/tickets", "3 tickets"},
+			{"en", fmt.Sprintf("/tickets?open=&region_id=%d&limit=1", reg.ID), "2 tickets"},
+			{"en", fmt.Sprintf("/tickets?open=&region_id=%d", br.ID), "2 tickets"},
+			{"en", "/tickets?open=&sla=breached", "0 tickets"},
+		} {
+			b := newBrowser(t, app, tc.lang)
+			b.login("admin@example.com", "admin-password-1")
+			s, body := b.get(tc.path)
+			if m := total.FindStringSubmatch(body); s != 200 || m == nil || m[1] != tc.want {
+				t.Errorf("%s %s: %d total %q, want %q", tc.lang, tc.path, s, m, tc.want)
+			}
+		}
+		b := newBrowser(t, app, "en")
+		b.login("admin@example.com", "admin-password-1")
+		_, body := b.get(fmt.Sprintf("/tickets?open=&region_id=%d&sla=breached", reg.ID))
+		if !strings.Contains(body, fmt.Sprintf(`<option value="%d" selected>Region · 华东</option>`, reg.ID)) || !strings.Contains(body, `<option value="breached" selected>`) {
+			t.Error("the list does not show the chosen region and SLA filters")
+		}
+	})
+}

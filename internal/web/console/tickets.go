@@ -86,6 +86,7 @@ type ticketList struct {
 	Teams      []*aftersales.Team
 	Users      []*aftersales.User
 	Categories []*aftersales.Category
+	Units      []*aftersales.ServiceUnit // for the region / service point filter
 	NextQuery  string
 	Now        time.Time // deadlines before it show as late
 }
@@ -156,11 +157,13 @@ func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 	data.Teams, _ = c.S.Network.ListTeams(ctx)
 	data.Users, _ = c.S.Users.ListUsers(ctx, aftersales.UserFilter{})
 	data.Categories, _ = c.S.Catalog.ListCategories(ctx)
+	data.Units, _ = c.S.Network.ListServiceUnits(ctx)
 	if _, ok := data.Q["open"]; !ok && len(data.Q) == 0 {
 		data.Q.Set("open", "true")
 	}
 	r.URL.RawQuery = data.Q.Encode()
 	f, err := c.ticketFilter(r)
+	f.Count = true
 	if err == nil {
 		data.Page, err = c.S.Tickets.ListTickets(ctx, f)
 	}
