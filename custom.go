@@ -159,10 +159,25 @@ type AuditPage struct {
 	Actions  []string
 }
 
-// SettingsService holds custom field definitions and the audit log.
+// Settings are the deployment's switches an administrator changes in the
+// console.
+type Settings struct {
+	// ResolutionNoteRequired makes moving a ticket to resolved need a
+	// resolution note (the transition's reason). On by default.
+	ResolutionNoteRequired bool      `json:"resolution_note_required"`
+	Version                int64     `json:"version"`
+	UpdatedAt              time.Time `json:"updated_at"`
+}
+
+// SettingsService holds custom field definitions, the deployment's
+// settings and the audit log.
 type SettingsService interface {
 	CreateCustomField(ctx context.Context, f CustomField) (*CustomField, error)
 	ListCustomFields(ctx context.Context) ([]*CustomField, error)
+	// Settings returns the current settings (to any staff member).
+	Settings(ctx context.Context) (*Settings, error)
+	// UpdateSettings replaces the settings; ECONFLICT if version is stale.
+	UpdateSettings(ctx context.Context, version int64, s Settings) (*Settings, error)
 	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
 	AuditLog(ctx context.Context, f AuditFilter) (*AuditPage, error)
 }

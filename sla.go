@@ -234,6 +234,10 @@ type SLAClock struct {
 	PausedMinutes    float64    `json:"paused_minutes"`
 	Paused           bool       `json:"paused"`
 	Cancelled        bool       `json:"cancelled,omitempty"`
+	// NotApplicable marks an arrival clock of a ticket resolved without
+	// anyone on site (a consultation answered on the phone, a ticket never
+	// dispatched): stopped at the resolution, with no deadline and no verdict.
+	NotApplicable bool `json:"not_applicable,omitempty" doc:"Arrival only: resolved without a visit, so no arrival is owed"`
 }
 
 // TicketSLA is a ticket's SLA state.

@@ -321,11 +321,15 @@ type TicketFilter struct {
 	Query    string // substring of number, title, description (Chinese included)
 	// SLA selects open tickets by deadline: "overdue" (a response or
 	// resolution deadline has passed) or "due_soon" (resolution due within
-	// DueSoonWindow).
+	// DueSoonWindow); or any ticket, open or finished, whose resolution or
+	// first-response SLA was breached ("breached").
 	SLA    string
 	Sort   TicketSort
 	Cursor string
 	Limit  int
+	// Count asks for TicketPage.Total: one more query, counting every
+	// ticket that matches the filters (the cursor aside).
+	Count bool
 }
 
 // DueSoonWindow is how far ahead "due soon" looks.
@@ -368,7 +372,7 @@ func (f *TicketFilter) Validate() error {
 	v.Text("tag", f.Tag)
 	v.Text("tier", f.Tier)
 	v.Text("cursor", f.Cursor)
-	v.Check(f.SLA == "" || f.SLA == "overdue" || f.SLA == "due_soon", "sla", "must be overdue or due_soon")
+	v.Check(f.SLA == "" || f.SLA == "overdue" || f.SLA == "due_soon" || f.SLA == "breached", "sla", "must be overdue, due_soon or breached")
 	return v.Err()
 }
 
@@ -376,6 +380,9 @@ func (f *TicketFilter) Validate() error {
 type TicketPage struct {
 	Tickets    []*Ticket `json:"tickets"`
 	NextCursor string    `json:"next_cursor,omitempty"`
+	// Total counts every ticket matching the filters, on every page; set
+	// only when the filter asked for it (Count).
+	Total *int64 `json:"total,omitempty" doc:"How many tickets match the filters in all, on every page"`
 }
 
 // EventKind names a timeline entry.
@@ -437,7 +444,7 @@ func (in *CommentInput) Validate() error {
 // TransitionInput moves a ticket to another status.
 type TransitionInput struct {
 	To      Status `json:"to" enum:"new,accepted,diagnosing,in_service,awaiting_customer,awaiting_parts,resolved,closed,cancelled"`
-	Reason  string `json:"reason,omitempty" maxLength:"2000"`
+	Reason  string `json:"reason,omitempty" maxLength:"2000" doc:"Why, shown on the timeline. Required to cancel; required to resolve (the resolution note) unless an administrator turned that off."`
 	Version int64  `json:"version" minimum:"1" doc:"The version the caller last saw; a stale version is refused with 409."`
 }
 

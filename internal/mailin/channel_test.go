@@ -277,7 +277,7 @@ func TestEmailChannel(t *testing.T) {
 		// no acknowledgement.
 		cur, _ := db.FindTicket(ctx, gbkT.ID)
 		if cur, err = db.Transition(ctx, gbkT.ID, aftersales.TransitionInput{To: aftersales.StatusAccepted, Version: cur.Version}); err == nil {
-			_, err = db.Transition(ctx, gbkT.ID, aftersales.TransitionInput{To: aftersales.StatusResolved, Version: cur.Version})
+			_, err = db.Transition(ctx, gbkT.ID, aftersales.TransitionInput{To: aftersales.StatusResolved, Version: cur.Version, Reason: "已处理"})
 		}
 		if err != nil {
 			t.Fatal(err)

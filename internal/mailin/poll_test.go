@@ -235,7 +235,7 @@ func TestEmailRoundTrip(t *testing.T) {
 		cur, _ := db.FindTicket(ctx, t1.ID)
 		cur, err = db.Transition(ctx, t1.ID, aftersales.TransitionInput{To: aftersales.StatusAccepted, Version: cur.Version})
 		if err == nil {
-			cur, err = db.Transition(ctx, t1.ID, aftersales.TransitionInput{To: aftersales.StatusResolved, Version: cur.Version})
+			cur, err = db.Transition(ctx, t1.ID, aftersales.TransitionInput{To: aftersales.StatusResolved, Version: cur.Version, Reason: "已处理"})
 		}
 		if err != nil {
 			t.Fatal(err)

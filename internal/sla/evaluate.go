@@ -166,8 +166,18 @@ func Plan(p *aftersales.SLAPolicy, cal *Calendar, in Input) (aftersales.TicketSL
 				break
 			}
 		}
-		out.Arrival = runClock(cal, in.Created, time.Duration(p.ArrivalMin)*time.Minute, arrived, cancelledAt, pauses, open && arrived == nil, in.Now)
-		plan("arrival", out.Arrival, clip(pauses, in.Created, in.Now))
+		if arrived == nil && resolvedAt != nil {
+			// Resolved (and perhaps closed) without a visit: no arrival is
+			// owed, so the clock stops at the resolution with no verdict
+			// instead of running on to a breach and escalations. Reopening
+			// clears resolvedAt and the clock runs again.
+			a := runClock(cal, in.Created, time.Duration(p.ArrivalMin)*time.Minute, resolvedAt, nil, pauses, false, in.Now)
+			a.NotApplicable, a.Met, a.BreachedAt, a.DueAt = true, nil, nil, nil
+			out.Arrival = a
+		} else {
+			out.Arrival = runClock(cal, in.Created, time.Duration(p.ArrivalMin)*time.Minute, arrived, cancelledAt, pauses, open && arrived == nil, in.Now)
+			plan("arrival", out.Arrival, clip(pauses, in.Created, in.Now))
+		}
 	}
 	if p.ResolutionMin > 0 {
 		out.Resolution = runClock(cal, in.Created, time.Duration(p.ResolutionMin)*time.Minute, resolvedAt, cancelledAt, pauses, open, in.Now)

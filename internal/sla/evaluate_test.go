@@ -220,3 +220,58 @@ func TestArrivalAndNextResponse(t *testing.T) {
 		t.Errorf("open next response = %+v", n)
 	}
 }
+
+// A phone consultation answered and resolved without anyone going on site
+// has no arrival to wait for: the arrival clock must not keep running (and
+// later breach and escalate) after the resolution.
+func TestArrivalWithoutVisit(t *testing.T) {
+	cal, _ := FromData(officeData())
+	sh := cal.Zone
+	p := &aftersales.SLAPolicy{ID: 4, Name: "all", FirstResponseMin: 30, ArrivalMin: 4 * 60, ResolutionMin: 8 * 60, Escalations: []aftersales.EscalationStep{{AfterMinutes: 60}}}
+	created := at(sh, "2026-11-23 09:00")
+	resolved := at(sh, "2026-11-23 10:00")
+	ch := func(s string, to aftersales.Status) StatusChange { return StatusChange{at(sh, s), to} }
+	for _, tc := range []struct {
+		name    string
+		changes []StatusChange
+		now     string
+		elapsed float64 // minutes up to the resolution, pauses excluded
+	}{
+		{"resolved", []StatusChange{ch("2026-11-23 09:10", aftersales.StatusAccepted), {resolved, aftersales.StatusResolved}}, "2026-11-25 12:00", 60},
+		{"closed", []StatusChange{ch("2026-11-23 09:10", aftersales.StatusAccepted), {resolved, aftersales.StatusResolved},
+			ch("2026-11-23 11:00", aftersales.StatusClosed)}, "2026-11-25 12:00", 60},
+		{"resolved from awaiting customer", []StatusChange{ch("2026-11-23 09:10", aftersales.StatusAwaitingCustomer), {resolved, aftersales.StatusResolved}}, "2026-11-23 10:30", 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, steps := Plan(p, cal, Input{Created: created, Changes: tc.changes, Now: at(sh, tc.now)})
+			a := s.Arrival
+			if a == nil {
+				t.Fatal("no arrival clock; want one that says it does not apply")
+			}
+			if !a.NotApplicable || a.Met != nil || a.BreachedAt != nil || a.Paused || a.StoppedAt == nil || !a.StoppedAt.Equal(resolved) {
+				t.Errorf("arrival = %+v, want not applicable, stopped at the resolution, no verdict", a)
+			}
+			if a.ElapsedMinutes != tc.elapsed {
+				t.Errorf("arrival elapsed = %v, want %v", a.ElapsedMinutes, tc.elapsed)
+			}
+			for _, st := range steps {
+				if st.Clock == "arrival" {
+					t.Errorf("step %s planned for an arrival that will not happen", st.Key)
+				}
+			}
+		})
+	}
+	// Reopened and then visited: the arrival counts again.
+	s := Evaluate(p, cal, Input{Created: created, Now: at(sh, "2026-11-23 12:00"), Changes: []StatusChange{
+		ch("2026-11-23 09:10", aftersales.StatusAccepted), {resolved, aftersales.StatusResolved},
+		ch("2026-11-23 10:30", aftersales.StatusAccepted), ch("2026-11-23 11:00", aftersales.StatusInService)}})
+	if a := s.Arrival; a.NotApplicable || a.Met == nil || !*a.Met || !a.StoppedAt.Equal(at(sh, "2026-11-23 11:00")) {
+		t.Errorf("arrival after reopening = %+v", a)
+	}
+	// Reopened, not visited yet: running again.
+	s = Evaluate(p, cal, Input{Created: created, Now: at(sh, "2026-11-23 11:00"), Changes: []StatusChange{
+		ch("2026-11-23 09:10", aftersales.StatusAccepted), {resolved, aftersales.StatusResolved}, ch("2026-11-23 10:30", aftersales.StatusAccepted)}})
+	if a := s.Arrival; a.NotApplicable || a.StoppedAt != nil || a.Met != nil {
+		t.Errorf("arrival reopened = %+v", a)
+	}
+}

@@ -92,7 +92,7 @@ func TestAutomation(t *testing.T) {
 		cin.Nature = Ptr(aftersales.NatureComplaint)
 		comp, _ := db.CreateTicket(ctx, cin)
 		for _, s := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusResolved} {
-			if comp, err = db.Transition(ctx, comp.ID, aftersales.TransitionInput{To: s, Version: comp.Version}); err != nil {
+			if comp, err = db.Transition(ctx, comp.ID, aftersales.TransitionInput{To: s, Version: comp.Version, Reason: "已处理"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -109,7 +109,7 @@ func TestAutomation(t *testing.T) {
 		// A repair resolved for seven days is closed by the time rule, once.
 		rep := MustTicket(t, ctx, db, c.ID, "洗衣机不脱水")
 		for _, s := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusResolved} {
-			rep, _ = db.Transition(ctx, rep.ID, aftersales.TransitionInput{To: s, Version: rep.Version})
+			rep, _ = db.Transition(ctx, rep.ID, aftersales.TransitionInput{To: s, Version: rep.Version, Reason: "已处理"})
 		}
 		clock.Advance(167 * time.Hour)
 		if n, err := db.SweepAutomations(ctx, 100); err != nil || n != 0 {

@@ -79,6 +79,11 @@ func BenchmarkListTickets(b *testing.B) {
 				{"chinese-substring-rare", aftersales.TicketFilter{Query: "燃气味"}},
 				{"sla-overdue-by-urgency", aftersales.TicketFilter{SLA: "overdue", Sort: aftersales.SortUrgencyDesc}},
 				{"sla-due-soon", aftersales.TicketFilter{SLA: "due_soon"}},
+				// With the total the console shows (one COUNT on the same conditions).
+				{"newest-50+count", aftersales.TicketFilter{Limit: 50, Count: true}},
+				{"open-urgent-by-urgency+count", aftersales.TicketFilter{Open: &open, Urgency: []aftersales.Urgency{aftersales.UrgencyUrgent, aftersales.UrgencyHigh}, Sort: aftersales.SortUrgencyDesc, Count: true}},
+				{"chinese-substring+count", aftersales.TicketFilter{Query: "外机噪音", Count: true}},
+				{"sla-breached+count", aftersales.TicketFilter{SLA: "breached", Count: true}},
 			} {
 				b.Run(tc.name, func(b *testing.B) {
 					for b.Loop() {

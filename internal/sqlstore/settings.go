@@ -63,3 +63,56 @@ func listCustomFields(ctx context.Context, q queryer) ([]*aftersales.CustomField
 	}
 	return out, rows.Err()
 }
+
+// Settings returns the deployment's settings.
+func (db *DB) Settings(ctx context.Context) (*aftersales.Settings, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
+	return loadSettings(ctx, db.r)
+}
+
+func loadSettings(ctx context.Context, q queryer) (*aftersales.Settings, error) {
+	var s aftersales.Settings
+	var updated int64
+	err := q.QueryRowContext(ctx, `SELECT resolution_note_required, version, updated_at FROM app_settings WHERE id = 1`).
+		Scan(&s.ResolutionNoteRequired, &s.Version, &updated)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: load settings: %w", err)
+	}
+	s.UpdatedAt = fromMS(updated)
+	return &s, nil
+}
+
+// UpdateSettings replaces the settings if version is the current one.
+func (db *DB) UpdateSettings(ctx context.Context, version int64, s aftersales.Settings) (*aftersales.Settings, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermSettingsWrite); err != nil {
+		return nil, err
+	}
+	if version <= 0 {
+		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The settings' version is required.",
+			Fields: []aftersales.FieldError{{Field: "version", Reason: "is required"}}}
+	}
+	var out *aftersales.Settings
+	err := db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE app_settings SET resolution_note_required = $1, version = version + 1, updated_at = $2
+			WHERE id = 1 AND version = $3`, s.ResolutionNoteRequired, ms(tx.now), version)
+		if err != nil {
+			return fmt.Errorf("sqlstore: update settings: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return &aftersales.Error{Code: aftersales.ECONFLICT, Message: "The settings were changed by someone else; reload and try again.",
+				Fields: []aftersales.FieldError{{Field: "version", Reason: "is stale"}}}
+		}
+		if out, err = loadSettings(ctx, tx); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "update", "settings", 1, map[string]any{"resolution_note_required": s.ResolutionNoteRequired})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

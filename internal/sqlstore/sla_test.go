@@ -99,7 +99,7 @@ func TestTicketSLA(t *testing.T) {
 		move := func(to aftersales.Status) {
 			t.Helper()
 			var err error
-			if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Version: tk.Version}); err != nil {
+			if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Version: tk.Version, Reason: "已处理"}); err != nil {
 				t.Fatal(err)
 			}
 		}

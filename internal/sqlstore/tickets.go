@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -630,6 +631,18 @@ func (db *DB) Transition(ctx context.Context, id int64, in aftersales.Transition
 			return &aftersales.Error{Code: aftersales.EINVALID, Message: "Cancelling needs a reason.",
 				Fields: []aftersales.FieldError{{Field: "reason", Reason: "is required to cancel"}}}
 		}
+		if in.To == aftersales.StatusResolved && strings.TrimSpace(in.Reason) == "" {
+			// Read inside the transaction, so a switch flipped meanwhile
+			// applies to this move as a whole.
+			set, err := loadSettings(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if set.ResolutionNoteRequired {
+				return &aftersales.Error{Code: aftersales.EINVALID, Message: "Resolving needs a resolution note.",
+					Fields: []aftersales.FieldError{{Field: "reason", Reason: "is required to resolve (the resolution note)"}}}
+			}
+		}
 		if err := db.transition(ctx, tx, t, in.To, in.Reason, &u.ID); err != nil {
 			return err
 		}
@@ -946,6 +959,14 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 		case "due_soon":
 			where = append(where, open, `EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.res_met IS NULL AND s.res_due_at >= `+arg(now)+
 				` AND s.res_due_at < `+arg(now+aftersales.DueSoonWindow.Milliseconds())+`)`)
+		case "breached":
+			// A stored verdict of breach (what the list's "breached" pill
+			// shows), or, on an open ticket, a resolution or first-response
+			// deadline passed since the clocks were last evaluated.
+			n := arg(now)
+			where = append(where, `EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND
+				(s.res_met = FALSE OR s.fr_met = FALSE OR (`+open+` AND
+					((s.res_due_at < `+n+` AND s.res_met IS NULL) OR (t.first_response_at IS NULL AND s.fr_due_at < `+n+` AND s.fr_met IS NULL)))))`)
 		}
 	}
 	if !u.Role.Can(aftersales.PermTicketReadAll) {
@@ -955,6 +976,8 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 		}
 		where = append(where, cond)
 	}
+	// The count shares every condition but the cursor's.
+	countQuery, countArgs := `SELECT count(*) FROM tickets t WHERE `+joinAnd(where), slices.Clone(args)
 	col, desc := sortColumn(f.Sort)
 	dir, cmp := "ASC", ">"
 	if desc {
@@ -993,6 +1016,13 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 		page.Tickets = page.Tickets[:f.Limit]
 		last := page.Tickets[f.Limit-1]
 		page.NextCursor = encodeCursor(cursor{V: sortValue(f.Sort, last), ID: last.ID})
+	}
+	if f.Count {
+		var n int64
+		if err := db.r.QueryRowContext(ctx, countQuery, countArgs...).Scan(&n); err != nil {
+			return nil, fmt.Errorf("sqlstore: count tickets: %w", err)
+		}
+		page.Total = &n
 	}
 	return page, nil
 }

@@ -191,7 +191,7 @@ func TestTransitionsAndMilestones(t *testing.T) {
 		tk := MustTicket(t, ctx, db, c.ID, "不制冷")
 		move := func(to aftersales.Status) (*aftersales.Ticket, error) {
 			clock.Advance(10 * time.Minute)
-			next, err := db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Version: tk.Version})
+			next, err := db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Version: tk.Version, Reason: "已处理"})
 			if err == nil {
 				tk = next
 			}

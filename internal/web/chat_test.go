@@ -140,7 +140,7 @@ func TestChatWebhook(t *testing.T) {
 		// Once the ticket is closed, the conversation opens a new one.
 		for _, to := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusResolved, aftersales.StatusClosed} {
 			cur, _ := db.FindTicket(app.Ctx, id)
-			if _, err := db.Transition(app.Ctx, id, aftersales.TransitionInput{To: to, Version: cur.Version}); err != nil {
+			if _, err := db.Transition(app.Ctx, id, aftersales.TransitionInput{To: to, Version: cur.Version, Reason: "已处理"}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -24,7 +24,7 @@ func TestMetricsAPI(t *testing.T) {
 		}
 		v := 1
 		for _, to := range []string{"accepted", "resolved"} {
-			r := c.do("POST", fmt.Sprintf("/tickets/%d/transition", id), map[string]any{"to": to, "version": v})
+			r := c.do("POST", fmt.Sprintf("/tickets/%d/transition", id), map[string]any{"to": to, "version": v, "reason": "已处理"})
 			if r.Status != 200 && r.Status != 201 {
 				t.Fatalf("→ %s: %d %s", to, r.Status, r.Raw)
 			}

@@ -23,6 +23,7 @@ type listTicketsIn struct {
 	Unassigned    bool     `query:"unassigned"`
 	CustomerID    int64    `query:"customer_id"`
 	ServiceUnitID int64    `query:"service_unit_id"`
+	RegionID      int64    `query:"region_id" doc:"Tickets of this service unit or any unit under it (a region, branch or workstation)"`
 	AssetID       int64    `query:"asset_id"`
 	Tag           string   `query:"tag"`
 	Open          string   `query:"open" enum:"true,false," doc:"true: not resolved, closed or cancelled"`
@@ -33,7 +34,7 @@ type listTicketsIn struct {
 	CostFrom      string   `query:"cost_from" doc:"Tickets with a service cost (not voided) that arose on or after this day"`
 	CostTo        string   `query:"cost_to" doc:"exclusive"`
 	Q             string   `query:"q" doc:"Substring of number, title or description; Chinese works"`
-	SLA           string   `query:"sla" enum:"overdue,due_soon," doc:"Open tickets past a deadline, or with resolution due within 4 hours"`
+	SLA           string   `query:"sla" enum:"overdue,due_soon,breached," doc:"Open tickets past a deadline, or with resolution due within 4 hours; or any ticket whose resolution or first-response SLA was breached"`
 	Sort          string   `query:"sort" enum:"-created_at,created_at,-updated_at,updated_at,-urgency,urgency," default:"-created_at"`
 	Cursor        string   `query:"cursor"`
 	Limit         int      `query:"limit" default:"50"`
@@ -46,8 +47,8 @@ func (in *listTicketsIn) Filter(loc *time.Location) (aftersales.TicketFilter, er
 		Status: conv[aftersales.Status](in.Status), Nature: conv[aftersales.Nature](in.Nature),
 		Urgency: conv[aftersales.Urgency](in.Urgency), Channel: conv[aftersales.Channel](in.Channel),
 		CategoryID: in.CategoryID, TeamID: in.TeamID, AssigneeID: in.AssigneeID, Unassigned: in.Unassigned,
-		CustomerID: in.CustomerID, ServiceUnitID: in.ServiceUnitID, AssetID: in.AssetID, Tag: in.Tag,
-		Query: in.Q, SLA: in.SLA, Sort: aftersales.TicketSort(in.Sort), Cursor: in.Cursor, Limit: in.Limit,
+		CustomerID: in.CustomerID, ServiceUnitID: in.ServiceUnitID, RegionID: in.RegionID, AssetID: in.AssetID, Tag: in.Tag,
+		Query: in.Q, SLA: in.SLA, Sort: aftersales.TicketSort(in.Sort), Cursor: in.Cursor, Limit: in.Limit, Count: true,
 	}
 	if in.Open != "" {
 		o := in.Open == "true"
@@ -137,7 +138,7 @@ func (a *API) tickets(h huma.API) {
 	// the console, the metrics and the ticket numbers use.
 	loc := a.zone()
 	register(a, h, huma.Operation{OperationID: "list-tickets", Method: http.MethodGet, Path: "/tickets", Tags: t,
-		Summary: "List tickets", Description: "Filters combine with AND; pages follow next_cursor."},
+		Summary: "List tickets", Description: "Filters combine with AND; pages follow next_cursor; total counts every match, on every page."},
 		func(ctx context.Context, in *listTicketsIn) (*ticketPageOut, error) {
 			f, err := in.Filter(loc)
 			if err != nil {
@@ -179,7 +180,8 @@ func (a *API) tickets(h huma.API) {
 	register(a, h, huma.Operation{OperationID: "transition-ticket", Method: http.MethodPost, Path: "/tickets/{id}/transition", Tags: t,
 		DefaultStatus: http.StatusOK, Summary: "Move a ticket to another status",
 		Description: "Allowed: new→accepted|awaiting_customer|cancelled; accepted→diagnosing|in_service|awaiting_*|resolved|cancelled; " +
-			"awaiting_parts→diagnosing|in_service|cancelled; resolved→closed|accepted (reopen); closed→accepted (reopen). Cancelling needs a reason."},
+			"awaiting_parts→diagnosing|in_service|cancelled; resolved→closed|accepted (reopen); closed→accepted (reopen). Cancelling needs a reason; resolving needs one too " +
+			"(the resolution note) unless an administrator turned that off."},
 		func(ctx context.Context, in *transitionIn) (*body[*aftersales.Ticket], error) {
 			return respondV(a.S.Tickets.Transition(ctx, in.ID, in.Body))
 		})

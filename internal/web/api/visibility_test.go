@@ -59,7 +59,7 @@ func TestEveryTicketOperationHidesOtherTeamsTickets(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, to := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusResolved} {
-			if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Version: tk.Version}); err != nil {
+			if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Version: tk.Version, Reason: "已处理"}); err != nil {
 				t.Fatal(err)
 			}
 		}

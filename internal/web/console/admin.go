@@ -282,12 +282,30 @@ func (c *Console) revokeToken(w http.ResponseWriter, r *http.Request) {
 	c.done(w, r, "/tokens?ok=saved", err, func(w http.ResponseWriter, r *http.Request, err error) { c.tokensPage(w, r, nil, err) })
 }
 
+// fieldsView is the fields page's data: the custom fields and the ticket
+// rules (settings) shown beside them.
+type fieldsView struct {
+	Fields   []*aftersales.CustomField
+	Settings *aftersales.Settings
+}
+
 func (c *Console) fieldsPage(w http.ResponseWriter, r *http.Request, formErr error) {
 	c.adminPage(w, r, "fields", "fields", "fields.title", func(p *Page) error {
-		fs, err := c.S.Settings.ListCustomFields(r.Context())
-		p.Data = fs
+		d := &fieldsView{}
+		p.Data = d
+		var err error
+		if d.Fields, err = c.S.Settings.ListCustomFields(r.Context()); err != nil {
+			return err
+		}
+		d.Settings, err = c.S.Settings.Settings(r.Context())
 		return err
 	}, formErr)
+}
+
+func (c *Console) updateSettings(w http.ResponseWriter, r *http.Request) {
+	f := &form{r: r}
+	_, err := c.S.Settings.UpdateSettings(r.Context(), f.version(), aftersales.Settings{ResolutionNoteRequired: f.str("resolution_note_required") == "on"})
+	c.done(w, r, "/fields?ok=saved", err, c.fieldsPage)
 }
 
 func (c *Console) listFields(w http.ResponseWriter, r *http.Request) { c.fieldsPage(w, r, nil) }

@@ -175,7 +175,9 @@ func (c *Console) load() error {
 		"deref1": func(b *bool) bool { return b != nil && *b },
 		"neg":    func(f float64) float64 { return -f },
 		"add":    func(a, b int) int { return a + b },
-		"str":    func(v any) string { return fmt.Sprint(v) },
+		// thousands writes a count with comma groups: 1,234.
+		"thousands": func(p *int64) string { return thousands(*p) },
+		"str":       func(v any) string { return fmt.Sprint(v) },
 		"deref": func(p *float64) string {
 			if p == nil {
 				return ""
@@ -741,4 +743,23 @@ func kpiValue(v *float64, unit string) string {
 		return "¥" + aftersales.Money(math.Round(x*100)).String()
 	}
 	return strconv.FormatFloat(x, 'f', 2, 64)
+}
+
+// thousands writes n with comma groups (1,234,567), the grouping both
+// zh-CN and English use for counts.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }

@@ -50,6 +50,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /tokens/{id}/revoke", g(c.revokeToken))
 	mux.HandleFunc("GET /fields", g(c.listFields))
 	mux.HandleFunc("POST /fields", g(c.createField))
+	mux.HandleFunc("POST /settings", g(c.updateSettings))
 	mux.HandleFunc("GET /audit", g(c.listAudit))
 	mux.HandleFunc("GET /dashboard", g(c.dashboard))
 	mux.HandleFunc("GET /quality/alerts", g(c.listAlerts))
@@ -86,6 +87,7 @@ type ticketList struct {
 	Teams      []*aftersales.Team
 	Users      []*aftersales.User
 	Categories []*aftersales.Category
+	Units      []*aftersales.ServiceUnit // for the region / service point filter
 	NextQuery  string
 	Now        time.Time // deadlines before it show as late
 }
@@ -153,10 +155,11 @@ func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 	p := c.page(r, "tickets", "tickets.title")
 	data := &ticketList{Q: r.URL.Query(), Page: &aftersales.TicketPage{}, Now: c.Now()}
 	p.Data = data
-	var errs [3]error
+	var errs [4]error
 	data.Teams, errs[0] = c.S.Network.ListTeams(ctx)
 	data.Users, errs[1] = c.S.Users.ListUsers(ctx, aftersales.UserFilter{})
 	data.Categories, errs[2] = c.S.Catalog.ListCategories(ctx)
+	data.Units, errs[3] = c.S.Network.ListServiceUnits(ctx)
 	if err := cmp.Or(errs[:]...); err != nil {
 		c.fail(w, r, "", p, err)
 		return
@@ -166,6 +169,7 @@ func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 	}
 	r.URL.RawQuery = data.Q.Encode()
 	f, err := c.ticketFilter(r)
+	f.Count = true
 	if err == nil {
 		data.Page, err = c.S.Tickets.ListTickets(ctx, f)
 	}
@@ -196,6 +200,11 @@ type ticketView struct {
 	SLA         *aftersales.TicketSLA
 	Route       *aftersales.RoutingDecision // a dry run's answer, when asked
 	Costs       *ticketCosts
+	// Resolution is the status change that resolved the ticket, whose body
+	// is the resolution note; nil while the ticket is not resolved.
+	Resolution *aftersales.TicketEvent
+	// NoteRequired says resolving needs a note (the settings' switch).
+	NoteRequired bool
 }
 
 func (c *Console) showTicket(w http.ResponseWriter, r *http.Request) {
@@ -224,7 +233,18 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 		c.fail(w, r, "", p, err)
 		return
 	}
-	var errs [7]error
+	if v.T.ResolvedAt != nil {
+		// Reopening clears resolved_at, so the latest resolution stands.
+		for _, e := range v.Events {
+			if e.Kind == aftersales.EventStatusChanged && e.To == string(aftersales.StatusResolved) {
+				v.Resolution = e
+			}
+		}
+	}
+	var errs [8]error
+	var set *aftersales.Settings
+	set, errs[7] = c.S.Settings.Settings(ctx)
+	v.NoteRequired = set == nil || set.ResolutionNoteRequired
 	v.Attachments, errs[0] = c.S.Tickets.ListAttachments(ctx, id)
 	v.Costs, errs[1] = c.loadCosts(r, v.T)
 	if v.T.CustomerID != nil {
