@@ -125,6 +125,18 @@ type MetricResult struct {
 	// (minutes: <60, 60-240, 240-480, 480-1440, 1-3 d, 3-7 d, 7-14 d,
 	// 14-30 d, >30 d), estimated from the rollup histograms.
 	Distribution []DistBin `json:"distribution,omitempty"`
+	// Lag is how far the rollups behind this answer trail the tickets.
+	Lag RollupLag `json:"lag"`
+}
+
+// RollupLag is a rollup watermark: the changed tickets the background
+// job has not folded in yet. Reads never catch up themselves, so an
+// answer says how fresh it is instead.
+type RollupLag struct {
+	// Pending counts tickets whose latest change is not counted yet.
+	Pending int64 `json:"pending"`
+	// Oldest is the earliest last-change time among them.
+	Oldest *time.Time `json:"oldest,omitempty"`
 }
 
 // DistBin is one bin of a duration distribution; To is 0 for the last,
@@ -177,8 +189,11 @@ type MetricsService interface {
 	KPIs() []KPIInfo
 	Metric(ctx context.Context, q MetricQuery) (*MetricResult, error)
 	// RefreshRollups folds changed tickets into the rollups; it returns
-	// how many tickets it processed.
+	// how many tickets it processed. Only the background job calls it:
+	// reads never wait for it.
 	RefreshRollups(ctx context.Context, limit int) (int, error)
+	// RollupLag is the rollups' watermark, read without the writer.
+	RollupLag(ctx context.Context) (RollupLag, error)
 	// RecomputeRollups computes every rollup from the tickets, compares,
 	// and when repair is set replaces the rollups with the computation.
 	RecomputeRollups(ctx context.Context, repair bool) (*RollupCheck, error)

@@ -161,6 +161,7 @@ func TestServiceCosts(t *testing.T) {
 		near := func(p *float64, want float64) bool { return p != nil && math.Abs(*p-want) < 1e-9 }
 		metric := func(q aftersales.MetricQuery) *aftersales.MetricResult {
 			t.Helper()
+			catchUp(t, ctx, db)
 			res, err := db.Metric(ctx, q)
 			if err != nil {
 				t.Fatalf("%+v: %v", q, err)

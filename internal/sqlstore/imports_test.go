@@ -171,6 +171,7 @@ func TestImportBoston(t *testing.T) {
 		}
 		// Resolution SLA compliance from TARGET_DT and CLOSED_DT, from the
 		// rollups, against the city's OnTime_Status on the same cases.
+		catchUp(t, ctx, db)
 		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: "res_sla", From: time.Date(2010, 1, 1, 0, 0, 0, 0, db.Zone),
 			To: time.Date(2030, 1, 1, 0, 0, 0, 0, db.Zone), Grain: aftersales.GrainQuarter})
 		if err != nil {
@@ -502,6 +503,7 @@ func TestImportBacklogMatchesStatus(t *testing.T) {
 				if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets WHERE status NOT IN ('resolved', 'closed', 'cancelled')`); n != open {
 					t.Fatalf("%d tickets with an open status, the file has %d", n, open)
 				}
+				catchUp(t, ctx, db)
 				backlog, err := db.Metric(ctx, aftersales.MetricQuery{KPI: "backlog", From: from, To: to, Grain: aftersales.GrainQuarter})
 				if err != nil {
 					t.Fatal(err)

@@ -22,10 +22,41 @@ func (db *DB) KPIs() []aftersales.KPIInfo {
 	return out
 }
 
-// dashboardRefresh bounds the catch-up a dashboard query does before
-// reading, so that numbers include the latest changes without a query
-// ever waiting for a large import to be folded in (the job does that).
-const dashboardRefresh = 2000
+// Reads never fold pending changes in themselves: that takes the one
+// writer (SQLite) or the rollup lock (PostgreSQL), so a dashboard would
+// wait behind an open import. The kpi-rollups job catches up within
+// seconds, and each answer carries the rollups' watermark instead.
+
+// RollupLag counts the changed tickets the rollups do not include yet,
+// through the reader pool.
+func (db *DB) RollupLag(ctx context.Context) (aftersales.RollupLag, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
+		return aftersales.RollupLag{}, err
+	}
+	return db.rollupLag(ctx)
+}
+
+func (db *DB) rollupLag(ctx context.Context) (aftersales.RollupLag, error) {
+	var lag aftersales.RollupLag
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM kpi_dirty`).Scan(&lag.Pending); err != nil {
+		return lag, fmt.Errorf("sqlstore: rollup lag: %w", err)
+	}
+	if lag.Pending == 0 {
+		return lag, nil
+	}
+	// kpi_dirty keeps ticket ids only; the ticket's last change stands
+	// for when it was queued (an SLA or feedback change that leaves
+	// updated_at alone makes it look older, never newer).
+	var oldest *int64
+	if err := db.r.QueryRowContext(ctx, `SELECT MIN(t.updated_at) FROM kpi_dirty d JOIN tickets t ON t.id = d.ticket_id`).Scan(&oldest); err != nil {
+		return lag, fmt.Errorf("sqlstore: rollup lag: %w", err)
+	}
+	if oldest != nil {
+		at := time.UnixMilli(*oldest).UTC()
+		lag.Oldest = &at
+	}
+	return lag, nil
+}
 
 // Metric answers a KPI query from kpi_daily.
 func (db *DB) Metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales.MetricResult, error) {
@@ -53,9 +84,13 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	if k.Unavailable != "" {
 		return res, nil
 	}
-	if _, err := db.RefreshRollups(ctx, dashboardRefresh); err != nil {
+	// The watermark is read before the rollups: a change folded in
+	// between is counted and reported pending, never the reverse.
+	lag, err := db.rollupLag(ctx)
+	if err != nil {
 		return nil, err
 	}
+	res.Lag = lag
 	loc := db.location()
 	from, to := analytics.DayOf(q.From, loc), analytics.DayOf(q.To, loc)
 	dim, val := string(q.Filter), q.Value
@@ -100,7 +135,6 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	}
 	var groups map[string]*analytics.Agg
 	var total *analytics.Agg
-	var err error
 	if q.Filter != "" && q.By != "" && q.Filter != q.By {
 		groups, total, err = db.pairAggregate(ctx, q, matrix, from, to, uses, hists, group)
 	} else {
@@ -558,9 +592,6 @@ func (db *DB) Stages(ctx context.Context, from, to time.Time, by aftersales.Dime
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := db.RefreshRollups(ctx, dashboardRefresh); err != nil {
-		return nil, err
-	}
 	loc := db.location()
 	uses := []analytics.Measure{analytics.MDone, analytics.MReassignHops}
 	for i := range analytics.StageStatuses {
@@ -616,9 +647,6 @@ func (db *DB) Aging(ctx context.Context, q aftersales.AgingQuery) ([]*aftersales
 	v.Check(q.Filter == "" || q.Filter.Valid(), "filter", "unknown dimension")
 	v.Check(q.Filter == "" || q.Value != "", "value", "is required with a filter")
 	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	if _, err := db.RefreshRollups(ctx, dashboardRefresh); err != nil {
 		return nil, err
 	}
 	today := analytics.DayOf(db.Now(), db.location())

@@ -103,6 +103,7 @@ func TestBostonQuantilesByTeamQuarter(t *testing.T) {
 		key string
 		p   float64
 	}{{"resolution_median", 0.5}, {"resolution_p90", 0.9}} {
+		catchUp(t, ctx, db)
 		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: kpi.key, By: aftersales.DimTeam, Grain: aftersales.GrainQuarter,
 			From: time.Date(2010, 1, 1, 0, 0, 0, 0, loc), To: time.Date(2030, 1, 1, 0, 0, 0, 0, loc)})
 		if err != nil {
