@@ -115,3 +115,24 @@ func (db *DB) HoldJobForTest(ctx context.Context, job string, fn func()) (bool, 
 	_, ran, err := db.exclusive(ctx, job, func() (int, error) { fn(); return 0, nil })
 	return ran, err
 }
+
+// HoldWriterForTest opens what an import holds: a write transaction on
+// the writer that has changed every ticket (marking them for the
+// rollups) and, on PostgreSQL, the rollup lock. release rolls it back.
+func (db *DB) HoldWriterForTest(ctx context.Context) (release func(), err error) {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	qs := []string{`UPDATE tickets SET updated_at = updated_at + 1`}
+	if db.d.engine == Postgres {
+		qs = append(qs, `SELECT pg_advisory_xact_lock(7283010)`)
+	}
+	for _, q := range qs {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+	}
+	return func() { tx.Rollback() }, nil
+}
