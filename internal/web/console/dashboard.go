@@ -76,6 +76,10 @@ type dashView struct {
 	Overall     *aftersales.QualityScore
 	Aging       []agingRow
 	Unavailable string
+	// Lag is the rollups' watermark behind the answers; LagNote says it
+	// when changes are still being folded in.
+	Lag     aftersales.RollupLag
+	LagNote string
 }
 
 func (v *dashView) query() string {
@@ -162,7 +166,11 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			if v.Filter != "" {
 				mq.Filter, mq.Value = v.Filter, v.Value
 			}
-			return c.S.Metrics.Metric(ctx, mq)
+			res, err := c.S.Metrics.Metric(ctx, mq)
+			if err == nil && res.Lag.Pending > v.Lag.Pending {
+				v.Lag = res.Lag
+			}
+			return res, err
 		}
 		drill := func(kpi analytics.KPI, dim aftersales.Dimension, val string, from, to time.Time) string {
 			if dim == "" && v.Filter != "" {
@@ -212,6 +220,13 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			_, vals, _ := monthURLs(tk, res.Points)
 			t.Spark = sparkline(vals)
 			v.Tiles = append(v.Tiles, t)
+		}
+		// Reads never wait for the rollups to catch up; they say so.
+		if n := v.Lag.Pending; n > 0 {
+			v.LagNote = fmt.Sprintf(p.T("dash.lag_count"), thousands(n))
+			if at := v.Lag.Oldest; at != nil {
+				v.LagNote = fmt.Sprintf(p.T("dash.lag"), thousands(n), at.In(c.Zone).Format("2006-01-02 15:04"))
+			}
 		}
 
 		if k.Unavailable != "" {

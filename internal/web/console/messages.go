@@ -528,6 +528,8 @@ var messages = map[string]map[string]string{
 	"dash.complaints":                {"zh-CN": "投诉数", "en": "Complaints"},
 	"dash.cumulative":                {"zh-CN": "累计占比", "en": "Cumulative %"},
 	"dash.uncategorised":             {"zh-CN": "未分类", "en": "Uncategorised"},
+	"dash.lag":                       {"zh-CN": "数据更新中：还有 %s 张工单未计入（最早 %s）", "en": "Updating: %s tickets not yet counted (oldest %s)"},
+	"dash.lag_count":                 {"zh-CN": "数据更新中：还有 %s 张工单未计入", "en": "Updating: %s tickets not yet counted"},
 	"dash.tickets":                   {"zh-CN": "工单数", "en": "Tickets"},
 	"dash.not_filtered":              {"zh-CN": "部分对比图在此筛选下无法显示：汇总表只保留常用的维度组合（如区域×技师、渠道×类别），按其他组合请改为不筛选或按同一维度筛选。", "en": "Some comparisons cannot be shown under this filter: the rollups keep the common pairs of dimensions (such as region × technician or channel × category); for others, remove the filter or filter on the same dimension."},
 	"dash.scores":                    {"zh-CN": "加权质量得分", "en": "Weighted quality score"},
