@@ -126,7 +126,7 @@ type MetricResult struct {
 	// 14-30 d, >30 d), estimated from the rollup histograms.
 	Distribution []DistBin `json:"distribution,omitempty"`
 	// Lag is how far the rollups behind this answer trail the tickets.
-	Lag RollupLag `json:"lag"`
+	Lag RollupLag `json:"lag" doc:"How far the rollups behind this answer trail the tickets"`
 }
 
 // RollupLag is a rollup watermark: the changed tickets the background
@@ -134,9 +134,9 @@ type MetricResult struct {
 // answer says how fresh it is instead.
 type RollupLag struct {
 	// Pending counts tickets whose latest change is not counted yet.
-	Pending int64 `json:"pending"`
+	Pending int64 `json:"pending" doc:"Changed tickets whose latest change the rollups do not count yet"`
 	// Oldest is the earliest last-change time among them.
-	Oldest *time.Time `json:"oldest,omitempty"`
+	Oldest *time.Time `json:"oldest,omitempty" doc:"The earliest last change among them"`
 }
 
 // DistBin is one bin of a duration distribution; To is 0 for the last,

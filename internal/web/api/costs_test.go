@@ -68,6 +68,7 @@ func TestCostsAPI(t *testing.T) {
 			t.Fatalf("set revenue: %d %s", r.Status, r.Raw)
 		}
 		// 120.00 of cost on 12,000.00 of revenue: 1%.
+		catchUp(t, app)
 		from, to := month.Format("2006-01-02"), month.AddDate(0, 1, 0).Format("2006-01-02")
 		r = c.do("GET", "/metrics/kpis/cost_ratio?grain=month&from="+from+"&to="+to, nil)
 		if total, _ := r.Body["total"].(map[string]any); r.Status != 200 || total["value"] != 1.0 {

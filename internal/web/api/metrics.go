@@ -77,6 +77,13 @@ func (a *API) metrics(h huma.API) {
 		}) (*plain[[]*aftersales.AgingRow], error) {
 			return respond(a.S.Metrics.Aging(ctx, aftersales.AgingQuery{By: in.By, Filter: in.Filter, Value: in.Value, Locale: in.Locale}))
 		})
+	register(a, h, huma.Operation{OperationID: "get-rollup-lag", Method: http.MethodGet, Path: "/metrics/rollup-lag", Tags: t,
+		Summary: "How fresh the KPI rollups are: the changed tickets not counted yet, and the oldest change among them",
+		Description: "Reads never wait for the rollups: a background job folds changes in within seconds. Until it has, KPI, stage and " +
+			"aging answers leave these tickets' latest changes out; a KPI answer carries the same `lag`."},
+		func(ctx context.Context, in *struct{}) (*plain[aftersales.RollupLag], error) {
+			return respond(a.S.Metrics.RollupLag(ctx))
+		})
 	register(a, h, huma.Operation{OperationID: "record-feedback", Method: http.MethodPut, Path: "/tickets/{id}/feedback", Tags: t,
 		Summary: "Record the customer's follow-up answer (回访): CSAT 1-5 and/or NPS 0-10; a later answer replaces the earlier one"},
 		func(ctx context.Context, in *struct {

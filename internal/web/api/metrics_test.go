@@ -11,6 +11,21 @@ import (
 	"aftersales/internal/web/webtest"
 )
 
+// catchUp runs what the kpi-rollups job does until nothing is pending:
+// reads never fold changes in themselves.
+func catchUp(t *testing.T, app *webtest.App) {
+	t.Helper()
+	for {
+		n, err := app.DB.RefreshRollups(app.Ctx, 2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
 func TestMetricsAPI(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		app := webtest.Start(t, db)
@@ -36,6 +51,15 @@ func TestMetricsAPI(t *testing.T) {
 		if r := c.do("PUT", fmt.Sprintf("/tickets/%d/feedback", id), map[string]any{"csat": 4, "nps": 9, "comment": "满意"}); r.Status != 200 {
 			t.Fatalf("feedback: %d %s", r.Status, r.Raw)
 		}
+		// Until the rollup job runs, the answers say the ticket is not
+		// counted yet; reads never fold it in themselves.
+		if r := c.do("GET", "/metrics/rollup-lag", nil); r.Status != 200 || r.Body["pending"] != 1.0 || r.Body["oldest"] == nil {
+			t.Errorf("rollup lag before the job: %d %s", r.Status, r.Raw)
+		}
+		catchUp(t, app)
+		if r := c.do("GET", "/metrics/rollup-lag", nil); r.Status != 200 || r.Body["pending"] != 0.0 || r.Body["oldest"] != nil {
+			t.Errorf("rollup lag after the job: %d %s", r.Status, r.Raw)
+		}
 		// The catalog, then a KPI: the one answer is a 4.
 		if r := c.do("GET", "/metrics/kpis", nil); r.Status != 200 || len(r.Raw) < 1000 {
 			t.Fatalf("catalog: %d %s", r.Status, r.Raw)
@@ -46,6 +70,9 @@ func TestMetricsAPI(t *testing.T) {
 		total, _ := r.Body["total"].(map[string]any)
 		if r.Status != 200 || total["value"] != 4.0 || total["n"] != 1.0 {
 			t.Fatalf("csat_mean: %d %s", r.Status, r.Raw)
+		}
+		if lag, ok := r.Body["lag"].(map[string]any); !ok || lag["pending"] != 0.0 {
+			t.Errorf("csat_mean lacks its rollup lag: %s", r.Raw)
 		}
 		r = c.do("GET", "/metrics/kpis/complaint_rate?from="+day+"&to="+next+"&by=channel", nil)
 		pts, _ := r.Body["points"].([]any)
@@ -67,6 +94,7 @@ func TestMetricsAPI(t *testing.T) {
 		// Aging: a new phone ticket is open and younger than a day; the
 		// web one is resolved.
 		c.do("POST", "/tickets", map[string]any{"channel": "phone", "nature": "repair", "urgency": "normal", "title": "热水器不点火", "customer_id": cust.id()})
+		catchUp(t, app)
 		r = c.do("GET", "/metrics/aging?by=channel&locale=en", nil)
 		if r.Status != 200 || !strings.Contains(string(r.Raw), `"key":"phone"`) || !strings.Contains(string(r.Raw), `"counts":[1,0,0,0,0,0]`) || strings.Contains(string(r.Raw), `"web"`) {
 			t.Errorf("aging: %d %s", r.Status, r.Raw)
