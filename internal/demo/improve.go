@@ -46,17 +46,6 @@ func (g *gen) improvements(w *world, b *aftersales.Bulk) error {
 		Dim: aftersales.DimRegion, Value: sw, Severity: "high", OwnerID: &w.quality[0].ID, Department: "after_sales",
 		Description: "成都、重庆两个工作站从报修到技师上门的时间明显长于其他大区，上门迟到投诉集中在这两地。",
 		TargetDate:  day(afterTo.AddDate(0, 1, 0)), Watchers: []int64{w.supervisor[0].ID}}
-	// KPI reads never fold changes in; the demo's baseline needs every
-	// ticket generated so far counted, so it does the rollup job's work.
-	for {
-		n, err := g.s.Metrics.RefreshRollups(ctx, 5000)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-	}
 	if res, err := g.s.Metrics.Metric(ctx, aftersales.MetricQuery{KPI: "arrival_median", From: beforeFrom, To: beforeTo,
 		Filter: aftersales.DimRegion, Value: sw}); err == nil && res.Total.Value != nil {
 		base := *res.Total.Value

@@ -57,6 +57,7 @@ func arrivals(t *testing.T, ctx context.Context, db *sqlstore.DB, from, to, perW
 			t.Fatal(err)
 		}
 	}
+	catchUp(t, ctx, db) // the rollup job has run
 }
 
 func code(err error) string { return aftersales.ErrorCode(err) }
@@ -429,6 +430,7 @@ func TestVerifyConstantWindows(t *testing.T) {
 		if err := db.BulkLoad(ctx, &b); err != nil {
 			t.Fatal(err)
 		}
+		catchUp(t, ctx, db)
 		it, err := db.CreateItem(ctx, aftersales.ItemInput{Title: "首次响应", KPI: "frt_mean"})
 		if err != nil {
 			t.Fatal(err)

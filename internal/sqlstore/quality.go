@@ -332,10 +332,9 @@ func chartData(chart string, pts []aftersales.MetricPoint, exp []float64) (xs, n
 var chartKinds = map[string]analytics.ChartKind{"p": analytics.PChart, "u": analytics.UChart, "xmr": analytics.XmR}
 
 // baseline computes and freezes a rule's Phase I limits.
+// It reads the rollups as they are: saving a rule is a request, and
+// requests never fold pending changes in (the job does within seconds).
 func (db *DB) baseline(ctx context.Context, k analytics.KPI, r *aftersales.AlertRule) error {
-	if err := db.refreshAll(ctx); err != nil {
-		return err
-	}
 	pts, exp, err := db.ruleSeries(ctx, r, *r.BaselineFrom, *r.BaselineTo)
 	if err != nil {
 		return err
@@ -382,7 +381,8 @@ func (db *DB) EvaluateAlerts(ctx context.Context) (int, error) {
 	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
 		return 0, err
 	}
-	return db.SweepAlerts(ctx)
+	n, _, err := db.exclusive(ctx, "quality-alerts", func() (int, error) { return db.sweepAlerts(ctx, false) })
+	return n, err
 }
 
 // SweepAlerts is EvaluateAlerts for the hourly job (no acting user).
@@ -390,13 +390,18 @@ func (db *DB) EvaluateAlerts(ctx context.Context) (int, error) {
 // (an advisory lock); recordBreaches also locks the rule, so even two
 // evaluations never add the same evidence twice.
 func (db *DB) SweepAlerts(ctx context.Context) (int, error) {
-	n, _, err := db.exclusive(ctx, "quality-alerts", func() (int, error) { return db.sweepAlerts(ctx) })
+	n, _, err := db.exclusive(ctx, "quality-alerts", func() (int, error) { return db.sweepAlerts(ctx, true) })
 	return n, err
 }
 
-func (db *DB) sweepAlerts(ctx context.Context) (int, error) {
-	if err := db.refreshAll(ctx); err != nil {
-		return 0, err
+// sweepAlerts evaluates every active rule; the job first folds in every
+// pending change, a request (EvaluateAlerts) reads the rollups as they
+// are rather than wait for the writer.
+func (db *DB) sweepAlerts(ctx context.Context, catchUp bool) (int, error) {
+	if catchUp {
+		if err := db.refreshAll(ctx); err != nil {
+			return 0, err
+		}
 	}
 	rules, err := db.alertRules(ctx)
 	if err != nil {

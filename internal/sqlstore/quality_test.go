@@ -41,6 +41,7 @@ func weeks(t *testing.T, ctx context.Context, db *sqlstore.DB, from, to int, reo
 	if err := db.BulkLoad(ctx, &b); err != nil {
 		t.Fatal(err)
 	}
+	catchUp(t, ctx, db) // the rollup job has run
 }
 
 func TestAlertsOpenImprovementItems(t *testing.T) {
@@ -185,6 +186,7 @@ func TestQualityScore(t *testing.T) {
 		if err := db.SetTarget(ctx, &aftersales.QualityTarget{KPI: "created", Target: 3, Worst: 15}); fieldsOf(err)["kpi"] == "" {
 			t.Errorf("target on a count: %v", err)
 		}
+		catchUp(t, ctx, db)
 		s, err := db.Scores(ctx, aftersales.ScoreQuery{From: time.Date(2026, 1, 1, 0, 0, 0, 0, db.Zone), To: time.Date(2026, 3, 1, 0, 0, 0, 0, db.Zone), Locale: "en"})
 		if err != nil || len(s) != 1 {
 			t.Fatal(s, err)

@@ -205,9 +205,8 @@ func (db *DB) Verify(ctx context.Context, itemID int64, in aftersales.VerifyInpu
 	if err != nil {
 		return nil, err
 	}
-	if err := db.refreshAll(ctx); err != nil {
-		return nil, err
-	}
+	// A request reads the rollups as they are, never folding pending
+	// changes in itself (the job does within seconds).
 	vals := []string{in.Value}
 	if in.ControlValue != "" {
 		vals = append(vals, in.ControlValue)
