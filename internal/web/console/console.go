@@ -56,6 +56,7 @@ type Console struct {
 
 	assets *static.Assets
 	pages  map[string]*template.Template
+	cat    *Catalog
 }
 
 // Pages lists every page template; a test renders each one.
@@ -90,6 +91,9 @@ func (c *Console) load() error {
 		return err
 	}
 	c.assets = a
+	if c.cat, err = LoadCatalog(localeFS); err != nil {
+		return err
+	}
 	if c.Zone == nil {
 		c.Zone = time.UTC
 	}
@@ -262,6 +266,8 @@ type Page struct {
 	// RequestID is shown with an internal error, so that a report of it
 	// finds its log line.
 	RequestID string
+
+	cat *Catalog
 }
 
 // navLink is one entry of the header's navigation. Perm, when set, is the
@@ -325,14 +331,7 @@ var allEnums = enums{aftersales.Channels, aftersales.Natures, aftersales.Urgenci
 
 // T translates a message key into the page's language. A missing key
 // renders as "!key" so that tests catch it.
-func (p *Page) T(key string) string {
-	if m, ok := messages[key]; ok {
-		if s := m[p.Lang]; s != "" {
-			return s
-		}
-	}
-	return "!" + key
-}
+func (p *Page) T(key string) string { return p.cat.T(p.Lang, key) }
 
 // L picks the Chinese or English of a pair of names.
 func (p *Page) L(zh, en string) string {
@@ -358,7 +357,7 @@ func lang(r *http.Request) string {
 }
 
 func (c *Console) page(r *http.Request, nav, title string) *Page {
-	p := bare(r, nav, title)
+	p := c.bare(r, nav, title)
 	if p.User != nil && c.S.Notify != nil {
 		var err error
 		if p.Unread, err = c.S.Notify.UnreadNotifications(r.Context()); err != nil {
@@ -377,9 +376,9 @@ func (c *Console) page(r *http.Request, nav, title string) *Page {
 }
 
 // bare is a page that reads nothing from the store.
-func bare(r *http.Request, nav, title string) *Page {
+func (c *Console) bare(r *http.Request, nav, title string) *Page {
 	p := &Page{Lang: lang(r), User: aftersales.UserFromContext(r.Context()), Nav: nav, Errs: map[string]string{},
-		Path: r.URL.RequestURI(), Enums: allEnums}
+		Path: r.URL.RequestURI(), Enums: allEnums, cat: c.cat}
 	p.Title = p.T(title)
 	return p
 }
@@ -465,7 +464,7 @@ func (c *Console) notice(r *http.Request, p *Page, panel string, err error) stri
 // serve (503; the caller sets Retry-After).
 func (c *Console) Unavailable(w http.ResponseWriter, r *http.Request) {
 	// The store is known to be away: the page asks it nothing more.
-	c.fail(w, r, "", bare(r, "", "error.title"), httperr.Unavailable)
+	c.fail(w, r, "", c.bare(r, "", "error.title"), httperr.Unavailable)
 }
 
 // guard redirects anonymous visitors to the login page.
