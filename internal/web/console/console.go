@@ -333,6 +333,17 @@ var allEnums = enums{aftersales.Channels, aftersales.Natures, aftersales.Urgenci
 // renders as "!key" so that tests catch it.
 func (p *Page) T(key string) string { return p.cat.T(p.Lang, key) }
 
+// TierName shows a customer tier by its name in the page's language; a
+// code missing from tiers (a tier since removed) is shown as stored.
+func (p *Page) TierName(tiers []aftersales.Tier, code string) string {
+	for _, t := range tiers {
+		if t.Code == code {
+			return p.L(t.NameZH, t.NameEN)
+		}
+	}
+	return code
+}
+
 // L picks the Chinese or English of a pair of names.
 func (p *Page) L(zh, en string) string {
 	if p.Lang == "en" && en != "" || zh == "" {

@@ -562,3 +562,41 @@ func (c *Console) saveRootCauseCode(w http.ResponseWriter, r *http.Request) {
 	err := c.S.Improve.SaveRootCauseCode(r.Context(), code)
 	c.done(w, r, "/quality/root-causes?ok=saved", err, c.rootCodesPage)
 }
+
+// itemEventPrefix names the catalog prefix of the From ("from") or To
+// ("to") of a kind of timeline entry: the store records enum values,
+// which the page shows in its language.
+func itemEventPrefix(kind, side string) string {
+	switch kind {
+	case "created", "status":
+		return "improvement."
+	case "cause_added", "cause_changed":
+		if side == "from" {
+			return "cause."
+		}
+		return "cstatus."
+	case "action_added", "action_changed":
+		return "astatus."
+	case "verification":
+		return "verdict."
+	}
+	return ""
+}
+
+// EventValue shows the From or To (side "from" or "to") of a timeline
+// entry: an enum value through the catalog, a root-cause code by its
+// name in the taxonomy. Anything else is shown as recorded.
+func (v *itemView) EventValue(p *Page, kind, side, value string) string {
+	if kind == "root_cause" {
+		for _, c := range v.Codes {
+			if c.Code == value {
+				return p.T("cause."+c.Category) + " · " + c.Name(p.Lang)
+			}
+		}
+		return value
+	}
+	if pre := itemEventPrefix(kind, side); pre != "" && p.cat.Has(p.Lang, pre+value) {
+		return p.T(pre + value)
+	}
+	return value
+}

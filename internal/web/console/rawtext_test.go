@@ -1,0 +1,128 @@
+package console_test
+
+import (
+	"fmt"
+	"html"
+	"net/url"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/demo"
+	"aftersales/internal/sqlstore"
+	"aftersales/internal/testutil"
+	"aftersales/internal/web/webtest"
+)
+
+var (
+	invisible = regexp.MustCompile(`(?is)<(script|style|svg|textarea)\b.*?</(script|style|svg|textarea)>|<!--.*?-->`)
+	tag       = regexp.MustCompile(`(?s)<[^>]*>`)
+	// A catalog key shown as such: "method.no_route_planning".
+	keyLike = regexp.MustCompile(`^[a-z_]+\.[a-z_.]+$`)
+	// Words are split at spaces and the punctuation the pages put
+	// between values (arrows, dots, colons, brackets); not at "/", so
+	// that a path such as /api/v1 stays one word.
+	wordSep = regexp.MustCompile(`[\s→·:：,，;；()（）«»"“”|]+`)
+)
+
+// visibleWords returns the words a person reads on a page: text outside
+// tags, scripts, styles, charts and text areas, unescaped.
+func visibleWords(body string) []string {
+	text := invisible.ReplaceAllString(body, " ")
+	text = html.UnescapeString(tag.ReplaceAllString(text, " "))
+	return slices.DeleteFunc(wordSep.Split(text, -1), func(s string) bool { return s == "" })
+}
+
+// enumValues lists the stored codes of the domain's enums, which a page
+// must name through the catalog (or a tier's name), never show raw.
+func enumValues() map[string]bool {
+	m := map[string]bool{}
+	add := func(vs ...string) {
+		for _, v := range vs {
+			m[v] = true
+		}
+	}
+	for _, v := range aftersales.Statuses {
+		add(string(v))
+	}
+	for _, v := range aftersales.Channels {
+		add(string(v))
+	}
+	for _, v := range aftersales.Natures {
+		add(string(v))
+	}
+	for _, v := range aftersales.Urgencies {
+		add(string(v))
+	}
+	for _, v := range aftersales.ItemStatuses {
+		add(string(v))
+	}
+	add(aftersales.CauseCategories...)
+	add(aftersales.CauseStatuses...)
+	add(aftersales.ActionStatuses...)
+	add(aftersales.TierVIP, aftersales.TierCore, aftersales.TierOrdinary)
+	add(aftersales.VerdictEffective, aftersales.VerdictInconclusive, "not_effective")
+	return m
+}
+
+// TestZhCNShowsNoRawValues renders the pages that show stored enum values
+// and timelines in Chinese and fails on a word that is a catalog key or a
+// raw enum value (issue #17: tiers read "vip", the improvement history
+// "open → analysing" and "method.no_route_planning").
+func TestZhCNShowsNoRawValues(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	app := webtest.Start(t, db)
+	if _, err := demo.Load(app.Ctx, db.Services(), db,
+		demo.Options{Seed: 1, Tickets: 200, End: time.Now(), Zone: testutil.Shanghai(t)}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.ListTickets(app.Ctx, aftersales.TicketFilter{Limit: 1, Sort: aftersales.SortCreatedAsc})
+	if err != nil || len(page.Tickets) == 0 {
+		t.Fatal(page, err)
+	}
+	tk := page.Tickets[0]
+	items, err := db.ImprovementItems(app.Ctx, aftersales.ItemFilter{})
+	if err != nil || len(items) == 0 {
+		t.Fatal(len(items), err)
+	}
+	paths := []string{"/customers", "/sla", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
+		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3])}
+	for _, it := range items {
+		paths = append(paths, fmt.Sprintf("/quality/items/%d", it.ID))
+	}
+	enums := enumValues()
+	b := newBrowser(t, app, "zh-CN,zh;q=0.9")
+	b.login("admin@example.com", "admin-password-1")
+	for _, path := range paths {
+		s, body := b.get(path)
+		if s != 200 {
+			t.Errorf("%s: status %d", path, s)
+			continue
+		}
+		bad := map[string]bool{}
+		for _, w := range visibleWords(body) {
+			if keyLike.MatchString(w) || enums[w] {
+				bad[w] = true
+			}
+		}
+		if len(bad) > 0 {
+			t.Errorf("%s shows raw values on a zh-CN page: %q", path, slices.Sorted(func(yield func(string) bool) {
+				for w := range bad {
+					if !yield(w) {
+						return
+					}
+				}
+			}))
+		}
+	}
+}
+
+func TestVisibleWords(t *testing.T) {
+	got := visibleWords(`<h1>王 <span class="pill">vip</span></h1><script>var a = "open";</script><strong>状态</strong> open → analysing<!-- x.y --> &amp;`)
+	want := []string{"王", "vip", "状态", "open", "analysing", "&"}
+	if !slices.Equal(got, want) {
+		t.Errorf("visibleWords = %q, want %q", got, want)
+	}
+}
