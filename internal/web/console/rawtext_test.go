@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +25,11 @@ var (
 	// Words are split at spaces and the punctuation the pages put
 	// between values (arrows, dots, colons, brackets); not at "/", so
 	// that a path such as /api/v1 stays one word.
-	wordSep = regexp.MustCompile(`[\s→·:：,，;；()（）«»"“”|]+`)
+	// The body of a ticket's timeline entry, and three Latin words in a
+	// row: a sentence nobody translated.
+	timelineBody  = regexp.MustCompile(`<div class="body">([^<]*)</div>`)
+	latinSentence = regexp.MustCompile(`[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}`)
+	wordSep       = regexp.MustCompile(`[\s→·:：,，;；()（）«»"“”|]+`)
 )
 
 // visibleWords returns the words a person reads on a page: text outside
@@ -92,6 +97,13 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	for _, it := range items {
 		paths = append(paths, fmt.Sprintf("/quality/items/%d", it.ID))
 	}
+	// A new ticket gets the system's notes: routing reasons and its SLA
+	// deadlines.
+	nt, err := db.CreateTicket(app.Ctx, testutil.TicketInput(*tk.CustomerID, "空调不制冷"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, fmt.Sprintf("/tickets/%d", nt.ID))
 	enums := enumValues()
 	b := newBrowser(t, app, "zh-CN,zh;q=0.9")
 	b.login("admin@example.com", "admin-password-1")
@@ -100,6 +112,14 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 		if s != 200 {
 			t.Errorf("%s: status %d", path, s)
 			continue
+		}
+		if strings.HasSuffix(path, fmt.Sprint("/", nt.ID)) && (!strings.Contains(body, "负责该网点") || !strings.Contains(body, "首次响应截止")) {
+			t.Errorf("%s: the new ticket's timeline lacks its routing and SLA notes in Chinese", path)
+		}
+		for _, m := range timelineBody.FindAllStringSubmatch(body, -1) {
+			if s := html.UnescapeString(m[1]); latinSentence.MatchString(s) {
+				t.Errorf("%s: a system note in English on a zh-CN page: %q", path, s)
+			}
 		}
 		bad := map[string]bool{}
 		for _, w := range visibleWords(body) {

@@ -1,0 +1,128 @@
+package console
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"aftersales"
+)
+
+// The store writes a few system notes into the ticket timeline as English
+// sentences (routing reasons, SLA deadlines, warnings and escalations),
+// joined by "; ". noteParts recognises each known sentence and names the
+// catalog key that says it in the page's language; the captured values
+// (names, times, numbers) fill the key's %s in order. A sentence not
+// recognised is shown as recorded.
+type notePart struct {
+	re  *regexp.Regexp
+	key string
+}
+
+func noteParts() []notePart {
+	clock := `(首次响应 first response|解决 resolution)`
+	return []notePart{
+		{regexp.MustCompile(`^kept the choices made by hand$`), "note.route.kept"},
+		{regexp.MustCompile(`^rule (".*") matched$`), "note.route.rule"},
+		{regexp.MustCompile(`^service point (.+): postcode (.+)$`), "note.route.postcode"},
+		{regexp.MustCompile(`^service point (.+): city (.+)$`), "note.route.city"},
+		{regexp.MustCompile(`^service point (.+): ([0-9.]+) km away, within its ([0-9.]+) km radius$`), "note.route.radius"},
+		{regexp.MustCompile(`^no service point covers the customer's location$`), "note.route.no_point"},
+		{regexp.MustCompile(`^no rule matched and no coverage applies$`), "note.route.none"},
+		{regexp.MustCompile(`^team (.+) serves that unit$`), "note.route.team"},
+		{regexp.MustCompile(`^assigned to (.+): next in turn$`), "note.route.next_in_turn"},
+		{regexp.MustCompile(`^assigned to (.+): skill level ([0-9]+) for the category, load ([0-9]+)$`), "note.route.skill"},
+		{regexp.MustCompile(`^assigned to (.+): least load \(([0-9]+)\)$`), "note.route.least_load"},
+		{regexp.MustCompile(`^team (.+) has nobody on shift with capacity left$`), "note.route.no_capacity"},
+		{regexp.MustCompile(`^left unassigned$`), "note.route.unassigned"},
+		{regexp.MustCompile(`^SLA escalation$`), "note.sla.escalation"},
+		{regexp.MustCompile(`^first response due (.+)$`), "note.sla.first_response_due"},
+		{regexp.MustCompile(`^resolution due (.+)$`), "note.sla.resolution_due"},
+		{regexp.MustCompile(`^` + clock + `: ([0-9]+)% of ([0-9]+) min used at (.+)$`), "note.sla.warning"},
+		{regexp.MustCompile(`^` + clock + ` breached$`), "note.sla.breached"},
+		{regexp.MustCompile(`^level ([0-9]+), ([0-9]+) min after the deadline$`), "note.sla.level"},
+		{regexp.MustCompile(`^handed to team (.+)$`), "note.sla.handed"},
+	}
+}
+
+// systemNote says a system-written note in lang.
+func (c *Catalog) systemNote(lang, body string) string {
+	if body == "" {
+		return ""
+	}
+	pieces := strings.Split(body, "; ")
+	for i, s := range pieces {
+		for _, p := range c.notes {
+			m := p.re.FindStringSubmatch(s)
+			if m == nil {
+				continue
+			}
+			args := make([]any, 0, len(m)-1)
+			for _, v := range m[1:] {
+				switch {
+				case strings.HasPrefix(v, `"`):
+					if u, err := strconv.Unquote(v); err == nil {
+						v = u
+					}
+				case strings.HasPrefix(v, "首次响应 "):
+					v = c.T(lang, "sla.first_response")
+				case strings.HasPrefix(v, "解决 "):
+					v = c.T(lang, "sla.resolution")
+				}
+				args = append(args, v)
+			}
+			pieces[i] = fmt.Sprintf(c.T(lang, p.key), args...)
+			break
+		}
+	}
+	sep := "; "
+	if lang == "zh-CN" {
+		sep = "；"
+	}
+	return strings.Join(pieces, sep)
+}
+
+// EventBody is what the timeline shows under an entry: the text a person
+// wrote as it is, a note the system wrote in the page's language.
+func (p *Page) EventBody(e *aftersales.TicketEvent) string {
+	switch e.Kind {
+	case "sla_changed", "sla_warning", "sla_escalation":
+		return p.cat.systemNote(p.Lang, e.Body)
+	case aftersales.EventAssigned, aftersales.EventFieldChanged:
+		if e.ActorID == nil || e.Field == "routing" {
+			return p.cat.systemNote(p.Lang, e.Body)
+		}
+	}
+	return e.Body
+}
+
+// RouteReason says one reason of a routing decision in the page's language.
+func (p *Page) RouteReason(s string) string { return p.cat.systemNote(p.Lang, s) }
+
+// verifyReasons recognises the English reason a verification writes into
+// an item's timeline (analytics.Verify) and names its catalog reason
+// (vreason.*). The numbers stay on the verification's own panel.
+func verifyReasons() []notePart {
+	return []notePart{
+		{regexp.MustCompile(`^too little data to conclude: `), "vreason.too_small"},
+		{regexp.MustCompile(`^(nothing to test: every value of |no variance to test against: )`), "vreason.no_variance"},
+		{regexp.MustCompile(`^\S+ moved the wrong way`), "vreason.wrong_direction"},
+		{regexp.MustCompile(`^the change \S+ is not statistically significant`), "vreason.not_significant"},
+		{regexp.MustCompile(`^the improvement is significant \(p = .*, short of the target `), "vreason.short_of_target"},
+		{regexp.MustCompile(`^\S+ went from \S+ to \S+`), "vreason.effective"},
+	}
+}
+
+// EventBody is what an item's timeline shows under an entry: a
+// verification's reason in the page's language, anything else as written.
+func (v *itemView) EventBody(p *Page, e *aftersales.ItemEvent) string {
+	if e.Kind == "verification" || e.Kind == "status" {
+		for _, r := range p.cat.reasons {
+			if r.re.MatchString(e.Body) {
+				return p.T(r.key)
+			}
+		}
+	}
+	return e.Body
+}
