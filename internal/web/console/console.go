@@ -436,7 +436,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *P
 		p.Flash = msg
 	}
 	for _, f := range aftersales.ErrorFields(err) {
-		p.Errs[f.Field] = f.Reason
+		p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
 	}
 	if name == "" || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN || code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
 		name = "error"

@@ -126,3 +126,36 @@ func (v *itemView) EventBody(p *Page, e *aftersales.ItemEvent) string {
 	}
 	return e.Body
 }
+
+// fieldReasons recognises the domain's common English reasons for a bad
+// field (aftersales.Validator) so that a form says them in the page's
+// language; a reason not listed is shown as the domain wrote it.
+func fieldReasons() []notePart {
+	return []notePart{
+		{regexp.MustCompile(`^is required$`), "reason.required"},
+		{regexp.MustCompile(`^must be one of (.+)$`), "reason.one_of"},
+		{regexp.MustCompile(`^must be at most ([0-9]+) characters$`), "reason.max_chars"},
+		{regexp.MustCompile(`^must be between (\S+) and (\S+)$`), "reason.between"},
+		{regexp.MustCompile(`^must not be negative$`), "reason.not_negative"},
+		{regexp.MustCompile(`^must be more than zero$`), "reason.positive"},
+		{regexp.MustCompile(`^must be a date, YYYY-MM-DD$`), "reason.date"},
+		{regexp.MustCompile(`^is stale$`), "reason.stale"},
+		{regexp.MustCompile(`^must be valid UTF-8 without NUL characters$`), "reason.text"},
+		{regexp.MustCompile(`^must be lower-case letters, digits, '-' or '_'$`), "reason.code_chars"},
+		{regexp.MustCompile(`^must be person or company$`), "reason.person_company"},
+	}
+}
+
+// fieldReason says a field error's reason in lang.
+func (c *Catalog) fieldReason(lang, reason string) string {
+	for _, p := range c.fields {
+		if m := p.re.FindStringSubmatch(reason); m != nil {
+			args := make([]any, 0, len(m)-1)
+			for _, v := range m[1:] {
+				args = append(args, v)
+			}
+			return fmt.Sprintf(c.T(lang, p.key), args...)
+		}
+	}
+	return reason
+}

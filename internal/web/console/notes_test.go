@@ -92,3 +92,26 @@ func TestItemVerificationReason(t *testing.T) {
 		t.Errorf("a comment was rewritten: %q", got)
 	}
 }
+
+func TestFieldReason(t *testing.T) {
+	c := loadCatalog(t)
+	tests := []struct{ reason, zh string }{
+		{"is required", "必填"},
+		{"must be one of phone, email", "必须是以下之一：phone, email"},
+		{"must be at most 200 characters", "最多 200 个字符"},
+		{"must be between 0 and 525600", "必须在 0 到 525600 之间"},
+		{"must not be negative", "不能为负数"},
+		{"must be a date, YYYY-MM-DD", "必须是日期，格式 YYYY-MM-DD"},
+		{"is stale", "已被他人修改，请刷新后重试"},
+		{"must be lower-case letters, digits, '-' or '_'", "只能包含小写字母、数字、“-”或“_”"},
+		{"this code is retired", "this code is retired"},
+	}
+	for _, tc := range tests {
+		if got := c.fieldReason("zh-CN", tc.reason); got != tc.zh {
+			t.Errorf("zh-CN %q: got %q, want %q", tc.reason, got, tc.zh)
+		}
+		if got := c.fieldReason("en", tc.reason); got != tc.reason {
+			t.Errorf("en %q: got %q", tc.reason, got)
+		}
+	}
+}

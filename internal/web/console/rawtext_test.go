@@ -146,3 +146,24 @@ func TestVisibleWords(t *testing.T) {
 		t.Errorf("visibleWords = %q, want %q", got, want)
 	}
 }
+
+// TestFieldReasonsTranslated: a form sent back with a bad field says why
+// in the page's language (issue #17: "is required" on a zh-CN page).
+func TestFieldReasonsTranslated(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	app := webtest.Start(t, db)
+	for _, tc := range []struct{ lang, want, not string }{
+		{"zh-CN,zh;q=0.9", "必填", "is required"},
+		{"en-US,en;q=0.8", "is required", "必填"},
+	} {
+		b := newBrowser(t, app, tc.lang)
+		b.login("admin@example.com", "admin-password-1")
+		s, body, _ := b.post("/customers", url.Values{"name": {""}, "phone": {"13800000000"}})
+		if s != 422 && s != 400 {
+			t.Errorf("%s: status %d", tc.lang, s)
+		}
+		if !strings.Contains(body, `<div class="err">`+tc.want+`</div>`) || strings.Contains(body, tc.not) {
+			t.Errorf("%s: the form does not say %q for the empty name", tc.lang, tc.want)
+		}
+	}
+}
