@@ -13,6 +13,8 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+
+	"aftersales/internal/analytics"
 )
 
 func loadCatalog(t *testing.T) *Catalog {
@@ -171,5 +173,21 @@ func TestCatalogHasEveryUsedKey(t *testing.T) {
 	}
 	if used < 500 {
 		t.Errorf("found only %d key uses: the scan is broken", used)
+	}
+}
+
+// TestCatalogKPIDefinitions: every KPI's definition is in the catalog in
+// both languages (the dashboard shows it), and the English one is the
+// declaration's own, so the two cannot drift apart.
+func TestCatalogKPIDefinitions(t *testing.T) {
+	c := loadCatalog(t)
+	for _, k := range analytics.Catalog {
+		key := "kpidef." + k.Key
+		if got := c.T("en", key); got != k.Definition {
+			t.Errorf("%s (en) = %q, the declaration says %q", key, got, k.Definition)
+		}
+		if !c.Has("zh-CN", key) || c.T("zh-CN", key) == k.Definition {
+			t.Errorf("%s has no Chinese definition", key)
+		}
 	}
 }

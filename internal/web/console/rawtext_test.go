@@ -27,6 +27,7 @@ var (
 	// that a path such as /api/v1 stays one word.
 	// The body of a ticket's timeline entry, and three Latin words in a
 	// row: a sentence nobody translated.
+	kpiDefinition = regexp.MustCompile(`<p class="muted" id="kpi-definition">([^<]*)</p>`)
 	timelineBody  = regexp.MustCompile(`<div class="body">([^<]*)</div>`)
 	latinSentence = regexp.MustCompile(`[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}`)
 	wordSep       = regexp.MustCompile(`[\s→·:：,，;；()（）«»"“”|]+`)
@@ -92,7 +93,7 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	if err != nil || len(items) == 0 {
 		t.Fatal(len(items), err)
 	}
-	paths := []string{"/customers", "/sla", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
+	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3])}
 	for _, it := range items {
 		paths = append(paths, fmt.Sprintf("/quality/items/%d", it.ID))
@@ -115,6 +116,9 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 		}
 		if strings.HasSuffix(path, fmt.Sprint("/", nt.ID)) && (!strings.Contains(body, "负责该网点") || !strings.Contains(body, "首次响应截止")) {
 			t.Errorf("%s: the new ticket's timeline lacks its routing and SLA notes in Chinese", path)
+		}
+		if m := kpiDefinition.FindStringSubmatch(body); m != nil && latinSentence.MatchString(html.UnescapeString(m[1])) {
+			t.Errorf("%s: the KPI definition is in English on a zh-CN page: %q", path, m[1])
 		}
 		for _, m := range timelineBody.FindAllStringSubmatch(body, -1) {
 			if s := html.UnescapeString(m[1]); latinSentence.MatchString(s) {
