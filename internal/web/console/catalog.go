@@ -27,13 +27,14 @@ type Catalog struct {
 	notes   []notePart // the system's English notes it can translate
 	reasons []notePart // a verification's English reasons
 	fields  []notePart // the domain's English reasons for a bad field
+	titles  []notePart // the system's notification titles
 }
 
 // LoadCatalog reads locales/<lang>.json for every language in Languages()
 // from fsys. A missing file, bad JSON or an empty text is an error: the
 // files are embedded, so the start (and a test) fails on a broken one.
 func LoadCatalog(fsys fs.FS) (*Catalog, error) {
-	c := &Catalog{texts: map[string]map[string]string{}, notes: noteParts(), reasons: verifyReasons(), fields: fieldReasons()}
+	c := &Catalog{texts: map[string]map[string]string{}, notes: noteParts(), reasons: verifyReasons(), fields: fieldReasons(), titles: notifyTitles()}
 	for _, l := range Languages() {
 		name := path.Join("locales", l+".json")
 		b, err := fs.ReadFile(fsys, name)

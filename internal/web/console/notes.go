@@ -159,3 +159,56 @@ func (c *Catalog) fieldReason(lang, reason string) string {
 	}
 	return reason
 }
+
+// notifyTitles recognises the titles the system gives notifications.
+func notifyTitles() []notePart {
+	return []notePart{
+		{regexp.MustCompile(`^SLA 预警 warning: (\S+) ([0-9]+)%$`), "note.notify.sla_warning"},
+		{regexp.MustCompile(`^SLA 升级 escalation L([0-9]+): (\S+)$`), "note.notify.sla_escalation"},
+		{regexp.MustCompile(`^You own an improvement item: (.+)$`), "note.notify.item_owner"},
+		{regexp.MustCompile(`^Action for (\S+), due (.+)$`), "note.notify.action"},
+		{regexp.MustCompile(`^(\S+): action due (.+)$`), "note.notify.action_due"},
+		{regexp.MustCompile(`^(\S+): action overdue since (.+)$`), "note.notify.action_overdue"},
+		{regexp.MustCompile(`^(\S+) is past its target date (.+)$`), "note.notify.item_overdue"},
+		{regexp.MustCompile(`^(\S+): ([a-z_]+) → ([a-z_]+)$`), "note.notify.item_status"},
+	}
+}
+
+// NotificationTitle says a notification's title in the page's language
+// when the system wrote it; improvement statuses in it are named too.
+func (p *Page) NotificationTitle(n *aftersales.Notification) string {
+	if !strings.HasPrefix(n.Kind, "sla_") && !strings.HasPrefix(n.Kind, "improvement.") {
+		return n.Title
+	}
+	for _, t := range p.cat.titles {
+		m := t.re.FindStringSubmatch(n.Title)
+		if m == nil {
+			continue
+		}
+		args := make([]any, 0, len(m)-1)
+		for i, v := range m[1:] {
+			if t.key == "note.notify.item_status" && i > 0 && p.cat.Has(p.Lang, "improvement."+v) {
+				v = p.T("improvement." + v)
+			}
+			args = append(args, v)
+		}
+		return fmt.Sprintf(p.T(t.key), args...)
+	}
+	return n.Title
+}
+
+// NotificationBody says the body of an SLA notification in the page's
+// language; other bodies are what a person wrote.
+func (p *Page) NotificationBody(n *aftersales.Notification) string {
+	if strings.HasPrefix(n.Kind, "sla_") {
+		return p.cat.systemNote(p.Lang, n.Body)
+	}
+	if n.Kind == "improvement.status" {
+		for _, r := range p.cat.reasons {
+			if r.re.MatchString(n.Body) {
+				return p.T(r.key)
+			}
+		}
+	}
+	return n.Body
+}

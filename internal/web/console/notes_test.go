@@ -115,3 +115,33 @@ func TestFieldReason(t *testing.T) {
 		}
 	}
 }
+
+// TestNotificationTexts: the titles and SLA bodies the system writes read
+// in the page's language; what a person wrote stays.
+func TestNotificationTexts(t *testing.T) {
+	p := &Page{Lang: "zh-CN", cat: loadCatalog(t)}
+	tests := []struct {
+		n                aftersales.Notification
+		wantTitle, wantB string
+	}{
+		{aftersales.Notification{Kind: "sla_warning", Title: "SLA 预警 warning: T-1 80%", Body: "首次响应 first response: 80% of 120 min used at 2026-07-01 09:36"},
+			"SLA 预警：T-1 已用 80%", "首次响应：已用 80%（时限 120 分钟），时间 2026-07-01 09:36"},
+		{aftersales.Notification{Kind: "sla_escalation", Title: "SLA 升级 escalation L2: T-1", Body: "解决 resolution breached; level 2, 30 min after the deadline"},
+			"SLA 第 2 级升级：T-1", "解决已超时；第 2 级，超时 30 分钟后"},
+		{aftersales.Notification{Kind: "improvement.status", Title: "IMP-3: open → analysing", Body: "先查数据"},
+			"IMP-3：待处理 → 原因分析", "先查数据"},
+		{aftersales.Notification{Kind: "improvement.assigned", Title: "You own an improvement item: 上门迟到", Body: "描述"},
+			"您负责的待改善项：上门迟到", "描述"},
+		{aftersales.Notification{Kind: "improvement.overdue", Title: "IMP-3: action overdue since 2026-07-01", Body: "描述"},
+			"IMP-3：措施自 2026-07-01 起逾期", "描述"},
+		{aftersales.Notification{Kind: "automation", Title: "VIP rule: T-1", Body: "call back today"}, "VIP rule: T-1", "call back today"},
+	}
+	for _, tc := range tests {
+		if got := p.NotificationTitle(&tc.n); got != tc.wantTitle {
+			t.Errorf("title %q: got %q, want %q", tc.n.Title, got, tc.wantTitle)
+		}
+		if got := p.NotificationBody(&tc.n); got != tc.wantB {
+			t.Errorf("body %q: got %q, want %q", tc.n.Body, got, tc.wantB)
+		}
+	}
+}

@@ -27,10 +27,11 @@ var (
 	// that a path such as /api/v1 stays one word.
 	// The body of a ticket's timeline entry, and three Latin words in a
 	// row: a sentence nobody translated.
-	kpiDefinition = regexp.MustCompile(`<p class="muted" id="kpi-definition">([^<]*)</p>`)
-	timelineBody  = regexp.MustCompile(`<div class="body">([^<]*)</div>`)
-	latinSentence = regexp.MustCompile(`[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}`)
-	wordSep       = regexp.MustCompile(`[\s→·:：,，;；()（）«»"“”|]+`)
+	notificationRow = regexp.MustCompile(`</td><td>([^<]*)</td><td>([^<]*)</td>`)
+	kpiDefinition   = regexp.MustCompile(`<p class="muted" id="kpi-definition">([^<]*)</p>`)
+	timelineBody    = regexp.MustCompile(`<div class="body">([^<]*)</div>`)
+	latinSentence   = regexp.MustCompile(`[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}`)
+	wordSep         = regexp.MustCompile(`[\s→·:：,，;；()（）«»"“”|]+`)
 )
 
 // visibleWords returns the words a person reads on a page: text outside
@@ -93,7 +94,7 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	if err != nil || len(items) == 0 {
 		t.Fatal(len(items), err)
 	}
-	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
+	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", "/notifications", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3])}
 	for _, it := range items {
 		paths = append(paths, fmt.Sprintf("/quality/items/%d", it.ID))
@@ -105,6 +106,20 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	paths = append(paths, fmt.Sprintf("/tickets/%d", nt.ID))
+	// Notifications for the admin, from a supervisor's work on an item
+	// the admin owns: the titles the system writes.
+	sups, err := db.ListUsers(app.Ctx, aftersales.UserFilter{Role: aftersales.RoleSupervisor})
+	if err != nil || len(sups) == 0 {
+		t.Fatal(len(sups), err)
+	}
+	sup := aftersales.NewContextWithUser(app.Ctx, sups[0])
+	it, err := db.CreateItem(sup, aftersales.ItemInput{Title: "回访率低", OwnerID: &app.Admin.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TransitionItem(sup, it.ID, it.Version, aftersales.ItemAnalysing, "", false); err != nil {
+		t.Fatal(err)
+	}
 	enums := enumValues()
 	b := newBrowser(t, app, "zh-CN,zh;q=0.9")
 	b.login("admin@example.com", "admin-password-1")
@@ -116,6 +131,18 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 		}
 		if strings.HasSuffix(path, fmt.Sprint("/", nt.ID)) && (!strings.Contains(body, "负责该网点") || !strings.Contains(body, "首次响应截止")) {
 			t.Errorf("%s: the new ticket's timeline lacks its routing and SLA notes in Chinese", path)
+		}
+		if path == "/notifications" {
+			n := 0
+			for _, m := range notificationRow.FindAllStringSubmatch(body, -1) {
+				n++
+				if text := html.UnescapeString(m[1] + " " + m[2]); latinSentence.MatchString(text) {
+					t.Errorf("%s: a notification in English on a zh-CN page: %q", path, text)
+				}
+			}
+			if n < 2 {
+				t.Errorf("%s: %d notifications, want the item's two", path, n)
+			}
 		}
 		if m := kpiDefinition.FindStringSubmatch(body); m != nil && latinSentence.MatchString(html.UnescapeString(m[1])) {
 			t.Errorf("%s: the KPI definition is in English on a zh-CN page: %q", path, m[1])
