@@ -212,3 +212,24 @@ func (p *Page) NotificationBody(n *aftersales.Notification) string {
 	}
 	return n.Body
 }
+
+// FieldName names a ticket field in the page's language; a custom field
+// keeps the key its administrator gave it.
+func (p *Page) FieldName(field string) string {
+	if p.cat.Has(p.Lang, "field."+field) {
+		return p.T("field." + field)
+	}
+	return field
+}
+
+// FieldValue shows a changed field's value: an enum through the catalog,
+// anything else as recorded.
+func (p *Page) FieldValue(field, value string) string {
+	switch field {
+	case "urgency", "nature", "channel", "status":
+		if p.cat.Has(p.Lang, field+"."+value) {
+			return p.T(field + "." + value)
+		}
+	}
+	return value
+}

@@ -145,3 +145,13 @@ func TestNotificationTexts(t *testing.T) {
 		}
 	}
 }
+
+func TestFieldChange(t *testing.T) {
+	p := &Page{Lang: "zh-CN", cat: loadCatalog(t)}
+	if got := p.FieldName("urgency") + " " + p.FieldValue("urgency", "normal") + " → " + p.FieldValue("urgency", "high"); got != "紧急程度 一般 → 紧急" {
+		t.Errorf("got %q", got)
+	}
+	if got := p.FieldName("煤气表号") + " " + p.FieldValue("煤气表号", "high"); got != "煤气表号 high" {
+		t.Errorf("a custom field: got %q", got)
+	}
+}

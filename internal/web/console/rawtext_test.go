@@ -105,6 +105,9 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.UpdateTicket(app.Ctx, nt.ID, nt.Version, aftersales.TicketInput{Urgency: testutil.Ptr(aftersales.UrgencyHigh)}); err != nil {
+		t.Fatal(err)
+	}
 	paths = append(paths, fmt.Sprintf("/tickets/%d", nt.ID))
 	// Notifications for the admin, from a supervisor's work on an item
 	// the admin owns: the titles the system writes.
