@@ -94,7 +94,10 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	if err != nil || len(items) == 0 {
 		t.Fatal(len(items), err)
 	}
-	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", "/notifications", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
+	// Not /quality/root-causes, whose code column shows the taxonomy's
+	// identifiers (method.no_route_planning) on purpose, nor /audit, which
+	// still shows stored actions and values (issue #17, not done yet).
+	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", "/notifications", "/quality/items", "/tickets", "/quality/cases", "/users", "/network", "/products", "/quality/alerts", "/quality/targets", "/quality/revenue", "/data-quality", "/fields", "/sla/policies/1", "/sla/calendars/1", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3])}
 	for _, it := range items {
 		paths = append(paths, fmt.Sprintf("/quality/items/%d", it.ID))
