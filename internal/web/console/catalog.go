@@ -28,13 +28,14 @@ type Catalog struct {
 	reasons []notePart // a verification's English reasons
 	fields  []notePart // the domain's English reasons for a bad field
 	titles  []notePart // the system's notification titles
+	effects []notePart // a verification's effect, kept by a case
 }
 
 // LoadCatalog reads locales/<lang>.json for every language in Languages()
 // from fsys. A missing file, bad JSON or an empty text is an error: the
 // files are embedded, so the start (and a test) fails on a broken one.
 func LoadCatalog(fsys fs.FS) (*Catalog, error) {
-	c := &Catalog{texts: map[string]map[string]string{}, notes: noteParts(), reasons: verifyReasons(), fields: fieldReasons(), titles: notifyTitles()}
+	c := &Catalog{texts: map[string]map[string]string{}, notes: noteParts(), reasons: verifyReasons(), fields: fieldReasons(), titles: notifyTitles(), effects: effectParts()}
 	for _, l := range Languages() {
 		name := path.Join("locales", l+".json")
 		b, err := fs.ReadFile(fsys, name)

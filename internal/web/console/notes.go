@@ -233,3 +233,40 @@ func (p *Page) FieldValue(field, value string) string {
 	}
 	return value
 }
+
+// effectParts recognises the English reason of an effective verification
+// (analytics.Verify), which a published case keeps as its effect unless
+// someone wrote one.
+func effectParts() []notePart {
+	return []notePart{
+		{regexp.MustCompile(`^([a-z0-9_]+) went from (\S+) to (\S+) \(change (\S+), ([0-9]+)% CI (\S+) to (\S+), p = (\S+)\)(, meeting the target \S+)?$`), "note.effect.test"},
+		{regexp.MustCompile(`^([a-z0-9_]+) went from (\S+) to (\S+): the after window ranks (higher|lower) \(p = (\S+)\); Hodges-Lehmann shift (\S+), ([0-9]+)% CI (\S+) to (\S+)(, meeting the target \S+)?$`), "note.effect.shift"},
+	}
+}
+
+// CaseEffect says a case's effect in the page's language when it is the
+// verification's own sentence: the KPI by its name, the numbers kept.
+func (p *Page) CaseEffect(s string) string {
+	for _, e := range p.cat.effects {
+		m := e.re.FindStringSubmatch(s)
+		if m == nil {
+			continue
+		}
+		args := make([]any, 0, len(m)-1)
+		for i, v := range m[1 : len(m)-1] {
+			switch {
+			case i == 0 && p.cat.Has(p.Lang, "kpi."+v):
+				v = p.T("kpi." + v)
+			case v == "higher" || v == "lower":
+				v = p.T("note.effect." + v)
+			}
+			args = append(args, v)
+		}
+		out := fmt.Sprintf(p.T(e.key), args...)
+		if t, ok := strings.CutPrefix(m[len(m)-1], ", meeting the target "); ok {
+			out += fmt.Sprintf(p.T("note.effect.target"), t)
+		}
+		return out
+	}
+	return s
+}

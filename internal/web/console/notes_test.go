@@ -155,3 +155,22 @@ func TestFieldChange(t *testing.T) {
 		t.Errorf("a custom field: got %q", got)
 	}
 }
+
+// TestCaseEffect: a case whose effect is the verification's sentence
+// reads in the page's language, numbers kept; a written effect stays.
+func TestCaseEffect(t *testing.T) {
+	p := &Page{Lang: "zh-CN", cat: loadCatalog(t)}
+	kpi := p.T("kpi.arrival_median")
+	tests := []struct{ in, want string }{
+		{"arrival_median went from 3225 to 2149 (change -1076, 95% CI -1100 to -1050, p = 7.8e-28)",
+			kpi + " 从 3225 变为 2149（变化 -1076，95% 置信区间 -1100 至 -1050，p = 7.8e-28）"},
+		{"arrival_median went from 3225 to 2149: the after window ranks lower (p = 7.8e-28); Hodges-Lehmann shift -1076, 95% CI -1100 to -1050, meeting the target 2400",
+			kpi + " 从 3225 变为 2149：改善后窗口的秩更低（p = 7.8e-28）；Hodges-Lehmann 位移 -1076，95% 置信区间 -1100 至 -1050，达到目标 2400"},
+		{"上门时长从 54 小时降到 36 小时", "上门时长从 54 小时降到 36 小时"},
+	}
+	for _, tc := range tests {
+		if got := p.CaseEffect(tc.in); got != tc.want {
+			t.Errorf("%q:\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}
