@@ -174,3 +174,13 @@ func TestCaseEffect(t *testing.T) {
 		}
 	}
 }
+
+func TestCaseRootCause(t *testing.T) {
+	p := &Page{Lang: "zh-CN", cat: loadCatalog(t)}
+	v := &casesView{Codes: []*aftersales.RootCauseCode{{Code: "method.no_route_planning", Category: "method", NameZH: "没有路线规划", NameEN: "No route planning"}}}
+	got := v.RootCause(p, "为什么迟到？ → 路线绕远\n[method.no_route_planning]\n[man.unknown_code]")
+	want := "为什么迟到？ → 路线绕远\n[" + p.T("cause.method") + " · 没有路线规划]\n[man.unknown_code]"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
