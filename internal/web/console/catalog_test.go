@@ -191,3 +191,33 @@ func TestCatalogKPIDefinitions(t *testing.T) {
 		}
 	}
 }
+
+var auditCall = regexp.MustCompile(`\.audit\(.*?, "([a-z_.]+)", "([a-z_]+)"`)
+
+// TestCatalogNamesAuditActions: every action and entity the store writes
+// into the audit log has a name in the catalog (audit.a.*, audit.e.*).
+func TestCatalogNamesAuditActions(t *testing.T) {
+	c := loadCatalog(t)
+	files, _ := filepath.Glob("../../sqlstore/*.go")
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range auditCall.FindAllStringSubmatch(string(b), -1) {
+			n++
+			for _, k := range []string{"audit.a." + m[1], "audit.e." + m[2]} {
+				if !c.Has("zh-CN", k) {
+					t.Errorf("%s audits %s %s: the catalog lacks %s", f, m[1], m[2], k)
+				}
+			}
+		}
+	}
+	if n < 40 {
+		t.Errorf("found only %d audit calls: the scan is broken", n)
+	}
+}

@@ -270,3 +270,12 @@ func (p *Page) CaseEffect(s string) string {
 	}
 	return s
 }
+
+// AuditName names an audit entry's action (kind "a") or entity (kind "e")
+// in the page's language; one the catalog lacks is shown as recorded.
+func (p *Page) AuditName(kind, v string) string {
+	if key := "audit." + kind + "." + v; p.cat.Has(p.Lang, key) {
+		return p.T(key)
+	}
+	return v
+}

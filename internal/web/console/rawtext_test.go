@@ -95,8 +95,9 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 		t.Fatal(len(items), err)
 	}
 	// Not /quality/root-causes, whose code column shows the taxonomy's
-	// identifiers (method.no_route_planning) on purpose, nor /audit, which
-	// still shows stored actions and values (issue #17, not done yet).
+	// identifiers (method.no_route_planning) on purpose, nor /audit, whose
+	// change lines still show stored values (TestZhCNAuditNames checks its
+	// actions and entities).
 	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", "/notifications", "/quality/items", "/tickets", "/quality/cases", "/users", "/network", "/products", "/quality/alerts", "/quality/targets", "/quality/revenue", "/data-quality", "/fields", "/sla/policies/1", "/sla/calendars/1", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3])}
 	for _, it := range items {
@@ -204,3 +205,36 @@ func TestFieldReasonsTranslated(t *testing.T) {
 		}
 	}
 }
+
+// TestZhCNAuditNames: the audit log names actions and entities in Chinese
+// (issue #17: audit entries read "update", "ticket").
+func TestZhCNAuditNames(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	app := webtest.Start(t, db)
+	cust := testutil.MustCustomer(t, app.Ctx, db, "孙女士")
+	tk, err := db.CreateTicket(app.Ctx, testutil.TicketInput(cust.ID, "空调不制冷"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	title := "空调不制冷，外机不转"
+	if _, err := db.UpdateTicket(app.Ctx, tk.ID, tk.Version, aftersales.TicketInput{Title: &title}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, app, "zh-CN,zh;q=0.9")
+	b.login("admin@example.com", "admin-password-1")
+	_, body := b.get("/audit")
+	cells := auditCell.FindAllStringSubmatch(body, -1)
+	if len(cells) < 4 {
+		t.Fatalf("/audit: %d action and entity cells", len(cells))
+	}
+	for _, m := range cells {
+		if latinOnly.MatchString(m[1]) {
+			t.Errorf("/audit shows %q on a zh-CN page", m[1])
+		}
+	}
+}
+
+var (
+	auditCell = regexp.MustCompile(`data-label="(?:操作|对象)">([^<#]*)`)
+	latinOnly = regexp.MustCompile(`^\s*[A-Za-z_.]+\s*$`)
+)
