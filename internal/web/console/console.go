@@ -56,6 +56,7 @@ type Console struct {
 
 	assets *static.Assets
 	pages  map[string]*template.Template
+	cat    *Catalog
 }
 
 // Pages lists every page template; a test renders each one.
@@ -90,6 +91,9 @@ func (c *Console) load() error {
 		return err
 	}
 	c.assets = a
+	if c.cat, err = LoadCatalog(localeFS); err != nil {
+		return err
+	}
 	if c.Zone == nil {
 		c.Zone = time.UTC
 	}
@@ -262,6 +266,8 @@ type Page struct {
 	// RequestID is shown with an internal error, so that a report of it
 	// finds its log line.
 	RequestID string
+
+	cat *Catalog
 }
 
 // navLink is one entry of the header's navigation. Perm, when set, is the
@@ -325,13 +331,17 @@ var allEnums = enums{aftersales.Channels, aftersales.Natures, aftersales.Urgenci
 
 // T translates a message key into the page's language. A missing key
 // renders as "!key" so that tests catch it.
-func (p *Page) T(key string) string {
-	if m, ok := messages[key]; ok {
-		if s := m[p.Lang]; s != "" {
-			return s
+func (p *Page) T(key string) string { return p.cat.T(p.Lang, key) }
+
+// TierName shows a customer tier by its name in the page's language; a
+// code missing from tiers (a tier since removed) is shown as stored.
+func (p *Page) TierName(tiers []aftersales.Tier, code string) string {
+	for _, t := range tiers {
+		if t.Code == code {
+			return p.L(t.NameZH, t.NameEN)
 		}
 	}
-	return "!" + key
+	return code
 }
 
 // L picks the Chinese or English of a pair of names.
@@ -358,7 +368,7 @@ func lang(r *http.Request) string {
 }
 
 func (c *Console) page(r *http.Request, nav, title string) *Page {
-	p := bare(r, nav, title)
+	p := c.bare(r, nav, title)
 	if p.User != nil && c.S.Notify != nil {
 		var err error
 		if p.Unread, err = c.S.Notify.UnreadNotifications(r.Context()); err != nil {
@@ -377,9 +387,9 @@ func (c *Console) page(r *http.Request, nav, title string) *Page {
 }
 
 // bare is a page that reads nothing from the store.
-func bare(r *http.Request, nav, title string) *Page {
+func (c *Console) bare(r *http.Request, nav, title string) *Page {
 	p := &Page{Lang: lang(r), User: aftersales.UserFromContext(r.Context()), Nav: nav, Errs: map[string]string{},
-		Path: r.URL.RequestURI(), Enums: allEnums}
+		Path: r.URL.RequestURI(), Enums: allEnums, cat: c.cat}
 	p.Title = p.T(title)
 	return p
 }
@@ -426,7 +436,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *P
 		p.Flash = msg
 	}
 	for _, f := range aftersales.ErrorFields(err) {
-		p.Errs[f.Field] = f.Reason
+		p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
 	}
 	if name == "" || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN || code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
 		name = "error"
@@ -465,7 +475,7 @@ func (c *Console) notice(r *http.Request, p *Page, panel string, err error) stri
 // serve (503; the caller sets Retry-After).
 func (c *Console) Unavailable(w http.ResponseWriter, r *http.Request) {
 	// The store is known to be away: the page asks it nothing more.
-	c.fail(w, r, "", bare(r, "", "error.title"), httperr.Unavailable)
+	c.fail(w, r, "", c.bare(r, "", "error.title"), httperr.Unavailable)
 }
 
 // guard redirects anonymous visitors to the login page.

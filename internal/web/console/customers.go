@@ -39,6 +39,7 @@ func (c *Console) listCustomers(w http.ResponseWriter, r *http.Request) {
 type pick struct {
 	Customer *aftersales.Customer
 	Assets   []*aftersales.Asset
+	Tier     string // the customer's tier, named in the page's language
 }
 
 // pickCustomer answers the ticket form's live customer search with radio
@@ -49,10 +50,14 @@ func (c *Console) pickCustomer(w http.ResponseWriter, r *http.Request) {
 	var picks []pick
 	if q := r.URL.Query().Get("customer_q"); len([]rune(q)) >= 1 {
 		cs, err := c.S.Customers.ListCustomers(ctx, aftersales.CustomerFilter{Query: q, Limit: 8})
+		var tiers []aftersales.Tier
+		if err == nil {
+			tiers, err = c.S.Customers.ListTiers(ctx)
+		}
 		for i := 0; err == nil && i < len(cs); i++ {
 			var as []*aftersales.Asset
 			if as, err = c.S.Catalog.ListAssets(ctx, cs[i].ID, ""); err == nil {
-				picks = append(picks, pick{cs[i], as})
+				picks = append(picks, pick{cs[i], as, p.TierName(tiers, cs[i].Tier)})
 			}
 		}
 		if err != nil {
@@ -78,6 +83,7 @@ type customerView struct {
 	Assets   []*aftersales.Asset
 	Tickets  *aftersales.TicketPage
 	Products []*aftersales.Product
+	Tiers    []aftersales.Tier
 	Asset    aftersales.AssetInput
 }
 
@@ -105,7 +111,10 @@ func (c *Console) renderCustomer(w http.ResponseWriter, r *http.Request, asset a
 		return
 	}
 	p.Title = d.C.Name
-	if d.Products, err = c.S.Catalog.ListProducts(ctx, 0); err != nil {
+	if d.Products, err = c.S.Catalog.ListProducts(ctx, 0); err == nil {
+		d.Tiers, err = c.S.Customers.ListTiers(ctx)
+	}
+	if err != nil {
 		c.fail(w, r, "", p, err)
 		return
 	}

@@ -77,13 +77,14 @@ func TestConsoleImport(t *testing.T) {
 		if count() != 0 {
 			t.Fatal("the dry run stored tickets")
 		}
-		// A mapping without the created_at column names the field.
+		// A mapping without the created_at column names the field, and
+		// says why in the page's language.
 		bad := url.Values{}
 		for k, v := range cols {
 			bad[k] = v
 		}
 		bad.Set("col.created_at", "")
-		if s, body, _ := b.post(loc, bad); s != 422 || !strings.Contains(body, "is required") {
+		if s, body, _ := b.post(loc, bad); s != 422 || !strings.Contains(body, "必填") {
 			t.Fatalf("mapping without created_at: %d", s)
 		}
 		// Hand-written JSON with an unknown field names it too.

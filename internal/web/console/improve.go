@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -534,13 +535,36 @@ func (c *Console) publishCase(w http.ResponseWriter, r *http.Request) {
 type casesView struct {
 	Query string
 	Cases []*aftersales.Case
+	Codes []*aftersales.RootCauseCode
+}
+
+// caseCode matches a root-cause code in brackets, as a case written from
+// its item records it ("[method.no_route_planning]").
+var caseCode = regexp.MustCompile(`\[([a-z0-9_]+\.[a-z0-9_.]+)\]`)
+
+// RootCause shows a case's root cause with each bracketed taxonomy code
+// named in the page's language; the rest is as written.
+func (v *casesView) RootCause(p *Page, s string) string {
+	return caseCode.ReplaceAllStringFunc(s, func(m string) string {
+		code := m[1 : len(m)-1]
+		for _, c := range v.Codes {
+			if c.Code == code {
+				return "[" + p.T("cause."+c.Category) + " · " + c.Name(p.Lang) + "]"
+			}
+		}
+		return m
+	})
 }
 
 func (c *Console) casesPage(w http.ResponseWriter, r *http.Request) {
 	c.adminPage(w, r, "improve", "improve_cases", "improve.cases", func(p *Page) error {
 		q := strings.TrimSpace(r.URL.Query().Get("q"))
-		cs, err := c.S.Improve.Cases(r.Context(), q)
-		p.Data = &casesView{Query: q, Cases: cs}
+		v := &casesView{Query: q}
+		p.Data = v
+		var err error
+		if v.Cases, err = c.S.Improve.Cases(r.Context(), q); err == nil {
+			v.Codes, err = c.S.Improve.RootCauseCodes(r.Context())
+		}
 		return err
 	}, nil)
 }
@@ -561,4 +585,42 @@ func (c *Console) saveRootCauseCode(w http.ResponseWriter, r *http.Request) {
 		Active: f.str("active") == "1"}
 	err := c.S.Improve.SaveRootCauseCode(r.Context(), code)
 	c.done(w, r, "/quality/root-causes?ok=saved", err, c.rootCodesPage)
+}
+
+// itemEventPrefix names the catalog prefix of the From ("from") or To
+// ("to") of a kind of timeline entry: the store records enum values,
+// which the page shows in its language.
+func itemEventPrefix(kind, side string) string {
+	switch kind {
+	case "created", "status":
+		return "improvement."
+	case "cause_added", "cause_changed":
+		if side == "from" {
+			return "cause."
+		}
+		return "cstatus."
+	case "action_added", "action_changed":
+		return "astatus."
+	case "verification":
+		return "verdict."
+	}
+	return ""
+}
+
+// EventValue shows the From or To (side "from" or "to") of a timeline
+// entry: an enum value through the catalog, a root-cause code by its
+// name in the taxonomy. Anything else is shown as recorded.
+func (v *itemView) EventValue(p *Page, kind, side, value string) string {
+	if kind == "root_cause" {
+		for _, c := range v.Codes {
+			if c.Code == value {
+				return p.T("cause."+c.Category) + " · " + c.Name(p.Lang)
+			}
+		}
+		return value
+	}
+	if pre := itemEventPrefix(kind, side); pre != "" && p.cat.Has(p.Lang, pre+value) {
+		return p.T(pre + value)
+	}
+	return value
 }

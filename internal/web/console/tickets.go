@@ -192,6 +192,7 @@ type ticketView struct {
 	Events      []*aftersales.TicketEvent
 	Attachments []*aftersales.Attachment
 	Customer    *aftersales.Customer
+	Tiers       []aftersales.Tier
 	Next        []aftersales.Status
 	Users       []*aftersales.User
 	Teams       []*aftersales.Team
@@ -241,7 +242,7 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 			}
 		}
 	}
-	var errs [8]error
+	var errs [9]error
 	var set *aftersales.Settings
 	set, errs[7] = c.S.Settings.Settings(ctx)
 	v.NoteRequired = set == nil || set.ResolutionNoteRequired
@@ -249,6 +250,7 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	v.Costs, errs[1] = c.loadCosts(r, v.T)
 	if v.T.CustomerID != nil {
 		v.Customer, errs[2] = c.S.Customers.FindCustomer(ctx, *v.T.CustomerID)
+		v.Tiers, errs[8] = c.S.Customers.ListTiers(ctx)
 	}
 	v.Next = aftersales.NextStatuses(v.T.Status)
 	v.Users, errs[3] = c.S.Users.ListUsers(ctx, aftersales.UserFilter{Active: ptr(true)})

@@ -1,0 +1,281 @@
+package console
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"aftersales"
+)
+
+// The store writes a few system notes into the ticket timeline as English
+// sentences (routing reasons, SLA deadlines, warnings and escalations),
+// joined by "; ". noteParts recognises each known sentence and names the
+// catalog key that says it in the page's language; the captured values
+// (names, times, numbers) fill the key's %s in order. A sentence not
+// recognised is shown as recorded.
+type notePart struct {
+	re  *regexp.Regexp
+	key string
+}
+
+func noteParts() []notePart {
+	clock := `(首次响应 first response|解决 resolution)`
+	return []notePart{
+		{regexp.MustCompile(`^kept the choices made by hand$`), "note.route.kept"},
+		{regexp.MustCompile(`^rule (".*") matched$`), "note.route.rule"},
+		{regexp.MustCompile(`^service point (.+): postcode (.+)$`), "note.route.postcode"},
+		{regexp.MustCompile(`^service point (.+): city (.+)$`), "note.route.city"},
+		{regexp.MustCompile(`^service point (.+): ([0-9.]+) km away, within its ([0-9.]+) km radius$`), "note.route.radius"},
+		{regexp.MustCompile(`^no service point covers the customer's location$`), "note.route.no_point"},
+		{regexp.MustCompile(`^no rule matched and no coverage applies$`), "note.route.none"},
+		{regexp.MustCompile(`^team (.+) serves that unit$`), "note.route.team"},
+		{regexp.MustCompile(`^assigned to (.+): next in turn$`), "note.route.next_in_turn"},
+		{regexp.MustCompile(`^assigned to (.+): skill level ([0-9]+) for the category, load ([0-9]+)$`), "note.route.skill"},
+		{regexp.MustCompile(`^assigned to (.+): least load \(([0-9]+)\)$`), "note.route.least_load"},
+		{regexp.MustCompile(`^team (.+) has nobody on shift with capacity left$`), "note.route.no_capacity"},
+		{regexp.MustCompile(`^left unassigned$`), "note.route.unassigned"},
+		{regexp.MustCompile(`^SLA escalation$`), "note.sla.escalation"},
+		{regexp.MustCompile(`^first response due (.+)$`), "note.sla.first_response_due"},
+		{regexp.MustCompile(`^resolution due (.+)$`), "note.sla.resolution_due"},
+		{regexp.MustCompile(`^` + clock + `: ([0-9]+)% of ([0-9]+) min used at (.+)$`), "note.sla.warning"},
+		{regexp.MustCompile(`^` + clock + ` breached$`), "note.sla.breached"},
+		{regexp.MustCompile(`^level ([0-9]+), ([0-9]+) min after the deadline$`), "note.sla.level"},
+		{regexp.MustCompile(`^handed to team (.+)$`), "note.sla.handed"},
+	}
+}
+
+// systemNote says a system-written note in lang.
+func (c *Catalog) systemNote(lang, body string) string {
+	if body == "" {
+		return ""
+	}
+	pieces := strings.Split(body, "; ")
+	for i, s := range pieces {
+		for _, p := range c.notes {
+			m := p.re.FindStringSubmatch(s)
+			if m == nil {
+				continue
+			}
+			args := make([]any, 0, len(m)-1)
+			for _, v := range m[1:] {
+				switch {
+				case strings.HasPrefix(v, `"`):
+					if u, err := strconv.Unquote(v); err == nil {
+						v = u
+					}
+				case strings.HasPrefix(v, "首次响应 "):
+					v = c.T(lang, "sla.first_response")
+				case strings.HasPrefix(v, "解决 "):
+					v = c.T(lang, "sla.resolution")
+				}
+				args = append(args, v)
+			}
+			pieces[i] = fmt.Sprintf(c.T(lang, p.key), args...)
+			break
+		}
+	}
+	sep := "; "
+	if lang == "zh-CN" {
+		sep = "；"
+	}
+	return strings.Join(pieces, sep)
+}
+
+// EventBody is what the timeline shows under an entry: the text a person
+// wrote as it is, a note the system wrote in the page's language.
+func (p *Page) EventBody(e *aftersales.TicketEvent) string {
+	switch e.Kind {
+	case "sla_changed", "sla_warning", "sla_escalation":
+		return p.cat.systemNote(p.Lang, e.Body)
+	case aftersales.EventAssigned, aftersales.EventFieldChanged:
+		if e.ActorID == nil || e.Field == "routing" {
+			return p.cat.systemNote(p.Lang, e.Body)
+		}
+	}
+	return e.Body
+}
+
+// RouteReason says one reason of a routing decision in the page's language.
+func (p *Page) RouteReason(s string) string { return p.cat.systemNote(p.Lang, s) }
+
+// verifyReasons recognises the English reason a verification writes into
+// an item's timeline (analytics.Verify) and names its catalog reason
+// (vreason.*). The numbers stay on the verification's own panel.
+func verifyReasons() []notePart {
+	return []notePart{
+		{regexp.MustCompile(`^too little data to conclude: `), "vreason.too_small"},
+		{regexp.MustCompile(`^(nothing to test: every value of |no variance to test against: )`), "vreason.no_variance"},
+		{regexp.MustCompile(`^\S+ moved the wrong way`), "vreason.wrong_direction"},
+		{regexp.MustCompile(`^the change \S+ is not statistically significant`), "vreason.not_significant"},
+		{regexp.MustCompile(`^the improvement is significant \(p = .*, short of the target `), "vreason.short_of_target"},
+		{regexp.MustCompile(`^\S+ went from \S+ to \S+`), "vreason.effective"},
+	}
+}
+
+// EventBody is what an item's timeline shows under an entry: a
+// verification's reason in the page's language, anything else as written.
+func (v *itemView) EventBody(p *Page, e *aftersales.ItemEvent) string {
+	if e.Kind == "verification" || e.Kind == "status" {
+		for _, r := range p.cat.reasons {
+			if r.re.MatchString(e.Body) {
+				return p.T(r.key)
+			}
+		}
+	}
+	return e.Body
+}
+
+// fieldReasons recognises the domain's common English reasons for a bad
+// field (aftersales.Validator) so that a form says them in the page's
+// language; a reason not listed is shown as the domain wrote it.
+func fieldReasons() []notePart {
+	return []notePart{
+		{regexp.MustCompile(`^is required$`), "reason.required"},
+		{regexp.MustCompile(`^must be one of (.+)$`), "reason.one_of"},
+		{regexp.MustCompile(`^must be at most ([0-9]+) characters$`), "reason.max_chars"},
+		{regexp.MustCompile(`^must be between (\S+) and (\S+)$`), "reason.between"},
+		{regexp.MustCompile(`^must not be negative$`), "reason.not_negative"},
+		{regexp.MustCompile(`^must be more than zero$`), "reason.positive"},
+		{regexp.MustCompile(`^must be a date, YYYY-MM-DD$`), "reason.date"},
+		{regexp.MustCompile(`^is stale$`), "reason.stale"},
+		{regexp.MustCompile(`^must be valid UTF-8 without NUL characters$`), "reason.text"},
+		{regexp.MustCompile(`^must be lower-case letters, digits, '-' or '_'$`), "reason.code_chars"},
+		{regexp.MustCompile(`^must be person or company$`), "reason.person_company"},
+	}
+}
+
+// fieldReason says a field error's reason in lang.
+func (c *Catalog) fieldReason(lang, reason string) string {
+	for _, p := range c.fields {
+		if m := p.re.FindStringSubmatch(reason); m != nil {
+			args := make([]any, 0, len(m)-1)
+			for _, v := range m[1:] {
+				args = append(args, v)
+			}
+			return fmt.Sprintf(c.T(lang, p.key), args...)
+		}
+	}
+	return reason
+}
+
+// notifyTitles recognises the titles the system gives notifications.
+func notifyTitles() []notePart {
+	return []notePart{
+		{regexp.MustCompile(`^SLA 预警 warning: (\S+) ([0-9]+)%$`), "note.notify.sla_warning"},
+		{regexp.MustCompile(`^SLA 升级 escalation L([0-9]+): (\S+)$`), "note.notify.sla_escalation"},
+		{regexp.MustCompile(`^You own an improvement item: (.+)$`), "note.notify.item_owner"},
+		{regexp.MustCompile(`^Action for (\S+), due (.+)$`), "note.notify.action"},
+		{regexp.MustCompile(`^(\S+): action due (.+)$`), "note.notify.action_due"},
+		{regexp.MustCompile(`^(\S+): action overdue since (.+)$`), "note.notify.action_overdue"},
+		{regexp.MustCompile(`^(\S+) is past its target date (.+)$`), "note.notify.item_overdue"},
+		{regexp.MustCompile(`^(\S+): ([a-z_]+) → ([a-z_]+)$`), "note.notify.item_status"},
+	}
+}
+
+// NotificationTitle says a notification's title in the page's language
+// when the system wrote it; improvement statuses in it are named too.
+func (p *Page) NotificationTitle(n *aftersales.Notification) string {
+	if !strings.HasPrefix(n.Kind, "sla_") && !strings.HasPrefix(n.Kind, "improvement.") {
+		return n.Title
+	}
+	for _, t := range p.cat.titles {
+		m := t.re.FindStringSubmatch(n.Title)
+		if m == nil {
+			continue
+		}
+		args := make([]any, 0, len(m)-1)
+		for i, v := range m[1:] {
+			if t.key == "note.notify.item_status" && i > 0 && p.cat.Has(p.Lang, "improvement."+v) {
+				v = p.T("improvement." + v)
+			}
+			args = append(args, v)
+		}
+		return fmt.Sprintf(p.T(t.key), args...)
+	}
+	return n.Title
+}
+
+// NotificationBody says the body of an SLA notification in the page's
+// language; other bodies are what a person wrote.
+func (p *Page) NotificationBody(n *aftersales.Notification) string {
+	if strings.HasPrefix(n.Kind, "sla_") {
+		return p.cat.systemNote(p.Lang, n.Body)
+	}
+	if n.Kind == "improvement.status" {
+		for _, r := range p.cat.reasons {
+			if r.re.MatchString(n.Body) {
+				return p.T(r.key)
+			}
+		}
+	}
+	return n.Body
+}
+
+// FieldName names a ticket field in the page's language; a custom field
+// keeps the key its administrator gave it.
+func (p *Page) FieldName(field string) string {
+	if p.cat.Has(p.Lang, "field."+field) {
+		return p.T("field." + field)
+	}
+	return field
+}
+
+// FieldValue shows a changed field's value: an enum through the catalog,
+// anything else as recorded.
+func (p *Page) FieldValue(field, value string) string {
+	switch field {
+	case "urgency", "nature", "channel", "status":
+		if p.cat.Has(p.Lang, field+"."+value) {
+			return p.T(field + "." + value)
+		}
+	}
+	return value
+}
+
+// effectParts recognises the English reason of an effective verification
+// (analytics.Verify), which a published case keeps as its effect unless
+// someone wrote one.
+func effectParts() []notePart {
+	return []notePart{
+		{regexp.MustCompile(`^([a-z0-9_]+) went from (\S+) to (\S+) \(change (\S+), ([0-9]+)% CI (\S+) to (\S+), p = (\S+)\)(, meeting the target \S+)?$`), "note.effect.test"},
+		{regexp.MustCompile(`^([a-z0-9_]+) went from (\S+) to (\S+): the after window ranks (higher|lower) \(p = (\S+)\); Hodges-Lehmann shift (\S+), ([0-9]+)% CI (\S+) to (\S+)(, meeting the target \S+)?$`), "note.effect.shift"},
+	}
+}
+
+// CaseEffect says a case's effect in the page's language when it is the
+// verification's own sentence: the KPI by its name, the numbers kept.
+func (p *Page) CaseEffect(s string) string {
+	for _, e := range p.cat.effects {
+		m := e.re.FindStringSubmatch(s)
+		if m == nil {
+			continue
+		}
+		args := make([]any, 0, len(m)-1)
+		for i, v := range m[1 : len(m)-1] {
+			switch {
+			case i == 0 && p.cat.Has(p.Lang, "kpi."+v):
+				v = p.T("kpi." + v)
+			case v == "higher" || v == "lower":
+				v = p.T("note.effect." + v)
+			}
+			args = append(args, v)
+		}
+		out := fmt.Sprintf(p.T(e.key), args...)
+		if t, ok := strings.CutPrefix(m[len(m)-1], ", meeting the target "); ok {
+			out += fmt.Sprintf(p.T("note.effect.target"), t)
+		}
+		return out
+	}
+	return s
+}
+
+// AuditName names an audit entry's action (kind "a") or entity (kind "e")
+// in the page's language; one the catalog lacks is shown as recorded.
+func (p *Page) AuditName(kind, v string) string {
+	if key := "audit." + kind + "." + v; p.cat.Has(p.Lang, key) {
+		return p.T(key)
+	}
+	return v
+}
