@@ -143,6 +143,30 @@ type AuditFilter struct {
 	Limit    int
 }
 
+// SetDays reads the filter's date range from days as YYYY-MM-DD in zone
+// (the deployment's), "to" included, as the console's audit page and the
+// API take them; an empty day leaves that end open. Bad days are recorded
+// in v under the names "from" and "to".
+func (f *AuditFilter) SetDays(v *Validator, from, to string, zone *time.Location) {
+	for _, d := range []struct {
+		name, s string
+		dst     *time.Time
+		add     int
+	}{{"from", from, &f.From, 0}, {"to", to, &f.To, 1}} {
+		if d.s == "" {
+			continue
+		}
+		t, err := time.ParseInLocation(time.DateOnly, d.s, zone)
+		v.Check(err == nil, d.name, "must be a date as YYYY-MM-DD")
+		if err == nil {
+			*d.dst = t.AddDate(0, 0, d.add)
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() {
+		v.Check(f.From.Before(f.To), "to", "must not be before from")
+	}
+}
+
 // AuditCountCap is as far as the audit log's entries are counted.
 const AuditCountCap = 10_000
 

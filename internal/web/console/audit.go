@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"aftersales"
@@ -198,22 +197,7 @@ func (c *Console) auditFilter(q url.Values) (aftersales.AuditFilter, int, error)
 	var v aftersales.Validator
 	f := aftersales.AuditFilter{Actor: strings.TrimSpace(q.Get("actor")), Entity: strings.TrimSpace(q.Get("entity")),
 		Action: strings.TrimSpace(q.Get("action")), Limit: auditPageSize}
-	for _, d := range []struct {
-		name string
-		dst  *time.Time
-		add  int
-	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
-		if s := q.Get(d.name); s != "" {
-			t, err := time.ParseInLocation(time.DateOnly, s, c.Zone)
-			v.Check(err == nil, d.name, "must be a date as YYYY-MM-DD")
-			if err == nil {
-				*d.dst = t.AddDate(0, 0, d.add)
-			}
-		}
-	}
-	if !f.From.IsZero() && !f.To.IsZero() {
-		v.Check(f.From.Before(f.To), "to", "must not be before from")
-	}
+	f.SetDays(&v, q.Get("from"), q.Get("to"), c.Zone)
 	page := 1
 	if s := q.Get("page"); s != "" {
 		n, err := strconv.Atoi(s)
