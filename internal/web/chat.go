@@ -44,7 +44,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := aftersales.ClientFromContext(r.Context()).IP
-	if d := s.chats.Wait(addr); d > 0 {
+	d, err := s.chats.Wait(r.Context(), addr)
+	if err != nil {
+		s.storeFailed(w, r, "chat throttle", err)
+		return
+	}
+	if d > 0 {
 		retryAfter(w, d)
 		writeProblem(w, http.StatusTooManyRequests, "Too many bad signatures from this address; try again later.")
 		return
@@ -64,7 +69,10 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !hmac.Equal([]byte(r.Header.Get("X-Aftersales-Signature")), []byte(ChatSignature(s.ChatSecret, ts, body))) {
-		s.chats.Fail(addr)
+		if err := s.chats.Fail(r.Context(), addr); err != nil {
+			s.storeFailed(w, r, "chat throttle", err)
+			return
+		}
 		writeProblem(w, http.StatusUnauthorized, "X-Aftersales-Signature does not match the body.")
 		return
 	}
