@@ -72,3 +72,49 @@ func (db *DB) Hits(ctx context.Context, key string, window time.Time) (int, erro
 	}
 	return n, nil
 }
+
+// Strike records a failure by key in one statement, so that failures on
+// any instance add up. A row kept until at or before restarts at 1; the
+// first failure of a key also prunes the rows no longer kept.
+func (db *DB) Strike(ctx context.Context, key string, at, keep time.Time) (int, error) {
+	var fails int
+	err := db.inTx(ctx, func(tx *Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO strikes (key, fails, last_at, keep_until) VALUES ($1, 1, $2, $3)
+			ON CONFLICT (key) DO UPDATE SET
+				fails = CASE WHEN strikes.keep_until <= excluded.last_at THEN 1 ELSE strikes.fails + 1 END,
+				last_at = excluded.last_at, keep_until = excluded.keep_until
+			RETURNING fails`, key, ms(at), ms(keep)).Scan(&fails)
+		if err != nil {
+			return mapErr(fmt.Errorf("sqlstore: strike: %w", err))
+		}
+		if fails == 1 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM strikes WHERE keep_until <= $1`, ms(at)); err != nil {
+				return mapErr(fmt.Errorf("sqlstore: prune strikes: %w", err))
+			}
+		}
+		return nil
+	})
+	return fails, err
+}
+
+// Strikes returns key's failures and the last one's time, if still kept.
+func (db *DB) Strikes(ctx context.Context, key string, now time.Time) (int, time.Time, error) {
+	var fails int
+	var last int64
+	err := db.r.QueryRowContext(ctx, `SELECT fails, last_at FROM strikes WHERE key = $1 AND keep_until > $2`, key, ms(now)).Scan(&fails, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, mapErr(fmt.Errorf("sqlstore: read strikes: %w", err))
+	}
+	return fails, fromMS(last), nil
+}
+
+// ClearStrikes forgets key's failures.
+func (db *DB) ClearStrikes(ctx context.Context, key string) error {
+	if _, err := db.w.ExecContext(ctx, `DELETE FROM strikes WHERE key = $1`, key); err != nil {
+		return mapErr(fmt.Errorf("sqlstore: clear strikes: %w", err))
+	}
+	return nil
+}

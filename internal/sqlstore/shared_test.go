@@ -106,3 +106,69 @@ func TestSharedState(t *testing.T) {
 		})
 	}
 }
+
+// TestStrikes: failures recorded on two instances add up to one count,
+// which a success clears; a count idle past its keep time starts again,
+// and the next new key prunes it.
+func TestStrikes(t *testing.T) {
+	for _, e := range Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			clock := NewClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
+			a, b := twoInstances(t, e, clock)
+			t0 := clock.Now()
+			keep := t0.Add(time.Hour)
+
+			var wg sync.WaitGroup
+			for i := range 20 {
+				db := a
+				if i%2 == 1 {
+					db = b
+				}
+				wg.Go(func() {
+					if _, err := db.Strike(ctx, "login:x|192.0.2.1", t0, keep); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			for _, db := range []*sqlstore.DB{a, b} {
+				if n, last, err := db.Strikes(ctx, "login:x|192.0.2.1", t0); err != nil || n != 20 || !last.Equal(t0) {
+					t.Fatalf("strikes = %d at %v, %v; want 20 at %v", n, last, err, t0)
+				}
+			}
+			if n, err := b.Strike(ctx, "login:x|192.0.2.1", t0.Add(time.Second), keep); err != nil || n != 21 {
+				t.Fatalf("21st strike = %d, %v", n, err)
+			}
+			if err := a.ClearStrikes(ctx, "login:x|192.0.2.1"); err != nil {
+				t.Fatal(err)
+			}
+			if n, _, err := b.Strikes(ctx, "login:x|192.0.2.1", t0); err != nil || n != 0 {
+				t.Fatalf("after clearing: %d, %v", n, err)
+			}
+
+			// Idle past keep: forgotten, and a further failure starts at 1.
+			for range 3 {
+				if _, err := a.Strike(ctx, "token:192.0.2.2", t0, keep); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := a.Strike(ctx, "token:192.0.2.3", t0, keep); err != nil {
+					t.Fatal(err)
+				}
+			}
+			clock.Advance(2 * time.Hour)
+			later := clock.Now()
+			if n, _, err := b.Strikes(ctx, "token:192.0.2.2", later); err != nil || n != 0 {
+				t.Fatalf("idle key: %d, %v", n, err)
+			}
+			if n, err := b.Strike(ctx, "token:192.0.2.2", later, later.Add(time.Hour)); err != nil || n != 1 {
+				t.Fatalf("strike after idling = %d, %v; want 1", n, err)
+			}
+			// That first strike pruned the other idle row: even read as of
+			// before it went idle, it is gone.
+			if n, _, err := a.Strikes(ctx, "token:192.0.2.3", t0); err != nil || n != 0 {
+				t.Fatalf("idle row not pruned: %d, %v", n, err)
+			}
+		})
+	}
+}

@@ -44,7 +44,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := aftersales.ClientFromContext(r.Context()).IP
-	if d := s.chats.Wait(addr); d > 0 {
+	d, err := s.chats.Wait(r.Context(), addr)
+	if err != nil {
+		s.chatStoreFailed(w, err)
+		return
+	}
+	if d > 0 {
 		retryAfter(w, d)
 		writeProblem(w, http.StatusTooManyRequests, "Too many bad signatures from this address; try again later.")
 		return
@@ -64,7 +69,10 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !hmac.Equal([]byte(r.Header.Get("X-Aftersales-Signature")), []byte(ChatSignature(s.ChatSecret, ts, body))) {
-		s.chats.Fail(addr)
+		if err := s.chats.Fail(r.Context(), addr); err != nil {
+			s.chatStoreFailed(w, err)
+			return
+		}
 		writeProblem(w, http.StatusUnauthorized, "X-Aftersales-Signature does not match the body.")
 		return
 	}
@@ -113,4 +121,12 @@ func writeFieldProblem(w http.ResponseWriter, field, reason string) {
 	w.WriteHeader(http.StatusUnprocessableEntity)
 	json.NewEncoder(w).Encode(map[string]any{"status": 422, "title": "Unprocessable Entity", "detail": "The message is invalid.",
 		"errors": []map[string]string{{"location": "body." + field, "message": reason}}})
+}
+
+// chatStoreFailed answers a failure of the signature throttle's store as
+// the webhook answers others: a JSON problem (503, with Retry-After).
+func (s *Server) chatStoreFailed(w http.ResponseWriter, err error) {
+	s.Log.Error("chat throttle", "err", err, "request_id", w.Header().Get("X-Request-Id"))
+	w.Header().Set("Retry-After", httperr.RetryAfter)
+	writeProblem(w, http.StatusServiceUnavailable, httperr.Unavailable.Message)
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -133,4 +134,99 @@ func firstLine(body string, words ...string) string {
 		}
 	}
 	return ""
+}
+
+// TestThrottlesAcrossInstances: failed guesses count in the database, so
+// a guesser gets one budget however many instances serve it, and a
+// restart forgets nothing: after 5 wrong passwords through one instance,
+// the 6th through another, or through one started later, is refused; so
+// is the 21st unknown API token.
+func TestThrottlesAcrossInstances(t *testing.T) {
+	for _, e := range testutil.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			clock := testutil.NewClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
+			dsn := testutil.DSN(t, e)
+			var first *sqlstore.DB
+			start := func(name string) string {
+				db, err := sqlstore.Open(ctx, dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				db.Password = auth.Params{Memory: 64, Time: 1, Threads: 1}
+				db.Zone, db.Now, db.Instance = testutil.Shanghai(t), clock.Now, name
+				if err := db.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if first == nil {
+					first = db
+				}
+				key, err := db.Secret(ctx, web.FormKeySecret)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fs, err := files.Open(t.TempDir())
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { fs.Close() })
+				srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+					Now: clock.Now, Zone: testutil.Shanghai(t), FormKey: key, Shared: db}
+				hs := httptest.NewServer(srv.Handler())
+				t.Cleanup(hs.Close)
+				return hs.URL
+			}
+			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			login := func(base, pw string) (int, string) {
+				t.Helper()
+				res, err := client.PostForm(base+"/login?lang=en", url.Values{"email": {"li@example.com"}, "password": {pw}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				return res.StatusCode, res.Header.Get("Retry-After")
+			}
+			token := func(base string) int {
+				t.Helper()
+				req, _ := http.NewRequest("GET", base+"/api/v1/tickets", nil)
+				req.Header.Set("Authorization", "Bearer not-a-token")
+				res, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				return res.StatusCode
+			}
+
+			a, b := start("a"), start("b")
+			actx, _ := testutil.Admin(t, first)
+			testutil.MustUser(t, actx, first, "li@example.com", aftersales.RoleAgent, nil)
+			for i := range 5 {
+				if s, _ := login(a, fmt.Sprint("guess-", i)); s != http.StatusUnauthorized {
+					t.Fatalf("guess %d through a: %d, want 401", i, s)
+				}
+			}
+			if s, wait := login(b, "guess-5"); s != http.StatusTooManyRequests || wait != "1" {
+				t.Fatalf("6th guess through b: %d Retry-After %q, want 429 and 1", s, wait)
+			}
+			for i := range 20 {
+				if s := token([]string{a, b}[i%2]); s != http.StatusUnauthorized {
+					t.Fatalf("unknown token %d: %d, want 401", i, s)
+				}
+			}
+			restarted := start("a2")
+			if s, wait := login(restarted, "guess-5"); s != http.StatusTooManyRequests || wait != "1" {
+				t.Fatalf("6th guess after a restart: %d Retry-After %q, want 429 and 1", s, wait)
+			}
+			if s := token(restarted); s != http.StatusTooManyRequests {
+				t.Fatalf("21st unknown token after a restart: %d, want 429", s)
+			}
+			// The wait over, the owner's password works on any instance.
+			clock.Advance(time.Second)
+			if s, _ := login(b, "password-123456"); s != http.StatusSeeOther {
+				t.Fatalf("right password after the wait: %d, want 303", s)
+			}
+		})
+	}
 }

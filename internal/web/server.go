@@ -137,7 +137,7 @@ func (s *Server) Handler() http.Handler {
 		panic("web: Server needs FormKey (at least 16 bytes) and Shared, the same for every instance on the database")
 	}
 	mux := s.setup()
-	s.login, s.tokens, s.chats = newLoginGuard(s.Now), newGuessBackoff(s.Now), newGuessBackoff(s.Now)
+	s.login, s.tokens, s.chats = newLoginGuard(s.Shared, s.Now), newGuessBackoff(s.Shared, "token:", s.Now), newGuessBackoff(s.Shared, "chat:", s.Now)
 	api.Register(mux, &api.API{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone}, s.Version)
 	mux.HandleFunc("POST "+ChatPath, s.chat)
 	if s.FormRate == 0 {
@@ -371,7 +371,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		if h := r.Header.Get("Authorization"); h != "" {
 			addr := aftersales.ClientFromContext(ctx).IP
-			if d := s.tokens.Wait(addr); d > 0 {
+			if d, err := s.tokens.Wait(ctx, addr); err != nil {
+				s.storeFailed(w, r, "token throttle", err)
+				return
+			} else if d > 0 {
 				retryAfter(w, d)
 				writeProblem(w, http.StatusTooManyRequests, "Too many unknown API tokens from this address; try again later.")
 				return
@@ -389,7 +392,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			if !ok || aftersales.ErrorCode(err) == aftersales.EUNAUTHORIZED {
-				s.tokens.Fail(addr)
+				if err := s.tokens.Fail(ctx, addr); err != nil {
+					s.storeFailed(w, r, "token throttle", err)
+					return
+				}
 			}
 			if !ok || err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="aftersales"`)

@@ -1,12 +1,16 @@
 package web
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"aftersales"
 )
 
 // backoff slows down guessing. Each key may fail Free times; then it
@@ -15,101 +19,64 @@ import (
 // from Base up to Max, so the delay is bounded and nobody is locked out
 // for good. A success may reset the key (Reset).
 //
-// The state lives in this process: it is lost on restart, and several
-// instances each keep their own (a guesser spread over n instances gets
-// n budgets). That is acceptable for slowing guessing down, which is all
-// this is for. Memory stays bounded: keys idle for Forget are dropped,
-// and at most MaxKeys are kept (the longest idle goes first).
+// The failures are counted in the database (aftersales.Strikes), so every
+// instance on it, and a restarted one, share one count per key: a guesser
+// spread over several instances gets no more guesses. Storage stays
+// bounded: a key idle for Forget (and no longer waiting) is forgotten, and
+// its row pruned. A failing store is an error, never a free guess.
 type backoff struct {
-	Free    int
-	Base    time.Duration
-	Max     time.Duration
-	Forget  time.Duration
-	MaxKeys int
-	Now     func() time.Time
-
-	mu    sync.Mutex
-	keys  map[string]*strikes
-	swept time.Time
+	Store  aftersales.Strikes
+	Prefix string // names the throttle among the database's keys
+	Free   int
+	Base   time.Duration
+	Max    time.Duration
+	Forget time.Duration
+	Now    func() time.Time
 }
 
-type strikes struct {
-	fails int
-	until time.Time // no attempt before
-	last  time.Time // last failure
+// delay is the wait after fails failures.
+func (b *backoff) delay(fails int) time.Duration {
+	over := fails - b.Free + 1
+	switch {
+	case over <= 0:
+		return 0
+	case over > 40:
+		return b.Max
+	}
+	return time.Duration(math.Min(float64(b.Base)*math.Pow(2, float64(over-1)), float64(b.Max)))
 }
 
 // Wait returns how long key must wait before its next attempt; zero when
 // it may try now.
-func (b *backoff) Wait(key string) time.Duration {
+func (b *backoff) Wait(ctx context.Context, key string) (time.Duration, error) {
 	now := b.Now()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if s, ok := b.keys[key]; ok && now.Before(s.until) {
-		return s.until.Sub(now)
+	fails, last, err := b.Store.Strikes(ctx, b.Prefix+key, now)
+	if err != nil {
+		return 0, err
 	}
-	return 0
+	if until := last.Add(b.delay(fails)); fails > 0 && now.Before(until) {
+		return until.Sub(now), nil
+	}
+	return 0, nil
 }
 
 // Fail records a failed attempt by key.
-func (b *backoff) Fail(key string) {
+func (b *backoff) Fail(ctx context.Context, key string) error {
 	now := b.Now()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.keys == nil {
-		b.keys = map[string]*strikes{}
-	}
-	s, ok := b.keys[key]
-	if !ok {
-		b.makeRoom(now)
-		s = &strikes{}
-		b.keys[key] = s
-	}
-	s.fails++
-	s.last = now
-	if over := s.fails - b.Free + 1; over > 0 {
-		d := b.Max
-		if over <= 40 {
-			d = time.Duration(math.Min(float64(b.Base)*math.Pow(2, float64(over-1)), float64(b.Max)))
-		}
-		s.until = now.Add(d)
-	}
+	_, err := b.Store.Strike(ctx, b.Prefix+key, now, now.Add(max(b.Forget, b.Max)))
+	return err
 }
 
 // Reset forgets key, after a success.
-func (b *backoff) Reset(key string) {
-	b.mu.Lock()
-	delete(b.keys, key)
-	b.mu.Unlock()
-}
-
-// makeRoom drops idle keys (at most once per Forget, or when full) and,
-// if the map is still full, the key idle the longest.
-func (b *backoff) makeRoom(now time.Time) {
-	if now.Sub(b.swept) > b.Forget || len(b.keys) >= b.MaxKeys {
-		for k, s := range b.keys {
-			if now.Sub(s.last) > b.Forget && !now.Before(s.until) {
-				delete(b.keys, k)
-			}
-		}
-		b.swept = now
-	}
-	for len(b.keys) >= b.MaxKeys {
-		oldest, at := "", now
-		for k, s := range b.keys {
-			if !s.last.After(at) {
-				oldest, at = k, s.last
-			}
-		}
-		delete(b.keys, oldest)
-	}
+func (b *backoff) Reset(ctx context.Context, key string) error {
+	return b.Store.ClearStrikes(ctx, b.Prefix+key)
 }
 
 // newGuessBackoff is the policy for secrets guessed per client address
 // (API tokens, the chat signature): 20 free failures, then 1 s doubling
 // up to 15 minutes.
-func newGuessBackoff(now func() time.Time) *backoff {
-	return &backoff{Free: 20, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour, MaxKeys: 50_000, Now: now}
+func newGuessBackoff(store aftersales.Strikes, prefix string, now func() time.Time) *backoff {
+	return &backoff{Store: store, Prefix: prefix, Free: 20, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour, Now: now}
 }
 
 // loginGuard throttles sign-in per account and address and per address.
@@ -123,36 +90,45 @@ type loginGuard struct {
 	addr *backoff // address
 }
 
-func newLoginGuard(now func() time.Time) *loginGuard {
+func newLoginGuard(store aftersales.Strikes, now func() time.Time) *loginGuard {
 	return &loginGuard{
-		pair: &backoff{Free: 5, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour, MaxKeys: 50_000, Now: now},
-		addr: &backoff{Free: 20, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour, MaxKeys: 50_000, Now: now},
+		pair: &backoff{Store: store, Prefix: "login:", Free: 5, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour, Now: now},
+		addr: &backoff{Store: store, Prefix: "login-addr:", Free: 20, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour, Now: now},
 	}
 }
 
+// pairKey names an account at an address. The account is hashed: the
+// database keeps no sign-in names typed (nor their odd bytes), and the
+// key has a fixed length.
 func pairKey(account, addr string) string {
-	account = strings.ToLower(strings.TrimSpace(account))
-	if len(account) > 320 {
-		account = account[:320]
-	}
-	return account + "\x00" + addr
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(account))))
+	return hex.EncodeToString(sum[:16]) + "|" + addr
 }
 
 // Wait returns how long the address must wait before trying account.
-func (g *loginGuard) Wait(account, addr string) time.Duration {
-	return max(g.pair.Wait(pairKey(account, addr)), g.addr.Wait(addr))
+func (g *loginGuard) Wait(ctx context.Context, account, addr string) (time.Duration, error) {
+	p, err := g.pair.Wait(ctx, pairKey(account, addr))
+	if err != nil {
+		return 0, err
+	}
+	a, err := g.addr.Wait(ctx, addr)
+	return max(p, a), err
 }
 
 // Failed records a wrong password.
-func (g *loginGuard) Failed(account, addr string) {
-	g.pair.Fail(pairKey(account, addr))
-	g.addr.Fail(addr)
+func (g *loginGuard) Failed(ctx context.Context, account, addr string) error {
+	if err := g.pair.Fail(ctx, pairKey(account, addr)); err != nil {
+		return err
+	}
+	return g.addr.Fail(ctx, addr)
 }
 
 // Succeeded clears the account's failures from this address. The
 // address's own count is left to decay: an attacker must not clear it by
 // signing in to an account of their own between guesses.
-func (g *loginGuard) Succeeded(account, addr string) { g.pair.Reset(pairKey(account, addr)) }
+func (g *loginGuard) Succeeded(ctx context.Context, account, addr string) error {
+	return g.pair.Reset(ctx, pairKey(account, addr))
+}
 
 // retryAfter sets Retry-After to d in whole seconds, rounded up.
 func retryAfter(w http.ResponseWriter, d time.Duration) {

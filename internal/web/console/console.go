@@ -6,6 +6,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -552,11 +553,12 @@ func ContentSecurityPolicy(frameAncestors string) string {
 
 // LoginThrottle slows down password guessing by account and client
 // address: Wait says how long to refuse attempts, Failed and Succeeded
-// record the outcome of one.
+// record the outcome of one. An error means the throttle could not be
+// consulted or updated: the attempt is refused as a storage failure.
 type LoginThrottle interface {
-	Wait(account, addr string) time.Duration
-	Failed(account, addr string)
-	Succeeded(account, addr string)
+	Wait(ctx context.Context, account, addr string) (time.Duration, error)
+	Failed(ctx context.Context, account, addr string) error
+	Succeeded(ctx context.Context, account, addr string) error
 }
 
 // maxFormMemory is how much of a multipart form is held in memory; the
@@ -594,7 +596,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	if c.Login != nil {
 		// Refused before the password is even checked, the right one
 		// included: otherwise a guesser would learn when they hit it.
-		if d := c.Login.Wait(email, addr); d > 0 {
+		d, err := c.Login.Wait(ctx, email, addr)
+		if err != nil {
+			c.fail(w, r, "", c.page(r, "", "error.title"), err)
+			return
+		}
+		if d > 0 {
 			secs := int(math.Ceil(d.Seconds()))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			p := c.page(r, "", "login.title")
@@ -612,7 +619,10 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if c.Login != nil && aftersales.ErrorCode(err) == aftersales.EUNAUTHORIZED {
-			c.Login.Failed(email, addr)
+			if err := c.Login.Failed(ctx, email, addr); err != nil {
+				c.fail(w, r, "", c.page(r, "", "error.title"), err)
+				return
+			}
 		}
 		p := c.page(r, "", "login.title")
 		p.Flash, p.Status = p.T("login.failed"), http.StatusUnauthorized
@@ -621,7 +631,10 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.Login != nil {
-		c.Login.Succeeded(email, addr)
+		if err := c.Login.Succeeded(ctx, email, addr); err != nil {
+			c.fail(w, r, "", c.page(r, "", "error.title"), err)
+			return
+		}
 	}
 	s, err := c.S.Users.CreateSession(ctx, u.ID)
 	if err != nil {
