@@ -46,7 +46,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	addr := aftersales.ClientFromContext(r.Context()).IP
 	d, err := s.chats.Wait(r.Context(), addr)
 	if err != nil {
-		s.chatStoreFailed(w, err)
+		s.storeFailed(w, r, "chat throttle", err)
 		return
 	}
 	if d > 0 {
@@ -70,7 +70,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	if !hmac.Equal([]byte(r.Header.Get("X-Aftersales-Signature")), []byte(ChatSignature(s.ChatSecret, ts, body))) {
 		if err := s.chats.Fail(r.Context(), addr); err != nil {
-			s.chatStoreFailed(w, err)
+			s.storeFailed(w, r, "chat throttle", err)
 			return
 		}
 		writeProblem(w, http.StatusUnauthorized, "X-Aftersales-Signature does not match the body.")
@@ -121,12 +121,4 @@ func writeFieldProblem(w http.ResponseWriter, field, reason string) {
 	w.WriteHeader(http.StatusUnprocessableEntity)
 	json.NewEncoder(w).Encode(map[string]any{"status": 422, "title": "Unprocessable Entity", "detail": "The message is invalid.",
 		"errors": []map[string]string{{"location": "body." + field, "message": reason}}})
-}
-
-// chatStoreFailed answers a failure of the signature throttle's store as
-// the webhook answers others: a JSON problem (503, with Retry-After).
-func (s *Server) chatStoreFailed(w http.ResponseWriter, err error) {
-	s.Log.Error("chat throttle", "err", err, "request_id", w.Header().Get("X-Request-Id"))
-	w.Header().Set("Retry-After", httperr.RetryAfter)
-	writeProblem(w, http.StatusServiceUnavailable, httperr.Unavailable.Message)
 }

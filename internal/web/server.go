@@ -451,18 +451,17 @@ func replayHeaders(h http.Header) map[string]string {
 // lost, by reading the record the work created or changed.
 func (s *Server) rebuild(next http.Handler, r *http.Request, res *aftersales.IdempotentResult) *aftersales.StoredResponse {
 	paths := map[string]string{"ticket": "/tickets/%d", "customer": "/customers/%d"}
-	p, ok := paths[res.Kind]
-	if !ok {
-		return &aftersales.StoredResponse{Status: http.StatusConflict, Header: map[string]string{"Content-Type": "application/problem+json"},
-			Body: fmt.Appendf(nil, `{"status":409,"title":"Conflict","detail":%q}`, "A request with this Idempotency-Key was carried out, but its answer is not available.")}
-	}
-	get := r.Clone(r.Context())
-	get.Method = http.MethodGet
-	get.URL.Path = api.Prefix + fmt.Sprintf(p, res.ID)
-	get.URL.RawPath, get.URL.RawQuery, get.RequestURI = "", "", ""
-	get.Body, get.ContentLength = http.NoBody, 0
 	rec := &bufferWriter{header: http.Header{}}
-	next.ServeHTTP(rec, get)
+	if p, ok := paths[res.Kind]; ok {
+		get := r.Clone(r.Context())
+		get.Method = http.MethodGet
+		get.URL.Path = api.Prefix + fmt.Sprintf(p, res.ID)
+		get.URL.RawPath, get.URL.RawQuery, get.RequestURI = "", "", ""
+		get.Body, get.ContentLength = http.NoBody, 0
+		next.ServeHTTP(rec, get)
+	} else {
+		writeProblem(rec, http.StatusConflict, "A request with this Idempotency-Key was carried out, but its answer is not available.")
+	}
 	out := &aftersales.StoredResponse{Status: rec.status, Header: replayHeaders(rec.header), Body: rec.buf.Bytes()}
 	if out.Status == http.StatusOK && res.Created {
 		out.Status = http.StatusCreated

@@ -12,13 +12,13 @@ import (
 
 // storeFailed answers a request the store could not serve (the database is
 // down, frozen or too slow): a 503 with Retry-After, as problem JSON for
-// the API and as the console's error page otherwise. Never a 401 or a
-// wrong password: the caller's credentials were not found wanting, they
-// could not be checked.
+// the API and the chat webhook, and as the console's error page otherwise.
+// Never a 401 or a wrong password: the caller's credentials were not found
+// wanting, they could not be checked.
 func (s *Server) storeFailed(w http.ResponseWriter, r *http.Request, what string, err error) {
 	s.Log.Error(what, "err", err, "request_id", w.Header().Get("X-Request-Id"))
 	w.Header().Set("Retry-After", httperr.RetryAfter)
-	if s.console == nil || strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
+	if s.console == nil || r.URL.Path == ChatPath || strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
 		writeProblem(w, http.StatusServiceUnavailable, httperr.Unavailable.Message)
 		return
 	}

@@ -120,9 +120,9 @@ func errorStatuses(op huma.Operation, in reflect.Type) []int {
 	if op.Method != http.MethodGet {
 		out = append(out, http.StatusConflict)
 	}
-	if _, ok := in.FieldByName("Body"); ok {
-		out = append(out, http.StatusBadRequest, http.StatusRequestEntityTooLarge)
-	} else if _, ok := in.FieldByName("RawBody"); ok {
+	_, body := in.FieldByName("Body")
+	_, raw := in.FieldByName("RawBody")
+	if body || raw {
 		out = append(out, http.StatusBadRequest, http.StatusRequestEntityTooLarge)
 	}
 	if in.NumField() > 0 {
