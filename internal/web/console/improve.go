@@ -619,8 +619,8 @@ func (v *itemView) EventValue(p *Page, kind, side, value string) string {
 		}
 		return value
 	}
-	if pre := itemEventPrefix(kind, side); pre != "" && p.cat.Has(p.Lang, pre+value) {
-		return p.T(pre + value)
+	if pre := itemEventPrefix(kind, side); pre != "" {
+		return p.tOr(pre+value, value)
 	}
 	return value
 }
