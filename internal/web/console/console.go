@@ -627,7 +627,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		if c.Login != nil && aftersales.ErrorCode(err) == aftersales.EUNAUTHORIZED {
+		if c.Login != nil {
 			if err := c.Login.Failed(ctx, email, addr); err != nil {
 				c.fail(w, r, "", c.page(r, "", "error.title"), err)
 				return
