@@ -48,7 +48,7 @@ func backup(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("usage: aftersales backup [--data-dir DIR] FILE.tar.gz")
 	}
 	out := rest[0]
-	if isPostgres(c.DSN()) {
+	if sqlstore.IsPostgres(c.DSN()) {
 		return fmt.Errorf("backup: %w", sqlstore.ErrBackupEngine)
 	}
 	if _, err := os.Stat(c.DSN()); err != nil {
@@ -181,7 +181,7 @@ func restore(ctx context.Context, env Env, args []string) (err error) {
 	if len(rest) != 1 {
 		return fmt.Errorf("usage: aftersales restore [--data-dir DIR] FILE.tar.gz")
 	}
-	if isPostgres(c.DSN()) {
+	if sqlstore.IsPostgres(c.DSN()) {
 		return fmt.Errorf("restore: %w", sqlstore.ErrBackupEngine)
 	}
 	in, err := os.Open(rest[0])
@@ -315,8 +315,4 @@ func writeFile(r io.Reader, create func() (*os.File, error)) error {
 		return err
 	}
 	return f.Close()
-}
-
-func isPostgres(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }

@@ -200,25 +200,23 @@ func (f Field) source() bool {
 // EnumValues lists the values an enum target field accepts; nil for a
 // field that is not an enum.
 func EnumValues(field string) []string {
-	var out []string
-	add := func(vs ...string) { out = append(out, vs...) }
 	switch field {
 	case FChannel:
-		for _, v := range aftersales.Channels {
-			add(string(v))
-		}
+		return enumStrings(aftersales.Channels)
 	case FNature:
-		for _, v := range aftersales.Natures {
-			add(string(v))
-		}
+		return enumStrings(aftersales.Natures)
 	case FUrgency:
-		for _, v := range aftersales.Urgencies {
-			add(string(v))
-		}
+		return enumStrings(aftersales.Urgencies)
 	case FStatus:
-		for _, v := range aftersales.Statuses {
-			add(string(v))
-		}
+		return enumStrings(aftersales.Statuses)
+	}
+	return nil
+}
+
+func enumStrings[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
 	}
 	return out
 }

@@ -68,12 +68,18 @@ type DB struct {
 	Instance string
 }
 
+// IsPostgres reports whether dsn names a PostgreSQL database (Open
+// treats anything else as a SQLite file).
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
 // Open opens a store. dsn is "postgres://..." / "postgresql://..." for
 // PostgreSQL, or a file path (optionally "sqlite:" or "file:" prefixed)
 // for SQLite.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{DSN: dsn, Now: time.Now, Password: auth.DefaultParams(), Instance: defaultInstance()}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgres(dsn) {
 		p, err := sql.Open("pgx", withConnectTimeout(dsn))
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)

@@ -334,6 +334,15 @@ var allEnums = enums{aftersales.Channels, aftersales.Natures, aftersales.Urgenci
 // renders as "!key" so that tests catch it.
 func (p *Page) T(key string) string { return p.cat.T(p.Lang, key) }
 
+// tOr translates key when the catalog has it and returns fallback (a
+// value shown as recorded) when it does not.
+func (p *Page) tOr(key, fallback string) string {
+	if s, ok := p.cat.texts[p.Lang][key]; ok {
+		return s
+	}
+	return fallback
+}
+
 // TierName shows a customer tier by its name in the page's language; a
 // code missing from tiers (a tier since removed) is shown as stored.
 func (p *Page) TierName(tiers []aftersales.Tier, code string) string {
@@ -618,7 +627,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		if c.Login != nil && aftersales.ErrorCode(err) == aftersales.EUNAUTHORIZED {
+		if c.Login != nil {
 			if err := c.Login.Failed(ctx, email, addr); err != nil {
 				c.fail(w, r, "", c.page(r, "", "error.title"), err)
 				return

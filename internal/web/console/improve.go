@@ -546,14 +546,22 @@ var caseCode = regexp.MustCompile(`\[([a-z0-9_]+\.[a-z0-9_.]+)\]`)
 // named in the page's language; the rest is as written.
 func (v *casesView) RootCause(p *Page, s string) string {
 	return caseCode.ReplaceAllStringFunc(s, func(m string) string {
-		code := m[1 : len(m)-1]
-		for _, c := range v.Codes {
-			if c.Code == code {
-				return "[" + p.T("cause."+c.Category) + " · " + c.Name(p.Lang) + "]"
-			}
+		if name, ok := codeName(p, v.Codes, m[1:len(m)-1]); ok {
+			return "[" + name + "]"
 		}
 		return m
 	})
+}
+
+// codeName names a root-cause code of the taxonomy in the page's
+// language: its category, then its own name.
+func codeName(p *Page, codes []*aftersales.RootCauseCode, code string) (string, bool) {
+	for _, c := range codes {
+		if c.Code == code {
+			return p.T("cause."+c.Category) + " · " + c.Name(p.Lang), true
+		}
+	}
+	return "", false
 }
 
 func (c *Console) casesPage(w http.ResponseWriter, r *http.Request) {
@@ -612,15 +620,13 @@ func itemEventPrefix(kind, side string) string {
 // name in the taxonomy. Anything else is shown as recorded.
 func (v *itemView) EventValue(p *Page, kind, side, value string) string {
 	if kind == "root_cause" {
-		for _, c := range v.Codes {
-			if c.Code == value {
-				return p.T("cause."+c.Category) + " · " + c.Name(p.Lang)
-			}
+		if name, ok := codeName(p, v.Codes, value); ok {
+			return name
 		}
 		return value
 	}
-	if pre := itemEventPrefix(kind, side); pre != "" && p.cat.Has(p.Lang, pre+value) {
-		return p.T(pre + value)
+	if pre := itemEventPrefix(kind, side); pre != "" {
+		return p.tOr(pre+value, value)
 	}
 	return value
 }

@@ -118,13 +118,20 @@ func verifyReasons() []notePart {
 // verification's reason in the page's language, anything else as written.
 func (v *itemView) EventBody(p *Page, e *aftersales.ItemEvent) string {
 	if e.Kind == "verification" || e.Kind == "status" {
-		for _, r := range p.cat.reasons {
-			if r.re.MatchString(e.Body) {
-				return p.T(r.key)
-			}
-		}
+		return p.verifyReason(e.Body)
 	}
 	return e.Body
+}
+
+// verifyReason says a verification's English reason in the page's
+// language; a reason not recognised is shown as written.
+func (p *Page) verifyReason(body string) string {
+	for _, r := range p.cat.reasons {
+		if r.re.MatchString(body) {
+			return p.T(r.key)
+		}
+	}
+	return body
 }
 
 // fieldReasons recognises the domain's common English reasons for a bad
@@ -187,8 +194,8 @@ func (p *Page) NotificationTitle(n *aftersales.Notification) string {
 		}
 		args := make([]any, 0, len(m)-1)
 		for i, v := range m[1:] {
-			if t.key == "note.notify.item_status" && i > 0 && p.cat.Has(p.Lang, "improvement."+v) {
-				v = p.T("improvement." + v)
+			if t.key == "note.notify.item_status" && i > 0 {
+				v = p.tOr("improvement."+v, v)
 			}
 			args = append(args, v)
 		}
@@ -204,32 +211,21 @@ func (p *Page) NotificationBody(n *aftersales.Notification) string {
 		return p.cat.systemNote(p.Lang, n.Body)
 	}
 	if n.Kind == "improvement.status" {
-		for _, r := range p.cat.reasons {
-			if r.re.MatchString(n.Body) {
-				return p.T(r.key)
-			}
-		}
+		return p.verifyReason(n.Body)
 	}
 	return n.Body
 }
 
 // FieldName names a ticket field in the page's language; a custom field
 // keeps the key its administrator gave it.
-func (p *Page) FieldName(field string) string {
-	if p.cat.Has(p.Lang, "field."+field) {
-		return p.T("field." + field)
-	}
-	return field
-}
+func (p *Page) FieldName(field string) string { return p.tOr("field."+field, field) }
 
 // FieldValue shows a changed field's value: an enum through the catalog,
 // anything else as recorded.
 func (p *Page) FieldValue(field, value string) string {
 	switch field {
 	case "urgency", "nature", "channel", "status":
-		if p.cat.Has(p.Lang, field+"."+value) {
-			return p.T(field + "." + value)
-		}
+		return p.tOr(field+"."+value, value)
 	}
 	return value
 }
@@ -273,9 +269,4 @@ func (p *Page) CaseEffect(s string) string {
 
 // AuditName names an audit entry's action (kind "a") or entity (kind "e")
 // in the page's language; one the catalog lacks is shown as recorded.
-func (p *Page) AuditName(kind, v string) string {
-	if key := "audit." + kind + "." + v; p.cat.Has(p.Lang, key) {
-		return p.T(key)
-	}
-	return v
-}
+func (p *Page) AuditName(kind, v string) string { return p.tOr("audit."+kind+"."+v, v) }
