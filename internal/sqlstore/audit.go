@@ -75,7 +75,7 @@ func auditWhere(f aftersales.AuditFilter) (string, []any) {
 		add("actor_id = $%d", f.ActorID)
 	}
 	if a := strings.TrimSpace(f.Actor); a != "" {
-		add(`LOWER(actor) LIKE $%d ESCAPE '\'`, "%"+likeEscape(strings.ToLower(a))+"%")
+		add(`LOWER(actor) LIKE $%d ESCAPE '\'`, "%"+escapeLike(strings.ToLower(a))+"%")
 	}
 	if f.Action != "" {
 		add("action = $%d", f.Action)
@@ -90,11 +90,6 @@ func auditWhere(f aftersales.AuditFilter) (string, []any) {
 		add("id < $%d", f.Before)
 	}
 	return joinAnd(where), args
-}
-
-// likeEscape escapes LIKE's wildcards for the ESCAPE '\' clause.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
 // ListAudit returns audit entries, newest first.
