@@ -75,7 +75,7 @@ func auditWhere(f aftersales.AuditFilter) (string, []any) {
 		add("actor_id = $%d", f.ActorID)
 	}
 	if a := strings.TrimSpace(f.Actor); a != "" {
-		add(`LOWER(actor) LIKE $%d ESCAPE '\'`, "%"+likeEscape(strings.ToLower(a))+"%")
+		add(`LOWER(actor) LIKE $%d ESCAPE '\'`, "%"+escapeLike(strings.ToLower(a))+"%")
 	}
 	if f.Action != "" {
 		add("action = $%d", f.Action)
@@ -90,11 +90,6 @@ func auditWhere(f aftersales.AuditFilter) (string, []any) {
 		add("id < $%d", f.Before)
 	}
 	return joinAnd(where), args
-}
-
-// likeEscape escapes LIKE's wildcards for the ESCAPE '\' clause.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
 // ListAudit returns audit entries, newest first.
@@ -161,8 +156,8 @@ func (db *DB) AuditLog(ctx context.Context, f aftersales.AuditFilter) (*aftersal
 	if p.Entries, err = db.listAudit(ctx, f); err != nil {
 		return nil, err
 	}
-	where, args := auditWhere(aftersales.AuditFilter{Entity: f.Entity, EntityID: f.EntityID, ActorID: f.ActorID, Actor: f.Actor,
-		Action: f.Action, From: f.From, To: f.To, Before: f.Before})
+	// The count shares the page's conditions (auditWhere ignores Offset and Limit).
+	where, args := auditWhere(f)
 	// The log only grows: counting past what anyone pages through would
 	// make every view slower than the last.
 	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM audit_log WHERE `+where+

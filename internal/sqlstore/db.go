@@ -346,7 +346,6 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-// escapeLike escapes LIKE wildcards so a search for "50%" finds "50%".
 // checkSearch refuses a search text ("q") the engines would read
 // differently: invalid UTF-8 or a NUL character.
 func checkSearch(q string) error {
@@ -355,6 +354,7 @@ func checkSearch(q string) error {
 	return v.Err()
 }
 
+// escapeLike escapes LIKE wildcards so a search for "50%" finds "50%".
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -27,7 +27,7 @@ func (db *DB) BeginIdempotent(ctx context.Context, r *aftersales.IdempotentReque
 	var headers, kind sql.NullString
 	var id sql.NullInt64
 	var created bool
-	err := db.w.QueryRowContext(ctx, `SELECT method, path, body_hash, status, response, headers, result_kind, result_id, result_created
+	err := db.r.QueryRowContext(ctx, `SELECT method, path, body_hash, status, response, headers, result_kind, result_id, result_created
 		FROM idempotency_keys WHERE user_id = $1 AND key = $2`, r.UserID, r.Key).Scan(&m, &p, &h, &status, &body, &headers, &kind, &id, &created)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

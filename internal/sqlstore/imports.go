@@ -25,7 +25,7 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 	now := db.Now().UTC().Truncate(time.Millisecond)
 	s.StartedAt, s.User = now, u.Email
 	return db.withBulk(ctx, func(b bulkWriter) error {
-		w := &importWriter{db: db, b: b, now: now, refs: map[string]int64{}, customers: map[string]int64{},
+		w := &importWriter{db: db, b: b, now: now, kept: map[string]bool{}, refs: map[string]int64{}, customers: map[string]int64{},
 			catPaths: map[string]string{}}
 		err := b.query(ctx, `INSERT INTO import_batches (mapping, file, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
 			[]any{s.Mapping, s.File, u.ID, ms(now)}, func(scan func(...any) error) error { return scan(&w.batch) })
@@ -357,9 +357,6 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 			continue
 		}
 		keep[i] = true
-		if w.kept == nil {
-			w.kept = map[string]bool{}
-		}
 		w.kept[r.Number] = true
 		if m, seq, ok := parseTicketNumber(r.Number); ok {
 			bump[m] = max(bump[m], seq)

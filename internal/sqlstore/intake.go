@@ -156,20 +156,8 @@ func (db *DB) receiveTx(ctx context.Context, tx *Tx, in *inbound) (*aftersales.I
 	res.TicketID, res.Number = t.ID, t.Number
 	e := &aftersales.TicketEvent{TicketID: t.ID, Kind: aftersales.EventCustomerMessage, Public: true, Channel: in.channel,
 		Body: messageBody(in, t.Title)}
-	if err := addEvent(ctx, tx, e); err != nil {
+	if err := recordInbound(ctx, tx, e, in, in.address, in.conversation); err != nil {
 		return nil, err
-	}
-	for _, f := range in.files {
-		if err := attach(ctx, tx, t.ID, f, nil); err != nil {
-			return nil, err
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO channel_messages (ticket_id, event_id, channel, direction, message_id, conversation, address, refs, subject, created_at)
-		VALUES ($1, $2, $3, 'in', $4, $5, $6, $7, $8, $9)`,
-		t.ID, e.ID, in.channel, nullStr(in.messageID), nullStr(in.conversation), in.address, strings.Join(in.refs, " "),
-		truncate(in.subject, 500), ms(tx.now)); err != nil {
-		return nil, mapErr(fmt.Errorf("sqlstore: record message: %w", err))
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET updated_at = $1 WHERE id = $2`, ms(tx.now), t.ID); err != nil {
 		return nil, err
@@ -229,6 +217,29 @@ func cleanText(s string) string {
 	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
 
+// recordInbound adds e, an inbound message's timeline entry, with the
+// message's files, and records the message for threading. Staff replies
+// go to the latest message with an address or a conversation, so one
+// recorded with neither is never answered.
+func recordInbound(ctx context.Context, tx *Tx, e *aftersales.TicketEvent, in *inbound, address, conversation string) error {
+	if err := addEvent(ctx, tx, e); err != nil {
+		return err
+	}
+	for _, f := range in.files {
+		if err := attach(ctx, tx, e.TicketID, f, nil); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO channel_messages (ticket_id, event_id, channel, direction, message_id, conversation, address, refs, subject, created_at)
+		VALUES ($1, $2, $3, 'in', $4, $5, $6, $7, $8, $9)`,
+		e.TicketID, e.ID, in.channel, nullStr(in.messageID), nullStr(conversation), address, strings.Join(in.refs, " "),
+		truncate(in.subject, 500), ms(tx.now)); err != nil {
+		return mapErr(fmt.Errorf("sqlstore: record message: %w", err))
+	}
+	return nil
+}
+
 // autoReplyNote records machine-sent mail (an out-of-office notice, a
 // list or bulk message) on the ticket it answers as an internal note: it
 // is not the customer writing, so the ticket is not reopened, no clock
@@ -238,19 +249,8 @@ func (db *DB) autoReplyNote(ctx context.Context, tx *Tx, t *aftersales.Ticket, i
 	res.TicketID, res.Number = t.ID, t.Number
 	body := "Automatic reply from " + in.address + " / 自动回复\n\n" + messageBody(in, "")
 	e := &aftersales.TicketEvent{TicketID: t.ID, Kind: aftersales.EventNote, Channel: in.channel, Body: truncateRunes(body, 20000)}
-	if err := addEvent(ctx, tx, e); err != nil {
+	if err := recordInbound(ctx, tx, e, in, "", ""); err != nil {
 		return err
-	}
-	for _, f := range in.files {
-		if err := attach(ctx, tx, t.ID, f, nil); err != nil {
-			return err
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO channel_messages (ticket_id, event_id, channel, direction, message_id, address, refs, subject, created_at)
-		VALUES ($1, $2, $3, 'in', $4, '', $5, $6, $7)`,
-		t.ID, e.ID, in.channel, nullStr(in.messageID), strings.Join(in.refs, " "), truncate(in.subject, 500), ms(tx.now)); err != nil {
-		return mapErr(fmt.Errorf("sqlstore: record message: %w", err))
 	}
 	return tx.audit(ctx, "receive_auto_reply", "ticket", t.ID, map[string]any{"from": in.address})
 }

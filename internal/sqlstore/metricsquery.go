@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -37,24 +38,16 @@ func (db *DB) RollupLag(ctx context.Context) (aftersales.RollupLag, error) {
 }
 
 func (db *DB) rollupLag(ctx context.Context) (aftersales.RollupLag, error) {
-	var lag aftersales.RollupLag
-	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM kpi_dirty`).Scan(&lag.Pending); err != nil {
-		return lag, fmt.Errorf("sqlstore: rollup lag: %w", err)
-	}
-	if lag.Pending == 0 {
-		return lag, nil
-	}
 	// kpi_dirty keeps ticket ids only; the ticket's last change stands
 	// for when it was queued (an SLA or feedback change that leaves
 	// updated_at alone makes it look older, never newer).
-	var oldest *int64
-	if err := db.r.QueryRowContext(ctx, `SELECT MIN(t.updated_at) FROM kpi_dirty d JOIN tickets t ON t.id = d.ticket_id`).Scan(&oldest); err != nil {
+	var lag aftersales.RollupLag
+	var oldest sql.NullInt64
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*), MIN(t.updated_at) FROM kpi_dirty d LEFT JOIN tickets t ON t.id = d.ticket_id`).
+		Scan(&lag.Pending, &oldest); err != nil {
 		return lag, fmt.Errorf("sqlstore: rollup lag: %w", err)
 	}
-	if oldest != nil {
-		at := time.UnixMilli(*oldest).UTC()
-		lag.Oldest = &at
-	}
+	lag.Oldest = timePtr(oldest)
 	return lag, nil
 }
 

@@ -22,7 +22,7 @@ func (db *DB) Secret(ctx context.Context, name string) ([]byte, error) {
 		return nil, mapErr(fmt.Errorf("sqlstore: make secret %s: %w", name, err))
 	}
 	var v string
-	if err := db.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v); err != nil {
+	if err := db.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v); err != nil {
 		return nil, mapErr(fmt.Errorf("sqlstore: read secret %s: %w", name, err))
 	}
 	return []byte(v), nil

@@ -313,14 +313,8 @@ func (db *DB) ClaimEmails(ctx context.Context, limit int, lease time.Duration) (
 	claim := db.newClaim()
 	out := []*aftersales.Email{}
 	err := db.inTx(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `WITH due AS (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $3
-				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.d.skipLocked+`)
-			UPDATE email_outbox SET next_attempt_at = $1, claimed_by = $2 WHERE status = 'pending' AND id IN (SELECT id FROM due)`, ms(tx.now.Add(lease)), claim, ms(tx.now))
-		if err != nil {
-			return fmt.Errorf("sqlstore: claim emails: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
+		if n, err := db.claimDue(ctx, tx, "email_outbox", claim, limit, lease); err != nil || n == 0 {
+			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, to_addr, subject, body, attempts, message_id, in_reply_to, refs, auto_submitted FROM email_outbox
 			WHERE claimed_by = $1 AND status = 'pending' ORDER BY id`, claim)
@@ -363,11 +357,6 @@ func (db *DB) RecordEmailAttempt(ctx context.Context, id int64, claim string, er
 		if err != nil {
 			return err
 		}
-		state := "pending"
-		if attempts >= MaxDeliveryAttempts {
-			state = "failed"
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE email_outbox SET status = $1, next_attempt_at = $2 WHERE id = $3`, state, ms(tx.now.Add(Backoff(attempts))), id)
-		return err
+		return retryLater(ctx, tx, "email_outbox", id, attempts)
 	})
 }

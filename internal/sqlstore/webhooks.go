@@ -196,13 +196,11 @@ func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duratio
 	claim := db.newClaim()
 	var out []*aftersales.WebhookDelivery
 	err := db.inTx(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `WITH due AS (SELECT id FROM webhook_outbox WHERE status = 'pending' AND next_attempt_at <= $3
-				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.d.skipLocked+`)
-			UPDATE webhook_outbox SET next_attempt_at = $1, claimed_by = $2 WHERE status = 'pending' AND id IN (SELECT id FROM due)`, ms(tx.now.Add(lease)), claim, ms(tx.now))
+		n, err := db.claimDue(ctx, tx, "webhook_outbox", claim, limit, lease)
 		if err != nil {
-			return fmt.Errorf("sqlstore: claim deliveries: %w", err)
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n == 0 {
 			out = []*aftersales.WebhookDelivery{}
 			return nil
 		}
@@ -218,6 +216,31 @@ func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duratio
 		d.Claim = claim
 	}
 	return out, err
+}
+
+// claimDue claims up to limit due pending rows of an outbox table (a
+// constant: email_outbox or webhook_outbox) for claim, as ClaimDeliveries
+// describes, and returns how many it claimed.
+func (db *DB) claimDue(ctx context.Context, tx *Tx, table, claim string, limit int, lease time.Duration) (int64, error) {
+	res, err := tx.ExecContext(ctx, `WITH due AS (SELECT id FROM `+table+` WHERE status = 'pending' AND next_attempt_at <= $3
+			ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.d.skipLocked+`)
+		UPDATE `+table+` SET next_attempt_at = $1, claimed_by = $2 WHERE status = 'pending' AND id IN (SELECT id FROM due)`, ms(tx.now.Add(lease)), claim, ms(tx.now))
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: claim %s: %w", table, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// retryLater schedules the next attempt of an outbox row after its
+// attempts-th failure, or fails it for good after MaxDeliveryAttempts.
+func retryLater(ctx context.Context, tx *Tx, table string, id int64, attempts int) error {
+	state := "pending"
+	if attempts >= MaxDeliveryAttempts {
+		state = "failed"
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET status = $1, next_attempt_at = $2 WHERE id = $3`, state, ms(tx.now.Add(Backoff(attempts))), id)
+	return err
 }
 
 // RecordAttempt stores the outcome of one attempt under claim: delivered
@@ -243,11 +266,6 @@ func (db *DB) RecordAttempt(ctx context.Context, id int64, claim string, status 
 		if err != nil {
 			return err
 		}
-		state := "pending"
-		if attempts >= MaxDeliveryAttempts {
-			state = "failed"
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE webhook_outbox SET status = $1, next_attempt_at = $2 WHERE id = $3`, state, ms(tx.now.Add(Backoff(attempts))), id)
-		return err
+		return retryLater(ctx, tx, "webhook_outbox", id, attempts)
 	})
 }
