@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"aftersales"
 	"aftersales/internal/auth"
 	"aftersales/internal/files"
 	"aftersales/internal/sqlstore"
@@ -199,5 +200,49 @@ func TestRestoreRefusesBadArchives(t *testing.T) {
 				t.Error("an entry escaped the data directory")
 			}
 		})
+	}
+}
+
+// TestBackupTakesPrefixedDSN backs up and restores a database named by a
+// "sqlite:" DSN with query parameters and a "file:" DSN, the forms serve
+// accepts, not only a bare path.
+func TestBackupTakesPrefixedDSN(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "desk.db")
+	db, err := sqlstore.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Password = auth.Params{Memory: 64, Time: 1, Threads: 1}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	actx, _ := testutil.Admin(t, db)
+	cust := testutil.MustCustomer(t, actx, db, "周九")
+	tk := testutil.MustTicket(t, actx, db, cust.ID, "前缀")
+	db.Close()
+
+	archive := filepath.Join(t.TempDir(), "b.tar.gz")
+	if code, out := run(t, map[string]string{"AFTERSALES_DATA_DIR": dir, "AFTERSALES_DB": "sqlite:" + path + "?cache=shared"}, "backup", archive); code != 0 {
+		t.Fatalf("backup: %d %s", code, out)
+	}
+	restoredDir := filepath.Join(t.TempDir(), "r")
+	restored := filepath.Join(restoredDir, "desk.db")
+	if code, out := run(t, map[string]string{"AFTERSALES_DATA_DIR": restoredDir, "AFTERSALES_DB": "file:" + restored}, "restore", archive); code != 0 {
+		t.Fatalf("restore: %d %s", code, out)
+	}
+	rdb, err := sqlstore.Open(ctx, restored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	admin, err := rdb.FindUserByEmail(ctx, "admin@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := rdb.FindTicket(aftersales.NewContextWithUser(ctx, admin), tk.ID)
+	if err != nil || got.Title != "前缀" {
+		t.Fatalf("restored ticket: %+v, %v", got, err)
 	}
 }

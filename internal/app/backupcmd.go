@@ -51,8 +51,8 @@ func backup(ctx context.Context, env Env, args []string) error {
 	if sqlstore.IsPostgres(c.DSN()) {
 		return fmt.Errorf("backup: %w", sqlstore.ErrBackupEngine)
 	}
-	if _, err := os.Stat(c.DSN()); err != nil {
-		return fmt.Errorf("backup: no database at %s: %w", c.DSN(), err)
+	if _, err := os.Stat(sqlstore.SQLitePath(c.DSN())); err != nil {
+		return fmt.Errorf("backup: no database at %s: %w", sqlstore.SQLitePath(c.DSN()), err)
 	}
 	if _, err := os.Stat(out); err == nil {
 		return fmt.Errorf("backup: %s already exists; choose a new file", out)
@@ -197,7 +197,7 @@ func restore(ctx context.Context, env Env, args []string) (err error) {
 	case len(entries) > 0:
 		return fmt.Errorf("restore: data directory %s is not empty; restore into an empty or new directory", c.DataDir)
 	}
-	dbPath := c.DSN()
+	dbPath := sqlstore.SQLitePath(c.DSN())
 	if _, err := os.Stat(dbPath); err == nil {
 		return fmt.Errorf("restore: database %s already exists; restore into a new file", dbPath)
 	}

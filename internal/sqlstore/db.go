@@ -74,6 +74,16 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// SQLitePath is the file a SQLite DSN names: without a "sqlite:" or
+// "file:" prefix and without query parameters.
+func SQLitePath(dsn string) string {
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	return path
+}
+
 // Open opens a store. dsn is "postgres://..." / "postgresql://..." for
 // PostgreSQL, or a file path (optionally "sqlite:" or "file:" prefixed)
 // for SQLite.
@@ -90,10 +100,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.w, db.r = p, p
 		db.d = dialect{engine: Postgres, like: "ILIKE", skipLocked: " FOR UPDATE SKIP LOCKED"}
 	} else {
-		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
-		if i := strings.IndexByte(path, '?'); i >= 0 {
-			path = path[:i]
-		}
+		path := SQLitePath(dsn)
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			return nil, fmt.Errorf("sqlstore: create database directory: %w", err)
 		}
