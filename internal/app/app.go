@@ -231,11 +231,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 	}
-	fs, err := files.Open(filepath.Join(c.DataDir, "attachments"))
+	fs, uploads, closeFiles, err := openFiles(c, db)
 	if err != nil {
 		return err
 	}
-	defer fs.Close()
+	defer closeFiles()
 	fs.MaxSize = int64(c.MaxUploadMB) << 20
 	zone, _ := c.Location()
 	mailboxes, err := parseMailboxes(c.IMAP)
@@ -253,7 +253,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	running := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "aftersales_jobs_running",
 		Help: "Background jobs this instance runs, by job (none with --role web); mail intake counts its mailboxes."}, []string{"job"})
 	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
-		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, UploadDir: filepath.Join(c.DataDir, "uploads"),
+		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, Uploads: uploads,
 		MetricsToken: c.MetricsToken, Collectors: append(mailCollectors(db, poller.Metrics, sender, env.Now), running),
 		RequestTimeout: c.RequestTimeout}
 	var handler http.Handler
@@ -509,4 +509,23 @@ func describe(err error) error {
 		parts[i] = "--" + f.Field + ": " + f.Reason
 	}
 	return fmt.Errorf("%s\n  %s", aftersales.ErrorMessage(err), strings.Join(parts, "\n  "))
+}
+
+// openFiles opens where attachments and import uploads live: the
+// database (the default on PostgreSQL, so every instance reaches every
+// file) or the data directory.
+func openFiles(c config.Config, db *sqlstore.DB) (*files.Store, aftersales.BlobStore, func(), error) {
+	if c.FilesInDB(db.Engine() == sqlstore.Postgres) {
+		return files.New(db), db, func() {}, nil
+	}
+	fs, err := files.Open(filepath.Join(c.DataDir, "attachments"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	uploads, err := files.OpenDir(filepath.Join(c.DataDir, "uploads"))
+	if err != nil {
+		fs.Close()
+		return nil, nil, nil, err
+	}
+	return fs, uploads, func() { fs.Close(); uploads.Close() }, nil
 }

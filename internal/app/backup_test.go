@@ -139,7 +139,7 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rfs.Close()
-	f, err := rfs.Open(att.Path)
+	f, err := rfs.Open(ctx, att.Path)
 	if err != nil {
 		t.Fatalf("restored attachment: %v", err)
 	}

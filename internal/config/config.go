@@ -55,7 +55,18 @@ type Config struct {
 	// background jobs, RoleWorker the jobs and only the health and metrics
 	// endpoints, RoleAll both.
 	Role string
+	// Files says where attachments and import uploads live: FilesDB in
+	// the database (every instance on one PostgreSQL reaches them),
+	// FilesDir in the data directory, or "" for the default: the
+	// database on PostgreSQL, the data directory on SQLite.
+	Files string
 }
+
+// Where files live (serve --files).
+const (
+	FilesDB  = "db"
+	FilesDir = "dir"
+)
 
 // The roles of a server (serve --role).
 const (
@@ -84,6 +95,11 @@ func (c Config) DSN() string {
 		return c.DB
 	}
 	return filepath.Join(c.DataDir, "aftersales.db")
+}
+
+// FilesInDB reports whether attachments and uploads live in the database.
+func (c Config) FilesInDB(postgres bool) bool {
+	return c.Files == FilesDB || (c.Files == "" && postgres)
 }
 
 // Location returns the configured time zone.
@@ -115,6 +131,7 @@ func (c *Config) FlagSet(name string, serve bool, out io.Writer) *flag.FlagSet {
 		fs.IntVar(&c.FormRate, "form-rate", c.FormRate, "web-form submissions allowed per client address and hour (AFTERSALES_FORM_RATE)")
 		fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics requires; empty: /metrics is open (AFTERSALES_METRICS_TOKEN or _FILE)")
 		fs.StringVar(&c.Role, "role", c.Role, "what this server runs: web (screens and API, no background jobs), worker (background jobs; only /healthz, /readyz and /metrics) or all (AFTERSALES_ROLE)")
+		fs.StringVar(&c.Files, "files", c.Files, "where attachments and import uploads live: db (in the database, reached by every instance) or dir (the data directory); default: db on PostgreSQL, dir on SQLite (AFTERSALES_FILES)")
 		fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of each HTTP request; past it a request the database holds up gets 503 (imports and file transfers get 30m; 0: none) (AFTERSALES_REQUEST_TIMEOUT)")
 	}
 	return fs
@@ -167,6 +184,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str(&c.TimeZone, "AFTERSALES_TZ")
 	str(&c.LogFormat, "AFTERSALES_LOG_FORMAT")
 	str(&c.Role, "AFTERSALES_ROLE")
+	str(&c.Files, "AFTERSALES_FILES")
 	str(&c.AdminEmail, "AFTERSALES_ADMIN_EMAIL")
 	secret(&c.AdminPassword, "AFTERSALES_ADMIN_PASSWORD")
 	str(&c.SMTPAddr, "AFTERSALES_SMTP_ADDR")
@@ -224,6 +242,9 @@ func (c Config) Validate() error {
 	}
 	if c.Role != RoleAll && c.Role != RoleWeb && c.Role != RoleWorker {
 		errs = append(errs, fmt.Errorf("role: must be web, worker or all, not %q", c.Role))
+	}
+	if c.Files != "" && c.Files != FilesDB && c.Files != FilesDir {
+		errs = append(errs, fmt.Errorf("files: must be db or dir, not %q", c.Files))
 	}
 	if c.RequestTimeout < 0 {
 		errs = append(errs, fmt.Errorf("request-timeout: must not be negative"))

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -42,26 +41,36 @@ var downloadOnly = map[string]bool{
 	"application/x-gzip": true, "application/x-7z-compressed": true,
 }
 
-// Store writes and reads attachments below one directory.
+// Store checks and keeps attachments: it sniffs the type, refuses what
+// could run in a browser, bounds the size, hashes the content and writes
+// it to a BlobStore (a directory, or the database).
 type Store struct {
-	root    *os.Root
+	blobs   aftersales.BlobStore
+	close   func() error
 	MaxSize int64
 }
 
 // Open opens (creating if needed) the attachment directory dir.
 func Open(dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("files: create %s: %w", dir, err)
-	}
-	r, err := os.OpenRoot(dir)
+	d, err := OpenDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("files: open %s: %w", dir, err)
+		return nil, err
 	}
-	return &Store{root: r, MaxSize: DefaultMaxSize}, nil
+	return &Store{blobs: d, close: d.Close, MaxSize: DefaultMaxSize}, nil
 }
 
-// Close releases the directory.
-func (s *Store) Close() error { return s.root.Close() }
+// New keeps attachments in b (the database's blob store, for instance).
+func New(b aftersales.BlobStore) *Store {
+	return &Store{blobs: b, MaxSize: DefaultMaxSize}
+}
+
+// Close releases the store's directory, if it has one.
+func (s *Store) Close() error {
+	if s.close == nil {
+		return nil
+	}
+	return s.close()
+}
 
 // CleanName keeps the base name of an uploaded file, without control
 // characters or path separators, at most 200 bytes.
@@ -86,37 +95,22 @@ func CleanName(name string) string {
 // Save copies r into a new file and returns the attachment's metadata
 // (without ticket and id). It refuses files over MaxSize and types outside
 // the allowlist, leaving nothing behind.
-func (s *Store) Save(r io.Reader, name string, now time.Time) (*aftersales.Attachment, error) {
-	return s.save(r, name, now, false)
+func (s *Store) Save(ctx context.Context, r io.Reader, name string, now time.Time) (*aftersales.Attachment, error) {
+	return s.save(ctx, r, name, now, false)
 }
 
 // SaveDownload is Save that also keeps the download-only types (XML,
 // HTML, RAR, gzip), recorded as application/octet-stream; executables
 // are still refused.
-func (s *Store) SaveDownload(r io.Reader, name string, now time.Time) (*aftersales.Attachment, error) {
-	return s.save(r, name, now, true)
+func (s *Store) SaveDownload(ctx context.Context, r io.Reader, name string, now time.Time) (*aftersales.Attachment, error) {
+	return s.save(ctx, r, name, now, true)
 }
 
-func (s *Store) save(r io.Reader, name string, now time.Time, downloads bool) (*aftersales.Attachment, error) {
+func (s *Store) save(ctx context.Context, r io.Reader, name string, now time.Time, downloads bool) (*aftersales.Attachment, error) {
 	name = CleanName(name)
 	rnd := make([]byte, 12)
 	rand.Read(rnd)
-	dir := now.UTC().Format("2006/01")
-	if err := s.root.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("files: mkdir: %w", err)
-	}
-	rel := path.Join(dir, hex.EncodeToString(rnd))
-	f, err := s.root.OpenFile(rel+".part", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if err != nil {
-		return nil, fmt.Errorf("files: create: %w", err)
-	}
-	ok := false
-	defer func() {
-		f.Close()
-		if !ok {
-			s.root.Remove(rel + ".part")
-		}
-	}()
+	key := path.Join(now.UTC().Format("2006/01"), hex.EncodeToString(rnd))
 	h := sha256.New()
 	head := make([]byte, 512)
 	n, err := io.ReadFull(r, head)
@@ -132,9 +126,23 @@ func (s *Store) save(r io.Reader, name string, now time.Time, downloads bool) (*
 		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "This file type is not accepted.",
 			Fields: []aftersales.FieldError{{Field: "file", Reason: fmt.Sprintf("type %s is not accepted", ctype)}}}
 	}
-	w := io.MultiWriter(f, h)
-	if _, err := w.Write(head); err != nil {
+	if n == 0 {
+		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The file is empty.",
+			Fields: []aftersales.FieldError{{Field: "file", Reason: "is empty"}}}
+	}
+	bw, err := s.blobs.CreateBlob(ctx, key)
+	if err != nil {
 		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			bw.Abort()
+		}
+	}()
+	w := io.MultiWriter(bw, h)
+	if _, err := w.Write(head); err != nil {
+		return nil, fmt.Errorf("files: write: %w", err)
 	}
 	copied, err := io.Copy(w, io.LimitReader(r, s.MaxSize-int64(n)+1))
 	if err != nil {
@@ -145,18 +153,11 @@ func (s *Store) save(r io.Reader, name string, now time.Time, downloads bool) (*
 		return nil, &aftersales.Error{Code: aftersales.ETOOLARGE, Message: "The file is too large.",
 			Fields: []aftersales.FieldError{{Field: "file", Reason: fmt.Sprintf("must be at most %d bytes", s.MaxSize)}}}
 	}
-	if size == 0 {
-		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The file is empty.",
-			Fields: []aftersales.FieldError{{Field: "file", Reason: "is empty"}}}
-	}
-	if err := f.Sync(); err != nil {
+	if err := bw.Commit(); err != nil {
 		return nil, err
 	}
-	if err := s.root.Rename(rel+".part", rel); err != nil {
-		return nil, fmt.Errorf("files: rename: %w", err)
-	}
 	ok = true
-	return &aftersales.Attachment{Name: name, ContentType: ctype, Size: size, SHA256: hex.EncodeToString(h.Sum(nil)), Path: rel}, nil
+	return &aftersales.Attachment{Name: name, ContentType: ctype, Size: size, SHA256: hex.EncodeToString(h.Sum(nil)), Path: key}, nil
 }
 
 // sniff decides the type from the content; a CSV's extension refines
@@ -189,12 +190,12 @@ func executable(head []byte, name, ct string) bool {
 }
 
 // Open opens a stored attachment for reading.
-func (s *Store) Open(rel string) (*os.File, error) {
-	return s.root.Open(rel)
+func (s *Store) Open(ctx context.Context, key string) (aftersales.Blob, error) {
+	return s.blobs.OpenBlob(ctx, key)
 }
 
 // Remove deletes a stored file; used when recording it in the database failed.
-func (s *Store) Remove(rel string) error { return s.root.Remove(rel) }
+func (s *Store) Remove(ctx context.Context, key string) error { return s.blobs.RemoveBlob(ctx, key) }
 
 // Attach saves r as a new attachment of ticket id and records it through
 // tickets; if recording fails the stored file is removed again, so a
@@ -203,13 +204,13 @@ func (s *Store) Attach(ctx context.Context, tickets aftersales.TicketService, ti
 	if _, err := tickets.FindTicket(ctx, ticketID); err != nil {
 		return nil, err
 	}
-	a, err := s.Save(r, name, now)
+	a, err := s.Save(ctx, r, name, now)
 	if err != nil {
 		return nil, err
 	}
 	a.TicketID = ticketID
 	if err := tickets.AddAttachment(ctx, a); err != nil {
-		s.Remove(a.Path)
+		s.Remove(context.WithoutCancel(ctx), a.Path)
 		return nil, err
 	}
 	return a, nil

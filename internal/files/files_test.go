@@ -2,6 +2,7 @@ package files
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 )
 
 func TestSave(t *testing.T) {
+	ctx := context.Background()
 	dir := t.TempDir()
 	s, err := Open(dir)
 	if err != nil {
@@ -21,14 +23,14 @@ func TestSave(t *testing.T) {
 	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 100)...)
 
-	a, err := s.Save(bytes.NewReader(png), "../../etc/照片.png", now)
+	a, err := s.Save(ctx, bytes.NewReader(png), "../../etc/照片.png", now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.Name != "照片.png" || a.ContentType != "image/png" || a.Size != int64(len(png)) || !strings.HasPrefix(a.Path, "2026/05/") {
 		t.Fatalf("attachment = %+v", a)
 	}
-	f, err := s.Open(a.Path)
+	f, err := s.Open(ctx, a.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +39,7 @@ func TestSave(t *testing.T) {
 	if !bytes.Equal(got, png) {
 		t.Fatal("stored bytes differ")
 	}
-	if _, err := s.Open("../outside"); err == nil {
+	if _, err := s.Open(ctx, "../outside"); err == nil {
 		t.Fatal("opened a path outside the root")
 	}
 
@@ -51,13 +53,13 @@ func TestSave(t *testing.T) {
 		{"update.bat", "echo hi", aftersales.EINVALID},
 		{"tool", "\x7fELF\x02\x01\x01\x00", aftersales.EINVALID},
 	} {
-		_, err := s.Save(strings.NewReader(tc.body), tc.name, now)
+		_, err := s.Save(ctx, strings.NewReader(tc.body), tc.name, now)
 		if aftersales.ErrorCode(err) != tc.code || aftersales.ErrorFields(err)[0].Field != "file" {
 			t.Errorf("%s: err = %v, want %s on file", tc.name, err, tc.code)
 		}
 	}
 	// Text that merely starts with "MZ" is text.
-	if _, err := s.Save(strings.NewReader("MZ-35 型号说明"), "note.txt", now); err != nil {
+	if _, err := s.Save(ctx, strings.NewReader("MZ-35 型号说明"), "note.txt", now); err != nil {
 		t.Fatalf("text starting with MZ: %v", err)
 	}
 	// Refused uploads leave nothing behind.

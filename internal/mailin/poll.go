@@ -381,14 +381,14 @@ func (p *Poller) receive(ctx context.Context, mb Mailbox, validity, uid uint32, 
 	rawStore := *p.Files
 	rawStore.MaxSize = max(p.Files.MaxSize, cmp.Or(p.MaxRaw, 64<<20))
 	rawPath := ""
-	if a, err := rawStore.Save(bytes.NewReader(raw), "message.eml", now); err != nil {
+	if a, err := rawStore.Save(ctx, bytes.NewReader(raw), "message.eml", now); err != nil {
 		in.Skipped = append(in.Skipped, "message.eml not kept: "+reason(err))
 	} else {
 		a.ContentType = "message/rfc822"
 		in.Files, rawPath = append(in.Files, a), a.Path
 	}
 	for _, part := range m.Parts {
-		a, err := p.Files.SaveDownload(bytes.NewReader(part.Data), part.Name, now)
+		a, err := p.Files.SaveDownload(ctx, bytes.NewReader(part.Data), part.Name, now)
 		if err != nil {
 			in.Skipped = append(in.Skipped, part.Name+" not kept: "+reason(err))
 			in.NotKept = append(in.NotKept, part.Name+": "+reason(err))
@@ -399,7 +399,7 @@ func (p *Poller) receive(ctx context.Context, mb Mailbox, validity, uid uint32, 
 	removeFiles := func(keepRaw bool) {
 		for _, f := range in.Files {
 			if !keepRaw || f.Path != rawPath {
-				p.Files.Remove(f.Path)
+				p.Files.Remove(context.WithoutCancel(ctx), f.Path)
 			}
 		}
 	}

@@ -58,8 +58,8 @@ type Server struct {
 	MaxAPIBody int64
 	// ChatSecret is the HMAC key of the chat webhook; empty turns it off.
 	ChatSecret string
-	// UploadDir keeps files uploaded for import in the console.
-	UploadDir string
+	// Uploads keeps files uploaded for import in the console.
+	Uploads aftersales.BlobStore
 	// FormRate is how many web-form submissions one address may make per
 	// hour (default 10).
 	FormRate int
@@ -145,7 +145,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version,
 		FormLimit: &sharedLimiter{Store: s.Shared, Prefix: "form:", Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: s.FormKey,
-		UploadDir: s.UploadDir, Login: s.login}
+		Uploads: s.Uploads, Login: s.login}
 	c.Mount(mux)
 	s.console = c
 

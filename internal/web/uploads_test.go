@@ -89,7 +89,7 @@ func TestUploadsLeaveNoTempFiles(t *testing.T) {
 	cust := testutil.MustCustomer(t, ctx, db, "张三")
 	tk := testutil.MustTicket(t, ctx, db, cust.ID, "冰箱不制冷")
 	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now: db.Now, Zone: testutil.Shanghai(t), FormRate: 1000, FormKey: []byte("test-form-key-0123456789"), Shared: db, UploadDir: filepath.Join(t.TempDir(), "uploads")}
+		Now: db.Now, Zone: testutil.Shanghai(t), FormRate: 1000, FormKey: []byte("test-form-key-0123456789"), Shared: db, Uploads: uploadDir(t)}
 	// Requests end (and their clean-up runs) before the count: the
 	// client may give up on an oversized body before the server is done.
 	var inflight sync.WaitGroup
@@ -183,4 +183,13 @@ func TestUploadsLeaveNoTempFiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+func uploadDir(t *testing.T) *files.Dir {
+	d, err := files.OpenDir(filepath.Join(t.TempDir(), "uploads"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
 }

@@ -216,7 +216,7 @@ func (a *API) tickets(h huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			f, err := a.Files.Open(att.Path)
+			f, err := a.Files.Open(ctx, att.Path)
 			if err != nil {
 				return nil, fmt.Errorf("api: open attachment %d: %w", att.ID, err)
 			}

@@ -49,9 +49,10 @@ type Console struct {
 	// FormKey signs the form's spam-trap token.
 	FormLimit Limiter
 	FormKey   []byte
-	// UploadDir keeps files uploaded for import between the mapping
-	// screen and the import (a day at most).
-	UploadDir string
+	// Uploads keeps files uploaded for import between the mapping
+	// screen and the import: on every instance's reach when it is the
+	// database.
+	Uploads aftersales.BlobStore
 	// Login slows down password guessing; nil turns that off.
 	Login LoginThrottle
 

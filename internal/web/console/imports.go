@@ -2,6 +2,7 @@ package console
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -9,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -86,41 +86,39 @@ func (c *Console) upload(w http.ResponseWriter, r *http.Request) {
 		fail(fieldErr("file", "choose a CSV or XLSX file"))
 		return
 	}
-	if err := os.MkdirAll(c.UploadDir, 0o750); err != nil {
-		fail(err)
-		return
-	}
-	c.sweepUploads()
+	c.sweepUploads(r.Context())
 	b := make([]byte, 12)
 	rand.Read(b)
 	token := hex.EncodeToString(b)
-	dst := filepath.Join(c.UploadDir, token+".data")
-	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	bw, err := c.Uploads.CreateBlob(r.Context(), uploadKey(token, "data"))
 	if err != nil {
 		fail(err)
 		return
 	}
-	n, err := io.Copy(f, part)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	defer bw.Abort() // no-op after Commit
+	n, err := io.Copy(bw, part)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig) || n > MaxImportBytes:
-		os.Remove(dst)
 		fail(&aftersales.Error{Code: aftersales.ETOOLARGE, Message: "The file is too large.",
 			Fields: []aftersales.FieldError{{Field: "file", Reason: fmt.Sprintf("must be at most %d MiB", MaxImportBytes>>20)}}})
 		return
 	case err != nil:
-		os.Remove(dst)
 		fail(err)
 		return
 	case n == 0:
-		os.Remove(dst)
 		fail(fieldErr("file", "is empty"))
 		return
 	}
-	os.WriteFile(filepath.Join(c.UploadDir, token+".name"), []byte(filepath.Base(part.FileName())), 0o640)
+	if err := c.putUploadName(r.Context(), token, filepath.Base(part.FileName())); err != nil {
+		fail(err)
+		return
+	}
+	if err := bw.Commit(); err != nil {
+		c.Uploads.RemoveBlob(context.WithoutCancel(r.Context()), uploadKey(token, "name"))
+		fail(err)
+		return
+	}
 	http.Redirect(w, r, "/uploads/"+token, http.StatusSeeOther)
 }
 
@@ -128,12 +126,26 @@ func fieldErr(field, reason string) error {
 	return &aftersales.Error{Code: aftersales.EINVALID, Message: "The upload is invalid.", Fields: []aftersales.FieldError{{Field: field, Reason: reason}}}
 }
 
-func (c *Console) sweepUploads() {
-	es, _ := os.ReadDir(c.UploadDir)
-	for _, e := range es {
-		if info, err := e.Info(); err == nil && c.Now().Sub(info.ModTime()) > 24*time.Hour {
-			os.Remove(filepath.Join(c.UploadDir, e.Name()))
-		}
+// uploadKey names an upload's blobs: its bytes (data) and the name the
+// user's file had (name), below "import/" in the upload store.
+func uploadKey(token, part string) string { return "import/" + token + "." + part }
+
+func (c *Console) putUploadName(ctx context.Context, token, name string) error {
+	w, err := c.Uploads.CreateBlob(ctx, uploadKey(token, "name"))
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, name); err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Commit()
+}
+
+// sweepUploads forgets uploads older than a day: a mapping left half done.
+func (c *Console) sweepUploads(ctx context.Context) {
+	if _, err := c.Uploads.SweepBlobs(ctx, "import/", c.Now().Add(-24*time.Hour)); err != nil {
+		c.Log.Warn("console: sweep import uploads", "err", err)
 	}
 }
 
@@ -159,18 +171,24 @@ type uploadView struct {
 	More    int
 }
 
-func (c *Console) openUpload(r *http.Request) (*uploadView, *os.File, error) {
+func (c *Console) openUpload(r *http.Request) (*uploadView, aftersales.Blob, error) {
 	token := r.PathValue("token")
 	if !uploadName.MatchString(token) {
 		return nil, nil, aftersales.Errorf(aftersales.ENOTFOUND, "This upload does not exist.")
 	}
-	f, err := os.Open(filepath.Join(c.UploadDir, token+".data"))
-	if err != nil {
+	f, err := c.Uploads.OpenBlob(r.Context(), uploadKey(token, "data"))
+	if aftersales.ErrorCode(err) == aftersales.ENOTFOUND {
 		return nil, nil, aftersales.Errorf(aftersales.ENOTFOUND, "This upload does not exist or has expired; upload the file again.")
 	}
-	info, _ := f.Stat()
-	name, _ := os.ReadFile(filepath.Join(c.UploadDir, token+".name"))
-	v := &uploadView{Token: token, Name: string(name), Size: info.Size(), Builtins: dataio.BuiltinNames(), Targets: dataio.TargetFields,
+	if err != nil {
+		return nil, nil, err
+	}
+	var name []byte
+	if nf, err := c.Uploads.OpenBlob(r.Context(), uploadKey(token, "name")); err == nil {
+		name, _ = io.ReadAll(io.LimitReader(nf, 1<<10))
+		nf.Close()
+	}
+	v := &uploadView{Token: token, Name: string(name), Size: f.Size(), Builtins: dataio.BuiltinNames(), Targets: dataio.TargetFields,
 		Mode: "columns", Formats: defaultFormats, Zone: c.Zone.String(), Source: sourceName(string(name))}
 	return v, f, nil
 }

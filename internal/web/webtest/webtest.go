@@ -51,11 +51,24 @@ func StartWith(t testing.TB, db *sqlstore.DB, configure func(*web.Server)) *App 
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, err := files.Open(filepath.Join(t.TempDir(), "attachments"))
-	if err != nil {
-		t.Fatal(err)
+	// Files live where serve keeps them by default: in the database on
+	// PostgreSQL, in the data directory on SQLite.
+	var fs *files.Store
+	var uploads aftersales.BlobStore = db
+	if db.Engine() == sqlstore.Postgres {
+		fs = files.New(db)
+	} else {
+		if fs, err = files.Open(filepath.Join(t.TempDir(), "attachments")); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { fs.Close() })
+		d, err := files.OpenDir(filepath.Join(t.TempDir(), "uploads"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		uploads = d
 	}
-	t.Cleanup(func() { fs.Close() })
 	fs.MaxSize = 64 << 10
 	key, err := db.Secret(ctx, web.FormKeySecret)
 	if err != nil {
@@ -64,7 +77,7 @@ func StartWith(t testing.TB, db *sqlstore.DB, configure func(*web.Server)) *App 
 	srv := &web.Server{
 		Services:    db.Services(),
 		Idempotency: db, DB: db, Files: fs, Log: slog.New(slog.NewTextHandler(testLog(t), nil)), Now: db.Now,
-		Version: "test", Zone: testutil.Shanghai(t), ChatSecret: ChatSecret, FormRate: FormRate, UploadDir: filepath.Join(t.TempDir(), "uploads"),
+		Version: "test", Zone: testutil.Shanghai(t), ChatSecret: ChatSecret, FormRate: FormRate, Uploads: uploads,
 		FormKey: key, Shared: db,
 	}
 	if configure != nil {
