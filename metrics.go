@@ -137,6 +137,9 @@ type RollupLag struct {
 	Pending int64 `json:"pending" doc:"Changed tickets whose latest change the rollups do not count yet"`
 	// Oldest is the earliest last-change time among them.
 	Oldest *time.Time `json:"oldest,omitempty" doc:"The earliest last change among them"`
+	// ReplicaBehind is how many seconds the read replica that answers KPI
+	// reads (serve --db-read) trails the database; 0 without one.
+	ReplicaBehind float64 `json:"replica_behind_seconds,omitempty" doc:"Seconds the read replica answering KPI reads (serve --db-read) trails the primary; absent without one or when it is current"`
 }
 
 // DistBin is one bin of a duration distribution; To is 0 for the last,

@@ -222,6 +222,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if c.DBRead != "" {
+		if err := db.UseReadReplica(ctx, c.DBRead); err != nil {
+			return fmt.Errorf("db-read: %w", err)
+		}
+	}
 	admin, err := ensureAdmin(ctx, db, c, env.Stdout)
 	if err != nil {
 		return err

@@ -60,6 +60,9 @@ type Config struct {
 	// FilesDir in the data directory, or "" for the default: the
 	// database on PostgreSQL, the data directory on SQLite.
 	Files string
+	// DBRead, when set, is a PostgreSQL read replica (hot standby) of DB
+	// that answers the KPI and dashboard reads.
+	DBRead string
 }
 
 // Where files live (serve --files).
@@ -131,6 +134,7 @@ func (c *Config) FlagSet(name string, serve bool, out io.Writer) *flag.FlagSet {
 		fs.IntVar(&c.FormRate, "form-rate", c.FormRate, "web-form submissions allowed per client address and hour (AFTERSALES_FORM_RATE)")
 		fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics requires; empty: /metrics is open (AFTERSALES_METRICS_TOKEN or _FILE)")
 		fs.StringVar(&c.Role, "role", c.Role, "what this server runs: web (screens and API, no background jobs), worker (background jobs; only /healthz, /readyz and /metrics) or all (AFTERSALES_ROLE)")
+		fs.StringVar(&c.DBRead, "db-read", c.DBRead, "PostgreSQL read replica (hot standby) of --db that answers KPI and dashboard reads; empty: --db answers them (AFTERSALES_DB_READ or _FILE)")
 		fs.StringVar(&c.Files, "files", c.Files, "where attachments and import uploads live: db (in the database, reached by every instance) or dir (the data directory); default: db on PostgreSQL, dir on SQLite (AFTERSALES_FILES)")
 		fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of each HTTP request; past it a request the database holds up gets 503 (imports and file transfers get 30m; 0: none) (AFTERSALES_REQUEST_TIMEOUT)")
 	}
@@ -185,6 +189,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str(&c.LogFormat, "AFTERSALES_LOG_FORMAT")
 	str(&c.Role, "AFTERSALES_ROLE")
 	str(&c.Files, "AFTERSALES_FILES")
+	secret(&c.DBRead, "AFTERSALES_DB_READ")
 	str(&c.AdminEmail, "AFTERSALES_ADMIN_EMAIL")
 	secret(&c.AdminPassword, "AFTERSALES_ADMIN_PASSWORD")
 	str(&c.SMTPAddr, "AFTERSALES_SMTP_ADDR")
@@ -245,6 +250,9 @@ func (c Config) Validate() error {
 	}
 	if c.Files != "" && c.Files != FilesDB && c.Files != FilesDir {
 		errs = append(errs, fmt.Errorf("files: must be db or dir, not %q", c.Files))
+	}
+	if c.DBRead != "" && (!strings.HasPrefix(c.DBRead, "postgres://") && !strings.HasPrefix(c.DBRead, "postgresql://")) {
+		errs = append(errs, fmt.Errorf("db-read: must be a postgres:// DSN of a read replica"))
 	}
 	if c.RequestTimeout < 0 {
 		errs = append(errs, fmt.Errorf("request-timeout: must not be negative"))

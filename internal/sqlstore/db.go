@@ -46,7 +46,10 @@ type dialect struct {
 // DB is the store. On SQLite, w is a single-connection writer pool
 // (BEGIN IMMEDIATE) and r a reader pool; on PostgreSQL both are one pool.
 type DB struct {
-	w, r     *sql.DB
+	w, r *sql.DB
+	// a answers the KPI and dashboard reads: r, or a read replica
+	// (UseReadReplica), since those reads already tolerate lag.
+	a        *sql.DB
 	d        dialect
 	DSN      string
 	Now      func() time.Time
@@ -130,6 +133,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.w, db.r = w, r
 		db.d = dialect{engine: SQLite, like: "LIKE"}
 	}
+	db.a = db.r
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlstore: connect: %w", err)
@@ -169,7 +173,34 @@ func (db *DB) Close() error {
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
+	if db.a != nil && db.a != db.r {
+		err = errors.Join(err, db.a.Close())
+	}
 	return err
+}
+
+// UseReadReplica sends the KPI and dashboard reads to a PostgreSQL read
+// replica of this database (a hot standby), keeping the primary for
+// everything a user expects to see at once after writing it. Those reads
+// state their lag, and RollupLag adds how far the replica trails.
+func (db *DB) UseReadReplica(ctx context.Context, dsn string) error {
+	if db.d.engine != Postgres || !IsPostgres(dsn) {
+		return fmt.Errorf("sqlstore: a read replica needs PostgreSQL for both the database and the replica")
+	}
+	p, err := sql.Open("pgx", withConnectTimeout(dsn))
+	if err != nil {
+		return fmt.Errorf("sqlstore: open read replica: %w", err)
+	}
+	p.SetMaxOpenConns(20)
+	p.SetMaxIdleConns(10)
+	p.SetConnMaxIdleTime(5 * time.Minute)
+	var migrated int
+	if err := p.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&migrated); err != nil {
+		p.Close()
+		return fmt.Errorf("sqlstore: read replica: not a copy of an aftersales database: %w", err)
+	}
+	db.a = p
+	return nil
 }
 
 // Ping checks that the database answers; used by /readyz.

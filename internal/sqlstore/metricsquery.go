@@ -48,6 +48,15 @@ func (db *DB) rollupLag(ctx context.Context) (aftersales.RollupLag, error) {
 		return lag, fmt.Errorf("sqlstore: rollup lag: %w", err)
 	}
 	lag.Oldest = timePtr(oldest)
+	if db.a != db.r {
+		// The KPI reads go to a read replica: say how far behind it is.
+		var behind sql.NullFloat64
+		if err := db.a.QueryRowContext(ctx, `SELECT CASE WHEN pg_is_in_recovery() AND pg_last_wal_receive_lsn() <> pg_last_wal_replay_lsn()
+			THEN EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) ELSE 0 END`).Scan(&behind); err != nil {
+			return lag, fmt.Errorf("sqlstore: read replica delay: %w", err)
+		}
+		lag.ReplicaBehind = max(behind.Float64, 0)
+	}
 	return lag, nil
 }
 
@@ -207,7 +216,7 @@ func (db *DB) perUnits(ctx context.Context, q aftersales.MetricQuery, res *after
 			query, args = query+` AND product_id IN (SELECT id FROM products WHERE category_id = $2)`, append(args, val)
 		}
 		var n int64
-		err := db.r.QueryRowContext(ctx, query, args...).Scan(&n)
+		err := db.a.QueryRowContext(ctx, query, args...).Scan(&n)
 		return n, err
 	}
 	rate := func(p *aftersales.MetricPoint, n int64) {
@@ -325,7 +334,7 @@ func (db *DB) aggregate(ctx context.Context, dim, val string, oneVal bool, from,
 	}
 	groups := map[string]*analytics.Agg{}
 	total := new(analytics.Agg)
-	rows, err := db.r.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM kpi_daily`+where, args...)
+	rows, err := db.a.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM kpi_daily`+where, args...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -380,7 +389,7 @@ func (db *DB) backlog(ctx context.Context, res *aftersales.MetricResult, dim, va
 		if val != "" {
 			where, args = where+` AND val = $3`, append(args, val)
 		}
-		rows, err := db.r.QueryContext(ctx, `SELECT val, SUM(created) - SUM(done) FROM kpi_daily`+where+` GROUP BY val`, args...)
+		rows, err := db.a.QueryContext(ctx, `SELECT val, SUM(created) - SUM(done) FROM kpi_daily`+where+` GROUP BY val`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: backlog: %w", err)
 		}
@@ -412,12 +421,12 @@ func (db *DB) backlog(ctx context.Context, res *aftersales.MetricResult, dim, va
 		return res, nil
 	}
 	var base int64
-	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(created) - SUM(done), 0) FROM kpi_daily WHERE dim = $1 AND val = $2 AND day < $3`,
+	if err := db.a.QueryRowContext(ctx, `SELECT COALESCE(SUM(created) - SUM(done), 0) FROM kpi_daily WHERE dim = $1 AND val = $2 AND day < $3`,
 		dim, val, int64(from)).Scan(&base); err != nil {
 		return nil, fmt.Errorf("sqlstore: backlog: %w", err)
 	}
 	change := map[analytics.Day]int64{}
-	rows, err := db.r.QueryContext(ctx, `SELECT day, created - done FROM kpi_daily WHERE dim = $1 AND val = $2 AND day >= $3 AND day < $4`,
+	rows, err := db.a.QueryContext(ctx, `SELECT day, created - done FROM kpi_daily WHERE dim = $1 AND val = $2 AND day >= $3 AND day < $4`,
 		dim, val, int64(from), int64(to))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: backlog: %w", err)
@@ -509,7 +518,7 @@ func (db *DB) label(ctx context.Context, by aftersales.Dimension, locale string,
 		args = []any{en}
 	}
 	names := map[string]string{}
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.a.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: labels: %w", err)
 	}
@@ -752,7 +761,7 @@ func medianAge(byAge map[int]int64, ages []int, n int64) float64 {
 func (db *DB) agingFromFacts(ctx context.Context, q aftersales.AgingQuery, today analytics.Day, add func(string, int, int64)) error {
 	bi, fi := slices.Index(aftersales.Dimensions, q.By), slices.Index(aftersales.Dimensions, q.Filter)
 	loc := db.location()
-	rows, err := db.r.QueryContext(ctx, `SELECT t.created_at, f.fact FROM tickets t JOIN kpi_facts f ON f.ticket_id = t.id
+	rows, err := db.a.QueryContext(ctx, `SELECT t.created_at, f.fact FROM tickets t JOIN kpi_facts f ON f.ticket_id = t.id
 		WHERE t.status NOT IN ('resolved', 'closed', 'cancelled')`)
 	if err != nil {
 		return fmt.Errorf("sqlstore: aging: %w", err)

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,6 +142,7 @@ func pgTemplate(server string) (string, error) {
 			return
 		}
 		defer admin.Close()
+		dropDeadTemplates(admin)
 		if _, err := admin.Exec(`CREATE DATABASE ` + pgTplName); err != nil {
 			pgTplErr = fmt.Errorf("create template: %w", err)
 			return
@@ -154,6 +156,87 @@ func pgTemplate(server string) (string, error) {
 		db.Close()
 	})
 	return pgTplName, pgTplErr
+}
+
+// ReplicaEnv names the variable holding the DSN of a hot standby of the
+// AFTERSALES_TEST_PG server (bash .ci/pg-replica.sh starts one).
+const ReplicaEnv = "AFTERSALES_TEST_PG_REPLICA"
+
+// ReplicaDSN names database dsn (made by DSN) on the hot standby, once
+// the standby has replayed everything the primary had written when it was
+// called, so the database exists there.
+func ReplicaDSN(tb testing.TB, dsn string) string {
+	tb.Helper()
+	server := os.Getenv(ReplicaEnv)
+	if server == "" {
+		missing(tb, "%s is not set: no read-replica test (bash .ci/pg-replica.sh starts a standby and prints its DSN)", ReplicaEnv)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := withDB(server, strings.TrimPrefix(u.Path, "/"))
+	WaitForReplay(tb, dsn, server)
+	return r
+}
+
+// WaitForReplay waits until the standby at replica has replayed the WAL
+// the primary at primary had written when called.
+func WaitForReplay(tb testing.TB, primary, replica string) {
+	tb.Helper()
+	p, err := sql.Open("pgx", primary)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer p.Close()
+	var lsn string
+	if err := p.QueryRow(`SELECT pg_current_wal_lsn()::text`).Scan(&lsn); err != nil {
+		tb.Fatal(err)
+	}
+	r, err := sql.Open("pgx", replica)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer r.Close()
+	for deadline := time.Now().Add(time.Minute); ; {
+		var done bool
+		if err := r.QueryRow(`SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn`, lsn).Scan(&done); err != nil {
+			tb.Fatal(err)
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("the standby did not replay %s within a minute", lsn)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition, not timing
+	}
+}
+
+// dropDeadTemplates drops the templates (and test databases left by a
+// killed run) of test processes on this machine that no longer run: a
+// template lives as long as its process, which has no hook to drop it.
+func dropDeadTemplates(admin *sql.DB) {
+	rows, err := admin.Query(`SELECT datname FROM pg_database WHERE datname LIKE 'tpl\_%'`)
+	if err != nil {
+		return
+	}
+	var dead []string
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) != nil {
+			continue
+		}
+		parts := strings.SplitN(name, "_", 3)
+		pid, err := strconv.Atoi(parts[1])
+		if len(parts) == 3 && err == nil && pid > 0 && pid != os.Getpid() && syscall.Kill(pid, 0) == syscall.ESRCH {
+			dead = append(dead, name)
+		}
+	}
+	rows.Close()
+	for _, name := range dead {
+		admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	}
 }
 
 func withDB(server, name string) string {

@@ -167,7 +167,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				mq.Filter, mq.Value = v.Filter, v.Value
 			}
 			res, err := c.S.Metrics.Metric(ctx, mq)
-			if err == nil && res.Lag.Pending > v.Lag.Pending {
+			if err == nil && (res.Lag.Pending > v.Lag.Pending || res.Lag.ReplicaBehind > v.Lag.ReplicaBehind) {
 				v.Lag = res.Lag
 			}
 			return res, err
@@ -227,6 +227,9 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			if at := v.Lag.Oldest; at != nil {
 				v.LagNote = fmt.Sprintf(p.T("dash.lag"), thousands(n), at.In(c.Zone).Format("2006-01-02 15:04"))
 			}
+		}
+		if s := v.Lag.ReplicaBehind; s >= 1 {
+			v.LagNote = strings.TrimSpace(v.LagNote + " " + fmt.Sprintf(p.T("dash.replica_behind"), thousands(int64(s))))
 		}
 
 		if k.Unavailable != "" {
