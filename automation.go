@@ -71,6 +71,19 @@ func (c AutomationConditions) Matches(f SLAFacts, s Status) bool {
 	return c.SLAConditions.Matches(f) && (len(c.Status) == 0 || oneOf(s, c.Status))
 }
 
+// Explain checks each set condition against the ticket's facts, status
+// and hours in that status (after_hours applies to time rules only).
+func (r *AutomationRule) Explain(f SLAFacts, s Status, hoursInStatus float64) []ConditionCheck {
+	out := r.Conditions.SLAConditions.Explain(f)
+	if len(r.Conditions.Status) > 0 {
+		out = append(out, ConditionCheck{Field: "status", OK: oneOf(s, r.Conditions.Status)})
+	}
+	if r.Trigger == TriggerTime && r.Conditions.AfterHours > 0 {
+		out = append(out, ConditionCheck{Field: "after_hours", OK: hoursInStatus >= r.Conditions.AfterHours})
+	}
+	return out
+}
+
 // Validate checks a rule.
 func (r *AutomationRule) Validate() error {
 	var v Validator
@@ -111,4 +124,7 @@ type AutomationService interface {
 	CreateAutomation(ctx context.Context, r AutomationRule) (*AutomationRule, error)
 	UpdateAutomation(ctx context.Context, id, version int64, r AutomationRule) (*AutomationRule, error)
 	ListAutomations(ctx context.Context) ([]*AutomationRule, error)
+	// CheckAutomation tries a rule (saved or not) on a ticket as it is
+	// now, changing nothing: which conditions hold and whether it would run.
+	CheckAutomation(ctx context.Context, ticketID int64, rule AutomationRule) (*RuleDryRun, error)
 }

@@ -67,6 +67,19 @@ func (r *RoutingRule) Validate() error {
 	return v.Err()
 }
 
+// RuleDryRun is a rule being edited tried on a ticket, changing nothing.
+type RuleDryRun struct {
+	// Matched: every condition of the rule holds (and it is active).
+	Matched bool             `json:"matched"`
+	Checks  []ConditionCheck `json:"checks"`
+	// Decision is what routing as a whole would decide with the rule
+	// (routing rules only).
+	Decision *RoutingDecision `json:"decision,omitempty"`
+	// HoursInStatus is how long the ticket has been in its status (time
+	// rules, whose after_hours it is checked against).
+	HoursInStatus float64 `json:"hours_in_status,omitempty"`
+}
+
 // RoutingDecision is what routing chose for a ticket and why.
 type RoutingDecision struct {
 	ServiceUnitID *int64   `json:"service_unit_id,omitempty"`
@@ -84,6 +97,10 @@ type RoutingService interface {
 	ListRoutingRules(ctx context.Context) ([]*RoutingRule, error)
 	// DryRun routes an existing ticket as if it were new, changing nothing.
 	DryRun(ctx context.Context, ticketID int64) (*RoutingDecision, error)
+	// DryRunRule is DryRun with rule in place of its stored version (added
+	// when it has no id): what routing would decide were the rule being
+	// edited saved, and how each of its conditions fares on the ticket.
+	DryRunRule(ctx context.Context, ticketID int64, rule RoutingRule) (*RuleDryRun, error)
 	// SetAvailability marks a user on or off shift (assignment skips users
 	// who are off).
 	SetAvailability(ctx context.Context, userID int64, available bool) error

@@ -128,6 +128,40 @@ func (c SLAConditions) Matches(f SLAFacts) bool {
 		any(c.CategoryID, f.CategoryPath) && any(c.ServiceUnit, f.UnitPath)
 }
 
+// ConditionCheck is one condition of a rule checked against a ticket, for
+// dry runs: Field names the condition (urgency, nature, channel, tier,
+// category_id, service_unit_id, keywords, status, after_hours).
+type ConditionCheck struct {
+	Field string `json:"field"`
+	OK    bool   `json:"ok"`
+}
+
+// Explain checks each condition that is set, in a fixed order; Matches
+// is true exactly when every check is OK.
+func (c SLAConditions) Explain(f SLAFacts) []ConditionCheck {
+	var out []ConditionCheck
+	add := func(field string, set, ok bool) {
+		if set {
+			out = append(out, ConditionCheck{Field: field, OK: ok})
+		}
+	}
+	anyOf := func(ids, path []int64) bool {
+		for _, id := range ids {
+			if oneOf(id, path) {
+				return true
+			}
+		}
+		return false
+	}
+	add("urgency", len(c.Urgency) > 0, oneOf(f.Urgency, c.Urgency))
+	add("nature", len(c.Nature) > 0, oneOf(f.Nature, c.Nature))
+	add("channel", len(c.Channel) > 0, oneOf(f.Channel, c.Channel))
+	add("tier", len(c.Tier) > 0, oneOf(f.Tier, c.Tier))
+	add("category_id", len(c.CategoryID) > 0, anyOf(c.CategoryID, f.CategoryPath))
+	add("service_unit_id", len(c.ServiceUnit) > 0, anyOf(c.ServiceUnit, f.UnitPath))
+	return out
+}
+
 // SLAPolicy sets response and resolution targets for matching tickets.
 // Policies are tried in priority order (lowest first); the first match wins.
 type SLAPolicy struct {

@@ -83,7 +83,7 @@ func Route(in Input) aftersales.RoutingDecision {
 	// 1. Rules.
 	text := strings.ToLower(in.Text)
 	for _, r := range in.Rules {
-		if !r.Active || !r.Conditions.Matches(in.Facts) || !keywordsMatch(r.Keywords, text) {
+		if !r.Active || !r.Conditions.Matches(in.Facts) || !KeywordsMatch(r.Keywords, text) {
 			continue
 		}
 		a := r.Action
@@ -137,7 +137,9 @@ func Route(in Input) aftersales.RoutingDecision {
 	return d
 }
 
-func keywordsMatch(words []string, text string) bool {
+// KeywordsMatch reports whether text (lower-cased) holds any of the
+// words; no words match everything.
+func KeywordsMatch(words []string, text string) bool {
 	if len(words) == 0 {
 		return true
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -304,4 +305,30 @@ func (db *DB) SweepAutomations(ctx context.Context, limit int) (int, error) {
 		}
 	}
 	return ran, nil
+}
+
+// CheckAutomation tries a rule on a ticket as it is now and changes
+// nothing: each condition, and whether the rule would run.
+func (db *DB) CheckAutomation(ctx context.Context, ticketID int64, rule aftersales.AutomationRule) (*aftersales.RuleDryRun, error) {
+	t, err := db.FindTicket(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	env, err := db.loadSLAEnv(ctx, db.r)
+	if err != nil {
+		return nil, err
+	}
+	tier, err := customerTier(ctx, db.r, t.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	hours := db.Now().Sub(t.StatusChangedAt).Hours()
+	res := &aftersales.RuleDryRun{Matched: rule.Active, Checks: rule.Explain(env.facts(t, tier), t.Status, hours)}
+	for _, c := range res.Checks {
+		res.Matched = res.Matched && c.OK
+	}
+	if rule.Trigger == aftersales.TriggerTime {
+		res.HoursInStatus = math.Round(hours*10) / 10
+	}
+	return res, nil
 }

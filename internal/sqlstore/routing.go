@@ -1,10 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 
 	"aftersales"
@@ -303,3 +306,50 @@ func (db *DB) DryRun(ctx context.Context, ticketID int64) (*aftersales.RoutingDe
 }
 
 func joinReasons(rs []string) string { return strings.Join(rs, "; ") }
+
+// DryRunRule routes a ticket as if new with rule in place of its stored
+// version, and checks each of the rule's conditions; it changes nothing.
+func (db *DB) DryRunRule(ctx context.Context, ticketID int64, rule aftersales.RoutingRule) (*aftersales.RuleDryRun, error) {
+	t, err := db.FindTicket(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	ri, err := db.routingInput(ctx, db.r, t)
+	if err != nil {
+		return nil, err
+	}
+	cand := &rule
+	replaced := false
+	for i, r := range ri.Rules {
+		if rule.ID != 0 && r.ID == rule.ID {
+			ri.Rules[i], replaced = cand, true
+		}
+	}
+	if !replaced {
+		ri.Rules = append(ri.Rules, cand)
+	}
+	// Priority order as stored (ties by id; a new rule after its peers).
+	order := func(r *aftersales.RoutingRule) int64 {
+		if r.ID == 0 {
+			return math.MaxInt64
+		}
+		return r.ID
+	}
+	slices.SortStableFunc(ri.Rules, func(a, b *aftersales.RoutingRule) int {
+		return cmp.Or(cmp.Compare(a.Priority, b.Priority), cmp.Compare(order(a), order(b)))
+	})
+	checks := rule.Conditions.Explain(ri.Facts)
+	if len(rule.Keywords) > 0 {
+		checks = append(checks, aftersales.ConditionCheck{Field: "keywords", OK: routing.KeywordsMatch(rule.Keywords, strings.ToLower(ri.Text))})
+	}
+	res := &aftersales.RuleDryRun{Matched: rule.Active, Checks: checks}
+	for _, c := range checks {
+		res.Matched = res.Matched && c.OK
+	}
+	d := routing.Route(ri)
+	if len(d.Reasons) == 0 {
+		d.Reasons = []string{"no rule matched and no coverage applies"}
+	}
+	res.Decision = &d
+	return res, nil
+}

@@ -310,18 +310,20 @@ func TestConsoleSLASettings(t *testing.T) {
 	if s, body := b.get(fmt.Sprintf("/rules/routing/%d", rs[0].ID)); s != 200 || !strings.Contains(body, "gas-leak") || !strings.Contains(body, "燃气") {
 		t.Fatalf("routing rule editor: %d", s)
 	}
-	bad := url.Values{"json": {`{"name": "x", "active": true, "color": "red"}`}}
-	if s, body, _ := b.post("/rules/routing/new", bad); s != 422 || !strings.Contains(body, "color") || !strings.Contains(body, `&#34;red&#34;`) {
-		t.Fatalf("unknown field: %d", s)
+	// A rule with no action is refused on the action, in words.
+	bad := url.Values{"name": {"x"}, "priority": {"5"}, "active": {"on"}, "keywords": {"漏水"}}
+	if s, body, _ := b.post("/rules/routing/new", bad); s != 422 || !strings.Contains(body, "set at least one of service unit") || !strings.Contains(body, `value="漏水"`) {
+		t.Fatalf("routing rule without an action: %d", s)
 	}
-	bad.Set("json", `{"url": "ftp://x", "secret": "short", "events": ["ticket.nope"], "active": true}`)
-	if s, body, _ := b.post("/rules/webhook/new", bad); s != 422 || !strings.Contains(body, "events[0]") || !strings.Contains(body, "secret") {
+	bad = url.Values{"url": {"ftp://x"}, "secret": {"short"}, "active": {"on"}}
+	if s, body, _ := b.post("/rules/webhook/new", bad); s != 422 || !strings.Contains(body, "absolute http or https address") ||
+		!strings.Contains(body, "at least 16 characters") || !strings.Contains(body, "subscribe to at least one event") {
 		t.Fatalf("invalid webhook: %d", s)
 	}
 	if ws, _ := db.ListWebhooks(app.Ctx); len(ws) != 1 {
 		t.Fatalf("a rejected webhook was saved: %d", len(ws))
 	}
-	edit := url.Values{"version": {"9"}, "json": {`{"name": "gas-leak-2", "active": true, "keywords": ["燃气", "煤气"], "action": {"urgency": "urgent"}}`}}
+	edit := url.Values{"version": {"9"}, "name": {"gas-leak-2"}, "priority": {"0"}, "active": {"on"}, "keywords": {"燃气, 煤气"}, "action_urgency": {"urgent"}}
 	if s, _, _ := b.post(fmt.Sprintf("/rules/routing/%d", rs[0].ID), edit); s != 409 {
 		t.Fatalf("stale rule edit: %d", s)
 	}
@@ -329,8 +331,23 @@ func TestConsoleSLASettings(t *testing.T) {
 	if s, _, _ := b.post(fmt.Sprintf("/rules/routing/%d", rs[0].ID), edit); s != 303 {
 		t.Fatalf("rule edit: %d", s)
 	}
-	if rs, _ = db.ListRoutingRules(app.Ctx); rs[0].Name != "gas-leak-2" || len(rs[0].Keywords) != 2 {
+	if rs, _ = db.ListRoutingRules(app.Ctx); rs[0].Name != "gas-leak-2" || len(rs[0].Keywords) != 2 || rs[0].Action.Urgency == nil {
 		t.Fatalf("rule not saved: %+v", rs[0])
+	}
+	// An automation rule from the form: a time rule needs one status.
+	auto := url.Values{"name": {"close-after-3d"}, "priority": {"50"}, "active": {"on"}, "trigger": {"time"}, "after_hours": {"72"},
+		"a0_kind": {"set_status"}, "a0_status": {"closed"}, "a0_urgency": {"low"}, "a1_kind": {""}}
+	if s, body, _ := b.post("/rules/automation/new", auto); s != 422 || !strings.Contains(body, "names exactly one status") {
+		t.Fatalf("time rule without a status: %d", s)
+	}
+	auto.Set("status", "resolved")
+	if s, _, _ := b.post("/rules/automation/new", auto); s != 303 {
+		t.Fatalf("create automation: %d", s)
+	}
+	as, _ := db.ListAutomations(app.Ctx)
+	want := aftersales.AutomationAction{Kind: aftersales.ActionSetStatus, Status: aftersales.StatusClosed}
+	if len(as) != 2 || as[1].Name != "close-after-3d" || as[1].Conditions.AfterHours != 72 || len(as[1].Actions) != 1 || as[1].Actions[0] != want {
+		t.Fatalf("automation = %+v", as[len(as)-1])
 	}
 	if s, _ := b.get("/rules/nope/new"); s != 404 {
 		t.Fatalf("unknown kind: %d", s)

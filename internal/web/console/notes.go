@@ -150,6 +150,17 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^must be valid UTF-8 without NUL characters$`), "reason.text"},
 		{regexp.MustCompile(`^must be lower-case letters, digits, '-' or '_'$`), "reason.code_chars"},
 		{regexp.MustCompile(`^must be person or company$`), "reason.person_company"},
+		{regexp.MustCompile(`^must set at least one of service_unit_id, team_id, assignee_id, department_id, urgency$`), "reason.rule_action"},
+		{regexp.MustCompile(`^a time rule names exactly one status$`), "reason.time_one_status"},
+		{regexp.MustCompile(`^a time rule needs after_hours > 0$`), "reason.time_after_hours"},
+		{regexp.MustCompile(`^a rule needs 1 to 10 actions$`), "reason.rule_actions"},
+		{regexp.MustCompile(`^must be an absolute http or https URL$`), "reason.http_url"},
+		{regexp.MustCompile(`^must be at least ([0-9]+) characters$`), "reason.min_chars"},
+		{regexp.MustCompile(`^subscribe to at least one event$`), "reason.one_event"},
+		{regexp.MustCompile(`^must be chosen from the list$`), "reason.chosen"},
+		{regexp.MustCompile(`^no ticket has this number$`), "reason.no_ticket"},
+		{regexp.MustCompile(`^must be assignee, supervisor or team$`), "reason.notify_who"},
+		{regexp.MustCompile(`^is not a known (?:status|urgency)$`), "reason.unknown_value"},
 	}
 }
 
