@@ -142,7 +142,7 @@ func ParseTSPLIB(r io.Reader) (*TSPLIB, error) {
 			}
 			inCoords = true
 		default:
-			return false, badLine(f, n, key, "unknown or unsupported keyword")
+			return false, badLine(f, n, "specification", "unknown or unsupported keyword %q", key)
 		}
 		return false, nil
 	})
