@@ -248,14 +248,30 @@ func (m *vrp) cat(a, b seg) seg {
 	i, j := m.loc[a.last], m.loc[b.first]
 	t := m.dur[i][j]
 	delta := a.dur - a.tw + t
-	dwt := math.Max(b.e-delta-a.l, 0)
-	dtw := math.Max(a.e+delta-b.l, 0)
+	// Plain comparisons: math.Max and math.Min handle NaN and signed
+	// zeros, which never occur here, at a cost this hot path notices.
+	dwt := b.e - delta - a.l
+	if dwt < 0 {
+		dwt = 0
+	}
+	dtw := a.e + delta - b.l
+	if dtw < 0 {
+		dtw = 0
+	}
+	e := b.e - delta
+	if a.e > e {
+		e = a.e
+	}
+	l := b.l - delta
+	if a.l < l {
+		l = a.l
+	}
 	return seg{
 		first: a.first, last: b.last,
 		dur:  a.dur + b.dur + t + dwt,
 		tw:   a.tw + b.tw + dtw,
-		e:    math.Max(b.e-delta, a.e) - dwt,
-		l:    math.Min(b.l-delta, a.l) + dtw,
+		e:    e - dwt,
+		l:    l + dtw,
 		dist: a.dist + b.dist + m.dist[i][j],
 		load: a.load + b.load,
 	}
@@ -299,11 +315,25 @@ func (m *vrp) update(pl *plan, v int) {
 }
 
 func (pl *plan) clone() *plan {
-	c := &plan{routes: make([]route, len(pl.routes)), unassigned: slices.Clone(pl.unassigned), hopeless: pl.hopeless}
-	for i, r := range pl.routes {
-		c.routes[i] = route{nodes: slices.Clone(r.nodes), fwd: slices.Clone(r.fwd), bwd: slices.Clone(r.bwd), all: r.all}
-	}
+	c := &plan{}
+	c.copyFrom(pl)
 	return c
+}
+
+// copyFrom makes pl a copy of src, reusing pl's memory.
+func (pl *plan) copyFrom(src *plan) {
+	if len(pl.routes) != len(src.routes) {
+		pl.routes = make([]route, len(src.routes))
+	}
+	for i := range src.routes {
+		r, s := &pl.routes[i], &src.routes[i]
+		r.nodes = append(r.nodes[:0], s.nodes...)
+		r.fwd = append(r.fwd[:0], s.fwd...)
+		r.bwd = append(r.bwd[:0], s.bwd...)
+		r.all = s.all
+	}
+	pl.unassigned = append(pl.unassigned[:0], src.unassigned...)
+	pl.hopeless = src.hopeless
 }
 
 func (pl *plan) vehicles() int {
@@ -403,18 +433,26 @@ func (m *vrp) insertion(pl *plan, u int, allowNew bool, blink float64) (v, pos i
 			continue
 		}
 		nu := m.node(u)
-		base := r.total().dist
+		lu, du := m.loc[u], m.dist[m.loc[u]]
 		for i := 0; i <= len(r.nodes); i++ {
 			if blink > 0 && m.rng.Float64() < blink {
 				continue
 			}
-			s := m.cat(m.cat(r.fwd[i], nu), r.bwd[i])
-			if s.tw > eps {
+			// The detour first: most places cost more than the best so
+			// far, and need no time-window check.
+			prev, next := m.loc[r.fwd[i].last], m.loc[r.bwd[i].first]
+			c := m.dist[prev][lu] + du[next] - m.dist[prev][next]
+			if c >= cost {
 				continue
 			}
-			if c := s.dist - base; c < cost {
-				v, pos, cost = w, i, c
+			pu := m.cat(r.fwd[i], nu)
+			if pu.tw > eps {
+				continue
 			}
+			if s := m.cat(pu, r.bwd[i]); s.tw > eps {
+				continue
+			}
+			v, pos, cost = w, i, c
 		}
 	}
 	return v, pos, cost
@@ -527,6 +565,7 @@ func (m *vrp) eliminateRoutes(best *plan, b *budget) *plan {
 	lower := m.vehicleLowerBound()
 	where := make([]int, m.n)
 	var cur *plan
+	next := &plan{}
 	for best.vehicles() > lower && b.fraction() < 0.5 && b.next() {
 		if cur == nil {
 			cur = best.clone()
@@ -541,7 +580,7 @@ func (m *vrp) eliminateRoutes(best *plan, b *budget) *plan {
 			cur.routes[v].nodes = cur.routes[v].nodes[:0]
 			m.update(cur, v)
 		}
-		next := cur.clone()
+		next.copyFrom(cur)
 		removed := m.ruin(next, where)
 		pool := append(next.unassigned, removed...)
 		next.unassigned = nil
@@ -554,11 +593,11 @@ func (m *vrp) eliminateRoutes(best *plan, b *budget) *plan {
 			m.absences[u]++
 		}
 		if len(next.unassigned) < len(cur.unassigned) || m.absenceSum(next) < m.absenceSum(cur) {
-			cur = next
+			cur, next = next, cur
 		}
 		if len(cur.unassigned) == 0 {
 			m.localSearch(cur)
-			best, cur = cur, nil
+			best, cur = cur.clone(), nil
 		}
 	}
 	return best
@@ -595,7 +634,8 @@ func (m *vrp) vehicleLowerBound() int {
 // times to a tenth of the mean edge) but never more vehicles or more
 // unserved stops.
 func (m *vrp) anneal(best *plan, b *budget) *plan {
-	cur := best.clone()
+	cur, next := best.clone(), &plan{}
+	best = best.clone()
 	where := make([]int, m.n)
 	t0, tf := 10*m.meanEdge, 0.1*m.meanEdge
 	if t0 <= 0 {
@@ -608,7 +648,7 @@ func (m *vrp) anneal(best *plan, b *budget) *plan {
 			f = (b.fraction() - f0) / (1 - f0)
 		}
 		temp := t0 * math.Pow(tf/t0, f)
-		next := cur.clone()
+		next.copyFrom(cur)
 		removed := m.ruin(next, where)
 		pool := append(next.unassigned, removed...)
 		next.unassigned = nil
@@ -628,9 +668,9 @@ func (m *vrp) anneal(best *plan, b *budget) *plan {
 				continue
 			}
 		}
-		cur = next
+		cur, next = next, cur
 		if better(cur, best) {
-			best = cur.clone()
+			best.copyFrom(cur)
 		}
 	}
 	return best
