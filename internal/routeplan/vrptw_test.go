@@ -144,10 +144,14 @@ func TestSolveVRPTWDeterministic(t *testing.T) {
 
 // TestSolveVRPTWInstances runs a deterministic, short search on every
 // Solomon instance, checks each plan with Check, and bounds vehicles and
-// distance against the best known; the bounds are what this budget meets,
-// far below what construction alone gives.
+// distance by what this budget meets. Construction and local search alone
+// give C102 10 / 947.13 (+14%), R102 19, R201 5 and RC201 5 vehicles, so
+// a broken route elimination or ruin and recreate fails here.
 func TestSolveVRPTWInstances(t *testing.T) {
-	maxGap := map[string]float64{"C102": 0.01, "R102": 0.02, "C201": 0.01, "R201": 0.03, "RC201": 0.08}
+	want := map[string]struct {
+		vehicles int
+		gap      float64
+	}{"C102": {10, 0.005}, "R102": {18, 0.01}, "C201": {3, 0.005}, "R201": {4, 0.04}, "RC201": {4, 0.06}}
 	for _, c := range solomonBest {
 		t.Run(c.name, func(t *testing.T) {
 			inst, err := ParseSolomon(open(t, c.name+".txt"))
@@ -168,14 +172,15 @@ func TestSolveVRPTWInstances(t *testing.T) {
 			}
 			gap := (d - c.distance) / c.distance
 			t.Logf("%s: %d vehicles, %.2f (best known %d / %.2f, gap %.2f%%)", c.name, sol.Used(), d, c.vehicles, c.distance, 100*gap)
-			if sol.Used() > c.vehicles+1 {
-				t.Errorf("%d vehicles, best known %d", sol.Used(), c.vehicles)
+			w := want[c.name]
+			if sol.Used() > w.vehicles {
+				t.Errorf("%d vehicles, want at most %d (best known %d)", sol.Used(), w.vehicles, c.vehicles)
 			}
-			if gap > maxGap[c.name] {
-				t.Errorf("distance %.2f is %.2f%% above the best known %.2f, want at most %.0f%%", d, 100*gap, c.distance, 100*maxGap[c.name])
+			if gap > w.gap {
+				t.Errorf("distance %.2f is %.2f%% above the best known %.2f, want at most %.1f%%", d, 100*gap, c.distance, 100*w.gap)
 			}
 		})
 	}
 }
 
-const vrptwIterations = 3000
+const vrptwIterations = 1500
