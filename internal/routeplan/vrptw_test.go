@@ -184,3 +184,25 @@ func TestSolveVRPTWInstances(t *testing.T) {
 }
 
 const vrptwIterations = 1500
+
+func TestSolveVRPTWEdgeCases(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		stops []Stop
+	}{
+		{"no stops", nil},
+		{"one stop", []Stop{{ID: "a", Location: Location{1, 1}, Due: 50, Demand: 1}}},
+		{"one unreachable stop", []Stop{{ID: "a", Location: Location{100, 100}, Due: 50}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := &Problem{Travel: Euclidean{}, Stops: c.stops, Vehicles: []Vehicle{{ID: "v", ShiftEnd: 100, Capacity: 5}}}
+			sol, err := SolveVRPTW(p, Options{Iterations: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Check(p, sol); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
