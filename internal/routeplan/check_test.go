@@ -3,6 +3,8 @@ package routeplan
 import (
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // checkProblem: a depot at the origin, A 5 away (window [0,10]), B 5
@@ -61,5 +63,26 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Check = %v, want an error containing %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	// v1 on A then B (see checkProblem): A at 5, B reached at 11, waits to
+	// 20, home at 32. B may start as late as 30; then A could leave by
+	// 25, so start by 24, but its window ends at 10: A's slack is 5.
+	p := checkProblem()
+	legs, back := Schedule(p, 0, []int{0, 1})
+	want := []Leg{
+		{Stop: 0, Arrive: 5, Start: 5, Depart: 6, TravelDuration: 5, TravelDistance: 5, Slack: 5},
+		{Stop: 1, Arrive: 11, Start: 20, Depart: 22, Wait: 9, TravelDuration: 5, TravelDistance: 5, Slack: 10},
+	}
+	if d := cmp.Diff(want, legs); d != "" || back != 32 {
+		t.Errorf("back at %v; legs (-want +got):\n%s", back, d)
+	}
+	// Ending the shift at 30 leaves B only 30 - 10 - 2 = 18: negative slack.
+	p.Vehicles[0].ShiftEnd = 30
+	legs, _ = Schedule(p, 0, []int{0, 1})
+	if legs[1].Slack != -2 {
+		t.Errorf("B's slack with the shift ending at 30: %v, want -2", legs[1].Slack)
 	}
 }

@@ -638,8 +638,8 @@ func (m *vrp) anneal(best *plan, b *budget) *plan {
 	best = best.clone()
 	where := make([]int, m.n)
 	t0, tf := 10*m.meanEdge, 0.1*m.meanEdge
-	if t0 <= 0 {
-		return best
+	if t0 <= 0 || (cur.vehicles() == 0 && len(cur.unassigned) == 0) {
+		return best // nothing to move
 	}
 	f0 := b.fraction()
 	for b.next() {
