@@ -111,7 +111,7 @@ type vrp struct {
 	adj       [][]int   // each stop's other stops, nearest first
 	rng       *rand.Rand
 	absences  []int
-	meanEdge  float64
+	t0, tf    float64 // annealing temperatures, times the mean edge of the first plan
 }
 
 func newVRP(p *Problem, seed int64) (*vrp, error) {
@@ -202,14 +202,11 @@ func newVRP(p *Problem, seed int64) (*vrp, error) {
 		}
 	}
 	m.adj = make([][]int, n)
-	sum, cnt := 0.0, 0
 	for s := range n {
 		others := make([]int, 0, n-1)
 		for t := range n {
 			if t != s {
 				others = append(others, t)
-				sum += m.dist[m.loc[s]][m.loc[t]]
-				cnt++
 			}
 		}
 		slices.SortStableFunc(others, func(a, b int) int {
@@ -217,9 +214,7 @@ func newVRP(p *Problem, seed int64) (*vrp, error) {
 		})
 		m.adj[s] = others
 	}
-	if cnt > 0 {
-		m.meanEdge = sum / float64(cnt)
-	}
+	m.t0, m.tf = 10, 0.1
 	return m, nil
 }
 
@@ -290,8 +285,6 @@ type route struct {
 	all      seg
 }
 
-func (r *route) total() seg { return r.all }
-
 type plan struct {
 	routes     []route
 	unassigned []int
@@ -350,7 +343,7 @@ func (pl *plan) distance() float64 {
 	d := 0.0
 	for _, r := range pl.routes {
 		if len(r.nodes) > 0 {
-			d += r.total().dist
+			d += r.all.dist
 		}
 	}
 	return d
@@ -429,7 +422,7 @@ func (m *vrp) insertion(pl *plan, u int, allowNew bool, blink float64) (v, pos i
 			}
 			triedEmpty[m.class[w]] = true
 		}
-		if r.total().load+m.demand[u] > m.capacity[w]+eps {
+		if r.all.load+m.demand[u] > m.capacity[w]+eps {
 			continue
 		}
 		nu := m.node(u)
@@ -630,17 +623,23 @@ func (m *vrp) vehicleLowerBound() int {
 }
 
 // anneal runs ruin and recreate for the rest of the budget, accepting a
-// worse distance with the simulated-annealing rule (temperature from ten
-// times to a tenth of the mean edge) but never more vehicles or more
+// worse distance with the simulated-annealing rule (the temperature falls
+// from ten times to a tenth of the mean edge of the plan it starts from,
+// so it scales with the instance's units) but never more vehicles or more
 // unserved stops.
 func (m *vrp) anneal(best *plan, b *budget) *plan {
 	cur, next := best.clone(), &plan{}
 	best = best.clone()
 	where := make([]int, m.n)
-	t0, tf := 10*m.meanEdge, 0.1*m.meanEdge
-	if t0 <= 0 || (cur.vehicles() == 0 && len(cur.unassigned) == 0) {
+	edges := cur.vehicles()
+	for _, r := range cur.routes {
+		edges += len(r.nodes)
+	}
+	if cur.vehicles() == 0 || cur.distance() <= 0 {
 		return best // nothing to move
 	}
+	mean := cur.distance() / float64(edges)
+	t0, tf := m.t0*mean, m.tf*mean
 	f0 := b.fraction()
 	for b.next() {
 		f := 0.0
