@@ -162,10 +162,10 @@ func (s *Solution) Used() int {
 }
 
 // Options bound a search. It stops at the first of the two budgets
-// reached; at least one must be set. Now is the clock the time budget is
-// read from (time.Now in the command; nil ignores TimeLimit, so tests that
-// set Iterations are deterministic). The same Seed and Iterations give the
-// same result.
+// reached (with neither set, after 1000 iterations). Now is the clock the
+// time budget is read from (time.Now in the command; nil ignores
+// TimeLimit, so tests that set Iterations are deterministic). The same
+// Seed and Iterations give the same result.
 type Options struct {
 	TimeLimit  time.Duration
 	Iterations int
