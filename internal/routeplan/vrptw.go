@@ -15,7 +15,8 @@ import (
 // eligibility. Stops that no vehicle could serve even alone are returned
 // unassigned.
 //
-// The search: greedy insertion builds a first plan; local search (relocate
+// The search: Solomon's I1 insertion (four parameter sets) and greedy
+// insertion build first plans, the best is kept; local search (relocate
 // and Or-opt of chains of 1 to 3 stops within and between routes,
 // exchange, 2-opt*) improves it; route elimination then empties one route
 // at a time and tries to fit its stops into the others with ruin and
@@ -384,21 +385,6 @@ func (m *vrp) solution(pl *plan) *Solution {
 	s.Unassigned = append(slices.Clone(pl.hopeless), pl.unassigned...)
 	slices.Sort(s.Unassigned)
 	return s
-}
-
-// construct inserts every stop greedily, hardest first (earliest due,
-// then farthest from its vehicles), opening routes as needed.
-func (m *vrp) construct() *plan {
-	pl := m.emptyPlan()
-	var order []int
-	for s := range m.n {
-		if !m.hopeless[s] {
-			order = append(order, s)
-		}
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmpFloat(m.due[a], m.due[b]) })
-	m.recreate(pl, order, true, 0)
-	return pl
 }
 
 // insertion finds the cheapest feasible place for stop u; v < 0 when none.

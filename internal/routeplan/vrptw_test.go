@@ -145,13 +145,14 @@ func TestSolveVRPTWDeterministic(t *testing.T) {
 // TestSolveVRPTWInstances runs a deterministic, short search on every
 // Solomon instance, checks each plan with Check, and bounds vehicles and
 // distance by what this budget meets. Construction and local search alone
-// give C102 10 / 947.13 (+14%), R102 19, R201 5 and RC201 5 vehicles, so
-// a broken route elimination or ruin and recreate fails here.
+// give R102 19 vehicles, R201 4 / 1360.77 (+8.7%) and RC201 4 / 1567.46
+// (+11%), so a broken route elimination or ruin and recreate fails here
+// (C102 and C201 are solved by construction and local search already).
 func TestSolveVRPTWInstances(t *testing.T) {
 	want := map[string]struct {
 		vehicles int
 		gap      float64
-	}{"C102": {10, 0.005}, "R102": {18, 0.01}, "C201": {3, 0.005}, "R201": {4, 0.04}, "RC201": {4, 0.06}}
+	}{"C102": {10, 0.005}, "R102": {18, 0.01}, "C201": {3, 0.005}, "R201": {4, 0.025}, "RC201": {4, 0.06}}
 	for _, c := range solomonBest {
 		t.Run(c.name, func(t *testing.T) {
 			inst, err := ParseSolomon(open(t, c.name+".txt"))
