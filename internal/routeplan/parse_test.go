@@ -2,6 +2,7 @@ package routeplan
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -216,6 +217,16 @@ func FuzzParseSolomon(f *testing.F) {
 			if c.Due < c.Ready || c.Demand > inst.Capacity || c.ID == 0 {
 				t.Fatalf("accepted a bad customer %+v", c)
 			}
+		}
+	})
+}
+
+func FuzzParseTour(f *testing.F) {
+	f.Add("TYPE : TOUR\nTOUR_SECTION\n1\n3 2\n-1\nEOF\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		ids, err := ParseTour(strings.NewReader(in))
+		if err == nil && slices.Contains(ids, -1) {
+			t.Fatalf("tour %v holds the terminator", ids)
 		}
 	})
 }
