@@ -2,6 +2,7 @@ package routeplan
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -49,6 +50,7 @@ func TestParseTSPLIBErrors(t *testing.T) {
 		{"geo weights", "NAME: x\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: GEO\n", "TSPLIB file, line 3", "EDGE_WEIGHT_TYPE"},
 		{"bad dimension", "DIMENSION: three\n", "TSPLIB file, line 1", "DIMENSION"},
 		{"tiny dimension", "DIMENSION: 2\n", "TSPLIB file, line 1", "DIMENSION"},
+		{"huge dimension", "DIMENSION: 3001\n", "TSPLIB file, line 1", "DIMENSION"},
 		{"not a tsp", "TYPE: ATSP\n", "TSPLIB file, line 1", "TYPE"},
 		{"unknown keyword", "NAME: x\nFOO: 1\n", "TSPLIB file, line 2", "specification"},
 		{"coords before dimension", "EDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n", "TSPLIB file, line 2", "DIMENSION"},
@@ -142,6 +144,14 @@ func TestParseSolomon(t *testing.T) {
 	}
 }
 
+func manyCustomers(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%d 1 1 1 0 10 1\n", i)
+	}
+	return b.String()
+}
+
 func TestParseSolomonErrors(t *testing.T) {
 	head := "T\nVEHICLE\nNUMBER CAPACITY\n25 200\nCUSTOMER\nCUST NO. XCOORD. YCOORD. DEMAND READY TIME DUE DATE SERVICE TIME\n"
 	depot := "0 0 0 0 0 100 0\n"
@@ -161,6 +171,7 @@ func TestParseSolomonErrors(t *testing.T) {
 		{"repeated customer", head + depot + "1 1 1 1 0 10 1\n1 2 2 1 0 10 1\n", "Solomon file, line 9", "CUST NO."},
 		{"demand over capacity", head + depot + "1 1 1 201 0 10 1\n", "Solomon file, line 8", "DEMAND"},
 		{"no customers", head + depot, "Solomon file", "CUSTOMER"},
+		{"too many customers", head + depot + manyCustomers(3001), "Solomon file, line 3008", "CUSTOMER"},
 		{"truncated", "T\nVEHICLE\n", "Solomon file", "CUSTOMER"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -125,6 +125,9 @@ func ParseSolomon(r io.Reader) (*Solomon, error) {
 				if id == 0 {
 					return false, badLine(f, n, "CUST NO.", "0 is the depot's number")
 				}
+				if len(s.Customers) == maxNodes {
+					return false, badLine(f, n, "CUSTOMER", "more than %d customers", maxNodes)
+				}
 				if c.Demand > s.Capacity {
 					return false, badLine(f, n, "DEMAND", "%s exceeds the vehicle capacity %g", fs[3], s.Capacity)
 				}

@@ -69,9 +69,10 @@ func finite(s string) (float64, bool) {
 	return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
-// maxNodes bounds DIMENSION so a hostile header cannot make us allocate
-// an n² matrix that does not fit.
-const maxNodes = 20000
+// maxNodes bounds DIMENSION (and a Solomon file's customers) so a hostile
+// file cannot make the solvers allocate an n² matrix that does not fit:
+// 3000² distances are 72 MB.
+const maxNodes = 3000
 
 // ParseTSPLIB reads a TSPLIB file of TYPE TSP with EDGE_WEIGHT_TYPE EUC_2D:
 // the specification part, NODE_COORD_SECTION with one "id x y" line per
