@@ -54,7 +54,13 @@ func validate(p *Problem) error {
 	if len(p.Vehicles) == 0 && len(p.Stops) > 0 {
 		bad("vehicles", "no vehicle to serve %d stops", len(p.Stops))
 	}
+	nan := func(field string, xs ...float64) {
+		if slices.ContainsFunc(xs, math.IsNaN) {
+			bad(field, "not a number")
+		}
+	}
 	for i, v := range p.Vehicles {
+		nan(fmt.Sprintf("vehicles[%d]", i), v.Start.X, v.Start.Y, v.End.X, v.End.Y, v.ShiftStart, v.ShiftEnd, v.Capacity)
 		if v.ShiftEnd < v.ShiftStart {
 			bad(fmt.Sprintf("vehicles[%d].shift_end", i), "%g is before the shift start %g", v.ShiftEnd, v.ShiftStart)
 		}
@@ -63,6 +69,7 @@ func validate(p *Problem) error {
 		}
 	}
 	for i, s := range p.Stops {
+		nan(fmt.Sprintf("stops[%d]", i), s.Location.X, s.Location.Y, s.Ready, s.Due, s.Service, s.Demand)
 		if s.Due < s.Ready {
 			bad(fmt.Sprintf("stops[%d].due", i), "%g is before the ready time %g", s.Due, s.Ready)
 		}

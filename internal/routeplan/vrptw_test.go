@@ -93,6 +93,7 @@ func TestSolveVRPTWInvalid(t *testing.T) {
 	p := technicianDay()
 	p.Stops[2].Due = p.Stops[2].Ready - 1
 	p.Stops[3].Vehicles = []int{5}
+	p.Stops[4].Location.X = math.NaN()
 	p.Travel = nil
 	_, err := SolveVRPTW(p, Options{Iterations: 1})
 	var e *aftersales.Error
@@ -103,7 +104,7 @@ func TestSolveVRPTWInvalid(t *testing.T) {
 	for _, f := range e.Fields {
 		fields = append(fields, f.Field)
 	}
-	if d := cmp.Diff([]string{"travel", "stops[2].due", "stops[3].vehicles"}, fields); d != "" {
+	if d := cmp.Diff([]string{"travel", "stops[2].due", "stops[3].vehicles", "stops[4]"}, fields); d != "" {
 		t.Errorf("fields (-want +got):\n%s", d)
 	}
 }
