@@ -60,6 +60,7 @@ Usage:
   aftersales mapping show NAME       print a built-in mapping (JSON) to start your own from
   aftersales export [--format csv|xlsx] FILE|-      export tickets (columns the "aftersales" mapping reads)
   aftersales rollups [--repair]      check the KPI rollups against the tickets (and repair them)
+  aftersales plan-routes --tsplib|--solomon FILE [--time-limit 10s]   solve a routing benchmark, print JSON
   aftersales openapi                 print the API's OpenAPI document (what /api/v1/openapi.json serves)
   aftersales backup FILE.tar.gz      consistent copy of a running SQLite installation: database and attachments
   aftersales restore FILE.tar.gz     restore a backup into an empty data directory (PostgreSQL: docs/OPERATIONS.md)
@@ -100,6 +101,8 @@ func Main(ctx context.Context, env Env) int {
 		err = exportFile(ctx, env, args)
 	case "rollups":
 		err = rollups(ctx, env, args)
+	case "plan-routes":
+		err = planRoutes(ctx, env, args)
 	case "openapi":
 		var doc []byte
 		if doc, err = api.Document(Version); err == nil {
