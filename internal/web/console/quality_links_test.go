@@ -29,6 +29,25 @@ func TestQualityLinks(t *testing.T) {
 	if err := db.SaveAlertRule(app.Ctx, &aftersales.AlertRule{KPI: "fcr", Grain: aftersales.GrainMonth, Threshold: &limit, Active: true}); err != nil {
 		t.Fatal(err)
 	}
+	// A rule scoped to a region, shown by the region's name.
+	units, err := db.ListServiceUnits(app.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var region *aftersales.ServiceUnit
+	for _, u := range units {
+		if u.Kind == aftersales.UnitRegion {
+			region = u
+			break
+		}
+	}
+	if region == nil {
+		t.Fatal("the demo has no region")
+	}
+	if err := db.SaveAlertRule(app.Ctx, &aftersales.AlertRule{KPI: "fcr", Grain: aftersales.GrainMonth, Threshold: &limit, Active: true,
+		Dim: aftersales.DimRegion, Value: fmt.Sprint(region.ID)}); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := db.EvaluateAlerts(app.Ctx); err != nil || n == 0 {
 		t.Fatalf("evaluate alerts: %d, %v", n, err)
 	}
@@ -43,6 +62,9 @@ func TestQualityLinks(t *testing.T) {
 		s, body := b.get("/quality/alerts")
 		if s != 200 {
 			t.Fatalf("%s alerts: %d", lang, s)
+		}
+		if !strings.Contains(body, ": "+region.Name+"</td>") || regexp.MustCompile(`(区域|Region) `+fmt.Sprint(region.ID)+`\b`).MatchString(body) {
+			t.Errorf("%s: the region-scoped rule does not name its region %q", lang, region.Name)
 		}
 		for _, it := range items {
 			if !strings.Contains(body, fmt.Sprintf(`<a href="/quality/items/%d" data-item="%s">`, it.ID, it.Number)) {
