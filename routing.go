@@ -67,6 +67,27 @@ func (r *RoutingRule) Validate() error {
 	return v.Err()
 }
 
+// AssignCandidate is a person who could take a ticket, with what a
+// supervisor weighs when choosing.
+type AssignCandidate struct {
+	UserID   int64  `json:"user_id"`
+	Name     string `json:"name"`
+	TeamID   int64  `json:"team_id"`
+	TeamName string `json:"team_name"`
+	// InTeam: a member of the team the ticket is with.
+	InTeam  bool `json:"in_team"`
+	OnShift bool `json:"on_shift"`
+	// Open counts the open tickets assigned to them; Load weighs them by
+	// urgency (urgent 4, high 3, normal 2, low 1).
+	Open int     `json:"open"`
+	Load float64 `json:"load"`
+	// AtCapacity: their team's per-person limit is reached.
+	AtCapacity bool `json:"at_capacity"`
+	// Skill is their best level in the ticket's category or a category
+	// above it, as the skills strategy weighs it; 0 without one.
+	Skill int `json:"skill"`
+}
+
 // RuleDryRun is a rule being edited tried on a ticket, changing nothing.
 type RuleDryRun struct {
 	// Matched: every condition of the rule holds (and it is active).
@@ -101,6 +122,10 @@ type RoutingService interface {
 	// when it has no id): what routing would decide were the rule being
 	// edited saved, and how each of its conditions fares on the ticket.
 	DryRunRule(ctx context.Context, ticketID int64, rule RoutingRule) (*RuleDryRun, error)
+	// AssignCandidates ranks the people who could take a ticket: its
+	// team's members first, then on shift, under capacity, by skill in its
+	// category, by least open work.
+	AssignCandidates(ctx context.Context, ticketID int64) ([]*AssignCandidate, error)
 	// SetAvailability marks a user on or off shift (assignment skips users
 	// who are off).
 	SetAvailability(ctx context.Context, userID int64, available bool) error

@@ -256,3 +256,41 @@ func pick(t *Team, categoryPath []int64) (*Member, string) {
 		return cands[0], fmt.Sprintf("least load (%.0f)", cands[0].Load)
 	}
 }
+
+// Candidates ranks every active team member for a ticket with team
+// teamID (nil: none yet) and category path: the ticket's team first,
+// then those on shift, under capacity, more skilled, less loaded.
+func Candidates(in Input, teamID *int64) []*aftersales.AssignCandidate {
+	var out []*aftersales.AssignCandidate
+	for _, t := range in.Teams {
+		for _, m := range t.Members {
+			if !m.Active {
+				continue
+			}
+			c := &aftersales.AssignCandidate{UserID: m.ID, Name: m.Name, TeamID: t.ID, TeamName: t.Name,
+				InTeam: teamID != nil && *teamID == t.ID, OnShift: m.Available, Open: m.Open, Load: m.Load,
+				AtCapacity: t.Capacity > 0 && m.Open >= t.Capacity}
+			for _, cat := range in.CategoryPath { // as the skills strategy weighs it
+				c.Skill = max(c.Skill, m.Skills[cat])
+			}
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch {
+		case a.InTeam != b.InTeam:
+			return a.InTeam
+		case a.OnShift != b.OnShift:
+			return a.OnShift
+		case a.AtCapacity != b.AtCapacity:
+			return !a.AtCapacity
+		case a.Skill != b.Skill:
+			return a.Skill > b.Skill
+		case a.Load != b.Load:
+			return a.Load < b.Load
+		}
+		return a.UserID < b.UserID
+	})
+	return out
+}

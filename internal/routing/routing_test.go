@@ -2,6 +2,7 @@ package routing
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,5 +103,41 @@ func TestRoute(t *testing.T) {
 	in.Rules = []*aftersales.RoutingRule{{Name: "gas", Active: true, Keywords: []string{"燃气味"}, Action: aftersales.RoutingAction{Urgency: p(aftersales.UrgencyUrgent)}}}
 	if d := Route(in); d.Urgency == nil || *d.Urgency != aftersales.UrgencyUrgent {
 		t.Errorf("rule urgency not applied: %+v", d)
+	}
+}
+
+func TestCandidates(t *testing.T) {
+	in := Input{CategoryPath: []int64{7, 3}, Teams: []Team{
+		{ID: 1, Name: "北区", Capacity: 3, Members: []Member{
+			{ID: 10, Name: "甲", Active: true, Available: true, Open: 2, Load: 4},
+			{ID: 11, Name: "乙", Active: true, Available: true, Open: 0, Load: 0},
+			{ID: 12, Name: "丙", Active: true, Available: false, Open: 0, Load: 0},
+			{ID: 13, Name: "丁", Active: true, Available: true, Open: 3, Load: 6},
+			{ID: 14, Name: "离职", Active: false, Available: true},
+			{ID: 15, Name: "戊", Active: true, Available: true, Open: 2, Load: 4, Skills: map[int64]int{3: 4}},
+		}},
+		{ID: 2, Name: "南区", Members: []Member{{ID: 20, Name: "己", Active: true, Available: true}}},
+	}}
+	got := Candidates(in, p(int64(1)))
+	var order []int64
+	for _, c := range got {
+		order = append(order, c.UserID)
+	}
+	// Team 1 first; on shift before off; under capacity before full;
+	// skilled before not; then by load.
+	if want := []int64{15, 11, 10, 13, 12, 20}; !slices.Equal(order, want) {
+		t.Fatalf("order = %v, want %v", order, want)
+	}
+	if c := got[0]; !c.InTeam || !c.OnShift || c.Skill != 4 || c.Open != 2 || c.TeamName != "北区" {
+		t.Errorf("first = %+v", c)
+	}
+	if c := got[3]; !c.AtCapacity {
+		t.Errorf("丁 with 3 open of 3 = %+v, want at capacity", c)
+	}
+	if c := got[5]; c.InTeam {
+		t.Errorf("another team's member = %+v, want not in team", c)
+	}
+	if got := Candidates(in, nil); got[0].InTeam {
+		t.Errorf("without a team nobody is in it: %+v", got[0])
 	}
 }

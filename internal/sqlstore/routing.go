@@ -353,3 +353,24 @@ func (db *DB) DryRunRule(ctx context.Context, ticketID int64, rule aftersales.Ro
 	res.Decision = &d
 	return res, nil
 }
+
+// AssignCandidates ranks the active team members for a ticket by what a
+// supervisor weighs: its team first, on shift, capacity, skill, load.
+func (db *DB) AssignCandidates(ctx context.Context, ticketID int64) ([]*aftersales.AssignCandidate, error) {
+	t, err := db.FindTicket(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	in := routing.Input{}
+	if t.CategoryID != nil {
+		env, err := db.loadSLAEnv(ctx, db.r)
+		if err != nil {
+			return nil, err
+		}
+		in.CategoryPath = env.catPath[*t.CategoryID]
+	}
+	if err := db.loadTeams(ctx, db.r, &in); err != nil {
+		return nil, fmt.Errorf("sqlstore: assign candidates: %w", err)
+	}
+	return routing.Candidates(in, t.TeamID), nil
+}

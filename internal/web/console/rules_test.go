@@ -1,14 +1,15 @@
 package console_test
 
 import (
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
+	"aftersales"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
 	"aftersales/internal/web/webtest"
-
-	"net/url"
 )
 
 // TestRuleDryRun tries routing and automation rules as typed in the
@@ -67,4 +68,48 @@ func excerpt(body, id string) string {
 		return body[i:min(len(body), i+1500)]
 	}
 	return "(no #" + id + ")"
+}
+
+// TestAssignShowsLoad: the ticket page's assignee list ranks the team's
+// members and shows each one's shift and open work, in both languages.
+func TestAssignShowsLoad(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	app := webtest.Start(t, db)
+	team, err := db.CreateTeam(app.Ctx, aftersales.TeamInput{Code: "n", Name: "北区组", Strategy: aftersales.StrategyManual})
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := testutil.MustUser(t, app.Ctx, db, "busy@example.com", aftersales.RoleAgent, &team.ID)
+	testutil.MustUser(t, app.Ctx, db, "idle@example.com", aftersales.RoleAgent, &team.ID)
+	c := testutil.MustCustomer(t, app.Ctx, db, "分派")
+	in := testutil.TicketInput(c.ID, "在办")
+	in.AssigneeID, in.TeamID = &busy.ID, &team.ID
+	if _, err := db.CreateTicket(app.Ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	in = testutil.TicketInput(c.ID, "待分派")
+	in.TeamID = &team.ID
+	tk, err := db.CreateTicket(app.Ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string][]string{
+		"zh-CN": {`<optgroup label="按本工单排序`, `idle · 北区组 · 在岗 · 在办 0</option>`, `busy · 北区组 · 在岗 · 在办 1</option>`},
+		"en":    {`<optgroup label="Ranked for this ticket`, `idle · 北区组 · on shift · 0 open</option>`, `busy · 北区组 · on shift · 1 open</option>`},
+	} {
+		b := newBrowser(t, app, lang)
+		b.login("admin@example.com", "admin-password-1")
+		s, body := b.get(fmt.Sprintf("/tickets/%d", tk.ID))
+		if s != 200 {
+			t.Fatalf("%s: %d", lang, s)
+		}
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: the assignee list lacks %q", lang, w)
+			}
+		}
+		if i, j := strings.Index(body, want[1]), strings.Index(body, want[2]); i < 0 || j < 0 || i > j {
+			t.Errorf("%s: the idle member is not ranked before the busy one", lang)
+		}
+	}
 }

@@ -196,6 +196,10 @@ type ticketView struct {
 	Next        []aftersales.Status
 	Users       []*aftersales.User
 	Teams       []*aftersales.Team
+	// Candidates are the team members ranked for this ticket; Others the
+	// active users in no team (supervisors, administrators).
+	Candidates []*aftersales.AssignCandidate
+	Others     []*aftersales.User
 	Fields      []*aftersales.CustomField
 	Names       map[string]string // "category_id:3" -> display name, for the timeline
 	SLA         *aftersales.TicketSLA
@@ -258,6 +262,21 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	v.Fields, errs[5] = c.S.Settings.ListCustomFields(ctx)
 	if c.S.SLA != nil {
 		v.SLA, errs[6] = c.S.SLA.TicketSLA(ctx, id)
+	}
+	if c.S.Routing != nil && errs[3] == nil {
+		var cerr error
+		if v.Candidates, cerr = c.S.Routing.AssignCandidates(ctx, id); cerr != nil {
+			errs[3] = cerr
+		}
+		inTeam := map[int64]bool{}
+		for _, cand := range v.Candidates {
+			inTeam[cand.UserID] = true
+		}
+		for _, u := range v.Users {
+			if !inTeam[u.ID] {
+				v.Others = append(v.Others, u)
+			}
+		}
 	}
 	if err := cmp.Or(errs[:]...); err != nil {
 		c.fail(w, r, "", p, err)
