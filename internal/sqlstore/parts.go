@@ -897,3 +897,131 @@ func whereAnd(where []string) string {
 	}
 	return " WHERE " + strings.Join(where, " AND ")
 }
+
+// errRejected ends an import's transaction when a row was refused, so
+// that nothing of it stays.
+var errRejected = errors.New("sqlstore: import rows rejected")
+
+// ImportStock applies stock counts or movements read from a file, all or
+// none: when any row is refused (an unknown part or location, more taken
+// than there is), nothing changes and every refused row is reported with
+// its reason. A count becomes an adjustment to the counted quantity.
+func (db *DB) ImportStock(ctx context.Context, rows []aftersales.StockImportRow) (*aftersales.StockImport, error) {
+	u, err := aftersales.Require(ctx, aftersales.PermStockMove)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := aftersales.Require(ctx, aftersales.PermDataImport); err != nil {
+		return nil, err
+	}
+	rep := &aftersales.StockImport{Rows: len(rows), Rejected: []aftersales.RejectedRow{}}
+	err = db.inTx(ctx, func(tx *Tx) error {
+		parts, locs := map[string]*aftersales.Part{}, map[string]*aftersales.StockLocation{}
+		prs, err := tx.QueryContext(ctx, `SELECT `+partCols+` FROM parts`)
+		if err != nil {
+			return fmt.Errorf("sqlstore: import parts: %w", err)
+		}
+		all, err := collect(prs, scanPart)
+		if err != nil {
+			return err
+		}
+		for _, p := range all {
+			parts[p.Number] = p
+		}
+		lrs, err := tx.QueryContext(ctx, `SELECT `+locationCols+` FROM stock_locations`)
+		if err != nil {
+			return fmt.Errorf("sqlstore: import locations: %w", err)
+		}
+		ls, err := collect(lrs, scanLocation)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			locs[l.Code] = l
+		}
+		reject := func(line int, field, reason string) {
+			rep.Rejected = append(rep.Rejected, aftersales.RejectedRow{Line: line, Field: field, Reason: reason})
+		}
+		for _, r := range rows {
+			p, l, to := parts[r.PartNumber], locs[r.Location], locs[r.ToLocation]
+			if p == nil {
+				reject(r.Line, "part_number", "no part "+r.PartNumber)
+			}
+			if l == nil {
+				reject(r.Line, "location", "no stock location "+r.Location)
+			}
+			if r.ToLocation != "" && to == nil {
+				reject(r.Line, "to_location", "no stock location "+r.ToLocation)
+			}
+			if p == nil || l == nil || r.ToLocation != "" && to == nil {
+				continue
+			}
+			in := aftersales.StockMoveInput{Kind: r.Kind, PartID: p.ID, LocationID: l.ID, Qty: r.Qty, Reason: r.Reason}
+			if to != nil {
+				in.ToID = &to.ID
+			}
+			if r.Kind == aftersales.MoveCount {
+				b, err := db.lockBalance(ctx, tx, p.ID, l.ID)
+				if err != nil {
+					return err
+				}
+				in.Kind, in.Qty = aftersales.MoveAdjust, r.Qty-b.OnHand
+				in.Reason = cmpOr(r.Reason, "stock count import")
+			}
+			if in.Qty != 0 {
+				if err := in.Validate(); err != nil {
+					for _, fe := range aftersales.ErrorFields(err) {
+						reject(r.Line, fe.Field, fe.Reason)
+					}
+					continue
+				}
+				if _, err := db.moveStock(ctx, tx, in, &u.ID); err != nil {
+					if c := aftersales.ErrorCode(err); c != aftersales.ECONFLICT && c != aftersales.EINVALID {
+						return err
+					}
+					reject(r.Line, "qty", aftersales.ErrorMessage(err))
+					continue
+				}
+			}
+			if r.ReorderPoint != nil {
+				if _, err := db.lockBalance(ctx, tx, p.ID, l.ID); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE stock_balances SET reorder_point = $1, order_up_to = $2 WHERE part_id = $3 AND location_id = $4`,
+					*r.ReorderPoint, *r.OrderUpTo, p.ID, l.ID); err != nil {
+					return mapErr(fmt.Errorf("sqlstore: import stock level: %w", err))
+				}
+			}
+			rep.Applied++
+		}
+		if len(rep.Rejected) > 0 {
+			return errRejected
+		}
+		return tx.audit(ctx, "stock.import", "stock", 0, map[string]int{"rows": len(rows)})
+	})
+	if errors.Is(err, errRejected) {
+		rep.Applied = 0
+		return rep, rejectedError(rep.Rejected)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// rejectedError is the EINVALID of a refused import, one field per row:
+// "line 3: qty".
+func rejectedError(bad []aftersales.RejectedRow) error {
+	e := &aftersales.Error{Code: aftersales.EINVALID, Message: fmt.Sprintf("%d rows were refused; nothing was imported.", len(bad))}
+	for _, r := range bad {
+		e.Fields = append(e.Fields, aftersales.FieldError{Field: fmt.Sprintf("line %d: %s", r.Line, r.Field), Reason: r.Reason})
+	}
+	return e
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
