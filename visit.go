@@ -323,9 +323,23 @@ type Offer struct {
 	// Arrive is the planned arrival inside the window.
 	Arrive    time.Time `json:"arrive"`
 	TravelMin int       `json:"travel_min" doc:"Estimated travel from the previous stop or the day's start"`
-	// Why explains the offer in the caller's language terms: codes a
-	// console translates, with the numbers they need.
-	Why []string `json:"why"`
+	Why       OfferWhy  `json:"why"`
+}
+
+// OfferWhy explains an offer with values a console words in its
+// language: the technician qualifies (skills, certifications valid that
+// day, parts in the van or service point), works then, has room, and is
+// the nearest of those who could come.
+type OfferWhy struct {
+	Shift         string  `json:"shift" doc:"The working hours the visit falls in, HH:MM-HH:MM"`
+	Booked        int     `json:"booked" doc:"Visits already booked that day"`
+	BookedMinutes int     `json:"booked_minutes"`
+	Capacity      int     `json:"capacity" doc:"Visits a day at most; 0 no limit"`
+	From          string  `json:"from" enum:"home,service_point,previous_visit," doc:"Where the drive starts; empty when unknown"`
+	TravelKM      float64 `json:"travel_km"`
+	TravelMin     int     `json:"travel_min"`
+	PartsFrom     string  `json:"parts_from,omitempty" doc:"The stock location holding the parts"`
+	Others        int     `json:"others" doc:"Other technicians who could take the same window"`
 }
 
 // VisitService books and runs visits and keeps technicians' calendars.
