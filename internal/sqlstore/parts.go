@@ -802,7 +802,10 @@ func (db *DB) closeReservationTx(ctx context.Context, tx *Tx, id int64, to after
 		return mapErr(fmt.Errorf("sqlstore: close reservation: %w", err))
 	}
 	verb := map[aftersales.ReservationStatus]string{aftersales.ReservationReleased: "released", aftersales.ReservationConsumed: "used"}[to]
-	return partsEvent(ctx, tx, r.TicketID, actor, fmt.Sprintf("%s %s ×%d @ %s", verb, k.part.Number, r.Qty, k.location.Code), "")
+	if err := partsEvent(ctx, tx, r.TicketID, actor, fmt.Sprintf("%s %s ×%d @ %s", verb, k.part.Number, r.Qty, k.location.Code), ""); err != nil {
+		return err
+	}
+	return tx.audit(ctx, "stock.reservation", "ticket", r.TicketID, map[string]any{"reservation": id, "to": to})
 }
 
 // fillWaiting holds stock that has just become available (balance b) for

@@ -378,7 +378,7 @@ func (db *DB) StepVisit(ctx context.Context, ticketID, id int64, in aftersales.V
 				return err
 			}
 		}
-		return tx.audit(ctx, "visit."+string(in.To), "visit", id, in)
+		return tx.audit(ctx, "visit.step", "visit", id, in)
 	})
 	if err != nil {
 		return nil, err
