@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"aftersales"
+	"aftersales/internal/analytics"
 	"aftersales/internal/field"
 )
 
@@ -417,4 +418,29 @@ func (db *DB) lockVisitStock(ctx context.Context, tx *Tx, visitID int64) ([]int6
 		}
 	}
 	return ids, nil
+}
+
+// visitFactSQL reads the visits that count for the field KPIs, in order;
+// the caller appends a condition on ticket_id.
+const visitFactSQL = `SELECT ticket_id, window_end, checked_in_at, checked_out_at, outcome FROM visits WHERE status <> 'cancelled'`
+
+// loadVisitFacts reads the visits of the tickets matched by where
+// (" AND ticket_id ...") for their KPI records.
+func loadVisitFacts(ctx context.Context, b bulkWriter, where string, args []any) (map[int64][]analytics.Visit, error) {
+	out := map[int64][]analytics.Visit{}
+	err := b.query(ctx, visitFactSQL+where+` ORDER BY ticket_id, number`, args, func(scan func(...any) error) error {
+		var id, end int64
+		var in, out2 sql.NullInt64
+		var outcome string
+		if err := scan(&id, &end, &in, &out2, &outcome); err != nil {
+			return err
+		}
+		out[id] = append(out[id], analytics.Visit{WindowEnd: fromMS(end), CheckedIn: timePtr(in), CheckedOut: timePtr(out2),
+			Fixed: outcome == string(aftersales.OutcomeFixed)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("visits: %w", err)
+	}
+	return out, nil
 }

@@ -129,3 +129,60 @@ func TestVisits(t *testing.T) {
 }
 
 func fmtInt(v int64) string { return strconv.FormatInt(v, 10) }
+
+// TestFieldKPIs: first-time fix and arrival within the promised window
+// come from visits through the rollups:
+//
+//	A: visit 1 on time, fixed                    -> first fixed; on time
+//	B: visit 1 late, customer absent; visit 2 on time, fixed -> not first fixed; late, on time
+//	C: visit 1 booked only                       -> nothing
+//
+// first_time_fix = 1/2, window_on_time = 2/3.
+func TestFieldKPIs(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) // 08:00 in Shanghai
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		c := MustCustomer(t, ctx, db, "指标客户")
+		at := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, db.Zone) }
+		book := func(tk *aftersales.Ticket, d int) *aftersales.Visit {
+			t.Helper()
+			v, err := db.CreateVisit(ctx, tk.ID, aftersales.VisitInput{WindowStart: at(d, 9), WindowEnd: at(d, 11), DurationMin: 60})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		run := func(tk *aftersales.Ticket, v *aftersales.Visit, in, out time.Time, outcome aftersales.VisitOutcome) {
+			t.Helper()
+			clock.Advance(in.Sub(clock.Now()))
+			v, err := db.StepVisit(ctx, tk.ID, v.ID, aftersales.VisitStep{To: aftersales.VisitCheckedIn, Version: v.Version})
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(out.Sub(clock.Now()))
+			if _, err := db.StepVisit(ctx, tk.ID, v.ID, aftersales.VisitStep{To: aftersales.VisitCompleted, Outcome: outcome, Version: v.Version}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a, b, cc := MustTicket(t, ctx, db, c.ID, "A"), MustTicket(t, ctx, db, c.ID, "B"), MustTicket(t, ctx, db, c.ID, "C")
+		a1, b1, b2 := book(a, 1), book(b, 1), book(b, 2)
+		book(cc, 3)
+		run(a, a1, at(1, 10), at(1, 11), aftersales.OutcomeFixed)
+		run(b, b1, at(1, 12), at(1, 13), aftersales.OutcomeCustomerAbsent)
+		run(b, b2, at(2, 10), at(2, 11), aftersales.OutcomeFixed)
+		for _, tc := range []struct {
+			kpi      string
+			num, den int64
+		}{{"first_time_fix", 1, 2}, {"window_on_time", 2, 3}} {
+			catchUp(t, ctx, db)
+			res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: tc.kpi, From: at(1, 0), To: at(4, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total.Value == nil || res.Total.Num != tc.num || res.Total.N != tc.den {
+				t.Errorf("%s = %+v, want %d/%d", tc.kpi, res.Total, tc.num, tc.den)
+			}
+		}
+	})
+}

@@ -194,3 +194,12 @@ CREATE TABLE technician_leave (
     CHECK (ends_at > starts_at)
 );
 CREATE INDEX technician_leave_user ON technician_leave(user_id, starts_at);
+
+-- Field KPIs (first_time_fix, window_on_time): the first completed visit
+-- of a ticket and whether it fixed the fault, on its check-out day; the
+-- visits checked in and those within their promised window, on the
+-- check-in day.
+ALTER TABLE kpi_daily ADD COLUMN visited BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN first_fixed BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN window_arrivals BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN window_on_time BIGINT NOT NULL DEFAULT 0;
