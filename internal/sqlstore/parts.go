@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -661,17 +662,15 @@ func (db *DB) Reserve(ctx context.Context, ticketID int64, in aftersales.Reserva
 				return err
 			}
 		}
-		_, short := field.Apply(b, aftersales.MoveReserve, in.Qty, false)
 		status := aftersales.ReservationHeld
-		if short != nil {
-			var s *field.Shortage
-			if !in.Wait || !errors.As(short, &s) {
-				if errors.As(short, &s) {
-					return shortage(k, s)
-				}
-				return short
+		var short *field.Shortage
+		if _, err := field.Apply(b, aftersales.MoveReserve, in.Qty, false); errors.As(err, &short) {
+			if !in.Wait {
+				return shortage(k, short)
 			}
 			status = aftersales.ReservationWaiting
+		} else if err != nil {
+			return err
 		}
 		var filled any
 		if status == aftersales.ReservationHeld {
@@ -969,7 +968,7 @@ func (db *DB) ImportStock(ctx context.Context, rows []aftersales.StockImportRow)
 					return err
 				}
 				in.Kind, in.Qty = aftersales.MoveAdjust, r.Qty-b.OnHand
-				in.Reason = cmpOr(r.Reason, "stock count import")
+				in.Reason = cmp.Or(r.Reason, "stock count import")
 			}
 			if in.Qty != 0 {
 				if err := in.Validate(); err != nil {
@@ -1020,11 +1019,4 @@ func rejectedError(bad []aftersales.RejectedRow) error {
 		e.Fields = append(e.Fields, aftersales.FieldError{Field: fmt.Sprintf("line %d: %s", r.Line, r.Field), Reason: r.Reason})
 	}
 	return e
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
