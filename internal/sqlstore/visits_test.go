@@ -184,5 +184,11 @@ func TestFieldKPIs(t *testing.T) {
 				t.Errorf("%s = %+v, want %d/%d", tc.kpi, res.Total, tc.num, tc.den)
 			}
 		}
+		// The rollups kept by the write path equal a recompute from the raw
+		// visits.
+		check, err := db.RecomputeRollups(ctx, false)
+		if err != nil || check.Differences != 0 {
+			t.Errorf("recompute: %+v %v", check, err)
+		}
 	})
 }
