@@ -91,6 +91,11 @@ func TestStockLedger(t *testing.T) {
 		if diff := cmp.Diff([]string{"KFR-26", "KFR-35"}, f.part.Models); diff != "" {
 			t.Errorf("models (-want +got):\n%s", diff)
 		}
+		for q, want := range map[string]int{"kfr-26": 1, "压缩": 1, "compressor": 1, "cmp-1": 1, "KFR-9": 0, "%": 0} {
+			if got, err := db.ListParts(ctx, q); err != nil || len(got) != want {
+				t.Errorf("parts matching %q: %d %v, want %d", q, len(got), err, want)
+			}
+		}
 		if _, err := db.CreatePart(ctx, aftersales.PartInput{Number: "CMP-100", NameEN: "again"}); aftersales.ErrorCode(err) != aftersales.ECONFLICT {
 			t.Errorf("duplicate part number: %v", err)
 		}
