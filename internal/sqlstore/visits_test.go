@@ -81,6 +81,12 @@ func TestVisits(t *testing.T) {
 		if diff := cmp.Diff(want, kinds); diff != "" {
 			t.Errorf("history (-want +got):\n%s", diff)
 		}
+		if err := db.ExecRaw(ctx, `UPDATE visit_events SET reason = 'x' WHERE id = $1`, hist[0].ID); err == nil {
+			t.Error("a visit's history was rewritten")
+		}
+		if err := db.ExecRaw(ctx, `DELETE FROM visit_events WHERE id = $1`, hist[0].ID); err == nil {
+			t.Error("a visit's history was deleted")
+		}
 		if _, err := db.RescheduleVisit(ctx, tk.ID, v1.ID, aftersales.RescheduleInput{WindowStart: at(14, 0), WindowEnd: at(16, 0),
 			Reason: "x", Version: v1.Version}); aftersales.ErrorCode(err) != aftersales.ECONFLICT {
 			t.Errorf("rescheduling a cancelled visit: %v", err)

@@ -97,13 +97,8 @@ CREATE TABLE visit_events (
     reason     TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX visit_events_visit ON visit_events(visit_id);
-CREATE FUNCTION field_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
-END;
-$$;
 CREATE TRIGGER visit_events_append_only BEFORE UPDATE OR DELETE ON visit_events
-FOR EACH ROW EXECUTE FUNCTION field_append_only();
+FOR EACH ROW EXECUTE FUNCTION reject_change();
 
 -- Parts held at a location for a ticket (and the visit that brings them).
 -- A waiting reservation holds nothing yet: the part was missing, and the
@@ -151,7 +146,7 @@ CREATE TABLE stock_movements (
 CREATE INDEX stock_movements_balance ON stock_movements(part_id, location_id, id);
 CREATE INDEX stock_movements_ticket ON stock_movements(ticket_id) WHERE ticket_id IS NOT NULL;
 CREATE TRIGGER stock_movements_append_only BEFORE UPDATE OR DELETE ON stock_movements
-FOR EACH ROW EXECUTE FUNCTION field_append_only();
+FOR EACH ROW EXECUTE FUNCTION reject_change();
 
 -- A technician's field profile on top of the user: where the day starts,
 -- how much fits in it.
