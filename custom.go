@@ -225,4 +225,6 @@ type Services struct {
 	Quality   QualityService
 	Improve   ImprovementService
 	Costs     CostService
+	Parts     PartsService
+	Visits    VisitService
 }

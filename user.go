@@ -55,23 +55,29 @@ const (
 	PermCostWrite      Permission = "record service costs"
 	PermCostVoid       Permission = "void anyone's service cost lines"
 	PermRevenueWrite   Permission = "enter sales revenue"
+	PermPartsWrite     Permission = "edit the parts catalog and stock locations"
+	PermStockMove      Permission = "receive, move, reserve and use spare parts"
+	PermVisitPlan      Permission = "book, reschedule and cancel visits"
 )
 
 var rolePerms = map[Role][]Permission{
 	RoleAdmin: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermCatalogWrite, PermNetworkWrite, PermUserRead, PermUserWrite,
 		PermSettingsWrite, PermAuditRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit, PermDataImport,
-		PermMetricsRead, PermQualityWrite, PermCostWrite, PermCostVoid, PermRevenueWrite},
+		PermMetricsRead, PermQualityWrite, PermCostWrite, PermCostVoid, PermRevenueWrite, PermPartsWrite, PermStockMove,
+		PermVisitPlan},
 	RoleSupervisor: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermNetworkWrite, PermUserRead, PermAuditRead, PermTokenOwn, PermTicketReadAll,
-		PermTicketTransmit, PermDataImport, PermMetricsRead, PermCostWrite, PermCostVoid},
+		PermTicketTransmit, PermDataImport, PermMetricsRead, PermCostWrite, PermCostVoid, PermPartsWrite, PermStockMove,
+		PermVisitPlan},
 	RoleQuality: {PermTicketRead, PermTicketNote, PermCustomerRead, PermUserRead, PermAuditRead,
 		PermTokenOwn, PermTicketReadAll, PermDataImport, PermMetricsRead, PermQualityWrite, PermRevenueWrite},
 	RoleAgent: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
-		PermCustomerWrite, PermUserRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit, PermCostWrite},
+		PermCustomerWrite, PermUserRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit, PermCostWrite, PermStockMove,
+		PermVisitPlan},
 	// Technicians see and work the tickets of their team and their own.
 	RoleTechnician: {PermTicketRead, PermTicketNote, PermCustomerRead, PermUserRead, PermTokenOwn,
-		PermTicketTransmit, PermCostWrite},
+		PermTicketTransmit, PermCostWrite, PermStockMove},
 }
 
 // Can reports whether the role holds permission p.

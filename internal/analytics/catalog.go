@@ -215,7 +215,6 @@ const CostRatioKey = "cost_ratio"
 
 // Reasons a KPI cannot be computed yet.
 const (
-	needVisits = "needs individual field-service visits, which aftersales does not record yet (only the first arrival on site)"
 	needCalls  = "needs call records from a telephony integration, which aftersales does not have yet"
 	needChecks = "needs service checklists, which aftersales does not record yet"
 )
@@ -286,8 +285,10 @@ var Catalog = []KPI{
 		Definition: "tickets whose technician was on site (first in service) within the SLA policy's arrival target ÷ arrival SLA instances that stopped or breached in the period; appointment windows are not recorded yet, so the policy target is the commitment"}, rate(MArrSLAMet, MArrSLA)},
 	{aftersales.KPIInfo{Key: "arrival_median", Unit: "minutes", Cohort: "arrived",
 		Definition: "median calendar minutes from creation to the technician on site (first in service), over arrivals in the period"}, quantile(HArr, 0.5)},
-	{aftersales.KPIInfo{Key: "first_time_fix", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
-		Definition: "jobs completed on the first visit ÷ jobs dispatched", Unavailable: needVisits}, calc{}},
+	{aftersales.KPIInfo{Key: "first_time_fix", Unit: "percent", HigherIsBetter: true, Cohort: "arrived",
+		Definition: "tickets whose first completed visit ended with the outcome fixed ÷ tickets with a completed visit, counted on the day that visit checked out (cancelled visits do not count)"}, rate(MFirstFixed, MVisited)},
+	{aftersales.KPIInfo{Key: "window_on_time", Unit: "percent", HigherIsBetter: true, Cohort: "arrived",
+		Definition: "visits checked in no later than the end of the time window promised to the customer ÷ visits checked in, counted on the check-in day (the promised window, not the SLA, is the commitment)"}, rate(MWindowOnTime, MWindowArrivals)},
 	{aftersales.KPIInfo{Key: "standard_compliance", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "service checklist items passed ÷ checklist items", Unavailable: needChecks}, calc{}},
 	{aftersales.KPIInfo{Key: "service_cost", Unit: "money", Cohort: "incurred",

@@ -75,7 +75,17 @@ const (
 	MCost      = MCostLines + 1
 	// Counted on the resolution day: the resolved ticket's whole cost.
 	MCostResolved = MCost + 1
-	NumMeasures   = MCostResolved + 1
+	// Field visits (issue #19). Counted on the check-out day of the
+	// ticket's first completed visit: the ticket had one, and it fixed
+	// the fault.
+	MVisited    = MCostResolved + 1
+	MFirstFixed = MVisited + 1
+	// Counted on each visit's check-in day: visits checked in, and those
+	// checked in by the end of the window promised to the customer.
+	MWindowArrivals = MFirstFixed + 1
+	MWindowOnTime   = MWindowArrivals + 1
+	// Measures are only ever appended: stored facts name them by number.
+	NumMeasures = MWindowOnTime + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -91,6 +101,7 @@ var MeasureNames = [NumMeasures]string{
 	"st_new_sum", "st_accepted_sum", "st_diagnosing_sum", "st_in_service_sum", "st_awaiting_customer_sum", "st_awaiting_parts_sum", "st_resolved_sum",
 	"st_new_n", "st_accepted_n", "st_diagnosing_n", "st_in_service_n", "st_awaiting_customer_n", "st_awaiting_parts_n", "st_resolved_n",
 	"reassign_hops", "warranty_claims", "cost_lines", "cost", "cost_resolved",
+	"visited", "first_fixed", "window_arrivals", "window_on_time",
 }
 
 // StageCount is len(StageStatuses).
@@ -158,7 +169,17 @@ type TicketRecord struct {
 	WarrantyEnds string
 	// Costs are the ticket's cost lines that are not voided.
 	Costs []Cost
-	Dims  []string // values in aftersales.Dimensions order
+	// Visits are the ticket's visits that were not cancelled, by number.
+	Visits []Visit
+	Dims   []string // values in aftersales.Dimensions order
+}
+
+// Visit is what a field visit contributes: when the technician checked
+// in and out, the end of the promised window, and the outcome.
+type Visit struct {
+	WindowEnd             time.Time
+	CheckedIn, CheckedOut *time.Time
+	Fixed                 bool
 }
 
 // Cost is one service cost line: its amount in minor units and the local
@@ -358,6 +379,23 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 		}
 	case r.Arrived == nil && r.ArrBreached != nil:
 		add(*r.ArrBreached, MArrSLA, 1)
+	}
+
+	first := true
+	for _, v := range r.Visits {
+		if v.CheckedIn != nil {
+			add(*v.CheckedIn, MWindowArrivals, 1)
+			if !v.CheckedIn.After(v.WindowEnd) {
+				add(*v.CheckedIn, MWindowOnTime, 1)
+			}
+		}
+		if v.CheckedOut != nil && first {
+			first = false
+			add(*v.CheckedOut, MVisited, 1)
+			if v.Fixed {
+				add(*v.CheckedOut, MFirstFixed, 1)
+			}
+		}
 	}
 
 	if !open {

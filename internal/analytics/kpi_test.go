@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"aftersales"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 var shanghai = func() *time.Location {
@@ -164,9 +166,51 @@ func TestKPIsOnHandBuiltHistory(t *testing.T) {
 		t.Errorf("resolution median = %+v, want about 660 minutes", v)
 	}
 	// Unavailable KPIs say why.
-	k, _ := Lookup("first_time_fix")
+	k, _ := Lookup("standard_compliance")
 	if k.Unavailable == "" || k.Eval != nil {
-		t.Error("first-time fix should be unavailable")
+		t.Error("standard compliance should be unavailable")
+	}
+}
+
+// TestVisitContribution: the first completed visit decides first-time
+// fix, on its check-out day; every checked-in visit counts for arrival
+// in the promised window, on its check-in day.
+func TestVisitContribution(t *testing.T) {
+	at := func(d, h int) *time.Time { x := time.Date(2026, 12, d, h, 0, 0, 0, shanghai); return &x }
+	tests := []struct {
+		name   string
+		visits []Visit
+		want   map[Measure][]int64 // per measure: day of month -> value, as pairs
+	}{
+		{"fixed on the first visit, on time", []Visit{{WindowEnd: *at(1, 11), CheckedIn: at(1, 10), CheckedOut: at(1, 12), Fixed: true}},
+			map[Measure][]int64{MVisited: {1, 1}, MFirstFixed: {1, 1}, MWindowArrivals: {1, 1}, MWindowOnTime: {1, 1}}},
+		{"late, then fixed on the second", []Visit{
+			{WindowEnd: *at(1, 11), CheckedIn: at(1, 12), CheckedOut: at(1, 13)},
+			{WindowEnd: *at(3, 11), CheckedIn: at(3, 9), CheckedOut: at(3, 10), Fixed: true}},
+			map[Measure][]int64{MVisited: {1, 1}, MWindowArrivals: {1, 1, 3, 1}, MWindowOnTime: {3, 1}}},
+		{"checked in, not out yet", []Visit{{WindowEnd: *at(1, 11), CheckedIn: at(1, 11)}},
+			map[Measure][]int64{MWindowArrivals: {1, 1}, MWindowOnTime: {1, 1}}},
+		{"booked only", []Visit{{WindowEnd: *at(1, 11)}}, map[Measure][]int64{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := Contribute(&TicketRecord{ID: 1, Status: aftersales.StatusDiagnosing, Created: *at(1, 8), Visits: tc.visits}, shanghai)
+			got := map[Measure][]int64{}
+			for _, e := range f.Entries {
+				if e.M >= MVisited {
+					got[e.M] = append(got[e.M], int64(e.Day-DayOf(*at(1, 0), shanghai))+1, e.V)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("entries (-want +got):\n%s", diff)
+			}
+		})
+	}
+	k, _ := Lookup("first_time_fix")
+	var a Agg
+	a.V[MVisited], a.V[MFirstFixed] = 4, 3
+	if got := k.Eval(&a); !got.OK || got.V != 75 || got.N != 4 {
+		t.Errorf("first_time_fix = %+v, want 75%% of 4", got)
 	}
 }
 

@@ -32,6 +32,12 @@ var technicianMay = []string{
 	"root-cause-pareto", "search-cases",
 	// themselves
 	"me", "list-tokens", "create-token", "list-notifications", "read-notification",
+	// spare parts: read the catalog and stock, move and reserve parts
+	"list-parts", "get-part", "list-stock-locations", "list-stock", "export-stock", "list-stock-movements",
+	"export-stock-movements", "move-stock", "list-reservations", "reserve-parts", "release-reservation", "consume-reservation",
+	// visits: read, offers, and the steps of their own visits
+	"list-visits", "get-visit", "visit-history", "booking-offers", "visit-en-route", "check-in-visit", "complete-visit",
+	"list-technicians", "get-technician",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document
@@ -85,7 +91,8 @@ func TestTechnicianPermissions(t *testing.T) {
 		"/quality/improvement-items/": fmt.Sprint(it.ID), "/users/": fmt.Sprint(app.Admin.ID), "/teams/": fmt.Sprint(team.ID),
 		"/customers/": fmt.Sprint(cust.ID)}
 	values := map[string]string{"number": tk.Number, "cost": fmt.Sprint(cost.ID), "kpi": "fcr", "action": fmt.Sprint(action.ID),
-		"cause": fmt.Sprint(cause.ID), "code": "x", "month": "2026-01", "If-Match": fmt.Sprintf(`"%d"`, tk.Version)}
+		"cause": fmt.Sprint(cause.ID), "code": "x", "month": "2026-01", "visit": "1", "reservation": "1",
+		"If-Match": fmt.Sprintf(`"%d"`, tk.Version)}
 	var forbidden, allowed []string
 	for _, op := range operations(t, base) {
 		v := with(values, "id", "1")

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"aftersales"
 	"aftersales/internal/sqlstore"
@@ -58,6 +59,31 @@ func TestEveryTicketOperationHidesOtherTeamsTickets(t *testing.T) {
 		if tk, err = db.Assign(ctx, tk.ID, tk.Version, &teamA.ID, &owner.ID); err != nil {
 			t.Fatal(err)
 		}
+		// A visit with parts reserved for it.
+		at := time.Date(2026, 12, 1, 9, 0, 0, 0, db.Zone)
+		visit, err := db.CreateVisit(ctx, tk.ID, aftersales.VisitInput{WindowStart: at, WindowEnd: at.Add(2 * time.Hour), DurationMin: 60,
+			TechnicianID: &owner.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		part, err := db.CreatePart(ctx, aftersales.PartInput{Number: "P-1", NameZH: "压缩机"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wh, err := db.CreateStockLocation(ctx, aftersales.StockLocationInput{Kind: aftersales.LocationWarehouse, Code: "wh", Name: "仓库"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MoveStock(ctx, aftersales.StockMoveInput{Kind: aftersales.MoveReceipt, PartID: part.ID, LocationID: wh.ID, Qty: 3}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.Reserve(ctx, tk.ID, aftersales.ReservationInput{PartID: part.ID, LocationID: wh.ID, VisitID: &visit.ID, Qty: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk, err = db.FindTicket(ctx, tk.ID); err != nil {
+			t.Fatal(err)
+		}
 		for _, to := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusResolved} {
 			if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Version: tk.Version, Reason: "已处理"}); err != nil {
 				t.Fatal(err)
@@ -80,8 +106,10 @@ func TestEveryTicketOperationHidesOtherTeamsTickets(t *testing.T) {
 		}
 
 		hidden := map[string]string{"id": fmt.Sprint(tk.ID), "number": tk.Number, "cost": fmt.Sprint(cost.ID),
+			"visit": fmt.Sprint(visit.ID), "reservation": fmt.Sprint(res.ID),
 			"If-Match": fmt.Sprintf(`"%d"`, tk.Version)}
 		missing := map[string]string{"id": "987654", "number": "AS209901-987654", "cost": fmt.Sprint(cost.ID),
+			"visit": fmt.Sprint(visit.ID), "reservation": fmt.Sprint(res.ID),
 			"If-Match": fmt.Sprintf(`"%d"`, tk.Version)}
 		before := snapshot(admin, tk.ID)
 		n := 0
@@ -127,6 +155,7 @@ func TestEveryTicketOperationHidesOtherTeamsTickets(t *testing.T) {
 func snapshot(c *client, id int64) string {
 	var b strings.Builder
 	for _, p := range []string{"/tickets/%d", "/tickets/%d/timeline", "/tickets/%d/costs", "/tickets/%d/attachments",
+		"/tickets/%d/visits", "/tickets/%d/reservations",
 		"/audit?entity=ticket&entity_id=%d"} {
 		r := c.do("GET", fmt.Sprintf(p, id), nil)
 		fmt.Fprintf(&b, "%d %s\n", r.Status, r.Raw)

@@ -43,6 +43,8 @@ func noteParts() []notePart {
 		{regexp.MustCompile(`^` + clock + ` breached$`), "note.sla.breached"},
 		{regexp.MustCompile(`^level ([0-9]+), ([0-9]+) min after the deadline$`), "note.sla.level"},
 		{regexp.MustCompile(`^handed to team (.+)$`), "note.sla.handed"},
+		{regexp.MustCompile(`^Waiting for part (\S+) \((.*)\) ×([0-9]+) at (\S+)$`), "note.parts.waiting"},
+		{regexp.MustCompile(`^Part (\S+) \((.*)\) received at (\S+)$`), "note.parts.received"},
 	}
 }
 
@@ -93,8 +95,39 @@ func (p *Page) EventBody(e *aftersales.TicketEvent) string {
 		if e.ActorID == nil || e.Field == "routing" {
 			return p.cat.systemNote(p.Lang, e.Body)
 		}
+	case aftersales.EventStatusChanged:
+		// The parts ledger moves tickets to and from awaiting parts with a
+		// sentence naming the part.
+		if strings.HasPrefix(e.Body, "Waiting for part ") || strings.HasPrefix(e.Body, "Part ") {
+			return p.cat.systemNote(p.Lang, e.Body)
+		}
 	}
 	return e.Body
+}
+
+// FieldEvent says a visit's or the parts' timeline line in the page's
+// language. The store writes them as tokens: "#2 completed fixed late
+// 2026-12-01 09:00-11:00", "reserved CMP-100 ×2 @ van-7"; the words it
+// knows are translated, the rest (numbers, windows, codes) kept.
+func (p *Page) FieldEvent(field, to string) string {
+	words := strings.Fields(to)
+	for i, w := range words {
+		var key string
+		switch {
+		case field == "visit" && i > 0 && aftersales.VisitStatus(w).Valid():
+			key = "visit.status." + w
+		case field == "visit" && i > 0 && aftersales.VisitOutcome(w).Valid():
+			key = "visit.outcome." + w
+		case field == "visit" && i > 0 && (w == "late" || w == "rescheduled"):
+			key = "visit." + w
+		case field == "parts" && i == 0:
+			key = "parts.verb." + w
+		}
+		if key != "" {
+			words[i] = p.tOr(key, w)
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // RouteReason says one reason of a routing decision in the page's language.

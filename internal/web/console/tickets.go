@@ -205,6 +205,7 @@ type ticketView struct {
 	SLA         *aftersales.TicketSLA
 	Route       *aftersales.RoutingDecision // a dry run's answer, when asked
 	Costs       *ticketCosts
+	Visits      []*aftersales.Visit
 	// Resolution is the status change that resolved the ticket, whose body
 	// is the resolution note; nil while the ticket is not resolved.
 	Resolution *aftersales.TicketEvent
@@ -246,12 +247,15 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 			}
 		}
 	}
-	var errs [9]error
+	var errs [10]error
 	var set *aftersales.Settings
 	set, errs[7] = c.S.Settings.Settings(ctx)
 	v.NoteRequired = set == nil || set.ResolutionNoteRequired
 	v.Attachments, errs[0] = c.S.Tickets.ListAttachments(ctx, id)
 	v.Costs, errs[1] = c.loadCosts(r, v.T)
+	if c.S.Visits != nil {
+		v.Visits, errs[9] = c.S.Visits.ListVisits(ctx, id)
+	}
 	if v.T.CustomerID != nil {
 		v.Customer, errs[2] = c.S.Customers.FindCustomer(ctx, *v.T.CustomerID)
 		v.Tiers, errs[8] = c.S.Customers.ListTiers(ctx)
@@ -323,7 +327,7 @@ type ticketForm struct {
 func (c *Console) ticketFormData(r *http.Request, t *aftersales.Ticket) (*ticketForm, error) {
 	ctx := r.Context()
 	d := &ticketForm{T: t}
-	var errs [9]error
+	var errs [10]error
 	d.Categories, errs[0] = c.S.Catalog.ListCategories(ctx)
 	d.Products, errs[1] = c.S.Catalog.ListProducts(ctx, 0)
 	d.Units, errs[2] = c.S.Network.ListServiceUnits(ctx)
