@@ -239,7 +239,15 @@ type IntakeService interface {
 	SubmitForm(ctx context.Context, f WebForm) (*IntakeResult, error)
 	// FollowTicket returns the public view of a ticket for a follow token.
 	FollowTicket(ctx context.Context, number, token string) (*PublicTicket, error)
+	// FollowReply adds the customer's message to a ticket they follow by
+	// its token, as any channel's message does (a resolved ticket is
+	// reopened); a closed or cancelled ticket takes no more messages.
+	FollowReply(ctx context.Context, number, token, body string) (*IntakeResult, error)
 }
+
+// MaxFollowReply is the longest message the follow page takes, in
+// characters.
+const MaxFollowReply = 5000
 
 // ticketTag finds a ticket number tag such as [#AS202611-000123].
 var ticketTag = regexp.MustCompile(`\[#(AS\d{6}-\d{6,})\]`)

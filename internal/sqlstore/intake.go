@@ -37,7 +37,8 @@ type inbound struct {
 	skipped      []string
 	notKept      []string // attachments refused: the customer is told
 	autoReply    bool
-	followToken  bool // create a follow token (web form)
+	followToken  bool  // create a follow token (web form)
+	ticketID     int64 // the ticket it belongs to, known already (follow page)
 	cursor       *aftersales.InboundEmail
 }
 
@@ -448,6 +449,9 @@ func messageBody(in *inbound, title string) string {
 // ticket or is its customer's, so a guessed number does not let a
 // stranger into a ticket), or by chat conversation. nil: a new ticket.
 func (db *DB) threadOf(ctx context.Context, tx *Tx, in *inbound) (*aftersales.Ticket, error) {
+	if in.ticketID != 0 {
+		return db.lockTicket(ctx, tx, in.ticketID)
+	}
 	var id int64
 	scan := func(q string, args ...any) error {
 		err := tx.QueryRowContext(ctx, q, args...).Scan(&id)
@@ -726,6 +730,39 @@ func (db *DB) FollowTicket(ctx context.Context, number, token string) (*aftersal
 		p.Messages = append(p.Messages, aftersales.PublicMessage{At: fromMS(at), Customer: kind == string(aftersales.EventCustomerMessage), Body: body})
 	}
 	return p, rows.Err()
+}
+
+// FollowReply takes a customer's message from the follow page into the
+// ticket its token opens, like a message from any channel.
+func (db *DB) FollowReply(ctx context.Context, number, token, body string) (*aftersales.IntakeResult, error) {
+	body = strings.TrimSpace(body)
+	var v aftersales.Validator
+	v.Check(body != "", "message", "is required")
+	v.Check(utf8.RuneCountInString(body) <= aftersales.MaxFollowReply, "message", fmt.Sprintf("must be at most %d characters", aftersales.MaxFollowReply))
+	v.Text("message", body)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	in := &inbound{channel: aftersales.ChannelWeb, body: body}
+	in.clean()
+	var res *aftersales.IntakeResult
+	err := db.inTx(ctx, func(tx *Tx) error {
+		var status aftersales.Status
+		err := tx.QueryRowContext(ctx, `SELECT t.id, t.status FROM tickets t JOIN ticket_follow_tokens f ON f.ticket_id = t.id
+			WHERE t.number = $1 AND f.token_hash = $2`, strings.TrimSpace(number), auth.HashSecret(token)).Scan(&in.ticketID, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return aftersales.Errorf(aftersales.ENOTFOUND, "No ticket matches this number and link.")
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: follow reply: %w", err)
+		}
+		if status == aftersales.StatusClosed || status == aftersales.StatusCancelled {
+			return aftersales.Errorf(aftersales.ECONFLICT, "This request is closed; send a new one.")
+		}
+		res, err = db.receiveTx(ctx, tx, in)
+		return err
+	})
+	return res, err
 }
 
 func truncateRunes(s string, n int) string {

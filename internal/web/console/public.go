@@ -34,6 +34,7 @@ func (c *Console) publicRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /form", c.embeddable(c.webForm))
 	mux.HandleFunc("POST /form", c.embeddable(c.submitForm))
 	mux.HandleFunc("GET /follow/{number}", c.embeddable(c.follow))
+	mux.HandleFunc("POST /follow/{number}", c.embeddable(c.followReply))
 }
 
 // embeddable lets the page be framed on other sites and honours ?lang=.
@@ -149,6 +150,11 @@ type followData struct {
 	New    bool
 	Link   string
 	Lang   string
+	Token  string
+	// Sent: the customer's reply was just taken; Open: the ticket still
+	// takes replies.
+	Sent bool
+	Open bool
 }
 
 func (c *Console) follow(w http.ResponseWriter, r *http.Request) {
@@ -160,9 +166,64 @@ func (c *Console) follow(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, "follow", p)
 		return
 	}
-	link := "/follow/" + url.PathEscape(t.Number) + "?" + url.Values{"t": {r.URL.Query().Get("t")}}.Encode()
-	p.Data = followData{Ticket: t, New: r.URL.Query().Get("new") == "1", Link: link, Lang: p.Lang}
+	tok := r.URL.Query().Get("t")
+	link := "/follow/" + url.PathEscape(t.Number) + "?" + url.Values{"t": {tok}}.Encode()
+	p.Data = followData{Ticket: t, New: r.URL.Query().Get("new") == "1", Link: link, Lang: p.Lang, Token: tok,
+		Sent: r.URL.Query().Get("sent") == "1", Open: t.Status != aftersales.StatusClosed && t.Status != aftersales.StatusCancelled}
 	c.render(w, r, "follow", p)
+}
+
+// followReply takes the customer's message from the follow page. The
+// follow token is the authority (a forged cross-site post would need it),
+// and replies count against the web form's per-address budget.
+func (c *Console) followReply(w http.ResponseWriter, r *http.Request) {
+	p := c.publicPage(r, "follow.title")
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	number, tok := r.PathValue("number"), r.URL.Query().Get("t")
+	if err := r.ParseForm(); err != nil {
+		c.fail(w, r, "", p, aftersales.Errorf(aftersales.EINVALID, "The message could not be read."))
+		return
+	}
+	if f := r.PostFormValue("t"); f != "" {
+		tok = f
+	}
+	show := func(err error) {
+		t, ferr := c.S.Intake.FollowTicket(r.Context(), number, tok)
+		if ferr != nil {
+			p.Status, p.Flash = http.StatusNotFound, p.T("follow.unknown")
+			p.Data = followData{Lang: p.Lang}
+			c.render(w, r, "follow", p)
+			return
+		}
+		p.Form = r.PostForm
+		link := "/follow/" + url.PathEscape(t.Number) + "?" + url.Values{"t": {tok}}.Encode()
+		p.Data = followData{Ticket: t, Link: link, Lang: p.Lang, Token: tok,
+			Open: t.Status != aftersales.StatusClosed && t.Status != aftersales.StatusCancelled}
+		c.fail(w, r, "follow", p, err)
+	}
+	if c.FormLimit != nil {
+		ok, err := c.FormLimit.Allow(r.Context(), clientIP(r))
+		if err == nil && !ok {
+			err = aftersales.Errorf(aftersales.ERATELIMIT, "Too many messages from this address; try again in an hour.")
+		}
+		if err != nil {
+			show(err)
+			return
+		}
+	}
+	res, err := c.S.Intake.FollowReply(r.Context(), number, tok, r.PostFormValue("message"))
+	if aftersales.ErrorCode(err) == aftersales.ENOTFOUND {
+		p.Status, p.Flash = http.StatusNotFound, p.T("follow.unknown")
+		p.Data = followData{Lang: p.Lang}
+		c.render(w, r, "follow", p)
+		return
+	}
+	if err != nil {
+		show(err)
+		return
+	}
+	q := url.Values{"t": {tok}, "sent": {"1"}, "lang": {p.Lang}}
+	http.Redirect(w, r, "/follow/"+url.PathEscape(res.Number)+"?"+q.Encode()+"#reply", http.StatusSeeOther)
 }
 
 func clientIP(r *http.Request) string {
