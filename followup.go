@@ -350,7 +350,4 @@ type FollowupService interface {
 	LogFollowupAttempt(ctx context.Context, id, version int64, a FollowupAttempt) (*FollowupTask, error)
 	AnswerFollowup(ctx context.Context, id int64, a FollowupAnswer) (*FollowupTask, error)
 	FollowupSummary(ctx context.Context, from, to time.Time) (*FollowupSummary, error)
-	// SweepFollowups decides the resolutions not decided yet and creates
-	// the tasks the policies select; only the background job calls it.
-	SweepFollowups(ctx context.Context, limit int) (int, error)
 }
