@@ -52,9 +52,15 @@ func listFUPolicies(ctx context.Context, q queryer, activeOnly bool) ([]*aftersa
 	return collect(rows, scanFUPolicy)
 }
 
+// followupPerm is what working the follow-up queue needs: permission to
+// read every ticket, which agents, supervisors and quality staff hold and
+// technicians do not, so the customer is asked by someone other than
+// whoever did the work.
+const followupPerm = aftersales.PermTicketReadAll
+
 // ListFollowupPolicies lists every policy in the order they are tried.
 func (db *DB) ListFollowupPolicies(ctx context.Context) ([]*aftersales.FollowupPolicy, error) {
-	if err := staff(ctx); err != nil {
+	if _, err := aftersales.Require(ctx, followupPerm); err != nil {
 		return nil, err
 	}
 	return listFUPolicies(ctx, db.r, false)
@@ -348,10 +354,9 @@ func intOf(n sql.NullInt64) *int {
 }
 
 // ListFollowups lists the follow-up queue: open tasks first by deadline,
-// then finished ones, newest first. Without permission to read every
-// ticket, a user sees the tasks assigned to them.
+// then finished ones, newest first.
 func (db *DB) ListFollowups(ctx context.Context, f aftersales.FollowupFilter) ([]*aftersales.FollowupTask, error) {
-	u, err := aftersales.Require(ctx, aftersales.PermTicketNote)
+	u, err := aftersales.Require(ctx, followupPerm)
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +380,7 @@ func (db *DB) ListFollowups(ctx context.Context, f aftersales.FollowupFilter) ([
 	if f.Outcome != "" {
 		where = append(where, "f.outcome = "+arg(string(f.Outcome)))
 	}
-	if f.Mine || !u.Role.Can(aftersales.PermTicketReadAll) {
+	if f.Mine {
 		where = append(where, "f.assignee_id = "+arg(u.ID))
 	} else if f.AssigneeID != nil {
 		where = append(where, "f.assignee_id = "+arg(*f.AssigneeID))
@@ -404,18 +409,10 @@ func (db *DB) ListFollowups(ctx context.Context, f aftersales.FollowupFilter) ([
 
 // FindFollowup returns one task with its attempts.
 func (db *DB) FindFollowup(ctx context.Context, id int64) (*aftersales.FollowupTask, error) {
-	u, err := aftersales.Require(ctx, aftersales.PermTicketNote)
-	if err != nil {
+	if _, err := aftersales.Require(ctx, followupPerm); err != nil {
 		return nil, err
 	}
-	k, err := db.findTask(ctx, db.r, id)
-	if err != nil {
-		return nil, err
-	}
-	if !u.Role.Can(aftersales.PermTicketReadAll) && (k.AssigneeID == nil || *k.AssigneeID != u.ID) {
-		return nil, aftersales.Errorf(aftersales.ENOTFOUND, "Follow-up %d not found.", id)
-	}
-	return k, nil
+	return db.findTask(ctx, db.r, id)
 }
 
 func (db *DB) findTask(ctx context.Context, q queryer, id int64) (*aftersales.FollowupTask, error) {
@@ -462,14 +459,6 @@ func (db *DB) openTask(ctx context.Context, tx *Tx, id, version int64) (*aftersa
 	return k, nil
 }
 
-// mayWork allows the assignee, and anyone who may read every ticket.
-func mayWork(u *aftersales.User, k *aftersales.FollowupTask) error {
-	if u.Role.Can(aftersales.PermTicketReadAll) || (k.AssigneeID != nil && *k.AssigneeID == u.ID) {
-		return nil
-	}
-	return aftersales.Errorf(aftersales.ENOTFOUND, "Follow-up %d not found.", k.ID)
-}
-
 // AssignFollowup gives an open task to an agent.
 func (db *DB) AssignFollowup(ctx context.Context, id, version, assigneeID int64) (*aftersales.FollowupTask, error) {
 	if _, err := aftersales.Require(ctx, aftersales.PermTicketAssign); err != nil {
@@ -502,7 +491,7 @@ func (db *DB) AssignFollowup(ctx context.Context, id, version, assigneeID int64)
 // LogFollowupAttempt records one attempt. The failed attempt that
 // reaches the policy's maximum ends the task as unreachable.
 func (db *DB) LogFollowupAttempt(ctx context.Context, id, version int64, a aftersales.FollowupAttempt) (*aftersales.FollowupTask, error) {
-	u, err := aftersales.Require(ctx, aftersales.PermTicketNote)
+	u, err := aftersales.Require(ctx, followupPerm)
 	if err != nil {
 		return nil, err
 	}
@@ -513,9 +502,6 @@ func (db *DB) LogFollowupAttempt(ctx context.Context, id, version int64, a after
 	err = db.inTx(ctx, func(tx *Tx) error {
 		k, err := db.openTask(ctx, tx, id, version)
 		if err != nil {
-			return err
-		}
-		if err := mayWork(u, k); err != nil {
 			return err
 		}
 		if err := addAttempt(ctx, tx, id, a, u.ID); err != nil {
@@ -568,7 +554,7 @@ func closeTask(ctx context.Context, tx *Tx, id int64, a aftersales.FollowupAnswe
 // customer's words as the reason. "Unreachable" needs the policy's number
 // of failed attempts.
 func (db *DB) AnswerFollowup(ctx context.Context, id int64, a aftersales.FollowupAnswer) (*aftersales.FollowupTask, error) {
-	u, err := aftersales.Require(ctx, aftersales.PermTicketNote)
+	u, err := aftersales.Require(ctx, followupPerm)
 	if err != nil {
 		return nil, err
 	}
@@ -578,9 +564,6 @@ func (db *DB) AnswerFollowup(ctx context.Context, id int64, a aftersales.Followu
 	err = db.inTx(ctx, func(tx *Tx) error {
 		k, err := db.openTask(ctx, tx, id, a.Version)
 		if err != nil {
-			return err
-		}
-		if err := mayWork(u, k); err != nil {
 			return err
 		}
 		if a.Outcome == aftersales.OutcomeUnreachable {
@@ -636,7 +619,7 @@ func (db *DB) AnswerFollowup(ctx context.Context, id int64, a aftersales.Followu
 // open tasks, the response rate (answered ÷ done), timeliness (done by
 // the deadline ÷ done), the outcome mix and the dissatisfied reasons.
 func (db *DB) FollowupSummary(ctx context.Context, from, to time.Time) (*aftersales.FollowupSummary, error) {
-	if _, err := aftersales.Require(ctx, aftersales.PermTicketNote); err != nil {
+	if _, err := aftersales.Require(ctx, followupPerm); err != nil {
 		return nil, err
 	}
 	var v aftersales.Validator
