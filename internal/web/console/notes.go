@@ -150,6 +150,10 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^must be valid UTF-8 without NUL characters$`), "reason.text"},
 		{regexp.MustCompile(`^must be lower-case letters, digits, '-' or '_'$`), "reason.code_chars"},
 		{regexp.MustCompile(`^must be person or company$`), "reason.person_company"},
+		{regexp.MustCompile(`^must be ([0-9.]+) to ([0-9.]+)$`), "reason.range"},
+		{regexp.MustCompile(`^is not a known customer tier$`), "reason.unknown_tier"},
+		{regexp.MustCompile(`^is not a known team$`), "reason.unknown_team"},
+		{regexp.MustCompile(`^must be later than delay_hours$`), "reason.later_than_delay"},
 	}
 }
 
