@@ -75,7 +75,18 @@ const (
 	MCost      = MCostLines + 1
 	// Counted on the resolution day: the resolved ticket's whole cost.
 	MCostResolved = MCost + 1
-	NumMeasures   = MCostResolved + 1
+	// Counted on the day each follow-up task (回访) of the ticket was done:
+	// done tasks, answered ones (every outcome but unreachable), those
+	// done by their deadline, and the answers by outcome.
+	MFUDone         = MCostResolved + 1
+	MFUAnswered     = MFUDone + 1
+	MFUOnTime       = MFUAnswered + 1
+	MFUSatisfied    = MFUOnTime + 1
+	MFUDissatisfied = MFUSatisfied + 1
+	MFUNotSolved    = MFUDissatisfied + 1
+	// New measures go here, at the end: stored facts name measures by
+	// number, so the numbers of existing ones never change.
+	NumMeasures = MFUNotSolved + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -91,6 +102,7 @@ var MeasureNames = [NumMeasures]string{
 	"st_new_sum", "st_accepted_sum", "st_diagnosing_sum", "st_in_service_sum", "st_awaiting_customer_sum", "st_awaiting_parts_sum", "st_resolved_sum",
 	"st_new_n", "st_accepted_n", "st_diagnosing_n", "st_in_service_n", "st_awaiting_customer_n", "st_awaiting_parts_n", "st_resolved_n",
 	"reassign_hops", "warranty_claims", "cost_lines", "cost", "cost_resolved",
+	"fu_done", "fu_answered", "fu_on_time", "fu_satisfied", "fu_dissatisfied", "fu_not_solved",
 }
 
 // StageCount is len(StageStatuses).
@@ -158,6 +170,8 @@ type TicketRecord struct {
 	WarrantyEnds string
 	// Costs are the ticket's cost lines that are not voided.
 	Costs []Cost
+	// Followups are the ticket's done follow-up tasks.
+	Followups []Followup
 	Dims  []string // values in aftersales.Dimensions order
 }
 
@@ -166,6 +180,14 @@ type TicketRecord struct {
 type Cost struct {
 	Day    Day
 	Amount int64
+}
+
+// Followup is one done follow-up task: when it was done, how it ended
+// and whether by its deadline.
+type Followup struct {
+	Done    time.Time
+	Outcome aftersales.FollowupOutcome
+	OnTime  bool
 }
 
 // DayOfDate returns the day of a YYYY-MM-DD date.
@@ -358,6 +380,24 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 		}
 	case r.Arrived == nil && r.ArrBreached != nil:
 		add(*r.ArrBreached, MArrSLA, 1)
+	}
+
+	for _, x := range r.Followups {
+		add(x.Done, MFUDone, 1)
+		if x.OnTime {
+			add(x.Done, MFUOnTime, 1)
+		}
+		if x.Outcome.Answered() {
+			add(x.Done, MFUAnswered, 1)
+		}
+		switch x.Outcome {
+		case aftersales.OutcomeSatisfied:
+			add(x.Done, MFUSatisfied, 1)
+		case aftersales.OutcomeDissatisfied:
+			add(x.Done, MFUDissatisfied, 1)
+		case aftersales.OutcomeNotSolved:
+			add(x.Done, MFUNotSolved, 1)
+		}
 	}
 
 	if !open {

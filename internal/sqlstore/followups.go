@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"aftersales"
+	"aftersales/internal/analytics"
 )
 
 // Follow-up (回访) persistence: policies, the per-resolution selection
@@ -673,4 +674,27 @@ func (db *DB) FollowupSummary(ctx context.Context, from, to time.Time) (*aftersa
 		s.ResponseRate, s.OnTimeRate = &r, &t
 	}
 	return s, nil
+}
+
+// followupSQL reads the done follow-up tasks for the KPI facts.
+const followupSQL = `SELECT ticket_id, closed_at, outcome, closed_at <= deadline_at FROM followup_tasks WHERE status = 'done'`
+
+// loadFollowups reads the done follow-up tasks of the tickets matched by
+// where (" AND ticket_id ..."), oldest first.
+func loadFollowups(ctx context.Context, b bulkWriter, where string, args []any) (map[int64][]analytics.Followup, error) {
+	out := map[int64][]analytics.Followup{}
+	err := b.query(ctx, followupSQL+where+` ORDER BY ticket_id, closed_at, id`, args, func(scan func(...any) error) error {
+		var id, at int64
+		var x analytics.Followup
+		if err := scan(&id, &at, &x.Outcome, &x.OnTime); err != nil {
+			return err
+		}
+		x.Done = fromMS(at)
+		out[id] = append(out[id], x)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("follow-ups: %w", err)
+	}
+	return out, nil
 }

@@ -310,6 +310,27 @@ func TestFollowupOutcomes(t *testing.T) {
 			t.Errorf("follow-up rate: %+v, want one answered ticket", p)
 		}
 
+		// The follow-up KPIs, from the rollups: three tasks done, two
+		// answered, all by their deadline; by team for the drill-down.
+		for _, tc := range []struct {
+			kpi      string
+			num, den int64
+		}{
+			{"followup_response", 2, 3}, {"followup_on_time", 3, 3}, {"followup_satisfied", 0, 2},
+			{"followup_dissatisfied", 1, 2}, {"followup_not_solved", 1, 2},
+		} {
+			if p := kpi(tc.kpi); p.Num != tc.num || p.N != tc.den {
+				t.Errorf("%s = %+v, want %d of %d", tc.kpi, p, tc.num, tc.den)
+			}
+		}
+		byTeam := metric(t, ctx, db, aftersales.MetricQuery{KPI: "followup_response", From: from, To: to, By: aftersales.DimTeam})
+		if len(byTeam.Points) != 1 || byTeam.Points[0].Label != "回访组" || byTeam.Points[0].N != 3 {
+			t.Errorf("followup_response by team: %+v", byTeam.Points)
+		}
+		if c, err := db.RecomputeRollups(ctx, false); err != nil || c.Differences != 0 {
+			t.Errorf("recompute: %+v %v", c, err)
+		}
+
 		// The queue's figures; the new task of the re-resolved ticket is
 		// the one still open, and overdue once past its deadline.
 		f.clock.Advance(100 * time.Hour)

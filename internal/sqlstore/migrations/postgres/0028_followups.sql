@@ -82,3 +82,15 @@ CREATE INDEX followup_attempts_task ON followup_attempts(task_id, at);
 
 -- The sweep walks resolutions in order of resolution time.
 CREATE INDEX tickets_resolved ON tickets(resolved_at) WHERE resolved_at IS NOT NULL;
+
+-- Follow-up KPIs (response rate, timeliness, outcome mix) are rollup
+-- measures counted on the day each task was done, with the ticket's
+-- dimensions: a task's change marks its ticket for the next refresh.
+CREATE TRIGGER kpi_followup AFTER INSERT OR UPDATE ON followup_tasks
+FOR EACH ROW EXECUTE FUNCTION kpi_mark_ticket_id();
+ALTER TABLE kpi_daily ADD COLUMN fu_done BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN fu_answered BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN fu_on_time BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN fu_satisfied BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN fu_dissatisfied BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN fu_not_solved BIGINT NOT NULL DEFAULT 0;

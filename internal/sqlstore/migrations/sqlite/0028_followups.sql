@@ -82,3 +82,17 @@ CREATE INDEX followup_attempts_task ON followup_attempts(task_id, at);
 
 -- The sweep walks resolutions in order of resolution time.
 CREATE INDEX tickets_resolved ON tickets(resolved_at) WHERE resolved_at IS NOT NULL;
+
+-- Follow-up KPIs (response rate, timeliness, outcome mix) are rollup
+-- measures counted on the day each task was done, with the ticket's
+-- dimensions: a task's change marks its ticket for the next refresh.
+CREATE TRIGGER kpi_followup_insert AFTER INSERT ON followup_tasks
+BEGIN INSERT INTO kpi_dirty(ticket_id) VALUES (NEW.ticket_id) ON CONFLICT DO NOTHING; END;
+CREATE TRIGGER kpi_followup_update AFTER UPDATE ON followup_tasks
+BEGIN INSERT INTO kpi_dirty(ticket_id) VALUES (NEW.ticket_id) ON CONFLICT DO NOTHING; END;
+ALTER TABLE kpi_daily ADD COLUMN fu_done INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN fu_answered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN fu_on_time INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN fu_satisfied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN fu_dissatisfied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE kpi_daily ADD COLUMN fu_not_solved INTEGER NOT NULL DEFAULT 0;
