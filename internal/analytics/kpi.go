@@ -172,7 +172,7 @@ type TicketRecord struct {
 	Costs []Cost
 	// Followups are the ticket's done follow-up tasks.
 	Followups []Followup
-	Dims  []string // values in aftersales.Dimensions order
+	Dims      []string // values in aftersales.Dimensions order
 }
 
 // Cost is one service cost line: its amount in minor units and the local
