@@ -113,16 +113,19 @@ type FollowupPolicy struct {
 	Natures []Nature `json:"natures,omitempty" doc:"The ticket's nature is one of these (e.g. complaint); empty: any"`
 	Tiers   []string `json:"tiers,omitempty" doc:"The customer's tier is one of these (e.g. vip, core); empty: any"`
 	// SamplePercent is the share of matching tickets that get a task.
-	SamplePercent float64   `json:"sample_percent" minimum:"0" maximum:"100" doc:"Share of matching tickets followed up, 0-100; below 100 a seeded draw decides per ticket"`
-	Seed          int64     `json:"seed,omitempty" doc:"Seed of the sampling draw; chosen at random when 0 on create"`
-	DelayHours    float64   `json:"delay_hours" minimum:"0" doc:"Hours after resolution before the call is due"`
-	DeadlineHours float64   `json:"deadline_hours" minimum:"0" doc:"Hours after resolution by which the call must be done"`
-	MaxAttempts   int       `json:"max_attempts" minimum:"1" maximum:"20" doc:"Failed attempts (no answer, busy, wrong number) after which the task ends unreachable"`
-	TeamID        *int64    `json:"team_id,omitempty" doc:"Team whose agents take the tasks in turn; empty: the ticket's team"`
-	ScriptZH      string    `json:"script_zh,omitempty" maxLength:"4000"`
-	ScriptEN      string    `json:"script_en,omitempty" maxLength:"4000"`
-	CreatedAt     time.Time `json:"created_at,omitzero" readOnly:"true"`
-	Version       int64     `json:"version,omitempty" readOnly:"true"`
+	SamplePercent float64 `json:"sample_percent" minimum:"0" maximum:"100" doc:"Share of matching tickets followed up, 0-100; below 100 a seeded draw decides per ticket"`
+	Seed          int64   `json:"seed,omitempty" doc:"Seed of the sampling draw; chosen at random when 0 on create"`
+	DelayHours    float64 `json:"delay_hours" minimum:"0" doc:"Hours after resolution before the call is due"`
+	DeadlineHours float64 `json:"deadline_hours" minimum:"0" doc:"Hours after resolution by which the call must be done"`
+	MaxAttempts   int     `json:"max_attempts" minimum:"1" maximum:"20" doc:"Failed attempts (no answer, busy, wrong number) after which the task ends unreachable"`
+	TeamID        *int64  `json:"team_id,omitempty" doc:"Team whose agents take the tasks in turn; empty: the ticket's team"`
+	ScriptZH      string  `json:"script_zh,omitempty" maxLength:"4000"`
+	ScriptEN      string  `json:"script_en,omitempty" maxLength:"4000"`
+	// AppliesFrom bounds the resolutions the policy decides, so that a new
+	// policy does not follow up the whole history.
+	AppliesFrom time.Time `json:"applies_from,omitzero" doc:"Resolutions from this instant on are followed up; the creation time when empty"`
+	CreatedAt   time.Time `json:"created_at,omitzero" readOnly:"true"`
+	Version     int64     `json:"version,omitempty" readOnly:"true"`
 }
 
 // Validate checks a policy, naming each bad field.
@@ -184,12 +187,12 @@ type FollowupSelection struct {
 }
 
 // SelectFollowup applies ordered policies to one resolution: the first
-// matching policy decides. It returns the policy (nil when none matched)
+// matching policy that applies from the resolution's time on decides. It returns the policy (nil when none matched)
 // and the selection to record.
 func SelectFollowup(policies []*FollowupPolicy, ticketID int64, n Nature, tier string, resolvedAt time.Time) (*FollowupPolicy, FollowupSelection) {
 	sel := FollowupSelection{TicketID: ticketID, ResolvedAt: resolvedAt}
 	for _, p := range policies {
-		if !p.Matches(n, tier) {
+		if !p.Matches(n, tier) || resolvedAt.Before(p.AppliesFrom) {
 			continue
 		}
 		id := p.ID

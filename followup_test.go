@@ -39,6 +39,14 @@ func TestSelectFollowup(t *testing.T) {
 	if p, sel := SelectFollowup([]*FollowupPolicy{complaints}, 11, NatureRepair, TierOrdinary, at); p != nil || sel.Selected || sel.PolicyID != nil {
 		t.Errorf("no policy matches, got %+v %+v", p, sel)
 	}
+	// A policy applies to resolutions from its applies_from on.
+	later := &FollowupPolicy{ID: 5, Active: true, SamplePercent: 100, AppliesFrom: at.Add(time.Hour)}
+	if p, _ := SelectFollowup([]*FollowupPolicy{later, rest}, 11, NatureRepair, TierOrdinary, at); p != rest {
+		t.Errorf("a policy applying from later decided an earlier resolution: %+v", p)
+	}
+	if p, _ := SelectFollowup([]*FollowupPolicy{later, rest}, 11, NatureRepair, TierOrdinary, at.Add(time.Hour)); p != later {
+		t.Errorf("the policy does not apply from its applies_from: %+v", p)
+	}
 }
 
 // TestFollowupSampleReproducible checks that the draw depends on the

@@ -20,15 +20,15 @@ import (
 // seeded draw) are aftersales.SelectFollowup; this file stores and loads.
 
 const fuPolicyCols = `id, name, position, active, natures, tiers, sample_percent, seed, delay_hours, deadline_hours,
-	max_attempts, team_id, script_zh, script_en, created_at, version`
+	max_attempts, team_id, script_zh, script_en, applies_from, created_at, version`
 
 func scanFUPolicy(row interface{ Scan(...any) error }) (*aftersales.FollowupPolicy, error) {
 	var p aftersales.FollowupPolicy
 	var natures, tiers string
 	var team sql.NullInt64
-	var created int64
+	var from, created int64
 	if err := row.Scan(&p.ID, &p.Name, &p.Position, &p.Active, &natures, &tiers, &p.SamplePercent, &p.Seed, &p.DelayHours,
-		&p.DeadlineHours, &p.MaxAttempts, &team, &p.ScriptZH, &p.ScriptEN, &created, &p.Version); err != nil {
+		&p.DeadlineHours, &p.MaxAttempts, &team, &p.ScriptZH, &p.ScriptEN, &from, &created, &p.Version); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(natures), &p.Natures); err != nil {
@@ -37,7 +37,7 @@ func scanFUPolicy(row interface{ Scan(...any) error }) (*aftersales.FollowupPoli
 	if err := json.Unmarshal([]byte(tiers), &p.Tiers); err != nil {
 		return nil, fmt.Errorf("sqlstore: policy %d tiers: %w", p.ID, err)
 	}
-	p.TeamID, p.CreatedAt = int64Ptr(team), fromMS(created)
+	p.TeamID, p.AppliesFrom, p.CreatedAt = int64Ptr(team), fromMS(from), fromMS(created)
 	return &p, nil
 }
 
@@ -122,12 +122,18 @@ func (db *DB) writeFUPolicy(ctx context.Context, id, version int64, p aftersales
 			return err
 		}
 		now := ms(tx.now)
+		from := now
+		if !p.AppliesFrom.IsZero() {
+			from = ms(p.AppliesFrom)
+		} else if id != 0 {
+			from = 0 // keep
+		}
 		args := []any{p.Name, p.Position, p.Active, mustJSON(p.Natures), mustJSON(tiers), p.SamplePercent, p.Seed, p.DelayHours,
-			p.DeadlineHours, p.MaxAttempts, nullInt(p.TeamID), p.ScriptZH, p.ScriptEN, now}
+			p.DeadlineHours, p.MaxAttempts, nullInt(p.TeamID), p.ScriptZH, p.ScriptEN, now, from}
 		if id == 0 {
 			err := tx.QueryRowContext(ctx, `INSERT INTO followup_policies (name, position, active, natures, tiers, sample_percent, seed,
-				delay_hours, deadline_hours, max_attempts, team_id, script_zh, script_en, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id`, args...).Scan(&id)
+				delay_hours, deadline_hours, max_attempts, team_id, script_zh, script_en, created_at, updated_at, applies_from)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING id`, args...).Scan(&id)
 			if err != nil {
 				return mapErr(fmt.Errorf("sqlstore: create follow-up policy: %w", err))
 			}
@@ -136,7 +142,8 @@ func (db *DB) writeFUPolicy(ctx context.Context, id, version int64, p aftersales
 		// The seed stays what it was unless a new one is given.
 		res, err := tx.ExecContext(ctx, `UPDATE followup_policies SET name = $1, position = $2, active = $3, natures = $4, tiers = $5,
 			sample_percent = $6, seed = CASE WHEN $7 = 0 THEN seed ELSE $7 END, delay_hours = $8, deadline_hours = $9, max_attempts = $10,
-			team_id = $11, script_zh = $12, script_en = $13, updated_at = $14, version = version + 1 WHERE id = $15 AND version = $16`,
+			team_id = $11, script_zh = $12, script_en = $13, updated_at = $14,
+			applies_from = CASE WHEN $15 = 0 THEN applies_from ELSE $15 END, version = version + 1 WHERE id = $16 AND version = $17`,
 			append(args, id, version)...)
 		if err != nil {
 			return mapErr(fmt.Errorf("sqlstore: update follow-up policy: %w", err))
@@ -169,8 +176,9 @@ func existsWhere(ctx context.Context, q queryer, query string, args ...any) (boo
 // selection's primary key before anything else: a second sweep or a
 // second instance finds it taken and does nothing. With several instances
 // on PostgreSQL an advisory lock lets one instance sweep at a time.
-// Only resolutions after the earliest active policy was created are
-// decided: creating a policy never follows up the whole history.
+// Only resolutions from the earliest active policy's applies_from (by
+// default its creation) on are decided: creating a policy never follows
+// up the whole history.
 func (db *DB) SweepFollowups(ctx context.Context, limit int) (int, error) {
 	n, _, err := db.exclusive(ctx, "followup-sweep", func() (int, error) { return db.sweepFollowups(ctx, limit) })
 	return n, err
@@ -199,10 +207,10 @@ func (db *DB) sweepFollowups(ctx context.Context, limit int) (int, error) {
 	if err != nil || len(policies) == 0 {
 		return 0, err
 	}
-	since := policies[0].CreatedAt
+	since := policies[0].AppliesFrom
 	for _, p := range policies {
-		if p.CreatedAt.Before(since) {
-			since = p.CreatedAt
+		if p.AppliesFrom.Before(since) {
+			since = p.AppliesFrom
 		}
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT t.id, t.resolved_at, t.nature, COALESCE(c.tier, ''), t.team_id

@@ -22,7 +22,7 @@ func (a *API) followups(h huma.API) {
 		Summary: "Add a follow-up policy",
 		Description: "The first active policy (by position) whose natures and tiers match a resolved ticket decides: below 100% a draw from the " +
 			"policy's seed, the ticket and its resolution instant selects it. Every decision is recorded with its seed, draw and threshold. " +
-			"Only resolutions after the earliest active policy was created are followed up."},
+			"A policy decides resolutions from its applies_from on (by default the time it was created)."},
 		func(ctx context.Context, in *struct {
 			Idem
 			Body aftersales.FollowupPolicy

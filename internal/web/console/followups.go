@@ -197,7 +197,7 @@ func (c *Console) policyPage(w http.ResponseWriter, r *http.Request, formErr err
 			}
 		}
 		if p.Form == nil {
-			p.Form = policyForm(v.Edit, len(v.Policies))
+			p.Form = policyForm(v.Edit, len(v.Policies), c.Zone)
 		}
 		return nil
 	}, formErr)
@@ -206,7 +206,7 @@ func (c *Console) policyPage(w http.ResponseWriter, r *http.Request, formErr err
 // policyForm fills the policy form from a policy, or with the defaults
 // of a new one (active, after the others, all of them, 1 to 72 hours,
 // three attempts).
-func policyForm(x *aftersales.FollowupPolicy, n int) url.Values {
+func policyForm(x *aftersales.FollowupPolicy, n int, zone *time.Location) url.Values {
 	if x == nil {
 		return url.Values{"position": {strconv.Itoa(10 * (n + 1))}, "active": {"1"}, "sample_percent": {"100"},
 			"delay_hours": {"24"}, "deadline_hours": {"72"}, "max_attempts": {"3"}}
@@ -214,7 +214,7 @@ func policyForm(x *aftersales.FollowupPolicy, n int) url.Values {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	out := url.Values{"name": {x.Name}, "position": {strconv.Itoa(x.Position)}, "sample_percent": {f(x.SamplePercent)},
 		"delay_hours": {f(x.DelayHours)}, "deadline_hours": {f(x.DeadlineHours)}, "max_attempts": {strconv.Itoa(x.MaxAttempts)},
-		"script_zh": {x.ScriptZH}, "script_en": {x.ScriptEN}, "tiers": x.Tiers}
+		"script_zh": {x.ScriptZH}, "script_en": {x.ScriptEN}, "tiers": x.Tiers, "applies_from": {x.AppliesFrom.In(zone).Format(time.DateOnly)}}
 	if x.Active {
 		out.Set("active", "1")
 	}
@@ -243,6 +243,13 @@ func (c *Console) saveFollowupPolicy(w http.ResponseWriter, r *http.Request) {
 		return 0
 	}
 	p.SamplePercent, p.DelayHours, p.DeadlineHours = num("sample_percent"), num("delay_hours"), num("deadline_hours")
+	if d := f.str("applies_from"); d != "" {
+		t, err := time.ParseInLocation(time.DateOnly, d, c.Zone)
+		if err != nil {
+			f.v.Add("applies_from", "must be a date, YYYY-MM-DD")
+		}
+		p.AppliesFrom = t
+	}
 	err := f.v.Err()
 	if err == nil {
 		if id := taskID(r); id > 0 {

@@ -20,6 +20,7 @@ CREATE TABLE followup_policies (
     team_id        BIGINT REFERENCES teams(id),
     script_zh      TEXT NOT NULL DEFAULT '',
     script_en      TEXT NOT NULL DEFAULT '',
+    applies_from   BIGINT NOT NULL,
     version        BIGINT NOT NULL DEFAULT 1,
     created_at     BIGINT NOT NULL,
     updated_at     BIGINT NOT NULL

@@ -20,6 +20,7 @@ CREATE TABLE followup_policies (
     team_id        INTEGER REFERENCES teams(id),
     script_zh      TEXT NOT NULL DEFAULT '',
     script_en      TEXT NOT NULL DEFAULT '',
+    applies_from   INTEGER NOT NULL,
     version        INTEGER NOT NULL DEFAULT 1,
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
