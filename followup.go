@@ -107,7 +107,7 @@ const FollowupCancelReopened = "ticket_reopened"
 type FollowupPolicy struct {
 	ID       int64  `json:"id,omitempty" readOnly:"true"`
 	Name     string `json:"name" maxLength:"100"`
-	Position int    `json:"position" minimum:"0" doc:"Order among policies, lowest first; the first matching policy decides"`
+	Position int    `json:"position,omitempty" minimum:"0" doc:"Order among policies, lowest first; the first matching policy decides"`
 	Active   bool   `json:"active"`
 	// Conditions: empty lists match every ticket.
 	Natures []Nature `json:"natures,omitempty" doc:"The ticket's nature is one of these (e.g. complaint); empty: any"`
@@ -115,7 +115,7 @@ type FollowupPolicy struct {
 	// SamplePercent is the share of matching tickets that get a task.
 	SamplePercent float64 `json:"sample_percent" minimum:"0" maximum:"100" doc:"Share of matching tickets followed up, 0-100; below 100 a seeded draw decides per ticket"`
 	Seed          int64   `json:"seed,omitempty" doc:"Seed of the sampling draw; chosen at random when 0 on create"`
-	DelayHours    float64 `json:"delay_hours" minimum:"0" doc:"Hours after resolution before the call is due"`
+	DelayHours    float64 `json:"delay_hours,omitempty" minimum:"0" doc:"Hours after resolution before the call is due"`
 	DeadlineHours float64 `json:"deadline_hours" minimum:"0" doc:"Hours after resolution by which the call must be done"`
 	MaxAttempts   int     `json:"max_attempts" minimum:"1" maximum:"20" doc:"Failed attempts (no answer, busy, wrong number) after which the task ends unreachable"`
 	TeamID        *int64  `json:"team_id,omitempty" doc:"Team whose agents take the tasks in turn; empty: the ticket's team"`

@@ -87,7 +87,26 @@ func (db *DB) writeFUPolicy(ctx context.Context, id, version int64, p aftersales
 		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "Updates need the version you last read.",
 			Fields: []aftersales.FieldError{{Field: "version", Reason: "is required"}}}
 	}
-	if err := p.Validate(); err != nil {
+	// Every bad field at once: the rules, then the references.
+	var v aftersales.Validator
+	for _, f := range aftersales.ErrorFields(p.Validate()) {
+		v.Add(f.Field, f.Reason)
+	}
+	for i, t := range p.Tiers {
+		ok, err := existsWhere(ctx, db.r, `SELECT 1 FROM customer_tiers WHERE code = $1`, strings.TrimSpace(t))
+		if err != nil {
+			return nil, err
+		}
+		v.Check(ok, "tiers["+strconv.Itoa(i)+"]", "is not a known customer tier")
+	}
+	if p.TeamID != nil {
+		ok, err := exists(ctx, db.r, "teams", *p.TeamID)
+		if err != nil {
+			return nil, err
+		}
+		v.Check(ok, "team_id", "is not a known team")
+	}
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	if p.Natures == nil {
@@ -103,24 +122,6 @@ func (db *DB) writeFUPolicy(ctx context.Context, id, version int64, p aftersales
 		p.Seed = int64(binary.BigEndian.Uint64(b[:]) >> 1)
 	}
 	err := db.inTx(ctx, func(tx *Tx) error {
-		var v aftersales.Validator
-		for i, t := range tiers {
-			ok, err := existsWhere(ctx, tx, `SELECT 1 FROM customer_tiers WHERE code = $1`, t)
-			if err != nil {
-				return err
-			}
-			v.Check(ok, "tiers["+strconv.Itoa(i)+"]", "is not a known customer tier")
-		}
-		if p.TeamID != nil {
-			ok, err := exists(ctx, tx, "teams", *p.TeamID)
-			if err != nil {
-				return err
-			}
-			v.Check(ok, "team_id", "is not a known team")
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
 		now := ms(tx.now)
 		from := now
 		if !p.AppliesFrom.IsZero() {
