@@ -247,6 +247,16 @@ func (db *DB) sweepFollowups(ctx context.Context, limit int) (int, error) {
 // task when selected.
 func (db *DB) decideFollowup(ctx context.Context, policies []*aftersales.FollowupPolicy, r resolution) error {
 	return db.inTx(ctx, func(tx *Tx) error {
+		// Locked as a reopen locks it, so the two are ordered: a ticket
+		// reopened since it was listed is left alone (its resolution is
+		// gone), and a reopen after this commits cancels the new task.
+		if err := db.lockRow(ctx, tx, "tickets", r.ticket); err != nil {
+			return err
+		}
+		still, err := existsWhere(ctx, tx, `SELECT 1 FROM tickets WHERE id = $1 AND resolved_at = $2 AND status IN ('resolved', 'closed')`, r.ticket, r.resolved)
+		if err != nil || !still {
+			return err
+		}
 		resolvedAt := fromMS(r.resolved)
 		p, sel := aftersales.SelectFollowup(policies, r.ticket, r.nature, r.tier, resolvedAt)
 		res, err := tx.ExecContext(ctx, `INSERT INTO followup_selections (ticket_id, resolved_at, policy_id, seed, draw, threshold, selected, decided_at)
@@ -572,6 +582,16 @@ func (db *DB) AnswerFollowup(ctx context.Context, id int64, a aftersales.Followu
 		return nil, err
 	}
 	err = db.inTx(ctx, func(tx *Tx) error {
+		// The ticket is locked before the task, in the order a reopen
+		// takes them, so that the two cannot deadlock.
+		k0, err := db.findTask(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		t, err := db.lockTicket(ctx, tx, k0.TicketID)
+		if err != nil {
+			return err
+		}
 		k, err := db.openTask(ctx, tx, id, a.Version)
 		if err != nil {
 			return err
@@ -585,10 +605,6 @@ func (db *DB) AnswerFollowup(ctx context.Context, id int64, a aftersales.Followu
 			return err
 		}
 		if err := closeTask(ctx, tx, id, a); err != nil {
-			return err
-		}
-		t, err := db.lockTicket(ctx, tx, k.TicketID)
-		if err != nil {
 			return err
 		}
 		switch a.Outcome {
