@@ -15,10 +15,13 @@ const (
 	TriggerSLAWarning    = "sla.warning"
 	TriggerSLABreach     = "sla.escalation"
 	TriggerTime          = "time" // the ticket has been in a status for a while
+	// TriggerFollowupDissatisfied: a follow-up call recorded a
+	// dissatisfied answer.
+	TriggerFollowupDissatisfied = "followup.dissatisfied"
 )
 
 // Triggers lists the automation triggers.
-var Triggers = []string{TriggerCreated, TriggerUpdated, TriggerStatusChanged, TriggerReopened, TriggerSLAWarning, TriggerSLABreach, TriggerTime}
+var Triggers = []string{TriggerCreated, TriggerUpdated, TriggerStatusChanged, TriggerReopened, TriggerSLAWarning, TriggerSLABreach, TriggerTime, TriggerFollowupDissatisfied}
 
 // Automation action kinds.
 const (
@@ -60,7 +63,7 @@ type AutomationRule struct {
 	Name       string               `json:"name" maxLength:"100"`
 	Priority   int                  `json:"priority" minimum:"0"`
 	Active     bool                 `json:"active"`
-	Trigger    string               `json:"trigger" enum:"ticket.created,ticket.updated,ticket.status_changed,ticket.reopened,sla.warning,sla.escalation,time"`
+	Trigger    string               `json:"trigger" enum:"ticket.created,ticket.updated,ticket.status_changed,ticket.reopened,sla.warning,sla.escalation,time,followup.dissatisfied"`
 	Conditions AutomationConditions `json:"conditions"`
 	Actions    []AutomationAction   `json:"actions"`
 	Version    int64                `json:"version,omitempty" readOnly:"true"`

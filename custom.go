@@ -227,4 +227,5 @@ type Services struct {
 	Costs     CostService
 	Parts     PartsService
 	Visits    VisitService
+	Followups FollowupService
 }

@@ -88,7 +88,8 @@ type KPIInfo struct {
 	// HigherIsBetter gives the direction of improvement.
 	HigherIsBetter bool `json:"higher_is_better"`
 	// Cohort says which date a ticket is counted on: created, responded,
-	// resolved, done (left the backlog) or snapshot.
+	// resolved, done (left the backlog), snapshot, or followed_up (the
+	// day a follow-up task was done).
 	Cohort string `json:"cohort"`
 	// Definition is the exact formula in English (docs/KPIS.md).
 	Definition string `json:"definition"`

@@ -84,8 +84,18 @@ const (
 	// checked in by the end of the window promised to the customer.
 	MWindowArrivals = MFirstFixed + 1
 	MWindowOnTime   = MWindowArrivals + 1
-	// Measures are only ever appended: stored facts name them by number.
-	NumMeasures = MWindowOnTime + 1
+	// Counted on the day each follow-up task (回访) of the ticket was done:
+	// done tasks, answered ones (every outcome but unreachable), those
+	// done by their deadline, and the answers by outcome.
+	MFUDone         = MWindowOnTime + 1
+	MFUAnswered     = MFUDone + 1
+	MFUOnTime       = MFUAnswered + 1
+	MFUSatisfied    = MFUOnTime + 1
+	MFUDissatisfied = MFUSatisfied + 1
+	MFUNotSolved    = MFUDissatisfied + 1
+	// New measures go here, at the end: stored facts name measures by
+	// number, so the numbers of existing ones never change.
+	NumMeasures = MFUNotSolved + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -102,6 +112,7 @@ var MeasureNames = [NumMeasures]string{
 	"st_new_n", "st_accepted_n", "st_diagnosing_n", "st_in_service_n", "st_awaiting_customer_n", "st_awaiting_parts_n", "st_resolved_n",
 	"reassign_hops", "warranty_claims", "cost_lines", "cost", "cost_resolved",
 	"visited", "first_fixed", "window_arrivals", "window_on_time",
+	"fu_done", "fu_answered", "fu_on_time", "fu_satisfied", "fu_dissatisfied", "fu_not_solved",
 }
 
 // StageCount is len(StageStatuses).
@@ -171,7 +182,9 @@ type TicketRecord struct {
 	Costs []Cost
 	// Visits are the ticket's visits that were not cancelled, by number.
 	Visits []Visit
-	Dims   []string // values in aftersales.Dimensions order
+	// Followups are the ticket's done follow-up tasks.
+	Followups []Followup
+	Dims      []string // values in aftersales.Dimensions order
 }
 
 // Visit is what a field visit contributes: when the technician checked
@@ -187,6 +200,14 @@ type Visit struct {
 type Cost struct {
 	Day    Day
 	Amount int64
+}
+
+// Followup is one done follow-up task: when it was done, how it ended
+// and whether by its deadline.
+type Followup struct {
+	Done    time.Time
+	Outcome aftersales.FollowupOutcome
+	OnTime  bool
 }
 
 // DayOfDate returns the day of a YYYY-MM-DD date.
@@ -395,6 +416,23 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 			if v.Fixed {
 				add(*v.CheckedOut, MFirstFixed, 1)
 			}
+		}
+	}
+	for _, x := range r.Followups {
+		add(x.Done, MFUDone, 1)
+		if x.OnTime {
+			add(x.Done, MFUOnTime, 1)
+		}
+		if x.Outcome.Answered() {
+			add(x.Done, MFUAnswered, 1)
+		}
+		switch x.Outcome {
+		case aftersales.OutcomeSatisfied:
+			add(x.Done, MFUSatisfied, 1)
+		case aftersales.OutcomeDissatisfied:
+			add(x.Done, MFUDissatisfied, 1)
+		case aftersales.OutcomeNotSolved:
+			add(x.Done, MFUNotSolved, 1)
 		}
 	}
 

@@ -339,6 +339,12 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.Gaug
 		n, err := db.SweepAutomations(ctx, jobs.SweepBatch)
 		return n >= jobs.SweepBatch, err
 	})
+	// Follow-up policies decide each resolution once (a recorded selection
+	// under a primary key) and create the selected tasks.
+	job("followup-sweep", time.Minute, func(ctx context.Context) (bool, error) {
+		n, err := db.SweepFollowups(ctx, jobs.SweepBatch)
+		return n >= jobs.SweepBatch, err
+	})
 	// KPI rollups follow ticket changes within seconds; once a day a full
 	// recompute proves them equal to the tickets and repairs any drift.
 	job("kpi-rollups", 5*time.Second, func(ctx context.Context) (bool, error) {

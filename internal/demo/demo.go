@@ -183,6 +183,9 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	if err := g.improvements(w, b); err != nil {
 		return nil, fmt.Errorf("demo: improvement items: %w", err)
 	}
+	if err := g.followups(w, b, st); err != nil {
+		return nil, fmt.Errorf("demo: follow-ups: %w", err)
+	}
 	return &g.sum, nil
 }
 

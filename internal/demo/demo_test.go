@@ -37,6 +37,10 @@ func allTickets(t *testing.T, ctx context.Context, db *sqlstore.DB) []*aftersale
 func TestDemoHasRealPatterns(t *testing.T) {
 	end := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		// The store's clock stands at the history's end, as when the demo
+		// is loaded for real: what the demo does through the services
+		// (follow-up answers, reopens) happens then, not weeks later.
+		db.Now = func() time.Time { return end }
 		ctx, _ := testutil.Admin(t, db)
 		zone := testutil.Shanghai(t)
 		sum, err := demo.Load(ctx, services(db), db, demo.Options{Seed: 7, Tickets: 6000, End: end, Zone: zone})
@@ -46,6 +50,21 @@ func TestDemoHasRealPatterns(t *testing.T) {
 		if sum.Tickets != 6000 || sum.Regions != 4 || sum.ServicePoints < 10 || sum.Users < 30 || sum.Events < 6000*5 {
 			t.Fatalf("summary = %+v", sum)
 		}
+		// Follow-up tasks in every state and outcome.
+		tasks, err := db.ListFollowups(ctx, aftersales.FollowupFilter{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		taskStates := map[string]int{}
+		for _, k := range tasks {
+			taskStates[string(k.Status)+"/"+string(k.Outcome)]++
+		}
+		for _, want := range []string{"open/", "cancelled/", "done/satisfied", "done/dissatisfied", "done/not_solved", "done/unreachable"} {
+			if taskStates[want] == 0 {
+				t.Errorf("no follow-up task %s among %v", want, taskStates)
+			}
+		}
+		t.Logf("follow-up tasks: %v", taskStates)
 		tickets := allTickets(t, ctx, db)
 		if len(tickets) != 6000 {
 			t.Fatalf("%d tickets stored", len(tickets))
@@ -195,6 +214,7 @@ func TestDemoHasRealPatterns(t *testing.T) {
 
 		// Replaying the same seed gives the same history.
 		db2 := testutil.OpenDB(t, db.Engine())
+		db2.Now = db.Now
 		ctx2, _ := testutil.Admin(t, db2)
 		if _, err := demo.Load(ctx2, services(db2), db2, demo.Options{Seed: 7, Tickets: 6000, End: end, Zone: zone}); err != nil {
 			t.Fatal(err)

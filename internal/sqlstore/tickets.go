@@ -679,6 +679,10 @@ func (db *DB) applyTransition(ctx context.Context, tx *Tx, t *aftersales.Ticket,
 	switch {
 	case aftersales.IsReopen(t.Status, to):
 		set = append(set, "reopen_count = reopen_count + 1", "resolved_at = NULL", "closed_at = NULL")
+		// The follow-up of the resolution being undone has no object any more.
+		if err := cancelFollowups(ctx, tx, id, aftersales.FollowupCancelReopened); err != nil {
+			return err
+		}
 	case to == aftersales.StatusAccepted:
 		set = append(set, "accepted_at = COALESCE(accepted_at, $2)")
 	case to == aftersales.StatusResolved:

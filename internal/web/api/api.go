@@ -69,6 +69,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.costs(h)
 	a.parts(h)
 	a.visits(h)
+	a.followups(h)
 	// huma describes the multipart upload inline but also registers its Go
 	// type for the file; nothing refers to that schema.
 	delete(h.OpenAPI().Components.Schemas.Map(), "FormFile")

@@ -63,7 +63,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -284,6 +284,7 @@ var navLinks = []navLink{
 	{Key: "tickets", Href: "/tickets", Label: "nav.tickets"},
 	{Key: "dashboard", Href: "/dashboard", ID: "nav-dashboard", Label: "nav.dashboard", Perm: aftersales.PermMetricsRead},
 	{Key: "improve", Href: "/quality/items", ID: "nav-improve", Label: "nav.improve"},
+	{Key: "followups", Href: "/followups", ID: "nav-followups", Label: "nav.followups", Perm: aftersales.PermTicketReadAll},
 	{Key: "at_risk", Href: "/tickets?sla=overdue&sort=-urgency", ID: "nav-at-risk", Label: "nav.at_risk"},
 	{Key: "customers", Href: "/customers", Label: "nav.customers", Perm: aftersales.PermCustomerRead},
 	{Key: "products", Href: "/products", Label: "nav.products"},

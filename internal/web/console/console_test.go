@@ -99,7 +99,28 @@ func TestEveryPageRenders(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.AddComment(app.Ctx, web.TicketID, aftersales.CommentInput{Body: "整机保修一年。", Public: true})
+	// A follow-up policy and one task on a ticket resolved after it.
+	policy, err := db.CreateFollowupPolicy(app.Ctx, aftersales.FollowupPolicy{Name: "全部回访", Active: true, SamplePercent: 100,
+		DelayHours: 1, DeadlineHours: 48, MaxAttempts: 3, ScriptZH: "您好，这里是售后回访。", ScriptEN: "Hello, this is the follow-up."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fuTicket := testutil.MustTicket(t, app.Ctx, db, *tk.CustomerID, "回访工单")
+	for _, to := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusResolved} {
+		if fuTicket, err = db.Transition(app.Ctx, fuTicket.ID, aftersales.TransitionInput{To: to, Reason: "已修复", Version: fuTicket.Version}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.SweepFollowups(app.Ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := db.ListFollowups(app.Ctx, aftersales.FollowupFilter{TicketID: &fuTicket.ID})
+	if err != nil || len(tasks) != 1 {
+		t.Fatalf("follow-up tasks: %v %v", tasks, err)
+	}
 	pages := map[string]string{
+		"/followups": "followups", "/followups?status=&overdue=1&mine=1": "followups", fmt.Sprintf("/followups/%d", tasks[0].ID): "followup",
+		"/followup-policies": "followup_policies", fmt.Sprintf("/followup-policies/%d", policy.ID): "followup_policies", "/dashboard?kpi=followup_response&scope=region:1": "dashboard",
 		"/form": "form", "/imports": "imports", "/follow/" + web.Number + "?t=" + web.FollowToken + "&new=1": "follow",
 		"/data-quality": "quality", "/data-quality/issues": "quality_issues", "/data-quality/issues?kind=rejected&batch=1": "quality_issues",
 		"/tickets": "tickets", "/tickets?open=&q=%E7%A9%BA%E8%B0%83&urgency=high": "tickets", "/tickets/new": "ticket_form",

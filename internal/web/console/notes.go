@@ -194,6 +194,10 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^no ticket has this number$`), "reason.no_ticket"},
 		{regexp.MustCompile(`^must be assignee, supervisor or team$`), "reason.notify_who"},
 		{regexp.MustCompile(`^is not a known (?:status|urgency)$`), "reason.unknown_value"},
+		{regexp.MustCompile(`^must be ([0-9.]+) to ([0-9.]+)$`), "reason.range"},
+		{regexp.MustCompile(`^is not a known customer tier$`), "reason.unknown_tier"},
+		{regexp.MustCompile(`^is not a known team$`), "reason.unknown_team"},
+		{regexp.MustCompile(`^must be later than delay_hours$`), "reason.later_than_delay"},
 	}
 }
 

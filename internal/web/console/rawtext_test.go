@@ -71,6 +71,19 @@ func enumValues() map[string]bool {
 	add(aftersales.ActionStatuses...)
 	add(aftersales.TierVIP, aftersales.TierCore, aftersales.TierOrdinary)
 	add(aftersales.VerdictEffective, aftersales.VerdictInconclusive, "not_effective")
+	for _, v := range aftersales.FollowupOutcomes {
+		add(string(v))
+	}
+	for _, v := range aftersales.FollowupStatuses {
+		add(string(v))
+	}
+	for _, v := range aftersales.AttemptResults {
+		add(string(v))
+	}
+	for _, v := range aftersales.ContactChannels {
+		add(string(v))
+	}
+	add(aftersales.DissatisfiedReasons...)
 	return m
 }
 
@@ -102,6 +115,23 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3])}
 	for _, it := range items {
 		paths = append(paths, fmt.Sprintf("/quality/items/%d", it.ID))
+	}
+	// The follow-up queue, its policies and one task of each state the
+	// demo made, with their statuses, outcomes, channels and results.
+	paths = append(paths, "/followups?status=", "/followup-policies")
+	tasks, err := db.ListFollowups(app.Ctx, aftersales.FollowupFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := map[string]bool{}
+	for _, k := range tasks {
+		if st := string(k.Status) + string(k.Outcome); !shown[st] {
+			shown[st] = true
+			paths = append(paths, fmt.Sprintf("/followups/%d", k.ID))
+		}
+	}
+	if len(shown) < 3 {
+		t.Fatalf("the demo's follow-up tasks are in %d states: %v", len(shown), shown)
 	}
 	// A new ticket gets the system's notes: routing reasons and its SLA
 	// deadlines.
