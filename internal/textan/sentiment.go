@@ -18,11 +18,11 @@ type Lexicon struct {
 // words as customers use them. Kept short on purpose; external lists add to
 // it (AddPositive, AddNegative).
 const (
-	builtinPositive = `好 好的 不错 满意 很好 挺好 好评 五星 快 很快 及时 准时 迅速 专业 耐心 热情 周到 细心 认真 负责 靠谱
+	builtinPositive = `好 好的 不错 满意 好评 五星 快 及时 准时 迅速 专业 耐心 热情 周到 细心 认真 负责 靠谱
 方便 干净 卫生 新鲜 好吃 美味 可口 香 划算 实惠 便宜 值 值得 推荐 喜欢 赞 棒 给力 感谢 谢谢 辛苦 解决 修好 顺利 完美
 舒服 清楚 安静 正品 结实 耐用 好用 稳定 省心 放心 惊喜 贴心 礼貌 客气 高效 完好 精美 漂亮 流畅 清晰 超值 合适
 good great excellent fast quick helpful polite resolved satisfied thanks thank nice friendly perfect love recommend`
-	builtinNegative = `差 很差 太差 慢 太慢 坏 坏了 烂 贵 难吃 难用 难看 凉 凉了 咸 腻 少 漏 漏水 漏电 漏送 异响 噪音 故障 失灵 不制冷
+	builtinNegative = `差 慢 坏 坏了 烂 贵 难吃 难用 难看 凉 凉了 咸 腻 少 漏 漏水 漏电 漏送 异响 噪音 故障 失灵 不制冷
 不制热 损坏 破损 划痕 投诉 退货 退款 差评 失望 生气 垃圾 骗 骗子 欺骗 敷衍 推诿 拖延 恶劣 粗鲁 迟到 超时 错 错误 麻烦
 糟糕 后悔 恶心 不满 失败 死机 发热 掉漆 假货 缺 缺少 脏 难闻 臭 变质 馊 生 硬 等 等了 半天 太久 一般 无语 坑 忽悠 退 换货
 bad poor slow broken rude late delay delayed refund complaint worst terrible awful unhelpful unresolved disappointed fraud scam`
@@ -118,11 +118,13 @@ func (l *Lexicon) Score(seg *Segmenter, text string) (Sentiment, error) {
 			}
 			pol := l.polarity(w)
 			if pol == 0 {
-				// 不满意 segmented as one word: a negator prefix on a known word.
-				r, n := utf8.DecodeRuneInString(w)
-				if _, ok := l.negators[string(r)]; ok && n < len(w) {
-					pol = -l.polarity(w[n:])
-				}
+				// The segmenter keeps some modified words whole (不满意,
+				// 太慢, 不太好): peel known negation and degree prefixes.
+				var n int
+				var d float64
+				pol, n, d = l.peel(w)
+				negs += n
+				deg *= d
 			}
 			if pol == 0 {
 				continue
@@ -141,6 +143,45 @@ func (l *Lexicon) Score(seg *Segmenter, text string) (Sentiment, error) {
 		}
 	}
 	return s, nil
+}
+
+// peel splits a word into negation and degree prefixes (longest first, two
+// at most) and a sentiment word, returning the word's polarity and the
+// prefixes' effect, or 0 when no such split exists.
+func (l *Lexicon) peel(w string) (pol, negs int, deg float64) {
+	deg = 1
+	for range 2 {
+		found := false
+		for _, size := range []int{2, 1} {
+			end, k := 0, 0
+			for k < size && end < len(w) {
+				_, n := utf8.DecodeRuneInString(w[end:])
+				end += n
+				k++
+			}
+			if k < size || end == len(w) {
+				continue
+			}
+			p := w[:end]
+			if _, ok := l.negators[p]; ok {
+				negs++
+			} else if d, ok := l.degree[p]; ok {
+				deg *= d
+			} else {
+				continue
+			}
+			w = w[end:]
+			found = true
+			break
+		}
+		if !found {
+			return 0, 0, 1
+		}
+		if pol = l.polarity(w); pol != 0 {
+			return pol, negs, deg
+		}
+	}
+	return 0, 0, 1
 }
 
 func (l *Lexicon) polarity(w string) int {
