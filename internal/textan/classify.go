@@ -9,35 +9,25 @@ import (
 	"slices"
 )
 
-// TrainConfig is the classifier's one configuration: multinomial logistic
-// regression trained by AdaGrad over shuffled epochs with a fixed seed, so
-// the same data and seed give the same model, bit for bit.
+// TrainConfig is the classifier's one configuration. The default loss
+// "svm" trains one linear SVM per class against the rest (L2-regularised
+// squared hinge loss, C = 1, solved by dual coordinate descent as LIBLINEAR
+// does); "logistic" is multinomial logistic regression by AdaGrad. Both are
+// deterministic: the same data and seed give the same model, bit for bit.
 type TrainConfig struct {
 	Features FeatureConfig `json:"features"`
-	Epochs   int           `json:"epochs"`
-	Rate     float64       `json:"rate"` // AdaGrad base learning rate
-	L2       float64       `json:"l2"`   // L2 penalty per example on the touched weights
-	Seed     uint64        `json:"seed"` // shuffling
-	// Average returns the average of the weights over all steps (Polyak),
-	// less noisy than the last ones.
-	Average bool `json:"average"`
-	// NB scales each feature's input to class k by its naive-Bayes log-count
-	// ratio for k against the rest (Wang and Manning's NBSVM, as logistic
-	// regression): features that tell classes apart learn fast, the rest
-	// stay near zero. The ratios are folded into the weights after training,
-	// so prediction and the stored model do not change.
-	NB bool `json:"nb"`
-	// Loss is "logistic" (softmax regression by AdaGrad) or "svm" (one
-	// linear SVM per class against the rest, squared hinge loss, solved
-	// exactly by dual coordinate descent with cost C; its probabilities are
-	// the softmax of the decision values).
-	Loss string  `json:"loss"`
-	C    float64 `json:"c"`
+	Loss     string        `json:"loss"`   // "svm" or "logistic"
+	C        float64       `json:"c"`      // svm: cost of a margin violation (inverse of the regularisation)
+	Epochs   int           `json:"epochs"` // svm: most passes over the data; logistic: passes
+	Rate     float64       `json:"rate"`   // logistic: AdaGrad base learning rate
+	L2       float64       `json:"l2"`     // logistic: L2 penalty per example on the touched weights
+	Seed     uint64        `json:"seed"`   // the order of the passes and the fold assignment
 }
 
-// DefaultTrainConfig is used for every data set; it is not tuned per file.
+// DefaultTrainConfig is used for every data set. It was chosen once
+// (LIBLINEAR's C = 1) and is not tuned per file.
 func DefaultTrainConfig() TrainConfig {
-	return TrainConfig{Features: DefaultFeatures(), Epochs: 8, Rate: 0.3, L2: 1e-6, Seed: 1}
+	return TrainConfig{Features: DefaultFeatures(), Loss: "svm", C: 1, Epochs: 50, Rate: 0.1, Seed: 1}
 }
 
 func (c TrainConfig) validate() error {
@@ -45,8 +35,12 @@ func (c TrainConfig) validate() error {
 		return err
 	}
 	switch {
-	case c.Epochs < 1 || c.Epochs > 100:
-		return fmt.Errorf("textan: epochs %d is not between 1 and 100", c.Epochs)
+	case c.Loss != "svm" && c.Loss != "logistic":
+		return fmt.Errorf("textan: loss %q is not svm or logistic", c.Loss)
+	case c.Loss == "svm" && !(c.C > 0 && c.C <= 1e6):
+		return fmt.Errorf("textan: c %v is not in (0, 1e6]", c.C)
+	case c.Epochs < 1 || c.Epochs > 1000:
+		return fmt.Errorf("textan: epochs %d is not between 1 and 1000", c.Epochs)
 	case !(c.Rate > 0) || c.Rate > 10:
 		return fmt.Errorf("textan: rate %v is not in (0, 10]", c.Rate)
 	case !(c.L2 >= 0) || c.L2 > 1:
@@ -188,16 +182,24 @@ func fit(counts []Sparse, y []int, classes []string, cfg TrainConfig) *Model {
 	dims := 1 << cfg.Features.HashBits
 	K := len(classes)
 	m := &Model{Config: cfg, Classes: classes, Docs: len(counts), bias: make([]float32, K), w: make([]float32, dims*K)}
-	m.idf = fitIDF(counts, dims)
+	m.idf = fitIDF(counts, dims, cfg.Features.MinDF)
 	docs := make([]Sparse, len(counts))
 	for i, c := range counts {
 		docs[i] = weigh(Sparse{Idx: c.Idx, Val: slices.Clone(c.Val)}, m.idf, cfg.Features.Sublinear)
 	}
 	if cfg.Loss == "svm" {
 		fitSVM(m, docs, y, cfg)
-		return m
+	} else {
+		fitLogistic(m, docs, y, cfg)
 	}
-	g := make([]float32, dims*K) // AdaGrad's sums of squared gradients
+	return m
+}
+
+// fitLogistic is multinomial logistic regression by AdaGrad over shuffled
+// passes.
+func fitLogistic(m *Model, docs []Sparse, y []int, cfg TrainConfig) {
+	K := len(m.Classes)
+	g := make([]float32, len(m.w)) // AdaGrad's sums of squared gradients
 	gb := make([]float64, K)
 	order := make([]int, len(docs))
 	for i := range order {
@@ -205,109 +207,29 @@ func fit(counts []Sparse, y []int, classes []string, cfg TrainConfig) *Model {
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x74657874616e)) // "textan"
 	p := make([]float64, K)
-	// Averaging without touching every weight each step: u sums step·delta,
-	// and the average after c steps is w - u/c.
-	var u, ub []float64
-	if cfg.Average {
-		u = make([]float64, dims*K)
-		ub = make([]float64, K)
-	}
-	var r []float32
-	if cfg.NB {
-		r = nbRatios(counts, y, K, dims)
-	}
-	step := 1.0
 	eta := cfg.Rate
 	l2 := float32(cfg.L2)
 	for range cfg.Epochs {
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 		for _, i := range order {
 			v := docs[i]
-			if r == nil {
-				m.probs(v, p)
-			} else {
-				for k := range p {
-					p[k] = float64(m.bias[k])
-				}
-				for n, j := range v.Idx {
-					x := float64(v.Val[n])
-					base := int(j) * K
-					for k := range K {
-						p[k] += x * float64(r[base+k]*m.w[base+k])
-					}
-				}
-				softmax(p)
-			}
+			m.probs(v, p)
 			p[y[i]] -= 1 // gradient of the log loss with respect to each score
 			for k := range K {
 				gb[k] += p[k] * p[k]
-				d := float32(eta * p[k] / math.Sqrt(gb[k]+1e-8))
-				m.bias[k] -= d
-				if u != nil {
-					ub[k] -= step * float64(d)
-				}
+				m.bias[k] -= float32(eta * p[k] / math.Sqrt(gb[k]+1e-8))
 			}
 			for n, j := range v.Idx {
 				x := float64(v.Val[n])
 				base := int(j) * K
 				for k := range K {
-					xk := x
-					if r != nil {
-						xk *= float64(r[base+k])
-					}
-					gr := float32(p[k]*xk) + l2*m.w[base+k]
+					gr := float32(p[k]*x) + l2*m.w[base+k]
 					g[base+k] += gr * gr
-					d := float32(eta) * gr / float32(math.Sqrt(float64(g[base+k])+1e-8))
-					m.w[base+k] -= d
-					if u != nil {
-						u[base+k] -= step * float64(d)
-					}
+					m.w[base+k] -= float32(eta) * gr / float32(math.Sqrt(float64(g[base+k])+1e-8))
 				}
 			}
-			step++
 		}
 	}
-	if u != nil {
-		for i := range m.w {
-			m.w[i] -= float32(u[i] / step)
-		}
-		for k := range m.bias {
-			m.bias[k] -= float32(ub[k] / step)
-		}
-	}
-	for i := range r {
-		m.w[i] *= r[i]
-	}
-	return m
-}
-
-// nbRatios returns, for every bucket j and class k, the log-count ratio
-// ln((df_jk+1)/(n_k+1)) - ln((df_j,not k+1)/(n_not k+1)) over document
-// frequencies (presence, not counts).
-func nbRatios(counts []Sparse, y []int, K, dims int) []float32 {
-	df := make([]int32, dims*K)
-	dfAll := make([]int32, dims)
-	n := make([]int, K)
-	for i, c := range counts {
-		n[y[i]]++
-		for _, j := range c.Idx {
-			df[int(j)*K+y[i]]++
-			dfAll[j]++
-		}
-	}
-	r := make([]float32, dims*K)
-	for j := range dims {
-		if dfAll[j] == 0 {
-			continue
-		}
-		for k := range K {
-			in := float64(df[j*K+k])
-			out := float64(dfAll[j]) - in
-			nOut := float64(len(counts) - n[k])
-			r[j*K+k] = float32(math.Log((in+1)/(float64(n[k])+1)) - math.Log((out+1)/(nOut+1)))
-		}
-	}
-	return r
 }
 
 // storedModel is the serialised form: only the buckets seen in training.
@@ -372,8 +294,9 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 // fitSVM trains one L2-regularised squared-hinge SVM per class (against the
 // rest) by dual coordinate descent (Hsieh et al., ICML 2008), with a constant
 // bias feature of 1. Each pass visits the examples in a seeded random order;
-// it stops when the projected gradients fall under 0.1 (the tolerance
-// LIBLINEAR uses) or after Epochs·10 passes.
+// it stops when the projected gradients' spread falls under 0.1 (LIBLINEAR's
+// tolerance) or after Epochs passes. Two classes need one SVM: class 0's
+// weights are the negation of class 1's.
 func fitSVM(m *Model, docs []Sparse, y []int, cfg TrainConfig) {
 	K := len(m.Classes)
 	n := len(docs)
@@ -389,23 +312,23 @@ func fitSVM(m *Model, docs []Sparse, y []int, cfg TrainConfig) {
 	alpha := make([]float64, n)
 	order := make([]int, n)
 	w := make([]float64, len(m.idf))
-	classes := K
+	svms := K
 	if K == 2 {
-		classes = 1 // class 1 against class 0; class 0's weights are the negation
+		svms = 1
 	}
-	for k := range classes {
-		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(k)))
+	for k := range svms {
+		target := k
+		if K == 2 {
+			target = 1
+		}
+		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(target)))
 		clear(alpha)
 		clear(w)
 		var b float64
 		for i := range order {
 			order[i] = i
 		}
-		target := k
-		if K == 2 {
-			target = 1
-		}
-		for range cfg.Epochs * 10 {
+		for range cfg.Epochs {
 			rng.Shuffle(n, func(a, c int) { order[a], order[c] = order[c], order[a] })
 			maxPG, minPG := math.Inf(-1), math.Inf(1)
 			for _, i := range order {
@@ -424,7 +347,7 @@ func fitSVM(m *Model, docs []Sparse, y []int, cfg TrainConfig) {
 					pg = min(g, 0)
 				}
 				maxPG, minPG = max(maxPG, pg), min(minPG, pg)
-				if math.Abs(pg) < 1e-12 {
+				if pg == 0 {
 					continue
 				}
 				old := alpha[i]
@@ -439,16 +362,17 @@ func fitSVM(m *Model, docs []Sparse, y []int, cfg TrainConfig) {
 				break
 			}
 		}
-		for j, x := range w {
-			m.w[j*K+k] = float32(x)
-		}
-		m.bias[k] = float32(b)
 		if K == 2 {
 			for j, x := range w {
 				m.w[j*K] = float32(-x)
 				m.w[j*K+1] = float32(x)
 			}
 			m.bias[0], m.bias[1] = float32(-b), float32(b)
+			break
 		}
+		for j, x := range w {
+			m.w[j*K+k] = float32(x)
+		}
+		m.bias[k] = float32(b)
 	}
 }

@@ -15,6 +15,7 @@ type FeatureConfig struct {
 	WordNgrams int  `json:"word_ngrams"` // 1: terms, 2: terms and bigrams of consecutive terms
 	CharNgrams int  `json:"char_ngrams"` // n-grams of Chinese characters, 1..CharNgrams, inside each run of Han characters
 	Sublinear  bool `json:"sublinear"`   // tf → 1 + ln(tf)
+	MinDF      int  `json:"min_df"`      // buckets in fewer training documents are dropped
 }
 
 // DefaultFeatures is the one configuration used for every data set.
@@ -30,6 +31,8 @@ func (c FeatureConfig) validate() error {
 		return fmt.Errorf("textan: word_ngrams %d is not between 0 and 3", c.WordNgrams)
 	case c.CharNgrams < 0 || c.CharNgrams > 4:
 		return fmt.Errorf("textan: char_ngrams %d is not between 0 and 4", c.CharNgrams)
+	case c.MinDF < 0:
+		return fmt.Errorf("textan: min_df %d is negative", c.MinDF)
 	case c.WordNgrams == 0 && c.CharNgrams == 0:
 		return fmt.Errorf("textan: word_ngrams and char_ngrams are both 0: no features")
 	}
@@ -161,7 +164,7 @@ func weigh(v Sparse, idf []float32, sublinear bool) Sparse {
 // fitIDF returns smoothed inverse document frequencies over the buckets:
 // idf = ln((1+N)/(1+df)) + 1, so a bucket in every document keeps weight 1
 // and an unseen bucket gets weight 0 (it has no trained weight anyway).
-func fitIDF(docs []Sparse, dims int) []float32 {
+func fitIDF(docs []Sparse, dims, minDF int) []float32 {
 	df := make([]int32, dims)
 	for _, d := range docs {
 		for _, j := range d.Idx {
@@ -171,7 +174,7 @@ func fitIDF(docs []Sparse, dims int) []float32 {
 	idf := make([]float32, dims)
 	n := float64(len(docs))
 	for j, c := range df {
-		if c > 0 {
+		if c > 0 && int(c) >= minDF {
 			idf[j] = float32(math.Log((1+n)/(1+float64(c))) + 1)
 		}
 	}
