@@ -160,3 +160,27 @@ func TestStopwordsSharedLists(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmenterConcurrent cuts texts while domain words are added: run with
+// -race to check the locking.
+func TestSegmenterConcurrent(t *testing.T) {
+	seg := NewSegmenter()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				if g == 0 && i%10 == 0 {
+					if err := seg.AddWords(Word{Text: "故障码" + string(rune('甲'+i))}); err != nil {
+						t.Error(err)
+					}
+				}
+				if _, err := seg.Tokens("空调显示故障码E4，师傅说压缩机坏了"); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
