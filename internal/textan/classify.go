@@ -41,9 +41,9 @@ func (c TrainConfig) validate() error {
 		return fmt.Errorf("textan: c %v is not in (0, 1e6]", c.C)
 	case c.Epochs < 1 || c.Epochs > 1000:
 		return fmt.Errorf("textan: epochs %d is not between 1 and 1000", c.Epochs)
-	case !(c.Rate > 0) || c.Rate > 10:
+	case c.Loss == "logistic" && (!(c.Rate > 0) || c.Rate > 10):
 		return fmt.Errorf("textan: rate %v is not in (0, 10]", c.Rate)
-	case !(c.L2 >= 0) || c.L2 > 1:
+	case c.Loss == "logistic" && (!(c.L2 >= 0) || c.L2 > 1):
 		return fmt.Errorf("textan: l2 %v is not in [0, 1]", c.L2)
 	}
 	return nil
