@@ -69,11 +69,12 @@ type featurizer struct {
 // counts returns the raw feature counts of a text, sorted by bucket.
 func (f featurizer) counts(text string) (Sparse, error) {
 	mask := uint64(1)<<f.cfg.HashBits - 1
+	text = normalise(text)
 	var buckets []uint32
 	add := func(h uint64) { buckets = append(buckets, uint32((h^h>>29)&mask)) }
 	if f.cfg.WordNgrams > 0 {
 		var prev []string
-		err := f.seg.each(text, func(t Token) {
+		err := f.seg.eachNormal(text, func(t Token) {
 			term, ok := termOf(t, f.stop)
 			if !ok {
 				return
@@ -101,7 +102,7 @@ func (f featurizer) counts(text string) (Sparse, error) {
 		}
 	}
 	if f.cfg.CharNgrams > 0 {
-		han := normalise(text)
+		han := text
 		var run []int // byte offsets of the current run's characters, plus its end
 		flush := func(end int) {
 			if len(run) == 0 {

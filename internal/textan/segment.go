@@ -126,7 +126,11 @@ func (s *Segmenter) Tokens(text string) ([]Token, error) {
 
 // each calls f for every token of text in order.
 func (s *Segmenter) each(text string, f func(Token)) error {
-	text = normalise(text)
+	return s.eachNormal(normalise(text), f)
+}
+
+// eachNormal is each on a text already normalised.
+func (s *Segmenter) eachNormal(text string, f func(Token)) error {
 	if err := s.load(); err != nil {
 		return err
 	}
