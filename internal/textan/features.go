@@ -70,11 +70,11 @@ type featurizer struct {
 func (f featurizer) counts(text string) (Sparse, error) {
 	mask := uint64(1)<<f.cfg.HashBits - 1
 	text = normalise(text)
-	var buckets []uint32
+	buckets := make([]uint32, 0, 4*len(text))
 	add := func(h uint64) { buckets = append(buckets, uint32((h^h>>29)&mask)) }
 	if f.cfg.WordNgrams > 0 {
 		var prev []string
-		err := f.seg.eachNormal(text, func(t Token) {
+		err := f.seg.eachNormal(text, false, func(t Token) {
 			term, ok := termOf(t, f.stop)
 			if !ok {
 				return
