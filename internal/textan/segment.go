@@ -39,9 +39,9 @@ type Word struct {
 // enough that the word wins over the split of the general dictionary.
 const DefaultWordFreq = 1000
 
-// Segmenter splits text into tokens. The zero value is not usable: create it
-// with NewSegmenter and share it; it is safe for concurrent use. The gse
-// dictionary (about 1 s and 100 MB) loads once, on the first text.
+// Segmenter splits text into tokens. Create one (NewSegmenter) and share it:
+// it is safe for concurrent use and must not be copied. The gse dictionary
+// (about 1 s) loads once, on the first text.
 type Segmenter struct {
 	once sync.Once
 	err  error
@@ -75,9 +75,10 @@ func (s *Segmenter) load() error {
 	return s.err
 }
 
-// AddWords adds domain words (product names, models, fault and service terms)
-// to the dictionary; they take effect for the next text. Words with
-// whitespace or without any character are rejected.
+// AddWords adds domain words (product names, fault and service terms) to the
+// dictionary; they take effect for the next text. The dictionary segments
+// Chinese: Latin model numbers such as KFR-35GW stay whole without it. Words
+// with whitespace or without any character are rejected.
 func (s *Segmenter) AddWords(words ...Word) error {
 	for i, w := range words {
 		t := strings.TrimSpace(w.Text)
