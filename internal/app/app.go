@@ -64,6 +64,7 @@ Usage:
   aftersales openapi                 print the API's OpenAPI document (what /api/v1/openapi.json serves)
   aftersales backup FILE.tar.gz      consistent copy of a running SQLite installation: database and attachments
   aftersales restore FILE.tar.gz     restore a backup into an empty data directory (PostgreSQL: docs/OPERATIONS.md)
+  aftersales classify evaluate --file F.csv --text COL --label COL [--folds 5]   cross-validate the text classifier on a labelled file
   aftersales version                 print the version
 
 Every command takes -h. Shared settings: --addr, --data-dir, --db, --tz, --log-format
@@ -112,6 +113,8 @@ func Main(ctx context.Context, env Env) int {
 		err = backup(ctx, env, args)
 	case "restore":
 		err = restore(ctx, env, args)
+	case "classify":
+		err = sub(ctx, env, args, "classify", map[string]func(context.Context, Env, []string) error{"evaluate": classifyEvaluate})
 	case "version":
 		fmt.Fprintln(env.Stdout, "aftersales", Version)
 	case "help", "-h", "--help":
