@@ -61,6 +61,8 @@ Usage:
   aftersales export [--format csv|xlsx] FILE|-      export tickets (columns the "aftersales" mapping reads)
   aftersales rollups [--repair]      check the KPI rollups against the tickets (and repair them)
   aftersales openapi                 print the API's OpenAPI document (what /api/v1/openapi.json serves)
+  aftersales bench --url URL --token TOKEN [--mix create=20,update=20,list=40,dashboard=20] [--clients 8] [--duration 30s] [--requests N]
+                                     load a running server through the API; throughput and p50/p95/p99 per operation
   aftersales backup FILE.tar.gz      consistent copy of a running SQLite installation: database and attachments
   aftersales restore FILE.tar.gz     restore a backup into an empty data directory (PostgreSQL: docs/OPERATIONS.md)
   aftersales version                 print the version
@@ -105,6 +107,8 @@ func Main(ctx context.Context, env Env) int {
 		if doc, err = api.Document(Version); err == nil {
 			_, err = fmt.Fprintf(env.Stdout, "%s\n", doc)
 		}
+	case "bench":
+		err = benchCmd(ctx, env, args)
 	case "backup":
 		err = backup(ctx, env, args)
 	case "restore":
