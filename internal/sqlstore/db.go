@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"aftersales"
@@ -66,6 +67,8 @@ type DB struct {
 	// Instance names this process in outbox claims (host and process id
 	// by default), so an operator can tell who holds a row.
 	Instance string
+
+	cfg atomic.Pointer[configSnap] // the configuration ticket writes read (config.go)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (Open
@@ -174,6 +177,7 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+	cfg *configSnap // pinned for the span of one ticket write (pinConfig)
 }
 
 func (db *DB) begin(ctx context.Context) (*Tx, error) {

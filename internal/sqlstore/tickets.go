@@ -116,10 +116,16 @@ func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aft
 	if err != nil {
 		return nil, err
 	}
-	return db.findTicket(ctx, db.w, id)
+	// The reader pool sees the commit; the one writer connection is kept for writes.
+	return db.findTicket(ctx, db.r, id)
 }
 
 func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInput, actor *int64) (int64, error) {
+	cfg, unpin, err := db.pinConfig(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	defer unpin()
 	if err := db.checkTicketRefs(ctx, tx, in); err != nil {
 		return 0, err
 	}
@@ -127,11 +133,7 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 	if err != nil {
 		return 0, err
 	}
-	defs, err := listCustomFields(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	custom, err := aftersales.CheckCustom(defs, in.Custom, true)
+	custom, err := aftersales.CheckCustom(cfg.fields, in.Custom, true)
 	if err != nil {
 		return 0, err
 	}
