@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,6 +70,10 @@ type DB struct {
 	Instance string
 
 	cfg atomic.Pointer[configSnap] // the configuration ticket writes read (config.go)
+
+	numMu   sync.Mutex
+	numbers map[string]*numberBlock // PostgreSQL: ticket numbers reserved, by counter name
+	seq     *sql.DB                 // PostgreSQL: one connection for reserving them
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (Open
@@ -91,6 +96,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		p.SetMaxIdleConns(10)
 		p.SetConnMaxIdleTime(5 * time.Minute)
 		db.w, db.r = p, p
+		// Ticket number blocks are reserved on a connection of their own
+		// (ticketSeq): from the main pool, a reservation could wait for a
+		// connection held by a create that waits for the reservation.
+		if db.seq, err = sql.Open("pgx", withConnectTimeout(dsn)); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
+		}
+		db.seq.SetMaxOpenConns(1)
+		db.seq.SetConnMaxIdleTime(5 * time.Minute)
 		db.d = dialect{engine: Postgres, like: "ILIKE", skipLocked: " FOR UPDATE SKIP LOCKED"}
 	} else {
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
@@ -164,6 +178,9 @@ func (db *DB) Close() error {
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
+	}
+	if db.seq != nil {
+		err = errors.Join(err, db.seq.Close())
 	}
 	return err
 }

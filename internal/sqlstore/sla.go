@@ -501,6 +501,38 @@ func (db *DB) refreshSLAWith(ctx context.Context, tx *Tx, id int64, actor *int64
 	return nil
 }
 
+// refreshNewSLA is refreshSLA for a ticket inserted by tx a moment ago:
+// it has no status history, messages, fired steps or clocks yet, so only
+// the ticket and its customer's tier are read.
+func (db *DB) refreshNewSLA(ctx context.Context, tx *Tx, id int64, actor *int64) error {
+	env, err := db.loadSLAEnv(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(env.policies, func(p *aftersales.SLAPolicy) bool { return p.Active }) {
+		return nil
+	}
+	t, err := db.findTicket(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	tier, err := customerTier(ctx, tx, t.CustomerID)
+	if err != nil {
+		return err
+	}
+	s, _, steps := env.plan(t, tier, sla.Input{Created: t.CreatedAt, FirstResponseAt: t.FirstResponseAt, Now: tx.now})
+	if s.PolicyID != nil {
+		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: "sla_changed", Field: "sla_policy",
+			To: s.PolicyName, Body: deadlineNote(s, db.location())}); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, slaInsert, slaRow(s, nextStep(steps, nil))...); err != nil {
+		return fmt.Errorf("sqlstore: store ticket SLA: %w", err)
+	}
+	return nil
+}
+
 func policyName(env *slaEnv, id *int64) string {
 	for _, p := range env.policies {
 		if id != nil && p.ID == *id {
