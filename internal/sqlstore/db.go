@@ -74,6 +74,7 @@ type DB struct {
 	numMu   sync.Mutex
 	numbers map[string]*numberBlock // PostgreSQL: ticket numbers reserved, by counter name
 	seq     *sql.DB                 // PostgreSQL: one connection for reserving them
+	stmtc   stmtCache               // SQLite: the writer's compiled statements (stmtcache.go)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (Open
@@ -175,6 +176,7 @@ func (db *DB) Engine() Engine { return db.d.engine }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.closeStmts()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -195,6 +197,8 @@ type Tx struct {
 	db  *DB
 	now time.Time
 	cfg *configSnap // pinned for the span of one ticket write (pinConfig)
+	// stmts holds the cached statements bound to this transaction.
+	stmts map[*sql.Stmt]*sql.Stmt
 }
 
 func (db *DB) begin(ctx context.Context) (*Tx, error) {
@@ -211,6 +215,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return err
 	}
+	defer db.prepareDue(ctx) // after the rollback below: the writer is free again
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return err
