@@ -62,6 +62,8 @@ Usage:
   aftersales rollups [--repair]      check the KPI rollups against the tickets (and repair them)
   aftersales plan-routes --tsplib|--solomon FILE [--time-limit 10s]   solve a routing benchmark, print JSON
   aftersales openapi                 print the API's OpenAPI document (what /api/v1/openapi.json serves)
+  aftersales bench --url URL --token TOKEN [--mix create=20,update=20,list=40,dashboard=20] [--clients 8] [--duration 30s] [--requests N]
+                                     load a running server through the API; throughput and p50/p95/p99 per operation
   aftersales backup FILE.tar.gz      consistent copy of a running SQLite installation: database and attachments
   aftersales restore FILE.tar.gz     restore a backup into an empty data directory (PostgreSQL: docs/OPERATIONS.md)
   aftersales classify evaluate --file F.csv --text COL --label COL [--folds 5]   cross-validate the text classifier on a labelled file
@@ -109,6 +111,8 @@ func Main(ctx context.Context, env Env) int {
 		if doc, err = api.Document(Version); err == nil {
 			_, err = fmt.Fprintf(env.Stdout, "%s\n", doc)
 		}
+	case "bench":
+		err = benchCmd(ctx, env, args)
 	case "backup":
 		err = backup(ctx, env, args)
 	case "restore":

@@ -102,9 +102,13 @@ func listAutomations(ctx context.Context, q queryer, trigger string) ([]*aftersa
 // for the ticket, inside the transaction of the triggering change.
 // Actions taken here never call runAutomations, so rules cannot loop.
 func (db *DB) runAutomations(ctx context.Context, tx *Tx, trigger string, ticketID int64) error {
-	rules, err := listAutomations(ctx, tx, trigger)
-	if err != nil || len(rules) == 0 {
+	cfg, err := db.config(ctx, tx)
+	if err != nil {
 		return err
+	}
+	rules := cfg.autos[trigger]
+	if len(rules) == 0 {
+		return nil
 	}
 	// Every rule's conditions are judged on the ticket as the triggering
 	// event left it, before any rule acts: one rule's action must not make

@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"aftersales"
@@ -69,6 +71,13 @@ type DB struct {
 	// Instance names this process in outbox claims (host and process id
 	// by default), so an operator can tell who holds a row.
 	Instance string
+
+	cfg atomic.Pointer[configSnap] // the configuration ticket writes read (config.go)
+
+	numMu   sync.Mutex
+	numbers map[string]*numberBlock // PostgreSQL: ticket numbers reserved, by counter name
+	seq     *sql.DB                 // PostgreSQL: one connection for reserving them
+	stmtc   stmtCache               // SQLite: the writer's compiled statements (stmtcache.go)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (Open
@@ -101,6 +110,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		p.SetMaxIdleConns(10)
 		p.SetConnMaxIdleTime(5 * time.Minute)
 		db.w, db.r = p, p
+		// Ticket number blocks are reserved on a connection of their own
+		// (ticketSeq): from the main pool, a reservation could wait for a
+		// connection held by a create that waits for the reservation.
+		if db.seq, err = sql.Open("pgx", withConnectTimeout(dsn)); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
+		}
+		db.seq.SetMaxOpenConns(1)
+		db.seq.SetConnMaxIdleTime(5 * time.Minute)
 		db.d = dialect{engine: Postgres, like: "ILIKE", skipLocked: " FOR UPDATE SKIP LOCKED"}
 	} else {
 		path := SQLitePath(dsn)
@@ -169,12 +187,16 @@ func (db *DB) Engine() Engine { return db.d.engine }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.closeStmts()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
 	if db.a != nil && db.a != db.r {
 		err = errors.Join(err, db.a.Close())
+	}
+	if db.seq != nil {
+		err = errors.Join(err, db.seq.Close())
 	}
 	return err
 }
@@ -212,6 +234,9 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+	cfg *configSnap // pinned for the span of one ticket write (pinConfig)
+	// stmts holds the cached statements bound to this transaction.
+	stmts map[*sql.Stmt]*sql.Stmt
 }
 
 func (db *DB) begin(ctx context.Context) (*Tx, error) {
@@ -228,6 +253,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return err
 	}
+	defer db.prepareDue(ctx) // after the rollback below: the writer is free again
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"aftersales"
@@ -123,31 +124,33 @@ func (db *DB) SetAvailability(ctx context.Context, userID int64, available bool)
 	})
 }
 
-// routingInput assembles what routing looks at for ticket facts t.
+// routingInput assembles what routing looks at for ticket facts t: the
+// configuration from the cached snapshot, the customer's tier and place
+// from one read. Members carry no open work yet: decide reads it for the
+// one team that assigns.
 func (db *DB) routingInput(ctx context.Context, q queryer, t *aftersales.Ticket) (routing.Input, error) {
 	in := routing.Input{Text: t.Title + "\n" + t.Description, UnitParent: map[int64]int64{}}
-	env, err := db.loadSLAEnv(ctx, q)
+	cfg, err := db.config(ctx, q)
 	if err != nil {
 		return in, err
 	}
+	env := cfg.sla
 	in.UnitParent = env.unitParent
-	tier, err := customerTier(ctx, q, t.CustomerID)
-	if err != nil {
-		return in, err
-	}
-	in.Facts = aftersales.SLAFacts{Urgency: t.Urgency, Nature: t.Nature, Channel: t.Channel, Tier: tier}
-	if t.CategoryID != nil {
-		in.CategoryPath = env.catPath[*t.CategoryID]
-		in.Facts.CategoryPath = in.CategoryPath
-	}
+	var tier string
 	if t.CustomerID != nil {
 		var addr string
-		if err := q.QueryRowContext(ctx, `SELECT address FROM customers WHERE id = $1`, *t.CustomerID).Scan(&addr); err != nil && err != sql.ErrNoRows {
+		err := q.QueryRowContext(ctx, `SELECT tier, address FROM customers WHERE id = $1`, *t.CustomerID).Scan(&tier, &addr)
+		if err != nil && err != sql.ErrNoRows {
 			return in, err
 		}
 		var a aftersales.Address
 		json.Unmarshal([]byte(addr), &a)
 		in.City, in.Postcode, in.Lat, in.Lng = a.City, a.Postcode, a.Lat, a.Lng
+	}
+	in.Facts = aftersales.SLAFacts{Urgency: t.Urgency, Nature: t.Nature, Channel: t.Channel, Tier: tier}
+	if t.CategoryID != nil {
+		in.CategoryPath = env.catPath[*t.CategoryID]
+		in.Facts.CategoryPath = in.CategoryPath
 	}
 	if t.AssetID != nil { // the unit's own site beats the customer's address
 		var addr string
@@ -158,84 +161,43 @@ func (db *DB) routingInput(ctx context.Context, q queryer, t *aftersales.Ticket)
 			}
 		}
 	}
-	if in.Rules, err = listRules(ctx, q); err != nil {
-		return in, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+unitCols+` FROM service_units WHERE kind = 'service_point' AND active`)
-	if err != nil {
-		return in, err
-	}
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			rows.Close()
-			return in, err
-		}
-		in.Points = append(in.Points, routing.Point{ID: u.ID, Name: u.Name, Coverage: u.Coverage, Lat: u.Address.Lat, Lng: u.Address.Lng})
-	}
-	rows.Close()
-	return in, db.loadTeams(ctx, q, &in)
+	in.Rules, in.Points, in.Teams = cfg.rules, cfg.points, copyTeams(cfg.teams)
+	return in, nil
 }
 
-// loadTeams reads teams, their members, skills and weighted open load.
-func (db *DB) loadTeams(ctx context.Context, q queryer, in *routing.Input) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, name, service_unit_id, strategy, capacity, last_assignee_id FROM teams`)
-	if err != nil {
-		return err
+// decide routes in two steps. Rules, coverage and the unit network name
+// the team without looking at anyone's work; only when that team assigns
+// by a strategy are its members' open tickets and its last assignee read,
+// and the decision made again with them. That keeps a count over every
+// open ticket out of each create.
+func (db *DB) decide(ctx context.Context, q queryer, ri routing.Input) (aftersales.RoutingDecision, error) {
+	d := routing.Route(ri)
+	if d.TeamID == nil || ri.Given.AssigneeID != nil {
+		return d, nil
 	}
-	idx := map[int64]int{}
-	for rows.Next() {
-		var t routing.Team
-		var unit, last sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.Name, &unit, &t.Strategy, &t.Capacity, &last); err != nil {
-			rows.Close()
-			return err
-		}
-		t.ServiceUnitID, t.LastAssignee = int64Ptr(unit), int64Ptr(last)
-		idx[t.ID] = len(in.Teams)
-		in.Teams = append(in.Teams, t)
+	i := slices.IndexFunc(ri.Teams, func(t routing.Team) bool { return t.ID == *d.TeamID })
+	if i < 0 || ri.Teams[i].Strategy == "" || ri.Teams[i].Strategy == aftersales.StrategyManual || len(ri.Teams[i].Members) == 0 {
+		return d, nil
 	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT u.id, u.name, u.team_id, u.active, u.available FROM users u WHERE u.team_id IS NOT NULL ORDER BY u.id`)
-	if err != nil {
-		return err
+	team := &ri.Teams[i]
+	var last sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT last_assignee_id FROM teams WHERE id = $1`, team.ID).Scan(&last); err != nil {
+		return d, fmt.Errorf("sqlstore: team %d: %w", team.ID, err)
 	}
-	where := map[int64][2]int{} // user -> team index, member index
-	for rows.Next() {
-		var m routing.Member
-		var team int64
-		if err := rows.Scan(&m.ID, &m.Name, &team, &m.Active, &m.Available); err != nil {
-			rows.Close()
-			return err
-		}
-		m.Skills = map[int64]int{}
-		if i, ok := idx[team]; ok {
-			where[m.ID] = [2]int{i, len(in.Teams[i].Members)}
-			in.Teams[i].Members = append(in.Teams[i].Members, m)
-		}
+	team.LastAssignee = int64Ptr(last)
+	where := map[int64]int{}
+	ids := make([]string, len(team.Members))
+	for j, m := range team.Members {
+		where[m.ID] = j
+		ids[j] = strconv.FormatInt(m.ID, 10)
 	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT user_id, category_id, level FROM user_skills`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var u, c int64
-		var l int
-		if err := rows.Scan(&u, &c, &l); err != nil {
-			rows.Close()
-			return err
-		}
-		if w, ok := where[u]; ok {
-			in.Teams[w[0]].Members[w[1]].Skills[c] = l
-		}
-	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT assignee_id, urgency, count(*) FROM tickets
-		WHERE assignee_id IS NOT NULL AND status IN ('new', 'accepted', 'diagnosing', 'in_service', 'awaiting_customer', 'awaiting_parts')
+	// Member ids are integers from the database, so they go into the
+	// statement as a literal list.
+	rows, err := q.QueryContext(ctx, `SELECT assignee_id, urgency, count(*) FROM tickets
+		WHERE assignee_id IN (`+strings.Join(ids, ", ")+`) AND status IN ('new', 'accepted', 'diagnosing', 'in_service', 'awaiting_customer', 'awaiting_parts')
 		GROUP BY assignee_id, urgency`)
 	if err != nil {
-		return err
+		return d, err
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -243,29 +205,30 @@ func (db *DB) loadTeams(ctx context.Context, q queryer, in *routing.Input) error
 		var urg aftersales.Urgency
 		var n int
 		if err := rows.Scan(&u, &urg, &n); err != nil {
-			return err
+			return d, err
 		}
-		if w, ok := where[u]; ok {
-			m := &in.Teams[w[0]].Members[w[1]]
+		if j, ok := where[u]; ok {
+			m := &team.Members[j]
 			m.Open += n
 			m.Load += float64(n) * routing.UrgencyWeight(urg)
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	return routing.Route(ri), nil
 }
 
 // route fills the unset routing fields of a new ticket and returns the
 // reasons, to be recorded once the ticket exists.
 func (db *DB) route(ctx context.Context, tx *Tx, in *aftersales.TicketInput) ([]string, error) {
-	// Most deployments start without routing: one query decides whether
-	// there is anything to route by before loading the network.
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM routing_rules WHERE active)
-		+ (SELECT count(*) FROM service_units WHERE kind = 'service_point' AND active AND coverage <> '{}')
-		+ (SELECT count(*) FROM teams WHERE strategy <> 'manual')`).Scan(&n); err != nil {
-		return nil, fmt.Errorf("sqlstore: routing configured: %w", err)
+	// Most deployments start without routing: the snapshot knows whether
+	// there is anything to route by before anything else is read.
+	cfg, err := db.config(ctx, tx)
+	if err != nil {
+		return nil, err
 	}
-	if n == 0 {
+	if !cfg.routed {
 		return nil, nil
 	}
 	facts := &aftersales.Ticket{Title: deref(in.Title), Description: deref(in.Description), Urgency: *in.Urgency, Nature: *in.Nature,
@@ -275,7 +238,10 @@ func (db *DB) route(ctx context.Context, tx *Tx, in *aftersales.TicketInput) ([]
 		return nil, err
 	}
 	ri.Given = aftersales.RoutingDecision{ServiceUnitID: in.ServiceUnitID, TeamID: in.TeamID, AssigneeID: in.AssigneeID, DepartmentID: in.DepartmentID}
-	d := routing.Route(ri)
+	d, err := db.decide(ctx, tx, ri)
+	if err != nil {
+		return nil, err
+	}
 	in.ServiceUnitID, in.TeamID, in.AssigneeID, in.DepartmentID = d.ServiceUnitID, d.TeamID, d.AssigneeID, d.DepartmentID
 	if d.Urgency != nil {
 		in.Urgency = d.Urgency
@@ -298,7 +264,10 @@ func (db *DB) DryRun(ctx context.Context, ticketID int64) (*aftersales.RoutingDe
 	if err != nil {
 		return nil, err
 	}
-	d := routing.Route(ri)
+	d, err := db.decide(ctx, db.r, ri)
+	if err != nil {
+		return nil, err
+	}
 	if len(d.Reasons) == 0 {
 		d.Reasons = []string{"no rule matched and no coverage applies"}
 	}
@@ -346,7 +315,10 @@ func (db *DB) DryRunRule(ctx context.Context, ticketID int64, rule aftersales.Ro
 	for _, c := range checks {
 		res.Matched = res.Matched && c.OK
 	}
-	d := routing.Route(ri)
+	d, err := db.decide(ctx, db.r, ri)
+	if err != nil {
+		return nil, err
+	}
 	if len(d.Reasons) == 0 {
 		d.Reasons = []string{"no rule matched and no coverage applies"}
 	}
@@ -361,16 +333,42 @@ func (db *DB) AssignCandidates(ctx context.Context, ticketID int64) ([]*aftersal
 	if err != nil {
 		return nil, err
 	}
-	in := routing.Input{}
+	cfg, err := db.config(ctx, db.r)
+	if err != nil {
+		return nil, err
+	}
+	in := routing.Input{Teams: copyTeams(cfg.teams)}
 	if t.CategoryID != nil {
-		env, err := db.loadSLAEnv(ctx, db.r)
-		if err != nil {
+		in.CategoryPath = cfg.sla.catPath[*t.CategoryID]
+	}
+	where := map[int64][]*routing.Member{} // a person may sit in one team only, but be safe
+	for i := range in.Teams {
+		for j := range in.Teams[i].Members {
+			m := &in.Teams[i].Members[j]
+			where[m.ID] = append(where[m.ID], m)
+		}
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT assignee_id, urgency, count(*) FROM tickets
+		WHERE assignee_id IS NOT NULL AND status IN ('new', 'accepted', 'diagnosing', 'in_service', 'awaiting_customer', 'awaiting_parts')
+		GROUP BY assignee_id, urgency`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: assign candidates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u int64
+		var urg aftersales.Urgency
+		var n int
+		if err := rows.Scan(&u, &urg, &n); err != nil {
 			return nil, err
 		}
-		in.CategoryPath = env.catPath[*t.CategoryID]
+		for _, m := range where[u] {
+			m.Open += n
+			m.Load += float64(n) * routing.UrgencyWeight(urg)
+		}
 	}
-	if err := db.loadTeams(ctx, db.r, &in); err != nil {
-		return nil, fmt.Errorf("sqlstore: assign candidates: %w", err)
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	return routing.Candidates(in, t.TeamID), nil
 }

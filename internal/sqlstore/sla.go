@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -238,7 +239,17 @@ type slaEnv struct {
 	unitCal    map[int64]int64 // service unit -> calendar
 }
 
+// loadSLAEnv returns the SLA part of the cached configuration; callers
+// share it and must not change it.
 func (db *DB) loadSLAEnv(ctx context.Context, q queryer) (*slaEnv, error) {
+	c, err := db.config(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return c.sla, nil
+}
+
+func (db *DB) loadSLAEnvFresh(ctx context.Context, q queryer) (*slaEnv, error) {
 	env := &slaEnv{calendars: map[int64]*sla.Calendar{}, always: sla.AlwaysOpen(db.location()), catPath: map[int64][]int64{}, unitParent: map[int64]int64{},
 		teamCal: map[int64]int64{}, unitCal: map[int64]int64{}}
 	var err error
@@ -438,19 +449,22 @@ func (db *DB) refreshSLA(ctx context.Context, tx *Tx, id int64, actor *int64) er
 // refreshSLAWith is refreshSLA with reference data already loaded (nil
 // loads it).
 func (db *DB) refreshSLAWith(ctx context.Context, tx *Tx, id int64, actor *int64, env *slaEnv) error {
-	// Without any policy there is nothing to evaluate, unless the ticket
-	// still carries clocks from a policy since removed: one cheap query.
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sla_policies WHERE active) + (SELECT count(*) FROM ticket_sla WHERE ticket_id = $1)`, id).Scan(&n); err != nil {
-		return fmt.Errorf("sqlstore: sla policies: %w", err)
-	}
-	if n == 0 {
-		return nil
-	}
 	if env == nil {
 		var err error
 		if env, err = db.loadSLAEnv(ctx, tx); err != nil {
 			return err
+		}
+	}
+	// Without any active policy there is nothing to evaluate, unless the
+	// ticket still carries clocks from a policy since removed: one cheap
+	// query.
+	if !slices.ContainsFunc(env.policies, func(p *aftersales.SLAPolicy) bool { return p.Active }) {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ticket_sla WHERE ticket_id = $1`, id).Scan(&n); err != nil {
+			return fmt.Errorf("sqlstore: sla clocks: %w", err)
+		}
+		if n == 0 {
+			return nil
 		}
 	}
 	t, err := db.findTicket(ctx, tx, id)
@@ -482,6 +496,38 @@ func (db *DB) refreshSLAWith(ctx context.Context, tx *Tx, id int64, actor *int64
 		_, err = tx.ExecContext(ctx, slaInsert, slaRow(s, nextStep(steps, fired))...)
 	}
 	if err != nil {
+		return fmt.Errorf("sqlstore: store ticket SLA: %w", err)
+	}
+	return nil
+}
+
+// refreshNewSLA is refreshSLA for a ticket inserted by tx a moment ago:
+// it has no status history, messages, fired steps or clocks yet, so only
+// the ticket and its customer's tier are read.
+func (db *DB) refreshNewSLA(ctx context.Context, tx *Tx, id int64, actor *int64) error {
+	env, err := db.loadSLAEnv(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(env.policies, func(p *aftersales.SLAPolicy) bool { return p.Active }) {
+		return nil
+	}
+	t, err := db.findTicket(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	tier, err := customerTier(ctx, tx, t.CustomerID)
+	if err != nil {
+		return err
+	}
+	s, _, steps := env.plan(t, tier, sla.Input{Created: t.CreatedAt, FirstResponseAt: t.FirstResponseAt, Now: tx.now})
+	if s.PolicyID != nil {
+		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: "sla_changed", Field: "sla_policy",
+			To: s.PolicyName, Body: deadlineNote(s, db.location())}); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, slaInsert, slaRow(s, nextStep(steps, nil))...); err != nil {
 		return fmt.Errorf("sqlstore: store ticket SLA: %w", err)
 	}
 	return nil

@@ -89,6 +89,51 @@ func nextSeq(ctx context.Context, tx *Tx, name string) (int64, error) {
 	return v, nil
 }
 
+// numberBlock is the part of a month's ticket numbers this instance has
+// reserved and not yet handed out: next up to end, inclusive.
+type numberBlock struct{ next, end int64 }
+
+// blockSize is how many ticket numbers a PostgreSQL instance reserves at
+// once. A reservation is a short transaction of its own, so concurrent
+// creates never wait on the month's counter row for the rest of theirs;
+// the cost is a gap of at most blockSize-1 numbers when an instance stops,
+// and numbers of concurrent instances that are not in creation order.
+const blockSize = 32
+
+// ticketSeq hands out the next sequence number of a month's tickets. On
+// SQLite the one writer serialises creates anyway, so the counter is
+// taken inside tx and numbers have no gaps. On PostgreSQL the counter row
+// locked until commit would serialise every create (and its commit's
+// fsync) behind it, so numbers come from a block reserved for this
+// instance.
+func (db *DB) ticketSeq(ctx context.Context, tx *Tx, month string) (int64, error) {
+	name := "ticket:" + month
+	if db.d.engine != Postgres {
+		return nextSeq(ctx, tx, name)
+	}
+	db.numMu.Lock()
+	defer db.numMu.Unlock()
+	if db.numbers == nil {
+		db.numbers = map[string]*numberBlock{}
+	}
+	b := db.numbers[name]
+	if b == nil || b.next > b.end {
+		var end int64
+		err := db.seq.QueryRowContext(ctx, `
+			INSERT INTO counters (name, value) VALUES ($1, $2)
+			ON CONFLICT (name) DO UPDATE SET value = counters.value + $2
+			RETURNING value`, name, blockSize).Scan(&end)
+		if err != nil {
+			return 0, fmt.Errorf("sqlstore: reserve numbers %s: %w", name, err)
+		}
+		b = &numberBlock{next: end - blockSize + 1, end: end}
+		db.numbers[name] = b
+	}
+	seq := b.next
+	b.next++
+	return seq, nil
+}
+
 // Location is the deployment's time zone, used for ticket numbers.
 func (db *DB) location() *time.Location {
 	if db.Zone != nil {
@@ -116,10 +161,16 @@ func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aft
 	if err != nil {
 		return nil, err
 	}
-	return db.findTicket(ctx, db.w, id)
+	// The reader pool sees the commit; the one writer connection is kept for writes.
+	return db.findTicket(ctx, db.r, id)
 }
 
 func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInput, actor *int64) (int64, error) {
+	cfg, unpin, err := db.pinConfig(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	defer unpin()
 	if err := db.checkTicketRefs(ctx, tx, in); err != nil {
 		return 0, err
 	}
@@ -127,38 +178,46 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 	if err != nil {
 		return 0, err
 	}
-	defs, err := listCustomFields(ctx, tx)
+	custom, err := aftersales.CheckCustom(cfg.fields, in.Custom, true)
 	if err != nil {
 		return 0, err
 	}
-	custom, err := aftersales.CheckCustom(defs, in.Custom, true)
-	if err != nil {
-		return 0, err
-	}
-	seq, err := nextSeq(ctx, tx, "ticket:"+tx.now.In(db.location()).Format("200601"))
-	if err != nil {
-		return 0, err
-	}
-	number := ticketNumber(tx.now.In(db.location()).Format("200601"), seq)
+	month := tx.now.In(db.location()).Format("200601")
 	tags := []string{}
 	if in.Tags != nil {
 		tags = *in.Tags
 	}
 	var id int64
-	err = tx.QueryRowContext(ctx, `
+	var number string
+	// A number already taken (an import may keep its own numbers, and on
+	// PostgreSQL this instance may hold a block from before) is skipped
+	// for the next one; the insert does not fail the transaction.
+	for attempt := 0; ; attempt++ {
+		seq, err := db.ticketSeq(ctx, tx, month)
+		if err != nil {
+			return 0, err
+		}
+		number = ticketNumber(month, seq)
+		err = tx.QueryRowContext(ctx, `
 		INSERT INTO tickets (number, channel, nature, urgency, urgency_rank, status, title, description, occurred_at,
 			impact, customer_id, category_id, product_id, asset_id, service_unit_id, team_id, assignee_id, department_id,
 			tags, custom, external_id, created_by, created_at, updated_at, status_changed_at, assign_count)
 		VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $22, $23)
+		ON CONFLICT (number) DO NOTHING
 		RETURNING id`,
-		number, *in.Channel, *in.Nature, *in.Urgency, in.Urgency.Rank(), *in.Title, deref(in.Description), nullMS(in.OccurredAt),
-		deref(in.Impact), nullInt(in.CustomerID), nullInt(in.CategoryID), nullInt(in.ProductID), nullInt(in.AssetID),
-		nullInt(in.ServiceUnitID), nullInt(in.TeamID), nullInt(in.AssigneeID), nullInt(in.DepartmentID),
-		mustJSON(tags), mustJSON(custom), nullStr(deref(in.ExternalID)), nullInt(actor), ms(tx.now), boolInt(in.AssigneeID != nil)).Scan(&id)
-	if err != nil {
-		return 0, mapErr(fmt.Errorf("sqlstore: insert ticket: %w", err))
+			number, *in.Channel, *in.Nature, *in.Urgency, in.Urgency.Rank(), *in.Title, deref(in.Description), nullMS(in.OccurredAt),
+			deref(in.Impact), nullInt(in.CustomerID), nullInt(in.CategoryID), nullInt(in.ProductID), nullInt(in.AssetID),
+			nullInt(in.ServiceUnitID), nullInt(in.TeamID), nullInt(in.AssigneeID), nullInt(in.DepartmentID),
+			mustJSON(tags), mustJSON(custom), nullStr(deref(in.ExternalID)), nullInt(actor), ms(tx.now), boolInt(in.AssigneeID != nil)).Scan(&id)
+		if err == sql.ErrNoRows && attempt < 1000 {
+			continue
+		}
+		if err != nil {
+			return 0, mapErr(fmt.Errorf("sqlstore: insert ticket: %w", err))
+		}
+		break
 	}
-	if err := setTicketTags(ctx, tx, id, tags); err != nil {
+	if err := insertTags(ctx, tx, id, tags); err != nil {
 		return 0, err
 	}
 	if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: aftersales.EventCreated,
@@ -177,7 +236,7 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 			return 0, err
 		}
 	}
-	if err := db.refreshSLA(ctx, tx, id, actor); err != nil {
+	if err := db.refreshNewSLA(ctx, tx, id, actor); err != nil {
 		return 0, err
 	}
 	if err := db.enqueue(ctx, tx, aftersales.HookTicketCreated, id, nil); err != nil {
@@ -231,6 +290,27 @@ func (db *DB) checkTicketRefs(ctx context.Context, q queryer, in *aftersales.Tic
 		v.Check(active, "assignee_id", "is a disabled user")
 	}
 	return v.Err()
+}
+
+// insertTags adds a new ticket's tags in one statement.
+func insertTags(ctx context.Context, tx *Tx, id int64, tags []string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := []any{id}
+	b.WriteString(`INSERT INTO ticket_tags (ticket_id, tag) VALUES `)
+	for i, tag := range tags {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		args = append(args, tag)
+		fmt.Fprintf(&b, "($1, $%d)", len(args))
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("sqlstore: insert tags: %w", err)
+	}
+	return nil
 }
 
 func setTicketTags(ctx context.Context, tx *Tx, id int64, tags []string) error {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -143,27 +144,16 @@ func (db *DB) ListDeliveries(ctx context.Context, webhookID int64, limit int) ([
 // enqueue writes a delivery for every active webhook subscribed to event,
 // inside the transaction of the change it reports.
 func (db *DB) enqueue(ctx context.Context, tx *Tx, event string, ticketID int64, data map[string]any) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, events FROM webhooks WHERE active`)
+	cfg, err := db.config(ctx, tx)
 	if err != nil {
-		return fmt.Errorf("sqlstore: webhooks: %w", err)
+		return err
 	}
 	var hooks []int64
-	for rows.Next() {
-		var id int64
-		var events string
-		var list []string
-		if err := rows.Scan(&id, &events); err != nil {
-			rows.Close()
-			return err
-		}
-		json.Unmarshal([]byte(events), &list)
-		for _, e := range list {
-			if e == event {
-				hooks = append(hooks, id)
-			}
+	for _, h := range cfg.hooks {
+		if slices.Contains(h.events, event) {
+			hooks = append(hooks, h.id)
 		}
 	}
-	rows.Close()
 	if len(hooks) == 0 {
 		return nil
 	}

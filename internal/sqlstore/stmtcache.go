@@ -1,0 +1,134 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"sync"
+)
+
+// stmtCache keeps the statements that write transactions run again and
+// again compiled, on SQLite. modernc's driver compiles every statement
+// anew, and in a ticket create that was about 40% of the server's CPU
+// (docs/BENCHMARKS.md). The writer pool has one connection, so a
+// statement prepared on it is compiled once and reused by every
+// transaction (sql.Tx.StmtContext finds it on the transaction's
+// connection). It cannot be prepared while a transaction holds that
+// connection, so a statement seen often enough is prepared after the
+// transaction ends. PostgreSQL needs none of this: pgx caches prepared
+// statements per connection itself.
+type stmtCache struct {
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt
+	misses map[string]int // statements not prepared yet, by how often they ran
+	due    []string       // to prepare when the writer is free
+}
+
+const (
+	maxStmts       = 256  // prepared statements kept
+	maxMisses      = 2048 // statements counted before the count starts again
+	stmtWorthAfter = 3    // runs before a statement is prepared: one-off texts stay out
+)
+
+// cachedStmt returns the prepared statement for query, or nil.
+func (db *DB) cachedStmt(query string) *sql.Stmt {
+	if db.d.engine != SQLite {
+		return nil
+	}
+	c := &db.stmtc
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.stmts[query]; ok {
+		return s
+	}
+	// A text with several statements cannot be prepared as one.
+	if len(c.stmts)+len(c.due) >= maxStmts || strings.Contains(query, ";") {
+		return nil
+	}
+	if c.misses == nil || len(c.misses) >= maxMisses {
+		c.misses = map[string]int{}
+	}
+	c.misses[query]++
+	if c.misses[query] == stmtWorthAfter {
+		delete(c.misses, query)
+		c.due = append(c.due, query)
+	}
+	return nil
+}
+
+// prepareDue prepares the statements that became worth it, once the
+// transaction that ran them has ended.
+func (db *DB) prepareDue(ctx context.Context) {
+	c := &db.stmtc
+	c.mu.Lock()
+	due := c.due
+	c.due = nil
+	c.mu.Unlock()
+	for _, q := range due {
+		s, err := db.w.PrepareContext(context.WithoutCancel(ctx), q)
+		if err != nil {
+			continue // it runs unprepared, as before
+		}
+		c.mu.Lock()
+		if c.stmts == nil {
+			c.stmts = map[string]*sql.Stmt{}
+		}
+		if old, ok := c.stmts[q]; ok {
+			old.Close()
+		}
+		c.stmts[q] = s
+		c.mu.Unlock()
+	}
+}
+
+func (db *DB) closeStmts() {
+	c := &db.stmtc
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.stmts {
+		s.Close()
+	}
+	c.stmts = nil
+}
+
+// stmt is the cached statement for query bound to the transaction, made
+// once per transaction (a bulk load runs one statement many times), or nil.
+func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	s := tx.db.cachedStmt(query)
+	if s == nil {
+		return nil
+	}
+	if ts, ok := tx.stmts[s]; ok {
+		return ts
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[*sql.Stmt]*sql.Stmt{}
+	}
+	ts := tx.Tx.StmtContext(ctx, s)
+	tx.stmts[s] = ts
+	return ts
+}
+
+// QueryContext runs a query in the transaction, prepared when cached.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := tx.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a query for one row, prepared when cached.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := tx.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// ExecContext runs a statement, prepared when cached.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := tx.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
