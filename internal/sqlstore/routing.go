@@ -287,6 +287,8 @@ func (db *DB) DryRunRule(ctx context.Context, ticketID int64, rule aftersales.Ro
 	if err != nil {
 		return nil, err
 	}
+	// The rules come from the shared configuration snapshot: edit a copy.
+	ri.Rules = slices.Clone(ri.Rules)
 	cand := &rule
 	replaced := false
 	for i, r := range ri.Rules {

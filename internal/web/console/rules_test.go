@@ -53,6 +53,11 @@ func TestRuleDryRun(t *testing.T) {
 				t.Fatalf("%s: automation dry run: %d %s", tc.lang, s, excerpt(body, "dry-result"))
 			}
 		}
+		// The rule tried never routes a real ticket: the dry run left the
+		// cached configuration as it was.
+		if tk := testutil.MustTicket(t, app.Ctx, db, c.ID, "燃气味很重"); tk.Urgency != aftersales.UrgencyNormal {
+			t.Errorf("a new ticket was routed by a rule only tried: urgency %s", tk.Urgency)
+		}
 		if rs, _ := db.ListRoutingRules(app.Ctx); len(rs) != 0 {
 			t.Errorf("a dry run saved a routing rule: %+v", rs)
 		}
