@@ -53,12 +53,27 @@ func TestRuleDryRun(t *testing.T) {
 				t.Fatalf("%s: automation dry run: %d %s", tc.lang, s, excerpt(body, "dry-result"))
 			}
 		}
-		// The rule tried never routes a real ticket: the dry run left the
-		// cached configuration as it was.
+		// Trying an edit of a saved rule changes nothing either: the rule
+		// tried never routes a real ticket, the cached configuration is as
+		// it was.
+		high := aftersales.UrgencyHigh
+		saved, err := db.CreateRoutingRule(app.Ctx, aftersales.RoutingRule{Name: "old", Priority: 1, Active: true, Keywords: []string{"无此词"},
+			Action: aftersales.RoutingAction{Urgency: &high}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		testutil.MustTicket(t, app.Ctx, db, c.ID, "预热缓存")
+		b := newBrowser(t, app, "en")
+		b.login("admin@example.com", "admin-password-1")
+		edit := url.Values{"version": {fmt.Sprint(saved.Version)}, "name": {"old"}, "priority": {"1"}, "active": {"on"}, "keywords": {"燃气"},
+			"action_urgency": {"urgent"}, "dry_run": {"1"}, "ticket": {gas.Number}}
+		if s, body, _ := b.post(fmt.Sprintf("/rules/routing/%d", saved.ID), edit); s != 200 || !strings.Contains(body, "The rule matches this ticket.") {
+			t.Fatalf("dry run of an edit: %d", s)
+		}
 		if tk := testutil.MustTicket(t, app.Ctx, db, c.ID, "燃气味很重"); tk.Urgency != aftersales.UrgencyNormal {
 			t.Errorf("a new ticket was routed by a rule only tried: urgency %s", tk.Urgency)
 		}
-		if rs, _ := db.ListRoutingRules(app.Ctx); len(rs) != 0 {
+		if rs, _ := db.ListRoutingRules(app.Ctx); len(rs) != 1 || rs[0].Keywords[0] != "无此词" {
 			t.Errorf("a dry run saved a routing rule: %+v", rs)
 		}
 		if as, _ := db.ListAutomations(app.Ctx); len(as) != 0 {
