@@ -87,6 +87,12 @@ func TestQualityLinks(t *testing.T) {
 				}
 			}
 		}
+		// Items the alerts opened are titled in the page's language, by names.
+		_, board := b.get("/quality/items")
+		wantTitle := map[string]string{"zh-CN": "一次解决率 超出控制界限：", "en": "out of bounds: "}[lang]
+		if !strings.Contains(board, wantTitle) || (lang == "zh-CN" && strings.Contains(board, "out of bounds for")) {
+			t.Errorf("%s: the board does not title alert items in the page's language", lang)
+		}
 		s, body = b.get("/data-quality")
 		if s != 200 {
 			t.Fatalf("%s data quality: %d", lang, s)
