@@ -323,13 +323,28 @@ type TicketFilter struct {
 	// resolution deadline has passed) or "due_soon" (resolution due within
 	// DueSoonWindow); or any ticket, open or finished, whose resolution or
 	// first-response SLA was breached ("breached").
-	SLA    string
-	Sort   TicketSort
-	Cursor string
-	Limit  int
+	SLA string
+	// Counted, when set, keeps the tickets a KPI's rollups counted: the
+	// drill-down behind a chart's value.
+	Counted *CountedFilter
+	Sort    TicketSort
+	Cursor  string
+	Limit   int
 	// Count asks for TicketPage.Total: one more query, counting every
 	// ticket that matches the filters (the cursor aside).
 	Count bool
+}
+
+// CountedFilter selects tickets by their contribution to the KPI rollups:
+// those counted in Measure (or in histogram Hist, distribution bin Bin
+// when Bin ≥ 0) on a local day of [From, To), less those also counted in
+// Except then. Names are the rollup column names; From nil means from the
+// beginning. The dimension filters of the list apply as the rollups
+// recorded them.
+type CountedFilter struct {
+	Measure, Except, Hist string
+	Bin                   int
+	From, To              *time.Time
 }
 
 // DueSoonWindow is how far ahead "due soon" looks.

@@ -6,12 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"aftersales"
+	"aftersales/internal/analytics"
 )
 
 const ticketCols = `t.id, t.number, t.channel, t.nature, t.urgency, t.status, t.title, t.description, t.occurred_at,
@@ -976,6 +978,13 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 		}
 		where = append(where, cond)
 	}
+	if f.Counted != nil {
+		cond, err := db.countedCond(ctx, f, where, args)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, cond)
+	}
 	// The count shares every condition but the cursor's.
 	countQuery, countArgs := `SELECT count(*) FROM tickets t WHERE `+joinAnd(where), slices.Clone(args)
 	col, desc := sortColumn(f.Sort)
@@ -1025,6 +1034,100 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 		page.Total = &n
 	}
 	return page, nil
+}
+
+// countedCond is the condition that keeps the tickets f.Counted selects:
+// the facts of the tickets matching the other conditions are read and
+// matched in Go (analytics.Population), as the rollups counted them, so a
+// drill-down's total equals the chart's number. The dimensions are
+// matched on the fact too: a category there is the ticket's own, not its
+// subtree.
+func (db *DB) countedCond(ctx context.Context, f aftersales.TicketFilter, where []string, args []any) (string, error) {
+	c := f.Counted
+	pop := analytics.Population{Measure: analytics.NoMeasure, Except: analytics.NoMeasure, Hist: analytics.NoHist, Bin: c.Bin}
+	var v aftersales.Validator
+	if c.Hist != "" {
+		i := slices.Index(analytics.HistNames[:], c.Hist)
+		v.Check(i >= 0, "hist", "is not a duration histogram")
+		pop.Hist = analytics.HistKind(i)
+		v.Check(c.Bin >= -1 && c.Bin < len(analytics.DistBins), "bin", "is not a distribution bin")
+	} else {
+		i := slices.Index(analytics.MeasureNames[:], c.Measure)
+		v.Check(i >= 0, "measure", "is not a rollup measure")
+		pop.Measure = analytics.Measure(i)
+	}
+	if c.Except != "" {
+		i := slices.Index(analytics.MeasureNames[:], c.Except)
+		v.Check(i >= 0, "except", "is not a rollup measure")
+		pop.Except = analytics.Measure(i)
+	}
+	if err := v.Err(); err != nil {
+		return "", err
+	}
+	loc := db.location()
+	from, to := analytics.Day(math.MinInt32), analytics.Day(math.MaxInt32)
+	if c.From != nil {
+		from = analytics.DayOf(*c.From, loc)
+	}
+	if c.To != nil {
+		to = analytics.DayOf(*c.To, loc)
+		// Every measure but a cost counts on or after the creation day.
+		if pop.DayKind() != "cost" {
+			args = append(slices.Clone(args), ms(*c.To))
+			where = append(slices.Clone(where), "t.created_at < $"+strconv.Itoa(len(args)))
+		}
+	}
+	dims := map[int]string{}
+	add := func(d aftersales.Dimension, val string) {
+		if val != "" && val != "0" {
+			dims[slices.Index(aftersales.Dimensions, d)] = val
+		}
+	}
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	add(aftersales.DimTeam, id(f.TeamID))
+	add(aftersales.DimTechnician, id(f.AssigneeID))
+	add(aftersales.DimPoint, id(f.ServiceUnitID))
+	add(aftersales.DimCategory, id(f.CategoryID))
+	add(aftersales.DimProduct, id(f.ProductID))
+	add(aftersales.DimTier, f.Tier)
+	for d, vals := range map[aftersales.Dimension][]string{aftersales.DimChannel: strs(f.Channel), aftersales.DimNature: strs(f.Nature), aftersales.DimUrgency: strs(f.Urgency)} {
+		if len(vals) == 1 {
+			add(d, vals[0])
+		}
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT t.id, k.fact FROM tickets t JOIN kpi_facts k ON k.ticket_id = t.id WHERE `+joinAnd(where), args...)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: counted tickets: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var tid int64
+		var b []byte
+		if err := rows.Scan(&tid, &b); err != nil {
+			return "", err
+		}
+		fact, err := analytics.DecodeFact(b)
+		if err != nil {
+			return "", fmt.Errorf("sqlstore: counted tickets: ticket %d: %w", tid, err)
+		}
+		ok := pop.Matches(&fact, from, to)
+		for i, val := range dims {
+			ok = ok && i < len(fact.Dims) && fact.Dims[i] == val
+		}
+		if ok {
+			ids = append(ids, strconv.FormatInt(tid, 10))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("sqlstore: counted tickets: %w", err)
+	}
+	if len(ids) == 0 {
+		return "1=0", nil
+	}
+	// Our own integers, written inline: a large drill-down would run past
+	// the engines' limits on bound parameters.
+	return "t.id IN (" + strings.Join(ids, ", ") + ")", nil
 }
 
 // subtree returns a category and all its descendants.

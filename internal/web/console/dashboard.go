@@ -25,6 +25,8 @@ type tile struct {
 	Target      *float64
 	Spark       opt
 	URL         string
+	// Count and Of are the drill-down's tickets (see chartItem).
+	Count, Of *int64
 	// Good says whether the change since the previous period is an
 	// improvement (by the KPI's direction); nil when there is no change.
 	Good *bool
@@ -212,6 +214,8 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 					t.Prev = res.Points[n-2].Value
 				}
 				t.URL = drill(tk, "", "", last.Period, last.Period.AddDate(0, 1, 0))
+				it := chartItem{}.counted(tk, last)
+				t.Count, t.Of = it.Count, it.Of
 			}
 			if ch := t.Change(); ch != nil && *ch != 0 {
 				good := (*ch > 0) == tk.HigherIsBetter
@@ -243,7 +247,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		labels, vals, urls := monthURLs(k, res.Points)
-		v.Trend = lineChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target"))
+		v.Trend = withCounts(lineChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target")), k, res.Points)
 
 		v.NotFiltered = !within(aftersales.DimTechnician) || !within(aftersales.DimCategory) || !within(aftersales.DimRegion)
 		if within(aftersales.DimTechnician) {
@@ -265,7 +269,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				labels, vals = append(labels, pt.Label), append(vals, pt.Value)
 				urls = append(urls, drill(k, aftersales.DimTechnician, pt.Key, v.From, v.To))
 			}
-			v.Techs = barChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target"))
+			v.Techs = withCounts(barChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target")), k, pts)
 		}
 
 		if paired(aftersales.DimCategory) {
@@ -318,6 +322,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			rowOf := map[string]int{}
 			var cells [][]*float64
 			var urls [][]string
+			cellPts := map[[2]int]aftersales.MetricPoint{}
 			for _, pt := range res.Points {
 				y, ok := rowOf[pt.Key]
 				if !ok {
@@ -328,26 +333,33 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 					urls = append(urls, make([]string, len(cols)))
 				}
 				if x, ok := colOf[fmtPeriod(pt.Period)]; ok {
+					cellPts[[2]int{x, y}] = pt
 					cells[y][x] = pt.Value
 					urls[y][x] = drill(k, aftersales.DimRegion, pt.Key, pt.Period, pt.Period.AddDate(0, 1, 0))
 				}
 			}
 			v.Heat = heatmap(cols, rows, cells, urls, unit, k.HigherIsBetter)
+			for i, it := range v.Heat["series"].([]opt)[0]["data"].([]chartItem) {
+				xy := it.Value.([]any)
+				v.Heat["series"].([]opt)[0]["data"].([]chartItem)[i] = it.counted(k, cellPts[[2]int{xy[0].(int), xy[1].(int)}])
+			}
 		}
 
-		dist := res
+		dist, dk := res, k
 		if _, ok := k.Dist(); !ok {
-			if dist, err = metric("resolution_median", "", aftersales.GrainMonth); err != nil {
+			dk, _ = analytics.Lookup("resolution_median")
+			if dist, err = metric(dk.Key, "", aftersales.GrainMonth); err != nil {
 				return err
 			}
 		}
-		var dl []string
+		var dl, du []string
 		var dc []float64
-		for _, b := range dist.Distribution {
+		for i, b := range dist.Distribution {
 			dl = append(dl, durationLabel(b.From, b.To, p))
 			dc = append(dc, b.Count)
+			du = append(du, "/tickets?"+analytics.DistDrillQuery(dk, i, v.Filter, v.Value, v.From, v.To).Encode())
 		}
-		v.Dist = distChart(dl, dc, p.T("dash.tickets"))
+		v.Dist = distChart(dl, dc, du, p.T("dash.tickets"))
 
 		if v.Filter == "" || v.Filter == aftersales.DimTeam {
 			rows, err := c.S.Metrics.Stages(ctx, v.From, v.To, aftersales.DimTeam, p.Lang)
@@ -357,7 +369,8 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			if v.Filter == aftersales.DimTeam {
 				rows = slices.DeleteFunc(rows, func(r *aftersales.StageRow) bool { return r.Key != v.Value })
 			}
-			var labels, names, urls []string
+			var labels, names []string
+			var urls [][]string
 			var hours [][]float64
 			for _, st := range analytics.StageStatuses {
 				names = append(names, p.T("status."+string(st)))
@@ -365,16 +378,29 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			for _, r := range rows {
 				labels = append(labels, r.Label)
 				var h []float64
-				for _, st := range r.Stages {
+				var us []string
+				for j, st := range r.Stages {
 					h = append(h, st.MeanHours)
+					// The mean's sample: the team's tickets that passed
+					// through the stage and left the backlog in the period.
+					us = append(us, "/tickets?"+url.Values{analytics.ParamKPI: {stagesKey}, paramStage: {string(analytics.StageStatuses[j])},
+						"team_id": {r.Key}, analytics.ParamKPIFrom: {v.From.Format(time.DateOnly)},
+						analytics.ParamKPITo: {v.To.AddDate(0, 0, -1).Format(time.DateOnly)}}.Encode())
 				}
 				hours = append(hours, h)
-				urls = append(urls, "/tickets?"+url.Values{"team_id": {r.Key}, "resolved_from": {v.From.Format(time.DateOnly)},
-					"resolved_to": {v.To.AddDate(0, 0, -1).Format(time.DateOnly)}}.Encode())
+				urls = append(urls, us)
 			}
 			v.StageRows = rows
 			if len(rows) > 0 {
 				v.Stages = stageChart(labels, names, hours, urls)
+				for j, sr := range v.Stages["series"].([]opt) {
+					for i, it := range sr["data"].([]chartItem) {
+						if j < len(rows[i].Stages) {
+							it.Count = ptr(rows[i].Stages[j].Tickets)
+							sr["data"].([]chartItem)[i] = it
+						}
+					}
+				}
 			}
 		}
 
@@ -387,7 +413,6 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		// Ticket aging: the open tickets now by age, overall and per team
 		// (within the filter), each count linking to its tickets.
-		backlog, _ := analytics.Lookup(analytics.BacklogKey)
 		agingBy := []aftersales.Dimension{""}
 		if v.Filter == "" || v.Filter == aftersales.DimTeam {
 			// Per team within another filter would read every open
@@ -403,11 +428,13 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				ar := agingRow{AgingRow: r}
 				now := c.Now().In(c.Zone)
 				for i, lo := range aftersales.AgingBins {
-					q := analytics.DrillQuery(backlog, by, r.Key, now, now)
-					if v.Filter != "" {
-						for name, vs := range analytics.DrillQuery(backlog, v.Filter, v.Value, now, now) {
-							q[name] = vs
-						}
+					// Open now, by age: the list's own filters.
+					q := url.Values{"open": {"true"}}
+					if param := analytics.DimParams[by]; param != "" {
+						q.Set(param, r.Key)
+					}
+					if param := analytics.DimParams[v.Filter]; param != "" {
+						q.Set(param, v.Value)
 					}
 					q.Set("to", now.AddDate(0, 0, -lo).Format(time.DateOnly))
 					if i+1 < len(aftersales.AgingBins) {

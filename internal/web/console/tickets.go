@@ -82,19 +82,26 @@ func (c *Console) routes(mux *http.ServeMux) {
 
 // ticketList is the list page's data.
 type ticketList struct {
-	Q          url.Values
-	Page       *aftersales.TicketPage
-	Teams      []*aftersales.Team
-	Users      []*aftersales.User
-	Categories []*aftersales.Category
-	Units      []*aftersales.ServiceUnit // for the region / service point filter
-	NextQuery  string
-	Now        time.Time // deadlines before it show as late
+	Q    url.Values
+	Page *aftersales.TicketPage
+	chipData
+	NextQuery string
+	Now       time.Time // deadlines before it show as late
+	// Chips are the applied filters; Drill says what a drill-down lists.
+	Chips []chip
+	Drill *drillSummary
 }
 
 func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error) {
+	f, _, err := c.listFilter(r)
+	return f, err
+}
+
+// listFilter reads the list's query; sample, for a drill-down into a
+// share, is the filter of the whole it is a share of.
+func (c *Console) listFilter(r *http.Request) (f aftersales.TicketFilter, sample *aftersales.TicketFilter, err error) {
 	q := r.URL.Query()
-	f := aftersales.TicketFilter{Query: q.Get("q"), Sort: aftersales.TicketSort(q.Get("sort")), Cursor: q.Get("cursor"), Tag: q.Get("tag"), SLA: q.Get("sla")}
+	f = aftersales.TicketFilter{Query: q.Get("q"), Sort: aftersales.TicketSort(q.Get("sort")), Cursor: q.Get("cursor"), Tag: q.Get("tag"), SLA: q.Get("sla")}
 	var v aftersales.Validator
 	num := func(name string) int64 {
 		s := q.Get(name)
@@ -147,7 +154,8 @@ func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error)
 			*d.dst = &t
 		}
 	}
-	return f, v.Err()
+	sample = c.drillFilter(q, &f, &v)
+	return f, sample, v.Err()
 }
 
 func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
@@ -155,11 +163,16 @@ func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 	p := c.page(r, "tickets", "tickets.title")
 	data := &ticketList{Q: r.URL.Query(), Page: &aftersales.TicketPage{}, Now: c.Now()}
 	p.Data = data
-	var errs [4]error
+	var errs [7]error
 	data.Teams, errs[0] = c.S.Network.ListTeams(ctx)
 	data.Users, errs[1] = c.S.Users.ListUsers(ctx, aftersales.UserFilter{})
 	data.Categories, errs[2] = c.S.Catalog.ListCategories(ctx)
 	data.Units, errs[3] = c.S.Network.ListServiceUnits(ctx)
+	data.Products, errs[4] = c.S.Catalog.ListProducts(ctx, 0)
+	data.Tiers, errs[5] = c.S.Customers.ListTiers(ctx)
+	if id, err := strconv.ParseInt(data.Q.Get("customer_id"), 10, 64); err == nil {
+		data.Customer, errs[6] = c.S.Customers.FindCustomer(ctx, id)
+	}
 	if err := cmp.Or(errs[:]...); err != nil {
 		c.fail(w, r, "", p, err)
 		return
@@ -168,10 +181,14 @@ func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 		data.Q.Set("open", "true")
 	}
 	r.URL.RawQuery = data.Q.Encode()
-	f, err := c.ticketFilter(r)
+	data.Chips = chips(data.Q, data.chipData, p)
+	f, sample, err := c.listFilter(r)
 	f.Count = true
 	if err == nil {
 		data.Page, err = c.S.Tickets.ListTickets(ctx, f)
+	}
+	if err == nil {
+		data.Drill, err = c.summarise(r, data.Q, data.Chips, data.Page.Total, sample, p)
 	}
 	if err != nil {
 		data.Page = &aftersales.TicketPage{}

@@ -1,0 +1,166 @@
+package console_test
+
+import (
+	"encoding/json"
+	"html"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"aftersales/internal/demo"
+	"aftersales/internal/sqlstore"
+	"aftersales/internal/testutil"
+	"aftersales/internal/web/webtest"
+)
+
+var (
+	chartBlock = regexp.MustCompile(`<script type="application/json" id="(c-[a-z]+)">(.*?)</script>`)
+	tileLink   = regexp.MustCompile(`<a class="tile" id="tile-([a-z0-9_]+)" href="([^"]+)" data-count="(\d+)"(?: data-of="(\d+)")?`)
+	listTotal  = regexp.MustCompile(`id="ticket-total">([\d,]+) tickets<`)
+	drillCount = regexp.MustCompile(`id="drill-count">([\d,]+)(?: of ([\d,]+))?( tickets)?<`)
+	chipLabel  = regexp.MustCompile(`<a class="chip" id="chip-([a-z_]+)" href="([^"]+)"[^>]*><span>([^<]*)</span>`)
+)
+
+func atoi(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(strings.ReplaceAll(s, ",", ""), 10, 64)
+	if err != nil {
+		t.Fatalf("not a number: %q", s)
+	}
+	return n
+}
+
+// drillItem is a chart value that links to its tickets.
+type drillItem struct {
+	chart, url string
+	count, of  int64
+}
+
+// chartDrills reads the drill-downs of every chart on a page from the
+// ECharts options the Go code built.
+func chartDrills(t *testing.T, body string) []drillItem {
+	t.Helper()
+	var out []drillItem
+	for _, m := range chartBlock.FindAllStringSubmatch(body, -1) {
+		var o struct {
+			Series []struct {
+				Data []json.RawMessage `json:"data"`
+			} `json:"series"`
+		}
+		if err := json.Unmarshal([]byte(m[2]), &o); err != nil {
+			t.Fatalf("%s: %v", m[1], err)
+		}
+		for _, s := range o.Series {
+			for _, raw := range s.Data {
+				var it struct {
+					URL   string `json:"url"`
+					Count *int64 `json:"count"`
+					Of    *int64 `json:"of"`
+				}
+				if json.Unmarshal(raw, &it) != nil || it.URL == "" || it.Count == nil {
+					continue
+				}
+				d := drillItem{chart: m[1], url: it.URL, count: *it.Count}
+				if it.Of != nil {
+					d.of = *it.Of
+				}
+				out = append(out, d)
+			}
+		}
+	}
+	for _, m := range tileLink.FindAllStringSubmatch(body, -1) {
+		d := drillItem{chart: "tile-" + m[1], url: html.UnescapeString(m[2]), count: atoi(t, m[3])}
+		if m[4] != "" {
+			d.of = atoi(t, m[4])
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// Every chart and tile on the dashboard drills down to a ticket list
+// whose total is the number behind the value clicked (for a rate, the
+// tickets on the wrong side of it, of the sample), and the list shows
+// the filters that produced it as chips, with names. On the old code the
+// links selected tickets by their resolution or creation dates only, so
+// the totals disagreed (and the distribution did not link at all).
+func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		if _, err := demo.Load(app.Ctx, db.Services(), db, demo.Options{Seed: 7, Tickets: 400, End: time.Now(), Zone: testutil.Shanghai(t)}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			n, err := db.RefreshRollups(app.Ctx, 5000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		b := newBrowser(t, app, "en")
+		b.c.Timeout = time.Minute
+		b.login("admin@example.com", "admin-password-1")
+		checked := map[string]int{}
+		for _, kpi := range []string{"res_sla", "resolution_median", "created", "reopen_rate", "complaint_closure", "csat_mean"} {
+			s, body := b.get("/dashboard?kpi=" + kpi)
+			if s != 200 {
+				t.Fatalf("dashboard %s: %d", kpi, s)
+			}
+			perChart := map[string]int{}
+			for _, d := range chartDrills(t, body) {
+				// Every value of the first KPI; a sample of the others.
+				if kpi != "res_sla" && perChart[d.chart] >= 3 {
+					continue
+				}
+				perChart[d.chart]++
+				kind := d.chart
+				if strings.HasPrefix(d.chart, "tile-") {
+					kind = "tile"
+				}
+				checked[kind]++
+				s, list := b.get(d.url)
+				if s != 200 {
+					t.Errorf("%s %s: %s: %d", kpi, d.chart, d.url, s)
+					continue
+				}
+				m := listTotal.FindStringSubmatch(list)
+				if m == nil {
+					t.Errorf("%s %s: %s: no total", kpi, d.chart, d.url)
+					continue
+				}
+				if got := atoi(t, m[1]); got != d.count {
+					t.Errorf("%s %s: %s: list total %d, chart counted %d", kpi, d.chart, d.url, got, d.count)
+				}
+				dc := drillCount.FindStringSubmatch(list)
+				switch {
+				case dc == nil:
+					t.Errorf("%s %s: %s: no drill-down summary", kpi, d.chart, d.url)
+				case d.of != 0 && (dc[2] == "" || atoi(t, dc[2]) != d.of):
+					t.Errorf("%s %s: %s: summary %q, want of %d", kpi, d.chart, d.url, dc[0], d.of)
+				}
+				chips := chipLabel.FindAllStringSubmatch(list, -1)
+				got := map[string]string{}
+				for _, c := range chips {
+					got[c[1]] = html.UnescapeString(c[3])
+				}
+				if _, ok := got["kpi"]; !ok {
+					t.Errorf("%s %s: %s: no chip for the population: %v", kpi, d.chart, d.url, got)
+				}
+				for name, label := range got {
+					if strings.Contains(label, "#") || strings.Contains(label, "!") {
+						t.Errorf("%s %s: chip %s reads %q: an id or a missing message", kpi, d.chart, name, label)
+					}
+				}
+			}
+		}
+		for _, kind := range []string{"tile", "c-trend", "c-techs", "c-pareto", "c-heat", "c-dist", "c-stages"} {
+			if checked[kind] == 0 {
+				t.Errorf("no drill-down of %s was checked: %v", kind, checked)
+			}
+		}
+	})
+}
