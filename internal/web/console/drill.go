@@ -23,7 +23,7 @@ import (
 type chip struct {
 	Param  string // the first parameter it stands for, as an id suffix
 	Label  string
-	Remove string // the list's query without the filter
+	Remove string // the list without the filter
 }
 
 // drillParams are the drill-down's own parameters (analytics.Param*).
@@ -121,7 +121,7 @@ func (c *Console) drillFilter(q url.Values, f *aftersales.TicketFilter, v *after
 	return &sample
 }
 
-// without is the query less some parameters (and the page's cursor).
+// without is the list less some parameters (and the page's cursor).
 func without(q url.Values, names ...string) string {
 	out := url.Values{}
 	for k, vs := range q {
@@ -133,7 +133,7 @@ func without(q url.Values, names ...string) string {
 	if _, ok := out["open"]; !ok {
 		out.Set("open", "")
 	}
-	return out.Encode()
+	return "/tickets?" + out.Encode()
 }
 
 // periodLabel shows [from, to] (inclusive dates) as a month when it is

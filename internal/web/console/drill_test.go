@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"html"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -149,6 +150,17 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 				}
 				if _, ok := got["kpi"]; !ok {
 					t.Errorf("%s %s: %s: no chip for the population: %v", kpi, d.chart, d.url, got)
+				}
+				// Each chip removes its own filter and only that one.
+				if c := chips[len(chips)-1]; perChart[d.chart] == 1 {
+					s, after := b.get(html.UnescapeString(c[2]))
+					var left []string
+					for _, m := range chipLabel.FindAllStringSubmatch(after, -1) {
+						left = append(left, m[1])
+					}
+					if s != 200 || len(left) != len(chips)-1 || slices.Contains(left, c[1]) {
+						t.Errorf("%s %s: removing chip %s: %d, chips left %v of %d", kpi, d.chart, c[1], s, left, len(chips))
+					}
 				}
 				for name, label := range got {
 					if strings.Contains(label, "#") || strings.Contains(label, "!") {
