@@ -1,8 +1,10 @@
 package console_test
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"html"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,6 +16,8 @@ import (
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
 	"aftersales/internal/web/webtest"
+
+	"github.com/xuri/excelize/v2"
 )
 
 var (
@@ -23,6 +27,21 @@ var (
 	drillCount = regexp.MustCompile(`id="drill-count">([\d,]+)(?: of ([\d,]+))?( tickets)?<`)
 	chipLabel  = regexp.MustCompile(`<a class="chip" id="chip-([a-z_]+)" href="([^"]+)"[^>]*><span>([^<]*)</span>`)
 )
+
+// exportRows counts the rows of a downloaded export, header included.
+func exportRows(format, data string) (int, error) {
+	if format == "csv" {
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(data, "\ufeff"))).ReadAll()
+		return len(recs), err
+	}
+	f, err := excelize.OpenReader(strings.NewReader(data))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Sheet1")
+	return len(rows), err
+}
 
 func atoi(t *testing.T, s string) int64 {
 	t.Helper()
@@ -106,6 +125,11 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 		b.c.Timeout = time.Minute
 		b.login("admin@example.com", "admin-password-1")
 		checked := map[string]int{}
+		type exportCheck struct {
+			list, body string
+			total      int64
+		}
+		exports := map[string]exportCheck{}
 		for _, kpi := range []string{"res_sla", "resolution_median", "created", "reopen_rate", "complaint_closure", "csat_mean"} {
 			s, body := b.get("/dashboard?kpi=" + kpi)
 			if s != 200 {
@@ -135,6 +159,8 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 				}
 				if got := atoi(t, m[1]); got != d.count {
 					t.Errorf("%s %s: %s: list total %d, chart counted %d", kpi, d.chart, d.url, got, d.count)
+				} else if d.chart == "c-trend" && perChart[d.chart] == 1 && got > 0 {
+					exports[kpi] = exportCheck{list: d.url, total: got, body: list}
 				}
 				dc := drillCount.FindStringSubmatch(list)
 				switch {
@@ -166,6 +192,28 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 					if strings.Contains(label, "#") || strings.Contains(label, "!") {
 						t.Errorf("%s %s: chip %s reads %q: an id or a missing message", kpi, d.chart, name, label)
 					}
+				}
+			}
+		}
+		// The list's downloads hold the same tickets: one row each.
+		if len(exports) == 0 {
+			t.Error("no drill-down list to export")
+		}
+		for kpi, e := range exports {
+			i := strings.Index(e.body, `id="export-csv"`)
+			j := strings.LastIndex(e.body[:i], `href="`) + len(`href="`)
+			csvURL := html.UnescapeString(e.body[j : j+strings.Index(e.body[j:], `"`)])
+			for _, format := range []string{"csv", "xlsx"} {
+				u := strings.Replace(csvURL, "/tickets.csv?", "/tickets."+format+"?", 1)
+				req, _ := http.NewRequest("GET", b.base+u, nil)
+				s, data, h := b.do(req)
+				if s != 200 || !strings.Contains(h.Get("Content-Disposition"), "kpi-"+kpi) {
+					t.Errorf("%s %s export %s: %d %q", kpi, format, u, s, h.Get("Content-Disposition"))
+					continue
+				}
+				rows, err := exportRows(format, data)
+				if err != nil || int64(rows) != e.total+1 {
+					t.Errorf("%s %s export of %s: %d rows (%v), want %d tickets and the header", kpi, format, e.list, rows, err, e.total)
 				}
 			}
 		}

@@ -16,6 +16,8 @@ func (c *Console) routes(mux *http.ServeMux) {
 	g := c.guard
 	mux.HandleFunc("GET /tickets", g(c.listTickets))
 	mux.HandleFunc("GET /tickets/new", g(c.newTicket))
+	mux.HandleFunc("GET /tickets.csv", g(c.exportTickets("csv")))
+	mux.HandleFunc("GET /tickets.xlsx", g(c.exportTickets("xlsx")))
 	mux.HandleFunc("POST /tickets", g(c.createTicket))
 	mux.HandleFunc("GET /tickets/{id}", g(c.showTicket))
 	mux.HandleFunc("GET /tickets/{id}/edit", g(c.editTicket))
@@ -90,6 +92,8 @@ type ticketList struct {
 	// Chips are the applied filters; Drill says what a drill-down lists.
 	Chips []chip
 	Drill *drillSummary
+	// Export is the list's query for the CSV and XLSX downloads.
+	ExportCSV, ExportXLSX string
 }
 
 func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error) {
@@ -182,6 +186,9 @@ func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 	}
 	r.URL.RawQuery = data.Q.Encode()
 	data.Chips = chips(data.Q, data.chipData, p)
+	exp := r.URL.Query()
+	exp.Del("cursor")
+	data.ExportCSV, data.ExportXLSX = "/tickets.csv?"+exp.Encode(), "/tickets.xlsx?"+exp.Encode()
 	f, sample, err := c.listFilter(r)
 	f.Count = true
 	if err == nil {
@@ -198,7 +205,7 @@ func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 	if data.Page.NextCursor != "" {
 		next := r.URL.Query()
 		next.Set("cursor", data.Page.NextCursor)
-		data.NextQuery = next.Encode()
+		data.NextQuery = "/tickets?" + next.Encode()
 	}
 	c.render(w, r, "tickets", p)
 }
