@@ -43,6 +43,31 @@ func TestBrowserDrillChips(t *testing.T) {
 		chromedp.Navigate(base+"/lang/en"),
 		chromedp.Navigate(base+"/dashboard"),
 		chromedp.WaitVisible(chromedp.CSS("#tile-created")),
+		chromedp.WaitVisible(chromedp.CSS("#chart-trend + .chart-downloads .chart-download-csv")),
+	)
+	if err != nil {
+		t.Fatalf("dashboard: %v", err)
+	}
+	// Every chart offers its picture and its data points.
+	counts, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.querySelectorAll(".chart[data-rendered]").length,
+		document.querySelectorAll(".chart[data-rendered] + .chart-downloads .chart-download-png").length,
+		document.querySelectorAll(".chart[data-rendered] + .chart-downloads .chart-download-csv").length]`))
+	if err != nil || counts[0] == 0 || counts[1] != counts[0] || counts[2] != counts[0] {
+		t.Errorf("[charts, PNG links, CSV links] = %v (%v), want one of each per chart", counts, err)
+	}
+	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#chart-trend + .chart-downloads .chart-download-csv")),
+		chromedp.Click(chromedp.CSS("#chart-trend + .chart-downloads .chart-download-png")),
+		chromedp.WaitReady(chromedp.CSS("#chart-trend + .chart-downloads .chart-download-png[data-ready]")))
+	if err != nil {
+		t.Fatalf("chart downloads: %v", err)
+	}
+	hrefs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[decodeURIComponent(document.querySelector("#chart-trend + .chart-downloads .chart-download-csv").href),
+		document.querySelector("#chart-trend + .chart-downloads .chart-download-png").href.slice(0, 22)]`))
+	if err != nil || !strings.Contains(hrefs[0], "series,category,value,tickets,of\r\n") || strings.Count(hrefs[0], "\r\n") < 4 ||
+		hrefs[1] != "data:image/png;base64," {
+		t.Errorf("the trend's downloads: %q (%v), want its points as CSV and a PNG", hrefs, err)
+	}
+	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#tile-created")),
 		chromedp.WaitVisible(chromedp.CSS("#chip-kpi_from")),
 	)
