@@ -152,9 +152,6 @@ func paretoChart(items []analytics.ParetoItem, labels, urls []string, countName,
 			color = colorVital
 		}
 		bars[i] = chartItem{Value: it.Count, URL: urls[i], ItemStyle: opt{"color": color}}
-		if urls[i] != "" {
-			bars[i].Count = ptr(int64(math.Round(it.Count)))
-		}
 		cum[i] = math.Round(it.CumPct*100) / 100
 	}
 	o := baseOpt()

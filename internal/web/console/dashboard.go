@@ -3,6 +3,7 @@ package console
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -305,6 +306,13 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				urls = append(urls, u)
 			}
 			v.Pareto = paretoChart(items, labels, urls, p.T("dash.complaints"), p.T("dash.cumulative"))
+			// A bar is a count of complaints: its drill-down lists them.
+			bars := v.Pareto["series"].([]opt)[0]["data"].([]chartItem)
+			for i, it := range items {
+				if urls[i] != "" {
+					bars[i].Count = ptr(int64(math.Round(it.Count)))
+				}
+			}
 		}
 
 		if within(aftersales.DimRegion) {

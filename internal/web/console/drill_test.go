@@ -130,10 +130,22 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 			total      int64
 		}
 		exports := map[string]exportCheck{}
-		for _, kpi := range []string{"res_sla", "resolution_median", "created", "reopen_rate", "complaint_closure", "csat_mean"} {
-			s, body := b.get("/dashboard?kpi=" + kpi)
+		// The improvement items' evidence charts: a KPI by week in a scope.
+		_, board := b.get("/quality/items")
+		var itemPages []string
+		for _, m := range regexp.MustCompile(`href="(/quality/items/\d+)"`).FindAllStringSubmatch(board, -1) {
+			if !slices.Contains(itemPages, m[1]) && len(itemPages) < 3 {
+				itemPages = append(itemPages, m[1])
+			}
+		}
+		for _, kpi := range append([]string{"res_sla", "resolution_median", "created", "reopen_rate", "complaint_closure", "csat_mean"}, itemPages...) {
+			path := "/dashboard?kpi=" + kpi
+			if strings.HasPrefix(kpi, "/") {
+				path = kpi
+			}
+			s, body := b.get(path)
 			if s != 200 {
-				t.Fatalf("dashboard %s: %d", kpi, s)
+				t.Fatalf("%s: %d", path, s)
 			}
 			perChart := map[string]int{}
 			for _, d := range chartDrills(t, body) {
@@ -217,7 +229,7 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 				}
 			}
 		}
-		for _, kind := range []string{"tile", "c-trend", "c-techs", "c-pareto", "c-heat", "c-dist", "c-stages"} {
+		for _, kind := range []string{"tile", "c-trend", "c-techs", "c-pareto", "c-heat", "c-dist", "c-stages", "c-evidence"} {
 			if checked[kind] == 0 {
 				t.Errorf("no drill-down of %s was checked: %v", kind, checked)
 			}
