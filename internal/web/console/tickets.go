@@ -17,6 +17,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /tickets", g(c.listTickets))
 	mux.HandleFunc("GET /tickets/new", g(c.newTicket))
 	mux.HandleFunc("GET /tickets.csv", g(c.exportTickets("csv")))
+	mux.HandleFunc("POST /tickets/bulk", g(c.bulkTickets))
 	mux.HandleFunc("GET /tickets.xlsx", g(c.exportTickets("xlsx")))
 	mux.HandleFunc("POST /tickets", g(c.createTicket))
 	mux.HandleFunc("GET /tickets/{id}", g(c.showTicket))
@@ -94,6 +95,11 @@ type ticketList struct {
 	Drill *drillSummary
 	// Export is the list's query for the CSV and XLSX downloads.
 	ExportCSV, ExportXLSX string
+	// Query is the list's filters, which a bulk action over every
+	// matching ticket applies again.
+	Query   string
+	CanBulk bool
+	Bulk    *bulkResult
 }
 
 func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error) {
@@ -162,10 +168,14 @@ func (c *Console) listFilter(r *http.Request) (f aftersales.TicketFilter, sample
 	return f, sample, v.Err()
 }
 
-func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
+func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) { c.renderList(w, r, nil, nil) }
+
+// renderList shows the ticket list; bulk, when set, is what a bulk action
+// just did, and bulkErr why it was refused as a whole.
+func (c *Console) renderList(w http.ResponseWriter, r *http.Request, bulk *bulkResult, bulkErr error) {
 	ctx := r.Context()
 	p := c.page(r, "tickets", "tickets.title")
-	data := &ticketList{Q: r.URL.Query(), Page: &aftersales.TicketPage{}, Now: c.Now()}
+	data := &ticketList{Q: r.URL.Query(), Page: &aftersales.TicketPage{}, Now: c.Now(), Bulk: bulk}
 	p.Data = data
 	var errs [7]error
 	data.Teams, errs[0] = c.S.Network.ListTeams(ctx)
@@ -206,6 +216,15 @@ func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 		next := r.URL.Query()
 		next.Set("cursor", data.Page.NextCursor)
 		data.NextQuery = "/tickets?" + next.Encode()
+	}
+	data.Query = exp.Encode()
+	data.CanBulk = p.User != nil && (p.User.Role.Can(aftersales.PermTicketTransmit) || p.User.Role.Can(aftersales.PermTicketAssign))
+	if bulkErr != nil {
+		p.Status = httperr.Status(bulkErr)
+		p.Flash = c.bulkReason(p, bulkErr)
+		for _, f := range aftersales.ErrorFields(bulkErr) {
+			p.Errs["bulk."+f.Field] = p.Flash
+		}
 	}
 	c.render(w, r, "tickets", p)
 }
