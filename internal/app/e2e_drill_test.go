@@ -13,7 +13,9 @@ import (
 // TestBrowserDrillChips clicks a dashboard tile on a 390 px phone and
 // lands on the ticket list with the drill-down's filters as chips: they
 // are visible, the page does not overflow, and clicking the period chip
-// removes just that filter (the population's chip stays).
+// removes just that filter (the population's chip stays). On the way the
+// charts offer their PNG and CSV, and the list's bulk actions are used by
+// keyboard.
 func TestBrowserDrillChips(t *testing.T) {
 	exe := chromium(t)
 	dir := t.TempDir()
@@ -92,6 +94,22 @@ func TestBrowserDrillChips(t *testing.T) {
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil || strings.Contains(loc, "kpi_from") || !strings.Contains(loc, "kpi=created") {
 		t.Errorf("after removing the period the list is at %q (%v), want the population without its period", loc, err)
+	}
+
+	// Bulk actions work from the keyboard on a phone: the panel opens with
+	// Enter, a row is ticked with Space, and nothing sticks out.
+	err = chromedp.Do(ctx, chromedp.Navigate(base+"/tickets"), chromedp.WaitVisible(chromedp.CSS("#bulk > summary")),
+		chromedp.Focus(chromedp.CSS("#bulk > summary")), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("#bulk-apply")),
+		chromedp.Focus(chromedp.CSS("input.bulk-pick")), chromedp.KeyEvent(" "))
+	if err != nil {
+		t.Fatalf("bulk actions by keyboard: %v", err)
+	}
+	picked, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("input.bulk-pick:checked").length`))
+	if err != nil || picked != 1 {
+		t.Errorf("after Space on the first row %d rows are ticked (%v), want 1", picked, err)
+	}
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](overflowJS+`(390)`)); err != nil || len(got) > 0 {
+		t.Errorf("the list with the bulk panel open overflows a phone (%v):\n%s", err, strings.Join(got, "\n"))
 	}
 	if got := csp.drain(t, ctx); len(got) > 0 {
 		t.Errorf("console problems: %q", got)
