@@ -22,6 +22,7 @@ type chartItem struct {
 	Name  string `json:"name,omitempty"`
 	// ItemStyle colours single bars (the vital few of a Pareto).
 	ItemStyle map[string]any `json:"itemStyle,omitempty"`
+	Symbol    string         `json:"symbol,omitempty"`
 	// Count is how many tickets the drill-down lists and Of the sample
 	// they are part of, when the value counts tickets: the list's total
 	// must be Count (tests hold the two together).
@@ -66,6 +67,18 @@ func withCounts(o opt, k analytics.KPI, pts []aftersales.MetricPoint) opt {
 		}
 	}
 	return o
+}
+
+// markPartial draws the points of partial periods hollow and grey, so an
+// incomplete period never reads as a complete one.
+func markPartial(o opt, partial []bool) {
+	data := o["series"].([]opt)[0]["data"].([]chartItem)
+	for i := range data {
+		if i < len(partial) && partial[i] {
+			data[i].Symbol = "emptyCircle"
+			data[i].ItemStyle = opt{"color": colorOther}
+		}
+	}
 }
 
 // num is an ECharts value: "-" marks a gap (no data), never a zero.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -41,6 +42,13 @@ func exportRows(format, data string) (int, error) {
 	defer f.Close()
 	rows, err := f.GetRows("Sheet1")
 	return len(rows), err
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func atoi(t *testing.T, s string) int64 {
@@ -138,7 +146,29 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 				itemPages = append(itemPages, m[1])
 			}
 		}
-		for _, kpi := range append([]string{"res_sla", "resolution_median", "created", "reopen_rate", "complaint_closure", "csat_mean"}, itemPages...) {
+		// A free range by week: its first and last weeks are partial, and so
+		// is its last month (the tiles compare it with the same days of
+		// the month before).
+		now := time.Now().In(testutil.Shanghai(t))
+		from := time.Date(now.Year(), now.Month()-3, 1, 0, 0, 0, 0, now.Location())
+		to := time.Date(now.Year(), now.Month()-1, 10, 0, 0, 0, 0, now.Location())
+		if to.Weekday() == time.Sunday {
+			to = to.AddDate(0, 0, 1)
+		}
+		ranged := "/dashboard?kpi=res_sla&grain=week&from=" + from.Format(time.DateOnly) + "&to=" + to.Format(time.DateOnly)
+		if s, body := b.get(ranged); s != 200 || !strings.Contains(body, "Partial: "+to.Format("01")+"-01 to "+to.Format("01-02")+", compared with ") {
+			t.Errorf("%s: %d, tile note %q %s", ranged, s, between(body, `tile-meta partial`, "</div>"), between(body, `class="flash`, "</div>"))
+		} else {
+			var o struct {
+				XAxis struct{ Data []string } `json:"xAxis"`
+			}
+			m := chartBlock.FindAllStringSubmatch(body, -1)
+			if len(m) == 0 || json.Unmarshal([]byte(m[0][2]), &o) != nil || len(o.XAxis.Data) < 10 ||
+				!strings.HasSuffix(o.XAxis.Data[len(o.XAxis.Data)-1], " (partial)") || strings.Contains(o.XAxis.Data[1], "partial") {
+				t.Errorf("%s: weekly trend labels %q, want the last week partial and the middle ones not", ranged, o.XAxis.Data)
+			}
+		}
+		for _, kpi := range append([]string{"res_sla", "resolution_median", "created", "reopen_rate", "complaint_closure", "csat_mean", ranged}, itemPages...) {
 			path := "/dashboard?kpi=" + kpi
 			if strings.HasPrefix(kpi, "/") {
 				path = kpi
@@ -219,7 +249,8 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 				u := strings.Replace(csvURL, "/tickets.csv?", "/tickets."+format+"?", 1)
 				req, _ := http.NewRequest("GET", b.base+u, nil)
 				s, data, h := b.do(req)
-				if s != 200 || !strings.Contains(h.Get("Content-Disposition"), "kpi-"+kpi) {
+				want := "_kpi-" + must(url.ParseQuery(strings.SplitN(u, "?", 2)[1])).Get("kpi") + "_"
+				if s != 200 || !strings.Contains(h.Get("Content-Disposition"), want) {
 					t.Errorf("%s %s export %s: %d %q", kpi, format, u, s, h.Get("Content-Disposition"))
 					continue
 				}
