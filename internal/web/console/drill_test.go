@@ -138,6 +138,20 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 			total      int64
 		}
 		exports := map[string]exportCheck{}
+		// The list's next page is a working link (html/template used to
+		// escape its bare query into one unknown parameter: page one again).
+		_, first := b.get("/tickets?open=")
+		i := strings.Index(first, `id="next-page"`)
+		if i < 0 {
+			t.Fatal("no next page on a list of 400 tickets")
+		}
+		j := strings.LastIndex(first[:i], `href="`) + len(`href="`)
+		next := html.UnescapeString(first[j : j+strings.Index(first[j:], `"`)])
+		firstRow := regexp.MustCompile(`<a href="/tickets/(\d+)">`)
+		if _, second := b.get(next); firstRow.FindString(second) == "" || firstRow.FindString(second) == firstRow.FindString(first) {
+			t.Errorf("next page %s starts with %q, page one with %q", next, firstRow.FindString(second), firstRow.FindString(first))
+		}
+
 		// The improvement items' evidence charts: a KPI by week in a scope.
 		_, board := b.get("/quality/items")
 		var itemPages []string
