@@ -142,7 +142,7 @@ func nextPeriodStart(t time.Time, g aftersales.Grain) time.Time {
 	return t.AddDate(0, 1, 0)
 }
 
-// periodLabel names a period of a grain: 2026-07, 2026-Q3, or its first day.
+// grainLabel names a period of a grain: 2026-07, 2026-Q3, or its first day.
 func grainLabel(t time.Time, g aftersales.Grain) string {
 	switch g {
 	case aftersales.GrainMonth:
