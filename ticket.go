@@ -323,13 +323,70 @@ type TicketFilter struct {
 	// resolution deadline has passed) or "due_soon" (resolution due within
 	// DueSoonWindow); or any ticket, open or finished, whose resolution or
 	// first-response SLA was breached ("breached").
-	SLA    string
-	Sort   TicketSort
-	Cursor string
-	Limit  int
+	SLA string
+	// Counted, when set, keeps the tickets a KPI's rollups counted: the
+	// drill-down behind a chart's value.
+	Counted *CountedFilter
+	Sort    TicketSort
+	Cursor  string
+	Limit   int
 	// Count asks for TicketPage.Total: one more query, counting every
 	// ticket that matches the filters (the cursor aside).
 	Count bool
+}
+
+// CountedFilter selects tickets by their contribution to the KPI rollups:
+// those counted in Measure (or in histogram Hist, distribution bin Bin
+// when Bin ≥ 0) on a local day of [From, To), less those also counted in
+// Except then. Names are the rollup column names; From nil means from the
+// beginning. The dimension filters of the list apply as the rollups
+// recorded them.
+type CountedFilter struct {
+	Measure, Except, Hist string
+	Bin                   int
+	From, To              *time.Time
+}
+
+// BulkChange is one change to many tickets (the list's bulk actions):
+// a status to move to (with its reason), a team and assignee, an urgency.
+type BulkChange struct {
+	IDs        []int64
+	To         Status
+	Reason     string
+	TeamID     *int64
+	AssigneeID *int64
+	Urgency    *Urgency
+}
+
+// MaxBulk bounds the tickets of one bulk change.
+const MaxBulk = 5000
+
+// Validate checks the change's shape; each ticket is checked as it is
+// changed.
+func (b BulkChange) Validate() error {
+	var v Validator
+	v.Check(len(b.IDs) > 0, "ids", "choose at least one ticket")
+	v.Check(len(b.IDs) <= MaxBulk, "ids", fmt.Sprintf("at most %d tickets at once", MaxBulk))
+	v.Check(b.To != "" || b.TeamID != nil || b.AssigneeID != nil || b.Urgency != nil, "action", "choose a status, a team, an assignee or an urgency")
+	v.Check(b.To == "" || b.To.Valid(), "to", "is not a known status")
+	v.Check(b.Urgency == nil || b.Urgency.Valid(), "urgency", fmt.Sprintf("%q is not one of %s", ptrString(b.Urgency), joinEnum(Urgencies)))
+	v.Check(len([]rune(b.Reason)) <= 2000, "reason", "must be at most 2000 characters")
+	return v.Err()
+}
+
+func ptrString[T ~string](p *T) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
+}
+
+// BulkOutcome is what a bulk change did to one ticket: Err is nil when
+// the ticket changed (or needed no change), else why it was refused.
+type BulkOutcome struct {
+	ID     int64
+	Number string
+	Err    error
 }
 
 // DueSoonWindow is how far ahead "due soon" looks.
@@ -476,6 +533,10 @@ type TicketService interface {
 	// replaces an earlier assignee.
 	Assign(ctx context.Context, id, version int64, teamID, assigneeID *int64) (*Ticket, error)
 	AddComment(ctx context.Context, id int64, in CommentInput) (*TicketEvent, error)
+	// BulkChange applies one change to many tickets in one transaction:
+	// a ticket the change is refused for keeps its state and its reason;
+	// the others change.
+	BulkChange(ctx context.Context, in BulkChange) ([]BulkOutcome, error)
 	Timeline(ctx context.Context, id int64) ([]*TicketEvent, error)
 	AddAttachment(ctx context.Context, a *Attachment) error
 	FindAttachment(ctx context.Context, id int64) (*Attachment, error)

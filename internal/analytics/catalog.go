@@ -1,7 +1,6 @@
 package analytics
 
 import (
-	"math"
 	"slices"
 
 	"aftersales"
@@ -106,23 +105,14 @@ func (k KPI) Dist() (HistKind, bool) {
 // 14-30 d, over 30 d.
 var DistBins = []float64{0, 60, 240, 480, 1440, 3 * 1440, 7 * 1440, 14 * 1440, 30 * 1440}
 
-// Distribute spreads a histogram over DistBins. A bucket that straddles
-// a bin edge is split in proportion to its width, so the counts are
-// estimates within one bucket (1%) of the edges.
+// Distribute spreads a histogram over DistBins: each bucket counts in the
+// bin of its shortest duration (DistBinOf), so a bin is a whole number of
+// tickets, the same tickets its drill-down lists, within one bucket (1%)
+// of the edges.
 func Distribute(h Hist) []float64 {
 	out := make([]float64, len(DistBins))
 	for _, b := range h {
-		lo, hi := BucketBounds(b.B)
-		for i, edge := range DistBins {
-			next := math.Inf(1)
-			if i+1 < len(DistBins) {
-				next = DistBins[i+1]
-			}
-			ov := math.Min(hi, next) - math.Max(lo, edge)
-			if ov > 0 {
-				out[i] += float64(b.N) * ov / (hi - lo)
-			}
-		}
+		out[DistBinOf(b.B)] += float64(b.N)
 	}
 	return out
 }

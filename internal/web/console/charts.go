@@ -22,6 +22,27 @@ type chartItem struct {
 	Name  string `json:"name,omitempty"`
 	// ItemStyle colours single bars (the vital few of a Pareto).
 	ItemStyle map[string]any `json:"itemStyle,omitempty"`
+	Symbol    string         `json:"symbol,omitempty"`
+	// Count is how many tickets the drill-down lists and Of the sample
+	// they are part of, when the value counts tickets: the list's total
+	// must be Count (tests hold the two together).
+	Count *int64 `json:"count,omitempty"`
+	Of    *int64 `json:"of,omitempty"`
+}
+
+// counted sets an item's Count and Of from a KPI point.
+func (it chartItem) counted(k analytics.KPI, pt aftersales.MetricPoint) chartItem {
+	d, ok := analytics.DrillOf(k)
+	if !ok || pt.Value == nil {
+		return it
+	}
+	if n, of, ok := d.Count(k, pt.N, pt.Num); ok {
+		it.Count = &n
+		if d.Ratio {
+			it.Of = &of
+		}
+	}
+	return it
 }
 
 // opt is an ECharts option.
@@ -34,6 +55,30 @@ func (o opt) JSON() template.JS {
 		return "{}"
 	}
 	return template.JS(b)
+}
+
+// withCounts sets Count and Of on the first series' items from the KPI
+// points they show, in order.
+func withCounts(o opt, k analytics.KPI, pts []aftersales.MetricPoint) opt {
+	data := o["series"].([]opt)[0]["data"].([]chartItem)
+	for i := range data {
+		if i < len(pts) {
+			data[i] = data[i].counted(k, pts[i])
+		}
+	}
+	return o
+}
+
+// markPartial draws the points of partial periods hollow and grey, so an
+// incomplete period never reads as a complete one.
+func markPartial(o opt, partial []bool) {
+	data := o["series"].([]opt)[0]["data"].([]chartItem)
+	for i := range data {
+		if i < len(partial) && partial[i] {
+			data[i].Symbol = "emptyCircle"
+			data[i].ItemStyle = opt{"color": colorOther}
+		}
+	}
 }
 
 // num is an ECharts value: "-" marks a gap (no data), never a zero.
@@ -169,10 +214,10 @@ func heatmap(cols, rows []string, cells [][]*float64, urls [][]string, unit stri
 }
 
 // distChart shows how durations spread over readable bins.
-func distChart(labels []string, counts []float64, name string) opt {
-	data := make([]any, len(counts))
+func distChart(labels []string, counts []float64, urls []string, name string) opt {
+	data := make([]chartItem, len(counts))
 	for i, c := range counts {
-		data[i] = math.Round(c)
+		data[i] = chartItem{Value: math.Round(c), URL: urls[i], Count: ptr(int64(math.Round(c)))}
 	}
 	o := baseOpt()
 	o["tooltip"] = opt{"trigger": "axis", "axisPointer": opt{"type": "shadow"}}
@@ -184,12 +229,12 @@ func distChart(labels []string, counts []float64, name string) opt {
 
 // stageChart stacks the mean hours in each stage per scope, so the
 // longest segment shows where tickets wait.
-func stageChart(labels []string, stageNames []string, hours [][]float64, urls []string) opt {
+func stageChart(labels []string, stageNames []string, hours [][]float64, urls [][]string) opt {
 	var series []opt
 	for j, name := range stageNames {
 		data := make([]chartItem, len(labels))
 		for i := range labels {
-			data[i] = chartItem{Value: math.Round(hours[i][j]*10) / 10, URL: urls[i]}
+			data[i] = chartItem{Value: math.Round(hours[i][j]*10) / 10, URL: urls[i][j]}
 		}
 		series = append(series, opt{"type": "bar", "name": name, "stack": "stages", "data": data})
 	}

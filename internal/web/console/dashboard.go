@@ -3,6 +3,7 @@ package console
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,6 +27,12 @@ type tile struct {
 	Target      *float64
 	Spark       opt
 	URL         string
+	// Count and Of are the drill-down's tickets (see chartItem).
+	Count, Of *int64
+	// Partial, when the last month is not over (or cut by the range),
+	// says which days it holds and which days of the month before it is
+	// compared with.
+	Partial string
 	// Good says whether the change since the previous period is an
 	// improvement (by the KPI's direction); nil when there is no change.
 	Good *bool
@@ -81,14 +88,70 @@ type dashView struct {
 	// when changes are still being folded in.
 	Lag     aftersales.RollupLag
 	LagNote string
+	// Grain is the trend's period; RangeFrom and RangeTo a free date
+	// range (inclusive dates) instead of Months up to End.
+	Grain              aftersales.Grain
+	RangeFrom, RangeTo string
+	// Today is the first day not yet over: a period reaching it is
+	// partial.
+	Today time.Time
 }
 
 func (v *dashView) query() string {
-	q := fmt.Sprintf("kpi=%s&months=%d&end=%s", v.KPI.Key, v.Months, v.End)
-	if v.Filter != "" {
-		q += "&filter=" + string(v.Filter) + "&value=" + v.Value
+	q := url.Values{"kpi": {v.KPI.Key}, "grain": {string(v.Grain)}}
+	if v.RangeFrom != "" {
+		q.Set("from", v.RangeFrom)
+		q.Set("to", v.RangeTo)
+	} else {
+		q.Set("months", strconv.Itoa(v.Months))
+		q.Set("end", v.End)
 	}
-	return q
+	if v.Filter != "" {
+		q.Set("filter", string(v.Filter))
+		q.Set("value", v.Value)
+	}
+	return q.Encode()
+}
+
+// span is the part of a period (starting at start) inside the range and
+// before tomorrow, and whether that is less than the whole period.
+func (v *dashView) span(start time.Time, g aftersales.Grain) (from, to time.Time, partial bool) {
+	end := nextPeriodStart(start, g)
+	from, to = start, end
+	if from.Before(v.From) {
+		from = v.From
+	}
+	if to.After(v.To) {
+		to = v.To
+	}
+	if tomorrow := v.Today.AddDate(0, 0, 1); to.After(tomorrow) {
+		to = tomorrow
+	}
+	return from, to, !from.Equal(start) || !to.Equal(end)
+}
+
+// nextPeriodStart is the start of the period after the one at t.
+func nextPeriodStart(t time.Time, g aftersales.Grain) time.Time {
+	switch g {
+	case aftersales.GrainDay:
+		return t.AddDate(0, 0, 1)
+	case aftersales.GrainWeek:
+		return t.AddDate(0, 0, 7)
+	case aftersales.GrainQuarter:
+		return t.AddDate(0, 3, 0)
+	}
+	return t.AddDate(0, 1, 0)
+}
+
+// grainLabel names a period of a grain: 2026-07, 2026-Q3, or its first day.
+func grainLabel(t time.Time, g aftersales.Grain) string {
+	switch g {
+	case aftersales.GrainMonth:
+		return fmtPeriod(t)
+	case aftersales.GrainQuarter:
+		return fmt.Sprintf("%d-Q%d", t.Year(), (int(t.Month())+2)/3)
+	}
+	return t.Format(time.DateOnly)
 }
 
 // Query is the dashboard's own query string, for links that keep it.
@@ -128,6 +191,12 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		now := c.Now().In(c.Zone)
+		v.Today = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, c.Zone)
+		v.Grain = aftersales.Grain(cmp.Or(q.Get("grain"), string(aftersales.GrainMonth)))
+		val.Check(v.Grain.Valid(), "grain", "must be day, week, month or quarter")
+		if !v.Grain.Valid() {
+			v.Grain = aftersales.GrainMonth
+		}
 		endMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, c.Zone)
 		if e := q.Get("end"); e != "" {
 			t, err := time.ParseInLocation("2006-01", e, c.Zone)
@@ -143,6 +212,23 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		v.End = endMonth.Format("2006-01")
 		v.To = endMonth.AddDate(0, 1, 0)
 		v.From = endMonth.AddDate(0, 1-v.Months, 0)
+		if f, t := q.Get("from"), q.Get("to"); f != "" || t != "" {
+			from, err1 := time.ParseInLocation(time.DateOnly, f, c.Zone)
+			to, err2 := time.ParseInLocation(time.DateOnly, t, c.Zone)
+			val.Check(err1 == nil, "from", "must be a date as YYYY-MM-DD")
+			val.Check(err2 == nil, "to", "must be a date as YYYY-MM-DD")
+			if err1 == nil && err2 == nil {
+				to = to.AddDate(0, 0, 1)
+				val.Check(to.After(from), "to", "must not be before from")
+				val.Check(!to.After(from.AddDate(5, 0, 0)), "to", "the range is longer than 5 years")
+				// A point a day: a year at most stays readable.
+				val.Check(v.Grain != aftersales.GrainDay || !to.After(from.AddDate(0, 0, 366)), "grain", "by day, at most a year")
+				v.From, v.To, v.RangeFrom, v.RangeTo = from, to, f, t
+			}
+			if err := val.Err(); err != nil {
+				return err
+			}
+		}
 		if err := c.dashOptions(r, v, p); err != nil {
 			return err
 		}
@@ -164,6 +250,16 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		within := func(by aftersales.Dimension) bool { return k.Groupable(by) && paired(by) }
 		metric := func(kpi string, by aftersales.Dimension, grain aftersales.Grain) (*aftersales.MetricResult, error) {
 			mq := aftersales.MetricQuery{KPI: kpi, From: v.From, To: v.To, Grain: grain, By: by, Locale: p.Lang}
+			if kpi == analytics.CostRatioKey {
+				// Revenue is kept per month: the cost ratio reads whole
+				// months, the range's first to its last.
+				mq.From = time.Date(v.From.Year(), v.From.Month(), 1, 0, 0, 0, 0, c.Zone)
+				last := v.To.AddDate(0, 0, -1)
+				mq.To = time.Date(last.Year(), last.Month()+1, 1, 0, 0, 0, 0, c.Zone)
+				if grain == aftersales.GrainDay || grain == aftersales.GrainWeek {
+					mq.Grain = aftersales.GrainMonth
+				}
+			}
 			if v.Filter != "" {
 				mq.Filter, mq.Value = v.Filter, v.Value
 			}
@@ -185,15 +281,24 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			}
 			return "/tickets?" + q.Encode()
 		}
-		monthURLs := func(kpi analytics.KPI, pts []aftersales.MetricPoint) ([]string, []*float64, []string) {
+		// periodURLs labels a series' periods (a partial one says so) and
+		// links each to the tickets of its days within the range.
+		periodURLs := func(kpi analytics.KPI, pts []aftersales.MetricPoint, g aftersales.Grain) ([]string, []*float64, []string, []bool) {
 			var labels, urls []string
 			var vals []*float64
+			var partial []bool
 			for _, pt := range pts {
-				labels = append(labels, fmtPeriod(pt.Period))
+				from, to, part := v.span(pt.Period, g)
+				label := grainLabel(pt.Period, g)
+				if part {
+					label = fmt.Sprintf(p.T("dash.partial_label"), label)
+				}
+				labels = append(labels, label)
 				vals = append(vals, pt.Value)
-				urls = append(urls, drill(kpi, "", "", pt.Period, pt.Period.AddDate(0, 1, 0)))
+				urls = append(urls, drill(kpi, "", "", from, to))
+				partial = append(partial, part)
 			}
-			return labels, vals, urls
+			return labels, vals, urls, partial
 		}
 
 		for _, key := range tileKPIs {
@@ -209,16 +314,37 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			if n := len(res.Points); n > 0 {
 				last := res.Points[n-1]
 				t.Value, t.N = last.Value, last.N
+				from, to, partial := v.span(last.Period, aftersales.GrainMonth)
 				if n > 1 {
 					t.Prev = res.Points[n-2].Value
 				}
-				t.URL = drill(tk, "", "", last.Period, last.Period.AddDate(0, 1, 0))
+				if partial {
+					// Like with like: the same days of the month before.
+					days := int(to.Sub(from).Hours()/24 + 0.5)
+					pf := from.AddDate(0, -1, 0)
+					pt := pf.AddDate(0, 0, days)
+					t.Partial = fmt.Sprintf(p.T("dash.partial_tile"), from.Format("01-02"), to.AddDate(0, 0, -1).Format("01-02"),
+						pf.Format("01-02"), pt.AddDate(0, 0, -1).Format("01-02"))
+					if key != analytics.CostRatioKey {
+						mq := aftersales.MetricQuery{KPI: key, From: pf, To: pt, Locale: p.Lang, Filter: v.Filter, Value: v.Value}
+						prev, err := c.S.Metrics.Metric(ctx, mq)
+						if err != nil {
+							return err
+						}
+						t.Prev = prev.Total.Value
+					} else {
+						t.Prev = nil // a month's revenue against part of its cost says nothing
+					}
+				}
+				t.URL = drill(tk, "", "", from, to)
+				it := chartItem{}.counted(tk, last)
+				t.Count, t.Of = it.Count, it.Of
 			}
 			if ch := t.Change(); ch != nil && *ch != 0 {
 				good := (*ch > 0) == tk.HigherIsBetter
 				t.Good = &good
 			}
-			_, vals, _ := monthURLs(tk, res.Points)
+			_, vals, _, _ := periodURLs(tk, res.Points, aftersales.GrainMonth)
 			t.Spark = sparkline(vals)
 			v.Tiles = append(v.Tiles, t)
 		}
@@ -242,12 +368,13 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			return nil
 		}
 		unit := p.T("kunit." + k.Unit)
-		res, err := metric(k.Key, "", aftersales.GrainMonth)
+		res, err := metric(k.Key, "", v.Grain)
 		if err != nil {
 			return err
 		}
-		labels, vals, urls := monthURLs(k, res.Points)
-		v.Trend = lineChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target"))
+		labels, vals, urls, partial := periodURLs(k, res.Points, v.Grain)
+		v.Trend = withCounts(lineChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target")), k, res.Points)
+		markPartial(v.Trend, partial)
 
 		v.NotFiltered = !within(aftersales.DimTechnician) || !within(aftersales.DimCategory) || !within(aftersales.DimRegion)
 		if within(aftersales.DimTechnician) {
@@ -269,7 +396,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				labels, vals = append(labels, pt.Label), append(vals, pt.Value)
 				urls = append(urls, drill(k, aftersales.DimTechnician, pt.Key, v.From, v.To))
 			}
-			v.Techs = barChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target"))
+			v.Techs = withCounts(barChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target")), k, pts)
 		}
 
 		if paired(aftersales.DimCategory) {
@@ -305,6 +432,13 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				urls = append(urls, u)
 			}
 			v.Pareto = paretoChart(items, labels, urls, p.T("dash.complaints"), p.T("dash.cumulative"))
+			// A bar is a count of complaints: its drill-down lists them.
+			bars := v.Pareto["series"].([]opt)[0]["data"].([]chartItem)
+			for i, it := range items {
+				if urls[i] != "" {
+					bars[i].Count = ptr(int64(math.Round(it.Count)))
+				}
+			}
 		}
 
 		if within(aftersales.DimRegion) {
@@ -314,7 +448,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			}
 			var cols []string
 			colOf := map[string]int{}
-			for m := v.From; m.Before(v.To); m = m.AddDate(0, 1, 0) {
+			for m := time.Date(v.From.Year(), v.From.Month(), 1, 0, 0, 0, 0, c.Zone); m.Before(v.To); m = m.AddDate(0, 1, 0) {
 				colOf[fmtPeriod(m)] = len(cols)
 				cols = append(cols, fmtPeriod(m))
 			}
@@ -322,6 +456,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			rowOf := map[string]int{}
 			var cells [][]*float64
 			var urls [][]string
+			cellPts := map[[2]int]aftersales.MetricPoint{}
 			for _, pt := range res.Points {
 				y, ok := rowOf[pt.Key]
 				if !ok {
@@ -332,26 +467,34 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 					urls = append(urls, make([]string, len(cols)))
 				}
 				if x, ok := colOf[fmtPeriod(pt.Period)]; ok {
+					cellPts[[2]int{x, y}] = pt
 					cells[y][x] = pt.Value
-					urls[y][x] = drill(k, aftersales.DimRegion, pt.Key, pt.Period, pt.Period.AddDate(0, 1, 0))
+					from, to, _ := v.span(pt.Period, aftersales.GrainMonth)
+					urls[y][x] = drill(k, aftersales.DimRegion, pt.Key, from, to)
 				}
 			}
 			v.Heat = heatmap(cols, rows, cells, urls, unit, k.HigherIsBetter)
+			for i, it := range v.Heat["series"].([]opt)[0]["data"].([]chartItem) {
+				xy := it.Value.([]any)
+				v.Heat["series"].([]opt)[0]["data"].([]chartItem)[i] = it.counted(k, cellPts[[2]int{xy[0].(int), xy[1].(int)}])
+			}
 		}
 
-		dist := res
+		dist, dk := res, k
 		if _, ok := k.Dist(); !ok {
-			if dist, err = metric("resolution_median", "", aftersales.GrainMonth); err != nil {
+			dk, _ = analytics.Lookup("resolution_median")
+			if dist, err = metric(dk.Key, "", aftersales.GrainMonth); err != nil {
 				return err
 			}
 		}
-		var dl []string
+		var dl, du []string
 		var dc []float64
-		for _, b := range dist.Distribution {
+		for i, b := range dist.Distribution {
 			dl = append(dl, durationLabel(b.From, b.To, p))
 			dc = append(dc, b.Count)
+			du = append(du, "/tickets?"+analytics.DistDrillQuery(dk, i, v.Filter, v.Value, v.From, v.To).Encode())
 		}
-		v.Dist = distChart(dl, dc, p.T("dash.tickets"))
+		v.Dist = distChart(dl, dc, du, p.T("dash.tickets"))
 
 		if v.Filter == "" || v.Filter == aftersales.DimTeam {
 			rows, err := c.S.Metrics.Stages(ctx, v.From, v.To, aftersales.DimTeam, p.Lang)
@@ -361,7 +504,8 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			if v.Filter == aftersales.DimTeam {
 				rows = slices.DeleteFunc(rows, func(r *aftersales.StageRow) bool { return r.Key != v.Value })
 			}
-			var labels, names, urls []string
+			var labels, names []string
+			var urls [][]string
 			var hours [][]float64
 			for _, st := range analytics.StageStatuses {
 				names = append(names, p.T("status."+string(st)))
@@ -369,16 +513,29 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			for _, r := range rows {
 				labels = append(labels, r.Label)
 				var h []float64
-				for _, st := range r.Stages {
+				var us []string
+				for j, st := range r.Stages {
 					h = append(h, st.MeanHours)
+					// The mean's sample: the team's tickets that passed
+					// through the stage and left the backlog in the period.
+					us = append(us, "/tickets?"+url.Values{analytics.ParamKPI: {stagesKey}, paramStage: {string(analytics.StageStatuses[j])},
+						"team_id": {r.Key}, analytics.ParamKPIFrom: {v.From.Format(time.DateOnly)},
+						analytics.ParamKPITo: {v.To.AddDate(0, 0, -1).Format(time.DateOnly)}}.Encode())
 				}
 				hours = append(hours, h)
-				urls = append(urls, "/tickets?"+url.Values{"team_id": {r.Key}, "resolved_from": {v.From.Format(time.DateOnly)},
-					"resolved_to": {v.To.AddDate(0, 0, -1).Format(time.DateOnly)}}.Encode())
+				urls = append(urls, us)
 			}
 			v.StageRows = rows
 			if len(rows) > 0 {
 				v.Stages = stageChart(labels, names, hours, urls)
+				for j, sr := range v.Stages["series"].([]opt) {
+					for i, it := range sr["data"].([]chartItem) {
+						if j < len(rows[i].Stages) {
+							it.Count = ptr(rows[i].Stages[j].Tickets)
+							sr["data"].([]chartItem)[i] = it
+						}
+					}
+				}
 			}
 		}
 
@@ -391,7 +548,6 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		// Ticket aging: the open tickets now by age, overall and per team
 		// (within the filter), each count linking to its tickets.
-		backlog, _ := analytics.Lookup(analytics.BacklogKey)
 		agingBy := []aftersales.Dimension{""}
 		if v.Filter == "" || v.Filter == aftersales.DimTeam {
 			// Per team within another filter would read every open
@@ -407,11 +563,13 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				ar := agingRow{AgingRow: r}
 				now := c.Now().In(c.Zone)
 				for i, lo := range aftersales.AgingBins {
-					q := analytics.DrillQuery(backlog, by, r.Key, now, now)
-					if v.Filter != "" {
-						for name, vs := range analytics.DrillQuery(backlog, v.Filter, v.Value, now, now) {
-							q[name] = vs
-						}
+					// Open now, by age: the list's own filters.
+					q := url.Values{"open": {"true"}}
+					if param := analytics.DimParams[by]; param != "" {
+						q.Set(param, r.Key)
+					}
+					if param := analytics.DimParams[v.Filter]; param != "" {
+						q.Set(param, v.Value)
 					}
 					q.Set("to", now.AddDate(0, 0, -lo).Format(time.DateOnly))
 					if i+1 < len(aftersales.AgingBins) {

@@ -314,9 +314,15 @@ func (c *Console) evidenceChart(r *http.Request, p *Page, v *itemView, k analyti
 		if i+1 < len(res.Points) {
 			end = res.Points[i+1].Period
 		}
-		urls[i] = "/tickets?" + analytics.DrillQuery(k, v.D.Dim, v.D.Value, pt.Period, end).Encode()
+		// The first week may start before the range: its value counts
+		// only the days inside, and so do its tickets.
+		start := pt.Period
+		if start.Before(from) {
+			start = from
+		}
+		urls[i] = "/tickets?" + analytics.DrillQuery(k, v.D.Dim, v.D.Value, start, end).Encode()
 	}
-	o := lineChart(labels, values, urls, p.T("kunit."+k.Unit), v.D.Target, p.T("dash.target"))
+	o := withCounts(lineChart(labels, values, urls, p.T("kunit."+k.Unit), v.D.Target, p.T("dash.target")), k, res.Points)
 	o["grid"] = opt{"left": 48, "right": 96, "top": 32, "bottom": 32, "containLabel": true} // room for the line labels
 	series := o["series"].([]opt)[0]
 	if v.D.Baseline != nil {

@@ -16,6 +16,9 @@ func (c *Console) routes(mux *http.ServeMux) {
 	g := c.guard
 	mux.HandleFunc("GET /tickets", g(c.listTickets))
 	mux.HandleFunc("GET /tickets/new", g(c.newTicket))
+	mux.HandleFunc("GET /tickets.csv", g(c.exportTickets("csv")))
+	mux.HandleFunc("POST /tickets/bulk", g(c.bulkTickets))
+	mux.HandleFunc("GET /tickets.xlsx", g(c.exportTickets("xlsx")))
 	mux.HandleFunc("POST /tickets", g(c.createTicket))
 	mux.HandleFunc("GET /tickets/{id}", g(c.showTicket))
 	mux.HandleFunc("GET /tickets/{id}/edit", g(c.editTicket))
@@ -83,19 +86,33 @@ func (c *Console) routes(mux *http.ServeMux) {
 
 // ticketList is the list page's data.
 type ticketList struct {
-	Q          url.Values
-	Page       *aftersales.TicketPage
-	Teams      []*aftersales.Team
-	Users      []*aftersales.User
-	Categories []*aftersales.Category
-	Units      []*aftersales.ServiceUnit // for the region / service point filter
-	NextQuery  string
-	Now        time.Time // deadlines before it show as late
+	Q    url.Values
+	Page *aftersales.TicketPage
+	chipData
+	NextQuery string
+	Now       time.Time // deadlines before it show as late
+	// Chips are the applied filters; Drill says what a drill-down lists.
+	Chips []chip
+	Drill *drillSummary
+	// Export is the list's query for the CSV and XLSX downloads.
+	ExportCSV, ExportXLSX string
+	// Query is the list's filters, which a bulk action over every
+	// matching ticket applies again.
+	Query   string
+	CanBulk bool
+	Bulk    *bulkResult
 }
 
 func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error) {
+	f, _, err := c.listFilter(r)
+	return f, err
+}
+
+// listFilter reads the list's query; sample, for a drill-down into a
+// share, is the filter of the whole it is a share of.
+func (c *Console) listFilter(r *http.Request) (f aftersales.TicketFilter, sample *aftersales.TicketFilter, err error) {
 	q := r.URL.Query()
-	f := aftersales.TicketFilter{Query: q.Get("q"), Sort: aftersales.TicketSort(q.Get("sort")), Cursor: q.Get("cursor"), Tag: q.Get("tag"), SLA: q.Get("sla")}
+	f = aftersales.TicketFilter{Query: q.Get("q"), Sort: aftersales.TicketSort(q.Get("sort")), Cursor: q.Get("cursor"), Tag: q.Get("tag"), SLA: q.Get("sla")}
 	var v aftersales.Validator
 	num := func(name string) int64 {
 		s := q.Get(name)
@@ -148,19 +165,29 @@ func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error)
 			*d.dst = &t
 		}
 	}
-	return f, v.Err()
+	sample = c.drillFilter(q, &f, &v)
+	return f, sample, v.Err()
 }
 
-func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
+func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) { c.renderList(w, r, nil, nil) }
+
+// renderList shows the ticket list; bulk, when set, is what a bulk action
+// just did, and bulkErr why it was refused as a whole.
+func (c *Console) renderList(w http.ResponseWriter, r *http.Request, bulk *bulkResult, bulkErr error) {
 	ctx := r.Context()
 	p := c.page(r, "tickets", "tickets.title")
-	data := &ticketList{Q: r.URL.Query(), Page: &aftersales.TicketPage{}, Now: c.Now()}
+	data := &ticketList{Q: r.URL.Query(), Page: &aftersales.TicketPage{}, Now: c.Now(), Bulk: bulk}
 	p.Data = data
-	var errs [4]error
+	var errs [7]error
 	data.Teams, errs[0] = c.S.Network.ListTeams(ctx)
 	data.Users, errs[1] = c.S.Users.ListUsers(ctx, aftersales.UserFilter{})
 	data.Categories, errs[2] = c.S.Catalog.ListCategories(ctx)
 	data.Units, errs[3] = c.S.Network.ListServiceUnits(ctx)
+	data.Products, errs[4] = c.S.Catalog.ListProducts(ctx, 0)
+	data.Tiers, errs[5] = c.S.Customers.ListTiers(ctx)
+	if id, err := strconv.ParseInt(data.Q.Get("customer_id"), 10, 64); err == nil {
+		data.Customer, errs[6] = c.S.Customers.FindCustomer(ctx, id)
+	}
 	if err := cmp.Or(errs[:]...); err != nil {
 		c.fail(w, r, "", p, err)
 		return
@@ -169,10 +196,17 @@ func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 		data.Q.Set("open", "true")
 	}
 	r.URL.RawQuery = data.Q.Encode()
-	f, err := c.ticketFilter(r)
+	data.Chips = chips(data.Q, data.chipData, p)
+	exp := r.URL.Query()
+	exp.Del("cursor")
+	data.ExportCSV, data.ExportXLSX = "/tickets.csv?"+exp.Encode(), "/tickets.xlsx?"+exp.Encode()
+	f, sample, err := c.listFilter(r)
 	f.Count = true
 	if err == nil {
 		data.Page, err = c.S.Tickets.ListTickets(ctx, f)
+	}
+	if err == nil {
+		data.Drill, err = c.summarise(r, data.Q, data.Chips, data.Page.Total, sample, p)
 	}
 	if err != nil {
 		data.Page = &aftersales.TicketPage{}
@@ -182,7 +216,16 @@ func (c *Console) listTickets(w http.ResponseWriter, r *http.Request) {
 	if data.Page.NextCursor != "" {
 		next := r.URL.Query()
 		next.Set("cursor", data.Page.NextCursor)
-		data.NextQuery = next.Encode()
+		data.NextQuery = "/tickets?" + next.Encode()
+	}
+	data.Query = exp.Encode()
+	data.CanBulk = p.User != nil && (p.User.Role.Can(aftersales.PermTicketTransmit) || p.User.Role.Can(aftersales.PermTicketAssign))
+	if bulkErr != nil {
+		p.Status = httperr.Status(bulkErr)
+		p.Flash = c.bulkReason(p, bulkErr)
+		for _, f := range aftersales.ErrorFields(bulkErr) {
+			p.Errs["bulk."+f.Field] = p.Flash
+		}
 	}
 	c.render(w, r, "tickets", p)
 }

@@ -35,3 +35,9 @@ function labelCells(root) {
 }
 document.addEventListener("DOMContentLoaded", () => labelCells(document));
 document.addEventListener("htmx:afterSwap", () => labelCells(document));
+
+// The ticket list's "select this page" box ticks or clears every row.
+document.addEventListener("change", (e) => {
+  if (e.target.id !== "bulk-page") return;
+  document.querySelectorAll("input.bulk-pick").forEach((c) => { c.checked = e.target.checked; });
+});

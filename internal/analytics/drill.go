@@ -1,0 +1,239 @@
+package analytics
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"aftersales"
+)
+
+// Population is a set of tickets a KPI's rollups counted: those whose fact
+// has an entry of Measure (or a histogram entry of Hist, in bin Bin of
+// DistBins when Bin ≥ 0) on a day of the period, less those that also
+// have an entry of Except on a day of the period. A drill-down lists it,
+// so its size is the number the chart showed: built from the same facts
+// as the rollups, it cannot disagree with them.
+type Population struct {
+	Measure Measure // NoMeasure with Hist
+	Except  Measure // NoMeasure: none
+	Hist    HistKind
+	Bin     int // -1: every bin
+}
+
+// NoMeasure marks an unused measure of a Population.
+const NoMeasure Measure = -1
+
+// NoHist marks a Population that reads a measure, not a histogram.
+const NoHist HistKind = -1
+
+// Drill is what a click on a KPI value lists: Show, the tickets counted
+// in (or, for a rate, on the wrong side of) the value, and Of, the sample
+// it is a share of. Of is the zero Population when the value is a count
+// or a statistic of Show itself.
+type Drill struct {
+	Show, Of Population
+	// Ratio says Show is a part of Of: the list says "n of N".
+	Ratio bool
+}
+
+func measurePop(m Measure) Population {
+	return Population{Measure: m, Except: NoMeasure, Hist: NoHist, Bin: -1}
+}
+
+func histPop(h HistKind) Population {
+	return Population{Measure: NoMeasure, Except: NoMeasure, Hist: h, Bin: -1}
+}
+
+// misses is den less num: the tickets a higher-is-better rate missed.
+func misses(num, den Measure) Drill {
+	return Drill{Show: Population{Measure: den, Except: num, Hist: NoHist, Bin: -1}, Of: measurePop(den), Ratio: true}
+}
+
+// share is num of den: the tickets a lower-is-better rate counts.
+func share(num, den Measure) Drill {
+	return Drill{Show: measurePop(num), Of: measurePop(den), Ratio: true}
+}
+
+// DrillOf returns the population behind each value of k. For a rate the
+// list shows the tickets to act on: the misses of a rate where higher is
+// better (SLA not met, not resolved at first contact), the counted ones
+// where lower is better (reopened, complaints); the other side is the
+// sample. Durations and scores list their sample; the cost KPIs the
+// tickets with cost lines in the period (their value is money, not a
+// count). ok is false for a KPI without data.
+func DrillOf(k KPI) (Drill, bool) {
+	if h, ok := k.Dist(); ok && k.Key != "frt_mean" && k.Key != "resolution_mean" {
+		return Drill{Show: histPop(h)}, true
+	}
+	switch k.Key {
+	case "created":
+		return Drill{Show: measurePop(MCreated)}, true
+	case "frt_mean":
+		return Drill{Show: measurePop(MResponded)}, true
+	case "resolution_mean", "cost_per_ticket":
+		return Drill{Show: measurePop(MResolved)}, true
+	case BacklogKey:
+		// Open at the period's end: created by then, not done by then.
+		return Drill{Show: Population{Measure: MCreated, Except: MDone, Hist: NoHist, Bin: -1}}, true
+	case "fr_sla":
+		return misses(MFRSLAMet, MFRSLA), true
+	case "res_sla":
+		return misses(MResSLAMet, MResSLA), true
+	case "res_sla_breach":
+		return misses(MResSLAMet, MResSLA), true
+	case "resolution_rate":
+		return misses(MResolvedOfCreated, MCreated), true
+	case "fcr":
+		return misses(MFCR, MResolved), true
+	case "reopen_rate":
+		return share(MReopened, MResolved), true
+	case "repeat_30d":
+		return share(MRepeat, MWithAsset), true
+	case "reassign_rate":
+		return share(MReassigned, MCreated), true
+	case "csat_mean", "nps":
+		if k.Key == "nps" {
+			return Drill{Show: measurePop(MNPSN)}, true
+		}
+		return Drill{Show: measurePop(MCSATN)}, true
+	case "csat_satisfied":
+		return misses(MCSATTop2, MCSATN), true
+	case "followup_rate":
+		return misses(MFeedback, MResolved), true
+	case "complaints":
+		return Drill{Show: measurePop(MComplaints)}, true
+	case "complaint_rate":
+		return share(MComplaints, MCreated), true
+	case "complaint_timeliness":
+		return misses(MComplaintTimely, MComplaints), true
+	case "complaint_closure":
+		return misses(MComplaintClosed, MComplaints), true
+	case "complaint_csat":
+		return Drill{Show: measurePop(MComplaintCSATN)}, true
+	case "on_time_arrival":
+		return misses(MArrSLAMet, MArrSLA), true
+	case "service_cost", CostRatioKey:
+		return Drill{Show: measurePop(MCostLines)}, true
+	case "warranty_claims", WarrantyRateKey:
+		return Drill{Show: measurePop(MWarrantyClaims)}, true
+	}
+	return Drill{}, false
+}
+
+// DayKind names the day a population's period counts, for its label:
+// "created", "fr_sla", "resolved", "done", "arrived" or "cost".
+func (p Population) DayKind() string {
+	if p.Measure == NoMeasure {
+		switch p.Hist {
+		case HRes:
+			return "resolved"
+		case HArr:
+			return "arrived"
+		}
+		return "created"
+	}
+	switch m := p.Measure; {
+	case m == MFRSLA || m == MFRSLAMet:
+		return "fr_sla"
+	case m == MCostLines || m == MCost:
+		return "cost"
+	case m >= MResolved && m <= MComplaintCSATSum || m == MCostResolved:
+		return "resolved"
+	case m == MDone || m == MCancelled || m >= MStageSum && m < MWarrantyClaims:
+		return "done"
+	case m >= MArrived && m <= MArrSLAMet:
+		return "arrived"
+	}
+	return "created"
+}
+
+// Matches reports whether a ticket's fact belongs to the population over
+// the days [from, to); from ≤ 0 means from the beginning.
+func (p Population) Matches(f *Fact, from, to Day) bool {
+	in := func(d Day) bool { return d >= from && d < to }
+	has := func(m Measure) bool {
+		return slices.ContainsFunc(f.Entries, func(e Entry) bool { return e.M == m && e.V != 0 && in(e.Day) })
+	}
+	if p.Measure == NoMeasure {
+		if !slices.ContainsFunc(f.Hists, func(h HistEntry) bool { return h.H == p.Hist && in(h.Day) && (p.Bin < 0 || DistBinOf(h.B) == p.Bin) }) {
+			return false
+		}
+	} else if !has(p.Measure) {
+		return false
+	}
+	return p.Except == NoMeasure || !has(p.Except)
+}
+
+// DistBinOf is the DistBins bin a histogram bucket is counted in: the one
+// holding the bucket's shortest duration. Buckets are 1% wide, so a
+// bucket across an edge is off by at most that much.
+func DistBinOf(b int) int {
+	lo, _ := BucketBounds(b)
+	i := 0
+	for i+1 < len(DistBins) && lo >= DistBins[i+1] {
+		i++
+	}
+	return i
+}
+
+// Drill query parameters of the console's ticket list.
+const (
+	ParamKPI     = "kpi"      // the KPI whose population is listed
+	ParamPart    = "kpi_part" // "all": its sample (Of) instead of Show
+	ParamBin     = "kpi_bin"  // a distribution bin
+	ParamKPIFrom = "kpi_from" // first day of the period, YYYY-MM-DD
+	ParamKPITo   = "kpi_to"   // last day of the period (inclusive)
+)
+
+// DimParams are the ticket-list parameters of the dimensions.
+var DimParams = map[aftersales.Dimension]string{
+	aftersales.DimTeam: "team_id", aftersales.DimTechnician: "assignee_id", aftersales.DimPoint: "unit_id",
+	aftersales.DimRegion: "region_id", aftersales.DimCategory: "category_id", aftersales.DimProduct: "product_id",
+	aftersales.DimChannel: "channel", aftersales.DimNature: "nature", aftersales.DimUrgency: "urgency", aftersales.DimTier: "tier",
+}
+
+// DrillQuery is the ticket-list query (console /tickets parameters) for
+// the tickets behind a KPI value in a scope and [from, to) (local dates):
+// the KPI's population (DrillOf) over the days its measures count, so the
+// list's total is the number the value was computed from. The backlog, a
+// snapshot, counts everything up to the period's end.
+func DrillQuery(k KPI, dim aftersales.Dimension, val string, from, to time.Time) url.Values {
+	q := url.Values{}
+	q.Set(ParamKPI, k.Key)
+	if k.Key != BacklogKey {
+		q.Set(ParamKPIFrom, from.Format(time.DateOnly))
+	}
+	q.Set(ParamKPITo, to.AddDate(0, 0, -1).Format(time.DateOnly))
+	if param := DimParams[dim]; param != "" && val != "" {
+		q.Set(param, val)
+	}
+	return q
+}
+
+// DistDrillQuery is DrillQuery for one bin of a KPI's distribution.
+func DistDrillQuery(k KPI, bin int, dim aftersales.Dimension, val string, from, to time.Time) url.Values {
+	q := DrillQuery(k, dim, val, from, to)
+	q.Set(ParamBin, strconv.Itoa(bin))
+	return q
+}
+
+// Count is how many tickets a drill-down into a value with sample n and
+// numerator num lists, and the sample it is part of (0 when it is not a
+// share). ok is false when the value does not count tickets (the cost
+// KPIs count lines or money, the warranty rate units in service), so the
+// list's total is not a number the chart showed.
+func (d Drill) Count(k KPI, n, num int64) (count, of int64, ok bool) {
+	switch {
+	case k.Key == "service_cost" || k.Key == CostRatioKey || k.Key == WarrantyRateKey:
+		return 0, 0, false
+	case !d.Ratio:
+		return n, 0, true
+	case d.Show.Except == NoMeasure || k.Key == "res_sla_breach":
+		// A share counts its numerator; the breach rate's numerator is
+		// already the complement of compliance.
+		return num, n, true
+	}
+	return n - num, n, true
+}
