@@ -210,6 +210,8 @@ func (c *Console) load() error {
 			}
 			return kpiValue(&a, unit)
 		},
+		"inScale":   inScale,
+		"diffScale": diffScale,
 		"fnum": func(p *float64, prec int) string {
 			if p == nil {
 				return "—"

@@ -37,7 +37,7 @@ func TestDashboardAnswersWhileTheWriterIsHeld(t *testing.T) {
 		oldest := tk.UpdatedAt.In(testutil.Shanghai(t)).Format("2006-01-02 15:04")
 
 		for lang, want := range map[string]string{
-			"en":    "Updating: 1 tickets not yet counted (oldest " + oldest + ")",
+			"en":    "Updating: tickets not yet counted: 1 (oldest " + oldest + ")",
 			"zh-CN": "数据更新中：还有 1 张工单未计入（最早 " + oldest + "）",
 		} {
 			b := newBrowser(t, app, lang)

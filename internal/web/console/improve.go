@@ -202,6 +202,8 @@ type itemView struct {
 	BeforeFrom, BeforeTo, AfterFrom, AfterTo string
 	Scope                                    string
 	Unit                                     string
+	// Scale shows every value of the item's KPI on the page in one unit.
+	Scale unitScale
 }
 
 func (c *Console) itemView(r *http.Request, p *Page, id int64) (*itemView, error) {
@@ -280,6 +282,16 @@ func (c *Console) itemView(r *http.Request, p *Page, id int64) (*itemView, error
 	if d.KPI != "" {
 		if k, ok := analytics.Lookup(d.KPI); ok {
 			v.Unit = k.Unit
+			ref := 0.0
+			switch {
+			case d.Baseline != nil:
+				ref = *d.Baseline
+			case d.Target != nil:
+				ref = *d.Target
+			case len(d.Verifications) > 0 && d.Verifications[0].Before != nil:
+				ref = *d.Verifications[0].Before
+			}
+			v.Scale = p.scaleFor(k.Unit, ref)
 			if err := c.evidenceChart(r, p, v, k); err != nil {
 				return nil, err
 			}
@@ -307,9 +319,21 @@ func (c *Console) evidenceChart(r *http.Request, p *Page, v *itemView, k analyti
 	labels := make([]string, len(res.Points))
 	values := make([]*float64, len(res.Points))
 	urls := make([]string, len(res.Points))
+	// One unit on the page: the chart is drawn in the item's scale.
+	div := v.Scale.Div
+	if div == 0 {
+		div = 1
+	}
+	scaled := func(x *float64) *float64 {
+		if x == nil {
+			return nil
+		}
+		y := *x / div
+		return &y
+	}
 	for i, pt := range res.Points {
 		labels[i] = pt.Period.In(loc).Format("01-02")
-		values[i] = pt.Value
+		values[i] = scaled(pt.Value)
 		end := to
 		if i+1 < len(res.Points) {
 			end = res.Points[i+1].Period
@@ -322,7 +346,11 @@ func (c *Console) evidenceChart(r *http.Request, p *Page, v *itemView, k analyti
 		}
 		urls[i] = "/tickets?" + analytics.DrillQuery(k, v.D.Dim, v.D.Value, start, end).Encode()
 	}
-	o := withCounts(lineChart(labels, values, urls, p.T("kunit."+k.Unit), v.D.Target, p.T("dash.target")), k, res.Points)
+	axis := p.T("kunit." + k.Unit)
+	if k.Unit == "minutes" {
+		axis = strings.TrimSpace(v.Scale.Suffix)
+	}
+	o := withCounts(lineChart(labels, values, urls, axis, scaled(v.D.Target), p.T("dash.target")), k, res.Points)
 	o["grid"] = opt{"left": 48, "right": 96, "top": 32, "bottom": 32, "containLabel": true} // room for the line labels
 	series := o["series"].([]opt)[0]
 	if v.D.Baseline != nil {
@@ -331,7 +359,7 @@ func (c *Console) evidenceChart(r *http.Request, p *Page, v *itemView, k analyti
 			ml = opt{"symbol": "none", "data": []opt{}}
 			series["markLine"] = ml
 		}
-		ml["data"] = append(ml["data"].([]opt), opt{"yAxis": *v.D.Baseline, "lineStyle": opt{"type": "dotted", "color": colorOther},
+		ml["data"] = append(ml["data"].([]opt), opt{"yAxis": *v.D.Baseline / div, "lineStyle": opt{"type": "dotted", "color": colorOther},
 			"label": opt{"formatter": p.T("alerts.baseline")}})
 	}
 	if w := v.D.Watch; w != nil {
@@ -342,7 +370,7 @@ func (c *Console) evidenceChart(r *http.Request, p *Page, v *itemView, k analyti
 			ml = opt{"symbol": "none", "data": []opt{}}
 			series["markLine"] = ml
 		}
-		ml["data"] = append(ml["data"].([]opt), opt{"yAxis": w.Center, "lineStyle": opt{"type": "solid", "color": colorTarget},
+		ml["data"] = append(ml["data"].([]opt), opt{"yAxis": w.Center / div, "lineStyle": opt{"type": "solid", "color": colorTarget},
 			"label": opt{"formatter": p.T("improve.verified_level")}})
 		limits := make([]any, len(res.Points))
 		for i, pt := range res.Points {
@@ -371,7 +399,7 @@ func (c *Console) evidenceChart(r *http.Request, p *Page, v *itemView, k analyti
 				x := w.Before
 				l = &x
 			}
-			limits[i] = num(l)
+			limits[i] = num(scaled(l))
 		}
 		o["series"] = append(o["series"].([]opt), opt{"type": "line", "name": p.T("improve.control_limit"), "data": limits, "symbol": "none",
 			"lineStyle": opt{"type": "dashed", "color": colorVital}, "itemStyle": opt{"color": colorVital}})

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"fmt"
+	"html"
 	"strings"
 	"testing"
 	"time"
@@ -61,8 +62,8 @@ func TestVerificationNonFiniteNumbers(t *testing.T) {
 		}
 	}
 	for lang, words := range map[string][]string{
-		"zh-CN": {"“—”表示无法计算", "数值都完全相同"},
-		"en-US": {"“—” means the value cannot be computed", "no variation"},
+		"zh-CN": {"“—”表示无法计算", "数值都完全相同", "95% CI [+10 分钟, +10 分钟]"},
+		"en-US": {"“—” means the value cannot be computed", "no variation", "95% CI [+10 min, +10 min]"},
 	} {
 		br := newBrowser(t, app, lang)
 		br.login("admin@example.com", "admin-password-1")
@@ -70,7 +71,8 @@ func TestVerificationNonFiniteNumbers(t *testing.T) {
 		if s != 200 {
 			t.Fatalf("%s: status %d", lang, s)
 		}
-		for _, w := range append(words, "95% CI [10, 10]", "p = 0", ", p = —") {
+		body = html.UnescapeString(body)
+		for _, w := range append(words, "p = 0", ", p = —") {
 			if !strings.Contains(body, w) {
 				t.Errorf("%s: page lacks %q", lang, w)
 			}
