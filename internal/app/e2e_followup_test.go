@@ -120,10 +120,15 @@ func TestBrowserFollowup(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS("#fu-result"), "no_answer"),
 		chromedp.Click(chromedp.CSS("#fu-log")),
-		chromedp.WaitVisible(chromedp.CSS("#followup-answer")),
 	)
 	if err != nil {
 		t.Fatalf("log an attempt: %v", err)
+	}
+	// The answer form is on the page before the attempt is logged too: wait
+	// for the logged attempt itself, so the next step acts on the new page.
+	logged := `(() => { const ul = document.querySelector("#followup-attempts ul"); return !!ul && ul.textContent.includes("无人接听") && !!document.querySelector("#followup-answer"); })()`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](logged, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the logged attempt never showed: %v", err)
 	}
 	log, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#followup-attempts ul")))
 	if err != nil || !strings.Contains(log, "无人接听") {
