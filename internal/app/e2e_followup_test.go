@@ -127,8 +127,16 @@ func TestBrowserFollowup(t *testing.T) {
 	// The answer form is on the page before the attempt is logged too: wait
 	// for the logged attempt itself, so the next step acts on the new page.
 	logged := `(() => { const ul = document.querySelector("#followup-attempts ul"); return !!ul && ul.textContent.includes("无人接听") && !!document.querySelector("#followup-answer"); })()`
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](logged, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		t.Fatalf("the logged attempt never showed: %v", err)
+	// The page navigates meanwhile: a check that meets the navigation is
+	// simply asked again.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](logged)); err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the logged attempt never showed")
+		}
+		time.Sleep(50 * time.Millisecond) // polling a condition, not timing
 	}
 	log, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#followup-attempts ul")))
 	if err != nil || !strings.Contains(log, "无人接听") {
