@@ -225,4 +225,5 @@ type Services struct {
 	Quality   QualityService
 	Improve   ImprovementService
 	Costs     CostService
+	Surveys   SurveyService
 }

@@ -399,6 +399,8 @@ const (
 	// EventCustomerMessage is a message from the customer (recorded by
 	// staff from a call, or arriving through a channel).
 	EventCustomerMessage EventKind = "customer_message"
+	// EventSurveyAnswered is the customer's answer to a survey link.
+	EventSurveyAnswered EventKind = "survey_answered"
 )
 
 // TicketEvent is one immutable entry in a ticket's timeline.

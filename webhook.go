@@ -16,10 +16,11 @@ const (
 	HookSLAWarning          = "sla.warning"
 	HookSLAEscalation       = "sla.escalation"
 	HookAutomation          = "automation" // sent by a rule's webhook action
+	HookSurveyAnswered      = "survey.answered"
 )
 
 // HookEvents lists every event a webhook can subscribe to.
-var HookEvents = []string{HookTicketCreated, HookTicketStatusChanged, HookTicketAssigned, HookTicketComment, HookSLAWarning, HookSLAEscalation, HookAutomation}
+var HookEvents = []string{HookTicketCreated, HookTicketStatusChanged, HookTicketAssigned, HookTicketComment, HookSLAWarning, HookSLAEscalation, HookAutomation, HookSurveyAnswered}
 
 // Webhook sends events to an outside system. Each POST carries
 // X-Aftersales-Event, X-Aftersales-Delivery (the same on every retry of one

@@ -66,6 +66,12 @@ type DB struct {
 	// Instance names this process in outbox claims (host and process id
 	// by default), so an operator can tell who holds a row.
 	Instance string
+	// PublicURL is where customers reach this deployment (for survey
+	// links in mail and SMS); empty makes the links relative.
+	PublicURL string
+	// Messages translates a message-catalog key into a language, for the
+	// texts the store writes to customers (survey invitations).
+	Messages func(lang, key string) string
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (Open
@@ -418,5 +424,5 @@ func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (
 // Services returns the store as every service it implements.
 func (db *DB) Services() aftersales.Services {
 	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db,
-		Webhooks: db, Routing: db, Automate: db, Imports: db, Intake: db, Metrics: db, Quality: db, Improve: db, Costs: db}
+		Webhooks: db, Routing: db, Automate: db, Imports: db, Intake: db, Metrics: db, Quality: db, Improve: db, Costs: db, Surveys: db}
 }

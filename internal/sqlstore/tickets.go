@@ -702,6 +702,11 @@ func (db *DB) applyTransition(ctx context.Context, tx *Tx, t *aftersales.Ticket,
 	if err := db.refreshSLA(ctx, tx, id, actor); err != nil {
 		return err
 	}
+	if to == aftersales.StatusResolved {
+		if err := db.surveyOnResolve(ctx, tx, t); err != nil {
+			return err
+		}
+	}
 	return db.enqueue(ctx, tx, aftersales.HookTicketStatusChanged, id, map[string]any{"from": t.Status, "to": to, "reason": reason})
 }
 
