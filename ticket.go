@@ -399,9 +399,11 @@ const (
 	// EventCustomerMessage is a message from the customer (recorded by
 	// staff from a call, or arriving through a channel).
 	EventCustomerMessage EventKind = "customer_message"
-	// EventSurveyAnswered is the customer's answer to a survey link.
-	EventSurveyAnswered EventKind = "survey_answered"
 )
+
+// SurveyEventField marks the note a survey answer adds to the timeline:
+// its To is the score, From the reason codes, Body the comment.
+const SurveyEventField = "survey"
 
 // TicketEvent is one immutable entry in a ticket's timeline.
 type TicketEvent struct {

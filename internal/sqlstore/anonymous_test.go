@@ -26,6 +26,8 @@ var noUserNeeded = map[string]string{
 	"Intake.ReceiveChat":       "the chat webhook, authenticated by its shared secret at the HTTP edge",
 	"Intake.SubmitForm":        "the public web form",
 	"Intake.FollowTicket":      "the public follow page, authorised by the ticket's follow token",
+	"Surveys.OpenSurvey":       "the public survey page, authorised by the link's signed token",
+	"Surveys.AnswerSurvey":     "the public survey page, authorised by the link's signed token",
 	"Metrics.KPIs":             "the static KPI catalogue; the API checks PermMetricsRead before serving it",
 	"Metrics.RefreshRollups":   "a background job",
 	"Metrics.RecomputeRollups": "a background job and the `rollups` command",

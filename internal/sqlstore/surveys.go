@@ -612,7 +612,9 @@ func (db *DB) AnswerSurvey(ctx context.Context, tok string, a aftersales.SurveyA
 			}
 		}
 		score := r.Score(f.Template.Kind)
-		e := &aftersales.TicketEvent{TicketID: i.ticketID, Kind: aftersales.EventSurveyAnswered, Field: string(f.Template.Kind),
+		// A note by no one: the timeline's kinds are fixed by a check, and a
+		// note moves no SLA clock, as the answer must not.
+		e := &aftersales.TicketEvent{TicketID: i.ticketID, Kind: aftersales.EventNote, Field: aftersales.SurveyEventField,
 			Body: r.Comment, Channel: aftersales.ChannelSurvey}
 		if score != nil {
 			e.To = strconv.Itoa(*score)
@@ -650,7 +652,8 @@ const invitationFrom = ` FROM survey_invitations i JOIN tickets t ON t.id = i.ti
 	LEFT JOIN service_units su ON su.id = i.region_id`
 
 // sentAt is when an invitation reached the customer: when its link was
-// handed out, or when its email left.
+// handed out, or when its email left. Counts take an answered invitation
+// as sent whatever the outbox says.
 const sentAt = `COALESCE(i.sent_at, o.sent_at)`
 
 func surveyWhere(f aftersales.SurveyFilter) (string, []any, error) {
@@ -689,13 +692,14 @@ func (db *DB) SurveyStats(ctx context.Context, f aftersales.SurveyFilter) (*afte
 	}
 	out := &aftersales.SurveyStats{From: f.From, To: f.To, By: map[string][]*aftersales.SurveyStatRow{}}
 	for _, dim := range append([]string{""}, aftersales.SurveyStatDims...) {
-		key := "''"
+		key, group := "''", ""
 		if dim != "" {
 			key = surveyDims[dim]
+			group = ` GROUP BY ` + key + ` ORDER BY 2 DESC, 1`
 		}
-		rows, err := db.r.QueryContext(ctx, `SELECT `+key+`, count(*), count(`+sentAt+`), count(i.answered_at),
+		rows, err := db.r.QueryContext(ctx, `SELECT `+key+`, count(*), count(COALESCE(`+sentAt+`, i.answered_at)), count(i.answered_at),
 				avg(r.csat), count(r.nps), sum(CASE WHEN r.nps >= 9 THEN 1 ELSE 0 END), sum(CASE WHEN r.nps <= 6 THEN 1 ELSE 0 END), avg(r.ces),
-				max(COALESCE(su.name, ''))`+invitationFrom+` WHERE `+where+` GROUP BY `+key+` ORDER BY 2 DESC, 1`, args...)
+				COALESCE(max(su.name), '')`+invitationFrom+` WHERE `+where+group, args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: survey stats: %w", err)
 		}
