@@ -33,7 +33,6 @@ func resolvedTicket(t *testing.T, ctx context.Context, db *sqlstore.DB, email st
 	return tk
 }
 
-
 func fields(err error) []string {
 	var out []string
 	for _, f := range aftersales.ErrorFields(err) {
