@@ -88,7 +88,7 @@ func scanTemplate(s interface{ Scan(...any) error }) (*aftersales.SurveyTemplate
 // SurveyTemplates lists every version of every template, newest first
 // within a code.
 func (db *DB) SurveyTemplates(ctx context.Context) ([]*aftersales.SurveyTemplate, error) {
-	if err := staff(ctx); err != nil {
+	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
 		return nil, err
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT `+templateCols+` FROM survey_templates ORDER BY code, version DESC`)
@@ -109,7 +109,7 @@ func (db *DB) SurveyTemplates(ctx context.Context) ([]*aftersales.SurveyTemplate
 
 // SurveyTemplate returns one version.
 func (db *DB) SurveyTemplate(ctx context.Context, id int64) (*aftersales.SurveyTemplate, error) {
-	if err := staff(ctx); err != nil {
+	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
 		return nil, err
 	}
 	t, err := scanTemplate(db.r.QueryRowContext(ctx, `SELECT `+templateCols+` FROM survey_templates WHERE id = $1`, id))
@@ -183,7 +183,7 @@ func loadSurveySettings(ctx context.Context, q queryer) (*aftersales.SurveySetti
 
 // SurveySettings returns what resolving a ticket does.
 func (db *DB) SurveySettings(ctx context.Context) (*aftersales.SurveySettings, error) {
-	if err := staff(ctx); err != nil {
+	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
 		return nil, err
 	}
 	return loadSurveySettings(ctx, db.r)

@@ -67,6 +67,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.quality(h)
 	a.dataQuality(h)
 	a.costs(h)
+	a.surveys(h)
 	// huma describes the multipart upload inline but also registers its Go
 	// type for the file; nothing refers to that schema.
 	delete(h.OpenAPI().Components.Schemas.Map(), "FormFile")
