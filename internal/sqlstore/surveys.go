@@ -612,12 +612,12 @@ func (db *DB) AnswerSurvey(ctx context.Context, tok string, a aftersales.SurveyA
 			}
 		}
 		score := r.Score(f.Template.Kind)
-		// A note by no one: the timeline's kinds are fixed by a check, and a
+		// To is "CSAT 4", From the reason codes. A note by no one: the timeline's kinds are fixed by a check, and a
 		// note moves no SLA clock, as the answer must not.
 		e := &aftersales.TicketEvent{TicketID: i.ticketID, Kind: aftersales.EventNote, Field: aftersales.SurveyEventField,
 			Body: r.Comment, Channel: aftersales.ChannelSurvey}
 		if score != nil {
-			e.To = strconv.Itoa(*score)
+			e.To = strings.ToUpper(string(f.Template.Kind)) + " " + strconv.Itoa(*score)
 		}
 		if len(r.Reasons) > 0 {
 			e.From = strings.Join(r.Reasons, ",")

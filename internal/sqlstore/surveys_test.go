@@ -152,7 +152,7 @@ func TestSurveyByLink(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := tl[len(tl)-1]; e.Kind != aftersales.EventNote || e.Field != aftersales.SurveyEventField || e.To != "4" || e.From != "fast,fixed" || e.Channel != aftersales.ChannelSurvey {
+		if e := tl[len(tl)-1]; e.Kind != aftersales.EventNote || e.Field != aftersales.SurveyEventField || e.To != "CSAT 4" || e.From != "fast,fixed" || e.Channel != aftersales.ChannelSurvey {
 			t.Errorf("last timeline event = %+v", e)
 		}
 
