@@ -431,6 +431,9 @@ type CommentInput struct {
 	// starts the next-response clock.
 	FromCustomer bool    `json:"from_customer,omitempty"`
 	Channel      Channel `json:"channel,omitempty" enum:"phone,email,web,chat,social,api,import,walk_in,"`
+	// SurveyRow appends the one-click satisfaction row to a public reply:
+	// the ticket's survey link with each score preselected.
+	SurveyRow bool `json:"survey_row,omitempty" doc:"Append the one-click satisfaction row (the ticket's survey link with each score 1-5 preselected) to this public reply"`
 }
 
 // Validate checks a comment.
@@ -442,6 +445,7 @@ func (in *CommentInput) Validate() error {
 	if in.Channel != "" {
 		v.Check(in.Channel.Valid(), "channel", "must be one of "+joinEnum(Channels))
 	}
+	v.Check(!in.SurveyRow || in.Public && !in.FromCustomer, "survey_row", "only a public reply can carry the survey")
 	return v.Err()
 }
 

@@ -390,12 +390,8 @@ func (db *DB) SurveyLink(ctx context.Context, id int64, channel string) (*afters
 			return &aftersales.Error{Code: aftersales.ECONFLICT, Message: "The configured survey template does not exist.",
 				Fields: []aftersales.FieldError{{Field: "template_code", Reason: "no template has code " + set.TemplateCode}}}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE survey_invitations SET
-				channel = CASE WHEN channel = '' THEN $1 ELSE channel END,
-				sent_at = CASE WHEN channel = '' OR channel = $1 THEN COALESCE(sent_at, $2) ELSE sent_at END,
-				expires_at = CASE WHEN answered_at IS NULL AND expires_at <= $2 THEN $3 ELSE expires_at END
-			WHERE id = $4`, channel, ms(tx.now), ms(tx.now.AddDate(0, 0, set.ExpiryDays)), i.id); err != nil {
-			return mapErr(fmt.Errorf("sqlstore: survey link: %w", err))
+		if err := handOut(ctx, tx, i, channel, set); err != nil {
+			return err
 		}
 		key, err := surveyKey(ctx, tx, tx.now)
 		if err != nil {
@@ -418,6 +414,67 @@ func (db *DB) SurveyLink(ctx context.Context, id int64, channel string) (*afters
 		return tx.audit(ctx, "survey.link", "ticket", id, map[string]any{"channel": channel, "invitation": i.id})
 	})
 	return out, err
+}
+
+// handOut records that invitation i's link went out by channel (unless
+// it already went by another) and renews an expired, unanswered link.
+func handOut(ctx context.Context, tx *Tx, i *invitation, channel string, set *aftersales.SurveySettings) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE survey_invitations SET
+			channel = CASE WHEN channel = '' THEN $1 ELSE channel END,
+			sent_at = CASE WHEN channel = '' OR channel = $1 THEN COALESCE(sent_at, $2) ELSE sent_at END,
+			expires_at = CASE WHEN answered_at IS NULL AND expires_at <= $2 THEN $3 ELSE expires_at END
+		WHERE id = $4`, channel, ms(tx.now), ms(tx.now.AddDate(0, 0, set.ExpiryDays)), i.id); err != nil {
+		return mapErr(fmt.Errorf("sqlstore: survey link: %w", err))
+	}
+	return nil
+}
+
+// surveyRow is the one-click satisfaction row a public reply carries: a
+// line in each language and the link with each score preselected (the
+// link alone when the configured survey is not CSAT). Opening one of them
+// records nothing: the customer still sends the page.
+func (db *DB) surveyRow(ctx context.Context, tx *Tx, t *aftersales.Ticket) (string, error) {
+	refuse := func(reason string) error {
+		return &aftersales.Error{Code: aftersales.ECONFLICT, Message: "The reply cannot carry the survey.",
+			Fields: []aftersales.FieldError{{Field: "survey_row", Reason: reason}}}
+	}
+	if t.Status == aftersales.StatusCancelled {
+		return "", refuse("the ticket is cancelled")
+	}
+	set, err := loadSurveySettings(ctx, tx)
+	if err != nil {
+		return "", err
+	}
+	i, _, err := db.invite(ctx, tx, t, set, 0)
+	if err != nil {
+		return "", err
+	}
+	if i == nil {
+		return "", refuse("no survey template has code " + set.TemplateCode)
+	}
+	if i.answeredAt.Valid {
+		return "", refuse("the customer already answered the survey")
+	}
+	if err := handOut(ctx, tx, i, aftersales.SendLink, set); err != nil {
+		return "", err
+	}
+	key, err := surveyKey(ctx, tx, tx.now)
+	if err != nil {
+		return "", err
+	}
+	var kind aftersales.SurveyKind
+	if err := tx.QueryRowContext(ctx, `SELECT kind FROM survey_templates WHERE id = $1`, i.templateID).Scan(&kind); err != nil {
+		return "", fmt.Errorf("sqlstore: survey row template: %w", err)
+	}
+	link := db.surveyURL(aftersales.SurveyToken(key, i.id))
+	lines := []string{db.msg("zh-CN", "survey.row"), db.msg("en", "survey.row")}
+	if kind != aftersales.SurveyCSAT {
+		return strings.Join(append(lines, link), "\n"), nil
+	}
+	for s := 5; s >= 1; s-- {
+		lines = append(lines, fmt.Sprintf("%s %s?score=%d", strings.Repeat("★", s), link, s))
+	}
+	return strings.Join(lines, "\n"), nil
 }
 
 // surveyToken checks a token's signature and returns its invitation; a

@@ -250,3 +250,40 @@ func TestSurveySettings(t *testing.T) {
 		}
 	})
 }
+
+// TestSurveyRowInReply: a public reply can carry the one-click CSAT row,
+// whose links open the ticket's survey with a score preselected; a note
+// cannot, and once the customer answered the row is refused.
+func TestSurveyRowInReply(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		db.Messages = surveyMessages
+		ctx, _ := Admin(t, db)
+		c := MustCustomer(t, ctx, db, "回复客户")
+		tk := MustTicket(t, ctx, db, c.ID, "洗衣机异响")
+		if _, err := db.AddComment(ctx, tk.ID, aftersales.CommentInput{Body: "已更换轴承", SurveyRow: true}); !cmp.Equal(fields(err),
+			[]string{"survey_row: only a public reply can carry the survey"}) {
+			t.Errorf("a note with the row: %v", err)
+		}
+		e, err := db.AddComment(ctx, tk.ID, aftersales.CommentInput{Body: "已更换轴承，请试机。", Public: true, SurveyRow: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(e.Body, "\n")
+		if len(lines) != 9 || lines[0] != "已更换轴承，请试机。" || !strings.HasPrefix(lines[2], "zh-CN:survey.row") || !strings.HasPrefix(lines[4], "★★★★★ /s/") ||
+			!strings.HasSuffix(lines[4], "?score=5") || !strings.HasSuffix(lines[8], "?score=1") {
+			t.Fatalf("reply with the row:\n%s", e.Body)
+		}
+		tok := strings.TrimSuffix(strings.TrimPrefix(lines[8], "★ /s/"), "?score=1")
+		f, err := db.OpenSurvey(context.Background(), tok)
+		if err != nil || f.Number != tk.Number || f.Template.Kind != aftersales.SurveyCSAT {
+			t.Fatalf("the row's link: %+v, %v", f, err)
+		}
+		if _, err := db.AnswerSurvey(context.Background(), tok, aftersales.SurveyAnswer{Scores: map[aftersales.SurveyKind]int{"csat": 5}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AddComment(ctx, tk.ID, aftersales.CommentInput{Body: "谢谢", Public: true, SurveyRow: true}); code(err) != aftersales.ECONFLICT ||
+			!cmp.Equal(fields(err), []string{"survey_row: the customer already answered the survey"}) {
+			t.Errorf("the row after an answer: %v", err)
+		}
+	})
+}

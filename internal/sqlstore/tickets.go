@@ -753,6 +753,14 @@ func (db *DB) AddComment(ctx context.Context, id int64, in aftersales.CommentInp
 		if err := canSee(u, t); err != nil {
 			return err
 		}
+		if in.SurveyRow {
+			row, err := db.surveyRow(ctx, tx, t)
+			if err != nil {
+				return err
+			}
+			e.Body += "\n\n" + row
+			in.Body = e.Body // what goes out to the customer
+		}
 		if err := addEvent(ctx, tx, e); err != nil {
 			return err
 		}
