@@ -12,6 +12,7 @@ import (
 	"aftersales"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
+	"aftersales/internal/web/console"
 	"aftersales/internal/web/webtest"
 )
 
@@ -158,6 +159,46 @@ func TestSurveyPage(t *testing.T) {
 		}
 		if s, body := staff.get(fmt.Sprintf("/tickets/%d", tk.ID)); s != 200 || !strings.Contains(body, "survey answer CSAT 4") || tl[len(tl)-1].Body != "师傅很准时" {
 			t.Errorf("ticket page lacks the survey answer: %d", s)
+		}
+	})
+}
+
+// TestSurveyMailFromCatalog: the invitation mail queued on resolution is
+// the catalog's text in both languages, with the number, the link and
+// the days it is valid, and goes after the configured delay.
+func TestSurveyMailFromCatalog(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		cat, err := console.DefaultCatalog()
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := testutil.NewClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
+		db.Now, db.Messages, db.EmailNotifications, db.PublicURL = clock.Now, cat.T, true, "https://service.example.com"
+		ctx, _ := testutil.Admin(t, db)
+		c, err := db.CreateCustomer(ctx, aftersales.CustomerInput{Name: "周先生", Phone: "13800138000", Email: "zhou@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk := testutil.MustTicket(t, ctx, db, c.ID, "热水器不加热")
+		for _, to := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusResolved} {
+			if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Reason: "更换加热管", Version: tk.Version}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(time.Hour)
+		mails, err := db.ClaimEmails(ctx, 10, time.Minute)
+		if err != nil || len(mails) != 1 {
+			t.Fatalf("mails after the delay: %d (%v)", len(mails), err)
+		}
+		m := mails[0]
+		for _, want := range []string{"您的服务单 " + tk.Number + "（热水器不加热）已处理完毕", "Your service request " + tk.Number + " (热水器不加热) has been resolved",
+			"https://service.example.com/s/", "链接 14 天内有效", "The link works for 14 days"} {
+			if !strings.Contains(m.Body, want) {
+				t.Errorf("mail lacks %q:\n%s", want, m.Body)
+			}
+		}
+		if want := "请为我们的服务打分：服务单 " + tk.Number + " / How did we do? Service request " + tk.Number; m.Subject != want {
+			t.Errorf("subject = %q, want %q", m.Subject, want)
 		}
 	})
 }
