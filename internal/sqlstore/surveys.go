@@ -843,3 +843,48 @@ func listInvitations(ctx context.Context, q queryer, where string, args []any, l
 	}
 	return out, rows.Err()
 }
+
+// bulkSurveys writes a batch's survey invitations and responses, with the
+// latest default CSAT template and each ticket's region.
+func bulkSurveys(ctx context.Context, w bulkWriter, db *DB, b *aftersales.Bulk) error {
+	if len(b.Surveys) == 0 {
+		return nil
+	}
+	var tmpl, next int64
+	err := w.query(ctx, `SELECT (SELECT id FROM survey_templates WHERE code = 'csat' ORDER BY version DESC LIMIT 1),
+		(SELECT COALESCE(max(id), 0) FROM survey_invitations)`, nil, func(scan func(...any) error) error { return scan(&tmpl, &next) })
+	if err != nil {
+		return fmt.Errorf("sqlstore: bulk surveys: %w", err)
+	}
+	env, err := db.metricsEnv(ctx, w)
+	if err != nil {
+		return err
+	}
+	units := map[int64]*int64{}
+	for _, t := range b.Tickets {
+		units[t.ID] = t.ServiceUnitID
+	}
+	var inv, resp [][]any
+	for _, s := range b.Surveys {
+		next++
+		var region *int64
+		if u := units[s.TicketID]; u != nil {
+			r := env.region[*u]
+			region = &r
+		}
+		var email any // the demo's mail is not in the outbox
+		inv = append(inv, []any{next, s.TicketID, tmpl, s.Channel, nullInt(region), email, ms(s.CreatedAt), nullMS(s.SentAt), ms(s.ExpiresAt), nullMS(s.AnsweredAt)})
+		if s.AnsweredAt != nil {
+			resp = append(resp, []any{next, s.TicketID, tmpl, intPtr(s.CSAT), intPtr(s.NPS), intPtr(s.CES), "[]", "", "zh-CN", ms(*s.AnsweredAt)})
+		}
+	}
+	if err := w.copy(ctx, "survey_invitations", []string{"id", "ticket_id", "template_id", "channel", "region_id", "email_id", "created_at", "sent_at",
+		"expires_at", "answered_at"}, inv); err != nil {
+		return fmt.Errorf("sqlstore: bulk survey invitations: %w", err)
+	}
+	if err := w.copy(ctx, "survey_responses", []string{"invitation_id", "ticket_id", "template_id", "csat", "nps", "ces", "reasons", "comment",
+		"lang", "at"}, resp); err != nil {
+		return fmt.Errorf("sqlstore: bulk survey responses: %w", err)
+	}
+	return nil
+}
