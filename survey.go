@@ -90,11 +90,12 @@ type SurveyTemplate struct {
 	CreatedAt time.Time        `json:"created_at"`
 }
 
-// Validate checks a template: bilingual texts, unique keys, and exactly
-// one score question on the template's own scale (the one the ticket's
-// feedback takes), at most one per scale.
-func (in *SurveyTemplateInput) Validate() error {
+// Validate checks a template saved under code: bilingual texts, unique
+// keys, and a score question on the template's own scale (the one the
+// ticket's feedback takes), at most one per scale.
+func (in *SurveyTemplateInput) Validate(code string) error {
 	var v Validator
+	v.Check(validCode(code), "code", "must be lower-case letters, digits, '-' or '_'")
 	in.TitleZH, in.TitleEN = strings.TrimSpace(in.TitleZH), strings.TrimSpace(in.TitleEN)
 	v.Check(in.Kind.Valid(), "kind", "is not one of "+joinEnum(SurveyKinds))
 	v.Check(in.TitleZH != "", "title_zh", "is required")

@@ -126,21 +126,7 @@ func (db *DB) SaveSurveyTemplate(ctx context.Context, code string, in aftersales
 	if err != nil {
 		return nil, err
 	}
-	err = in.Validate()
-	var v aftersales.Validator
-	v.Check(code != "" && len(code) <= 50 && strings.Trim(strings.ToLower(code), "abcdefghijklmnopqrstuvwxyz0123456789_-") == "" && code == strings.ToLower(code),
-		"code", "must be lower-case letters, digits, '-' or '_'")
-	if verr := v.Err(); verr != nil {
-		if err == nil {
-			err = verr
-		} else {
-			var a, b *aftersales.Error
-			errors.As(err, &a)
-			errors.As(verr, &b)
-			a.Fields = append(b.Fields, a.Fields...)
-		}
-	}
-	if err != nil {
+	if err := in.Validate(code); err != nil {
 		return nil, err
 	}
 	var out *aftersales.SurveyTemplate

@@ -131,6 +131,11 @@ func TestSurveyByLink(t *testing.T) {
 			}
 		}
 
+		hook, err := db.CreateWebhook(ctx, aftersales.Webhook{URL: "https://hooks.example.com/survey", Secret: "0123456789abcdef",
+			Events: []string{aftersales.HookSurveyAnswered}, Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
 		before := metric(t, ctx, db, aftersales.MetricQuery{KPI: "csat_mean", From: clock.Now().AddDate(0, 0, -7), To: clock.Now().AddDate(0, 0, 1)})
 		if before.Total.Value != nil {
 			t.Fatalf("csat before the answer = %v, want none", *before.Total.Value)
@@ -147,6 +152,10 @@ func TestSurveyByLink(t *testing.T) {
 		after := metric(t, ctx, db, aftersales.MetricQuery{KPI: "csat_mean", From: clock.Now().AddDate(0, 0, -7), To: clock.Now().AddDate(0, 0, 1)})
 		if after.Total.Value == nil || *after.Total.Value != 4 {
 			t.Errorf("csat after the answer = %v, want 4", after.Total.Value)
+		}
+		if ds, err := db.ListDeliveries(ctx, hook.ID, 10); err != nil || len(ds) != 1 || ds[0].Event != "survey.answered" ||
+			!strings.Contains(ds[0].Payload, `"csat":4`) || !strings.Contains(ds[0].Payload, `"template_version":1`) || !strings.Contains(ds[0].Payload, `"reasons":["fast","fixed"]`) {
+			t.Errorf("webhook deliveries: %+v, %v", ds, err)
 		}
 		tl, err := db.Timeline(ctx, tk.ID)
 		if err != nil {
