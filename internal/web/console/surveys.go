@@ -109,7 +109,7 @@ func (c *Console) surveysPage(w http.ResponseWriter, r *http.Request) {
 		if v.Stats, err = c.S.Surveys.SurveyStats(r.Context(), f); err != nil {
 			return err
 		}
-		f.Dim, f.Value, f.Limit = v.Dim, v.Value, aftersales.MaxListLimit
+		f.Dim, f.Value, f.Limit = v.Dim, v.Value, 200 // the newest; the API lists up to 500
 		if v.Answered != "" {
 			yes := v.Answered == "yes"
 			f.Answered = &yes

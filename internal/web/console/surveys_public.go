@@ -28,8 +28,10 @@ func DefaultCatalog() (*Catalog, error) { return LoadCatalog(localeFS) }
 const surveyFormMaxAge = 24 * time.Hour
 
 func (c *Console) surveyRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /s/{token}", c.embeddable(c.survey))
-	mux.HandleFunc("POST /s/{token}", c.embeddable(c.answerSurvey))
+	// Not framed by other sites (unlike the web form): a page that takes
+	// an answer with one tap must not be clickjacked.
+	mux.HandleFunc("GET /s/{token}", c.survey)
+	mux.HandleFunc("POST /s/{token}", c.answerSurvey)
 }
 
 // surveyNonce signs the token with the time the form was shown.

@@ -51,7 +51,11 @@ func TestSurveyPage(t *testing.T) {
 		zh, en := newBrowser(t, app, "zh-CN,zh;q=0.9"), newBrowser(t, app, "en-US,en;q=0.8")
 
 		// One click from a reply preselects the score and records nothing.
-		s, body := zh.get(path + "?score=2")
+		req, _ := http.NewRequest("GET", zh.base+path+"?score=2", nil)
+		s, body, h := zh.do(req)
+		if h.Get("X-Frame-Options") != "DENY" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("the survey page may be framed: %v", h)
+		}
 		if s != 200 || !strings.Contains(body, "服务满意度调查") || !strings.Contains(body, `id="csat-2" checked`) || !strings.Contains(body, tk.Number) {
 			t.Fatalf("open zh: %d\n%s", s, body)
 		}
@@ -89,14 +93,14 @@ func TestSurveyPage(t *testing.T) {
 			t.Errorf("score 9: %d", s)
 		}
 		// Another site cannot post an answer.
-		req, _ := http.NewRequest("POST", zh.base+path, strings.NewReader(url.Values{"n": {nonce}, "score_csat": {"1"}}.Encode()))
+		req, _ = http.NewRequest("POST", zh.base+path, strings.NewReader(url.Values{"n": {nonce}, "score_csat": {"1"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 		if s, _, _ := zh.do(req); s != http.StatusForbidden {
 			t.Errorf("cross-site post: %d, want 403", s)
 		}
 
-		s, _, h := zh.post(path, url.Values{"n": {nonce}, "lang": {"zh-CN"}, "score_csat": {"4"}, "reason": {"fast", "friendly"}, "comment": {"师傅很准时"}})
+		s, _, h = zh.post(path, url.Values{"n": {nonce}, "lang": {"zh-CN"}, "score_csat": {"4"}, "reason": {"fast", "friendly"}, "comment": {"师傅很准时"}})
 		if s != http.StatusSeeOther {
 			t.Fatalf("answer: %d", s)
 		}
