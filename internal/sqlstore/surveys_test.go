@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -293,6 +294,40 @@ func TestSurveyRowInReply(t *testing.T) {
 		if _, err := db.AddComment(ctx, tk.ID, aftersales.CommentInput{Body: "谢谢", Public: true, SurveyRow: true}); code(err) != aftersales.ECONFLICT ||
 			!cmp.Equal(fields(err), []string{"survey_row: the customer already answered the survey"}) {
 			t.Errorf("the row after an answer: %v", err)
+		}
+	})
+}
+
+// TestSurveyOneAnswerUnderRace: answers sent at once (two taps, two
+// devices, two servers) store exactly one response; the others are told
+// the survey was answered.
+func TestSurveyOneAnswerUnderRace(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		tk := resolvedTicket(t, ctx, db, "")
+		l, err := db.SurveyLink(ctx, tk.ID, "wechat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 6
+		codes := make(chan string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := db.AnswerSurvey(context.Background(), l.Token, aftersales.SurveyAnswer{Scores: map[aftersales.SurveyKind]int{"csat": 1 + i%5}})
+				codes <- code(err)
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		got := map[string]int{}
+		for c := range codes {
+			got[c]++
+		}
+		if diff := cmp.Diff(map[string]int{"": 1, aftersales.ECONFLICT: n - 1}, got); diff != "" {
+			t.Errorf("outcomes by code (-want +got):\n%s", diff)
 		}
 	})
 }
