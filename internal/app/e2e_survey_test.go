@@ -107,9 +107,11 @@ func TestBrowserSurveyPhone(t *testing.T) {
 	if got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](overflowJS+`(390)`)); err != nil || len(got) > 0 {
 		t.Errorf("the survey overflows a phone (%v):\n%s", err, strings.Join(got, "\n"))
 	}
-	if bottom, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("#survey-submit").getBoundingClientRect().bottom`)); err != nil || bottom > 844 {
+	bottom, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("#survey-submit").getBoundingClientRect().bottom`))
+	if err != nil || bottom > 844 {
 		t.Errorf("the send button ends at %.0f px (%v): below a 844 px screen", bottom, err)
 	}
+	t.Logf("the send button ends at %.0f px of 844", bottom)
 	if h, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("label:has(#csat-5) span").getBoundingClientRect().height`)); err != nil || h < 44 {
 		t.Errorf("a score button is %.0f px high (%v), want a tap target of at least 44", h, err)
 	}
