@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -24,6 +25,10 @@ type surveysView struct {
 	Dim, Value, Answered string
 	Settings             *aftersales.SurveySettings
 	Templates            []*aftersales.SurveyTemplate
+	// Codes are the template codes the settings can pick; CanEdit says
+	// whether the user may change the settings.
+	Codes   []string
+	CanEdit bool
 }
 
 // Link is the page with the drill-down dim=value and answered set.
@@ -83,9 +88,23 @@ func fnum1(f *float64) string {
 
 func (c *Console) surveyConsoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /surveys", c.guard(c.surveysPage))
+	mux.HandleFunc("POST /surveys/settings", c.guard(c.saveSurveySettings))
 }
 
-func (c *Console) surveysPage(w http.ResponseWriter, r *http.Request) {
+func (c *Console) surveysPage(w http.ResponseWriter, r *http.Request) { c.surveysShow(w, r, nil) }
+
+func (c *Console) saveSurveySettings(w http.ResponseWriter, r *http.Request) {
+	f := &form{r: r}
+	s := aftersales.SurveySettings{Enabled: f.str("enabled") == "on", TemplateCode: f.str("template_code"),
+		DelayMinutes: f.int("delay_minutes"), ExpiryDays: f.int("expiry_days")}
+	err := f.v.Err()
+	if err == nil {
+		_, err = c.S.Surveys.UpdateSurveySettings(r.Context(), f.version(), s)
+	}
+	c.done(w, r, "/surveys?ok=saved#survey-setup", err, c.surveysShow)
+}
+
+func (c *Console) surveysShow(w http.ResponseWriter, r *http.Request, formErr error) {
 	c.adminPage(w, r, "surveys", "surveys", "surveys.title", func(p *Page) error {
 		q := r.URL.Query()
 		today := c.Now().In(c.Zone)
@@ -120,7 +139,15 @@ func (c *Console) surveysPage(w http.ResponseWriter, r *http.Request) {
 		if v.Settings, err = c.S.Surveys.SurveySettings(r.Context()); err != nil {
 			return err
 		}
-		v.Templates, err = c.S.Surveys.SurveyTemplates(r.Context())
-		return err
-	}, nil)
+		if v.Templates, err = c.S.Surveys.SurveyTemplates(r.Context()); err != nil {
+			return err
+		}
+		for _, t := range v.Templates {
+			if !slices.Contains(v.Codes, t.Code) {
+				v.Codes = append(v.Codes, t.Code)
+			}
+		}
+		v.CanEdit = p.User != nil && p.User.Role.Can(aftersales.PermSettingsWrite)
+		return nil
+	}, formErr)
 }

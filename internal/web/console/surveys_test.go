@@ -157,6 +157,33 @@ func TestSurveyPage(t *testing.T) {
 			strings.Contains(body, fmt.Sprintf(`href="/tickets/%d"`, tk.ID)) {
 			t.Errorf("unanswered drill-down: %d", s)
 		}
+		// Settings: an administrator changes them on the page; a bad value
+		// is named; a quality manager may read but not change them.
+		set, err := db.SurveySettings(app.Ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := url.Values{"version": {fmt.Sprint(set.Version)}, "enabled": {"on"}, "template_code": {"nps"}, "delay_minutes": {"30"}, "expiry_days": {"0"}}
+		if s, body, _ := staff.post("/surveys/settings", bad); s != http.StatusUnprocessableEntity || !strings.Contains(body, "must be 1 to 90") {
+			t.Errorf("expiry 0: %d", s)
+		}
+		good := url.Values{"version": {fmt.Sprint(set.Version)}, "template_code": {"nps"}, "delay_minutes": {"30"}, "expiry_days": {"7"}}
+		if s, _, h := staff.post("/surveys/settings", good); s != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/surveys?ok=saved") {
+			t.Errorf("save settings: %d", s)
+		}
+		if got, err := db.SurveySettings(app.Ctx); err != nil || got.Enabled || got.TemplateCode != "nps" || got.DelayMinutes != 30 || got.ExpiryDays != 7 {
+			t.Errorf("settings after saving = %+v, %v", got, err)
+		}
+		testutil.MustUser(t, app.Ctx, db, "qm@example.com", aftersales.RoleQuality, nil)
+		qm := newBrowser(t, app, "zh-CN")
+		qm.login("qm@example.com", "password-123456")
+		if s, body := qm.get("/surveys"); s != 200 || !strings.Contains(body, `id="nav-surveys"`) || strings.Contains(body, "survey-settings-form") {
+			t.Errorf("quality manager's surveys page: %d", s)
+		}
+		good.Set("version", fmt.Sprint(set.Version+1))
+		if s, _, _ := qm.post("/surveys/settings", good); s != http.StatusForbidden {
+			t.Errorf("quality manager saves settings: %d, want 403", s)
+		}
 		tl, err := db.Timeline(app.Ctx, tk.ID)
 		if err != nil {
 			t.Fatal(err)
