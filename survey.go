@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // SurveyKind is what a survey's main question measures.
@@ -236,6 +238,60 @@ func (r *SurveyResponse) Score(k SurveyKind) *int {
 		return r.CES
 	}
 	return nil
+}
+
+// Answer checks a customer's answer against this version, the one it
+// answers: every score on its question's scale, the template's own score
+// given, reasons from the list. It returns the response to store.
+func (t *SurveyTemplate) Answer(a SurveyAnswer) (*SurveyResponse, error) {
+	var v Validator
+	r := &SurveyResponse{TemplateID: t.ID, Reasons: []string{}, Lang: a.Lang}
+	if r.Lang != "en" {
+		r.Lang = "zh-CN"
+	}
+	for _, q := range t.Questions {
+		switch q.Type {
+		case QuestionScore:
+			s, ok := a.Scores[q.Scale]
+			lo, hi := q.Scale.Scale()
+			if !ok {
+				v.Check(q.Scale != t.Kind, q.Key, "is required")
+				continue
+			}
+			if s < lo || s > hi {
+				v.Add(q.Key, fmt.Sprintf("must be %d to %d", lo, hi))
+				continue
+			}
+			s2 := s
+			switch q.Scale {
+			case SurveyCSAT:
+				r.CSAT = &s2
+			case SurveyNPS:
+				r.NPS = &s2
+			case SurveyCES:
+				r.CES = &s2
+			}
+		case QuestionReasons:
+			for _, c := range a.Reasons {
+				if !slices.ContainsFunc(q.Options, func(o SurveyOption) bool { return o.Code == c }) {
+					v.Add(q.Key, "is not one of the listed reasons")
+					break
+				}
+				if !slices.Contains(r.Reasons, c) {
+					r.Reasons = append(r.Reasons, c)
+				}
+			}
+		case QuestionText:
+			r.Comment = strings.TrimSpace(a.Comment)
+			v.Text(q.Key, r.Comment)
+			v.Check(utf8.RuneCountInString(r.Comment) <= 2000, q.Key, "must be at most 2000 characters")
+		}
+	}
+	for k := range a.Scores {
+		v.Check(slices.ContainsFunc(t.Questions, func(q SurveyQuestion) bool { return q.Type == QuestionScore && q.Scale == k }),
+			string(k), "is not asked by this survey")
+	}
+	return r, v.Err()
 }
 
 // SurveyForm is what the public page shows for a token.

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"aftersales"
 )
@@ -540,60 +539,6 @@ func intOf(n sql.NullInt64) *int {
 	return &v
 }
 
-// checkAnswer validates an answer against the version it answers: every
-// score on its question's scale, the template's own score given, reasons
-// from the list.
-func checkAnswer(t *aftersales.SurveyTemplate, a *aftersales.SurveyAnswer) (*aftersales.SurveyResponse, error) {
-	var v aftersales.Validator
-	r := &aftersales.SurveyResponse{TemplateID: t.ID, Reasons: []string{}, Lang: a.Lang}
-	if r.Lang != "en" {
-		r.Lang = "zh-CN"
-	}
-	for _, q := range t.Questions {
-		switch q.Type {
-		case aftersales.QuestionScore:
-			s, ok := a.Scores[q.Scale]
-			lo, hi := q.Scale.Scale()
-			if !ok {
-				v.Check(q.Scale != t.Kind, q.Key, "is required")
-				continue
-			}
-			if s < lo || s > hi {
-				v.Add(q.Key, fmt.Sprintf("must be %d to %d", lo, hi))
-				continue
-			}
-			s2 := s
-			switch q.Scale {
-			case aftersales.SurveyCSAT:
-				r.CSAT = &s2
-			case aftersales.SurveyNPS:
-				r.NPS = &s2
-			case aftersales.SurveyCES:
-				r.CES = &s2
-			}
-		case aftersales.QuestionReasons:
-			for _, c := range a.Reasons {
-				if !slices.ContainsFunc(q.Options, func(o aftersales.SurveyOption) bool { return o.Code == c }) {
-					v.Add(q.Key, "is not one of the listed reasons")
-					break
-				}
-				if !slices.Contains(r.Reasons, c) {
-					r.Reasons = append(r.Reasons, c)
-				}
-			}
-		case aftersales.QuestionText:
-			r.Comment = strings.TrimSpace(a.Comment)
-			v.Text(q.Key, r.Comment)
-			v.Check(utf8.RuneCountInString(r.Comment) <= 2000, q.Key, "must be at most 2000 characters")
-		}
-	}
-	for k := range a.Scores {
-		v.Check(slices.ContainsFunc(t.Questions, func(q aftersales.SurveyQuestion) bool { return q.Type == aftersales.QuestionScore && q.Scale == k }),
-			string(k), "is not asked by this survey")
-	}
-	return r, v.Err()
-}
-
 // AnswerSurvey stores the customer's answer: the response (with the
 // version it answered), the ticket's feedback (channel survey; a score
 // the survey did not ask keeps its earlier value), a timeline event and
@@ -631,7 +576,7 @@ func (db *DB) AnswerSurvey(ctx context.Context, tok string, a aftersales.SurveyA
 			return &aftersales.Error{Code: aftersales.ECONFLICT, Message: "This survey link has expired.",
 				Fields: []aftersales.FieldError{{Field: "token", Reason: "has expired"}}}
 		}
-		r, err := checkAnswer(f.Template, &a)
+		r, err := f.Template.Answer(a)
 		if err != nil {
 			return err
 		}
