@@ -16,6 +16,10 @@ type Bulk struct {
 	Feedback []*Feedback
 	// Costs holds service cost lines of tickets in this batch.
 	Costs []*CostLine
+	// Surveys holds survey invitations of tickets in this batch, with the
+	// default CSAT template; one with AnsweredAt set was answered with its
+	// scores (its ticket's Feedback should say the same).
+	Surveys []*SurveyInvitation
 }
 
 // BulkLoader writes a Bulk atomically: all of it or nothing.

@@ -228,4 +228,5 @@ type Services struct {
 	Parts     PartsService
 	Visits    VisitService
 	Followups FollowupService
+	Surveys   SurveyService
 }

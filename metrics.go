@@ -171,7 +171,7 @@ func (f *Feedback) Validate() error {
 	if f.Channel == "" {
 		f.Channel = ChannelPhone
 	}
-	v.Check(f.Channel.Valid(), "channel", "unknown channel")
+	v.Check(f.Channel.Valid() || f.Channel == ChannelSurvey, "channel", "unknown channel")
 	v.Check(len(f.Comment) <= 4000, "comment", "is longer than 4000 bytes")
 	return v.Err()
 }

@@ -458,6 +458,10 @@ const (
 	EventCustomerMessage EventKind = "customer_message"
 )
 
+// SurveyEventField marks the note a survey answer adds to the timeline:
+// its To is the score, From the reason codes, Body the comment.
+const SurveyEventField = "survey"
+
 // TicketEvent is one immutable entry in a ticket's timeline.
 type TicketEvent struct {
 	ID        int64     `json:"id"`
@@ -484,6 +488,9 @@ type CommentInput struct {
 	// starts the next-response clock.
 	FromCustomer bool    `json:"from_customer,omitempty"`
 	Channel      Channel `json:"channel,omitempty" enum:"phone,email,web,chat,social,api,import,walk_in,"`
+	// SurveyRow appends the one-click satisfaction row to a public reply:
+	// the ticket's survey link with each score preselected.
+	SurveyRow bool `json:"survey_row,omitempty" doc:"Append the one-click satisfaction row (the ticket's survey link with each score 1-5 preselected) to this public reply"`
 }
 
 // Validate checks a comment.
@@ -495,6 +502,7 @@ func (in *CommentInput) Validate() error {
 	if in.Channel != "" {
 		v.Check(in.Channel.Valid(), "channel", "must be one of "+joinEnum(Channels))
 	}
+	v.Check(!in.SurveyRow || in.Public && !in.FromCustomer, "survey_row", "only a public reply can carry the survey")
 	return v.Err()
 }
 

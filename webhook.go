@@ -17,10 +17,11 @@ const (
 	HookSLAEscalation       = "sla.escalation"
 	HookAutomation          = "automation" // sent by a rule's webhook action
 	HookFollowupAnswered    = "followup.answered"
+	HookSurveyAnswered      = "survey.answered"
 )
 
 // HookEvents lists every event a webhook can subscribe to.
-var HookEvents = []string{HookTicketCreated, HookTicketStatusChanged, HookTicketAssigned, HookTicketComment, HookSLAWarning, HookSLAEscalation, HookAutomation, HookFollowupAnswered}
+var HookEvents = []string{HookTicketCreated, HookTicketStatusChanged, HookTicketAssigned, HookTicketComment, HookSLAWarning, HookSLAEscalation, HookAutomation, HookFollowupAnswered, HookSurveyAnswered}
 
 // Webhook sends events to an outside system. Each POST carries
 // X-Aftersales-Event, X-Aftersales-Delivery (the same on every retry of one

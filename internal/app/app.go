@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -29,6 +30,7 @@ import (
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/web"
 	"aftersales/internal/web/api"
+	"aftersales/internal/web/console"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -170,6 +172,13 @@ func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore
 	db.Now = now
 	db.Zone, _ = c.Location()
 	db.EmailNotifications = c.SMTPAddr != ""
+	db.PublicURL = cmp.Or(c.PublicURL, "http://"+c.Addr)
+	cat, err := console.DefaultCatalog()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.Messages = cat.T
 	if _, domain, ok := strings.Cut(c.SMTPFrom, "@"); ok {
 		db.MailDomain = strings.Trim(domain, "> ")
 	}
@@ -268,7 +277,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	running := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "aftersales_jobs_running",
 		Help: "Background jobs this instance runs, by job (none with --role web); mail intake counts its mailboxes."}, []string{"job"})
 	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
-		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, Uploads: uploads,
+		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, SurveyRate: c.SurveyRate, Uploads: uploads,
 		MetricsToken: c.MetricsToken, Collectors: append(mailCollectors(db, poller.Metrics, sender, env.Now), running),
 		RequestTimeout: c.RequestTimeout}
 	var handler http.Handler

@@ -51,6 +51,12 @@ type Config struct {
 	// transfers get longer), so a frozen database answers 503 instead of
 	// holding requests; 0 turns it off.
 	RequestTimeout time.Duration
+	// PublicURL is where customers reach the server (survey links in mail
+	// and SMS); empty means http:// and the listen address.
+	PublicURL string
+	// SurveyRate is how many survey answers one address may send per
+	// hour.
+	SurveyRate int
 	// Role says what serve runs: RoleWeb the screens and the API and no
 	// background jobs, RoleWorker the jobs and only the health and metrics
 	// endpoints, RoleAll both.
@@ -88,7 +94,7 @@ func (c Config) RunsJobs() bool { return c.Role != RoleWeb }
 func Defaults() Config {
 	return Config{Addr: "127.0.0.1:8080", DataDir: "./data", DemoSeed: 20261122, DemoTickets: 24000, TimeZone: "Asia/Shanghai",
 		AdminEmail: "admin@example.com", MaxUploadMB: 20, LogFormat: "text", ShutdownWait: 15 * time.Second,
-		SMTPFrom: "aftersales@localhost", SMTPTLS: "starttls", FormRate: 10, RequestTimeout: 30 * time.Second,
+		SMTPFrom: "aftersales@localhost", SMTPTLS: "starttls", FormRate: 10, SurveyRate: 30, RequestTimeout: 30 * time.Second,
 		Role: RoleAll}
 }
 
@@ -117,6 +123,7 @@ func (c *Config) FlagSet(name string, serve bool, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory: SQLite database and attachments (AFTERSALES_DATA_DIR)")
 	fs.StringVar(&c.DB, "db", c.DB, "database DSN: postgres://... for PostgreSQL; default SQLite in the data directory (AFTERSALES_DB)")
 	fs.StringVar(&c.TimeZone, "tz", c.TimeZone, "deployment time zone for ticket numbers and dates (AFTERSALES_TZ)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "where customers reach this server, e.g. https://service.example.com, for survey links in mail and SMS; default http:// and --addr (AFTERSALES_PUBLIC_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (AFTERSALES_LOG_FORMAT)")
 	if serve {
 		fs.BoolVar(&c.Demo, "demo", c.Demo, "fill an empty database with the demo company on first start (AFTERSALES_DEMO)")
@@ -132,6 +139,7 @@ func (c *Config) FlagSet(name string, serve bool, out io.Writer) *flag.FlagSet {
 		fs.StringVar(&c.SMTPTLS, "smtp-tls", c.SMTPTLS, "SMTP encryption: none, starttls or tls (AFTERSALES_SMTP_TLS)")
 		fs.StringVar(&c.IMAP, "imap", c.IMAP, "mailboxes to read tickets from, space-separated: imaps://user:password@host/INBOX (AFTERSALES_IMAP or _FILE)")
 		fs.IntVar(&c.FormRate, "form-rate", c.FormRate, "web-form submissions allowed per client address and hour (AFTERSALES_FORM_RATE)")
+		fs.IntVar(&c.SurveyRate, "survey-rate", c.SurveyRate, "survey answers allowed per client address and hour (AFTERSALES_SURVEY_RATE)")
 		fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics requires; empty: /metrics is open (AFTERSALES_METRICS_TOKEN or _FILE)")
 		fs.StringVar(&c.Role, "role", c.Role, "what this server runs: web (screens and API, no background jobs), worker (background jobs; only /healthz, /readyz and /metrics) or all (AFTERSALES_ROLE)")
 		fs.StringVar(&c.DBRead, "db-read", c.DBRead, "PostgreSQL read replica (hot standby) of --db that answers KPI and dashboard reads; empty: --db answers them (AFTERSALES_DB_READ or _FILE)")
@@ -187,6 +195,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	secret(&c.DB, "AFTERSALES_DB")
 	str(&c.TimeZone, "AFTERSALES_TZ")
 	str(&c.LogFormat, "AFTERSALES_LOG_FORMAT")
+	str(&c.PublicURL, "AFTERSALES_PUBLIC_URL")
 	str(&c.Role, "AFTERSALES_ROLE")
 	str(&c.Files, "AFTERSALES_FILES")
 	secret(&c.DBRead, "AFTERSALES_DB_READ")
@@ -201,6 +210,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	secret(&c.ChatSecret, "AFTERSALES_CHAT_SECRET")
 	secret(&c.MetricsToken, "AFTERSALES_METRICS_TOKEN")
 	integer("AFTERSALES_FORM_RATE", func(n int64) { c.FormRate = int(n) })
+	integer("AFTERSALES_SURVEY_RATE", func(n int64) { c.SurveyRate = int(n) })
 	boolean(&c.Demo, "AFTERSALES_DEMO")
 	boolean(&c.SecureCookies, "AFTERSALES_SECURE_COOKIES")
 	integer("AFTERSALES_DEMO_SEED", func(n int64) { c.DemoSeed = n })

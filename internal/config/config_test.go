@@ -137,3 +137,22 @@ func TestRole(t *testing.T) {
 		}
 	}
 }
+
+func TestSurveySettings(t *testing.T) {
+	for _, tc := range []struct {
+		args       []string
+		env        map[string]string
+		wantURL    string
+		wantSurvey int
+	}{
+		{nil, nil, "", 30},
+		{nil, map[string]string{"AFTERSALES_PUBLIC_URL": "https://service.example.com", "AFTERSALES_SURVEY_RATE": "5"}, "https://service.example.com", 5},
+		{[]string{"--public-url", "https://a.example.com", "--survey-rate", "7"}, map[string]string{"AFTERSALES_PUBLIC_URL": "https://b.example.com"},
+			"https://a.example.com", 7},
+	} {
+		c, _, err := Load("serve", true, tc.args, env(tc.env), io.Discard, nil)
+		if err != nil || c.PublicURL != tc.wantURL || c.SurveyRate != tc.wantSurvey {
+			t.Errorf("%v %v: %q %d %v, want %q %d", tc.args, tc.env, c.PublicURL, c.SurveyRate, err, tc.wantURL, tc.wantSurvey)
+		}
+	}
+}

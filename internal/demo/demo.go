@@ -141,6 +141,9 @@ type gen struct {
 	// cr draws service costs, apart from r so that the rest of the
 	// company stays the same whether or not costs are generated.
 	cr *rand.Rand
+	// sr draws survey invitations and who answers them, apart from r for
+	// the same reason.
+	sr *rand.Rand
 }
 
 // Load creates the demo company. ctx must act as an administrator.
@@ -151,7 +154,8 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	if opt.Zone == nil {
 		opt.Zone = time.UTC
 	}
-	g := &gen{r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5eed)), cr: rand.New(rand.NewPCG(uint64(opt.Seed), 0xc057)), opt: opt, ctx: ctx, s: s}
+	g := &gen{r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5eed)), cr: rand.New(rand.NewPCG(uint64(opt.Seed), 0xc057)),
+		sr: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5ea7)), opt: opt, ctx: ctx, s: s}
 	w, err := g.master()
 	if err != nil {
 		return nil, fmt.Errorf("demo: master data: %w", err)

@@ -212,6 +212,28 @@ func TestDemoHasRealPatterns(t *testing.T) {
 			t.Fatalf("overdue items: %d", len(ov))
 		}
 
+		// Survey links went out for the last four months' resolutions; the
+		// answers are follow-up answers through the survey, and complaints
+		// answer more often than the rest (the response bias to show).
+		st, err := db.SurveyStats(ctx, aftersales.SurveyFilter{From: end.AddDate(0, -5, 0), To: end})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Total.Invited < 500 || st.Total.Answered < 100 || st.Total.Answered > st.Total.Invited*3/4 || st.Total.CSAT == nil {
+			t.Fatalf("demo surveys: %+v", st.Total)
+		}
+		answered := map[string]float64{}
+		for _, r := range st.By["nature"] {
+			answered[r.Key] = *r.Rate
+		}
+		if answered["complaint"] <= answered["repair"] {
+			t.Errorf("response rate of complaints %.2f, of repairs %.2f: want complaints higher", answered["complaint"], answered["repair"])
+		}
+		if len(st.By["region"]) != 4 {
+			t.Errorf("survey regions: %d, want 4", len(st.By["region"]))
+		}
+		t.Logf("demo surveys: %d sent, %d answered, CSAT %.2f; response rate by nature %v", st.Total.Sent, st.Total.Answered, *st.Total.CSAT, answered)
+
 		// Replaying the same seed gives the same history.
 		db2 := testutil.OpenDB(t, db.Engine())
 		db2.Now = db.Now

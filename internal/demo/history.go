@@ -224,8 +224,12 @@ func (g *gen) history(w *world) *aftersales.Bulk {
 		if t.Status.Open() {
 			g.sum.OpenTickets++
 		}
-		if f := g.followUp(t); f != nil {
+		f := g.followUp(t)
+		if f != nil {
 			b.Feedback = append(b.Feedback, f)
+		}
+		if s := g.survey(t, f); s != nil {
+			b.Surveys = append(b.Surveys, s)
 		}
 	}
 	g.sum.Tickets, g.sum.Events = len(b.Tickets), len(b.Events)
@@ -457,6 +461,42 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 	}
 	move(aftersales.StatusClosed, g.lognormal(72*time.Hour, 0.3), nil, "客户确认，自动关闭")
 	return evs, costs
+}
+
+// survey is the survey link sent after a resolution in the last four
+// months. Some customers answer it instead of the follow-up call: then the
+// call's answer f is theirs, recorded through the survey. Complaints and
+// customers who wrote in answer more often than those who phoned, so the
+// response rate differs by nature and channel as it does in life.
+func (g *gen) survey(t *aftersales.Ticket, f *aftersales.Feedback) *aftersales.SurveyInvitation {
+	if t.ResolvedAt == nil || t.Status.Open() || t.Status == aftersales.StatusCancelled || t.ResolvedAt.Before(g.ends.AddDate(0, -4, 0)) {
+		return nil
+	}
+	sent := t.ResolvedAt.Add(time.Hour)
+	if sent.After(g.ends) {
+		return nil
+	}
+	channel := aftersales.SendSMS
+	switch x := g.sr.Float64(); {
+	case x < 0.3:
+		channel = aftersales.SendEmail
+	case x < 0.5:
+		channel = aftersales.SendWeChat
+	}
+	s := &aftersales.SurveyInvitation{TicketID: t.ID, Kind: aftersales.SurveyCSAT, Channel: channel, CreatedAt: *t.ResolvedAt, SentAt: &sent,
+		ExpiresAt: sent.AddDate(0, 0, 14)}
+	rate := 0.45
+	if t.Nature == aftersales.NatureComplaint {
+		rate = 0.7
+	}
+	if t.Channel == aftersales.ChannelWeb || t.Channel == aftersales.ChannelChat || t.Channel == aftersales.ChannelEmail {
+		rate += 0.15
+	}
+	if f != nil && f.CSAT != nil && f.At.After(sent) && f.At.Before(s.ExpiresAt) && g.sr.Float64() < rate {
+		f.Channel = aftersales.ChannelSurvey
+		s.AnsweredAt, s.CSAT = ptr(f.At), ptr(*f.CSAT)
+	}
+	return s
 }
 
 // followUp is the follow-up call (回访) after a resolution: about 60% of

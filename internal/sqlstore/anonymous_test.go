@@ -27,6 +27,8 @@ var noUserNeeded = map[string]string{
 	"Intake.SubmitForm":        "the public web form",
 	"Intake.FollowTicket":      "the public follow page, authorised by the ticket's follow token",
 	"Intake.FollowReply":       "the public follow page's reply, authorised by the ticket's follow token",
+	"Surveys.OpenSurvey":       "the public survey page, authorised by the link's signed token",
+	"Surveys.AnswerSurvey":     "the public survey page, authorised by the link's signed token",
 	"Metrics.KPIs":             "the static KPI catalogue; the API checks PermMetricsRead before serving it",
 	"Metrics.RefreshRollups":   "a background job",
 	"Metrics.RecomputeRollups": "a background job and the `rollups` command",

@@ -255,6 +255,9 @@ func (db *DB) BulkLoad(ctx context.Context, b *aftersales.Bulk) error {
 		if err := w.copy(ctx, "ticket_costs", []string{"ticket_id", "kind", "description", "amount", "incurred_on", "created_by", "created_at"}, rows); err != nil {
 			return fmt.Errorf("sqlstore: bulk costs: %w", err)
 		}
+		if err := bulkSurveys(ctx, w, db, b); err != nil {
+			return err
+		}
 		for m, seq := range months {
 			if err := w.exec(ctx, `INSERT INTO counters (name, value) VALUES ($1, $2)
 				ON CONFLICT (name) DO UPDATE SET value = CASE WHEN counters.value > excluded.value THEN counters.value ELSE excluded.value END`,
@@ -268,7 +271,7 @@ func (db *DB) BulkLoad(ctx context.Context, b *aftersales.Bulk) error {
 			return fmt.Errorf("sqlstore: analyze: %w", err)
 		}
 		if db.d.engine == Postgres {
-			for _, t := range []string{"customers", "assets", "tickets", "ticket_costs"} {
+			for _, t := range []string{"customers", "assets", "tickets", "ticket_costs", "survey_invitations"} {
 				if err := w.exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), GREATEST((SELECT COALESCE(max(id), 0) FROM `+t+`), 1))`); err != nil {
 					return err
 				}

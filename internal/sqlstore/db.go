@@ -78,6 +78,12 @@ type DB struct {
 	numbers map[string]*numberBlock // PostgreSQL: ticket numbers reserved, by counter name
 	seq     *sql.DB                 // PostgreSQL: one connection for reserving them
 	stmtc   stmtCache               // SQLite: the writer's compiled statements (stmtcache.go)
+	// PublicURL is where customers reach this deployment (for survey
+	// links in mail and SMS); empty makes the links relative.
+	PublicURL string
+	// Messages translates a message-catalog key into a language, for the
+	// texts the store writes to customers (survey invitations).
+	Messages func(lang, key string) string
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (Open
@@ -483,5 +489,5 @@ func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (
 func (db *DB) Services() aftersales.Services {
 	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db,
 		Webhooks: db, Routing: db, Automate: db, Imports: db, Intake: db, Metrics: db, Quality: db, Improve: db, Costs: db,
-		Parts: db, Visits: db, Followups: db}
+		Parts: db, Visits: db, Followups: db, Surveys: db}
 }

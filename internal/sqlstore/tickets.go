@@ -802,6 +802,11 @@ func (db *DB) applyTransition(ctx context.Context, tx *Tx, t *aftersales.Ticket,
 	if err := db.refreshSLA(ctx, tx, id, actor); err != nil {
 		return err
 	}
+	if to == aftersales.StatusResolved {
+		if err := db.surveyOnResolve(ctx, tx, t); err != nil {
+			return err
+		}
+	}
 	return db.enqueue(ctx, tx, aftersales.HookTicketStatusChanged, id, map[string]any{"from": t.Status, "to": to, "reason": reason})
 }
 
@@ -847,6 +852,14 @@ func (db *DB) AddComment(ctx context.Context, id int64, in aftersales.CommentInp
 		}
 		if err := canSee(u, t); err != nil {
 			return err
+		}
+		if in.SurveyRow {
+			row, err := db.surveyRow(ctx, tx, t)
+			if err != nil {
+				return err
+			}
+			e.Body += "\n\n" + row
+			in.Body = e.Body // what goes out to the customer
 		}
 		if err := addEvent(ctx, tx, e); err != nil {
 			return err

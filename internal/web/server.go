@@ -63,6 +63,9 @@ type Server struct {
 	// FormRate is how many web-form submissions one address may make per
 	// hour (default 10).
 	FormRate int
+	// SurveyRate is how many survey answers one address may send per
+	// hour (default 30).
+	SurveyRate int
 	// FormKey signs the web form's spam-trap tokens, and Shared counts its
 	// submissions. Every instance on one database must share both, so that
 	// a form shown by one instance is accepted by another and after a
@@ -143,9 +146,13 @@ func (s *Server) Handler() http.Handler {
 	if s.FormRate == 0 {
 		s.FormRate = 10
 	}
+	if s.SurveyRate == 0 {
+		s.SurveyRate = 30
+	}
 	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version,
 		FormLimit: &sharedLimiter{Store: s.Shared, Prefix: "form:", Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: s.FormKey,
-		Uploads: s.Uploads, Login: s.login}
+		SurveyLimit: &sharedLimiter{Store: s.Shared, Prefix: "survey:", Rate: s.SurveyRate, Per: time.Hour, Now: s.Now},
+		Uploads:     s.Uploads, Login: s.login}
 	c.Mount(mux)
 	s.console = c
 

@@ -21,7 +21,7 @@ var technicianMay = []string{
 	// their own tickets and what hangs on them
 	"list-tickets", "get-ticket", "get-ticket-by-number", "comment-ticket", "transition-ticket", "ticket-timeline",
 	"list-attachments", "upload-attachment", "download-attachment", "ticket-sla", "route-dry-run", "record-feedback",
-	"list-ticket-costs", "add-ticket-cost",
+	"list-ticket-costs", "add-ticket-cost", "get-survey-link",
 	// customers and their units, read only
 	"list-customers", "get-customer", "list-tiers", "list-assets", "get-asset",
 	// reference data and settings, read only

@@ -53,6 +53,9 @@ type Console struct {
 	// screen and the import: on every instance's reach when it is the
 	// database.
 	Uploads aftersales.BlobStore
+	// SurveyLimit rate-limits answers on the public survey page per
+	// client address.
+	SurveyLimit Limiter
 	// Login slows down password guessing; nil turns that off.
 	Login LoginThrottle
 
@@ -63,7 +66,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -84,6 +87,8 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lang/{lang}", c.setLang)
 	c.routes(mux)
 	c.publicRoutes(mux)
+	c.surveyRoutes(mux)
+	c.surveyConsoleRoutes(mux)
 	c.importRoutes(mux)
 }
 
@@ -294,6 +299,7 @@ var navLinks = []navLink{
 	{Key: "users", Href: "/users", Label: "nav.users", Perm: aftersales.PermUserRead},
 	{Key: "sla", Href: "/sla", Label: "nav.sla"},
 	{Key: "fields", Href: "/fields", Label: "nav.fields"},
+	{Key: "surveys", Href: "/surveys", ID: "nav-surveys", Label: "nav.surveys", Perm: aftersales.PermMetricsRead},
 	{Key: "quality", Href: "/data-quality", Label: "nav.quality", Perm: aftersales.PermDataImport},
 	{Key: "audit", Href: "/audit", Label: "nav.audit", Perm: aftersales.PermAuditRead},
 	{Key: "tokens", Href: "/tokens", Label: "nav.tokens", Perm: aftersales.PermTokenOwn},

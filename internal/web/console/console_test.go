@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -118,6 +119,19 @@ func TestEveryPageRenders(t *testing.T) {
 	if err != nil || len(tasks) != 1 {
 		t.Fatalf("follow-up tasks: %v %v", tasks, err)
 	}
+	resolved, _ := db.ListTickets(app.Ctx, aftersales.TicketFilter{Status: []aftersales.Status{aftersales.StatusResolved}, Limit: 2})
+	link, err := db.SurveyLink(app.Ctx, resolved.Tickets[0].ID, "sms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered, err := db.SurveyLink(app.Ctx, resolved.Tickets[1].ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AnswerSurvey(context.Background(), answered.Token, aftersales.SurveyAnswer{Scores: map[aftersales.SurveyKind]int{"csat": 2},
+		Reasons: []string{"slow"}, Comment: "等了三天"}); err != nil {
+		t.Fatal(err)
+	}
 	pages := map[string]string{
 		"/followups": "followups", "/followups?status=&overdue=1&mine=1": "followups", fmt.Sprintf("/followups/%d", tasks[0].ID): "followup",
 		"/followup-policies": "followup_policies", fmt.Sprintf("/followup-policies/%d", policy.ID): "followup_policies", "/dashboard?kpi=followup_response&scope=region:1": "dashboard",
@@ -142,7 +156,9 @@ func TestEveryPageRenders(t *testing.T) {
 		"/quality/items/1": "improve_item", "/quality/items/2": "improve_item", "/quality/items/3": "improve_item", "/quality/items/4": "improve_item",
 		"/quality/cases": "improve_cases", "/quality/cases?q=%E8%B7%AF%E7%BA%BF": "improve_cases", "/quality/root-causes": "improve_codes",
 		"/tickets?region_id=1&resolved_from=2026-01-01&resolved_to=2026-12-31&tier=vip": "tickets",
-		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]):            "picks",
+		"/s/" + link.Token: "survey", "/s/" + link.Token + "?score=4": "survey", "/s/" + answered.Token: "survey",
+		"/surveys": "surveys", "/surveys?dim=send_channel&value=sms&answered=no": "surveys",
+		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
 	}
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)

@@ -614,7 +614,7 @@ func (c *Console) commentTicket(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f := &form{r: r}
 		_, err = c.S.Tickets.AddComment(r.Context(), id, aftersales.CommentInput{Body: f.str("body"), Public: f.str("public") == "on",
-			FromCustomer: f.str("from_customer") == "on", Channel: aftersales.Channel(f.str("channel"))})
+			FromCustomer: f.str("from_customer") == "on", Channel: aftersales.Channel(f.str("channel")), SurveyRow: f.str("survey_row") == "on"})
 	}
 	c.afterAction(w, r, id, err)
 }

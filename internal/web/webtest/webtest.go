@@ -17,6 +17,7 @@ import (
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
 	"aftersales/internal/web"
+	"aftersales/internal/web/console"
 )
 
 // ChatSecret is the test server's chat webhook key; FormRate its web-form
@@ -70,6 +71,13 @@ func StartWith(t testing.TB, db *sqlstore.DB, configure func(*web.Server)) *App 
 		uploads = d
 	}
 	fs.MaxSize = 64 << 10
+	if db.Messages == nil { // as app wires it: the texts the store writes to customers
+		cat, err := console.DefaultCatalog()
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Messages = cat.T
+	}
 	key, err := db.Secret(ctx, web.FormKeySecret)
 	if err != nil {
 		t.Fatal(err)
