@@ -246,3 +246,24 @@ func TestDayBoundaries(t *testing.T) {
 		t.Error("one local day split")
 	}
 }
+
+// TestStagesSlowest: the slowest stage is the one with the longest mean
+// wait among the service stages, the way the chart draws it; time waiting
+// to be closed after resolution is never the bottleneck.
+func TestStagesSlowest(t *testing.T) {
+	var a Agg
+	set := func(s aftersales.Status, n int64, hours float64) {
+		i := Measure(StageIndex(s))
+		a.V[MStageN+i], a.V[MStageSum+i] = n, int64(hours*3600)*n
+	}
+	set(aftersales.StatusNew, 100, 2)           // most ticket-hours among service stages (200 h)
+	set(aftersales.StatusAwaitingParts, 5, 30)  // longest mean wait (150 h in all)
+	set(aftersales.StatusResolved, 100, 48)     // most of everything, but not service time
+	rows, slowest := Stages(&a)
+	if slowest != aftersales.StatusAwaitingParts {
+		t.Errorf("slowest = %s, want awaiting_parts (longest mean wait)", slowest)
+	}
+	if len(rows) != len(StageStatuses) {
+		t.Errorf("rows = %d", len(rows))
+	}
+}

@@ -507,14 +507,21 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			var labels, names []string
 			var urls [][]string
 			var hours [][]float64
+			// Time waiting to be closed after resolution is the customer's,
+			// not a service stage: the table shows it apart, the chart not.
 			for _, st := range analytics.StageStatuses {
-				names = append(names, p.T("status."+string(st)))
+				if st != aftersales.StatusResolved {
+					names = append(names, p.T("status."+string(st)))
+				}
 			}
 			for _, r := range rows {
 				labels = append(labels, r.Label)
 				var h []float64
 				var us []string
 				for j, st := range r.Stages {
+					if st.Status == aftersales.StatusResolved {
+						continue
+					}
 					h = append(h, st.MeanHours)
 					// The mean's sample: the team's tickets that passed
 					// through the stage and left the backlog in the period.
@@ -528,10 +535,11 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			v.StageRows = rows
 			if len(rows) > 0 {
 				v.Stages = stageChart(labels, names, hours, urls)
+				service := slices.DeleteFunc(slices.Clone(analytics.StageStatuses[:]), func(s aftersales.Status) bool { return s == aftersales.StatusResolved })
 				for j, sr := range v.Stages["series"].([]opt) {
 					for i, it := range sr["data"].([]chartItem) {
-						if j < len(rows[i].Stages) {
-							it.Count = ptr(rows[i].Stages[j].Tickets)
+						if k := slices.IndexFunc(rows[i].Stages, func(st aftersales.StageTime) bool { return st.Status == service[j] }); k >= 0 {
+							it.Count = ptr(rows[i].Stages[k].Tickets)
 							sr["data"].([]chartItem)[i] = it
 						}
 					}
