@@ -354,6 +354,7 @@ type VisitService interface {
 	ListTechnicians(ctx context.Context) ([]*TechnicianProfile, error)
 	SetTechnician(ctx context.Context, userID int64, in TechnicianProfileInput) (*TechnicianProfile, error)
 	Offers(ctx context.Context, ticketID int64, in OfferRequest) ([]*Offer, error)
+	DayRoute(ctx context.Context, technicianID int64, day Date) (*DayRoute, error)
 }
 
 // DayRoute is a technician's day ordered by the route planner: from the

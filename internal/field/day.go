@@ -125,6 +125,16 @@ func PlanDay(d *Day, t Travel) (*aftersales.DayRoute, error) {
 		unplanned(ok[i], reason)
 	}
 	legs, back := routeplan.Schedule(p, 0, sol.Routes[0])
+	// With symmetric travel a route and its reverse are equally long; the
+	// solver may return either. Prefer the one that brings the technician
+	// home sooner, so the plan does not flip between equal choices.
+	if r := slices.Clone(sol.Routes[0]); len(r) > 1 {
+		slices.Reverse(r)
+		rl, rb := routeplan.Schedule(p, 0, r)
+		if rb < back-1 && feasible(p, rl, rb) && math.Abs(routeLen(p, r)-routeLen(p, sol.Routes[0])) < 1 {
+			legs, back = rl, rb
+		}
+	}
 	var dist, drive float64
 	for n, l := range legs {
 		v := ok[l.Stop]
@@ -155,6 +165,27 @@ func fitsAlone(p *routeplan.Problem, i int) bool {
 	veh, st := p.Vehicles[0], p.Stops[i]
 	start := max(veh.ShiftStart+p.Travel.Duration(veh.Start, st.Location), st.Ready)
 	return start <= st.Due && start+st.Service+p.Travel.Duration(st.Location, veh.End) <= veh.ShiftEnd
+}
+
+// feasible reports whether scheduled legs keep every window and the end
+// of the shift.
+func feasible(p *routeplan.Problem, legs []routeplan.Leg, back float64) bool {
+	for _, l := range legs {
+		if l.Start > p.Stops[l.Stop].Due+1e-6 {
+			return false
+		}
+	}
+	return back <= p.Vehicles[0].ShiftEnd+1e-6
+}
+
+// routeLen is the distance of vehicle 0's round trip through stops.
+func routeLen(p *routeplan.Problem, stops []int) float64 {
+	here, d := p.Vehicles[0].Start, 0.0
+	for _, s := range stops {
+		d += p.Travel.Distance(here, p.Stops[s].Location)
+		here = p.Stops[s].Location
+	}
+	return d + p.Travel.Distance(here, p.Vehicles[0].End)
 }
 
 func minutes(s float64) int { return int(math.Round(s / 60)) }

@@ -18,9 +18,9 @@ import (
 // Visits: a ticket's trips to the customer, numbered per ticket, with
 // their history in visit_events (append-only) and a line on the ticket's
 // timeline for each change. The state machine and lateness are
-// field's; this file stores them. Ordering a technician's visits into a
-// route is left to the route planner (internal/routeplan), which is
-// integrated separately.
+// field's; this file stores them. Every booking, move, reassignment and
+// cancellation re-plans the technician's days it touches (dayroutes.go)
+// in the same transaction.
 
 const visitCols = `id, ticket_id, number, window_start, window_end, duration_min, skills, technician_id, status, checked_in_at,
 	checked_out_at, checkin_lat, checkin_lng, checkout_lat, checkout_lng, outcome, note, created_at, updated_at, version`
@@ -154,6 +154,9 @@ func (db *DB) CreateVisit(ctx context.Context, ticketID int64, in aftersales.Vis
 		if err := ticketVisitEvent(ctx, tx, v, &u.ID, "", "scheduled "+win, in.Note); err != nil {
 			return err
 		}
+		if err := db.replanVisit(ctx, tx, id, db.techDayOf(in.TechnicianID, in.WindowStart)); err != nil {
+			return err
+		}
 		return tx.audit(ctx, "visit.create", "visit", id, in)
 	})
 	if err != nil {
@@ -279,6 +282,9 @@ func (db *DB) RescheduleVisit(ctx context.Context, ticketID, id int64, in afters
 		if err := ticketVisitEvent(ctx, tx, v, &u.ID, from, "rescheduled "+to, in.Reason); err != nil {
 			return err
 		}
+		if err := db.replanVisit(ctx, tx, id, db.techDayOf(v.TechnicianID, v.WindowStart), db.techDayOf(tech, in.WindowStart)); err != nil {
+			return err
+		}
 		return tx.audit(ctx, "visit.reschedule", "visit", id, in)
 	})
 	if err != nil {
@@ -376,6 +382,11 @@ func (db *DB) StepVisit(ctx context.Context, ticketID, id int64, in aftersales.V
 		}
 		for _, r := range holds {
 			if err := db.closeReservationTx(ctx, tx, r, aftersales.ReservationReleased, &u.ID); err != nil {
+				return err
+			}
+		}
+		if in.To == aftersales.VisitCancelled {
+			if err := db.replanVisit(ctx, tx, id, db.techDayOf(v.TechnicianID, v.WindowStart)); err != nil {
 				return err
 			}
 		}
