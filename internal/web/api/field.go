@@ -301,6 +301,18 @@ func (a *API) visits(h huma.API) {
 		}) (*plain[*aftersales.TechnicianProfile], error) {
 			return respond(a.S.Visits.SetTechnician(ctx, in.ID, in.Body))
 		})
+	register(a, h, huma.Operation{OperationID: "technician-day", Method: http.MethodGet, Path: "/technicians/{id}/day", Tags: tt,
+		Summary: "A technician's day as a route",
+		Description: "The day's booked visits ordered by the route planner from the home base (or service point) and back, within the shift: " +
+			"planned arrival, start and finish per visit, waiting and slack, total distance and driving time, the visits that cannot fit " +
+			"with the reason, and links that open the route in a map app. Technicians see their own day; those who may read every ticket " +
+			"see anyone's."},
+		func(ctx context.Context, in *struct {
+			IDParam
+			Date string `query:"date" required:"true" doc:"The local day, YYYY-MM-DD" example:"2026-12-07"`
+		}) (*plain[*aftersales.DayRoute], error) {
+			return respond(a.S.Visits.DayRoute(ctx, in.ID, aftersales.Date(in.Date)))
+		})
 }
 
 // csvResponse streams a CSV download.

@@ -37,7 +37,7 @@ var technicianMay = []string{
 	"export-stock-movements", "move-stock", "list-reservations", "reserve-parts", "release-reservation", "consume-reservation",
 	// visits: read, offers, and the steps of their own visits
 	"list-visits", "get-visit", "visit-history", "booking-offers", "visit-en-route", "check-in-visit", "complete-visit",
-	"list-technicians", "get-technician",
+	"list-technicians", "get-technician", "technician-day",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document
