@@ -149,7 +149,16 @@ type VisitStep struct {
 	Position *Position    `json:"position,omitempty" doc:"Where the phone was, when it could tell"`
 	Outcome  VisitOutcome `json:"outcome,omitempty" enum:"fixed,needs_parts,needs_visit,customer_absent,cannot_fix," doc:"Required to complete"`
 	Reason   string       `json:"reason,omitempty" maxLength:"500" doc:"Required to cancel"`
+	Report   *VisitReport `json:"report,omitempty" doc:"The work report, given on completion only"`
 	Version  int64        `json:"version" minimum:"1"`
+}
+
+// VisitReport is what the technician reports when the visit ends: what
+// was wrong, what was done, and the name the customer typed to confirm.
+type VisitReport struct {
+	Diagnosis   string `json:"diagnosis,omitempty" maxLength:"2000"`
+	WorkDone    string `json:"work_done,omitempty" maxLength:"2000"`
+	ConfirmedBy string `json:"confirmed_by,omitempty" maxLength:"100" doc:"The customer's name, typed by the customer as confirmation"`
 }
 
 // Validate checks a step's shape; the state machine checks the move.
@@ -169,6 +178,16 @@ func (in *VisitStep) Validate() error {
 	}
 	v.Check(len(in.Reason) <= 500, "reason", "is longer than 500 bytes")
 	v.Text("reason", in.Reason)
+	if r := in.Report; r != nil {
+		v.Check(in.To == VisitCompleted, "report", "is only given to complete a visit")
+		r.Diagnosis, r.WorkDone, r.ConfirmedBy = strings.TrimSpace(r.Diagnosis), strings.TrimSpace(r.WorkDone), strings.TrimSpace(r.ConfirmedBy)
+		v.Check(len(r.Diagnosis) <= 2000, "report.diagnosis", "is longer than 2000 bytes")
+		v.Check(len(r.WorkDone) <= 2000, "report.work_done", "is longer than 2000 bytes")
+		v.Check(len(r.ConfirmedBy) <= 100, "report.confirmed_by", "is longer than 100 bytes")
+		v.Text("report.diagnosis", r.Diagnosis)
+		v.Text("report.work_done", r.WorkDone)
+		v.Text("report.confirmed_by", r.ConfirmedBy)
+	}
 	v.Check(in.Version > 0, "version", "is required")
 	return v.Err()
 }

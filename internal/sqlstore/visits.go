@@ -193,6 +193,23 @@ func (db *DB) ListVisits(ctx context.Context, ticketID int64) ([]*aftersales.Vis
 	return collect(rows, scanVisit)
 }
 
+// VisitReport returns the work report of a completed visit (ENOTFOUND
+// when none was given).
+func (db *DB) VisitReport(ctx context.Context, ticketID, id int64) (*aftersales.VisitReport, error) {
+	if _, err := db.seeTicket(ctx, ticketID); err != nil {
+		return nil, err
+	}
+	if _, err := db.findVisit(ctx, db.r, ticketID, id); err != nil {
+		return nil, err
+	}
+	var r aftersales.VisitReport
+	if err := db.r.QueryRowContext(ctx, `SELECT diagnosis, work_done, confirmed_by FROM visit_reports WHERE visit_id = $1`, id).Scan(
+		&r.Diagnosis, &r.WorkDone, &r.ConfirmedBy); err != nil {
+		return nil, notFound(err, "Visit report", id)
+	}
+	return &r, nil
+}
+
 // VisitHistory lists a visit's events, oldest first.
 func (db *DB) VisitHistory(ctx context.Context, ticketID, id int64) ([]*aftersales.VisitEvent, error) {
 	if _, err := db.seeTicket(ctx, ticketID); err != nil {
@@ -383,6 +400,12 @@ func (db *DB) StepVisit(ctx context.Context, ticketID, id int64, in aftersales.V
 		for _, r := range holds {
 			if err := db.closeReservationTx(ctx, tx, r, aftersales.ReservationReleased, &u.ID); err != nil {
 				return err
+			}
+		}
+		if r := in.Report; r != nil && in.To == aftersales.VisitCompleted {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO visit_reports (visit_id, diagnosis, work_done, confirmed_by, created_by, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6)`, id, r.Diagnosis, r.WorkDone, r.ConfirmedBy, u.ID, ms(tx.now)); err != nil {
+				return mapErr(fmt.Errorf("sqlstore: visit report: %w", err))
 			}
 		}
 		if in.To == aftersales.VisitCancelled {

@@ -263,11 +263,12 @@ func (a *API) visits(h huma.API) {
 			Body struct {
 				Outcome  aftersales.VisitOutcome `json:"outcome" enum:"fixed,needs_parts,needs_visit,customer_absent,cannot_fix"`
 				Position *aftersales.Position    `json:"position,omitempty"`
+				Report   *aftersales.VisitReport `json:"report,omitempty" doc:"Diagnosis, work done and the customer's typed confirmation"`
 				Version  int64                   `json:"version" minimum:"1"`
 			}
 		}) (*plain[*aftersales.Visit], error) {
 			return respond(a.S.Visits.StepVisit(ctx, in.ID, in.Visit, aftersales.VisitStep{To: aftersales.VisitCompleted,
-				Outcome: in.Body.Outcome, Position: in.Body.Position, Version: in.Body.Version}))
+				Outcome: in.Body.Outcome, Position: in.Body.Position, Report: in.Body.Report, Version: in.Body.Version}))
 		})
 	register(a, h, huma.Operation{OperationID: "cancel-visit", Method: http.MethodPost, Path: "/tickets/{id}/visits/{visit}/cancel", Tags: t,
 		DefaultStatus: http.StatusOK, Summary: "Cancel a visit that has not started, with a reason; its reserved parts go back to the shelf"},

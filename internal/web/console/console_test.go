@@ -123,6 +123,7 @@ func TestEveryPageRenders(t *testing.T) {
 		"/tickets?region_id=1&resolved_from=2026-01-01&resolved_to=2026-12-31&tier=vip": "tickets",
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]):            "picks",
 	}
+	pages[fmt.Sprintf("/my/day?technician=%d", users[0].ID)] = "my_day"
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)
 		if s, body := b.get("/login"); s != 200 || missingKey.MatchString(body) {

@@ -19,3 +19,13 @@ CREATE TABLE visit_plans (
     CHECK ((seq = 0) = (reason <> ''))
 );
 CREATE INDEX visit_plans_day ON visit_plans (technician_id, day, seq);
+
+-- The technician's work report, written when the visit is completed.
+CREATE TABLE visit_reports (
+    visit_id     BIGINT PRIMARY KEY REFERENCES visits(id),
+    diagnosis    TEXT NOT NULL DEFAULT '',
+    work_done    TEXT NOT NULL DEFAULT '',
+    confirmed_by TEXT NOT NULL DEFAULT '',
+    created_by   BIGINT REFERENCES users(id),
+    created_at   BIGINT NOT NULL
+);
