@@ -235,6 +235,24 @@ func (c *Console) load() error {
 			}
 			return ""
 		},
+		// clockEnd is clock for the end of a span: local midnight reads
+		// 24:00, the end of the day before.
+		"clockEnd": func(t any) string {
+			var v time.Time
+			switch x := t.(type) {
+			case time.Time:
+				v = x
+			case *time.Time:
+				if x == nil {
+					return ""
+				}
+				v = *x
+			}
+			if s := v.In(c.Zone).Format("15:04"); s != "00:00" {
+				return s
+			}
+			return "24:00"
+		},
 		"strs": func(xs any) []string {
 			rv := reflect.ValueOf(xs)
 			out := []string{}
