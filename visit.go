@@ -374,6 +374,7 @@ type VisitService interface {
 	SetTechnician(ctx context.Context, userID int64, in TechnicianProfileInput) (*TechnicianProfile, error)
 	Offers(ctx context.Context, ticketID int64, in OfferRequest) ([]*Offer, error)
 	DayRoute(ctx context.Context, technicianID int64, day Date) (*DayRoute, error)
+	VisitReport(ctx context.Context, ticketID, id int64) (*VisitReport, error)
 }
 
 // DayRoute is a technician's day ordered by the route planner: from the

@@ -51,6 +51,20 @@ func TestTechnicianDayAPI(t *testing.T) {
 		if g, ok := links["google"].(string); !ok || !strings.HasPrefix(g, "https://www.google.com/maps/dir/?api=1") {
 			t.Errorf("map links: %v", links)
 		}
+		if r := c.do("GET", fmt.Sprintf("/tickets/%d/visits/%d/report", tk.ID, v.ID), nil); r.Status != 404 {
+			t.Errorf("report before completion: %d %s", r.Status, r.Raw)
+		}
+		if r := c.do("POST", fmt.Sprintf("/tickets/%d/visits/%d/check-in", tk.ID, v.ID), map[string]any{"version": v.Version}); r.Status != 200 {
+			t.Fatalf("check in: %d %s", r.Status, r.Raw)
+		}
+		r = c.do("POST", fmt.Sprintf("/tickets/%d/visits/%d/complete", tk.ID, v.ID), map[string]any{"version": v.Version + 1, "outcome": "fixed",
+			"report": map[string]any{"diagnosis": "电容损坏", "work_done": "更换电容", "confirmed_by": "王女士"}})
+		if r.Status != 200 {
+			t.Fatalf("complete with a report: %d %s", r.Status, r.Raw)
+		}
+		if r := c.do("GET", fmt.Sprintf("/tickets/%d/visits/%d/report", tk.ID, v.ID), nil); r.Status != 200 || r.Body["confirmed_by"] != "王女士" {
+			t.Errorf("report: %d %s", r.Status, r.Raw)
+		}
 		if r := c.do("GET", fmt.Sprintf("/technicians/%d/day?date=7.12.2026", tech.ID), nil); r.Status != 422 ||
 			!strings.Contains(string(r.Raw), `"location":"query.date"`) {
 			t.Errorf("bad date: %d %s", r.Status, r.Raw)

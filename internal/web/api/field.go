@@ -232,6 +232,11 @@ func (a *API) visits(h huma.API) {
 		func(ctx context.Context, in *VisitParam) (*plain[[]*aftersales.VisitEvent], error) {
 			return respond(a.S.Visits.VisitHistory(ctx, in.ID, in.Visit))
 		})
+	register(a, h, huma.Operation{OperationID: "visit-report", Method: http.MethodGet, Path: "/tickets/{id}/visits/{visit}/report", Tags: t,
+		Summary: "The work report given when the visit was completed: diagnosis, work done, the customer's typed confirmation"},
+		func(ctx context.Context, in *VisitParam) (*plain[*aftersales.VisitReport], error) {
+			return respond(a.S.Visits.VisitReport(ctx, in.ID, in.Visit))
+		})
 	register(a, h, huma.Operation{OperationID: "reschedule-visit", Method: http.MethodPost, Path: "/tickets/{id}/visits/{visit}/reschedule", Tags: t,
 		DefaultStatus: http.StatusOK, Summary: "Move a visit that has not started to another window (and technician), with a reason"},
 		func(ctx context.Context, in *struct {
