@@ -1,6 +1,7 @@
 package field
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/url"
@@ -155,7 +156,7 @@ func PlanDay(d *Day, t Travel) (*aftersales.DayRoute, error) {
 	out.MapLinks = MapLinksFor(d.Start, out.Stops)
 	// Unplanned visits in a stable order, so the answer does not depend on
 	// the solver's.
-	slices.SortFunc(out.Unplanned, func(a, b aftersales.Unplanned) int { return int(a.VisitID - b.VisitID) })
+	slices.SortFunc(out.Unplanned, func(a, b aftersales.Unplanned) int { return cmp.Compare(a.VisitID, b.VisitID) })
 	return out, nil
 }
 
