@@ -149,7 +149,16 @@ type VisitStep struct {
 	Position *Position    `json:"position,omitempty" doc:"Where the phone was, when it could tell"`
 	Outcome  VisitOutcome `json:"outcome,omitempty" enum:"fixed,needs_parts,needs_visit,customer_absent,cannot_fix," doc:"Required to complete"`
 	Reason   string       `json:"reason,omitempty" maxLength:"500" doc:"Required to cancel"`
+	Report   *VisitReport `json:"report,omitempty" doc:"The work report, given on completion only"`
 	Version  int64        `json:"version" minimum:"1"`
+}
+
+// VisitReport is what the technician reports when the visit ends: what
+// was wrong, what was done, and the name the customer typed to confirm.
+type VisitReport struct {
+	Diagnosis   string `json:"diagnosis,omitempty" maxLength:"2000"`
+	WorkDone    string `json:"work_done,omitempty" maxLength:"2000"`
+	ConfirmedBy string `json:"confirmed_by,omitempty" maxLength:"100" doc:"The customer's name, typed by the customer as confirmation"`
 }
 
 // Validate checks a step's shape; the state machine checks the move.
@@ -169,6 +178,16 @@ func (in *VisitStep) Validate() error {
 	}
 	v.Check(len(in.Reason) <= 500, "reason", "is longer than 500 bytes")
 	v.Text("reason", in.Reason)
+	if r := in.Report; r != nil {
+		v.Check(in.To == VisitCompleted, "report", "is only given to complete a visit")
+		r.Diagnosis, r.WorkDone, r.ConfirmedBy = strings.TrimSpace(r.Diagnosis), strings.TrimSpace(r.WorkDone), strings.TrimSpace(r.ConfirmedBy)
+		v.Check(len(r.Diagnosis) <= 2000, "report.diagnosis", "is longer than 2000 bytes")
+		v.Check(len(r.WorkDone) <= 2000, "report.work_done", "is longer than 2000 bytes")
+		v.Check(len(r.ConfirmedBy) <= 100, "report.confirmed_by", "is longer than 100 bytes")
+		v.Text("report.diagnosis", r.Diagnosis)
+		v.Text("report.work_done", r.WorkDone)
+		v.Text("report.confirmed_by", r.ConfirmedBy)
+	}
 	v.Check(in.Version > 0, "version", "is required")
 	return v.Err()
 }
@@ -354,4 +373,70 @@ type VisitService interface {
 	ListTechnicians(ctx context.Context) ([]*TechnicianProfile, error)
 	SetTechnician(ctx context.Context, userID int64, in TechnicianProfileInput) (*TechnicianProfile, error)
 	Offers(ctx context.Context, ticketID int64, in OfferRequest) ([]*Offer, error)
+	DayRoute(ctx context.Context, technicianID int64, day Date) (*DayRoute, error)
+	VisitReport(ctx context.Context, ticketID, id int64) (*VisitReport, error)
+}
+
+// DayRoute is a technician's day ordered by the route planner: from the
+// home base (or service point) through the day's visits and back.
+type DayRoute struct {
+	TechnicianID int64       `json:"technician_id"`
+	Date         Date        `json:"date"`
+	Start        *Position   `json:"start,omitempty" doc:"Where the day starts and ends; absent when neither home base nor service point is known"`
+	StartKind    string      `json:"start_kind" enum:"home,service_point," doc:"Which place Start is; empty when unknown"`
+	ShiftStart   *time.Time  `json:"shift_start,omitempty" doc:"Absent when the technician does not work that day"`
+	ShiftEnd     *time.Time  `json:"shift_end,omitempty"`
+	Back         *time.Time  `json:"back,omitempty" doc:"When the technician is back at Start after the last visit"`
+	Stops        []RouteStop `json:"stops" doc:"The planned visits, in route order"`
+	Unplanned    []Unplanned `json:"unplanned" doc:"Visits of the day that cannot fit, with the reason"`
+	DistanceKM   float64     `json:"distance_km" doc:"Total road distance, back to Start included"`
+	DriveMin     int         `json:"drive_min" doc:"Total driving time in minutes, back to Start included"`
+	MapLinks     MapLinks    `json:"map_links" doc:"The route in a phone's map app"`
+}
+
+// RouteStop is one planned visit: when the technician arrives, waits,
+// starts and finishes, the drive before it and its slack (how much later
+// the visit could start without missing this or a later window or the
+// end of the shift).
+type RouteStop struct {
+	Seq         int         `json:"seq" doc:"1 for the first visit of the day"`
+	VisitID     int64       `json:"visit_id"`
+	TicketID    int64       `json:"ticket_id"`
+	Number      int         `json:"number"`
+	Status      VisitStatus `json:"status"`
+	WindowStart time.Time   `json:"window_start"`
+	WindowEnd   time.Time   `json:"window_end"`
+	At          Position    `json:"at"`
+	Arrive      time.Time   `json:"arrive"`
+	Start       time.Time   `json:"start"`
+	Finish      time.Time   `json:"finish"`
+	WaitMin     int         `json:"wait_min"`
+	SlackMin    int         `json:"slack_min"`
+	TravelKM    float64     `json:"travel_km" doc:"The drive before this visit"`
+	TravelMin   int         `json:"travel_min"`
+}
+
+// UnplannedReasons say why a visit is left out of the route: no_position
+// (the customer's coordinates are unknown), no_shift (the technician does
+// not work that day, or is on leave), window (the window cannot be
+// reached within the shift even as the only visit), no_room (the other
+// visits leave no room for it).
+var UnplannedReasons = []string{"no_position", "no_shift", "window", "no_room"}
+
+// Unplanned is a visit of the day the route leaves out.
+type Unplanned struct {
+	VisitID  int64  `json:"visit_id"`
+	TicketID int64  `json:"ticket_id"`
+	Number   int    `json:"number"`
+	Reason   string `json:"reason" enum:"no_position,no_shift,window,no_room"`
+}
+
+// MapLinks open a route in a map app by coordinates (WGS84). Google is
+// the whole route with waypoints; Amap and Baidu, used in China, take
+// their URI schemes' driving navigation to the next stop (they convert
+// the coordinates from WGS84 themselves).
+type MapLinks struct {
+	Google string   `json:"google,omitempty" doc:"https://www.google.com/maps/dir/?api=1 with origin, destination and waypoints"`
+	Amap   []string `json:"amap" doc:"Per stop: https://uri.amap.com/navigation to it, in route order"`
+	Baidu  []string `json:"baidu" doc:"Per stop: baidumap://map/direction to it, in route order"`
 }

@@ -256,9 +256,9 @@ func TestStagesSlowest(t *testing.T) {
 		i := Measure(StageIndex(s))
 		a.V[MStageN+i], a.V[MStageSum+i] = n, int64(hours*3600)*n
 	}
-	set(aftersales.StatusNew, 100, 2)           // most ticket-hours among service stages (200 h)
-	set(aftersales.StatusAwaitingParts, 5, 30)  // longest mean wait (150 h in all)
-	set(aftersales.StatusResolved, 100, 48)     // most of everything, but not service time
+	set(aftersales.StatusNew, 100, 2)          // most ticket-hours among service stages (200 h)
+	set(aftersales.StatusAwaitingParts, 5, 30) // longest mean wait (150 h in all)
+	set(aftersales.StatusResolved, 100, 48)    // most of everything, but not service time
 	rows, slowest := Stages(&a)
 	if slowest != aftersales.StatusAwaitingParts {
 		t.Errorf("slowest = %s, want awaiting_parts (longest mean wait)", slowest)

@@ -18,9 +18,9 @@ import (
 // Visits: a ticket's trips to the customer, numbered per ticket, with
 // their history in visit_events (append-only) and a line on the ticket's
 // timeline for each change. The state machine and lateness are
-// field's; this file stores them. Ordering a technician's visits into a
-// route is left to the route planner (internal/routeplan), which is
-// integrated separately.
+// field's; this file stores them. Every booking, move, reassignment and
+// cancellation re-plans the technician's days it touches (dayroutes.go)
+// in the same transaction.
 
 const visitCols = `id, ticket_id, number, window_start, window_end, duration_min, skills, technician_id, status, checked_in_at,
 	checked_out_at, checkin_lat, checkin_lng, checkout_lat, checkout_lng, outcome, note, created_at, updated_at, version`
@@ -154,6 +154,9 @@ func (db *DB) CreateVisit(ctx context.Context, ticketID int64, in aftersales.Vis
 		if err := ticketVisitEvent(ctx, tx, v, &u.ID, "", "scheduled "+win, in.Note); err != nil {
 			return err
 		}
+		if err := db.replanVisit(ctx, tx, id, db.techDayOf(in.TechnicianID, in.WindowStart)); err != nil {
+			return err
+		}
 		return tx.audit(ctx, "visit.create", "visit", id, in)
 	})
 	if err != nil {
@@ -188,6 +191,23 @@ func (db *DB) ListVisits(ctx context.Context, ticketID int64) ([]*aftersales.Vis
 		return nil, fmt.Errorf("sqlstore: list visits: %w", err)
 	}
 	return collect(rows, scanVisit)
+}
+
+// VisitReport returns the work report of a completed visit (ENOTFOUND
+// when none was given).
+func (db *DB) VisitReport(ctx context.Context, ticketID, id int64) (*aftersales.VisitReport, error) {
+	if _, err := db.seeTicket(ctx, ticketID); err != nil {
+		return nil, err
+	}
+	if _, err := db.findVisit(ctx, db.r, ticketID, id); err != nil {
+		return nil, err
+	}
+	var r aftersales.VisitReport
+	if err := db.r.QueryRowContext(ctx, `SELECT diagnosis, work_done, confirmed_by FROM visit_reports WHERE visit_id = $1`, id).Scan(
+		&r.Diagnosis, &r.WorkDone, &r.ConfirmedBy); err != nil {
+		return nil, notFound(err, "Visit report", id)
+	}
+	return &r, nil
 }
 
 // VisitHistory lists a visit's events, oldest first.
@@ -277,6 +297,9 @@ func (db *DB) RescheduleVisit(ctx context.Context, ticketID, id int64, in afters
 			}
 		}
 		if err := ticketVisitEvent(ctx, tx, v, &u.ID, from, "rescheduled "+to, in.Reason); err != nil {
+			return err
+		}
+		if err := db.replanVisit(ctx, tx, id, db.techDayOf(v.TechnicianID, v.WindowStart), db.techDayOf(tech, in.WindowStart)); err != nil {
 			return err
 		}
 		return tx.audit(ctx, "visit.reschedule", "visit", id, in)
@@ -376,6 +399,17 @@ func (db *DB) StepVisit(ctx context.Context, ticketID, id int64, in aftersales.V
 		}
 		for _, r := range holds {
 			if err := db.closeReservationTx(ctx, tx, r, aftersales.ReservationReleased, &u.ID); err != nil {
+				return err
+			}
+		}
+		if r := in.Report; r != nil && in.To == aftersales.VisitCompleted {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO visit_reports (visit_id, diagnosis, work_done, confirmed_by, created_by, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6)`, id, r.Diagnosis, r.WorkDone, r.ConfirmedBy, u.ID, ms(tx.now)); err != nil {
+				return mapErr(fmt.Errorf("sqlstore: visit report: %w", err))
+			}
+		}
+		if in.To == aftersales.VisitCancelled {
+			if err := db.replanVisit(ctx, tx, id, db.techDayOf(v.TechnicianID, v.WindowStart)); err != nil {
 				return err
 			}
 		}

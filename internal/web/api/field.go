@@ -232,6 +232,11 @@ func (a *API) visits(h huma.API) {
 		func(ctx context.Context, in *VisitParam) (*plain[[]*aftersales.VisitEvent], error) {
 			return respond(a.S.Visits.VisitHistory(ctx, in.ID, in.Visit))
 		})
+	register(a, h, huma.Operation{OperationID: "visit-report", Method: http.MethodGet, Path: "/tickets/{id}/visits/{visit}/report", Tags: t,
+		Summary: "The work report given when the visit was completed: diagnosis, work done, the customer's typed confirmation"},
+		func(ctx context.Context, in *VisitParam) (*plain[*aftersales.VisitReport], error) {
+			return respond(a.S.Visits.VisitReport(ctx, in.ID, in.Visit))
+		})
 	register(a, h, huma.Operation{OperationID: "reschedule-visit", Method: http.MethodPost, Path: "/tickets/{id}/visits/{visit}/reschedule", Tags: t,
 		DefaultStatus: http.StatusOK, Summary: "Move a visit that has not started to another window (and technician), with a reason"},
 		func(ctx context.Context, in *struct {
@@ -263,11 +268,12 @@ func (a *API) visits(h huma.API) {
 			Body struct {
 				Outcome  aftersales.VisitOutcome `json:"outcome" enum:"fixed,needs_parts,needs_visit,customer_absent,cannot_fix"`
 				Position *aftersales.Position    `json:"position,omitempty"`
+				Report   *aftersales.VisitReport `json:"report,omitempty" doc:"Diagnosis, work done and the customer's typed confirmation"`
 				Version  int64                   `json:"version" minimum:"1"`
 			}
 		}) (*plain[*aftersales.Visit], error) {
 			return respond(a.S.Visits.StepVisit(ctx, in.ID, in.Visit, aftersales.VisitStep{To: aftersales.VisitCompleted,
-				Outcome: in.Body.Outcome, Position: in.Body.Position, Version: in.Body.Version}))
+				Outcome: in.Body.Outcome, Position: in.Body.Position, Report: in.Body.Report, Version: in.Body.Version}))
 		})
 	register(a, h, huma.Operation{OperationID: "cancel-visit", Method: http.MethodPost, Path: "/tickets/{id}/visits/{visit}/cancel", Tags: t,
 		DefaultStatus: http.StatusOK, Summary: "Cancel a visit that has not started, with a reason; its reserved parts go back to the shelf"},
@@ -300,6 +306,18 @@ func (a *API) visits(h huma.API) {
 			Body aftersales.TechnicianProfileInput
 		}) (*plain[*aftersales.TechnicianProfile], error) {
 			return respond(a.S.Visits.SetTechnician(ctx, in.ID, in.Body))
+		})
+	register(a, h, huma.Operation{OperationID: "technician-day", Method: http.MethodGet, Path: "/technicians/{id}/day", Tags: tt,
+		Summary: "A technician's day as a route",
+		Description: "The day's booked visits ordered by the route planner from the home base (or service point) and back, within the shift: " +
+			"planned arrival, start and finish per visit, waiting and slack, total distance and driving time, the visits that cannot fit " +
+			"with the reason, and links that open the route in a map app. Technicians see their own day; those who may read every ticket " +
+			"see anyone's."},
+		func(ctx context.Context, in *struct {
+			IDParam
+			Date string `query:"date" required:"true" doc:"The local day, YYYY-MM-DD" example:"2026-12-07"`
+		}) (*plain[*aftersales.DayRoute], error) {
+			return respond(a.S.Visits.DayRoute(ctx, in.ID, aftersales.Date(in.Date)))
 		})
 }
 

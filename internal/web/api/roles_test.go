@@ -36,8 +36,8 @@ var technicianMay = []string{
 	"list-parts", "get-part", "list-stock-locations", "list-stock", "export-stock", "list-stock-movements",
 	"export-stock-movements", "move-stock", "list-reservations", "reserve-parts", "release-reservation", "consume-reservation",
 	// visits: read, offers, and the steps of their own visits
-	"list-visits", "get-visit", "visit-history", "booking-offers", "visit-en-route", "check-in-visit", "complete-visit",
-	"list-technicians", "get-technician",
+	"list-visits", "get-visit", "visit-history", "visit-report", "booking-offers", "visit-en-route", "check-in-visit", "complete-visit",
+	"list-technicians", "get-technician", "technician-day",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document

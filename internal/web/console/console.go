@@ -66,7 +66,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -230,6 +230,46 @@ func (c *Console) load() error {
 			}
 			return *p
 		},
+		// clock is a time of day in the deployment's zone.
+		"clock": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				return v.In(c.Zone).Format("15:04")
+			case *time.Time:
+				if v != nil {
+					return v.In(c.Zone).Format("15:04")
+				}
+			}
+			return ""
+		},
+		// clockEnd is clock for the end of a span: local midnight reads
+		// 24:00, the end of the day before.
+		"clockEnd": func(t any) string {
+			var v time.Time
+			switch x := t.(type) {
+			case time.Time:
+				v = x
+			case *time.Time:
+				if x == nil {
+					return ""
+				}
+				v = *x
+			}
+			if s := v.In(c.Zone).Format("15:04"); s != "00:00" {
+				return s
+			}
+			return "24:00"
+		},
+		"strs": func(xs any) []string {
+			rv := reflect.ValueOf(xs)
+			out := []string{}
+			if rv.Kind() == reflect.Slice {
+				for i := range rv.Len() {
+					out = append(out, fmt.Sprint(rv.Index(i).Interface()))
+				}
+			}
+			return out
+		},
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -285,10 +325,13 @@ type Page struct {
 type navLink struct {
 	Key, Href, ID, Label string
 	Perm                 aftersales.Permission
+	// Role, when set, is the only role the link is for.
+	Role aftersales.Role
 }
 
 var navLinks = []navLink{
 	{Key: "tickets", Href: "/tickets", Label: "nav.tickets"},
+	{Key: "my_day", Href: "/my/day", ID: "nav-my-day", Label: "nav.my_day", Role: aftersales.RoleTechnician},
 	{Key: "dashboard", Href: "/dashboard", ID: "nav-dashboard", Label: "nav.dashboard", Perm: aftersales.PermMetricsRead},
 	{Key: "improve", Href: "/quality/items", ID: "nav-improve", Label: "nav.improve"},
 	{Key: "followups", Href: "/followups", ID: "nav-followups", Label: "nav.followups", Perm: aftersales.PermTicketReadAll},
@@ -315,7 +358,7 @@ func (p *Page) Menu() []navLink {
 	}
 	var out []navLink
 	for _, l := range navLinks {
-		if l.Perm == "" || p.User.Role.Can(l.Perm) {
+		if (l.Perm == "" || p.User.Role.Can(l.Perm)) && (l.Role == "" || p.User.Role == l.Role) {
 			out = append(out, l)
 		}
 	}

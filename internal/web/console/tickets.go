@@ -65,6 +65,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	c.improveRoutes(mux, g)
 	c.costRoutes(mux, g)
 	c.followupRoutes(mux, g)
+	c.myDayRoutes(mux, g)
 	mux.HandleFunc("GET /data-quality/issues", g(c.dataIssues))
 	mux.HandleFunc("GET /imports/{id}/report.csv", g(c.importReport))
 	for _, k := range []struct{ kind, path string }{{"product", "/products"}, {"unit", "/network/units"}, {"team", "/network/teams"}, {"asset", "/assets"}} {
@@ -244,12 +245,12 @@ type ticketView struct {
 	// active users in no team (supervisors, administrators).
 	Candidates []*aftersales.AssignCandidate
 	Others     []*aftersales.User
-	Fields      []*aftersales.CustomField
-	Names       map[string]string // "category_id:3" -> display name, for the timeline
-	SLA         *aftersales.TicketSLA
-	Route       *aftersales.RoutingDecision // a dry run's answer, when asked
-	Costs       *ticketCosts
-	Visits      []*aftersales.Visit
+	Fields     []*aftersales.CustomField
+	Names      map[string]string // "category_id:3" -> display name, for the timeline
+	SLA        *aftersales.TicketSLA
+	Route      *aftersales.RoutingDecision // a dry run's answer, when asked
+	Costs      *ticketCosts
+	Visits     []*aftersales.Visit
 	// Resolution is the status change that resolved the ticket, whose body
 	// is the resolution note; nil while the ticket is not resolved.
 	Resolution *aftersales.TicketEvent

@@ -41,3 +41,18 @@ document.addEventListener("change", (e) => {
   if (e.target.id !== "bulk-page") return;
   document.querySelectorAll("input.bulk-pick").forEach((c) => { c.checked = e.target.checked; });
 });
+
+// A visit's step (on the way, check in, check out) carries the phone's
+// position when the browser gives it within a few seconds; otherwise the
+// form goes without it, as it does with no script at all.
+document.addEventListener("submit", (e) => {
+  const f = e.target;
+  if (!f.classList || !f.classList.contains("geo") || f.dataset.located || !navigator.geolocation) return;
+  e.preventDefault();
+  const send = () => { f.dataset.located = "1"; f.requestSubmit ? f.requestSubmit() : f.submit(); };
+  navigator.geolocation.getCurrentPosition((p) => {
+    f.elements.lat.value = p.coords.latitude.toFixed(6);
+    f.elements.lng.value = p.coords.longitude.toFixed(6);
+    send();
+  }, send, { timeout: 5000, maximumAge: 60000 });
+});

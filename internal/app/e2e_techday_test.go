@@ -1,0 +1,176 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"aftersales"
+	"aftersales/internal/sqlstore"
+	"aftersales/internal/testutil"
+)
+
+// TestBrowserTechnicianDay walks a technician's day on a 390×844 phone:
+// sign in, open /my/day, check in, complete the visit as fixed with a
+// typed confirmation; first_time_fix for the day goes from no data to
+// 1/1 once the rollup job has caught up, and nothing sticks out of the
+// screen in either language.
+func TestBrowserTechnicianDay(t *testing.T) {
+	exe := chromium(t)
+	dir := t.TempDir()
+	base, _ := startApp(t, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir},
+		map[string]string{"AFTERSALES_ADMIN_PASSWORD": "e2e-password-1"})
+
+	// The visit is booked in the store the app serves.
+	bg := context.Background()
+	db, err := sqlstore.Open(bg, filepath.Join(dir, "aftersales.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	zone, err := time.LoadLocation("Asia/Shanghai") // the app's default zone
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Zone = zone
+	admin, err := db.FindUserByEmail(bg, "admin@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := aftersales.NewContextWithUser(bg, admin)
+	tech, err := db.CreateUser(ctx, aftersales.UserInput{Email: "tech@example.com", Name: "王师傅", Role: aftersales.RoleTechnician, Password: "tech-password-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shifts []aftersales.Shift
+	for wd := range 7 {
+		shifts = append(shifts, aftersales.Shift{Weekday: wd, StartMin: 0, EndMin: 1440})
+	}
+	home := aftersales.Position{Lat: 30.65, Lng: 104.06}
+	if _, err := db.SetTechnician(ctx, tech.ID, aftersales.TechnicianProfileInput{Home: &home, Shifts: shifts}); err != nil {
+		t.Fatal(err)
+	}
+	lat, lng := 30.66, 104.08
+	cust, err := db.CreateCustomer(ctx, aftersales.CustomerInput{Name: "赵女士", Phone: "13900000002",
+		Address: aftersales.Address{City: "成都市", District: "武侯区", Street: "人民南路四段 12 号 3 单元 502", Lat: &lat, Lng: &lng}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := db.CreateTicket(ctx, testutil.TicketInput(cust.ID, "空调不制冷，外机不转"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk, err = db.Assign(ctx, tk.ID, tk.Version, nil, &tech.ID); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().In(zone)
+	mid := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
+	v, err := db.CreateVisit(ctx, tk.ID, aftersales.VisitInput{WindowStart: mid, WindowEnd: mid.Add(23 * time.Hour), DurationMin: 60, TechnicianID: &tech.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ftf := func() (int64, int64) {
+		t.Helper()
+		for {
+			n, err := db.RefreshRollups(ctx, 2000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: "first_time_fix", From: mid, To: mid.Add(24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total.Num, res.Total.N
+	}
+	if num, n := ftf(); n != 0 {
+		t.Fatalf("first_time_fix before the visit = %d/%d", num, n)
+	}
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.UserDataDir(filepath.Join(dir, "chrome")), chromedp.WindowSize(390, 844),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("lang", "zh-CN"),
+	}
+	actx, cancel := chromedp.NewExecAllocator(bg, opts...)
+	defer cancel()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	bctx, cancel = context.WithTimeout(bctx, 2*time.Minute)
+	defer cancel()
+	csp := watchConsole(t, bctx)
+
+	stop := fmt.Sprintf("#stop-%d", v.ID)
+	err = chromedp.Do(bctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(base+"/my/day"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "tech@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "tech-password-1"),
+		chromedp.Click(chromedp.CSS("#login")),
+		chromedp.WaitVisible(chromedp.CSS(stop)),
+	)
+	if err != nil {
+		t.Fatalf("sign in and open the day: %v", err)
+	}
+	overflow := func(what string) {
+		t.Helper()
+		got, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](overflowJS+`(390)`))
+		if err != nil || len(got) > 0 {
+			t.Errorf("%s sticks out of a 390 px screen (%v):\n%s", what, err, strings.Join(got, "\n"))
+		}
+	}
+	overflow("/my/day (zh-CN)")
+	shot(t, bctx, "phone-my-day.png")
+	err = chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("#checked_in-%d", v.ID))),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#complete-%d", v.ID))),
+	)
+	if err != nil {
+		t.Fatalf("check in: %v", err)
+	}
+	overflow("/my/day with the work report")
+	shot(t, bctx, "phone-my-day-report.png")
+	err = chromedp.Do(bctx,
+		chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#outcome-%d", v.ID)), "fixed"),
+		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#diagnosis-%d", v.ID)), "外机电容损坏"),
+		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#work-%d", v.ID)), "更换电容，试机正常"),
+		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#confirm-%d", v.ID)), "赵女士"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("#complete-btn-%d", v.ID))),
+	)
+	if err != nil {
+		t.Fatalf("complete: %v", err)
+	}
+	// The page reloads after the step: the report form is gone and the
+	// visit is still listed.
+	if err := chromedp.Do(bctx, chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#complete-%d", v.ID))), chromedp.WaitVisible(chromedp.CSS(stop))); err != nil {
+		t.Fatalf("the visit did not complete: %v", err)
+	}
+	got, err := db.FindVisit(ctx, tk.ID, v.ID)
+	if err != nil || got.Status != aftersales.VisitCompleted || got.Outcome != aftersales.OutcomeFixed {
+		t.Fatalf("visit after the phone: %+v %v", got, err)
+	}
+	if rep, err := db.VisitReport(ctx, tk.ID, v.ID); err != nil || rep.ConfirmedBy != "赵女士" {
+		t.Errorf("report: %+v %v", rep, err)
+	}
+	if num, n := ftf(); num != 1 || n != 1 {
+		t.Errorf("first_time_fix after the visit = %d/%d, want 1/1", num, n)
+	}
+	err = chromedp.Do(bctx, chromedp.Navigate(base+"/lang/en"), chromedp.Navigate(base+"/my/day"), chromedp.WaitVisible(chromedp.CSS(stop)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	overflow("/my/day (en)")
+	if got := csp.drain(t, bctx); len(got) > 0 {
+		t.Errorf("console errors or policy violations:\n%s", strings.Join(got, "\n"))
+	}
+}

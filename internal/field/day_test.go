@@ -1,0 +1,121 @@
+package field
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"aftersales"
+)
+
+func TestPlanDay(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	mid := time.Date(2026, 12, 7, 0, 0, 0, 0, sh) // a Monday
+	hm := func(h, m int) time.Time { return mid.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	home := &aftersales.Position{Lat: 30.0, Lng: 104.0}
+	// Three customers east of home, 2, 4 and 6 km away (about 0.0208° of
+	// longitude per 2 km at 30°N, times 1.3 on the road).
+	east := func(km float64) *aftersales.Position { return &aftersales.Position{Lat: 30.0, Lng: 104.0 + km/96.4} }
+	visit := func(id int64, at *aftersales.Position, from, to time.Time, dur time.Duration) DayVisit {
+		return DayVisit{ID: id, TicketID: 100 + id, Number: 1, Status: aftersales.VisitScheduled, WindowStart: from, WindowEnd: to, Duration: dur, At: at}
+	}
+	shift := []aftersales.Shift{{Weekday: 1, StartMin: 8 * 60, EndMin: 18 * 60}}
+	allDay := func(id int64, km float64) DayVisit { return visit(id, east(km), hm(8, 0), hm(18, 0), time.Hour) }
+	order := func(r *aftersales.DayRoute) []int64 {
+		var out []int64
+		for _, s := range r.Stops {
+			out = append(out, s.VisitID)
+		}
+		return out
+	}
+	reasons := func(r *aftersales.DayRoute) map[int64]string {
+		out := map[int64]string{}
+		for _, u := range r.Unplanned {
+			out[u.VisitID] = u.Reason
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		day     Day
+		order   []int64
+		reasons map[int64]string
+	}{
+		{"open windows go out and back in distance order", Day{Start: home, StartKind: "home", Shifts: shift,
+			Visits: []DayVisit{allDay(3, 6), allDay(1, 2), allDay(2, 4)}}, []int64{1, 2, 3}, map[int64]string{}},
+		{"windows decide the order", Day{Start: home, StartKind: "home", Shifts: shift,
+			Visits: []DayVisit{visit(1, east(2), hm(14, 0), hm(16, 0), time.Hour), visit(2, east(4), hm(8, 0), hm(10, 0), time.Hour),
+				visit(3, east(6), hm(11, 0), hm(13, 0), time.Hour)}}, []int64{2, 3, 1}, map[int64]string{}},
+		{"reasons", Day{Start: home, StartKind: "home", Shifts: shift,
+			Visits: []DayVisit{visit(1, nil, hm(9, 0), hm(11, 0), time.Hour), visit(2, east(2), hm(19, 0), hm(21, 0), time.Hour),
+				visit(3, east(2), hm(9, 0), hm(9, 30), 3*time.Hour), visit(4, east(4), hm(9, 0), hm(9, 30), 3*time.Hour)}},
+			[]int64{3}, map[int64]string{1: "no_position", 2: "window", 4: "no_room"}},
+		{"no shift that day", Day{Start: home, Shifts: []aftersales.Shift{{Weekday: 2, StartMin: 480, EndMin: 1080}},
+			Visits: []DayVisit{allDay(1, 2)}}, nil, map[int64]string{1: "no_shift"}},
+		{"on leave all day", Day{Start: home, Shifts: shift, Leave: []aftersales.Leave{{Start: mid, End: mid.Add(24 * time.Hour)}},
+			Visits: []DayVisit{allDay(1, 2)}}, nil, map[int64]string{1: "no_shift"}},
+		{"of a route and its reverse, the one home sooner", Day{Start: home, StartKind: "home", Shifts: shift,
+			Visits: []DayVisit{visit(1, east(4), hm(12, 0), hm(18, 0), time.Hour), visit(2, east(2), hm(8, 0), hm(18, 0), time.Hour)}},
+			[]int64{2, 1}, map[int64]string{}},
+		{"unknown home: drives from and to it are zero", Day{Shifts: shift, Visits: []DayVisit{allDay(2, 4), allDay(1, 2)}}, []int64{1, 2}, map[int64]string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.day.Midnight = mid
+			r, err := PlanDay(&tc.day, DefaultTravel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := order(r)
+			if diff := cmp.Diff(tc.order, got); diff != "" {
+				t.Errorf("order (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.reasons, reasons(r)); diff != "" {
+				t.Errorf("unplanned (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	t.Run("times, totals and links", func(t *testing.T) {
+		d := Day{Midnight: mid, Start: home, StartKind: "home", Shifts: shift,
+			Visits: []DayVisit{visit(1, east(2), hm(9, 0), hm(11, 0), 30*time.Minute), visit(2, east(4), hm(10, 0), hm(18, 0), time.Hour)}}
+		r, err := PlanDay(&d, DefaultTravel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Stops) != 2 {
+			t.Fatalf("stops = %+v", r.Stops)
+		}
+		first := r.Stops[0]
+		// 2 km straight, 2.6 km by road at 30 km/h: 5.2 minutes; the window
+		// opens at 9:00, so the technician leaving at 8:00 waits.
+		if first.VisitID != 1 || first.TravelMin != 5 || !first.Start.Equal(hm(9, 0)) || first.WaitMin != 55 || !first.Finish.Equal(hm(9, 30)) {
+			t.Errorf("first stop = %+v", first)
+		}
+		if r.DistanceKM < 10.3 || r.DistanceKM > 10.5 { // 8 km straight out and back, ×1.3
+			t.Errorf("distance = %v km, want about 10.4", r.DistanceKM)
+		}
+		if r.DriveMin != 21 {
+			t.Errorf("drive = %d min, want 21", r.DriveMin)
+		}
+		if r.Back == nil || r.ShiftStart == nil || !r.ShiftStart.Equal(hm(8, 0)) {
+			t.Errorf("back %v, shift start %v", r.Back, r.ShiftStart)
+		}
+		g := r.MapLinks.Google
+		for _, want := range []string{"https://www.google.com/maps/dir/?api=1", "origin=30.000000%2C104.000000", "destination=30.000000%2C104.000000",
+			"waypoints=30.000000%2C104.020747%7C30.000000%2C104.041494"} {
+			if !strings.Contains(g, want) {
+				t.Errorf("google link %s lacks %s", g, want)
+			}
+		}
+		if len(r.MapLinks.Amap) != 2 || !strings.HasPrefix(r.MapLinks.Amap[0], "https://uri.amap.com/navigation?") ||
+			!strings.Contains(r.MapLinks.Amap[0], "to=104.020747%2C30.000000") || !strings.Contains(r.MapLinks.Amap[0], "coordinate=wgs84") {
+			t.Errorf("amap links %v", r.MapLinks.Amap)
+		}
+		if len(r.MapLinks.Baidu) != 2 || !strings.HasPrefix(r.MapLinks.Baidu[1], "baidumap://map/direction?") ||
+			!strings.Contains(r.MapLinks.Baidu[1], "latlng%3A30.000000%2C104.041494") {
+			t.Errorf("baidu links %v", r.MapLinks.Baidu)
+		}
+	})
+}
