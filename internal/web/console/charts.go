@@ -114,7 +114,7 @@ func lineChart(labels []string, values []*float64, urls []string, unit string, t
 	s := opt{"type": "line", "name": unit, "data": data, "connectNulls": false, "itemStyle": opt{"color": colorMain}}
 	if target != nil {
 		s["markLine"] = opt{"symbol": "none", "lineStyle": opt{"type": "dashed", "color": colorTarget},
-			"label": opt{"formatter": targetName}, "data": []opt{{"yAxis": *target}}}
+			"label": opt{"formatter": targetName, "position": "insideEndTop"}, "data": []opt{{"yAxis": *target}}}
 	}
 	o := baseOpt()
 	o["xAxis"] = opt{"type": "category", "data": labels}
@@ -149,10 +149,20 @@ func barChart(labels []string, values []*float64, urls []string, unit string, ta
 	o := baseOpt()
 	o["tooltip"] = opt{"trigger": "axis", "axisPointer": opt{"type": "shadow"}}
 	o["xAxis"] = opt{"type": "value", "name": unit}
-	o["yAxis"] = opt{"type": "category", "data": labels, "inverse": true}
+	// Every name shows: one row of 26 px per bar, the box grown to fit.
+	o["yAxis"] = opt{"type": "category", "data": labels, "inverse": true, "axisLabel": opt{"interval": 0}}
+	o[chartHeightKey] = barChartHeight(len(labels))
 	o["series"] = []opt{s}
 	return o
 }
+
+// chartHeightKey is an option key charts.js reads (and removes) to size
+// the chart's box to its data before drawing.
+const chartHeightKey = "aftersalesHeight"
+
+// barChartHeight is a horizontal bar chart's height for n bars: 26 px a
+// bar plus axes, at least the standard 320 px.
+func barChartHeight(n int) int { return max(320, 26*n+80) }
 
 // paretoChart draws counts as bars (the vital few in red) and the
 // cumulative share as a line on a 0-100% axis with the 80% cut.
@@ -177,7 +187,9 @@ func paretoChart(items []analytics.ParetoItem, labels, urls []string, countName,
 	o["series"] = []opt{
 		{"type": "bar", "name": countName, "data": bars},
 		{"type": "line", "name": cumName, "yAxisIndex": 1, "data": cum, "itemStyle": opt{"color": "#f59e0b"},
-			"markLine": opt{"symbol": "none", "lineStyle": opt{"type": "dashed", "color": colorVital}, "data": []opt{{"yAxis": 80}}}},
+			// The 80% label sits inside the plot, clear of the axis's own "80".
+			"markLine": opt{"symbol": "none", "lineStyle": opt{"type": "dashed", "color": colorVital},
+				"label": opt{"position": "insideStartTop", "formatter": "80%"}, "data": []opt{{"yAxis": 80}}}},
 	}
 	return o
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"aftersales/internal/analytics"
@@ -66,5 +67,32 @@ func TestHeatmapDirection(t *testing.T) {
 	cells := good["series"].([]any)[0].(map[string]any)["data"].([]any)
 	if len(cells) != 2 || cells[1].(map[string]any)["url"] != "/y" {
 		t.Errorf("cells %v", cells)
+	}
+}
+
+// TestChartsSizedToData: a bar chart grows with its bars so every name
+// shows, and the Pareto's 80% label sits inside the plot.
+func TestChartsSizedToData(t *testing.T) {
+	labels := make([]string, 30)
+	vals := make([]*float64, 30)
+	urls := make([]string, 30)
+	for i := range labels {
+		x := float64(i)
+		labels[i], vals[i] = "技师"+strconv.Itoa(i), &x
+	}
+	o := barChart(labels, vals, urls, "h", nil, "")
+	if h := o[chartHeightKey]; h != 26*30+80 {
+		t.Errorf("30 bars: height %v, want %d", h, 26*30+80)
+	}
+	if al := o["yAxis"].(opt)["axisLabel"].(opt); al["interval"] != 0 {
+		t.Errorf("bar names may be skipped: %v", al)
+	}
+	if h := barChart(labels[:3], vals[:3], urls[:3], "h", nil, "")[chartHeightKey]; h != 320 {
+		t.Errorf("3 bars: height %v, want the standard 320", h)
+	}
+	p := paretoChart([]analytics.ParetoItem{{Count: 3, CumPct: 60}, {Count: 2, CumPct: 100}}, []string{"a", "b"}, []string{"", ""}, "n", "%")
+	ml := p["series"].([]opt)[1]["markLine"].(opt)
+	if ml["label"].(opt)["position"] != "insideStartTop" {
+		t.Errorf("80%% label = %v", ml["label"])
 	}
 }

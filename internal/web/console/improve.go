@@ -351,7 +351,7 @@ func (c *Console) evidenceChart(r *http.Request, p *Page, v *itemView, k analyti
 		axis = strings.TrimSpace(v.Scale.Suffix)
 	}
 	o := withCounts(lineChart(labels, values, urls, axis, scaled(v.D.Target), p.T("dash.target")), k, res.Points)
-	o["grid"] = opt{"left": 48, "right": 96, "top": 32, "bottom": 32, "containLabel": true} // room for the line labels
+	o["grid"] = opt{"left": 48, "right": 24, "top": 32, "bottom": 32, "containLabel": true} // the line labels sit inside the plot
 	series := o["series"].([]opt)[0]
 	if v.D.Baseline != nil {
 		ml, _ := series["markLine"].(opt)
@@ -360,7 +360,7 @@ func (c *Console) evidenceChart(r *http.Request, p *Page, v *itemView, k analyti
 			series["markLine"] = ml
 		}
 		ml["data"] = append(ml["data"].([]opt), opt{"yAxis": *v.D.Baseline / div, "lineStyle": opt{"type": "dotted", "color": colorOther},
-			"label": opt{"formatter": p.T("alerts.baseline")}})
+			"label": opt{"formatter": p.T("alerts.baseline"), "position": "insideEndBottom"}})
 	}
 	if w := v.D.Watch; w != nil {
 		// After closing: the verified level and the control limit that
@@ -371,7 +371,7 @@ func (c *Console) evidenceChart(r *http.Request, p *Page, v *itemView, k analyti
 			series["markLine"] = ml
 		}
 		ml["data"] = append(ml["data"].([]opt), opt{"yAxis": w.Center / div, "lineStyle": opt{"type": "solid", "color": colorTarget},
-			"label": opt{"formatter": p.T("improve.verified_level")}})
+			"label": opt{"formatter": p.T("improve.verified_level"), "position": "insideStartTop"}})
 		limits := make([]any, len(res.Points))
 		for i, pt := range res.Points {
 			limits[i] = "-"

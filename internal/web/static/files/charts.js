@@ -7,8 +7,13 @@
       if (el.dataset.rendered) return;
       var src = document.getElementById(el.dataset.chart);
       if (!src) return;
-      var chart = echarts.init(el, null, { renderer: "svg" });
       var option = JSON.parse(src.textContent);
+      // The server sizes charts to their data (a bar per technician).
+      if (option.aftersalesHeight) {
+        el.style.height = option.aftersalesHeight + "px";
+        delete option.aftersalesHeight;
+      }
+      var chart = echarts.init(el, null, { renderer: "svg" });
       // On a phone the numbers in a heatmap's cells run into each other;
       // the colours and the tooltip still tell them.
       if (el.clientWidth < 480 && Array.isArray(option.series)) {
