@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"aftersales"
 )
@@ -34,6 +35,29 @@ func (c *Console) listCustomers(w http.ResponseWriter, r *http.Request) {
 		d.NextAfter = d.Customers[49].ID
 	}
 	c.render(w, r, "customers", p)
+}
+
+// pickTickets answers the improvement item form's live ticket search
+// with a box to tick for each match.
+func (c *Console) pickTickets(w http.ResponseWriter, r *http.Request) {
+	p := c.page(r, "improve", "improve.board")
+	var ts []*aftersales.Ticket
+	if q := strings.TrimSpace(r.URL.Query().Get("ticket_q")); q != "" {
+		page, err := c.S.Tickets.ListTickets(r.Context(), aftersales.TicketFilter{Query: q, Limit: 10})
+		if err != nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			if err := c.pages["improve_board"].ExecuteTemplate(w, "panel-error", c.notice(r, p, "ticket-pick", err)); err != nil {
+				c.logError(r, "console: render ticket picks", err)
+			}
+			return
+		}
+		ts = page.Tickets
+	}
+	p.Data = ts
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := c.pages["improve_board"].ExecuteTemplate(w, "ticket-picks", p); err != nil {
+		c.logError(r, "console: render ticket picks", err)
+	}
 }
 
 type pick struct {

@@ -145,13 +145,31 @@ func (c *Console) itemInput(f *form) aftersales.ItemInput {
 	if s := f.str("scope"); s != "" {
 		in.Dim, in.Value = splitOption(s)
 	}
+	// Tickets by number (AS202612-000123) or id, typed or ticked in the
+	// search picker.
+	seen := map[int64]bool{}
+	add := func(n int64) {
+		if !seen[n] {
+			seen[n] = true
+			in.Tickets = append(in.Tickets, n)
+		}
+	}
 	for _, s := range f.list("tickets") {
-		n, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
-		if err != nil || n <= 0 {
-			f.v.Add("tickets", "ticket ids are numbers, separated by commas")
+		if t, err := c.S.Tickets.FindTicketByNumber(f.r.Context(), s); err == nil {
+			add(t.ID)
 			continue
 		}
-		in.Tickets = append(in.Tickets, n)
+		n, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
+		if err != nil || n <= 0 {
+			f.v.Add("tickets", "no ticket has the number "+s)
+			continue
+		}
+		add(n)
+	}
+	for _, s := range f.r.PostForm["ticket_pick"] {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+			add(n)
+		}
 	}
 	for _, s := range f.r.PostForm["watchers"] {
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
@@ -182,22 +200,24 @@ type causeNode struct {
 }
 
 type itemView struct {
-	D           *aftersales.ItemDetail
-	Next        []aftersales.ItemStatus
-	Users       []*aftersales.User
-	Codes       []*aftersales.RootCauseCode
-	KPIs        []aftersales.KPIInfo
-	Options     []filterOption
-	Labels      map[string]string
-	Whys        []aftersales.WhyStep
-	Causes      map[string][]causeNode
-	Fishbone    template.HTML
-	Evidence    opt
-	CanWork     bool
-	Editable    bool // CanWork and the item is not closed
-	Me          int64
-	CanOverride bool
-	Manager     bool
+	D       *aftersales.ItemDetail
+	Next    []aftersales.ItemStatus
+	Users   []*aftersales.User
+	Codes   []*aftersales.RootCauseCode
+	KPIs    []aftersales.KPIInfo
+	Options []filterOption
+	Labels  map[string]string
+	// TicketNumbers names the linked tickets by number.
+	TicketNumbers map[int64]string
+	Whys          []aftersales.WhyStep
+	Causes        map[string][]causeNode
+	Fishbone      template.HTML
+	Evidence      opt
+	CanWork       bool
+	Editable      bool // CanWork and the item is not closed
+	Me            int64
+	CanOverride   bool
+	Manager       bool
 	// Defaults of the verification form.
 	BeforeFrom, BeforeTo, AfterFrom, AfterTo string
 	Scope                                    string
@@ -229,6 +249,12 @@ func (c *Console) itemView(r *http.Request, p *Page, id int64) (*itemView, error
 	}
 	if v.Options, v.Labels, err = c.scopes(r, p); err != nil {
 		return nil, err
+	}
+	v.TicketNumbers = map[int64]string{}
+	for _, id := range d.Tickets {
+		if t, err := c.S.Tickets.FindTicket(ctx, id); err == nil {
+			v.TicketNumbers[id] = t.Number
+		}
 	}
 	v.Whys = slices.Clone(d.Whys)
 	for len(v.Whys) < 5 {

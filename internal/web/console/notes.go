@@ -192,6 +192,7 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^subscribe to at least one event$`), "reason.one_event"},
 		{regexp.MustCompile(`^must be chosen from the list$`), "reason.chosen"},
 		{regexp.MustCompile(`^no ticket has this number$`), "reason.no_ticket"},
+		{regexp.MustCompile(`^no ticket has the number (.+)$`), "reason.no_ticket_n"},
 		{regexp.MustCompile(`^must be assignee, supervisor or team$`), "reason.notify_who"},
 		{regexp.MustCompile(`^is not a known (?:status|urgency)$`), "reason.unknown_value"},
 		{regexp.MustCompile(`^must be ([0-9.]+) to ([0-9.]+)$`), "reason.range"},

@@ -133,3 +133,45 @@ func TestAssignShowsLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestItemTicketPicker: a new improvement item links tickets found by a
+// live search or typed by number, and its page names them by number.
+func TestItemTicketPicker(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		c := testutil.MustCustomer(t, app.Ctx, db, "关联")
+		leak := testutil.MustTicket(t, app.Ctx, db, c.ID, "热水器漏水")
+		noise := testutil.MustTicket(t, app.Ctx, db, c.ID, "洗衣机噪音大")
+		b := newBrowser(t, app, "zh-CN")
+		b.login("admin@example.com", "admin-password-1")
+		s, body := b.get("/tickets/pick?ticket_q=" + url.QueryEscape("漏水"))
+		if s != 200 || !strings.Contains(body, fmt.Sprintf(`name="ticket_pick" value="%d"`, leak.ID)) || !strings.Contains(body, leak.Number) ||
+			strings.Contains(body, noise.Number) {
+			t.Fatalf("ticket search: %d %s", s, body)
+		}
+		form := url.Values{"title": {"漏水投诉集中"}, "severity": {"high"}, "department": {"quality"},
+			"tickets": {"AS000000-999999"}, "ticket_pick": {fmt.Sprint(leak.ID)}}
+		if s, body, _ := b.post("/quality/items", form); s != 422 || !strings.Contains(body, "没有编号为 AS000000-999999 的工单") {
+			t.Fatalf("an unknown number: %d", s)
+		}
+		form.Set("tickets", noise.Number)
+		s, _, h := b.post("/quality/items", form)
+		if s != 303 {
+			t.Fatalf("create: %d", s)
+		}
+		items, err := db.ImprovementItems(app.Ctx, aftersales.ItemFilter{})
+		if err != nil || len(items) != 1 {
+			t.Fatalf("items: %v %v", items, err)
+		}
+		d, err := db.ImprovementItem(app.Ctx, items[0].ID)
+		if err != nil || len(d.Tickets) != 2 {
+			t.Fatalf("linked tickets = %v %v, want the typed and the ticked one", d.Tickets, err)
+		}
+		_, body = b.get(h.Get("Location"))
+		for _, tk := range []*aftersales.Ticket{leak, noise} {
+			if !strings.Contains(body, fmt.Sprintf(`<a href="/tickets/%d">%s</a>`, tk.ID, tk.Number)) {
+				t.Errorf("the item page does not link %s by its number", tk.Number)
+			}
+		}
+	})
+}

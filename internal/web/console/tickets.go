@@ -31,6 +31,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /users/{id}/availability", g(c.setAvailability))
 	mux.HandleFunc("GET /customers", g(c.listCustomers))
 	mux.HandleFunc("GET /customers/pick", g(c.pickCustomer))
+	mux.HandleFunc("GET /tickets/pick", g(c.pickTickets))
 	mux.HandleFunc("GET /customers/new", g(c.newCustomer))
 	mux.HandleFunc("POST /customers", g(c.createCustomer))
 	mux.HandleFunc("GET /customers/{id}", g(c.showCustomer))
