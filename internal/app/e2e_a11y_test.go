@@ -58,6 +58,15 @@ func TestBrowserAccessibility(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: axe: %v", name, err)
 		}
+		// Every chart carries a text alternative (ECharts' aria description);
+		// a tile's sparkline is decoration beside the value it shows in text.
+		bare, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-chart]")].filter(el => !el.getAttribute("aria-label") && el.getAttribute("aria-hidden") !== "true").map(el => el.id || el.dataset.chart)`))
+		if err != nil {
+			t.Fatalf("%s: charts: %v", name, err)
+		}
+		if len(bare) > 0 {
+			got = append(got, "charts without a text alternative: "+strings.Join(bare, ", "))
+		}
 		if len(got) > 0 {
 			t.Errorf("%s:\n  %s", name, strings.Join(got, "\n  "))
 		}

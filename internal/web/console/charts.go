@@ -101,6 +101,10 @@ func baseOpt() opt {
 		"animation": false,
 		"grid":      opt{"left": 48, "right": 24, "top": 32, "bottom": 32, "containLabel": true},
 		"tooltip":   opt{"trigger": "axis"},
+		// A text alternative for screen readers: ECharts describes the
+		// chart (its title, series and values) in the page's language
+		// in the container's aria-label.
+		"aria": opt{"enabled": true},
 	}
 }
 

@@ -13,7 +13,10 @@
         el.style.height = option.aftersalesHeight + "px";
         delete option.aftersalesHeight;
       }
-      var chart = echarts.init(el, null, { renderer: "svg" });
+      // The locale names things in ECharts' own texts, the screen reader's
+      // description of the chart among them.
+      var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
+      var chart = echarts.init(el, null, { renderer: "svg", locale: zh ? "ZH" : "EN" });
       // On a phone the numbers in a heatmap's cells run into each other;
       // the colours and the tooltip still tell them.
       if (el.clientWidth < 480 && Array.isArray(option.series)) {
