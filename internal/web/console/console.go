@@ -204,18 +204,14 @@ func (c *Console) load() error {
 			}
 			return template.URL(q.Encode())
 		},
-		"kpiValue": kpiValue,
-		"kpiDelta": func(v *float64, unit string) string {
+		"inScale": inScale,
+		"scaledDelta": func(v *float64, s unitScale) string {
 			if v == nil {
 				return ""
 			}
 			a := math.Abs(*v)
-			if unit == "percent" {
-				return strconv.FormatFloat(a, 'f', 1, 64) + " pp"
-			}
-			return kpiValue(&a, unit)
+			return strings.TrimPrefix(diffScale(a, s), "+")
 		},
-		"inScale":   inScale,
 		"diffScale": diffScale,
 		"fnum": func(p *float64, prec int) string {
 			if p == nil {
@@ -798,36 +794,6 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, aftersales.Errorf(aftersales.ENOTFOUND, "Not found.")
 	}
 	return n, nil
-}
-
-// kpiValue formats a KPI value in its unit: percentages with one
-// decimal, durations in minutes, hours or days, scores with two.
-func kpiValue(v *float64, unit string) string {
-	if v == nil {
-		return "—"
-	}
-	x := *v
-	switch unit {
-	case "percent":
-		return strconv.FormatFloat(x, 'f', 1, 64) + "%"
-	case "minutes":
-		switch {
-		case x >= 2*1440:
-			return strconv.FormatFloat(x/1440, 'f', 1, 64) + " d"
-		case x >= 120:
-			return strconv.FormatFloat(x/60, 'f', 1, 64) + " h"
-		}
-		return strconv.FormatFloat(x, 'f', 0, 64) + " min"
-	case "count":
-		return strconv.FormatFloat(x, 'f', 0, 64)
-	case "nps":
-		return strconv.FormatFloat(x, 'f', 0, 64)
-	case "per_mille":
-		return strconv.FormatFloat(x, 'f', 2, 64) + "‰"
-	case "money":
-		return "¥" + aftersales.Money(math.Round(x*100)).String()
-	}
-	return strconv.FormatFloat(x, 'f', 2, 64)
 }
 
 // thousands writes n with comma groups (1,234,567), the grouping both

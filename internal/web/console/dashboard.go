@@ -24,9 +24,12 @@ type tile struct {
 	KPI         aftersales.KPIInfo
 	Value, Prev *float64
 	N           int64
-	Target      *float64
-	Spark       opt
-	URL         string
+	// Scale shows the tile's value, target and change in one unit, the
+	// unit the selected KPI's charts use too.
+	Scale  unitScale
+	Target *float64
+	Spark  opt
+	URL    string
 	// Count and Of are the drill-down's tickets (see chartItem).
 	Count, Of *int64
 	// Partial, when the last month is not over (or cut by the range),
@@ -340,6 +343,14 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				it := chartItem{}.counted(tk, last)
 				t.Count, t.Of = it.Count, it.Of
 			}
+			ref := 0.0
+			switch {
+			case t.Value != nil:
+				ref = *t.Value
+			case t.Target != nil:
+				ref = *t.Target
+			}
+			t.Scale = p.scaleFor(tk.Unit, ref)
 			if ch := t.Change(); ch != nil && *ch != 0 {
 				good := (*ch > 0) == tk.HigherIsBetter
 				t.Good = &good
@@ -372,8 +383,43 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
+		// One unit for the KPI on the page: its tile's. Durations are drawn
+		// in the hours or days the tile says, not in minutes.
+		sc := unitScale{Div: 1}
+		if k.Unit == "minutes" {
+			ref := 0.0
+			if res.Total.Value != nil {
+				ref = *res.Total.Value
+			}
+			for _, t := range v.Tiles {
+				if t.KPI.Key == k.Key {
+					sc, ref = t.Scale, -1
+				}
+			}
+			if ref >= 0 {
+				sc = p.scaleFor(k.Unit, ref)
+			}
+			unit = strings.TrimSpace(sc.Suffix)
+		}
+		scaled := func(xs []*float64) []*float64 {
+			if sc.Div == 1 {
+				return xs
+			}
+			out := make([]*float64, len(xs))
+			for i, x := range xs {
+				if x != nil {
+					y := *x / sc.Div
+					out[i] = &y
+				}
+			}
+			return out
+		}
+		target := targets[k.Key]
+		if target != nil {
+			target = scaled([]*float64{target})[0]
+		}
 		labels, vals, urls, partial := periodURLs(k, res.Points, v.Grain)
-		v.Trend = withCounts(lineChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target")), k, res.Points)
+		v.Trend = withCounts(lineChart(labels, scaled(vals), urls, unit, target, p.T("dash.target")), k, res.Points)
 		markPartial(v.Trend, partial)
 
 		v.NotFiltered = !within(aftersales.DimTechnician) || !within(aftersales.DimCategory) || !within(aftersales.DimRegion)
@@ -396,7 +442,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				labels, vals = append(labels, pt.Label), append(vals, pt.Value)
 				urls = append(urls, drill(k, aftersales.DimTechnician, pt.Key, v.From, v.To))
 			}
-			v.Techs = withCounts(barChart(labels, vals, urls, unit, targets[k.Key], p.T("dash.target")), k, pts)
+			v.Techs = withCounts(barChart(labels, scaled(vals), urls, unit, target, p.T("dash.target")), k, pts)
 		}
 
 		if paired(aftersales.DimCategory) {
@@ -472,6 +518,9 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 					from, to, _ := v.span(pt.Period, aftersales.GrainMonth)
 					urls[y][x] = drill(k, aftersales.DimRegion, pt.Key, from, to)
 				}
+			}
+			for i := range cells {
+				cells[i] = scaled(cells[i])
 			}
 			v.Heat = heatmap(cols, rows, cells, urls, unit, k.HigherIsBetter)
 			for i, it := range v.Heat["series"].([]opt)[0]["data"].([]chartItem) {

@@ -43,3 +43,22 @@ func TestScale(t *testing.T) {
 		t.Errorf("nil = %q", got)
 	}
 }
+
+// TestDashboardTileScale: a duration KPI's tile, target and charts on the
+// dashboard say the same unit; nothing is drawn in minutes beside a tile
+// in hours.
+func TestDashboardTileScale(t *testing.T) {
+	cat, err := LoadCatalog(localeFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Page{Lang: "en", cat: cat}
+	v, target := 2412.0, 2880.0
+	tl := tile{Value: &v, Target: &target, Scale: p.scaleFor("minutes", v)}
+	if got, want := inScale(tl.Value, tl.Scale), "40.2 h"; got != want {
+		t.Errorf("tile value %q, want %q", got, want)
+	}
+	if got, want := inScale(tl.Target, tl.Scale), "48.0 h"; got != want {
+		X
+	}
+}
