@@ -59,6 +59,6 @@ func TestDashboardTileScale(t *testing.T) {
 		t.Errorf("tile value %q, want %q", got, want)
 	}
 	if got, want := inScale(tl.Target, tl.Scale), "48.0 h"; got != want {
-		X
+		t.Errorf("tile target %q, want %q (the tile's unit, not days)", got, want)
 	}
 }
