@@ -60,6 +60,32 @@ func newAuditRow(e *aftersales.AuditEntry) auditRow {
 	return row
 }
 
+// auditEnums are the fields whose stored values are codes the catalog
+// names, by the catalog prefix that names them. A transition's bare
+// from/to are statuses.
+var auditEnums = map[string]string{"": "status.", "status": "status.", "urgency": "urgency.", "nature": "nature.",
+	"channel": "channel.", "to": "status.", "from": "status.", "outcome": "visit.outcome.", "severity": "sev."}
+
+// localizeAuditLine says a line's field and, for coded fields, its values
+// in the page's language; anything the catalog does not name stays as
+// stored.
+func (p *Page) localizeAuditLine(l *auditLine) {
+	base := l.Field
+	if i := strings.LastIndexByte(base, '.'); i >= 0 {
+		base = base[i+1:]
+	}
+	if prefix, ok := auditEnums[base]; ok {
+		for _, v := range []*auditValue{&l.Old, &l.New} {
+			if v.Full == "" && v.Short != "" {
+				v.Short = p.tOr(prefix+v.Short, v.Short)
+			}
+		}
+	}
+	if base != "" {
+		l.Field = p.tOr("field."+base, l.Field)
+	}
+}
+
 // auditLine is one field of an entry's detail: "field: old → new" when
 // the detail records a change, "field: value" otherwise.
 type auditLine struct {
@@ -229,7 +255,13 @@ func (c *Console) listAudit(w http.ResponseWriter, r *http.Request) {
 	d.Filtered = f.Actor != "" || f.Entity != "" || f.Action != "" || !f.From.IsZero() || !f.To.IsZero()
 	d.Pages = (res.Total + auditPageSize - 1) / auditPageSize
 	for _, e := range res.Entries {
-		d.Entries = append(d.Entries, newAuditRow(e))
+		row := newAuditRow(e)
+		for _, ls := range [][]auditLine{row.Lines, row.More} {
+			for i := range ls {
+				p.localizeAuditLine(&ls[i])
+			}
+		}
+		d.Entries = append(d.Entries, row)
 	}
 	link := func(n int) string {
 		v := url.Values{}

@@ -50,8 +50,8 @@ func TestAuditPage(t *testing.T) {
 		}{
 			{"", 200, want{[]string{`id="audit-next"`, tr("第 1 / 2 页", "page 1 of 2")}, []string{`id="audit-prev"`}}},
 			{"page=2", 200, want{[]string{`id="audit-prev"`, tr("第 2 / 2 页", "page 2 of 2")}, []string{`id="audit-next"`}}},
-			{"entity=ticket", 200, want{[]string{tr("共 2 条记录", "Entries: 2"), "<code>number</code>: "}, []string{"客户0"}}},
-			{"entity=ticket&action=update", 200, want{[]string{tr("共 1 条记录", "Entries: 1"), `<code>title</code>: 空调漏水 → 空调漏水（外机）`}, []string{"<code>number</code>"}}},
+			{"entity=ticket", 200, want{[]string{tr("共 2 条记录", "Entries: 2"), tr("<code>工单号</code>: ", "<code>Number</code>: ")}, []string{"客户0"}}},
+			{"entity=ticket&action=update", 200, want{[]string{tr("共 1 条记录", "Entries: 1"), tr(`<code>标题</code>: 空调漏水 → 空调漏水（外机）`, `<code>Title</code>: 空调漏水 → 空调漏水（外机）`)}, []string{tr("<code>工单号</code>", "<code>Number</code>")}}},
 			{"actor=ADMIN&from=" + today + "&to=" + today, 200, want{[]string{`id="audit-next"`}, []string{tr("没有符合", "No audit entries")}}},
 			{"actor=nobody", 200, want{[]string{tr("共 0 条记录", "Entries: 0"), tr("没有符合筛选条件的审计记录。", "No audit entries match these filters."), `id="audit-clear"`}, nil}},
 			{"from=2001-01-01&to=2001-01-02", 200, want{[]string{tr("没有符合筛选条件的审计记录。", "No audit entries match these filters.")}, nil}},

@@ -1,7 +1,10 @@
 package console_test
 
 import (
+	"encoding/json"
+	"html"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -102,4 +105,45 @@ func TestFollowReply(t *testing.T) {
 			t.Errorf("customer messages = %d, want 3", n)
 		}
 	})
+}
+
+// TestZhCNAuditValues: the audit page says a status change and an urgency
+// change in Chinese, field and values, not as the stored codes.
+func TestZhCNAuditValues(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	app := webtest.Start(t, db)
+	raw, err := os.ReadFile("locales/zh-CN.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zh map[string]string
+	if err := json.Unmarshal(raw, &zh); err != nil {
+		t.Fatal(err)
+	}
+	c := testutil.MustCustomer(t, app.Ctx, db, "审计")
+	tk := testutil.MustTicket(t, app.Ctx, db, c.ID, "审计工单")
+	tk, err = db.Transition(app.Ctx, tk.ID, aftersales.TransitionInput{To: aftersales.StatusAccepted, Version: tk.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpdateTicket(app.Ctx, tk.ID, tk.Version, aftersales.TicketInput{Urgency: testutil.Ptr(aftersales.UrgencyHigh)}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, app, "zh-CN")
+	b.login("admin@example.com", "admin-password-1")
+	s, body := b.get("/audit")
+	if s != 200 {
+		t.Fatalf("audit: %d", s)
+	}
+	body = html.UnescapeString(body)
+	for _, want := range []string{zh["status.new"] + " → " + zh["status.accepted"], zh["urgency.normal"] + " → " + zh["urgency.high"], zh["field.urgency"]} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the audit page lacks %q", want)
+		}
+	}
+	for _, raw := range []string{"new → accepted", "normal → high"} {
+		if strings.Contains(body, raw) {
+			t.Errorf("the audit page shows stored codes: %q", raw)
+		}
+	}
 }
