@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"database/sql"
 	"path/filepath"
 	"strings"
@@ -68,18 +67,7 @@ func TestBrowserSurveyPhone(t *testing.T) {
 	}
 	before := kpi()
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chrome")), chromedp.WindowSize(390, 844),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("lang", "zh-CN"),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
+	ctx := browser(t, exe, filepath.Join(t.TempDir(), "chrome"), 390, 844, "zh-CN", 2*time.Minute)
 	csp := watchConsole(t, ctx)
 
 	url := app.Server.URL + link.URL // relative: no public URL in the test server

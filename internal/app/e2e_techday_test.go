@@ -95,18 +95,7 @@ func TestBrowserTechnicianDay(t *testing.T) {
 		t.Fatalf("first_time_fix before the visit = %d/%d", num, n)
 	}
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.UserDataDir(filepath.Join(dir, "chrome")), chromedp.WindowSize(390, 844),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("lang", "zh-CN"),
-	}
-	actx, cancel := chromedp.NewExecAllocator(bg, opts...)
-	defer cancel()
-	bctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	bctx, cancel = context.WithTimeout(bctx, 2*time.Minute)
-	defer cancel()
+	bctx := browser(t, exe, filepath.Join(dir, "chrome"), 390, 844, "zh-CN", 2*time.Minute)
 	csp := watchConsole(t, bctx)
 
 	stop := fmt.Sprintf("#stop-%d", v.ID)

@@ -51,19 +51,7 @@ func TestScreenshots(t *testing.T) {
 	// chromium's own locale: Debian's package only carries en-US.)
 	browser := func(lang string) context.Context {
 		t.Helper()
-		opts := []chromedp.ExecAllocatorOption{
-			chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-			chromedp.UserDataDir(filepath.Join(dir, "chrome-"+lang)), chromedp.WindowSize(1280, 900),
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("lang", lang),
-			chromedp.Flag("accept-lang", lang), chromedp.Flag("hide-scrollbars", true),
-		}
-		actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-		t.Cleanup(cancel)
-		ctx, cancel := chromedp.NewContext(actx)
-		t.Cleanup(cancel)
-		ctx, cancel = context.WithTimeout(ctx, 8*time.Minute)
-		t.Cleanup(cancel)
+		ctx := browser(t, exe, filepath.Join(dir, "chrome-"+lang), 1280, 900, lang, 8*time.Minute, chromedp.Flag("accept-lang", lang), chromedp.Flag("hide-scrollbars", true))
 		// Start it now, so that a tab opened from ctx shares this browser.
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 			t.Fatalf("start chromium (%s): %v", lang, err)

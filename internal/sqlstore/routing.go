@@ -185,19 +185,39 @@ func (db *DB) decide(ctx context.Context, q queryer, ri routing.Input) (aftersal
 		return d, fmt.Errorf("sqlstore: team %d: %w", team.ID, err)
 	}
 	team.LastAssignee = int64Ptr(last)
-	where := map[int64]int{}
-	ids := make([]string, len(team.Members))
-	for j, m := range team.Members {
-		where[m.ID] = j
-		ids[j] = strconv.FormatInt(m.ID, 10)
+	if err := addOpenWork(ctx, q, ri.Teams[i:i+1], true); err != nil {
+		return d, err
 	}
-	// Member ids are integers from the database, so they go into the
-	// statement as a literal list.
+	return routing.Route(ri), nil
+}
+
+// addOpenWork adds to the members of teams the open tickets assigned to
+// them, counted and weighted by urgency. only reads just those members'
+// tickets (one team assigning a new ticket); otherwise every assignee's.
+func addOpenWork(ctx context.Context, q queryer, teams []routing.Team, only bool) error {
+	where := map[int64][]*routing.Member{}
+	var ids []string
+	for i := range teams {
+		for j := range teams[i].Members {
+			m := &teams[i].Members[j]
+			where[m.ID] = append(where[m.ID], m)
+			ids = append(ids, strconv.FormatInt(m.ID, 10))
+		}
+	}
+	cond := `assignee_id IS NOT NULL`
+	if only {
+		if len(ids) == 0 {
+			return nil
+		}
+		// Member ids are integers from the database, so they go into the
+		// statement as a literal list.
+		cond = `assignee_id IN (` + strings.Join(ids, ", ") + `)`
+	}
 	rows, err := q.QueryContext(ctx, `SELECT assignee_id, urgency, count(*) FROM tickets
-		WHERE assignee_id IN (`+strings.Join(ids, ", ")+`) AND status IN ('new', 'accepted', 'diagnosing', 'in_service', 'awaiting_customer', 'awaiting_parts')
+		WHERE `+cond+` AND status IN ('new', 'accepted', 'diagnosing', 'in_service', 'awaiting_customer', 'awaiting_parts')
 		GROUP BY assignee_id, urgency`)
 	if err != nil {
-		return d, err
+		return fmt.Errorf("sqlstore: open work: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -205,18 +225,14 @@ func (db *DB) decide(ctx context.Context, q queryer, ri routing.Input) (aftersal
 		var urg aftersales.Urgency
 		var n int
 		if err := rows.Scan(&u, &urg, &n); err != nil {
-			return d, err
+			return err
 		}
-		if j, ok := where[u]; ok {
-			m := &team.Members[j]
+		for _, m := range where[u] {
 			m.Open += n
 			m.Load += float64(n) * routing.UrgencyWeight(urg)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return d, err
-	}
-	return routing.Route(ri), nil
+	return rows.Err()
 }
 
 // route fills the unset routing fields of a new ticket and returns the
@@ -343,33 +359,7 @@ func (db *DB) AssignCandidates(ctx context.Context, ticketID int64) ([]*aftersal
 	if t.CategoryID != nil {
 		in.CategoryPath = cfg.sla.catPath[*t.CategoryID]
 	}
-	where := map[int64][]*routing.Member{} // a person may sit in one team only, but be safe
-	for i := range in.Teams {
-		for j := range in.Teams[i].Members {
-			m := &in.Teams[i].Members[j]
-			where[m.ID] = append(where[m.ID], m)
-		}
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT assignee_id, urgency, count(*) FROM tickets
-		WHERE assignee_id IS NOT NULL AND status IN ('new', 'accepted', 'diagnosing', 'in_service', 'awaiting_customer', 'awaiting_parts')
-		GROUP BY assignee_id, urgency`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: assign candidates: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var u int64
-		var urg aftersales.Urgency
-		var n int
-		if err := rows.Scan(&u, &urg, &n); err != nil {
-			return nil, err
-		}
-		for _, m := range where[u] {
-			m.Open += n
-			m.Load += float64(n) * routing.UrgencyWeight(urg)
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := addOpenWork(ctx, db.r, in.Teams, false); err != nil {
 		return nil, err
 	}
 	return routing.Candidates(in, t.TeamID), nil

@@ -120,6 +120,11 @@ func TestZhCNAuditValues(t *testing.T) {
 	if err := json.Unmarshal(raw, &zh); err != nil {
 		t.Fatal(err)
 	}
+	for _, k := range []string{"status.new", "status.accepted", "urgency.normal", "urgency.high", "field.urgency"} {
+		if zh[k] == "" {
+			t.Fatalf("the zh-CN catalog has no %s", k)
+		}
+	}
 	c := testutil.MustCustomer(t, app.Ctx, db, "审计")
 	tk := testutil.MustTicket(t, app.Ctx, db, c.ID, "审计工单")
 	tk, err = db.Transition(app.Ctx, tk.ID, aftersales.TransitionInput{To: aftersales.StatusAccepted, Version: tk.Version})

@@ -158,18 +158,27 @@ type followData struct {
 }
 
 func (c *Console) follow(w http.ResponseWriter, r *http.Request) {
-	p := c.publicPage(r, "follow.title")
-	t, err := c.S.Intake.FollowTicket(r.Context(), r.PathValue("number"), r.URL.Query().Get("t"))
+	q := r.URL.Query()
+	c.showFollow(w, r, c.publicPage(r, "follow.title"), r.PathValue("number"), q.Get("t"), q.Get("new") == "1", q.Get("sent") == "1", nil)
+}
+
+// showFollow renders the follow page of the ticket number and token opens
+// (a 404 page when they open none), with formErr when a reply was refused.
+func (c *Console) showFollow(w http.ResponseWriter, r *http.Request, p *Page, number, tok string, isNew, sent bool, formErr error) {
+	t, err := c.S.Intake.FollowTicket(r.Context(), number, tok)
 	if err != nil {
 		p.Status, p.Flash = http.StatusNotFound, p.T("follow.unknown")
 		p.Data = followData{Lang: p.Lang}
 		c.render(w, r, "follow", p)
 		return
 	}
-	tok := r.URL.Query().Get("t")
 	link := "/follow/" + url.PathEscape(t.Number) + "?" + url.Values{"t": {tok}}.Encode()
-	p.Data = followData{Ticket: t, New: r.URL.Query().Get("new") == "1", Link: link, Lang: p.Lang, Token: tok,
-		Sent: r.URL.Query().Get("sent") == "1", Open: t.Status != aftersales.StatusClosed && t.Status != aftersales.StatusCancelled}
+	p.Data = followData{Ticket: t, New: isNew, Link: link, Lang: p.Lang, Token: tok, Sent: sent,
+		Open: t.Status != aftersales.StatusClosed && t.Status != aftersales.StatusCancelled}
+	if formErr != nil {
+		c.fail(w, r, "follow", p, formErr)
+		return
+	}
 	c.render(w, r, "follow", p)
 }
 
@@ -188,18 +197,8 @@ func (c *Console) followReply(w http.ResponseWriter, r *http.Request) {
 		tok = f
 	}
 	show := func(err error) {
-		t, ferr := c.S.Intake.FollowTicket(r.Context(), number, tok)
-		if ferr != nil {
-			p.Status, p.Flash = http.StatusNotFound, p.T("follow.unknown")
-			p.Data = followData{Lang: p.Lang}
-			c.render(w, r, "follow", p)
-			return
-		}
 		p.Form = r.PostForm
-		link := "/follow/" + url.PathEscape(t.Number) + "?" + url.Values{"t": {tok}}.Encode()
-		p.Data = followData{Ticket: t, Link: link, Lang: p.Lang, Token: tok,
-			Open: t.Status != aftersales.StatusClosed && t.Status != aftersales.StatusCancelled}
-		c.fail(w, r, "follow", p, err)
+		c.showFollow(w, r, p, number, tok, false, false, err)
 	}
 	if c.FormLimit != nil {
 		ok, err := c.FormLimit.Allow(r.Context(), clientIP(r))
@@ -212,13 +211,9 @@ func (c *Console) followReply(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	res, err := c.S.Intake.FollowReply(r.Context(), number, tok, r.PostFormValue("message"))
-	if aftersales.ErrorCode(err) == aftersales.ENOTFOUND {
-		p.Status, p.Flash = http.StatusNotFound, p.T("follow.unknown")
-		p.Data = followData{Lang: p.Lang}
-		c.render(w, r, "follow", p)
-		return
-	}
 	if err != nil {
+		// An unknown number or token shows the not-found page: showFollow
+		// cannot open the ticket either.
 		show(err)
 		return
 	}
