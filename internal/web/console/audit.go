@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,30 +61,113 @@ func newAuditRow(e *aftersales.AuditEntry) auditRow {
 	return row
 }
 
-// auditEnums are the fields whose stored values are codes the catalog
+// auditCodes are the fields whose stored values are codes the catalog
 // names, by the catalog prefix that names them. A transition's bare
-// from/to are statuses.
-var auditEnums = map[string]string{"": "status.", "status": "status.", "urgency": "urgency.", "nature": "nature.",
-	"channel": "channel.", "to": "status.", "from": "status.", "outcome": "visit.outcome.", "severity": "sev."}
+// from/to are statuses; a list of codes is named element by element.
+var auditCodes = map[string]string{"": "status.", "status": "status.", "from": "status.", "to": "status.",
+	"statuses": "status.", "pause_statuses": "status.", "urgency": "urgency.", "nature": "nature.", "natures": "nature.",
+	"channel": "channel.", "channels": "channel.", "outcome": "visit.outcome.", "severity": "sev.",
+	"department": "dept.", "dim": "dim.", "role": "role.", "strategy": "strategy.", "grain": "grain.",
+	"chart": "alerts.chart.", "verdict": "verdict.", "source": "source.", "reason_code": "vreason.", "kpi": "kpi."}
+
+// auditEntityCodes override auditCodes for one kind of entity: an
+// improvement item's transitions are item statuses and its "status" is
+// an action's; a follow-up's outcome and channel are the follow-up's own.
+var auditEntityCodes = map[string]map[string]string{
+	"improvement_item": {"": "improvement.", "from": "improvement.", "to": "improvement.", "status": "astatus."},
+	"followup": {"outcome": "followup.outcome.", "channel": "followup.channel.", "reason": "followup.reason.",
+		"status": "followup.status."},
+	"followup_policy": {"channel": "followup.channel.", "channels": "followup.channel."},
+	"department":      {"kind": "dept."},
+	"service_unit":    {"kind": "unit."},
+	"custom_field":    {"type": "type."},
+	"customer":        {"kind": "kind."},
+}
+
+// auditTierFields hold customer tier codes, named by the tier's name.
+var auditTierFields = map[string]bool{"tier": true, "tiers": true}
+
+// auditStatNames are the statistical tests and effect sizes a
+// verification records by their English names.
+var auditStatNames = map[string]string{"two-proportion z": "stat.two_proportion_z", "Welch t": "stat.welch_t",
+	"Mann-Whitney U": "stat.mann_whitney_u", "difference-in-differences": "stat.did",
+	"Cohen's h": "stat.cohens_h", "Cohen's d": "stat.cohens_d", "common-language A": "stat.common_language_a"}
+
+// StatName names a statistical test or effect size in the page's
+// language.
+func (p *Page) StatName(s string) string {
+	if k, ok := auditStatNames[s]; ok {
+		return p.T(k)
+	}
+	return s
+}
+
+// auditIndex is a list position in a flattened field name: "[3]".
+var auditIndex = regexp.MustCompile(`\[(\d+)\]`)
 
 // localizeAuditLine says a line's field and, for coded fields, its values
-// in the page's language; anything the catalog does not name stays as
+// in the page's language: every part of a nested field name, codes by the
+// catalog, tiers by their names, yes and no, the statistical names and a
+// verification's reason. Anything the catalog does not name stays as
 // stored.
-func (p *Page) localizeAuditLine(l *auditLine) {
-	base := l.Field
+func (p *Page) localizeAuditLine(entity string, tiers []aftersales.Tier, l *auditLine) {
+	field := auditIndex.ReplaceAllString(l.Field, "")
+	base := field
 	if i := strings.LastIndexByte(base, '.'); i >= 0 {
 		base = base[i+1:]
 	}
-	if prefix, ok := auditEnums[base]; ok {
-		for _, v := range []*auditValue{&l.Old, &l.New} {
-			if v.Full == "" && v.Short != "" {
-				v.Short = p.tOr(prefix+v.Short, v.Short)
+	name := func(v string) string {
+		if auditTierFields[base] {
+			return p.TierName(tiers, v)
+		}
+		if prefix, ok := auditEntityCodes[entity][base]; ok {
+			if s, ok := p.cat.texts[p.Lang][prefix+v]; ok {
+				return s
 			}
 		}
+		if prefix, ok := auditCodes[base]; ok {
+			return p.tOr(prefix+v, v)
+		}
+		return v
 	}
-	if base != "" {
-		l.Field = p.tOr("field."+base, l.Field)
+	for _, v := range []*auditValue{&l.Old, &l.New} {
+		if v.Full != "" || v.Short == "" {
+			continue
+		}
+		switch {
+		case v.Short == "true" || v.Short == "false":
+			v.Short = p.T("bool." + v.Short)
+		case base == "method" || base == "effect_name":
+			v.Short = p.StatName(v.Short)
+		case base == "reason" && entity == "improvement_item":
+			v.Short = p.verifyReason(v.Short)
+		case auditTierFields[base] || auditCodes[base] != "" || auditEntityCodes[entity][base] != "":
+			parts := strings.Split(v.Short, ", ")
+			for i := range parts {
+				parts[i] = name(parts[i])
+			}
+			v.Short = strings.Join(parts, ", ")
+		}
 	}
+	if l.Field == "" {
+		return
+	}
+	// Each part of a nested name: "test.ci_high" is 统计检验 · 置信区间上限,
+	// "[3].amount" the fourth row's amount.
+	parts := strings.Split(l.Field, ".")
+	for i, part := range parts {
+		idx := ""
+		if m := auditIndex.FindStringSubmatchIndex(part); m != nil {
+			n, _ := strconv.Atoi(part[m[2]:m[3]])
+			idx = "#" + strconv.Itoa(n+1)
+			part = part[:m[0]] + part[m[1]:]
+		}
+		if part != "" {
+			part = p.tOr("field."+part, part)
+		}
+		parts[i] = strings.TrimSpace(part + " " + idx)
+	}
+	l.Field = strings.Join(parts, " · ")
 }
 
 // auditLine is one field of an entry's detail: "field: old → new" when
@@ -251,6 +335,12 @@ func (c *Console) listAudit(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, "audit", p, err)
 		return
 	}
+	// Tiers are named by the company's own names.
+	tiers, err := c.S.Customers.ListTiers(r.Context())
+	if err != nil {
+		c.fail(w, r, "audit", p, err)
+		return
+	}
 	d.Page, d.Total, d.More, d.Entities, d.Actions = page, res.Total, res.More, res.Entities, res.Actions
 	d.Filtered = f.Actor != "" || f.Entity != "" || f.Action != "" || !f.From.IsZero() || !f.To.IsZero()
 	d.Pages = (res.Total + auditPageSize - 1) / auditPageSize
@@ -258,7 +348,7 @@ func (c *Console) listAudit(w http.ResponseWriter, r *http.Request) {
 		row := newAuditRow(e)
 		for _, ls := range [][]auditLine{row.Lines, row.More} {
 			for i := range ls {
-				p.localizeAuditLine(&ls[i])
+				p.localizeAuditLine(e.Entity, tiers, &ls[i])
 			}
 		}
 		d.Entries = append(d.Entries, row)
