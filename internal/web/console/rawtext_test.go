@@ -35,8 +35,8 @@ var (
 	// Audit lines whose values are data a person typed in English or as
 	// a code: English names and scripts, codes and keys.
 	auditDataLine = regexp.MustCompile(`(?s)<div><code>(英文[^<]*|编码|键)</code>:.*?</div>`)
-	latinSentence   = regexp.MustCompile(`[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}`)
-	wordSep         = regexp.MustCompile(`[\s→·:：,，;；()（）«»"“”|]+`)
+	latinSentence = regexp.MustCompile(`[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}`)
+	wordSep       = regexp.MustCompile(`[\s→·:：,，;；()（）«»"“”|]+`)
 )
 
 // visibleWords returns the words a person reads on a page: text outside
