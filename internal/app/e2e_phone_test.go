@@ -164,6 +164,38 @@ func TestBrowserPhoneLayout(t *testing.T) {
 		t.Errorf("/tickets overflows a desktop (%v):\n%s", err, strings.Join(got, "\n"))
 	}
 	shot(t, ctx, "desktop-tickets.png")
+	// The admin's header holds one row at 1280 px in both languages: the
+	// daily pages in sight, the rest in menus that open by keyboard and
+	// close on Escape.
+	for _, lang := range []string{"zh-CN", "en"} {
+		err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang), chromedp.Navigate(base+"/tickets"), chromedp.WaitVisible(chromedp.CSS("#ticket-table")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if head, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("header.top").getBoundingClientRect().height`)); err != nil || head > 64 {
+			t.Errorf("%s: the desktop header is %.0f px high (%v), want one row", lang, head, err)
+		}
+		err = chromedp.Do(ctx, chromedp.Focus(chromedp.CSS("#nav-group-admin > summary")), chromedp.KeyEvent("\r"),
+			chromedp.WaitVisible(chromedp.CSS(`#nav-group-admin a[href="/audit"]`)))
+		if err != nil {
+			t.Fatalf("%s: the admin menu does not open by keyboard: %v", lang, err)
+		}
+		if got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](overflowJS+`(1280)`)); err != nil || len(got) > 0 {
+			t.Errorf("%s: the open admin menu overflows a desktop (%v):\n%s", lang, err, strings.Join(got, "\n"))
+		}
+		shot(t, ctx, "desktop-menu-"+lang+".png")
+		// A closed <details> keeps its links' boxes (content-visibility),
+		// so ask the page whether the link can be seen.
+		if err := chromedp.Do(ctx, chromedp.KeyEvent("\x1b")); err != nil {
+			t.Fatal(err)
+		}
+		closed, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](`[!document.querySelector("#nav-group-admin").open,
+			!document.querySelector('#nav-group-admin a[href="/audit"]').checkVisibility(),
+			document.activeElement === document.querySelector("#nav-group-admin > summary")]`))
+		if want := []bool{true, true, true}; err != nil || fmt.Sprint(closed) != fmt.Sprint(want) {
+			t.Errorf("%s: after Escape [menu closed, link hidden, focus on the menu's name] = %v (%v), want %v", lang, closed, err, want)
+		}
+	}
 	if got := csp.drain(t, ctx); len(got) > 0 {
 		t.Errorf("console errors or policy violations:\n%s", strings.Join(got, "\n"))
 	}

@@ -323,6 +323,16 @@ type navLink struct {
 	Perm                 aftersales.Permission
 	// Role, when set, is the only role the link is for.
 	Role aftersales.Role
+	// Group, when set, puts the link in one of the header's menus
+	// (navGroups) instead of the header itself.
+	Group string
+}
+
+// navGroups are the header's menus, in order, by key and label. The
+// header keeps the daily pages in sight and folds the rest into these, so
+// that it holds one row on a desktop.
+var navGroups = []struct{ Key, Label string }{
+	{"service", "nav.group.service"}, {"analysis", "nav.group.analysis"}, {"admin", "nav.group.admin"},
 }
 
 var navLinks = []navLink{
@@ -332,30 +342,57 @@ var navLinks = []navLink{
 	{Key: "improve", Href: "/quality/items", ID: "nav-improve", Label: "nav.improve"},
 	{Key: "followups", Href: "/followups", ID: "nav-followups", Label: "nav.followups", Perm: aftersales.PermTicketReadAll},
 	{Key: "at_risk", Href: "/tickets?sla=overdue&sort=-urgency", ID: "nav-at-risk", Label: "nav.at_risk"},
-	{Key: "customers", Href: "/customers", Label: "nav.customers", Perm: aftersales.PermCustomerRead},
-	{Key: "products", Href: "/products", Label: "nav.products"},
-	{Key: "network", Href: "/network", Label: "nav.network"},
-	{Key: "users", Href: "/users", Label: "nav.users", Perm: aftersales.PermUserRead},
-	{Key: "sla", Href: "/sla", Label: "nav.sla"},
-	{Key: "fields", Href: "/fields", Label: "nav.fields"},
-	{Key: "surveys", Href: "/surveys", ID: "nav-surveys", Label: "nav.surveys", Perm: aftersales.PermMetricsRead},
-	{Key: "quality", Href: "/data-quality", Label: "nav.quality", Perm: aftersales.PermDataImport},
-	{Key: "audit", Href: "/audit", Label: "nav.audit", Perm: aftersales.PermAuditRead},
-	{Key: "tokens", Href: "/tokens", Label: "nav.tokens", Perm: aftersales.PermTokenOwn},
+	{Key: "customers", Href: "/customers", Label: "nav.customers", Perm: aftersales.PermCustomerRead, Group: "service"},
+	{Key: "products", Href: "/products", Label: "nav.products", Group: "service"},
+	{Key: "network", Href: "/network", Label: "nav.network", Group: "service"},
+	{Key: "surveys", Href: "/surveys", ID: "nav-surveys", Label: "nav.surveys", Perm: aftersales.PermMetricsRead, Group: "analysis"},
+	{Key: "quality", Href: "/data-quality", Label: "nav.quality", Perm: aftersales.PermDataImport, Group: "analysis"},
+	{Key: "users", Href: "/users", Label: "nav.users", Perm: aftersales.PermUserRead, Group: "admin"},
+	{Key: "sla", Href: "/sla", Label: "nav.sla", Group: "admin"},
+	{Key: "fields", Href: "/fields", Label: "nav.fields", Group: "admin"},
+	{Key: "audit", Href: "/audit", Label: "nav.audit", Perm: aftersales.PermAuditRead, Group: "admin"},
+	{Key: "tokens", Href: "/tokens", Label: "nav.tokens", Perm: aftersales.PermTokenOwn, Group: "admin"},
+}
+
+// navItem is one entry of the header: a link, or a menu of links (Links
+// set, Label its name, On when the current page is one of them).
+type navItem struct {
+	navLink
+	Links []navLink
+	On    bool
 }
 
 // DefaultRole is the role a new user's form starts on.
 func (p *Page) DefaultRole() string { return string(aftersales.DefaultRole) }
 
-// Menu lists the navigation links the signed-in user may open.
-func (p *Page) Menu() []navLink {
+// Menu lists the navigation the signed-in user may open: the links of
+// the header, then its menus; a menu with one link is shown as that link.
+func (p *Page) Menu() []navItem {
 	if p.User == nil {
 		return nil
 	}
-	var out []navLink
+	var out []navItem
+	groups := map[string][]navLink{}
 	for _, l := range navLinks {
 		if (l.Perm == "" || p.User.Role.Can(l.Perm)) && (l.Role == "" || p.User.Role == l.Role) {
-			out = append(out, l)
+			if l.Group == "" {
+				out = append(out, navItem{navLink: l})
+			} else {
+				groups[l.Group] = append(groups[l.Group], l)
+			}
+		}
+	}
+	for _, g := range navGroups {
+		switch ls := groups[g.Key]; len(ls) {
+		case 0:
+		case 1:
+			out = append(out, navItem{navLink: ls[0]})
+		default:
+			it := navItem{navLink: navLink{Key: g.Key, ID: "nav-group-" + g.Key, Label: g.Label}, Links: ls}
+			for _, l := range ls {
+				it.On = it.On || l.Key == p.Nav
+			}
+			out = append(out, it)
 		}
 	}
 	return out

@@ -14,6 +14,25 @@ document.addEventListener("click", (e) => {
   b.setAttribute("aria-expanded", open ? "true" : "false");
 });
 
+// The header's menus (<details class="nav-group">): opening one closes
+// the others, and a click elsewhere or Escape closes them.
+document.addEventListener("toggle", (e) => {
+  const d = e.target;
+  if (!d.classList || !d.classList.contains("nav-group") || !d.open) return;
+  document.querySelectorAll("details.nav-group[open]").forEach((o) => { if (o !== d) o.open = false; });
+}, true);
+document.addEventListener("click", (e) => {
+  if (e.target.closest && e.target.closest("details.nav-group")) return;
+  document.querySelectorAll("details.nav-group[open]").forEach((o) => { o.open = false; });
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "Escape") return;
+  document.querySelectorAll("details.nav-group[open]").forEach((o) => {
+    o.open = false;
+    if (o.contains(document.activeElement)) o.querySelector("summary").focus();
+  });
+});
+
 // On a phone a responsive table shows each row as a card, each cell
 // headed by its column's name: cells that do not name their column
 // themselves take it from the table's header.
