@@ -345,6 +345,10 @@ type CountedFilter struct {
 	Measure, Except, Hist string
 	Bin                   int
 	From, To              *time.Time
+	// Sum, when set, names a measure whose entries in [From, To) are
+	// added up over the listed tickets (TicketPage.Sum): a money KPI's
+	// drill-down states the amount it was computed from.
+	Sum string
 }
 
 // BulkChange is one change to many tickets (the list's bulk actions):
@@ -440,6 +444,9 @@ type TicketPage struct {
 	// Total counts every ticket matching the filters, on every page; set
 	// only when the filter asked for it (Count).
 	Total *int64 `json:"total,omitempty" doc:"How many tickets match the filters in all, on every page"`
+	// Sum is the total of CountedFilter.Sum over every matching ticket,
+	// on every page; set only when the filter asked for it.
+	Sum *int64 `json:"sum,omitempty" doc:"The drill-down's summed measure over every matching ticket (minor currency units for cost)"`
 }
 
 // EventKind names a timeline entry.

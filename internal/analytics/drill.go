@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -36,6 +37,10 @@ type Drill struct {
 	Show, Of Population
 	// Ratio says Show is a part of Of: the list says "n of N".
 	Ratio bool
+	// Money says the value is an amount of the tickets' cost that arose
+	// in the period (MCost): the list states that amount, summed over its
+	// tickets, and it equals the value's Amount.
+	Money bool
 }
 
 func measurePop(m Measure) Population {
@@ -115,7 +120,7 @@ func DrillOf(k KPI) (Drill, bool) {
 	case "on_time_arrival":
 		return misses(MArrSLAMet, MArrSLA), true
 	case "service_cost", CostRatioKey:
-		return Drill{Show: measurePop(MCostLines)}, true
+		return Drill{Show: measurePop(MCostLines), Money: true}, true
 	case "warranty_claims", WarrantyRateKey:
 		return Drill{Show: measurePop(MWarrantyClaims)}, true
 	}
@@ -164,6 +169,17 @@ func (p Population) Matches(f *Fact, from, to Day) bool {
 		return false
 	}
 	return p.Except == NoMeasure || !has(p.Except)
+}
+
+// Sum adds up a fact's entries of measure m over the days [from, to).
+func (f *Fact) Sum(m Measure, from, to Day) int64 {
+	var n int64
+	for _, e := range f.Entries {
+		if e.M == m && e.Day >= from && e.Day < to {
+			n += e.V
+		}
+	}
+	return n
 }
 
 // DistBinOf is the DistBins bin a histogram bucket is counted in: the one
@@ -219,6 +235,20 @@ func DistDrillQuery(k KPI, bin int, dim aftersales.Dimension, val string, from, 
 	return q
 }
 
+// Amount is the cost, in minor units, behind a money KPI's value with
+// sample n, numerator num and value v (major units for the service cost):
+// what the drill-down's tickets' cost in the period adds up to. ok is
+// false for a KPI that is not Money.
+func (d Drill) Amount(k KPI, n, num int64, v float64) (int64, bool) {
+	switch {
+	case !d.Money:
+		return 0, false
+	case k.Key == CostRatioKey:
+		return num, true
+	}
+	return int64(math.Round(v * 100)), true
+}
+
 // Count is how many tickets a drill-down into a value with sample n and
 // numerator num lists, and the sample it is part of (0 when it is not a
 // share). ok is false when the value does not count tickets (the cost
@@ -226,8 +256,11 @@ func DistDrillQuery(k KPI, bin int, dim aftersales.Dimension, val string, from, 
 // list's total is not a number the chart showed.
 func (d Drill) Count(k KPI, n, num int64) (count, of int64, ok bool) {
 	switch {
-	case k.Key == "service_cost" || k.Key == CostRatioKey || k.Key == WarrantyRateKey:
+	case d.Money:
 		return 0, 0, false
+	case k.Key == WarrantyRateKey:
+		// Claims per units in service: the list holds the claims.
+		return num, 0, true
 	case !d.Ratio:
 		return n, 0, true
 	case d.Show.Except == NoMeasure || k.Key == "res_sla_breach":

@@ -1089,12 +1089,13 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 		}
 		where = append(where, cond)
 	}
+	var sum *int64
 	if f.Counted != nil {
-		cond, err := db.countedCond(ctx, f, where, args)
+		cond, s, err := db.countedCond(ctx, f, where, args)
 		if err != nil {
 			return nil, err
 		}
-		where = append(where, cond)
+		where, sum = append(where, cond), s
 	}
 	// The count shares every condition but the cursor's.
 	countQuery, countArgs := `SELECT count(*) FROM tickets t WHERE `+joinAnd(where), slices.Clone(args)
@@ -1144,6 +1145,7 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 		}
 		page.Total = &n
 	}
+	page.Sum = sum
 	return page, nil
 }
 
@@ -1153,7 +1155,10 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 // drill-down's total equals the chart's number. The dimensions are
 // matched on the fact too: a category there is the ticket's own, not its
 // subtree.
-func (db *DB) countedCond(ctx context.Context, f aftersales.TicketFilter, where []string, args []any) (string, error) {
+//
+// With c.Sum it also adds up that measure's entries in the period over
+// the tickets kept.
+func (db *DB) countedCond(ctx context.Context, f aftersales.TicketFilter, where []string, args []any) (string, *int64, error) {
 	c := f.Counted
 	pop := analytics.Population{Measure: analytics.NoMeasure, Except: analytics.NoMeasure, Hist: analytics.NoHist, Bin: c.Bin}
 	var v aftersales.Validator
@@ -1172,8 +1177,14 @@ func (db *DB) countedCond(ctx context.Context, f aftersales.TicketFilter, where 
 		v.Check(i >= 0, "except", "is not a rollup measure")
 		pop.Except = analytics.Measure(i)
 	}
+	sumOf, sum := analytics.NoMeasure, (*int64)(nil)
+	if c.Sum != "" {
+		i := slices.Index(analytics.MeasureNames[:], c.Sum)
+		v.Check(i >= 0, "sum", "is not a rollup measure")
+		sumOf, sum = analytics.Measure(i), new(int64)
+	}
 	if err := v.Err(); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	loc := db.location()
 	from, to := analytics.Day(math.MinInt32), analytics.Day(math.MaxInt32)
@@ -1208,7 +1219,7 @@ func (db *DB) countedCond(ctx context.Context, f aftersales.TicketFilter, where 
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT t.id, k.fact FROM tickets t JOIN kpi_facts k ON k.ticket_id = t.id WHERE `+joinAnd(where), args...)
 	if err != nil {
-		return "", fmt.Errorf("sqlstore: counted tickets: %w", err)
+		return "", nil, fmt.Errorf("sqlstore: counted tickets: %w", err)
 	}
 	defer rows.Close()
 	var ids []string
@@ -1216,11 +1227,11 @@ func (db *DB) countedCond(ctx context.Context, f aftersales.TicketFilter, where 
 		var tid int64
 		var b []byte
 		if err := rows.Scan(&tid, &b); err != nil {
-			return "", err
+			return "", nil, err
 		}
 		fact, err := analytics.DecodeFact(b)
 		if err != nil {
-			return "", fmt.Errorf("sqlstore: counted tickets: ticket %d: %w", tid, err)
+			return "", nil, fmt.Errorf("sqlstore: counted tickets: ticket %d: %w", tid, err)
 		}
 		ok := pop.Matches(&fact, from, to)
 		for i, val := range dims {
@@ -1228,17 +1239,20 @@ func (db *DB) countedCond(ctx context.Context, f aftersales.TicketFilter, where 
 		}
 		if ok {
 			ids = append(ids, strconv.FormatInt(tid, 10))
+			if sum != nil {
+				*sum += fact.Sum(sumOf, from, to)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("sqlstore: counted tickets: %w", err)
+		return "", nil, fmt.Errorf("sqlstore: counted tickets: %w", err)
 	}
 	if len(ids) == 0 {
-		return "1=0", nil
+		return "1=0", sum, nil
 	}
 	// Our own integers, written inline: a large drill-down would run past
 	// the engines' limits on bound parameters.
-	return "t.id IN (" + strings.Join(ids, ", ") + ")", nil
+	return "t.id IN (" + strings.Join(ids, ", ") + ")", sum, nil
 }
 
 // subtree returns a category and all its descendants.

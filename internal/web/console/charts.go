@@ -28,6 +28,9 @@ type chartItem struct {
 	// must be Count (tests hold the two together).
 	Count *int64 `json:"count,omitempty"`
 	Of    *int64 `json:"of,omitempty"`
+	// Amount is, for a money KPI, the cost in minor units its drill-down
+	// adds up to (tests hold the list's sum to it).
+	Amount *int64 `json:"amount,omitempty"`
 }
 
 // counted sets an item's Count and Of from a KPI point.
@@ -41,6 +44,9 @@ func (it chartItem) counted(k analytics.KPI, pt aftersales.MetricPoint) chartIte
 		if d.Ratio {
 			it.Of = &of
 		}
+	}
+	if a, ok := d.Amount(k, pt.N, pt.Num, *pt.Value); ok {
+		it.Amount = &a
 	}
 	return it
 }

@@ -30,8 +30,9 @@ type tile struct {
 	Target *float64
 	Spark  opt
 	URL    string
-	// Count and Of are the drill-down's tickets (see chartItem).
-	Count, Of *int64
+	// Count and Of are the drill-down's tickets, Amount its cost (see
+	// chartItem).
+	Count, Of, Amount *int64
 	// Partial, when the last month is not over (or cut by the range),
 	// says which days it holds and which days of the month before it is
 	// compared with.
@@ -273,6 +274,12 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			return res, err
 		}
 		drill := func(kpi analytics.KPI, dim aftersales.Dimension, val string, from, to time.Time) string {
+			if kpi.Key == analytics.CostRatioKey {
+				// Its value is whole months of cost against their revenue.
+				from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, c.Zone)
+				last := to.AddDate(0, 0, -1)
+				to = time.Date(last.Year(), last.Month()+1, 1, 0, 0, 0, 0, c.Zone)
+			}
 			if dim == "" && v.Filter != "" {
 				dim, val = v.Filter, v.Value
 			}
@@ -341,7 +348,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				}
 				t.URL = drill(tk, "", "", from, to)
 				it := chartItem{}.counted(tk, last)
-				t.Count, t.Of = it.Count, it.Of
+				t.Count, t.Of, t.Amount = it.Count, it.Of, it.Amount
 			}
 			ref := 0.0
 			switch {

@@ -91,7 +91,7 @@ func (c *Console) drillFilter(q url.Values, f *aftersales.TicketFilter, v *after
 	if q.Get(analytics.ParamKPI) == "" {
 		return nil
 	}
-	show, of, _, err := drillPopulation(q)
+	show, of, k, err := drillPopulation(q)
 	if err != nil {
 		for _, fe := range aftersales.ErrorFields(err) {
 			v.Add(fe.Field, fe.Reason)
@@ -112,6 +112,9 @@ func (c *Console) drillFilter(q url.Values, f *aftersales.TicketFilter, v *after
 		}
 	}
 	f.Counted = countedFilter(show, from, to)
+	if d, _ := analytics.DrillOf(k); d.Money {
+		f.Counted.Sum = analytics.MeasureNames[analytics.MCost]
+	}
 	if of == nil {
 		return nil
 	}
@@ -343,17 +346,23 @@ type drillSummary struct {
 	OfURL  string // the sample's list
 	Total  int64
 	Sample *int64
+	// Amount, for a money KPI, is the listed tickets' cost that arose in
+	// the period (minor units): the number the chart showed.
+	Amount *int64
 }
 
-func (c *Console) summarise(r *http.Request, q url.Values, cs []chip, total *int64, sample *aftersales.TicketFilter, p *Page) (*drillSummary, error) {
-	if q.Get(analytics.ParamKPI) == "" || total == nil {
+// AmountText is the summary's amount: "¥1,234.50".
+func (s *drillSummary) AmountText() string { return "¥" + aftersales.Money(*s.Amount).String() }
+
+func (c *Console) summarise(r *http.Request, q url.Values, cs []chip, page *aftersales.TicketPage, sample *aftersales.TicketFilter, p *Page) (*drillSummary, error) {
+	if q.Get(analytics.ParamKPI) == "" || page.Total == nil {
 		return nil, nil
 	}
 	var labels []string
 	for _, ch := range cs {
 		labels = append(labels, ch.Label)
 	}
-	s := &drillSummary{Total: *total, Text: strings.Join(labels, p.T("chip.sep"))}
+	s := &drillSummary{Total: *page.Total, Amount: page.Sum, Text: strings.Join(labels, p.T("chip.sep"))}
 	if sample != nil {
 		pg, err := c.S.Tickets.ListTickets(r.Context(), *sample)
 		if err != nil {

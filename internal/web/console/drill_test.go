@@ -23,7 +23,8 @@ import (
 
 var (
 	chartBlock = regexp.MustCompile(`<script type="application/json" id="(c-[a-z]+)">(.*?)</script>`)
-	tileLink   = regexp.MustCompile(`<a class="tile" id="tile-([a-z0-9_]+)" href="([^"]+)" data-count="(\d+)"(?: data-of="(\d+)")?`)
+	tileLink   = regexp.MustCompile(`<a class="tile" id="tile-([a-z0-9_]+)" href="([^"]+)"(?: data-count="(\d+)")?(?: data-of="(\d+)")?(?: data-amount="(\d+)")?`)
+	drillSum   = regexp.MustCompile(`id="drill-amount" data-amount="(-?\d+)"`)
 	listTotal  = regexp.MustCompile(`id="ticket-total">([\d,]+) tickets<`)
 	drillCount = regexp.MustCompile(`id="drill-count">([\d,]+)(?: of ([\d,]+))?( tickets)?<`)
 	chipLabel  = regexp.MustCompile(`<a class="chip" id="chip-([a-z_]+)" href="([^"]+)"[^>]*><span>([^<]*)</span>`)
@@ -64,6 +65,9 @@ func atoi(t *testing.T, s string) int64 {
 type drillItem struct {
 	chart, url string
 	count, of  int64
+	// amount is a money KPI's cost in minor units (its list's sum), with
+	// no ticket count.
+	amount *int64
 }
 
 // chartDrills reads the drill-downs of every chart on a page from the
@@ -84,13 +88,17 @@ func chartDrills(t *testing.T, body string) []drillItem {
 			for _, raw := range s.Data {
 				var it struct {
 					URL   string `json:"url"`
-					Count *int64 `json:"count"`
-					Of    *int64 `json:"of"`
+					Count  *int64 `json:"count"`
+					Of     *int64 `json:"of"`
+					Amount *int64 `json:"amount"`
 				}
-				if json.Unmarshal(raw, &it) != nil || it.URL == "" || it.Count == nil {
+				if json.Unmarshal(raw, &it) != nil || it.URL == "" || it.Count == nil && it.Amount == nil {
 					continue
 				}
-				d := drillItem{chart: m[1], url: it.URL, count: *it.Count}
+				d := drillItem{chart: m[1], url: it.URL, amount: it.Amount}
+				if it.Count != nil {
+					d.count = *it.Count
+				}
 				if it.Of != nil {
 					d.of = *it.Of
 				}
@@ -99,9 +107,19 @@ func chartDrills(t *testing.T, body string) []drillItem {
 		}
 	}
 	for _, m := range tileLink.FindAllStringSubmatch(body, -1) {
-		d := drillItem{chart: "tile-" + m[1], url: html.UnescapeString(m[2]), count: atoi(t, m[3])}
+		if m[3] == "" && m[5] == "" {
+			continue
+		}
+		d := drillItem{chart: "tile-" + m[1], url: html.UnescapeString(m[2])}
+		if m[3] != "" {
+			d.count = atoi(t, m[3])
+		}
 		if m[4] != "" {
 			d.of = atoi(t, m[4])
+		}
+		if m[5] != "" {
+			a := atoi(t, m[5])
+			d.amount = &a
 		}
 		out = append(out, d)
 	}
@@ -182,7 +200,8 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 				t.Errorf("%s: weekly trend labels %q, want the last week partial and the middle ones not", ranged, o.XAxis.Data)
 			}
 		}
-		for _, kpi := range append([]string{"res_sla", "resolution_median", "created", "reopen_rate", "complaint_closure", "csat_mean", ranged}, itemPages...) {
+		for _, kpi := range append([]string{"res_sla", "resolution_median", "created", "reopen_rate", "complaint_closure", "csat_mean",
+			"service_cost", "cost_ratio", "warranty_claim_rate", ranged}, itemPages...) {
 			path := "/dashboard?kpi=" + kpi
 			if strings.HasPrefix(kpi, "/") {
 				path = kpi
@@ -213,7 +232,17 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 					t.Errorf("%s %s: %s: no total", kpi, d.chart, d.url)
 					continue
 				}
-				if got := atoi(t, m[1]); got != d.count {
+				// A money value is the cost its tickets incurred in the
+				// period: the list adds it up.
+				if d.amount != nil {
+					checked["amount"]++
+					if a := drillSum.FindStringSubmatch(list); a == nil || atoi(t, a[1]) != *d.amount {
+						t.Errorf("%s %s: %s: list sum %v, chart's cost %d", kpi, d.chart, d.url, a, *d.amount)
+					}
+				}
+				if d.amount != nil {
+					// no ticket count to compare
+				} else if got := atoi(t, m[1]); got != d.count {
 					t.Errorf("%s %s: %s: list total %d, chart counted %d", kpi, d.chart, d.url, got, d.count)
 				} else if d.chart == "c-trend" && perChart[d.chart] == 1 && got > 0 {
 					exports[kpi] = exportCheck{list: d.url, total: got, body: list}
@@ -274,7 +303,7 @@ func TestDrillDownTotalsEqualTheChartValues(t *testing.T) {
 				}
 			}
 		}
-		for _, kind := range []string{"tile", "c-trend", "c-techs", "c-pareto", "c-heat", "c-dist", "c-stages", "c-evidence"} {
+		for _, kind := range []string{"tile", "c-trend", "c-techs", "c-pareto", "c-heat", "c-dist", "c-stages", "c-evidence", "amount"} {
 			if checked[kind] == 0 {
 				t.Errorf("no drill-down of %s was checked: %v", kind, checked)
 			}

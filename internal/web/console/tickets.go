@@ -208,7 +208,7 @@ func (c *Console) renderList(w http.ResponseWriter, r *http.Request, bulk *bulkR
 		data.Page, err = c.S.Tickets.ListTickets(ctx, f)
 	}
 	if err == nil {
-		data.Drill, err = c.summarise(r, data.Q, data.Chips, data.Page.Total, sample, p)
+		data.Drill, err = c.summarise(r, data.Q, data.Chips, data.Page, sample, p)
 	}
 	if err != nil {
 		data.Page = &aftersales.TicketPage{}
