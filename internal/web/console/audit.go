@@ -75,7 +75,7 @@ var auditCodes = map[string]string{"": "status.", "status": "status.", "from": "
 // an action's; a follow-up's outcome and channel are the follow-up's own.
 var auditEntityCodes = map[string]map[string]string{
 	"improvement_item": {"": "improvement.", "from": "improvement.", "to": "improvement.", "status": "astatus."},
-	"followup": {"outcome": "followup.outcome.", "channel": "followup.channel.", "reason": "followup.reason.",
+	"followup": {"outcome": "followup.outcome.", "channel": "followup.channel.", "reason": "followup.reason.", "result": "followup.result.",
 		"status": "followup.status."},
 	"followup_policy": {"channel": "followup.channel.", "channels": "followup.channel."},
 	"department":      {"kind": "dept."},

@@ -87,7 +87,7 @@ func chartDrills(t *testing.T, body string) []drillItem {
 		for _, s := range o.Series {
 			for _, raw := range s.Data {
 				var it struct {
-					URL   string `json:"url"`
+					URL    string `json:"url"`
 					Count  *int64 `json:"count"`
 					Of     *int64 `json:"of"`
 					Amount *int64 `json:"amount"`
