@@ -113,7 +113,8 @@ type SuggestionWhy struct {
 // SkillFit is one required skill and the technician's level in it.
 type SkillFit struct {
 	CategoryID int64  `json:"category_id"`
-	Category   string `json:"category"`
+	Category   string `json:"category" doc:"The product category's Chinese name"`
+	CategoryEN string `json:"category_en" doc:"Its English name"`
 	Need       int    `json:"need"`
 	Level      int    `json:"level" doc:"The technician's level; 0 lacks the skill"`
 }

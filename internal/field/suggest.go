@@ -112,3 +112,14 @@ func boolRank(b bool) int {
 	}
 	return 0
 }
+
+// WorkingDay is when a technician's working day on the local day starting
+// at midnight begins and ends (first shift to last, less leave); ok is
+// false when they do not work that day.
+func WorkingDay(c *Calendar, midnight time.Time) (start, end time.Time, ok bool) {
+	free := Free(c, midnight)
+	if len(free) == 0 {
+		return time.Time{}, time.Time{}, false
+	}
+	return free[0].a, free[len(free)-1].b, true
+}

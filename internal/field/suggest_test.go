@@ -13,7 +13,9 @@ func TestSuggest(t *testing.T) {
 	loc := time.FixedZone("CST", 8*3600)
 	at := func(h, m int) time.Time { return time.Date(2026, 12, 1, h, m, 0, 0, loc) } // a Tuesday
 	midnight := at(0, 0)
-	north := func(km float64) *aftersales.Position { return &aftersales.Position{Lat: 30.65 + km/111.19508, Lng: 104.06} }
+	north := func(km float64) *aftersales.Position {
+		return &aftersales.Position{Lat: 30.65 + km/111.19508, Lng: 104.06}
+	}
 	customer := north(0)
 	shift := []aftersales.Shift{{Weekday: 2, StartMin: 8 * 60, EndMin: 18 * 60}}
 	ac := []aftersales.Skill{{CategoryID: 7, Level: 3}}
