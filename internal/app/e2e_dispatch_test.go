@@ -119,9 +119,12 @@ func TestBrowserDispatchKeyboard(t *testing.T) {
 		steps = append(steps, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#email")),
 			chromedp.SendKeys(chromedp.CSS("#email"), "admin@example.com"), chromedp.SendKeys(chromedp.CSS("#password"), "e2e-password-1"),
 			chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("#dboard")),
-			chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#visit-%d", v.ID))))
+			chromedp.Navigate(base+"/lang/zh-CN"), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#visit-%d", v.ID))))
 		if err := chromedp.Do(bctx, steps...); err != nil {
 			t.Fatalf("%d px: sign in and open the board: %v", width, err)
+		}
+		if title, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector("h1").textContent`)); err != nil || title != "调度看板" {
+			t.Fatalf("%d px: the board is not in Chinese: %q %v", width, title, err)
 		}
 		tabTo(bctx, fmt.Sprintf("move-%d", v.ID))
 		outline, err := chromedp.Run(bctx, chromedp.Evaluate[string](`getComputedStyle(document.activeElement).outlineStyle`))
