@@ -380,18 +380,19 @@ type VisitService interface {
 // DayRoute is a technician's day ordered by the route planner: from the
 // home base (or service point) through the day's visits and back.
 type DayRoute struct {
-	TechnicianID int64       `json:"technician_id"`
-	Date         Date        `json:"date"`
-	Start        *Position   `json:"start,omitempty" doc:"Where the day starts and ends; absent when neither home base nor service point is known"`
-	StartKind    string      `json:"start_kind" enum:"home,service_point," doc:"Which place Start is; empty when unknown"`
-	ShiftStart   *time.Time  `json:"shift_start,omitempty" doc:"Absent when the technician does not work that day"`
-	ShiftEnd     *time.Time  `json:"shift_end,omitempty"`
-	Back         *time.Time  `json:"back,omitempty" doc:"When the technician is back at Start after the last visit"`
-	Stops        []RouteStop `json:"stops" doc:"The planned visits, in route order"`
-	Unplanned    []Unplanned `json:"unplanned" doc:"Visits of the day that cannot fit, with the reason"`
-	DistanceKM   float64     `json:"distance_km" doc:"Total road distance, back to Start included"`
-	DriveMin     int         `json:"drive_min" doc:"Total driving time in minutes, back to Start included"`
-	MapLinks     MapLinks    `json:"map_links" doc:"The route in a phone's map app"`
+	TechnicianID int64         `json:"technician_id"`
+	Date         Date          `json:"date"`
+	Start        *Position     `json:"start,omitempty" doc:"Where the day starts and ends; absent when neither home base nor service point is known"`
+	StartKind    string        `json:"start_kind" enum:"home,service_point," doc:"Which place Start is; empty when unknown"`
+	Current      *TechPosition `json:"current,omitempty" doc:"Where the technician reported being today: the rest of the day is planned from there"`
+	ShiftStart   *time.Time    `json:"shift_start,omitempty" doc:"Absent when the technician does not work that day"`
+	ShiftEnd     *time.Time    `json:"shift_end,omitempty"`
+	Back         *time.Time    `json:"back,omitempty" doc:"When the technician is back at Start after the last visit"`
+	Stops        []RouteStop   `json:"stops" doc:"The planned visits, in route order"`
+	Unplanned    []Unplanned   `json:"unplanned" doc:"Visits of the day that cannot fit, with the reason"`
+	DistanceKM   float64       `json:"distance_km" doc:"Total road distance, back to Start included"`
+	DriveMin     int           `json:"drive_min" doc:"Total driving time in minutes, back to Start included"`
+	MapLinks     MapLinks      `json:"map_links" doc:"The route in a phone's map app"`
 }
 
 // RouteStop is one planned visit: when the technician arrives, waits,

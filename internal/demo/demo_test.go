@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -65,7 +66,9 @@ func TestDemoHasRealPatterns(t *testing.T) {
 			}
 		}
 		t.Logf("follow-up tasks: %v", taskStates)
-		tickets := allTickets(t, ctx, db)
+		// The history, without the day's repair requests the demo books
+		// visits for through the services at its end (field.go).
+		tickets := slices.DeleteFunc(allTickets(t, ctx, db), func(tk *aftersales.Ticket) bool { return tk.CreatedAt.Equal(end) })
 		if len(tickets) != 6000 {
 			t.Fatalf("%d tickets stored", len(tickets))
 		}

@@ -22,6 +22,9 @@ type DayVisit struct {
 	WindowEnd    time.Time
 	Duration     time.Duration
 	At           *aftersales.Position // the customer; nil when unknown
+	// CheckedIn and CheckedOut are when the technician arrived and left;
+	// a plan from the current position keeps such visits as they were.
+	CheckedIn, CheckedOut *time.Time
 }
 
 // Day is what planning a technician's day needs: the local midnight it
@@ -36,6 +39,11 @@ type Day struct {
 	Shifts       []aftersales.Shift
 	Leave        []aftersales.Leave
 	Visits       []DayVisit
+	// Current, when set, is where the technician is now: the rest of the
+	// day is planned from there and then (no earlier than the shift),
+	// visits already checked in or completed stay first as they
+	// happened, and the route still ends at Start.
+	Current *aftersales.TechPosition
 }
 
 // planIterations bounds the search of a day: a technician has a handful
@@ -81,9 +89,11 @@ func PlanDay(d *Day, t Travel) (*aftersales.DayRoute, error) {
 		out.Unplanned = append(out.Unplanned, aftersales.Unplanned{VisitID: v.ID, TicketID: v.TicketID, Number: v.Number, Reason: reason})
 	}
 	free := Free(&Calendar{Shifts: d.Shifts, Leave: d.Leave}, d.Midnight)
-	var ok []DayVisit
+	var ok, done []DayVisit
 	for _, v := range d.Visits {
 		switch {
+		case d.Current != nil && v.CheckedIn != nil:
+			done = append(done, v)
 		case len(free) == 0:
 			unplanned(v, "no_shift")
 		case v.At == nil:
@@ -91,6 +101,19 @@ func PlanDay(d *Day, t Travel) (*aftersales.DayRoute, error) {
 		default:
 			ok = append(ok, v)
 		}
+	}
+	slices.SortFunc(done, func(a, b DayVisit) int { return a.CheckedIn.Compare(*b.CheckedIn) })
+	for _, v := range done {
+		fin := v.CheckedIn.Add(v.Duration)
+		if v.CheckedOut != nil {
+			fin = *v.CheckedOut
+		}
+		s := aftersales.RouteStop{Seq: len(out.Stops) + 1, VisitID: v.ID, TicketID: v.TicketID, Number: v.Number, Status: v.Status,
+			WindowStart: v.WindowStart, WindowEnd: v.WindowEnd, Arrive: *v.CheckedIn, Start: *v.CheckedIn, Finish: fin}
+		if v.At != nil {
+			s.At = *v.At
+		}
+		out.Stops = append(out.Stops, s)
 	}
 	if len(free) == 0 {
 		return out, nil
@@ -103,8 +126,16 @@ func PlanDay(d *Day, t Travel) (*aftersales.DayRoute, error) {
 	if d.Start != nil {
 		home = routeplan.LatLng(d.Start.Lat, d.Start.Lng)
 	}
+	from, leave := home, s0
+	if c := d.Current; c != nil {
+		out.Current = c
+		from = routeplan.LatLng(c.Lat, c.Lng)
+		if c.At.After(leave) {
+			leave = c.At
+		}
+	}
 	p := &routeplan.Problem{
-		Vehicles: []routeplan.Vehicle{{ID: fmt.Sprint(d.TechnicianID), Start: home, End: home, ShiftStart: sec(s0), ShiftEnd: sec(s1)}},
+		Vehicles: []routeplan.Vehicle{{ID: fmt.Sprint(d.TechnicianID), Start: from, End: home, ShiftStart: sec(leave), ShiftEnd: sec(s1)}},
 		Travel:   dayTravel{routeplan.Haversine{RoadFactor: t.RoadFactor, SpeedKMH: t.SpeedKMH}},
 	}
 	for _, v := range ok {
@@ -137,9 +168,10 @@ func PlanDay(d *Day, t Travel) (*aftersales.DayRoute, error) {
 		}
 	}
 	var dist, drive float64
+	seq0 := len(out.Stops)
 	for n, l := range legs {
 		v := ok[l.Stop]
-		out.Stops = append(out.Stops, aftersales.RouteStop{Seq: n + 1, VisitID: v.ID, TicketID: v.TicketID, Number: v.Number, Status: v.Status,
+		out.Stops = append(out.Stops, aftersales.RouteStop{Seq: seq0 + n + 1, VisitID: v.ID, TicketID: v.TicketID, Number: v.Number, Status: v.Status,
 			WindowStart: v.WindowStart, WindowEnd: v.WindowEnd, At: *v.At, Arrive: at(l.Arrive), Start: at(l.Start), Finish: at(l.Depart),
 			WaitMin: minutes(l.Wait), SlackMin: minutes(l.Slack), TravelKM: round2(l.TravelDistance / 1000), TravelMin: minutes(l.TravelDuration)})
 		dist += l.TravelDistance

@@ -119,3 +119,57 @@ func TestPlanDay(t *testing.T) {
 		}
 	})
 }
+
+// TestPlanDayFromCurrentPosition: once the phone reports where the
+// technician is, the rest of the day starts there and then; the visit
+// already done stays first as it happened, and the day still ends at home.
+func TestPlanDayFromCurrentPosition(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	mid := time.Date(2026, 12, 7, 0, 0, 0, 0, sh) // a Monday
+	hm := func(h, m int) time.Time { return mid.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	home := &aftersales.Position{Lat: 30.0, Lng: 104.0}
+	east := func(km float64) *aftersales.Position { return &aftersales.Position{Lat: 30.0, Lng: 104.0 + km/96.4} }
+	in, out := hm(9, 0), hm(10, 0)
+	day := Day{Midnight: mid, Start: home, StartKind: "home", Shifts: []aftersales.Shift{{Weekday: 1, StartMin: 8 * 60, EndMin: 18 * 60}},
+		Visits: []DayVisit{
+			{ID: 1, TicketID: 101, Number: 1, Status: aftersales.VisitCompleted, WindowStart: hm(8, 0), WindowEnd: hm(10, 0), Duration: time.Hour,
+				At: east(10), CheckedIn: &in, CheckedOut: &out},
+			// Open all day: 2 km from home, 8 km from the first customer.
+			{ID: 2, TicketID: 102, Number: 1, Status: aftersales.VisitScheduled, WindowStart: hm(8, 0), WindowEnd: hm(18, 0), Duration: time.Hour, At: east(2)},
+			{ID: 3, TicketID: 103, Number: 1, Status: aftersales.VisitScheduled, WindowStart: hm(8, 0), WindowEnd: hm(18, 0), Duration: time.Hour, At: east(11)},
+		}}
+	plan := func(d Day) ([]int64, []string) {
+		r, err := PlanDay(&d, DefaultTravel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		var arrive []string
+		for _, s := range r.Stops {
+			ids = append(ids, s.VisitID)
+			arrive = append(arrive, s.Arrive.In(sh).Format("15:04"))
+		}
+		return ids, arrive
+	}
+	// From home at 08:00, visit 1 is planned with the others (its window
+	// allows 8:00-10:00); the route ignores that it is done.
+	ids, _ := plan(day)
+	if len(ids) != 3 {
+		t.Fatalf("from home: %v", ids)
+	}
+	// From the first customer's door at 10:05: visit 1 first at 09:00 as
+	// it happened, then the nearer visit 3 (1 km east, 1.3 road km: 3
+	// min, 10:07:36), then 2 on the way home.
+	day.Current = &aftersales.TechPosition{Position: *east(10), At: hm(10, 5), Source: "update"}
+	ids, arrive := plan(day)
+	if d := cmp.Diff([]int64{1, 3, 2}, ids); d != "" {
+		t.Errorf("order from the current position (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"09:00", "10:07"}, arrive[:2]); d != "" {
+		t.Errorf("arrivals (-want +got):\n%s", d)
+	}
+	r, _ := PlanDay(&day, DefaultTravel)
+	if r.Current == nil || r.Stops[1].TravelMin != 3 {
+		t.Errorf("current %+v, travel to the next stop %d min, want 3", r.Current, r.Stops[1].TravelMin)
+	}
+}

@@ -26,7 +26,9 @@ func (db *DB) dayBounds(day aftersales.Date) (time.Time, time.Time, error) {
 
 // loadDay reads what planning technician techID's day needs. A user who
 // is not a technician is ENOTFOUND.
-func (db *DB) loadDay(ctx context.Context, q queryer, techID int64, day aftersales.Date) (*field.Day, error) {
+// now decides whether a reported position starts the rest of the day
+// (dispatch.go).
+func (db *DB) loadDay(ctx context.Context, q queryer, techID int64, day aftersales.Date, now time.Time) (*field.Day, error) {
 	mid, next, err := db.dayBounds(day)
 	if err != nil {
 		return nil, err
@@ -49,7 +51,11 @@ func (db *DB) loadDay(ctx context.Context, q queryer, techID int64, day aftersal
 			d.Start, d.StartKind = &aftersales.Position{Lat: lat.Float64, Lng: lng.Float64}, "service_point"
 		}
 	}
-	rows, err := q.QueryContext(ctx, `SELECT v.id, v.ticket_id, v.number, v.status, v.window_start, v.window_end, v.duration_min, c.lat, c.lng
+	if d.Current, err = db.currentPosition(ctx, q, techID, mid, next, now); err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT v.id, v.ticket_id, v.number, v.status, v.window_start, v.window_end, v.duration_min, c.lat, c.lng,
+			v.checked_in_at, v.checked_out_at
 		FROM visits v JOIN tickets t ON t.id = v.ticket_id LEFT JOIN customers c ON c.id = t.customer_id
 		WHERE v.technician_id = $1 AND v.status <> 'cancelled' AND v.window_start >= $2 AND v.window_start < $3 ORDER BY v.id`,
 		techID, ms(mid), ms(next))
@@ -63,9 +69,11 @@ func (db *DB) loadDay(ctx context.Context, q queryer, techID int64, day aftersal
 		var ws, we int64
 		var dur int
 		var lat, lng sql.NullFloat64
-		if err := rows.Scan(&v.ID, &v.TicketID, &v.Number, &status, &ws, &we, &dur, &lat, &lng); err != nil {
+		var in, out sql.NullInt64
+		if err := rows.Scan(&v.ID, &v.TicketID, &v.Number, &status, &ws, &we, &dur, &lat, &lng, &in, &out); err != nil {
 			return nil, err
 		}
+		v.CheckedIn, v.CheckedOut = timePtr(in), timePtr(out)
 		v.Status, v.WindowStart, v.WindowEnd, v.Duration = aftersales.VisitStatus(status), fromMS(ws), fromMS(we), time.Duration(dur)*time.Minute
 		if lat.Valid && lng.Valid {
 			v.At = &aftersales.Position{Lat: lat.Float64, Lng: lng.Float64}
@@ -105,7 +113,7 @@ func (db *DB) DayRoute(ctx context.Context, techID int64, day aftersales.Date) (
 	if err := checkDay(day); err != nil {
 		return nil, err
 	}
-	d, err := db.loadDay(ctx, db.r, techID, day)
+	d, err := db.loadDay(ctx, db.r, techID, day, db.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +164,7 @@ func (db *DB) replanDay(ctx context.Context, tx *Tx, techID int64, day aftersale
 	if err := db.lockRow(ctx, tx, "users", techID); err != nil {
 		return err
 	}
-	d, err := db.loadDay(ctx, tx, techID, day)
+	d, err := db.loadDay(ctx, tx, techID, day, tx.now)
 	if err != nil {
 		return err
 	}

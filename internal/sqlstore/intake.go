@@ -706,7 +706,7 @@ func (db *DB) FollowTicket(ctx context.Context, number, token string) (*aftersal
 	var id, created, updated int64
 	p := &aftersales.PublicTicket{}
 	err := db.r.QueryRowContext(ctx, `SELECT t.id, t.number, t.title, t.status, t.created_at, t.updated_at
-		FROM tickets t JOIN ticket_follow_tokens f ON f.ticket_id = t.id WHERE t.number = $1 AND f.token_hash = $2`,
+		FROM tickets t JOIN `+followTokens+` f ON f.ticket_id = t.id WHERE t.number = $1 AND f.token_hash = $2`,
 		strings.TrimSpace(number), auth.HashSecret(token)).Scan(&id, &p.Number, &p.Title, &p.Status, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, aftersales.Errorf(aftersales.ENOTFOUND, "No ticket matches this number and link.")
@@ -748,7 +748,7 @@ func (db *DB) FollowReply(ctx context.Context, number, token, body string) (*aft
 	var res *aftersales.IntakeResult
 	err := db.inTx(ctx, func(tx *Tx) error {
 		var status aftersales.Status
-		err := tx.QueryRowContext(ctx, `SELECT t.id, t.status FROM tickets t JOIN ticket_follow_tokens f ON f.ticket_id = t.id
+		err := tx.QueryRowContext(ctx, `SELECT t.id, t.status FROM tickets t JOIN `+followTokens+` f ON f.ticket_id = t.id
 			WHERE t.number = $1 AND f.token_hash = $2`, strings.TrimSpace(number), auth.HashSecret(token)).Scan(&in.ticketID, &status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return aftersales.Errorf(aftersales.ENOTFOUND, "No ticket matches this number and link.")

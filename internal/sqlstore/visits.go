@@ -157,6 +157,10 @@ func (db *DB) CreateVisit(ctx context.Context, ticketID int64, in aftersales.Vis
 		if err := db.replanVisit(ctx, tx, id, db.techDayOf(in.TechnicianID, in.WindowStart)); err != nil {
 			return err
 		}
+		booked := &aftersales.Visit{ID: id, TicketID: ticketID, Number: n, WindowStart: in.WindowStart, WindowEnd: in.WindowEnd, TechnicianID: in.TechnicianID}
+		if err := db.visitChanged(ctx, tx, t, nil, booked); err != nil {
+			return err
+		}
 		return tx.audit(ctx, "visit.create", "visit", id, in)
 	})
 	if err != nil {
@@ -302,6 +306,11 @@ func (db *DB) RescheduleVisit(ctx context.Context, ticketID, id int64, in afters
 		if err := db.replanVisit(ctx, tx, id, db.techDayOf(v.TechnicianID, v.WindowStart), db.techDayOf(tech, in.WindowStart)); err != nil {
 			return err
 		}
+		after := *v
+		after.WindowStart, after.WindowEnd, after.TechnicianID = in.WindowStart, in.WindowEnd, tech
+		if err := db.visitChanged(ctx, tx, t, v, &after); err != nil {
+			return err
+		}
 		return tx.audit(ctx, "visit.reschedule", "visit", id, in)
 	})
 	if err != nil {
@@ -410,6 +419,23 @@ func (db *DB) StepVisit(ctx context.Context, ticketID, id int64, in aftersales.V
 		}
 		if in.To == aftersales.VisitCancelled {
 			if err := db.replanVisit(ctx, tx, id, db.techDayOf(v.TechnicianID, v.WindowStart)); err != nil {
+				return err
+			}
+			after := *v
+			after.Status = aftersales.VisitCancelled
+			if err := db.visitChanged(ctx, tx, t, v, &after); err != nil {
+				return err
+			}
+		}
+		// Setting off or arriving with a position: the rest of today is
+		// planned from there (dispatch.go).
+		if p := in.Position; p != nil && (in.To == aftersales.VisitEnRoute || in.To == aftersales.VisitCheckedIn) &&
+			u.Role == aftersales.RoleTechnician && v.TechnicianID != nil && *v.TechnicianID == u.ID {
+			source := "check_in"
+			if in.To == aftersales.VisitEnRoute {
+				source = "en_route"
+			}
+			if err := db.recordPosition(ctx, tx, u.ID, *p, source); err != nil {
 				return err
 			}
 		}

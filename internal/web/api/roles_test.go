@@ -38,6 +38,8 @@ var technicianMay = []string{
 	// visits: read, offers, and the steps of their own visits
 	"list-visits", "get-visit", "visit-history", "visit-report", "booking-offers", "visit-en-route", "check-in-visit", "complete-visit",
 	"list-technicians", "get-technician", "technician-day",
+	// dispatch: where they are now
+	"report-position",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document
@@ -91,7 +93,7 @@ func TestTechnicianPermissions(t *testing.T) {
 		"/quality/improvement-items/": fmt.Sprint(it.ID), "/users/": fmt.Sprint(app.Admin.ID), "/teams/": fmt.Sprint(team.ID),
 		"/customers/": fmt.Sprint(cust.ID)}
 	values := map[string]string{"number": tk.Number, "cost": fmt.Sprint(cost.ID), "kpi": "fcr", "action": fmt.Sprint(action.ID),
-		"cause": fmt.Sprint(cause.ID), "code": "x", "month": "2026-01", "visit": "1", "reservation": "1",
+		"cause": fmt.Sprint(cause.ID), "code": "x", "month": "2026-01", "visit": "1", "reservation": "1", "lang": "en",
 		"If-Match": fmt.Sprintf(`"%d"`, tk.Version)}
 	var forbidden, allowed []string
 	for _, op := range operations(t, base) {

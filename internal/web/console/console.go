@@ -66,7 +66,7 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "dispatch", "error"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -146,6 +146,7 @@ func (c *Console) load() error {
 			return strconv.FormatFloat(100*float64(part)/float64(whole), 'f', 1, 64) + "%"
 		},
 		"list": func(xs ...string) []string { return xs },
+		"pair": func(a, b any) []any { return []any{a, b} },
 		// errPrefix returns the first error of a field or its sub-fields
 		// ("week.mon" also covers "week.mon[1]").
 		"errPrefix": func(errs map[string]string, prefix string) string {
@@ -338,6 +339,7 @@ var navGroups = []struct{ Key, Label string }{
 var navLinks = []navLink{
 	{Key: "tickets", Href: "/tickets", Label: "nav.tickets"},
 	{Key: "my_day", Href: "/my/day", ID: "nav-my-day", Label: "nav.my_day", Role: aftersales.RoleTechnician},
+	{Key: "dispatch", Href: "/dispatch", ID: "nav-dispatch", Label: "nav.dispatch", Perm: aftersales.PermVisitPlan},
 	{Key: "dashboard", Href: "/dashboard", ID: "nav-dashboard", Label: "nav.dashboard", Perm: aftersales.PermMetricsRead},
 	{Key: "improve", Href: "/quality/items", ID: "nav-improve", Label: "nav.improve"},
 	{Key: "followups", Href: "/followups", ID: "nav-followups", Label: "nav.followups", Perm: aftersales.PermTicketReadAll},

@@ -135,7 +135,7 @@ func TestEveryPageRenders(t *testing.T) {
 	pages := map[string]string{
 		"/followups": "followups", "/followups?status=&overdue=1&mine=1": "followups", fmt.Sprintf("/followups/%d", tasks[0].ID): "followup",
 		"/followup-policies": "followup_policies", fmt.Sprintf("/followup-policies/%d", policy.ID): "followup_policies", "/dashboard?kpi=followup_response&scope=region:1": "dashboard",
-		"/form": "form", "/imports": "imports", "/follow/" + web.Number + "?t=" + web.FollowToken + "&new=1": "follow",
+		"/dispatch": "dispatch", "/form": "form", "/imports": "imports", "/follow/" + web.Number + "?t=" + web.FollowToken + "&new=1": "follow",
 		"/data-quality": "quality", "/data-quality/issues": "quality_issues", "/data-quality/issues?kind=rejected&batch=1": "quality_issues",
 		"/tickets": "tickets", "/tickets?open=&q=%E7%A9%BA%E8%B0%83&urgency=high": "tickets", "/tickets/new": "ticket_form",
 		fmt.Sprintf("/tickets/%d", tk.ID): "ticket", fmt.Sprintf("/tickets/%d/edit", tk.ID): "ticket_form",

@@ -233,6 +233,10 @@ func notifyTitles() []notePart {
 // NotificationTitle says a notification's title in the page's language
 // when the system wrote it; improvement statuses in it are named too.
 func (p *Page) NotificationTitle(n *aftersales.Notification) string {
+	// A visit's notification carries both languages: "中文 / English".
+	if zh, en, ok := strings.Cut(n.Title, " / "); ok && strings.HasPrefix(n.Kind, "visit.") {
+		return p.L(zh, en)
+	}
 	if !strings.HasPrefix(n.Kind, "sla_") && !strings.HasPrefix(n.Kind, "improvement.") {
 		return n.Title
 	}
@@ -256,6 +260,9 @@ func (p *Page) NotificationTitle(n *aftersales.Notification) string {
 // NotificationBody says the body of an SLA notification in the page's
 // language; other bodies are what a person wrote.
 func (p *Page) NotificationBody(n *aftersales.Notification) string {
+	if zh, en, ok := strings.Cut(n.Body, "\n"); ok && strings.HasPrefix(n.Kind, "visit.") {
+		return p.L(zh, en)
+	}
 	if strings.HasPrefix(n.Kind, "sla_") {
 		return p.cat.systemNote(p.Lang, n.Body)
 	}

@@ -67,6 +67,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	c.costRoutes(mux, g)
 	c.followupRoutes(mux, g)
 	c.myDayRoutes(mux, g)
+	c.dispatchRoutes(mux, g)
 	mux.HandleFunc("GET /data-quality/issues", g(c.dataIssues))
 	mux.HandleFunc("GET /imports/{id}/report.csv", g(c.importReport))
 	for _, k := range []struct{ kind, path string }{{"product", "/products"}, {"unit", "/network/units"}, {"team", "/network/teams"}, {"asset", "/assets"}} {

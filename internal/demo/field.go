@@ -1,0 +1,93 @@
+package demo
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"aftersales"
+)
+
+// field gives the technicians their field profiles (service point, a
+// home base a few kilometres from it, working hours, capacity) and books
+// the south-west's open tickets on the last day of the history: some
+// visits with a technician (their day is planned by the route planner),
+// the others waiting on the dispatch board. It draws from its own random
+// stream, so the rest of the company is the same with or without it.
+func (g *gen) field(w *world, b *aftersales.Bulk) error {
+	if g.s.Visits == nil {
+		return nil
+	}
+	r := rand.New(rand.NewPCG(uint64(g.opt.Seed), 0xf1e1d))
+	var shifts []aftersales.Shift
+	for wd := range 7 {
+		shifts = append(shifts, aftersales.Shift{Weekday: wd, StartMin: 8*60 + 30, EndMin: 17*60 + 30})
+	}
+	done := map[int64]bool{}
+	for _, p := range w.points {
+		for _, t := range p.techs {
+			if done[t.u.ID] {
+				continue
+			}
+			done[t.u.ID] = true
+			// Within 8 km of the point: 1° of latitude is 111 km.
+			d, a := 8*math.Sqrt(r.Float64()), 2*math.Pi*r.Float64()
+			home := aftersales.Position{Lat: p.spec.lat + d*math.Sin(a)/111, Lng: p.spec.lng + d*math.Cos(a)/(111*math.Cos(p.spec.lat*math.Pi/180))}
+			if _, err := g.s.Visits.SetTechnician(g.ctx, t.u.ID, aftersales.TechnicianProfileInput{ServiceUnitID: &p.unit.ID, Home: &home,
+				Shifts: shifts, CapacityVisits: 6, CapacityMinutes: 420}); err != nil {
+				return fmt.Errorf("technician %d: %w", t.u.ID, err)
+			}
+		}
+	}
+	end := g.opt.End.In(g.opt.Zone)
+	day := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, g.opt.Zone)
+	windows := []int{9, 11, 14, 16}
+	for _, p := range w.points {
+		if p.slow < 1.5 { // the south-west
+			continue
+		}
+		// The day's new repair requests, from customers the point has
+		// served before, with their units.
+		seen := map[int64]bool{}
+		n := 0
+		for _, t := range b.Tickets {
+			if n == 8 {
+				break
+			}
+			if t.ServiceUnitID == nil || *t.ServiceUnitID != p.unit.ID || t.CustomerID == nil || t.ProductID == nil || seen[*t.CustomerID] {
+				continue
+			}
+			seen[*t.CustomerID] = true
+			spec := w.specs[*t.ProductID]
+			gr := groups[0]
+			for _, x := range groups {
+				if x.code == spec.group {
+					gr = x
+				}
+			}
+			urgency := aftersales.UrgencyNormal
+			if r.IntN(4) == 0 {
+				urgency = aftersales.UrgencyHigh
+			}
+			title := spec.name + gr.faults[r.IntN(len(gr.faults))]
+			tk, err := g.s.Tickets.CreateTicket(g.ctx, aftersales.TicketInput{Channel: ptr(aftersales.ChannelPhone), Nature: ptr(aftersales.NatureRepair),
+				Urgency: &urgency, Title: &title, Description: ptr("客户来电报修：" + title), CustomerID: t.CustomerID, CategoryID: t.CategoryID,
+				ProductID: t.ProductID, AssetID: t.AssetID, ServiceUnitID: &p.unit.ID, TeamID: &p.team.ID, DepartmentID: &w.deptAS})
+			if err != nil {
+				return fmt.Errorf("the day's ticket: %w", err)
+			}
+			h := windows[n%len(windows)]
+			in := aftersales.VisitInput{WindowStart: day.Add(time.Duration(h) * time.Hour), WindowEnd: day.Add(time.Duration(h+2) * time.Hour),
+				DurationMin: 45 + 15*r.IntN(4), Skills: []aftersales.Skill{{CategoryID: w.groupCat[gr.code], Level: 1}}}
+			if n%2 == 0 {
+				in.TechnicianID = &p.techs[(n/2)%len(p.techs)].u.ID
+			}
+			if _, err := g.s.Visits.CreateVisit(g.ctx, tk.ID, in); err != nil {
+				return fmt.Errorf("visit for %s: %w", tk.Number, err)
+			}
+			n++
+		}
+	}
+	return nil
+}

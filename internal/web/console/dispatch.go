@@ -1,0 +1,302 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"aftersales"
+)
+
+// The dispatch board: a service point's technicians × the day's hours,
+// each visit a block at its planned time with a form to assign or move
+// it (selects and time fields, so no mouse is needed), and the visits
+// nobody has yet in a side list with suggestions worded in the page's
+// language. On a phone the grid becomes one list per technician.
+
+func (c *Console) dispatchRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
+	mux.HandleFunc("GET /dispatch", g(c.dispatchBoard))
+	mux.HandleFunc("POST /dispatch/visits/{visit}", g(c.dispatchVisit))
+	mux.HandleFunc("POST /dispatch/templates/{lang}", g(c.dispatchTemplate))
+	mux.HandleFunc("POST /my/day/position", g(c.myPosition))
+}
+
+// The grid runs from 07:00 to 21:00 in quarter hours; column 1 is the
+// technician's name.
+const (
+	gridFrom  = 7 * 60
+	gridSlots = 56
+	slotMin   = 15
+)
+
+type dispatchBlock struct {
+	aftersales.BoardVisit
+	Col, Span int
+	From, To  string // the window as HH:MM for the move form
+}
+
+type dispatchRow struct {
+	aftersales.BoardTechnician
+	Blocks []dispatchBlock
+}
+
+type suggestionView struct {
+	ID      int64
+	Name    string
+	Why     string
+	Blocked bool
+}
+
+type unassignedItem struct {
+	Block       dispatchBlock
+	Suggestions []suggestionView
+}
+
+type dispatchView struct {
+	Units      []*aftersales.ServiceUnit
+	Unit       int64
+	Date       string
+	Board      *aftersales.Board
+	Hours      []dispatchHour
+	Rows       []dispatchRow
+	Unassigned []unassignedItem
+	Templates  []*aftersales.VisitTemplate
+}
+
+type dispatchHour struct {
+	Label string
+	Col   int
+}
+
+// block places a visit on the grid at its planned start (its window
+// when the route leaves it out), as long as it lasts.
+func (c *Console) block(v aftersales.BoardVisit) dispatchBlock {
+	start := v.WindowStart
+	if v.PlannedStart != nil {
+		start = *v.PlannedStart
+	}
+	s := start.In(c.Zone)
+	m := s.Hour()*60 + s.Minute()
+	slot := min(max((m-gridFrom)/slotMin, 0), gridSlots-1)
+	span := min(max(v.DurationMin/slotMin, 1), gridSlots-slot)
+	return dispatchBlock{BoardVisit: v, Col: slot + 2, Span: span,
+		From: v.WindowStart.In(c.Zone).Format("15:04"), To: v.WindowEnd.In(c.Zone).Format("15:04")}
+}
+
+func (c *Console) dispatchBoard(w http.ResponseWriter, r *http.Request) {
+	c.renderBoard(w, r, nil)
+}
+
+func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr error) {
+	ctx := r.Context()
+	p := c.page(r, "dispatch", "dispatch.title")
+	v := &dispatchView{Date: r.FormValue("date")}
+	p.Data = v
+	if _, err := aftersales.Require(ctx, aftersales.PermVisitPlan); err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
+	if v.Date == "" {
+		v.Date = c.Now().In(c.Zone).Format(time.DateOnly)
+	}
+	units, err := c.S.Network.ListServiceUnits(ctx)
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
+	for _, u := range units {
+		if u.Kind == aftersales.UnitServicePoint {
+			v.Units = append(v.Units, u)
+		}
+	}
+	if s := r.FormValue("unit"); s != "" {
+		if v.Unit, err = strconv.ParseInt(s, 10, 64); err != nil {
+			c.fail(w, r, "", p, aftersales.Errorf(aftersales.ENOTFOUND, "Service point %q not found.", s))
+			return
+		}
+	} else if len(v.Units) > 0 {
+		v.Unit = v.Units[0].ID
+	}
+	for h := gridFrom / 60; h < gridFrom/60+gridSlots*slotMin/60; h++ {
+		v.Hours = append(v.Hours, dispatchHour{Label: fmt.Sprintf("%02d", h), Col: 2 + (h*60-gridFrom)/slotMin})
+	}
+	if v.Unit != 0 {
+		if v.Board, err = c.S.Dispatch.Board(ctx, v.Unit, aftersales.Date(v.Date)); err != nil {
+			c.fail(w, r, "", p, err)
+			return
+		}
+		for _, t := range v.Board.Technicians {
+			row := dispatchRow{BoardTechnician: t}
+			for _, bv := range t.Visits {
+				row.Blocks = append(row.Blocks, c.block(bv))
+			}
+			v.Rows = append(v.Rows, row)
+		}
+		for _, bv := range v.Board.Unassigned {
+			it := unassignedItem{Block: c.block(bv)}
+			sug, err := c.S.Dispatch.Suggest(ctx, bv.VisitID)
+			if err != nil {
+				c.fail(w, r, "", p, err)
+				return
+			}
+			for i, s := range sug {
+				if i == 3 {
+					break
+				}
+				it.Suggestions = append(it.Suggestions, suggestionView{ID: s.TechnicianID, Name: s.Technician, Why: p.SuggestionWhy(s), Blocked: s.Why.Blocked != ""})
+			}
+			v.Unassigned = append(v.Unassigned, it)
+		}
+	}
+	if p.User.Role.Can(aftersales.PermSettingsWrite) {
+		if v.Templates, err = c.S.Dispatch.VisitTemplates(ctx); err != nil {
+			c.fail(w, r, "", p, err)
+			return
+		}
+	}
+	if actionErr != nil {
+		p.Flash = p.T("err." + aftersales.ErrorCode(actionErr))
+		if p.Lang == "en" {
+			p.Flash = aftersales.ErrorMessage(actionErr)
+		}
+		p.Status = http.StatusConflict
+		if aftersales.ErrorCode(actionErr) == aftersales.EINVALID {
+			p.Status = http.StatusUnprocessableEntity
+		}
+		// htmx swaps only a successful answer: the board with its
+		// message goes back as one.
+		if r.Header.Get("HX-Request") == "true" {
+			p.Status = 0
+		}
+	}
+	c.render(w, r, "dispatch", p)
+}
+
+// SuggestionWhy words a suggestion: "技能匹配 空调 3 级; 路程 12 分钟;
+// 今日 3/6; SLA 剩余 2 小时".
+func (p *Page) SuggestionWhy(s *aftersales.Suggestion) string {
+	var parts []string
+	w := s.Why
+	if w.Blocked != "" {
+		parts = append(parts, p.T("dispatch.blocked."+w.Blocked))
+	}
+	for _, f := range w.Skills {
+		name := p.L(f.Category, f.CategoryEN)
+		if f.Level >= f.Need {
+			parts = append(parts, fmt.Sprintf(p.T("dispatch.why.skill"), name, f.Level))
+		} else {
+			parts = append(parts, fmt.Sprintf(p.T("dispatch.why.skill_missing"), name, f.Need))
+		}
+	}
+	parts = append(parts, fmt.Sprintf(p.T("dispatch.why.travel"), w.TravelMin, p.tOr("dispatch.from."+w.From, "")))
+	if w.Capacity > 0 {
+		parts = append(parts, fmt.Sprintf(p.T("dispatch.why.load"), w.Booked, w.Capacity))
+	} else {
+		parts = append(parts, fmt.Sprintf(p.T("dispatch.why.load_open"), w.Booked))
+	}
+	if l := w.SLALeftMin; l != nil {
+		if *l >= 0 {
+			parts = append(parts, fmt.Sprintf(p.T("dispatch.why.sla_left"), p.span(*l)))
+		} else {
+			parts = append(parts, fmt.Sprintf(p.T("dispatch.why.sla_over"), p.span(-*l)))
+		}
+	}
+	return strings.Join(parts, p.T("dispatch.why.sep"))
+}
+
+// span words minutes as hours when there are at least two of them.
+func (p *Page) span(min int) string {
+	if min >= 120 {
+		return fmt.Sprintf(p.T("dispatch.hours"), min/60)
+	}
+	return fmt.Sprintf(p.T("dispatch.minutes"), min)
+}
+
+// dispatchVisit assigns or moves a visit from the board's form: the
+// technician select (empty unassigns) and the window's times on the
+// board's day.
+func (c *Console) dispatchVisit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PathValue("visit"), 10, 64)
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "dispatch", "dispatch.title"), aftersales.Errorf(aftersales.ENOTFOUND, "Visit not found."))
+		return
+	}
+	version, _ := strconv.ParseInt(r.FormValue("version"), 10, 64)
+	in := aftersales.DispatchInput{Version: version, Reason: r.FormValue("reason")}
+	if s := r.FormValue("technician_id"); s != "" {
+		t, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			c.renderBoard(w, r, &aftersales.Error{Code: aftersales.EINVALID, Message: "technician_id is not a number.",
+				Fields: []aftersales.FieldError{{Field: "technician_id", Reason: "is not a number"}}})
+			return
+		}
+		in.TechnicianID = &t
+	}
+	date := r.FormValue("date")
+	if from, to := r.FormValue("from"), r.FormValue("to"); from != "" && to != "" {
+		ws, err1 := time.ParseInLocation("2006-01-02 15:04", date+" "+from, c.Zone)
+		we, err2 := time.ParseInLocation("2006-01-02 15:04", date+" "+to, c.Zone)
+		if err1 != nil || err2 != nil {
+			c.renderBoard(w, r, &aftersales.Error{Code: aftersales.EINVALID, Message: "The window's times must be HH:MM.",
+				Fields: []aftersales.FieldError{{Field: "window_start", Reason: "must be HH:MM"}}})
+			return
+		}
+		in.WindowStart, in.WindowEnd = ws.UTC(), we.UTC()
+	}
+	if _, err := c.S.Dispatch.Dispatch(ctx, id, in); err != nil {
+		if code := aftersales.ErrorCode(err); code != aftersales.EINVALID && code != aftersales.ECONFLICT {
+			c.fail(w, r, "", c.page(r, "dispatch", "dispatch.title"), err)
+			return
+		}
+		c.renderBoard(w, r, err)
+		return
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		c.renderBoard(w, r, nil)
+		return
+	}
+	http.Redirect(w, r, "/dispatch?"+urlValues("unit", r.FormValue("unit"), "date", date)+"#visit-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+// dispatchTemplate saves the customer's visit confirmation of one
+// language.
+func (c *Console) dispatchTemplate(w http.ResponseWriter, r *http.Request) {
+	version, _ := strconv.ParseInt(r.FormValue("version"), 10, 64)
+	in := aftersales.VisitTemplateInput{Subject: r.FormValue("subject"), Body: r.FormValue("body"), Version: version}
+	if _, err := c.S.Dispatch.SetVisitTemplate(r.Context(), r.PathValue("lang"), in); err != nil {
+		if code := aftersales.ErrorCode(err); code != aftersales.EINVALID && code != aftersales.ECONFLICT {
+			c.fail(w, r, "", c.page(r, "dispatch", "dispatch.title"), err)
+			return
+		}
+		c.renderBoard(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/dispatch?"+urlValues("unit", r.FormValue("unit"), "date", r.FormValue("date"))+"#templates", http.StatusSeeOther)
+}
+
+// myPosition records where the technician's phone is, so the rest of the
+// day is planned from there.
+func (c *Console) myPosition(w http.ResponseWriter, r *http.Request) {
+	lat, err1 := strconv.ParseFloat(r.FormValue("lat"), 64)
+	lng, err2 := strconv.ParseFloat(r.FormValue("lng"), 64)
+	var err error
+	if err1 != nil || err2 != nil {
+		err = &aftersales.Error{Code: aftersales.EINVALID, Message: "The phone did not give its position.",
+			Fields: []aftersales.FieldError{{Field: "lat", Reason: "is required"}}}
+	} else {
+		_, err = c.S.Dispatch.ReportPosition(r.Context(), aftersales.Position{Lat: lat, Lng: lng})
+	}
+	if err != nil {
+		if code := aftersales.ErrorCode(err); code != aftersales.EINVALID {
+			c.fail(w, r, "", c.page(r, "my_day", "day.title"), err)
+			return
+		}
+		c.renderDay(w, r, err)
+		return
+	}
+	tech, date, _ := c.dayTarget(r)
+	http.Redirect(w, r, "/my/day?"+urlValues("technician", strconv.FormatInt(tech, 10), "date", date), http.StatusSeeOther)
+}
