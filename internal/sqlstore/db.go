@@ -20,6 +20,7 @@ import (
 
 	"aftersales"
 	"aftersales/internal/auth"
+	"aftersales/internal/textan"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -73,6 +74,10 @@ type DB struct {
 	Instance string
 
 	cfg atomic.Pointer[configSnap] // the configuration ticket writes read (config.go)
+	// Text suggests ticket fields from their text (textclass.go); set by
+	// the app so the segmentation dictionary is shared, else made lazily.
+	Text  *textan.Segmenter
+	textc textClassCache
 
 	numMu   sync.Mutex
 	numbers map[string]*numberBlock // PostgreSQL: ticket numbers reserved, by counter name
@@ -241,6 +246,9 @@ type Tx struct {
 	db  *DB
 	now time.Time
 	cfg *configSnap // pinned for the span of one ticket write (pinConfig)
+	// suggested holds a new ticket's text model suggestions for routing
+	// (textclass.go).
+	suggested map[string]aftersales.Predicted
 	// stmts holds the cached statements bound to this transaction.
 	stmts map[*sql.Stmt]*sql.Stmt
 }
