@@ -136,6 +136,9 @@ type TextClassService interface {
 	// TrainTextModel trains a new version for field on the labelled
 	// tickets and activates it unless it is worse than the active one.
 	TrainTextModel(ctx context.Context, field string) (*TextModel, error)
+	// RequestTraining asks the background job to train field's model.
+	RequestTraining(ctx context.Context, field string) error
+	TrainingRequested(ctx context.Context) ([]string, error)
 	SuggestThresholds(ctx context.Context) (map[string]float64, error)
 	SetSuggestThreshold(ctx context.Context, field string, threshold float64) error
 }

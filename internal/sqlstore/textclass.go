@@ -404,13 +404,87 @@ func (db *DB) TrainTextModel(ctx context.Context, field string) (*aftersales.Tex
 	if err := aftersales.CheckSuggestField(field); err != nil {
 		return nil, err
 	}
+	return db.trainTextModel(ctx, field, &u.ID)
+}
+
+// RequestTraining asks the background job to train field's model (the
+// console's button); asking again before it ran changes nothing.
+func (db *DB) RequestTraining(ctx context.Context, field string) error {
+	u, err := aftersales.Require(ctx, aftersales.PermSettingsWrite)
+	if err != nil {
+		return err
+	}
+	if err := aftersales.CheckSuggestField(field); err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO text_train_requests (field, requested_at, requested_by) VALUES ($1, $2, $3)
+			ON CONFLICT (field) DO NOTHING`, field, ms(tx.now), u.ID); err != nil {
+			return fmt.Errorf("sqlstore: request training: %w", err)
+		}
+		return tx.audit(ctx, "request_training", "text_model", 0, map[string]string{"field": field})
+	})
+}
+
+// TrainingRequested lists the fields waiting for a training.
+func (db *DB) TrainingRequested(ctx context.Context) ([]string, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT field FROM text_train_requests ORDER BY field`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: training requests: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// RequestRetraining asks for a new training of every field that has an
+// active model (the nightly job): corrections and new labelled tickets
+// reach the models without anyone pressing the button.
+func (db *DB) RequestRetraining(ctx context.Context) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO text_train_requests (field, requested_at)
+			SELECT field, $1 FROM text_models WHERE status = 'active' ON CONFLICT (field) DO NOTHING`, ms(tx.now))
+		return err
+	})
+}
+
+// TrainRequested trains one requested field (the background job) and
+// reports whether one was.
+func (db *DB) TrainRequested(ctx context.Context) (bool, error) {
+	var field string
+	var by sql.NullInt64
+	err := db.r.QueryRowContext(ctx, `SELECT field, requested_by FROM text_train_requests ORDER BY requested_at, field LIMIT 1`).Scan(&field, &by)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: next training: %w", err)
+	}
+	if _, err := db.trainTextModel(ctx, field, int64Ptr(by)); err != nil {
+		return false, err
+	}
+	_, err = db.w.ExecContext(ctx, `DELETE FROM text_train_requests WHERE field = $1`, field)
+	return true, err
+}
+
+func (db *DB) trainTextModel(ctx context.Context, field string, by *int64) (*aftersales.TextModel, error) {
 	texts, labels, err := labelled(ctx, db.r, field)
 	if err != nil {
 		return nil, err
 	}
 	cfg := textan.DefaultTrainConfig()
 	const folds = 5
-	tm := aftersales.TextModel{Field: field, Docs: len(texts), Folds: folds, Status: aftersales.ModelRefused, TrainedBy: &u.ID,
+	tm := aftersales.TextModel{Field: field, Docs: len(texts), Folds: folds, Status: aftersales.ModelRefused, TrainedBy: by,
 		PerClass: []aftersales.ClassScore{}, Confusion: [][]int{}}
 	var blob []byte
 	classes := slices.Clone(labels)
@@ -473,7 +547,7 @@ func (db *DB) TrainTextModel(ctx context.Context, field string) (*aftersales.Tex
 		}{tm.PerClass, tm.Confusion})
 		err = tx.QueryRowContext(ctx, `INSERT INTO text_models (field, version, status, trained_at, trained_by, docs, folds, accuracy, macro_f1,
 			compared_f1, metrics, config, reason, model) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
-			field, tm.Version, tm.Status, ms(tx.now), u.ID, tm.Docs, tm.Folds, tm.Accuracy, tm.MacroF1, tm.ComparedF1, metrics,
+			field, tm.Version, tm.Status, ms(tx.now), nullInt(by), tm.Docs, tm.Folds, tm.Accuracy, tm.MacroF1, tm.ComparedF1, metrics,
 			mustJSON(cfg), tm.Reason, blob).Scan(&tm.ID)
 		if err != nil {
 			return mapErr(fmt.Errorf("sqlstore: insert text model: %w", err))

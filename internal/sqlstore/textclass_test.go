@@ -194,6 +194,24 @@ func TestSuggestionLifecycle(t *testing.T) {
 			if got, err := a.FindTextModel(ctx, m3.ID); err != nil || got.Reason != aftersales.RefusedWorse || len(got.PerClass) != 3 {
 				t.Fatalf("find = %+v, %v", got, err)
 			}
+			// The console's button: a request the background job trains (once).
+			for range 2 {
+				if err := a.RequestTraining(ctx, aftersales.SuggestNature); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, err := a.TrainingRequested(ctx); err != nil || len(got) != 1 || got[0] != "nature" {
+				t.Fatalf("requested = %v, %v", got, err)
+			}
+			if done, err := b.TrainRequested(ctx); err != nil || !done {
+				t.Fatalf("job: %v, %v", done, err)
+			}
+			if done, err := b.TrainRequested(ctx); err != nil || done {
+				t.Fatalf("job again: %v, %v", done, err)
+			}
+			if list, _ := a.ListTextModels(ctx, ""); len(list) != 5 || list[0].TrainedBy == nil {
+				t.Fatalf("after the job: %d models", len(list))
+			}
 			if _, err := a.FindTextModel(ctx, 999999); aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
 				t.Fatalf("missing model: %v", err)
 			}

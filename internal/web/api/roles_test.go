@@ -91,7 +91,7 @@ func TestTechnicianPermissions(t *testing.T) {
 		"/quality/improvement-items/": fmt.Sprint(it.ID), "/users/": fmt.Sprint(app.Admin.ID), "/teams/": fmt.Sprint(team.ID),
 		"/customers/": fmt.Sprint(cust.ID)}
 	values := map[string]string{"number": tk.Number, "cost": fmt.Sprint(cost.ID), "kpi": "fcr", "action": fmt.Sprint(action.ID),
-		"cause": fmt.Sprint(cause.ID), "code": "x", "month": "2026-01", "visit": "1", "reservation": "1",
+		"cause": fmt.Sprint(cause.ID), "code": "x", "month": "2026-01", "visit": "1", "reservation": "1", "field": "nature",
 		"If-Match": fmt.Sprintf(`"%d"`, tk.Version)}
 	var forbidden, allowed []string
 	for _, op := range operations(t, base) {

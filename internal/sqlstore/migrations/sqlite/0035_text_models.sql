@@ -50,6 +50,14 @@ CREATE TABLE text_class_settings (
 INSERT INTO text_class_settings (field, threshold) VALUES ('nature', 0.9), ('category_id', 0.9), ('urgency', 0.95);
 
 
+-- Trainings asked for (the console's button, the API, the nightly
+-- retraining), done by the background job: one row per field at most.
+CREATE TABLE text_train_requests (
+    field        TEXT PRIMARY KEY CHECK (field IN ('nature', 'category_id', 'urgency')),
+    requested_at INTEGER NOT NULL,
+    requested_by INTEGER REFERENCES users(id)
+);
+
 -- Every instance keeps the active models in memory; a new active model or
 -- threshold changes the configuration stamp like the rest of the
 -- configuration (0030).
