@@ -324,7 +324,11 @@ func (db *DB) DecideSuggestion(ctx context.Context, ticketID int64, field string
 		if err != nil {
 			return fmt.Errorf("sqlstore: decide suggestion: %w", err)
 		}
-		return tx.audit(ctx, "suggestion_"+status, "ticket", ticketID, map[string]string{"field": field, "value": s.Value})
+		detail := map[string]string{"field": field, "value": s.Value}
+		if accept {
+			return tx.audit(ctx, "suggestion_accept", "ticket", ticketID, detail)
+		}
+		return tx.audit(ctx, "suggestion_reject", "ticket", ticketID, detail)
 	})
 	if err != nil {
 		return nil, err
