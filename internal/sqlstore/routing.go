@@ -327,9 +327,16 @@ func (db *DB) DryRunRule(ctx context.Context, ticketID int64, rule aftersales.Ro
 	slices.SortStableFunc(ri.Rules, func(a, b *aftersales.RoutingRule) int {
 		return cmp.Or(cmp.Compare(a.Priority, b.Priority), cmp.Compare(order(a), order(b)))
 	})
+	// The ticket's suggestions as they were made at its creation.
+	if ri.Suggestions, err = ticketPredictions(ctx, db.r, ticketID); err != nil {
+		return nil, err
+	}
 	checks := rule.Conditions.Explain(ri.Facts)
 	if len(rule.Keywords) > 0 {
 		checks = append(checks, aftersales.ConditionCheck{Field: "keywords", OK: routing.KeywordsMatch(rule.Keywords, strings.ToLower(ri.Text))})
+	}
+	if rule.Suggestion != nil {
+		checks = append(checks, aftersales.ConditionCheck{Field: "suggestion", OK: rule.Suggestion.Matches(ri.Suggestions)})
 	}
 	res := &aftersales.RuleDryRun{Matched: rule.Active, Checks: checks}
 	for _, c := range checks {

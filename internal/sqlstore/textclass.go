@@ -629,3 +629,22 @@ func (db *DB) FindTextModel(ctx context.Context, id int64) (*aftersales.TextMode
 	}
 	return m, nil
 }
+
+// ticketPredictions reads a ticket's suggestions as routing sees them.
+func ticketPredictions(ctx context.Context, q queryer, ticketID int64) (map[string]aftersales.Predicted, error) {
+	rows, err := q.QueryContext(ctx, `SELECT field, value, confidence FROM ticket_suggestions WHERE ticket_id = $1`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: ticket suggestions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]aftersales.Predicted{}
+	for rows.Next() {
+		var f string
+		var p aftersales.Predicted
+		if err := rows.Scan(&f, &p.Value, &p.Confidence); err != nil {
+			return nil, err
+		}
+		out[f] = p
+	}
+	return out, rows.Err()
+}

@@ -103,5 +103,31 @@ func TestTextModelsPage(t *testing.T) {
 		if _, body := b.get("/admin/models"); !strings.Contains(body, `id="requested-nature"`) {
 			t.Error("the queued training is not shown")
 		}
+		// The rule editor: a routing rule on the suggestion, a bad one named.
+		team, err := db.CreateTeam(ctx, aftersales.TeamInput{Code: "care", Name: "客户关怀"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rule := url.Values{"name": {"投诉建议"}, "priority": {"1"}, "active": {"on"}, "action_team_id": {fmt.Sprint(team.ID)},
+			"suggestion_field": {"nature"}, "suggestion_values": {"complaint"}, "suggestion_min_confidence": {"1.5"}}
+		if s, body, _ := b.post("/rules/routing/new", rule); s != http.StatusUnprocessableEntity || !strings.Contains(body, "最低置信度") {
+			t.Errorf("confidence 1.5: %d", s)
+		}
+		rule.Set("suggestion_min_confidence", "0.6")
+		if s, _, _ := b.post("/rules/routing/new", rule); s != http.StatusSeeOther {
+			t.Fatalf("save rule: %d", s)
+		}
+		rules, err := db.ListRoutingRules(ctx)
+		if err != nil || len(rules) != 1 || rules[0].Suggestion == nil || rules[0].Suggestion.MinConfidence != 0.6 || rules[0].Suggestion.Values[0] != "complaint" {
+			t.Fatalf("rules = %+v, %v", rules, err)
+		}
+		if s, body := b.get(fmt.Sprintf("/rules/routing/%d", rules[0].ID)); s != 200 || !strings.Contains(body, `<option value="nature" selected>`) {
+			t.Errorf("rule page: %d", s)
+		}
+		routed, err := db.CreateTicket(ctx, aftersales.TicketInput{Channel: testutil.Ptr(aftersales.ChannelPhone), Urgency: testutil.Ptr(aftersales.UrgencyNormal),
+			Title: testutil.Ptr("投诉客服态度差"), CustomerID: &cu.ID})
+		if err != nil || routed.TeamID == nil || *routed.TeamID != team.ID {
+			t.Fatalf("routed = %+v, %v", routed, err)
+		}
 	})
 }
