@@ -38,6 +38,8 @@ var technicianMay = []string{
 	// visits: read, offers, and the steps of their own visits
 	"list-visits", "get-visit", "visit-history", "visit-report", "booking-offers", "visit-en-route", "check-in-visit", "complete-visit",
 	"list-technicians", "get-technician", "technician-day",
+	// text classification: their tickets' suggestions, the models and thresholds, read only
+	"list-ticket-suggestions", "list-text-models", "get-text-model", "get-suggestion-thresholds",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document
