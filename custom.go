@@ -230,4 +230,5 @@ type Services struct {
 	Followups FollowupService
 	Surveys   SurveyService
 	Dispatch  DispatchService
+	TextClass TextClassService
 }

@@ -44,9 +44,12 @@ type RoutingRule struct {
 	Active     bool          `json:"active"`
 	Conditions SLAConditions `json:"conditions"`
 	// Keywords match the title or description (any of them, case-insensitive).
-	Keywords []string      `json:"keywords,omitempty"`
-	Action   RoutingAction `json:"action"`
-	Version  int64         `json:"version,omitempty" readOnly:"true"`
+	Keywords []string `json:"keywords,omitempty"`
+	// Suggestion, when set, also requires the new ticket's text model
+	// suggestion for a field (issue #21).
+	Suggestion *SuggestionCondition `json:"suggestion,omitempty"`
+	Action     RoutingAction        `json:"action"`
+	Version    int64                `json:"version,omitempty" readOnly:"true"`
 }
 
 // Validate checks a rule.
@@ -61,6 +64,7 @@ func (r *RoutingRule) Validate() error {
 	if a.Urgency != nil {
 		v.Check(a.Urgency.Valid(), "action.urgency", "is not a known urgency")
 	}
+	r.Suggestion.validate(&v)
 	for i, k := range r.Keywords {
 		v.Check(strings.TrimSpace(k) != "", fmt.Sprintf("keywords[%d]", i), "must not be empty")
 	}

@@ -383,6 +383,10 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.Gaug
 		}
 		return false, err
 	})
+	// Text models (issue #21): trainings asked for in the console or the
+	// API, and a nightly retraining of the active ones; one instance trains.
+	job("text-train", time.Minute, db.Exclusive("text-train", jobs.TrainText(db, log)))
+	job("text-retrain", 24*time.Hour, jobs.RetrainText(db))
 	// Each mailbox keeps one logged-in connection and waits in IDLE for
 	// new mail; servers without IDLE are polled every 30 s.
 	for _, mb := range mailboxes {

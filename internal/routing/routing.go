@@ -58,6 +58,9 @@ type Input struct {
 	Teams        []Team
 	UnitParent   map[int64]int64
 	CategoryPath []int64
+	// Suggestions are the new ticket's text model suggestions by field,
+	// applied or not, for rules with a suggestion condition.
+	Suggestions map[string]aftersales.Predicted
 }
 
 // UrgencyWeight weighs open tickets for least-load.
@@ -83,7 +86,7 @@ func Route(in Input) aftersales.RoutingDecision {
 	// 1. Rules.
 	text := strings.ToLower(in.Text)
 	for _, r := range in.Rules {
-		if !r.Active || !r.Conditions.Matches(in.Facts) || !KeywordsMatch(r.Keywords, text) {
+		if !r.Active || !r.Conditions.Matches(in.Facts) || !KeywordsMatch(r.Keywords, text) || !r.Suggestion.Matches(in.Suggestions) {
 			continue
 		}
 		a := r.Action

@@ -141,3 +141,38 @@ func TestCandidates(t *testing.T) {
 		t.Errorf("without a team nobody is in it: %+v", got[0])
 	}
 }
+
+// TestRouteOnSuggestion: a rule with a suggestion condition matches only
+// a suggestion for its field, among its values, at its confidence or more;
+// a ticket without suggestions never matches it.
+func TestRouteOnSuggestion(t *testing.T) {
+	rule := &aftersales.RoutingRule{Name: "投诉", Active: true, Action: aftersales.RoutingAction{TeamID: p(int64(2))},
+		Suggestion: &aftersales.SuggestionCondition{Field: aftersales.SuggestNature, Values: []string{"complaint"}, MinConfidence: 0.7}}
+	for _, c := range []struct {
+		name string
+		s    map[string]aftersales.Predicted
+		want bool
+	}{
+		{"confident complaint", map[string]aftersales.Predicted{"nature": {Value: "complaint", Confidence: 0.7}}, true},
+		{"below the confidence", map[string]aftersales.Predicted{"nature": {Value: "complaint", Confidence: 0.69}}, false},
+		{"another value", map[string]aftersales.Predicted{"nature": {Value: "repair", Confidence: 0.99}}, false},
+		{"another field", map[string]aftersales.Predicted{"urgency": {Value: "complaint", Confidence: 0.99}}, false},
+		{"no suggestions", nil, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := Input{Rules: []*aftersales.RoutingRule{rule}, Suggestions: c.s}
+			d := Route(in)
+			if got := d.TeamID != nil && *d.TeamID == 2; got != c.want {
+				t.Errorf("matched = %v, want %v (%v)", got, c.want, d.Reasons)
+			}
+		})
+	}
+	bad := aftersales.RoutingRule{Name: "x", Action: aftersales.RoutingAction{TeamID: p(int64(2))},
+		Suggestion: &aftersales.SuggestionCondition{Field: "colour", MinConfidence: 2}}
+	err := bad.Validate()
+	for _, f := range []string{"suggestion.field", "suggestion.values", "suggestion.min_confidence"} {
+		if err == nil || !strings.Contains(err.Error(), f) {
+			t.Errorf("validation does not name %s: %v", f, err)
+		}
+	}
+}

@@ -33,6 +33,7 @@ type configSnap struct {
 	fields []*aftersales.CustomField
 	hooks  []webhookSub
 	autos  map[string][]*aftersales.AutomationRule // active rules by trigger, in run order
+	text   textConfig                              // active text models and thresholds (textclass.go)
 }
 
 type webhookSub struct {
@@ -143,6 +144,9 @@ func (db *DB) loadConfig(ctx context.Context, q queryer) (*configSnap, error) {
 		if r.Active {
 			c.autos[r.Trigger] = append(c.autos[r.Trigger], r)
 		}
+	}
+	if c.text, err = loadTextConfig(ctx, q); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"aftersales"
 	"aftersales/internal/auth"
+	"aftersales/internal/textan"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -73,6 +74,10 @@ type DB struct {
 	Instance string
 
 	cfg atomic.Pointer[configSnap] // the configuration ticket writes read (config.go)
+	// Text suggests ticket fields from their text (textclass.go); set by
+	// the app so the segmentation dictionary is shared, else made lazily.
+	Text  *textan.Segmenter
+	textc textClassCache
 
 	numMu   sync.Mutex
 	numbers map[string]*numberBlock // PostgreSQL: ticket numbers reserved, by counter name
@@ -241,6 +246,9 @@ type Tx struct {
 	db  *DB
 	now time.Time
 	cfg *configSnap // pinned for the span of one ticket write (pinConfig)
+	// suggested holds a new ticket's text model suggestions for routing
+	// (textclass.go).
+	suggested map[string]aftersales.Predicted
 	// stmts holds the cached statements bound to this transaction.
 	stmts map[*sql.Stmt]*sql.Stmt
 }
@@ -489,5 +497,6 @@ func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (
 func (db *DB) Services() aftersales.Services {
 	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db,
 		Webhooks: db, Routing: db, Automate: db, Imports: db, Intake: db, Metrics: db, Quality: db, Improve: db, Costs: db,
-		Parts: db, Visits: db, Followups: db, Surveys: db, Dispatch: db}
+		Parts: db, Visits: db, Followups: db, Surveys: db, Dispatch: db,
+		TextClass: db}
 }

@@ -18,8 +18,9 @@ import (
 const ruleCols = `id, name, priority, active, conditions, action, version`
 
 type ruleDoc struct {
-	Conditions aftersales.SLAConditions `json:"conditions"`
-	Keywords   []string                 `json:"keywords,omitempty"`
+	Conditions aftersales.SLAConditions        `json:"conditions"`
+	Keywords   []string                        `json:"keywords,omitempty"`
+	Suggestion *aftersales.SuggestionCondition `json:"suggestion,omitempty"`
 }
 
 func scanRule(row interface{ Scan(...any) error }) (*aftersales.RoutingRule, error) {
@@ -32,7 +33,7 @@ func scanRule(row interface{ Scan(...any) error }) (*aftersales.RoutingRule, err
 	if err := json.Unmarshal([]byte(cond), &doc); err != nil {
 		return nil, err
 	}
-	r.Conditions, r.Keywords = doc.Conditions, doc.Keywords
+	r.Conditions, r.Keywords, r.Suggestion = doc.Conditions, doc.Keywords, doc.Suggestion
 	return &r, json.Unmarshal([]byte(action), &r.Action)
 }
 
@@ -49,7 +50,7 @@ func (db *DB) writeRule(ctx context.Context, r *aftersales.RoutingRule, id, vers
 			ref{"action.assignee_id", "users", a.AssigneeID}, ref{"action.department_id", "departments", a.DepartmentID}); err != nil {
 			return err
 		}
-		cond := mustJSON(ruleDoc{r.Conditions, r.Keywords})
+		cond := mustJSON(ruleDoc{r.Conditions, r.Keywords, r.Suggestion})
 		if id == 0 {
 			err := tx.QueryRowContext(ctx, `INSERT INTO routing_rules (name, priority, active, conditions, action, created_at, updated_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, r.Name, r.Priority, r.Active, cond, mustJSON(a), ms(tx.now)).Scan(&r.ID)
@@ -254,6 +255,7 @@ func (db *DB) route(ctx context.Context, tx *Tx, in *aftersales.TicketInput) ([]
 		return nil, err
 	}
 	ri.Given = aftersales.RoutingDecision{ServiceUnitID: in.ServiceUnitID, TeamID: in.TeamID, AssigneeID: in.AssigneeID, DepartmentID: in.DepartmentID}
+	ri.Suggestions = tx.suggested
 	d, err := db.decide(ctx, tx, ri)
 	if err != nil {
 		return nil, err
@@ -325,9 +327,16 @@ func (db *DB) DryRunRule(ctx context.Context, ticketID int64, rule aftersales.Ro
 	slices.SortStableFunc(ri.Rules, func(a, b *aftersales.RoutingRule) int {
 		return cmp.Or(cmp.Compare(a.Priority, b.Priority), cmp.Compare(order(a), order(b)))
 	})
+	// The ticket's suggestions as they were made at its creation.
+	if ri.Suggestions, err = ticketPredictions(ctx, db.r, ticketID); err != nil {
+		return nil, err
+	}
 	checks := rule.Conditions.Explain(ri.Facts)
 	if len(rule.Keywords) > 0 {
 		checks = append(checks, aftersales.ConditionCheck{Field: "keywords", OK: routing.KeywordsMatch(rule.Keywords, strings.ToLower(ri.Text))})
+	}
+	if rule.Suggestion != nil {
+		checks = append(checks, aftersales.ConditionCheck{Field: "suggestion", OK: rule.Suggestion.Matches(ri.Suggestions)})
 	}
 	res := &aftersales.RuleDryRun{Matched: rule.Active, Checks: checks}
 	for _, c := range checks {

@@ -150,15 +150,24 @@ func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aft
 	if err != nil {
 		return nil, err
 	}
+	// Text models may fill a nature, urgency or category left empty.
+	sugg, err := db.suggest(ctx, &in)
+	if err != nil {
+		return nil, err
+	}
 	if err := in.Validate(true, db.Now()); err != nil {
 		return nil, err
 	}
 	var id int64
 	err = db.inTx(ctx, func(tx *Tx) error {
 		var err error
+		tx.suggested = predicted(sugg)
 		id, err = db.insertTicket(ctx, tx, &in, &u.ID)
 		aftersales.SetResult(ctx, "ticket", id, true)
-		return err
+		if err != nil {
+			return err
+		}
+		return saveSuggestions(ctx, tx, id, sugg)
 	})
 	if err != nil {
 		return nil, err
@@ -559,6 +568,9 @@ func (db *DB) updateTx(ctx context.Context, tx *Tx, u *aftersales.User, id, vers
 		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: &u.ID, Kind: kind, Field: c.field, From: c.from, To: c.to}); err != nil {
 			return err
 		}
+	}
+	if err := noteCorrections(ctx, tx, id, u.ID, changes); err != nil {
+		return err
 	}
 	if err := db.refreshSLA(ctx, tx, id, &u.ID); err != nil {
 		return err

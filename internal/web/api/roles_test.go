@@ -40,6 +40,8 @@ var technicianMay = []string{
 	"list-technicians", "get-technician", "technician-day",
 	// dispatch: where they are now
 	"report-position",
+	// text classification: their tickets' suggestions, the models and thresholds, read only
+	"list-ticket-suggestions", "list-text-models", "get-text-model", "get-suggestion-thresholds",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document
@@ -93,7 +95,7 @@ func TestTechnicianPermissions(t *testing.T) {
 		"/quality/improvement-items/": fmt.Sprint(it.ID), "/users/": fmt.Sprint(app.Admin.ID), "/teams/": fmt.Sprint(team.ID),
 		"/customers/": fmt.Sprint(cust.ID)}
 	values := map[string]string{"number": tk.Number, "cost": fmt.Sprint(cost.ID), "kpi": "fcr", "action": fmt.Sprint(action.ID),
-		"cause": fmt.Sprint(cause.ID), "code": "x", "month": "2026-01", "visit": "1", "reservation": "1", "lang": "en",
+		"cause": fmt.Sprint(cause.ID), "code": "x", "month": "2026-01", "visit": "1", "reservation": "1", "lang": "en", "field": "nature",
 		"If-Match": fmt.Sprintf(`"%d"`, tk.Version)}
 	var forbidden, allowed []string
 	for _, op := range operations(t, base) {

@@ -106,10 +106,10 @@ func TestEveryTicketOperationHidesOtherTeamsTickets(t *testing.T) {
 		}
 
 		hidden := map[string]string{"id": fmt.Sprint(tk.ID), "number": tk.Number, "cost": fmt.Sprint(cost.ID),
-			"visit": fmt.Sprint(visit.ID), "reservation": fmt.Sprint(res.ID),
+			"visit": fmt.Sprint(visit.ID), "reservation": fmt.Sprint(res.ID), "field": "nature",
 			"If-Match": fmt.Sprintf(`"%d"`, tk.Version)}
 		missing := map[string]string{"id": "987654", "number": "AS209901-987654", "cost": fmt.Sprint(cost.ID),
-			"visit": fmt.Sprint(visit.ID), "reservation": fmt.Sprint(res.ID),
+			"visit": fmt.Sprint(visit.ID), "reservation": fmt.Sprint(res.ID), "field": "nature",
 			"If-Match": fmt.Sprintf(`"%d"`, tk.Version)}
 		before := snapshot(admin, tk.ID)
 		n := 0

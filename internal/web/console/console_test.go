@@ -158,6 +158,7 @@ func TestEveryPageRenders(t *testing.T) {
 		"/tickets?region_id=1&resolved_from=2026-01-01&resolved_to=2026-12-31&tier=vip": "tickets",
 		"/s/" + link.Token: "survey", "/s/" + link.Token + "?score=4": "survey", "/s/" + answered.Token: "survey",
 		"/surveys": "surveys", "/surveys?dim=send_channel&value=sms&answered=no": "surveys",
+		"/admin/models": "text_models",
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
 	}
 	pages[fmt.Sprintf("/my/day?technician=%d", users[0].ID)] = "my_day"

@@ -45,6 +45,7 @@ func noteParts() []notePart {
 		{regexp.MustCompile(`^handed to team (.+)$`), "note.sla.handed"},
 		{regexp.MustCompile(`^Waiting for part (\S+) \((.*)\) ×([0-9]+) at (\S+)$`), "note.parts.waiting"},
 		{regexp.MustCompile(`^Part (\S+) \((.*)\) received at (\S+)$`), "note.parts.received"},
+		{regexp.MustCompile(`^classified v([0-9]+) ([0-9.]+)$`), "note.classified"},
 	}
 }
 

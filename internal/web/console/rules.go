@@ -142,6 +142,12 @@ func parseRule(r *http.Request, v *ruleView, f *form) {
 		if u := aftersales.Urgency(f.str("action_urgency")); u != "" {
 			x.Action.Urgency = &u
 		}
+		if sf := f.str("suggestion_field"); sf != "" {
+			x.Suggestion = &aftersales.SuggestionCondition{Field: sf, Values: f.list("suggestion_values")}
+			if m := f.float("suggestion_min_confidence"); m != nil {
+				x.Suggestion.MinConfidence = *m
+			}
+		}
 		v.Routing = x
 	case "automation":
 		x := &aftersales.AutomationRule{ID: v.ID, Name: f.str("name"), Priority: f.int("priority"), Active: f.str("active") == "on",
@@ -349,6 +355,8 @@ var ruleFields = map[string]string{
 	"after_hours": "rules.after_hours", "action": "rules.action", "actions": "rules.actions", "url": "rules.url",
 	"secret": "rules.secret", "events": "rules.events", "ticket": "rules.dry_ticket", "kind": "rules.action_kind",
 	"team_id": "field.team", "user_id": "field.assignee", "text": "rules.text", "notify": "rules.notify",
+	"suggestion": "rules.suggestion", "field": "rules.suggestion.field", "values": "rules.suggestion.values",
+	"min_confidence": "rules.suggestion.min_confidence",
 }
 
 // RuleField says a rule field's name ("conditions.status",

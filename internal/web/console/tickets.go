@@ -258,6 +258,10 @@ type ticketView struct {
 	Resolution *aftersales.TicketEvent
 	// NoteRequired says resolving needs a note (the settings' switch).
 	NoteRequired bool
+	// Suggestions are the text models' suggestions (textmodels.go), with
+	// category names by id.
+	Suggestions []*aftersales.Suggestion
+	SuggestName map[string]string
 }
 
 func (c *Console) showTicket(w http.ResponseWriter, r *http.Request) {
@@ -302,6 +306,12 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	v.Costs, errs[1] = c.loadCosts(r, v.T)
 	if c.S.Visits != nil {
 		v.Visits, errs[9] = c.S.Visits.ListVisits(ctx, id)
+	}
+	if c.S.TextClass != nil {
+		if v.Suggestions, v.SuggestName, err = c.loadSuggestions(r, p, id); err != nil {
+			c.fail(w, r, "", p, err)
+			return
+		}
 	}
 	if v.T.CustomerID != nil {
 		v.Customer, errs[2] = c.S.Customers.FindCustomer(ctx, *v.T.CustomerID)
