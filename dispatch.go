@@ -87,9 +87,9 @@ func (in *DispatchInput) Validate() error {
 	return v.Err()
 }
 
-// Suggestion is a technician proposed for a visit, best first, with the
+// TechSuggestion is a technician proposed for a visit, best first, with the
 // facts a console words in its language.
-type Suggestion struct {
+type TechSuggestion struct {
 	TechnicianID int64         `json:"technician_id"`
 	Technician   string        `json:"technician"`
 	Score        float64       `json:"score" doc:"Lower is better: travel minutes, plus load, weighted by SLA urgency"`
@@ -178,7 +178,7 @@ func (in *VisitTemplateInput) Validate() error {
 // DispatchService is the board.
 type DispatchService interface {
 	Board(ctx context.Context, serviceUnitID int64, day Date) (*Board, error)
-	Suggest(ctx context.Context, visitID int64) ([]*Suggestion, error)
+	Suggest(ctx context.Context, visitID int64) ([]*TechSuggestion, error)
 	Dispatch(ctx context.Context, visitID int64, in DispatchInput) (*Visit, error)
 	ReportPosition(ctx context.Context, p Position) (*TechPosition, error)
 	VisitTemplates(ctx context.Context) ([]*VisitTemplate, error)

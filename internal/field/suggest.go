@@ -34,8 +34,8 @@ const urgentWithin = 4 * time.Hour
 // minutes a visit without a capacity). Ties go to the lighter day, then
 // the lower id. The rest follow, each with what blocks them. now is when
 // the SLA time left is measured from.
-func Suggest(cals []*Calendar, v *SuggestVisit, midnight, now time.Time, tr Travel) []*aftersales.Suggestion {
-	out := make([]*aftersales.Suggestion, 0, len(cals))
+func Suggest(cals []*Calendar, v *SuggestVisit, midnight, now time.Time, tr Travel) []*aftersales.TechSuggestion {
+	out := make([]*aftersales.TechSuggestion, 0, len(cals))
 	urgent := false
 	var left *int
 	if v.SLADue != nil {
@@ -97,9 +97,9 @@ func Suggest(cals []*Calendar, v *SuggestVisit, midnight, now time.Time, tr Trav
 		if urgent {
 			drive *= 2
 		}
-		out = append(out, &aftersales.Suggestion{TechnicianID: c.ID, Technician: c.Name, Score: math.Round((drive+load)*10) / 10, Why: why})
+		out = append(out, &aftersales.TechSuggestion{TechnicianID: c.ID, Technician: c.Name, Score: math.Round((drive+load)*10) / 10, Why: why})
 	}
-	slices.SortStableFunc(out, func(a, b *aftersales.Suggestion) int {
+	slices.SortStableFunc(out, func(a, b *aftersales.TechSuggestion) int {
 		return cmp.Or(cmp.Compare(boolRank(a.Why.Blocked != ""), boolRank(b.Why.Blocked != "")), cmp.Compare(a.Score, b.Score),
 			cmp.Compare(a.Why.Booked, b.Why.Booked), cmp.Compare(a.TechnicianID, b.TechnicianID))
 	})

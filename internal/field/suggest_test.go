@@ -51,7 +51,7 @@ func TestSuggest(t *testing.T) {
 		Level   int
 		Left    *int
 	}
-	rows := func(s []*aftersales.Suggestion) []row {
+	rows := func(s []*aftersales.TechSuggestion) []row {
 		var out []row
 		for _, x := range s {
 			out = append(out, row{x.TechnicianID, x.Score, x.Why.Blocked, x.Why.From, x.Why.TravelMin, x.Why.Booked, x.Why.Skills[0].Level, x.Why.SLALeftMin})

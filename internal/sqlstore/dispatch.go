@@ -251,7 +251,7 @@ func (db *DB) findBoardVisit(ctx context.Context, q queryer, u *aftersales.User,
 // Suggest ranks the technicians for a visit (see field.Suggest): the
 // service point's technicians, or every technician when the ticket has
 // no service point or the point has none.
-func (db *DB) Suggest(ctx context.Context, visitID int64) ([]*aftersales.Suggestion, error) {
+func (db *DB) Suggest(ctx context.Context, visitID int64) ([]*aftersales.TechSuggestion, error) {
 	u, err := aftersales.Require(ctx, aftersales.PermVisitPlan)
 	if err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ func (a *API) dispatch(h huma.API) {
 		Description: "Those who can take the visit first (skills, working then, under capacity, able to arrive inside the window after " +
 			"their previous stop), ranked by driving minutes (counted twice when the SLA target is less than four hours away) plus a load " +
 			"term; then the others with what blocks them. Each carries the facts behind it: skills matched, drive, the day's load and SLA time left."},
-		func(ctx context.Context, in *IDParam) (*plain[[]*aftersales.Suggestion], error) {
+		func(ctx context.Context, in *IDParam) (*plain[[]*aftersales.TechSuggestion], error) {
 			return respond(a.S.Dispatch.Suggest(ctx, in.ID))
 		})
 	register(a, h, huma.Operation{OperationID: "dispatch-visit", Method: http.MethodPost, Path: "/visits/{id}/dispatch", Tags: t,

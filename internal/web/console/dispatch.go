@@ -176,7 +176,7 @@ func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr 
 
 // SuggestionWhy words a suggestion: "技能匹配 空调 3 级; 路程 12 分钟;
 // 今日 3/6; SLA 剩余 2 小时".
-func (p *Page) SuggestionWhy(s *aftersales.Suggestion) string {
+func (p *Page) SuggestionWhy(s *aftersales.TechSuggestion) string {
 	var parts []string
 	w := s.Why
 	if w.Blocked != "" {
