@@ -229,4 +229,6 @@ type Services struct {
 	Visits    VisitService
 	Followups FollowupService
 	Surveys   SurveyService
+	// Complaints keeps complaint closures (issue #20).
+	Complaints ComplaintService
 }

@@ -66,6 +66,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	c.improveRoutes(mux, g)
 	c.costRoutes(mux, g)
 	c.followupRoutes(mux, g)
+	c.complaintRoutes(mux, g)
 	c.myDayRoutes(mux, g)
 	mux.HandleFunc("GET /data-quality/issues", g(c.dataIssues))
 	mux.HandleFunc("GET /imports/{id}/report.csv", g(c.importReport))
@@ -257,6 +258,8 @@ type ticketView struct {
 	Resolution *aftersales.TicketEvent
 	// NoteRequired says resolving needs a note (the settings' switch).
 	NoteRequired bool
+	// Complaint is the closure panel of a complaint; nil otherwise.
+	Complaint *complaintView
 }
 
 func (c *Console) showTicket(w http.ResponseWriter, r *http.Request) {
@@ -328,7 +331,8 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 			}
 		}
 	}
-	if err := cmp.Or(errs[:]...); err != nil {
+	v.Complaint, err = c.loadComplaint(ctx, v.T)
+	if err := cmp.Or(append(errs[:], err)...); err != nil {
 		c.fail(w, r, "", p, err)
 		return
 	}
@@ -347,6 +351,9 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	if actionErr != nil {
 		p.Status = httperr.Status(actionErr)
 		p.Flash = p.T("err."+aftersales.ErrorCode(actionErr)) + " " + aftersales.ErrorMessage(actionErr) + fieldSummary(actionErr)
+		for _, f := range aftersales.ErrorFields(actionErr) {
+			p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+		}
 		p.OK = ""
 	}
 	c.render(w, r, "ticket", p)
