@@ -111,7 +111,8 @@ func (db *DB) complaintTx(ctx context.Context, ticketID int64, fn func(tx *Tx, u
 	if _, err := db.seeTicket(ctx, ticketID); err != nil {
 		return nil, err
 	}
-	u, err := aftersales.Require(ctx, aftersales.PermTicketTransmit)
+	// Agents and supervisors handle complaints; a technician reads them.
+	u, err := aftersales.Require(ctx, aftersales.PermTicketWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +159,14 @@ func complaintEvent(ctx context.Context, tx *Tx, ticketID int64, actor *int64, w
 // SetComplaint sets a complaint's severity and root cause. The root cause
 // must be an active code of the taxonomy.
 func (db *DB) SetComplaint(ctx context.Context, ticketID int64, in aftersales.ComplaintInput) (*aftersales.Complaint, error) {
+	// Visibility and permission first: a hidden ticket is not found,
+	// a technician refused, whatever the body.
+	if _, err := db.seeTicket(ctx, ticketID); err != nil {
+		return nil, err
+	}
+	if _, err := aftersales.Require(ctx, aftersales.PermTicketWrite); err != nil {
+		return nil, err
+	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -205,6 +214,14 @@ func (db *DB) SetComplaint(ctx context.Context, ticketID int64, in aftersales.Co
 // LogComplaintAttempt documents one attempt to reach the customer about
 // the closure.
 func (db *DB) LogComplaintAttempt(ctx context.Context, ticketID int64, in aftersales.ComplaintAttemptInput) (*aftersales.Complaint, error) {
+	// Visibility and permission first: a hidden ticket is not found,
+	// a technician refused, whatever the body.
+	if _, err := db.seeTicket(ctx, ticketID); err != nil {
+		return nil, err
+	}
+	if _, err := aftersales.Require(ctx, aftersales.PermTicketWrite); err != nil {
+		return nil, err
+	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -230,6 +247,14 @@ func (db *DB) LogComplaintAttempt(ctx context.Context, ticketID int64, in afters
 // resolved or closed, its urgency rises one level, the supervisors of its
 // team are notified and the complaint.rejected rules run.
 func (db *DB) AnswerComplaint(ctx context.Context, ticketID int64, in aftersales.ComplaintAnswer) (*aftersales.Complaint, error) {
+	// Visibility and permission first: a hidden ticket is not found,
+	// a technician refused, whatever the body.
+	if _, err := db.seeTicket(ctx, ticketID); err != nil {
+		return nil, err
+	}
+	if _, err := aftersales.Require(ctx, aftersales.PermTicketWrite); err != nil {
+		return nil, err
+	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
