@@ -18,6 +18,7 @@ import (
 // tileKPIs are the overview tiles, in order.
 var tileKPIs = []string{"created", "backlog", "frt_median", "resolution_median", "res_sla", "fcr", "reopen_rate",
 	"on_time_arrival", "window_on_time", "first_time_fix", "csat_mean", "nps", "complaint_rate", "complaint_closure",
+	"complaint_closed_customer", "complaint_on_time", "repeat_complaint_rate", "ces_mean", // issue #20
 	"followup_rate", "cost_per_ticket", "cost_ratio"}
 
 type tile struct {

@@ -343,6 +343,11 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	for _, t := range v.Teams {
 		v.Names["team_id:"+strconv.FormatInt(t.ID, 10)] = t.Name
 	}
+	if v.Complaint != nil {
+		for _, x := range v.Complaint.Codes {
+			v.Names["root_cause:"+x.Code] = x.Name(p.Lang)
+		}
+	}
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/dry-run") && c.S.Routing != nil {
 		if v.Route, err = c.S.Routing.DryRun(ctx, id); err != nil {
 			actionErr = err
