@@ -16,6 +16,19 @@ func (c *Console) complaintRoutes(mux *http.ServeMux, g func(http.HandlerFunc) h
 	mux.HandleFunc("POST /tickets/{id}/complaint", g(c.setComplaint))
 	mux.HandleFunc("POST /tickets/{id}/complaint/attempts", g(c.complaintAttempt))
 	mux.HandleFunc("POST /tickets/{id}/complaint/answer", g(c.complaintAnswer))
+	mux.HandleFunc("POST /quality/complaint-targets", g(c.setComplaintTarget))
+}
+
+// setComplaintTarget changes a severity's closure target (the targets
+// page's complaint card).
+func (c *Console) setComplaintTarget(w http.ResponseWriter, r *http.Request) {
+	f := &form{r: r}
+	t := aftersales.ComplaintTarget{Severity: aftersales.ComplaintSeverity(f.str("severity")), Hours: f.int("hours")}
+	err := f.v.Err()
+	if err == nil {
+		err = c.S.Complaints.SaveComplaintTarget(r.Context(), t)
+	}
+	c.done(w, r, "/quality/targets?ok=saved", err, c.targetsPage)
 }
 
 // complaintView is the panel's data.

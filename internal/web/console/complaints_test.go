@@ -88,6 +88,17 @@ func TestConsoleComplaintClosure(t *testing.T) {
 		if _, body := en.get(loc); !strings.Contains(body, "Complaint closure") || !strings.Contains(body, "Closures") || !strings.Contains(body, "The customer rejected the closure") {
 			t.Errorf("English complaint panel: %s", between(body, `id="complaint"`, "</form>"))
 		}
+		// The targets page edits the severities' closure targets, naming
+		// a bad field.
+		if s, body, _ := b.post("/quality/complaint-targets", url.Values{"severity": {"major"}, "hours": {"0"}}); s != 422 || !strings.Contains(body, "必须在 1 到 8760 之间") {
+			t.Fatalf("target of 0 hours: %d", s)
+		}
+		if s, _, _ := b.post("/quality/complaint-targets", url.Values{"severity": {"major"}, "hours": {"48"}}); s != 303 {
+			t.Fatalf("set target: %d", s)
+		}
+		if _, body := b.get("/quality/targets"); !strings.Contains(body, `id="complaint-targets"`) || !strings.Contains(body, `value="48"`) || !strings.Contains(body, "投诉结案时限") {
+			t.Errorf("targets page lacks the complaint targets: %s", between(body, `id="complaint-targets"`, "</table>"))
+		}
 		// A repair has no complaint panel.
 		rep := testutil.MustTicket(t, app.Ctx, db, cust.ID, "维修")
 		if _, body := b.get(fmt.Sprintf("/tickets/%d", rep.ID)); strings.Contains(body, `id="complaint"`) {

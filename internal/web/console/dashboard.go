@@ -817,6 +817,8 @@ type targetsView struct {
 	Targets []*aftersales.QualityTarget
 	KPIs    []aftersales.KPIInfo
 	Total   float64
+	// Complaint holds the complaint severities' closure targets (#20).
+	Complaint []aftersales.ComplaintTarget
 }
 
 func (c *Console) targetsPage(w http.ResponseWriter, r *http.Request, formErr error) {
@@ -832,6 +834,9 @@ func (c *Console) targetsPage(w http.ResponseWriter, r *http.Request, formErr er
 			v.Total += t.Weight
 		}
 		p.Data = v
+		if err == nil && c.S.Complaints != nil {
+			v.Complaint, err = c.S.Complaints.ComplaintTargets(r.Context())
+		}
 		return err
 	}, formErr)
 }
