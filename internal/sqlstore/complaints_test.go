@@ -328,6 +328,10 @@ func TestComplaintKPIs(t *testing.T) {
 		if got := march("complaint_on_time_major"); got.Value != nil {
 			t.Errorf("major on time without a major closure = %v", value(got))
 		}
+		// Alerts read the catalog: a rule on complaint timeliness is valid.
+		if err := db.SaveAlertRule(ctx, &aftersales.AlertRule{KPI: "complaint_on_time", Grain: aftersales.GrainMonth, Threshold: Ptr(90.0), Active: true}); err != nil {
+			t.Errorf("alert rule on complaint_on_time: %v", err)
+		}
 		check, err := db.RecomputeRollups(ctx, false)
 		if err != nil {
 			t.Fatal(err)
