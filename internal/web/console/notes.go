@@ -206,6 +206,15 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^(".*") is not an active root-cause code$`), "reason.root_cause_code"},
 		{regexp.MustCompile(`^is required when the customer rejects the closure$`), "reason.reject_note"},
 		{regexp.MustCompile(`^give a severity or a root cause$`), "reason.complaint_input"},
+		// The survey template editor.
+		{regexp.MustCompile(`^is used twice$`), "reason.used_twice"},
+		{regexp.MustCompile(`^is asked twice$`), "reason.asked_twice"},
+		{regexp.MustCompile(`^must have 1 to 10 questions$`), "reason.questions_count"},
+		{regexp.MustCompile(`^must ask the (\S+) score$`), "reason.must_ask_score"},
+		{regexp.MustCompile(`^must have 1 to 20 reasons$`), "reason.reasons_count"},
+		{regexp.MustCompile(`^must be a unique lower-case code$`), "reason.unique_code"},
+		{regexp.MustCompile(`^both names are required$`), "reason.both_names"},
+		{regexp.MustCompile(`^is not one of (.+)$`), "reason.not_one_of"},
 	}
 }
 

@@ -117,7 +117,7 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	// identifiers (method.no_route_planning) on purpose, nor /audit, whose
 	// change lines still show stored values (TestZhCNAuditNames checks its
 	// actions and entities).
-	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", "/notifications", "/quality/items", "/tickets", "/quality/cases", "/users", "/network", "/products", "/quality/alerts", "/quality/targets", "/quality/revenue", "/data-quality", "/fields", "/sla/policies/1", "/sla/calendars/1", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/followups", "/followup-policies", "/surveys", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
+	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", "/notifications", "/quality/items", "/tickets", "/quality/cases", "/users", "/network", "/products", "/quality/alerts", "/quality/targets", "/quality/revenue", "/data-quality", "/fields", "/sla/policies/1", "/sla/calendars/1", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/followups", "/followup-policies", "/surveys", "/surveys/templates/edit?code=csat", "/surveys/templates/edit", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3])}
 	for _, it := range items {
 		paths = append(paths, fmt.Sprintf("/quality/items/%d", it.ID))
