@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"aftersales"
@@ -417,15 +418,15 @@ func (db *DB) SaveComplaintTarget(ctx context.Context, t aftersales.ComplaintTar
 
 // complaintFactSQL reads, for every complaint, its latest closure and
 // whether its customer or asset had a complaint closed in the 30 days
-// before it was created; the outer WHERE takes " AND ticket_id ...".
-const complaintFactSQL = `SELECT ticket_id, closed_at, severity, on_time, rep FROM (
-	SELECT t.id AS ticket_id, cc.closed_at, cc.severity, cc.on_time,
+// before it was created. The caller's condition on ticket_id is applied
+// to t.id, inside, so that only the tickets asked for are read.
+const complaintFactSQL = `SELECT t.id, cc.closed_at, cc.severity, cc.on_time,
 		EXISTS (SELECT 1 FROM complaint_closures p JOIN tickets pt ON pt.id = p.ticket_id
 			WHERE pt.id <> t.id AND (pt.customer_id = t.customer_id OR pt.asset_id = t.asset_id)
-			AND p.closed_at < t.created_at AND p.closed_at >= t.created_at - 2592000000) AS rep
+			AND p.closed_at < t.created_at AND p.closed_at >= t.created_at - 2592000000)
 	FROM tickets t
 	LEFT JOIN complaint_closures cc ON cc.id = (SELECT MAX(x.id) FROM complaint_closures x WHERE x.ticket_id = t.id)
-	WHERE t.nature = 'complaint') f WHERE 1 = 1`
+	WHERE t.nature = 'complaint'`
 
 type complaintFact struct {
 	closure *analytics.ComplaintClosure
@@ -436,7 +437,7 @@ type complaintFact struct {
 // where (" AND ticket_id ...").
 func loadComplaintFacts(ctx context.Context, b bulkWriter, where string, args []any) (map[int64]complaintFact, error) {
 	out := map[int64]complaintFact{}
-	err := b.query(ctx, complaintFactSQL+where, args, func(scan func(...any) error) error {
+	err := b.query(ctx, complaintFactSQL+strings.ReplaceAll(where, "ticket_id", "t.id"), args, func(scan func(...any) error) error {
 		var id int64
 		var at sql.NullInt64
 		var sev sql.NullString
