@@ -18,10 +18,13 @@ const (
 	// TriggerFollowupDissatisfied: a follow-up call recorded a
 	// dissatisfied answer.
 	TriggerFollowupDissatisfied = "followup.dissatisfied"
+	// TriggerComplaintRejected: the customer rejected a complaint's
+	// closure (issue #20).
+	TriggerComplaintRejected = "complaint.rejected"
 )
 
 // Triggers lists the automation triggers.
-var Triggers = []string{TriggerCreated, TriggerUpdated, TriggerStatusChanged, TriggerReopened, TriggerSLAWarning, TriggerSLABreach, TriggerTime, TriggerFollowupDissatisfied}
+var Triggers = []string{TriggerCreated, TriggerUpdated, TriggerStatusChanged, TriggerReopened, TriggerSLAWarning, TriggerSLABreach, TriggerTime, TriggerFollowupDissatisfied, TriggerComplaintRejected}
 
 // Automation action kinds.
 const (
@@ -63,7 +66,7 @@ type AutomationRule struct {
 	Name       string               `json:"name" maxLength:"100"`
 	Priority   int                  `json:"priority" minimum:"0"`
 	Active     bool                 `json:"active"`
-	Trigger    string               `json:"trigger" enum:"ticket.created,ticket.updated,ticket.status_changed,ticket.reopened,sla.warning,sla.escalation,time,followup.dissatisfied"`
+	Trigger    string               `json:"trigger" enum:"ticket.created,ticket.updated,ticket.status_changed,ticket.reopened,sla.warning,sla.escalation,time,followup.dissatisfied,complaint.rejected"`
 	Conditions AutomationConditions `json:"conditions"`
 	Actions    []AutomationAction   `json:"actions"`
 	Version    int64                `json:"version,omitempty" readOnly:"true"`

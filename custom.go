@@ -231,4 +231,6 @@ type Services struct {
 	Surveys   SurveyService
 	Dispatch  DispatchService
 	TextClass TextClassService
+	// Complaints keeps complaint closures (issue #20).
+	Complaints ComplaintService
 }

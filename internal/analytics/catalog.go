@@ -257,6 +257,11 @@ var Catalog = []KPI{
 		}
 		return Value{V: 100 * float64(a.V[MNPSPromoters]-a.V[MNPSDetractors]) / float64(n), N: n, OK: true}
 	}, Uses: []Measure{MNPSN, MNPSPromoters, MNPSDetractors}}},
+	// Customer effort (issue #20).
+	{aftersales.KPIInfo{Key: "ces_mean", Unit: "score", Cohort: "resolved",
+		Definition: "mean customer effort score (1 very easy - 7 very hard) of survey answers on tickets resolved in the period; lower is better"}, mean(MCESSum, MCESN)},
+	{aftersales.KPIInfo{Key: "ces_low_effort", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
+		Definition: "survey answers with a customer effort score of 1 to 3 (low effort) ÷ survey answers with a customer effort score, on tickets resolved in the period"}, rate(MCESLow, MCESN)},
 	{aftersales.KPIInfo{Key: "followup_rate", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "tickets resolved in the period with a recorded follow-up answer (回访) ÷ tickets resolved in the period"}, rate(MFeedback, MResolved)},
 	{aftersales.KPIInfo{Key: "followup_response", Unit: "percent", HigherIsBetter: true, Cohort: "followed_up",
@@ -279,6 +284,19 @@ var Catalog = []KPI{
 		Definition: "complaints created in the period and resolved within 30 days ÷ complaints created in the period (cohort closure, methods.md §1.2)"}, rate(MComplaintClosed, MComplaints)},
 	{aftersales.KPIInfo{Key: "complaint_csat", Unit: "score", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "mean satisfaction score of follow-up answers on complaints resolved in the period"}, mean(MComplaintCSATSum, MComplaintCSATN)},
+	// Complaints closed with the customer (issue #20).
+	{aftersales.KPIInfo{Key: "complaint_closed_customer", Unit: "percent", HigherIsBetter: true, Cohort: "created",
+		Definition: "complaints created in the period that are closed with a closure record (root cause set, and the customer's confirmation or 3 documented failed attempts to reach them) ÷ complaints created in the period; a complaint reopened since its closure does not count until it is closed again"}, rate(MCmpClosedCust, MComplaints)},
+	{aftersales.KPIInfo{Key: "complaint_on_time", Unit: "percent", HigherIsBetter: true, Cohort: "complaint_closed",
+		Definition: "complaints closed with the customer in the period within their severity's target (calendar hours from creation to the closure, target as it was when closed) ÷ complaints closed with the customer in the period, every severity"}, rate(MCmpOnTime, MCmpClosed)},
+	{aftersales.KPIInfo{Key: "complaint_on_time_minor", Unit: "percent", HigherIsBetter: true, Cohort: "complaint_closed",
+		Definition: "minor complaints closed with the customer in the period within the minor target ÷ minor complaints closed with the customer in the period"}, rate(MCmpOnTimeBySev+0, MCmpClosedBySev+0)},
+	{aftersales.KPIInfo{Key: "complaint_on_time_major", Unit: "percent", HigherIsBetter: true, Cohort: "complaint_closed",
+		Definition: "major complaints closed with the customer in the period within the major target ÷ major complaints closed with the customer in the period"}, rate(MCmpOnTimeBySev+1, MCmpClosedBySev+1)},
+	{aftersales.KPIInfo{Key: "complaint_on_time_critical", Unit: "percent", HigherIsBetter: true, Cohort: "complaint_closed",
+		Definition: "critical complaints closed with the customer in the period within the critical target ÷ critical complaints closed with the customer in the period"}, rate(MCmpOnTimeBySev+2, MCmpClosedBySev+2)},
+	{aftersales.KPIInfo{Key: "repeat_complaint_rate", Unit: "percent", Cohort: "created",
+		Definition: "complaints created in the period whose customer, or whose asset, had another complaint closed with the customer in the 30 days before ÷ complaints created in the period"}, rate(MCmpRepeat, MComplaints)},
 	{aftersales.KPIInfo{Key: "answer_rate", Unit: "percent", HigherIsBetter: true, Cohort: "created",
 		Definition: "answered calls ÷ offered calls", Unavailable: needCalls}, calc{}},
 	{aftersales.KPIInfo{Key: "on_time_arrival", Unit: "percent", HigherIsBetter: true, Cohort: "arrived",

@@ -117,6 +117,19 @@ func DrillOf(k KPI) (Drill, bool) {
 		return misses(MComplaintClosed, MComplaints), true
 	case "complaint_csat":
 		return Drill{Show: measurePop(MComplaintCSATN)}, true
+	case "complaint_closed_customer":
+		return misses(MCmpClosedCust, MComplaints), true
+	case "complaint_on_time":
+		return misses(MCmpOnTime, MCmpClosed), true
+	case "complaint_on_time_minor", "complaint_on_time_major", "complaint_on_time_critical":
+		i := Measure(slices.Index([]string{"complaint_on_time_minor", "complaint_on_time_major", "complaint_on_time_critical"}, k.Key))
+		return misses(MCmpOnTimeBySev+i, MCmpClosedBySev+i), true
+	case "repeat_complaint_rate":
+		return share(MCmpRepeat, MComplaints), true
+	case "ces_mean":
+		return Drill{Show: measurePop(MCESN)}, true
+	case "ces_low_effort":
+		return misses(MCESLow, MCESN), true
 	case "on_time_arrival":
 		return misses(MArrSLAMet, MArrSLA), true
 	case "service_cost", CostRatioKey:
@@ -128,7 +141,8 @@ func DrillOf(k KPI) (Drill, bool) {
 }
 
 // DayKind names the day a population's period counts, for its label:
-// "created", "fr_sla", "resolved", "done", "arrived" or "cost".
+// "created", "fr_sla", "resolved", "done", "arrived", "complaint_closed"
+// or "cost".
 func (p Population) DayKind() string {
 	if p.Measure == NoMeasure {
 		switch p.Hist {
@@ -150,6 +164,10 @@ func (p Population) DayKind() string {
 		return "done"
 	case m >= MArrived && m <= MArrSLAMet:
 		return "arrived"
+	case m >= MCmpClosed && m < MCmpRepeat:
+		return "complaint_closed"
+	case m >= MCESN && m <= MCESLow:
+		return "resolved"
 	}
 	return "created"
 }

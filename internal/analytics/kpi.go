@@ -93,9 +93,29 @@ const (
 	MFUSatisfied    = MFUOnTime + 1
 	MFUDissatisfied = MFUSatisfied + 1
 	MFUNotSolved    = MFUDissatisfied + 1
+	// Complaints closed with the customer and CES (issue #20).
+	// MCmpClosedCust counts on the creation day a complaint that is now
+	// closed by a closure record (confirmed, or unreachable after the
+	// documented attempts); MCmpRepeat on the creation day a complaint
+	// whose customer or asset had a complaint closed in the 30 days
+	// before. MCmpClosed and MCmpOnTime count on the day of that closure:
+	// closed, and closed by the severity's target; MCmpClosedBySev and
+	// MCmpOnTimeBySev the same per severity (one measure each, in
+	// aftersales.ComplaintSeverities order). CES answers
+	// count on the resolution day, like CSAT: answers, the sum of scores
+	// and answers of low effort (1-3 on the 1-7 scale).
+	MCmpClosedCust  = MFUNotSolved + 1
+	MCmpClosed      = MCmpClosedCust + 1
+	MCmpOnTime      = MCmpClosed + 1
+	MCmpClosedBySev = MCmpOnTime + 1 // first of 3
+	MCmpOnTimeBySev = MCmpClosedBySev + 3
+	MCmpRepeat      = MCmpOnTimeBySev + 3
+	MCESN           = MCmpRepeat + 1
+	MCESSum         = MCESN + 1
+	MCESLow         = MCESSum + 1
 	// New measures go here, at the end: stored facts name measures by
 	// number, so the numbers of existing ones never change.
-	NumMeasures = MFUNotSolved + 1
+	NumMeasures = MCESLow + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -113,6 +133,10 @@ var MeasureNames = [NumMeasures]string{
 	"reassign_hops", "warranty_claims", "cost_lines", "cost", "cost_resolved",
 	"visited", "first_fixed", "window_arrivals", "window_on_time",
 	"fu_done", "fu_answered", "fu_on_time", "fu_satisfied", "fu_dissatisfied", "fu_not_solved",
+	// issue #20
+	"cmp_closed_cust", "cmp_closed", "cmp_on_time", "cmp_closed_minor", "cmp_closed_major", "cmp_closed_critical",
+	"cmp_on_time_minor", "cmp_on_time_major", "cmp_on_time_critical", "cmp_repeat",
+	"ces_n", "ces_sum", "ces_low",
 }
 
 // StageCount is len(StageStatuses).
@@ -184,7 +208,16 @@ type TicketRecord struct {
 	Visits []Visit
 	// Followups are the ticket's done follow-up tasks.
 	Followups []Followup
-	Dims      []string // values in aftersales.Dimensions order
+	// Closure is the complaint's latest closure record while the ticket
+	// is closed; nil otherwise (issue #20).
+	Closure *ComplaintClosure
+	// RepeatComplaint: a complaint whose customer or asset had a
+	// complaint closed in the 30 days before its creation.
+	RepeatComplaint bool
+	// CES is the survey's customer-effort answer (1 very easy - 7 very
+	// hard).
+	CES  *int
+	Dims []string // values in aftersales.Dimensions order
 }
 
 // Visit is what a field visit contributes: when the technician checked
@@ -209,6 +242,18 @@ type Followup struct {
 	Outcome aftersales.FollowupOutcome
 	OnTime  bool
 }
+
+// ComplaintClosure is what a complaint's closure contributes: when, the
+// severity's index in aftersales.ComplaintSeverities, and whether by the
+// severity's target.
+type ComplaintClosure struct {
+	At       time.Time
+	Severity int
+	OnTime   bool
+}
+
+// CESLowEffort is the highest CES answer (1-7) that counts as low effort.
+const CESLowEffort = 3
 
 // DayOfDate returns the day of a YYYY-MM-DD date.
 func DayOfDate(d string) (Day, bool) {
@@ -302,6 +347,18 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 	if r.AssignCount > 1 {
 		add(c, MReassigned, 1)
 	}
+	if complaint && r.RepeatComplaint {
+		add(c, MCmpRepeat, 1)
+	}
+	if complaint && r.Closure != nil && r.Status == aftersales.StatusClosed && r.Closure.Severity >= 0 && r.Closure.Severity < 3 {
+		add(c, MCmpClosedCust, 1)
+		add(r.Closure.At, MCmpClosed, 1)
+		add(r.Closure.At, MCmpClosedBySev+Measure(r.Closure.Severity), 1)
+		if r.Closure.OnTime {
+			add(r.Closure.At, MCmpOnTime, 1)
+			add(r.Closure.At, MCmpOnTimeBySev+Measure(r.Closure.Severity), 1)
+		}
+	}
 	if r.HasAsset {
 		add(c, MWithAsset, 1)
 		if r.Repeat {
@@ -371,6 +428,13 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 			if complaint {
 				add(at, MComplaintCSATN, 1)
 				add(at, MComplaintCSATSum, int64(*r.CSAT))
+			}
+		}
+		if r.CES != nil {
+			add(at, MCESN, 1)
+			add(at, MCESSum, int64(*r.CES))
+			if *r.CES <= CESLowEffort {
+				add(at, MCESLow, 1)
 			}
 		}
 		if r.NPS != nil {

@@ -85,7 +85,15 @@ func TestBrowserAccessibility(t *testing.T) {
 	if err != nil || item == "" {
 		t.Fatalf("no improvement item on the board (%v)", err)
 	}
-	pages := []string{"/tickets", ticket, "/tickets/new", ticket + "/edit", "/dashboard", "/quality/items", item, "/quality/cases",
+	// A complaint, with its closure panel (issue #20).
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/tickets?nature=complaint"), chromedp.WaitVisible(chromedp.CSS("#ticket-table"))); err != nil {
+		t.Fatal(err)
+	}
+	complaint, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#ticket-table tbody a[href^='/tickets/']") || {getAttribute: () => ""}).getAttribute("href")`))
+	if err != nil || complaint == "" {
+		t.Fatalf("no complaint in the demo (%v)", err)
+	}
+	pages := []string{"/tickets", ticket, complaint, "/tickets/new", ticket + "/edit", "/dashboard", "/quality/items", item, "/quality/cases",
 		"/quality/root-causes", "/quality/alerts", "/quality/targets", "/quality/revenue", "/customers", "/customers/new", "/products",
 		"/network", "/users", "/sla", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/fields", "/data-quality",
 		"/data-quality/issues", "/imports", "/audit", "/tokens", "/notifications", "/followups", "/followup-policies", "/surveys", "/dispatch"}

@@ -193,6 +193,9 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	if err := g.field(w, b); err != nil {
 		return nil, fmt.Errorf("demo: field service: %w", err)
 	}
+	if err := g.complaints(); err != nil {
+		return nil, fmt.Errorf("demo: complaints: %w", err)
+	}
 	return &g.sum, nil
 }
 

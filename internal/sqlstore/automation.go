@@ -203,6 +203,13 @@ func (db *DB) act(ctx context.Context, tx *Tx, r *aftersales.AutomationRule, a a
 		if !aftersales.CanTransition(t.Status, a.Status) {
 			return fmt.Sprintf("skipped: %s → %s is not allowed", t.Status, a.Status), nil
 		}
+		if a.Status == aftersales.StatusClosed {
+			if _, missing, err := db.complaintClosable(ctx, tx, t); err != nil {
+				return "", err
+			} else if len(missing) > 0 {
+				return "skipped: the complaint cannot close yet (" + missing[0].Field + ")", nil
+			}
+		}
 		return fmt.Sprintf("%s → %s", t.Status, a.Status), db.applyTransition(ctx, tx, t, a.Status, "automation: "+r.Name, nil)
 	case aftersales.ActionSetUrgency:
 		if t.Urgency == a.Urgency {

@@ -86,11 +86,19 @@ func TestAutomation(t *testing.T) {
 			t.Fatal("update rule did not run")
 		}
 
-		// A resolved complaint is closed by a rule; the rule on "closed"
+		// A resolved complaint (confirmed by the customer) is closed by a
+		// rule; the rule on "closed"
 		// does not run, because rules never trigger rules.
 		cin := TicketInput(c.ID, "投诉：师傅迟到")
 		cin.Nature = Ptr(aftersales.NatureComplaint)
 		comp, _ := db.CreateTicket(ctx, cin)
+		// A complaint closes only with its closure record (issue #20).
+		if _, err := db.SetComplaint(ctx, comp.ID, aftersales.ComplaintInput{Severity: Ptr(aftersales.SeverityMinor), RootCause: Ptr("man.communication")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AnswerComplaint(ctx, comp.ID, aftersales.ComplaintAnswer{Accepted: true, Channel: aftersales.ContactPhone}); err != nil {
+			t.Fatal(err)
+		}
 		for _, s := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusResolved} {
 			if comp, err = db.Transition(ctx, comp.ID, aftersales.TransitionInput{To: s, Version: comp.Version, Reason: "已处理"}); err != nil {
 				t.Fatal(err)

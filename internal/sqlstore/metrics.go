@@ -145,6 +145,14 @@ func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, tim
 	if err != nil {
 		return err
 	}
+	complaints, err := loadComplaintFacts(ctx, b, timelineWhere, args)
+	if err != nil {
+		return err
+	}
+	ces, err := loadCES(ctx, b, timelineWhere, args)
+	if err != nil {
+		return err
+	}
 	q := recordSQL + where + ` ORDER BY t.id`
 	return b.query(ctx, q, args, func(scan func(...any) error) error {
 		var (
@@ -166,6 +174,12 @@ func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, tim
 		}
 		r.Status, r.Nature, r.Created, r.WarrantyEnds = aftersales.Status(status), aftersales.Nature(nature), fromMS(created), warranty.String
 		r.Costs, r.Visits, r.Followups = costs[r.ID], visits[r.ID], followups[r.ID]
+		if f, ok := complaints[r.ID]; ok {
+			r.Closure, r.RepeatComplaint = f.closure, f.repeat
+		}
+		if v, ok := ces[r.ID]; ok {
+			r.CES = &v
+		}
 		r.FirstResponse, r.Accepted, r.Resolved = timePtr(fr), timePtr(acc), timePtr(res)
 		r.Closed, r.Cancelled, r.Target = timePtr(closed), timePtr(canc), timePtr(target)
 		// First-response clock: stopped at the first response, or breached.

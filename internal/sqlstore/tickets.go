@@ -791,12 +791,18 @@ func (db *DB) applyTransition(ctx context.Context, tx *Tx, t *aftersales.Ticket,
 		if err := cancelFollowups(ctx, tx, id, aftersales.FollowupCancelReopened); err != nil {
 			return err
 		}
+		if err := resetComplaintConfirmation(ctx, tx, id); err != nil {
+			return err
+		}
 	case to == aftersales.StatusAccepted:
 		set = append(set, "accepted_at = COALESCE(accepted_at, $2)")
 	case to == aftersales.StatusResolved:
 		set = append(set, "resolved_at = $2")
 	case to == aftersales.StatusClosed:
 		set = append(set, "closed_at = $2")
+		if err := db.closeComplaintGate(ctx, tx, t); err != nil {
+			return err
+		}
 	case to == aftersales.StatusCancelled:
 		set = append(set, "cancelled_at = $2")
 	}

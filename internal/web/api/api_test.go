@@ -405,7 +405,7 @@ func TestEveryOperationNeedsAUser(t *testing.T) {
 	bare := httptest.NewServer(mux)
 	t.Cleanup(bare.Close)
 	values := map[string]string{"id": "1", "number": "AS202611-000001", "cost": "1", "kpi": "fcr", "action": "1",
-		"cause": "1", "code": "x", "month": "2026-01", "visit": "1", "reservation": "1", "lang": "en", "field": "nature", "If-Match": `"1"`}
+		"cause": "1", "code": "x", "severity": "minor", "month": "2026-01", "visit": "1", "reservation": "1", "lang": "en", "field": "nature", "If-Match": `"1"`}
 	for _, base := range []string{app.Server.URL + "/api/v1", bare.URL + "/api/v1"} {
 		for _, op := range operations(t, app.Server.URL+"/api/v1") {
 			r := send(t, &client{t: t}, op.request(t, base, values))

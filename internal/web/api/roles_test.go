@@ -21,7 +21,7 @@ var technicianMay = []string{
 	// their own tickets and what hangs on them
 	"list-tickets", "get-ticket", "get-ticket-by-number", "comment-ticket", "transition-ticket", "ticket-timeline",
 	"list-attachments", "upload-attachment", "download-attachment", "ticket-sla", "route-dry-run", "record-feedback",
-	"list-ticket-costs", "add-ticket-cost", "get-survey-link",
+	"list-ticket-costs", "add-ticket-cost", "get-survey-link", "get-complaint", "list-complaint-targets",
 	// customers and their units, read only
 	"list-customers", "get-customer", "list-tiers", "list-assets", "get-asset",
 	// reference data and settings, read only
@@ -95,7 +95,7 @@ func TestTechnicianPermissions(t *testing.T) {
 		"/quality/improvement-items/": fmt.Sprint(it.ID), "/users/": fmt.Sprint(app.Admin.ID), "/teams/": fmt.Sprint(team.ID),
 		"/customers/": fmt.Sprint(cust.ID)}
 	values := map[string]string{"number": tk.Number, "cost": fmt.Sprint(cost.ID), "kpi": "fcr", "action": fmt.Sprint(action.ID),
-		"cause": fmt.Sprint(cause.ID), "code": "x", "month": "2026-01", "visit": "1", "reservation": "1", "lang": "en", "field": "nature",
+		"cause": fmt.Sprint(cause.ID), "code": "x", "severity": "minor", "month": "2026-01", "visit": "1", "reservation": "1", "lang": "en", "field": "nature",
 		"If-Match": fmt.Sprintf(`"%d"`, tk.Version)}
 	var forbidden, allowed []string
 	for _, op := range operations(t, base) {

@@ -67,7 +67,7 @@ type Console struct {
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
 	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "dispatch", "error",
-	"text_models"}
+	"text_models", "survey_template"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -90,6 +90,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	c.publicRoutes(mux)
 	c.surveyRoutes(mux)
 	c.surveyConsoleRoutes(mux)
+	c.surveyTemplateRoutes(mux)
 	c.importRoutes(mux)
 	c.textModelRoutes(mux)
 }

@@ -18,6 +18,7 @@ import (
 // tileKPIs are the overview tiles, in order.
 var tileKPIs = []string{"created", "backlog", "frt_median", "resolution_median", "res_sla", "fcr", "reopen_rate",
 	"on_time_arrival", "window_on_time", "first_time_fix", "csat_mean", "nps", "complaint_rate", "complaint_closure",
+	"complaint_closed_customer", "complaint_on_time", "repeat_complaint_rate", "ces_mean", // issue #20
 	"followup_rate", "cost_per_ticket", "cost_ratio"}
 
 type tile struct {
@@ -823,6 +824,8 @@ type targetsView struct {
 	Targets []*aftersales.QualityTarget
 	KPIs    []aftersales.KPIInfo
 	Total   float64
+	// Complaint holds the complaint severities' closure targets (#20).
+	Complaint []aftersales.ComplaintTarget
 }
 
 func (c *Console) targetsPage(w http.ResponseWriter, r *http.Request, formErr error) {
@@ -838,6 +841,9 @@ func (c *Console) targetsPage(w http.ResponseWriter, r *http.Request, formErr er
 			v.Total += t.Weight
 		}
 		p.Data = v
+		if err == nil && c.S.Complaints != nil {
+			v.Complaint, err = c.S.Complaints.ComplaintTargets(r.Context())
+		}
 		return err
 	}, formErr)
 }

@@ -200,6 +200,22 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^is not a known customer tier$`), "reason.unknown_tier"},
 		{regexp.MustCompile(`^is not a known team$`), "reason.unknown_team"},
 		{regexp.MustCompile(`^must be later than delay_hours$`), "reason.later_than_delay"},
+		// Complaints closed with the customer (issue #20).
+		{regexp.MustCompile(`^is required to close a complaint$`), "reason.complaint_severity"},
+		{regexp.MustCompile(`^is required to close a complaint \(a code of the root-cause taxonomy\)$`), "reason.complaint_root_cause"},
+		{regexp.MustCompile(`^the customer's confirmation, or ([0-9]+) documented failed attempts to reach them, is required; ([0-9]+) logged$`), "reason.complaint_confirmation"},
+		{regexp.MustCompile(`^(".*") is not an active root-cause code$`), "reason.root_cause_code"},
+		{regexp.MustCompile(`^is required when the customer rejects the closure$`), "reason.reject_note"},
+		{regexp.MustCompile(`^give a severity or a root cause$`), "reason.complaint_input"},
+		// The survey template editor.
+		{regexp.MustCompile(`^is used twice$`), "reason.used_twice"},
+		{regexp.MustCompile(`^is asked twice$`), "reason.asked_twice"},
+		{regexp.MustCompile(`^must have 1 to 10 questions$`), "reason.questions_count"},
+		{regexp.MustCompile(`^must ask the (\S+) score$`), "reason.must_ask_score"},
+		{regexp.MustCompile(`^must have 1 to 20 reasons$`), "reason.reasons_count"},
+		{regexp.MustCompile(`^must be a unique lower-case code$`), "reason.unique_code"},
+		{regexp.MustCompile(`^both names are required$`), "reason.both_names"},
+		{regexp.MustCompile(`^is not one of (.+)$`), "reason.not_one_of"},
 	}
 }
 
@@ -227,6 +243,7 @@ func notifyTitles() []notePart {
 		{regexp.MustCompile(`^(\S+): action due (.+)$`), "note.notify.action_due"},
 		{regexp.MustCompile(`^(\S+): action overdue since (.+)$`), "note.notify.action_overdue"},
 		{regexp.MustCompile(`^(\S+) is past its target date (.+)$`), "note.notify.item_overdue"},
+		{regexp.MustCompile(`^投诉结案被客户拒绝 complaint closure rejected: (\S+)$`), "note.notify.complaint_rejected"},
 		{regexp.MustCompile(`^(\S+): ([a-z_]+) → ([a-z_]+)$`), "note.notify.item_status"},
 	}
 }

@@ -75,6 +75,12 @@ func enumValues() map[string]bool {
 	add(aftersales.CauseStatuses...)
 	add(aftersales.ActionStatuses...)
 	add(aftersales.TierVIP, aftersales.TierCore, aftersales.TierOrdinary)
+	for _, v := range aftersales.ComplaintSeverities {
+		add(string(v))
+	}
+	for _, v := range aftersales.ConfirmStates {
+		add(string(v))
+	}
 	add(aftersales.VerdictEffective, aftersales.VerdictInconclusive, "not_effective")
 	for _, v := range aftersales.FollowupOutcomes {
 		add(string(v))
@@ -114,7 +120,7 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	}
 	// Not /quality/root-causes, whose code column shows the taxonomy's
 	// identifiers (method.no_route_planning) on purpose.
-	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", "/notifications", "/quality/items", "/tickets", "/quality/cases", "/users", "/network", "/products", "/quality/alerts", "/quality/targets", "/quality/revenue", "/data-quality", "/fields", "/sla/policies/1", "/sla/calendars/1", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/followups", "/followup-policies", "/surveys", "/dispatch", "/admin/models", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
+	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", "/notifications", "/quality/items", "/tickets", "/quality/cases", "/users", "/network", "/products", "/quality/alerts", "/quality/targets", "/quality/revenue", "/data-quality", "/fields", "/sla/policies/1", "/sla/calendars/1", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/followups", "/followup-policies", "/surveys", "/dispatch", "/admin/models", "/surveys/templates/edit?code=csat", "/surveys/templates/edit", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3])}
 	for _, it := range items {
 		paths = append(paths, fmt.Sprintf("/quality/items/%d", it.ID))
@@ -135,6 +141,28 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	}
 	if len(shown) < 3 {
 		t.Fatalf("the demo's follow-up tasks are in %d states: %v", len(shown), shown)
+	}
+	// Complaints with their closure panel in each state the demo made
+	// (issue #20): awaiting confirmation, attempts logged, closed as
+	// unreachable or confirmed, rejected and escalated.
+	complaints, err := db.ListTickets(app.Ctx, aftersales.TicketFilter{Nature: []aftersales.Nature{aftersales.NatureComplaint}, Limit: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]bool{}
+	for _, ct := range complaints.Tickets {
+		cm, err := db.FindComplaint(app.Ctx, ct.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := string(cm.Confirm) + fmt.Sprint(len(cm.Closures) > 0, len(cm.Attempts) > 0)
+		if cm.Version > 0 && !states[st] {
+			states[st] = true
+			paths = append(paths, fmt.Sprintf("/tickets/%d", ct.ID))
+		}
+	}
+	if len(states) < 4 {
+		t.Fatalf("the demo's complaints are in %d closure states: %v", len(states), states)
 	}
 	// A new ticket gets the system's notes: routing reasons and its SLA
 	// deadlines.

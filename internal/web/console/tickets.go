@@ -66,6 +66,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	c.improveRoutes(mux, g)
 	c.costRoutes(mux, g)
 	c.followupRoutes(mux, g)
+	c.complaintRoutes(mux, g)
 	c.myDayRoutes(mux, g)
 	c.dispatchRoutes(mux, g)
 	mux.HandleFunc("GET /data-quality/issues", g(c.dataIssues))
@@ -262,6 +263,8 @@ type ticketView struct {
 	// category names by id.
 	Suggestions []*aftersales.Suggestion
 	SuggestName map[string]string
+	// Complaint is the closure panel of a complaint; nil otherwise.
+	Complaint *complaintView
 }
 
 func (c *Console) showTicket(w http.ResponseWriter, r *http.Request) {
@@ -339,7 +342,8 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 			}
 		}
 	}
-	if err := cmp.Or(errs[:]...); err != nil {
+	v.Complaint, err = c.loadComplaint(ctx, v.T)
+	if err := cmp.Or(append(errs[:], err)...); err != nil {
 		c.fail(w, r, "", p, err)
 		return
 	}
@@ -350,6 +354,11 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	for _, t := range v.Teams {
 		v.Names["team_id:"+strconv.FormatInt(t.ID, 10)] = t.Name
 	}
+	if v.Complaint != nil {
+		for _, x := range v.Complaint.Codes {
+			v.Names["root_cause:"+x.Code] = x.Name(p.Lang)
+		}
+	}
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/dry-run") && c.S.Routing != nil {
 		if v.Route, err = c.S.Routing.DryRun(ctx, id); err != nil {
 			actionErr = err
@@ -358,6 +367,9 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	if actionErr != nil {
 		p.Status = httperr.Status(actionErr)
 		p.Flash = p.T("err."+aftersales.ErrorCode(actionErr)) + " " + aftersales.ErrorMessage(actionErr) + fieldSummary(actionErr)
+		for _, f := range aftersales.ErrorFields(actionErr) {
+			p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+		}
 		p.OK = ""
 	}
 	c.render(w, r, "ticket", p)
