@@ -68,7 +68,7 @@ func (in *PortalInvite) Validate() error {
 	if in.Role == "" {
 		in.Role = PortalMember
 	}
-	v.Check(in.Email != "" && strings.Contains(in.Email, "@") && !strings.ContainsAny(in.Email, " \r\n<>"), "email", "is not an email address")
+	v.Check(in.Email != "" && strings.Contains(in.Email, "@") && !strings.ContainsAny(in.Email, " \r\n<>"), "email", "must be an email address")
 	v.Check(len(in.Email) <= 254, "email", "is longer than 254 bytes")
 	v.Check(utf8.RuneCountInString(in.Name) <= 100, "name", "is longer than 100 characters")
 	v.Text("name", in.Name)

@@ -162,7 +162,7 @@ func (db *DB) portalURL(path string) string {
 func (db *DB) RequestPortalLink(ctx context.Context, email, lang string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	var v aftersales.Validator
-	v.Check(email != "" && strings.Contains(email, "@") && len(email) <= 254, "email", "is not an email address")
+	v.Check(email != "" && strings.Contains(email, "@") && len(email) <= 254, "email", "must be an email address")
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -530,8 +530,8 @@ func (db *DB) PortalCreateTicket(ctx context.Context, in aftersales.PortalTicket
 	}
 	if in.AssetID != nil {
 		if _, err := db.portalAsset(ctx, u, *in.AssetID); err != nil {
-			return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The asset is not one of yours.",
-				Fields: []aftersales.FieldError{{Field: "asset_id", Reason: "is not one of your products"}}}
+			return nil, &aftersales.Error{Code: aftersales.ENOTFOUND, Message: fmt.Sprintf("Asset %d not found.", *in.AssetID),
+				Fields: []aftersales.FieldError{{Field: "asset_id", Reason: "not found"}}}
 		}
 	}
 	body := in.Description

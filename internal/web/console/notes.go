@@ -199,6 +199,12 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^is not a known customer tier$`), "reason.unknown_tier"},
 		{regexp.MustCompile(`^is not a known team$`), "reason.unknown_team"},
 		{regexp.MustCompile(`^must be later than delay_hours$`), "reason.later_than_delay"},
+		// The customer portal's reasons (issue #20).
+		{regexp.MustCompile(`^must be an email address$`), "reason.email"},
+		{regexp.MustCompile(`^not found$`), "reason.not_found"},
+		{regexp.MustCompile(`^differs from the password$`), "reason.differs"},
+		{regexp.MustCompile(`^is not an offered window$`), "reason.not_offered"},
+		{regexp.MustCompile(`^already has a portal sign-in$`), "reason.has_portal"},
 	}
 }
 
