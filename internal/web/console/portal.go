@@ -22,7 +22,9 @@ const PortalCookie = "as_portal"
 // the console's templates, catalog and CSRF protection, and read only
 // the portal user of the context, never a staff user.
 func (c *Console) portalRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/portal/tickets", http.StatusSeeOther) })
+	mux.HandleFunc("GET /portal", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/portal/tickets", http.StatusSeeOther)
+	})
 	mux.HandleFunc("GET /portal/login", c.portalLoginForm)
 	mux.HandleFunc("POST /portal/login", c.portalPassword)
 	mux.HandleFunc("POST /portal/login/link", c.portalRequestLink)
