@@ -173,7 +173,7 @@ type PortalMove struct {
 // PortalTicketInput is a ticket the customer opens in the portal.
 type PortalTicketInput struct {
 	Title       string        `json:"title" maxLength:"200"`
-	Description string        `json:"description" maxLength:"20000"`
+	Description string        `json:"description,omitempty" maxLength:"20000"`
 	Nature      Nature        `json:"nature,omitempty" enum:"consultation,complaint,repair,installation,return,other"`
 	AssetID     *int64        `json:"asset_id,omitempty"`
 	Files       []*Attachment `json:"-"`

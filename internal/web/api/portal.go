@@ -54,12 +54,13 @@ func PortalDocument(version string) ([]byte, error) {
 	return json.MarshalIndent(h.OpenAPI(), "", "  ")
 }
 
-// portalIDs are the path parameters of the portal's operations.
-type portalTicketParam struct {
+// PortalTicketParam and PortalVisitParam are the portal's path parameters
+// (exported: huma fills only exported embedded structs).
+type PortalTicketParam struct {
 	ID int64 `path:"id" minimum:"1" doc:"Ticket id"`
 }
 
-type portalVisitParam struct {
+type PortalVisitParam struct {
 	ID      int64 `path:"id" minimum:"1" doc:"Ticket id"`
 	VisitID int64 `path:"visit_id" minimum:"1"`
 }
@@ -94,13 +95,13 @@ func (a *API) portal(h huma.API) {
 		})
 	register(a, h, huma.Operation{OperationID: "portal-get-ticket", Method: http.MethodGet, Path: "/tickets/{id}", Tags: t,
 		Summary: "One ticket: status, promised times, public messages, visits, files and a survey waiting for an answer"},
-		func(ctx context.Context, in *portalTicketParam) (*plain[*aftersales.PortalTicketDetail], error) {
+		func(ctx context.Context, in *PortalTicketParam) (*plain[*aftersales.PortalTicketDetail], error) {
 			return respond(a.S.Portal.PortalTicket(ctx, in.ID))
 		})
 	register(a, h, huma.Operation{OperationID: "portal-reply", Method: http.MethodPost, Path: "/tickets/{id}/replies", Tags: t,
 		Summary: "Write to the service side; a resolved ticket is reopened, a closed one takes no more"},
 		func(ctx context.Context, in *struct {
-			portalTicketParam
+			PortalTicketParam
 			Body struct {
 				Body string `json:"body" minLength:"1" maxLength:"20000"`
 			}
@@ -113,7 +114,7 @@ func (a *API) portal(h huma.API) {
 	register(a, h, huma.Operation{OperationID: "portal-upload-attachment", Method: http.MethodPost, Path: "/tickets/{id}/attachments", Tags: t,
 		Summary: "Attach a file (multipart field \"file\")", MaxBodyBytes: a.Files.MaxSize + 64<<10},
 		func(ctx context.Context, in *struct {
-			portalTicketParam
+			PortalTicketParam
 			RawBody huma.MultipartFormFiles[struct {
 				File huma.FormFile `form:"file" required:"true" doc:"The file; images, PDF, text, CSV, ZIP, MP4, MP3, WAV"`
 			}]
@@ -125,7 +126,7 @@ func (a *API) portal(h huma.API) {
 	register(a, h, huma.Operation{OperationID: "portal-download-attachment", Method: http.MethodGet, Path: "/tickets/{id}/attachments/{attachment_id}", Tags: t,
 		Summary: "Download a file of a ticket"},
 		func(ctx context.Context, in *struct {
-			portalTicketParam
+			PortalTicketParam
 			AttachmentID int64 `path:"attachment_id" minimum:"1"`
 		}) (*huma.StreamResponse, error) {
 			att, err := a.S.Portal.PortalAttachment(ctx, in.ID, in.AttachmentID)
@@ -147,20 +148,20 @@ func (a *API) portal(h huma.API) {
 		})
 	register(a, h, huma.Operation{OperationID: "portal-visit-windows", Method: http.MethodGet, Path: "/tickets/{id}/visits/{visit_id}/windows", Tags: t,
 		Summary: "The windows a visit that has not started may move to (the booking offers for its work)"},
-		func(ctx context.Context, in *portalVisitParam) (*plain[[]aftersales.PortalWindow], error) {
+		func(ctx context.Context, in *PortalVisitParam) (*plain[[]aftersales.PortalWindow], error) {
 			return respond(a.S.Portal.PortalWindows(ctx, in.ID, in.VisitID))
 		})
 	register(a, h, huma.Operation{OperationID: "portal-move-visit", Method: http.MethodPost, Path: "/tickets/{id}/visits/{visit_id}/move", Tags: t,
 		Summary: "Move a visit to one of its windows; the visit keeps its history", DefaultStatus: http.StatusOK},
 		func(ctx context.Context, in *struct {
-			portalVisitParam
+			PortalVisitParam
 			Body aftersales.PortalMove
 		}) (*plain[*aftersales.PortalVisit], error) {
 			return respond(a.S.Portal.PortalMoveVisit(ctx, in.ID, in.VisitID, in.Body))
 		})
 	register(a, h, huma.Operation{OperationID: "portal-ticket-survey", Method: http.MethodGet, Path: "/tickets/{id}/survey", Tags: t,
 		Summary: "The survey of a ticket waiting for an answer, with its link"},
-		func(ctx context.Context, in *portalTicketParam) (*plain[*aftersales.PortalSurvey], error) {
+		func(ctx context.Context, in *PortalTicketParam) (*plain[*aftersales.PortalSurvey], error) {
 			d, err := a.S.Portal.PortalTicket(ctx, in.ID)
 			if err != nil {
 				return nil, err

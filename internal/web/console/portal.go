@@ -45,6 +45,41 @@ func (c *Console) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /portal/account", g(c.portalAccount))
 	mux.HandleFunc("POST /portal/account/password", g(c.portalSetPassword))
 	mux.HandleFunc("POST /portal/account/colleagues/{id}/role", g(c.portalSetRole))
+	// Staff: invite a customer's contact to the portal, or revoke.
+	mux.HandleFunc("POST /customers/{id}/portal", c.guard(c.invitePortal))
+	mux.HandleFunc("POST /customers/{id}/portal/{uid}/revoke", c.guard(c.revokePortal))
+}
+
+func (c *Console) invitePortal(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = parseForm(r)
+	}
+	if err == nil {
+		_, err = c.S.Portal.InvitePortalUser(r.Context(), id, aftersales.PortalInvite{Email: r.PostFormValue("email"),
+			Name: r.PostFormValue("name"), Role: aftersales.PortalRole(r.PostFormValue("role"))})
+	}
+	if err != nil {
+		c.renderCustomer(w, r, aftersales.AssetInput{}, err)
+		return
+	}
+	http.Redirect(w, r, "/customers/"+strconv.FormatInt(id, 10)+"?ok=created#portal-users", http.StatusSeeOther)
+}
+
+func (c *Console) revokePortal(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	uid, uerr := strconv.ParseInt(r.PathValue("uid"), 10, 64)
+	if err == nil && uerr != nil {
+		err = aftersales.Errorf(aftersales.ENOTFOUND, "Not found.")
+	}
+	if err == nil {
+		err = c.S.Portal.RevokePortalUser(r.Context(), id, uid)
+	}
+	if err != nil {
+		c.renderCustomer(w, r, aftersales.AssetInput{}, err)
+		return
+	}
+	http.Redirect(w, r, "/customers/"+strconv.FormatInt(id, 10)+"?ok=saved#portal-users", http.StatusSeeOther)
 }
 
 // portalOnly sends a visitor without a portal session to the sign-in.
