@@ -751,6 +751,11 @@ func (db *DB) PortalMoveVisit(ctx context.Context, ticketID, visitID int64, in a
 	if err != nil {
 		return nil, err
 	}
+	// A stale page is told so before its window is judged against offers
+	// made for the visit as it is now.
+	if err := staleVisit(v, in.Version); err != nil {
+		return nil, err
+	}
 	offers, err := db.visitOffers(ctx, ticketID, v)
 	if err != nil {
 		return nil, err
@@ -769,8 +774,8 @@ func (db *DB) PortalMoveVisit(ctx context.Context, ticketID, visitID int64, in a
 	tech := pick.TechnicianID
 	re := aftersales.RescheduleInput{WindowStart: pick.WindowStart, WindowEnd: pick.WindowEnd, TechnicianID: &tech,
 		Reason: "客户在自助门户改约 / moved by the customer in the portal (" + u.Email + ")", Version: in.Version}
-	see := func(t *aftersales.Ticket) error {
-		_, err := db.portalTicket(ctx, db.w, u, t.ID)
+	see := func(tx *Tx, t *aftersales.Ticket) error {
+		_, err := db.portalTicket(ctx, tx, u, t.ID)
 		return err
 	}
 	if _, err := db.rescheduleVisit(ctx, ticketID, visitID, re, nil, see); err != nil {

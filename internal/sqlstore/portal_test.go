@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -218,6 +219,66 @@ func TestPortal(t *testing.T) {
 		users, _ := db.ListPortalUsers(ctx, acme.ID)
 		if len(users) != 2 || users[1].Active {
 			t.Errorf("after revoke: %+v", users)
+		}
+	})
+}
+
+// TestPortalMoveVisit: the customer picks a window from the visit's
+// booking offers; the move keeps the visit's history, and a window that
+// is not offered is refused.
+func TestPortalMoveVisit(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		db.Now = func() time.Time { return time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC) } // Tue 2026-12-01 07:00 local
+		ctx, _ := Admin(t, db)
+		tech := MustUser(t, ctx, db, "tech@example.com", aftersales.RoleTechnician, nil)
+		var shifts []aftersales.Shift
+		for wd := 1; wd <= 5; wd++ {
+			shifts = append(shifts, aftersales.Shift{Weekday: wd, StartMin: 8 * 60, EndMin: 17 * 60})
+		}
+		if _, err := db.SetTechnician(ctx, tech.ID, aftersales.TechnicianProfileInput{Home: &aftersales.Position{Lat: 30.65, Lng: 104.06}, Shifts: shifts}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := db.CreateCustomer(ctx, aftersales.CustomerInput{Name: "王女士", Address: aftersales.Address{Lat: Ptr(30.66), Lng: Ptr(104.07)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk := MustTicket(t, ctx, db, c.ID, "空调不制冷")
+		day := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, db.Zone) }
+		v, err := db.CreateVisit(ctx, tk.ID, aftersales.VisitInput{WindowStart: day(2, 9), WindowEnd: day(2, 11), DurationMin: 60, TechnicianID: &tech.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.InvitePortalUser(ctx, c.ID, aftersales.PortalInvite{Email: "wang@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		pctx := portalSignIn(t, db, "wang@example.com")
+		ws, err := db.PortalWindows(pctx, tk.ID, v.ID)
+		if err != nil || len(ws) == 0 {
+			t.Fatalf("windows: %v %v", ws, err)
+		}
+		for _, w := range ws {
+			if w.WindowStart.Equal(v.WindowStart) || w.WindowEnd.Sub(w.WindowStart) != 2*time.Hour {
+				t.Errorf("window %v-%v: the current one, or not two hours", w.WindowStart, w.WindowEnd)
+			}
+		}
+		if _, err := db.PortalMoveVisit(pctx, tk.ID, v.ID, aftersales.PortalMove{WindowStart: day(3, 3), Version: v.Version}); fieldsOf(err)["window_start"] == "" {
+			t.Errorf("a window not offered: %v", err)
+		}
+		pick := ws[len(ws)-1]
+		moved, err := db.PortalMoveVisit(pctx, tk.ID, v.ID, aftersales.PortalMove{WindowStart: pick.WindowStart, Version: v.Version})
+		if err != nil || !moved.WindowStart.Equal(pick.WindowStart) || moved.Version != v.Version+1 {
+			t.Fatalf("move: %+v %v", moved, err)
+		}
+		if _, err := db.PortalMoveVisit(pctx, tk.ID, v.ID, aftersales.PortalMove{WindowStart: pick.WindowStart, Version: v.Version}); aftersales.ErrorCode(err) != aftersales.ECONFLICT {
+			t.Errorf("a stale version: %v", err)
+		}
+		hist, err := db.VisitHistory(ctx, tk.ID, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := hist[len(hist)-1]
+		if last.Kind != "rescheduled" || last.ActorID != nil || !strings.Contains(last.Reason, "wang@example.com") {
+			t.Errorf("history: %+v", last)
 		}
 	})
 }

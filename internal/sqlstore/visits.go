@@ -254,12 +254,12 @@ func (db *DB) RescheduleVisit(ctx context.Context, ticketID, id int64, in afters
 	if err != nil {
 		return nil, err
 	}
-	return db.rescheduleVisit(ctx, ticketID, id, in, &u.ID, func(t *aftersales.Ticket) error { return canSee(u, t) })
+	return db.rescheduleVisit(ctx, ticketID, id, in, &u.ID, func(_ *Tx, t *aftersales.Ticket) error { return canSee(u, t) })
 }
 
 // rescheduleVisit moves a visit for actor (nil: the customer in the
 // portal, who has no staff id) once see allows the ticket.
-func (db *DB) rescheduleVisit(ctx context.Context, ticketID, id int64, in aftersales.RescheduleInput, actor *int64, see func(*aftersales.Ticket) error) (*aftersales.Visit, error) {
+func (db *DB) rescheduleVisit(ctx context.Context, ticketID, id int64, in aftersales.RescheduleInput, actor *int64, see func(*Tx, *aftersales.Ticket) error) (*aftersales.Visit, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -268,7 +268,7 @@ func (db *DB) rescheduleVisit(ctx context.Context, ticketID, id int64, in afters
 		if err != nil {
 			return err
 		}
-		if err := see(t); err != nil {
+		if err := see(tx, t); err != nil {
 			return err
 		}
 		v, err := db.findVisit(ctx, tx, ticketID, id)
