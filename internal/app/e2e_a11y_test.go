@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"aftersales/internal/demo"
 )
 
 // axeRun runs axe-core's WCAG 2.1 A and AA rules on the page and returns
@@ -85,7 +87,21 @@ func TestBrowserAccessibility(t *testing.T) {
 	if err != nil || item == "" {
 		t.Fatalf("no improvement item on the board (%v)", err)
 	}
-	pages := []string{"/tickets", ticket, "/tickets/new", ticket + "/edit", "/dashboard", "/quality/items", item, "/quality/cases",
+	// The customer portal, as the demo company's portal admin.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/portal/login"), chromedp.WaitVisible(chromedp.CSS("#password-form"))); err != nil {
+		t.Fatal(err)
+	}
+	audit("/portal/login")
+	err = chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#email"), demo.PortalCompanyAdmin), chromedp.SendKeys(chromedp.CSS("#password"), demo.PortalPassword),
+		chromedp.Click(chromedp.CSS("#password-form #login")), chromedp.WaitVisible(chromedp.CSS("#pnav-tickets")))
+	if err != nil {
+		t.Fatalf("portal sign-in: %v", err)
+	}
+	portalTicket, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main a[href^='/portal/tickets/']:not(#new-ticket)").getAttribute("href")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := []string{"/portal/tickets", portalTicket, "/portal/tickets/new", "/portal/assets", "/portal/account", "/tickets", ticket, "/tickets/new", ticket + "/edit", "/dashboard", "/quality/items", item, "/quality/cases",
 		"/quality/root-causes", "/quality/alerts", "/quality/targets", "/quality/revenue", "/customers", "/customers/new", "/products",
 		"/network", "/users", "/sla", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/fields", "/data-quality",
 		"/data-quality/issues", "/imports", "/audit", "/tokens", "/notifications", "/followups", "/followup-policies", "/surveys"}
