@@ -38,6 +38,15 @@ func (g *gen) portalUsers(b *aftersales.Bulk) error {
 			company = *t.CustomerID
 		}
 	}
+	// A short demo may have no open ticket of a company: any company then.
+	for _, c := range b.Customers {
+		switch {
+		case c.Kind == aftersales.CustomerCompany && company == 0:
+			company = c.ID
+		case c.Kind == aftersales.CustomerPerson && person == 0:
+			person = c.ID
+		}
+	}
 	invites := []struct {
 		customer int64
 		in       aftersales.PortalInvite
