@@ -233,4 +233,5 @@ type Services struct {
 	TextClass TextClassService
 	// Complaints keeps complaint closures (issue #20).
 	Complaints ComplaintService
+	Portal     PortalService
 }

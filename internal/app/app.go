@@ -64,6 +64,7 @@ Usage:
   aftersales rollups [--repair]      check the KPI rollups against the tickets (and repair them)
   aftersales plan-routes --tsplib|--solomon FILE [--time-limit 10s]   solve a routing benchmark, print JSON
   aftersales openapi                 print the API's OpenAPI document (what /api/v1/openapi.json serves)
+  aftersales openapi portal          print the customer portal API's document (/api/portal/v1/openapi.json)
   aftersales bench --url URL --token TOKEN [--mix create=20,update=20,list=40,dashboard=20] [--clients 8] [--duration 30s] [--requests N]
                                      load a running server through the API; throughput and p50/p95/p99 per operation
   aftersales backup FILE.tar.gz      consistent copy of a running SQLite installation: database and attachments
@@ -110,7 +111,11 @@ func Main(ctx context.Context, env Env) int {
 		err = planRoutes(ctx, env, args)
 	case "openapi":
 		var doc []byte
-		if doc, err = api.Document(Version); err == nil {
+		document := api.Document
+		if len(args) > 0 && args[0] == "portal" {
+			document = api.PortalDocument
+		}
+		if doc, err = document(Version); err == nil {
 			_, err = fmt.Fprintf(env.Stdout, "%s\n", doc)
 		}
 	case "bench":

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"aftersales/internal/demo"
 )
 
 // axeRun runs axe-core's WCAG 2.1 A and AA rules on the page and returns
@@ -93,10 +96,31 @@ func TestBrowserAccessibility(t *testing.T) {
 	if err != nil || complaint == "" {
 		t.Fatalf("no complaint in the demo (%v)", err)
 	}
-	pages := []string{"/tickets", ticket, complaint, "/tickets/new", ticket + "/edit", "/dashboard", "/quality/items", item, "/quality/cases",
+	// The customer portal, as the demo company's portal admin.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/portal/login"), chromedp.WaitVisible(chromedp.CSS("#password-form"))); err != nil {
+		t.Fatal(err)
+	}
+	audit("/portal/login")
+	err = chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#email"), demo.PortalCompanyAdmin), chromedp.SendKeys(chromedp.CSS("#password"), demo.PortalPassword),
+		chromedp.Click(chromedp.CSS("#password-form #login")))
+	if err == nil {
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err = chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS("#pnav-tickets")))
+		cancel()
+	}
+	if err != nil {
+		where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " " + document.body.innerText.slice(0, 300)`))
+		t.Fatalf("portal sign-in: %v (at %s)", err, where)
+	}
+	portalTicket, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main a[href^='/portal/tickets/']:not(#new-ticket)").getAttribute("href")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := []string{"/portal/tickets", portalTicket, "/portal/tickets/new", "/portal/assets", "/portal/account", "/tickets", ticket, complaint, "/tickets/new", ticket + "/edit", "/dashboard", "/quality/items", item, "/quality/cases",
 		"/quality/root-causes", "/quality/alerts", "/quality/targets", "/quality/revenue", "/customers", "/customers/new", "/products",
 		"/network", "/users", "/sla", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/fields", "/data-quality",
-		"/data-quality/issues", "/imports", "/audit", "/tokens", "/notifications", "/followups", "/followup-policies", "/surveys", "/dispatch"}
+		"/data-quality/issues", "/imports", "/audit", "/tokens", "/notifications", "/followups", "/followup-policies", "/surveys", "/dispatch",
+		"/admin/models", "/surveys/templates/edit?code=csat"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		for _, width := range []int64{1280, 390} {
 			err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang), chromedp.EmulateViewport(width, 844))

@@ -196,6 +196,9 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	if err := g.complaints(); err != nil {
 		return nil, fmt.Errorf("demo: complaints: %w", err)
 	}
+	if err := g.portalUsers(b); err != nil {
+		return nil, fmt.Errorf("demo: portal users: %w", err)
+	}
 	return &g.sum, nil
 }
 

@@ -39,6 +39,8 @@ type inbound struct {
 	autoReply    bool
 	followToken  bool  // create a follow token (web form)
 	ticketID     int64 // the ticket it belongs to, known already (follow page)
+	customerID   int64 // the customer, known already (portal)
+	assetID      int64 // the customer's asset it is about, known already (portal)
 	cursor       *aftersales.InboundEmail
 }
 
@@ -544,7 +546,13 @@ func (db *DB) openTicket(ctx context.Context, tx *Tx, in *inbound, followUp stri
 	if followUp != "" {
 		ti.Tags = &[]string{"follow-up"}
 	}
-	if in.serial != "" {
+	if in.assetID != 0 {
+		var product int64
+		if err := tx.QueryRowContext(ctx, `SELECT product_id FROM assets WHERE id = $1 AND customer_id = $2`, in.assetID, cust).Scan(&product); err != nil {
+			return 0, notFound(err, "Asset", in.assetID)
+		}
+		ti.AssetID, ti.ProductID = &in.assetID, &product
+	} else if in.serial != "" {
 		var asset, product int64
 		err := tx.QueryRowContext(ctx, `SELECT id, product_id FROM assets WHERE serial_no = $1 AND (customer_id = $2 OR customer_id IS NULL)`,
 			in.serial, cust).Scan(&asset, &product)
@@ -570,6 +578,9 @@ func firstLine(s string, n int) string {
 
 // intakeCustomer finds the sender by email, then phone, or creates them.
 func (db *DB) intakeCustomer(ctx context.Context, tx *Tx, in *inbound) (int64, error) {
+	if in.customerID != 0 {
+		return in.customerID, nil
+	}
 	var id int64
 	for _, q := range []struct{ where, val string }{{"lower(email) = $1 AND email <> ''", strings.ToLower(in.email)}, {"phone = $1 AND phone <> ''", in.phone}} {
 		if q.val == "" {

@@ -242,6 +242,12 @@ func (db *DB) Offers(ctx context.Context, ticketID int64, in aftersales.OfferReq
 	if err != nil {
 		return nil, err
 	}
+	return db.offers(ctx, t, in)
+}
+
+// offers computes the booking offers for ticket t; its callers decide
+// who may see the ticket.
+func (db *DB) offers(ctx context.Context, t *aftersales.Ticket, in aftersales.OfferRequest) ([]*aftersales.Offer, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}

@@ -258,15 +258,21 @@ func (db *DB) RescheduleVisit(ctx context.Context, ticketID, id int64, in afters
 	if err != nil {
 		return nil, err
 	}
+	return db.rescheduleVisit(ctx, ticketID, id, in, &u.ID, func(_ *Tx, t *aftersales.Ticket) error { return canSee(u, t) })
+}
+
+// rescheduleVisit moves a visit for actor (nil: the customer in the
+// portal, who has no staff id) once see allows the ticket.
+func (db *DB) rescheduleVisit(ctx context.Context, ticketID, id int64, in aftersales.RescheduleInput, actor *int64, see func(*Tx, *aftersales.Ticket) error) (*aftersales.Visit, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	err = db.inTx(ctx, func(tx *Tx) error {
+	err := db.inTx(ctx, func(tx *Tx) error {
 		t, err := db.lockTicket(ctx, tx, ticketID)
 		if err != nil {
 			return err
 		}
-		if err := canSee(u, t); err != nil {
+		if err := see(tx, t); err != nil {
 			return err
 		}
 		v, err := db.findVisit(ctx, tx, ticketID, id)
@@ -292,15 +298,15 @@ func (db *DB) RescheduleVisit(ctx context.Context, ticketID, id int64, in afters
 			return mapErr(fmt.Errorf("sqlstore: reschedule visit: %w", err))
 		}
 		from, to := db.window(v.WindowStart, v.WindowEnd), db.window(in.WindowStart, in.WindowEnd)
-		if err := visitEvent(ctx, tx, id, &u.ID, "rescheduled", from, to, in.Reason); err != nil {
+		if err := visitEvent(ctx, tx, id, actor, "rescheduled", from, to, in.Reason); err != nil {
 			return err
 		}
 		if fmtID(tech) != fmtID(v.TechnicianID) {
-			if err := visitEvent(ctx, tx, id, &u.ID, "assigned", fmtID(v.TechnicianID), fmtID(tech), in.Reason); err != nil {
+			if err := visitEvent(ctx, tx, id, actor, "assigned", fmtID(v.TechnicianID), fmtID(tech), in.Reason); err != nil {
 				return err
 			}
 		}
-		if err := ticketVisitEvent(ctx, tx, v, &u.ID, from, "rescheduled "+to, in.Reason); err != nil {
+		if err := ticketVisitEvent(ctx, tx, v, actor, from, "rescheduled "+to, in.Reason); err != nil {
 			return err
 		}
 		if err := db.replanVisit(ctx, tx, id, db.techDayOf(v.TechnicianID, v.WindowStart), db.techDayOf(tech, in.WindowStart)); err != nil {

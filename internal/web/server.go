@@ -152,12 +152,15 @@ func (s *Server) Handler() http.Handler {
 	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version,
 		FormLimit: &sharedLimiter{Store: s.Shared, Prefix: "form:", Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: s.FormKey,
 		SurveyLimit: &sharedLimiter{Store: s.Shared, Prefix: "survey:", Rate: s.SurveyRate, Per: time.Hour, Now: s.Now},
-		Uploads:     s.Uploads, Login: s.login}
+		Uploads:     s.Uploads, Login: s.login,
+		PortalLimit: &sharedLimiter{Store: s.Shared, Prefix: "portal:", Rate: 20, Per: time.Hour, Now: s.Now}}
 	c.Mount(mux)
 	s.console = c
+	api.RegisterPortal(mux, &api.API{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone}, s.Version)
 
 	var h http.Handler = mux
 	h = s.idempotent(h)
+	h = s.portalAuth(h)
 	h = s.authenticate(h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = securityHeaders(h)
@@ -209,7 +212,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		if strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
+		if strings.HasPrefix(r.URL.Path, api.Prefix+"/") || strings.HasPrefix(r.URL.Path, api.PortalPrefix+"/") {
 			h.Set("Content-Security-Policy", apiCSP)
 		} else {
 			h.Set("Content-Security-Policy", consoleCSP)
@@ -338,6 +341,8 @@ func (s *Server) bodyLimit(pattern string) int64 {
 		return loginBody
 	case pattern == "POST /form":
 		return webFormBody
+	case pattern == "POST /portal/tickets" && s.Files != nil:
+		return s.Files.MaxSize + webFormBody
 	}
 	return s.MaxAPIBody
 }

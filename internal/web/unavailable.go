@@ -18,7 +18,7 @@ import (
 func (s *Server) storeFailed(w http.ResponseWriter, r *http.Request, what string, err error) {
 	s.Log.Error(what, "err", err, "request_id", w.Header().Get("X-Request-Id"))
 	w.Header().Set("Retry-After", httperr.RetryAfter)
-	if s.console == nil || r.URL.Path == ChatPath || strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
+	if s.console == nil || r.URL.Path == ChatPath || strings.HasPrefix(r.URL.Path, api.Prefix+"/") || strings.HasPrefix(r.URL.Path, api.PortalPrefix+"/") {
 		writeProblem(w, http.StatusServiceUnavailable, httperr.Unavailable.Message)
 		return
 	}

@@ -58,6 +58,9 @@ type Console struct {
 	SurveyLimit Limiter
 	// Login slows down password guessing; nil turns that off.
 	Login LoginThrottle
+	// PortalLimit rate-limits the portal's sign-in (links asked for and
+	// passwords tried) per client address.
+	PortalLimit Limiter
 
 	assets *static.Assets
 	pages  map[string]*template.Template
@@ -67,7 +70,7 @@ type Console struct {
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
 	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "dispatch", "error",
-	"text_models", "survey_template"}
+	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -93,6 +96,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	c.surveyTemplateRoutes(mux)
 	c.importRoutes(mux)
 	c.textModelRoutes(mux)
+	c.portalRoutes(mux)
 }
 
 func (c *Console) load() error {
@@ -278,7 +282,7 @@ func (c *Console) load() error {
 			return m
 		},
 	}
-	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/portal_parts.html")
 	if err != nil {
 		return err
 	}

@@ -162,12 +162,31 @@ func TestEveryPageRenders(t *testing.T) {
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
 	}
 	pages[fmt.Sprintf("/my/day?technician=%d", users[0].ID)] = "my_day"
+	// The customer portal, signed in as the ticket's customer.
+	pu, err := db.InvitePortalUser(app.Ctx, *tk.CustomerID, aftersales.PortalInvite{Email: "portal@example.com", Role: aftersales.PortalAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetPortalPassword(aftersales.NewContextWithPortalUser(context.Background(), pu), "portal-password-1"); err != nil {
+		t.Fatal(err)
+	}
+	for path, name := range map[string]string{"/portal/tickets": "portal_tickets", "/portal/tickets/new": "portal_new", "/portal/assets": "portal_assets",
+		"/portal/account": "portal_account", fmt.Sprintf("/portal/tickets/%d", tk.ID): "portal_ticket", "/portal/link/asl_UNKNOWN": "portal_login"} {
+		pages[path] = name
+	}
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)
 		if s, body := b.get("/login"); s != 200 || missingKey.MatchString(body) {
 			t.Fatalf("login page: %d %s", s, missingKey.FindString(body))
 		}
 		seen := map[string]bool{"login": true}
+		if s, body := b.get("/portal/login"); s != 200 || missingKey.MatchString(body) {
+			t.Fatalf("portal login page: %d %s", s, missingKey.FindString(body))
+		}
+		seen["portal_login"] = true
+		if s, _, h := b.post("/portal/login", url.Values{"email": {"portal@example.com"}, "password": {"portal-password-1"}}); s != 303 || h.Get("Location") != "/portal/tickets" {
+			t.Fatalf("portal sign-in: %d", s)
+		}
 		b.login("admin@example.com", "admin-password-1")
 		_, _, h := b.upload("/imports", "t.csv", []byte(csvData))
 		paths := map[string]string{h.Get("Location"): "import_map"}

@@ -109,7 +109,12 @@ type customerView struct {
 	Products []*aftersales.Product
 	Tiers    []aftersales.Tier
 	Asset    aftersales.AssetInput
+	// Portal lists the customer's portal users (issue #20).
+	Portal []*aftersales.PortalUser
 }
+
+// PortalRoles lists the roles a portal invitation may give.
+func (customerView) PortalRoles() []aftersales.PortalRole { return aftersales.PortalRoles }
 
 func (c *Console) showCustomer(w http.ResponseWriter, r *http.Request) {
 	c.renderCustomer(w, r, aftersales.AssetInput{}, nil)
@@ -129,6 +134,9 @@ func (c *Console) renderCustomer(w http.ResponseWriter, r *http.Request, asset a
 	}
 	if err == nil {
 		d.Tickets, err = c.S.Tickets.ListTickets(ctx, aftersales.TicketFilter{CustomerID: id, Limit: 20})
+	}
+	if err == nil && c.S.Portal != nil {
+		d.Portal, err = c.S.Portal.ListPortalUsers(ctx, id)
 	}
 	if err != nil {
 		c.fail(w, r, "", p, err)

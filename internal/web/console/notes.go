@@ -216,6 +216,12 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^must be a unique lower-case code$`), "reason.unique_code"},
 		{regexp.MustCompile(`^both names are required$`), "reason.both_names"},
 		{regexp.MustCompile(`^is not one of (.+)$`), "reason.not_one_of"},
+		// The customer portal's reasons (issue #20).
+		{regexp.MustCompile(`^must be an email address$`), "reason.email"},
+		{regexp.MustCompile(`^not found$`), "reason.not_found"},
+		{regexp.MustCompile(`^differs from the password$`), "reason.differs"},
+		{regexp.MustCompile(`^is not an offered window$`), "reason.not_offered"},
+		{regexp.MustCompile(`^already has a portal sign-in$`), "reason.has_portal"},
 	}
 }
 

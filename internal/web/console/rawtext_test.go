@@ -191,6 +191,16 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	enums := enumValues()
 	b := newBrowser(t, app, "zh-CN,zh;q=0.9")
 	b.login("admin@example.com", "admin-password-1")
+	// The customer portal, as the demo company's portal admin.
+	if s, _, _ := b.post("/portal/login", url.Values{"email": {demo.PortalCompanyAdmin}, "password": {demo.PortalPassword}}); s != 303 {
+		t.Fatalf("portal sign-in: %d", s)
+	}
+	_, portalList := b.get("/portal/tickets")
+	portalTicket := regexp.MustCompile(`/portal/tickets/[0-9]+`).FindString(portalList)
+	if portalTicket == "" {
+		t.Fatal("the demo's portal admin sees no ticket")
+	}
+	paths = append(paths, "/portal/tickets", portalTicket, "/portal/tickets/new", "/portal/assets", "/portal/account")
 	// The audit log, a page per kind of entity, its change lines included.
 	ents, err := db.AuditLog(app.Ctx, aftersales.AuditFilter{Limit: 1})
 	if err != nil {
