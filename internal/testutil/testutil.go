@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"aftersales"
 	"aftersales/internal/auth"
 	"aftersales/internal/sqlstore"
+	"aftersales/internal/testutil/shareddata"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
@@ -39,26 +39,14 @@ func Engines() []sqlstore.Engine {
 
 // CI reports whether the tests run in CI (CI=true, as .ci/run sets it),
 // where what a developer's machine may lack must be there.
-func CI() bool {
-	ci, _ := strconv.ParseBool(os.Getenv("CI"))
-	return ci
-}
-
-var skipNote sync.Once
+func CI() bool { return shareddata.CI() }
 
 // missing skips the test because something it needs is absent, or fails
 // it under CI. The first skip of the process is also printed, so that a
 // run without -v says what it did not test.
 func missing(tb testing.TB, format string, args ...any) {
 	tb.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if CI() {
-		tb.Fatalf("%s; CI=true needs it", msg)
-	}
-	skipNote.Do(func() {
-		fmt.Fprintf(os.Stderr, "testutil: skipping: %s (and possibly more; go test -v lists them)\n", msg)
-	})
-	tb.Skip(msg)
+	shareddata.Missing(tb, format, args...)
 }
 
 // ForEachEngine runs fn as a subtest on every engine of this run.
@@ -328,10 +316,5 @@ func MustTicket(tb testing.TB, ctx context.Context, db *sqlstore.DB, customerID 
 // CI=true). Tests only read there: what they write goes to t.TempDir().
 func SharedData(tb testing.TB, name string) string {
 	tb.Helper()
-	_, self, _, _ := runtime.Caller(0)
-	p := filepath.Join(filepath.Dir(self), "..", "..", "..", "shared", "data", name)
-	if _, err := os.Stat(p); err != nil {
-		missing(tb, "shared data %s is absent (%v): ../shared/data belongs beside the repository", name, err)
-	}
-	return p
+	return shareddata.Path(tb, name)
 }

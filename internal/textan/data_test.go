@@ -9,14 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"aftersales/internal/testutil"
+	"aftersales/internal/testutil/shareddata"
 )
 
 // readCSV returns the text and label columns of a file in ../shared/data,
 // rows with an empty text left out.
 func readCSV(tb testing.TB, name, textCol, labelCol string) (texts, labels []string) {
 	tb.Helper()
-	f, err := os.Open(testutil.SharedData(tb, name))
+	f, err := os.Open(shareddata.Path(tb, name))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestLexiconBaselineWaimai(t *testing.T) {
 		{"lexicons/hownet_pos_eval.txt", l.AddPositive}, {"lexicons/hownet_pos_emotion.txt", l.AddPositive},
 		{"lexicons/hownet_neg_eval.txt", l.AddNegative}, {"lexicons/hownet_neg_emotion.txt", l.AddNegative},
 	} {
-		f, err := os.Open(testutil.SharedData(t, list.name))
+		f, err := os.Open(shareddata.Path(t, list.name))
 		if err != nil {
 			t.Fatal(err)
 		}

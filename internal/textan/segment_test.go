@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"aftersales/internal/testutil"
+	"aftersales/internal/testutil/shareddata"
 )
 
 // One segmenter for the package's tests: the dictionary takes a second to
@@ -145,7 +145,7 @@ func TestStopwordsLoad(t *testing.T) {
 
 func TestStopwordsSharedLists(t *testing.T) {
 	for _, name := range []string{"stopwords_hit_stopwords.txt", "stopwords_baidu_stopwords.txt"} {
-		f, err := os.Open(testutil.SharedData(t, "lexicons/"+name))
+		f, err := os.Open(shareddata.Path(t, "lexicons/"+name))
 		if err != nil {
 			t.Fatal(err)
 		}
