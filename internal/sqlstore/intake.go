@@ -562,10 +562,27 @@ func (db *DB) openTicket(ctx context.Context, tx *Tx, in *inbound, followUp stri
 			return 0, fmt.Errorf("sqlstore: intake asset: %w", err)
 		}
 	}
+	// An active text model decides what the customer did not say: the
+	// keyword guess and the default urgency are no person's choice.
+	probe := ti
+	probe.Urgency = nil
+	if in.nature == "" {
+		probe.Nature = nil
+	}
+	sugg, err := db.suggest(ctx, &probe)
+	if err != nil {
+		return 0, err
+	}
+	ti.Nature, ti.Urgency, ti.CategoryID = cmp.Or(probe.Nature, ti.Nature), cmp.Or(probe.Urgency, ti.Urgency), probe.CategoryID
 	if err := ti.Validate(true, tx.now); err != nil {
 		return 0, err
 	}
-	return db.insertTicket(ctx, tx, &ti, nil)
+	tx.suggested = predicted(sugg)
+	id, err := db.insertTicket(ctx, tx, &ti, nil)
+	if err != nil {
+		return 0, err
+	}
+	return id, saveSuggestions(ctx, tx, id, sugg)
 }
 
 func firstLine(s string, n int) string {

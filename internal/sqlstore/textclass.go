@@ -19,11 +19,19 @@ import (
 // changes the stamp when a model is activated), so every instance switches
 // at its next ticket write.
 type textClassCache struct {
-	once   sync.Once
-	seg    *textan.Segmenter
-	stop   *textan.Stopwords
-	mu     sync.Mutex
-	models map[int64]*textan.Model
+	once sync.Once
+	seg  *textan.Segmenter
+	stop *textan.Stopwords
+	mu   sync.Mutex
+	// models holds each field's last used model: a replaced model is
+	// dropped at the field's next suggestion (a model of many classes
+	// takes tens of MB).
+	models map[string]cachedModel
+}
+
+type cachedModel struct {
+	id int64
+	m  *textan.Model
 }
 
 // textConfig is the part of the configuration snapshot that suggestions
@@ -81,27 +89,27 @@ func (db *DB) textReader() (*textan.Segmenter, *textan.Stopwords) {
 	return db.textc.seg, db.textc.stop
 }
 
-// textModel returns the decoded model id, reading it once.
-func (db *DB) textModel(ctx context.Context, id int64) (*textan.Model, error) {
+// textModel returns field's decoded model id, reading it once.
+func (db *DB) textModel(ctx context.Context, field string, id int64) (*textan.Model, error) {
 	db.textc.mu.Lock()
-	m := db.textc.models[id]
+	c, ok := db.textc.models[field]
 	db.textc.mu.Unlock()
-	if m != nil {
-		return m, nil
+	if ok && c.id == id {
+		return c.m, nil
 	}
 	var blob []byte
 	if err := db.r.QueryRowContext(ctx, `SELECT model FROM text_models WHERE id = $1`, id).Scan(&blob); err != nil {
 		return nil, fmt.Errorf("sqlstore: text model %d: %w", id, err)
 	}
-	m = &textan.Model{}
+	m := &textan.Model{}
 	if err := m.UnmarshalBinary(blob); err != nil {
 		return nil, fmt.Errorf("sqlstore: text model %d: %w", id, err)
 	}
 	db.textc.mu.Lock()
 	if db.textc.models == nil {
-		db.textc.models = map[int64]*textan.Model{}
+		db.textc.models = map[string]cachedModel{}
 	}
-	db.textc.models[id] = m
+	db.textc.models[field] = cachedModel{id: id, m: m}
 	db.textc.mu.Unlock()
 	return m, nil
 }
@@ -136,7 +144,7 @@ func (db *DB) suggest(ctx context.Context, in *aftersales.TicketInput) ([]sugges
 		if !ok {
 			continue
 		}
-		m, err := db.textModel(ctx, am.id)
+		m, err := db.textModel(ctx, field, am.id)
 		if err != nil {
 			return nil, err
 		}

@@ -137,6 +137,19 @@ func TestSuggestionLifecycle(t *testing.T) {
 				t.Fatalf("bad field: %v", err)
 			}
 
+			// A chat message: the model decides the nature the customer did
+			// not choose, instead of the keyword guess.
+			res, err := b.ReceiveChat(ctx, aftersales.ChatMessage{Source: "wechat", ConversationID: "c1", MessageID: "m1", Name: "微信客户",
+				Text: "师傅迟到三个小时，服务态度恶劣，投诉"})
+			if err != nil || !res.Created {
+				t.Fatalf("chat: %+v, %v", res, err)
+			}
+			chat, _ := a.FindTicket(ctx, res.TicketID)
+			ss, _ = a.ListSuggestions(ctx, res.TicketID)
+			if chat.Nature != aftersales.NatureComplaint || len(ss) != 1 || ss[0].Status != aftersales.SuggestionApplied {
+				t.Fatalf("chat ticket nature %q, suggestions %+v", chat.Nature, ss)
+			}
+
 			// Retraining: the corrected ticket is a consultation now (3 classes).
 			m2, err := a.TrainTextModel(ctx, aftersales.SuggestNature)
 			if err != nil {
