@@ -43,48 +43,28 @@ func (g *gen) field(w *world, b *aftersales.Bulk) error {
 	end := g.opt.End.In(g.opt.Zone)
 	day := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, g.opt.Zone)
 	windows := []int{9, 11, 14, 16}
+	// The south-west's open repair tickets are booked for the day: every
+	// other one with a technician, the rest left for the dispatch board.
 	for _, p := range w.points {
 		if p.slow < 1.5 { // the south-west
 			continue
 		}
-		// The day's new repair requests, from customers the point has
-		// served before, with their units.
-		seen := map[int64]bool{}
 		n := 0
 		for _, t := range b.Tickets {
 			if n == 8 {
 				break
 			}
-			if t.ServiceUnitID == nil || *t.ServiceUnitID != p.unit.ID || t.CustomerID == nil || t.ProductID == nil || seen[*t.CustomerID] {
+			if t.ServiceUnitID == nil || *t.ServiceUnitID != p.unit.ID || !t.Status.Open() || t.ProductID == nil {
 				continue
-			}
-			seen[*t.CustomerID] = true
-			spec := w.specs[*t.ProductID]
-			gr := groups[0]
-			for _, x := range groups {
-				if x.code == spec.group {
-					gr = x
-				}
-			}
-			urgency := aftersales.UrgencyNormal
-			if r.IntN(4) == 0 {
-				urgency = aftersales.UrgencyHigh
-			}
-			title := spec.name + gr.faults[r.IntN(len(gr.faults))]
-			tk, err := g.s.Tickets.CreateTicket(g.ctx, aftersales.TicketInput{Channel: ptr(aftersales.ChannelPhone), Nature: ptr(aftersales.NatureRepair),
-				Urgency: &urgency, Title: &title, Description: ptr("客户来电报修：" + title), CustomerID: t.CustomerID, CategoryID: t.CategoryID,
-				ProductID: t.ProductID, AssetID: t.AssetID, ServiceUnitID: &p.unit.ID, TeamID: &p.team.ID, DepartmentID: &w.deptAS})
-			if err != nil {
-				return fmt.Errorf("the day's ticket: %w", err)
 			}
 			h := windows[n%len(windows)]
 			in := aftersales.VisitInput{WindowStart: day.Add(time.Duration(h) * time.Hour), WindowEnd: day.Add(time.Duration(h+2) * time.Hour),
-				DurationMin: 45 + 15*r.IntN(4), Skills: []aftersales.Skill{{CategoryID: w.groupCat[gr.code], Level: 1}}}
+				DurationMin: 45 + 15*r.IntN(4), Skills: []aftersales.Skill{{CategoryID: w.groupCat[w.specs[*t.ProductID].group], Level: 1}}}
 			if n%2 == 0 {
 				in.TechnicianID = &p.techs[(n/2)%len(p.techs)].u.ID
 			}
-			if _, err := g.s.Visits.CreateVisit(g.ctx, tk.ID, in); err != nil {
-				return fmt.Errorf("visit for %s: %w", tk.Number, err)
+			if _, err := g.s.Visits.CreateVisit(g.ctx, t.ID, in); err != nil {
+				return fmt.Errorf("visit for %s: %w", t.Number, err)
 			}
 			n++
 		}
