@@ -190,6 +190,9 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	if err := g.followups(w, b, st); err != nil {
 		return nil, fmt.Errorf("demo: follow-ups: %w", err)
 	}
+	if err := g.kb(); err != nil {
+		return nil, fmt.Errorf("demo: knowledge base: %w", err)
+	}
 	return &g.sum, nil
 }
 
