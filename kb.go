@@ -249,7 +249,11 @@ type KBService interface {
 	SetSynonyms(ctx context.Context, text string) error
 	// SimilarTickets finds solved tickets like ticket id, by text.
 	SimilarTickets(ctx context.Context, id int64, limit int) ([]SimilarTicket, error)
-	AttachToArticle(ctx context.Context, id int64, name, contentType string, body []byte) (*KBAttachment, error)
+	// AttachToArticle records a file whose body the caller has committed
+	// to the BlobStore under a.BlobKey.
+	AttachToArticle(ctx context.Context, a *KBAttachment) error
 	ArticleAttachments(ctx context.Context, id int64) ([]*KBAttachment, error)
-	ArticleAttachment(ctx context.Context, articleID, attID int64) (*KBAttachment, Blob, error)
+	// ArticleAttachment returns an attachment of an article the caller
+	// may read.
+	ArticleAttachment(ctx context.Context, articleID, attID int64) (*KBAttachment, error)
 }
