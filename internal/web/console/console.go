@@ -66,7 +66,9 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "error",
+	// The knowledge base (kb.go).
+	"kb", "kb_article", "kb_edit", "kb_report", "help"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -90,6 +92,9 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	c.surveyRoutes(mux)
 	c.surveyConsoleRoutes(mux)
 	c.importRoutes(mux)
+	if c.S.KB != nil {
+		c.kbRoutes(mux)
+	}
 }
 
 func (c *Console) load() error {
@@ -274,7 +279,7 @@ func (c *Console) load() error {
 			return m
 		},
 	}
-	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/kb_parts.html")
 	if err != nil {
 		return err
 	}
@@ -338,6 +343,7 @@ var navLinks = []navLink{
 	{Key: "users", Href: "/users", Label: "nav.users", Perm: aftersales.PermUserRead},
 	{Key: "sla", Href: "/sla", Label: "nav.sla"},
 	{Key: "fields", Href: "/fields", Label: "nav.fields"},
+	{Key: "kb", Href: "/kb", ID: "nav-kb", Label: "nav.kb"},
 	{Key: "surveys", Href: "/surveys", ID: "nav-surveys", Label: "nav.surveys", Perm: aftersales.PermMetricsRead},
 	{Key: "quality", Href: "/data-quality", Label: "nav.quality", Perm: aftersales.PermDataImport},
 	{Key: "audit", Href: "/audit", Label: "nav.audit", Perm: aftersales.PermAuditRead},

@@ -161,6 +161,12 @@ func TestEveryPageRenders(t *testing.T) {
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
 	}
 	pages[fmt.Sprintf("/my/day?technician=%d", users[0].ID)] = "my_day"
+	// The knowledge base (the demo's articles: 1 is public).
+	for path, name := range map[string]string{"/kb": "kb", "/kb?q=" + url.QueryEscape("空调不制冷"): "kb", "/kb?q=zzzqqq&category=tv": "kb",
+		"/kb?category=washer": "kb", "/kb/1": "kb_article", "/kb/1?in=en": "kb_article", "/kb/1/versions/1": "kb_article", "/kb/1/edit": "kb_edit",
+		"/kb/new": "kb_edit", "/kb/report": "kb_report", "/help/1": "help", "/help/1?lang=en": "help"} {
+		pages[path] = name
+	}
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)
 		if s, body := b.get("/login"); s != 200 || missingKey.MatchString(body) {
