@@ -112,7 +112,8 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	// change lines still show stored values (TestZhCNAuditNames checks its
 	// actions and entities).
 	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", "/notifications", "/quality/items", "/tickets", "/quality/cases", "/users", "/network", "/products", "/quality/alerts", "/quality/targets", "/quality/revenue", "/data-quality", "/fields", "/sla/policies/1", "/sla/calendars/1", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/followups", "/followup-policies", "/surveys", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
-		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3])}
+		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]),
+		"/kb", "/kb?q=" + url.QueryEscape("空调不制冷"), "/kb/1", "/kb/report", "/help/1"}
 	for _, it := range items {
 		paths = append(paths, fmt.Sprintf("/quality/items/%d", it.ID))
 	}
