@@ -158,6 +158,42 @@ func TestKnowledgeBase(t *testing.T) {
 	})
 }
 
+// TestSimilarTickets ranks solved tickets by their text's likeness and
+// carries each one's latest resolution note.
+func TestSimilarTickets(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		c := MustCustomer(t, ctx, db, "相似")
+		solve := func(title, note string) *aftersales.Ticket {
+			t.Helper()
+			tk := MustTicket(t, ctx, db, c.ID, title)
+			var err error
+			for _, to := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusResolved} {
+				if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Reason: note, Version: tk.Version}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return tk
+		}
+		washer := solve("洗衣机底部漏水", "更换进水管密封圈")
+		solve("空调不制冷", "补充冷媒")
+		MustTicket(t, ctx, db, c.ID, "洗衣机漏水 unsolved") // open: never a suggestion
+		now := MustTicket(t, ctx, db, c.ID, "滚筒洗衣机漏水了")
+		got, err := db.SimilarTickets(ctx, now.ID, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 || got[0].ID != washer.ID || got[0].Resolution != "更换进水管密封圈" {
+			t.Fatalf("similar: %+v, want the washer ticket first with its note", got)
+		}
+		for _, s := range got {
+			if s.Title == "洗衣机漏水 unsolved" {
+				t.Errorf("an open ticket was suggested: %+v", s)
+			}
+		}
+	})
+}
+
 func fieldNames(err error) []string {
 	var out []string
 	for _, f := range aftersales.ErrorFields(err) {
