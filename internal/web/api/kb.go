@@ -13,6 +13,9 @@ import (
 // (articles and, for staff, the improvement cases), feedback, the report,
 // synonyms and a ticket's similar solved tickets. The public help pages
 // and the web form's suggestions are console pages, not API operations.
+//
+// The store lets a caller without a user read public articles (the help
+// pages); the API never does: every operation needs a user (401).
 func (a *API) kb(h huma.API) {
 	t := []string{"Knowledge base"}
 	register(a, h, huma.Operation{OperationID: "list-kb-articles", Method: http.MethodGet, Path: "/kb/articles", Tags: t,
@@ -32,6 +35,9 @@ func (a *API) kb(h huma.API) {
 	register(a, h, huma.Operation{OperationID: "get-kb-article", Method: http.MethodGet, Path: "/kb/articles/{id}", Tags: t,
 		Summary: "One article, its current version"},
 		func(ctx context.Context, in *IDParam) (*plain[*aftersales.Article], error) {
+			if err := signedIn(ctx); err != nil {
+				return nil, err
+			}
 			return respond(a.S.KB.Article(ctx, in.ID))
 		})
 	register(a, h, huma.Operation{OperationID: "update-kb-article", Method: http.MethodPut, Path: "/kb/articles/{id}", Tags: t,
@@ -48,6 +54,9 @@ func (a *API) kb(h huma.API) {
 	register(a, h, huma.Operation{OperationID: "list-kb-article-versions", Method: http.MethodGet, Path: "/kb/articles/{id}/versions", Tags: t,
 		Summary: "Every version of an article, newest first, with its author and date"},
 		func(ctx context.Context, in *IDParam) (*plain[[]*aftersales.ArticleVersion], error) {
+			if err := signedIn(ctx); err != nil {
+				return nil, err
+			}
 			return respond(a.S.KB.ArticleVersions(ctx, in.ID))
 		})
 	register(a, h, huma.Operation{OperationID: "post-kb-article-feedback", Method: http.MethodPost, Path: "/kb/articles/{id}/feedback", Tags: t,
@@ -56,6 +65,9 @@ func (a *API) kb(h huma.API) {
 			IDParam
 			Body aftersales.KBFeedbackInput
 		}) (*struct{}, error) {
+			if err := signedIn(ctx); err != nil {
+				return nil, err
+			}
 			return nil, a.S.KB.ArticleFeedback(ctx, in.ID, in.Body)
 		})
 	register(a, h, huma.Operation{OperationID: "search-kb", Method: http.MethodGet, Path: "/kb/search", Tags: t,
@@ -69,6 +81,9 @@ func (a *API) kb(h huma.API) {
 			Cases    bool   `query:"cases"`
 			Limit    int    `query:"limit" minimum:"0" maximum:"50"`
 		}) (*plain[[]aftersales.KBHit], error) {
+			if err := signedIn(ctx); err != nil {
+				return nil, err
+			}
 			return respond(a.S.KB.SearchKB(ctx, aftersales.KBQuery{Text: in.Q, Lang: in.Lang, Category: in.Category, Cases: in.Cases, Limit: in.Limit, Log: true}))
 		})
 	register(a, h, huma.Operation{OperationID: "get-kb-report", Method: http.MethodGet, Path: "/kb/report", Tags: t,
@@ -103,4 +118,12 @@ func (a *API) kb(h huma.API) {
 		}) (*plain[[]aftersales.SimilarTicket], error) {
 			return respond(a.S.KB.SimilarTickets(ctx, in.ID, in.Limit))
 		})
+}
+
+// signedIn refuses a caller without a user.
+func signedIn(ctx context.Context) error {
+	if aftersales.UserFromContext(ctx) == nil {
+		return aftersales.Errorf(aftersales.EUNAUTHORIZED, "Authentication required.")
+	}
+	return nil
 }

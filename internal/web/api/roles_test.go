@@ -38,6 +38,9 @@ var technicianMay = []string{
 	// visits: read, offers, and the steps of their own visits
 	"list-visits", "get-visit", "visit-history", "visit-report", "booking-offers", "visit-en-route", "check-in-visit", "complete-visit",
 	"list-technicians", "get-technician", "technician-day",
+	// the knowledge base: read, search, give feedback (technicians read articles on site)
+	"list-kb-articles", "get-kb-article", "post-kb-article-feedback", "list-kb-article-versions", "search-kb", "get-kb-synonyms",
+	"list-similar-tickets",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document
