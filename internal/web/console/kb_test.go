@@ -2,8 +2,10 @@ package console_test
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +21,15 @@ import (
 // editing adds a version, the public form's suggestions and the help page
 // count a deflection, an internal article stays off /help, and the ticket
 // page's panel suggests the article and puts its link into the reply.
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func TestKnowledgeBasePages(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		// Sessions expire by the wall clock: start the test's clock there.
@@ -71,6 +82,26 @@ func TestKnowledgeBasePages(t *testing.T) {
 		}
 		if _, body = b.get("/kb/" + id + "/versions/1"); !strings.Contains(body, "洗衣机底部漏水") {
 			t.Error("version 1 not shown")
+		}
+		// An attachment goes to the blob store and comes back as a
+		// download, on /help too for a public article.
+		if s, _, h := b.upload("/kb/"+id+"/attachments", "排水泵位置.txt", []byte("<html>右下角</html>")); s != 303 {
+			t.Fatalf("attach: %d %v", s, h)
+		}
+		atts, err := db.ArticleAttachments(app.Ctx, mustInt(t, id))
+		if err != nil || len(atts) != 1 {
+			t.Fatalf("attachments: %v %v", atts, err)
+		}
+		for _, who := range []*browser{b, newBrowser(t, app, "zh-CN")} {
+			path := fmt.Sprintf("/kb/%s/attachments/%d", id, atts[0].ID)
+			if who != b {
+				path = fmt.Sprintf("/help/%s/attachments/%d", id, atts[0].ID)
+			}
+			req, _ := http.NewRequest("GET", who.base+path, nil)
+			s, body, h := who.do(req)
+			if s != 200 || body != "<html>右下角</html>" || h.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") {
+				t.Errorf("%s: %d %q %v", path, s, body, h)
+			}
 		}
 		in := aftersales.ArticleInput{Slug: "fee", Category: "general", Visibility: aftersales.KBInternal, TitleZH: "上门费规则", TitleEN: "Fees",
 			BodyZH: "内部", BodyEN: "internal"}
