@@ -60,6 +60,15 @@ func TestBrowserKBPhone(t *testing.T) {
 		t.Errorf("/kb overflows a phone (%v):\n%s", err, strings.Join(got, "\n"))
 	}
 	shot(t, ctx, "phone-kb.png")
+	// Every knowledge-base page fits the phone.
+	for _, p := range []string{"/kb", "/kb/1", "/kb/1/versions/1", "/kb/1/edit", "/kb/report", "/help/1"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+p), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](overflowJS+`(390)`)); err != nil || len(got) > 0 {
+			t.Errorf("%s overflows a phone (%v):\n%s", p, err, strings.Join(got, "\n"))
+		}
+	}
 
 	// The public form suggests as the customer types.
 	err = chromedp.Do(ctx, chromedp.Navigate(base+"/form"), chromedp.WaitVisible(chromedp.CSS("#title")),
