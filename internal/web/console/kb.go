@@ -520,7 +520,9 @@ func (c *Console) helpSuggest(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Data = v
 	if len([]rune(text)) >= 2 {
-		hits, err := c.S.KB.SearchKB(r.Context(), aftersales.KBQuery{Text: kbQueryText(text), Lang: p.Lang, Public: true, Limit: 3, Log: len([]rune(text)) >= 4})
+		// Not logged as a search without result: a customer's half-typed
+		// subject would fill the report with fragments.
+		hits, err := c.S.KB.SearchKB(r.Context(), aftersales.KBQuery{Text: kbQueryText(text), Lang: p.Lang, Public: true, Limit: 3})
 		if err != nil && aftersales.ErrorCode(err) != aftersales.EINVALID {
 			c.logError(r, "console: suggestions", err)
 		}
