@@ -31,7 +31,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	dir := t.TempDir()
 	base, _ := startApp(t, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--demo", "--demo-tickets", "300"},
 		map[string]string{"AFTERSALES_ADMIN_PASSWORD": "e2e-password-1"})
-	ctx := browser(t, exe, filepath.Join(dir, "chrome"), 1280, 900, "zh-CN", 6*time.Minute)
+	ctx := browser(t, exe, filepath.Join(dir, "chrome"), 1280, 900, "zh-CN", 8*time.Minute) // 8: the knowledge-base pages added 24 audits
 
 	audit := func(name string) {
 		t.Helper()
