@@ -234,4 +234,5 @@ type Services struct {
 	// Complaints keeps complaint closures (issue #20).
 	Complaints ComplaintService
 	Portal     PortalService
+	KB         KBService
 }

@@ -58,6 +58,8 @@ const (
 	PermPartsWrite     Permission = "edit the parts catalog and stock locations"
 	PermStockMove      Permission = "receive, move, reserve and use spare parts"
 	PermVisitPlan      Permission = "book, reschedule and cancel visits"
+	// PermKBWrite writes knowledge-base articles and their synonyms.
+	PermKBWrite Permission = "write knowledge-base articles"
 )
 
 var rolePerms = map[Role][]Permission{
@@ -65,13 +67,13 @@ var rolePerms = map[Role][]Permission{
 		PermCustomerWrite, PermCatalogWrite, PermNetworkWrite, PermUserRead, PermUserWrite,
 		PermSettingsWrite, PermAuditRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit, PermDataImport,
 		PermMetricsRead, PermQualityWrite, PermCostWrite, PermCostVoid, PermRevenueWrite, PermPartsWrite, PermStockMove,
-		PermVisitPlan},
+		PermVisitPlan, PermKBWrite},
 	RoleSupervisor: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermNetworkWrite, PermUserRead, PermAuditRead, PermTokenOwn, PermTicketReadAll,
 		PermTicketTransmit, PermDataImport, PermMetricsRead, PermCostWrite, PermCostVoid, PermPartsWrite, PermStockMove,
-		PermVisitPlan},
+		PermVisitPlan, PermKBWrite},
 	RoleQuality: {PermTicketRead, PermTicketNote, PermCustomerRead, PermUserRead, PermAuditRead,
-		PermTokenOwn, PermTicketReadAll, PermDataImport, PermMetricsRead, PermQualityWrite, PermRevenueWrite},
+		PermTokenOwn, PermTicketReadAll, PermDataImport, PermMetricsRead, PermQualityWrite, PermRevenueWrite, PermKBWrite},
 	RoleAgent: {PermTicketRead, PermTicketWrite, PermTicketAssign, PermTicketNote, PermCustomerRead,
 		PermCustomerWrite, PermUserRead, PermTokenOwn, PermTicketReadAll, PermTicketTransmit, PermCostWrite, PermStockMove,
 		PermVisitPlan},

@@ -34,7 +34,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	dir := t.TempDir()
 	base, _ := startApp(t, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--demo", "--demo-tickets", "300"},
 		map[string]string{"AFTERSALES_ADMIN_PASSWORD": "e2e-password-1"})
-	ctx := browser(t, exe, filepath.Join(dir, "chrome"), 1280, 900, "zh-CN", 6*time.Minute)
+	ctx := browser(t, exe, filepath.Join(dir, "chrome"), 1280, 900, "zh-CN", 8*time.Minute) // 8: the knowledge-base pages added 24 audits
 
 	audit := func(name string) {
 		t.Helper()
@@ -120,7 +120,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		"/quality/root-causes", "/quality/alerts", "/quality/targets", "/quality/revenue", "/customers", "/customers/new", "/products",
 		"/network", "/users", "/sla", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/fields", "/data-quality",
 		"/data-quality/issues", "/imports", "/audit", "/tokens", "/notifications", "/followups", "/followup-policies", "/surveys", "/dispatch",
-		"/admin/models", "/surveys/templates/edit?code=csat"}
+		"/admin/models", "/surveys/templates/edit?code=csat",
+		"/kb", "/kb?q=%E7%A9%BA%E8%B0%83%E4%B8%8D%E5%88%B6%E5%86%B7", "/kb/1", "/kb/1/edit", "/kb/report", "/help/1"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		for _, width := range []int64{1280, 390} {
 			err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang), chromedp.EmulateViewport(width, 844))

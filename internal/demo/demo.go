@@ -199,6 +199,9 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	if err := g.portalUsers(b); err != nil {
 		return nil, fmt.Errorf("demo: portal users: %w", err)
 	}
+	if err := g.kb(); err != nil {
+		return nil, fmt.Errorf("demo: knowledge base: %w", err)
+	}
 	return &g.sum, nil
 }
 

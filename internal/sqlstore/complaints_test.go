@@ -61,13 +61,15 @@ func (f *complaintFixture) close(tk *aftersales.Ticket) (*aftersales.Ticket, err
 	return f.db.Transition(f.ctx, tk.ID, aftersales.TransitionInput{To: aftersales.StatusClosed, Version: cur.Version})
 }
 
+// fieldNames lists the fields a validation error names, sorted, each
+// once.
 func fieldNames(err error) []string {
 	var out []string
 	for _, x := range aftersales.ErrorFields(err) {
 		out = append(out, x.Field)
 	}
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }
 
 // TestComplaintClosureRules: a complaint is refused closing without its

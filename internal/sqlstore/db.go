@@ -89,6 +89,8 @@ type DB struct {
 	// Messages translates a message-catalog key into a language, for the
 	// texts the store writes to customers (survey invitations).
 	Messages func(lang, key string) string
+
+	kb kbIndex // the knowledge base's search index (kb.go)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (Open
@@ -498,5 +500,5 @@ func (db *DB) Services() aftersales.Services {
 	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db,
 		Webhooks: db, Routing: db, Automate: db, Imports: db, Intake: db, Metrics: db, Quality: db, Improve: db, Costs: db,
 		Parts: db, Visits: db, Followups: db, Surveys: db, Dispatch: db,
-		TextClass: db, Complaints: db, Portal: db}
+		TextClass: db, Complaints: db, Portal: db, KB: db}
 }

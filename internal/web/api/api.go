@@ -74,6 +74,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.dispatch(h)
 	a.textClass(h)
 	a.complaints(h)
+	a.kb(h)
 	// huma describes the multipart upload inline but also registers its Go
 	// type for the file; nothing refers to that schema.
 	delete(h.OpenAPI().Components.Schemas.Map(), "FormFile")

@@ -42,6 +42,9 @@ var technicianMay = []string{
 	"report-position",
 	// text classification: their tickets' suggestions, the models and thresholds, read only
 	"list-ticket-suggestions", "list-text-models", "get-text-model", "get-suggestion-thresholds",
+	// the knowledge base: read, search, give feedback (technicians read articles on site)
+	"list-kb-articles", "get-kb-article", "post-kb-article-feedback", "list-kb-article-versions", "search-kb", "get-kb-synonyms",
+	"list-similar-tickets",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document

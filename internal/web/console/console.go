@@ -70,7 +70,7 @@ type Console struct {
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
 	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "dispatch", "error",
-	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account"}
+	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -97,6 +97,9 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	c.importRoutes(mux)
 	c.textModelRoutes(mux)
 	c.portalRoutes(mux)
+	if c.S.KB != nil {
+		c.kbRoutes(mux)
+	}
 }
 
 func (c *Console) load() error {
@@ -282,7 +285,7 @@ func (c *Console) load() error {
 			return m
 		},
 	}
-	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/portal_parts.html")
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/portal_parts.html", "templates/kb_parts.html")
 	if err != nil {
 		return err
 	}
@@ -354,6 +357,7 @@ var navLinks = []navLink{
 	{Key: "customers", Href: "/customers", Label: "nav.customers", Perm: aftersales.PermCustomerRead, Group: "service"},
 	{Key: "products", Href: "/products", Label: "nav.products", Group: "service"},
 	{Key: "network", Href: "/network", Label: "nav.network", Group: "service"},
+	{Key: "kb", Href: "/kb", ID: "nav-kb", Label: "nav.kb", Group: "service"},
 	{Key: "surveys", Href: "/surveys", ID: "nav-surveys", Label: "nav.surveys", Perm: aftersales.PermMetricsRead, Group: "analysis"},
 	{Key: "quality", Href: "/data-quality", Label: "nav.quality", Perm: aftersales.PermDataImport, Group: "analysis"},
 	{Key: "users", Href: "/users", Label: "nav.users", Perm: aftersales.PermUserRead, Group: "admin"},

@@ -174,6 +174,12 @@ func TestEveryPageRenders(t *testing.T) {
 		"/portal/account": "portal_account", fmt.Sprintf("/portal/tickets/%d", tk.ID): "portal_ticket", "/portal/link/asl_UNKNOWN": "portal_login"} {
 		pages[path] = name
 	}
+	// The knowledge base (the demo's articles: 1 is public).
+	for path, name := range map[string]string{"/kb": "kb", "/kb?q=" + url.QueryEscape("空调不制冷"): "kb", "/kb?q=zzzqqq&category=tv": "kb",
+		"/kb?category=washer": "kb", "/kb/1": "kb_article", "/kb/1?in=en": "kb_article", "/kb/1/versions/1": "kb_article", "/kb/1/edit": "kb_edit",
+		"/kb/new": "kb_edit", "/kb/report": "kb_report", "/help/1": "help", "/help/1?lang=en": "help"} {
+		pages[path] = name
+	}
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)
 		if s, body := b.get("/login"); s != 200 || missingKey.MatchString(body) {

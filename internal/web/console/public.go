@@ -141,6 +141,12 @@ func (c *Console) submitForm(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, "form", p, err)
 		return
 	}
+	if c.S.KB != nil {
+		// The session met suggestions or not: a ticket sent is not deflected.
+		if err := c.S.KB.RecordDeflection(r.Context(), r.PostFormValue("ft"), 0, aftersales.KBEventSubmit); err != nil {
+			c.logError(r, "console: record a form submission", err)
+		}
+	}
 	q := url.Values{"t": {res.FollowToken}, "new": {"1"}, "lang": {p.Lang}}
 	http.Redirect(w, r, "/follow/"+url.PathEscape(res.Number)+"?"+q.Encode(), http.StatusSeeOther)
 }

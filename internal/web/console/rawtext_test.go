@@ -121,7 +121,8 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	// Not /quality/root-causes, whose code column shows the taxonomy's
 	// identifiers (method.no_route_planning) on purpose.
 	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", "/notifications", "/quality/items", "/tickets", "/quality/cases", "/users", "/network", "/products", "/quality/alerts", "/quality/targets", "/quality/revenue", "/data-quality", "/fields", "/sla/policies/1", "/sla/calendars/1", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/followups", "/followup-policies", "/surveys", "/dispatch", "/admin/models", "/surveys/templates/edit?code=csat", "/surveys/templates/edit", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
-		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3])}
+		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]),
+		"/kb", "/kb?q=" + url.QueryEscape("空调不制冷"), "/kb/1", "/kb/report", "/help/1"}
 	for _, it := range items {
 		paths = append(paths, fmt.Sprintf("/quality/items/%d", it.ID))
 	}
