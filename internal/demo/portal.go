@@ -47,6 +47,18 @@ func (g *gen) portalUsers(b *aftersales.Bulk) error {
 			person = c.ID
 		}
 	}
+	if company == 0 { // a very short demo may have no company customer at all
+		c, err := g.s.Customers.CreateCustomer(g.ctx, aftersales.CustomerInput{Kind: aftersales.CustomerCompany, Name: "成都锦江酒店",
+			Phone: "02860000000", Tier: aftersales.TierCore})
+		if err != nil {
+			return err
+		}
+		company = c.ID
+		ch, nat, urg, title := aftersales.ChannelPhone, aftersales.NatureRepair, aftersales.UrgencyNormal, "大堂空调不制冷"
+		if _, err := g.s.Tickets.CreateTicket(g.ctx, aftersales.TicketInput{Channel: &ch, Nature: &nat, Urgency: &urg, Title: &title, CustomerID: &company}); err != nil {
+			return err
+		}
+	}
 	invites := []struct {
 		customer int64
 		in       aftersales.PortalInvite

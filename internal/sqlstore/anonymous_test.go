@@ -27,6 +27,8 @@ var noUserNeeded = map[string]string{
 	"Intake.SubmitForm":        "the public web form",
 	"Intake.FollowTicket":      "the public follow page, authorised by the ticket's follow token",
 	"Intake.FollowReply":       "the public follow page's reply, authorised by the ticket's follow token",
+	"Portal.RequestPortalLink": "the portal's sign-in page mails a link to whoever owns the address",
+	"Portal.EndPortalSession":  "the portal's sign-out, authorised by the session token it ends",
 	"Surveys.OpenSurvey":       "the public survey page, authorised by the link's signed token",
 	"Surveys.AnswerSurvey":     "the public survey page, authorised by the link's signed token",
 	"Metrics.KPIs":             "the static KPI catalogue; the API checks PermMetricsRead before serving it",
