@@ -157,7 +157,7 @@ func TestEveryPageRenders(t *testing.T) {
 		"/quality/cases": "improve_cases", "/quality/cases?q=%E8%B7%AF%E7%BA%BF": "improve_cases", "/quality/root-causes": "improve_codes",
 		"/tickets?region_id=1&resolved_from=2026-01-01&resolved_to=2026-12-31&tier=vip": "tickets",
 		"/s/" + link.Token: "survey", "/s/" + link.Token + "?score=4": "survey", "/s/" + answered.Token: "survey",
-		"/surveys": "surveys", "/surveys?dim=send_channel&value=sms&answered=no": "surveys",
+		"/surveys": "surveys", "/surveys?dim=send_channel&value=sms&answered=no": "surveys", "/surveys/templates/edit?code=csat": "survey_template", "/surveys/templates/edit": "survey_template",
 		"/admin/models": "text_models",
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
 	}
