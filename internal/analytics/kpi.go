@@ -93,9 +93,27 @@ const (
 	MFUSatisfied    = MFUOnTime + 1
 	MFUDissatisfied = MFUSatisfied + 1
 	MFUNotSolved    = MFUDissatisfied + 1
+	// Field service standards, visits, travel and parts (issue #19,
+	// s3/fieldcost). Counted on the check-out day of each completed visit
+	// to which a service checklist applied: such visits, and those whose
+	// required items were all done.
+	MStdVisits    = MFUNotSolved + 1
+	MStdCompliant = MStdVisits + 1
+	// Counted on the resolution day: resolved tickets with a completed
+	// visit, and their completed visits.
+	MFieldResolved = MStdCompliant + 1
+	MFieldVisits   = MFieldResolved + 1
+	// Counted on each completed visit's check-out day: visits whose route
+	// leg was planned, and the leg's road distance in metres.
+	MTravelVisits = MFieldVisits + 1
+	MTravelM      = MTravelVisits + 1
+	// Counted on each reservation's creation day: part reservations, and
+	// those that could not be served from stock when made.
+	MReservations = MTravelM + 1
+	MStockOuts    = MReservations + 1
 	// New measures go here, at the end: stored facts name measures by
 	// number, so the numbers of existing ones never change.
-	NumMeasures = MFUNotSolved + 1
+	NumMeasures = MStockOuts + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -113,6 +131,8 @@ var MeasureNames = [NumMeasures]string{
 	"reassign_hops", "warranty_claims", "cost_lines", "cost", "cost_resolved",
 	"visited", "first_fixed", "window_arrivals", "window_on_time",
 	"fu_done", "fu_answered", "fu_on_time", "fu_satisfied", "fu_dissatisfied", "fu_not_solved",
+	// Field service (issue #19, s3/fieldcost).
+	"std_visits", "std_compliant", "field_resolved", "field_visits", "travel_visits", "travel_m", "reservations", "stock_outs",
 }
 
 // StageCount is len(StageStatuses).
@@ -141,11 +161,14 @@ const (
 	HTTA                 // time to accept, by creation day
 	HRes                 // resolution, by resolution day
 	HArr                 // creation to arrival on site, by arrival day
+	// HPartsWait is a waiting reservation's wait from reservation to the
+	// receipt that filled it, by the day it was filled.
+	HPartsWait
 	NumHists
 )
 
 // HistNames are the rollup column names of the histograms.
-var HistNames = [NumHists]string{"h_frt", "h_tta", "h_res", "h_arr"}
+var HistNames = [NumHists]string{"h_frt", "h_tta", "h_res", "h_arr", "h_parts_wait"}
 
 // Definition constants, written into docs/KPIS.md.
 const (
@@ -184,7 +207,9 @@ type TicketRecord struct {
 	Visits []Visit
 	// Followups are the ticket's done follow-up tasks.
 	Followups []Followup
-	Dims      []string // values in aftersales.Dimensions order
+	// Reservations are the ticket's part reservations.
+	Reservations []Reservation
+	Dims         []string // values in aftersales.Dimensions order
 }
 
 // Visit is what a field visit contributes: when the technician checked
@@ -193,6 +218,21 @@ type Visit struct {
 	WindowEnd             time.Time
 	CheckedIn, CheckedOut *time.Time
 	Fixed                 bool
+	// Checked: a service checklist applied when the visit was completed;
+	// Compliant: every required item of it was done.
+	Checked, Compliant bool
+	// TravelM is the planned road distance of the leg to the visit, in
+	// metres; Planned says the route had one.
+	TravelM int64
+	Planned bool
+}
+
+// Reservation is a part reservation: when it was made and, when it could
+// not be served from stock at once, when a receipt filled it.
+type Reservation struct {
+	Created  time.Time
+	StockOut bool
+	Filled   *time.Time
 }
 
 // Cost is one service cost line: its amount in minor units and the local
@@ -403,6 +443,36 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 	}
 
 	first := true
+	completed := int64(0)
+	for _, v := range r.Visits {
+		if v.CheckedOut == nil {
+			continue
+		}
+		completed++
+		if v.Checked {
+			add(*v.CheckedOut, MStdVisits, 1)
+			if v.Compliant {
+				add(*v.CheckedOut, MStdCompliant, 1)
+			}
+		}
+		if v.Planned {
+			add(*v.CheckedOut, MTravelVisits, 1)
+			add(*v.CheckedOut, MTravelM, v.TravelM)
+		}
+	}
+	if !open && resolved != nil && completed > 0 {
+		add(*resolved, MFieldResolved, 1)
+		add(*resolved, MFieldVisits, completed)
+	}
+	for _, x := range r.Reservations {
+		add(x.Created, MReservations, 1)
+		if x.StockOut {
+			add(x.Created, MStockOuts, 1)
+			if x.Filled != nil {
+				f.Hists = append(f.Hists, HistEntry{DayOf(*x.Filled, loc), HPartsWait, BucketSeconds(seconds(x.Created, *x.Filled))})
+			}
+		}
+	}
 	for _, v := range r.Visits {
 		if v.CheckedIn != nil {
 			add(*v.CheckedIn, MWindowArrivals, 1)

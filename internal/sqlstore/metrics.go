@@ -145,6 +145,10 @@ func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, tim
 	if err != nil {
 		return err
 	}
+	reservations, err := loadReservationFacts(ctx, b, timelineWhere, args)
+	if err != nil {
+		return err
+	}
 	q := recordSQL + where + ` ORDER BY t.id`
 	return b.query(ctx, q, args, func(scan func(...any) error) error {
 		var (
@@ -165,7 +169,7 @@ func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, tim
 			return err
 		}
 		r.Status, r.Nature, r.Created, r.WarrantyEnds = aftersales.Status(status), aftersales.Nature(nature), fromMS(created), warranty.String
-		r.Costs, r.Visits, r.Followups = costs[r.ID], visits[r.ID], followups[r.ID]
+		r.Costs, r.Visits, r.Followups, r.Reservations = costs[r.ID], visits[r.ID], followups[r.ID], reservations[r.ID]
 		r.FirstResponse, r.Accepted, r.Resolved = timePtr(fr), timePtr(acc), timePtr(res)
 		r.Closed, r.Cancelled, r.Target = timePtr(closed), timePtr(canc), timePtr(target)
 		// First-response clock: stopped at the first response, or breached.
