@@ -229,4 +229,7 @@ type Services struct {
 	Visits    VisitService
 	Followups FollowupService
 	Surveys   SurveyService
+	// Service checklists, field rates and billable items (issue #19).
+	Checklists ChecklistService
+	FieldCosts FieldCostService
 }

@@ -235,10 +235,10 @@ func (db *DB) visitCosts(ctx context.Context, tx *Tx, v *aftersales.Visit, actor
 	}
 	src := fmt.Sprintf("visit:%d:", v.ID)
 	labour := field.LabourAmount(minutes, rate.LabourPerHour)
-	if err := db.autoCost(ctx, tx, v.TicketID, aftersales.CostLabour, src+"labour", fmt.Sprintf("visit #%d %d min", v.Number, minutes), labour, actor); err != nil {
+	if err := db.autoCost(ctx, tx, v.TicketID, aftersales.CostLabour, src+"labour", fmt.Sprintf("#%d · %d min", v.Number, minutes), labour, actor); err != nil {
 		return err
 	}
-	if err := db.autoCost(ctx, tx, v.TicketID, aftersales.CostTravel, src+"travel", fmt.Sprintf("visit #%d %.1f km", v.Number, float64(metres)/1000),
+	if err := db.autoCost(ctx, tx, v.TicketID, aftersales.CostTravel, src+"travel", fmt.Sprintf("#%d · %.1f km", v.Number, float64(metres)/1000),
 		field.TravelAmount(metres, rate.TravelPerKM), actor); err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (db *DB) visitCosts(ctx context.Context, tx *Tx, v *aftersales.Visit, actor
 		return nil
 	}
 	return autoBillable(ctx, tx, aftersales.Billable{TicketID: v.TicketID, Source: src + "labour", Kind: aftersales.CostLabour,
-		Description: fmt.Sprintf("visit #%d %d min", v.Number, minutes), Qty: 1, UnitPrice: labour, Amount: labour})
+		Description: fmt.Sprintf("#%d · %d min", v.Number, minutes), Qty: 1, UnitPrice: labour, Amount: labour})
 }
 
 // partCosts writes the cost of parts used (unit cost × quantity) and, out

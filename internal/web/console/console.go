@@ -66,7 +66,9 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "error",
+	// Field standards and rates (issue #19, s3/fieldcost).
+	"field_standards"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -339,6 +341,7 @@ var navLinks = []navLink{
 	{Key: "sla", Href: "/sla", Label: "nav.sla"},
 	{Key: "fields", Href: "/fields", Label: "nav.fields"},
 	{Key: "surveys", Href: "/surveys", ID: "nav-surveys", Label: "nav.surveys", Perm: aftersales.PermMetricsRead},
+	{Key: "field_standards", Href: "/field-standards", ID: "nav-field-standards", Label: "nav.field_standards", Perm: aftersales.PermSettingsWrite},
 	{Key: "quality", Href: "/data-quality", Label: "nav.quality", Perm: aftersales.PermDataImport},
 	{Key: "audit", Href: "/audit", Label: "nav.audit", Perm: aftersales.PermAuditRead},
 	{Key: "tokens", Href: "/tokens", Label: "nav.tokens", Perm: aftersales.PermTokenOwn},

@@ -161,6 +161,8 @@ func TestEveryPageRenders(t *testing.T) {
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
 	}
 	pages[fmt.Sprintf("/my/day?technician=%d", users[0].ID)] = "my_day"
+	pages["/field-standards"] = "field_standards"
+	pages["/dashboard?kpi=standard_compliance"], pages["/dashboard?kpi=parts_wait_median"], pages["/dashboard?kpi=travel_per_visit"] = "dashboard", "dashboard", "dashboard"
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)
 		if s, body := b.get("/login"); s != 200 || missingKey.MatchString(body) {

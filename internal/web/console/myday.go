@@ -19,6 +19,7 @@ import (
 func (c *Console) myDayRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
 	mux.HandleFunc("GET /my/day", g(c.myDay))
 	mux.HandleFunc("POST /my/day/visits/{ticket}/{visit}", g(c.stepMyVisit))
+	c.fieldStandardRoutes(mux, g)
 }
 
 // dayStop is one visit of the page: the planned stop and what the
@@ -29,6 +30,8 @@ type dayStop struct {
 	Customer *aftersales.Customer
 	Parts    []*aftersales.Reservation
 	History  []*aftersales.TicketEvent
+	// Checklist is the service standard that applies to the ticket.
+	Checklist *aftersales.Checklist
 	Version  int64
 	Next     []aftersales.VisitStatus
 	Amap     string
@@ -83,6 +86,11 @@ func (c *Console) renderDay(w http.ResponseWriter, r *http.Request, actionErr er
 		c.fail(w, r, "", p, err)
 		return
 	}
+	lists, err := c.S.Checklists.ListChecklists(ctx)
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
 	for i, s := range v.Route.Stops {
 		ds := dayStop{RouteStop: s}
 		if i < len(v.Route.MapLinks.Amap) {
@@ -92,6 +100,7 @@ func (c *Console) renderDay(w http.ResponseWriter, r *http.Request, actionErr er
 		// only; the store would refuse its steps too.
 		if t, err := c.S.Tickets.FindTicket(ctx, s.TicketID); err == nil {
 			ds.Ticket = t
+			ds.Checklist = field.PickChecklist(lists, t.CategoryID, t.Nature)
 			if t.CustomerID != nil {
 				if ds.Customer, err = c.S.Customers.FindCustomer(ctx, *t.CustomerID); err != nil {
 					c.fail(w, r, "", p, err)
@@ -162,6 +171,11 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 	if in.To == aftersales.VisitCompleted {
 		in.Report = &aftersales.VisitReport{Diagnosis: r.FormValue("diagnosis"), WorkDone: r.FormValue("work_done"),
 			ConfirmedBy: r.FormValue("confirmed_by")}
+		for _, s := range r.Form["check"] {
+			if n, err := strconv.Atoi(s); err == nil {
+				in.Report.ChecksDone = append(in.Report.ChecksDone, n)
+			}
+		}
 	}
 	if _, err := c.S.Visits.StepVisit(ctx, ticket, visit, in); err != nil {
 		if code := aftersales.ErrorCode(err); code == aftersales.EUNAUTHORIZED || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN ||
