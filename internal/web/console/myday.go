@@ -32,9 +32,9 @@ type dayStop struct {
 	History  []*aftersales.TicketEvent
 	// Checklist is the service standard that applies to the ticket.
 	Checklist *aftersales.Checklist
-	Version  int64
-	Next     []aftersales.VisitStatus
-	Amap     string
+	Version   int64
+	Next      []aftersales.VisitStatus
+	Amap      string
 	// Baidu is an app scheme (baidumap:), which html/template would
 	// otherwise replace; the store builds it from coordinates only.
 	Baidu template.URL
