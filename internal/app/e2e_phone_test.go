@@ -119,7 +119,7 @@ func TestBrowserPhoneLayout(t *testing.T) {
 	pages := []string{"/tickets", ticket, "/tickets/new", ticket + "/edit", "/dashboard", "/quality/items", item, "/quality/cases",
 		"/quality/root-causes", "/quality/alerts", "/quality/targets", "/quality/revenue", "/customers", "/customers/new", "/products",
 		"/network", "/users", "/sla", "/fields", "/data-quality", "/data-quality/issues", "/imports", "/audit", "/tokens", "/notifications",
-		"/followups", "/followup-policies", "/surveys",
+		"/followups", "/followup-policies", "/surveys", "/field-standards",
 		"/form"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang)); err != nil {
