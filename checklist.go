@@ -14,9 +14,9 @@ import (
 
 // ChecklistItem is one thing the technician does at every visit.
 type ChecklistItem struct {
-	Pos      int    `json:"pos" doc:"Position in the list, from 1"`
+	Pos      int    `json:"pos,omitempty" readOnly:"true" doc:"Position in the list, from 1 (given by the order)"`
 	Label    string `json:"label" maxLength:"200"`
-	Required bool   `json:"required" doc:"Compliance needs it done"`
+	Required bool   `json:"required,omitempty" doc:"Compliance needs it done"`
 }
 
 // Checklist is a service standard. It applies to the tickets of its

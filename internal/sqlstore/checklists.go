@@ -111,6 +111,9 @@ func (db *DB) CreateChecklist(ctx context.Context, in aftersales.ChecklistInput)
 // UpdateChecklist replaces a checklist's name, scope and items. Visits
 // already completed keep the items they were ticked against.
 func (db *DB) UpdateChecklist(ctx context.Context, id int64, in aftersales.ChecklistInput) (*aftersales.Checklist, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermSettingsWrite); err != nil {
+		return nil, err
+	}
 	if in.Version < 1 {
 		return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "Updates need the version you last read.",
 			Fields: []aftersales.FieldError{{Field: "version", Reason: "is required"}}}

@@ -17,9 +17,10 @@ import (
 // already has a line (not voided) gets no second one, so repeating a step
 // never doubles a cost.
 
-// ListFieldRates lists the rates, the global one first.
+// ListFieldRates lists the rates, the global one first, to those who
+// set them.
 func (db *DB) ListFieldRates(ctx context.Context) ([]*aftersales.FieldRate, error) {
-	if _, err := aftersales.Require(ctx, aftersales.PermTicketRead); err != nil {
+	if _, err := aftersales.Require(ctx, aftersales.PermSettingsWrite); err != nil {
 		return nil, err
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT region_id, labour_per_hour, travel_per_km, updated_at FROM field_rates
@@ -79,7 +80,8 @@ func (db *DB) SetFieldRate(ctx context.Context, in aftersales.FieldRateInput) (*
 }
 
 // DeleteFieldRate removes a region's rate (the global one applies there
-// again), or the global rate.
+// again), or the global rate; removing a rate that is not there is no
+// error, so a repeated request answers the same.
 func (db *DB) DeleteFieldRate(ctx context.Context, regionID *int64) error {
 	if _, err := aftersales.Require(ctx, aftersales.PermSettingsWrite); err != nil {
 		return err
@@ -89,12 +91,8 @@ func (db *DB) DeleteFieldRate(ctx context.Context, regionID *int64) error {
 		if regionID != nil {
 			q, args = `DELETE FROM field_rates WHERE region_id = $1`, []any{*regionID}
 		}
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("sqlstore: delete field rate: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return aftersales.Errorf(aftersales.ENOTFOUND, "No rate for region %s.", fmtID(regionID))
 		}
 		return tx.audit(ctx, "field_rate.delete", "field_rate", 0, map[string]any{"region_id": regionID})
 	})

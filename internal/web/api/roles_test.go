@@ -38,6 +38,8 @@ var technicianMay = []string{
 	// visits: read, offers, and the steps of their own visits
 	"list-visits", "get-visit", "visit-history", "visit-report", "booking-offers", "visit-en-route", "check-in-visit", "complete-visit",
 	"list-technicians", "get-technician", "technician-day",
+	// service standards they tick, and what the customer pays on their tickets (issue #19)
+	"list-checklists", "get-checklist", "get-ticket-checklist", "get-ticket-billing",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document
