@@ -167,6 +167,8 @@ func (p Population) DayKind() string {
 		return "resolved"
 	case m == MReservations || m == MStockOuts:
 		return "reserved"
+	case m == MPartsWaited || m == MPartsWaitSum:
+		return "filled"
 	}
 	return "created"
 }

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"aftersales"
@@ -71,6 +72,37 @@ func TestFieldKPIs(t *testing.T) {
 		k, _ := Lookup(key)
 		if _, ok := DrillOf(k); !ok {
 			t.Errorf("%s has no drill-down", key)
+		}
+	}
+	// Improvement items verify them: rates as proportions, the parts wait
+	// as a duration, visits and travel as per-ticket means.
+	lo, hi := DayOf(at("2026-03-01 12:00"), shanghai), DayOf(at("2026-04-01 12:00"), shanghai)
+	for _, c := range []struct {
+		key  string
+		kind VerifyKind
+		want []float64
+	}{
+		{"standard_compliance", VerifyRate, nil},
+		{"stock_out_rate", VerifyRate, nil},
+		{"parts_wait_median", VerifyDuration, []float64{2880}},
+		{"visits_per_ticket", VerifyMean, []float64{2, 1}},
+		{"travel_per_visit", VerifyMean, []float64{9.25}},
+	} {
+		k, _ := Lookup(c.key)
+		kind, err := k.Verification()
+		if err != nil || kind != c.kind {
+			t.Errorf("%s verifies as %v (%v), want %v", c.key, kind, err, c.kind)
+		}
+		if c.want == nil {
+			continue
+		}
+		var got []float64
+		for _, r := range recs {
+			f := Contribute(r, shanghai)
+			got = k.Observe(&f, lo, hi, got)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s observations = %v, want %v", c.key, got, c.want)
 		}
 	}
 }

@@ -111,9 +111,14 @@ const (
 	// those that could not be served from stock when made.
 	MReservations = MTravelM + 1
 	MStockOuts    = MReservations + 1
+	// Counted on the day a receipt filled a reservation that waited: such
+	// reservations and their waits in seconds (the means behind the
+	// effect verification of the parts wait).
+	MPartsWaited  = MStockOuts + 1
+	MPartsWaitSum = MPartsWaited + 1
 	// New measures go here, at the end: stored facts name measures by
 	// number, so the numbers of existing ones never change.
-	NumMeasures = MStockOuts + 1
+	NumMeasures = MPartsWaitSum + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -133,6 +138,7 @@ var MeasureNames = [NumMeasures]string{
 	"fu_done", "fu_answered", "fu_on_time", "fu_satisfied", "fu_dissatisfied", "fu_not_solved",
 	// Field service (issue #19, s3/fieldcost).
 	"std_visits", "std_compliant", "field_resolved", "field_visits", "travel_visits", "travel_m", "reservations", "stock_outs",
+	"parts_waited", "parts_wait_sum",
 }
 
 // StageCount is len(StageStatuses).
@@ -470,6 +476,8 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 			add(x.Created, MStockOuts, 1)
 			if x.Filled != nil {
 				f.Hists = append(f.Hists, HistEntry{DayOf(*x.Filled, loc), HPartsWait, BucketSeconds(seconds(x.Created, *x.Filled))})
+				add(*x.Filled, MPartsWaited, 1)
+				add(*x.Filled, MPartsWaitSum, seconds(x.Created, *x.Filled))
 			}
 		}
 	}

@@ -235,6 +235,19 @@ func TestFieldCostsAndKPIs(t *testing.T) {
 		if got := month("service_cost"); got.Value == nil || *got.Value != float64(9000+45000+12000+travel(legs[a.v.ID])+travel(legs[b.v.ID]))/100 {
 			t.Errorf("service cost = %v", ptrVal(got.Value))
 		}
+		// Alerts and improvement items take the field KPIs like any other.
+		for _, key := range []string{"standard_compliance", "parts_wait_median", "stock_out_rate", "visits_per_ticket", "travel_per_visit"} {
+			th := 1.0
+			if err := db.SaveAlertRule(ctx, &aftersales.AlertRule{KPI: key, Grain: aftersales.GrainMonth, Threshold: &th}); err != nil {
+				t.Errorf("alert rule on %s: %v", key, err)
+			}
+			if _, err := db.CreateItem(ctx, aftersales.ItemInput{Title: "改进 " + key, KPI: key, OwnerID: &f.tech.ID}); err != nil {
+				t.Errorf("improvement item on %s: %v", key, err)
+			}
+		}
+		if _, err := db.EvaluateAlerts(ctx); err != nil {
+			t.Errorf("evaluate alerts: %v", err)
+		}
 		check, err := db.RecomputeRollups(ctx, false)
 		if err != nil || check.Differences != 0 {
 			t.Errorf("rollups differ from a recompute: %+v %v", check, err)
