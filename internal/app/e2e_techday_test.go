@@ -130,7 +130,7 @@ func TestBrowserTechnicianDay(t *testing.T) {
 			t.Fatalf("dashboard %s: %v", when, err)
 		}
 		for _, key := range []string{"first_time_fix", "standard_compliance"} {
-			v, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#tile-"+key+" .tile-value")))
+			v, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector("#tile-`+key+` .tile-value").textContent`))
 			if err != nil {
 				t.Fatalf("tile %s %s: %v", key, when, err)
 			}
@@ -180,8 +180,21 @@ func TestBrowserTechnicianDay(t *testing.T) {
 		chromedp.Click(chromedp.CSS(fmt.Sprintf("#check-%d-1", v.ID))),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf("#check-%d-2", v.ID))),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf("#check-%d-3", v.ID))),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf("#complete-btn-%d", v.ID))),
 	)
+	if err != nil {
+		t.Fatalf("fill the report: %v", err)
+	}
+	// The customer signs on the pad with a finger: a stroke across it.
+	signed, err := chromedp.Run(bctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+		const c = document.getElementById("sig-%d"), r = c.getBoundingClientRect();
+		const ev = (type, x, y) => c.dispatchEvent(new PointerEvent(type, {clientX: r.left + x, clientY: r.top + y, pointerId: 1, bubbles: true}));
+		ev("pointerdown", 20, 40); ev("pointermove", 120, 90); ev("pointermove", 220, 50); ev("pointerup", 220, 50);
+		return document.getElementById("signature-%d").value.startsWith("data:image/png;base64,");
+	})()`, v.ID, v.ID)))
+	if err != nil || !signed {
+		t.Fatalf("the signature pad kept no drawing (%v)", err)
+	}
+	err = chromedp.Do(bctx, chromedp.Click(chromedp.CSS(fmt.Sprintf("#complete-btn-%d", v.ID))))
 	if err != nil {
 		t.Fatalf("complete: %v", err)
 	}
@@ -196,6 +209,9 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	}
 	if rep, err := db.VisitReport(ctx, tk.ID, v.ID); err != nil || rep.ConfirmedBy != "赵女士" {
 		t.Errorf("report: %+v %v", rep, err)
+	}
+	if atts, err := db.ListAttachments(ctx, tk.ID); err != nil || len(atts) != 1 || atts[0].ContentType != "image/png" {
+		t.Errorf("the drawn signature was not kept as a PNG: %+v %v", atts, err)
 	}
 	if rep, err := db.VisitReport(ctx, tk.ID, v.ID); err != nil || !aftersales.Compliant(rep.Checks) {
 		t.Errorf("checklist as recorded: %+v %v", rep, err)

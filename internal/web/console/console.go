@@ -132,6 +132,7 @@ func (c *Console) load() error {
 			}
 			return *p
 		},
+		"hasPrefix": strings.HasPrefix,
 		"has": func(list []string, v string) bool {
 			for _, x := range list {
 				if x == v {

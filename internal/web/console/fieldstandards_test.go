@@ -1,8 +1,15 @@
 package console_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
+	"image"
+	"image/png"
+	"mime/multipart"
+	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,10 +81,35 @@ func TestConsoleFieldStandards(t *testing.T) {
 		if s != 200 || !strings.Contains(body, fmt.Sprintf(`id="check-%d-2"`, v.ID)) || !strings.Contains(body, "穿鞋套") {
 			t.Fatalf("the work report lacks the checklist: %d\n%s", s, between(body, "<main", "</main>"))
 		}
-		s, _, _ = b.post(fmt.Sprintf("/my/day/visits/%d/%d", tk.ID, v.ID), url.Values{"to": {"completed"}, "outcome": {"fixed"},
-			"version": {fmt.Sprint(v.Version)}, "confirmed_by": {"赵先生"}, "check": {"1", "3"}, "date": {mid.Format(time.DateOnly)}})
-		if s != 303 {
+		// The report goes as the phone sends it: multipart, with photos and
+		// the signature pad's PNG. A photo that is no image is refused and
+		// the visit stays open.
+		var img bytes.Buffer
+		m := image.NewGray(image.Rect(0, 0, 4, 4))
+		if err := png.Encode(&img, m); err != nil {
+			t.Fatal(err)
+		}
+		sig := "data:image/png;base64," + base64.StdEncoding.EncodeToString(img.Bytes())
+		report := url.Values{"to": {"completed"}, "outcome": {"fixed"}, "version": {fmt.Sprint(v.Version)}, "confirmed_by": {"赵先生"},
+			"check": {"1", "3"}, "date": {mid.Format(time.DateOnly)}, "signature": {sig}}
+		path := fmt.Sprintf("/my/day/visits/%d/%d", tk.ID, v.ID)
+		if s, _ := postMultipart(b, path, report, map[string][]byte{"photo.jpg": []byte("not an image at all")}); s != 422 {
+			t.Errorf("a photo that is no image: %d", s)
+		}
+		if got, _ := db.FindVisit(ctx, tk.ID, v.ID); got.Status != aftersales.VisitCheckedIn {
+			t.Errorf("after a refused report the visit is %s", got.Status)
+		}
+		if s, _ := postMultipart(b, path, report, map[string][]byte{"IMG_0001.png": img.Bytes()}); s != 303 {
 			t.Fatalf("complete: %d", s)
+		}
+		atts, err := db.ListAttachments(ctx, tk.ID)
+		var names []string
+		for _, a := range atts {
+			names = append(names, a.Name+" "+a.ContentType)
+		}
+		want := []string{fmt.Sprintf("visit-%d-photo-1.png image/png", v.ID), fmt.Sprintf("visit-%d-signature.png image/png", v.ID)}
+		if err != nil || !slices.Equal(names, want) {
+			t.Errorf("attachments: %v %v, want %v", names, err, want)
 		}
 		rep, err := db.VisitReport(ctx, tk.ID, v.ID)
 		if err != nil || len(rep.Checks) != 3 || !rep.Checks[0].Done || rep.Checks[1].Done || !rep.Checks[2].Done || aftersales.Compliant(rep.Checks) {
@@ -89,9 +121,36 @@ func TestConsoleFieldStandards(t *testing.T) {
 			ab := newBrowser(t, app, tc.lang)
 			ab.login("admin@example.com", "admin-password-1")
 			s, body := ab.get(fmt.Sprintf("/tickets/%d", tk.ID))
+			if !strings.Contains(body, `id="att-photos"><a href="/api/v1/attachments/`) {
+				t.Errorf("%s: the ticket page does not show the photos", tc.lang)
+			}
 			if s != 200 || !strings.Contains(body, tc.want) || !strings.Contains(body, `id="billables"`) || !strings.Contains(body, "#1 · 45 min") || !strings.Contains(body, "¥90.00") {
 				t.Errorf("%s: ticket page lacks the automatic costs and billing: %d\n%s", tc.lang, s, between(body, `id="costs"`, `id="cost-form"`))
 			}
 		}
 	})
+}
+
+// postMultipart posts a form with files, as a phone's browser does.
+func postMultipart(b *browser, path string, form url.Values, files map[string][]byte) (int, string) {
+	b.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range form {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	for name, data := range files {
+		w, err := mw.CreateFormFile("photo", name)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.base+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	s, body, _ := b.do(req)
+	return s, body
 }
