@@ -32,7 +32,7 @@ func TestConsoleFieldStandards(t *testing.T) {
 		ctx := app.Ctx
 		admin := newBrowser(t, app, "zh-CN")
 		admin.login("admin@example.com", "admin-password-1")
-		if s, body, _ := admin.post("/field-standards", url.Values{"name": {"上门规范"}, "required": {"  \n"}}); s != 422 || !strings.Contains(body, `id="cl-required"`) {
+		if s, body, _ := admin.post("/field-standards", url.Values{"name": {"上门规范"}, "required": {"  \n"}}); s != 422 || !strings.Contains(body, "至少需要一项") {
 			t.Errorf("a checklist without items: %d", s)
 		}
 		if s, _, h := admin.post("/field-standards", url.Values{"name": {"上门规范"}, "required": {"出示工作证\n穿鞋套"}, "optional": {"清理现场"}}); s != 303 {
