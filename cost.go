@@ -94,7 +94,10 @@ type CostLine struct {
 	Amount      Money    `json:"amount" doc:"In the currency's minor unit (fen): 12550 is ¥125.50"`
 	// IncurredOn is the local day the cost arose (YYYY-MM-DD); the service
 	// cost and the cost ratio count it on that day.
-	IncurredOn Date       `json:"incurred_on"`
+	IncurredOn Date `json:"incurred_on"`
+	// Source names what wrote a line the system wrote (reservation:ID,
+	// visit:ID:labour, visit:ID:travel); empty for lines people entered.
+	Source     string     `json:"source,omitempty"`
 	CreatedBy  *int64     `json:"created_by,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	VoidedAt   *time.Time `json:"voided_at,omitempty"`

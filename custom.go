@@ -235,4 +235,7 @@ type Services struct {
 	Complaints ComplaintService
 	Portal     PortalService
 	KB         KBService
+	// Service checklists, field rates and billable items (issue #19).
+	Checklists ChecklistService
+	FieldCosts FieldCostService
 }

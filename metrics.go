@@ -83,13 +83,15 @@ func (q MetricQuery) Validate() error {
 // KPIInfo describes a KPI of the catalog.
 type KPIInfo struct {
 	Key string `json:"key"`
-	// Unit is minutes, percent, score (CSAT 1-5), nps (-100..100) or count.
+	// Unit is minutes, percent, score (CSAT 1-5), nps (-100..100), count,
+	// ratio (a mean count) or km.
 	Unit string `json:"unit"`
 	// HigherIsBetter gives the direction of improvement.
 	HigherIsBetter bool `json:"higher_is_better"`
 	// Cohort says which date a ticket is counted on: created, responded,
-	// resolved, done (left the backlog), snapshot, or followed_up (the
-	// day a follow-up task was done).
+	// resolved, done (left the backlog), snapshot, followed_up (the
+	// day a follow-up task was done), visited (a visit's check-out day)
+	// or reserved (a part reservation's day, or the receipt filling it).
 	Cohort string `json:"cohort"`
 	// Definition is the exact formula in English (docs/KPIS.md).
 	Definition string `json:"definition"`

@@ -159,6 +159,10 @@ type VisitReport struct {
 	Diagnosis   string `json:"diagnosis,omitempty" maxLength:"2000"`
 	WorkDone    string `json:"work_done,omitempty" maxLength:"2000"`
 	ConfirmedBy string `json:"confirmed_by,omitempty" maxLength:"100" doc:"The customer's name, typed by the customer as confirmation"`
+	// ChecksDone lists the positions of the applicable service checklist's
+	// items the technician did; Checks is the checklist as recorded.
+	ChecksDone []int        `json:"checks_done,omitempty" maxItems:"30" doc:"Positions (pos) of the service checklist items done"`
+	Checks     []VisitCheck `json:"checks,omitempty" readOnly:"true" doc:"The service checklist as recorded at completion"`
 }
 
 // Validate checks a step's shape; the state machine checks the move.
@@ -187,6 +191,7 @@ func (in *VisitStep) Validate() error {
 		v.Text("report.diagnosis", r.Diagnosis)
 		v.Text("report.work_done", r.WorkDone)
 		v.Text("report.confirmed_by", r.ConfirmedBy)
+		v.Check(len(r.ChecksDone) <= 30, "report.checks_done", "has more than 30 items")
 	}
 	v.Check(in.Version > 0, "version", "is required")
 	return v.Err()

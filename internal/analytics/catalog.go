@@ -96,6 +96,8 @@ func (k KPI) Dist() (HistKind, bool) {
 		return HRes, true
 	case "arrival_median":
 		return HArr, true
+	case "parts_wait_median", "parts_wait_p90":
+		return HPartsWait, true
 	}
 	return 0, false
 }
@@ -205,8 +207,7 @@ const CostRatioKey = "cost_ratio"
 
 // Reasons a KPI cannot be computed yet.
 const (
-	needCalls  = "needs call records from a telephony integration, which aftersales does not have yet"
-	needChecks = "needs service checklists, which aftersales does not record yet"
+	needCalls = "needs call records from a telephony integration, which aftersales does not have yet"
 )
 
 // Catalog is every KPI, in display order. Formulas are in docs/KPIS.md.
@@ -307,8 +308,25 @@ var Catalog = []KPI{
 		Definition: "tickets whose first completed visit ended with the outcome fixed ÷ tickets with a completed visit, counted on the day that visit checked out (cancelled visits do not count)"}, rate(MFirstFixed, MVisited)},
 	{aftersales.KPIInfo{Key: "window_on_time", Unit: "percent", HigherIsBetter: true, Cohort: "arrived",
 		Definition: "visits checked in no later than the end of the time window promised to the customer ÷ visits checked in, counted on the check-in day (the promised window, not the SLA, is the commitment)"}, rate(MWindowOnTime, MWindowArrivals)},
-	{aftersales.KPIInfo{Key: "standard_compliance", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
-		Definition: "service checklist items passed ÷ checklist items", Unavailable: needChecks}, calc{}},
+	{aftersales.KPIInfo{Key: "standard_compliance", Unit: "percent", HigherIsBetter: true, Cohort: "visited",
+		Definition: "completed visits whose service checklist had every required item ticked done ÷ completed visits to which a service checklist applied (the most specific one for the ticket's product category and nature), counted on the check-out day; visits without an applicable checklist do not count"}, rate(MStdCompliant, MStdVisits)},
+	// Field KPIs (issue #19, s3/fieldcost).
+	{aftersales.KPIInfo{Key: "parts_wait_median", Unit: "minutes", Cohort: "reserved",
+		Definition: "median calendar minutes from a part reservation that could not be served from stock to the receipt that filled it, over reservations filled in the period"}, quantile(HPartsWait, 0.5)},
+	{aftersales.KPIInfo{Key: "parts_wait_p90", Unit: "minutes", Cohort: "reserved",
+		Definition: "90th percentile of the parts wait, same population"}, quantile(HPartsWait, 0.9)},
+	{aftersales.KPIInfo{Key: "stock_out_rate", Unit: "percent", Cohort: "reserved",
+		Definition: "part reservations made in the period that could not be served from the location's stock when made (they waited for a receipt) ÷ part reservations made in the period"}, rate(MStockOuts, MReservations)},
+	{aftersales.KPIInfo{Key: "visits_per_ticket", Unit: "ratio", Cohort: "resolved",
+		Definition: "completed visits (cancelled ones excluded) of the tickets resolved in the period that had at least one ÷ those tickets"}, mean(MFieldVisits, MFieldResolved)},
+	{aftersales.KPIInfo{Key: "travel_per_visit", Unit: "km", Cohort: "visited",
+		Definition: "planned road distance of the route leg to each visit (from the previous stop or the home base) ÷ completed visits with a planned leg, counted on the check-out day, in km"}, calc{Eval: func(a *Agg) Value {
+		n := a.V[MTravelVisits]
+		if n <= 0 {
+			return Value{}
+		}
+		return Value{V: float64(a.V[MTravelM]) / 1000 / float64(n), N: n, OK: true}
+	}, Uses: []Measure{MTravelM, MTravelVisits}}},
 	{aftersales.KPIInfo{Key: "service_cost", Unit: "money", Cohort: "incurred",
 		Definition: "service cost lines (labour, travel, parts, goodwill, other; voided lines excluded) that arose in the period, in major currency units; n is the number of lines"}, money(MCost, MCostLines)},
 	{aftersales.KPIInfo{Key: "cost_per_ticket", Unit: "money", Cohort: "resolved",

@@ -136,6 +136,18 @@ func DrillOf(k KPI) (Drill, bool) {
 		return Drill{Show: measurePop(MCostLines), Money: true}, true
 	case "warranty_claims", WarrantyRateKey:
 		return Drill{Show: measurePop(MWarrantyClaims)}, true
+	case "first_time_fix":
+		return misses(MFirstFixed, MVisited), true
+	case "window_on_time":
+		return misses(MWindowOnTime, MWindowArrivals), true
+	case "standard_compliance":
+		return misses(MStdCompliant, MStdVisits), true
+	case "stock_out_rate":
+		return share(MStockOuts, MReservations), true
+	case "visits_per_ticket":
+		return Drill{Show: measurePop(MFieldResolved)}, true
+	case "travel_per_visit":
+		return Drill{Show: measurePop(MTravelVisits)}, true
 	}
 	return Drill{}, false
 }
@@ -150,6 +162,8 @@ func (p Population) DayKind() string {
 			return "resolved"
 		case HArr:
 			return "arrived"
+		case HPartsWait:
+			return "filled"
 		}
 		return "created"
 	}
@@ -168,6 +182,16 @@ func (p Population) DayKind() string {
 		return "complaint_closed"
 	case m >= MCESN && m <= MCESLow:
 		return "resolved"
+	case m == MVisited || m == MFirstFixed || m == MStdVisits || m == MStdCompliant || m == MTravelVisits || m == MTravelM:
+		return "visited"
+	case m == MWindowArrivals || m == MWindowOnTime:
+		return "checked_in"
+	case m == MFieldResolved || m == MFieldVisits:
+		return "resolved"
+	case m == MReservations || m == MStockOuts:
+		return "reserved"
+	case m == MPartsWaited || m == MPartsWaitSum:
+		return "filled"
 	}
 	return "created"
 }

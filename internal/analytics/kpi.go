@@ -113,9 +113,32 @@ const (
 	MCESN           = MCmpRepeat + 1
 	MCESSum         = MCESN + 1
 	MCESLow         = MCESSum + 1
+	// Field service standards, visits, travel and parts (issue #19,
+	// s3/fieldcost). Counted on the check-out day of each completed visit
+	// to which a service checklist applied: such visits, and those whose
+	// required items were all done.
+	MStdVisits    = MCESLow + 1
+	MStdCompliant = MStdVisits + 1
+	// Counted on the resolution day: resolved tickets with a completed
+	// visit, and their completed visits.
+	MFieldResolved = MStdCompliant + 1
+	MFieldVisits   = MFieldResolved + 1
+	// Counted on each completed visit's check-out day: visits whose route
+	// leg was planned, and the leg's road distance in metres.
+	MTravelVisits = MFieldVisits + 1
+	MTravelM      = MTravelVisits + 1
+	// Counted on each reservation's creation day: part reservations, and
+	// those that could not be served from stock when made.
+	MReservations = MTravelM + 1
+	MStockOuts    = MReservations + 1
+	// Counted on the day a receipt filled a reservation that waited: such
+	// reservations and their waits in seconds (the means behind the
+	// effect verification of the parts wait).
+	MPartsWaited  = MStockOuts + 1
+	MPartsWaitSum = MPartsWaited + 1
 	// New measures go here, at the end: stored facts name measures by
 	// number, so the numbers of existing ones never change.
-	NumMeasures = MCESLow + 1
+	NumMeasures = MPartsWaitSum + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -137,6 +160,9 @@ var MeasureNames = [NumMeasures]string{
 	"cmp_closed_cust", "cmp_closed", "cmp_on_time", "cmp_closed_minor", "cmp_closed_major", "cmp_closed_critical",
 	"cmp_on_time_minor", "cmp_on_time_major", "cmp_on_time_critical", "cmp_repeat",
 	"ces_n", "ces_sum", "ces_low",
+	// Field service (issue #19, s3/fieldcost).
+	"std_visits", "std_compliant", "field_resolved", "field_visits", "travel_visits", "travel_m", "reservations", "stock_outs",
+	"parts_waited", "parts_wait_sum",
 }
 
 // StageCount is len(StageStatuses).
@@ -165,11 +191,14 @@ const (
 	HTTA                 // time to accept, by creation day
 	HRes                 // resolution, by resolution day
 	HArr                 // creation to arrival on site, by arrival day
+	// HPartsWait is a waiting reservation's wait from reservation to the
+	// receipt that filled it, by the day it was filled.
+	HPartsWait
 	NumHists
 )
 
 // HistNames are the rollup column names of the histograms.
-var HistNames = [NumHists]string{"h_frt", "h_tta", "h_res", "h_arr"}
+var HistNames = [NumHists]string{"h_frt", "h_tta", "h_res", "h_arr", "h_parts_wait"}
 
 // Definition constants, written into docs/KPIS.md.
 const (
@@ -216,8 +245,10 @@ type TicketRecord struct {
 	RepeatComplaint bool
 	// CES is the survey's customer-effort answer (1 very easy - 7 very
 	// hard).
-	CES  *int
-	Dims []string // values in aftersales.Dimensions order
+	CES *int
+	// Reservations are the ticket's part reservations.
+	Reservations []Reservation
+	Dims         []string // values in aftersales.Dimensions order
 }
 
 // Visit is what a field visit contributes: when the technician checked
@@ -226,6 +257,21 @@ type Visit struct {
 	WindowEnd             time.Time
 	CheckedIn, CheckedOut *time.Time
 	Fixed                 bool
+	// Checked: a service checklist applied when the visit was completed;
+	// Compliant: every required item of it was done.
+	Checked, Compliant bool
+	// TravelM is the planned road distance of the leg to the visit, in
+	// metres; Planned says the route had one.
+	TravelM int64
+	Planned bool
+}
+
+// Reservation is a part reservation: when it was made and, when it could
+// not be served from stock at once, when a receipt filled it.
+type Reservation struct {
+	Created  time.Time
+	StockOut bool
+	Filled   *time.Time
 }
 
 // Cost is one service cost line: its amount in minor units and the local
@@ -467,6 +513,38 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 	}
 
 	first := true
+	completed := int64(0)
+	for _, v := range r.Visits {
+		if v.CheckedOut == nil {
+			continue
+		}
+		completed++
+		if v.Checked {
+			add(*v.CheckedOut, MStdVisits, 1)
+			if v.Compliant {
+				add(*v.CheckedOut, MStdCompliant, 1)
+			}
+		}
+		if v.Planned {
+			add(*v.CheckedOut, MTravelVisits, 1)
+			add(*v.CheckedOut, MTravelM, v.TravelM)
+		}
+	}
+	if !open && resolved != nil && completed > 0 {
+		add(*resolved, MFieldResolved, 1)
+		add(*resolved, MFieldVisits, completed)
+	}
+	for _, x := range r.Reservations {
+		add(x.Created, MReservations, 1)
+		if x.StockOut {
+			add(x.Created, MStockOuts, 1)
+			if x.Filled != nil {
+				f.Hists = append(f.Hists, HistEntry{DayOf(*x.Filled, loc), HPartsWait, BucketSeconds(seconds(x.Created, *x.Filled))})
+				add(*x.Filled, MPartsWaited, 1)
+				add(*x.Filled, MPartsWaitSum, seconds(x.Created, *x.Filled))
+			}
+		}
+	}
 	for _, v := range r.Visits {
 		if v.CheckedIn != nil {
 			add(*v.CheckedIn, MWindowArrivals, 1)

@@ -23,22 +23,28 @@ const (
 
 // observation says which per-ticket measures hold a KPI's observation:
 // the ticket is in the population when count is set, and its value is
-// sum / scale.
+// sum / scale, or with per set the ticket's mean: sum / scale / per.
 type observation struct {
 	count, sum Measure
 	scale      float64
+	per        Measure
 }
 
 var observations = map[string]observation{
-	"frt_median": {MResponded, MFRTSum, 60}, "frt_p90": {MResponded, MFRTSum, 60}, "frt_mean": {MResponded, MFRTSum, 60},
-	"tta_median":        {MAccepted, MTTASum, 60},
-	"resolution_median": {MResolved, MResSum, 60}, "resolution_p90": {MResolved, MResSum, 60}, "resolution_mean": {MResolved, MResSum, 60},
-	"arrival_median": {MArrived, MArrSum, 60},
-	"csat_mean":      {MCSATN, MCSATSum, 1}, "complaint_csat": {MComplaintCSATN, MComplaintCSATSum, 1},
+	"frt_median": {MResponded, MFRTSum, 60, 0}, "frt_p90": {MResponded, MFRTSum, 60, 0}, "frt_mean": {MResponded, MFRTSum, 60, 0},
+	"tta_median":        {MAccepted, MTTASum, 60, 0},
+	"resolution_median": {MResolved, MResSum, 60, 0}, "resolution_p90": {MResolved, MResSum, 60, 0}, "resolution_mean": {MResolved, MResSum, 60, 0},
+	"arrival_median": {MArrived, MArrSum, 60, 0},
+	"csat_mean":      {MCSATN, MCSATSum, 1, 0}, "complaint_csat": {MComplaintCSATN, MComplaintCSATSum, 1, 0},
 	// NPS is the mean of +100 (promoter), 0 and −100 (detractor).
-	"nps": {MNPSN, MNPSPromoters, 1},
+	"nps": {MNPSN, MNPSPromoters, 1, 0},
 	// A resolved ticket's whole cost, zero when it had none.
-	"cost_per_ticket": {MResolved, MCostResolved, 100},
+	"cost_per_ticket": {MResolved, MCostResolved, 100, 0},
+	// Field KPIs (issue #19): a resolved ticket's visits; a ticket's mean
+	// planned km per visit and mean parts wait in minutes.
+	"visits_per_ticket": {MFieldResolved, MFieldVisits, 1, 0},
+	"travel_per_visit":  {MTravelVisits, MTravelM, 1000, MTravelVisits},
+	"parts_wait_median": {MPartsWaited, MPartsWaitSum, 60, MPartsWaited}, "parts_wait_p90": {MPartsWaited, MPartsWaitSum, 60, MPartsWaited},
 }
 
 // Verification returns how k is verified, or an error saying why it
@@ -73,10 +79,13 @@ func (k KPI) Observe(f *Fact, from, to Day, out []float64) []float64 {
 		return out
 	}
 	var in bool
-	var sum, detract int64
+	var sum, detract, per int64
 	for _, e := range f.Entries {
 		if e.Day < from || e.Day >= to {
 			continue
+		}
+		if o.per != 0 && e.M == o.per {
+			per += e.V
 		}
 		switch e.M {
 		case o.count:
@@ -92,6 +101,12 @@ func (k KPI) Observe(f *Fact, from, to Day, out []float64) []float64 {
 	}
 	if k.Key == "nps" {
 		return append(out, 100*float64(sum-detract))
+	}
+	if o.per != 0 {
+		if per <= 0 {
+			return out
+		}
+		return append(out, float64(sum)/o.scale/float64(per))
 	}
 	return append(out, float64(sum)/o.scale)
 }

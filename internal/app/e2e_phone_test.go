@@ -121,6 +121,7 @@ func TestBrowserPhoneLayout(t *testing.T) {
 		"/network", "/users", "/sla", "/fields", "/data-quality", "/data-quality/issues", "/imports", "/audit", "/tokens", "/notifications",
 		"/followups", "/followup-policies", "/surveys",
 		"/admin/models",
+		"/field-standards",
 		"/form"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang)); err != nil {

@@ -16,9 +16,10 @@ import (
 )
 
 // TestBrowserTechnicianDay walks a technician's day on a 390×844 phone:
-// sign in, open /my/day, check in, complete the visit as fixed with a
-// typed confirmation; first_time_fix for the day goes from no data to
-// 1/1 once the rollup job has caught up, and nothing sticks out of the
+// sign in, open /my/day, check in, complete the visit as fixed, ticking
+// the service checklist, with a typed confirmation; first_time_fix and
+// standard_compliance for the day go from no data to 1/1 once the rollup
+// job has caught up, on the dashboard too, and nothing sticks out of the
 // screen in either language.
 func TestBrowserTechnicianDay(t *testing.T) {
 	exe := chromium(t)
@@ -74,7 +75,11 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ftf := func() (int64, int64) {
+	if _, err := db.CreateChecklist(ctx, aftersales.ChecklistInput{Name: "上门服务规范", Items: []aftersales.ChecklistItem{
+		{Label: "出示工作证", Required: true}, {Label: "穿鞋套", Required: true}, {Label: "试机确认", Required: true}, {Label: "清理现场"}}}); err != nil {
+		t.Fatal(err)
+	}
+	metric := func(key string) (int64, int64) {
 		t.Helper()
 		for {
 			n, err := db.RefreshRollups(ctx, 2000)
@@ -85,18 +90,56 @@ func TestBrowserTechnicianDay(t *testing.T) {
 				break
 			}
 		}
-		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: "first_time_fix", From: mid, To: mid.Add(24 * time.Hour)})
+		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: key, From: mid, To: mid.Add(24 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return res.Total.Num, res.Total.N
 	}
-	if num, n := ftf(); n != 0 {
-		t.Fatalf("first_time_fix before the visit = %d/%d", num, n)
+	for _, key := range []string{"first_time_fix", "standard_compliance"} {
+		if num, n := metric(key); n != 0 {
+			t.Fatalf("%s before the visit = %d/%d", key, num, n)
+		}
 	}
 
 	bctx := browser(t, exe, filepath.Join(dir, "chrome"), 390, 844, "zh-CN", 2*time.Minute)
 	csp := watchConsole(t, bctx)
+	// The menu folds away on a phone: sign out through the form itself.
+	signOut := func() {
+		t.Helper()
+		if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(document.querySelector("form[action='/logout']").submit(), true)`)); err != nil {
+			t.Fatalf("sign out: %v", err)
+		}
+		if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS("#email"))); err != nil {
+			t.Fatalf("sign out: %v", err)
+		}
+	}
+	// The dashboard's field tiles, read by an administrator.
+	tiles := func(when string) map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		err := chromedp.Do(bctx,
+			chromedp.Navigate(base+"/dashboard"),
+			chromedp.WaitVisible(chromedp.CSS("#email")),
+			chromedp.SendKeys(chromedp.CSS("#email"), "admin@example.com"),
+			chromedp.SendKeys(chromedp.CSS("#password"), "e2e-password-1"),
+			chromedp.Click(chromedp.CSS("#login")),
+			chromedp.WaitVisible(chromedp.CSS("#tile-standard_compliance")),
+		)
+		if err != nil {
+			t.Fatalf("dashboard %s: %v", when, err)
+		}
+		for _, key := range []string{"first_time_fix", "standard_compliance"} {
+			v, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector("#tile-`+key+` .tile-value").textContent`))
+			if err != nil {
+				t.Fatalf("tile %s %s: %v", key, when, err)
+			}
+			out[key] = strings.TrimSpace(v)
+		}
+		signOut()
+		return out
+	}
+	before := tiles("before the visit")
 
 	stop := fmt.Sprintf("#stop-%d", v.ID)
 	err = chromedp.Do(bctx,
@@ -134,8 +177,24 @@ func TestBrowserTechnicianDay(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#diagnosis-%d", v.ID)), "外机电容损坏"),
 		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#work-%d", v.ID)), "更换电容，试机正常"),
 		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#confirm-%d", v.ID)), "赵女士"),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf("#complete-btn-%d", v.ID))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("#check-%d-1", v.ID))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("#check-%d-2", v.ID))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("#check-%d-3", v.ID))),
 	)
+	if err != nil {
+		t.Fatalf("fill the report: %v", err)
+	}
+	// The customer signs on the pad with a finger: a stroke across it.
+	signed, err := chromedp.Run(bctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+		const c = document.getElementById("sig-%d"), r = c.getBoundingClientRect();
+		const ev = (type, x, y) => c.dispatchEvent(new PointerEvent(type, {clientX: r.left + x, clientY: r.top + y, pointerId: 1, bubbles: true}));
+		ev("pointerdown", 20, 40); ev("pointermove", 120, 90); ev("pointermove", 220, 50); ev("pointerup", 220, 50);
+		return document.getElementById("signature-%d").value.startsWith("data:image/png;base64,");
+	})()`, v.ID, v.ID)))
+	if err != nil || !signed {
+		t.Fatalf("the signature pad kept no drawing (%v)", err)
+	}
+	err = chromedp.Do(bctx, chromedp.Click(chromedp.CSS(fmt.Sprintf("#complete-btn-%d", v.ID))))
 	if err != nil {
 		t.Fatalf("complete: %v", err)
 	}
@@ -151,14 +210,29 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	if rep, err := db.VisitReport(ctx, tk.ID, v.ID); err != nil || rep.ConfirmedBy != "赵女士" {
 		t.Errorf("report: %+v %v", rep, err)
 	}
-	if num, n := ftf(); num != 1 || n != 1 {
-		t.Errorf("first_time_fix after the visit = %d/%d, want 1/1", num, n)
+	if atts, err := db.ListAttachments(ctx, tk.ID); err != nil || len(atts) != 1 || atts[0].ContentType != "image/png" {
+		t.Errorf("the drawn signature was not kept as a PNG: %+v %v", atts, err)
+	}
+	if rep, err := db.VisitReport(ctx, tk.ID, v.ID); err != nil || !aftersales.Compliant(rep.Checks) {
+		t.Errorf("checklist as recorded: %+v %v", rep, err)
+	}
+	for _, key := range []string{"first_time_fix", "standard_compliance"} {
+		if num, n := metric(key); num != 1 || n != 1 {
+			t.Errorf("%s after the visit = %d/%d, want 1/1", key, num, n)
+		}
 	}
 	err = chromedp.Do(bctx, chromedp.Navigate(base+"/lang/en"), chromedp.Navigate(base+"/my/day"), chromedp.WaitVisible(chromedp.CSS(stop)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	overflow("/my/day (en)")
+	signOut()
+	after := tiles("after the visit")
+	for key, want := range map[string]string{"first_time_fix": "100.0%", "standard_compliance": "100.0%"} {
+		if before[key] == after[key] || after[key] != want {
+			t.Errorf("dashboard tile %s: %q before the visit, %q after, want %q after", key, before[key], after[key], want)
+		}
+	}
 	if got := csp.drain(t, bctx); len(got) > 0 {
 		t.Errorf("console errors or policy violations:\n%s", strings.Join(got, "\n"))
 	}

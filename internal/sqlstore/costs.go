@@ -19,14 +19,14 @@ import (
 // marks its ticket for the rollups through a trigger; revenue is read
 // when the ratio is asked for, so a correction shows at once.
 
-const costCols = `id, ticket_id, kind, description, amount, incurred_on, created_by, created_at, voided_at, voided_by, void_reason`
+const costCols = `id, ticket_id, kind, description, amount, incurred_on, created_by, created_at, voided_at, voided_by, void_reason, COALESCE(source, '')`
 
 func scanCost(row interface{ Scan(...any) error }) (*aftersales.CostLine, error) {
 	var c aftersales.CostLine
 	var kind, on string
 	var created int64
 	var by, voided, voidedBy sql.NullInt64
-	if err := row.Scan(&c.ID, &c.TicketID, &kind, &c.Description, &c.Amount, &on, &by, &created, &voided, &voidedBy, &c.VoidReason); err != nil {
+	if err := row.Scan(&c.ID, &c.TicketID, &kind, &c.Description, &c.Amount, &on, &by, &created, &voided, &voidedBy, &c.VoidReason, &c.Source); err != nil {
 		return nil, err
 	}
 	c.Kind, c.IncurredOn, c.CreatedAt = aftersales.CostKind(kind), aftersales.Date(on), fromMS(created)

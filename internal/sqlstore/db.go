@@ -500,5 +500,6 @@ func (db *DB) Services() aftersales.Services {
 	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db,
 		Webhooks: db, Routing: db, Automate: db, Imports: db, Intake: db, Metrics: db, Quality: db, Improve: db, Costs: db,
 		Parts: db, Visits: db, Followups: db, Surveys: db, Dispatch: db,
-		TextClass: db, Complaints: db, Portal: db, KB: db}
+		TextClass: db, Complaints: db, Portal: db, KB: db,
+		Checklists: db, FieldCosts: db}
 }

@@ -193,4 +193,3 @@ func TestSimilarTickets(t *testing.T) {
 		}
 	})
 }
-

@@ -145,6 +145,10 @@ func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, tim
 	if err != nil {
 		return err
 	}
+	reservations, err := loadReservationFacts(ctx, b, timelineWhere, args)
+	if err != nil {
+		return err
+	}
 	complaints, err := loadComplaintFacts(ctx, b, timelineWhere, args)
 	if err != nil {
 		return err
@@ -173,7 +177,7 @@ func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, tim
 			return err
 		}
 		r.Status, r.Nature, r.Created, r.WarrantyEnds = aftersales.Status(status), aftersales.Nature(nature), fromMS(created), warranty.String
-		r.Costs, r.Visits, r.Followups = costs[r.ID], visits[r.ID], followups[r.ID]
+		r.Costs, r.Visits, r.Followups, r.Reservations = costs[r.ID], visits[r.ID], followups[r.ID], reservations[r.ID]
 		if f, ok := complaints[r.ID]; ok {
 			r.Closure, r.RepeatComplaint = f.closure, f.repeat
 		}

@@ -676,9 +676,10 @@ func (db *DB) Reserve(ctx context.Context, ticketID int64, in aftersales.Reserva
 		if status == aftersales.ReservationHeld {
 			filled = ms(tx.now)
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO stock_reservations (part_id, location_id, ticket_id, visit_id, qty, status, created_by, created_at, filled_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			in.PartID, in.LocationID, ticketID, nullInt(in.VisitID), in.Qty, string(status), u.ID, ms(tx.now), filled).Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO stock_reservations (part_id, location_id, ticket_id, visit_id, qty, status, created_by, created_at, filled_at, waited)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			in.PartID, in.LocationID, ticketID, nullInt(in.VisitID), in.Qty, string(status), u.ID, ms(tx.now), filled,
+			status == aftersales.ReservationWaiting).Scan(&id); err != nil {
 			return mapErr(fmt.Errorf("sqlstore: insert reservation: %w", err))
 		}
 		line := fmt.Sprintf("%s ×%d @ %s", k.part.Number, in.Qty, k.location.Code)
@@ -799,6 +800,11 @@ func (db *DB) closeReservationTx(ctx context.Context, tx *Tx, id int64, to after
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE stock_reservations SET status = $1, closed_at = $2 WHERE id = $3`, string(to), ms(tx.now), id); err != nil {
 		return mapErr(fmt.Errorf("sqlstore: close reservation: %w", err))
+	}
+	if to == aftersales.ReservationConsumed {
+		if err := db.partCosts(ctx, tx, r, k, actor); err != nil {
+			return err
+		}
 	}
 	verb := map[aftersales.ReservationStatus]string{aftersales.ReservationReleased: "released", aftersales.ReservationConsumed: "used"}[to]
 	if err := partsEvent(ctx, tx, r.TicketID, actor, fmt.Sprintf("%s %s ×%d @ %s", verb, k.part.Number, r.Qty, k.location.Code), ""); err != nil {

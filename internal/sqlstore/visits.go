@@ -211,6 +211,10 @@ func (db *DB) VisitReport(ctx context.Context, ticketID, id int64) (*aftersales.
 		&r.Diagnosis, &r.WorkDone, &r.ConfirmedBy); err != nil {
 		return nil, notFound(err, "Visit report", id)
 	}
+	var err error
+	if r.Checks, err = visitChecks(ctx, db.r, id); err != nil {
+		return nil, err
+	}
 	return &r, nil
 }
 
@@ -423,6 +427,18 @@ func (db *DB) StepVisit(ctx context.Context, ticketID, id int64, in aftersales.V
 				return mapErr(fmt.Errorf("sqlstore: visit report: %w", err))
 			}
 		}
+		if in.To == aftersales.VisitCompleted {
+			var done []int
+			if in.Report != nil {
+				done = in.Report.ChecksDone
+			}
+			if err := db.recordChecks(ctx, tx, ticketID, id, done); err != nil {
+				return err
+			}
+			if err := db.visitCosts(ctx, tx, v, &u.ID); err != nil {
+				return err
+			}
+		}
 		if in.To == aftersales.VisitCancelled {
 			if err := db.replanVisit(ctx, tx, id, db.techDayOf(v.TechnicianID, v.WindowStart)); err != nil {
 				return err
@@ -487,8 +503,13 @@ func (db *DB) lockVisitStock(ctx context.Context, tx *Tx, visitID int64) ([]int6
 }
 
 // visitFactSQL reads the visits that count for the field KPIs, in order;
-// the caller appends a condition on ticket_id.
-const visitFactSQL = `SELECT ticket_id, window_end, checked_in_at, checked_out_at, outcome FROM visits WHERE status <> 'cancelled'`
+// the caller appends a condition on ticket_id. A visit was checked when
+// a service checklist applied at completion, compliant when none of its
+// required items was left undone.
+const visitFactSQL = `SELECT ticket_id, window_end, checked_in_at, checked_out_at, outcome, travel_m,
+	EXISTS (SELECT 1 FROM visit_checks c WHERE c.visit_id = visits.id),
+	NOT EXISTS (SELECT 1 FROM visit_checks c WHERE c.visit_id = visits.id AND c.required AND NOT c.done)
+FROM visits WHERE status <> 'cancelled'`
 
 // loadVisitFacts reads the visits of the tickets matched by where
 // (" AND ticket_id ...") for their KPI records.
@@ -496,17 +517,45 @@ func loadVisitFacts(ctx context.Context, b bulkWriter, where string, args []any)
 	out := map[int64][]analytics.Visit{}
 	err := b.query(ctx, visitFactSQL+where+` ORDER BY ticket_id, number`, args, func(scan func(...any) error) error {
 		var id, end int64
-		var in, out2 sql.NullInt64
+		var in, out2, travel sql.NullInt64
 		var outcome string
-		if err := scan(&id, &end, &in, &out2, &outcome); err != nil {
+		var checked, compliant bool
+		if err := scan(&id, &end, &in, &out2, &outcome, &travel, &checked, &compliant); err != nil {
 			return err
 		}
 		out[id] = append(out[id], analytics.Visit{WindowEnd: fromMS(end), CheckedIn: timePtr(in), CheckedOut: timePtr(out2),
-			Fixed: outcome == string(aftersales.OutcomeFixed)})
+			Fixed: outcome == string(aftersales.OutcomeFixed), Checked: checked, Compliant: checked && compliant,
+			TravelM: travel.Int64, Planned: travel.Valid})
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("visits: %w", err)
+	}
+	return out, nil
+}
+
+// reservationFactSQL reads part reservations for the stock-out rate and
+// the parts wait (from the reservation to the receipt that filled it).
+const reservationFactSQL = `SELECT ticket_id, created_at, filled_at, waited FROM stock_reservations WHERE true`
+
+func loadReservationFacts(ctx context.Context, b bulkWriter, where string, args []any) (map[int64][]analytics.Reservation, error) {
+	out := map[int64][]analytics.Reservation{}
+	err := b.query(ctx, reservationFactSQL+where+` ORDER BY ticket_id, id`, args, func(scan func(...any) error) error {
+		var id, created int64
+		var filled sql.NullInt64
+		var waited bool
+		if err := scan(&id, &created, &filled, &waited); err != nil {
+			return err
+		}
+		r := analytics.Reservation{Created: fromMS(created)}
+		if waited {
+			r.StockOut, r.Filled = true, timePtr(filled)
+		}
+		out[id] = append(out[id], r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reservations: %w", err)
 	}
 	return out, nil
 }

@@ -45,6 +45,8 @@ var technicianMay = []string{
 	// the knowledge base: read, search, give feedback (technicians read articles on site)
 	"list-kb-articles", "get-kb-article", "post-kb-article-feedback", "list-kb-article-versions", "search-kb", "get-kb-synonyms",
 	"list-similar-tickets",
+	// service standards they tick, and what the customer pays on their tickets (issue #19)
+	"list-checklists", "get-checklist", "get-ticket-checklist", "get-ticket-billing",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document

@@ -180,6 +180,8 @@ func TestEveryPageRenders(t *testing.T) {
 		"/kb/new": "kb_edit", "/kb/report": "kb_report", "/help/1": "help", "/help/1?lang=en": "help"} {
 		pages[path] = name
 	}
+	pages["/field-standards"] = "field_standards"
+	pages["/dashboard?kpi=standard_compliance"], pages["/dashboard?kpi=parts_wait_median"], pages["/dashboard?kpi=travel_per_visit"] = "dashboard", "dashboard", "dashboard"
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)
 		if s, body := b.get("/login"); s != 200 || missingKey.MatchString(body) {

@@ -45,6 +45,8 @@ type ticketCosts struct {
 	CanVoid bool  // anyone's lines
 	Me      int64 // own lines can always be voided
 	Kinds   []aftersales.CostKind
+	// Billing is what the customer pays for out-of-warranty work.
+	Billing *aftersales.Billing
 }
 
 func (c *Console) loadCosts(r *http.Request, t *aftersales.Ticket) (*ticketCosts, error) {
@@ -59,6 +61,9 @@ func (c *Console) loadCosts(r *http.Request, t *aftersales.Ticket) (*ticketCosts
 		if l.VoidedAt == nil {
 			v.Total += l.Amount
 		}
+	}
+	if err == nil {
+		v.Billing, err = c.S.FieldCosts.Billing(r.Context(), t.ID)
 	}
 	return v, err
 }

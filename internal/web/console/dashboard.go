@@ -19,7 +19,9 @@ import (
 var tileKPIs = []string{"created", "backlog", "frt_median", "resolution_median", "res_sla", "fcr", "reopen_rate",
 	"on_time_arrival", "window_on_time", "first_time_fix", "csat_mean", "nps", "complaint_rate", "complaint_closure",
 	"complaint_closed_customer", "complaint_on_time", "repeat_complaint_rate", "ces_mean", // issue #20
-	"followup_rate", "cost_per_ticket", "cost_ratio"}
+	"followup_rate", "cost_per_ticket", "cost_ratio",
+	// Field KPIs (issue #19).
+	"standard_compliance", "parts_wait_median", "stock_out_rate", "visits_per_ticket", "travel_per_visit"}
 
 type tile struct {
 	KPI         aftersales.KPIInfo

@@ -1,7 +1,11 @@
 package console
 
 import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,6 +23,7 @@ import (
 func (c *Console) myDayRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
 	mux.HandleFunc("GET /my/day", g(c.myDay))
 	mux.HandleFunc("POST /my/day/visits/{ticket}/{visit}", g(c.stepMyVisit))
+	c.fieldStandardRoutes(mux, g)
 }
 
 // dayStop is one visit of the page: the planned stop and what the
@@ -29,9 +34,11 @@ type dayStop struct {
 	Customer *aftersales.Customer
 	Parts    []*aftersales.Reservation
 	History  []*aftersales.TicketEvent
-	Version  int64
-	Next     []aftersales.VisitStatus
-	Amap     string
+	// Checklist is the service standard that applies to the ticket.
+	Checklist *aftersales.Checklist
+	Version   int64
+	Next      []aftersales.VisitStatus
+	Amap      string
 	// Baidu is an app scheme (baidumap:), which html/template would
 	// otherwise replace; the store builds it from coordinates only.
 	Baidu template.URL
@@ -83,6 +90,11 @@ func (c *Console) renderDay(w http.ResponseWriter, r *http.Request, actionErr er
 		c.fail(w, r, "", p, err)
 		return
 	}
+	lists, err := c.S.Checklists.ListChecklists(ctx)
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
 	for i, s := range v.Route.Stops {
 		ds := dayStop{RouteStop: s}
 		if i < len(v.Route.MapLinks.Amap) {
@@ -92,6 +104,7 @@ func (c *Console) renderDay(w http.ResponseWriter, r *http.Request, actionErr er
 		// only; the store would refuse its steps too.
 		if t, err := c.S.Tickets.FindTicket(ctx, s.TicketID); err == nil {
 			ds.Ticket = t
+			ds.Checklist = field.PickChecklist(lists, t.CategoryID, t.Nature)
 			if t.CustomerID != nil {
 				if ds.Customer, err = c.S.Customers.FindCustomer(ctx, *t.CustomerID); err != nil {
 					c.fail(w, r, "", p, err)
@@ -151,6 +164,8 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, "", c.page(r, "my_day", "day.title"), aftersales.Errorf(aftersales.ENOTFOUND, "Visit not found."))
 		return
 	}
+	// Up to maxPhotos photos and a signature ride on the work report.
+	r.Body = http.MaxBytesReader(w, r.Body, (maxPhotos+1)*c.Files.MaxSize+1<<20)
 	version, _ := strconv.ParseInt(r.FormValue("version"), 10, 64)
 	in := aftersales.VisitStep{To: aftersales.VisitStatus(r.FormValue("to")), Outcome: aftersales.VisitOutcome(r.FormValue("outcome")),
 		Version: version, Reason: strings.TrimSpace(r.FormValue("note"))}
@@ -162,6 +177,19 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 	if in.To == aftersales.VisitCompleted {
 		in.Report = &aftersales.VisitReport{Diagnosis: r.FormValue("diagnosis"), WorkDone: r.FormValue("work_done"),
 			ConfirmedBy: r.FormValue("confirmed_by")}
+		for _, s := range r.Form["check"] {
+			if n, err := strconv.Atoi(s); err == nil {
+				in.Report.ChecksDone = append(in.Report.ChecksDone, n)
+			}
+		}
+	}
+	var files []reportFile
+	if in.To == aftersales.VisitCompleted {
+		var err error
+		if files, err = c.reportFiles(r, visit); err != nil {
+			c.renderDay(w, r, err)
+			return
+		}
 	}
 	if _, err := c.S.Visits.StepVisit(ctx, ticket, visit, in); err != nil {
 		if code := aftersales.ErrorCode(err); code == aftersales.EUNAUTHORIZED || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN ||
@@ -171,6 +199,12 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 		}
 		c.renderDay(w, r, err)
 		return
+	}
+	for _, f := range files {
+		if _, err := c.Files.Attach(ctx, c.S.Tickets, ticket, bytes.NewReader(f.data), f.name, c.Now()); err != nil {
+			c.renderDay(w, r, err)
+			return
+		}
 	}
 	if in.To == aftersales.VisitCompleted {
 		for _, s := range r.Form["used"] {
@@ -186,6 +220,66 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 	}
 	tech, date, _ := c.dayTarget(r)
 	http.Redirect(w, r, "/my/day?"+urlValues("technician", strconv.FormatInt(tech, 10), "date", date), http.StatusSeeOther)
+}
+
+// maxPhotos is how many photos one work report takes.
+const maxPhotos = 8
+
+// reportFile is a photo or the signature of a work report, checked and
+// read before the visit completes, so a bad file changes nothing.
+type reportFile struct {
+	name string
+	data []byte
+}
+
+var photoTypes = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}
+
+// reportFiles reads the work report's photos (images of the accepted
+// types, each at most the upload limit) and the drawn signature (a PNG
+// data URL from the signature pad).
+func (c *Console) reportFiles(r *http.Request, visit int64) ([]reportFile, error) {
+	bad := func(field, reason string) error {
+		return &aftersales.Error{Code: aftersales.EINVALID, Message: "The work report's " + field + " " + reason + ".",
+			Fields: []aftersales.FieldError{{Field: field, Reason: reason}}}
+	}
+	var out []reportFile
+	if r.MultipartForm != nil {
+		photos := r.MultipartForm.File["photo"]
+		if len(photos) > maxPhotos {
+			return nil, bad("photo", fmt.Sprintf("takes at most %d photos", maxPhotos))
+		}
+		for i, h := range photos {
+			if h.Size > c.Files.MaxSize {
+				return nil, bad("photo", fmt.Sprintf("must be at most %d bytes", c.Files.MaxSize))
+			}
+			f, err := h.Open()
+			if err != nil {
+				return nil, fmt.Errorf("console: open photo: %w", err)
+			}
+			data, err := io.ReadAll(io.LimitReader(f, c.Files.MaxSize+1))
+			f.Close()
+			if err != nil {
+				return nil, fmt.Errorf("console: read photo: %w", err)
+			}
+			ext, ok := photoTypes[http.DetectContentType(data)]
+			if !ok || len(data) == 0 {
+				return nil, bad("photo", "must be a JPEG, PNG, WebP or GIF image")
+			}
+			out = append(out, reportFile{fmt.Sprintf("visit-%d-photo-%d%s", visit, i+1, ext), data})
+		}
+	}
+	if s := r.FormValue("signature"); s != "" {
+		const prefix = "data:image/png;base64,"
+		if !strings.HasPrefix(s, prefix) || len(s) > 2<<20 {
+			return nil, bad("signature", "must be a PNG drawn on the signature pad")
+		}
+		data, err := base64.StdEncoding.DecodeString(s[len(prefix):])
+		if err != nil || http.DetectContentType(data) != "image/png" {
+			return nil, bad("signature", "must be a PNG drawn on the signature pad")
+		}
+		out = append(out, reportFile{fmt.Sprintf("visit-%d-signature.png", visit), data})
+	}
+	return out, nil
 }
 
 func urlValues(kv ...string) string {

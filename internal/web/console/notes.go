@@ -222,6 +222,18 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^differs from the password$`), "reason.differs"},
 		{regexp.MustCompile(`^is not an offered window$`), "reason.not_offered"},
 		{regexp.MustCompile(`^already has a portal sign-in$`), "reason.has_portal"},
+		// Field standards, rates and the work report (issue #19).
+		{regexp.MustCompile(`^needs at least one item$`), "reason.one_item"},
+		{regexp.MustCompile(`^is listed twice$`), "reason.listed_twice"},
+		{regexp.MustCompile(`^another checklist has this category and nature$`), "reason.checklist_scope"},
+		{regexp.MustCompile(`^is not a known product category$`), "reason.unknown_category"},
+		{regexp.MustCompile(`^is not a region \(a top-level service unit\)$`), "reason.not_region"},
+		{regexp.MustCompile(`^must be an amount such as 125\.50$`), "reason.amount"},
+		{regexp.MustCompile(`^must be a JPEG, PNG, WebP or GIF image$`), "reason.photo_type"},
+		{regexp.MustCompile(`^takes at most ([0-9]+) photos$`), "reason.max_photos"},
+		{regexp.MustCompile(`^must be a PNG drawn on the signature pad$`), "reason.signature"},
+		{regexp.MustCompile(`^no service checklist applies to the ticket$`), "reason.no_checklist"},
+		{regexp.MustCompile(`^([0-9]+) is not an item of checklist "(.+)"$`), "reason.not_check_item"},
 	}
 }
 

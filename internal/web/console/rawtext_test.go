@@ -129,6 +129,8 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	// The follow-up queue, its policies and one task of each state the
 	// demo made, with their statuses, outcomes, channels and results.
 	paths = append(paths, "/followups?status=", "/followup-policies")
+	// Field standards and the field KPIs (issue #19).
+	paths = append(paths, "/field-standards", "/dashboard?kpi=standard_compliance", "/dashboard?kpi=travel_per_visit")
 	tasks, err := db.ListFollowups(app.Ctx, aftersales.FollowupFilter{})
 	if err != nil {
 		t.Fatal(err)

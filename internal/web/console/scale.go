@@ -43,6 +43,9 @@ func (p *Page) scaleFor(unit string, ref float64) unitScale {
 		return unitScale{Div: 1, Prec: 0}
 	case "money":
 		return unitScale{Div: 1, Prec: 2, Money: true}
+	case "km":
+		s := " " + p.T("kunit.km")
+		return unitScale{Div: 1, Suffix: s, Diff: s, Prec: 1}
 	}
 	return unitScale{Div: 1, Prec: 2}
 }
