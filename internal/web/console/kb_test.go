@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -170,6 +171,59 @@ func TestKnowledgeBasePages(t *testing.T) {
 		_, frag = b.get(fmt.Sprintf("/tickets/%d/kb/insert?kind=article&ref=%s&body=%s", tk.ID, id, url.QueryEscape("您好")))
 		if want := "您好\n\n洗衣机漏水怎么办: /help/" + id + "?lang=zh-CN</textarea>"; !strings.Contains(frag, want) {
 			t.Errorf("reply box: %q, want %q", frag, want)
+		}
+	})
+}
+
+// TestPortalFormSuggests: the portal's new-ticket form suggests public
+// articles as the customer types, and its session counts like the public
+// form's: an article opened, then a ticket sent anyway, is one session
+// submitted and none deflected.
+func TestPortalFormSuggests(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := testutil.NewClock(time.Now().UTC().Truncate(time.Second))
+		db.Now = clock.Now
+		app := webtest.Start(t, db)
+		art, err := db.CreateArticle(app.Ctx, aftersales.ArticleInput{Slug: "ac-cooling", Category: "general", Visibility: aftersales.KBPublic,
+			TitleZH: "空调不制冷怎么办", TitleEN: "Air conditioner not cooling", BodyZH: "先清洗滤网，再检查遥控器模式。", BodyEN: "Clean the filter first."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cust := testutil.MustCustomer(t, app.Ctx, db, "赵女士")
+		pu, err := db.InvitePortalUser(app.Ctx, cust.ID, aftersales.PortalInvite{Email: "zhao@example.com", Role: aftersales.PortalAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetPortalPassword(aftersales.NewContextWithPortalUser(context.Background(), pu), "portal-password-1"); err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t, app, "zh-CN")
+		if s, _, _ := b.post("/portal/login", url.Values{"email": {"zhao@example.com"}, "password": {"portal-password-1"}}); s != 303 {
+			t.Fatalf("portal sign-in: %d", s)
+		}
+		_, body := b.get("/portal/tickets/new")
+		m := formToken.FindStringSubmatch(body)
+		if !strings.Contains(body, `hx-get="/help/suggest"`) || m == nil {
+			t.Fatal("the portal's new-ticket form does not fetch suggestions with a session")
+		}
+		tok := m[1]
+		_, frag := b.get("/help/suggest?" + url.Values{"title": {"空调不制冷"}, "ft": {tok}}.Encode())
+		if link := fmt.Sprintf("/help/%d?lang=zh-CN&amp;ft=%s", art.ID, url.QueryEscape(tok)); !strings.Contains(frag, link) {
+			t.Fatalf("suggestions %q, want a link to %s", frag, link)
+		}
+		b.get(fmt.Sprintf("/help/%d?ft=%s", art.ID, url.QueryEscape(tok)))
+		clock.Advance(20 * time.Second)
+		s, _, h := b.post("/portal/tickets", url.Values{"ft": {tok}, "title": {"空调不制冷"}, "description": {"滤网洗过了还是不冷"}, "nature": {"repair"}})
+		if s != 303 || !strings.Contains(h.Get("Location"), "/portal/tickets/") {
+			t.Fatalf("portal ticket: %d %q", s, h.Get("Location"))
+		}
+		clock.Advance(2 * time.Hour)
+		rep, err := db.KBReport(app.Ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (aftersales.KBDeflection{Sessions: 1, Submitted: 1}); rep.Deflection != want {
+			t.Errorf("deflection %+v, want %+v", rep.Deflection, want)
 		}
 	})
 }

@@ -290,6 +290,10 @@ func (c *Console) portalTickets(w http.ResponseWriter, r *http.Request) {
 type portalNewData struct {
 	portalData
 	Assets []*aftersales.PortalAsset
+	// Token is the form session the knowledge base's suggestions count
+	// deflection by (as on the public form); empty without a knowledge
+	// base.
+	Token string
 }
 
 func (c *Console) portalNewTicket(w http.ResponseWriter, r *http.Request) {
@@ -299,6 +303,9 @@ func (c *Console) portalNewTicket(w http.ResponseWriter, r *http.Request) {
 	if d.Assets, err = c.S.Portal.PortalAssets(r.Context()); err != nil {
 		c.portalFail(w, r, "", p, err)
 		return
+	}
+	if c.S.KB != nil {
+		d.Token = c.formToken(c.Now())
 	}
 	p.Data, p.Form = d, url.Values{"asset_id": {r.URL.Query().Get("asset")}}
 	c.render(w, r, "portal_new", p)
@@ -351,6 +358,12 @@ func (c *Console) portalCreateTicket(w http.ResponseWriter, r *http.Request) {
 		}
 		c.portalFail(w, r, "portal_new", p, err)
 		return
+	}
+	if tok := r.PostFormValue("ft"); c.S.KB != nil && tok != "" {
+		// The session met suggestions or not: a ticket sent is not deflected.
+		if err := c.S.KB.RecordDeflection(r.Context(), tok, 0, aftersales.KBEventSubmit); err != nil {
+			c.logError(r, "console: record a portal submission", err)
+		}
 	}
 	http.Redirect(w, r, "/portal/tickets/"+strconv.FormatInt(t.ID, 10)+"?ok=created", http.StatusSeeOther)
 }
