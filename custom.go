@@ -229,4 +229,5 @@ type Services struct {
 	Visits    VisitService
 	Followups FollowupService
 	Surveys   SurveyService
+	Topics    TopicService // set by the wiring (internal/topics), not by the store
 }

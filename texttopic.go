@@ -101,11 +101,11 @@ type TopicScore struct {
 
 // TopicRecord is a topic as the store keeps it between runs.
 type TopicRecord struct {
-	ID        int64
-	Name      string
-	Terms     []TopicTerm
-	FirstSeen time.Time
-	LastSeen  time.Time
+	ID        int64       `json:"id"`
+	Name      string      `json:"name"`
+	Terms     []TopicTerm `json:"terms"`
+	FirstSeen time.Time   `json:"first_seen"`
+	LastSeen  time.Time   `json:"last_seen"`
 }
 
 // TopicAssignment is what one run stores: topics (ID 0 for a new one, whose
@@ -130,4 +130,81 @@ type TopicStore interface {
 	// SaveTopicRun stores a run's topics and moves its tickets to them.
 	SaveTopicRun(ctx context.Context, run []TopicAssignment) error
 	TopicRecord(ctx context.Context, id int64) (*TopicRecord, error)
+}
+
+// TopicDetail is a stored topic with a page of its tickets in a scope.
+type TopicDetail struct {
+	Topic   *TopicRecord `json:"topic"`
+	Tickets *TicketPage  `json:"tickets"`
+}
+
+// TopicService finds topics in complaint texts and keeps the domain
+// dictionary the segmenter uses.
+type TopicService interface {
+	// RunTopics clusters the tickets matching f (cursor and limit
+	// ignored) and stores the topics.
+	RunTopics(ctx context.Context, f TicketFilter) (*TopicRun, error)
+	// TopicDetail returns a stored topic and its tickets matching f.
+	TopicDetail(ctx context.Context, id int64, f TicketFilter) (*TopicDetail, error)
+	// OpenTopicItem opens an improvement item with the topic's tickets in
+	// scope f linked; describe gives its title and description.
+	OpenTopicItem(ctx context.Context, id int64, f TicketFilter, describe func(t *TopicRecord, tickets int) (title, description string)) (*ImprovementItem, error)
+	Dictionary(ctx context.Context) ([]*DictWord, error)
+	CreateDictWord(ctx context.Context, in DictWordInput) (*DictWord, error)
+	UpdateDictWord(ctx context.Context, id, version int64, in DictWordInput) (*DictWord, error)
+	DeleteDictWord(ctx context.Context, id int64) error
+	ImportDictionary(ctx context.Context, words []DictWordInput) (int, error)
+}
+
+// TopicScope is the scope and period of a topic run, as the API and the
+// page take it: local days from and to (both included), and the
+// dashboard's dimensions. Nature defaults to complaint.
+type TopicScope struct {
+	From       string `query:"from" doc:"First local day, YYYY-MM-DD" example:"2026-11-01"`
+	To         string `query:"to" doc:"Last local day (included), YYYY-MM-DD" example:"2026-11-30"`
+	RegionID   int64  `query:"region_id" minimum:"0" doc:"Tickets of this service unit or any unit under it"`
+	ProductID  int64  `query:"product_id" minimum:"0"`
+	CategoryID int64  `query:"category_id" minimum:"0" doc:"Includes sub-categories"`
+	Channel    string `query:"channel" enum:"phone,email,web,chat,social,api,import,walk_in,"`
+	Nature     string `query:"nature" enum:"consultation,complaint,repair,installation,return,other," doc:"Default complaint"`
+}
+
+// Filter is the ticket filter of the scope in zone.
+func (s TopicScope) Filter(zone *time.Location) (TicketFilter, error) {
+	var v Validator
+	f := TicketFilter{RegionID: s.RegionID, ProductID: s.ProductID, CategoryID: s.CategoryID}
+	nat := Nature(s.Nature)
+	if nat == "" {
+		nat = NatureComplaint
+	}
+	v.Check(oneOf(string(nat), natureNames()), "nature", "unknown nature")
+	f.Nature = []Nature{nat}
+	if s.Channel != "" {
+		f.Channel = []Channel{Channel(s.Channel)}
+	}
+	for _, d := range []struct {
+		name, s string
+		dst     **time.Time
+		add     int
+	}{{"from", s.From, &f.CreatedFrom, 0}, {"to", s.To, &f.CreatedTo, 1}} {
+		if d.s == "" {
+			continue
+		}
+		t, err := time.ParseInLocation(time.DateOnly, d.s, zone)
+		v.Check(err == nil, d.name, "must be a date as YYYY-MM-DD")
+		t = t.AddDate(0, 0, d.add)
+		*d.dst = &t
+	}
+	if f.CreatedFrom != nil && f.CreatedTo != nil {
+		v.Check(f.CreatedFrom.Before(*f.CreatedTo), "to", "must not be before from")
+	}
+	return f, v.Err()
+}
+
+func natureNames() []string {
+	out := make([]string, len(Natures))
+	for i, n := range Natures {
+		out[i] = string(n)
+	}
+	return out
 }

@@ -280,6 +280,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, SurveyRate: c.SurveyRate, Uploads: uploads,
 		MetricsToken: c.MetricsToken, Collectors: append(mailCollectors(db, poller.Metrics, sender, env.Now), running),
 		RequestTimeout: c.RequestTimeout}
+	srv.Services.Topics = newTopics(db, zone, env.Now)
 	var handler http.Handler
 	if c.ServesWeb() {
 		// Every instance on the database signs the web form with one key

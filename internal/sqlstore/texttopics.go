@@ -100,7 +100,8 @@ func (db *DB) DeleteDictWord(ctx context.Context, id int64) error {
 
 // ImportDictionary adds the words, replacing the kind, frequency and note
 // of a word already there, in one transaction: a bad row fails the whole
-// import with the row named in the field ("rows[3].kind").
+// import with the word named in the field ("words[2].kind", from 0 as in
+// the API's body).
 func (db *DB) ImportDictionary(ctx context.Context, words []aftersales.DictWordInput) (int, error) {
 	if _, err := aftersales.Require(ctx, aftersales.PermSettingsWrite); err != nil {
 		return 0, err
@@ -113,18 +114,18 @@ func (db *DB) ImportDictionary(ctx context.Context, words []aftersales.DictWordI
 			var ae *aftersales.Error
 			if errors.As(err, &ae) {
 				for _, f := range ae.Fields {
-					v.Check(false, "rows["+strconv.Itoa(i+1)+"]."+f.Field, f.Reason)
+					v.Check(false, "words["+strconv.Itoa(i)+"]."+f.Field, f.Reason)
 				}
 			}
 			continue
 		}
 		if j, ok := seen[words[i].Word]; ok {
-			v.Check(false, "rows["+strconv.Itoa(i+1)+"].word", "repeats row "+strconv.Itoa(j))
+			v.Check(false, "words["+strconv.Itoa(i)+"].word", "repeats words["+strconv.Itoa(j)+"]")
 		}
-		seen[words[i].Word] = i + 1
+		seen[words[i].Word] = i
 	}
 	if len(words) == 0 {
-		v.Check(false, "rows", "the file has no words")
+		v.Check(false, "words", "there are no words")
 	}
 	if err := v.Err(); err != nil {
 		return 0, err

@@ -43,7 +43,7 @@ func TestDictionaryStore(t *testing.T) {
 		for _, f := range ae.Fields {
 			fields = append(fields, f.Field)
 		}
-		if diff := cmp.Diff([]string{"rows[2].word", "rows[3].kind"}, fields); diff != "" {
+		if diff := cmp.Diff([]string{"words[1].word", "words[2].kind"}, fields); diff != "" {
 			t.Errorf("import errors (-want +got):\n%s", diff)
 		}
 		n, err := db.ImportDictionary(ctx, []aftersales.DictWordInput{{Word: "KFR-35GW", Kind: "model"}, {Word: "不制冷", Kind: "fault", Freq: 2000}})

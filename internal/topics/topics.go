@@ -28,6 +28,7 @@ const Criterion = "silhouette"
 type Service struct {
 	Store   aftersales.TopicStore
 	Tickets aftersales.TicketService
+	Items   aftersales.ImprovementService
 	Seg     *textan.Segmenter
 	Stop    *textan.Stopwords
 	Zone    *time.Location
@@ -44,6 +45,19 @@ type Service struct {
 	dict  sync.Mutex
 	stamp int64
 	ready bool
+}
+
+// Backend is what the service runs on: the database's stores.
+type Backend interface {
+	aftersales.TopicStore
+	aftersales.TicketService
+	aftersales.ImprovementService
+}
+
+// New returns a service over db with a segmenter of its own, whose
+// dictionary loads on the first text.
+func New(db Backend, zone *time.Location, now func() time.Time) *Service {
+	return &Service{Store: db, Tickets: db, Items: db, Seg: textan.NewSegmenter(), Stop: textan.DefaultStopwords(), Zone: zone, Now: now}
 }
 
 // SyncDictionary installs the stored dictionary in the segmenter when the
@@ -83,9 +97,9 @@ func (s *Service) config() textan.ClusterConfig {
 // Text is what a ticket says: its title and description.
 func Text(t *aftersales.Ticket) string { return t.Title + "\n" + t.Description }
 
-// Run clusters the tickets matching f (cursor, sort and limit ignored),
+// RunTopics clusters the tickets matching f (cursor, sort and limit ignored),
 // stores the topics and returns them largest first.
-func (s *Service) Run(ctx context.Context, f aftersales.TicketFilter) (*aftersales.TopicRun, error) {
+func (s *Service) RunTopics(ctx context.Context, f aftersales.TicketFilter) (*aftersales.TopicRun, error) {
 	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
 		return nil, err
 	}
@@ -254,10 +268,10 @@ func weeks(ts []*aftersales.Ticket, zone *time.Location) []string {
 	return slices.Clip(out)
 }
 
-// OpenItem opens an improvement item for a topic with the topic's tickets
+// OpenTopicItem opens an improvement item for a topic with the topic's tickets
 // in scope f linked as evidence; describe gives the item's title and
 // description in the user's language from the topic and its ticket count.
-func (s *Service) OpenItem(ctx context.Context, items aftersales.ImprovementService, topicID int64, f aftersales.TicketFilter,
+func (s *Service) OpenTopicItem(ctx context.Context, topicID int64, f aftersales.TicketFilter,
 	describe func(t *aftersales.TopicRecord, tickets int) (title, description string)) (*aftersales.ImprovementItem, error) {
 	rec, err := s.Store.TopicRecord(ctx, topicID)
 	if err != nil {
@@ -279,5 +293,57 @@ func (s *Service) OpenItem(ctx context.Context, items aftersales.ImprovementServ
 	in := aftersales.ItemInput{Source: aftersales.SourceComplaints, Tickets: ids}
 	in.Title, in.Description = describe(rec, len(ids))
 	in.Normalize()
-	return items.CreateItem(ctx, in)
+	return s.Items.CreateItem(ctx, in)
 }
+
+// TopicDetail returns a stored topic and a page of its tickets in scope f.
+func (s *Service) TopicDetail(ctx context.Context, id int64, f aftersales.TicketFilter) (*aftersales.TopicDetail, error) {
+	rec, err := s.Store.TopicRecord(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	f.TopicID = id
+	page, err := s.Tickets.ListTickets(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return &aftersales.TopicDetail{Topic: rec, Tickets: page}, nil
+}
+
+// Dictionary lists the domain dictionary.
+func (s *Service) Dictionary(ctx context.Context) ([]*aftersales.DictWord, error) {
+	return s.Store.Dictionary(ctx)
+}
+
+// CreateDictWord adds a word and installs the dictionary at once here
+// (other instances at their next run through the stamp).
+func (s *Service) CreateDictWord(ctx context.Context, in aftersales.DictWordInput) (*aftersales.DictWord, error) {
+	w, err := s.Store.CreateDictWord(ctx, in)
+	return w, s.synced(ctx, err)
+}
+
+// UpdateDictWord changes a word.
+func (s *Service) UpdateDictWord(ctx context.Context, id, version int64, in aftersales.DictWordInput) (*aftersales.DictWord, error) {
+	w, err := s.Store.UpdateDictWord(ctx, id, version, in)
+	return w, s.synced(ctx, err)
+}
+
+// DeleteDictWord removes a word.
+func (s *Service) DeleteDictWord(ctx context.Context, id int64) error {
+	return s.synced(ctx, s.Store.DeleteDictWord(ctx, id))
+}
+
+// ImportDictionary adds or replaces words, all or nothing.
+func (s *Service) ImportDictionary(ctx context.Context, words []aftersales.DictWordInput) (int, error) {
+	n, err := s.Store.ImportDictionary(ctx, words)
+	return n, s.synced(ctx, err)
+}
+
+func (s *Service) synced(ctx context.Context, err error) error {
+	if err != nil {
+		return err
+	}
+	return s.SyncDictionary(ctx)
+}
+
+var _ aftersales.TopicService = (*Service)(nil)

@@ -53,7 +53,7 @@ func makeComplaints(t *testing.T, ctx context.Context, db *sqlstore.DB, n int, s
 }
 
 func newService(db *sqlstore.DB, seg *textan.Segmenter) *topics.Service {
-	return &topics.Service{Store: db, Tickets: db, Seg: seg, Stop: textan.DefaultStopwords(),
+	return &topics.Service{Store: db, Tickets: db, Items: db, Seg: seg, Stop: textan.DefaultStopwords(),
 		Zone: time.FixedZone("CST", 8*3600), Now: db.Now}
 }
 
@@ -68,7 +68,7 @@ func TestRunKeepsTopicIdentity(t *testing.T) {
 		svc := newService(db, seg)
 		truth := makeComplaints(t, ctx, db, 60, 1)
 		scope := aftersales.TicketFilter{Nature: []aftersales.Nature{aftersales.NatureComplaint}}
-		first, err := svc.Run(ctx, scope)
+		first, err := svc.RunTopics(ctx, scope)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestRunKeepsTopicIdentity(t *testing.T) {
 			}
 		}
 		makeComplaints(t, ctx, db, 30, 2)
-		second, err := svc.Run(ctx, scope)
+		second, err := svc.RunTopics(ctx, scope)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func TestRunKeepsTopicIdentity(t *testing.T) {
 		}
 		// An improvement item from a topic links the topic's tickets.
 		tp := second.Topics[0]
-		item, err := svc.OpenItem(ctx, db, tp.ID, scope, func(r *aftersales.TopicRecord, n int) (string, string) {
+		item, err := svc.OpenTopicItem(ctx, tp.ID, scope, func(r *aftersales.TopicRecord, n int) (string, string) {
 			return "投诉主题：" + r.Name, fmt.Sprint(n)
 		})
 		if err != nil {
