@@ -107,7 +107,7 @@ func (db *DB) ImportDictionary(ctx context.Context, words []aftersales.DictWordI
 		return 0, err
 	}
 	var v aftersales.Validator
-	seen := map[string]int{}
+	seen := map[string]bool{}
 	for i := range words {
 		words[i].Normalize()
 		if err := words[i].Validate(); err != nil {
@@ -119,10 +119,10 @@ func (db *DB) ImportDictionary(ctx context.Context, words []aftersales.DictWordI
 			}
 			continue
 		}
-		if j, ok := seen[words[i].Word]; ok {
-			v.Check(false, "words["+strconv.Itoa(i)+"].word", "repeats words["+strconv.Itoa(j)+"]")
+		if seen[words[i].Word] {
+			v.Check(false, "words["+strconv.Itoa(i)+"].word", "repeats an earlier word")
 		}
-		seen[words[i].Word] = i
+		seen[words[i].Word] = true
 	}
 	if len(words) == 0 {
 		v.Check(false, "words", "there are no words")
