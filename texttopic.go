@@ -43,7 +43,7 @@ func (in *DictWordInput) Validate() error {
 	v.Check(in.Word != "", "word", "is required")
 	v.Check(utf8.RuneCountInString(in.Word) <= 50, "word", "must be at most 50 characters")
 	v.Check(!strings.ContainsFunc(in.Word, unicode.IsSpace), "word", "must not contain spaces")
-	v.Check(oneOf(in.Kind, DictKinds), "kind", "must be product, model, fault or service")
+	v.Check(oneOf(in.Kind, DictKinds), "kind", "must be chosen from the list")
 	v.Check(in.Freq >= 0 && in.Freq <= 1e6, "freq", "must be between 0 and 1000000")
 	v.Check(utf8.RuneCountInString(in.Note) <= 500, "note", "must be at most 500 characters")
 	return v.Err()
@@ -177,7 +177,7 @@ func (s TopicScope) Filter(zone *time.Location) (TicketFilter, error) {
 	if nat == "" {
 		nat = NatureComplaint
 	}
-	v.Check(oneOf(string(nat), natureNames()), "nature", "unknown nature")
+	v.Check(oneOf(string(nat), natureNames()), "nature", "must be chosen from the list")
 	f.Nature = []Nature{nat}
 	if s.Channel != "" {
 		f.Channel = []Channel{Channel(s.Channel)}
@@ -191,7 +191,7 @@ func (s TopicScope) Filter(zone *time.Location) (TicketFilter, error) {
 			continue
 		}
 		t, err := time.ParseInLocation(time.DateOnly, d.s, zone)
-		v.Check(err == nil, d.name, "must be a date as YYYY-MM-DD")
+		v.Check(err == nil, d.name, "must be a date, YYYY-MM-DD")
 		t = t.AddDate(0, 0, d.add)
 		*d.dst = &t
 	}

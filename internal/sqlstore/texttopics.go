@@ -94,7 +94,7 @@ func (db *DB) DeleteDictWord(ctx context.Context, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return aftersales.Errorf(aftersales.ENOTFOUND, "Dictionary word %d not found.", id)
 		}
-		return tx.audit(ctx, "delete", "dictionary_word", id, nil)
+		return tx.audit(ctx, "dictionary.delete", "dictionary_word", id, nil)
 	})
 }
 
@@ -141,7 +141,7 @@ func (db *DB) ImportDictionary(ctx context.Context, words []aftersales.DictWordI
 				return mapErr(fmt.Errorf("sqlstore: import dictionary word %q: %w", w.Word, err))
 			}
 		}
-		return tx.audit(ctx, "import", "dictionary", 0, map[string]int{"words": len(words)})
+		return tx.audit(ctx, "dictionary.import", "dictionary", 0, map[string]int{"words": len(words)})
 	})
 	if err != nil {
 		return 0, err

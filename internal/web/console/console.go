@@ -66,7 +66,8 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "error",
+	"voc_clusters", "dictionary"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -90,6 +91,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	c.surveyRoutes(mux)
 	c.surveyConsoleRoutes(mux)
 	c.importRoutes(mux)
+	c.textClusterRoutes(mux)
 }
 
 func (c *Console) load() error {
@@ -339,7 +341,9 @@ var navLinks = []navLink{
 	{Key: "sla", Href: "/sla", Label: "nav.sla"},
 	{Key: "fields", Href: "/fields", Label: "nav.fields"},
 	{Key: "surveys", Href: "/surveys", ID: "nav-surveys", Label: "nav.surveys", Perm: aftersales.PermMetricsRead},
+	{Key: "voc_clusters", Href: "/voc/clusters", ID: "nav-voc-clusters", Label: "nav.voc_clusters", Perm: aftersales.PermMetricsRead},
 	{Key: "quality", Href: "/data-quality", Label: "nav.quality", Perm: aftersales.PermDataImport},
+	{Key: "dictionary", Href: "/admin/dictionary", ID: "nav-dictionary", Label: "nav.dictionary", Perm: aftersales.PermSettingsWrite},
 	{Key: "audit", Href: "/audit", Label: "nav.audit", Perm: aftersales.PermAuditRead},
 	{Key: "tokens", Href: "/tokens", Label: "nav.tokens", Perm: aftersales.PermTokenOwn},
 }

@@ -161,6 +161,7 @@ func TestEveryPageRenders(t *testing.T) {
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]): "picks",
 	}
 	pages[fmt.Sprintf("/my/day?technician=%d", users[0].ID)] = "my_day"
+	pages["/voc/clusters"], pages["/voc/clusters?nature=repair&region_id=1"], pages["/admin/dictionary"] = "voc_clusters", "voc_clusters", "dictionary"
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)
 		if s, body := b.get("/login"); s != 200 || missingKey.MatchString(body) {

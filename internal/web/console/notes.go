@@ -199,6 +199,15 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^is not a known customer tier$`), "reason.unknown_tier"},
 		{regexp.MustCompile(`^is not a known team$`), "reason.unknown_team"},
 		{regexp.MustCompile(`^must be later than delay_hours$`), "reason.later_than_delay"},
+		// The text analytics' dictionary and topics.
+		{regexp.MustCompile(`^must not contain spaces$`), "reason.no_spaces"},
+		{regexp.MustCompile(`^repeats an earlier word$`), "reason.repeats_word"},
+		{regexp.MustCompile(`^there are no words$`), "reason.no_words"},
+		{regexp.MustCompile(`^must not be before from$`), "reason.not_before_from"},
+		{regexp.MustCompile(`^has no (word|kind) column$`), "reason.no_column"},
+		{regexp.MustCompile(`^must be a number$`), "reason.number"},
+		{regexp.MustCompile(`^is not a readable CSV or XLSX table$`), "reason.not_table"},
+		{regexp.MustCompile(`^has no tickets in this scope$`), "reason.no_topic_tickets"},
 	}
 }
 
