@@ -119,6 +119,7 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	// The follow-up queue, its policies and one task of each state the
 	// demo made, with their statuses, outcomes, channels and results.
 	paths = append(paths, "/followups?status=", "/followup-policies")
+	paths = append(paths, "/voc/clusters", "/admin/dictionary") // the complaint topics and the domain dictionary
 	tasks, err := db.ListFollowups(app.Ctx, aftersales.FollowupFilter{})
 	if err != nil {
 		t.Fatal(err)

@@ -108,7 +108,9 @@ func (c *Console) clustersPage(w http.ResponseWriter, r *http.Request) {
 			s.To = today.Format(time.DateOnly)
 		}
 		if s.From == "" {
-			s.From = today.AddDate(0, 0, -89).Format(time.DateOnly)
+			// A year: complaints are a small share of the tickets, and
+			// topics need enough of them to show.
+			s.From = today.AddDate(-1, 0, 1).Format(time.DateOnly)
 		}
 		v := &clustersView{Scope: s, CanItem: isManager(p.User),
 			CanWords: p.User.Role.Can(aftersales.PermSettingsWrite)}
