@@ -26,9 +26,10 @@ func scanDictWord(r interface{ Scan(...any) error }) (*aftersales.DictWord, erro
 	return &w, nil
 }
 
-// Dictionary lists the domain dictionary by word.
+// Dictionary lists the domain dictionary by word, to those who read the
+// text analytics.
 func (db *DB) Dictionary(ctx context.Context) ([]*aftersales.DictWord, error) {
-	if err := staff(ctx); err != nil {
+	if _, err := aftersales.Require(ctx, aftersales.PermMetricsRead); err != nil {
 		return nil, err
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT `+dictCols+` FROM text_dictionary ORDER BY word`)
