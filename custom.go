@@ -238,4 +238,5 @@ type Services struct {
 	// Service checklists, field rates and billable items (issue #19).
 	Checklists ChecklistService
 	FieldCosts FieldCostService
+	Topics     TopicService // set by the wiring (internal/topics), not by the store
 }

@@ -309,6 +309,7 @@ type TicketFilter struct {
 	Tier          string // the customer's tier code
 	AssetID       int64
 	Tag           string
+	TopicID       int64 // tickets the latest clustering put in this topic
 	Open          *bool
 	CreatedFrom   *time.Time // inclusive
 	CreatedTo     *time.Time // exclusive

@@ -70,6 +70,7 @@ Usage:
   aftersales backup FILE.tar.gz      consistent copy of a running SQLite installation: database and attachments
   aftersales restore FILE.tar.gz     restore a backup into an empty data directory (PostgreSQL: docs/OPERATIONS.md)
   aftersales classify evaluate --file F.csv --text COL --label COL [--folds 5]   cross-validate the text classifier on a labelled file
+  aftersales dictionary import --file F.csv|F.xlsx   seed the text-analytics domain dictionary, all or nothing
   aftersales version                 print the version
 
 Every command takes -h. Shared settings: --addr, --data-dir, --db, --tz, --log-format
@@ -126,6 +127,8 @@ func Main(ctx context.Context, env Env) int {
 		err = restore(ctx, env, args)
 	case "classify":
 		err = sub(ctx, env, args, "classify", map[string]func(context.Context, Env, []string) error{"evaluate": classifyEvaluate})
+	case "dictionary":
+		err = sub(ctx, env, args, "dictionary", map[string]func(context.Context, Env, []string) error{"import": dictionaryImport})
 	case "version":
 		fmt.Fprintln(env.Stdout, "aftersales", Version)
 	case "help", "-h", "--help":
@@ -285,6 +288,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, SurveyRate: c.SurveyRate, Uploads: uploads,
 		MetricsToken: c.MetricsToken, Collectors: append(mailCollectors(db, poller.Metrics, sender, env.Now), running),
 		RequestTimeout: c.RequestTimeout}
+	srv.Services.Topics = newTopics(db, zone, env.Now)
 	var handler http.Handler
 	if c.ServesWeb() {
 		// Every instance on the database signs the web form with one key

@@ -1039,6 +1039,9 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 	if f.Tag != "" {
 		where = append(where, "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = "+arg(f.Tag)+")")
 	}
+	if f.TopicID != 0 {
+		where = append(where, "t.id IN (SELECT ticket_id FROM text_topic_tickets WHERE topic_id = "+arg(f.TopicID)+")")
+	}
 	if f.Open != nil {
 		// Listed positively so the (status, created_at) index applies.
 		var set []string

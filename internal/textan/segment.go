@@ -50,6 +50,16 @@ type Segmenter struct {
 	// words added before the dictionary loaded, applied right after it.
 	pending []Word
 	loaded  bool
+	// domain is the dictionary SetWords last installed, with what each
+	// word replaced in the general dictionary, so the next set can undo it.
+	domain map[string]replaced
+}
+
+// replaced is a general dictionary entry a domain word overrode.
+type replaced struct {
+	had  bool
+	freq float64
+	pos  string
 }
 
 // NewSegmenter returns a segmenter whose dictionary loads on first use.
@@ -98,6 +108,49 @@ func (s *Segmenter) AddWords(words ...Word) error {
 		}
 		s.addLocked(w)
 	}
+	return nil
+}
+
+// SetWords makes words the domain dictionary, replacing what an earlier
+// SetWords installed: a word left out goes back to its general frequency,
+// or out of the dictionary if it was not in the general one. The product
+// calls it whenever the stored dictionary changes.
+func (s *Segmenter) SetWords(words []Word) error {
+	for i, w := range words {
+		t := strings.TrimSpace(w.Text)
+		if t == "" || strings.ContainsFunc(t, unicode.IsSpace) || w.Freq < 0 {
+			return fmt.Errorf("textan: word %d %q: a dictionary word has characters, no spaces and a frequency of at least 0", i+1, w.Text)
+		}
+	}
+	if err := s.load(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := map[string]replaced{}
+	for _, w := range words {
+		t := normalise(strings.TrimSpace(w.Text))
+		if r, ok := s.domain[t]; ok {
+			next[t] = r
+		} else if _, ok := next[t]; !ok {
+			f, pos, had := s.seg.Find(t)
+			next[t] = replaced{had: had, freq: f, pos: pos}
+		}
+	}
+	for t, r := range s.domain {
+		if _, ok := next[t]; ok {
+			continue
+		}
+		if r.had {
+			s.seg.ReAddToken(t, r.freq, r.pos)
+		} else {
+			s.seg.RemoveToken(t)
+		}
+	}
+	for _, w := range words {
+		s.addLocked(w)
+	}
+	s.domain = next
 	return nil
 }
 

@@ -2,6 +2,7 @@ package textan
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -183,4 +184,42 @@ func TestSegmenterConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestSetWordsReplacesTheDomainDictionary(t *testing.T) {
+	seg := NewSegmenter()
+	text := "空调不制冷外机噪音大"
+	base, err := seg.Tokens(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(texts(base), "不制冷") {
+		t.Fatalf("the general dictionary already has 不制冷: %v", texts(base))
+	}
+	if err := seg.SetWords([]Word{{Text: "不制冷"}, {Text: "外机噪音"}}); err != nil {
+		t.Fatal(err)
+	}
+	with, _ := seg.Tokens(text)
+	if diff := cmp.Diff([]string{"空调", "不制冷", "外机噪音", "大"}, texts(with)); diff != "" {
+		t.Errorf("with the domain words (-want +got):\n%s", diff)
+	}
+	// A word dropped from the dictionary goes; a general word overridden
+	// ("空调" at a high frequency) gets its general frequency back.
+	f0, _, _ := seg.seg.Find("空调")
+	if err := seg.SetWords([]Word{{Text: "空调", Freq: 99999}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := seg.SetWords(nil); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := seg.Tokens(text)
+	if diff := cmp.Diff(texts(base), texts(again)); diff != "" {
+		t.Errorf("after the dictionary emptied (-before +after):\n%s", diff)
+	}
+	if f, _, ok := seg.seg.Find("空调"); !ok || f != f0 {
+		t.Errorf("空调 frequency %v (present %v), want %v back", f, ok, f0)
+	}
+	if err := seg.SetWords([]Word{{Text: "a b"}}); err == nil {
+		t.Error("SetWords accepted a word with a space")
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"aftersales"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
+	"aftersales/internal/topics"
 	"aftersales/internal/web/api"
 	"aftersales/internal/web/webtest"
 )
@@ -400,7 +401,9 @@ func TestEveryOperationNeedsAUser(t *testing.T) {
 	db := testutil.OpenDB(t, sqlstore.SQLite)
 	app := webtest.Start(t, db)
 	mux := http.NewServeMux()
-	api.Register(mux, &api.API{S: db.Services(), Files: app.Files, Log: slog.New(slog.DiscardHandler), Now: db.Now,
+	svc := db.Services()
+	svc.Topics = topics.New(db, testutil.Shanghai(t), db.Now)
+	api.Register(mux, &api.API{S: svc, Files: app.Files, Log: slog.New(slog.DiscardHandler), Now: db.Now,
 		Zone: testutil.Shanghai(t)}, "test")
 	bare := httptest.NewServer(mux)
 	t.Cleanup(bare.Close)

@@ -70,7 +70,7 @@ type Console struct {
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
 	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "dispatch", "error",
-	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards"}
+	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards", "voc_clusters", "dictionary"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -100,6 +100,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	if c.S.KB != nil {
 		c.kbRoutes(mux)
 	}
+	c.textClusterRoutes(mux)
 }
 
 func (c *Console) load() error {
@@ -360,12 +361,14 @@ var navLinks = []navLink{
 	{Key: "network", Href: "/network", Label: "nav.network", Group: "service"},
 	{Key: "kb", Href: "/kb", ID: "nav-kb", Label: "nav.kb", Group: "service"},
 	{Key: "surveys", Href: "/surveys", ID: "nav-surveys", Label: "nav.surveys", Perm: aftersales.PermMetricsRead, Group: "analysis"},
+	{Key: "voc_clusters", Href: "/voc/clusters", ID: "nav-voc-clusters", Label: "nav.voc_clusters", Perm: aftersales.PermMetricsRead, Group: "analysis"},
 	{Key: "quality", Href: "/data-quality", Label: "nav.quality", Perm: aftersales.PermDataImport, Group: "analysis"},
 	{Key: "users", Href: "/users", Label: "nav.users", Perm: aftersales.PermUserRead, Group: "admin"},
 	{Key: "sla", Href: "/sla", Label: "nav.sla", Group: "admin"},
 	{Key: "fields", Href: "/fields", Label: "nav.fields", Group: "admin"},
 	{Key: "field_standards", Href: "/field-standards", ID: "nav-field-standards", Label: "nav.field_standards", Perm: aftersales.PermSettingsWrite, Group: "admin"},
 	{Key: "text_models", Href: "/admin/models", ID: "nav-models", Label: "nav.models", Perm: aftersales.PermSettingsWrite, Group: "admin"},
+	{Key: "dictionary", Href: "/admin/dictionary", ID: "nav-dictionary", Label: "nav.dictionary", Perm: aftersales.PermSettingsWrite, Group: "admin"},
 	{Key: "audit", Href: "/audit", Label: "nav.audit", Perm: aftersales.PermAuditRead, Group: "admin"},
 	{Key: "tokens", Href: "/tokens", Label: "nav.tokens", Perm: aftersales.PermTokenOwn, Group: "admin"},
 }

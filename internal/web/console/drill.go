@@ -164,6 +164,7 @@ type chipData struct {
 	Products   []*aftersales.Product
 	Customer   *aftersales.Customer
 	Tiers      []aftersales.Tier
+	Topic      *aftersales.TopicRecord // the complaint topic the list is filtered by
 }
 
 // chips lists the applied filters of a list query, in the form's order.
@@ -277,6 +278,13 @@ func chips(q url.Values, d chipData, p *Page) []chip {
 	}
 	if s := q.Get("tag"); s != "" {
 		add(named("field.tags", s), "tag")
+	}
+	if s := q.Get("topic_id"); s != "" {
+		name := "#" + s
+		if d.Topic != nil {
+			name = d.Topic.Name
+		}
+		add(named("chip.topic", name), "topic_id")
 	}
 	for _, r := range []struct{ from, to, label string }{{"from", "to", "chip.created"}, {"resolved_from", "resolved_to", "chip.resolved"}, {"cost_from", "cost_to", "chip.cost"}} {
 		if f, t := q.Get(r.from), q.Get(r.to); f != "" || t != "" {

@@ -234,6 +234,15 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^must be a PNG drawn on the signature pad$`), "reason.signature"},
 		{regexp.MustCompile(`^no service checklist applies to the ticket$`), "reason.no_checklist"},
 		{regexp.MustCompile(`^([0-9]+) is not an item of checklist "(.+)"$`), "reason.not_check_item"},
+		// The text analytics' dictionary and topics.
+		{regexp.MustCompile(`^must not contain spaces$`), "reason.no_spaces"},
+		{regexp.MustCompile(`^repeats an earlier word$`), "reason.repeats_word"},
+		{regexp.MustCompile(`^there are no words$`), "reason.no_words"},
+		{regexp.MustCompile(`^must not be before from$`), "reason.not_before_from"},
+		{regexp.MustCompile(`^has no (word|kind) column$`), "reason.no_column"},
+		{regexp.MustCompile(`^must be a number$`), "reason.number"},
+		{regexp.MustCompile(`^is not a readable CSV or XLSX table$`), "reason.not_table"},
+		{regexp.MustCompile(`^has no tickets in this scope$`), "reason.no_topic_tickets"},
 	}
 }
 

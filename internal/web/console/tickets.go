@@ -143,6 +143,7 @@ func (c *Console) listFilter(r *http.Request) (f aftersales.TicketFilter, sample
 	}
 	f.TeamID, f.CategoryID, f.CustomerID = num("team_id"), num("category_id"), num("customer_id")
 	f.ServiceUnitID, f.RegionID, f.ProductID, f.Tier = num("unit_id"), num("region_id"), num("product_id"), q.Get("tier")
+	f.TopicID = num("topic_id")
 	switch s := q.Get("assignee_id"); s {
 	case "":
 	case "me":
@@ -191,6 +192,11 @@ func (c *Console) renderList(w http.ResponseWriter, r *http.Request, bulk *bulkR
 	data.Tiers, errs[5] = c.S.Customers.ListTiers(ctx)
 	if id, err := strconv.ParseInt(data.Q.Get("customer_id"), 10, 64); err == nil {
 		data.Customer, errs[6] = c.S.Customers.FindCustomer(ctx, id)
+	}
+	if id, err := strconv.ParseInt(data.Q.Get("topic_id"), 10, 64); err == nil && c.S.Topics != nil {
+		if d, err := c.S.Topics.TopicDetail(ctx, id, aftersales.TicketFilter{Limit: 1}); err == nil {
+			data.Topic = d.Topic
+		}
 	}
 	if err := cmp.Or(errs[:]...); err != nil {
 		c.fail(w, r, "", p, err)

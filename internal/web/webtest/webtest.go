@@ -16,6 +16,7 @@ import (
 	"aftersales/internal/files"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
+	"aftersales/internal/topics"
 	"aftersales/internal/web"
 	"aftersales/internal/web/console"
 )
@@ -88,6 +89,7 @@ func StartWith(t testing.TB, db *sqlstore.DB, configure func(*web.Server)) *App 
 		Version: "test", Zone: testutil.Shanghai(t), ChatSecret: ChatSecret, FormRate: FormRate, Uploads: uploads,
 		FormKey: key, Shared: db,
 	}
+	srv.Services.Topics = topics.New(db, testutil.Shanghai(t), db.Now)
 	if configure != nil {
 		configure(srv)
 	}

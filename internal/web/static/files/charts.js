@@ -112,6 +112,8 @@
       }).join(",");
     }).join("\r\n") + "\r\n";
   }
+  // Charts that htmx swapped in (a filtered page) render too.
+  document.addEventListener("htmx:afterSettle", render);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", render);
   else render();
 })();
