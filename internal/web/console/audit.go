@@ -82,6 +82,16 @@ var auditEntityCodes = map[string]map[string]string{
 	"service_unit":    {"kind": "unit."},
 	"custom_field":    {"type": "type."},
 	"customer":        {"kind": "kind."},
+	// A complaint's severity and the results of the attempts to reach
+	// the customer (issue #20) are recorded on its ticket.
+	"ticket": {"severity": "complaint.severity.", "result": "followup.result."},
+}
+
+// auditRefs are the company's own names the audit log shows coded values
+// by: customer tiers and the root-cause taxonomy.
+type auditRefs struct {
+	Tiers []aftersales.Tier
+	Codes []*aftersales.RootCauseCode
 }
 
 // auditTierFields hold customer tier codes, named by the tier's name.
@@ -110,7 +120,8 @@ var auditIndex = regexp.MustCompile(`\[(\d+)\]`)
 // catalog, tiers by their names, yes and no, the statistical names and a
 // verification's reason. Anything the catalog does not name stays as
 // stored.
-func (p *Page) localizeAuditLine(entity string, tiers []aftersales.Tier, l *auditLine) {
+func (p *Page) localizeAuditLine(entity string, refs auditRefs, l *auditLine) {
+	tiers := refs.Tiers
 	field := auditIndex.ReplaceAllString(l.Field, "")
 	base := field
 	if i := strings.LastIndexByte(base, '.'); i >= 0 {
@@ -119,6 +130,14 @@ func (p *Page) localizeAuditLine(entity string, tiers []aftersales.Tier, l *audi
 	name := func(v string) string {
 		if auditTierFields[base] {
 			return p.TierName(tiers, v)
+		}
+		if base == "root_cause" {
+			for _, c := range refs.Codes {
+				if c.Code == v {
+					return c.Name(p.Lang)
+				}
+			}
+			return v
 		}
 		if prefix, ok := auditEntityCodes[entity][base]; ok {
 			if s, ok := p.cat.texts[p.Lang][prefix+v]; ok {
@@ -141,7 +160,7 @@ func (p *Page) localizeAuditLine(entity string, tiers []aftersales.Tier, l *audi
 			v.Short = p.StatName(v.Short)
 		case base == "reason" && entity == "improvement_item":
 			v.Short = p.verifyReason(v.Short)
-		case auditTierFields[base] || auditCodes[base] != "" || auditEntityCodes[entity][base] != "":
+		case auditTierFields[base] || base == "root_cause" || auditCodes[base] != "" || auditEntityCodes[entity][base] != "":
 			parts := strings.Split(v.Short, ", ")
 			for i := range parts {
 				parts[i] = name(parts[i])
@@ -335,8 +354,12 @@ func (c *Console) listAudit(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, "audit", p, err)
 		return
 	}
-	// Tiers are named by the company's own names.
-	tiers, err := c.S.Customers.ListTiers(r.Context())
+	// Tiers and root causes are named by the company's own names.
+	var refs auditRefs
+	refs.Tiers, err = c.S.Customers.ListTiers(r.Context())
+	if err == nil && c.S.Improve != nil {
+		refs.Codes, err = c.S.Improve.RootCauseCodes(r.Context())
+	}
 	if err != nil {
 		c.fail(w, r, "audit", p, err)
 		return
@@ -348,7 +371,7 @@ func (c *Console) listAudit(w http.ResponseWriter, r *http.Request) {
 		row := newAuditRow(e)
 		for _, ls := range [][]auditLine{row.Lines, row.More} {
 			for i := range ls {
-				p.localizeAuditLine(e.Entity, tiers, &ls[i])
+				p.localizeAuditLine(e.Entity, refs, &ls[i])
 			}
 		}
 		d.Entries = append(d.Entries, row)

@@ -367,7 +367,7 @@ var navLinks = []navLink{
 	{Key: "sla", Href: "/sla", Label: "nav.sla", Group: "admin"},
 	{Key: "fields", Href: "/fields", Label: "nav.fields", Group: "admin"},
 	{Key: "field_standards", Href: "/field-standards", ID: "nav-field-standards", Label: "nav.field_standards", Perm: aftersales.PermSettingsWrite, Group: "admin"},
-	{Key: "text_models", Href: "/admin/models", ID: "nav-models", Label: "nav.models", Perm: aftersales.PermSettingsWrite, Group: "admin"},
+	{Key: "text_models", Href: "/admin/models", ID: "nav-models", Label: "nav.models", Perm: aftersales.PermMetricsRead, Group: "admin"},
 	{Key: "dictionary", Href: "/admin/dictionary", ID: "nav-dictionary", Label: "nav.dictionary", Perm: aftersales.PermSettingsWrite, Group: "admin"},
 	{Key: "audit", Href: "/audit", Label: "nav.audit", Perm: aftersales.PermAuditRead, Group: "admin"},
 	{Key: "tokens", Href: "/tokens", Label: "nav.tokens", Perm: aftersales.PermTokenOwn, Group: "admin"},

@@ -38,6 +38,11 @@ func (c *Console) textModelsPage(w http.ResponseWriter, r *http.Request) { c.tex
 func (c *Console) textModelsShow(w http.ResponseWriter, r *http.Request, formErr error) {
 	c.adminPage(w, r, "text_models", "text_models", "models.title", func(p *Page) error {
 		ctx := r.Context()
+		// The models' scores are quality figures: the roles that read
+		// the KPIs read them (the navigation shows it to those only).
+		if !p.User.Role.Can(aftersales.PermMetricsRead) {
+			return aftersales.Errorf(aftersales.EFORBIDDEN, "The text models are shown to the roles that read the KPIs.")
+		}
 		v := &textModelsView{CanEdit: p.User.Role.Can(aftersales.PermSettingsWrite), Names: map[string]string{}}
 		p.Data = v
 		th, err := c.S.TextClass.SuggestThresholds(ctx)
