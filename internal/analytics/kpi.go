@@ -93,9 +93,13 @@ const (
 	MFUSatisfied    = MFUOnTime + 1
 	MFUDissatisfied = MFUSatisfied + 1
 	MFUNotSolved    = MFUDissatisfied + 1
+	// Text analytics (issue #21), counted on the creation day: tickets
+	// whose customer text was analysed, and those that read negative.
+	MTextAnalysed = MFUNotSolved + 1
+	MTextNegative = MTextAnalysed + 1
 	// New measures go here, at the end: stored facts name measures by
 	// number, so the numbers of existing ones never change.
-	NumMeasures = MFUNotSolved + 1
+	NumMeasures = MTextNegative + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -113,6 +117,7 @@ var MeasureNames = [NumMeasures]string{
 	"reassign_hops", "warranty_claims", "cost_lines", "cost", "cost_resolved",
 	"visited", "first_fixed", "window_arrivals", "window_on_time",
 	"fu_done", "fu_answered", "fu_on_time", "fu_satisfied", "fu_dissatisfied", "fu_not_solved",
+	"text_analysed", "text_negative",
 }
 
 // StageCount is len(StageStatuses).
@@ -184,7 +189,10 @@ type TicketRecord struct {
 	Visits []Visit
 	// Followups are the ticket's done follow-up tasks.
 	Followups []Followup
-	Dims      []string // values in aftersales.Dimensions order
+	// TextPolarity is the sentiment of the customer's text (-1, 0, 1),
+	// nil until the text analysis has read the ticket.
+	TextPolarity *int
+	Dims         []string // values in aftersales.Dimensions order
 }
 
 // Visit is what a field visit contributes: when the technician checked
@@ -433,6 +441,13 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 			add(x.Done, MFUDissatisfied, 1)
 		case aftersales.OutcomeNotSolved:
 			add(x.Done, MFUNotSolved, 1)
+		}
+	}
+
+	if r.TextPolarity != nil {
+		add(c, MTextAnalysed, 1)
+		if *r.TextPolarity < 0 {
+			add(c, MTextNegative, 1)
 		}
 	}
 

@@ -84,6 +84,10 @@ type DB struct {
 	// Messages translates a message-catalog key into a language, for the
 	// texts the store writes to customers (survey invitations).
 	Messages func(lang, key string) string
+	// Rising is the significance test of rising terms (textan.RisingTest,
+	// set by internal/app): the store counts, the algorithm lives in the
+	// pure package.
+	Rising aftersales.RisingTest
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (Open

@@ -1021,6 +1021,9 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 	if f.Tag != "" {
 		where = append(where, "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = "+arg(f.Tag)+")")
 	}
+	if f.Term != "" {
+		where = append(where, "t.id IN (SELECT ticket_id FROM ticket_terms WHERE term = "+arg(f.Term)+")")
+	}
 	if f.Open != nil {
 		// Listed positively so the (status, created_at) index applies.
 		var set []string

@@ -114,7 +114,7 @@ func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error)
 // share, is the filter of the whole it is a share of.
 func (c *Console) listFilter(r *http.Request) (f aftersales.TicketFilter, sample *aftersales.TicketFilter, err error) {
 	q := r.URL.Query()
-	f = aftersales.TicketFilter{Query: q.Get("q"), Sort: aftersales.TicketSort(q.Get("sort")), Cursor: q.Get("cursor"), Tag: q.Get("tag"), SLA: q.Get("sla")}
+	f = aftersales.TicketFilter{Query: q.Get("q"), Sort: aftersales.TicketSort(q.Get("sort")), Cursor: q.Get("cursor"), Tag: q.Get("tag"), SLA: q.Get("sla"), Term: q.Get("term")}
 	var v aftersales.Validator
 	num := func(name string) int64 {
 		s := q.Get(name)
