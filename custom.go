@@ -229,4 +229,5 @@ type Services struct {
 	Visits    VisitService
 	Followups FollowupService
 	Surveys   SurveyService
+	Text      TextService
 }

@@ -1,6 +1,7 @@
 package aftersales
 
 import (
+	"context"
 	"time"
 )
 
@@ -197,4 +198,16 @@ func (r *TermAlertRule) Validate() error {
 	}
 	v.Check(r.MinCount >= 1, "min_count", "must be at least 1")
 	return v.Err()
+}
+
+// TextService is the voice of the customer: what customers write, read
+// from the stored analyses. Reads see the tickets the caller may see.
+type TextService interface {
+	TopTerms(ctx context.Context, q TextQuery) (*TopTerms, error)
+	RisingTerms(ctx context.Context, q TextQuery) (*RisingTerms, error)
+	SentimentTrend(ctx context.Context, q TextQuery) ([]SentimentPoint, error)
+	TicketText(ctx context.Context, id int64) (*TicketText, error)
+	TextPending(ctx context.Context) (int64, error)
+	TermAlertRules(ctx context.Context) ([]*TermAlertRule, error)
+	SaveTermAlertRule(ctx context.Context, r *TermAlertRule) error
 }

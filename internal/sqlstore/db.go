@@ -493,5 +493,5 @@ func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (
 func (db *DB) Services() aftersales.Services {
 	return aftersales.Services{Users: db, Tickets: db, Customers: db, Catalog: db, Network: db, Settings: db, SLA: db, Notify: db,
 		Webhooks: db, Routing: db, Automate: db, Imports: db, Intake: db, Metrics: db, Quality: db, Improve: db, Costs: db,
-		Parts: db, Visits: db, Followups: db, Surveys: db}
+		Parts: db, Visits: db, Followups: db, Surveys: db, Text: db}
 }

@@ -71,6 +71,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.visits(h)
 	a.followups(h)
 	a.surveys(h)
+	a.text(h)
 	// huma describes the multipart upload inline but also registers its Go
 	// type for the file; nothing refers to that schema.
 	delete(h.OpenAPI().Components.Schemas.Map(), "FormFile")
