@@ -88,7 +88,8 @@ func TestBrowserAccessibility(t *testing.T) {
 	pages := []string{"/tickets", ticket, "/tickets/new", ticket + "/edit", "/dashboard", "/quality/items", item, "/quality/cases",
 		"/quality/root-causes", "/quality/alerts", "/quality/targets", "/quality/revenue", "/customers", "/customers/new", "/products",
 		"/network", "/users", "/sla", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/fields", "/data-quality",
-		"/data-quality/issues", "/imports", "/audit", "/tokens", "/notifications", "/followups", "/followup-policies", "/surveys"}
+		"/data-quality/issues", "/imports", "/audit", "/tokens", "/notifications", "/followups", "/followup-policies", "/surveys",
+		"/voc"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		for _, width := range []int64{1280, 390} {
 			err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang), chromedp.EmulateViewport(width, 844))

@@ -120,6 +120,7 @@ func TestBrowserPhoneLayout(t *testing.T) {
 		"/quality/root-causes", "/quality/alerts", "/quality/targets", "/quality/revenue", "/customers", "/customers/new", "/products",
 		"/network", "/users", "/sla", "/fields", "/data-quality", "/data-quality/issues", "/imports", "/audit", "/tokens", "/notifications",
 		"/followups", "/followup-policies", "/surveys",
+		"/voc",
 		"/form"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang)); err != nil {

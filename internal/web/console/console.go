@@ -66,7 +66,8 @@ type Console struct {
 
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
-	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "error"}
+	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "error",
+	"voc"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -329,6 +330,7 @@ var navLinks = []navLink{
 	{Key: "tickets", Href: "/tickets", Label: "nav.tickets"},
 	{Key: "my_day", Href: "/my/day", ID: "nav-my-day", Label: "nav.my_day", Role: aftersales.RoleTechnician},
 	{Key: "dashboard", Href: "/dashboard", ID: "nav-dashboard", Label: "nav.dashboard", Perm: aftersales.PermMetricsRead},
+	{Key: "voc", Href: "/voc", ID: "nav-voc", Label: "nav.voc", Perm: aftersales.PermMetricsRead},
 	{Key: "improve", Href: "/quality/items", ID: "nav-improve", Label: "nav.improve"},
 	{Key: "followups", Href: "/followups", ID: "nav-followups", Label: "nav.followups", Perm: aftersales.PermTicketReadAll},
 	{Key: "at_risk", Href: "/tickets?sla=overdue&sort=-urgency", ID: "nav-at-risk", Label: "nav.at_risk"},

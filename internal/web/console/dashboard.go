@@ -18,7 +18,7 @@ import (
 // tileKPIs are the overview tiles, in order.
 var tileKPIs = []string{"created", "backlog", "frt_median", "resolution_median", "res_sla", "fcr", "reopen_rate",
 	"on_time_arrival", "window_on_time", "first_time_fix", "csat_mean", "nps", "complaint_rate", "complaint_closure",
-	"followup_rate", "cost_per_ticket", "cost_ratio"}
+	"followup_rate", "cost_per_ticket", "cost_ratio", "negative_share"}
 
 type tile struct {
 	KPI         aftersales.KPIInfo

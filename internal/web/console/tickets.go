@@ -66,6 +66,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	c.improveRoutes(mux, g)
 	c.costRoutes(mux, g)
 	c.followupRoutes(mux, g)
+	c.vocRoutes(mux, g)
 	c.myDayRoutes(mux, g)
 	mux.HandleFunc("GET /data-quality/issues", g(c.dataIssues))
 	mux.HandleFunc("GET /imports/{id}/report.csv", g(c.importReport))
@@ -257,6 +258,9 @@ type ticketView struct {
 	Resolution *aftersales.TicketEvent
 	// NoteRequired says resolving needs a note (the settings' switch).
 	NoteRequired bool
+	// Text is the analysis of the customer's words (keywords, sentiment);
+	// nil until the background analysis has read the ticket.
+	Text *aftersales.TicketText
 }
 
 func (c *Console) showTicket(w http.ResponseWriter, r *http.Request) {
@@ -301,6 +305,14 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	v.Costs, errs[1] = c.loadCosts(r, v.T)
 	if c.S.Visits != nil {
 		v.Visits, errs[9] = c.S.Visits.ListVisits(ctx, id)
+	}
+	if c.S.Text != nil {
+		if x, err := c.S.Text.TicketText(ctx, id); err == nil {
+			v.Text = x
+		} else if aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
+			c.fail(w, r, "", p, err)
+			return
+		}
 	}
 	if v.T.CustomerID != nil {
 		v.Customer, errs[2] = c.S.Customers.FindCustomer(ctx, *v.T.CustomerID)

@@ -16,6 +16,7 @@ import (
 	"aftersales/internal/files"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
+	"aftersales/internal/textan"
 	"aftersales/internal/web"
 	"aftersales/internal/web/console"
 )
@@ -47,6 +48,9 @@ func Start(t testing.TB, db *sqlstore.DB) *App {
 // timeouts or test hooks) before its handler is built.
 func StartWith(t testing.TB, db *sqlstore.DB, configure func(*web.Server)) *App {
 	t.Helper()
+	if db.Rising == nil {
+		db.Rising = textan.RisingTest // as internal/app sets it
+	}
 	ctx, admin := testutil.Admin(t, db)
 	tok, err := db.CreateToken(ctx, admin.ID, "test")
 	if err != nil {
