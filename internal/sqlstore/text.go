@@ -315,6 +315,10 @@ func (db *DB) textScope(ctx context.Context, u *aftersales.User, dim aftersales.
 	return strings.Join(where, " AND "), args, nil
 }
 
+// commonMinDocs is how many analysed tickets the company needs before top
+// lists leave out its most common terms.
+const commonMinDocs = 50
+
 // termCounts counts analysed tickets and, per term, the tickets holding
 // it, in a scope and period.
 func (db *DB) termCounts(ctx context.Context, u *aftersales.User, dim aftersales.Dimension, val string, from, to time.Time, limit int) (int, []aftersales.TermCount, error) {
@@ -326,8 +330,16 @@ func (db *DB) termCounts(ctx context.Context, u *aftersales.User, dim aftersales
 	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM ticket_text x JOIN tickets t ON t.id = x.ticket_id WHERE `+where, args...).Scan(&docs); err != nil {
 		return 0, nil, fmt.Errorf("sqlstore: analysed tickets: %w", err)
 	}
-	q := `SELECT tt.term, COUNT(*) FROM ticket_terms tt JOIN tickets t ON t.id = tt.ticket_id WHERE ` + where +
-		` GROUP BY tt.term ORDER BY COUNT(*) DESC, tt.term`
+	q := `SELECT tt.term, COUNT(*) FROM ticket_terms tt JOIN tickets t ON t.id = tt.ticket_id WHERE ` + where
+	if limit > 0 {
+		// A top list leaves out the terms of more than half of all the
+		// company's analysed tickets (boilerplate such as 序列号 or 购买日期
+		// in a form's text): they say nothing about what this selection is
+		// about. Below commonMinDocs tickets every term stays.
+		q += fmt.Sprintf(` AND tt.term NOT IN (SELECT term FROM text_df WHERE docs * 2 > (SELECT COUNT(*) FROM ticket_text)
+			AND (SELECT COUNT(*) FROM ticket_text) >= %d)`, commonMinDocs)
+	}
+	q += ` GROUP BY tt.term ORDER BY COUNT(*) DESC, tt.term`
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}

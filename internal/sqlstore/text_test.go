@@ -317,6 +317,22 @@ func TestRisingTermOpensItem(t *testing.T) {
 		if n, err := db.SweepTermAlerts(ctx); err != nil || n != 0 {
 			t.Fatalf("second sweep: %d, %v", n, err)
 		}
+		// Top terms leave out the words of more than half of the company's
+		// tickets (描述 of the fixture's descriptions, 处理), not the rest.
+		top, err := db.TopTerms(ctx, aftersales.TextQuery{From: start, To: start.Add(14 * 24 * time.Hour), Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown := map[string]int{}
+		for _, x := range top.Terms {
+			shown[x.Term] = x.Tickets
+		}
+		if _, ok := shown["描述"]; ok || shown["物流延迟"] != 17 || top.Analysed != 80 {
+			t.Fatalf("top terms of %d tickets: %v", top.Analysed, shown)
+		}
+		if _, ok := shown["处理"]; ok {
+			t.Fatalf("处理 (in 63 of 80 tickets) is listed: %v", shown)
+		}
 		// The API's view of the same weeks agrees.
 		res, err := db.RisingTerms(ctx, aftersales.TextQuery{From: start.Add(7 * 24 * time.Hour), To: start.Add(14 * 24 * time.Hour),
 			Filter: aftersales.DimRegion, Value: fmt.Sprint(south.ID)})
