@@ -170,6 +170,19 @@ func TestTextAnalysis(t *testing.T) {
 		if page.Total == nil || *page.Total != 2 {
 			t.Fatalf("tickets with 失望: %+v", page.Total)
 		}
+		// negative_share drills down to the tickets it counted, and alert
+		// rules take it like any rate.
+		counted, err := db.ListTickets(ctx, aftersales.TicketFilter{Count: true, Counted: &aftersales.CountedFilter{Measure: "text_negative", Bin: -1, From: &q.From, To: &q.To}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counted.Total == nil || *counted.Total != 2 {
+			t.Fatalf("negative tickets counted: %v", counted.Total)
+		}
+		rule := &aftersales.AlertRule{KPI: "negative_share", Grain: aftersales.GrainWeek, Threshold: Ptr(30.0), Active: true}
+		if err := db.SaveAlertRule(ctx, rule); err != nil {
+			t.Fatalf("alert rule on negative_share: %v", err)
+		}
 		// Rollups computed from scratch agree with the maintained ones.
 		check, err := db.RecomputeRollups(ctx, false)
 		if err != nil {
