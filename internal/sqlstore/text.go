@@ -111,58 +111,68 @@ func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis
 	if len(as) == 0 {
 		return 0, nil
 	}
+	ids := make([]int64, len(as))
+	for i, a := range as {
+		ids[i] = a.TicketID
+	}
 	err := db.inTx(ctx, func(tx *Tx) error {
-		delta := map[string]int{}
-		for _, a := range as {
-			var old []string
-			rows, err := tx.QueryContext(ctx, `SELECT term FROM ticket_terms WHERE ticket_id = $1`, a.TicketID)
+		old := map[int64]map[string]bool{}
+		for chunk := range slices.Chunk(ids, 500) {
+			rows, err := tx.QueryContext(ctx, `SELECT ticket_id, term FROM ticket_terms WHERE ticket_id IN (`+idList(chunk)+`)`)
 			if err != nil {
 				return fmt.Errorf("sqlstore: ticket terms: %w", err)
 			}
 			for rows.Next() {
+				var id int64
 				var t string
-				if err := rows.Scan(&t); err != nil {
+				if err := rows.Scan(&id, &t); err != nil {
 					rows.Close()
 					return err
 				}
-				old = append(old, t)
+				if old[id] == nil {
+					old[id] = map[string]bool{}
+				}
+				old[id][t] = true
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			oldSet := map[string]bool{}
-			for _, t := range old {
-				oldSet[t] = true
-			}
+		}
+		delta := map[string]int{}
+		var added, texts, pending [][]any
+		for _, a := range as {
 			newSet := map[string]bool{}
 			for _, t := range a.Terms {
 				newSet[t] = true
 			}
-			for t := range oldSet {
+			var gone []string
+			for t := range old[a.TicketID] {
 				if !newSet[t] {
 					delta[t]--
-					if _, err := tx.ExecContext(ctx, `DELETE FROM ticket_terms WHERE term = $1 AND ticket_id = $2`, t, a.TicketID); err != nil {
-						return err
-					}
+					gone = append(gone, t)
+				}
+			}
+			if len(gone) > 0 {
+				args := []any{a.TicketID}
+				ph := make([]string, len(gone))
+				for i, t := range gone {
+					args = append(args, t)
+					ph[i] = "$" + strconv.Itoa(i+2)
+				}
+				if _, err := tx.ExecContext(ctx, `DELETE FROM ticket_terms WHERE ticket_id = $1 AND term IN (`+strings.Join(ph, ", ")+`)`, args...); err != nil {
+					return fmt.Errorf("sqlstore: ticket terms: %w", err)
 				}
 			}
 			for _, t := range a.Terms {
-				if !oldSet[t] {
+				if !old[a.TicketID][t] {
 					delta[t]++
-					if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_terms (term, ticket_id) VALUES ($1, $2)`, t, a.TicketID); err != nil {
-						return fmt.Errorf("sqlstore: ticket term: %w", err)
-					}
+					added = append(added, []any{t, a.TicketID})
 				}
 			}
 			x := a.Text
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_text (ticket_id, sentiment, polarity, positive, negative, keywords, method, analysed_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (ticket_id) DO UPDATE SET sentiment = excluded.sentiment,
-				polarity = excluded.polarity, positive = excluded.positive, negative = excluded.negative, keywords = excluded.keywords,
-				method = excluded.method, analysed_at = excluded.analysed_at`,
-				a.TicketID, x.Sentiment, x.Polarity, x.Positive, x.Negative, mustJSON(x.Keywords), cmpOr(x.Method, "lexicon"), ms(tx.now)); err != nil {
-				return fmt.Errorf("sqlstore: ticket text: %w", err)
-			}
+			texts = append(texts, []any{a.TicketID, x.Sentiment, x.Polarity, x.Positive, x.Negative, mustJSON(x.Keywords), cmpOr(x.Method, "lexicon"), ms(tx.now)})
+			pending = append(pending, []any{a.TicketID, a.Gen})
 			for _, m := range x.Messages {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO message_text (event_id, ticket_id, sentiment, polarity, analysed_at)
 					VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO UPDATE SET sentiment = excluded.sentiment,
@@ -171,7 +181,24 @@ func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis
 					return fmt.Errorf("sqlstore: message text: %w", err)
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM text_pending WHERE ticket_id = $1 AND gen = $2`, a.TicketID, a.Gen); err != nil {
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO ticket_terms (term, ticket_id) VALUES `, "", added); err != nil {
+			return fmt.Errorf("sqlstore: ticket terms: %w", err)
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO ticket_text (ticket_id, sentiment, polarity, positive, negative, keywords, method, analysed_at) VALUES `,
+			` ON CONFLICT (ticket_id) DO UPDATE SET sentiment = excluded.sentiment, polarity = excluded.polarity, positive = excluded.positive,
+			negative = excluded.negative, keywords = excluded.keywords, method = excluded.method, analysed_at = excluded.analysed_at`, texts); err != nil {
+			return fmt.Errorf("sqlstore: ticket text: %w", err)
+		}
+		// A ticket changed since it was read keeps its place in the queue.
+		for chunk := range slices.Chunk(pending, 200) {
+			conds := make([]string, len(chunk))
+			var args []any
+			for i, p := range chunk {
+				args = append(args, p...)
+				conds[i] = fmt.Sprintf("(ticket_id = $%d AND gen = $%d)", 2*i+1, 2*i+2)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM text_pending WHERE `+strings.Join(conds, " OR "), args...); err != nil {
 				return err
 			}
 		}
@@ -182,11 +209,12 @@ func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis
 			}
 		}
 		slices.Sort(terms) // one lock order for every writer
-		for _, t := range terms {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO text_df (term, docs) VALUES ($1, $2)
-				ON CONFLICT (term) DO UPDATE SET docs = text_df.docs + excluded.docs`, t, delta[t]); err != nil {
-				return fmt.Errorf("sqlstore: text df: %w", err)
-			}
+		df := make([][]any, len(terms))
+		for i, t := range terms {
+			df[i] = []any{t, delta[t]}
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO text_df (term, docs) VALUES `, ` ON CONFLICT (term) DO UPDATE SET docs = text_df.docs + excluded.docs`, df); err != nil {
+			return fmt.Errorf("sqlstore: text df: %w", err)
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM text_df WHERE docs <= 0`)
 		return err
@@ -195,6 +223,40 @@ func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis
 		return 0, err
 	}
 	return len(as), nil
+}
+
+// insertRows writes rows with multi-row INSERTs of at most 500 parameters
+// each: a statement per row costs a round trip (PostgreSQL) or a statement
+// step (SQLite) each.
+func insertRows(ctx context.Context, tx *Tx, prefix, suffix string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	per := max(1, 500/len(rows[0]))
+	for chunk := range slices.Chunk(rows, per) {
+		var b strings.Builder
+		b.WriteString(prefix)
+		var args []any
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j, v := range r {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				args = append(args, v)
+				b.WriteString("$" + strconv.Itoa(len(args)))
+			}
+			b.WriteByte(')')
+		}
+		b.WriteString(suffix)
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func cmpOr(s, def string) string {
