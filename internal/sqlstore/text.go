@@ -22,9 +22,10 @@ import (
 // creating a ticket never waits for the segmenter.
 
 // PendingTexts returns up to limit queued tickets with their customer text,
-// oldest ticket first.
+// oldest ticket first. It reads outside the writer: a text that changes
+// after this read keeps its ticket queued (SaveTextAnalyses checks gen).
 func (db *DB) PendingTexts(ctx context.Context, limit int) ([]aftersales.TextSource, error) {
-	rows, err := db.w.QueryContext(ctx, `SELECT p.ticket_id, p.gen, t.title, t.description FROM text_pending p
+	rows, err := db.r.QueryContext(ctx, `SELECT p.ticket_id, p.gen, t.title, t.description FROM text_pending p
 		JOIN tickets t ON t.id = p.ticket_id ORDER BY p.ticket_id LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: pending texts: %w", err)
@@ -48,7 +49,7 @@ func (db *DB) PendingTexts(ctx context.Context, limit int) ([]aftersales.TextSou
 	for i, s := range out {
 		ids[i] = s.TicketID
 	}
-	rows, err = db.w.QueryContext(ctx, `SELECT id, ticket_id, body FROM ticket_events WHERE kind = 'customer_message'
+	rows, err = db.r.QueryContext(ctx, `SELECT id, ticket_id, body FROM ticket_events WHERE kind = 'customer_message'
 		AND ticket_id IN (`+idList(ids)+`) ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: pending messages: %w", err)
@@ -71,7 +72,7 @@ func (db *DB) PendingTexts(ctx context.Context, limit int) ([]aftersales.TextSou
 func (db *DB) TextDF(ctx context.Context, terms []string) (int, map[string]int, error) {
 	counts := map[string]int{}
 	var docs int
-	if err := db.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM ticket_text`).Scan(&docs); err != nil {
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM ticket_text`).Scan(&docs); err != nil {
 		return 0, nil, fmt.Errorf("sqlstore: text documents: %w", err)
 	}
 	terms = slices.Compact(slices.Sorted(slices.Values(terms)))
@@ -81,7 +82,7 @@ func (db *DB) TextDF(ctx context.Context, terms []string) (int, map[string]int, 
 		for i, t := range chunk {
 			args[i], ph[i] = t, "$"+strconv.Itoa(i+1)
 		}
-		rows, err := db.w.QueryContext(ctx, `SELECT term, docs FROM text_df WHERE term IN (`+strings.Join(ph, ", ")+`)`, args...)
+		rows, err := db.r.QueryContext(ctx, `SELECT term, docs FROM text_df WHERE term IN (`+strings.Join(ph, ", ")+`)`, args...)
 		if err != nil {
 			return 0, nil, fmt.Errorf("sqlstore: text df: %w", err)
 		}
