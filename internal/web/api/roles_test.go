@@ -38,6 +38,8 @@ var technicianMay = []string{
 	// visits: read, offers, and the steps of their own visits
 	"list-visits", "get-visit", "visit-history", "visit-report", "booking-offers", "visit-en-route", "check-in-visit", "complete-visit",
 	"list-technicians", "get-technician", "technician-day",
+	// what customers wrote on the tickets they may see (ticket visibility)
+	"get-ticket-text", "get-top-terms", "get-rising-terms", "get-sentiment-trend",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document
