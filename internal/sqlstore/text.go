@@ -270,6 +270,9 @@ func cmpOr(s, def string) string {
 // TextPending is the number of tickets waiting for analysis: how far the
 // stored text analytics lag behind.
 func (db *DB) TextPending(ctx context.Context) (int64, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermTicketRead); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM text_pending`).Scan(&n)
 	return n, err
