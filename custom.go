@@ -239,4 +239,5 @@ type Services struct {
 	Checklists ChecklistService
 	FieldCosts FieldCostService
 	Topics     TopicService // set by the wiring (internal/topics), not by the store
+	Text       TextService
 }

@@ -320,6 +320,9 @@ type TicketFilter struct {
 	CostFrom *time.Time
 	CostTo   *time.Time
 	Query    string // substring of number, title, description (Chinese included)
+	// Term keeps the analysed tickets whose customer text holds this term
+	// (the voice-of-the-customer drill-down, issue #21).
+	Term string
 	// SLA selects open tickets by deadline: "overdue" (a response or
 	// resolution deadline has passed) or "due_soon" (resolution due within
 	// DueSoonWindow); or any ticket, open or finished, whose resolution or

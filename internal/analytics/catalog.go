@@ -205,6 +205,10 @@ const WarrantyRateKey = "warranty_claim_rate"
 // each month by that month's sales revenue.
 const CostRatioKey = "cost_ratio"
 
+// NegativeShareKey is the share of analysed tickets whose customer text
+// reads negative (issue #21).
+const NegativeShareKey = "negative_share"
+
 // Reasons a KPI cannot be computed yet.
 const (
 	needCalls = "needs call records from a telephony integration, which aftersales does not have yet"
@@ -275,6 +279,8 @@ var Catalog = []KPI{
 		Definition: "follow-up answers in the period with the outcome dissatisfied ÷ follow-up answers in the period (outcome mix)"}, rate(MFUDissatisfied, MFUAnswered)},
 	{aftersales.KPIInfo{Key: "followup_not_solved", Unit: "percent", Cohort: "followed_up",
 		Definition: "follow-up answers in the period saying the problem is not solved (the ticket was reopened) ÷ follow-up answers in the period (outcome mix)"}, rate(MFUNotSolved, MFUAnswered)},
+	{aftersales.KPIInfo{Key: NegativeShareKey, Unit: "percent", Cohort: "created",
+		Definition: "tickets created in the period whose customer text (title, description and customer messages) the lexicon sentiment reads as negative (score below 0) ÷ tickets created in the period whose text was analysed"}, rate(MTextNegative, MTextAnalysed)},
 	{aftersales.KPIInfo{Key: "complaints", Unit: "count", Cohort: "created",
 		Definition: "complaints created in the period"}, count(MComplaints)},
 	{aftersales.KPIInfo{Key: "complaint_rate", Unit: "percent", Cohort: "created",

@@ -111,6 +111,8 @@ func DrillOf(k KPI) (Drill, bool) {
 		return Drill{Show: measurePop(MComplaints)}, true
 	case "complaint_rate":
 		return share(MComplaints, MCreated), true
+	case NegativeShareKey:
+		return share(MTextNegative, MTextAnalysed), true
 	case "complaint_timeliness":
 		return misses(MComplaintTimely, MComplaints), true
 	case "complaint_closure":

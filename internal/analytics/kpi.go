@@ -136,9 +136,13 @@ const (
 	// effect verification of the parts wait).
 	MPartsWaited  = MStockOuts + 1
 	MPartsWaitSum = MPartsWaited + 1
+	// Text analytics (issue #21), counted on the creation day: tickets
+	// whose customer text was analysed, and those that read negative.
+	MTextAnalysed = MPartsWaitSum + 1
+	MTextNegative = MTextAnalysed + 1
 	// New measures go here, at the end: stored facts name measures by
 	// number, so the numbers of existing ones never change.
-	NumMeasures = MPartsWaitSum + 1
+	NumMeasures = MTextNegative + 1
 )
 
 // MeasureNames are the rollup column names, in Measure order.
@@ -163,6 +167,7 @@ var MeasureNames = [NumMeasures]string{
 	// Field service (issue #19, s3/fieldcost).
 	"std_visits", "std_compliant", "field_resolved", "field_visits", "travel_visits", "travel_m", "reservations", "stock_outs",
 	"parts_waited", "parts_wait_sum",
+	"text_analysed", "text_negative",
 }
 
 // StageCount is len(StageStatuses).
@@ -248,6 +253,9 @@ type TicketRecord struct {
 	CES *int
 	// Reservations are the ticket's part reservations.
 	Reservations []Reservation
+	// TextPolarity is the sentiment of the customer's text (-1, 0, 1),
+	// nil until the text analysis has read the ticket.
+	TextPolarity *int
 	Dims         []string // values in aftersales.Dimensions order
 }
 
@@ -575,6 +583,13 @@ func Contribute(r *TicketRecord, loc *time.Location) Fact {
 			add(x.Done, MFUDissatisfied, 1)
 		case aftersales.OutcomeNotSolved:
 			add(x.Done, MFUNotSolved, 1)
+		}
+	}
+
+	if r.TextPolarity != nil {
+		add(c, MTextAnalysed, 1)
+		if *r.TextPolarity < 0 {
+			add(c, MTextNegative, 1)
 		}
 	}
 

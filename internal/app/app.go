@@ -28,6 +28,7 @@ import (
 	"aftersales/internal/mail"
 	"aftersales/internal/mailin"
 	"aftersales/internal/sqlstore"
+	"aftersales/internal/textan"
 	"aftersales/internal/web"
 	"aftersales/internal/web/api"
 	"aftersales/internal/web/console"
@@ -187,6 +188,7 @@ func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore
 		return nil, err
 	}
 	db.Messages = cat.T
+	db.Rising = textan.RisingTest
 	if _, domain, ok := strings.Cut(c.SMTPFrom, "@"); ok {
 		db.MailDomain = strings.Trim(domain, "> ")
 	}
@@ -258,8 +260,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// One text analyser per process, on the store's segmenter: the
+	// dictionary loads once, on the first text, for every text feature.
+	ta := textan.NewAnalyser(db.Text)
 	if c.Demo {
-		if err := loadDemo(ctx, db, c, admin, env, log); err != nil {
+		if err := loadDemo(ctx, db, c, admin, env, log, ta); err != nil {
 			return err
 		}
 	}
@@ -314,7 +319,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	var jobsWG sync.WaitGroup
 	defer func() { stopJobs(); jobsWG.Wait() }()
 	if c.RunsJobs() {
-		startJobs(jctx, &jobsWG, running, db, sender, poller, mailboxes, log)
+		startJobs(jctx, &jobsWG, running, db, sender, poller, mailboxes, log, ta)
 	}
 	addr := ln.Addr().String()
 	fmt.Fprintf(env.Stdout, "aftersales %s (%s, role %s) listening on http://%s\n", Version, db.Engine(), c.Role, addr)
@@ -342,7 +347,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 // startJobs starts the background jobs of a worker (serve --role worker
 // or all), each counted in running while it runs.
 func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.GaugeVec, db *sqlstore.DB, sender *mail.Sender,
-	poller *mailin.Poller, mailboxes []mailin.Mailbox, log *slog.Logger) {
+	poller *mailin.Poller, mailboxes []mailin.Mailbox, log *slog.Logger, ta *textan.Analyser) {
 	start := func(name string, run func()) {
 		g := running.WithLabelValues(name)
 		g.Inc()
@@ -396,6 +401,17 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.Gaug
 	// API, and a nightly retraining of the active ones; one instance trains.
 	job("text-train", time.Minute, db.Exclusive("text-train", jobs.TrainText(db, log)))
 	job("text-retrain", 24*time.Hour, jobs.RetrainText(db))
+	// Text analytics (issue #21): tickets and customer messages queued by
+	// triggers are analysed in the background, so creating a ticket never
+	// waits for the segmenter; rising terms are tested once an hour.
+	job("text-analysis", 5*time.Second, db.Exclusive("text-analysis", jobs.AnalyseTextsJob(db, ta)))
+	job("term-alerts", time.Hour, func(ctx context.Context) (bool, error) {
+		n, err := db.SweepTermAlerts(ctx)
+		if n > 0 {
+			log.Info("rising terms recorded", "terms", n)
+		}
+		return false, err
+	})
 	// Each mailbox keeps one logged-in connection and waits in IDLE for
 	// new mail; servers without IDLE are polled every 30 s.
 	for _, mb := range mailboxes {
@@ -444,7 +460,7 @@ func parseMailboxes(list string) ([]mailin.Mailbox, error) {
 	return out, nil
 }
 
-func loadDemo(ctx context.Context, db *sqlstore.DB, c config.Config, admin *aftersales.User, env Env, log *slog.Logger) error {
+func loadDemo(ctx context.Context, db *sqlstore.DB, c config.Config, admin *aftersales.User, env Env, log *slog.Logger, ta *textan.Analyser) error {
 	loaded, err := db.DemoLoaded(ctx, demo.Name)
 	if err != nil || loaded {
 		return err
@@ -467,6 +483,14 @@ func loadDemo(ctx context.Context, db *sqlstore.DB, c config.Config, admin *afte
 	if err != nil {
 		return err
 	}
+	// The demo's texts are analysed before the server answers, so the
+	// voice-of-the-customer page has content from the first request.
+	textStart := time.Now()
+	analysed, err := jobs.AnalyseAllTexts(ctx, db, ta)
+	if err != nil {
+		return err
+	}
+	log.Info("demo texts analysed", "tickets", analysed, "took", time.Since(textStart).Round(time.Millisecond))
 	if _, err := db.RecordDemo(ctx, demo.Name, c.DemoSeed); err != nil {
 		return err
 	}

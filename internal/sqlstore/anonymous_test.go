@@ -46,7 +46,7 @@ var noUserNeeded = map[string]string{
 func TestEveryServiceMethodNeedsAUser(t *testing.T) {
 	db := testutil.OpenDB(t, sqlstore.SQLite)
 	all := db.Services()
-	all.Topics = topics.New(db, time.UTC, db.Now) // wired over the store by the app
+	all.Topics = topics.New(db, db.Text, time.UTC, db.Now) // wired over the store by the app
 	services := reflect.ValueOf(all)
 	n, seen := 0, map[string]bool{}
 	for i := range services.NumField() {

@@ -74,8 +74,11 @@ type DB struct {
 	Instance string
 
 	cfg atomic.Pointer[configSnap] // the configuration ticket writes read (config.go)
-	// Text suggests ticket fields from their text (textclass.go); set by
-	// the app so the segmentation dictionary is shared, else made lazily.
+	// Text is the process's one word segmenter (its dictionary loads
+	// once, on the first text): classification (textclass.go), the
+	// knowledge base's index (kb.go), the background text analysis and
+	// the complaint topics share it, and the domain dictionary's words
+	// reach them all.
 	Text  *textan.Segmenter
 	textc textClassCache
 
@@ -91,6 +94,10 @@ type DB struct {
 	Messages func(lang, key string) string
 
 	kb kbIndex // the knowledge base's search index (kb.go)
+	// Rising is the significance test of rising terms (textan.RisingTest,
+	// set by internal/app): the store counts, the algorithm lives in the
+	// pure package.
+	Rising aftersales.RisingTest
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (Open
@@ -113,7 +120,7 @@ func SQLitePath(dsn string) string {
 // PostgreSQL, or a file path (optionally "sqlite:" or "file:" prefixed)
 // for SQLite.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{DSN: dsn, Now: time.Now, Password: auth.DefaultParams(), Instance: defaultInstance()}
+	db := &DB{DSN: dsn, Now: time.Now, Password: auth.DefaultParams(), Instance: defaultInstance(), Text: textan.NewSegmenter()}
 	if IsPostgres(dsn) {
 		p, err := sql.Open("pgx", withConnectTimeout(dsn))
 		if err != nil {
@@ -501,5 +508,5 @@ func (db *DB) Services() aftersales.Services {
 		Webhooks: db, Routing: db, Automate: db, Imports: db, Intake: db, Metrics: db, Quality: db, Improve: db, Costs: db,
 		Parts: db, Visits: db, Followups: db, Surveys: db, Dispatch: db,
 		TextClass: db, Complaints: db, Portal: db, KB: db,
-		Checklists: db, FieldCosts: db}
+		Checklists: db, FieldCosts: db, Text: db}
 }

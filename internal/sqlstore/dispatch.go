@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -357,18 +358,9 @@ func (db *DB) categoryNames(ctx context.Context) (map[int64][2]string, error) {
 		if err := rows.Scan(&id, &code, &zh, &en); err != nil {
 			return nil, err
 		}
-		out[id] = [2]string{cmpOr(zh, en, code), cmpOr(en, zh, code)}
+		out[id] = [2]string{cmp.Or(zh, en, code), cmp.Or(en, zh, code)}
 	}
 	return out, rows.Err()
-}
-
-func cmpOr(xs ...string) string {
-	for _, x := range xs {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // Dispatch assigns a visit that has not started to a technician (or

@@ -200,7 +200,7 @@ func (db *DB) index(ctx context.Context) (*kb.Index, map[string]kbMeta, error) {
 		return k.ix, k.meta, nil
 	}
 	if k.seg == nil {
-		k.seg = textan.NewSegmenter()
+		k.seg = db.Text
 	}
 	ix := kb.NewIndex(k.seg)
 	var syn string
@@ -530,7 +530,7 @@ func (db *DB) SimilarTickets(ctx context.Context, id int64, limit int) ([]afters
 	}
 	db.kb.mu.Lock()
 	if db.kb.seg == nil {
-		db.kb.seg = textan.NewSegmenter()
+		db.kb.seg = db.Text
 	}
 	seg := db.kb.seg
 	db.kb.mu.Unlock()

@@ -43,8 +43,10 @@ const recordSQL = `SELECT t.id, t.status, t.nature, t.created_at, t.first_respon
 		AND p.created_at < t.created_at AND p.created_at >= t.created_at - 2592000000),
 	s.fr_met, s.fr_breached_at, s.res_met, s.res_breached_at, s.arr_met, s.arr_due_at,
 	f.csat, f.nps,
-	t.team_id, t.assignee_id, t.service_unit_id, t.category_id, t.product_id, t.channel, t.urgency, c.tier, a.warranty_ends
+	t.team_id, t.assignee_id, t.service_unit_id, t.category_id, t.product_id, t.channel, t.urgency, c.tier, a.warranty_ends,
+	x.polarity
 FROM tickets t
+LEFT JOIN ticket_text x ON x.ticket_id = t.id
 LEFT JOIN ticket_sla s ON s.ticket_id = t.id
 LEFT JOIN ticket_feedback f ON f.ticket_id = t.id
 LEFT JOIN customers c ON c.id = t.customer_id
@@ -169,11 +171,12 @@ func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, tim
 			csat, nps                               sql.NullInt64
 			team, assignee, unit, category, product sql.NullInt64
 			tier, warranty                          sql.NullString
+			polarity                                sql.NullInt64
 		)
 		if err := scan(&r.ID, &status, &nature, &created, &fr, &acc, &res, &closed, &canc, &target,
 			&r.ReopenCount, &r.AssignCount, &r.HasAsset, &r.Repeat,
 			&frMet, &frBr, &resMet, &resBr, &arrMet, &arrDue, &csat, &nps,
-			&team, &assignee, &unit, &category, &product, &channel, &urgency, &tier, &warranty); err != nil {
+			&team, &assignee, &unit, &category, &product, &channel, &urgency, &tier, &warranty, &polarity); err != nil {
 			return err
 		}
 		r.Status, r.Nature, r.Created, r.WarrantyEnds = aftersales.Status(status), aftersales.Nature(nature), fromMS(created), warranty.String
@@ -217,6 +220,10 @@ func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, tim
 		if csat.Valid {
 			v := int(csat.Int64)
 			r.CSAT = &v
+		}
+		if polarity.Valid {
+			v := int(polarity.Int64)
+			r.TextPolarity = &v
 		}
 		if nps.Valid {
 			v := int(nps.Int64)

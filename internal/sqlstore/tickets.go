@@ -1042,6 +1042,9 @@ func (db *DB) ListTickets(ctx context.Context, f aftersales.TicketFilter) (*afte
 	if f.TopicID != 0 {
 		where = append(where, "t.id IN (SELECT ticket_id FROM text_topic_tickets WHERE topic_id = "+arg(f.TopicID)+")")
 	}
+	if f.Term != "" {
+		where = append(where, "t.id IN (SELECT ticket_id FROM ticket_terms WHERE term = "+arg(f.Term)+")")
+	}
 	if f.Open != nil {
 		// Listed positively so the (status, created_at) index applies.
 		var set []string

@@ -54,10 +54,10 @@ type Backend interface {
 	aftersales.ImprovementService
 }
 
-// New returns a service over db with a segmenter of its own, whose
-// dictionary loads on the first text.
-func New(db Backend, zone *time.Location, now func() time.Time) *Service {
-	return &Service{Store: db, Tickets: db, Items: db, Seg: textan.NewSegmenter(), Stop: textan.DefaultStopwords(), Zone: zone, Now: now}
+// New returns a service over db that segments with seg (the process's
+// shared segmenter, whose dictionary loads on the first text).
+func New(db Backend, seg *textan.Segmenter, zone *time.Location, now func() time.Time) *Service {
+	return &Service{Store: db, Tickets: db, Items: db, Seg: seg, Stop: textan.DefaultStopwords(), Zone: zone, Now: now}
 }
 
 // SyncDictionary installs the stored dictionary in the segmenter when the

@@ -77,6 +77,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.kb(h)
 	a.fieldStandards(h) // issue #19, s3/fieldcost
 	a.textTopics(h)
+	a.text(h)
 	// huma describes the multipart upload inline but also registers its Go
 	// type for the file; nothing refers to that schema.
 	delete(h.OpenAPI().Components.Schemas.Map(), "FormFile")

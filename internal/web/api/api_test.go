@@ -402,7 +402,7 @@ func TestEveryOperationNeedsAUser(t *testing.T) {
 	app := webtest.Start(t, db)
 	mux := http.NewServeMux()
 	svc := db.Services()
-	svc.Topics = topics.New(db, testutil.Shanghai(t), db.Now)
+	svc.Topics = topics.New(db, db.Text, testutil.Shanghai(t), db.Now)
 	api.Register(mux, &api.API{S: svc, Files: app.Files, Log: slog.New(slog.DiscardHandler), Now: db.Now,
 		Zone: testutil.Shanghai(t)}, "test")
 	bare := httptest.NewServer(mux)

@@ -47,6 +47,8 @@ var technicianMay = []string{
 	"list-similar-tickets",
 	// service standards they tick, and what the customer pays on their tickets (issue #19)
 	"list-checklists", "get-checklist", "get-ticket-checklist", "get-ticket-billing",
+	// what customers wrote on the tickets they may see (ticket visibility)
+	"get-ticket-text", "get-top-terms", "get-rising-terms", "get-sentiment-trend",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document

@@ -27,6 +27,7 @@ type listTicketsIn struct {
 	AssetID       int64    `query:"asset_id"`
 	Tag           string   `query:"tag"`
 	TopicID       int64    `query:"topic_id" doc:"Tickets the latest complaint clustering put in this topic (GET /text/clusters)"`
+	Term          string   `query:"term" maxLength:"100" doc:"Analysed tickets whose customer text holds this term (see GET /text/terms)"`
 	Open          string   `query:"open" enum:"true,false," doc:"true: not resolved, closed or cancelled"`
 	CreatedFrom   string   `query:"created_from" doc:"YYYY-MM-DD or RFC 3339, inclusive"`
 	CreatedTo     string   `query:"created_to" doc:"exclusive"`
@@ -48,7 +49,7 @@ func (in *listTicketsIn) Filter(loc *time.Location) (aftersales.TicketFilter, er
 		Status: conv[aftersales.Status](in.Status), Nature: conv[aftersales.Nature](in.Nature),
 		Urgency: conv[aftersales.Urgency](in.Urgency), Channel: conv[aftersales.Channel](in.Channel),
 		CategoryID: in.CategoryID, TeamID: in.TeamID, AssigneeID: in.AssigneeID, Unassigned: in.Unassigned,
-		CustomerID: in.CustomerID, ServiceUnitID: in.ServiceUnitID, RegionID: in.RegionID, AssetID: in.AssetID, Tag: in.Tag, TopicID: in.TopicID,
+		CustomerID: in.CustomerID, ServiceUnitID: in.ServiceUnitID, RegionID: in.RegionID, AssetID: in.AssetID, Tag: in.Tag, TopicID: in.TopicID, Term: in.Term,
 		Query: in.Q, SLA: in.SLA, Sort: aftersales.TicketSort(in.Sort), Cursor: in.Cursor, Limit: in.Limit, Count: true,
 	}
 	if in.Open != "" {

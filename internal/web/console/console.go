@@ -70,7 +70,7 @@ type Console struct {
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
 	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "dispatch", "error",
-	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards", "voc_clusters", "dictionary"}
+	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards", "voc_clusters", "dictionary", "voc"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -361,6 +361,7 @@ var navLinks = []navLink{
 	{Key: "network", Href: "/network", Label: "nav.network", Group: "service"},
 	{Key: "kb", Href: "/kb", ID: "nav-kb", Label: "nav.kb", Group: "service"},
 	{Key: "surveys", Href: "/surveys", ID: "nav-surveys", Label: "nav.surveys", Perm: aftersales.PermMetricsRead, Group: "analysis"},
+	{Key: "voc", Href: "/voc", ID: "nav-voc", Label: "nav.voc", Perm: aftersales.PermMetricsRead, Group: "analysis"},
 	{Key: "voc_clusters", Href: "/voc/clusters", ID: "nav-voc-clusters", Label: "nav.voc_clusters", Perm: aftersales.PermMetricsRead, Group: "analysis"},
 	{Key: "quality", Href: "/data-quality", Label: "nav.quality", Perm: aftersales.PermDataImport, Group: "analysis"},
 	{Key: "users", Href: "/users", Label: "nav.users", Perm: aftersales.PermUserRead, Group: "admin"},

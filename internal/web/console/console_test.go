@@ -149,6 +149,7 @@ func TestEveryPageRenders(t *testing.T) {
 		"/sla": "sla", "/sla/calendars/1": "sla_edit", "/sla/policies/1": "sla_edit", "/rules/automation/new": "rule", "/rules/webhook/new": "rule",
 		"/tickets?sla=overdue&sort=-urgency": "tickets", "/tickets?sla=due_soon": "tickets",
 		"/dashboard": "dashboard", "/dashboard?kpi=frt_median&months=6&scope=channel:phone": "dashboard",
+		"/voc": "voc", "/voc?scope=region:1&grain=day&from=2026-01-01&to=2026-03-01": "voc", "/dashboard?kpi=negative_share": "dashboard",
 		"/dashboard?kpi=cost_ratio&scope=region:1": "dashboard", "/dashboard?kpi=warranty_claim_rate": "dashboard",
 		"/dashboard?kpi=warranty_claim_rate&scope=channel:phone": "dashboard", "/quality/alerts": "alerts", "/quality/targets": "targets", "/quality/revenue": "revenue", "/quality/revenue?from=2020-01": "revenue",
 		"/dashboard?kpi=service_cost&grain=month": "dashboard", "/dashboard?kpi=cost_per_ticket&scope=category:1": "dashboard", "/dashboard?kpi=cost_ratio&grain=month": "dashboard",

@@ -21,7 +21,9 @@ var tileKPIs = []string{"created", "backlog", "frt_median", "resolution_median",
 	"complaint_closed_customer", "complaint_on_time", "repeat_complaint_rate", "ces_mean", // issue #20
 	"followup_rate", "cost_per_ticket", "cost_ratio",
 	// Field KPIs (issue #19).
-	"standard_compliance", "parts_wait_median", "stock_out_rate", "visits_per_ticket", "travel_per_visit"}
+	"standard_compliance", "parts_wait_median", "stock_out_rate", "visits_per_ticket", "travel_per_visit",
+	// Text analytics (issue #21).
+	"negative_share"}
 
 type tile struct {
 	KPI         aftersales.KPIInfo

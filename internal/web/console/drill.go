@@ -286,6 +286,9 @@ func chips(q url.Values, d chipData, p *Page) []chip {
 		}
 		add(named("chip.topic", name), "topic_id")
 	}
+	if s := q.Get("term"); s != "" {
+		add(named("voc.term", s), "term")
+	}
 	for _, r := range []struct{ from, to, label string }{{"from", "to", "chip.created"}, {"resolved_from", "resolved_to", "chip.resolved"}, {"cost_from", "cost_to", "chip.cost"}} {
 		if f, t := q.Get(r.from), q.Get(r.to); f != "" || t != "" {
 			add(fmt.Sprintf(p.T(r.label), periodLabel(f, t)), r.from, r.to)

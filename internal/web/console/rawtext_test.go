@@ -12,8 +12,10 @@ import (
 
 	"aftersales"
 	"aftersales/internal/demo"
+	"aftersales/internal/jobs"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
+	"aftersales/internal/textan"
 	"aftersales/internal/web/webtest"
 )
 
@@ -109,6 +111,10 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 		demo.Options{Seed: 1, Tickets: 200, End: time.Now(), Zone: testutil.Shanghai(t)}); err != nil {
 		t.Fatal(err)
 	}
+	// The voice of the customer reads the analysed texts.
+	if _, err := jobs.AnalyseAllTexts(app.Ctx, db, textan.NewAnalyser(textan.NewSegmenter())); err != nil {
+		t.Fatal(err)
+	}
 	page, err := db.ListTickets(app.Ctx, aftersales.TicketFilter{Limit: 1, Sort: aftersales.SortCreatedAsc})
 	if err != nil || len(page.Tickets) == 0 {
 		t.Fatal(page, err)
@@ -121,6 +127,7 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	// Not /quality/root-causes, whose code column shows the taxonomy's
 	// identifiers (method.no_route_planning) on purpose.
 	paths := []string{"/customers", "/sla", "/dashboard", "/dashboard?kpi=arrival_median", "/notifications", "/quality/items", "/tickets", "/quality/cases", "/users", "/network", "/products", "/quality/alerts", "/quality/targets", "/quality/revenue", "/data-quality", "/fields", "/sla/policies/1", "/sla/calendars/1", "/rules/routing/new", "/rules/automation/new", "/rules/webhook/new", "/followups", "/followup-policies", "/surveys", "/dispatch", "/admin/models", "/surveys/templates/edit?code=csat", "/surveys/templates/edit", fmt.Sprintf("/tickets/%d", tk.ID), fmt.Sprintf("/customers/%d", *tk.CustomerID),
+		"/voc", "/voc?grain=month&from=2025-06-01", "/dashboard?kpi=negative_share",
 		"/customers/pick?customer_q=" + url.QueryEscape(tk.CustomerName[:3]),
 		"/kb", "/kb?q=" + url.QueryEscape("空调不制冷"), "/kb/1", "/kb/report", "/help/1"}
 	for _, it := range items {

@@ -67,6 +67,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	c.costRoutes(mux, g)
 	c.followupRoutes(mux, g)
 	c.complaintRoutes(mux, g)
+	c.vocRoutes(mux, g)
 	c.myDayRoutes(mux, g)
 	c.dispatchRoutes(mux, g)
 	mux.HandleFunc("GET /data-quality/issues", g(c.dataIssues))
@@ -116,7 +117,7 @@ func (c *Console) ticketFilter(r *http.Request) (aftersales.TicketFilter, error)
 // share, is the filter of the whole it is a share of.
 func (c *Console) listFilter(r *http.Request) (f aftersales.TicketFilter, sample *aftersales.TicketFilter, err error) {
 	q := r.URL.Query()
-	f = aftersales.TicketFilter{Query: q.Get("q"), Sort: aftersales.TicketSort(q.Get("sort")), Cursor: q.Get("cursor"), Tag: q.Get("tag"), SLA: q.Get("sla")}
+	f = aftersales.TicketFilter{Query: q.Get("q"), Sort: aftersales.TicketSort(q.Get("sort")), Cursor: q.Get("cursor"), Tag: q.Get("tag"), SLA: q.Get("sla"), Term: q.Get("term")}
 	var v aftersales.Validator
 	num := func(name string) int64 {
 		s := q.Get(name)
@@ -271,6 +272,9 @@ type ticketView struct {
 	SuggestName map[string]string
 	// Complaint is the closure panel of a complaint; nil otherwise.
 	Complaint *complaintView
+	// Text is the analysis of the customer's words (keywords, sentiment);
+	// nil until the background analysis has read the ticket.
+	Text *aftersales.TicketText
 }
 
 func (c *Console) showTicket(w http.ResponseWriter, r *http.Request) {
@@ -318,6 +322,14 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	}
 	if c.S.TextClass != nil {
 		if v.Suggestions, v.SuggestName, err = c.loadSuggestions(r, p, id); err != nil {
+			c.fail(w, r, "", p, err)
+			return
+		}
+	}
+	if c.S.Text != nil {
+		if x, err := c.S.Text.TicketText(ctx, id); err == nil {
+			v.Text = x
+		} else if aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
 			c.fail(w, r, "", p, err)
 			return
 		}

@@ -16,6 +16,7 @@ import (
 	"aftersales/internal/files"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
+	"aftersales/internal/textan"
 	"aftersales/internal/topics"
 	"aftersales/internal/web"
 	"aftersales/internal/web/console"
@@ -48,6 +49,9 @@ func Start(t testing.TB, db *sqlstore.DB) *App {
 // timeouts or test hooks) before its handler is built.
 func StartWith(t testing.TB, db *sqlstore.DB, configure func(*web.Server)) *App {
 	t.Helper()
+	if db.Rising == nil {
+		db.Rising = textan.RisingTest // as internal/app sets it
+	}
 	ctx, admin := testutil.Admin(t, db)
 	tok, err := db.CreateToken(ctx, admin.ID, "test")
 	if err != nil {
@@ -89,7 +93,7 @@ func StartWith(t testing.TB, db *sqlstore.DB, configure func(*web.Server)) *App 
 		Version: "test", Zone: testutil.Shanghai(t), ChatSecret: ChatSecret, FormRate: FormRate, Uploads: uploads,
 		FormKey: key, Shared: db,
 	}
-	srv.Services.Topics = topics.New(db, testutil.Shanghai(t), db.Now)
+	srv.Services.Topics = topics.New(db, db.Text, testutil.Shanghai(t), db.Now)
 	if configure != nil {
 		configure(srv)
 	}

@@ -116,4 +116,7 @@
   document.addEventListener("htmx:afterSettle", render);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", render);
   else render();
+  // A page part htmx swapped in (the voice-of-the-customer filters) brings
+  // new charts.
+  document.addEventListener("htmx:afterSettle", render);
 })();
