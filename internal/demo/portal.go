@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"fmt"
 
 	"aftersales"
 )
@@ -54,9 +55,21 @@ func (g *gen) portalUsers(b *aftersales.Bulk) error {
 			return err
 		}
 		company = c.ID
-		ch, nat, urg, title := aftersales.ChannelPhone, aftersales.NatureRepair, aftersales.UrgencyNormal, "大堂空调不制冷"
-		if _, err := g.s.Tickets.CreateTicket(g.ctx, aftersales.TicketInput{Channel: &ch, Nature: &nat, Urgency: &urg, Title: &title, CustomerID: &company}); err != nil {
-			return err
+		// One of the history's open tickets becomes the company's, so the
+		// demo keeps the number of tickets it was asked for.
+		for i := len(b.Tickets) - 1; i >= 0; i-- {
+			bt := b.Tickets[i]
+			if bt.CustomerID == nil || *bt.CustomerID == person || bt.AssetID != nil || !bt.Status.Open() {
+				continue
+			}
+			t, err := g.s.Tickets.FindTicket(g.ctx, bt.ID)
+			if err != nil {
+				return err
+			}
+			if _, err := g.s.Tickets.UpdateTicket(g.ctx, t.ID, t.Version, aftersales.TicketInput{CustomerID: &company}); err != nil {
+				return fmt.Errorf("ticket %s to the company: %w", t.Number, err)
+			}
+			break
 		}
 	}
 	invites := []struct {
