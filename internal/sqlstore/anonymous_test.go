@@ -36,6 +36,15 @@ var noUserNeeded = map[string]string{
 	"Metrics.KPIs":             "the static KPI catalogue; the API checks PermMetricsRead before serving it",
 	"Metrics.RefreshRollups":   "a background job",
 	"Metrics.RecomputeRollups": "a background job and the `rollups` command",
+	// The public help pages (/help) and the web form's suggestions: without
+	// a user these read public articles only (kbStaff), like a visitor.
+	"KB.Article":            "the public help page; without a user, public articles only",
+	"KB.ArticleAttachment":  "the public help page's files; without a user, public articles only",
+	"KB.ArticleAttachments": "the public help page's files; without a user, public articles only",
+	"KB.ArticleVersions":    "the public help page; without a user, public articles only",
+	"KB.ArticleFeedback":    "the public help page's helpful/not buttons, on public articles only",
+	"KB.RecordDeflection":   "the web form's suggestion session (opened, solved, submitted)",
+	"KB.SearchKB":           "the web form's and the portal's suggestions; without a user, public articles only",
 }
 
 // TestEveryServiceMethodNeedsAUser calls every method of every service
