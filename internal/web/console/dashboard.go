@@ -21,7 +21,8 @@ var tileKPIs = []string{"created", "backlog", "frt_median", "resolution_median",
 	"complaint_closed_customer", "complaint_on_time", "repeat_complaint_rate", "ces_mean", // issue #20
 	"followup_rate", "cost_per_ticket", "cost_ratio",
 	// Field KPIs (issue #19).
-	"standard_compliance", "parts_wait_median", "stock_out_rate", "visits_per_ticket", "travel_per_visit"}
+	"standard_compliance", "parts_wait_median", "stock_out_rate", "visits_per_ticket", "travel_per_visit",
+	analytics.UtilisationKey}
 
 type tile struct {
 	KPI         aftersales.KPIInfo
@@ -267,6 +268,11 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 					mq.Grain = aftersales.GrainMonth
 				}
 			}
+			if tomorrow := v.Today.AddDate(0, 0, 1); kpi == analytics.UtilisationKey && mq.To.After(tomorrow) && tomorrow.After(mq.From) {
+				// Shifts to come have no visits booked yet: the dashboard,
+				// like its partial months, counts up to today.
+				mq.To = tomorrow
+			}
 			if v.Filter != "" {
 				mq.Filter, mq.Value = v.Filter, v.Value
 			}
@@ -285,6 +291,12 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			}
 			if dim == "" && v.Filter != "" {
 				dim, val = v.Filter, v.Value
+			}
+			if kpi.Key == analytics.UtilisationKey {
+				// Technicians' days, not tickets: the dispatch board of the
+				// period's first day (of the service point, when one is
+				// chosen) shows the shifts and the visits booked in them.
+				return "/dispatch?" + dispatchDrill(dim, val, from)
 			}
 			q := analytics.DrillQuery(kpi, dim, val, from, to)
 			if v.Filter != "" && dim != v.Filter {
@@ -386,6 +398,9 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		if !k.Groupable(v.Filter) {
 			v.Unavailable = p.T("dash.per_product_only")
+			if k.Key == analytics.UtilisationKey {
+				v.Unavailable = p.T("dash.per_technician_only")
+			}
 			return nil
 		}
 		unit := p.T("kunit." + k.Unit)
@@ -886,4 +901,16 @@ func ruleItems(items []*aftersales.ImprovementItem) map[int64]*aftersales.Improv
 		}
 	}
 	return out
+}
+
+// dispatchDrill is the /dispatch query for technician utilisation's
+// drill-down: the board of the day from, of the service point val when
+// the value is scoped by service point.
+func dispatchDrill(dim aftersales.Dimension, val string, from time.Time) string {
+	q := url.Values{}
+	q.Set("date", from.Format(time.DateOnly))
+	if dim == aftersales.DimPoint && val != "" {
+		q.Set("unit", val)
+	}
+	return q.Encode()
 }
