@@ -158,8 +158,39 @@ func TestTechnicianUtilisation(t *testing.T) {
 				}
 			})
 		}
+		// Alert rules take it (a threshold or an XmR chart; not a p-chart:
+		// its num and n are minutes, not tickets), and a breach's evidence
+		// opens the dispatch board of the period.
+		th := 50.0
+		if err := db.SaveAlertRule(ctx, &aftersales.AlertRule{KPI: "technician_utilisation", Grain: aftersales.GrainWeek, Chart: "p",
+			BaselineFrom: Ptr(at(1, 0, 0)), BaselineTo: Ptr(at(7, 0, 0))}); fieldsOf(err)["chart"] == "" {
+			t.Errorf("p-chart on utilisation: %v, want refused naming chart", err)
+		}
+		if err := db.SaveAlertRule(ctx, &aftersales.AlertRule{KPI: "technician_utilisation", Grain: aftersales.GrainWeek, Threshold: &th,
+			Dim: aftersales.DimPoint, Value: id(sp), Active: true}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(at(15, 9, 0).Sub(clock.Now()))
+		if _, err := db.EvaluateAlerts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		items, err := db.ImprovementItems(ctx, aftersales.ItemFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev []aftersales.AlertEvidence
+		for _, it := range items {
+			if it.KPI == "technician_utilisation" {
+				ev = it.Evidence
+			}
+		}
+		// The weeks before had shifts and no visits: 0% breaches too.
+		if n := len(ev); n == 0 || ev[n-1].Value != 100*135.0/780 || ev[n-1].N != 780 || ev[n-1].Tickets != "/dispatch?date=2026-12-07&unit="+id(sp) ||
+			ev[0].Value != 0 || ev[0].N != 960 {
+			t.Errorf("utilisation evidence %+v, want 0 of 960 before, then the week of 7 Dec at 135/780 linking to its board", ev)
+		}
 		// Only the technician's own dimensions: a ticket dimension is refused.
-		_, err := db.Metric(ctx, aftersales.MetricQuery{KPI: "technician_utilisation", From: at(7, 0, 0), To: at(10, 0, 0), By: aftersales.DimChannel})
+		_, err = db.Metric(ctx, aftersales.MetricQuery{KPI: "technician_utilisation", From: at(7, 0, 0), To: at(10, 0, 0), By: aftersales.DimChannel})
 		if fieldsOf(err)["by"] == "" {
 			t.Errorf("by channel: %v, want an error naming by", err)
 		}

@@ -296,7 +296,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 				// Technicians' days, not tickets: the dispatch board of the
 				// period's first day (of the service point, when one is
 				// chosen) shows the shifts and the visits booked in them.
-				return "/dispatch?" + dispatchDrill(dim, val, from)
+				return analytics.DrillPath(kpi, dim, val, from, to)
 			}
 			q := analytics.DrillQuery(kpi, dim, val, from, to)
 			if v.Filter != "" && dim != v.Filter {
@@ -903,14 +903,3 @@ func ruleItems(items []*aftersales.ImprovementItem) map[int64]*aftersales.Improv
 	return out
 }
 
-// dispatchDrill is the /dispatch query for technician utilisation's
-// drill-down: the board of the day from, of the service point val when
-// the value is scoped by service point.
-func dispatchDrill(dim aftersales.Dimension, val string, from time.Time) string {
-	q := url.Values{}
-	q.Set("date", from.Format(time.DateOnly))
-	if dim == aftersales.DimPoint && val != "" {
-		q.Set("unit", val)
-	}
-	return q.Encode()
-}
