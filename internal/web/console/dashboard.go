@@ -902,4 +902,3 @@ func ruleItems(items []*aftersales.ImprovementItem) map[int64]*aftersales.Improv
 	}
 	return out
 }
-
