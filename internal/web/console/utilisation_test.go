@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"fmt"
 	"html"
 	"regexp"
 	"strings"
@@ -78,6 +79,22 @@ func TestConsoleTechnicianUtilisation(t *testing.T) {
 		}
 		if s, _ := b.get(m[1]); s != 200 {
 			t.Errorf("%s: %d", m[1], s)
+		}
+		// An alert on it opens an item whose evidence chart links to the
+		// boards of its weeks (earlier weeks had shifts and no visits).
+		th := 50.0
+		if err := db.SaveAlertRule(ctx, &aftersales.AlertRule{KPI: "technician_utilisation", Grain: aftersales.GrainWeek, Threshold: &th, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.EvaluateAlerts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		items, err := db.ImprovementItems(ctx, aftersales.ItemFilter{})
+		if err != nil || len(items) != 1 {
+			t.Fatalf("items %+v %v", items, err)
+		}
+		if s, body := b.get(fmt.Sprintf("/quality/items/%d", items[0].ID)); s != 200 || !strings.Contains(body, "/dispatch?date=") {
+			t.Errorf("item page: %d, no link to the dispatch board: %s", s, between(body, `class="flash`, "</div>"))
 		}
 	})
 }
