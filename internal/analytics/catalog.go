@@ -195,7 +195,9 @@ func (k KPI) Groupable(d aftersales.Dimension) bool {
 
 // Proportion reports whether the KPI is a share of tickets (or answers),
 // whose numerator and denominator are counts a p-chart can take.
-func (k KPI) Proportion() bool { return k.Unit == "percent" && k.Key != CostRatioKey }
+func (k KPI) Proportion() bool {
+	return k.Unit == "percent" && k.Key != CostRatioKey && k.Key != UtilisationKey
+}
 
 // WarrantyRateKey is evaluated by the store too: its Eval gives the
 // claims, which the store divides by the units in service.
@@ -208,6 +210,11 @@ const CostRatioKey = "cost_ratio"
 // NegativeShareKey is the share of analysed tickets whose customer text
 // reads negative (issue #21).
 const NegativeShareKey = "negative_share"
+
+// UtilisationKey is evaluated by the store from technicians' calendars
+// and visits (field.Utilisation): it belongs to a technician's day, not
+// to a ticket, so no rollup holds it. Its num and n are minutes.
+const UtilisationKey = "technician_utilisation"
 
 // Reasons a KPI cannot be computed yet.
 const (
@@ -333,6 +340,9 @@ var Catalog = []KPI{
 		}
 		return Value{V: float64(a.V[MTravelM]) / 1000 / float64(n), N: n, OK: true}
 	}, Uses: []Measure{MTravelM, MTravelVisits}}},
+	{aftersales.KPIInfo{Key: UtilisationKey, Unit: "percent", HigherIsBetter: true, Cohort: "shift_day",
+		Definition: "booked visit time ÷ shift time, per technician and local day: the minutes of the technician's visits that day (completed visits from check-in to check-out, on the check-in day; planned visits not cancelled their estimated duration, on the day their window starts) ÷ the minutes of their shifts that day less leave; days without shift time are left out; overall, or by technician, service point or region (the technician's own); num is the booked and n the shift minutes"},
+		only(calc{}, aftersales.DimTechnician, aftersales.DimPoint, aftersales.DimRegion)},
 	{aftersales.KPIInfo{Key: "service_cost", Unit: "money", Cohort: "incurred",
 		Definition: "service cost lines (labour, travel, parts, goodwill, other; voided lines excluded) that arose in the period, in major currency units; n is the number of lines"}, money(MCost, MCostLines)},
 	{aftersales.KPIInfo{Key: "cost_per_ticket", Unit: "money", Cohort: "resolved",

@@ -314,3 +314,20 @@ func (d Drill) Count(k KPI, n, num int64) (count, of int64, ok bool) {
 	}
 	return n - num, n, true
 }
+
+// DrillPath is the console page behind a KPI value in a scope and
+// [from, to): the ticket list of DrillQuery, except for technician
+// utilisation, a share of technicians' days rather than of tickets,
+// whose values open the dispatch board of the period's first day (of the
+// service point when the scope is one).
+func DrillPath(k KPI, dim aftersales.Dimension, val string, from, to time.Time) string {
+	if k.Key == UtilisationKey {
+		q := url.Values{}
+		q.Set("date", from.Format(time.DateOnly))
+		if dim == aftersales.DimPoint && val != "" {
+			q.Set("unit", val)
+		}
+		return "/dispatch?" + q.Encode()
+	}
+	return "/tickets?" + DrillQuery(k, dim, val, from, to).Encode()
+}

@@ -56,6 +56,9 @@ func (k KPI) Verification() (VerifyKind, error) {
 	if k.Key == CostRatioKey {
 		return 0, fmt.Errorf("the cost ratio is one number per month of revenue; verify cost_per_ticket instead")
 	}
+	if k.Key == UtilisationKey {
+		return 0, fmt.Errorf("technician utilisation is a share of minutes of technicians' days, not of tickets; verify a field KPI such as first_time_fix instead")
+	}
 	if k.Proportion() {
 		return VerifyRate, nil
 	}

@@ -118,6 +118,9 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	if k.Key == analytics.CostRatioKey {
 		return db.costRatio(ctx, res, matrix)
 	}
+	if k.Key == analytics.UtilisationKey {
+		return db.utilisation(ctx, res, matrix)
+	}
 	if k.Key == analytics.BacklogKey {
 		if q.Filter != "" && q.By != "" && q.Filter != q.By {
 			return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The backlog cannot be grouped within a filter.",

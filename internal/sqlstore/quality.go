@@ -437,7 +437,7 @@ func (db *DB) sweepAlerts(ctx context.Context, catchUp bool) (int, error) {
 			if i+1 < len(pts) {
 				to = pts[i+1].Period
 			}
-			return "/tickets?" + analytics.DrillQuery(k, r.Dim, r.Value, pts[i].Period, to).Encode()
+			return analytics.DrillPath(k, r.Dim, r.Value, pts[i].Period, to)
 		}
 		if r.Threshold != nil {
 			for i, p := range pts {

@@ -23,7 +23,8 @@ var tileKPIs = []string{"created", "backlog", "frt_median", "resolution_median",
 	// Field KPIs (issue #19).
 	"standard_compliance", "parts_wait_median", "stock_out_rate", "visits_per_ticket", "travel_per_visit",
 	// Text analytics (issue #21).
-	"negative_share"}
+	"negative_share",
+	analytics.UtilisationKey}
 
 type tile struct {
 	KPI         aftersales.KPIInfo
@@ -269,6 +270,11 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 					mq.Grain = aftersales.GrainMonth
 				}
 			}
+			if tomorrow := v.Today.AddDate(0, 0, 1); kpi == analytics.UtilisationKey && mq.To.After(tomorrow) && tomorrow.After(mq.From) {
+				// Shifts to come have no visits booked yet: the dashboard,
+				// like its partial months, counts up to today.
+				mq.To = tomorrow
+			}
 			if v.Filter != "" {
 				mq.Filter, mq.Value = v.Filter, v.Value
 			}
@@ -287,6 +293,12 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			}
 			if dim == "" && v.Filter != "" {
 				dim, val = v.Filter, v.Value
+			}
+			if kpi.Key == analytics.UtilisationKey {
+				// Technicians' days, not tickets: the dispatch board of the
+				// period's first day (of the service point, when one is
+				// chosen) shows the shifts and the visits booked in them.
+				return analytics.DrillPath(kpi, dim, val, from, to)
 			}
 			q := analytics.DrillQuery(kpi, dim, val, from, to)
 			if v.Filter != "" && dim != v.Filter {
@@ -388,6 +400,9 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		if !k.Groupable(v.Filter) {
 			v.Unavailable = p.T("dash.per_product_only")
+			if k.Key == analytics.UtilisationKey {
+				v.Unavailable = p.T("dash.per_technician_only")
+			}
 			return nil
 		}
 		unit := p.T("kunit." + k.Unit)

@@ -370,7 +370,7 @@ func (c *Console) evidenceChart(r *http.Request, p *Page, v *itemView, k analyti
 		if start.Before(from) {
 			start = from
 		}
-		urls[i] = "/tickets?" + analytics.DrillQuery(k, v.D.Dim, v.D.Value, start, end).Encode()
+		urls[i] = analytics.DrillPath(k, v.D.Dim, v.D.Value, start, end)
 	}
 	axis := p.T("kunit." + k.Unit)
 	if k.Unit == "minutes" {

@@ -139,6 +139,7 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	// Field standards and the field KPIs (issue #19).
 	paths = append(paths, "/field-standards", "/dashboard?kpi=standard_compliance", "/dashboard?kpi=travel_per_visit")
 	paths = append(paths, "/voc/clusters", "/admin/dictionary") // the complaint topics and the domain dictionary
+	paths = append(paths, "/dashboard?kpi=technician_utilisation")
 	tasks, err := db.ListFollowups(app.Ctx, aftersales.FollowupFilter{})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,191 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"aftersales"
+	"aftersales/internal/analytics"
+	"aftersales/internal/field"
+)
+
+// utilisation answers technician_utilisation (docs/KPIS.md): booked visit
+// minutes over shift minutes less leave, per technician and local day,
+// summed over the technician-days of each period that have shift time.
+// It is read from the calendars and visits, not from kpi_daily: it
+// belongs to a technician's day, not to a ticket. A technician's service
+// point is their profile's unit and every unit above it, their region the
+// region above it. num is the booked minutes and n the shift minutes.
+func (db *DB) utilisation(ctx context.Context, res *aftersales.MetricResult, matrix bool) (*aftersales.MetricResult, error) {
+	q := res.Query
+	loc := db.location()
+	from, to := analytics.DayOf(q.From, loc), analytics.DayOf(q.To, loc)
+	techs, err := db.loadProfiles(ctx, db.a, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation: %w", err)
+	}
+	parent, kind := map[int64]int64{}, map[int64]string{}
+	rows, err := db.a.QueryContext(ctx, `SELECT id, parent_id, kind FROM service_units`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var p sql.NullInt64
+		var k string
+		if err := rows.Scan(&id, &p, &k); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
+		}
+		parent[id], kind[id] = p.Int64, k
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
+	}
+	// dimVals are a technician's values of a dimension.
+	dimVals := func(p *aftersales.TechnicianProfile, d aftersales.Dimension) []string {
+		switch d {
+		case aftersales.DimTechnician:
+			return []string{strconv.FormatInt(p.UserID, 10)}
+		case aftersales.DimPoint, aftersales.DimRegion:
+			var out []string
+			var u int64
+			if p.ServiceUnitID != nil {
+				u = *p.ServiceUnitID
+			}
+			for seen := map[int64]bool{}; u != 0 && !seen[u]; u = parent[u] {
+				seen[u] = true
+				if d == aftersales.DimPoint || kind[u] == "region" {
+					out = append(out, strconv.FormatInt(u, 10))
+				}
+			}
+			return out
+		}
+		return nil
+	}
+	// The days asked, as local midnights.
+	var days []time.Time
+	for d := from; d < to; d++ {
+		days = append(days, d.Date(loc))
+	}
+	visits := map[int64][]field.UtilVisit{}
+	lo, hi := ms(from.Date(loc)), ms(to.Date(loc))
+	rows, err = db.a.QueryContext(ctx, `SELECT technician_id, status, window_start, duration_min, checked_in_at, checked_out_at FROM visits
+		WHERE technician_id IS NOT NULL AND status <> 'cancelled'
+		  AND (window_start >= $1 AND window_start < $2 OR checked_in_at >= $1 AND checked_in_at < $2)`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+	}
+	for rows.Next() {
+		var tech, start int64
+		var v field.UtilVisit
+		var status string
+		var in, out sql.NullInt64
+		if err := rows.Scan(&tech, &status, &start, &v.DurationMin, &in, &out); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+		}
+		v.Status, v.WindowStart = aftersales.VisitStatus(status), fromMS(start)
+		if in.Valid {
+			v.CheckedIn = fromMS(in.Int64)
+		}
+		if out.Valid {
+			v.CheckedOut = fromMS(out.Int64)
+		}
+		visits[tech] = append(visits[tech], v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+	}
+	// sums[val][period] over technician-days with shift time; val "" is
+	// the scope's total.
+	type sum struct{ booked, shift int64 }
+	sums := map[string]map[analytics.Day]*sum{}
+	add := func(val string, period analytics.Day, u field.UtilDay) {
+		if sums[val] == nil {
+			sums[val] = map[analytics.Day]*sum{}
+		}
+		s := sums[val][period]
+		if s == nil {
+			s = &sum{}
+			sums[val][period] = s
+		}
+		s.booked += u.Booked
+		s.shift += u.Shift
+	}
+	for _, p := range techs {
+		if q.Filter != "" && !slices.Contains(dimVals(p, q.Filter), q.Value) {
+			continue
+		}
+		var groups []string
+		if q.By != "" {
+			groups = dimVals(p, q.By)
+			if q.By == q.Filter {
+				groups = []string{q.Value}
+			}
+		}
+		for i, u := range field.Utilisation(p.Shifts, p.Leave, visits[p.UserID], days) {
+			if u.Shift <= 0 {
+				continue
+			}
+			period := periodStart(from+analytics.Day(i), q.Grain)
+			add("", period, u)
+			for _, g := range groups {
+				add("\x00"+g, period, u)
+			}
+		}
+	}
+	point := func(ss ...*sum) aftersales.MetricPoint {
+		var t sum
+		for _, s := range ss {
+			if s != nil {
+				t.booked += s.booked
+				t.shift += s.shift
+			}
+		}
+		p := aftersales.MetricPoint{Num: t.booked, N: t.shift}
+		if t.shift > 0 {
+			x := 100 * float64(t.booked) / float64(t.shift)
+			p.Value = &x
+		}
+		return p
+	}
+	all := func(m map[analytics.Day]*sum) aftersales.MetricPoint { return point(slices.Collect(maps.Values(m))...) }
+	res.Total = all(sums[""])
+	if q.By == "" {
+		for p := periodStart(from, q.Grain); p < to; p = nextPeriod(p, q.Grain) {
+			pt := point(sums[""][p])
+			pt.Period = p.Date(loc)
+			res.Points = append(res.Points, pt)
+		}
+		return res, nil
+	}
+	for _, key := range slices.Sorted(maps.Keys(sums)) {
+		if key == "" {
+			continue
+		}
+		val := key[1:]
+		if !matrix {
+			pt := all(sums[key])
+			pt.Key = val
+			res.Points = append(res.Points, pt)
+			continue
+		}
+		for p := periodStart(from, q.Grain); p < to; p = nextPeriod(p, q.Grain) {
+			pt := point(sums[key][p])
+			pt.Key, pt.Period = val, p.Date(loc)
+			res.Points = append(res.Points, pt)
+		}
+	}
+	if err := db.label(ctx, q.By, q.Locale, res.Points); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
