@@ -238,4 +238,6 @@ type Services struct {
 	// Service checklists, field rates and billable items (issue #19).
 	Checklists ChecklistService
 	FieldCosts FieldCostService
+	// Segment rules that set customer tiers (issue #20).
+	Segments SegmentService
 }

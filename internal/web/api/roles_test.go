@@ -47,6 +47,8 @@ var technicianMay = []string{
 	"list-similar-tickets",
 	// service standards they tick, and what the customer pays on their tickets (issue #19)
 	"list-checklists", "get-checklist", "get-ticket-checklist", "get-ticket-billing",
+	// the segment rules behind customer tiers, read only (issue #20)
+	"list-segment-rules",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document
