@@ -90,6 +90,9 @@ type SegmentService interface {
 	// EvaluateSegments applies the stored rules (or, with dry, the given
 	// ones without writing anything).
 	EvaluateSegments(ctx context.Context, rules []SegmentRule, dry bool) (*SegmentOutcome, error)
+	// CustomerTierReason says why a customer has its tier (Tier is empty
+	// when it was set by hand).
+	CustomerTierReason(ctx context.Context, id int64) (SegmentReason, error)
 }
 
 // ValidateSegmentRules checks a rule list against the known tiers; fields
@@ -106,7 +109,7 @@ func ValidateSegmentRules(rules []SegmentRule, tiers map[string]bool) error {
 	}
 	for i, r := range rules {
 		f := func(name string) string { return fmt.Sprintf("rules[%d].%s", i, name) }
-		v.Check(tiers[r.Tier], f("tier"), "is not a customer tier")
+		v.Check(tiers[r.Tier], f("tier"), "is not a known customer tier")
 		v.Check(r.Months >= 1 && r.Months <= 120, f("months"), "must be between 1 and 120")
 		neg(f("min_assets"), r.MinAssets)
 		neg(f("min_tickets"), r.MinTickets)
@@ -119,7 +122,7 @@ func ValidateSegmentRules(rules []SegmentRule, tiers map[string]bool) error {
 			v.Add(f("max_complaints"), "must not be below the minimum")
 		}
 		v.Check(r.MinAssets != nil || r.MinTickets != nil || r.MinComplaints != nil || r.MaxComplaints != nil || r.MinSpend != nil,
-			f("min_assets"), "a rule needs at least one condition")
+			f("min_assets"), "needs at least one condition")
 	}
 	return v.Err()
 }

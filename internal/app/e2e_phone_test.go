@@ -122,6 +122,7 @@ func TestBrowserPhoneLayout(t *testing.T) {
 		"/followups", "/followup-policies", "/surveys",
 		"/admin/models",
 		"/field-standards",
+		"/admin/segments",
 		"/form"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang)); err != nil {

@@ -70,7 +70,8 @@ type Console struct {
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
 	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "dispatch", "error",
-	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards"}
+	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards",
+	"segments"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -99,6 +100,9 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	c.portalRoutes(mux)
 	if c.S.KB != nil {
 		c.kbRoutes(mux)
+	}
+	if c.S.Segments != nil {
+		c.segmentRoutes(mux)
 	}
 }
 
@@ -365,6 +369,7 @@ var navLinks = []navLink{
 	{Key: "sla", Href: "/sla", Label: "nav.sla", Group: "admin"},
 	{Key: "fields", Href: "/fields", Label: "nav.fields", Group: "admin"},
 	{Key: "field_standards", Href: "/field-standards", ID: "nav-field-standards", Label: "nav.field_standards", Perm: aftersales.PermSettingsWrite, Group: "admin"},
+	{Key: "segments", Href: "/admin/segments", ID: "nav-segments", Label: "nav.segments", Perm: aftersales.PermSettingsWrite, Group: "admin"},
 	{Key: "text_models", Href: "/admin/models", ID: "nav-models", Label: "nav.models", Perm: aftersales.PermSettingsWrite, Group: "admin"},
 	{Key: "audit", Href: "/audit", Label: "nav.audit", Perm: aftersales.PermAuditRead, Group: "admin"},
 	{Key: "tokens", Href: "/tokens", Label: "nav.tokens", Perm: aftersales.PermTokenOwn, Group: "admin"},

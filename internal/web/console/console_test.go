@@ -181,6 +181,7 @@ func TestEveryPageRenders(t *testing.T) {
 		pages[path] = name
 	}
 	pages["/field-standards"] = "field_standards"
+	pages["/admin/segments"] = "segments"
 	pages["/dashboard?kpi=standard_compliance"], pages["/dashboard?kpi=parts_wait_median"], pages["/dashboard?kpi=travel_per_visit"] = "dashboard", "dashboard", "dashboard"
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)

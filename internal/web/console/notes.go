@@ -234,6 +234,9 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^must be a PNG drawn on the signature pad$`), "reason.signature"},
 		{regexp.MustCompile(`^no service checklist applies to the ticket$`), "reason.no_checklist"},
 		{regexp.MustCompile(`^([0-9]+) is not an item of checklist "(.+)"$`), "reason.not_check_item"},
+		// Customer segment rules (issue #20).
+		{regexp.MustCompile(`^needs at least one condition$`), "reason.segment_condition"},
+		{regexp.MustCompile(`^must not be below the minimum$`), "reason.segment_max_min"},
 	}
 }
 

@@ -131,6 +131,7 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	paths = append(paths, "/followups?status=", "/followup-policies")
 	// Field standards and the field KPIs (issue #19).
 	paths = append(paths, "/field-standards", "/dashboard?kpi=standard_compliance", "/dashboard?kpi=travel_per_visit")
+	paths = append(paths, "/admin/segments")
 	tasks, err := db.ListFollowups(app.Ctx, aftersales.FollowupFilter{})
 	if err != nil {
 		t.Fatal(err)
