@@ -154,14 +154,21 @@ func EvaluateSegment(rules []SegmentRule, f SegmentFacts) SegmentReason {
 // customer order, and the outcome's from→to counts.
 func EvaluateSegments(rules []SegmentRule, facts []SegmentFacts) ([]*SegmentChange, []SegmentMove) {
 	var out []*SegmentChange
-	moves := map[[2]string]int{}
 	for _, f := range facts {
 		r := EvaluateSegment(rules, f)
 		if r.Tier == f.Tier {
 			continue
 		}
 		out = append(out, &SegmentChange{CustomerID: f.CustomerID, Name: f.Name, From: f.Tier, To: r.Tier, Reason: r})
-		moves[[2]string{f.Tier, r.Tier}]++
+	}
+	return out, SegmentMoves(out)
+}
+
+// SegmentMoves counts changes per from→to, largest first.
+func SegmentMoves(changes []*SegmentChange) []SegmentMove {
+	moves := map[[2]string]int{}
+	for _, c := range changes {
+		moves[[2]string{c.From, c.To}]++
 	}
 	ms := make([]SegmentMove, 0, len(moves))
 	for k, n := range moves {
@@ -173,7 +180,7 @@ func EvaluateSegments(rules []SegmentRule, facts []SegmentFacts) ([]*SegmentChan
 		}
 		return ms[i].From+ms[i].To < ms[j].From+ms[j].To
 	})
-	return out, ms
+	return ms
 }
 
 // SegmentWindows lists the distinct look-back windows of the rules.

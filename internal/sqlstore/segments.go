@@ -246,21 +246,32 @@ func (db *DB) evaluateSegments(ctx context.Context, rules []aftersales.SegmentRu
 			return err
 		}
 		changes, moves := aftersales.EvaluateSegments(rules, facts)
+		applied := changes[:0]
 		for _, c := range changes {
 			reason, err := json.Marshal(c.Reason)
 			if err != nil {
 				return fmt.Errorf("sqlstore: segment reason: %w", err)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE customers SET tier = $1, tier_reason = $2, updated_at = $3, version = version + 1
-				WHERE id = $4 AND tier = $5`, c.To, string(reason), ms(tx.now), c.CustomerID, c.From); err != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE customers SET tier = $1, tier_reason = $2, updated_at = $3, version = version + 1
+				WHERE id = $4 AND tier = $5`, c.To, string(reason), ms(tx.now), c.CustomerID, c.From)
+			if err != nil {
 				return fmt.Errorf("sqlstore: set segment tier: %w", err)
+			}
+			// The facts were read in this transaction; on PostgreSQL a
+			// concurrent hand edit may still have won: it stands.
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				continue
 			}
 			if err := tx.audit(ctx, "tier.segment", "customer", c.CustomerID, c); err != nil {
 				return err
 			}
+			applied = append(applied, c)
 		}
-		out.Customers, out.Changed, out.Moves = len(facts), len(changes), moves
-		out.Examples = changes[:min(len(changes), segmentExamples)]
+		if len(applied) < len(changes) {
+			moves = aftersales.SegmentMoves(applied)
+		}
+		out.Customers, out.Changed, out.Moves = len(facts), len(applied), moves
+		out.Examples = applied[:min(len(applied), segmentExamples)]
 		return nil
 	})
 	if err != nil {
