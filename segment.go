@@ -93,6 +93,9 @@ type SegmentService interface {
 	// CustomerTierReason says why a customer has its tier (Tier is empty
 	// when it was set by hand).
 	CustomerTierReason(ctx context.Context, id int64) (SegmentReason, error)
+	// SetTierLock locks a customer's tier against the rules, or unlocks it.
+	SetTierLock(ctx context.Context, id int64, locked bool) error
+	TierLocked(ctx context.Context, id int64) (bool, error)
 }
 
 // ValidateSegmentRules checks a rule list against the known tiers; fields

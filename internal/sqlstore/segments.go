@@ -129,7 +129,7 @@ func (db *DB) ReplaceSegmentRules(ctx context.Context, rules []aftersales.Segmen
 func (db *DB) segmentFacts(ctx context.Context, q queryer, windows []int) ([]aftersales.SegmentFacts, error) {
 	var facts []aftersales.SegmentFacts
 	idx := map[int64]int{}
-	rows, err := q.QueryContext(ctx, `SELECT id, name, tier FROM customers ORDER BY id`)
+	rows, err := q.QueryContext(ctx, `SELECT id, name, tier FROM customers WHERE NOT tier_locked ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: segment customers: %w", err)
 	}
@@ -301,4 +301,41 @@ func (db *DB) CustomerTierReason(ctx context.Context, id int64) (aftersales.Segm
 		return r, fmt.Errorf("sqlstore: tier reason of customer %d: %w", id, err)
 	}
 	return r, nil
+}
+
+// SetTierLock locks or unlocks a customer's tier: the segment rules leave
+// a locked tier alone.
+func (db *DB) SetTierLock(ctx context.Context, id int64, locked bool) error {
+	if _, err := aftersales.Require(ctx, aftersales.PermCustomerWrite); err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE customers SET tier_locked = $1, updated_at = $2, version = version + 1 WHERE id = $3`, locked, ms(tx.now), id)
+		if err != nil {
+			return fmt.Errorf("sqlstore: tier lock: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return aftersales.Errorf(aftersales.ENOTFOUND, "Customer %d not found.", id)
+		}
+		action := "tier.unlock"
+		if locked {
+			action = "tier.lock"
+		}
+		return tx.audit(ctx, action, "customer", id, nil)
+	})
+}
+
+// TierLocked reports whether the customer's tier is locked.
+func (db *DB) TierLocked(ctx context.Context, id int64) (bool, error) {
+	if _, err := aftersales.Require(ctx, aftersales.PermCustomerRead); err != nil {
+		return false, err
+	}
+	var locked bool
+	if err := db.r.QueryRowContext(ctx, `SELECT tier_locked FROM customers WHERE id = $1`, id).Scan(&locked); err != nil {
+		if err == sql.ErrNoRows {
+			return false, aftersales.Errorf(aftersales.ENOTFOUND, "Customer %d not found.", id)
+		}
+		return false, fmt.Errorf("sqlstore: tier lock: %w", err)
+	}
+	return locked, nil
 }

@@ -125,10 +125,23 @@ func TestSegments(t *testing.T) {
 		if r, _ := db.CustomerTierReason(ctx, b.ID); r.Tier != aftersales.TierVIP || r.Spend != 120000 || r.Rule != 1 {
 			t.Errorf("b's reason: %+v", r)
 		}
-		// Thirteen months on, the history is out of the window.
+		// Thirteen months on, the history is out of the window; b's tier
+		// is locked and stays.
+		if err := db.SetTierLock(ctx, b.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if locked, err := db.TierLocked(ctx, b.ID); err != nil || !locked {
+			t.Errorf("locked: %v %v", locked, err)
+		}
 		clock.Advance(400 * 24 * time.Hour)
-		if o, err := db.SweepSegments(ctx); err != nil || o != 2 {
+		if o, err := db.SweepSegments(ctx); err != nil || o != 1 {
 			t.Errorf("sweep a year later: %d %v", o, err)
+		}
+		if got, _ := db.FindCustomer(ctx, b.ID); got.Tier != aftersales.TierVIP {
+			t.Errorf("the locked tier changed: %s", got.Tier)
+		}
+		if err := db.SetTierLock(ctx, 999999, true); err == nil {
+			t.Error("locked a customer that does not exist")
 		}
 		// Editing the tier by hand clears the reason.
 		c, _ := db.FindCustomer(ctx, a.ID)

@@ -114,6 +114,9 @@ type customerView struct {
 	// Reason says why the customer has its tier when the segment rules
 	// set it (issue #20).
 	Reason aftersales.SegmentReason
+	Locked bool
+	// CanLock: the user may lock the tier (edit customers).
+	CanLock bool
 }
 
 // PortalRoles lists the roles a portal invitation may give.
@@ -143,6 +146,11 @@ func (c *Console) renderCustomer(w http.ResponseWriter, r *http.Request, asset a
 	}
 	if err == nil && c.S.Segments != nil {
 		d.Reason, err = c.S.Segments.CustomerTierReason(ctx, id)
+		if err == nil {
+			d.Locked, err = c.S.Segments.TierLocked(ctx, id)
+			u := aftersales.UserFromContext(ctx)
+			d.CanLock = u != nil && u.Role.Can(aftersales.PermCustomerWrite)
+		}
 	}
 	if err != nil {
 		c.fail(w, r, "", p, err)

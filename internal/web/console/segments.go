@@ -21,6 +21,20 @@ func (c *Console) segmentRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/segments", c.guard(c.saveSegments))
 	mux.HandleFunc("POST /admin/segments/dry-run", c.guard(c.dryRunSegments))
 	mux.HandleFunc("POST /admin/segments/evaluate", c.guard(c.evaluateSegments))
+	mux.HandleFunc("POST /customers/{id}/tier-lock", c.guard(c.setTierLock))
+}
+
+// setTierLock locks or unlocks a customer's tier against the rules.
+func (c *Console) setTierLock(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = c.S.Segments.SetTierLock(r.Context(), id, r.PostFormValue("locked") == "1")
+	}
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "customers", "customer.title"), err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/customers/%d", id), http.StatusSeeOther)
 }
 
 // segmentFreeRows is how many empty rows the form offers for new rules.

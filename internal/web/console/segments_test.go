@@ -61,5 +61,14 @@ func TestConsoleSegments(t *testing.T) {
 		if s, body := b.get(fmt.Sprintf("/customers/%d", cust.ID)); s != 200 || !strings.Contains(body, "规则 1：近 12 个月 2 张工单（至少 2 张） → 核心客户") {
 			t.Errorf("customer page: %d", s)
 		}
+		if s, _, _ := b.post(fmt.Sprintf("/customers/%d/tier-lock", cust.ID), url.Values{"locked": {"1"}}); s != 303 {
+			t.Errorf("lock: %d", s)
+		}
+		if s, body := b.get(fmt.Sprintf("/customers/%d", cust.ID)); s != 200 || !strings.Contains(body, "等级已锁定") {
+			t.Errorf("customer page after the lock: %d", s)
+		}
+		if locked, err := db.TierLocked(app.Ctx, cust.ID); err != nil || !locked {
+			t.Errorf("locked: %v %v", locked, err)
+		}
 	})
 }

@@ -17,3 +17,7 @@ CREATE TABLE segment_rules (
 -- Why the customer has its tier, as set by the rules (JSON of the rule
 -- and the values that matched); '' when the tier was set by hand.
 ALTER TABLE customers ADD COLUMN tier_reason TEXT NOT NULL DEFAULT '';
+
+-- A locked tier (a key account by contract, say) is left alone by the
+-- rules.
+ALTER TABLE customers ADD COLUMN tier_locked BOOLEAN NOT NULL DEFAULT FALSE;
