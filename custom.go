@@ -240,4 +240,6 @@ type Services struct {
 	FieldCosts FieldCostService
 	Topics     TopicService // set by the wiring (internal/topics), not by the store
 	Text       TextService
+	// Segment rules that set customer tiers (issue #20).
+	Segments SegmentService
 }

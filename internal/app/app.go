@@ -412,6 +412,9 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.Gaug
 		}
 		return false, err
 	})
+	// Customer segments (issue #20): once a day the segment rules set the
+	// tiers, one instance at a time.
+	job("segments", 24*time.Hour, db.Exclusive("segments", jobs.EvaluateSegments(db, log)))
 	// Each mailbox keeps one logged-in connection and waits in IDLE for
 	// new mail; servers without IDLE are polled every 30 s.
 	for _, mb := range mailboxes {

@@ -124,7 +124,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		"/kb", "/kb?q=%E7%A9%BA%E8%B0%83%E4%B8%8D%E5%88%B6%E5%86%B7", "/kb/1", "/kb/1/edit", "/kb/report", "/help/1",
 		"/field-standards",
 		"/voc/clusters", "/admin/dictionary",
-		"/voc"}
+		"/voc",
+		"/admin/segments"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		for _, width := range []int64{1280, 390} {
 			err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang), chromedp.EmulateViewport(width, 844))

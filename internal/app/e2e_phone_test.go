@@ -123,6 +123,7 @@ func TestBrowserPhoneLayout(t *testing.T) {
 		"/admin/models",
 		"/field-standards",
 		"/voc",
+		"/admin/segments",
 		"/form"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang)); err != nil {

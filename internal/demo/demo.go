@@ -35,6 +35,8 @@ type Options struct {
 // Summary counts what was generated.
 type Summary struct {
 	Regions, ServicePoints, Teams, Users, Products, Customers, Assets, Tickets, Events, OpenTickets int
+	// TierChanges counts the customers whose tier the segment rules set.
+	TierChanges int
 }
 
 // Store is what the generator writes to.
@@ -201,6 +203,10 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	}
 	if err := g.kb(); err != nil {
 		return nil, fmt.Errorf("demo: knowledge base: %w", err)
+	}
+	// Last, so the rules see the whole history (issue #20).
+	if err := g.segments(b); err != nil {
+		return nil, fmt.Errorf("demo: segments: %w", err)
 	}
 	return &g.sum, nil
 }

@@ -51,6 +51,15 @@ func TestDemoHasRealPatterns(t *testing.T) {
 		if sum.Tickets != 6000 || sum.Regions != 4 || sum.ServicePoints < 10 || sum.Users < 30 || sum.Events < 6000*5 {
 			t.Fatalf("summary = %+v", sum)
 		}
+		// Segment rules (issue #20): the tiers follow them, and applying
+		// them again changes nothing.
+		if rules, err := db.ListSegmentRules(ctx); err != nil || len(rules) < 3 || sum.TierChanges == 0 {
+			t.Errorf("segment rules: %d rules, %d tier changes, %v", len(rules), sum.TierChanges, err)
+		}
+		if o, err := db.EvaluateSegments(ctx, nil, false); err != nil || o.Changed != 0 || o.Customers >= sum.Customers {
+			t.Errorf("segments evaluated again: %+v %v", o, err)
+		}
+		t.Logf("segment rules moved %d of %d customers", sum.TierChanges, sum.Customers)
 		// Follow-up tasks in every state and outcome.
 		tasks, err := db.ListFollowups(ctx, aftersales.FollowupFilter{Limit: 1000})
 		if err != nil {

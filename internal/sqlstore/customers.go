@@ -98,7 +98,7 @@ func (db *DB) UpdateCustomer(ctx context.Context, id, version int64, in aftersal
 		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE customers SET kind = $1, name = $2, phone = $3, email = $4, address = $5, province = $6, city = $7,
-				lat = $8, lng = $9, tier = $10, tags = $11, notes = $12, contacts = $13, external_id = $14,
+				lat = $8, lng = $9, tier_reason = CASE WHEN tier = $10 THEN tier_reason ELSE '' END, tier = $10, tags = $11, notes = $12, contacts = $13, external_id = $14,
 				updated_at = $15, version = version + 1
 			WHERE id = $16 AND version = $17`,
 			in.Kind, in.Name, in.Phone, in.Email, mustJSON(in.Address), in.Address.Province, in.Address.City,

@@ -78,6 +78,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.fieldStandards(h) // issue #19, s3/fieldcost
 	a.textTopics(h)
 	a.text(h)
+	a.segments(h)       // issue #20, s3/segments
 	// huma describes the multipart upload inline but also registers its Go
 	// type for the file; nothing refers to that schema.
 	delete(h.OpenAPI().Components.Schemas.Map(), "FormFile")

@@ -49,6 +49,8 @@ var technicianMay = []string{
 	"list-checklists", "get-checklist", "get-ticket-checklist", "get-ticket-billing",
 	// what customers wrote on the tickets they may see (ticket visibility)
 	"get-ticket-text", "get-top-terms", "get-rising-terms", "get-sentiment-trend",
+	// the segment rules behind customer tiers, read only (issue #20)
+	"list-segment-rules",
 }
 
 // TestTechnicianPermissions calls every operation of the OpenAPI document

@@ -97,6 +97,10 @@ type auditRefs struct {
 // auditTierFields hold customer tier codes, named by the tier's name.
 var auditTierFields = map[string]bool{"tier": true, "tiers": true}
 
+// auditEntityTierFields are further tier fields of one entity: a tier set
+// by the segment rules records from and to (issue #20).
+var auditEntityTierFields = map[string]map[string]bool{"customer": {"from": true, "to": true}}
+
 // auditStatNames are the statistical tests and effect sizes a
 // verification records by their English names.
 var auditStatNames = map[string]string{"two-proportion z": "stat.two_proportion_z", "Welch t": "stat.welch_t",
@@ -127,8 +131,9 @@ func (p *Page) localizeAuditLine(entity string, refs auditRefs, l *auditLine) {
 	if i := strings.LastIndexByte(base, '.'); i >= 0 {
 		base = base[i+1:]
 	}
+	tierField := auditTierFields[base] || auditEntityTierFields[entity][base]
 	name := func(v string) string {
-		if auditTierFields[base] {
+		if tierField {
 			return p.TierName(tiers, v)
 		}
 		if base == "root_cause" {
@@ -160,7 +165,7 @@ func (p *Page) localizeAuditLine(entity string, refs auditRefs, l *auditLine) {
 			v.Short = p.StatName(v.Short)
 		case base == "reason" && entity == "improvement_item":
 			v.Short = p.verifyReason(v.Short)
-		case auditTierFields[base] || base == "root_cause" || auditCodes[base] != "" || auditEntityCodes[entity][base] != "":
+		case tierField || base == "root_cause" || auditCodes[base] != "" || auditEntityCodes[entity][base] != "":
 			parts := strings.Split(v.Short, ", ")
 			for i := range parts {
 				parts[i] = name(parts[i])

@@ -111,6 +111,12 @@ type customerView struct {
 	Asset    aftersales.AssetInput
 	// Portal lists the customer's portal users (issue #20).
 	Portal []*aftersales.PortalUser
+	// Reason says why the customer has its tier when the segment rules
+	// set it (issue #20).
+	Reason aftersales.SegmentReason
+	Locked bool
+	// CanLock: the user may lock the tier (edit customers).
+	CanLock bool
 }
 
 // PortalRoles lists the roles a portal invitation may give.
@@ -137,6 +143,14 @@ func (c *Console) renderCustomer(w http.ResponseWriter, r *http.Request, asset a
 	}
 	if err == nil && c.S.Portal != nil {
 		d.Portal, err = c.S.Portal.ListPortalUsers(ctx, id)
+	}
+	if err == nil && c.S.Segments != nil {
+		d.Reason, err = c.S.Segments.CustomerTierReason(ctx, id)
+		if err == nil {
+			d.Locked, err = c.S.Segments.TierLocked(ctx, id)
+			u := aftersales.UserFromContext(ctx)
+			d.CanLock = u != nil && u.Role.Can(aftersales.PermCustomerWrite)
+		}
 	}
 	if err != nil {
 		c.fail(w, r, "", p, err)

@@ -243,6 +243,9 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^must be a number$`), "reason.number"},
 		{regexp.MustCompile(`^is not a readable CSV or XLSX table$`), "reason.not_table"},
 		{regexp.MustCompile(`^has no tickets in this scope$`), "reason.no_topic_tickets"},
+		// Customer segment rules (issue #20).
+		{regexp.MustCompile(`^needs at least one condition$`), "reason.segment_condition"},
+		{regexp.MustCompile(`^must not be below the minimum$`), "reason.segment_max_min"},
 	}
 }
 

@@ -140,6 +140,7 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	paths = append(paths, "/field-standards", "/dashboard?kpi=standard_compliance", "/dashboard?kpi=travel_per_visit")
 	paths = append(paths, "/voc/clusters", "/admin/dictionary") // the complaint topics and the domain dictionary
 	paths = append(paths, "/dashboard?kpi=technician_utilisation")
+	paths = append(paths, "/admin/segments")
 	tasks, err := db.ListFollowups(app.Ctx, aftersales.FollowupFilter{})
 	if err != nil {
 		t.Fatal(err)
