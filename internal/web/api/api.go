@@ -75,10 +75,10 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.textClass(h)
 	a.complaints(h)
 	a.kb(h)
-	a.fieldStandards(h) // issue #19, s3/fieldcost
+	a.fieldStandards(h)
 	a.textTopics(h)
 	a.text(h)
-	a.segments(h)       // issue #20, s3/segments
+	a.segments(h)
 	// huma describes the multipart upload inline but also registers its Go
 	// type for the file; nothing refers to that schema.
 	delete(h.OpenAPI().Components.Schemas.Map(), "FormFile")
