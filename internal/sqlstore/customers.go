@@ -96,6 +96,10 @@ func (db *DB) UpdateCustomer(ctx context.Context, id, version int64, in aftersal
 		if err := db.checkTier(ctx, tx, in.Tier); err != nil {
 			return err
 		}
+		var was string
+		if err := tx.QueryRowContext(ctx, `SELECT tier FROM customers WHERE id = $1`, id).Scan(&was); err != nil {
+			return notFound(err, "Customer", id)
+		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE customers SET kind = $1, name = $2, phone = $3, email = $4, address = $5, province = $6, city = $7,
 				lat = $8, lng = $9, tier_reason = CASE WHEN tier = $10 THEN tier_reason ELSE '' END, tier = $10, tags = $11, notes = $12, contacts = $13, external_id = $14,
@@ -109,6 +113,15 @@ func (db *DB) UpdateCustomer(ctx context.Context, id, version int64, in aftersal
 		}
 		if err := checkVersion(ctx, tx, res, "customers", "Customer", id); err != nil {
 			return err
+		}
+		if was != in.Tier {
+			// The KPI rollups count tickets by their customer's tier: the
+			// customer's tickets are folded in again, as after a segment
+			// rule's change.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO kpi_dirty (ticket_id) SELECT id FROM tickets WHERE customer_id = $1
+				ON CONFLICT DO NOTHING`, id); err != nil {
+				return fmt.Errorf("sqlstore: customer tier rollups: %w", err)
+			}
 		}
 		return tx.audit(ctx, "update", "customer", id, map[string]any{"name": in.Name})
 	})

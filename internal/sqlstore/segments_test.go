@@ -154,3 +154,28 @@ func TestSegments(t *testing.T) {
 		}
 	})
 }
+
+// TestTierEditRefreshesRollups: the KPI rollups count tickets by their
+// customer's tier, so a tier set by hand folds the customer's tickets in
+// again, as a segment rule's change does; before, the created count by
+// tier kept the old tier until a full recompute.
+func TestTierEditRefreshesRollups(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		c := MustCustomer(t, ctx, db, "手改等级")
+		MustTicket(t, ctx, db, c.ID, "空调不制冷")
+		now := time.Now()
+		q := aftersales.MetricQuery{KPI: "created", From: now.AddDate(0, 0, -1), To: now.AddDate(0, 0, 1), Grain: aftersales.GrainDay,
+			Filter: aftersales.DimTier, Value: aftersales.TierVIP}
+		if got := value(metric(t, ctx, db, q).Total); got != 0 {
+			t.Fatalf("created by VIP customers before the edit = %v, want 0", got)
+		}
+		in := aftersales.CustomerInput{Kind: c.Kind, Name: c.Name, Phone: c.Phone, Tier: aftersales.TierVIP}
+		if _, err := db.UpdateCustomer(ctx, c.ID, c.Version, in); err != nil {
+			t.Fatal(err)
+		}
+		if got := value(metric(t, ctx, db, q).Total); got != 1 {
+			t.Errorf("created by VIP customers after the edit = %v, want 1", got)
+		}
+	})
+}
