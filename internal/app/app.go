@@ -188,7 +188,6 @@ func open(ctx context.Context, c config.Config, now func() time.Time) (*sqlstore
 		return nil, err
 	}
 	db.Messages = cat.T
-	db.Rising = textan.RisingTest
 	if _, domain, ok := strings.Cut(c.SMTPFrom, "@"); ok {
 		db.MailDomain = strings.Trim(domain, "> ")
 	}

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"aftersales"
-	"aftersales/internal/sqlstore"
 
 	"github.com/chromedp/chromedp"
 )
@@ -25,17 +23,7 @@ func TestBrowserComplaintClosure(t *testing.T) {
 	base, _ := startApp(t, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir},
 		map[string]string{"AFTERSALES_ADMIN_PASSWORD": "e2e-password-1"})
 
-	bg := context.Background()
-	db, err := sqlstore.Open(bg, filepath.Join(dir, "aftersales.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	admin, err := db.FirstAdmin(bg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sctx := aftersales.NewContextWithUser(bg, admin)
+	db, sctx := sideStore(t, dir)
 	cust, err := db.CreateCustomer(sctx, aftersales.CustomerInput{Name: "吴女士", Phone: "13700002222"})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"aftersales"
-	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
 )
 
@@ -27,22 +26,7 @@ func TestBrowserDispatchKeyboard(t *testing.T) {
 	dir := t.TempDir()
 	base, _ := startApp(t, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir},
 		map[string]string{"AFTERSALES_ADMIN_PASSWORD": "e2e-password-1"})
-	bg := context.Background()
-	db, err := sqlstore.Open(bg, filepath.Join(dir, "aftersales.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	zone, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Zone = zone
-	admin, err := db.FindUserByEmail(bg, "admin@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := aftersales.NewContextWithUser(bg, admin)
+	db, ctx := sideStore(t, dir)
 	region, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitRegion, Code: "sw", Name: "西南大区"})
 	branch, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitBranch, Code: "cd", Name: "成都分公司", ParentID: &region.ID})
 	ws, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitWorkstation, Code: "cdw", Name: "成都工作站", ParentID: &branch.ID})
@@ -67,8 +51,8 @@ func TestBrowserDispatchKeyboard(t *testing.T) {
 		}
 		techs = append(techs, u)
 	}
-	now := time.Now().In(zone)
-	mid := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
+	now := time.Now().In(db.Zone)
+	mid := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, db.Zone)
 	var visits []*aftersales.Visit
 	for i, name := range []string{"赵女士", "钱先生"} {
 		lat, lng := 30.66, 104.07+float64(i)*0.01

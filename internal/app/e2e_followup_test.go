@@ -1,14 +1,12 @@
 package app
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"aftersales"
-	"aftersales/internal/sqlstore"
 
 	"github.com/chromedp/chromedp"
 )
@@ -25,20 +23,7 @@ func TestBrowserFollowup(t *testing.T) {
 		map[string]string{"AFTERSALES_ADMIN_PASSWORD": "e2e-password-1"})
 
 	// The data goes in through the store, beside the running server.
-	bg := context.Background()
-	db, err := sqlstore.Open(bg, filepath.Join(dir, "aftersales.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if db.Zone, err = time.LoadLocation("Asia/Shanghai"); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := db.FirstAdmin(bg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sctx := aftersales.NewContextWithUser(bg, admin)
+	db, sctx := sideStore(t, dir)
 	if _, err := db.CreateFollowupPolicy(sctx, aftersales.FollowupPolicy{Name: "投诉全回访", Active: true, Natures: []aftersales.Nature{aftersales.NatureComplaint},
 		SamplePercent: 100, DeadlineHours: 48, MaxAttempts: 3, ScriptZH: "您好，这里是售后服务回访，请问问题解决了吗？"}); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"aftersales"
-	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
 )
 
@@ -28,22 +26,7 @@ func TestBrowserTechnicianDay(t *testing.T) {
 		map[string]string{"AFTERSALES_ADMIN_PASSWORD": "e2e-password-1"})
 
 	// The visit is booked in the store the app serves.
-	bg := context.Background()
-	db, err := sqlstore.Open(bg, filepath.Join(dir, "aftersales.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	zone, err := time.LoadLocation("Asia/Shanghai") // the app's default zone
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Zone = zone
-	admin, err := db.FindUserByEmail(bg, "admin@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := aftersales.NewContextWithUser(bg, admin)
+	db, ctx := sideStore(t, dir)
 	tech, err := db.CreateUser(ctx, aftersales.UserInput{Email: "tech@example.com", Name: "王师傅", Role: aftersales.RoleTechnician, Password: "tech-password-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -69,8 +52,8 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	if tk, err = db.Assign(ctx, tk.ID, tk.Version, nil, &tech.ID); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().In(zone)
-	mid := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
+	now := time.Now().In(db.Zone)
+	mid := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, db.Zone)
 	v, err := db.CreateVisit(ctx, tk.ID, aftersales.VisitInput{WindowStart: mid, WindowEnd: mid.Add(23 * time.Hour), DurationMin: 60, TechnicianID: &tech.ID})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"aftersales"
+	"aftersales/internal/sqlstore"
+
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -352,4 +355,25 @@ func shot(t *testing.T, ctx context.Context, name string) {
 		return
 	}
 	os.WriteFile(filepath.Join(dir, name), png, 0o644)
+}
+
+// sideStore opens the database of a server started with --data-dir dir,
+// beside it, in the app's default zone, and returns it with a context
+// acting as its administrator: browser tests put their data in through
+// the store the server reads.
+func sideStore(t *testing.T, dir string) (*sqlstore.DB, context.Context) {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), filepath.Join(dir, "aftersales.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if db.Zone, err = time.LoadLocation("Asia/Shanghai"); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := db.FirstAdmin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, aftersales.NewContextWithUser(context.Background(), admin)
 }
