@@ -112,11 +112,6 @@ type TermPeriod struct {
 	Counts map[string]int
 }
 
-// RisingTest finds the terms whose share of tickets rose significantly from
-// before to after: q ≤ alpha over the terms seen at least minCount times in
-// both periods together (textan.RisingTest).
-type RisingTest func(before, after TermPeriod, alpha float64, minCount int) ([]RisingTerm, error)
-
 // TextKeyword is a keyword of one text with its TF-IDF score.
 type TextKeyword struct {
 	Term  string  `json:"term"`

@@ -94,10 +94,6 @@ type DB struct {
 	Messages func(lang, key string) string
 
 	kb kbIndex // the knowledge base's search index (kb.go)
-	// Rising is the significance test of rising terms (textan.RisingTest,
-	// set by internal/app): the store counts, the algorithm lives in the
-	// pure package.
-	Rising aftersales.RisingTest
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database (Open

@@ -13,6 +13,7 @@ import (
 
 	"aftersales"
 	"aftersales/internal/analytics"
+	"aftersales/internal/textan"
 )
 
 // Text analytics storage (issue #21). Triggers queue a ticket in
@@ -474,9 +475,6 @@ func (db *DB) RisingTerms(ctx context.Context, q aftersales.TextQuery) (*aftersa
 }
 
 func (db *DB) rising(ctx context.Context, u *aftersales.User, dim aftersales.Dimension, val string, prev, from, to time.Time, alpha float64, minCount int) (*aftersales.RisingTerms, error) {
-	if db.Rising == nil {
-		return nil, fmt.Errorf("sqlstore: rising terms: no significance test configured (DB.Rising)")
-	}
 	period := func(a, b time.Time) (aftersales.TermPeriod, error) {
 		n, terms, err := db.termCounts(ctx, u, dim, val, a, b, 0)
 		if err != nil {
@@ -510,7 +508,7 @@ func (db *DB) rising(ctx context.Context, u *aftersales.User, dim aftersales.Dim
 			res.Tested++
 		}
 	}
-	found, err := db.Rising(before, after, alpha, minCount)
+	found, err := textan.RisingTest(before, after, alpha, minCount)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: rising terms: %w", err)
 	}

@@ -251,7 +251,6 @@ func TestTextVisibility(t *testing.T) {
 // term stays flat opens nothing.
 func TestRisingTermOpensItem(t *testing.T) {
 	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		db.Rising = textan.RisingTest
 		// Monday 2026-03-02 00:00 in Shanghai.
 		start := time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC)
 		clock := NewClock(start)

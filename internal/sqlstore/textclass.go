@@ -80,10 +80,7 @@ func loadTextConfig(ctx context.Context, q queryer) (textConfig, error) {
 
 func (db *DB) textReader() (*textan.Segmenter, *textan.Stopwords) {
 	db.textc.once.Do(func() {
-		db.textc.seg = db.Text
-		if db.textc.seg == nil {
-			db.textc.seg = textan.NewSegmenter()
-		}
+		db.textc.seg = db.Text // made by Open, shared by every text feature
 		db.textc.stop = textan.DefaultStopwords()
 	})
 	return db.textc.seg, db.textc.stop

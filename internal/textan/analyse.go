@@ -87,8 +87,8 @@ func (a *Analyser) Analyse(src aftersales.TextSource, terms []string, df *DF) (a
 // both engines.
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
-// RisingTest is RisingTerms over the product's types (an
-// aftersales.RisingTest).
+// RisingTest is RisingTerms over the product's types: the store counts
+// the terms of both periods, this tests them.
 func RisingTest(before, after aftersales.TermPeriod, alpha float64, minCount int) ([]aftersales.RisingTerm, error) {
 	found, err := RisingTerms(Period{Docs: before.Docs, Counts: before.Counts}, Period{Docs: after.Docs, Counts: after.Counts}, alpha, minCount)
 	if err != nil {

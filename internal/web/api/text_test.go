@@ -17,7 +17,6 @@ import (
 // fields.
 func TestTextAPI(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		db.Rising = textan.RisingTest
 		app := webtest.Start(t, db)
 		c := &client{t: t, base: app.Server.URL + "/api/v1", token: app.Token}
 		cust := c.do("POST", "/customers", map[string]any{"kind": "person", "name": "文本", "phone": "13900004444"})

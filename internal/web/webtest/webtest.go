@@ -16,7 +16,6 @@ import (
 	"aftersales/internal/files"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
-	"aftersales/internal/textan"
 	"aftersales/internal/topics"
 	"aftersales/internal/web"
 	"aftersales/internal/web/console"
@@ -49,9 +48,6 @@ func Start(t testing.TB, db *sqlstore.DB) *App {
 // timeouts or test hooks) before its handler is built.
 func StartWith(t testing.TB, db *sqlstore.DB, configure func(*web.Server)) *App {
 	t.Helper()
-	if db.Rising == nil {
-		db.Rising = textan.RisingTest // as internal/app sets it
-	}
 	ctx, admin := testutil.Admin(t, db)
 	tok, err := db.CreateToken(ctx, admin.ID, "test")
 	if err != nil {
