@@ -10,9 +10,9 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	netmail "net/mail"
 	"net/http"
 	"net/http/httptest"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"os/exec"
@@ -229,11 +229,23 @@ func TestInstancesUnderLoad(t *testing.T) {
 			dAcked = append(dAcked, int64(tk["id"].(float64)))
 		}
 	}
+	// Then the receiver holds the first delivery D sends, and D is killed
+	// while it waits for the answer: D sent it and never recorded it.
+	dClaim := fmt.Sprintf("%%:%d/%%", d.cmd.Process.Pid)
+	caught := rc.hunt(func(id string) bool {
+		var n int
+		err := raw.QueryRow(`SELECT count(*) FROM webhook_outbox WHERE delivery_id = $1 AND status = 'pending' AND claimed_by LIKE $2`, id, dClaim).Scan(&n)
+		return err == nil && n == 1
+	})
+	select {
+	case <-caught:
+	case <-time.After(time.Minute):
+		t.Fatal("instance D sent no webhook within a minute")
+	}
 	d.kill(t)
 	// What D had claimed and not recorded stays pending under its claim
 	// until the lease (10 minutes) runs out; the test ends the lease as
 	// the clock would, and the others send those rows again.
-	dClaim := fmt.Sprintf("%%:%d/%%", d.cmd.Process.Pid)
 	heldHooks := stringSet(t, raw, `SELECT delivery_id FROM webhook_outbox WHERE status = 'pending' AND claimed_by LIKE $1`, dClaim)
 	heldMails := stringSet(t, raw, `SELECT lower(to_addr) || ' ' || subject FROM email_outbox WHERE status = 'pending' AND claimed_by LIKE $1`, dClaim)
 	for _, table := range []string{"webhook_outbox", "email_outbox"} {
@@ -338,6 +350,9 @@ func TestInstancesUnderLoad(t *testing.T) {
 	received := len(rc.got)
 	stepHooks := rc.steps
 	rc.mu.Unlock()
+	if twice == 0 {
+		t.Errorf("no delivery arrived again after D died, though D was killed holding %d: %v", len(heldHooks), heldHooks)
+	}
 	if unknown != 0 || missing != 0 || len(sent) != len(outbox) {
 		t.Errorf("webhooks: %d outbox rows, %d delivered, %d received; %d unknown ids, %d never received", len(outbox), len(sent), received, unknown, missing)
 	}
@@ -424,11 +439,15 @@ func TestInstancesUnderLoad(t *testing.T) {
 }
 
 // deliveries is the webhook receiver: it counts deliveries by
-// X-Aftersales-Delivery, and SLA announcements by ticket and step.
+// X-Aftersales-Delivery, and SLA announcements by ticket and step. A
+// delivery that catch picks is counted, then held unanswered (a stuck
+// receiver) and sent to caught; the hold ends when the sender goes away.
 type deliveries struct {
-	mu    sync.Mutex
-	got   map[string]int
-	steps map[string]int
+	mu     sync.Mutex
+	got    map[string]int
+	steps  map[string]int
+	catch  func(id string) bool
+	caught chan string
 }
 
 func (d *deliveries) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -442,13 +461,34 @@ func (d *deliveries) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} `json:"data"`
 	}
 	err := json.NewDecoder(r.Body).Decode(&body)
+	id := r.Header.Get("X-Aftersales-Delivery")
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.got[r.Header.Get("X-Aftersales-Delivery")]++
+	d.got[id]++
 	if err == nil && strings.HasPrefix(body.Event, "sla.") {
 		d.steps[fmt.Sprintf("%d %s", body.Ticket.ID, body.Data.Step)]++
 	}
+	catch := d.catch
+	d.mu.Unlock()
+	if catch != nil && catch(id) {
+		d.mu.Lock()
+		first := d.catch != nil
+		d.catch = nil
+		d.mu.Unlock()
+		if first {
+			d.caught <- id
+			<-r.Context().Done()
+			return
+		}
+	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// hunt makes the receiver hold the first delivery catch picks.
+func (d *deliveries) hunt(catch func(id string) bool) <-chan string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.catch, d.caught = catch, make(chan string, 1)
+	return d.caught
 }
 
 // buildAftersales builds the aftersales command once for the test.
