@@ -89,8 +89,8 @@ func TestInstancesUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.MustUser(t, actx, db, "tech@example.com", aftersales.RoleTechnician, &team.ID)
-	testutil.MustUser(t, actx, db, "lead@example.com", aftersales.RoleSupervisor, &team.ID)
+	tech := testutil.MustUser(t, actx, db, "tech@example.com", aftersales.RoleTechnician, &team.ID)
+	lead := testutil.MustUser(t, actx, db, "lead@example.com", aftersales.RoleSupervisor, &team.ID)
 	if _, err := db.CreatePolicy(actx, aftersales.SLAPolicy{Name: "电话一分钟响应", Priority: 20, Active: true,
 		Conditions:       aftersales.SLAConditions{Channel: []aftersales.Channel{aftersales.ChannelPhone}},
 		FirstResponseMin: 1, WarnAt: []float64{0.5},
@@ -133,6 +133,24 @@ func TestInstancesUnderLoad(t *testing.T) {
 	}
 	const seeded = 100
 	seed(seeded, 5*time.Minute, "开机前已超时")
+
+	// Improvement items past their target date, each with an action due
+	// tomorrow (a reminder) and one due yesterday (an escalation): the
+	// improvement loop of A, C and D sweeps when each starts.
+	const items = 10
+	today := time.Now().In(db.Zone)
+	day := func(d int) string { return today.AddDate(0, 0, d).Format(time.DateOnly) }
+	for i := range items {
+		it, err := db.CreateItem(actx, aftersales.ItemInput{Title: fmt.Sprintf("首次响应太慢 %d", i), KPI: "frt_mean", TargetDate: day(-2), OwnerID: &lead.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, due := range []string{day(1), day(-1)} {
+			if _, err := db.SaveAction(actx, it.ID, 0, 0, aftersales.ActionInput{Description: "回访培训 " + due, OwnerID: tech.ID, Due: due}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 
 	code, tok := run(t, map[string]string{"AFTERSALES_DB": dsn}, "token", "create", "--user", "admin@example.com")
 	if code != 0 {
@@ -240,7 +258,8 @@ func TestInstancesUnderLoad(t *testing.T) {
 	select {
 	case <-caught:
 	case <-time.After(time.Minute):
-		t.Fatal("instance D sent no webhook within a minute")
+		t.Error("instance D sent no delivery it had claimed within a minute")
+		rc.hunt(nil)
 	}
 	d.kill(t)
 	// What D had claimed and not recorded stays pending under its claim
@@ -423,6 +442,17 @@ func TestInstancesUnderLoad(t *testing.T) {
 		t.Errorf("emails: %d outbox rows not sent", unsent)
 	}
 
+	// The improvement loop: every reminder and escalation once, though
+	// three instances swept at their start.
+	var reminders, overdue, repeated int
+	if err := raw.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE kind = 'improvement.reminder'), count(*) FILTER (WHERE kind = 'improvement.overdue'),
+		count(*) - count(DISTINCT (user_id, kind, title)) FROM notifications WHERE kind LIKE 'improvement.%'`).Scan(&reminders, &overdue, &repeated); err != nil {
+		t.Fatal(err)
+	}
+	if reminders != items || overdue < 2*items || repeated != 0 {
+		t.Errorf("improvement loop: %d reminders (want %d), %d escalations (want at least %d), %d notified again", reminders, items, overdue, 2*items, repeated)
+	}
+
 	var tickets int
 	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM tickets`).Scan(&tickets); err != nil {
 		t.Fatal(err)
@@ -430,9 +460,10 @@ func TestInstancesUnderLoad(t *testing.T) {
 	t.Logf("load %s (+%s to drain): %d tickets (%d by bench, %d acknowledged by D before SIGKILL, none lost); "+
 		"%d webhook deliveries received once each (%d twice after D's death, of %d it held); "+
 		"%d emails once each (%d again after D's death, of %d it held); %d SLA steps fired once, each announced once; "+
+		"improvement loop: %d reminders and %d escalations once each; "+
 		"B used A's policy change on its next create, %s after it",
 		loadTime.Round(time.Second), drainTime.Round(time.Second), tickets, benchTickets, len(dAcked),
-		received, twice, len(heldHooks), len(msgs), mailTwice, len(heldMails), fired, policyLag.Round(time.Millisecond))
+		received, twice, len(heldHooks), len(msgs), mailTwice, len(heldMails), fired, reminders, overdue, policyLag.Round(time.Millisecond))
 	for _, br := range benches {
 		t.Logf("bench:\n%s", br.out.String())
 	}
