@@ -32,8 +32,9 @@ import (
 )
 
 // InstancesDurationEnv sets how long TestInstancesUnderLoad drives the
-// instances (a Go duration; default one minute), for a longer soak on
-// demand: AFTERSALES_INSTANCES_DURATION=10m go test ./internal/app -run TestInstancesUnderLoad -timeout 30m
+// instances (a Go duration, at least 5s; default one minute): shorter for
+// a quick check while working (15s), longer for a soak on demand:
+// AFTERSALES_INSTANCES_DURATION=10m go test ./internal/app -run TestInstancesUnderLoad -timeout 30m
 const InstancesDurationEnv = "AFTERSALES_INSTANCES_DURATION"
 
 // TestInstancesUnderLoad is the proof of issue #18 across processes: the
@@ -188,6 +189,7 @@ func TestInstancesUnderLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		go func() { br.err = cmd.Wait(); close(br.done) }()
+		t.Cleanup(func() { cmd.Process.Kill(); <-br.done })
 	}
 	loadStart := time.Now()
 
