@@ -379,7 +379,10 @@ func TestInstancesUnderLoad(t *testing.T) {
 			missing++
 		}
 	}
-	received := len(rc.got)
+	received, arrivals := len(rc.got), 0
+	for _, n := range rc.got {
+		arrivals += n
+	}
 	stepHooks := rc.steps
 	rc.mu.Unlock()
 	if twice == 0 {
@@ -470,13 +473,13 @@ func TestInstancesUnderLoad(t *testing.T) {
 	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM tickets`).Scan(&tickets); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("load %s (+%s to drain): %d tickets (%d by bench, %d acknowledged by D before SIGKILL, none lost); "+
-		"%d webhook deliveries received once each (%d twice after D's death, of %d it held); "+
-		"%d emails once each (%d again after D's death, of %d it held); %d SLA steps fired once, each announced once; "+
-		"improvement loop: %d reminders and %d escalations once each; "+
-		"B used A's policy change on its next create, %s after it",
-		loadTime.Round(time.Second), drainTime.Round(time.Second), tickets, benchTickets, len(dAcked),
-		received, twice, len(heldHooks), len(msgs), mailTwice, len(heldMails), fired, reminders, overdue, policyLag.Round(time.Millisecond))
+	t.Logf("load %s (+%s to drain): %d tickets (%d by bench, %d acknowledged by D before SIGKILL, %d of them lost); "+
+		"%d webhook deliveries in the outbox, %d received in %d requests (%d twice after D's death, of %d it held); "+
+		"%d emails in the outbox, %d received (%d again after D's death, of %d it held); %d SLA steps fired; "+
+		"improvement loop: %d reminders and %d escalations; B's create after A's policy change: %s after it",
+		loadTime.Round(time.Second), drainTime.Round(time.Second), tickets, benchTickets, len(dAcked), lostD,
+		len(outbox), received, arrivals, twice, len(heldHooks), sum(wantMail), len(msgs), mailTwice, len(heldMails), fired,
+		reminders, overdue, policyLag.Round(time.Millisecond))
 	for _, br := range benches {
 		t.Logf("bench:\n%s", br.out.String())
 	}
@@ -737,6 +740,14 @@ func postForm(t *testing.T, base, token string) (int, string) {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // stringSet runs a query of one text column.
