@@ -41,7 +41,7 @@ const InstancesDurationEnv = "AFTERSALES_INSTANCES_DURATION"
 // aftersales binary is built once and started as separate OS processes on
 // one fresh PostgreSQL database, sharing nothing but it: A (--role all),
 // B (--role web), C (--role worker) and D (--role all, killed with
-// SIGKILL halfway). `aftersales bench` drives A and B with the bench mix
+// SIGKILL while a delivery it sent waits for its answer). `aftersales bench` drives A and B with the bench mix
 // while the jobs run, and the webhooks and notification emails go to a
 // real HTTP receiver and a real SMTP server on loopback. Then:
 //   - every ticket acknowledged exists once (bench counts and D's creates);
@@ -49,6 +49,7 @@ const InstancesDurationEnv = "AFTERSALES_INSTANCES_DURATION"
 //     they are the outbox's rows, all sent; only rows D had claimed when it
 //     died may arrive twice, with the same delivery id (at least once);
 //   - every SLA step due fired once and was announced by one webhook;
+//   - the improvement loop's reminders and escalations were sent once;
 //   - a policy changed through A is used by B's next create;
 //   - a file uploaded through A downloads through B;
 //   - a form shown by A is accepted by B.
