@@ -81,6 +81,7 @@ type DB struct {
 	// reach them all.
 	Text  *textan.Segmenter
 	textc textClassCache
+	sentc sentimentCache // the active sentiment model, decoded once (sentiment.go)
 
 	numMu   sync.Mutex
 	numbers map[string]*numberBlock // PostgreSQL: ticket numbers reserved, by counter name
