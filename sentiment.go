@@ -43,7 +43,7 @@ type SentimentModel struct {
 	ComparedF1       *float64     `json:"compared_f1,omitempty"`
 	LexiconAccuracy  float64      `json:"lexicon_accuracy" doc:"The lexicon's accuracy on the same held-out texts (negative or not)"`
 	CombinedAccuracy float64      `json:"combined_accuracy" doc:"The stored score's accuracy (the model, the lexicon for texts the model knows nothing of) on the same held-out texts"`
-	Reason           string       `json:"reason,omitempty" enum:"worse,too_few,one_class" doc:"Why it was refused"`
+	Reason           string       `json:"reason,omitempty" enum:"worse,too_few,one_class,below_lexicon" doc:"Why it was refused"`
 	PerClass         []ClassScore `json:"per_class"`
 	Confusion        [][]int      `json:"confusion"`
 }

@@ -276,7 +276,9 @@ func (db *DB) TrainSentimentFile(ctx context.Context, texts, labels []string, fo
 
 // trainSentiment cross-validates a candidate, trains it on every text, and
 // stores it as the next version: active unless its macro-F1 is below the
-// active model's, otherwise refused (kept as a record without weights).
+// active model's (the classifiers' rule) or the score it would store is
+// less accurate than the lexicon's on the same held-out texts; otherwise
+// refused (kept as a record without weights).
 func (db *DB) trainSentiment(ctx context.Context, texts, labels []string, folds int, source string, by *int64) (*aftersales.SentimentModel, error) {
 	cfg := textan.DefaultTrainConfig()
 	sm := aftersales.SentimentModel{Source: source, Docs: len(texts), Folds: folds, Status: aftersales.ModelRefused, TrainedBy: by,
@@ -320,9 +322,14 @@ func (db *DB) trainSentiment(ctx context.Context, texts, labels []string, folds 
 			sm.ComparedF1 = &f
 		}
 		if sm.Reason == "" {
-			if active.Valid && sm.MacroF1 < active.Float64 {
+			switch {
+			case active.Valid && sm.MacroF1 < active.Float64:
 				sm.Reason = aftersales.RefusedWorse
-			} else {
+			case sm.CombinedAccuracy < sm.LexiconAccuracy:
+				// Too few or too narrow labels: the lexicon reads the
+				// held-out texts better than the model would.
+				sm.Reason = aftersales.RefusedBelowLexicon
+			default:
 				sm.Status = aftersales.ModelActive
 				if _, err := tx.ExecContext(ctx, `UPDATE sentiment_models SET status = 'retired' WHERE status = 'active'`); err != nil {
 					return fmt.Errorf("sqlstore: retire sentiment model: %w", err)
