@@ -38,7 +38,7 @@ func (a *API) sentiment(h huma.API) {
 			}{ok}, err)
 		})
 	register(a, h, huma.Operation{OperationID: "correct-ticket-sentiment", Method: http.MethodPut, Path: "/tickets/{id}/sentiment", Tags: t,
-		Summary: "Correct a ticket's sentiment: the stored score (and the negative share) follows the person's label, which trains the next model",
+		Summary:     "Correct a ticket's sentiment: the stored score (and the negative share) follows the person's label, which trains the next model",
 		Description: "The correction outlasts later analyses of the ticket. 404 when the ticket does not exist or the caller may not see it."},
 		func(ctx context.Context, in *struct {
 			ID   int64 `path:"id" minimum:"1"`
