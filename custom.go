@@ -242,4 +242,6 @@ type Services struct {
 	Text       TextService
 	// Segment rules that set customer tiers (issue #20).
 	Segments SegmentService
+	// Trained sentiment and people's corrections (issue #21).
+	Sentiment SentimentService
 }

@@ -127,15 +127,20 @@ type MessageSentiment struct {
 
 // TicketText is what the analysis stored for one ticket.
 type TicketText struct {
-	TicketID   int64              `json:"ticket_id"`
-	Sentiment  float64            `json:"sentiment"`
-	Polarity   int                `json:"polarity"` // -1 negative, 0 neutral, 1 positive
-	Positive   int                `json:"positive"` // sentiment words counted positive
-	Negative   int                `json:"negative"`
-	Method     string             `json:"method"` // lexicon
-	Keywords   []TextKeyword      `json:"keywords"`
-	Messages   []MessageSentiment `json:"messages"`
-	AnalysedAt time.Time          `json:"analysed_at"`
+	TicketID  int64   `json:"ticket_id"`
+	Sentiment float64 `json:"sentiment"`
+	Polarity  int     `json:"polarity"` // -1 negative, 0 neutral, 1 positive
+	Positive  int     `json:"positive"` // sentiment words counted positive
+	Negative  int     `json:"negative"`
+	Method    string  `json:"method" enum:"lexicon,model,agent" doc:"lexicon: the lexicon; model: the trained model of model_version; agent: a person's correction"`
+	// ModelVersion is the sentiment model version active when the text was
+	// scored (0: none was).
+	ModelVersion int64 `json:"model_version"`
+	// Correction is a person's label, which the stored score follows.
+	Correction *SentimentCorrection `json:"correction,omitempty"`
+	Keywords   []TextKeyword        `json:"keywords"`
+	Messages   []MessageSentiment   `json:"messages"`
+	AnalysedAt time.Time            `json:"analysed_at"`
 }
 
 // TextSource is a ticket's customer text waiting for analysis: title and

@@ -88,6 +88,9 @@ const (
 	RefusedWorse   = "worse"     // its macro-F1 is below the active model's
 	RefusedTooFew  = "too_few"   // fewer labelled tickets than MinTrainingTexts
 	RefusedOneOnly = "one_class" // every labelled ticket has the same value
+	// RefusedBelowLexicon: a sentiment model whose stored score would be
+	// less accurate than the lexicon alone on its held-out texts.
+	RefusedBelowLexicon = "below_lexicon"
 )
 
 // MinTrainingTexts is the fewest labelled tickets a model trains on.

@@ -72,6 +72,8 @@ Usage:
   aftersales restore FILE.tar.gz     restore a backup into an empty data directory (PostgreSQL: docs/OPERATIONS.md)
   aftersales classify evaluate --file F.csv --text COL --label COL [--folds 5]   cross-validate the text classifier on a labelled file
   aftersales dictionary import --file F.csv|F.xlsx   seed the text-analytics domain dictionary, all or nothing
+  aftersales text sentiment evaluate --file F.csv --text COL --label COL [--folds 5]   held-out accuracy of lexicon, model, stored score
+  aftersales text sentiment train --file F.csv --text COL --label COL [--folds 5]      train a sentiment model on a labelled file and store it
   aftersales version                 print the version
 
 Every command takes -h. Shared settings: --addr, --data-dir, --db, --tz, --log-format
@@ -128,6 +130,8 @@ func Main(ctx context.Context, env Env) int {
 		err = restore(ctx, env, args)
 	case "classify":
 		err = sub(ctx, env, args, "classify", map[string]func(context.Context, Env, []string) error{"evaluate": classifyEvaluate})
+	case "text":
+		err = textCmd(ctx, env, args)
 	case "dictionary":
 		err = sub(ctx, env, args, "dictionary", map[string]func(context.Context, Env, []string) error{"import": dictionaryImport})
 	case "version":
@@ -400,6 +404,7 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.Gaug
 	// API, and a nightly retraining of the active ones; one instance trains.
 	job("text-train", time.Minute, db.Exclusive("text-train", jobs.TrainText(db, log)))
 	job("text-retrain", 24*time.Hour, jobs.RetrainText(db))
+	job("sentiment-train", time.Minute, db.Exclusive("sentiment-train", jobs.TrainSentiment(db, log)))
 	// Text analytics (issue #21): tickets and customer messages queued by
 	// triggers are analysed in the background, so creating a ticket never
 	// waits for the segmenter; rising terms are tested once an hour.

@@ -12,6 +12,11 @@ type TextStore interface {
 	PendingTexts(ctx context.Context, limit int) ([]aftersales.TextSource, error)
 	TextDF(ctx context.Context, terms []string) (docs int, counts map[string]int, err error)
 	SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis) (int, error)
+	// ActiveSentiment is the active trained sentiment model, nil while
+	// none is; RequeueSentiment queues every analysed ticket once per
+	// model version, so a new model re-scores them in the background.
+	ActiveSentiment(ctx context.Context) (*textan.SentimentModel, error)
+	RequeueSentiment(ctx context.Context, version int64) (int64, error)
 }
 
 // TextBatch is how many tickets one analysis pass reads.
@@ -21,7 +26,25 @@ const TextBatch = 500
 // reads the document frequencies of the batch's terms once, scores
 // keywords and sentiment, and stores the batch in one transaction. The
 // keywords of a batch are scored against the frequencies before it.
+//
+// Each pass scores sentiment with the model active when it starts; the
+// first pass under a new model (or back to the lexicon) queues every
+// analysed ticket again.
 func AnalyseTexts(ctx context.Context, s TextStore, a *textan.Analyser, limit int) (int, error) {
+	sm, err := s.ActiveSentiment(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var version int64
+	if sm != nil {
+		version = sm.Version
+	}
+	if _, err := s.RequeueSentiment(ctx, version); err != nil {
+		return 0, err
+	}
+	withModel := *a
+	withModel.Sentiment = sm
+	a = &withModel
 	srcs, err := s.PendingTexts(ctx, limit)
 	if err != nil || len(srcs) == 0 {
 		return 0, err

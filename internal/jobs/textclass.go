@@ -37,3 +37,20 @@ func RetrainText(s TextTrainer) func(context.Context) (bool, error) {
 		return false, s.RequestRetraining(ctx)
 	}
 }
+
+// SentimentTrainer trains the sentiment model when someone asked for it.
+type SentimentTrainer interface {
+	TrainSentimentRequested(ctx context.Context) (bool, error)
+}
+
+// TrainSentiment returns the job that trains a requested sentiment model
+// on the company's labels (survey comments, corrections).
+func TrainSentiment(s SentimentTrainer, log *slog.Logger) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		done, err := s.TrainSentimentRequested(ctx)
+		if done {
+			log.Info("sentiment model trained")
+		}
+		return done, err
+	}
+}

@@ -81,6 +81,7 @@ type DB struct {
 	// reach them all.
 	Text  *textan.Segmenter
 	textc textClassCache
+	sentc sentimentCache // the active sentiment model, decoded once (sentiment.go)
 
 	numMu   sync.Mutex
 	numbers map[string]*numberBlock // PostgreSQL: ticket numbers reserved, by counter name
@@ -504,5 +505,6 @@ func (db *DB) Services() aftersales.Services {
 		Webhooks: db, Routing: db, Automate: db, Imports: db, Intake: db, Metrics: db, Quality: db, Improve: db, Costs: db,
 		Parts: db, Visits: db, Followups: db, Surveys: db, Dispatch: db,
 		TextClass: db, Complaints: db, Portal: db, KB: db,
-		Checklists: db, FieldCosts: db, Text: db, Segments: db}
+		Checklists: db, FieldCosts: db, Text: db, Segments: db,
+		Sentiment: db}
 }

@@ -174,7 +174,7 @@ func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis
 				}
 			}
 			x := a.Text
-			texts = append(texts, []any{a.TicketID, x.Sentiment, x.Polarity, x.Positive, x.Negative, mustJSON(x.Keywords), cmp.Or(x.Method, "lexicon"), ms(tx.now)})
+			texts = append(texts, []any{a.TicketID, x.Sentiment, x.Polarity, x.Positive, x.Negative, mustJSON(x.Keywords), cmp.Or(x.Method, "lexicon"), x.ModelVersion, ms(tx.now)})
 			pending = append(pending, []any{a.TicketID, a.Gen})
 			for _, m := range x.Messages {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO message_text (event_id, ticket_id, sentiment, polarity, analysed_at)
@@ -188,10 +188,15 @@ func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis
 		if err := insertRows(ctx, tx, `INSERT INTO ticket_terms (term, ticket_id) VALUES `, "", added); err != nil {
 			return fmt.Errorf("sqlstore: ticket terms: %w", err)
 		}
-		if err := insertRows(ctx, tx, `INSERT INTO ticket_text (ticket_id, sentiment, polarity, positive, negative, keywords, method, analysed_at) VALUES `,
+		if err := insertRows(ctx, tx, `INSERT INTO ticket_text (ticket_id, sentiment, polarity, positive, negative, keywords, method, model_version, analysed_at) VALUES `,
 			` ON CONFLICT (ticket_id) DO UPDATE SET sentiment = excluded.sentiment, polarity = excluded.polarity, positive = excluded.positive,
-			negative = excluded.negative, keywords = excluded.keywords, method = excluded.method, analysed_at = excluded.analysed_at`, texts); err != nil {
+			negative = excluded.negative, keywords = excluded.keywords, method = excluded.method, model_version = excluded.model_version,
+			analysed_at = excluded.analysed_at`, texts); err != nil {
 			return fmt.Errorf("sqlstore: ticket text: %w", err)
+		}
+		// A person's correction outlasts every new analysis (sentiment.go).
+		if err := applyCorrections(ctx, tx, ids); err != nil {
+			return err
 		}
 		// A ticket changed since it was read keeps its place in the queue.
 		for chunk := range slices.Chunk(pending, 200) {
@@ -282,8 +287,8 @@ func (db *DB) TicketText(ctx context.Context, id int64) (*aftersales.TicketText,
 	t := aftersales.TicketText{TicketID: id, Messages: []aftersales.MessageSentiment{}}
 	var kw string
 	var at int64
-	err := db.r.QueryRowContext(ctx, `SELECT sentiment, polarity, positive, negative, keywords, method, analysed_at
-		FROM ticket_text WHERE ticket_id = $1`, id).Scan(&t.Sentiment, &t.Polarity, &t.Positive, &t.Negative, &kw, &t.Method, &at)
+	err := db.r.QueryRowContext(ctx, `SELECT sentiment, polarity, positive, negative, keywords, method, model_version, analysed_at
+		FROM ticket_text WHERE ticket_id = $1`, id).Scan(&t.Sentiment, &t.Polarity, &t.Positive, &t.Negative, &kw, &t.Method, &t.ModelVersion, &at)
 	if err != nil {
 		if err == sql.ErrNoRows {
 			return nil, aftersales.Errorf(aftersales.ENOTFOUND, "The text of ticket %d has not been analysed yet.", id)
@@ -291,6 +296,9 @@ func (db *DB) TicketText(ctx context.Context, id int64) (*aftersales.TicketText,
 		return nil, fmt.Errorf("sqlstore: ticket text %d: %w", id, err)
 	}
 	t.AnalysedAt = fromMS(at)
+	if t.Correction, err = db.sentimentCorrection(ctx, id); err != nil {
+		return nil, err
+	}
 	if err := json.Unmarshal([]byte(kw), &t.Keywords); err != nil {
 		return nil, fmt.Errorf("sqlstore: ticket keywords %d: %w", id, err)
 	}

@@ -19,6 +19,9 @@ type Analyser struct {
 	Stop     *Stopwords
 	Lex      *Lexicon
 	Keywords int // keywords kept per ticket; 8 when 0
+	// Sentiment is the active trained sentiment model, nil while none is:
+	// the stored score is then CombineSentiment's, not the lexicon's.
+	Sentiment *SentimentModel
 }
 
 // NewAnalyser returns an analyser with the built-in stopwords and lexicon.
@@ -67,8 +70,15 @@ func (a *Analyser) Analyse(src aftersales.TextSource, terms []string, df *DF) (a
 	if err != nil {
 		return out, err
 	}
-	t := aftersales.TicketText{TicketID: src.TicketID, Sentiment: round4(s.Score), Polarity: s.Polarity(),
-		Positive: s.Positive, Negative: s.Negative, Method: "lexicon", Keywords: []aftersales.TextKeyword{}, Messages: []aftersales.MessageSentiment{}}
+	score, pol, method, err := a.sentiment(s, CustomerText(src))
+	if err != nil {
+		return out, err
+	}
+	t := aftersales.TicketText{TicketID: src.TicketID, Sentiment: score, Polarity: pol,
+		Positive: s.Positive, Negative: s.Negative, Method: method, Keywords: []aftersales.TextKeyword{}, Messages: []aftersales.MessageSentiment{}}
+	if a.Sentiment != nil {
+		t.ModelVersion = a.Sentiment.Version
+	}
 	for _, kw := range Keywords(terms, df, k) {
 		t.Keywords = append(t.Keywords, aftersales.TextKeyword{Term: kw.Term, Score: round4(kw.Score)})
 	}
@@ -77,10 +87,32 @@ func (a *Analyser) Analyse(src aftersales.TextSource, terms []string, df *DF) (a
 		if err != nil {
 			return out, err
 		}
-		t.Messages = append(t.Messages, aftersales.MessageSentiment{EventID: m.EventID, Sentiment: round4(ms.Score), Polarity: ms.Polarity()})
+		score, pol, _, err := a.sentiment(ms, m.Body)
+		if err != nil {
+			return out, err
+		}
+		t.Messages = append(t.Messages, aftersales.MessageSentiment{EventID: m.EventID, Sentiment: score, Polarity: pol})
 	}
 	out.Text = t
 	return out, nil
+}
+
+// sentiment is a text's stored score, polarity and scorer: the lexicon's
+// without a model, CombineSentiment's with one.
+func (a *Analyser) sentiment(lex Sentiment, text string) (float64, int, string, error) {
+	if a.Sentiment == nil {
+		return round4(lex.Score), lex.Polarity(), aftersales.ScoredByLexicon, nil
+	}
+	m, known, err := Classifier{Model: a.Sentiment.Model, Seg: a.Seg, Stop: a.Stop}.ModelScore(text)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	score := round4(CombineSentiment(lex.Score, m, known))
+	method := aftersales.ScoredByModel
+	if !known {
+		method = aftersales.ScoredByLexicon
+	}
+	return score, Sentiment{Score: score}.Polarity(), method, nil
 }
 
 // round4 keeps four decimals, so a stored score reads back identical on

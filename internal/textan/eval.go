@@ -111,20 +111,42 @@ func StratifiedFolds(y []int, k int, seed uint64) ([]int, error) {
 // with the same training code as Train, and scores all held-out predictions
 // together. The folds are stratified by label.
 func CrossValidate(seg *Segmenter, stop *Stopwords, texts, labels []string, k int, cfg TrainConfig) (Metrics, error) {
-	if err := cfg.validate(); err != nil {
-		return Metrics{}, err
-	}
-	f := featurizer{cfg: cfg.Features, seg: seg, stop: stop}
-	docs, y, classes, err := prepare(f, texts, labels)
-	if err != nil {
-		return Metrics{}, err
-	}
-	folds, err := StratifiedFolds(y, k, cfg.Seed)
+	classes, y, probs, _, err := CrossValidateProbs(seg, stop, texts, labels, k, cfg)
 	if err != nil {
 		return Metrics{}, err
 	}
 	pred := make([]int, len(y))
-	p := make([]float64, len(classes))
+	for i, p := range probs {
+		best := 0
+		for c := range p {
+			if p[c] > p[best] {
+				best = c
+			}
+		}
+		pred[i] = best
+	}
+	return Score(classes, y, pred)
+}
+
+// CrossValidateProbs is CrossValidate's held-out half: every text's class
+// probabilities from the model that did not see it, with the classes, each
+// text's class number, and whether that model knew any of the text's
+// features (otherwise its probabilities are the biases alone).
+func CrossValidateProbs(seg *Segmenter, stop *Stopwords, texts, labels []string, k int, cfg TrainConfig) (classes []string, y []int, probs [][]float64, known []bool, err error) {
+	if err := cfg.validate(); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	f := featurizer{cfg: cfg.Features, seg: seg, stop: stop}
+	docs, y, classes, err := prepare(f, texts, labels)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	folds, err := StratifiedFolds(y, k, cfg.Seed)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	probs = make([][]float64, len(y))
+	known = make([]bool, len(y))
 	for fo := range k {
 		var trainDocs []Sparse
 		var trainY []int
@@ -141,15 +163,10 @@ func CrossValidate(seg *Segmenter, stop *Stopwords, texts, labels []string, k in
 				continue
 			}
 			v := weigh(Sparse{Idx: d.Idx, Val: slices.Clone(d.Val)}, m.idf, cfg.Features.Sublinear)
-			m.probs(v, p)
-			best := 0
-			for c := range p {
-				if p[c] > p[best] {
-					best = c
-				}
-			}
-			pred[i] = best
+			probs[i] = make([]float64, len(classes))
+			m.probs(v, probs[i])
+			known[i] = anyWeight(v)
 		}
 	}
-	return Score(classes, y, pred)
+	return classes, y, probs, known, nil
 }

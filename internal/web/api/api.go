@@ -73,6 +73,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.surveys(h)
 	a.dispatch(h)
 	a.textClass(h)
+	a.sentiment(h)
 	a.complaints(h)
 	a.kb(h)
 	a.fieldStandards(h)

@@ -41,7 +41,7 @@ var technicianMay = []string{
 	// dispatch: where they are now
 	"report-position",
 	// text classification: their tickets' suggestions, the models and thresholds, read only
-	"list-ticket-suggestions", "list-text-models", "get-text-model", "get-suggestion-thresholds",
+	"list-ticket-suggestions", "list-text-models", "get-text-model", "get-suggestion-thresholds", "list-sentiment-models",
 	// the knowledge base: read, search, give feedback (technicians read articles on site)
 	"list-kb-articles", "get-kb-article", "post-kb-article-feedback", "list-kb-article-versions", "search-kb", "get-kb-synonyms",
 	"list-similar-tickets",

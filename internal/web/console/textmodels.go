@@ -15,6 +15,8 @@ func (c *Console) textModelRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/models/train", c.guard(c.trainTextModel))
 	mux.HandleFunc("POST /admin/models/threshold", c.guard(c.setSuggestThreshold))
 	mux.HandleFunc("POST /tickets/{id}/suggestions/{field}/{decision}", c.guard(c.decideSuggestion))
+	mux.HandleFunc("POST /admin/models/sentiment/train", c.guard(c.trainSentimentModel))
+	mux.HandleFunc("POST /tickets/{id}/sentiment", c.guard(c.correctSentiment))
 }
 
 // textModelsView is the page's data: per field, its threshold, whether a
@@ -24,6 +26,8 @@ type textModelsView struct {
 	CanEdit bool
 	// Names maps a category id to its name, for category classes.
 	Names map[string]string
+	// Sentiment lists the sentiment model's versions (sentiment.go).
+	Sentiment sentimentModelsView
 }
 
 type textFieldView struct {
@@ -76,7 +80,7 @@ func (c *Console) textModelsShow(w http.ResponseWriter, r *http.Request, formErr
 			}
 			v.Fields = append(v.Fields, fv)
 		}
-		return nil
+		return c.loadSentimentModels(ctx, &v.Sentiment)
 	}, formErr)
 }
 
