@@ -64,7 +64,9 @@ func (a *API) dispatch(h huma.API) {
 			"gets a line in its ticket's timeline. Answers the day's route as now planned."},
 		func(ctx context.Context, in *struct {
 			IDParam
-			Date string `query:"date" required:"true" doc:"The local day, YYYY-MM-DD" example:"2026-12-07"`
+			// The pattern lets huma name query.date itself (the store's
+			// field errors are located in the body of a PUT).
+			Date string `query:"date" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" doc:"The local day, YYYY-MM-DD" example:"2026-12-07"`
 			Body aftersales.DayOrderInput
 		}) (*plain[*aftersales.DayRoute], error) {
 			return respond(a.S.Dispatch.SetDayOrder(ctx, in.ID, aftersales.Date(in.Date), in.Body))
