@@ -241,6 +241,9 @@ func (db *DB) setOrder(ctx context.Context, tx *Tx, u *aftersales.User, td techD
 			return err
 		}
 	}
+	if err := tx.audit(ctx, "visit.reorder", "user", td.tech, map[string]any{"date": td.day, "order": after, "late_min": late, "input": detail}); err != nil {
+		return err
+	}
 	if changed == 0 {
 		return nil
 	}
@@ -253,8 +256,5 @@ func (db *DB) setOrder(ctx context.Context, tx *Tx, u *aftersales.User, td techD
 		}
 		body = append(body, line)
 	}
-	if err := db.notifyLink(ctx, tx, td.tech, nil, "/my/day?date="+string(td.day), "visit.reordered", strings.Join(title, " / "), strings.Join(body, "\n")); err != nil {
-		return err
-	}
-	return tx.audit(ctx, "visit.reorder", "user", td.tech, map[string]any{"date": td.day, "order": after, "late_min": late, "input": detail})
+	return db.notifyLink(ctx, tx, td.tech, nil, "/my/day?date="+string(td.day), "visit.reordered", strings.Join(title, " / "), strings.Join(body, "\n"))
 }

@@ -47,7 +47,8 @@ func (a *API) dispatch(h huma.API) {
 		Summary: "Move a visit one place earlier or later in its technician's day",
 		Description: "The visit and its neighbour must not have started. The day is then in manual order: every visit of it is pinned " +
 			"where it stands and the route planner keeps that order, only timing the day again (arrival, start, slack, distance); a visit " +
-			"booked into the day later joins where its window puts it. A visit the order makes start after its promised window is not " +
+			"booked into the day later joins where its window puts it; each visit whose pin changes gets a new version. A visit the order " +
+			"makes start after its promised window is not " +
 			"refused: it carries late_min (late risk). The windows do not change, so the customer is not told; the technician is notified " +
 			"and each visit that changes place gets a line in its ticket's timeline. Answers the day's route as now planned.", DefaultStatus: http.StatusOK},
 		func(ctx context.Context, in *struct {
