@@ -2,6 +2,7 @@ package aftersales
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,6 +31,8 @@ type BoardVisit struct {
 	PlannedStart *time.Time `json:"planned_start,omitempty"`
 	PlannedEnd   *time.Time `json:"planned_end,omitempty"`
 	Unplanned    string     `json:"unplanned,omitempty" enum:"no_position,no_shift,window,no_room," doc:"Why the route leaves the visit out"`
+	Pinned       bool       `json:"pinned" doc:"A supervisor placed the visit in its technician's day by hand"`
+	LateMin      int        `json:"late_min" doc:"Late risk: minutes after the promised window's end the visit would start in the day's manual order (0: on time)"`
 	SLADue       *time.Time `json:"sla_due,omitempty" doc:"When the ticket's resolution target falls due"`
 	Version      int64      `json:"version"`
 }
@@ -44,6 +47,7 @@ type BoardTechnician struct {
 	Position     *TechPosition `json:"position,omitempty" doc:"The last position the phone reported that day"`
 	DistanceKM   float64       `json:"distance_km"`
 	DriveMin     int           `json:"drive_min"`
+	Manual       bool          `json:"manual" doc:"The day is in a supervisor's order: the route planner only times it"`
 	Visits       []BoardVisit  `json:"visits" doc:"The day's visits, in route order"`
 }
 
@@ -175,6 +179,49 @@ func (in *VisitTemplateInput) Validate() error {
 	return v.Err()
 }
 
+// ReorderInput moves a visit one place earlier or later in its
+// technician's day. The day is then in manual order: the route planner
+// keeps the order and only times it, flagging visits the order makes
+// start after their window (late risk).
+type ReorderInput struct {
+	Direction string `json:"direction" enum:"earlier,later"`
+	Reason    string `json:"reason,omitempty" maxLength:"500"`
+	Version   int64  `json:"version" minimum:"1" doc:"The visit's version"`
+}
+
+// Validate checks a reorder.
+func (in *ReorderInput) Validate() error {
+	var v Validator
+	in.Reason = strings.TrimSpace(in.Reason)
+	v.Check(in.Direction == "earlier" || in.Direction == "later", "direction", "must be earlier or later")
+	v.Check(len(in.Reason) <= 500, "reason", "is longer than 500 bytes")
+	v.Text("reason", in.Reason)
+	v.Check(in.Version > 0, "version", "is required")
+	return v.Err()
+}
+
+// DayOrderInput sets a technician's day in a supervisor's order: every
+// visit of the day (cancelled ones aside) once, first to last. An empty
+// list hands the day back to the route planner.
+type DayOrderInput struct {
+	VisitIDs []int64 `json:"visit_ids" maxItems:"200" doc:"The day's visits in the order wanted; empty returns to the planner's order"`
+	Reason   string  `json:"reason,omitempty" maxLength:"500"`
+}
+
+// Validate checks a day order.
+func (in *DayOrderInput) Validate() error {
+	var v Validator
+	in.Reason = strings.TrimSpace(in.Reason)
+	seen := map[int64]bool{}
+	for i, id := range in.VisitIDs {
+		v.Check(!seen[id], "visit_ids["+strconv.Itoa(i)+"]", "lists a visit twice")
+		seen[id] = true
+	}
+	v.Check(len(in.Reason) <= 500, "reason", "is longer than 500 bytes")
+	v.Text("reason", in.Reason)
+	return v.Err()
+}
+
 // DispatchService is the board.
 type DispatchService interface {
 	Board(ctx context.Context, serviceUnitID int64, day Date) (*Board, error)
@@ -183,4 +230,9 @@ type DispatchService interface {
 	ReportPosition(ctx context.Context, p Position) (*TechPosition, error)
 	VisitTemplates(ctx context.Context) ([]*VisitTemplate, error)
 	SetVisitTemplate(ctx context.Context, lang string, in VisitTemplateInput) (*VisitTemplate, error)
+	// ReorderVisit moves a visit one place earlier or later in its
+	// technician's day; SetDayOrder sets the whole day's order (or
+	// clears it). Both answer the day's route as now planned.
+	ReorderVisit(ctx context.Context, visitID int64, in ReorderInput) (*DayRoute, error)
+	SetDayOrder(ctx context.Context, technicianID int64, day Date, in DayOrderInput) (*DayRoute, error)
 }

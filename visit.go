@@ -203,7 +203,7 @@ type VisitEvent struct {
 	VisitID int64     `json:"visit_id"`
 	At      time.Time `json:"at"`
 	ActorID *int64    `json:"actor_id,omitempty"`
-	Kind    string    `json:"kind" doc:"created, rescheduled, assigned or status"`
+	Kind    string    `json:"kind" doc:"created, rescheduled, assigned, reordered (its place in the technician's day: from and to are places, 1 first) or status"`
 	From    string    `json:"from,omitempty"`
 	To      string    `json:"to,omitempty"`
 	Reason  string    `json:"reason,omitempty"`
@@ -393,6 +393,7 @@ type DayRoute struct {
 	ShiftStart   *time.Time    `json:"shift_start,omitempty" doc:"Absent when the technician does not work that day"`
 	ShiftEnd     *time.Time    `json:"shift_end,omitempty"`
 	Back         *time.Time    `json:"back,omitempty" doc:"When the technician is back at Start after the last visit"`
+	Manual       bool          `json:"manual" doc:"The day is in a supervisor's order: the planner keeps it and only times it; visits it makes late carry late_min"`
 	Stops        []RouteStop   `json:"stops" doc:"The planned visits, in route order"`
 	Unplanned    []Unplanned   `json:"unplanned" doc:"Visits of the day that cannot fit, with the reason"`
 	DistanceKM   float64       `json:"distance_km" doc:"Total road distance, back to Start included"`
@@ -420,6 +421,7 @@ type RouteStop struct {
 	SlackMin    int         `json:"slack_min"`
 	TravelKM    float64     `json:"travel_km" doc:"The drive before this visit"`
 	TravelMin   int         `json:"travel_min"`
+	LateMin     int         `json:"late_min" doc:"Late risk in a day in manual order: minutes after the window's end the visit starts (0: on time)"`
 }
 
 // UnplannedReasons say why a visit is left out of the route: no_position

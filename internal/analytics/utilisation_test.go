@@ -8,8 +8,9 @@ import (
 )
 
 // TestUtilisationKPI: technician utilisation is a share of minutes of
-// technicians' days: no p-chart, no per-ticket verification, and its
-// values open the dispatch board rather than a ticket list.
+// technicians' days: no p-chart, verified on technician-days (Welch on
+// the days' ratios, as the other ratio KPIs), and its values open the
+// dispatch board rather than a ticket list.
 func TestUtilisationKPI(t *testing.T) {
 	k, ok := Lookup(UtilisationKey)
 	if !ok || k.Unit != "percent" || !k.HigherIsBetter {
@@ -18,8 +19,17 @@ func TestUtilisationKPI(t *testing.T) {
 	if k.Proportion() {
 		t.Error("utilisation counts minutes, not tickets: not a proportion")
 	}
-	if _, err := k.Verification(); err == nil {
-		t.Error("utilisation has no per-ticket observations to verify")
+	if kind, err := k.Verification(); err != nil || kind != VerifyMean {
+		t.Errorf("Verification() = %v, %v; want VerifyMean: the technician-days' ratios are compared by Welch's t", kind, err)
+	}
+	for _, c := range []struct {
+		booked, shift int64
+		want          float64
+		ok            bool
+	}{{120, 480, 25, true}, {0, 480, 0, true}, {90, 0, 0, false}, {600, 480, 125, true}} {
+		if got, ok := UtilisationDay(c.booked, c.shift); got != c.want || ok != c.ok {
+			t.Errorf("UtilisationDay(%d, %d) = %v, %v; want %v, %v", c.booked, c.shift, got, ok, c.want, c.ok)
+		}
 	}
 	for _, d := range aftersales.Dimensions {
 		want := d == aftersales.DimTechnician || d == aftersales.DimPoint || d == aftersales.DimRegion

@@ -57,7 +57,12 @@ func (k KPI) Verification() (VerifyKind, error) {
 		return 0, fmt.Errorf("the cost ratio is one number per month of revenue; verify cost_per_ticket instead")
 	}
 	if k.Key == UtilisationKey {
-		return 0, fmt.Errorf("technician utilisation is a share of minutes of technicians' days, not of tickets; verify a field KPI such as first_time_fix instead")
+		// A share of minutes of technicians' days, not of tickets: the
+		// observation is one technician-day's booked ÷ shift minutes (in
+		// percent), read by the store from the calendars and visits, and
+		// the windows' means of those ratios are compared as the other
+		// ratio KPIs' (travel_per_visit) are, by Welch's t.
+		return VerifyMean, nil
 	}
 	if k.Proportion() {
 		return VerifyRate, nil
@@ -72,6 +77,16 @@ func (k KPI) Verification() (VerifyKind, error) {
 }
 
 func isMean(key string) bool { return key == "frt_mean" || key == "resolution_mean" }
+
+// UtilisationDay is technician_utilisation's observation of one
+// technician-day with shift time: booked ÷ shift minutes, in percent;
+// false for a day without shift time, which the KPI leaves out.
+func UtilisationDay(booked, shift int64) (float64, bool) {
+	if shift <= 0 {
+		return 0, false
+	}
+	return 100 * float64(booked) / float64(shift), true
+}
 
 // Observe appends the ticket's observations of k in fact f on days
 // [from, to) to out: minutes for durations, the score for CSAT, ±100 or

@@ -20,7 +20,10 @@ import (
 // phone: Tab to the visit's "派工或改约", Enter to open it, arrow keys in
 // the technician select, Enter on the save button. The board swaps in
 // with the visit in the technician's row; on the phone the grid is a
-// list and nothing sticks out of the screen.
+// list and nothing sticks out of the screen. Then the same keyboard
+// reorders a technician's day: Tab to a visit's "提前" (Earlier) or "延后"
+// (Later), Enter; the day comes back in the new order, the visit the
+// order makes late flagged, the focus still on the button.
 func TestBrowserDispatchKeyboard(t *testing.T) {
 	exe := chromium(t)
 	dir := t.TempDir()
@@ -73,6 +76,30 @@ func TestBrowserDispatchKeyboard(t *testing.T) {
 		}
 		visits = append(visits, v)
 	}
+	// The first technician's morning: r1 09:00-11:00, then r2 11:00-13:00.
+	var morning []*aftersales.Visit
+	for i, h := range []int{9, 11} {
+		lat, lng := 30.67, 104.07+float64(i)*0.01
+		cust, err := db.CreateCustomer(ctx, aftersales.CustomerInput{Name: fmt.Sprintf("孙%d", i), Phone: "13900000003",
+			Address: aftersales.Address{City: "成都市", Street: "科华北路 8 号", Lat: &lat, Lng: &lng}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := testutil.TicketInput(cust.ID, "洗衣机漏水")
+		in.ServiceUnitID = &sp.ID
+		tk, err := db.CreateTicket(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := db.CreateVisit(ctx, tk.ID, aftersales.VisitInput{WindowStart: mid.Add(time.Duration(h) * time.Hour), WindowEnd: mid.Add(time.Duration(h+2) * time.Hour),
+			DurationMin: 60, TechnicianID: &techs[0].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		morning = append(morning, v)
+	}
+	r1, r2 := morning[0], morning[1]
+	firstOfDay := fmt.Sprintf(`document.querySelector("#tech-%d .dtrack > li").id`, techs[0].ID)
 	page := fmt.Sprintf("%s/dispatch?unit=%d&date=%s", base, sp.ID, mid.Format(time.DateOnly))
 
 	// tabTo presses Tab until the element with id has the focus.
@@ -137,6 +164,35 @@ func TestBrowserDispatchKeyboard(t *testing.T) {
 		got, err := db.FindVisit(ctx, v.TicketID, v.ID)
 		if err != nil || got.TechnicianID == nil || *got.TechnicianID != tech.ID {
 			t.Fatalf("%d px: visit after the board: %+v %v", width, got, err)
+		}
+		// Reorder the first technician's morning by keyboard: at 1280 px
+		// r2 one place earlier (r1 then starts after its window: flagged),
+		// on the phone r2 one place later again (the flag goes).
+		button, first, flagged := fmt.Sprintf("earlier-%d", r2.ID), fmt.Sprintf("visit-%d", r2.ID), true
+		if width == 390 {
+			button, first, flagged = fmt.Sprintf("later-%d", r2.ID), fmt.Sprintf("visit-%d", r1.ID), false
+		}
+		tabTo(bctx, button)
+		if err := chromedp.Do(bctx, chromedp.KeyEvent(kb.Enter)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(bctx, chromedp.Poll[bool](fmt.Sprintf(`%s === %q && !!document.querySelector("#late-%d") === %v`, firstOfDay, first, r1.ID, flagged),
+			chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+			t.Fatalf("%d px: %s did not reorder the day (first %s, r1 flagged %v): %v", width, button, first, flagged, err)
+		}
+		// The focus stays on the button pressed, so the keyboard user can
+		// go on from there.
+		if focus, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`)); err != nil || focus != button {
+			t.Errorf("%d px: after the swap the focus is on %q, want %q (%v)", width, focus, button, err)
+		}
+		bd, err := db.Board(ctx, sp.ID, aftersales.Date(mid.Format(time.DateOnly)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bt := range bd.Technicians {
+			if bt.TechnicianID == techs[0].ID && (!bt.Manual || fmt.Sprintf("visit-%d", bt.Visits[0].VisitID) != first || (bt.Visits[1].LateMin > 0) != flagged) {
+				t.Errorf("%d px: stored day %+v, want manual with %s first", width, bt, first)
+			}
 		}
 		if width == 390 {
 			display, err := chromedp.Run(bctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector(".dtrack")).display`))

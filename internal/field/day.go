@@ -25,6 +25,9 @@ type DayVisit struct {
 	// CheckedIn and CheckedOut are when the technician arrived and left;
 	// a plan from the current position keeps such visits as they were.
 	CheckedIn, CheckedOut *time.Time
+	// Pin is the visit's place in a day a supervisor ordered by hand
+	// (0: none). A day with any pinned visit is planned in manual order.
+	Pin int
 }
 
 // Day is what planning a technician's day needs: the local midnight it
@@ -88,6 +91,9 @@ func PlanDay(d *Day, t Travel) (*aftersales.DayRoute, error) {
 	unplanned := func(v DayVisit, reason string) {
 		out.Unplanned = append(out.Unplanned, aftersales.Unplanned{VisitID: v.ID, TicketID: v.TicketID, Number: v.Number, Reason: reason})
 	}
+	for _, v := range d.Visits {
+		out.Manual = out.Manual || v.Pin > 0
+	}
 	free := Free(&Calendar{Shifts: d.Shifts, Leave: d.Leave}, d.Midnight)
 	var ok, done []DayVisit
 	for _, v := range d.Visits {
@@ -145,26 +151,34 @@ func PlanDay(d *Day, t Travel) (*aftersales.DayRoute, error) {
 	if len(p.Stops) == 0 {
 		return out, nil
 	}
-	sol, err := routeplan.SolveVRPTW(p, routeplan.Options{Iterations: planIterations, Seed: 1})
-	if err != nil {
-		return nil, fmt.Errorf("field: plan day: %w", err)
-	}
-	for _, i := range sol.Unassigned {
-		reason := "no_room"
-		if !fitsAlone(p, i) {
-			reason = "window"
+	var legs []routeplan.Leg
+	var back float64
+	if out.Manual {
+		// The supervisor's order: timed as it is, never reordered or left
+		// out; a visit it makes start after its window carries LateMin.
+		legs, back = routeplan.Schedule(p, 0, ManualOrder(ok))
+	} else {
+		sol, err := routeplan.SolveVRPTW(p, routeplan.Options{Iterations: planIterations, Seed: 1})
+		if err != nil {
+			return nil, fmt.Errorf("field: plan day: %w", err)
 		}
-		unplanned(ok[i], reason)
-	}
-	legs, back := routeplan.Schedule(p, 0, sol.Routes[0])
-	// With symmetric travel a route and its reverse are equally long; the
-	// solver may return either. Prefer the one that brings the technician
-	// home sooner, so the plan does not flip between equal choices.
-	if r := slices.Clone(sol.Routes[0]); len(r) > 1 {
-		slices.Reverse(r)
-		rl, rb := routeplan.Schedule(p, 0, r)
-		if rb < back-1 && feasible(p, rl, rb) && math.Abs(routeLen(p, r)-routeLen(p, sol.Routes[0])) < 1 {
-			legs, back = rl, rb
+		for _, i := range sol.Unassigned {
+			reason := "no_room"
+			if !fitsAlone(p, i) {
+				reason = "window"
+			}
+			unplanned(ok[i], reason)
+		}
+		legs, back = routeplan.Schedule(p, 0, sol.Routes[0])
+		// With symmetric travel a route and its reverse are equally long; the
+		// solver may return either. Prefer the one that brings the technician
+		// home sooner, so the plan does not flip between equal choices.
+		if r := slices.Clone(sol.Routes[0]); len(r) > 1 {
+			slices.Reverse(r)
+			rl, rb := routeplan.Schedule(p, 0, r)
+			if rb < back-1 && feasible(p, rl, rb) && math.Abs(routeLen(p, r)-routeLen(p, sol.Routes[0])) < 1 {
+				legs, back = rl, rb
+			}
 		}
 	}
 	var dist, drive float64
@@ -173,7 +187,7 @@ func PlanDay(d *Day, t Travel) (*aftersales.DayRoute, error) {
 		v := ok[l.Stop]
 		out.Stops = append(out.Stops, aftersales.RouteStop{Seq: seq0 + n + 1, VisitID: v.ID, TicketID: v.TicketID, Number: v.Number, Status: v.Status,
 			WindowStart: v.WindowStart, WindowEnd: v.WindowEnd, At: *v.At, Arrive: at(l.Arrive), Start: at(l.Start), Finish: at(l.Depart),
-			WaitMin: minutes(l.Wait), SlackMin: minutes(l.Slack), TravelKM: round2(l.TravelDistance / 1000), TravelMin: minutes(l.TravelDuration)})
+			WaitMin: minutes(l.Wait), SlackMin: minutes(l.Slack), TravelKM: round2(l.TravelDistance / 1000), TravelMin: minutes(l.TravelDuration), LateMin: lateMin(l.Start, p.Stops[l.Stop].Due)})
 		dist += l.TravelDistance
 		drive += l.TravelDuration
 	}
@@ -190,6 +204,43 @@ func PlanDay(d *Day, t Travel) (*aftersales.DayRoute, error) {
 	// the solver's.
 	slices.SortFunc(out.Unplanned, func(a, b aftersales.Unplanned) int { return cmp.Compare(a.VisitID, b.VisitID) })
 	return out, nil
+}
+
+// ManualOrder is the order of a day a supervisor ordered by hand, as
+// indices into vs: the pinned visits by their pins, and each visit
+// without a pin (booked since) before the first pinned one whose window
+// starts later, so a new visit joins where its window puts it.
+func ManualOrder(vs []DayVisit) []int {
+	var pinned, loose []int
+	for i, v := range vs {
+		if v.Pin > 0 {
+			pinned = append(pinned, i)
+		} else {
+			loose = append(loose, i)
+		}
+	}
+	slices.SortStableFunc(pinned, func(a, b int) int { return cmp.Or(cmp.Compare(vs[a].Pin, vs[b].Pin), cmp.Compare(vs[a].ID, vs[b].ID)) })
+	slices.SortStableFunc(loose, func(a, b int) int {
+		return cmp.Or(vs[a].WindowStart.Compare(vs[b].WindowStart), cmp.Compare(vs[a].ID, vs[b].ID))
+	})
+	out := make([]int, 0, len(vs))
+	for len(pinned) > 0 || len(loose) > 0 {
+		if len(loose) > 0 && (len(pinned) == 0 || vs[loose[0]].WindowStart.Before(vs[pinned[0]].WindowStart)) {
+			out, loose = append(out, loose[0]), loose[1:]
+		} else {
+			out, pinned = append(out, pinned[0]), pinned[1:]
+		}
+	}
+	return out
+}
+
+// lateMin is how many whole minutes (at least 1) start is after due, 0
+// when it is not.
+func lateMin(start, due float64) int {
+	if start <= due+1e-6 {
+		return 0
+	}
+	return max(1, int(math.Ceil((start-due)/60-1e-9)))
 }
 
 // fitsAlone reports whether stop i could be served as the only visit of

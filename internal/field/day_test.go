@@ -173,3 +173,59 @@ func TestPlanDayFromCurrentPosition(t *testing.T) {
 		t.Errorf("current %+v, travel to the next stop %d min, want 3", r.Current, r.Stops[1].TravelMin)
 	}
 }
+
+// TestPlanDayManual: a day with pinned visits keeps the supervisor's
+// order and is only timed; the visit the order pushes past its window is
+// kept with its lateness in whole minutes (never left out or moved), and
+// a visit without a pin joins before the first pinned one whose window
+// starts later.
+func TestPlanDayManual(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	mid := time.Date(2026, 12, 7, 0, 0, 0, 0, sh)
+	hm := func(h, m int) time.Time { return mid.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	home := &aftersales.Position{Lat: 30.0, Lng: 104.0}
+	visit := func(id int64, pin, from int) DayVisit {
+		return DayVisit{ID: id, Status: aftersales.VisitScheduled, WindowStart: hm(from, 0), WindowEnd: hm(from+1, 0), Duration: time.Hour, At: home, Pin: pin}
+	}
+	shift := []aftersales.Shift{{Weekday: 1, StartMin: 8 * 60, EndMin: 18 * 60}}
+	type stop struct {
+		ID    int64
+		Start string
+		Late  int
+	}
+	for _, tc := range []struct {
+		name   string
+		visits []DayVisit
+		manual bool
+		want   []stop
+	}{
+		{"no pins: the planner's order", []DayVisit{visit(1, 0, 14), visit(2, 0, 9), visit(3, 0, 11)}, false,
+			[]stop{{2, "09:00", 0}, {3, "11:00", 0}, {1, "14:00", 0}}},
+		{"pinned in window order: on time", []DayVisit{visit(1, 3, 14), visit(2, 1, 9), visit(3, 2, 11)}, true,
+			[]stop{{2, "09:00", 0}, {3, "11:00", 0}, {1, "14:00", 0}}},
+		{"pinned out of window order", []DayVisit{visit(1, 2, 14), visit(2, 3, 9), visit(3, 1, 11)}, true,
+			[]stop{{3, "11:00", 0}, {1, "14:00", 0}, {2, "15:00", 300}}},
+		{"an unpinned visit joins by its window", []DayVisit{visit(1, 1, 14), visit(2, 2, 9), visit(4, 0, 12)}, true,
+			[]stop{{4, "12:00", 0}, {1, "14:00", 0}, {2, "15:00", 300}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := PlanDay(&Day{Midnight: mid, Start: home, StartKind: "home", Shifts: shift, Visits: tc.visits}, DefaultTravel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []stop
+			for _, s := range r.Stops {
+				got = append(got, stop{s.VisitID, s.Start.Format("15:04"), s.LateMin})
+			}
+			if r.Manual != tc.manual || len(r.Unplanned) != 0 {
+				t.Errorf("manual %v unplanned %+v, want manual %v and none left out", r.Manual, r.Unplanned, tc.manual)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("stops (-want +got):\n%s", d)
+			}
+		})
+	}
+	if got := lateMin(3600+1, 3600); got != 1 {
+		t.Errorf("a second late is %d min, want 1", got)
+	}
+}

@@ -55,7 +55,7 @@ func (db *DB) loadDay(ctx context.Context, q queryer, techID int64, day aftersal
 		return nil, err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT v.id, v.ticket_id, v.number, v.status, v.window_start, v.window_end, v.duration_min, c.lat, c.lng,
-			v.checked_in_at, v.checked_out_at
+			v.checked_in_at, v.checked_out_at, v.route_pin
 		FROM visits v JOIN tickets t ON t.id = v.ticket_id LEFT JOIN customers c ON c.id = t.customer_id
 		WHERE v.technician_id = $1 AND v.status <> 'cancelled' AND v.window_start >= $2 AND v.window_start < $3 ORDER BY v.id`,
 		techID, ms(mid), ms(next))
@@ -69,10 +69,11 @@ func (db *DB) loadDay(ctx context.Context, q queryer, techID int64, day aftersal
 		var ws, we int64
 		var dur int
 		var lat, lng sql.NullFloat64
-		var in, out sql.NullInt64
-		if err := rows.Scan(&v.ID, &v.TicketID, &v.Number, &status, &ws, &we, &dur, &lat, &lng, &in, &out); err != nil {
+		var in, out, pin sql.NullInt64
+		if err := rows.Scan(&v.ID, &v.TicketID, &v.Number, &status, &ws, &we, &dur, &lat, &lng, &in, &out, &pin); err != nil {
 			return nil, err
 		}
+		v.Pin = int(pin.Int64)
 		v.CheckedIn, v.CheckedOut = timePtr(in), timePtr(out)
 		v.Status, v.WindowStart, v.WindowEnd, v.Duration = aftersales.VisitStatus(status), fromMS(ws), fromMS(we), time.Duration(dur)*time.Minute
 		if lat.Valid && lng.Valid {
@@ -177,9 +178,9 @@ func (db *DB) replanDay(ctx context.Context, tx *Tx, techID int64, day aftersale
 	}
 	for _, s := range r.Stops {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO visit_plans (visit_id, technician_id, day, seq, arrive_at, start_at, finish_at, wait_min,
-				slack_min, travel_km, travel_min, planned_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+				slack_min, travel_km, travel_min, planned_at, late_min) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			s.VisitID, techID, string(day), s.Seq, ms(s.Arrive), ms(s.Start), ms(s.Finish), s.WaitMin, s.SlackMin, s.TravelKM, s.TravelMin,
-			ms(tx.now)); err != nil {
+			ms(tx.now), s.LateMin); err != nil {
 			return mapErr(fmt.Errorf("sqlstore: store day plan: %w", err))
 		}
 	}

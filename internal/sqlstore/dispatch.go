@@ -107,7 +107,7 @@ func (db *DB) startOf(ctx context.Context, q queryer, p *aftersales.TechnicianPr
 
 const boardCols = `v.id, v.ticket_id, t.number, t.title, COALESCE(c.name, ''), v.number, v.status, v.window_start, v.window_end,
 	v.duration_min, v.skills, v.technician_id, v.version, ts.res_due_at, t.assignee_id, t.team_id, c.lat, c.lng,
-	p.seq, p.start_at, p.finish_at, p.reason`
+	p.seq, p.start_at, p.finish_at, p.reason, v.route_pin, p.late_min`
 
 const boardFrom = ` FROM visits v JOIN tickets t ON t.id = v.ticket_id LEFT JOIN customers c ON c.id = t.customer_id
 	LEFT JOIN ticket_sla ts ON ts.ticket_id = t.id AND ts.res_met IS NULL LEFT JOIN visit_plans p ON p.visit_id = v.id`
@@ -125,10 +125,12 @@ func scanBoard(row interface{ Scan(...any) error }) (*boardRow, error) {
 	var tech, due, assignee, team, seq, start, finish sql.NullInt64
 	var lat, lng sql.NullFloat64
 	var reason sql.NullString
+	var pin, late sql.NullInt64
 	if err := row.Scan(&b.VisitID, &b.TicketID, &b.TicketNumber, &b.Title, &b.Customer, &b.Number, &status, &ws, &we, &b.DurationMin,
-		&skills, &tech, &b.Version, &due, &assignee, &team, &lat, &lng, &seq, &start, &finish, &reason); err != nil {
+		&skills, &tech, &b.Version, &due, &assignee, &team, &lat, &lng, &seq, &start, &finish, &reason, &pin, &late); err != nil {
 		return nil, err
 	}
+	b.Pinned, b.LateMin = pin.Valid, int(late.Int64)
 	b.Status, b.WindowStart, b.WindowEnd = aftersales.VisitStatus(status), fromMS(ws), fromMS(we)
 	b.TechnicianID, b.SLADue, b.assignee, b.team = int64Ptr(tech), timePtr(due), int64Ptr(assignee), int64Ptr(team)
 	b.Seq, b.PlannedStart, b.PlannedEnd, b.Unplanned = int(seq.Int64), timePtr(start), timePtr(finish), reason.String
@@ -217,6 +219,9 @@ func (db *DB) Board(ctx context.Context, unitID int64, day aftersales.Date) (*af
 			}
 			return a.Seq - b.Seq
 		})
+		for _, v := range vs {
+			bt.Manual = bt.Manual || v.Pinned
+		}
 		bt.Visits = append(bt.Visits, vs...)
 		out.Technicians = append(out.Technicians, bt)
 	}
@@ -412,7 +417,7 @@ func (db *DB) Dispatch(ctx context.Context, visitID int64, in aftersales.Dispatc
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE visits SET window_start = $1, window_end = $2, technician_id = $3, status = 'scheduled',
-			updated_at = $4, version = version + 1 WHERE id = $5`, ms(ws), ms(we), nullInt(in.TechnicianID), ms(tx.now), visitID); err != nil {
+			route_pin = NULL, updated_at = $4, version = version + 1 WHERE id = $5`, ms(ws), ms(we), nullInt(in.TechnicianID), ms(tx.now), visitID); err != nil {
 			return mapErr(fmt.Errorf("sqlstore: dispatch visit: %w", err))
 		}
 		from, to := db.window(v.WindowStart, v.WindowEnd), db.window(ws, we)

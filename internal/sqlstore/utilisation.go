@@ -25,84 +25,9 @@ func (db *DB) utilisation(ctx context.Context, res *aftersales.MetricResult, mat
 	q := res.Query
 	loc := db.location()
 	from, to := analytics.DayOf(q.From, loc), analytics.DayOf(q.To, loc)
-	techs, err := db.loadProfiles(ctx, db.a, 0)
+	ud, err := db.utilDays(ctx, from, to)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation: %w", err)
-	}
-	parent, kind := map[int64]int64{}, map[int64]string{}
-	rows, err := db.a.QueryContext(ctx, `SELECT id, parent_id, kind FROM service_units`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		var p sql.NullInt64
-		var k string
-		if err := rows.Scan(&id, &p, &k); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
-		}
-		parent[id], kind[id] = p.Int64, k
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
-	}
-	// dimVals are a technician's values of a dimension.
-	dimVals := func(p *aftersales.TechnicianProfile, d aftersales.Dimension) []string {
-		switch d {
-		case aftersales.DimTechnician:
-			return []string{strconv.FormatInt(p.UserID, 10)}
-		case aftersales.DimPoint, aftersales.DimRegion:
-			var out []string
-			var u int64
-			if p.ServiceUnitID != nil {
-				u = *p.ServiceUnitID
-			}
-			for seen := map[int64]bool{}; u != 0 && !seen[u]; u = parent[u] {
-				seen[u] = true
-				if d == aftersales.DimPoint || kind[u] == "region" {
-					out = append(out, strconv.FormatInt(u, 10))
-				}
-			}
-			return out
-		}
-		return nil
-	}
-	// The days asked, as local midnights.
-	var days []time.Time
-	for d := from; d < to; d++ {
-		days = append(days, d.Date(loc))
-	}
-	visits := map[int64][]field.UtilVisit{}
-	lo, hi := ms(from.Date(loc)), ms(to.Date(loc))
-	rows, err = db.a.QueryContext(ctx, `SELECT technician_id, status, window_start, duration_min, checked_in_at, checked_out_at FROM visits
-		WHERE technician_id IS NOT NULL AND status <> 'cancelled'
-		  AND (window_start >= $1 AND window_start < $2 OR checked_in_at >= $1 AND checked_in_at < $2)`, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
-	}
-	for rows.Next() {
-		var tech, start int64
-		var v field.UtilVisit
-		var status string
-		var in, out sql.NullInt64
-		if err := rows.Scan(&tech, &status, &start, &v.DurationMin, &in, &out); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
-		}
-		v.Status, v.WindowStart = aftersales.VisitStatus(status), fromMS(start)
-		if in.Valid {
-			v.CheckedIn = fromMS(in.Int64)
-		}
-		if out.Valid {
-			v.CheckedOut = fromMS(out.Int64)
-		}
-		visits[tech] = append(visits[tech], v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+		return nil, err
 	}
 	// sums[val][period] over technician-days with shift time; val "" is
 	// the scope's total.
@@ -120,18 +45,18 @@ func (db *DB) utilisation(ctx context.Context, res *aftersales.MetricResult, mat
 		s.booked += u.Booked
 		s.shift += u.Shift
 	}
-	for _, p := range techs {
-		if q.Filter != "" && !slices.Contains(dimVals(p, q.Filter), q.Value) {
+	for _, p := range ud.techs {
+		if q.Filter != "" && !slices.Contains(ud.vals(p, q.Filter), q.Value) {
 			continue
 		}
 		var groups []string
 		if q.By != "" {
-			groups = dimVals(p, q.By)
+			groups = ud.vals(p, q.By)
 			if q.By == q.Filter {
 				groups = []string{q.Value}
 			}
 		}
-		for i, u := range field.Utilisation(p.Shifts, p.Leave, visits[p.UserID], days) {
+		for i, u := range ud.days[p.UserID] {
 			if u.Shift <= 0 {
 				continue
 			}
@@ -188,4 +113,101 @@ func (db *DB) utilisation(ctx context.Context, res *aftersales.MetricResult, mat
 		return nil, err
 	}
 	return res, nil
+}
+
+// utilData is what technician_utilisation is evaluated from over the
+// local days [from, to): every technician's profile and UtilDay of each
+// day (by day index from from), and a technician's values of a dimension.
+type utilData struct {
+	techs []*aftersales.TechnicianProfile
+	days  map[int64][]field.UtilDay
+	vals  func(p *aftersales.TechnicianProfile, d aftersales.Dimension) []string
+}
+
+func (db *DB) utilDays(ctx context.Context, from, to analytics.Day) (*utilData, error) {
+	loc := db.location()
+	techs, err := db.loadProfiles(ctx, db.a, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation: %w", err)
+	}
+	parent, kind := map[int64]int64{}, map[int64]string{}
+	rows, err := db.a.QueryContext(ctx, `SELECT id, parent_id, kind FROM service_units`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var p sql.NullInt64
+		var k string
+		if err := rows.Scan(&id, &p, &k); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
+		}
+		parent[id], kind[id] = p.Int64, k
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
+	}
+	// vals are a technician's values of a dimension.
+	vals := func(p *aftersales.TechnicianProfile, d aftersales.Dimension) []string {
+		switch d {
+		case aftersales.DimTechnician:
+			return []string{strconv.FormatInt(p.UserID, 10)}
+		case aftersales.DimPoint, aftersales.DimRegion:
+			var out []string
+			var u int64
+			if p.ServiceUnitID != nil {
+				u = *p.ServiceUnitID
+			}
+			for seen := map[int64]bool{}; u != 0 && !seen[u]; u = parent[u] {
+				seen[u] = true
+				if d == aftersales.DimPoint || kind[u] == "region" {
+					out = append(out, strconv.FormatInt(u, 10))
+				}
+			}
+			return out
+		}
+		return nil
+	}
+	// The days asked, as local midnights.
+	var days []time.Time
+	for d := from; d < to; d++ {
+		days = append(days, d.Date(loc))
+	}
+	visits := map[int64][]field.UtilVisit{}
+	lo, hi := ms(from.Date(loc)), ms(to.Date(loc))
+	rows, err = db.a.QueryContext(ctx, `SELECT technician_id, status, window_start, duration_min, checked_in_at, checked_out_at FROM visits
+		WHERE technician_id IS NOT NULL AND status <> 'cancelled'
+		  AND (window_start >= $1 AND window_start < $2 OR checked_in_at >= $1 AND checked_in_at < $2)`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+	}
+	for rows.Next() {
+		var tech, start int64
+		var v field.UtilVisit
+		var status string
+		var in, out sql.NullInt64
+		if err := rows.Scan(&tech, &status, &start, &v.DurationMin, &in, &out); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+		}
+		v.Status, v.WindowStart = aftersales.VisitStatus(status), fromMS(start)
+		if in.Valid {
+			v.CheckedIn = fromMS(in.Int64)
+		}
+		if out.Valid {
+			v.CheckedOut = fromMS(out.Int64)
+		}
+		visits[tech] = append(visits[tech], v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+	}
+	out := &utilData{techs: techs, days: map[int64][]field.UtilDay{}, vals: vals}
+	for _, p := range techs {
+		out.days[p.UserID] = field.Utilisation(p.Shifts, p.Leave, visits[p.UserID], days)
+	}
+	return out, nil
 }

@@ -56,6 +56,9 @@ func (db *DB) groups(ctx context.Context, k analytics.KPI, kind analytics.Verify
 		}
 		return out, nil
 	}
+	if k.Key == analytics.UtilisationKey {
+		return db.utilGroups(ctx, dim, vals, ws)
+	}
 	// Per-ticket observations come from the stored facts.
 	di := -1
 	if dim != "" {
@@ -113,6 +116,34 @@ func (db *DB) groups(ctx context.Context, k analytics.KPI, kind analytics.Verify
 		}
 	}
 	return out, rows.Err()
+}
+
+// utilGroups reads technician_utilisation's groups: one observation
+// per technician-day with shift time in the window (its booked ÷ shift
+// minutes, in percent), of the technicians in the scope's value.
+func (db *DB) utilGroups(ctx context.Context, dim aftersales.Dimension, vals []string, ws [2]window) ([][2]analytics.Group, error) {
+	loc := db.location()
+	out := make([][2]analytics.Group, len(vals))
+	for j, w := range ws {
+		ud, err := db.utilDays(ctx, analytics.DayOf(w.from, loc), analytics.DayOf(w.to, loc))
+		if err != nil {
+			return nil, err
+		}
+		for i, val := range vals {
+			out[i][j].Values = []float64{}
+			for _, p := range ud.techs {
+				if dim != "" && !slices.Contains(ud.vals(p, dim), val) {
+					continue
+				}
+				for _, u := range ud.days[p.UserID] {
+					if x, ok := analytics.UtilisationDay(u.Booked, u.Shift); ok {
+						out[i][j].Values = append(out[i][j].Values, x)
+					}
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // monitor is how a closed item's KPI is watched for a relapse: weekly,
@@ -195,6 +226,7 @@ func (db *DB) Verify(ctx context.Context, itemID int64, in aftersales.VerifyInpu
 		v.Check(kerr == nil, "kpi", fmt.Sprint(kerr))
 	}
 	v.Check(in.Dim == "" || in.Dim.Valid(), "dim", "unknown dimension")
+	v.Check(!ok || !in.Dim.Valid() || k.Groupable(in.Dim), "dim", "this KPI can be verified within "+strings.Join(dimList(k.Only), ", ")+" only")
 	v.Check((in.Dim == "") == (in.Value == ""), "value", "a scope needs both a dimension and a value")
 	v.Check(in.ControlValue == "" || in.Dim != "", "control_value", "a control group is another value of the scope's dimension; set dim and value first")
 	v.Check(in.ControlValue == "" || in.ControlValue != in.Value, "control_value", "the control group must differ from the treated scope")

@@ -298,7 +298,7 @@ func (db *DB) rescheduleVisit(ctx context.Context, ticketID, id int64, in afters
 			tech = in.TechnicianID
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE visits SET window_start = $1, window_end = $2, technician_id = $3, status = 'scheduled',
-			updated_at = $4, version = version + 1 WHERE id = $5`, ms(in.WindowStart), ms(in.WindowEnd), nullInt(tech), ms(tx.now), id); err != nil {
+			route_pin = NULL, updated_at = $4, version = version + 1 WHERE id = $5`, ms(in.WindowStart), ms(in.WindowEnd), nullInt(tech), ms(tx.now), id); err != nil {
 			return mapErr(fmt.Errorf("sqlstore: reschedule visit: %w", err))
 		}
 		from, to := db.window(v.WindowStart, v.WindowEnd), db.window(in.WindowStart, in.WindowEnd)

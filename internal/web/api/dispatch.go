@@ -43,6 +43,35 @@ func (a *API) dispatch(h huma.API) {
 		}) (*plain[*aftersales.Visit], error) {
 			return respond(a.S.Dispatch.Dispatch(ctx, in.ID, in.Body))
 		})
+	register(a, h, huma.Operation{OperationID: "reorder-visit", Method: http.MethodPost, Path: "/visits/{id}/reorder", Tags: t,
+		Summary: "Move a visit one place earlier or later in its technician's day",
+		Description: "The visit and its neighbour must not have started. The day is then in manual order: every visit of it is pinned " +
+			"where it stands and the route planner keeps that order, only timing the day again (arrival, start, slack, distance); a visit " +
+			"booked into the day later joins where its window puts it; each visit whose pin changes gets a new version. A visit the order " +
+			"makes start after its promised window is not " +
+			"refused: it carries late_min (late risk). The windows do not change, so the customer is not told; the technician is notified " +
+			"and each visit that changes place gets a line in its ticket's timeline. Answers the day's route as now planned.", DefaultStatus: http.StatusOK},
+		func(ctx context.Context, in *struct {
+			IDParam
+			Body aftersales.ReorderInput
+		}) (*plain[*aftersales.DayRoute], error) {
+			return respond(a.S.Dispatch.ReorderVisit(ctx, in.ID, in.Body))
+		})
+	register(a, h, huma.Operation{OperationID: "set-day-order", Method: http.MethodPut, Path: "/technicians/{id}/day/order", Tags: t,
+		Summary: "Set the order of a technician's day by hand, or hand it back to the route planner",
+		Description: "visit_ids lists every visit of the day that is not cancelled, once, first to last; the route planner then keeps " +
+			"that order and only times the day, flagging visits that would start after their window with late_min. An empty list " +
+			"removes the manual order and the planner orders the day again. The technician is notified; each visit that changes place " +
+			"gets a line in its ticket's timeline. Answers the day's route as now planned."},
+		func(ctx context.Context, in *struct {
+			IDParam
+			// The pattern lets huma name query.date itself (the store's
+			// field errors are located in the body of a PUT).
+			Date string `query:"date" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" doc:"The local day, YYYY-MM-DD" example:"2026-12-07"`
+			Body aftersales.DayOrderInput
+		}) (*plain[*aftersales.DayRoute], error) {
+			return respond(a.S.Dispatch.SetDayOrder(ctx, in.ID, aftersales.Date(in.Date), in.Body))
+		})
 	register(a, h, huma.Operation{OperationID: "report-position", Method: http.MethodPost, Path: "/me/position", Tags: t,
 		Summary: "A technician reports where they are; the rest of today is planned from there", DefaultStatus: http.StatusOK},
 		func(ctx context.Context, in *struct {

@@ -19,6 +19,8 @@ import (
 func (c *Console) dispatchRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
 	mux.HandleFunc("GET /dispatch", g(c.dispatchBoard))
 	mux.HandleFunc("POST /dispatch/visits/{visit}", g(c.dispatchVisit))
+	mux.HandleFunc("POST /dispatch/visits/{visit}/reorder", g(c.dispatchReorder))
+	mux.HandleFunc("POST /dispatch/technicians/{tech}/order", g(c.dispatchClearOrder))
 	mux.HandleFunc("POST /dispatch/templates/{lang}", g(c.dispatchTemplate))
 	mux.HandleFunc("POST /my/day/position", g(c.myPosition))
 }
@@ -35,6 +37,9 @@ type dispatchBlock struct {
 	aftersales.BoardVisit
 	Col, Span int
 	From, To  string // the window as HH:MM for the move form
+	// First and Last say where the visit is in its technician's day, for
+	// the Earlier and Later buttons; Movable that it has not started.
+	First, Last, Movable, Assigned bool
 }
 
 type dispatchRow struct {
@@ -63,6 +68,7 @@ type dispatchView struct {
 	Rows       []dispatchRow
 	Unassigned []unassignedItem
 	Templates  []*aftersales.VisitTemplate
+	Late       int // visits the manual orders make late
 }
 
 type dispatchHour struct {
@@ -129,8 +135,14 @@ func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr 
 		}
 		for _, t := range v.Board.Technicians {
 			row := dispatchRow{BoardTechnician: t}
-			for _, bv := range t.Visits {
-				row.Blocks = append(row.Blocks, c.block(bv))
+			for i, bv := range t.Visits {
+				b := c.block(bv)
+				b.Assigned, b.First, b.Last = true, i == 0, i == len(t.Visits)-1
+				b.Movable = bv.Status == aftersales.VisitScheduled || bv.Status == aftersales.VisitEnRoute
+				row.Blocks = append(row.Blocks, b)
+				if bv.LateMin > 0 {
+					v.Late++
+				}
 			}
 			v.Rows = append(v.Rows, row)
 		}
@@ -155,6 +167,10 @@ func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr 
 			c.fail(w, r, "", p, err)
 			return
 		}
+	}
+	if actionErr == nil && v.Late > 0 && r.Method == http.MethodPost {
+		// An order that breaks a promise is said, not silently taken.
+		p.Flash = fmt.Sprintf(p.T("dispatch.late_flash"), v.Late)
 	}
 	if actionErr != nil {
 		p.Flash = p.T("err." + aftersales.ErrorCode(actionErr))
@@ -259,6 +275,46 @@ func (c *Console) dispatchVisit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/dispatch?"+urlValues("unit", r.FormValue("unit"), "date", date)+"#visit-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+// dispatchReorder moves a visit one place earlier or later in its
+// technician's day (the Earlier and Later buttons).
+func (c *Console) dispatchReorder(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("visit"), 10, 64)
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "dispatch", "dispatch.title"), aftersales.Errorf(aftersales.ENOTFOUND, "Visit not found."))
+		return
+	}
+	version, _ := strconv.ParseInt(r.FormValue("version"), 10, 64)
+	_, err = c.S.Dispatch.ReorderVisit(r.Context(), id, aftersales.ReorderInput{Direction: r.FormValue("direction"), Version: version})
+	c.afterOrder(w, r, err, "#visit-"+strconv.FormatInt(id, 10))
+}
+
+// dispatchClearOrder hands a technician's day back to the route planner.
+func (c *Console) dispatchClearOrder(w http.ResponseWriter, r *http.Request) {
+	tech, err := strconv.ParseInt(r.PathValue("tech"), 10, 64)
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "dispatch", "dispatch.title"), aftersales.Errorf(aftersales.ENOTFOUND, "Technician not found."))
+		return
+	}
+	_, err = c.S.Dispatch.SetDayOrder(r.Context(), tech, aftersales.Date(r.FormValue("date")), aftersales.DayOrderInput{})
+	c.afterOrder(w, r, err, "#tech-"+strconv.FormatInt(tech, 10))
+}
+
+func (c *Console) afterOrder(w http.ResponseWriter, r *http.Request, err error, anchor string) {
+	if err != nil {
+		if code := aftersales.ErrorCode(err); code != aftersales.EINVALID && code != aftersales.ECONFLICT {
+			c.fail(w, r, "", c.page(r, "dispatch", "dispatch.title"), err)
+			return
+		}
+		c.renderBoard(w, r, err)
+		return
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		c.renderBoard(w, r, nil)
+		return
+	}
+	http.Redirect(w, r, "/dispatch?"+urlValues("unit", r.FormValue("unit"), "date", r.FormValue("date"))+anchor, http.StatusSeeOther)
 }
 
 // dispatchTemplate saves the customer's visit confirmation of one

@@ -3,6 +3,7 @@ package console_test
 import (
 	"fmt"
 	"html"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -99,6 +100,64 @@ func TestConsoleDispatch(t *testing.T) {
 		row := body[strings.Index(body, fmt.Sprintf(`id="tech-%d"`, tech.ID)):]
 		if !strings.Contains(row[:strings.Index(row, "</section>")], fmt.Sprintf(`id="visit-%d"`, v.ID)) {
 			t.Errorf("the visit is not in the technician's row")
+		}
+		// Reordering by the Earlier button (htmx): a morning visit w, then v
+		// (15:00-17:00) first makes w start hours after its window. The
+		// board comes back in manual order with w flagged and the flash
+		// saying so, in the page's language.
+		tk2, err := db.CreateTicket(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := db.CreateVisit(ctx, tk2.ID, aftersales.VisitInput{WindowStart: at(9), WindowEnd: at(10), DurationMin: 60, TechnicianID: &tech.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, body = b.get(page)
+		if !strings.Contains(body, fmt.Sprintf(`id="earlier-%d" aria-disabled="true"`, w.ID)) || !strings.Contains(body, fmt.Sprintf(`id="earlier-%d">`, v.ID)) ||
+			strings.Contains(body, fmt.Sprintf(`id="manual-%d"`, tech.ID)) {
+			t.Errorf("the planner's day: Earlier should be off for the first visit and on for the second, no manual order yet")
+		}
+		got, _ = db.FindVisit(ctx, tk.ID, v.ID)
+		for _, lang := range []string{"zh-CN", "en"} {
+			want := "迟到风险：将晚于约定时段"
+			lb := newBrowser(t, app, lang)
+			lb.login("admin@example.com", "admin-password-1")
+			req, _ := http.NewRequest("POST", app.Server.URL+fmt.Sprintf("/dispatch/visits/%d/reorder", v.ID), strings.NewReader(url.Values{
+				"unit": {fmt.Sprint(sp.ID)}, "date": {date}, "version": {fmt.Sprint(got.Version)}, "direction": {"earlier"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("HX-Request", "true")
+			s, body, _ := lb.do(req)
+			if lang == "en" {
+				// Already first now: refused with the reason, the board kept.
+				if s != 200 || !strings.Contains(body, `id="dispatch-flash"`) || !strings.Contains(body, "already the first") {
+					t.Errorf("en: earlier again: %d %s", s, missingKey.FindString(body))
+				}
+				continue
+			}
+			if s != 200 || missingKey.MatchString(body) || !strings.Contains(body, fmt.Sprintf(`id="manual-%d"`, tech.ID)) ||
+				!strings.Contains(body, fmt.Sprintf(`id="late-%d"`, w.ID)) || !strings.Contains(body, want) || !strings.Contains(body, `id="dispatch-flash"`) {
+				t.Errorf("%s: reorder answered %d without the manual order, the late flag or the flash %s", lang, s, missingKey.FindString(body))
+			}
+			row := body[strings.Index(body, fmt.Sprintf(`id="tech-%d"`, tech.ID)):]
+			if iv, iw := strings.Index(row, fmt.Sprintf(`id="visit-%d"`, v.ID)), strings.Index(row, fmt.Sprintf(`id="visit-%d"`, w.ID)); iv < 0 || iw < iv {
+				t.Errorf("%s: v is not first in the row", lang)
+			}
+			got, _ = db.FindVisit(ctx, tk.ID, v.ID)
+		}
+		eb := newBrowser(t, app, "en")
+		eb.login("admin@example.com", "admin-password-1")
+		_, body = eb.get(page)
+		if !strings.Contains(body, "Late risk: starts") || !strings.Contains(body, "Manual order") {
+			t.Errorf("en: the board does not show the late risk and the manual order")
+		}
+		// Back to the planner's order (without htmx: a redirect).
+		if s, _, h := b.post(fmt.Sprintf("/dispatch/technicians/%d/order", tech.ID), url.Values{"unit": {fmt.Sprint(sp.ID)}, "date": {date}}); s != 303 ||
+			!strings.HasSuffix(h.Get("Location"), fmt.Sprintf("#tech-%d", tech.ID)) {
+			t.Errorf("back to the planner: %d %v", s, h)
+		}
+		if bd, err := db.Board(ctx, sp.ID, aftersales.Date(date)); err != nil || bd.Technicians[0].Manual || bd.Technicians[0].Visits[0].VisitID != w.ID {
+			t.Errorf("board back to the planner: %+v %v", bd, err)
 		}
 		tb := newBrowser(t, app, "zh-CN")
 		tb.login("wang@example.com", "password-123456")

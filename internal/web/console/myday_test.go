@@ -101,6 +101,27 @@ func TestConsoleMyDay(t *testing.T) {
 			}
 		}
 
+		// A supervisor puts the afternoon visit first: the phone shows the
+		// morning one's late risk; back in the planner's order it goes.
+		cur, err := db.FindVisit(ctx, late.TicketID, late.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ReorderVisit(ctx, late.ID, aftersales.ReorderInput{Direction: "earlier", Version: cur.Version}); err != nil {
+			t.Fatal(err)
+		}
+		zb := newBrowser(t, app, "zh-CN")
+		zb.login("wang@example.com", "password-123456")
+		if _, body := zb.get("/my/day"); !strings.Contains(body, fmt.Sprintf(`id="late-%d"`, early.ID)) || !strings.Contains(body, "迟到风险：将晚于约定时段") {
+			t.Errorf("the technician's page does not flag the morning visit's late risk")
+		}
+		if _, err := db.SetDayOrder(ctx, tech.ID, aftersales.DateOf(mid), aftersales.DayOrderInput{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, body := zb.get("/my/day"); strings.Contains(body, `class="late" id="late-`) {
+			t.Errorf("late risk left after returning to the planner's order")
+		}
+
 		b := newBrowser(t, app, "en")
 		b.login("wang@example.com", "password-123456")
 		step := func(v *aftersales.Visit, form url.Values) int {

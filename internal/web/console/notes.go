@@ -119,7 +119,7 @@ func (p *Page) FieldEvent(field, to string) string {
 			key = "visit.status." + w
 		case field == "visit" && i > 0 && aftersales.VisitOutcome(w).Valid():
 			key = "visit.outcome." + w
-		case field == "visit" && i > 0 && (w == "late" || w == "rescheduled"):
+		case field == "visit" && i > 0 && (w == "late" || w == "rescheduled" || w == "reordered" || w == "late_risk" || w == "min"):
 			key = "visit." + w
 		case field == "parts" && i == 0:
 			key = "parts.verb." + w

@@ -184,3 +184,14 @@ func TestCaseRootCause(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestFieldEventReordered: a reordered visit's timeline line is worded in
+// the page's language, its late risk included.
+func TestFieldEventReordered(t *testing.T) {
+	for lang, want := range map[string]string{"zh-CN": "#1 调整为第 3 迟到风险 180 分钟", "en": "#1 moved to place 3 late risk 180 min"} {
+		p := &Page{Lang: lang, cat: loadCatalog(t)}
+		if got := p.FieldEvent("visit", "#1 reordered 3 late_risk 180 min"); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package console_test
 import (
 	"fmt"
 	"html"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -95,6 +96,30 @@ func TestConsoleTechnicianUtilisation(t *testing.T) {
 		}
 		if s, body := b.get(fmt.Sprintf("/quality/items/%d", items[0].ID)); s != 200 || !strings.Contains(body, "/dispatch?date=") {
 			t.Errorf("item page: %d, no link to the dispatch board: %s", s, between(body, `class="flash`, "</div>"))
+		}
+		// The item verifies on technician-days (it used to be refused): the
+		// week before (its shift day on leave, or outside this month at
+		// 0 %) and today are too few, inconclusive, and the
+		// verdict and reason read as for any KPI, in both languages.
+		item := fmt.Sprintf("/quality/items/%d", items[0].ID)
+		form := url.Values{"kpi": {"technician_utilisation"}, "before_from": {mid.AddDate(0, 0, -7).Format(time.DateOnly)},
+			"before_to": {mid.Format(time.DateOnly)}, "after_from": {mid.Format(time.DateOnly)}, "after_to": {mid.AddDate(0, 0, 1).Format(time.DateOnly)}}
+		if s, body, _ := b.post(item+"/verify", form); s != 303 {
+			t.Fatalf("verify: %d %s", s, between(body, `class="flash`, "</p>"))
+		}
+		for lang, want := range map[string][]string{"en": {`data-verdict="inconclusive"`, "Welch t", "too little data to conclude: ", " and 1 after"},
+			"zh-CN": {`data-verdict="inconclusive"`, "Welch t", "样本太少，无法下结论"}} {
+			lb := newBrowser(t, app, lang)
+			lb.login("admin@example.com", "admin-password-1")
+			s, body := lb.get(item)
+			if s != 200 || missingKey.MatchString(body) {
+				t.Fatalf("%s: item page %d %s", lang, s, missingKey.FindString(body))
+			}
+			for _, w := range want {
+				if !strings.Contains(html.UnescapeString(body), w) {
+					t.Errorf("%s: the verification does not show %q: %s", lang, w, between(body, `class="card verification"`, "</table>"))
+				}
+			}
 		}
 	})
 }
