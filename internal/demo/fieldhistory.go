@@ -380,6 +380,9 @@ func (g *gen) fieldHistory(w *world, fw *fieldWorld, b *aftersales.Bulk) {
 		if st.service2 != nil && st.reopen != nil {
 			visit(*st.reopen, *st.service2, st.resolved2, aftersales.OutcomeFixed, st.service2By)
 		}
+		if _, ok := t.Custom["visit_count"]; ok && number > 0 {
+			t.Custom["visit_count"] = float64(number) // the diagnosing visit counts too
+		}
 		// Parts: a missing one waited for from the reservation until it
 		// arrived; otherwise, often, a common part from the stock.
 		reserve := func(part, loc int64, created time.Time, filled *time.Time, waiting bool, by *int64) {
