@@ -416,14 +416,10 @@ func (g *gen) fieldHistory(w *world, fw *fieldWorld, b *aftersales.Bulk) {
 			if p.slow > 1.5 && booked.Before(g.fixAt) {
 				loc = fw.central
 			}
+			// One part a ticket: the dashboard's drill-down lists tickets,
+			// and a rate per reservation must list as many.
 			parts := fw.common[spec.group]
-			n := 1
-			if r.Float64() < 0.3 {
-				n = 2
-			}
-			for _, i := range r.Perm(len(parts))[:n] {
-				reserve(parts[i], loc, booked, &booked, false, fix.TechnicianID)
-			}
+			reserve(parts[r.IntN(len(parts))], loc, booked, &booked, false, fix.TechnicianID)
 		}
 	}
 	g.stockLedger(fw, events, b)
