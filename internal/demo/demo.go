@@ -162,7 +162,12 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	if err != nil {
 		return nil, fmt.Errorf("demo: master data: %w", err)
 	}
+	fw, err := g.fieldMaster(w)
+	if err != nil {
+		return nil, fmt.Errorf("demo: field master data: %w", err)
+	}
 	b := g.history(w)
+	g.fieldHistory(w, fw, b)
 	if err := st.BulkLoad(ctx, b); err != nil {
 		return nil, fmt.Errorf("demo: bulk load: %w", err)
 	}
@@ -192,7 +197,7 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	if err := g.followups(w, b, st); err != nil {
 		return nil, fmt.Errorf("demo: follow-ups: %w", err)
 	}
-	if err := g.field(w, b); err != nil {
+	if err := g.field(w, fw, b); err != nil {
 		return nil, fmt.Errorf("demo: field service: %w", err)
 	}
 	if err := g.complaints(); err != nil {

@@ -15,7 +15,7 @@ import (
 // visits with a technician (their day is planned by the route planner),
 // the others waiting on the dispatch board. It draws from its own random
 // stream, so the rest of the company is the same with or without it.
-func (g *gen) field(w *world, b *aftersales.Bulk) error {
+func (g *gen) field(w *world, fw *fieldWorld, b *aftersales.Bulk) error {
 	if g.s.Visits == nil {
 		return nil
 	}
@@ -34,8 +34,12 @@ func (g *gen) field(w *world, b *aftersales.Bulk) error {
 			// Within 8 km of the point: 1° of latitude is 111 km.
 			d, a := 8*math.Sqrt(r.Float64()), 2*math.Pi*r.Float64()
 			home := aftersales.Position{Lat: p.spec.lat + d*math.Sin(a)/111, Lng: p.spec.lng + d*math.Cos(a)/(111*math.Cos(p.spec.lat*math.Pi/180))}
-			if _, err := g.s.Visits.SetTechnician(g.ctx, t.u.ID, aftersales.TechnicianProfileInput{ServiceUnitID: &p.unit.ID, Home: &home,
-				Shifts: shifts, CapacityVisits: 6, CapacityMinutes: 420}); err != nil {
+			in := aftersales.TechnicianProfileInput{ServiceUnitID: &p.unit.ID, Home: &home, Shifts: shifts, CapacityVisits: 6, CapacityMinutes: 420}
+			if fw != nil {
+				// The days off of the history (fieldhistory.go).
+				in.Leave = fw.leave[t.u.ID]
+			}
+			if _, err := g.s.Visits.SetTechnician(g.ctx, t.u.ID, in); err != nil {
 				return fmt.Errorf("technician %d: %w", t.u.ID, err)
 			}
 		}

@@ -409,7 +409,13 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 		if spec.lemonFault != "" {
 			wait *= 1.8
 		}
-		if !move(aftersales.StatusDiagnosing, g.lognormal(time.Duration(wait*pslow), 0.6), &tc.u.ID, "配件已到") {
+		partsSlow := pslow
+		if p.slow > 1.5 && !t.CreatedAt.Before(g.fixAt) {
+			// The regional parts stock ships what the service point lacks
+			// within a day or two, not from the central warehouse.
+			partsSlow = 1.0
+		}
+		if !move(aftersales.StatusDiagnosing, g.lognormal(time.Duration(wait*partsSlow), 0.6), &tc.u.ID, "配件已到") {
 			return evs, costs
 		}
 		parts := 180.0

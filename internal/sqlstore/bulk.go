@@ -258,6 +258,9 @@ func (db *DB) BulkLoad(ctx context.Context, b *aftersales.Bulk) error {
 		if err := bulkSurveys(ctx, w, db, b); err != nil {
 			return err
 		}
+		if err := bulkField(ctx, w, &b.Field); err != nil {
+			return err
+		}
 		for m, seq := range months {
 			if err := w.exec(ctx, `INSERT INTO counters (name, value) VALUES ($1, $2)
 				ON CONFLICT (name) DO UPDATE SET value = CASE WHEN counters.value > excluded.value THEN counters.value ELSE excluded.value END`,
@@ -271,7 +274,8 @@ func (db *DB) BulkLoad(ctx context.Context, b *aftersales.Bulk) error {
 			return fmt.Errorf("sqlstore: analyze: %w", err)
 		}
 		if db.d.engine == Postgres {
-			for _, t := range []string{"customers", "assets", "tickets", "ticket_costs", "survey_invitations"} {
+			for _, t := range []string{"customers", "assets", "tickets", "ticket_costs", "survey_invitations",
+				"visits", "stock_reservations", "stock_movements"} {
 				if err := w.exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), GREATEST((SELECT COALESCE(max(id), 0) FROM `+t+`), 1))`); err != nil {
 					return err
 				}

@@ -63,6 +63,10 @@ func TestConsoleTicketVisits(t *testing.T) {
 					t.Errorf("%s: the ticket page lacks %q:\n%s", tc.lang[0], w, between(body, `id="visits"`, "</table>"))
 				}
 			}
+			// The visits table names the visit's technician.
+			if visits := between(body, `id="visits"`, "</table>"); !strings.Contains(visits, ">"+tech.Name+"<") {
+				t.Errorf("%s: the visits table does not name technician %q:\n%s", tc.lang[0], tech.Name, visits)
+			}
 			if s, body := b.get("/dashboard"); s != 200 || !strings.Contains(body, `id="tile-first_time_fix"`) || !strings.Contains(body, `id="tile-window_on_time"`) {
 				t.Errorf("%s: the dashboard lacks the field tiles (%d)", tc.lang[0], s)
 			}
