@@ -87,7 +87,9 @@ var loadTables = []string{"tickets", "ticket_events", "import_issues", "ticket_t
 //     external-id index stays: the import looks rows up by it) and builds
 //     them again at the end. Readers keep their snapshot meanwhile.
 //   - PostgreSQL drops the secondary indexes and the foreign keys of the
-//     load tables and disables the per-row rollup and text triggers on
+//     load tables (and text_pending's, which the import fills too: a
+//     per-row check cost more than the rest of its insert) and disables
+//     the per-row rollup and text triggers on
 //     tickets; at the end it builds the indexes, adds the foreign keys
 //     back (each validated by one query over the table) and enables the
 //     triggers. Meanwhile each chunk queues its tickets for the rollups
@@ -135,7 +137,7 @@ func deferUpkeep(ctx context.Context, b bulkWriter) (func() error, bool, error) 
 		err = collect(&fkeys, `SELECT 'ALTER TABLE ' || quote_ident(t.relname) || ' DROP CONSTRAINT ' || quote_ident(k.conname),
 				'ALTER TABLE ' || quote_ident(t.relname) || ' ADD CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid)
 			FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
-			WHERE k.contype = 'f' AND t.relname IN (`+list+`) AND t.relnamespace = to_regnamespace(current_schema()) ORDER BY t.relname, k.conname`)
+			WHERE k.contype = 'f' AND t.relname IN (`+list+`, 'text_pending') AND t.relnamespace = to_regnamespace(current_schema()) ORDER BY t.relname, k.conname`)
 		if err != nil {
 			return nil, false, err
 		}
@@ -238,7 +240,9 @@ func (w *importWriter) Write(ctx context.Context, recs []*aftersales.ImportRecor
 }
 
 // in is a filter "<col> IN (ids)": one array on PostgreSQL, one
-// placeholder per id on SQLite, which has no arrays.
+// placeholder per id on SQLite, which has no arrays. The placeholders are
+// positional: the driver looks each "$N" name up in a list, which for 500
+// of them cost more than the query.
 func (w *importWriter) in(col string, ids []string) (string, []any) {
 	if _, ok := w.b.(sqliteBulk); !ok {
 		return col + ` = ANY($1)`, []any{ids}
@@ -246,7 +250,7 @@ func (w *importWriter) in(col string, ids []string) (string, []any) {
 	ph := make([]string, len(ids))
 	args := make([]any, len(ids))
 	for i, id := range ids {
-		ph[i], args[i] = "$"+strconv.Itoa(i+1), id
+		ph[i], args[i] = "?", id
 	}
 	return col + ` IN (` + strings.Join(ph, ", ") + `)`, args
 }
@@ -600,7 +604,7 @@ func (w *importWriter) update(ctx context.Context, id int64, r *aftersales.Impor
 	if err != nil {
 		return mapErr(err)
 	}
-	if w.first && w.staged {
+	if w.first && w.staged && id > 0 {
 		// The rollup trigger is off during a first load (deferUpkeep).
 		if err := w.b.exec(ctx, `INSERT INTO kpi_dirty (ticket_id) VALUES ($1) ON CONFLICT DO NOTHING`, id); err != nil {
 			return err
