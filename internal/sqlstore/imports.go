@@ -33,9 +33,16 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 			return fmt.Errorf("sqlstore: import batch: %w", err)
 		}
 		s.BatchID = w.batch
-		rebuild, err := deferUpkeep(ctx, b, w.batch)
+		rebuild, first, err := deferUpkeep(ctx, b)
 		if err != nil {
 			return err
+		}
+		w.first = first
+		if _, ok := b.(pgBulk); ok {
+			if err := b.exec(ctx, stageTables); err != nil {
+				return fmt.Errorf("sqlstore: import staging tables: %w", err)
+			}
+			w.staged = true
 		}
 		if err := fn(w); err != nil {
 			return err
@@ -80,23 +87,27 @@ var loadTables = []string{"tickets", "ticket_events", "import_issues", "ticket_t
 //     external-id index stays: the import looks rows up by it) and builds
 //     them again at the end. Readers keep their snapshot meanwhile.
 //   - PostgreSQL drops the secondary indexes and the foreign keys of the
-//     load tables and disables the rollup trigger on tickets; at the end
-//     it builds the indexes, adds the foreign keys back (each validated by
-//     one query over the table), enables the trigger and queues the
-//     batch's tickets for the rollups in one statement. The dropped
-//     constraints lock the tables until commit, which on a first load
-//     nobody else is writing.
+//     load tables (and text_pending's, which the import fills too: a
+//     per-row check cost more than the rest of its insert) and disables
+//     the per-row rollup and text triggers on
+//     tickets; at the end it builds the indexes, adds the foreign keys
+//     back (each validated by one query over the table) and enables the
+//     triggers. Meanwhile each chunk queues its tickets for the rollups
+//     and the text analysis in one statement (flush), and so does each
+//     update (update). The dropped constraints lock the tables until
+//     commit, which on a first load nobody else is writing.
 //
-// DDL is transactional on both engines: a failed import leaves every
-// index, constraint and trigger as it was.
-func deferUpkeep(ctx context.Context, b bulkWriter, batch int64) (func() error, error) {
+// It reports whether it set things aside. DDL is transactional on both
+// engines: a failed import leaves every index, constraint and trigger as
+// it was.
+func deferUpkeep(ctx context.Context, b bulkWriter) (func() error, bool, error) {
 	nothing := func() error { return nil }
 	var n int64
 	if err := b.query(ctx, `SELECT count(*) FROM (SELECT 1 FROM tickets LIMIT 10000) x`, nil, func(scan func(...any) error) error { return scan(&n) }); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if n >= 10000 {
-		return nothing, nil
+		return nothing, false, nil
 	}
 	_, sqlite := b.(sqliteBulk)
 	// pairs of "what to drop" and "how to make it again"
@@ -113,7 +124,7 @@ func deferUpkeep(ctx context.Context, b bulkWriter, batch int64) (func() error, 
 	if sqlite {
 		if err := collect(&indexes, `SELECT 'DROP INDEX "' || name || '"', sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
 			AND tbl_name IN (`+list+`) AND name <> 'tickets_external' ORDER BY name`); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	} else {
 		err := collect(&indexes, `SELECT 'DROP INDEX ' || quote_ident(c.relname), pg_get_indexdef(i.indexrelid)
@@ -121,22 +132,22 @@ func deferUpkeep(ctx context.Context, b bulkWriter, batch int64) (func() error, 
 			WHERE t.relname IN (`+list+`) AND t.relnamespace = to_regnamespace(current_schema())
 				AND NOT i.indisunique AND NOT i.indisprimary ORDER BY c.relname`)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		err = collect(&fkeys, `SELECT 'ALTER TABLE ' || quote_ident(t.relname) || ' DROP CONSTRAINT ' || quote_ident(k.conname),
 				'ALTER TABLE ' || quote_ident(t.relname) || ' ADD CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid)
 			FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
-			WHERE k.contype = 'f' AND t.relname IN (`+list+`) AND t.relnamespace = to_regnamespace(current_schema()) ORDER BY t.relname, k.conname`)
+			WHERE k.contype = 'f' AND t.relname IN (`+list+`, 'text_pending') AND t.relnamespace = to_regnamespace(current_schema()) ORDER BY t.relname, k.conname`)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		if err := b.exec(ctx, `ALTER TABLE tickets DISABLE TRIGGER kpi_ticket`); err != nil {
-			return nil, fmt.Errorf("sqlstore: defer rollup trigger: %w", err)
+		if err := b.exec(ctx, `ALTER TABLE tickets DISABLE TRIGGER kpi_ticket, DISABLE TRIGGER text_ticket_insert`); err != nil {
+			return nil, false, fmt.Errorf("sqlstore: defer rollup and text triggers: %w", err)
 		}
 	}
 	for _, d := range append(fkeys, indexes...) {
 		if err := b.exec(ctx, d[0]); err != nil {
-			return nil, fmt.Errorf("sqlstore: defer %q: %w", d[0], err)
+			return nil, false, fmt.Errorf("sqlstore: defer %q: %w", d[0], err)
 		}
 	}
 	return func() error {
@@ -148,11 +159,8 @@ func deferUpkeep(ctx context.Context, b bulkWriter, batch int64) (func() error, 
 		if sqlite {
 			return nil
 		}
-		if err := b.exec(ctx, `ALTER TABLE tickets ENABLE TRIGGER kpi_ticket`); err != nil {
-			return err
-		}
-		return b.exec(ctx, `INSERT INTO kpi_dirty (ticket_id) SELECT id FROM tickets WHERE import_batch_id = $1 ON CONFLICT DO NOTHING`, batch)
-	}, nil
+		return b.exec(ctx, `ALTER TABLE tickets ENABLE TRIGGER kpi_ticket, ENABLE TRIGGER text_ticket_insert`)
+	}, !sqlite, nil
 }
 
 type importWriter struct {
@@ -160,6 +168,8 @@ type importWriter struct {
 	b         bulkWriter
 	now       time.Time
 	batch     int64
+	first     bool  // a first load: deferUpkeep set indexes, foreign keys and (PostgreSQL) triggers aside
+	staged    bool  // PostgreSQL: a chunk's rows are copied into the staging tables, then moved by flush
 	nextID    int64 // SQLite: ids are handed out here; the writer holds the only write connection
 	nextCust  int64
 	kept      map[string]bool  // ticket numbers this import kept from its records
@@ -230,7 +240,9 @@ func (w *importWriter) Write(ctx context.Context, recs []*aftersales.ImportRecor
 }
 
 // in is a filter "<col> IN (ids)": one array on PostgreSQL, one
-// placeholder per id on SQLite, which has no arrays.
+// placeholder per id on SQLite, which has no arrays. The placeholders are
+// positional: the driver looks each "$N" name up in a list, which for 500
+// of them cost more than the query.
 func (w *importWriter) in(col string, ids []string) (string, []any) {
 	if _, ok := w.b.(sqliteBulk); !ok {
 		return col + ` = ANY($1)`, []any{ids}
@@ -238,7 +250,7 @@ func (w *importWriter) in(col string, ids []string) (string, []any) {
 	ph := make([]string, len(ids))
 	args := make([]any, len(ids))
 	for i, id := range ids {
-		ph[i], args[i] = "$"+strconv.Itoa(i+1), id
+		ph[i], args[i] = "?", id
 	}
 	return col + ` IN (` + strings.Join(ph, ", ") + `)`, args
 }
@@ -314,6 +326,16 @@ func (w *importWriter) lookup(ctx context.Context, recs []*aftersales.ImportReco
 
 // ids reserves n consecutive ids of table.
 func (w *importWriter) ids(ctx context.Context, table string, next *int64, n int) (int64, error) {
+	if w.db.d.engine == Postgres && w.first && table == "tickets" {
+		// A first load holds tickets locked (deferUpkeep dropped its
+		// constraints): nobody else takes ticket ids until commit, so one
+		// step moves the sequence past the whole block instead of n
+		// nextval calls.
+		var last int64
+		err := w.b.query(ctx, `SELECT setval(pg_get_serial_sequence('tickets', 'id'), nextval(pg_get_serial_sequence('tickets', 'id')) + $1 - 1)`,
+			[]any{n}, func(scan func(...any) error) error { return scan(&last) })
+		return last - int64(n) + 1, err
+	}
 	if w.db.d.engine == Postgres {
 		var first int64
 		// Sequences hand out ids to concurrent writers too; take a block.
@@ -417,19 +439,80 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 		events = appendHistory(events, id, r, aftersales.StatusNew, time.Time{})
 		issues = appendIssues(issues, w.batch, id, r.Flags)
 	}
-	if err := w.b.copy(ctx, "tickets", []string{"id", "number", "channel", "nature", "urgency", "urgency_rank", "status", "title",
-		"description", "customer_id", "category_id", "product_id", "asset_id", "service_unit_id", "team_id", "tags", "custom",
-		"external_id", "created_at", "updated_at", "first_response_at", "accepted_at", "resolved_at", "closed_at",
-		"status_changed_at", "reopen_count", "assign_count", "target_at", "import_batch_id", "import_hash", "cancelled_at"}, rows); err != nil {
+	if err := w.put(ctx, "tickets", importTicketCols, rows); err != nil {
 		return fmt.Errorf("sqlstore: import tickets: %w", err)
 	}
-	if err := w.b.copy(ctx, "ticket_tags", []string{"ticket_id", "tag"}, tags); err != nil {
+	if err := w.put(ctx, "ticket_tags", importTagCols, tags); err != nil {
 		return fmt.Errorf("sqlstore: import tags: %w", err)
 	}
-	if err := w.b.copy(ctx, "ticket_events", []string{"ticket_id", "at", "kind", "field", "from_value", "to_value", "body", "public", "channel"}, events); err != nil {
+	if err := w.put(ctx, "ticket_events", importEventCols, events); err != nil {
 		return fmt.Errorf("sqlstore: import events: %w", err)
 	}
-	return w.copyIssues(ctx, issues)
+	if err := w.put(ctx, "import_issues", importIssueCols, issues); err != nil {
+		return fmt.Errorf("sqlstore: import issues: %w", err)
+	}
+	return w.flush(ctx)
+}
+
+// Columns an import writes.
+var (
+	importTicketCols = []string{"id", "number", "channel", "nature", "urgency", "urgency_rank", "status", "title",
+		"description", "customer_id", "category_id", "product_id", "asset_id", "service_unit_id", "team_id", "tags", "custom",
+		"external_id", "created_at", "updated_at", "first_response_at", "accepted_at", "resolved_at", "closed_at",
+		"status_changed_at", "reopen_count", "assign_count", "target_at", "import_batch_id", "import_hash", "cancelled_at"}
+	importTagCols   = []string{"ticket_id", "tag"}
+	importEventCols = []string{"ticket_id", "at", "kind", "field", "from_value", "to_value", "body", "public", "channel"}
+	importIssueCols = []string{"batch_id", "ticket_id", "line", "key", "field", "kind", "value", "reason", "related", "rejected"}
+)
+
+// stageTables are PostgreSQL's staging tables: temporary (no WAL, no
+// indexes, no triggers, no foreign keys), dropped at the end of the
+// import's transaction. Events and issues number their rows so that flush
+// keeps their order.
+const stageTables = `CREATE TEMP TABLE import_stage_tickets (LIKE tickets INCLUDING DEFAULTS INCLUDING CONSTRAINTS) ON COMMIT DROP;
+CREATE TEMP TABLE import_stage_tags (LIKE ticket_tags) ON COMMIT DROP;
+CREATE TEMP TABLE import_stage_events (LIKE ticket_events INCLUDING DEFAULTS) ON COMMIT DROP;
+ALTER TABLE import_stage_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;
+CREATE TEMP TABLE import_stage_issues (LIKE import_issues INCLUDING DEFAULTS) ON COMMIT DROP;
+ALTER TABLE import_stage_issues ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY`
+
+// put writes rows of a load table: into its staging table on PostgreSQL
+// (COPY), straight into the table on SQLite (prepared inserts).
+func (w *importWriter) put(ctx context.Context, table string, cols []string, rows [][]any) error {
+	if !w.staged {
+		return w.b.copy(ctx, table, cols, rows)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return w.b.copy(ctx, "import_stage_"+strings.TrimPrefix(strings.TrimPrefix(table, "ticket_"), "import_"), cols, rows)
+}
+
+// flush moves the staged rows of a chunk into their tables with one
+// set-based statement each, in one round trip: tickets in id order, then
+// tags, events and issues in the order they were staged. On a first load
+// the per-row triggers are off, so it also queues the new tickets for the
+// rollups and the text analysis.
+func (w *importWriter) flush(ctx context.Context) error {
+	if !w.staged {
+		return nil
+	}
+	list := func(cols []string) string { return strings.Join(cols, ", ") }
+	q := `INSERT INTO tickets (` + list(importTicketCols) + `) SELECT ` + list(importTicketCols) + ` FROM import_stage_tickets ORDER BY id;
+INSERT INTO ticket_tags (ticket_id, tag) SELECT ticket_id, tag FROM import_stage_tags;
+INSERT INTO ticket_events (` + list(importEventCols) + `) SELECT ` + list(importEventCols) + ` FROM import_stage_events ORDER BY id;
+INSERT INTO import_issues (` + list(importIssueCols) + `) SELECT ` + list(importIssueCols) + ` FROM import_stage_issues ORDER BY id;
+`
+	if w.first {
+		q += `INSERT INTO kpi_dirty (ticket_id) SELECT id FROM import_stage_tickets ON CONFLICT DO NOTHING;
+INSERT INTO text_pending (ticket_id) SELECT id FROM import_stage_tickets ON CONFLICT (ticket_id) DO UPDATE SET gen = text_pending.gen + 1;
+`
+	}
+	q += `TRUNCATE import_stage_tickets, import_stage_tags, import_stage_events, import_stage_issues`
+	if err := w.b.exec(ctx, q); err != nil {
+		return fmt.Errorf("sqlstore: import: %w", mapErr(err))
+	}
+	return nil
 }
 
 // appendHistory adds status changes after since, starting from status from.
@@ -520,6 +603,12 @@ func (w *importWriter) update(ctx context.Context, id int64, r *aftersales.Impor
 		r.ReopenCount, r.AssignCount, nullMS(r.TargetAt), w.batch, int64(r.Hash), id, nullMS(r.CancelledAt))
 	if err != nil {
 		return mapErr(err)
+	}
+	if w.first && w.staged && id > 0 {
+		// The rollup trigger is off during a first load (deferUpkeep).
+		if err := w.b.exec(ctx, `INSERT INTO kpi_dirty (ticket_id) VALUES ($1) ON CONFLICT DO NOTHING`, id); err != nil {
+			return err
+		}
 	}
 	if err := w.b.exec(ctx, `DELETE FROM ticket_tags WHERE ticket_id = $1`, id); err != nil {
 		return err
