@@ -15,17 +15,6 @@ import (
 	"aftersales/internal/analytics"
 )
 
-// tileKPIs are the overview tiles, in order.
-var tileKPIs = []string{"created", "backlog", "frt_median", "resolution_median", "res_sla", "fcr", "reopen_rate",
-	"on_time_arrival", "window_on_time", "first_time_fix", "csat_mean", "nps", "complaint_rate", "complaint_closure",
-	"complaint_closed_customer", "complaint_on_time", "repeat_complaint_rate", "ces_mean", // issue #20
-	"followup_rate", "cost_per_ticket", "cost_ratio",
-	// Field KPIs (issue #19).
-	"standard_compliance", "parts_wait_median", "stock_out_rate", "visits_per_ticket", "travel_per_visit",
-	// Text analytics (issue #21).
-	"negative_share",
-	analytics.UtilisationKey}
-
 type tile struct {
 	KPI         aftersales.KPIInfo
 	Value, Prev *float64
@@ -328,8 +317,8 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			return labels, vals, urls, partial
 		}
 
-		for _, key := range tileKPIs {
-			tk, _ := analytics.Lookup(key)
+		for _, tk := range analytics.Tiles() {
+			key := tk.Key
 			if !tk.Groupable(v.Filter) {
 				continue // the cost ratio under a channel, say: revenue is not kept that way
 			}
