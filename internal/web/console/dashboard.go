@@ -249,7 +249,8 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		within := func(by aftersales.Dimension) bool { return k.Groupable(by) && paired(by) }
 		metric := func(kpi string, by aftersales.Dimension, grain aftersales.Grain) (*aftersales.MetricResult, error) {
 			mq := aftersales.MetricQuery{KPI: kpi, From: v.From, To: v.To, Grain: grain, By: by, Locale: p.Lang}
-			if kpi == analytics.CostRatioKey {
+			mk, _ := analytics.Lookup(kpi)
+			if mk.Store == analytics.StoreRevenue {
 				// Revenue is kept per month: the cost ratio reads whole
 				// months, the range's first to its last.
 				mq.From = time.Date(v.From.Year(), v.From.Month(), 1, 0, 0, 0, 0, c.Zone)
@@ -259,7 +260,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 					mq.Grain = aftersales.GrainMonth
 				}
 			}
-			if tomorrow := v.Today.AddDate(0, 0, 1); kpi == analytics.UtilisationKey && mq.To.After(tomorrow) && tomorrow.After(mq.From) {
+			if tomorrow := v.Today.AddDate(0, 0, 1); mk.Store == analytics.StoreCalendars && mq.To.After(tomorrow) && tomorrow.After(mq.From) {
 				// Shifts to come have no visits booked yet: the dashboard,
 				// like its partial months, counts up to today.
 				mq.To = tomorrow
@@ -274,7 +275,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			return res, err
 		}
 		drill := func(kpi analytics.KPI, dim aftersales.Dimension, val string, from, to time.Time) string {
-			if kpi.Key == analytics.CostRatioKey {
+			if kpi.Store == analytics.StoreRevenue {
 				// Its value is whole months of cost against their revenue.
 				from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, c.Zone)
 				last := to.AddDate(0, 0, -1)
@@ -283,7 +284,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			if dim == "" && v.Filter != "" {
 				dim, val = v.Filter, v.Value
 			}
-			if kpi.Key == analytics.UtilisationKey {
+			if kpi.DrillTo == analytics.DrillDispatch {
 				// Technicians' days, not tickets: the dispatch board of the
 				// period's first day (of the service point, when one is
 				// chosen) shows the shifts and the visits booked in them.
@@ -341,7 +342,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 					pt := pf.AddDate(0, 0, days)
 					t.Partial = fmt.Sprintf(p.T("dash.partial_tile"), from.Format("01-02"), to.AddDate(0, 0, -1).Format("01-02"),
 						pf.Format("01-02"), pt.AddDate(0, 0, -1).Format("01-02"))
-					if key != analytics.CostRatioKey {
+					if tk.Store != analytics.StoreRevenue {
 						mq := aftersales.MetricQuery{KPI: key, From: pf, To: pt, Locale: p.Lang, Filter: v.Filter, Value: v.Value}
 						prev, err := c.S.Metrics.Metric(ctx, mq)
 						if err != nil {
@@ -389,7 +390,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		if !k.Groupable(v.Filter) {
 			v.Unavailable = p.T("dash.per_product_only")
-			if k.Key == analytics.UtilisationKey {
+			if k.Store == analytics.StoreCalendars {
 				v.Unavailable = p.T("dash.per_technician_only")
 			}
 			return nil
