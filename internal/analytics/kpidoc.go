@@ -6,6 +6,8 @@ import (
 	"strings"
 )
 
+//go:generate go test -run ^TestKPIDocs$ -update
+
 // The KPI tables of docs/KPIS.md are generated from the Catalog: each
 // sits between a start marker naming its section (or "catalog", the
 // overview of every KPI) and the end marker, and KPIMarkdown rewrites
@@ -13,7 +15,8 @@ import (
 const (
 	docMarkPrefix = "<!-- kpis:"
 	docMarkEnd    = "<!-- /kpis -->"
-	// DocRegenerate is how docs/KPIS.md's tables are regenerated.
+	// DocRegenerate is how docs/KPIS.md's tables are regenerated (or
+	// go generate ./internal/analytics).
 	DocRegenerate = "go test ./internal/analytics -run TestKPIDocs -update"
 )
 

@@ -8,12 +8,16 @@ import (
 )
 
 // TestCatalogNamesEveryKPI: every declared KPI has a name and a unit in
-// both languages, so a new declaration cannot reach a screen as its raw
-// key.
+// both languages, and a share's drill-down a label for what it lists, so
+// a new declaration cannot reach a screen as its raw key.
 func TestCatalogNamesEveryKPI(t *testing.T) {
 	c := loadCatalog(t)
 	for _, k := range analytics.Catalog {
-		for _, key := range []string{"kpi." + k.Key, "kunit." + k.Unit} {
+		keys := []string{"kpi." + k.Key, "kunit." + k.Unit}
+		if d, ok := analytics.DrillOf(k); ok && d.Ratio {
+			keys = append(keys, "drill."+k.Key)
+		}
+		for _, key := range keys {
 			for _, lang := range []string{"zh-CN", "en"} {
 				if !c.Has(lang, key) || c.T(lang, key) == "" || c.T(lang, key) == k.Key {
 					t.Errorf("%s: %s has no %s name", k.Key, key, lang)
