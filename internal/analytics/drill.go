@@ -61,95 +61,30 @@ func share(num, den Measure) Drill {
 	return Drill{Show: measurePop(num), Of: measurePop(den), Ratio: true}
 }
 
-// DrillOf returns the population behind each value of k. For a rate the
-// list shows the tickets to act on: the misses of a rate where higher is
-// better (SLA not met, not resolved at first contact), the counted ones
-// where lower is better (reopened, complaints); the other side is the
-// sample. Durations and scores list their sample; the cost KPIs the
-// tickets with cost lines in the period (their value is money, not a
-// count). ok is false for a KPI without data.
+// DrillOf returns the population behind each value of k, from its
+// declaration in the Catalog. For a rate the list shows the tickets to
+// act on: the misses of a rate where higher is better (SLA not met, not
+// resolved at first contact) and of a complement (the breaches), the
+// counted ones where lower is better (reopened, complaints); the other
+// side is the sample. Quantiles list their histogram; means, scores and
+// counts their sample; the cost KPIs the tickets with cost lines in the
+// period (their value is money, not a count). ok is false for a KPI
+// whose values open no ticket list.
 func DrillOf(k KPI) (Drill, bool) {
-	if h, ok := k.Dist(); ok && k.Key != "frt_mean" && k.Key != "resolution_mean" {
-		return Drill{Show: histPop(h)}, true
+	if c, ok := Lookup(k.Key); ok {
+		k = c
 	}
-	switch k.Key {
-	case "created":
-		return Drill{Show: measurePop(MCreated)}, true
-	case "frt_mean":
-		return Drill{Show: measurePop(MResponded)}, true
-	case "resolution_mean", "cost_per_ticket":
-		return Drill{Show: measurePop(MResolved)}, true
-	case BacklogKey:
-		// Open at the period's end: created by then, not done by then.
-		return Drill{Show: Population{Measure: MCreated, Except: MDone, Hist: NoHist, Bin: -1}}, true
-	case "fr_sla":
-		return misses(MFRSLAMet, MFRSLA), true
-	case "res_sla":
-		return misses(MResSLAMet, MResSLA), true
-	case "res_sla_breach":
-		return misses(MResSLAMet, MResSLA), true
-	case "resolution_rate":
-		return misses(MResolvedOfCreated, MCreated), true
-	case "fcr":
-		return misses(MFCR, MResolved), true
-	case "reopen_rate":
-		return share(MReopened, MResolved), true
-	case "repeat_30d":
-		return share(MRepeat, MWithAsset), true
-	case "reassign_rate":
-		return share(MReassigned, MCreated), true
-	case "csat_mean", "nps":
-		if k.Key == "nps" {
-			return Drill{Show: measurePop(MNPSN)}, true
-		}
-		return Drill{Show: measurePop(MCSATN)}, true
-	case "csat_satisfied":
-		return misses(MCSATTop2, MCSATN), true
-	case "followup_rate":
-		return misses(MFeedback, MResolved), true
-	case "complaints":
-		return Drill{Show: measurePop(MComplaints)}, true
-	case "complaint_rate":
-		return share(MComplaints, MCreated), true
-	case NegativeShareKey:
-		return share(MTextNegative, MTextAnalysed), true
-	case "complaint_timeliness":
-		return misses(MComplaintTimely, MComplaints), true
-	case "complaint_closure":
-		return misses(MComplaintClosed, MComplaints), true
-	case "complaint_csat":
-		return Drill{Show: measurePop(MComplaintCSATN)}, true
-	case "complaint_closed_customer":
-		return misses(MCmpClosedCust, MComplaints), true
-	case "complaint_on_time":
-		return misses(MCmpOnTime, MCmpClosed), true
-	case "complaint_on_time_minor", "complaint_on_time_major", "complaint_on_time_critical":
-		i := Measure(slices.Index([]string{"complaint_on_time_minor", "complaint_on_time_major", "complaint_on_time_critical"}, k.Key))
-		return misses(MCmpOnTimeBySev+i, MCmpClosedBySev+i), true
-	case "repeat_complaint_rate":
-		return share(MCmpRepeat, MComplaints), true
-	case "ces_mean":
-		return Drill{Show: measurePop(MCESN)}, true
-	case "ces_low_effort":
-		return misses(MCESLow, MCESN), true
-	case "on_time_arrival":
-		return misses(MArrSLAMet, MArrSLA), true
-	case "service_cost", CostRatioKey:
-		return Drill{Show: measurePop(MCostLines), Money: true}, true
-	case "warranty_claims", WarrantyRateKey:
-		return Drill{Show: measurePop(MWarrantyClaims)}, true
-	case "first_time_fix":
-		return misses(MFirstFixed, MVisited), true
-	case "window_on_time":
-		return misses(MWindowOnTime, MWindowArrivals), true
-	case "standard_compliance":
-		return misses(MStdCompliant, MStdVisits), true
-	case "stock_out_rate":
-		return share(MStockOuts, MReservations), true
-	case "visits_per_ticket":
-		return Drill{Show: measurePop(MFieldResolved)}, true
-	case "travel_per_visit":
-		return Drill{Show: measurePop(MTravelVisits)}, true
+	switch {
+	case k.DrillTo != DrillTickets:
+		return Drill{}, false
+	case k.rate && (k.HigherIsBetter || k.complement):
+		return misses(k.num, k.den), true
+	case k.rate:
+		return share(k.num, k.den), true
+	case k.hasDist && !k.isMean:
+		return Drill{Show: histPop(k.dist)}, true
+	case k.sample != nil:
+		return Drill{Show: *k.sample, Money: k.money}, true
 	}
 	return Drill{}, false
 }
@@ -262,7 +197,7 @@ var DimParams = map[aftersales.Dimension]string{
 func DrillQuery(k KPI, dim aftersales.Dimension, val string, from, to time.Time) url.Values {
 	q := url.Values{}
 	q.Set(ParamKPI, k.Key)
-	if k.Key != BacklogKey {
+	if k.Store != StoreBacklog {
 		q.Set(ParamKPIFrom, from.Format(time.DateOnly))
 	}
 	q.Set(ParamKPITo, to.AddDate(0, 0, -1).Format(time.DateOnly))
@@ -287,7 +222,7 @@ func (d Drill) Amount(k KPI, n, num int64, v float64) (int64, bool) {
 	switch {
 	case !d.Money:
 		return 0, false
-	case k.Key == CostRatioKey:
+	case k.Store == StoreRevenue:
 		return num, true
 	}
 	return int64(math.Round(v * 100)), true
@@ -302,12 +237,12 @@ func (d Drill) Count(k KPI, n, num int64) (count, of int64, ok bool) {
 	switch {
 	case d.Money:
 		return 0, 0, false
-	case k.Key == WarrantyRateKey:
+	case k.Store == StorePerUnits:
 		// Claims per units in service: the list holds the claims.
 		return num, 0, true
 	case !d.Ratio:
 		return n, 0, true
-	case d.Show.Except == NoMeasure || k.Key == "res_sla_breach":
+	case d.Show.Except == NoMeasure || k.complement:
 		// A share counts its numerator; the breach rate's numerator is
 		// already the complement of compliance.
 		return num, n, true
@@ -321,7 +256,7 @@ func (d Drill) Count(k KPI, n, num int64) (count, of int64, ok bool) {
 // whose values open the dispatch board of the period's first day (of the
 // service point when the scope is one).
 func DrillPath(k KPI, dim aftersales.Dimension, val string, from, to time.Time) string {
-	if k.Key == UtilisationKey {
+	if k.DrillTo == DrillDispatch {
 		q := url.Values{}
 		q.Set("date", from.Format(time.DateOnly))
 		if dim == aftersales.DimPoint && val != "" {

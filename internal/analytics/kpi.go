@@ -15,6 +15,17 @@ import (
 // maintained rollups bit for bit.
 type Measure int
 
+// The Measure constants are append-only. A ticket's stored fact (the
+// kpi_facts rows, Fact.Encode) names each entry's measure by its number,
+// and a change withdraws the old fact before adding the new one: a
+// measure inserted, removed or moved would make every stored fact
+// withdraw the wrong counters from the rollups. So a new measure goes at
+// the end, before NumMeasures, with its name at the end of MeasureNames;
+// a measure no longer used keeps its number. testdata/measures.txt holds
+// the names by position, and TestMeasurePositions fails when an existing
+// position changes (go test ./internal/analytics -run
+// TestMeasurePositions -update appends new ones). HistKind is stored by
+// number too and follows the same rule (testdata/hists.txt).
 const (
 	// Counted on the ticket's creation day.
 	MCreated           Measure = iota
@@ -145,7 +156,8 @@ const (
 	NumMeasures = MTextNegative + 1
 )
 
-// MeasureNames are the rollup column names, in Measure order.
+// MeasureNames are the rollup column names, in Measure order; append
+// only, like the constants (testdata/measures.txt).
 var MeasureNames = [NumMeasures]string{
 	"created", "complaints", "responded", "frt_sum", "accepted", "tta_sum", "reassigned", "resolved_of_created",
 	"complaint_timely", "complaint_closed", "with_asset", "repeat_30d", "open_now",
@@ -188,7 +200,8 @@ func StageIndex(s aftersales.Status) int {
 	return -1
 }
 
-// HistKind names a duration histogram.
+// HistKind names a duration histogram. Like Measure, it is stored by
+// number in the facts: append only.
 type HistKind int
 
 const (

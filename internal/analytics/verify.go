@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -23,60 +24,39 @@ const (
 
 // observation says which per-ticket measures hold a KPI's observation:
 // the ticket is in the population when count is set, and its value is
-// sum / scale, or with per set the ticket's mean: sum / scale / per.
+// sum / scale, or with per set the ticket's mean: sum / scale / per. An
+// NPS answer is +100 (promoter), 0 or −100 (detractor).
 type observation struct {
 	count, sum Measure
 	scale      float64
 	per        Measure
-}
-
-var observations = map[string]observation{
-	"frt_median": {MResponded, MFRTSum, 60, 0}, "frt_p90": {MResponded, MFRTSum, 60, 0}, "frt_mean": {MResponded, MFRTSum, 60, 0},
-	"tta_median":        {MAccepted, MTTASum, 60, 0},
-	"resolution_median": {MResolved, MResSum, 60, 0}, "resolution_p90": {MResolved, MResSum, 60, 0}, "resolution_mean": {MResolved, MResSum, 60, 0},
-	"arrival_median": {MArrived, MArrSum, 60, 0},
-	"csat_mean":      {MCSATN, MCSATSum, 1, 0}, "complaint_csat": {MComplaintCSATN, MComplaintCSATSum, 1, 0},
-	// NPS is the mean of +100 (promoter), 0 and −100 (detractor).
-	"nps": {MNPSN, MNPSPromoters, 1, 0},
-	// A resolved ticket's whole cost, zero when it had none.
-	"cost_per_ticket": {MResolved, MCostResolved, 100, 0},
-	// Field KPIs (issue #19): a resolved ticket's visits; a ticket's mean
-	// planned km per visit and mean parts wait in minutes.
-	"visits_per_ticket": {MFieldResolved, MFieldVisits, 1, 0},
-	"travel_per_visit":  {MTravelVisits, MTravelM, 1000, MTravelVisits},
-	"parts_wait_median": {MPartsWaited, MPartsWaitSum, 60, MPartsWaited}, "parts_wait_p90": {MPartsWaited, MPartsWaitSum, 60, MPartsWaited},
+	nps        bool
 }
 
 // Verification returns how k is verified, or an error saying why it
 // cannot be.
 func (k KPI) Verification() (VerifyKind, error) {
-	if k.Unavailable != "" {
+	switch {
+	case k.Unavailable != "":
 		return 0, fmt.Errorf("this KPI cannot be computed yet: %s", k.Unavailable)
-	}
-	if k.Key == CostRatioKey {
-		return 0, fmt.Errorf("the cost ratio is one number per month of revenue; verify cost_per_ticket instead")
-	}
-	if k.Key == UtilisationKey {
+	case k.Store == StoreCalendars:
 		// A share of minutes of technicians' days, not of tickets: the
 		// observation is one technician-day's booked ÷ shift minutes (in
 		// percent), read by the store from the calendars and visits, and
 		// the windows' means of those ratios are compared as the other
 		// ratio KPIs' (travel_per_visit) are, by Welch's t.
 		return VerifyMean, nil
-	}
-	if k.Proportion() {
+	case k.NoVerify != "":
+		return 0, errors.New(k.NoVerify)
+	case k.rate:
 		return VerifyRate, nil
+	case k.obs == nil:
+		return 0, fmt.Errorf("%s is a count; verify a rate instead (e.g. complaint_rate for complaints)", k.Key)
+	case k.hasDist && !k.isMean:
+		return VerifyDuration, nil
 	}
-	if _, ok := observations[k.Key]; ok {
-		if _, dist := k.Dist(); dist && k.Unit == "minutes" && !isMean(k.Key) {
-			return VerifyDuration, nil
-		}
-		return VerifyMean, nil
-	}
-	return 0, fmt.Errorf("%s is a count; verify a rate instead (e.g. complaint_rate for complaints)", k.Key)
+	return VerifyMean, nil
 }
-
-func isMean(key string) bool { return key == "frt_mean" || key == "resolution_mean" }
 
 // UtilisationDay is technician_utilisation's observation of one
 // technician-day with shift time: booked ÷ shift minutes, in percent;
@@ -92,8 +72,8 @@ func UtilisationDay(booked, shift int64) (float64, bool) {
 // [from, to) to out: minutes for durations, the score for CSAT, ±100 or
 // 0 for NPS. Rates are read from the rollups instead.
 func (k KPI) Observe(f *Fact, from, to Day, out []float64) []float64 {
-	o, ok := observations[k.Key]
-	if !ok {
+	o := k.obs
+	if o == nil {
 		return out
 	}
 	var in bool
@@ -117,7 +97,7 @@ func (k KPI) Observe(f *Fact, from, to Day, out []float64) []float64 {
 	if !in {
 		return out
 	}
-	if k.Key == "nps" {
+	if o.nps {
 		return append(out, 100*float64(sum-detract))
 	}
 	if o.per != 0 {
@@ -151,8 +131,8 @@ func (g *Group) Level(k KPI, kind VerifyKind) (float64, bool) {
 		}
 		s := slices.Clone(g.Values)
 		slices.Sort(s)
-		if k.Key == "frt_p90" || k.Key == "resolution_p90" {
-			return QuantileSorted(s, 0.9), true
+		if k.q != 0.5 {
+			return QuantileSorted(s, k.q), true
 		}
 		return median(s), true
 	default:

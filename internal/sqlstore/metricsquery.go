@@ -115,13 +115,12 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 				Fields: []aftersales.FieldError{{Field: "by", Reason: "this KPI is filtered or grouped, not both"}}}
 		}
 	}
-	if k.Key == analytics.CostRatioKey {
+	switch k.Store {
+	case analytics.StoreRevenue:
 		return db.costRatio(ctx, res, matrix)
-	}
-	if k.Key == analytics.UtilisationKey {
+	case analytics.StoreCalendars:
 		return db.utilisation(ctx, res, matrix)
-	}
-	if k.Key == analytics.BacklogKey {
+	case analytics.StoreBacklog:
 		if q.Filter != "" && q.By != "" && q.Filter != q.By {
 			return nil, &aftersales.Error{Code: aftersales.EINVALID, Message: "The backlog cannot be grouped within a filter.",
 				Fields: []aftersales.FieldError{{Field: "by", Reason: "the backlog is kept per single dimension; filter or group, not both"}}}
@@ -168,7 +167,7 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 			pt.Period = p.Date(loc)
 			res.Points = append(res.Points, pt)
 		}
-		if k.Key == analytics.WarrantyRateKey {
+		if k.Store == analytics.StorePerUnits {
 			return res, db.perUnits(ctx, q, res)
 		}
 		return res, nil
@@ -189,7 +188,7 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	slices.SortFunc(res.Points, func(a, b aftersales.MetricPoint) int {
 		return cmp.Or(cmp.Compare(a.Key, b.Key), a.Period.Compare(b.Period))
 	})
-	if k.Key == analytics.WarrantyRateKey {
+	if k.Store == analytics.StorePerUnits {
 		return res, db.perUnits(ctx, q, res)
 	}
 	return res, nil

@@ -236,7 +236,7 @@ func (db *DB) checkRule(r *aftersales.AlertRule) (analytics.KPI, error) {
 	v.Check(r.Grain == aftersales.GrainWeek || r.Grain == aftersales.GrainMonth, "grain", "must be week or month")
 	v.Check(r.Dim == "" || r.Dim.Valid(), "dim", "unknown dimension")
 	v.Check(!ok || k.Groupable(r.Dim), "dim", "this KPI can be scoped by "+strings.Join(dimList(k.Only), ", ")+" only")
-	v.Check(!ok || k.Key != analytics.CostRatioKey || r.Grain == aftersales.GrainMonth, "grain", "sales revenue is recorded per month")
+	v.Check(!ok || k.Store != analytics.StoreRevenue || r.Grain == aftersales.GrainMonth, "grain", "sales revenue is recorded per month")
 	v.Check((r.Dim == "") == (r.Value == ""), "value", "a scope needs both a dimension and a value")
 	v.Check(r.Threshold != nil || r.Chart != "", "threshold", "give a threshold, a control chart or both")
 	switch r.Chart {

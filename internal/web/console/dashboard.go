@@ -15,17 +15,6 @@ import (
 	"aftersales/internal/analytics"
 )
 
-// tileKPIs are the overview tiles, in order.
-var tileKPIs = []string{"created", "backlog", "frt_median", "resolution_median", "res_sla", "fcr", "reopen_rate",
-	"on_time_arrival", "window_on_time", "first_time_fix", "csat_mean", "nps", "complaint_rate", "complaint_closure",
-	"complaint_closed_customer", "complaint_on_time", "repeat_complaint_rate", "ces_mean", // issue #20
-	"followup_rate", "cost_per_ticket", "cost_ratio",
-	// Field KPIs (issue #19).
-	"standard_compliance", "parts_wait_median", "stock_out_rate", "visits_per_ticket", "travel_per_visit",
-	// Text analytics (issue #21).
-	"negative_share",
-	analytics.UtilisationKey}
-
 type tile struct {
 	KPI         aftersales.KPIInfo
 	Value, Prev *float64
@@ -260,7 +249,8 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		within := func(by aftersales.Dimension) bool { return k.Groupable(by) && paired(by) }
 		metric := func(kpi string, by aftersales.Dimension, grain aftersales.Grain) (*aftersales.MetricResult, error) {
 			mq := aftersales.MetricQuery{KPI: kpi, From: v.From, To: v.To, Grain: grain, By: by, Locale: p.Lang}
-			if kpi == analytics.CostRatioKey {
+			mk, _ := analytics.Lookup(kpi)
+			if mk.Store == analytics.StoreRevenue {
 				// Revenue is kept per month: the cost ratio reads whole
 				// months, the range's first to its last.
 				mq.From = time.Date(v.From.Year(), v.From.Month(), 1, 0, 0, 0, 0, c.Zone)
@@ -270,7 +260,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 					mq.Grain = aftersales.GrainMonth
 				}
 			}
-			if tomorrow := v.Today.AddDate(0, 0, 1); kpi == analytics.UtilisationKey && mq.To.After(tomorrow) && tomorrow.After(mq.From) {
+			if tomorrow := v.Today.AddDate(0, 0, 1); mk.Store == analytics.StoreCalendars && mq.To.After(tomorrow) && tomorrow.After(mq.From) {
 				// Shifts to come have no visits booked yet: the dashboard,
 				// like its partial months, counts up to today.
 				mq.To = tomorrow
@@ -285,7 +275,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			return res, err
 		}
 		drill := func(kpi analytics.KPI, dim aftersales.Dimension, val string, from, to time.Time) string {
-			if kpi.Key == analytics.CostRatioKey {
+			if kpi.Store == analytics.StoreRevenue {
 				// Its value is whole months of cost against their revenue.
 				from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, c.Zone)
 				last := to.AddDate(0, 0, -1)
@@ -294,7 +284,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			if dim == "" && v.Filter != "" {
 				dim, val = v.Filter, v.Value
 			}
-			if kpi.Key == analytics.UtilisationKey {
+			if kpi.DrillTo == analytics.DrillDispatch {
 				// Technicians' days, not tickets: the dispatch board of the
 				// period's first day (of the service point, when one is
 				// chosen) shows the shifts and the visits booked in them.
@@ -328,8 +318,8 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			return labels, vals, urls, partial
 		}
 
-		for _, key := range tileKPIs {
-			tk, _ := analytics.Lookup(key)
+		for _, tk := range analytics.Tiles() {
+			key := tk.Key
 			if !tk.Groupable(v.Filter) {
 				continue // the cost ratio under a channel, say: revenue is not kept that way
 			}
@@ -352,7 +342,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 					pt := pf.AddDate(0, 0, days)
 					t.Partial = fmt.Sprintf(p.T("dash.partial_tile"), from.Format("01-02"), to.AddDate(0, 0, -1).Format("01-02"),
 						pf.Format("01-02"), pt.AddDate(0, 0, -1).Format("01-02"))
-					if key != analytics.CostRatioKey {
+					if tk.Store != analytics.StoreRevenue {
 						mq := aftersales.MetricQuery{KPI: key, From: pf, To: pt, Locale: p.Lang, Filter: v.Filter, Value: v.Value}
 						prev, err := c.S.Metrics.Metric(ctx, mq)
 						if err != nil {
@@ -400,7 +390,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		if !k.Groupable(v.Filter) {
 			v.Unavailable = p.T("dash.per_product_only")
-			if k.Key == analytics.UtilisationKey {
+			if k.Store == analytics.StoreCalendars {
 				v.Unavailable = p.T("dash.per_technician_only")
 			}
 			return nil

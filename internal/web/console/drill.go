@@ -340,7 +340,7 @@ func drillChips(q url.Values, d chipData, p *Page) []chip {
 	out := []chip{{Param: analytics.ParamKPI, Label: label, Remove: without(keep, drillParams...)}}
 	if from != "" || to != "" {
 		var pl string
-		if k.Key == analytics.BacklogKey && from == "" {
+		if k.Store == analytics.StoreBacklog && from == "" {
 			pl = fmt.Sprintf(p.T("chip.day.backlog"), to)
 		} else {
 			pl = fmt.Sprintf(p.T("chip.day."+kind), periodLabel(from, to))
