@@ -33,6 +33,9 @@ type group struct {
 	// queued, when set (tests), is told the queue's length after each
 	// arrival, under the lock.
 	queued func(n int)
+	// ran, when set (tests), is told the size of each batch that ran
+	// in a shared transaction.
+	ran func(n int)
 }
 
 type groupReq struct {
@@ -129,6 +132,9 @@ func (db *DB) runGroup(batch []*groupReq) {
 		r.err = db.inTx(r.ctx, func(tx *Tx) error { return r.call(r.ctx, tx) })
 		close(r.done)
 		return
+	}
+	if f := db.group.ran; f != nil {
+		f(len(live))
 	}
 	rerun, err := db.runShared(live)
 	if err != nil {
