@@ -53,7 +53,6 @@ func inOneBatch(t *testing.T, ctx context.Context, db *sqlstore.DB, n int, req f
 	return errs
 }
 
-
 // TestGroupCommitOneBadRequest: eight creates share one transaction; one
 // takes an external id already in use (on PostgreSQL a failed statement
 // aborts the whole transaction unless it is rolled back to a savepoint),
