@@ -159,3 +159,6 @@ func (db *DB) GroupExecForTest(ctx context.Context, before func(), stmts ...stri
 		return nil
 	})
 }
+
+// GroupLanesForTest is how many shared transactions run at once.
+func (db *DB) GroupLanesForTest() int { return db.groupLanes() }

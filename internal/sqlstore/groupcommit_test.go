@@ -16,8 +16,8 @@ import (
 )
 
 // inOneBatch runs n requests so that they share one transaction of the
-// group commit: a first request holds the lead until all n have queued
-// behind it, then lets go. It fails the test unless they ran as one batch.
+// group commit: first requests hold every lane until all n have queued
+// behind them, then let go. It fails the test unless they ran as one batch.
 func inOneBatch(t *testing.T, ctx context.Context, db *sqlstore.DB, n int, req func(i int) error) []error {
 	t.Helper()
 	queued := make(chan int, 4*n)
@@ -25,11 +25,16 @@ func inOneBatch(t *testing.T, ctx context.Context, db *sqlstore.DB, n int, req f
 	var batches []int
 	db.WatchGroupForTest(func(k int) { queued <- k }, func(k int) { mu.Lock(); batches = append(batches, k); mu.Unlock() })
 	defer db.WatchGroupForTest(nil, nil)
-	held, started := make(chan struct{}), make(chan struct{})
-	holder := make(chan error, 1)
-	go func() { holder <- db.GroupExecForTest(ctx, func() { close(started); <-held }) }()
-	<-started
-	<-queued // the holder's own arrival
+	lanes := db.GroupLanesForTest()
+	held, started := make(chan struct{}), make(chan struct{}, lanes)
+	holders := make(chan error, lanes)
+	for range lanes {
+		go func() { holders <- db.GroupExecForTest(ctx, func() { started <- struct{}{}; <-held }) }()
+	}
+	for range lanes {
+		<-started
+		<-queued // a holder's own arrival
+	}
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -42,8 +47,10 @@ func inOneBatch(t *testing.T, ctx context.Context, db *sqlstore.DB, n int, req f
 	}
 	close(held)
 	wg.Wait()
-	if err := <-holder; err != nil {
-		t.Fatal(err)
+	for range lanes {
+		if err := <-holders; err != nil {
+			t.Fatal(err)
+		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
