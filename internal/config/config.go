@@ -66,6 +66,9 @@ type Config struct {
 	// FilesDir in the data directory, or "" for the default: the
 	// database on PostgreSQL, the data directory on SQLite.
 	Files string
+	// Pprof, when set, is a loopback address serving net/http/pprof for
+	// profiling (off by default; never expose it).
+	Pprof string
 	// DBRead, when set, is a PostgreSQL read replica (hot standby) of DB
 	// that answers the KPI and dashboard reads.
 	DBRead string
@@ -144,6 +147,7 @@ func (c *Config) FlagSet(name string, serve bool, out io.Writer) *flag.FlagSet {
 		fs.StringVar(&c.Role, "role", c.Role, "what this server runs: web (screens and API, no background jobs), worker (background jobs; only /healthz, /readyz and /metrics) or all (AFTERSALES_ROLE)")
 		fs.StringVar(&c.DBRead, "db-read", c.DBRead, "PostgreSQL read replica (hot standby) of --db that answers KPI and dashboard reads; empty: --db answers them (AFTERSALES_DB_READ or _FILE)")
 		fs.StringVar(&c.Files, "files", c.Files, "where attachments and import uploads live: db (in the database, reached by every instance) or dir (the data directory); default: db on PostgreSQL, dir on SQLite (AFTERSALES_FILES)")
+		fs.StringVar(&c.Pprof, "pprof", c.Pprof, "address of a separate listener serving Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; empty: none; keep it on loopback (AFTERSALES_PPROF)")
 		fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of each HTTP request; past it a request the database holds up gets 503 (imports and file transfers get 30m; 0: none) (AFTERSALES_REQUEST_TIMEOUT)")
 	}
 	return fs
@@ -197,6 +201,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str(&c.LogFormat, "AFTERSALES_LOG_FORMAT")
 	str(&c.PublicURL, "AFTERSALES_PUBLIC_URL")
 	str(&c.Role, "AFTERSALES_ROLE")
+	str(&c.Pprof, "AFTERSALES_PPROF")
 	str(&c.Files, "AFTERSALES_FILES")
 	secret(&c.DBRead, "AFTERSALES_DB_READ")
 	str(&c.AdminEmail, "AFTERSALES_ADMIN_EMAIL")

@@ -136,3 +136,29 @@ func (db *DB) HoldWriterForTest(ctx context.Context) (release func(), err error)
 	}
 	return func() { tx.Rollback() }, nil
 }
+
+// WatchGroupForTest tells queued the length of the group commit's queue at
+// each arrival and ran the size of each shared batch.
+func (db *DB) WatchGroupForTest(queued, ran func(n int)) {
+	db.group.mu.Lock()
+	db.group.queued, db.group.ran = queued, ran
+	db.group.mu.Unlock()
+}
+
+// GroupExecForTest runs statements as one request of the group commit.
+func (db *DB) GroupExecForTest(ctx context.Context, before func(), stmts ...string) error {
+	return db.groupTx(ctx, func(ctx context.Context, tx *Tx) error {
+		if before != nil {
+			before()
+		}
+		for _, q := range stmts {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// GroupLanesForTest is how many shared transactions run at once.
+func (db *DB) GroupLanesForTest() int { return db.groupLanes() }

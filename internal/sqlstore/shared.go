@@ -101,7 +101,7 @@ func (db *DB) Strike(ctx context.Context, key string, at, keep time.Time) (int, 
 func (db *DB) Strikes(ctx context.Context, key string, now time.Time) (int, time.Time, error) {
 	var fails int
 	var last int64
-	err := db.r.QueryRowContext(ctx, `SELECT fails, last_at FROM strikes WHERE key = $1 AND keep_until > $2`, key, ms(now)).Scan(&fails, &last)
+	err := db.readRow(ctx, `SELECT fails, last_at FROM strikes WHERE key = $1 AND keep_until > $2`, key, ms(now)).Scan(&fails, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, nil
 	}

@@ -503,18 +503,15 @@ func (db *DB) refreshSLAWith(ctx context.Context, tx *Tx, id int64, actor *int64
 
 // refreshNewSLA is refreshSLA for a ticket inserted by tx a moment ago:
 // it has no status history, messages, fired steps or clocks yet, so only
-// the ticket and its customer's tier are read.
-func (db *DB) refreshNewSLA(ctx context.Context, tx *Tx, id int64, actor *int64) error {
+// its customer's tier is read; the ticket is the one insertTicket wrote.
+func (db *DB) refreshNewSLA(ctx context.Context, tx *Tx, t *aftersales.Ticket, actor *int64) error {
+	id := t.ID
 	env, err := db.loadSLAEnv(ctx, tx)
 	if err != nil {
 		return err
 	}
 	if !slices.ContainsFunc(env.policies, func(p *aftersales.SLAPolicy) bool { return p.Active }) {
 		return nil
-	}
-	t, err := db.findTicket(ctx, tx, id)
-	if err != nil {
-		return err
 	}
 	tier, err := customerTier(ctx, tx, t.CustomerID)
 	if err != nil {

@@ -132,3 +132,51 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 	}
 	return tx.Tx.ExecContext(ctx, query, args...)
 }
+
+// readStmts keeps the few reads every API request makes (the
+// authentication stamp, the failure count, the ticket a create answers
+// with) compiled on the SQLite reader pool. database/sql prepares a pool
+// statement on each connection the first time it runs there and keeps it
+// as long as the connection lives. PostgreSQL's driver caches by itself.
+type readStmts struct {
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// readRow runs a one-row read on the reader pool, compiled once on SQLite.
+func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if db.d.engine != SQLite {
+		return db.r.QueryRowContext(ctx, query, args...)
+	}
+	c := &db.rstmt
+	c.mu.Lock()
+	s, ok := c.stmts[query]
+	c.mu.Unlock()
+	if !ok {
+		var err error
+		if s, err = db.r.PrepareContext(ctx, query); err != nil {
+			return db.r.QueryRowContext(ctx, query, args...)
+		}
+		c.mu.Lock()
+		if old, ok := c.stmts[query]; ok {
+			s.Close()
+			s = old
+		} else {
+			if c.stmts == nil {
+				c.stmts = map[string]*sql.Stmt{}
+			}
+			c.stmts[query] = s
+		}
+		c.mu.Unlock()
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+func (c *readStmts) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.stmts {
+		s.Close()
+	}
+	c.stmts = nil
+}

@@ -159,8 +159,11 @@ func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aft
 		return nil, err
 	}
 	var id int64
-	err = db.inTx(ctx, func(tx *Tx) error {
+	// Concurrent creates share a transaction and its commit, each in a
+	// savepoint of its own (groupcommit.go).
+	err = db.groupTx(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
+		in := in // routing fills it in; a batch that broke runs it again
 		tx.suggested = predicted(sugg)
 		id, err = db.insertTicket(ctx, tx, &in, &u.ID)
 		aftersales.SetResult(ctx, "ticket", id, true)
@@ -173,7 +176,11 @@ func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aft
 		return nil, err
 	}
 	// The reader pool sees the commit; the one writer connection is kept for writes.
-	return db.findTicket(ctx, db.r, id)
+	t, err := scanTicket(db.readRow(ctx, `SELECT `+ticketCols+` FROM `+ticketFrom+` WHERE t.id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "Ticket", id)
+	}
+	return t, nil
 }
 
 func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInput, actor *int64) (int64, error) {
@@ -247,7 +254,14 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 			return 0, err
 		}
 	}
-	if err := db.refreshNewSLA(ctx, tx, id, actor); err != nil {
+	// The SLA plan looks at the ticket as inserted (after routing and
+	// the text models filled it in); reading it back cost a second read
+	// of the ticket in every create.
+	fresh := &aftersales.Ticket{ID: id, Number: number, Channel: *in.Channel, Nature: *in.Nature, Urgency: *in.Urgency,
+		Status: aftersales.StatusNew, CustomerID: in.CustomerID, CategoryID: in.CategoryID, ProductID: in.ProductID,
+		AssetID: in.AssetID, ServiceUnitID: in.ServiceUnitID, TeamID: in.TeamID, AssigneeID: in.AssigneeID,
+		DepartmentID: in.DepartmentID, CreatedAt: tx.now, UpdatedAt: tx.now}
+	if err := db.refreshNewSLA(ctx, tx, fresh, actor); err != nil {
 		return 0, err
 	}
 	if err := db.enqueue(ctx, tx, aftersales.HookTicketCreated, id, nil); err != nil {

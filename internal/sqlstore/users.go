@@ -465,41 +465,6 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 	})
 }
 
-// UserByToken returns the owner of a live token.
-func (db *DB) UserByToken(ctx context.Context, secret string) (*aftersales.User, error) {
-	var id, uid int64
-	var revoked, used sql.NullInt64
-	err := db.r.QueryRowContext(ctx, `SELECT id, user_id, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1`,
-		auth.HashSecret(secret)).Scan(&id, &uid, &revoked, &used)
-	unknown := aftersales.Errorf(aftersales.EUNAUTHORIZED, "The API token is unknown or revoked.")
-	if errors.Is(err, sql.ErrNoRows) || err == nil && revoked.Valid {
-		return nil, unknown
-	}
-	if err != nil {
-		// A token that could not be looked up is not unknown.
-		return nil, fmt.Errorf("sqlstore: find API token: %w", err)
-	}
-	now := db.Now()
-	// Record use at most once a minute, to keep reads from becoming writes.
-	if !used.Valid || ms(now)-used.Int64 > 60_000 {
-		err := db.inTx(ctx, func(tx *Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, ms(tx.now), id)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	u, err := db.findUser(ctx, db.r, uid)
-	if aftersales.ErrorCode(err) == aftersales.ENOTFOUND || err == nil && !u.Active {
-		return nil, unknown
-	}
-	if err != nil {
-		return nil, err
-	}
-	return u, nil
-}
-
 // CountUsers counts accounts, to know whether this is a first start.
 func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	var n int
