@@ -58,6 +58,8 @@ type readBatch struct {
 	// labels are the names of dimension values, by dimension and
 	// language (label).
 	labels map[string]map[string]string
+	// util is utilisation's calendars and network (utilEnv).
+	util *utilisationEnv
 }
 
 func batchOf(ctx context.Context) *readBatch {
