@@ -136,3 +136,11 @@ func (db *DB) HoldWriterForTest(ctx context.Context) (release func(), err error)
 	}
 	return func() { tx.Rollback() }, nil
 }
+
+// MetricsReadsForTest answers qs as Metrics does and counts its reads of
+// kpi_daily through aggregate (shared scopes and reads of their own).
+func (db *DB) MetricsReadsForTest(ctx context.Context, qs []aftersales.MetricQuery) (int, error) {
+	b := &readBatch{labels: map[string]map[string]string{}}
+	_, err := db.metricsIn(ctx, qs, b)
+	return b.reads, err
+}

@@ -29,7 +29,10 @@ func (db *DB) Metrics(ctx context.Context, qs []aftersales.MetricQuery) ([]*afte
 }
 
 func (db *DB) metrics(ctx context.Context, qs []aftersales.MetricQuery) ([]*aftersales.MetricResult, error) {
-	b := &readBatch{labels: map[string]map[string]string{}}
+	return db.metricsIn(ctx, qs, &readBatch{labels: map[string]map[string]string{}})
+}
+
+func (db *DB) metricsIn(ctx context.Context, qs []aftersales.MetricQuery, b *readBatch) ([]*aftersales.MetricResult, error) {
 	loc := db.location()
 	for _, q := range qs {
 		b.plan(q, loc)
@@ -60,6 +63,8 @@ type readBatch struct {
 	labels map[string]map[string]string
 	// util is utilisation's calendars and network (utilEnv).
 	util *utilisationEnv
+	// reads counts the queries of kpi_daily through aggregate.
+	reads int
 }
 
 func batchOf(ctx context.Context) *readBatch {
@@ -173,6 +178,9 @@ func containsAll[T comparable](have, want []T) bool {
 func (db *DB) loadScope(ctx context.Context, s *scopeRows) error {
 	if s.read {
 		return nil
+	}
+	if b := batchOf(ctx); b != nil {
+		b.reads++
 	}
 	cols := []string{"val", "day"}
 	for _, m := range s.uses {

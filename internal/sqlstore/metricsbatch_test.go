@@ -83,3 +83,37 @@ func TestMetricsEqualsMetric(t *testing.T) {
 		}
 	})
 }
+
+// TestMetricsReadsEachScopeOnce: the dashboard's series (every KPI by
+// month over a year and over the partial month's days, the selected one
+// by technician and by region × month) read kpi_daily once per scope,
+// not once per series (issue #18).
+func TestMetricsReadsEachScopeOnce(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := testutil.Admin(t, db)
+		zone := db.Zone
+		year, next := time.Date(2025, 12, 1, 0, 0, 0, 0, zone), time.Date(2026, 12, 1, 0, 0, 0, 0, zone)
+		var qs []aftersales.MetricQuery
+		for _, k := range analytics.Catalog {
+			for _, q := range []aftersales.MetricQuery{
+				{KPI: k.Key, From: year, To: next, Grain: aftersales.GrainMonth},
+				{KPI: k.Key, From: time.Date(2026, 10, 1, 0, 0, 0, 0, zone), To: time.Date(2026, 10, 23, 0, 0, 0, 0, zone)},
+			} {
+				if _, err := db.Metric(ctx, q); err == nil {
+					qs = append(qs, q)
+				}
+			}
+		}
+		qs = append(qs, aftersales.MetricQuery{KPI: "res_sla", From: year, To: next, By: aftersales.DimTechnician},
+			aftersales.MetricQuery{KPI: "res_sla", From: year, To: next, By: aftersales.DimRegion, Grain: aftersales.GrainMonth},
+			aftersales.MetricQuery{KPI: "complaints", From: year, To: next, By: aftersales.DimCategory})
+		reads, err := db.MetricsReadsForTest(ctx, qs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The all-tickets scope, technicians, regions, categories.
+		if reads != 4 {
+			t.Errorf("%d queries read kpi_daily %d times, want 4 (once per scope)", len(qs), reads)
+		}
+	})
+}

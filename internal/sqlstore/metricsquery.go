@@ -333,6 +333,7 @@ func (db *DB) aggregate(ctx context.Context, dim, val string, oneVal bool, from,
 			groups, total := s.aggregate(dim, val, oneVal, from, to, uses, hists, group)
 			return groups, total, nil
 		}
+		b.reads++
 	}
 	cols := []string{"val", "day"}
 	for _, m := range uses {
