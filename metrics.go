@@ -194,6 +194,9 @@ type RollupCheck struct {
 type MetricsService interface {
 	KPIs() []KPIInfo
 	Metric(ctx context.Context, q MetricQuery) (*MetricResult, error)
+	// Metrics answers several queries as Metric answers each, reading
+	// the rollups once per scope: a page of charts in a few round trips.
+	Metrics(ctx context.Context, qs []MetricQuery) ([]*MetricResult, error)
 	// RefreshRollups folds changed tickets into the rollups; it returns
 	// how many tickets it processed. Only the background job calls it:
 	// reads never wait for it.

@@ -162,3 +162,11 @@ func (db *DB) GroupExecForTest(ctx context.Context, before func(), stmts ...stri
 
 // GroupLanesForTest is how many shared transactions run at once.
 func (db *DB) GroupLanesForTest() int { return db.groupLanes() }
+
+// MetricsReadsForTest answers qs as Metrics does and counts its reads of
+// kpi_daily through aggregate (shared scopes and reads of their own).
+func (db *DB) MetricsReadsForTest(ctx context.Context, qs []aftersales.MetricQuery) (int, error) {
+	b := &readBatch{labels: map[string]map[string]string{}}
+	_, err := db.metricsIn(ctx, qs, b)
+	return b.reads, err
+}

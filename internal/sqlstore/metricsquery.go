@@ -88,8 +88,11 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	}
 	// The watermark is read before the rollups: a change folded in
 	// between is counted and reported pending, never the reverse.
-	lag, err := db.rollupLag(ctx)
-	if err != nil {
+	var lag aftersales.RollupLag
+	var err error
+	if b := batchOf(ctx); b != nil && b.lag != nil {
+		lag = *b.lag // Metrics read it once for all its queries
+	} else if lag, err = db.rollupLag(ctx); err != nil {
 		return nil, err
 	}
 	res.Lag = lag
@@ -321,6 +324,16 @@ func (db *DB) pairAggregate(ctx context.Context, q aftersales.MetricQuery, matri
 // reading them all made a year of categories 120 ms on SQLite.
 func (db *DB) aggregate(ctx context.Context, dim, val string, oneVal bool, from, to analytics.Day, uses []analytics.Measure, hists []analytics.HistKind,
 	group func(analytics.Key) string) (map[string]*analytics.Agg, *analytics.Agg, error) {
+	if b := batchOf(ctx); b != nil {
+		if s := b.find(dim, val, oneVal, from, to, uses, hists); s != nil {
+			if err := db.loadScope(ctx, s); err != nil {
+				return nil, nil, err
+			}
+			groups, total := s.aggregate(dim, val, oneVal, from, to, uses, hists, group)
+			return groups, total, nil
+		}
+		b.reads++
+	}
 	cols := []string{"val", "day"}
 	for _, m := range uses {
 		cols = append(cols, analytics.MeasureNames[m])
@@ -515,11 +528,22 @@ func (db *DB) label(ctx context.Context, by aftersales.Dimension, locale string,
 		}
 		return nil
 	}
+	b := batchOf(ctx)
+	memo := fmt.Sprint(by, en)
+	if names, ok := b.labelsOf(memo); ok {
+		for i := range pts {
+			pts[i].Label = cmp.Or(names[pts[i].Key], pts[i].Key)
+		}
+		return nil
+	}
 	var args []any
 	if strings.Contains(q, "$1") {
 		args = []any{en}
 	}
 	names := map[string]string{}
+	if b != nil {
+		b.labels[memo] = names
+	}
 	rows, err := db.a.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: labels: %w", err)

@@ -94,11 +94,19 @@ func (db *DB) Scores(ctx context.Context, sq aftersales.ScoreQuery) ([]*aftersal
 			weighted = append(weighted, t)
 		}
 	}
-	for _, t := range weighted {
-		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: t.KPI, From: from, To: to, By: by, Filter: sq.Filter, Value: sq.Value, Locale: locale})
-		if err != nil {
+	// One batch for every weighted KPI, read once: the scopes come from
+	// its answers, then each scope gets its parts.
+	qs := make([]aftersales.MetricQuery, len(weighted))
+	for i, t := range weighted {
+		qs[i] = aftersales.MetricQuery{KPI: t.KPI, From: from, To: to, By: by, Filter: sq.Filter, Value: sq.Value, Locale: locale}
+	}
+	var results []*aftersales.MetricResult
+	if len(qs) > 0 {
+		if results, err = db.Metrics(ctx, qs); err != nil {
 			return nil, err
 		}
+	}
+	for _, res := range results {
 		pts := res.Points
 		if by == "" {
 			pts = []aftersales.MetricPoint{res.Total}
@@ -111,11 +119,8 @@ func (db *DB) Scores(ctx context.Context, sq aftersales.ScoreQuery) ([]*aftersal
 		get("", "")
 	}
 	// Every scope gets every weighted KPI, with or without data.
-	for _, t := range weighted {
-		res, err := db.Metric(ctx, aftersales.MetricQuery{KPI: t.KPI, From: from, To: to, By: by, Filter: sq.Filter, Value: sq.Value, Locale: locale})
-		if err != nil {
-			return nil, err
-		}
+	for i, t := range weighted {
+		res := results[i]
 		byKey := map[string]aftersales.MetricPoint{}
 		for _, p := range res.Points {
 			byKey[p.Key] = p

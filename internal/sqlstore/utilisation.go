@@ -126,29 +126,11 @@ type utilData struct {
 
 func (db *DB) utilDays(ctx context.Context, from, to analytics.Day) (*utilData, error) {
 	loc := db.location()
-	techs, err := db.loadProfiles(ctx, db.a, 0)
+	env, err := db.utilEnv(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation: %w", err)
+		return nil, err
 	}
-	parent, kind := map[int64]int64{}, map[int64]string{}
-	rows, err := db.a.QueryContext(ctx, `SELECT id, parent_id, kind FROM service_units`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		var p sql.NullInt64
-		var k string
-		if err := rows.Scan(&id, &p, &k); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
-		}
-		parent[id], kind[id] = p.Int64, k
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
-	}
+	techs, parent, kind := env.techs, env.parent, env.kind
 	// vals are a technician's values of a dimension.
 	vals := func(p *aftersales.TechnicianProfile, d aftersales.Dimension) []string {
 		switch d {
@@ -177,7 +159,7 @@ func (db *DB) utilDays(ctx context.Context, from, to analytics.Day) (*utilData, 
 	}
 	visits := map[int64][]field.UtilVisit{}
 	lo, hi := ms(from.Date(loc)), ms(to.Date(loc))
-	rows, err = db.a.QueryContext(ctx, `SELECT technician_id, status, window_start, duration_min, checked_in_at, checked_out_at FROM visits
+	rows, err := db.a.QueryContext(ctx, `SELECT technician_id, status, window_start, duration_min, checked_in_at, checked_out_at FROM visits
 		WHERE technician_id IS NOT NULL AND status <> 'cancelled'
 		  AND (window_start >= $1 AND window_start < $2 OR checked_in_at >= $1 AND checked_in_at < $2)`, lo, hi)
 	if err != nil {
@@ -210,4 +192,46 @@ func (db *DB) utilDays(ctx context.Context, from, to analytics.Day) (*utilData, 
 		out.days[p.UserID] = field.Utilisation(p.Shifts, p.Leave, visits[p.UserID], days)
 	}
 	return out, nil
+}
+
+// utilisationEnv is what every utilisation query reads besides visits:
+// the technicians' calendars and the service network.
+type utilisationEnv struct {
+	techs  []*aftersales.TechnicianProfile
+	parent map[int64]int64
+	kind   map[int64]string
+}
+
+// utilEnv reads it, once per Metrics batch.
+func (db *DB) utilEnv(ctx context.Context) (*utilisationEnv, error) {
+	b := batchOf(ctx)
+	if b != nil && b.util != nil {
+		return b.util, nil
+	}
+	techs, err := db.loadProfiles(ctx, db.a, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation: %w", err)
+	}
+	env := &utilisationEnv{techs: techs, parent: map[int64]int64{}, kind: map[int64]string{}}
+	rows, err := db.a.QueryContext(ctx, `SELECT id, parent_id, kind FROM service_units`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var p sql.NullInt64
+		var k string
+		if err := rows.Scan(&id, &p, &k); err != nil {
+			return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
+		}
+		env.parent[id], env.kind[id] = p.Int64, k
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: utilisation units: %w", err)
+	}
+	if b != nil {
+		b.util = env
+	}
+	return env, nil
 }

@@ -247,7 +247,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		// within is paired for the selected KPI's own comparisons.
 		within := func(by aftersales.Dimension) bool { return k.Groupable(by) && paired(by) }
-		metric := func(kpi string, by aftersales.Dimension, grain aftersales.Grain) (*aftersales.MetricResult, error) {
+		mqFor := func(kpi string, by aftersales.Dimension, grain aftersales.Grain) aftersales.MetricQuery {
 			mq := aftersales.MetricQuery{KPI: kpi, From: v.From, To: v.To, Grain: grain, By: by, Locale: p.Lang}
 			mk, _ := analytics.Lookup(kpi)
 			if mk.Store == analytics.StoreRevenue {
@@ -268,11 +268,77 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 			if v.Filter != "" {
 				mq.Filter, mq.Value = v.Filter, v.Value
 			}
-			res, err := c.S.Metrics.Metric(ctx, mq)
+			return mq
+		}
+		// Every series the page draws is asked for at once, below, and
+		// answered from pre; a series not there is asked for alone.
+		pre := map[string]*aftersales.MetricResult{}
+		qkey := func(mq aftersales.MetricQuery) string {
+			return fmt.Sprint(mq.KPI, mq.From.UnixMilli(), mq.To.UnixMilli(), mq.Grain, mq.By, mq.Filter, mq.Value, mq.Locale)
+		}
+		answer := func(mq aftersales.MetricQuery) (*aftersales.MetricResult, error) {
+			if res, ok := pre[qkey(mq)]; ok {
+				return res, nil
+			}
+			return c.S.Metrics.Metric(ctx, mq)
+		}
+		metric := func(kpi string, by aftersales.Dimension, grain aftersales.Grain) (*aftersales.MetricResult, error) {
+			res, err := answer(mqFor(kpi, by, grain))
 			if err == nil && (res.Lag.Pending > v.Lag.Pending || res.Lag.ReplicaBehind > v.Lag.ReplicaBehind) {
 				v.Lag = res.Lag
 			}
 			return res, err
+		}
+		// prevFor is the query of the same days of the month before, when
+		// a tile's last month (from, to) is partial.
+		prevFor := func(key string, from, to time.Time) aftersales.MetricQuery {
+			days := int(to.Sub(from).Hours()/24 + 0.5)
+			pf := from.AddDate(0, -1, 0)
+			return aftersales.MetricQuery{KPI: key, From: pf, To: pf.AddDate(0, 0, days), Locale: p.Lang, Filter: v.Filter, Value: v.Value}
+		}
+		var batch []aftersales.MetricQuery
+		ask := func(mq aftersales.MetricQuery) {
+			if !slices.ContainsFunc(batch, func(q aftersales.MetricQuery) bool { return qkey(q) == qkey(mq) }) {
+				batch = append(batch, mq)
+			}
+		}
+		for _, tk := range analytics.Tiles() {
+			key := tk.Key
+			if !tk.Groupable(v.Filter) {
+				continue
+			}
+			mq := mqFor(key, "", aftersales.GrainMonth)
+			ask(mq)
+			if tk.Unavailable == "" && tk.Store != analytics.StoreRevenue {
+				// The tile's last month is the one holding the query's
+				// last day (checked against the answer below).
+				last := mq.To.AddDate(0, 0, -1)
+				if from, to, partial := v.span(time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, c.Zone), aftersales.GrainMonth); partial {
+					ask(prevFor(key, from, to))
+				}
+			}
+		}
+		if k.Unavailable == "" && k.Groupable(v.Filter) {
+			ask(mqFor(k.Key, "", v.Grain))
+			if within(aftersales.DimTechnician) {
+				ask(mqFor(k.Key, aftersales.DimTechnician, ""))
+			}
+			if paired(aftersales.DimCategory) {
+				ask(mqFor("complaints", aftersales.DimCategory, ""))
+			}
+			if within(aftersales.DimRegion) {
+				ask(mqFor(k.Key, aftersales.DimRegion, aftersales.GrainMonth))
+			}
+			if _, ok := k.Dist(); !ok {
+				ask(mqFor("resolution_median", "", aftersales.GrainMonth))
+			}
+		}
+		// A failed batch leaves pre empty: each series is then asked for
+		// alone, and the one that fails says why.
+		if res, err := c.S.Metrics.Metrics(ctx, batch); err == nil {
+			for i, r := range res {
+				pre[qkey(batch[i])] = r
+			}
 		}
 		drill := func(kpi analytics.KPI, dim aftersales.Dimension, val string, from, to time.Time) string {
 			if kpi.Store == analytics.StoreRevenue {
@@ -343,8 +409,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request) {
 					t.Partial = fmt.Sprintf(p.T("dash.partial_tile"), from.Format("01-02"), to.AddDate(0, 0, -1).Format("01-02"),
 						pf.Format("01-02"), pt.AddDate(0, 0, -1).Format("01-02"))
 					if tk.Store != analytics.StoreRevenue {
-						mq := aftersales.MetricQuery{KPI: key, From: pf, To: pt, Locale: p.Lang, Filter: v.Filter, Value: v.Value}
-						prev, err := c.S.Metrics.Metric(ctx, mq)
+						prev, err := answer(prevFor(key, from, to))
 						if err != nil {
 							return err
 						}
