@@ -26,16 +26,12 @@ func (a *API) sentiment(h huma.API) {
 		Description: "The labels are survey comments with a CSAT score (1-2 negative, 4-5 positive; 3 is left out) and people's corrections. " +
 			"The candidate is scored by stratified 5-fold cross-validation and activated unless its macro-F1 is below the active model's or its " +
 			"held-out accuracy below the lexicon's. `aftersales text sentiment train` trains on a labelled file instead."},
-		func(ctx context.Context, in *struct{}) (*plain[struct {
-			Requested bool `json:"requested"`
-		}], error) {
+		func(ctx context.Context, in *struct{}) (*plain[trainingRequest], error) {
 			if err := a.S.Sentiment.RequestSentimentTraining(ctx); err != nil {
 				return nil, err
 			}
 			ok, err := a.S.Sentiment.SentimentTrainingRequested(ctx)
-			return respond(struct {
-				Requested bool `json:"requested"`
-			}{ok}, err)
+			return respond(trainingRequest{Requested: ok}, err)
 		})
 	register(a, h, huma.Operation{OperationID: "correct-ticket-sentiment", Method: http.MethodPut, Path: "/tickets/{id}/sentiment", Tags: t,
 		Summary:     "Correct a ticket's sentiment: the stored score (and the negative share) follows the person's label, which trains the next model",
@@ -48,4 +44,11 @@ func (a *API) sentiment(h huma.API) {
 		}) (*plain[*aftersales.SentimentCorrection], error) {
 			return respond(a.S.Sentiment.CorrectSentiment(ctx, in.ID, in.Body.Label))
 		})
+}
+
+// trainingRequest says whether a training waits for the background job.
+// A named type: an anonymous struct would give the schema a name that is
+// no valid component key.
+type trainingRequest struct {
+	Requested bool `json:"requested" doc:"a training is queued for the background job"`
 }
