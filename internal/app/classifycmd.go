@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,16 +32,8 @@ func classifyEvaluate(ctx context.Context, env Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("classify evaluate: unexpected argument %q (the file goes in --file)", fs.Arg(0))
-	}
-	for _, r := range []struct{ name, v string }{{"file", *file}, {"text", *textCol}, {"label", *labelCol}} {
-		if r.v == "" {
-			return fmt.Errorf("classify evaluate: --%s is required", r.name)
-		}
-	}
-	if *folds < 2 {
-		return fmt.Errorf("classify evaluate: --folds %d: at least 2", *folds)
+	if err := labelledFlags("classify evaluate", fs, *file, *textCol, *labelCol, *folds); err != nil {
+		return err
 	}
 	texts, labels, skipped, err := readLabelled(*file, *textCol, *labelCol)
 	if err != nil {
@@ -64,10 +55,7 @@ func classifyEvaluate(ctx context.Context, env Env, args []string) error {
 		Seed    uint64             `json:"seed"`
 		Config  textan.TrainConfig `json:"config"`
 	}{m, skipped, *folds, *seed, cfg}
-	enc := json.NewEncoder(env.Stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	return printJSON(env, out)
 }
 
 // readLabelled reads the text and label columns of a table. Rows whose text

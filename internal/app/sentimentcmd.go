@@ -60,7 +60,7 @@ func sentimentEvaluate(ctx context.Context, env Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := sentimentFlags("text sentiment evaluate", fs, *file, *textCol, *labelCol, *folds); err != nil {
+	if err := labelledFlags("text sentiment evaluate", fs, *file, *textCol, *labelCol, *folds); err != nil {
 		return err
 	}
 	texts, labels, skipped, err := readSentiment(*file, *textCol, *labelCol)
@@ -79,7 +79,8 @@ func sentimentEvaluate(ctx context.Context, env Env, args []string) error {
 	}{e, skipped, *folds})
 }
 
-func sentimentFlags(cmd string, fs *flag.FlagSet, file, textCol, labelCol string, folds int) error {
+// labelledFlags checks the flags every labelled-file command needs.
+func labelledFlags(cmd string, fs *flag.FlagSet, file, textCol, labelCol string, folds int) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q (the file goes in --file)", cmd, fs.Arg(0))
 	}
@@ -113,7 +114,7 @@ func sentimentTrain(ctx context.Context, env Env, args []string) error {
 	}
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	_ = fs.Parse(rest)
-	if err := sentimentFlags("text sentiment train", fs, file, textCol, labelCol, folds); err != nil {
+	if err := labelledFlags("text sentiment train", fs, file, textCol, labelCol, folds); err != nil {
 		return fmt.Errorf("%w\nusage: aftersales text sentiment train --file F.csv --text COLUMN --label COLUMN [--folds 5]", err)
 	}
 	texts, labels, skipped, err := readSentiment(file, textCol, labelCol)

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -377,23 +376,10 @@ func scanSentimentModel(row interface{ Scan(...any) error }) (*aftersales.Sentim
 		return nil, err
 	}
 	m.TrainedAt, m.TrainedBy = fromMS(at), int64Ptr(by)
-	if cmp.Valid {
-		f := cmp.Float64
-		m.ComparedF1 = &f
-	}
-	var doc struct {
-		PerClass  []aftersales.ClassScore `json:"per_class"`
-		Confusion [][]int                 `json:"confusion"`
-	}
-	if err := json.Unmarshal([]byte(metrics), &doc); err != nil {
+	m.ComparedF1 = floatPtr(cmp)
+	var err error
+	if m.PerClass, m.Confusion, err = modelMetrics(metrics); err != nil {
 		return nil, fmt.Errorf("sqlstore: sentiment model metrics: %w", err)
-	}
-	m.PerClass, m.Confusion = doc.PerClass, doc.Confusion
-	if m.PerClass == nil {
-		m.PerClass = []aftersales.ClassScore{}
-	}
-	if m.Confusion == nil {
-		m.Confusion = [][]int{}
 	}
 	return &m, nil
 }

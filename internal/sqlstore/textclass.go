@@ -572,6 +572,25 @@ func (db *DB) trainTextModel(ctx context.Context, field string, by *int64) (*aft
 
 const textModelCols = `id, field, version, status, trained_at, trained_by, docs, folds, accuracy, macro_f1, compared_f1, metrics, reason`
 
+// modelMetrics decodes a model's stored held-out scores: per class and
+// the confusion matrix, empty rather than nil.
+func modelMetrics(metrics string) ([]aftersales.ClassScore, [][]int, error) {
+	var doc struct {
+		PerClass  []aftersales.ClassScore `json:"per_class"`
+		Confusion [][]int                 `json:"confusion"`
+	}
+	if err := json.Unmarshal([]byte(metrics), &doc); err != nil {
+		return nil, nil, err
+	}
+	if doc.PerClass == nil {
+		doc.PerClass = []aftersales.ClassScore{}
+	}
+	if doc.Confusion == nil {
+		doc.Confusion = [][]int{}
+	}
+	return doc.PerClass, doc.Confusion, nil
+}
+
 func scanTextModel(row interface{ Scan(...any) error }) (*aftersales.TextModel, error) {
 	var m aftersales.TextModel
 	var at int64
@@ -583,23 +602,10 @@ func scanTextModel(row interface{ Scan(...any) error }) (*aftersales.TextModel, 
 		return nil, err
 	}
 	m.TrainedAt, m.TrainedBy = fromMS(at), int64Ptr(by)
-	if cmp.Valid {
-		f := cmp.Float64
-		m.ComparedF1 = &f
-	}
-	var doc struct {
-		PerClass  []aftersales.ClassScore `json:"per_class"`
-		Confusion [][]int                 `json:"confusion"`
-	}
-	if err := json.Unmarshal([]byte(metrics), &doc); err != nil {
+	m.ComparedF1 = floatPtr(cmp)
+	var err error
+	if m.PerClass, m.Confusion, err = modelMetrics(metrics); err != nil {
 		return nil, fmt.Errorf("sqlstore: text model metrics: %w", err)
-	}
-	m.PerClass, m.Confusion = doc.PerClass, doc.Confusion
-	if m.PerClass == nil {
-		m.PerClass = []aftersales.ClassScore{}
-	}
-	if m.Confusion == nil {
-		m.Confusion = [][]int{}
 	}
 	return &m, nil
 }

@@ -262,19 +262,8 @@ func (c *Console) dispatchVisit(w http.ResponseWriter, r *http.Request) {
 		}
 		in.WindowStart, in.WindowEnd = ws.UTC(), we.UTC()
 	}
-	if _, err := c.S.Dispatch.Dispatch(ctx, id, in); err != nil {
-		if code := aftersales.ErrorCode(err); code != aftersales.EINVALID && code != aftersales.ECONFLICT {
-			c.fail(w, r, "", c.page(r, "dispatch", "dispatch.title"), err)
-			return
-		}
-		c.renderBoard(w, r, err)
-		return
-	}
-	if r.Header.Get("HX-Request") == "true" {
-		c.renderBoard(w, r, nil)
-		return
-	}
-	http.Redirect(w, r, "/dispatch?"+urlValues("unit", r.FormValue("unit"), "date", date)+"#visit-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	_, err = c.S.Dispatch.Dispatch(ctx, id, in)
+	c.afterOrder(w, r, err, "#visit-"+strconv.FormatInt(id, 10))
 }
 
 // dispatchReorder moves a visit one place earlier or later in its
@@ -301,6 +290,9 @@ func (c *Console) dispatchClearOrder(w http.ResponseWriter, r *http.Request) {
 	c.afterOrder(w, r, err, "#tech-"+strconv.FormatInt(tech, 10))
 }
 
+// afterOrder answers a change on the board: the board again with the
+// error for an invalid or conflicting change, else the board (htmx) or a
+// redirect back to the day, at anchor.
 func (c *Console) afterOrder(w http.ResponseWriter, r *http.Request, err error, anchor string) {
 	if err != nil {
 		if code := aftersales.ErrorCode(err); code != aftersales.EINVALID && code != aftersales.ECONFLICT {
