@@ -35,9 +35,9 @@ func (c TrainConfig) validate() error {
 		return err
 	}
 	switch {
-	case c.Loss != "svm" && c.Loss != "logistic":
+	case c.Loss != "svm" && c.Loss != "logistic" && c.Loss != "crammer-singer":
 		return fmt.Errorf("textan: loss %q is not svm or logistic", c.Loss)
-	case c.Loss == "svm" && !(c.C > 0 && c.C <= 1e6):
+	case c.Loss != "logistic" && !(c.C > 0 && c.C <= 1e6):
 		return fmt.Errorf("textan: c %v is not in (0, 1e6]", c.C)
 	case c.Epochs < 1 || c.Epochs > 1000:
 		return fmt.Errorf("textan: epochs %d is not between 1 and 1000", c.Epochs)
@@ -187,9 +187,12 @@ func fit(counts []Sparse, y []int, classes []string, cfg TrainConfig) *Model {
 	for i, c := range counts {
 		docs[i] = weigh(Sparse{Idx: c.Idx, Val: slices.Clone(c.Val)}, m.idf, cfg.Features.Sublinear)
 	}
-	if cfg.Loss == "svm" {
+	switch cfg.Loss {
+	case "svm":
 		fitSVM(m, docs, y, cfg)
-	} else {
+	case "crammer-singer":
+		fitCrammerSinger(m, docs, y, cfg)
+	default:
 		fitLogistic(m, docs, y, cfg)
 	}
 	return m

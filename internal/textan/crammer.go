@@ -1,0 +1,125 @@
+package textan
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// fitCrammerSinger trains one multiclass linear SVM (Crammer and Singer,
+// 2001): the true class's score must beat every other class's by a margin
+// of 1, one slack per text, all classes in one problem rather than each
+// against the rest. It is solved by the sequential dual method of Keerthi et
+// al. (KDD 2008), as LIBLINEAR's -s 4: each text's K dual variables are
+// optimised together in closed form, texts in a seeded random order, until
+// the largest violation of the optimality conditions in a pass is under 0.1
+// or after Epochs passes. The bias is a constant feature of 1.
+func fitCrammerSinger(m *Model, docs []Sparse, y []int, cfg TrainConfig) {
+	K := len(m.Classes)
+	n := len(docs)
+	C := cfg.C
+	w := make([]float64, len(m.w))
+	b := make([]float64, K)
+	alpha := make([]float64, n*K)
+	qii := make([]float64, n)
+	for i, v := range docs {
+		q := 1.0 // the bias feature
+		for _, x := range v.Val {
+			q += float64(x) * float64(x)
+		}
+		qii[i] = q
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6373)) // "cs"
+	G := make([]float64, K)
+	B := make([]float64, K)
+	D := make([]float64, K)
+	next := make([]float64, K)
+	for range cfg.Epochs {
+		rng.Shuffle(n, func(a, c int) { order[a], order[c] = order[c], order[a] })
+		worst := 0.0
+		for _, i := range order {
+			v, yi, a := docs[i], y[i], alpha[i*K:i*K+K]
+			for k := range K {
+				G[k] = b[k] + 1
+			}
+			G[yi] -= 1
+			for t, j := range v.Idx {
+				x := float64(v.Val[t])
+				row := w[int(j)*K : int(j)*K+K]
+				for k := range K {
+					G[k] += row[k] * x
+				}
+			}
+			// The optimality conditions: the gradient is equal over the
+			// classes whose variable is off its upper bound.
+			minG, maxG := math.Inf(1), math.Inf(-1)
+			for k := range K {
+				if a[k] < 0 && G[k] < minG {
+					minG = G[k]
+				}
+				maxG = max(maxG, G[k])
+			}
+			if a[yi] < C && G[yi] < minG {
+				minG = G[yi]
+			}
+			if maxG-minG <= 1e-12 {
+				continue
+			}
+			worst = max(worst, maxG-minG)
+			// The subproblem: minimise ½A‖α‖² + B·α subject to α_k ≤ C_k
+			// (C for the true class, 0 for the others) and Σα = 0.
+			A := qii[i]
+			for k := range K {
+				B[k] = G[k] - A*a[k]
+				D[k] = B[k]
+			}
+			D[yi] += A * C
+			slices.SortFunc(D, func(p, q float64) int {
+				switch {
+				case p > q:
+					return -1
+				case p < q:
+					return 1
+				}
+				return 0
+			})
+			beta := D[0] - A*C
+			r := 1
+			for ; r < K && beta < float64(r)*D[r]; r++ {
+				beta += D[r]
+			}
+			beta /= float64(r)
+			for k := range K {
+				up := 0.0
+				if k == yi {
+					up = C
+				}
+				next[k] = min(up, (beta-B[k])/A)
+			}
+			for k := range K {
+				d := next[k] - a[k]
+				if d == 0 {
+					continue
+				}
+				a[k] = next[k]
+				b[k] += d
+				for t, j := range v.Idx {
+					w[int(j)*K+k] += d * float64(v.Val[t])
+				}
+			}
+		}
+		if worst < 0.1 {
+			break
+		}
+	}
+	for j, x := range w {
+		m.w[j] = float32(x)
+	}
+	for k, x := range b {
+		m.bias[k] = float32(x)
+	}
+}
