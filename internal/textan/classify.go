@@ -10,24 +10,28 @@ import (
 )
 
 // TrainConfig is the classifier's one configuration. The default loss
-// "svm" trains one linear SVM per class against the rest (L2-regularised
-// squared hinge loss, C = 1, solved by dual coordinate descent as LIBLINEAR
-// does); "logistic" is multinomial logistic regression by AdaGrad. Both are
-// deterministic: the same data and seed give the same model, bit for bit.
+// "crammer-singer" trains one multiclass linear SVM (Crammer and Singer:
+// the true class's score must beat every other class's by a margin of 1,
+// C = 1, solved by the sequential dual method as LIBLINEAR's -s 4); "svm"
+// trains one linear SVM per class against the rest (L2-regularised squared
+// hinge loss, dual coordinate descent as LIBLINEAR's -s 1); "logistic" is
+// multinomial logistic regression by AdaGrad. All are deterministic: the
+// same data and seed give the same model, bit for bit.
 type TrainConfig struct {
 	Features FeatureConfig `json:"features"`
-	Loss     string        `json:"loss"`   // "svm" or "logistic"
-	C        float64       `json:"c"`      // svm: cost of a margin violation (inverse of the regularisation)
-	Epochs   int           `json:"epochs"` // svm: most passes over the data; logistic: passes
+	Loss     string        `json:"loss"`   // "crammer-singer", "svm" or "logistic"
+	C        float64       `json:"c"`      // the SVMs: cost of a margin violation (inverse of the regularisation)
+	Epochs   int           `json:"epochs"` // the SVMs: most passes over the data; logistic: passes
 	Rate     float64       `json:"rate"`   // logistic: AdaGrad base learning rate
 	L2       float64       `json:"l2"`     // logistic: L2 penalty per example on the touched weights
 	Seed     uint64        `json:"seed"`   // the order of the passes and the fold assignment
 }
 
 // DefaultTrainConfig is used for every data set. It was chosen once
-// (LIBLINEAR's C = 1) and is not tuned per file.
+// (LIBLINEAR's C = 1, the multiclass SVM over one-vs-rest by the mean of
+// the four benchmark targets, docs/BENCHMARKS.md) and is not tuned per file.
 func DefaultTrainConfig() TrainConfig {
-	return TrainConfig{Features: DefaultFeatures(), Loss: "svm", C: 1, Epochs: 50, Rate: 0.1, Seed: 1}
+	return TrainConfig{Features: DefaultFeatures(), Loss: "crammer-singer", C: 1, Epochs: 50, Rate: 0.1, Seed: 1}
 }
 
 func (c TrainConfig) validate() error {
@@ -36,7 +40,7 @@ func (c TrainConfig) validate() error {
 	}
 	switch {
 	case c.Loss != "svm" && c.Loss != "logistic" && c.Loss != "crammer-singer":
-		return fmt.Errorf("textan: loss %q is not svm or logistic", c.Loss)
+		return fmt.Errorf("textan: loss %q is not crammer-singer, svm or logistic", c.Loss)
 	case c.Loss != "logistic" && !(c.C > 0 && c.C <= 1e6):
 		return fmt.Errorf("textan: c %v is not in (0, 1e6]", c.C)
 	case c.Epochs < 1 || c.Epochs > 1000:

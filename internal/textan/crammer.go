@@ -15,12 +15,24 @@ import (
 // the largest violation of the optimality conditions in a pass is under 0.1
 // or after Epochs passes. The bias is a constant feature of 1.
 func fitCrammerSinger(m *Model, docs []Sparse, y []int, cfg TrainConfig) {
-	K := len(m.Classes)
+	w, b, _ := crammerSinger(docs, y, len(m.Classes), len(m.idf), cfg)
+	for j, x := range w {
+		m.w[j] = float32(x)
+	}
+	for k, x := range b {
+		m.bias[k] = float32(x)
+	}
+}
+
+// crammerSinger returns the weights (bucket-major, w[j*K+k]) and biases of
+// the multiclass SVM over dims buckets, and the dual variables (alpha[i*K+k],
+// at most C for the text's class and 0 for the others, summing to 0 per text).
+func crammerSinger(docs []Sparse, y []int, K, dims int, cfg TrainConfig) (w, b, alpha []float64) {
 	n := len(docs)
 	C := cfg.C
-	w := make([]float64, len(m.w))
-	b := make([]float64, K)
-	alpha := make([]float64, n*K)
+	w = make([]float64, dims*K)
+	b = make([]float64, K)
+	alpha = make([]float64, n*K)
 	qii := make([]float64, n)
 	for i, v := range docs {
 		q := 1.0 // the bias feature
@@ -116,10 +128,5 @@ func fitCrammerSinger(m *Model, docs []Sparse, y []int, cfg TrainConfig) {
 			break
 		}
 	}
-	for j, x := range w {
-		m.w[j] = float32(x)
-	}
-	for k, x := range b {
-		m.bias[k] = float32(x)
-	}
+	return w, b, alpha
 }

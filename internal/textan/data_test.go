@@ -73,10 +73,14 @@ func TestEvaluateTargets(t *testing.T) {
 	}{
 		{"waimai sentiment", "waimai_10k.csv", "review", "label", 1, 5, "accuracy", 0.90},
 		{"online shopping sentiment", "online_shopping_10_cats.csv", "review", "label", 2, 3, "accuracy", 0.93},
-		{"online shopping category", "online_shopping_10_cats.csv", "review", "cat", 4, 3, "macro_f1", 0.85},
-		// The target is 0.80; the default configuration reaches 0.785
-		// (docs/BENCHMARKS.md). This guards against regressions.
-		{"cfpb product", "cfpb_complaints_sample_6623.csv", "Consumer complaint narrative", "Product", 1, 5, "accuracy", 0.77},
+		// The target is macro-F1 0.85 on the full file; on this quarter the
+		// multiclass SVM measures 0.8677 (one-vs-rest: 0.8633). This guards
+		// against regressions.
+		{"online shopping category", "online_shopping_10_cats.csv", "review", "cat", 4, 3, "macro_f1", 0.865},
+		// The target is 0.80; the default configuration reaches 0.7898
+		// (one-vs-rest SVMs: 0.7846; docs/BENCHMARKS.md). This guards
+		// against regressions, with two texts of slack.
+		{"cfpb product", "cfpb_complaints_sample_6623.csv", "Consumer complaint narrative", "Product", 1, 5, "accuracy", 0.788},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
