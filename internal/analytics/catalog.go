@@ -64,6 +64,9 @@ type KPI struct {
 	Store Evaluator
 	// DrillTo is what a click on a value opens.
 	DrillTo DrillTarget
+	// Counts is what the value counts when not tickets (visits,
+	// follow-up tasks): what its drill-down states the number of.
+	Counts Counts
 	// NoVerify says why an improvement cannot be verified on the KPI
 	// although it is not a count (empty: see Verification).
 	NoVerify string
@@ -537,11 +540,11 @@ var Catalog = []KPI{
 		Doc: "tickets whose first completed visit ended with the outcome `fixed` ÷ tickets with a completed visit, counted on the day that visit checked out. Cancelled visits do not count; a first visit that found the customer absent or needed parts is not a first-time fix."},
 	{KPIInfo: aftersales.KPIInfo{Key: "window_on_time", Unit: "percent", HigherIsBetter: true, Cohort: "arrived",
 		Definition: "visits checked in no later than the end of the time window promised to the customer ÷ visits checked in, counted on the check-in day (the promised window, not the SLA, is the commitment)"},
-		calc: rate(MWindowOnTime, MWindowArrivals), Tile: 9, Section: DocResponsiveness,
-		Doc: "visits checked in no later than the end of the time window promised to the customer ÷ visits checked in, counted on the check-in day. The promised window, not the SLA, is the commitment: a visit checked in after its window is late whatever the SLA says."},
+		calc: rate(MWindowOnTime, MWindowArrivals), Counts: CountsVisits, Tile: 9, Section: DocResponsiveness,
+		Doc: "visits checked in no later than the end of the time window promised to the customer ÷ visits checked in, counted on the check-in day. The promised window, not the SLA, is the commitment: a visit checked in after its window is late whatever the SLA says. A ticket with two late visits counts twice; its drill-down lists the tickets with a late visit and states the number of late visits."},
 	{KPIInfo: aftersales.KPIInfo{Key: "standard_compliance", Unit: "percent", HigherIsBetter: true, Cohort: "visited",
 		Definition: "completed visits whose service checklist had every required item ticked done ÷ completed visits to which a service checklist applied (the most specific one for the ticket's product category and nature), counted on the check-out day; visits without an applicable checklist do not count"},
-		calc: rate(MStdCompliant, MStdVisits), Tile: 22, Section: DocResponsiveness,
+		calc: rate(MStdCompliant, MStdVisits), Counts: CountsVisits, Tile: 22, Section: DocResponsiveness,
 		Doc: "completed visits whose service checklist had every required item ticked done ÷ completed visits to which a service checklist applied, counted on the check-out day. The checklist that applies is the most specific one for the ticket's product category and nature (category and nature, then category, then nature, then the one for any ticket); the visit keeps the list as ticked, so later edits of a checklist do not change past visits. Visits without an applicable checklist do not count."},
 	// Field KPIs (issue #19, s3/fieldcost).
 	{KPIInfo: aftersales.KPIInfo{Key: "parts_wait_median", Unit: "minutes", Cohort: "reserved",
