@@ -100,8 +100,8 @@ func DrillOf(k KPI) (Drill, bool) {
 }
 
 // DayKind names the day a population's period counts, for its label:
-// "created", "fr_sla", "resolved", "done", "arrived", "complaint_closed"
-// or "cost".
+// "created", "fr_sla", "resolved", "done", "arrived", "complaint_closed",
+// "followed_up" or "cost".
 func (p Population) DayKind() string {
 	if p.Measure == NoMeasure {
 		switch p.Hist {
@@ -139,6 +139,8 @@ func (p Population) DayKind() string {
 		return "reserved"
 	case m == MPartsWaited || m == MPartsWaitSum:
 		return "filled"
+	case m >= MFUDone && m <= MFUNotSolved:
+		return "followed_up"
 	}
 	return "created"
 }

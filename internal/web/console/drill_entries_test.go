@@ -147,3 +147,105 @@ func refresh(t *testing.T, db *sqlstore.DB, clock *testutil.Clock) {
 }
 
 func fmtID(id int64) string { return strconv.FormatInt(id, 10) }
+
+// TestFollowupDrillCountsTasks: the follow-up KPIs count tasks done (and
+// their answers), as many as a ticket had in the period; a click on a
+// value lists the tickets and states the tasks, the numbers the chart
+// showed. On the old code these KPIs had no drill-down at all.
+//
+//	A: answered "not solved" (reopened), resolved again, "dissatisfied"
+//	B: answered "satisfied"
+func TestFollowupDrillCountsTasks(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock, _ := monthClock(t)
+		db.Now = clock.Now
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		if _, err := db.CreateFollowupPolicy(ctx, aftersales.FollowupPolicy{Name: "全部", Position: 1, Active: true,
+			SamplePercent: 100, DeadlineHours: 48, MaxAttempts: 2}); err != nil {
+			t.Fatal(err)
+		}
+		c := testutil.MustCustomer(t, ctx, db, "回访客户")
+		resolve := func(tk *aftersales.Ticket, steps ...aftersales.Status) *aftersales.Ticket {
+			t.Helper()
+			tk, err := db.FindTicket(ctx, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, to := range steps {
+				clock.Advance(time.Minute)
+				if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Reason: "已处理", Version: tk.Version}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := db.SweepFollowups(ctx, 100); err != nil {
+				t.Fatal(err)
+			}
+			return tk
+		}
+		answer := func(tk *aftersales.Ticket, a aftersales.FollowupAnswer) {
+			t.Helper()
+			list, err := db.ListFollowups(ctx, aftersales.FollowupFilter{TicketID: &tk.ID, Status: aftersales.FollowupOpen})
+			if err != nil || len(list) != 1 {
+				t.Fatalf("ticket %s: open tasks %d (%v), want 1", tk.Title, len(list), err)
+			}
+			clock.Advance(time.Minute)
+			a.Version = list[0].Version
+			if _, err := db.AnswerFollowup(ctx, list[0].ID, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a := resolve(testutil.MustTicket(t, ctx, db, c.ID, "A"), aftersales.StatusAccepted, aftersales.StatusResolved)
+		b := resolve(testutil.MustTicket(t, ctx, db, c.ID, "B"), aftersales.StatusAccepted, aftersales.StatusResolved)
+		answer(a, aftersales.FollowupAnswer{Outcome: aftersales.OutcomeNotSolved, Reason: "还是不制冷"})
+		answer(b, aftersales.FollowupAnswer{Outcome: aftersales.OutcomeSatisfied, CSAT: new(5)})
+		a = resolve(a, aftersales.StatusResolved)
+		answer(a, aftersales.FollowupAnswer{Outcome: aftersales.OutcomeDissatisfied, CSAT: new(2), Reason: "slow"})
+		refresh(t, db, clock)
+
+		br := newBrowser(t, app, "en")
+		br.login("admin@example.com", "admin-password-1")
+		for _, tc := range []struct {
+			kpi         string
+			count, of   int64
+			tickets     int64
+			listsTicket *aftersales.Ticket
+		}{
+			{"followup_satisfied", 2, 3, 1, a}, // A's two answers
+			{"followup_dissatisfied", 1, 3, 1, a},
+			{"followup_not_solved", 1, 3, 1, a},
+			{"followup_response", 0, 3, 0, nil}, // every task answered
+			{"followup_on_time", 0, 3, 0, nil},  // all by the deadline
+		} {
+			s, body := br.get("/dashboard?kpi=" + tc.kpi)
+			if s != 200 {
+				t.Fatalf("%s: dashboard %d", tc.kpi, s)
+			}
+			var count, of int64
+			for _, d := range chartDrills(t, body) {
+				if d.chart != "c-trend" {
+					continue
+				}
+				count, of = count+d.count, of+d.of
+				s, list := br.get(d.url)
+				if s != 200 {
+					t.Fatalf("%s: %s: %d", tc.kpi, d.url, s)
+				}
+				m := entriesCount.FindStringSubmatch(list)
+				if m == nil || atoi(t, m[1]) != d.count || atoi(t, m[2]) != d.of {
+					t.Errorf("%s: %s: summary %q, the chart %d of %d", tc.kpi, d.url, between(list, `id="drill-count">`, "<"), d.count, d.of)
+					continue
+				}
+				if d.count > 0 && (atoi(t, m[3]) != tc.tickets || !strings.Contains(list, `href="/tickets/`+fmtID(tc.listsTicket.ID)+`"`)) {
+					t.Errorf("%s: %s: %s tickets listed, want %d (%s)", tc.kpi, d.url, m[3], tc.tickets, tc.listsTicket.Title)
+				}
+				if chip := between(list, `id="chip-kpi_from"`, "</a>"); !strings.Contains(chip, "follow-up done") {
+					t.Errorf("%s: period chip %q", tc.kpi, chip)
+				}
+			}
+			if count != tc.count || of != tc.of {
+				t.Errorf("%s: the trend's drill-downs count %d of %d, want %d of %d", tc.kpi, count, of, tc.count, tc.of)
+			}
+		}
+	})
+}
