@@ -446,11 +446,12 @@ var Catalog = []KPI{
 	{KPIInfo: aftersales.KPIInfo{Key: "nps", Unit: "nps", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "% promoters (9-10) − % detractors (0-6) among answers with a recommendation score"},
 		calc: nps(), Tile: 12, Section: DocVoice, Doc: "% promoters (9–10) − % detractors (0–6) among answers with an NPS"},
-	// Customer effort (issue #20). Its mean has no per-ticket observation
-	// declared, so an improvement cannot be verified on it yet.
+	// Customer effort (issue #20). Like CSAT, a ticket's observation is
+	// its answer's score, so an improvement is verified by Welch's t on
+	// the answers.
 	{KPIInfo: aftersales.KPIInfo{Key: "ces_mean", Unit: "score", Cohort: "resolved",
 		Definition: "mean customer effort score (1 very easy - 7 very hard) of survey answers on tickets resolved in the period; lower is better"},
-		calc: mean(MCESSum, MCESN), Tile: 18, Section: DocVoice,
+		calc: observed(mean(MCESSum, MCESN), 1), Tile: 18, Section: DocVoice,
 		Doc: "mean customer effort score (1 very easy – 7 very hard) of survey answers on tickets resolved in the period; lower is better"},
 	{KPIInfo: aftersales.KPIInfo{Key: "ces_low_effort", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "survey answers with a customer effort score of 1 to 3 (low effort) ÷ survey answers with a customer effort score, on tickets resolved in the period"},
