@@ -353,6 +353,10 @@ type CountedFilter struct {
 	// added up over the listed tickets (TicketPage.Sum): a money KPI's
 	// drill-down states the amount it was computed from.
 	Sum string
+	// Entries, instead of Sum, adds up the population's entries over the
+	// listed tickets (the visits or follow-up tasks a KPI counts, of
+	// which a ticket can hold several) into TicketPage.Sum.
+	Entries bool
 }
 
 // BulkChange is one change to many tickets (the list's bulk actions):

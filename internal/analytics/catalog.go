@@ -64,6 +64,9 @@ type KPI struct {
 	Store Evaluator
 	// DrillTo is what a click on a value opens.
 	DrillTo DrillTarget
+	// Counts is what the value counts when not tickets (visits,
+	// follow-up tasks): what its drill-down states the number of.
+	Counts Counts
 	// NoVerify says why an improvement cannot be verified on the KPI
 	// although it is not a count (empty: see Verification).
 	NoVerify string
@@ -443,11 +446,12 @@ var Catalog = []KPI{
 	{KPIInfo: aftersales.KPIInfo{Key: "nps", Unit: "nps", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "% promoters (9-10) − % detractors (0-6) among answers with a recommendation score"},
 		calc: nps(), Tile: 12, Section: DocVoice, Doc: "% promoters (9–10) − % detractors (0–6) among answers with an NPS"},
-	// Customer effort (issue #20). Its mean has no per-ticket observation
-	// declared, so an improvement cannot be verified on it yet.
+	// Customer effort (issue #20). Like CSAT, a ticket's observation is
+	// its answer's score, so an improvement is verified by Welch's t on
+	// the answers.
 	{KPIInfo: aftersales.KPIInfo{Key: "ces_mean", Unit: "score", Cohort: "resolved",
 		Definition: "mean customer effort score (1 very easy - 7 very hard) of survey answers on tickets resolved in the period; lower is better"},
-		calc: mean(MCESSum, MCESN), Tile: 18, Section: DocVoice,
+		calc: observed(mean(MCESSum, MCESN), 1), Tile: 18, Section: DocVoice,
 		Doc: "mean customer effort score (1 very easy – 7 very hard) of survey answers on tickets resolved in the period; lower is better"},
 	{KPIInfo: aftersales.KPIInfo{Key: "ces_low_effort", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "survey answers with a customer effort score of 1 to 3 (low effort) ÷ survey answers with a customer effort score, on tickets resolved in the period"},
@@ -456,26 +460,26 @@ var Catalog = []KPI{
 	{KPIInfo: aftersales.KPIInfo{Key: "followup_rate", Unit: "percent", HigherIsBetter: true, Cohort: "resolved",
 		Definition: "tickets resolved in the period with a recorded follow-up answer (回访) ÷ tickets resolved in the period"},
 		calc: rate(MFeedback, MResolved), Tile: 19, Section: DocVoice, Doc: "resolved tickets with a recorded answer ÷ resolved tickets"},
-	// Follow-up tasks count on the day they were done; their populations
-	// are not listed yet.
+	// Follow-up tasks count on the day they were done, as many as a
+	// ticket had: their drill-downs state the tasks, on the tickets listed.
 	{KPIInfo: aftersales.KPIInfo{Key: "followup_response", Unit: "percent", HigherIsBetter: true, Cohort: "followed_up",
 		Definition: "follow-up tasks (回访) done in the period that the customer answered (satisfied, dissatisfied or not solved; not unreachable) ÷ follow-up tasks done in the period"},
-		calc: rate(MFUAnswered, MFUDone), DrillTo: DrillNone, Section: DocFollowups,
+		calc: rate(MFUAnswered, MFUDone), Counts: CountsFollowups, Section: DocFollowups,
 		Doc: "follow-up tasks done in the period that the customer answered (satisfied, dissatisfied or not solved; not unreachable) ÷ follow-up tasks done in the period"},
 	{KPIInfo: aftersales.KPIInfo{Key: "followup_on_time", Unit: "percent", HigherIsBetter: true, Cohort: "followed_up",
 		Definition: "follow-up tasks done in the period by their policy's deadline ÷ follow-up tasks done in the period"},
-		calc: rate(MFUOnTime, MFUDone), DrillTo: DrillNone, Section: DocFollowups},
+		calc: rate(MFUOnTime, MFUDone), Counts: CountsFollowups, Section: DocFollowups},
 	{KPIInfo: aftersales.KPIInfo{Key: "followup_satisfied", Unit: "percent", HigherIsBetter: true, Cohort: "followed_up",
 		Definition: "follow-up answers in the period with the outcome satisfied ÷ follow-up answers in the period (outcome mix)"},
-		calc: rate(MFUSatisfied, MFUAnswered), DrillTo: DrillNone, Section: DocFollowups,
+		calc: rate(MFUSatisfied, MFUAnswered), Counts: CountsFollowups, Section: DocFollowups,
 		Doc: "answers with the outcome satisfied ÷ answers in the period (outcome mix)"},
 	{KPIInfo: aftersales.KPIInfo{Key: "followup_dissatisfied", Unit: "percent", Cohort: "followed_up",
 		Definition: "follow-up answers in the period with the outcome dissatisfied ÷ follow-up answers in the period (outcome mix)"},
-		calc: rate(MFUDissatisfied, MFUAnswered), DrillTo: DrillNone, Section: DocFollowups,
+		calc: rate(MFUDissatisfied, MFUAnswered), Counts: CountsFollowups, Section: DocFollowups,
 		Doc: "answers with the outcome dissatisfied ÷ answers in the period (outcome mix)"},
 	{KPIInfo: aftersales.KPIInfo{Key: "followup_not_solved", Unit: "percent", Cohort: "followed_up",
 		Definition: "follow-up answers in the period saying the problem is not solved (the ticket was reopened) ÷ follow-up answers in the period (outcome mix)"},
-		calc: rate(MFUNotSolved, MFUAnswered), DrillTo: DrillNone, Section: DocFollowups,
+		calc: rate(MFUNotSolved, MFUAnswered), Counts: CountsFollowups, Section: DocFollowups,
 		Doc: "answers saying the problem is not solved ÷ answers in the period (outcome mix)"},
 	{KPIInfo: aftersales.KPIInfo{Key: NegativeShareKey, Unit: "percent", Cohort: "created",
 		Definition: "tickets created in the period whose customer text (title, description and customer messages) the lexicon sentiment reads as negative (score below 0) ÷ tickets created in the period whose text was analysed"},
@@ -537,11 +541,11 @@ var Catalog = []KPI{
 		Doc: "tickets whose first completed visit ended with the outcome `fixed` ÷ tickets with a completed visit, counted on the day that visit checked out. Cancelled visits do not count; a first visit that found the customer absent or needed parts is not a first-time fix."},
 	{KPIInfo: aftersales.KPIInfo{Key: "window_on_time", Unit: "percent", HigherIsBetter: true, Cohort: "arrived",
 		Definition: "visits checked in no later than the end of the time window promised to the customer ÷ visits checked in, counted on the check-in day (the promised window, not the SLA, is the commitment)"},
-		calc: rate(MWindowOnTime, MWindowArrivals), Tile: 9, Section: DocResponsiveness,
-		Doc: "visits checked in no later than the end of the time window promised to the customer ÷ visits checked in, counted on the check-in day. The promised window, not the SLA, is the commitment: a visit checked in after its window is late whatever the SLA says."},
+		calc: rate(MWindowOnTime, MWindowArrivals), Counts: CountsVisits, Tile: 9, Section: DocResponsiveness,
+		Doc: "visits checked in no later than the end of the time window promised to the customer ÷ visits checked in, counted on the check-in day. The promised window, not the SLA, is the commitment: a visit checked in after its window is late whatever the SLA says. A ticket with two late visits counts twice; its drill-down lists the tickets with a late visit and states the number of late visits."},
 	{KPIInfo: aftersales.KPIInfo{Key: "standard_compliance", Unit: "percent", HigherIsBetter: true, Cohort: "visited",
 		Definition: "completed visits whose service checklist had every required item ticked done ÷ completed visits to which a service checklist applied (the most specific one for the ticket's product category and nature), counted on the check-out day; visits without an applicable checklist do not count"},
-		calc: rate(MStdCompliant, MStdVisits), Tile: 22, Section: DocResponsiveness,
+		calc: rate(MStdCompliant, MStdVisits), Counts: CountsVisits, Tile: 22, Section: DocResponsiveness,
 		Doc: "completed visits whose service checklist had every required item ticked done ÷ completed visits to which a service checklist applied, counted on the check-out day. The checklist that applies is the most specific one for the ticket's product category and nature (category and nature, then category, then nature, then the one for any ticket); the visit keeps the list as ticked, so later edits of a checklist do not change past visits. Visits without an applicable checklist do not count."},
 	// Field KPIs (issue #19, s3/fieldcost).
 	{KPIInfo: aftersales.KPIInfo{Key: "parts_wait_median", Unit: "minutes", Cohort: "reserved",

@@ -12,8 +12,10 @@ import (
 
 // Population is a set of tickets a KPI's rollups counted: those whose fact
 // has an entry of Measure (or a histogram entry of Hist, in bin Bin of
-// DistBins when Bin ≥ 0) on a day of the period, less those that also
-// have an entry of Except on a day of the period. A drill-down lists it,
+// DistBins when Bin ≥ 0) on a day of the period, less those that have as
+// many entries of Except on days of the period (for a ticket counted
+// once: that have one; a ticket with a late and an on-time visit stays
+// among the late). A drill-down lists it,
 // so its size is the number the chart showed: built from the same facts
 // as the rollups, it cannot disagree with them.
 type Population struct {
@@ -41,6 +43,10 @@ type Drill struct {
 	// in the period (MCost): the list states that amount, summed over its
 	// tickets, and it equals the value's Amount.
 	Money bool
+	// Counts is what the value counts (the KPI's Counts): for visits or
+	// follow-up tasks the list states their number (Population.Count
+	// summed over its tickets), not the tickets'.
+	Counts Counts
 }
 
 func measurePop(m Measure) Population {
@@ -78,9 +84,13 @@ func DrillOf(k KPI) (Drill, bool) {
 	case k.DrillTo != DrillTickets:
 		return Drill{}, false
 	case k.rate && (k.HigherIsBetter || k.complement):
-		return misses(k.num, k.den), true
+		d := misses(k.num, k.den)
+		d.Counts = k.Counts
+		return d, true
 	case k.rate:
-		return share(k.num, k.den), true
+		d := share(k.num, k.den)
+		d.Counts = k.Counts
+		return d, true
 	case k.hasDist && !k.isMean:
 		return Drill{Show: histPop(k.dist)}, true
 	case k.sample != nil:
@@ -90,8 +100,8 @@ func DrillOf(k KPI) (Drill, bool) {
 }
 
 // DayKind names the day a population's period counts, for its label:
-// "created", "fr_sla", "resolved", "done", "arrived", "complaint_closed"
-// or "cost".
+// "created", "fr_sla", "resolved", "done", "arrived", "complaint_closed",
+// "followed_up" or "cost".
 func (p Population) DayKind() string {
 	if p.Measure == NoMeasure {
 		switch p.Hist {
@@ -129,6 +139,8 @@ func (p Population) DayKind() string {
 		return "reserved"
 	case m == MPartsWaited || m == MPartsWaitSum:
 		return "filled"
+	case m >= MFUDone && m <= MFUNotSolved:
+		return "followed_up"
 	}
 	return "created"
 }
@@ -140,14 +152,16 @@ func (p Population) Matches(f *Fact, from, to Day) bool {
 	has := func(m Measure) bool {
 		return slices.ContainsFunc(f.Entries, func(e Entry) bool { return e.M == m && e.V != 0 && in(e.Day) })
 	}
-	if p.Measure == NoMeasure {
+	switch {
+	case p.Measure == NoMeasure:
 		if !slices.ContainsFunc(f.Hists, func(h HistEntry) bool { return h.H == p.Hist && in(h.Day) && (p.Bin < 0 || DistBinOf(h.B) == p.Bin) }) {
 			return false
 		}
-	} else if !has(p.Measure) {
-		return false
+		return p.Except == NoMeasure || !has(p.Except)
+	case p.Except != NoMeasure:
+		return missed(f, p.Measure, p.Except, from, to)
 	}
-	return p.Except == NoMeasure || !has(p.Except)
+	return has(p.Measure)
 }
 
 // Sum adds up a fact's entries of measure m over the days [from, to).

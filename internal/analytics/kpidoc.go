@@ -141,9 +141,9 @@ func catalogTable() string {
 			case d.Money:
 				drill = "tickets with cost"
 			case d.Ratio && d.Show.Except != NoMeasure:
-				drill = "tickets missed"
+				drill = d.Counts.String() + " missed"
 			case d.Ratio:
-				drill = "tickets counted"
+				drill = d.Counts.String() + " counted"
 			default:
 				drill = "tickets"
 			}

@@ -1221,6 +1221,9 @@ func (db *DB) countedCond(ctx context.Context, f aftersales.TicketFilter, where 
 		v.Check(i >= 0, "sum", "is not a rollup measure")
 		sumOf, sum = analytics.Measure(i), new(int64)
 	}
+	if c.Entries {
+		sum = new(int64)
+	}
 	if err := v.Err(); err != nil {
 		return "", nil, err
 	}
@@ -1277,7 +1280,10 @@ func (db *DB) countedCond(ctx context.Context, f aftersales.TicketFilter, where 
 		}
 		if ok {
 			ids = append(ids, strconv.FormatInt(tid, 10))
-			if sum != nil {
+			switch {
+			case c.Entries:
+				*sum += pop.Count(&fact, from, to)
+			case sum != nil:
 				*sum += fact.Sum(sumOf, from, to)
 			}
 		}

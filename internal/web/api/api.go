@@ -80,6 +80,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.textTopics(h)
 	a.text(h)
 	a.segments(h)
+	a.customerTier(h)
 	// huma describes the multipart upload inline but also registers its Go
 	// type for the file; nothing refers to that schema.
 	delete(h.OpenAPI().Components.Schemas.Map(), "FormFile")

@@ -46,9 +46,10 @@ func (a *API) customers(h huma.API) {
 		}) (*body[*aftersales.Customer], error) {
 			return respondV(a.S.Customers.CreateCustomer(ctx, in.Body))
 		})
-	register(a, h, huma.Operation{OperationID: "get-customer", Method: http.MethodGet, Path: "/customers/{id}", Tags: t, Summary: "Get a customer"},
-		func(ctx context.Context, in *IDParam) (*body[*aftersales.Customer], error) {
-			return respondV(a.S.Customers.FindCustomer(ctx, in.ID))
+	register(a, h, huma.Operation{OperationID: "get-customer", Method: http.MethodGet, Path: "/customers/{id}", Tags: t,
+		Summary: "Get a customer, with its tier's lock and the reason the segment rules gave it"},
+		func(ctx context.Context, in *IDParam) (*body[*CustomerDetail], error) {
+			return a.customerDetail(ctx, in.ID)
 		})
 	register(a, h, huma.Operation{OperationID: "update-customer", Method: http.MethodPut, Path: "/customers/{id}", Tags: t, Summary: "Replace a customer"},
 		func(ctx context.Context, in *versionBody[aftersales.CustomerInput]) (*body[*aftersales.Customer], error) {

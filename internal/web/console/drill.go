@@ -112,14 +112,17 @@ func (c *Console) drillFilter(q url.Values, f *aftersales.TicketFilter, v *after
 		}
 	}
 	f.Counted = countedFilter(show, from, to)
-	if d, _ := analytics.DrillOf(k); d.Money {
+	d, _ := analytics.DrillOf(k)
+	if d.Money {
 		f.Counted.Sum = analytics.MeasureNames[analytics.MCost]
 	}
+	f.Counted.Entries = d.Counts != analytics.CountsTickets
 	if of == nil {
 		return nil
 	}
 	sample := *f
 	sample.Counted = countedFilter(*of, from, to)
+	sample.Counted.Entries = f.Counted.Entries
 	sample.Cursor, sample.Limit, sample.Count = "", 1, true
 	return &sample
 }
@@ -360,6 +363,11 @@ type drillSummary struct {
 	// Amount, for a money KPI, is the listed tickets' cost that arose in
 	// the period (minor units): the number the chart showed.
 	Amount *int64
+	// Counts, when not tickets, is what Total and Sample count (the
+	// visits or follow-up tasks the listed tickets hold), and Tickets the
+	// number of tickets listed.
+	Counts  analytics.Counts
+	Tickets int64
 }
 
 // AmountText is the summary's amount: "¥1,234.50".
@@ -374,12 +382,24 @@ func (c *Console) summarise(r *http.Request, q url.Values, cs []chip, page *afte
 		labels = append(labels, ch.Label)
 	}
 	s := &drillSummary{Total: *page.Total, Amount: page.Sum, Text: strings.Join(labels, p.T("chip.sep"))}
+	// A KPI of visits or follow-up tasks states their number, which the
+	// store added up into Sum.
+	entries := false
+	if _, _, k, err := drillPopulation(q); err == nil {
+		if d, _ := analytics.DrillOf(k); d.Counts != analytics.CountsTickets && page.Sum != nil {
+			entries = true
+			s.Counts, s.Tickets, s.Total, s.Amount = d.Counts, *page.Total, *page.Sum, nil
+		}
+	}
 	if sample != nil {
 		pg, err := c.S.Tickets.ListTickets(r.Context(), *sample)
 		if err != nil {
 			return nil, err
 		}
 		s.Sample = pg.Total
+		if entries {
+			s.Sample = pg.Sum
+		}
 		all := url.Values{}
 		for k, vs := range q {
 			all[k] = vs
@@ -391,8 +411,16 @@ func (c *Console) summarise(r *http.Request, q url.Values, cs []chip, page *afte
 	return s, nil
 }
 
-// Count is the summary's number: "132" or "132 of 553".
+// Count is the summary's number: "132" or "132 of 553", or for visits
+// or follow-up tasks "3 of 12 visits (2 tickets)".
 func (s *drillSummary) Count(p *Page) string {
+	if s.Counts != analytics.CountsTickets {
+		unit := map[analytics.Counts]string{analytics.CountsVisits: "visits", analytics.CountsFollowups: "followups"}[s.Counts]
+		if s.Sample == nil {
+			return fmt.Sprintf(p.T("drill.entries."+unit), thousands(s.Total), thousands(s.Tickets))
+		}
+		return fmt.Sprintf(p.T("drill.entries_of."+unit), thousands(s.Total), thousands(*s.Sample), thousands(s.Tickets))
+	}
 	if s.Sample == nil {
 		return fmt.Sprintf(p.T("tickets.total"), thousands(s.Total))
 	}
