@@ -44,6 +44,11 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 			}
 			w.staged = true
 		}
+		if w.first {
+			if err := w.preload(ctx); err != nil {
+				return err
+			}
+		}
 		if err := fn(w); err != nil {
 			return err
 		}
@@ -172,8 +177,9 @@ type importWriter struct {
 	staged    bool  // PostgreSQL: a chunk's rows are copied into the staging tables, then moved by flush
 	nextID    int64 // SQLite: ids are handed out here; the writer holds the only write connection
 	nextCust  int64
-	kept      map[string]bool  // ticket numbers this import kept from its records
-	refs      map[string]int64 // "team:<name>", "region:<name>", "cat:<path>", "product:<model>", "asset:<serial>"
+	kept      map[string]bool     // ticket numbers this import kept from its records
+	known     map[string]existing // a first load: every ticket with an external id, by it (see preload)
+	refs      map[string]int64    // "team:<name>", "region:<name>", "cat:<path>", "product:<model>", "asset:<serial>"
 	customers map[string]int64
 	catPaths  map[string]string
 }
@@ -207,6 +213,9 @@ func (w *importWriter) Write(ctx context.Context, recs []*aftersales.ImportRecor
 				return nil, fmt.Errorf("sqlstore: import %s: %w", r.ExternalID, err)
 			}
 			found[r.ExternalID] = existing{e.id, int64(r.Hash)}
+			if w.known != nil {
+				w.known[r.ExternalID] = found[r.ExternalID]
+			}
 			out[i] = aftersales.ImportUpdated
 			continue
 		}
@@ -296,9 +305,42 @@ func (w *importWriter) byNumber(ctx context.Context, recs []*aftersales.ImportRe
 	return taken, nil
 }
 
+// preload reads, on a first load, the external ids of the few tickets
+// already stored (fewer than 10,000). From then on the import knows every
+// ticket with an external id without asking: deferUpkeep's dropped
+// constraints hold tickets locked until commit, so only this import adds
+// or changes tickets, and it records each one it writes in known. That
+// saves a lookup per 500 records (a tenth of the server's time on the
+// Boston file).
+func (w *importWriter) preload(ctx context.Context) error {
+	w.known = map[string]existing{}
+	err := w.b.query(ctx, `SELECT id, external_id, COALESCE(import_hash, 0) FROM tickets WHERE external_id IS NOT NULL`, nil,
+		func(scan func(...any) error) error {
+			var e existing
+			var ext string
+			if err := scan(&e.id, &ext, &e.hash); err != nil {
+				return err
+			}
+			w.known[ext] = e
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("sqlstore: import preload: %w", err)
+	}
+	return nil
+}
+
 // lookup finds already stored tickets of the chunk's external ids.
 func (w *importWriter) lookup(ctx context.Context, recs []*aftersales.ImportRecord) (map[string]existing, error) {
 	found := map[string]existing{}
+	if w.known != nil {
+		for _, r := range recs {
+			if e, ok := w.known[r.ExternalID]; ok {
+				found[r.ExternalID] = e
+			}
+		}
+		return found, nil
+	}
 	const per = 500
 	for start := 0; start < len(recs); start += per {
 		end := min(start+per, len(recs))
@@ -418,6 +460,9 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 		if err != nil {
 			return err
 		}
+		if w.known != nil {
+			w.known[r.ExternalID] = existing{id, int64(r.Hash)}
+		}
 		number := r.Number
 		if !keep[i] {
 			m := r.CreatedAt.In(loc).Format("200601")
@@ -504,8 +549,12 @@ INSERT INTO ticket_events (` + list(importEventCols) + `) SELECT ` + list(import
 INSERT INTO import_issues (` + list(importIssueCols) + `) SELECT ` + list(importIssueCols) + ` FROM import_stage_issues ORDER BY id;
 `
 	if w.first {
-		q += `INSERT INTO kpi_dirty (ticket_id) SELECT id FROM import_stage_tickets ON CONFLICT DO NOTHING;
-INSERT INTO text_pending (ticket_id) SELECT id FROM import_stage_tickets ON CONFLICT (ticket_id) DO UPDATE SET gen = text_pending.gen + 1;
+		// The staged ids are new: a first load takes them from the
+		// sequence while it holds tickets locked (ids). No queue row can
+		// have them yet, so a plain INSERT does what ON CONFLICT did, at
+		// half the server's cost (no speculative insertion per row).
+		q += `INSERT INTO kpi_dirty (ticket_id) SELECT id FROM import_stage_tickets;
+INSERT INTO text_pending (ticket_id) SELECT id FROM import_stage_tickets;
 `
 	}
 	q += `TRUNCATE import_stage_tickets, import_stage_tags, import_stage_events, import_stage_issues`
