@@ -182,6 +182,23 @@ type importWriter struct {
 	refs      map[string]int64    // "team:<name>", "region:<name>", "cat:<path>", "product:<model>", "asset:<serial>"
 	customers map[string]int64
 	catPaths  map[string]string
+	keyBuf    []byte // cached builds refs keys here
+}
+
+// cached looks a reference up in refs by its key, prefix ":" and the names
+// joined by U+001F, without building the key as a string: nearly every
+// record names a team, a region and a category path already seen.
+func (w *importWriter) cached(prefix string, names ...string) (int64, bool) {
+	b := append(append(w.keyBuf[:0], prefix...), ':')
+	for i, n := range names {
+		if i > 0 {
+			b = append(b, 0x1f)
+		}
+		b = append(b, n...)
+	}
+	w.keyBuf = b
+	id, ok := w.refs[string(b)]
+	return id, ok
 }
 
 type existing struct {
@@ -704,7 +721,9 @@ func (w *importWriter) resolve(ctx context.Context, r *aftersales.ImportRecord) 
 		}
 		refs.category = id
 	}
-	if r.Team != "" {
+	if id, ok := w.cached("team", r.Team); ok && r.Team != "" {
+		refs.team = id
+	} else if r.Team != "" {
 		id, err := w.named(ctx, "team:"+r.Team, `SELECT id FROM teams WHERE name = $1 ORDER BY id LIMIT 1`,
 			`INSERT INTO teams (code, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id`, r.Team)
 		if err != nil {
@@ -712,7 +731,9 @@ func (w *importWriter) resolve(ctx context.Context, r *aftersales.ImportRecord) 
 		}
 		refs.team = id
 	}
-	if r.Region != "" {
+	if id, ok := w.cached("region", r.Region); ok && r.Region != "" {
+		refs.unit = id
+	} else if r.Region != "" {
 		id, err := w.named(ctx, "region:"+r.Region, `SELECT id FROM service_units WHERE name = $1 ORDER BY CASE WHEN kind = 'region' THEN 0 ELSE 1 END, id LIMIT 1`,
 			`INSERT INTO service_units (kind, code, name, created_at, updated_at) VALUES ('region', $1, $2, $3, $3) RETURNING id`, r.Region)
 		if err != nil {
@@ -784,6 +805,9 @@ func (w *importWriter) named(ctx context.Context, key, find, insert, name string
 
 // category finds or creates each level of a path of names.
 func (w *importWriter) category(ctx context.Context, path []string) (int64, error) {
+	if id, ok := w.cached("cat", path...); ok {
+		return id, nil
+	}
 	var parent int64
 	parentPath := "/"
 	for depth := range path {
