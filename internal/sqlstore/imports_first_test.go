@@ -32,7 +32,9 @@ func TestImportFirstLoadRepeatsSameOnBothEngines(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("id,title,at\n")
 	title := func(k int) string { return fmt.Sprintf("request %d", k) }
-	at := func(k int) string { return time.Date(2026, time.Month(1+k%6), 1+k%28, 8, 0, 0, 0, time.UTC).Format("2006-01-02 15:04") }
+	at := func(k int) string {
+		return time.Date(2026, time.Month(1+k%6), 1+k%28, 8, 0, 0, 0, time.UTC).Format("2006-01-02 15:04")
+	}
 	for k := range first {
 		fmt.Fprintf(&b, "K%d,%s,%s\n", k, title(k), at(k))
 	}
