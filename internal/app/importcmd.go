@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -64,6 +65,7 @@ func importFile(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	defer db.Close()
+	defer importGC(db.Engine())()
 	counter := &countingReader{r: f}
 	var progress func(int)
 	if !quiet {
@@ -117,6 +119,21 @@ func importFile(ctx context.Context, env Env, args []string) error {
 	out := json.NewEncoder(env.Stdout)
 	out.SetIndent("", "  ")
 	return out.Encode(s)
+}
+
+// importGC lets the Go heap grow to three times what is live (GOGC=200
+// instead of 100) while this process imports into PostgreSQL: the
+// collector then takes about a third less of the client's CPU on the
+// Boston file (3.0 → 2.4 CPU-seconds with everything else the same),
+// which on two cores the server wants, for about 45 MB more peak RSS
+// (150 MB). SQLite keeps the default: its page cache already brings the
+// process to 240-255 MB. It returns what restores the setting.
+func importGC(e sqlstore.Engine) (restore func()) {
+	if e != sqlstore.Postgres {
+		return func() {}
+	}
+	old := debug.SetGCPercent(200)
+	return func() { debug.SetGCPercent(old) }
 }
 
 // mappingList is `aftersales mapping list`: the built-in mappings.
