@@ -425,6 +425,15 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 	if len(recs) == 0 {
 		return nil
 	}
+	// What needs no database first: on PostgreSQL the server is still
+	// moving the previous chunk (flush sends it without waiting).
+	loc := w.db.location()
+	months := make([]string, len(recs))
+	jsons := make([]string, 2*len(recs)) // tags, custom
+	for i, r := range recs {
+		months[i] = r.CreatedAt.In(loc).Format("200601")
+		jsons[2*i], jsons[2*i+1] = tagsJSON(r.Tags), customJSON(r)
+	}
 	first, err := w.ids(ctx, "tickets", &w.nextID, len(recs))
 	if err != nil {
 		return fmt.Errorf("sqlstore: import ids: %w", err)
@@ -451,11 +460,10 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 		}
 	}
 	// Ticket numbers per local month, taken from the counters in one step per month.
-	loc := w.db.location()
 	perMonth := map[string]int64{}
-	for i, r := range recs {
+	for i := range recs {
 		if !keep[i] {
-			perMonth[r.CreatedAt.In(loc).Format("200601")]++
+			perMonth[months[i]]++
 		}
 	}
 	nextSeq := map[string]int64{}
@@ -482,7 +490,7 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 		}
 		number := r.Number
 		if !keep[i] {
-			m := r.CreatedAt.In(loc).Format("200601")
+			m := months[i]
 			number = ticketNumber(m, nextSeq[m])
 			nextSeq[m]++
 		}
@@ -492,7 +500,7 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 		}
 		rows = append(rows, []any{id, number, string(r.Channel), string(r.Nature), string(r.Urgency), r.Urgency.Rank(), string(r.Status),
 			r.Title, r.Description, refs.customer, refs.category, refs.product, refs.asset, refs.unit, refs.team,
-			tagsJSON(r.Tags), customJSON(r), r.ExternalID, ms(r.CreatedAt), ms(w.now), nullMS(r.FirstResponseAt),
+			jsons[2*i], jsons[2*i+1], r.ExternalID, ms(r.CreatedAt), ms(w.now), nullMS(r.FirstResponseAt),
 			nullMS(r.AcceptedAt), nullMS(r.ResolvedAt), nullMS(r.ClosedAt), ms(changed), r.ReopenCount, r.AssignCount,
 			nullMS(r.TargetAt), w.batch, int64(r.Hash), nullMS(r.CancelledAt)})
 		for _, t := range r.Tags {
@@ -575,6 +583,12 @@ INSERT INTO text_pending (ticket_id) SELECT id FROM import_stage_tickets;
 `
 	}
 	q += `TRUNCATE import_stage_tickets, import_stage_tags, import_stage_events, import_stage_issues`
+	// The server moves the chunk while the caller reads and builds the
+	// next one; the next use of the connection waits for it and reports
+	// its error.
+	if p, ok := w.b.(pgBulk); ok {
+		return p.send(ctx, q)
+	}
 	if err := w.b.exec(ctx, q); err != nil {
 		return fmt.Errorf("sqlstore: import: %w", mapErr(err))
 	}
