@@ -83,3 +83,35 @@ func TestImportFirstLoadRepeatsSameOnBothEngines(t *testing.T) {
 		}
 	}
 }
+
+// Statements sent without waiting (an import's flush on PostgreSQL) report
+// their error at the next statement or, when they were the last, instead
+// of the commit; either way nothing of the transaction remains.
+func TestBulkSendReportsItsError(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		if db.Engine() != sqlstore.Postgres {
+			t.Skip("PostgreSQL only: SQLite runs every statement to its end")
+		}
+		ctx, _ := Admin(t, db)
+		for _, c := range []struct {
+			name, sent, then string
+			fails            bool
+		}{
+			{"next statement", `INSERT INTO counters (name, value) VALUES ('t:a', 1); SELECT 1/0`, `INSERT INTO counters (name, value) VALUES ('t:b', 1)`, true},
+			{"last statement", `INSERT INTO counters (name, value) VALUES ('t:c', 1); SELECT 1/0`, ``, true},
+			{"success", `INSERT INTO counters (name, value) VALUES ('t:d', 1)`, `INSERT INTO counters (name, value) VALUES ('t:e', 1)`, false},
+		} {
+			err := db.BulkSendForTest(ctx, c.sent, c.then)
+			if (err != nil) != c.fails || (c.fails && !strings.Contains(err.Error(), "division by zero")) {
+				t.Fatalf("%s: err = %v", c.name, err)
+			}
+		}
+		got, err := db.LinesForTest(ctx, `SELECT name FROM counters WHERE name LIKE 't:%' ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"t:d", "t:e"}, got); diff != "" {
+			t.Errorf("counters (-want +got):\n%s", diff)
+		}
+	})
+}
