@@ -173,9 +173,10 @@ type importWriter struct {
 	b         bulkWriter
 	now       time.Time
 	batch     int64
-	first     bool  // a first load: deferUpkeep set indexes, foreign keys and (PostgreSQL) triggers aside
-	staged    bool  // PostgreSQL: a chunk's rows are copied into the staging tables, then moved by flush
-	nextID    int64 // SQLite: ids are handed out here; the writer holds the only write connection
+	first     bool            // a first load: deferUpkeep set indexes, foreign keys and (PostgreSQL) triggers aside
+	staged    bool            // PostgreSQL: a chunk's rows are copied into the staging tables, then moved by flush
+	filled    map[string]bool // staging tables with rows of this chunk
+	nextID    int64           // SQLite: ids are handed out here; the writer holds the only write connection
 	nextCust  int64
 	kept      map[string]bool     // ticket numbers this import kept from its records
 	known     map[string]existing // a first load: every ticket with an external id, by it (see preload)
@@ -555,7 +556,12 @@ func (w *importWriter) put(ctx context.Context, table string, cols []string, row
 	if len(rows) == 0 {
 		return nil
 	}
-	return w.b.copy(ctx, "import_stage_"+strings.TrimPrefix(strings.TrimPrefix(table, "ticket_"), "import_"), cols, rows)
+	stage := "import_stage_" + strings.TrimPrefix(strings.TrimPrefix(table, "ticket_"), "import_")
+	if w.filled == nil {
+		w.filled = map[string]bool{}
+	}
+	w.filled[stage] = true
+	return w.b.copy(ctx, stage, cols, rows)
 }
 
 // flush moves the staged rows of a chunk into their tables with one
@@ -567,13 +573,32 @@ func (w *importWriter) flush(ctx context.Context) error {
 	if !w.staged {
 		return nil
 	}
-	list := func(cols []string) string { return strings.Join(cols, ", ") }
-	q := `INSERT INTO tickets (` + list(importTicketCols) + `) SELECT ` + list(importTicketCols) + ` FROM import_stage_tickets ORDER BY id;
-INSERT INTO ticket_tags (ticket_id, tag) SELECT ticket_id, tag FROM import_stage_tags;
-INSERT INTO ticket_events (` + list(importEventCols) + `) SELECT ` + list(importEventCols) + ` FROM import_stage_events ORDER BY id;
-INSERT INTO import_issues (` + list(importIssueCols) + `) SELECT ` + list(importIssueCols) + ` FROM import_stage_issues ORDER BY id;
-`
-	if w.first {
+	// Only the staging tables this chunk filled are moved and emptied
+	// (Boston has no tags and no history: two statements and two new
+	// files of a TRUNCATE fewer per chunk).
+	var q, empty string
+	for _, m := range []struct {
+		stage, table, order string
+		cols                []string
+	}{
+		{"import_stage_tickets", "tickets", " ORDER BY id", importTicketCols},
+		{"import_stage_tags", "ticket_tags", "", importTagCols},
+		{"import_stage_events", "ticket_events", " ORDER BY id", importEventCols},
+		{"import_stage_issues", "import_issues", " ORDER BY id", importIssueCols},
+	} {
+		if !w.filled[m.stage] {
+			continue
+		}
+		cols := strings.Join(m.cols, ", ")
+		q += `INSERT INTO ` + m.table + ` (` + cols + `) SELECT ` + cols + ` FROM ` + m.stage + m.order + ";\n"
+		empty += ", " + m.stage
+	}
+	if q == "" {
+		return nil
+	}
+	tickets := w.filled["import_stage_tickets"]
+	clear(w.filled)
+	if w.first && tickets {
 		// The staged ids are new: a first load takes them from the
 		// sequence while it holds tickets locked (ids). No queue row can
 		// have them yet, so a plain INSERT does what ON CONFLICT did, at
@@ -582,7 +607,7 @@ INSERT INTO import_issues (` + list(importIssueCols) + `) SELECT ` + list(import
 INSERT INTO text_pending (ticket_id) SELECT id FROM import_stage_tickets;
 `
 	}
-	q += `TRUNCATE import_stage_tickets, import_stage_tags, import_stage_events, import_stage_issues`
+	q += `TRUNCATE ` + empty[2:]
 	// The server moves the chunk while the caller reads and builds the
 	// next one; the next use of the connection waits for it and reports
 	// its error.
