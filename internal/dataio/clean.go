@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // defaultLayouts are tried when a field names no formats.
@@ -75,19 +76,55 @@ func ParseDuration(s, unit string) (time.Duration, error) {
 // its letters and digits, so it works for Chinese without segmentation.
 // Similar texts differ in few bits.
 func SimHash(text string) uint64 {
-	// ones[i] counts the bigram hashes with bit i set; a bit of the result
-	// is set when more than half of them have it. FNV-1a over the two
-	// runes' little-endian bytes is written out to avoid a hasher per
-	// bigram: this runs on every imported row.
+	var v simVotes
+	v.add(text)
+	return v.sum()
+}
+
+// simHash2 is SimHash(a + " " + b) without joining them.
+func simHash2(a, b string) uint64 {
+	var v simVotes
+	v.add(a)
+	v.prev = 0 // the space between them
+	v.add(b)
+	return v.sum()
+}
+
+// simVotes counts, for each bit, the bigram hashes that have it set; a bit
+// of the result is set when more than half of them have it. This runs on
+// every imported row, so FNV-1a over the two runes' little-endian bytes is
+// written out (no hasher per bigram) and the 64 counts are kept in bytes
+// of eight words: one addition counts eight bits at once (lane j of word
+// i is bit 8j+i), and the bytes are emptied into ones before they can
+// overflow.
+type simVotes struct {
+	ones  [64]int32
+	lanes [8]uint64
+	inLan int // bigrams counted in lanes since they were last emptied
+	n     int
+	prev  rune
+}
+
+func (v *simVotes) add(text string) {
 	const offset64, prime64 = 14695981039346656037, 1099511628211
-	var ones [64]int32
-	var prev rune
-	n := 0
+	const low = 0x0101010101010101
+	prev := v.prev
 	for _, r := range text {
-		r = unicode.ToLower(r)
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			prev = 0
-			continue
+		if r < utf8.RuneSelf {
+			switch {
+			case 'A' <= r && r <= 'Z':
+				r += 'a' - 'A'
+			case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			default:
+				prev = 0
+				continue
+			}
+		} else {
+			r = unicode.ToLower(r)
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				prev = 0
+				continue
+			}
 		}
 		if prev != 0 {
 			x := uint64(offset64)
@@ -95,19 +132,37 @@ func SimHash(text string) uint64 {
 				x ^= uint64(c)
 				x *= prime64
 			}
-			for i := range ones {
-				ones[i] += int32(x >> i & 1)
+			for i := range v.lanes {
+				v.lanes[i] += x >> i & low
 			}
-			n++
+			v.n++
+			if v.inLan++; v.inLan == 255 {
+				v.spill()
+			}
 		}
 		prev = r
 	}
-	if n == 0 {
+	v.prev = prev
+}
+
+// spill moves the counts kept in lanes into ones.
+func (v *simVotes) spill() {
+	for i, w := range v.lanes {
+		for j := range 8 {
+			v.ones[8*j+i] += int32(w >> (8 * j) & 0xff)
+		}
+	}
+	v.lanes, v.inLan = [8]uint64{}, 0
+}
+
+func (v *simVotes) sum() uint64 {
+	if v.n == 0 {
 		return 0
 	}
+	v.spill()
 	var out uint64
-	for i, c := range ones {
-		if 2*int(c) > n {
+	for i, c := range v.ones {
+		if 2*int(c) > v.n {
 			out |= 1 << i
 		}
 	}

@@ -2,12 +2,9 @@ package dataio
 
 import (
 	"cmp"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
-	"hash/fnv"
 	"io"
 	"math"
 	"slices"
@@ -38,7 +35,6 @@ type Reader struct {
 	pending  *aftersales.ImportRecord // being folded
 	rejected []aftersales.RowIssue
 	near     *nearIndex
-	h        hash.Hash64
 	rows     int
 }
 
@@ -73,7 +69,7 @@ func NewReader(src Source, m *Mapping, now time.Time) (*Reader, error) {
 		loc = l
 	}
 	r := &Reader{src: src, m: m, source: m.Source, loc: loc, now: now, missing: map[string]bool{"": true},
-		cols: map[string]int{}, fields: map[string]col{}, h: fnv.New64a()}
+		cols: map[string]int{}, fields: map[string]col{}}
 	if r.source == "" {
 		r.source = m.Name
 	}
@@ -714,34 +710,32 @@ func truncate(s string, n int) string {
 }
 
 // fingerprint hashes everything a record would write, so re-importing an
-// unchanged row is recognised.
+// unchanged row is recognised. It is FNV-1a over the same bytes as when it
+// went through hash/fnv, written out so that no string is copied into a
+// []byte on the way: the stored hashes of earlier imports still match.
 func (r *Reader) fingerprint(rec *aftersales.ImportRecord) uint64 {
-	h := r.h
-	h.Reset()
-	var buf [8]byte
-	str := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	h := fnv1a(fnvOffset)
+	var buf [20]byte
 	tm := func(t *time.Time) {
 		if t == nil {
-			h.Write([]byte{1})
+			h.byte(1)
 			return
 		}
-		binary.LittleEndian.PutUint64(buf[:], uint64(t.UnixMilli()))
-		h.Write(buf[:])
+		h.u64(uint64(t.UnixMilli()))
 	}
 	num := func(f *float64) {
 		if f == nil {
-			h.Write([]byte{1})
+			h.byte(1)
 			return
 		}
-		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(*f))
-		h.Write(buf[:])
+		h.u64(math.Float64bits(*f))
 	}
-	str(string(rec.Channel))
-	str(string(rec.Nature))
-	str(string(rec.Urgency))
-	str(string(rec.Status))
-	str(rec.Title)
-	str(rec.Description)
+	h.str(string(rec.Channel))
+	h.str(string(rec.Nature))
+	h.str(string(rec.Urgency))
+	h.str(string(rec.Status))
+	h.str(rec.Title)
+	h.str(rec.Description)
 	created := rec.CreatedAt
 	tm(&created)
 	for _, t := range []*time.Time{rec.FirstResponseAt, rec.AcceptedAt, rec.ResolvedAt, rec.ClosedAt, rec.TargetAt} {
@@ -752,28 +746,91 @@ func (r *Reader) fingerprint(rec *aftersales.ImportRecord) uint64 {
 		tm(rec.CancelledAt)
 	}
 	if rec.Number != "" {
-		str(rec.Number)
+		h.str(rec.Number)
 	}
-	str(strconv.Itoa(rec.ReopenCount) + "/" + strconv.Itoa(rec.AssignCount))
-	str(strings.Join(rec.Category, "\x1f"))
-	for _, s := range []string{rec.Team, rec.Region, rec.Product, rec.Serial, rec.Address, strings.Join(rec.Tags, "\x1f"),
-		rec.CustomerKey, rec.CustomerName, rec.CustomerPhone, rec.CustomerEmail} {
-		str(s)
+	b := strconv.AppendInt(buf[:0], int64(rec.ReopenCount), 10)
+	b = append(b, '/')
+	h.bytes(strconv.AppendInt(b, int64(rec.AssignCount), 10))
+	h.byte(0)
+	h.joined(rec.Category)
+	for _, s := range []string{rec.Team, rec.Region, rec.Product, rec.Serial, rec.Address} {
+		h.str(s)
+	}
+	h.joined(rec.Tags)
+	for _, s := range []string{rec.CustomerKey, rec.CustomerName, rec.CustomerPhone, rec.CustomerEmail} {
+		h.str(s)
 	}
 	num(rec.Lat)
 	num(rec.Lng)
-	keys := make([]string, 0, len(rec.Custom))
+	var small [8]string
+	keys := small[:0]
 	for k := range rec.Custom {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		str(k)
-		str(fmt.Sprint(rec.Custom[k]))
+		h.str(k)
+		if v, ok := rec.Custom[k].(string); ok {
+			h.str(v) // what fmt.Sprint gives for a string
+		} else {
+			h.str(fmt.Sprint(rec.Custom[k]))
+		}
 	}
 	for _, e := range rec.History {
 		tm(&e.At)
-		str(string(e.Status))
+		h.str(string(e.Status))
 	}
-	return h.Sum64()
+	return uint64(h)
+}
+
+// fnv1a is a 64-bit FNV-1a hash in progress, as hash/fnv's New64a.
+type fnv1a uint64
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func (h *fnv1a) byte(c byte) { *h = (*h ^ fnv1a(c)) * fnvPrime }
+
+func (h *fnv1a) bytes(b []byte) {
+	x := *h
+	for _, c := range b {
+		x = (x ^ fnv1a(c)) * fnvPrime
+	}
+	*h = x
+}
+
+// str hashes s and a NUL after it.
+func (h *fnv1a) str(s string) {
+	x := *h
+	for i := 0; i < len(s); i++ {
+		x = (x ^ fnv1a(s[i])) * fnvPrime
+	}
+	*h = x * fnvPrime // ^ 0
+}
+
+// joined hashes ss joined by U+001F and a NUL after them.
+func (h *fnv1a) joined(ss []string) {
+	for i, s := range ss {
+		if i > 0 {
+			h.byte(0x1f)
+		}
+		x := *h
+		for j := 0; j < len(s); j++ {
+			x = (x ^ fnv1a(s[j])) * fnvPrime
+		}
+		*h = x
+	}
+	h.byte(0)
+}
+
+// u64 hashes v's eight little-endian bytes.
+func (h *fnv1a) u64(v uint64) {
+	x := *h
+	for range 8 {
+		x = (x ^ fnv1a(v&0xff)) * fnvPrime
+		v >>= 8
+	}
+	*h = x
 }

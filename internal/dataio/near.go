@@ -39,7 +39,7 @@ func (n *nearIndex) check(rec *aftersales.ImportRecord, key string) {
 	if group == "" {
 		return
 	}
-	h := SimHash(rec.Title + " " + rec.Description)
+	h := simHash2(rec.Title, rec.Description)
 	if h == 0 {
 		return
 	}

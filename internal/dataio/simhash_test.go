@@ -49,9 +49,17 @@ func simHashReference(text string) uint64 {
 
 func TestSimHashMatchesReference(t *testing.T) {
 	for _, s := range []string{"", "a", "ab", "空调不制冷，外机不转，室内机漏水", "Pothole on MAIN St. 12", "İstanbul ΣΑΣ ǅ", "bad \xff\xfe utf8 ab",
-		"Request for Pothole Repair", "洗衣机脱水时噪音很大，而且门打不开", strings.Repeat("油烟机 吸力小 ", 40)} {
+		"Request for Pothole Repair", "洗衣机脱水时噪音很大，而且门打不开", strings.Repeat("油烟机 吸力小 ", 40),
+		// more than 255 bigrams: the counts kept in bytes are emptied on the way
+		strings.Repeat("Street light OUT at 12 Main St; ", 60), strings.Repeat("空调漏水", 300)} {
 		if got, want := SimHash(s), simHashReference(s); got != want {
 			t.Errorf("SimHash(%q) = %x, want %x", s, got, want)
+		}
+		for _, cut := range []int{0, len(s) / 3, len(s)} {
+			a, b := s[:cut], s[cut:]
+			if got, want := simHash2(a, b), simHashReference(a+" "+b); got != want {
+				t.Errorf("simHash2(%q, %q) = %x, want %x", a, b, got, want)
+			}
 		}
 	}
 }
@@ -61,6 +69,10 @@ func FuzzSimHash(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if got, want := SimHash(s), simHashReference(s); got != want {
 			t.Fatalf("SimHash(%q) = %x, want %x", s, got, want)
+		}
+		a, b := s[:len(s)/2], s[len(s)/2:]
+		if got, want := simHash2(a, b), simHashReference(a+" "+b); got != want {
+			t.Fatalf("simHash2(%q, %q) = %x, want %x", a, b, got, want)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"aftersales/internal/sla"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -108,9 +109,44 @@ func scanEach(rows interface {
 // change size under it. A lookup by external id planned while the
 // tickets table was still empty kept its sequential scan as an import
 // filled the table: minutes instead of seconds for 121,000 rows.
-type pgBulk struct{ tx pgx.Tx }
+//
+// send lets statements run on the server while the caller goes on: the
+// next call of any method first reads their results (settle), so the
+// connection is never used twice at once and an error is never lost.
+type pgBulk struct {
+	tx     pgx.Tx
+	flight *pgFlight
+}
+
+// pgFlight holds the statements sent and not yet settled.
+type pgFlight struct{ mrr *pgconn.MultiResultReader }
+
+// send starts q (simple protocol, no arguments) and returns at once.
+func (b pgBulk) send(ctx context.Context, q string) error {
+	if err := b.settle(); err != nil {
+		return err
+	}
+	b.flight.mrr = b.tx.Conn().PgConn().Exec(ctx, q)
+	return nil
+}
+
+// settle waits for the statements sent last and returns their error.
+func (b pgBulk) settle() error {
+	mrr := b.flight.mrr
+	if mrr == nil {
+		return nil
+	}
+	b.flight.mrr = nil
+	if err := mrr.Close(); err != nil {
+		return fmt.Errorf("statements sent before: %w", mapErr(err))
+	}
+	return nil
+}
 
 func (b pgBulk) query(ctx context.Context, q string, args []any, each func(scan func(dest ...any) error) error) error {
+	if err := b.settle(); err != nil {
+		return err
+	}
 	rows, err := b.tx.Query(ctx, q, append([]any{pgx.QueryExecModeExec}, args...)...)
 	if err != nil {
 		return err
@@ -120,11 +156,17 @@ func (b pgBulk) query(ctx context.Context, q string, args []any, each func(scan 
 }
 
 func (b pgBulk) copy(ctx context.Context, table string, cols []string, rows [][]any) error {
+	if err := b.settle(); err != nil {
+		return err
+	}
 	_, err := b.tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
 	return mapErr(err)
 }
 
 func (b pgBulk) exec(ctx context.Context, q string, args ...any) error {
+	if err := b.settle(); err != nil {
+		return err
+	}
 	_, err := b.tx.Exec(ctx, q, append([]any{pgx.QueryExecModeExec}, args...)...)
 	return err
 }
@@ -154,7 +196,12 @@ func (db *DB) withBulk(ctx context.Context, fn func(bulkWriter) error) error {
 			return err
 		}
 		defer tx.Rollback(ctx)
-		if err := fn(pgBulk{tx}); err != nil {
+		b := pgBulk{tx, &pgFlight{}}
+		err = fn(b)
+		if serr := b.settle(); err == nil {
+			err = serr
+		}
+		if err != nil {
 			return err
 		}
 		return tx.Commit(ctx)
