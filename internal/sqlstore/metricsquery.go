@@ -339,11 +339,7 @@ func (db *DB) aggregate(ctx context.Context, dim, val string, oneVal bool, sp sp
 	}
 	groups := map[string]*analytics.Agg{}
 	total := new(analytics.Agg)
-	var months []analytics.Day
-	if !db.dailyOnly {
-		months = monthsRead(dim, from, to, []span{sp})
-	}
-	query, args := rollupRead(rollupCols(uses, hists), dim, val, oneVal, from, to, months)
+	query, args := rollupRead(rollupCols(uses, hists), dim, val, oneVal, from, to, db.monthsFor(dim, sp))
 	rows, err := db.a.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, nil, err
@@ -395,11 +391,8 @@ func (db *DB) backlog(ctx context.Context, res *aftersales.MetricResult, dim, va
 	q := res.Query
 	loc := db.location()
 	if q.By != "" {
-		where, args := ` WHERE dim = $1 AND day < $2`, []any{dim, int64(to)}
-		if val != "" {
-			where, args = where+` AND val = $3`, append(args, val)
-		}
-		rows, err := db.a.QueryContext(ctx, `SELECT val, SUM(created) - SUM(done) FROM kpi_daily`+where+` GROUP BY val`, args...)
+		query, args := db.backlogBefore(`SELECT val, SUM(n) FROM`, `GROUP BY val`, dim, val, val != "", to)
+		rows, err := db.a.QueryContext(ctx, query, args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: backlog: %w", err)
 		}
@@ -431,20 +424,21 @@ func (db *DB) backlog(ctx context.Context, res *aftersales.MetricResult, dim, va
 		return res, nil
 	}
 	var base int64
-	if err := db.a.QueryRowContext(ctx, `SELECT COALESCE(SUM(created) - SUM(done), 0) FROM kpi_daily WHERE dim = $1 AND val = $2 AND day < $3`,
-		dim, val, int64(from)).Scan(&base); err != nil {
+	query, args := db.backlogBefore(`SELECT COALESCE(SUM(n), 0) FROM`, ``, dim, val, true, from)
+	if err := db.a.QueryRowContext(ctx, query, args...).Scan(&base); err != nil {
 		return nil, fmt.Errorf("sqlstore: backlog: %w", err)
 	}
 	change := map[analytics.Day]int64{}
-	rows, err := db.a.QueryContext(ctx, `SELECT day, created - done FROM kpi_daily WHERE dim = $1 AND val = $2 AND day >= $3 AND day < $4`,
-		dim, val, int64(from), int64(to))
+	query, args = rollupRead([]string{"val", "day", "created - done"}, dim, val, true, from, to, db.monthsFor(dim, span{from, to, wholeGrain(q.Grain)}))
+	rows, err := db.a.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: backlog: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var v string
 		var d, n int64
-		if err := rows.Scan(&d, &n); err != nil {
+		if err := rows.Scan(&v, &d, &n); err != nil {
 			return nil, err
 		}
 		change[periodStart(analytics.Day(d), q.Grain)] += n

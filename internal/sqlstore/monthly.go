@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -128,4 +129,32 @@ func rollupCols(uses []analytics.Measure, hists []analytics.HistKind) []string {
 		cols = append(cols, analytics.HistNames[h])
 	}
 	return cols
+}
+
+// monthsFor is monthsRead for one reader, or none when the store reads
+// every day from kpi_daily (tests).
+func (db *DB) monthsFor(dim string, sp span) []analytics.Day {
+	if db.dailyOnly {
+		return nil
+	}
+	return monthsRead(dim, sp.from, sp.to, []span{sp})
+}
+
+// backlogBefore is the backlog's read of created − done (as n) over every
+// day of dim (of val only when oneVal) before day: the whole months from
+// kpi_monthly, the days of day's month from kpi_daily. The query is
+// head, the rows, then tail.
+func (db *DB) backlogBefore(head, tail, dim, val string, oneVal bool, day analytics.Day) (string, []any) {
+	scope, args := `dim = $1`, []any{dim}
+	if oneVal {
+		scope, args = scope+` AND val = $2`, append(args, val)
+	}
+	month := analytics.MonthStart(day)
+	if db.dailyOnly || strings.Contains(dim, analytics.PairSep) {
+		month = analytics.Day(math.MinInt32)
+	}
+	args = append(args, int64(month), int64(day))
+	lo, hi := `$`+strconv.Itoa(len(args)-1), `$`+strconv.Itoa(len(args))
+	return head + ` (SELECT val, created - done AS n FROM kpi_monthly WHERE ` + scope + ` AND day < ` + lo +
+		` UNION ALL SELECT val, created - done AS n FROM kpi_daily WHERE ` + scope + ` AND day >= ` + lo + ` AND day < ` + hi + `) r ` + tail, args
 }
