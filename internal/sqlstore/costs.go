@@ -356,13 +356,13 @@ func (db *DB) costRatio(ctx context.Context, res *aftersales.MetricResult, matri
 	monthKey := func(k analytics.Key) string { return k.Val + "\x00" + strconv.Itoa(int(periodStart(k.Day, month))) }
 	uses := []analytics.Measure{analytics.MCost}
 	scopeDim, scopeVal := string(q.Filter), q.Value
-	scopeCost, _, err := db.aggregate(ctx, scopeDim, scopeVal, true, from, to, uses, nil, monthKey)
+	scopeCost, _, err := db.aggregate(ctx, scopeDim, scopeVal, true, span{from, to, true}, uses, nil, monthKey)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: cost ratio: %w", err)
 	}
 	groupCost := scopeCost
 	if q.By != "" && q.By != q.Filter {
-		if groupCost, _, err = db.aggregate(ctx, string(q.By), "", false, from, to, uses, nil, monthKey); err != nil {
+		if groupCost, _, err = db.aggregate(ctx, string(q.By), "", false, span{from, to, true}, uses, nil, monthKey); err != nil {
 			return nil, fmt.Errorf("sqlstore: cost ratio: %w", err)
 		}
 	}

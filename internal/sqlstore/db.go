@@ -74,6 +74,9 @@ type DB struct {
 	Instance string
 
 	cfg atomic.Pointer[configSnap] // the configuration ticket writes read (config.go)
+	// dailyOnly makes the KPI reads take every day from kpi_daily, never
+	// a month from kpi_monthly: tests compare the two (monthly.go).
+	dailyOnly bool
 	// Text is the process's one word segmenter (its dictionary loads
 	// once, on the first text): classification (textclass.go), the
 	// knowledge base's index (kb.go), the background text analysis and

@@ -163,6 +163,10 @@ func (db *DB) GroupExecForTest(ctx context.Context, before func(), stmts ...stri
 // GroupLanesForTest is how many shared transactions run at once.
 func (db *DB) GroupLanesForTest() int { return db.groupLanes() }
 
+// ReadDailyOnlyForTest makes the KPI reads take every day from
+// kpi_daily (on) or whole months from kpi_monthly where they can (off).
+func (db *DB) ReadDailyOnlyForTest(on bool) { db.dailyOnly = on }
+
 // MetricsReadsForTest answers qs as Metrics does and counts its reads of
 // kpi_daily through aggregate (shared scopes and reads of their own).
 func (db *DB) MetricsReadsForTest(ctx context.Context, qs []aftersales.MetricQuery) (int, error) {

@@ -359,7 +359,31 @@ func (db *DB) applyDeltas(ctx context.Context, b bulkWriter, ids []int64) error 
 
 const kpiSelect = `SELECT dim, val, day, `
 
-func kpiSelectCols() string { return kpiSelect + strings.Join(kpiCols, ", ") + ` FROM kpi_daily` }
+// kpiSelectCols selects every column of a rollup table (kpi_daily or
+// kpi_monthly) for scanAgg.
+func kpiSelectCols(table string) string {
+	return kpiSelect + strings.Join(kpiCols, ", ") + ` FROM ` + table
+}
+
+// monthly sums the rows of r by month (kpi_monthly's rows): the key's day
+// becomes its month's first day. The pair rows, monthly already, are left
+// out.
+func monthly(r analytics.Rollup) analytics.Rollup {
+	out := analytics.Rollup{}
+	for k, a := range r {
+		if strings.Contains(k.Dim, analytics.PairSep) {
+			continue
+		}
+		mk := analytics.Key{Dim: k.Dim, Val: k.Val, Day: analytics.MonthStart(k.Day)}
+		m := out[mk]
+		if m == nil {
+			m = new(analytics.Agg)
+			out[mk] = m
+		}
+		m.Merge(a, 1)
+	}
+	return out
+}
 
 // scanAgg reads a kpi_daily row selected with kpiSelectCols.
 func scanAgg(scan func(...any) error) (analytics.Key, *analytics.Agg, error) {
@@ -412,10 +436,19 @@ func aggEmpty(a *analytics.Agg) bool {
 	return true
 }
 
-// writeDeltas adds delta to the stored rows: it reads the touched rows,
-// deletes them and writes back the sums that are not empty, a few
-// statements per thousand rows on either engine.
+// writeDeltas adds delta to the stored rows of kpi_daily, and its sums by
+// month to kpi_monthly.
 func (db *DB) writeDeltas(ctx context.Context, b bulkWriter, delta analytics.Rollup) error {
+	if err := db.writeDeltasTo(ctx, b, "kpi_daily", delta); err != nil {
+		return err
+	}
+	return db.writeDeltasTo(ctx, b, "kpi_monthly", monthly(delta))
+}
+
+// writeDeltasTo adds delta to the stored rows of table: it reads the
+// touched rows, deletes them and writes back the sums that are not empty,
+// a few statements per thousand rows on either engine.
+func (db *DB) writeDeltasTo(ctx context.Context, b bulkWriter, table string, delta analytics.Rollup) error {
 	keys := make([]analytics.Key, 0, len(delta))
 	for k, a := range delta {
 		if !aggEmpty(a) {
@@ -431,7 +464,7 @@ func (db *DB) writeDeltas(ctx context.Context, b bulkWriter, delta analytics.Rol
 		chunk := keys[start:min(start+per, len(keys))]
 		match, args := db.keyMatch(chunk)
 		cur := map[analytics.Key]*analytics.Agg{}
-		err := b.query(ctx, kpiSelectCols()+match, args, func(scan func(...any) error) error {
+		err := b.query(ctx, kpiSelectCols(table)+match, args, func(scan func(...any) error) error {
 			k, a, err := scanAgg(scan)
 			cur[k] = a
 			return err
@@ -439,7 +472,7 @@ func (db *DB) writeDeltas(ctx context.Context, b bulkWriter, delta analytics.Rol
 		if err != nil {
 			return fmt.Errorf("read rollups: %w", err)
 		}
-		if err := b.exec(ctx, `DELETE FROM kpi_daily`+match, args...); err != nil {
+		if err := b.exec(ctx, `DELETE FROM `+table+match, args...); err != nil {
 			return fmt.Errorf("delete rollups: %w", err)
 		}
 		for _, k := range chunk {
@@ -453,21 +486,21 @@ func (db *DB) writeDeltas(ctx context.Context, b bulkWriter, delta analytics.Rol
 			}
 		}
 	}
-	if err := b.copy(ctx, "kpi_daily", append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
+	if err := b.copy(ctx, table, append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
 		return err
 	}
-	return db.analyzeAfter(ctx, b, len(rows))
+	return db.analyzeAfter(ctx, b, table, len(rows))
 }
 
 // analyzeAfter refreshes PostgreSQL's statistics after a large write to
 // the rollups. Without them the planner keeps estimating the empty table
 // it last saw and joins the next refresh's keys by scanning kpi_daily
 // once per key, seconds instead of milliseconds.
-func (db *DB) analyzeAfter(ctx context.Context, b bulkWriter, rows int) error {
+func (db *DB) analyzeAfter(ctx context.Context, b bulkWriter, table string, rows int) error {
 	if db.d.engine != Postgres || rows < 5000 {
 		return nil
 	}
-	return b.exec(ctx, `ANALYZE kpi_daily, kpi_facts`)
+	return b.exec(ctx, `ANALYZE `+table+`, kpi_facts`)
 }
 
 // keyMatch is a WHERE clause matching exactly the given rollup rows. On
@@ -567,52 +600,67 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 			return nil, err
 		}
 	}
+	months := monthly(full)
 	for k, a := range pairs {
 		full[k] = a // pair keys never collide with daily ones
 	}
-	for k, a := range full {
-		if aggEmpty(a) {
-			delete(full, k)
+	for _, r := range []analytics.Rollup{full, months} {
+		for k, a := range r {
+			if aggEmpty(a) {
+				delete(r, k)
+			}
 		}
 	}
 	check.Rows = len(full)
+	for _, t := range []struct {
+		table string
+		rows  analytics.Rollup
+	}{{"kpi_daily", full}, {"kpi_monthly", months}} {
+		if err := db.storeRebuilt(ctx, b, check, t.table, t.rows, replace); err != nil {
+			return nil, err
+		}
+	}
+	return check, nil
+}
+
+// storeRebuilt replaces table's rows with the computed ones (replace), or
+// compares them and notes every difference in check.
+func (db *DB) storeRebuilt(ctx context.Context, b bulkWriter, check *aftersales.RollupCheck, table string, full analytics.Rollup, replace bool) error {
 	if !replace {
-		seen := 0
-		err := b.query(ctx, kpiSelectCols(), nil, func(scan func(...any) error) error {
+		err := b.query(ctx, kpiSelectCols(table), nil, func(scan func(...any) error) error {
 			k, a, err := scanAgg(scan)
 			if err != nil {
 				return err
 			}
-			seen++
 			want, ok := full[k]
 			switch {
 			case !ok:
-				mismatch(check, fmt.Sprintf("%s=%s day %d: stored but not computed", k.Dim, k.Val, k.Day))
+				mismatch(check, fmt.Sprintf("%s %s=%s day %d: stored but not computed", table, k.Dim, k.Val, k.Day))
 			case !aggEqual(a, want):
-				mismatch(check, fmt.Sprintf("%s=%s day %d: stored %v, computed %v", k.Dim, k.Val, k.Day, a.V, want.V))
+				mismatch(check, fmt.Sprintf("%s %s=%s day %d: stored %v, computed %v", table, k.Dim, k.Val, k.Day, a.V, want.V))
 			}
 			delete(full, k)
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for k := range full {
-			mismatch(check, fmt.Sprintf("%s=%s day %d: computed but not stored", k.Dim, k.Val, k.Day))
+			mismatch(check, fmt.Sprintf("%s %s=%s day %d: computed but not stored", table, k.Dim, k.Val, k.Day))
 		}
-		return check, nil
+		return nil
 	}
-	if err := b.exec(ctx, `DELETE FROM kpi_daily`); err != nil {
-		return nil, err
+	if err := b.exec(ctx, `DELETE FROM `+table); err != nil {
+		return err
 	}
 	rows := make([][]any, 0, len(full))
 	for k, a := range full {
 		rows = append(rows, aggRow(k, a))
 	}
-	if err := b.copy(ctx, "kpi_daily", append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
-		return nil, err
+	if err := b.copy(ctx, table, append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
+		return err
 	}
-	return check, db.analyzeAfter(ctx, b, len(rows)+check.Tickets)
+	return db.analyzeAfter(ctx, b, table, len(rows)+check.Tickets)
 }
 
 func aggEqual(a, b *analytics.Agg) bool {

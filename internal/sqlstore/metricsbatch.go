@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"aftersales"
@@ -29,7 +28,7 @@ func (db *DB) Metrics(ctx context.Context, qs []aftersales.MetricQuery) ([]*afte
 }
 
 func (db *DB) metrics(ctx context.Context, qs []aftersales.MetricQuery) ([]*aftersales.MetricResult, error) {
-	return db.metricsIn(ctx, qs, &readBatch{labels: map[string]map[string]string{}})
+	return db.metricsIn(ctx, qs, &readBatch{labels: map[string]map[string]string{}, dailyOnly: db.dailyOnly})
 }
 
 func (db *DB) metricsIn(ctx context.Context, qs []aftersales.MetricQuery, b *readBatch) ([]*aftersales.MetricResult, error) {
@@ -63,6 +62,8 @@ type readBatch struct {
 	labels map[string]map[string]string
 	// util is utilisation's calendars and network (utilEnv).
 	util *utilisationEnv
+	// dailyOnly reads no month from kpi_monthly (DB.dailyOnly).
+	dailyOnly bool
 	// reads counts the queries of kpi_daily through aggregate.
 	reads int
 }
@@ -81,10 +82,28 @@ type scopeRows struct {
 	from, to analytics.Day
 	uses     []analytics.Measure
 	hists    []analytics.HistKind
-	read     bool
-	rows     []scopeRow
+	// spans are the planned readers' days; months, chosen from them
+	// once (planned), are read from kpi_monthly (monthsRead).
+	spans     []span
+	months    []analytics.Day
+	planned   bool
+	dailyOnly bool
+	read      bool
+	rows      []scopeRow
 }
 
+// monthsOf is the months the scope reads from kpi_monthly, chosen when
+// first asked: every query is planned by then.
+func (s *scopeRows) monthsOf() []analytics.Day {
+	if !s.planned && !s.dailyOnly {
+		s.months = monthsRead(s.dim, s.from, s.to, s.spans)
+	}
+	s.planned = true
+	return s.months
+}
+
+// scopeRow is a row of kpi_daily, or of kpi_monthly (day is then the
+// month's first day).
 type scopeRow struct {
 	val string
 	day analytics.Day
@@ -108,9 +127,9 @@ func (b *readBatch) plan(q aftersales.MetricQuery, loc *time.Location) {
 		return
 	case k.Key == analytics.CostRatioKey:
 		uses := []analytics.Measure{analytics.MCost}
-		b.add(string(q.Filter), q.Value, true, from, to, uses, nil)
+		b.add(string(q.Filter), q.Value, true, span{from, to, true}, uses, nil)
 		if q.By != "" && q.By != q.Filter {
-			b.add(string(q.By), "", false, from, to, uses, nil)
+			b.add(string(q.By), "", false, span{from, to, true}, uses, nil)
 		}
 		return
 	case q.Filter != "" && q.By != "" && q.Filter != q.By:
@@ -121,18 +140,20 @@ func (b *readBatch) plan(q aftersales.MetricQuery, loc *time.Location) {
 		dim = string(q.By)
 	}
 	uses, hists := k.Columns()
-	b.add(dim, val, q.By == "" || val != "", from, to, uses, hists)
+	b.add(dim, val, q.By == "" || val != "", span{from, to, wholeGrain(q.Grain)}, uses, hists)
 }
 
-// add widens (or creates) the scope for a read of dim/val over
-// [from, to) of uses and hists.
-func (b *readBatch) add(dim, val string, oneVal bool, from, to analytics.Day, uses []analytics.Measure, hists []analytics.HistKind) {
+// add widens (or creates) the scope for a read of dim/val over the
+// reader's days of uses and hists.
+func (b *readBatch) add(dim, val string, oneVal bool, sp span, uses []analytics.Measure, hists []analytics.HistKind) {
 	if !oneVal {
 		val = ""
 	}
+	from, to := sp.from, sp.to
 	for _, s := range b.scopes {
 		if s.dim == dim && s.oneVal == oneVal && s.val == val {
 			s.from, s.to = min(s.from, from), max(s.to, to)
+			s.spans = append(s.spans, sp)
 			for _, m := range uses {
 				if !slices.Contains(s.uses, m) {
 					s.uses = append(s.uses, m)
@@ -147,20 +168,23 @@ func (b *readBatch) add(dim, val string, oneVal bool, from, to analytics.Day, us
 		}
 	}
 	b.scopes = append(b.scopes, &scopeRows{dim: dim, val: val, oneVal: oneVal, from: from, to: to,
-		uses: slices.Clone(uses), hists: slices.Clone(hists)})
+		uses: slices.Clone(uses), hists: slices.Clone(hists), spans: []span{sp}, dailyOnly: b.dailyOnly})
 }
 
-// find is the planned scope holding the read of dim/val over [from, to)
-// of uses and hists, or nil.
-func (b *readBatch) find(dim, val string, oneVal bool, from, to analytics.Day, uses []analytics.Measure, hists []analytics.HistKind) *scopeRows {
+// find is the planned scope holding the read of dim/val over the
+// reader's days of uses and hists, or nil. Each of the scope's monthly
+// rows must lie wholly inside the reader's days or outside them.
+func (b *readBatch) find(dim, val string, oneVal bool, sp span, uses []analytics.Measure, hists []analytics.HistKind) *scopeRows {
 	for _, s := range b.scopes {
-		if s.dim != dim || (s.oneVal && (!oneVal || s.val != val)) || from < s.from || to > s.to {
+		if s.dim != dim || (s.oneVal && (!oneVal || s.val != val)) || sp.from < s.from || sp.to > s.to {
 			continue
 		}
 		if !containsAll(s.uses, uses) || !containsAll(s.hists, hists) {
 			continue
 		}
-		return s
+		if !slices.ContainsFunc(s.monthsOf(), func(m analytics.Day) bool { return !fitsMonth(m, sp) }) {
+			return s
+		}
 	}
 	return nil
 }
@@ -182,20 +206,8 @@ func (db *DB) loadScope(ctx context.Context, s *scopeRows) error {
 	if b := batchOf(ctx); b != nil {
 		b.reads++
 	}
-	cols := []string{"val", "day"}
-	for _, m := range s.uses {
-		cols = append(cols, analytics.MeasureNames[m])
-	}
-	for _, h := range s.hists {
-		cols = append(cols, analytics.HistNames[h])
-	}
-	where := ` WHERE dim = $1 AND day >= $2 AND day < $3`
-	args := []any{s.dim, int64(s.from), int64(s.to)}
-	if s.oneVal {
-		where += ` AND val = $4`
-		args = append(args, s.val)
-	}
-	rows, err := db.a.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM kpi_daily`+where, args...)
+	query, args := rollupRead(rollupCols(s.uses, s.hists), s.dim, s.val, s.oneVal, s.from, s.to, s.monthsOf())
+	rows, err := db.a.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}

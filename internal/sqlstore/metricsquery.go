@@ -145,7 +145,7 @@ func (db *DB) metric(ctx context.Context, q aftersales.MetricQuery) (*aftersales
 	if q.Filter != "" && q.By != "" && q.Filter != q.By {
 		groups, total, err = db.pairAggregate(ctx, q, matrix, from, to, uses, hists, group)
 	} else {
-		groups, total, err = db.aggregate(ctx, dim, val, q.By == "" || val != "", from, to, uses, hists, group)
+		groups, total, err = db.aggregate(ctx, dim, val, q.By == "" || val != "", span{from, to, wholeGrain(q.Grain)}, uses, hists, group)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: metric %s: %w", q.KPI, err)
@@ -297,7 +297,7 @@ func (db *DB) pairAggregate(ctx context.Context, q aftersales.MetricQuery, matri
 	dims := aftersales.Dimensions
 	pairDim := string(dims[lo]) + analytics.PairSep + string(dims[hi])
 	const skip = "\x01"
-	groups, _, err := db.aggregate(ctx, pairDim, "", false, from, to, uses, hists, func(key analytics.Key) string {
+	groups, _, err := db.aggregate(ctx, pairDim, "", false, span{from, to, false}, uses, hists, func(key analytics.Key) string {
 		a, b, _ := strings.Cut(key.Val, analytics.PairSep)
 		fv, gv := a, b
 		if fi == hi {
@@ -313,19 +313,22 @@ func (db *DB) pairAggregate(ctx context.Context, q aftersales.MetricQuery, matri
 		return nil, nil, err
 	}
 	delete(groups, skip)
-	_, total, err := db.aggregate(ctx, string(q.Filter), q.Value, true, from, to, uses, hists, func(analytics.Key) string { return "" })
+	_, total, err := db.aggregate(ctx, string(q.Filter), q.Value, true, span{from, to, true}, uses, hists, func(analytics.Key) string { return "" })
 	return groups, total, err
 }
 
-// aggregate sums kpi_daily rows of one dimension (one value of it when
-// oneVal) over [from, to), grouped by group(row key).
+// aggregate sums the rollup rows of one dimension (one value of it when
+// oneVal) over the days of sp, grouped by group(row key). Whole months
+// come from kpi_monthly when sp.whole says group keeps a month's days
+// together (a monthly row's day is its month's first day).
 //
 // Only the columns in uses and hists are read: a row has some sixty, and
 // reading them all made a year of categories 120 ms on SQLite.
-func (db *DB) aggregate(ctx context.Context, dim, val string, oneVal bool, from, to analytics.Day, uses []analytics.Measure, hists []analytics.HistKind,
+func (db *DB) aggregate(ctx context.Context, dim, val string, oneVal bool, sp span, uses []analytics.Measure, hists []analytics.HistKind,
 	group func(analytics.Key) string) (map[string]*analytics.Agg, *analytics.Agg, error) {
+	from, to := sp.from, sp.to
 	if b := batchOf(ctx); b != nil {
-		if s := b.find(dim, val, oneVal, from, to, uses, hists); s != nil {
+		if s := b.find(dim, val, oneVal, sp, uses, hists); s != nil {
 			if err := db.loadScope(ctx, s); err != nil {
 				return nil, nil, err
 			}
@@ -334,22 +337,10 @@ func (db *DB) aggregate(ctx context.Context, dim, val string, oneVal bool, from,
 		}
 		b.reads++
 	}
-	cols := []string{"val", "day"}
-	for _, m := range uses {
-		cols = append(cols, analytics.MeasureNames[m])
-	}
-	for _, h := range hists {
-		cols = append(cols, analytics.HistNames[h])
-	}
-	where := ` WHERE dim = $1 AND day >= $2 AND day < $3`
-	args := []any{dim, int64(from), int64(to)}
-	if oneVal {
-		where += ` AND val = $4`
-		args = append(args, val)
-	}
 	groups := map[string]*analytics.Agg{}
 	total := new(analytics.Agg)
-	rows, err := db.a.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM kpi_daily`+where, args...)
+	query, args := rollupRead(rollupCols(uses, hists), dim, val, oneVal, from, to, db.monthsFor(dim, sp))
+	rows, err := db.a.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -400,11 +391,8 @@ func (db *DB) backlog(ctx context.Context, res *aftersales.MetricResult, dim, va
 	q := res.Query
 	loc := db.location()
 	if q.By != "" {
-		where, args := ` WHERE dim = $1 AND day < $2`, []any{dim, int64(to)}
-		if val != "" {
-			where, args = where+` AND val = $3`, append(args, val)
-		}
-		rows, err := db.a.QueryContext(ctx, `SELECT val, SUM(created) - SUM(done) FROM kpi_daily`+where+` GROUP BY val`, args...)
+		query, args := db.backlogBefore(`SELECT val, SUM(n) FROM`, `GROUP BY val`, dim, val, val != "", to)
+		rows, err := db.a.QueryContext(ctx, query, args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: backlog: %w", err)
 		}
@@ -436,20 +424,21 @@ func (db *DB) backlog(ctx context.Context, res *aftersales.MetricResult, dim, va
 		return res, nil
 	}
 	var base int64
-	if err := db.a.QueryRowContext(ctx, `SELECT COALESCE(SUM(created) - SUM(done), 0) FROM kpi_daily WHERE dim = $1 AND val = $2 AND day < $3`,
-		dim, val, int64(from)).Scan(&base); err != nil {
+	query, args := db.backlogBefore(`SELECT COALESCE(SUM(n), 0) FROM`, ``, dim, val, true, from)
+	if err := db.a.QueryRowContext(ctx, query, args...).Scan(&base); err != nil {
 		return nil, fmt.Errorf("sqlstore: backlog: %w", err)
 	}
 	change := map[analytics.Day]int64{}
-	rows, err := db.a.QueryContext(ctx, `SELECT day, created - done FROM kpi_daily WHERE dim = $1 AND val = $2 AND day >= $3 AND day < $4`,
-		dim, val, int64(from), int64(to))
+	query, args = rollupRead([]string{"val", "day", "created - done"}, dim, val, true, from, to, db.monthsFor(dim, span{from, to, wholeGrain(q.Grain)}))
+	rows, err := db.a.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: backlog: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var v string
 		var d, n int64
-		if err := rows.Scan(&d, &n); err != nil {
+		if err := rows.Scan(&v, &d, &n); err != nil {
 			return nil, err
 		}
 		change[periodStart(analytics.Day(d), q.Grain)] += n
@@ -625,7 +614,7 @@ func (db *DB) Stages(ctx context.Context, from, to time.Time, by aftersales.Dime
 	for i := range analytics.StageStatuses {
 		uses = append(uses, analytics.MStageSum+analytics.Measure(i), analytics.MStageN+analytics.Measure(i))
 	}
-	groups, total, err := db.aggregate(ctx, string(by), "", by == "", analytics.DayOf(from, loc), analytics.DayOf(to, loc), uses, nil,
+	groups, total, err := db.aggregate(ctx, string(by), "", by == "", span{analytics.DayOf(from, loc), analytics.DayOf(to, loc), true}, uses, nil,
 		func(k analytics.Key) string { return k.Val })
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: stages: %w", err)
