@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ func TestCreateTicketAnswer(t *testing.T) {
 		member := MustUser(t, ctx, db, "m@example.com", aftersales.RoleAgent, &team.ID)
 		loner := MustUser(t, ctx, db, "l@example.com", aftersales.RoleAgent, nil)
 		shanghai := Shanghai(t)
+		var hook *aftersales.Webhook
 		for _, tc := range []struct {
 			name  string
 			setup func(t *testing.T)
@@ -78,7 +80,7 @@ func TestCreateTicketAnswer(t *testing.T) {
 				events: []aftersales.EventKind{aftersales.EventCreated, aftersales.EventAssigned, aftersales.EventAssigned, "sla_changed"}},
 			{name: "webhook",
 				setup: func(t *testing.T) {
-					if _, err := db.CreateWebhook(ctx, aftersales.Webhook{URL: "http://127.0.0.1:9/x", Secret: "0123456789abcdef", Active: true,
+					if hook, err = db.CreateWebhook(ctx, aftersales.Webhook{URL: "http://127.0.0.1:9/x", Secret: "0123456789abcdef", Active: true,
 						Events: []string{aftersales.HookTicketCreated}}); err != nil {
 						t.Fatal(err)
 					}
@@ -110,6 +112,21 @@ func TestCreateTicketAnswer(t *testing.T) {
 				}
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("answer differs from a read (-read +answer):\n%s", diff)
+				}
+				// A webhook's delivery carries the ticket as a read shows it.
+				if tc.name == "webhook" {
+					ds, err := db.ListDeliveries(ctx, hook.ID, 1)
+					if err != nil || len(ds) != 1 {
+						t.Fatalf("deliveries = %v, %v", ds, err)
+					}
+					var payload struct{ Ticket json.RawMessage }
+					if err := json.Unmarshal([]byte(ds[0].Payload), &payload); err != nil {
+						t.Fatal(err)
+					}
+					wantJSON, _ := json.Marshal(want)
+					if diff := cmp.Diff(string(wantJSON), string(payload.Ticket)); diff != "" {
+						t.Errorf("delivery's ticket differs from a read (-read +delivery):\n%s", diff)
+					}
 				}
 				events, err := db.Timeline(ctx, got.ID)
 				if err != nil {

@@ -275,17 +275,8 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 		break
 	}
 	id := t.ID
-	if err := db.enqueue(ctx, tx, aftersales.HookTicketCreated, id, nil); err != nil {
-		return nil, false, err
-	}
-	ran := len(cfg.autos[aftersales.TriggerCreated]) > 0
-	if err := db.runAutomations(ctx, tx, aftersales.TriggerCreated, id); err != nil {
-		return nil, false, err
-	}
-	if ran {
-		return t, false, nil
-	}
-	// The rest of the answer: what a read joins and decodes.
+	// The rest of the ticket as a read would show it: what a read joins
+	// and decodes.
 	if err := json.Unmarshal([]byte(tagsJSON), &t.Tags); err != nil {
 		return nil, false, fmt.Errorf("sqlstore: ticket %d tags: %w", id, err)
 	}
@@ -303,7 +294,15 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 			return nil, false, err
 		}
 	}
-	return t, true, nil
+	if err := db.enqueueTicket(ctx, tx, aftersales.HookTicketCreated, t, nil); err != nil {
+		return nil, false, err
+	}
+	// An automation may change the ticket: the answer is then read.
+	ran := len(cfg.autos[aftersales.TriggerCreated]) > 0
+	if err := db.runAutomations(ctx, tx, aftersales.TriggerCreated, id); err != nil {
+		return nil, false, err
+	}
+	return t, !ran, nil
 }
 
 func copyPtr[T any](p *T) *T {
