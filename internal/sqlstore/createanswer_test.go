@@ -143,3 +143,65 @@ func TestCreateTicketAnswer(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateSuggestsWithMovedConfig: a create scores its text with the
+// configuration its process last saw, without reading the stamp first;
+// when its transaction finds that the configuration moved (here: a text
+// model activated through another instance), the create runs again with
+// the new configuration, so the model applies at the very next create, as
+// every other configuration change does (TestConfigAcrossInstances).
+func TestCreateSuggestsWithMovedConfig(t *testing.T) {
+	for _, e := range Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			clock := NewClock(time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC))
+			a, b := twoInstances(t, e, clock)
+			ctx, _ := Admin(t, a)
+			cu := MustCustomer(t, ctx, a, "客户")
+			// b's configuration, without a model.
+			MustTicket(t, ctx, b, cu.ID, "空调不制冷")
+			for range 2 {
+				for i := range repairTexts {
+					for _, x := range []struct {
+						text   string
+						nature aftersales.Nature
+					}{{repairTexts[i], aftersales.NatureRepair}, {complaintTexts[i], aftersales.NatureComplaint}} {
+						in := TicketInput(cu.ID, x.text)
+						in.Description, in.Nature = Ptr(""), &x.nature
+						if _, err := a.CreateTicket(ctx, in); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			if m, err := a.TrainTextModel(ctx, aftersales.SuggestNature); err != nil || m.Status != aftersales.ModelActive {
+				t.Fatalf("model = %+v, %v", m, err)
+			}
+			if err := a.SetSuggestThreshold(ctx, aftersales.SuggestNature, 0.55); err != nil {
+				t.Fatal(err)
+			}
+			in := TicketInput(cu.ID, "客服态度恶劣，投诉")
+			in.Description, in.Nature = Ptr(""), nil
+			tk, err := b.CreateTicket(ctx, in)
+			if err != nil {
+				t.Fatalf("b's create without a nature, after a's model: %v", err)
+			}
+			if tk.Nature != aftersales.NatureComplaint {
+				t.Errorf("nature = %q, want complaint from the model activated through a", tk.Nature)
+			}
+			ss, err := a.ListSuggestions(ctx, tk.ID)
+			if err != nil || len(ss) != 1 || ss[0].Status != aftersales.SuggestionApplied {
+				t.Errorf("suggestions = %+v, %v", ss, err)
+			}
+			// The threshold raised through a: b's text scoring, with its
+			// last configuration, would apply the model; its transaction
+			// finds the move and the create runs again, where the model no
+			// longer decides, and the nature is missing.
+			if err := a.SetSuggestThreshold(ctx, aftersales.SuggestNature, 1); err != nil {
+				t.Fatal(err)
+			}
+			if tk, err := b.CreateTicket(ctx, in); aftersales.ErrorCode(err) != aftersales.EINVALID || fieldsOf(err)["nature"] == "" {
+				t.Errorf("b's create after a raised the threshold: %+v, %v; want nature required", tk, err)
+			}
+		})
+	}
+}

@@ -578,7 +578,7 @@ func (db *DB) openTicket(ctx context.Context, tx *Tx, in *inbound, followUp stri
 		return 0, err
 	}
 	tx.suggested = predicted(sugg)
-	t, _, err := db.insertTicket(ctx, tx, &ti, nil, sugg)
+	t, _, err := db.insertTicket(ctx, tx, &ti, nil, sugg, nil)
 	if err != nil {
 		return 0, err
 	}

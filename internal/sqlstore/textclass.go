@@ -131,6 +131,11 @@ func (db *DB) suggest(ctx context.Context, in *aftersales.TicketInput) ([]sugges
 	if err != nil {
 		return nil, err
 	}
+	return db.suggestWith(ctx, cfg, in)
+}
+
+// suggestWith is suggest with the text models of cfg.
+func (db *DB) suggestWith(ctx context.Context, cfg *configSnap, in *aftersales.TicketInput) ([]suggestion, error) {
 	if len(cfg.text.active) == 0 {
 		return nil, nil
 	}

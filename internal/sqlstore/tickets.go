@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -150,31 +151,64 @@ func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aft
 	if err != nil {
 		return nil, err
 	}
-	// Text models may fill a nature, urgency or category left empty.
-	sugg, err := db.suggest(ctx, &in)
-	if err != nil {
-		return nil, err
+	// Text models may fill a nature, urgency or category left empty. They
+	// score the text before the write transaction (the writer is not held
+	// meanwhile) with the configuration this process last saw, without a
+	// read of its stamp: the transaction reads the stamp, and if the
+	// configuration moved since, the create runs again with the new one.
+	cfg := db.cfg.Load()
+	if cfg == nil {
+		if cfg, err = db.config(ctx, db.r); err != nil {
+			return nil, err
+		}
 	}
-	if err := in.Validate(true, db.Now()); err != nil {
-		return nil, err
-	}
+	orig := in
 	var t *aftersales.Ticket
 	var exact bool
-	// Concurrent creates share a transaction and its commit, each in a
-	// savepoint of its own (groupcommit.go).
-	err = db.groupTx(ctx, func(ctx context.Context, tx *Tx) error {
-		var err error
-		in := in // routing fills it in; a batch that broke runs it again
-		tx.suggested = predicted(sugg)
-		t, exact, err = db.insertTicket(ctx, tx, &in, &u.ID, sugg)
+	for attempt := 0; ; attempt++ {
+		in := orig
+		sugg, err := db.suggestWith(ctx, cfg, &in)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		aftersales.SetResult(ctx, "ticket", t.ID, true)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		if err := in.Validate(true, db.Now()); err != nil {
+			// A field left to a model the process does not know yet:
+			// look at the stamp before refusing.
+			fresh, ferr := db.config(ctx, db.r)
+			if ferr != nil {
+				return nil, ferr
+			}
+			if fresh.stamp != cfg.stamp && attempt < 2 {
+				cfg = fresh
+				continue
+			}
+			return nil, err
+		}
+		// Concurrent creates share a transaction and its commit, each in
+		// a savepoint of its own (groupcommit.go).
+		made := cfg
+		if attempt == 2 {
+			made = nil // the configuration keeps moving: as the stamp read before would have, take the latest
+		}
+		err = db.groupTx(ctx, func(ctx context.Context, tx *Tx) error {
+			var err error
+			in := in // routing fills it in; a batch that broke runs it again
+			tx.suggested = predicted(sugg)
+			t, exact, err = db.insertTicket(ctx, tx, &in, &u.ID, sugg, made)
+			if err != nil {
+				return err
+			}
+			aftersales.SetResult(ctx, "ticket", t.ID, true)
+			return nil
+		})
+		if err == errConfigMoved {
+			cfg = db.cfg.Load() // stored by the transaction that saw the move
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
 	}
 	if exact {
 		return t, nil // the ticket as written: no read after the commit
@@ -194,7 +228,12 @@ func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aft
 // It returns the ticket as written; exact says it is what a read after
 // the commit would return (false when an automation ran, which may have
 // changed it).
-func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInput, actor *int64, sugg []suggestion) (*aftersales.Ticket, bool, error) {
+//
+// sugg are the suggestions of the text models of the configuration
+// suggested (nil: the caller does not know it); when the transaction sees
+// another configuration, nothing is written and the error is
+// errConfigMoved.
+func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInput, actor *int64, sugg []suggestion, suggested *configSnap) (*aftersales.Ticket, bool, error) {
 	// The configuration's stamp and the customer's row in one read; the
 	// customer is read once for the reference check, routing, the SLA
 	// plan and the answer.
@@ -203,6 +242,9 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 		return nil, false, err
 	}
 	defer unpin()
+	if suggested != nil && suggested.stamp != cfg.stamp {
+		return nil, false, errConfigMoved
+	}
 	if err := db.checkTicketRefs(ctx, tx, in, cust != nil); err != nil {
 		return nil, false, err
 	}
@@ -445,6 +487,10 @@ func (w *newTicketWrite) chained(ctx context.Context, tx *Tx) (int64, error) {
 	}
 	return id, nil
 }
+
+// errConfigMoved says a create's text model suggestions were made with
+// another configuration than its transaction sees.
+var errConfigMoved = errors.New("sqlstore: the configuration changed")
 
 // msTime is a time as stored: UTC, to the millisecond.
 func msTime(p *time.Time) *time.Time {
