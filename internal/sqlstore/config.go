@@ -54,6 +54,11 @@ func (db *DB) config(ctx context.Context, q queryer) (*configSnap, error) {
 	if err := q.QueryRowContext(ctx, `SELECT stamp FROM config_stamp WHERE id = 1`).Scan(&stamp); err != nil {
 		return nil, fmt.Errorf("sqlstore: config stamp: %w", err)
 	}
+	return db.configAt(ctx, q, stamp)
+}
+
+// configAt is config once the stamp has been read through q.
+func (db *DB) configAt(ctx context.Context, q queryer, stamp int64) (*configSnap, error) {
 	if c := db.cfg.Load(); c != nil && c.stamp == stamp {
 		return c, nil
 	}

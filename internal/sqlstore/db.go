@@ -264,6 +264,9 @@ type Tx struct {
 	db  *DB
 	now time.Time
 	cfg *configSnap // pinned for the span of one ticket write (pinConfig)
+	// cust is a new ticket's customer, pinned for the span of its write
+	// (pinCustomer).
+	cust *customerRow
 	// suggested holds a new ticket's text model suggestions for routing
 	// (textclass.go).
 	suggested map[string]aftersales.Predicted

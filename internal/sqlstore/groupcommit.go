@@ -194,6 +194,11 @@ func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
 	defer db.prepareDue(bctx)
 	defer tx.Rollback()
 	var ok []*groupReq
+	// open: a savepoint of the previous request is still open. It is
+	// released as the next one is taken, on PostgreSQL in the same round
+	// trip (a text without arguments goes as one simple query), and the
+	// last one by the commit.
+	open := false
 	for i, r := range live {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
@@ -201,9 +206,13 @@ func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
 			continue
 		}
 		tx.now = db.Now().UTC().Truncate(1e6)
-		if _, err := tx.ExecContext(bctx, `SAVEPOINT group_req`); err != nil {
+		if err := db.nextSavepoint(bctx, tx, open); err != nil {
+			if open {
+				return db.brokenGroup(nil, err, ok, live[i:])
+			}
 			return db.brokenGroup(r, fmt.Errorf("sqlstore: savepoint: %w", err), ok, live[i+1:])
 		}
+		open = true
 		rctx := context.WithoutCancel(r.ctx)
 		err := r.call(rctx, tx)
 		if err == nil {
@@ -217,9 +226,6 @@ func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
 			close(r.done)
 		} else {
 			ok = append(ok, r)
-		}
-		if _, err := tx.ExecContext(bctx, `RELEASE SAVEPOINT group_req`); err != nil {
-			return db.brokenGroup(nil, err, ok, live[i+1:])
 		}
 	}
 	var cerr error
@@ -242,6 +248,25 @@ func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
 		close(r.done)
 	}
 	return nil, nil
+}
+
+// nextSavepoint releases the savepoint of the previous request, if open,
+// and sets the next request's.
+func (db *DB) nextSavepoint(ctx context.Context, tx *Tx, open bool) error {
+	if !open {
+		_, err := tx.ExecContext(ctx, `SAVEPOINT group_req`)
+		return err
+	}
+	if db.d.engine == Postgres {
+		_, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT group_req; SAVEPOINT group_req`)
+		return err
+	}
+	// SQLite: two statements, each kept compiled (a text of two is not).
+	if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT group_req`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `SAVEPOINT group_req`)
+	return err
 }
 
 // brokenGroup answers the request the transaction broke under (if any)

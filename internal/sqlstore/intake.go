@@ -578,11 +578,11 @@ func (db *DB) openTicket(ctx context.Context, tx *Tx, in *inbound, followUp stri
 		return 0, err
 	}
 	tx.suggested = predicted(sugg)
-	id, err := db.insertTicket(ctx, tx, &ti, nil)
+	t, _, err := db.insertTicket(ctx, tx, &ti, nil, sugg, nil)
 	if err != nil {
 		return 0, err
 	}
-	return id, saveSuggestions(ctx, tx, id, sugg)
+	return t.ID, nil
 }
 
 func firstLine(s string, n int) string {

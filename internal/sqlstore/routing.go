@@ -140,8 +140,9 @@ func (db *DB) routingInput(ctx context.Context, q queryer, t *aftersales.Ticket)
 	var tier string
 	if t.CustomerID != nil {
 		var addr string
-		err := q.QueryRowContext(ctx, `SELECT tier, address FROM customers WHERE id = $1`, *t.CustomerID).Scan(&tier, &addr)
-		if err != nil && err != sql.ErrNoRows {
+		if c := pinnedCustomer(q, *t.CustomerID); c != nil {
+			tier, addr = c.tier, c.address
+		} else if err := q.QueryRowContext(ctx, `SELECT tier, address FROM customers WHERE id = $1`, *t.CustomerID).Scan(&tier, &addr); err != nil && err != sql.ErrNoRows {
 			return in, err
 		}
 		var a aftersales.Address

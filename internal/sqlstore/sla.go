@@ -432,6 +432,9 @@ func customerTier(ctx context.Context, q queryer, customerID *int64) (string, er
 	if customerID == nil {
 		return "", nil
 	}
+	if c := pinnedCustomer(q, *customerID); c != nil {
+		return c.tier, nil
+	}
 	var tier string
 	err := q.QueryRowContext(ctx, `SELECT tier FROM customers WHERE id = $1`, *customerID).Scan(&tier)
 	if err == sql.ErrNoRows {
@@ -501,33 +504,38 @@ func (db *DB) refreshSLAWith(ctx context.Context, tx *Tx, id int64, actor *int64
 	return nil
 }
 
-// refreshNewSLA is refreshSLA for a ticket inserted by tx a moment ago:
-// it has no status history, messages, fired steps or clocks yet, so only
-// its customer's tier is read; the ticket is the one insertTicket wrote.
-func (db *DB) refreshNewSLA(ctx context.Context, tx *Tx, t *aftersales.Ticket, actor *int64) error {
-	id := t.ID
+// planNewSLA plans the clocks of a ticket inserted by tx a moment ago: it
+// has no status history, messages, fired steps or clocks yet, so only its
+// customer's tier is read (pinned by insertTicket); t is the ticket as
+// written, and gets its resolution deadline and breach flag as a read
+// would show them. It returns the ticket_sla row to insert (nil when no
+// policy is active) and the timeline event of the policy that applies
+// (nil when none does); the caller writes both.
+func (db *DB) planNewSLA(ctx context.Context, tx *Tx, t *aftersales.Ticket, actor *int64) ([]any, *aftersales.TicketEvent, error) {
 	env, err := db.loadSLAEnv(ctx, tx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if !slices.ContainsFunc(env.policies, func(p *aftersales.SLAPolicy) bool { return p.Active }) {
-		return nil
+		return nil, nil, nil
 	}
 	tier, err := customerTier(ctx, tx, t.CustomerID)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	s, _, steps := env.plan(t, tier, sla.Input{Created: t.CreatedAt, FirstResponseAt: t.FirstResponseAt, Now: tx.now})
+	var ev *aftersales.TicketEvent
 	if s.PolicyID != nil {
-		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: "sla_changed", Field: "sla_policy",
-			To: s.PolicyName, Body: deadlineNote(s, db.location())}); err != nil {
-			return err
-		}
+		ev = &aftersales.TicketEvent{TicketID: t.ID, ActorID: actor, Kind: "sla_changed", Field: "sla_policy",
+			To: s.PolicyName, Body: deadlineNote(s, db.location())}
 	}
-	if _, err := tx.ExecContext(ctx, slaInsert, slaRow(s, nextStep(steps, nil))...); err != nil {
-		return fmt.Errorf("sqlstore: store ticket SLA: %w", err)
+	row := slaRow(s, nextStep(steps, nil))
+	// As ticketCols reads them back: res_due_at, and res_met or fr_met false.
+	if c := s.Resolution; c != nil {
+		t.ResolutionDueAt = msTime(c.DueAt)
 	}
-	return nil
+	t.SLABreached = row[3] == false || row[6] == false
+	return row, ev, nil
 }
 
 func policyName(env *slaEnv, id *int64) string {

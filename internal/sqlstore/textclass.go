@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"aftersales"
@@ -130,6 +131,11 @@ func (db *DB) suggest(ctx context.Context, in *aftersales.TicketInput) ([]sugges
 	if err != nil {
 		return nil, err
 	}
+	return db.suggestWith(ctx, cfg, in)
+}
+
+// suggestWith is suggest with the text models of cfg.
+func (db *DB) suggestWith(ctx context.Context, cfg *configSnap, in *aftersales.TicketInput) ([]suggestion, error) {
 	if len(cfg.text.active) == 0 {
 		return nil, nil
 	}
@@ -195,24 +201,52 @@ func predicted(ss []suggestion) map[string]aftersales.Predicted {
 	return m
 }
 
-// saveSuggestions records a new ticket's suggestions, and each applied one
-// in its timeline.
-func saveSuggestions(ctx context.Context, tx *Tx, ticketID int64, ss []suggestion) error {
+// suggestionRows are the ticket_suggestions rows of a new ticket's
+// suggestions: ticket_id, field, value, confidence, model_id, status,
+// created_at.
+func suggestionRows(ss []suggestion, ticketID, now int64) [][]any {
+	rows := make([][]any, 0, len(ss))
 	for _, s := range ss {
 		status := aftersales.SuggestionPending
 		if s.applied {
 			status = aftersales.SuggestionApplied
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_suggestions (ticket_id, field, value, confidence, model_id, status, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, ticketID, s.field, s.value, s.confidence, s.model.id, status, ms(tx.now)); err != nil {
-			return mapErr(fmt.Errorf("sqlstore: insert suggestion: %w", err))
-		}
+		rows = append(rows, []any{ticketID, s.field, s.value, s.confidence, s.model.id, status, now})
+	}
+	return rows
+}
+
+// suggestionEvents are the timeline events of a new ticket's applied
+// suggestions, in order (their ticket id is set by the caller).
+func suggestionEvents(ss []suggestion) []*aftersales.TicketEvent {
+	var events []*aftersales.TicketEvent
+	for _, s := range ss {
 		if s.applied {
-			if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: ticketID, Kind: aftersales.EventFieldChanged, Field: s.field,
-				To: s.value, Body: fmt.Sprintf("%sv%d %.2f", aftersales.ClassifiedPrefix, s.model.version, s.confidence)}); err != nil {
-				return err
-			}
+			events = append(events, &aftersales.TicketEvent{Kind: aftersales.EventFieldChanged, Field: s.field,
+				To: s.value, Body: fmt.Sprintf("%sv%d %.2f", aftersales.ClassifiedPrefix, s.model.version, s.confidence)})
 		}
+	}
+	return events
+}
+
+// saveSuggestions records a new ticket's suggestions in one statement.
+func saveSuggestions(ctx context.Context, tx *Tx, ticketID int64, ss []suggestion) error {
+	if len(ss) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO ticket_suggestions (ticket_id, field, value, confidence, model_id, status, created_at) VALUES `)
+	var args []any
+	for i, r := range suggestionRows(ss, ticketID, ms(tx.now)) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
+		args = append(args, r...)
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return mapErr(fmt.Errorf("sqlstore: insert suggestions: %w", err))
 	}
 	return nil
 }

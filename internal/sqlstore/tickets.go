@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -150,127 +151,426 @@ func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aft
 	if err != nil {
 		return nil, err
 	}
-	// Text models may fill a nature, urgency or category left empty.
-	sugg, err := db.suggest(ctx, &in)
-	if err != nil {
-		return nil, err
-	}
-	if err := in.Validate(true, db.Now()); err != nil {
-		return nil, err
-	}
-	var id int64
-	// Concurrent creates share a transaction and its commit, each in a
-	// savepoint of its own (groupcommit.go).
-	err = db.groupTx(ctx, func(ctx context.Context, tx *Tx) error {
-		var err error
-		in := in // routing fills it in; a batch that broke runs it again
-		tx.suggested = predicted(sugg)
-		id, err = db.insertTicket(ctx, tx, &in, &u.ID)
-		aftersales.SetResult(ctx, "ticket", id, true)
-		if err != nil {
-			return err
+	// Text models may fill a nature, urgency or category left empty. They
+	// score the text before the write transaction (the writer is not held
+	// meanwhile) with the configuration this process last saw, without a
+	// read of its stamp: the transaction reads the stamp, and if the
+	// configuration moved since, the create runs again with the new one.
+	cfg := db.cfg.Load()
+	if cfg == nil {
+		if cfg, err = db.config(ctx, db.r); err != nil {
+			return nil, err
 		}
-		return saveSuggestions(ctx, tx, id, sugg)
-	})
-	if err != nil {
-		return nil, err
 	}
-	// The reader pool sees the commit; the one writer connection is kept for writes.
-	t, err := scanTicket(db.readRow(ctx, `SELECT `+ticketCols+` FROM `+ticketFrom+` WHERE t.id = $1`, id))
+	orig := in
+	var t *aftersales.Ticket
+	var exact bool
+	for attempt := 0; ; attempt++ {
+		in := orig
+		sugg, err := db.suggestWith(ctx, cfg, &in)
+		if err != nil {
+			return nil, err
+		}
+		if err := in.Validate(true, db.Now()); err != nil {
+			// A field left to a model the process does not know yet:
+			// look at the stamp before refusing.
+			fresh, ferr := db.config(ctx, db.r)
+			if ferr != nil {
+				return nil, ferr
+			}
+			if fresh.stamp != cfg.stamp && attempt < 2 {
+				cfg = fresh
+				continue
+			}
+			return nil, err
+		}
+		// Concurrent creates share a transaction and its commit, each in
+		// a savepoint of its own (groupcommit.go).
+		made := cfg
+		if attempt == 2 {
+			made = nil // the configuration keeps moving: as the stamp read before would have, take the latest
+		}
+		err = db.groupTx(ctx, func(ctx context.Context, tx *Tx) error {
+			var err error
+			in := in // routing fills it in; a batch that broke runs it again
+			tx.suggested = predicted(sugg)
+			t, exact, err = db.insertTicket(ctx, tx, &in, &u.ID, sugg, made)
+			if err != nil {
+				return err
+			}
+			aftersales.SetResult(ctx, "ticket", t.ID, true)
+			return nil
+		})
+		if err == errConfigMoved {
+			cfg = db.cfg.Load() // stored by the transaction that saw the move
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
+	}
+	if exact {
+		return t, nil // the ticket as written: no read after the commit
+	}
+	// An automation may have changed it: read what it left. The reader
+	// pool sees the commit; the one writer connection is kept for writes.
+	id := t.ID
+	t, err = scanTicket(db.readRow(ctx, `SELECT `+ticketCols+` FROM `+ticketFrom+` WHERE t.id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, "Ticket", id)
 	}
 	return t, nil
 }
 
-func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInput, actor *int64) (int64, error) {
-	cfg, unpin, err := db.pinConfig(ctx, tx)
+// insertTicket writes a new ticket with its tags, timeline, SLA clocks,
+// text model suggestions, webhook deliveries, automations and audit entry.
+// It returns the ticket as written; exact says it is what a read after
+// the commit would return (false when an automation ran, which may have
+// changed it).
+//
+// sugg are the suggestions of the text models of the configuration
+// suggested (nil: the caller does not know it); when the transaction sees
+// another configuration, nothing is written and the error is
+// errConfigMoved.
+func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInput, actor *int64, sugg []suggestion, suggested *configSnap) (*aftersales.Ticket, bool, error) {
+	// The configuration's stamp and the customer's row in one read; the
+	// customer is read once for the reference check, routing, the SLA
+	// plan and the answer.
+	cfg, cust, unpin, err := db.pinForCreate(ctx, tx, in.CustomerID)
 	if err != nil {
-		return 0, err
+		return nil, false, err
 	}
 	defer unpin()
-	if err := db.checkTicketRefs(ctx, tx, in); err != nil {
-		return 0, err
+	if suggested != nil && suggested.stamp != cfg.stamp {
+		return nil, false, errConfigMoved
+	}
+	if err := db.checkTicketRefs(ctx, tx, in, cust != nil); err != nil {
+		return nil, false, err
 	}
 	reasons, err := db.route(ctx, tx, in)
 	if err != nil {
-		return 0, err
+		return nil, false, err
 	}
 	custom, err := aftersales.CheckCustom(cfg.fields, in.Custom, true)
 	if err != nil {
-		return 0, err
+		return nil, false, err
 	}
 	month := tx.now.In(db.location()).Format("200601")
 	tags := []string{}
 	if in.Tags != nil {
 		tags = *in.Tags
 	}
-	var id int64
-	var number string
+	tagsJSON, customJSON := mustJSON(tags), mustJSON(custom)
+	// The ticket as it is inserted (after routing and the text models
+	// filled it in): the SLA plan looks at it, and it is the answer.
+	t := &aftersales.Ticket{Channel: *in.Channel, Nature: *in.Nature, Urgency: *in.Urgency,
+		Status: aftersales.StatusNew, Title: *in.Title, Description: deref(in.Description), OccurredAt: msTime(in.OccurredAt),
+		Impact: deref(in.Impact), CustomerID: in.CustomerID, CategoryID: in.CategoryID, ProductID: in.ProductID,
+		AssetID: in.AssetID, ServiceUnitID: in.ServiceUnitID, TeamID: in.TeamID, AssigneeID: in.AssigneeID,
+		DepartmentID: in.DepartmentID, ExternalID: deref(in.ExternalID), CreatedBy: copyPtr(actor),
+		CreatedAt: tx.now, UpdatedAt: tx.now, StatusChangedAt: tx.now, AssignCount: boolInt(in.AssigneeID != nil), Version: 1}
+	slaRowArgs, slaEvent, err := db.planNewSLA(ctx, tx, t, actor)
+	if err != nil {
+		return nil, false, err
+	}
+	w := newTicketWrite{tags: tags, slaRow: slaRowArgs, sugg: sugg, now: ms(tx.now), ticket: []any{
+		nil, *in.Channel, *in.Nature, *in.Urgency, in.Urgency.Rank(), *in.Title, deref(in.Description), nullMS(in.OccurredAt),
+		deref(in.Impact), nullInt(in.CustomerID), nullInt(in.CategoryID), nullInt(in.ProductID), nullInt(in.AssetID),
+		nullInt(in.ServiceUnitID), nullInt(in.TeamID), nullInt(in.AssigneeID), nullInt(in.DepartmentID),
+		tagsJSON, customJSON, nullStr(deref(in.ExternalID)), nullInt(actor), ms(tx.now), boolInt(in.AssigneeID != nil)}}
 	// A number already taken (an import may keep its own numbers, and on
 	// PostgreSQL this instance may hold a block from before) is skipped
 	// for the next one; the insert does not fail the transaction.
 	for attempt := 0; ; attempt++ {
 		seq, err := db.ticketSeq(ctx, tx, month)
 		if err != nil {
-			return 0, err
+			return nil, false, err
 		}
-		number = ticketNumber(month, seq)
-		err = tx.QueryRowContext(ctx, `
-		INSERT INTO tickets (number, channel, nature, urgency, urgency_rank, status, title, description, occurred_at,
-			impact, customer_id, category_id, product_id, asset_id, service_unit_id, team_id, assignee_id, department_id,
-			tags, custom, external_id, created_by, created_at, updated_at, status_changed_at, assign_count)
-		VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $22, $23)
-		ON CONFLICT (number) DO NOTHING
-		RETURNING id`,
-			number, *in.Channel, *in.Nature, *in.Urgency, in.Urgency.Rank(), *in.Title, deref(in.Description), nullMS(in.OccurredAt),
-			deref(in.Impact), nullInt(in.CustomerID), nullInt(in.CategoryID), nullInt(in.ProductID), nullInt(in.AssetID),
-			nullInt(in.ServiceUnitID), nullInt(in.TeamID), nullInt(in.AssigneeID), nullInt(in.DepartmentID),
-			mustJSON(tags), mustJSON(custom), nullStr(deref(in.ExternalID)), nullInt(actor), ms(tx.now), boolInt(in.AssigneeID != nil)).Scan(&id)
+		t.Number = ticketNumber(month, seq)
+		w.ticket[0] = t.Number
+		w.events = append(w.events[:0], &aftersales.TicketEvent{ActorID: actor, Kind: aftersales.EventCreated, To: t.Number, Channel: *in.Channel})
+		if len(reasons) > 0 {
+			w.events = append(w.events, &aftersales.TicketEvent{Kind: aftersales.EventAssigned, Field: "routing",
+				To: fmtID(in.TeamID), Body: joinReasons(reasons)})
+		}
+		if in.AssigneeID != nil {
+			w.events = append(w.events, &aftersales.TicketEvent{ActorID: actor, Kind: aftersales.EventAssigned,
+				Field: "assignee_id", To: strconv.FormatInt(*in.AssigneeID, 10)})
+		}
+		if slaEvent != nil {
+			w.events = append(w.events, slaEvent)
+		}
+		w.events = append(w.events, suggestionEvents(sugg)...)
+		w.audit = auditArgs(ctx, tx.now, "create", "ticket", 0, map[string]any{"number": t.Number})
+		if db.d.engine == Postgres {
+			t.ID, err = w.chained(ctx, tx)
+		} else {
+			t.ID, err = w.apart(ctx, tx)
+		}
 		if err == sql.ErrNoRows && attempt < 1000 {
 			continue
 		}
 		if err != nil {
-			return 0, mapErr(fmt.Errorf("sqlstore: insert ticket: %w", err))
+			return nil, false, err
 		}
 		break
 	}
-	if err := insertTags(ctx, tx, id, tags); err != nil {
-		return 0, err
+	id := t.ID
+	// The rest of the ticket as a read would show it: what a read joins
+	// and decodes.
+	if err := json.Unmarshal([]byte(tagsJSON), &t.Tags); err != nil {
+		return nil, false, fmt.Errorf("sqlstore: ticket %d tags: %w", id, err)
 	}
-	if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: aftersales.EventCreated,
-		To: number, Channel: *in.Channel}); err != nil {
-		return 0, err
+	if err := json.Unmarshal([]byte(customJSON), &t.Custom); err != nil {
+		return nil, false, fmt.Errorf("sqlstore: ticket %d custom: %w", id, err)
 	}
-	if len(reasons) > 0 {
-		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, Kind: aftersales.EventAssigned, Field: "routing",
-			To: fmtID(in.TeamID), Body: joinReasons(reasons)}); err != nil {
-			return 0, err
+	if cust != nil {
+		t.CustomerName = cust.name
+	}
+	if t.TeamID != nil {
+		t.TeamName = teamName(cfg, *t.TeamID)
+	}
+	if t.AssigneeID != nil {
+		if t.AssigneeName, err = db.userName(ctx, tx, cfg, *t.AssigneeID); err != nil {
+			return nil, false, err
 		}
 	}
-	if in.AssigneeID != nil {
-		if err := addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: id, ActorID: actor, Kind: aftersales.EventAssigned,
-			Field: "assignee_id", To: strconv.FormatInt(*in.AssigneeID, 10)}); err != nil {
-			return 0, err
-		}
+	if err := db.enqueueTicket(ctx, tx, aftersales.HookTicketCreated, t, nil); err != nil {
+		return nil, false, err
 	}
-	// The SLA plan looks at the ticket as inserted (after routing and
-	// the text models filled it in); reading it back cost a second read
-	// of the ticket in every create.
-	fresh := &aftersales.Ticket{ID: id, Number: number, Channel: *in.Channel, Nature: *in.Nature, Urgency: *in.Urgency,
-		Status: aftersales.StatusNew, CustomerID: in.CustomerID, CategoryID: in.CategoryID, ProductID: in.ProductID,
-		AssetID: in.AssetID, ServiceUnitID: in.ServiceUnitID, TeamID: in.TeamID, AssigneeID: in.AssigneeID,
-		DepartmentID: in.DepartmentID, CreatedAt: tx.now, UpdatedAt: tx.now}
-	if err := db.refreshNewSLA(ctx, tx, fresh, actor); err != nil {
-		return 0, err
-	}
-	if err := db.enqueue(ctx, tx, aftersales.HookTicketCreated, id, nil); err != nil {
-		return 0, err
-	}
+	// An automation may change the ticket: the answer is then read.
+	ran := len(cfg.autos[aftersales.TriggerCreated]) > 0
 	if err := db.runAutomations(ctx, tx, aftersales.TriggerCreated, id); err != nil {
+		return nil, false, err
+	}
+	return t, !ran, nil
+}
+
+func copyPtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// newTicketWrite is what a new ticket writes besides its own row: tags,
+// the first timeline events, SLA clocks, text model suggestions and the
+// audit entry. The ticket's id is not known until its row is in.
+type newTicketWrite struct {
+	ticket []any // the arguments of ticketInsert
+	tags   []string
+	events []*aftersales.TicketEvent
+	slaRow []any // nil: no SLA row (no active policy)
+	sugg   []suggestion
+	audit  []any
+	now    int64 // the transaction's time, unix ms
+}
+
+const ticketInsert = `
+	INSERT INTO tickets (number, channel, nature, urgency, urgency_rank, status, title, description, occurred_at,
+		impact, customer_id, category_id, product_id, asset_id, service_unit_id, team_id, assignee_id, department_id,
+		tags, custom, external_id, created_by, created_at, updated_at, status_changed_at, assign_count)
+	VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $22, $23)
+	ON CONFLICT (number) DO NOTHING
+	RETURNING id`
+
+// apart writes w statement by statement (SQLite, where they cost no
+// round trip): the ticket, its tags, suggestions, events in one
+// statement, its SLA row and the audit entry. sql.ErrNoRows: the number
+// is taken and nothing was written.
+func (w *newTicketWrite) apart(ctx context.Context, tx *Tx) (int64, error) {
+	var id int64
+	if err := tx.QueryRowContext(ctx, ticketInsert, w.ticket...).Scan(&id); err != nil {
+		if err == sql.ErrNoRows {
+			return 0, err
+		}
+		return 0, mapErr(fmt.Errorf("sqlstore: insert ticket: %w", err))
+	}
+	if err := insertTags(ctx, tx, id, w.tags); err != nil {
 		return 0, err
 	}
-	return id, tx.audit(ctx, "create", "ticket", id, map[string]any{"number": number})
+	if err := saveSuggestions(ctx, tx, id, w.sugg); err != nil {
+		return 0, err
+	}
+	for _, e := range w.events {
+		e.TicketID = id
+	}
+	if err := addEvents(ctx, tx, w.events); err != nil {
+		return 0, err
+	}
+	if w.slaRow != nil {
+		w.slaRow[0] = id
+		if _, err := tx.ExecContext(ctx, slaInsert, w.slaRow...); err != nil {
+			return 0, fmt.Errorf("sqlstore: store ticket SLA: %w", err)
+		}
+	}
+	w.audit[5] = id
+	if _, err := tx.ExecContext(ctx, auditInsert, w.audit...); err != nil {
+		return 0, fmt.Errorf("sqlstore: audit create ticket: %w", err)
+	}
+	return id, nil
+}
+
+// chained writes w in one statement on PostgreSQL: the ticket's insert
+// and, in data-modifying WITH clauses reading its id, the inserts of
+// apart, in the same order. One statement is one round trip instead of
+// six. When the number is taken the ticket's insert returns no row, the
+// others insert nothing from it, and the answer is sql.ErrNoRows.
+func (w *newTicketWrite) chained(ctx context.Context, tx *Tx) (int64, error) {
+	args := slices.Clone(w.ticket)
+	p := func(v any, typ string) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d::%s", len(args), typ)
+	}
+	var b strings.Builder
+	b.WriteString("WITH t AS (" + ticketInsert + ")")
+	if len(w.tags) > 0 {
+		b.WriteString(",\ntg AS (INSERT INTO ticket_tags (ticket_id, tag) SELECT t.id, v.tag FROM t, (VALUES ")
+		for i, tag := range w.tags {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + p(tag, "text") + ")")
+		}
+		b.WriteString(") AS v(tag))")
+	}
+	if len(w.sugg) > 0 {
+		b.WriteString(",\nsg AS (INSERT INTO ticket_suggestions (ticket_id, field, value, confidence, model_id, status, created_at) SELECT t.id, v.* FROM t, (VALUES ")
+		for i, r := range suggestionRows(w.sugg, 0, w.now) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "(%s, %s, %s, %s, %s, %s)", p(r[1], "text"), p(r[2], "text"), p(r[3], "float8"), p(r[4], "bigint"),
+				p(r[5], "text"), p(r[6], "bigint"))
+		}
+		b.WriteString(") AS v(field, value, confidence, model_id, status, created_at))")
+	}
+	// The events' ids ascend in timeline order: rows are inserted, and
+	// their ids drawn, in the order the SELECT gives them.
+	b.WriteString(",\nev AS (INSERT INTO ticket_events (ticket_id, at, actor_id, kind, field, from_value, to_value, body, public, channel, attachment_id)" +
+		" SELECT t.id, v.at, v.actor_id, v.kind, v.field, v.from_value, v.to_value, v.body, v.public, v.channel, v.attachment_id FROM t, (VALUES ")
+	for i, e := range w.events {
+		e.At = fromMS(w.now)
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "(%d, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", i, p(ms(e.At), "bigint"), p(nullInt(e.ActorID), "bigint"),
+			p(string(e.Kind), "text"), p(e.Field, "text"), p(e.From, "text"), p(e.To, "text"), p(e.Body, "text"), p(e.Public, "boolean"),
+			p(string(e.Channel), "text"), p(nullInt(e.AttachmentID), "bigint"))
+	}
+	b.WriteString(") AS v(ord, at, actor_id, kind, field, from_value, to_value, body, public, channel, attachment_id) ORDER BY v.ord)")
+	if w.slaRow != nil {
+		types := []string{"", "bigint", "bigint", "boolean", "bigint", "bigint", "boolean", "bigint", "boolean", "float8", "bigint", "bigint",
+			"bigint", "boolean", "bigint", "boolean"}
+		b.WriteString(",\nsl AS (INSERT INTO ticket_sla (" + strings.Join(slaColumns, ", ") + ") SELECT t.id")
+		for i := 1; i < len(w.slaRow); i++ {
+			b.WriteString(", " + p(w.slaRow[i], types[i]))
+		}
+		b.WriteString(" FROM t)")
+	}
+	a := w.audit
+	fmt.Fprintf(&b, ",\nau AS (INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, ip, user_agent, detail)"+
+		" SELECT %s, %s, %s, %s, %s, t.id, %s, %s, %s FROM t)", p(a[0], "bigint"), p(a[1], "bigint"), p(a[2], "text"), p(a[3], "text"),
+		p(a[4], "text"), p(a[6], "text"), p(a[7], "text"), p(a[8], "text"))
+	b.WriteString("\nSELECT id FROM t")
+	var id int64
+	if err := tx.QueryRowContext(ctx, b.String(), args...).Scan(&id); err != nil {
+		if err == sql.ErrNoRows {
+			return 0, err
+		}
+		return 0, mapErr(fmt.Errorf("sqlstore: insert ticket: %w", err))
+	}
+	for _, e := range w.events {
+		e.TicketID = id
+	}
+	return id, nil
+}
+
+// errConfigMoved says a create's text model suggestions were made with
+// another configuration than its transaction sees.
+var errConfigMoved = errors.New("sqlstore: the configuration changed")
+
+// msTime is a time as stored: UTC, to the millisecond.
+func msTime(p *time.Time) *time.Time {
+	if p == nil {
+		return nil
+	}
+	t := fromMS(p.UnixMilli())
+	return &t
+}
+
+// customerRow is what a ticket write reads of its customer, once.
+type customerRow struct {
+	id                  int64
+	name, tier, address string
+}
+
+// pinForCreate pins the configuration (as pinConfig) and a new ticket's
+// customer (nil when there is none or it does not exist: the reference
+// check names it) for the rest of its write, both from one read; the
+// returned function unpins them.
+func (db *DB) pinForCreate(ctx context.Context, tx *Tx, customerID *int64) (*configSnap, *customerRow, func(), error) {
+	var stamp int64
+	var name, tier, address sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT s.stamp, c.name, c.tier, c.address
+		FROM config_stamp s LEFT JOIN customers c ON c.id = $1 WHERE s.id = 1`, nullInt(customerID)).Scan(&stamp, &name, &tier, &address)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("sqlstore: config stamp and customer: %w", err)
+	}
+	var cust *customerRow
+	if customerID != nil && name.Valid {
+		cust = &customerRow{id: *customerID, name: name.String, tier: tier.String, address: address.String}
+	}
+	cfg, pinned := tx.cfg, tx.cfg != nil
+	if !pinned {
+		if cfg, err = db.configAt(ctx, tx, stamp); err != nil {
+			return nil, nil, nil, err
+		}
+		tx.cfg = cfg
+	}
+	tx.cust = cust
+	return cfg, cust, func() {
+		if !pinned {
+			tx.cfg = nil
+		}
+		tx.cust = nil
+	}, nil
+}
+
+// pinnedCustomer is the customer pinned on q for this write, if it is id.
+func pinnedCustomer(q queryer, id int64) *customerRow {
+	if tx, ok := q.(*Tx); ok && tx.cust != nil && tx.cust.id == id {
+		return tx.cust
+	}
+	return nil
+}
+
+func teamName(cfg *configSnap, id int64) string {
+	for _, t := range cfg.teams {
+		if t.ID == id {
+			return t.Name
+		}
+	}
+	return ""
+}
+
+// userName is a user's name: from the configuration when the user is a
+// team member (a change of name changes its stamp), else read.
+func (db *DB) userName(ctx context.Context, q queryer, cfg *configSnap, id int64) (string, error) {
+	for _, t := range cfg.teams {
+		for _, m := range t.Members {
+			if m.ID == id {
+				return m.Name, nil
+			}
+		}
+	}
+	var name string
+	if err := q.QueryRowContext(ctx, `SELECT name FROM users WHERE id = $1`, id).Scan(&name); err != nil {
+		return "", fmt.Errorf("sqlstore: read user %d: %w", id, err)
+	}
+	return name, nil
 }
 
 func deref[T any](p *T) T {
@@ -290,9 +590,14 @@ func boolInt(b bool) int {
 
 // checkTicketRefs names every reference that points to nothing, and checks
 // that an asset belongs to the ticket's customer and an assignee is active.
-func (db *DB) checkTicketRefs(ctx context.Context, q queryer, in *aftersales.TicketInput) error {
+// A customer already read (customerKnown) is not looked up again.
+func (db *DB) checkTicketRefs(ctx context.Context, q queryer, in *aftersales.TicketInput, customerKnown bool) error {
+	customer := in.CustomerID
+	if customerKnown {
+		customer = nil
+	}
 	err := checkRefs(ctx, q,
-		ref{"customer_id", "customers", in.CustomerID}, ref{"category_id", "product_categories", in.CategoryID},
+		ref{"customer_id", "customers", customer}, ref{"category_id", "product_categories", in.CategoryID},
 		ref{"product_id", "products", in.ProductID}, ref{"asset_id", "assets", in.AssetID},
 		ref{"service_unit_id", "service_units", in.ServiceUnitID}, ref{"team_id", "teams", in.TeamID},
 		ref{"assignee_id", "users", in.AssigneeID}, ref{"department_id", "departments", in.DepartmentID})
@@ -362,6 +667,31 @@ func attach(ctx context.Context, tx *Tx, ticketID int64, a *aftersales.Attachmen
 	}
 	return addEvent(ctx, tx, &aftersales.TicketEvent{TicketID: ticketID, ActorID: by, Kind: aftersales.EventAttachment,
 		To: a.Name, AttachmentID: &a.ID})
+}
+
+// addEvents inserts events in one statement, in order (their ids
+// ascend as listed); their ids are not read back.
+func addEvents(ctx context.Context, tx *Tx, es []*aftersales.TicketEvent) error {
+	if len(es) == 1 {
+		return addEvent(ctx, tx, es[0])
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO ticket_events (ticket_id, at, actor_id, kind, field, from_value, to_value, body, public, channel, attachment_id) VALUES `)
+	args := make([]any, 0, 11*len(es))
+	for i, e := range es {
+		e.At = tx.now
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11)
+		args = append(args, e.TicketID, ms(tx.now), nullInt(e.ActorID), e.Kind, e.Field, e.From, e.To, e.Body, e.Public,
+			string(e.Channel), nullInt(e.AttachmentID))
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return mapErr(fmt.Errorf("sqlstore: insert ticket events: %w", err))
+	}
+	return nil
 }
 
 func addEvent(ctx context.Context, tx *Tx, e *aftersales.TicketEvent) error {
@@ -518,7 +848,7 @@ func (db *DB) updateTx(ctx context.Context, tx *Tx, u *aftersales.User, id, vers
 	if refs.CustomerID == nil && refs.AssetID != nil {
 		refs.CustomerID = t.CustomerID
 	}
-	if err := db.checkTicketRefs(ctx, tx, &refs); err != nil {
+	if err := db.checkTicketRefs(ctx, tx, &refs, false); err != nil {
 		return err
 	}
 	defs, err := listCustomFields(ctx, tx)

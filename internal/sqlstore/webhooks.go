@@ -144,6 +144,16 @@ func (db *DB) ListDeliveries(ctx context.Context, webhookID int64, limit int) ([
 // enqueue writes a delivery for every active webhook subscribed to event,
 // inside the transaction of the change it reports.
 func (db *DB) enqueue(ctx context.Context, tx *Tx, event string, ticketID int64, data map[string]any) error {
+	return db.enqueueFor(ctx, tx, event, ticketID, nil, data)
+}
+
+// enqueueTicket is enqueue for a ticket the caller holds as a read in tx
+// would return it (a new ticket's insertTicket).
+func (db *DB) enqueueTicket(ctx context.Context, tx *Tx, event string, t *aftersales.Ticket, data map[string]any) error {
+	return db.enqueueFor(ctx, tx, event, t.ID, t, data)
+}
+
+func (db *DB) enqueueFor(ctx context.Context, tx *Tx, event string, ticketID int64, t *aftersales.Ticket, data map[string]any) error {
 	cfg, err := db.config(ctx, tx)
 	if err != nil {
 		return err
@@ -157,9 +167,10 @@ func (db *DB) enqueue(ctx context.Context, tx *Tx, event string, ticketID int64,
 	if len(hooks) == 0 {
 		return nil
 	}
-	t, err := db.findTicket(ctx, tx, ticketID)
-	if err != nil {
-		return err
+	if t == nil {
+		if t, err = db.findTicket(ctx, tx, ticketID); err != nil {
+			return err
+		}
 	}
 	for _, h := range hooks {
 		id := "dlv_" + rand.Text()
