@@ -382,6 +382,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if h := r.Header.Get("Authorization"); h != "" {
+			// The store may read what the request needs next (the stamps
+			// of its caches) with the throttle's count, in one read.
+			ctx = aftersales.NewContextWithMemo(ctx)
 			addr := aftersales.ClientFromContext(ctx).IP
 			if d, err := s.tokens.Wait(ctx, addr); err != nil {
 				s.storeFailed(w, r, "token throttle", err)
