@@ -98,8 +98,8 @@ func (db *DB) pinConfig(ctx context.Context, tx *Tx) (*configSnap, func(), error
 	if err != nil {
 		return nil, nil, err
 	}
-	tx.cfg = c
-	return c, func() { tx.cfg = nil }, nil
+	tx.cfg, tx.cust = c, nil
+	return c, func() { tx.cfg, tx.cust = nil, nil }, nil
 }
 
 func (db *DB) loadConfig(ctx context.Context, q queryer) (*configSnap, error) {

@@ -89,6 +89,7 @@ type DB struct {
 	stmtc   stmtCache               // SQLite: the writer's compiled statements (stmtcache.go)
 	rstmt   readStmts               // SQLite: the reader pool's compiled hot reads (stmtcache.go)
 	authc   authCache               // API tokens' owners (authcache.go)
+	trace   func(query string)      // tests: sees every statement of a write transaction
 	group   group                   // ticket creates sharing a commit (groupcommit.go)
 	// PublicURL is where customers reach this deployment (for survey
 	// links in mail and SMS); empty makes the links relative.
@@ -261,6 +262,8 @@ type Tx struct {
 	db  *DB
 	now time.Time
 	cfg *configSnap // pinned for the span of one ticket write (pinConfig)
+	// cust is the customer row the pinned ticket write read (customer.go).
+	cust *customerFacts
 	// suggested holds a new ticket's text model suggestions for routing
 	// (textclass.go).
 	suggested map[string]aftersales.Predicted
@@ -470,7 +473,16 @@ func checkRefs(ctx context.Context, q queryer, refs ...ref) error {
 		if r.id == nil {
 			continue
 		}
-		ok, err := exists(ctx, q, r.table, *r.id)
+		var ok bool
+		var err error
+		if tx, pinned := q.(*Tx); pinned && tx.cfg != nil && r.table == "customers" {
+			var f *customerFacts
+			if f, err = tx.customer(ctx, *r.id); err == nil {
+				ok = f.found
+			}
+		} else {
+			ok, err = exists(ctx, q, r.table, *r.id)
+		}
 		if err != nil {
 			return fmt.Errorf("sqlstore: check %s: %w", r.field, err)
 		}

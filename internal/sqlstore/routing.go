@@ -140,7 +140,15 @@ func (db *DB) routingInput(ctx context.Context, q queryer, t *aftersales.Ticket)
 	var tier string
 	if t.CustomerID != nil {
 		var addr string
-		err := q.QueryRowContext(ctx, `SELECT tier, address FROM customers WHERE id = $1`, *t.CustomerID).Scan(&tier, &addr)
+		var err error
+		if tx, ok := q.(*Tx); ok && tx.cfg != nil {
+			var f *customerFacts
+			if f, err = tx.customer(ctx, *t.CustomerID); err == nil {
+				tier, addr = f.tier, f.address
+			}
+		} else {
+			err = q.QueryRowContext(ctx, `SELECT tier, address FROM customers WHERE id = $1`, *t.CustomerID).Scan(&tier, &addr)
+		}
 		if err != nil && err != sql.ErrNoRows {
 			return in, err
 		}

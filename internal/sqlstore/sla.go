@@ -432,6 +432,13 @@ func customerTier(ctx context.Context, q queryer, customerID *int64) (string, er
 	if customerID == nil {
 		return "", nil
 	}
+	if tx, ok := q.(*Tx); ok && tx.cfg != nil {
+		f, err := tx.customer(ctx, *customerID)
+		if err != nil {
+			return "", err
+		}
+		return f.tier, nil
+	}
 	var tier string
 	err := q.QueryRowContext(ctx, `SELECT tier FROM customers WHERE id = $1`, *customerID).Scan(&tier)
 	if err == sql.ErrNoRows {
