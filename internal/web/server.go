@@ -293,8 +293,10 @@ func (s *Server) observe(mux *http.ServeMux, next http.Handler) http.Handler {
 			if rec.status >= 500 {
 				level = slog.LevelError
 			}
-			s.Log.Log(ctx, level, "http", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"ms", time.Since(start).Milliseconds(), "ip", ip)
+			// Typed attributes: no key-value pairs to box and sort out per request.
+			s.Log.LogAttrs(ctx, level, "http", slog.String("request_id", id), slog.String("method", r.Method),
+				slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Int64("ms", time.Since(start).Milliseconds()),
+				slog.String("ip", ip))
 		}()
 		serveWithContext(next, rec, r, ctx)
 	})
