@@ -106,15 +106,34 @@ func (c *Calendar) Validate() error {
 }
 
 // intervalsOn returns the working intervals of a local date.
+// A walk looks up every day it passes, once per SLA clock, step and
+// ticket: the date's key is written into an array, which a map lookup
+// reads without allocating (fmt.Sprintf made a string per day).
 func (c *Calendar) intervalsOn(y int, m time.Month, d int) []Interval {
-	key := fmt.Sprintf("%04d-%02d-%02d", y, m, d)
-	if c.Holidays[key] {
-		return nil
-	}
-	if wd, ok := c.Workdays[key]; ok {
-		return c.Week[wd]
+	if len(c.Holidays) > 0 || len(c.Workdays) > 0 {
+		var b [10]byte
+		key := dateKey(&b, y, m, d)
+		if c.Holidays[string(key)] {
+			return nil
+		}
+		if wd, ok := c.Workdays[string(key)]; ok {
+			return c.Week[wd]
+		}
 	}
 	return c.Week[time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Weekday()]
+}
+
+// dateKey writes a normalised date as YYYY-MM-DD, the key of Holidays and
+// Workdays, into b when the year has four digits; other years go through
+// fmt as before.
+func dateKey(b *[10]byte, y int, m time.Month, d int) []byte {
+	if y < 0 || y > 9999 {
+		return fmt.Appendf(b[:0], "%04d-%02d-%02d", y, m, d)
+	}
+	b[0], b[1], b[2], b[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
+	b[4], b[5], b[6] = '-', byte('0'+int(m)/10), byte('0'+int(m)%10)
+	b[7], b[8], b[9] = '-', byte('0'+d/10), byte('0'+d%10)
+	return b[:]
 }
 
 // each calls fn with every working span that overlaps [from, ...), in
@@ -266,7 +285,11 @@ func (c *Calendar) AddExcluding(t0 time.Time, d time.Duration, paused []Span) (t
 	var due time.Time
 	found := false
 	c.each(t0, func(s Span) bool {
-		for _, part := range subtract(s, pauses) {
+		parts := []Span{s}
+		if len(pauses) > 0 {
+			parts = subtract(s, pauses)
+		}
+		for _, part := range parts {
 			if n := part.End.Sub(part.Start); n >= left {
 				due, found = part.Start.Add(left), true
 				return false

@@ -290,3 +290,39 @@ func TestDSTChangeDaysBruteForce(t *testing.T) {
 		}
 	}
 }
+
+// TestDateKey: the key a day is looked up by among holidays and make-up
+// days is its YYYY-MM-DD, as the calendar stores them, for any year.
+func TestDateKey(t *testing.T) {
+	for _, c := range []struct {
+		y    int
+		m    time.Month
+		d    int
+		want string
+	}{{2026, time.October, 1, "2026-10-01"}, {1999, time.December, 31, "1999-12-31"}, {9, time.January, 9, "0009-01-09"},
+		{12026, time.February, 28, "12026-02-28"}, {-1, time.March, 5, "-001-03-05"}} {
+		var b [10]byte
+		if got := string(dateKey(&b, c.y, c.m, c.d)); got != c.want {
+			t.Errorf("dateKey(%d, %d, %d) = %q, want %q", c.y, c.m, c.d, got, c.want)
+		}
+	}
+}
+
+// TestAddAllocations: walking the days of a calendar with holidays and
+// make-up days allocates nothing per day, so a deadline a month away
+// costs no more allocations than one a day away.
+func TestAddAllocations(t *testing.T) {
+	zone, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Weekdays(zone, Interval{9 * 60, 12 * 60}, Interval{13 * 60, 18 * 60})
+	c.Holidays["2026-10-01"], c.Holidays["2026-10-02"] = true, true
+	c.Workdays["2026-10-10"] = time.Friday
+	t0 := time.Date(2026, 9, 28, 10, 0, 0, 0, zone)
+	day := testing.AllocsPerRun(50, func() { c.Add(t0, time.Hour) })
+	month := testing.AllocsPerRun(50, func() { c.Add(t0, 160*time.Hour) })
+	if month > day {
+		t.Errorf("Add allocates %.0f times for a month, %.0f for a day: something is made per day", month, day)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"aftersales"
 	"aftersales/internal/auth"
@@ -43,6 +44,67 @@ func (db *DB) authStamp(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("sqlstore: auth stamp: %w", err)
 	}
 	return stamp, nil
+}
+
+// requestStamps is what a request's first read learnt, kept in its
+// aftersales.Memo: the API middleware asks for the token throttle's count
+// of the client's address before it authenticates, and the same read
+// takes the auth and configuration stamps along (strikesWithStamps), so
+// that an API create reads the reader pool once before its write instead
+// of three times (the count, the auth stamp, the configuration stamp for
+// the text models' suggestion). Each stamp is used once, by the first
+// step that needs it in that request: UserByToken and suggest, both
+// before the request writes anything. A stamp read earlier in the request
+// is as good as one read later for the rule the caches follow (the stamp
+// is read before the rows).
+type requestStamps struct {
+	db                   *DB // the store that read them
+	auth, config         int64
+	authUsed, configUsed bool
+}
+
+// stampsQuery reads a throttle key's failures with both stamps.
+const stampsQuery = `SELECT a.stamp, c.stamp, s.fails, s.last_at FROM auth_stamp a
+	JOIN config_stamp c ON c.id = 1
+	LEFT JOIN strikes s ON s.key = $1 AND s.keep_until > $2
+	WHERE a.id = 1`
+
+// strikesWithStamps is Strikes for a request whose Memo is still empty:
+// one read returns the failures and fills the Memo with the stamps.
+func (db *DB) strikesWithStamps(ctx context.Context, m *aftersales.Memo, key string, now time.Time) (int, time.Time, error) {
+	var auth, config int64
+	var fails, last sql.NullInt64
+	if err := db.readRow(ctx, stampsQuery, key, ms(now)).Scan(&auth, &config, &fails, &last); err != nil {
+		return 0, time.Time{}, mapErr(fmt.Errorf("sqlstore: read strikes and stamps: %w", err))
+	}
+	m.Value = &requestStamps{db: db, auth: auth, config: config}
+	if !fails.Valid {
+		return 0, time.Time{}, nil
+	}
+	return int(fails.Int64), fromMS(last.Int64), nil
+}
+
+// memoStamps returns the stamps this store read earlier in the request,
+// nil if none.
+func (db *DB) memoStamps(ctx context.Context) *requestStamps {
+	m := aftersales.MemoFromContext(ctx)
+	if m == nil {
+		return nil
+	}
+	if s, ok := m.Value.(*requestStamps); ok && s.db == db {
+		return s
+	}
+	return nil
+}
+
+// requestAuthStamp is the auth stamp read earlier in this request, once;
+// else a read of it.
+func (db *DB) requestAuthStamp(ctx context.Context) (int64, error) {
+	if s := db.memoStamps(ctx); s != nil && !s.authUsed {
+		s.authUsed = true
+		return s.auth, nil
+	}
+	return db.authStamp(ctx)
 }
 
 // cached returns a copy of the user of token hash if the cache holds it
@@ -101,7 +163,7 @@ func copyUser(u *aftersales.User) *aftersales.User {
 // UserByToken returns the owner of a live token.
 func (db *DB) UserByToken(ctx context.Context, secret string) (*aftersales.User, error) {
 	hash := auth.HashSecret(secret)
-	stamp, err := db.authStamp(ctx)
+	stamp, err := db.requestAuthStamp(ctx)
 	if err != nil {
 		return nil, err
 	}

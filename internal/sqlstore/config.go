@@ -50,14 +50,31 @@ func (db *DB) config(ctx context.Context, q queryer) (*configSnap, error) {
 	if tx, ok := q.(*Tx); ok && tx.cfg != nil {
 		return tx.cfg, nil
 	}
+	const read = `SELECT stamp FROM config_stamp WHERE id = 1`
+	row := q.QueryRowContext
+	if q == queryer(db.r) {
+		row = db.readRow // compiled on SQLite
+	}
 	var stamp int64
-	if err := q.QueryRowContext(ctx, `SELECT stamp FROM config_stamp WHERE id = 1`).Scan(&stamp); err != nil {
+	if err := row(ctx, read).Scan(&stamp); err != nil {
 		return nil, fmt.Errorf("sqlstore: config stamp: %w", err)
 	}
 	return db.configAt(ctx, q, stamp)
 }
 
-// configAt is config once the stamp has been read through q.
+// requestConfig is config on the reader pool for a step that runs before
+// its request writes anything (the text models' suggestion): the stamp
+// read with the request's first read (requestStamps) saves a read.
+func (db *DB) requestConfig(ctx context.Context) (*configSnap, error) {
+	if s := db.memoStamps(ctx); s != nil && !s.configUsed {
+		s.configUsed = true
+		return db.configAt(ctx, db.r, s.config)
+	}
+	return db.config(ctx, db.r)
+}
+
+// configAt returns the snapshot of stamp, loading it through q when the
+// cached one is not.
 func (db *DB) configAt(ctx context.Context, q queryer, stamp int64) (*configSnap, error) {
 	if c := db.cfg.Load(); c != nil && c.stamp == stamp {
 		return c, nil
@@ -81,8 +98,8 @@ func (db *DB) pinConfig(ctx context.Context, tx *Tx) (*configSnap, func(), error
 	if err != nil {
 		return nil, nil, err
 	}
-	tx.cfg = c
-	return c, func() { tx.cfg = nil }, nil
+	tx.cfg, tx.cust = c, nil
+	return c, func() { tx.cfg, tx.cust = nil, nil }, nil
 }
 
 func (db *DB) loadConfig(ctx context.Context, q queryer) (*configSnap, error) {

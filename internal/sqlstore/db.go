@@ -92,6 +92,7 @@ type DB struct {
 	stmtc   stmtCache               // SQLite: the writer's compiled statements (stmtcache.go)
 	rstmt   readStmts               // SQLite: the reader pool's compiled hot reads (stmtcache.go)
 	authc   authCache               // API tokens' owners (authcache.go)
+	trace   func(query string)      // tests: sees every statement of a write transaction
 	group   group                   // ticket creates sharing a commit (groupcommit.go)
 	// PublicURL is where customers reach this deployment (for survey
 	// links in mail and SMS); empty makes the links relative.

@@ -174,3 +174,7 @@ func (db *DB) MetricsReadsForTest(ctx context.Context, qs []aftersales.MetricQue
 	_, err := db.metricsIn(ctx, qs, b)
 	return b.reads, err
 }
+
+// TraceForTest calls fn with every statement a write transaction runs;
+// nil stops it. Set it while nothing else runs on db.
+func (db *DB) TraceForTest(fn func(query string)) { db.trace = fn }

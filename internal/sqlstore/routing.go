@@ -163,7 +163,10 @@ func (db *DB) routingInput(ctx context.Context, q queryer, t *aftersales.Ticket)
 			}
 		}
 	}
-	in.Rules, in.Points, in.Teams = cfg.rules, cfg.points, copyTeams(cfg.teams)
+	// The snapshot's teams, shared read-only: decide copies the one team
+	// it adds open work to (copying every team and member was a tenth of
+	// a create's allocations).
+	in.Rules, in.Points, in.Teams = cfg.rules, cfg.points, cfg.teams
 	return in, nil
 }
 
@@ -181,6 +184,8 @@ func (db *DB) decide(ctx context.Context, q queryer, ri routing.Input) (aftersal
 	if i < 0 || ri.Teams[i].Strategy == "" || ri.Teams[i].Strategy == aftersales.StrategyManual || len(ri.Teams[i].Members) == 0 {
 		return d, nil
 	}
+	ri.Teams = slices.Clone(ri.Teams)
+	ri.Teams[i].Members = slices.Clone(ri.Teams[i].Members)
 	team := &ri.Teams[i]
 	var last sql.NullInt64
 	if err := q.QueryRowContext(ctx, `SELECT last_assignee_id FROM teams WHERE id = $1`, team.ID).Scan(&last); err != nil {

@@ -111,6 +111,9 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 
 // QueryContext runs a query in the transaction, prepared when cached.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if tx.db.trace != nil {
+		tx.db.trace(query)
+	}
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -119,6 +122,9 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs a query for one row, prepared when cached.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx.db.trace != nil {
+		tx.db.trace(query)
+	}
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -127,6 +133,9 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 
 // ExecContext runs a statement, prepared when cached.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx.db.trace != nil {
+		tx.db.trace(query)
+	}
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
