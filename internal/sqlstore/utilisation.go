@@ -157,41 +157,69 @@ func (db *DB) utilDays(ctx context.Context, from, to analytics.Day) (*utilData, 
 	for d := from; d < to; d++ {
 		days = append(days, d.Date(loc))
 	}
+	out := &utilData{techs: techs, days: map[int64][]field.UtilDay{}, vals: vals}
+	if recomputeUtil(ctx) {
+		return out, db.utilFromVisits(ctx, out, from, to, days)
+	}
+	booked, err := db.utilBooked(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range techs {
+		d := field.Utilisation(p.Shifts, p.Leave, nil, days)
+		for i, m := range booked[p.UserID] {
+			d[i].Booked += m
+		}
+		out.days[p.UserID] = d
+	}
+	return out, nil
+}
+
+// utilRecomputeKey marks a context whose utilisation is evaluated from
+// the visits themselves instead of util_daily: the recompute the rollup
+// is checked against (tests).
+type utilRecomputeKey struct{}
+
+func recomputeUtil(ctx context.Context) bool { return ctx.Value(utilRecomputeKey{}) != nil }
+
+// utilFromVisits fills out.days from the visits of the days: the
+// definition util_daily must agree with.
+func (db *DB) utilFromVisits(ctx context.Context, out *utilData, from, to analytics.Day, days []time.Time) error {
+	loc := db.location()
 	visits := map[int64][]field.UtilVisit{}
 	lo, hi := ms(from.Date(loc)), ms(to.Date(loc))
 	rows, err := db.a.QueryContext(ctx, `SELECT technician_id, status, window_start, duration_min, checked_in_at, checked_out_at FROM visits
 		WHERE technician_id IS NOT NULL AND status <> 'cancelled'
 		  AND (window_start >= $1 AND window_start < $2 OR checked_in_at >= $1 AND checked_in_at < $2)`, lo, hi)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+		return fmt.Errorf("sqlstore: utilisation visits: %w", err)
 	}
 	for rows.Next() {
 		var tech, start int64
 		var v field.UtilVisit
 		var status string
-		var in, out sql.NullInt64
-		if err := rows.Scan(&tech, &status, &start, &v.DurationMin, &in, &out); err != nil {
+		var in, outAt sql.NullInt64
+		if err := rows.Scan(&tech, &status, &start, &v.DurationMin, &in, &outAt); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+			return fmt.Errorf("sqlstore: utilisation visits: %w", err)
 		}
 		v.Status, v.WindowStart = aftersales.VisitStatus(status), fromMS(start)
 		if in.Valid {
 			v.CheckedIn = fromMS(in.Int64)
 		}
-		if out.Valid {
-			v.CheckedOut = fromMS(out.Int64)
+		if outAt.Valid {
+			v.CheckedOut = fromMS(outAt.Int64)
 		}
 		visits[tech] = append(visits[tech], v)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+		return fmt.Errorf("sqlstore: utilisation visits: %w", err)
 	}
-	out := &utilData{techs: techs, days: map[int64][]field.UtilDay{}, vals: vals}
-	for _, p := range techs {
+	for _, p := range out.techs {
 		out.days[p.UserID] = field.Utilisation(p.Shifts, p.Leave, visits[p.UserID], days)
 	}
-	return out, nil
+	return nil
 }
 
 // utilisationEnv is what every utilisation query reads besides visits:
