@@ -170,3 +170,9 @@ func (db *DB) MetricsReadsForTest(ctx context.Context, qs []aftersales.MetricQue
 	_, err := db.metricsIn(ctx, qs, b)
 	return b.reads, err
 }
+
+// RecomputeUtilisationForTest marks ctx so that technician_utilisation
+// is evaluated from the visits themselves, not from util_daily.
+func RecomputeUtilisationForTest(ctx context.Context) context.Context {
+	return context.WithValue(ctx, utilRecomputeKey{}, true)
+}
