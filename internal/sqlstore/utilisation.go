@@ -166,7 +166,7 @@ func (db *DB) utilDays(ctx context.Context, from, to analytics.Day) (*utilData, 
 		return nil, err
 	}
 	for _, p := range techs {
-		d := field.Utilisation(p.Shifts, p.Leave, nil, days)
+		d := env.shiftDays(p, from, days)
 		for i, m := range booked[p.UserID] {
 			d[i].Booked += m
 		}
@@ -228,6 +228,32 @@ type utilisationEnv struct {
 	techs  []*aftersales.TechnicianProfile
 	parent map[int64]int64
 	kind   map[int64]string
+	// shift holds each technician's shift minutes of the widest range of
+	// days evaluated with this env: the dashboard asks for a year and
+	// then for days within it.
+	shift map[int64]shiftRange
+}
+
+type shiftRange struct {
+	from analytics.Day
+	days []field.UtilDay
+}
+
+// shiftDays is p's UtilDay of each of days (the local midnights from
+// from on) with its shift minutes and nothing booked.
+func (env *utilisationEnv) shiftDays(p *aftersales.TechnicianProfile, from analytics.Day, days []time.Time) []field.UtilDay {
+	c, ok := env.shift[p.UserID]
+	if ok && from >= c.from && int(from-c.from)+len(days) <= len(c.days) {
+		return slices.Clone(c.days[from-c.from : int(from-c.from)+len(days)])
+	}
+	d := field.Utilisation(p.Shifts, p.Leave, nil, days)
+	if !ok || len(days) > len(c.days) {
+		if env.shift == nil {
+			env.shift = map[int64]shiftRange{}
+		}
+		env.shift[p.UserID] = shiftRange{from: from, days: slices.Clone(d)}
+	}
+	return d
 }
 
 // utilEnv reads it, once per Metrics batch.
