@@ -73,6 +73,27 @@ func TestUtilisationRollupEqualsVisits(t *testing.T) {
 				}
 				return r, v
 			}
+			// As the dashboard asks: one batch, a year and days within it
+			// (they share the shift minutes), a month before it.
+			batch := []aftersales.MetricQuery{{From: from, To: to}, {From: from.AddDate(0, 2, 0), To: from.AddDate(0, 2, 9)},
+				{From: from.AddDate(0, 0, -20), To: from.AddDate(0, 0, 10), Grain: aftersales.GrainDay},
+				{From: to.AddDate(0, 0, -30), To: to, By: aftersales.DimPoint}}
+			for i := range batch {
+				batch[i].KPI = "technician_utilisation"
+			}
+			rs, err := db.Metrics(ctx, batch)
+			if err != nil {
+				t.Fatalf("%s: batch: %v", stage, err)
+			}
+			for i, q := range batch {
+				v, err := db.Metric(recompute, q)
+				if err != nil {
+					t.Fatalf("%s: %+v: %v", stage, q, err)
+				}
+				if d := cmp.Diff(v, rs[i]); d != "" {
+					t.Errorf("%s: batch %+v: rollup differs from the visits (-visits +rollup):\n%s", stage, q, d)
+				}
+			}
 			grains := []aftersales.Grain{aftersales.GrainDay, aftersales.GrainWeek, aftersales.GrainMonth}
 			for _, g := range grains {
 				if r, _ := ask(aftersales.MetricQuery{Grain: g}); r.Total.N == 0 || r.Total.Num == 0 {
