@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -50,7 +51,7 @@ func TestUtilisationRollupEqualsVisits(t *testing.T) {
 				t.Fatalf("recompute check: %+v, %v", check, err)
 			}
 		}
-		from, to := end.AddDate(-1, 0, 0), end.AddDate(0, 0, 40)
+		from, to := end.AddDate(0, -5, 0), end.AddDate(0, 0, 40)
 		recompute := sqlstore.RecomputeUtilisationForTest(ctx)
 		// same compares every technician-day of every scope: a matrix by
 		// day of each dimension holds them all; with every, each value is
@@ -68,13 +69,13 @@ func TestUtilisationRollupEqualsVisits(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %+v: %v", stage, q, err)
 				}
-				if d := cmp.Diff(v, r); d != "" {
-					t.Errorf("%s: %+v: rollup differs from the visits (-visits +rollup):\n%s", stage, q, d)
+				if !sameResult(v, r) {
+					t.Errorf("%s: %+v: rollup differs from the visits (-visits +rollup):\n%s", stage, q, cmp.Diff(v, r))
 				}
 				return r, v
 			}
-			// As the dashboard asks: one batch, a year and days within it
-			// (they share the shift minutes), a month before it.
+			// As the dashboard asks: one batch, a range and days within it
+			// (they share the shift minutes), days partly before it.
 			batch := []aftersales.MetricQuery{{From: from, To: to}, {From: from.AddDate(0, 2, 0), To: from.AddDate(0, 2, 9)},
 				{From: from.AddDate(0, 0, -20), To: from.AddDate(0, 0, 10), Grain: aftersales.GrainDay},
 				{From: to.AddDate(0, 0, -30), To: to, By: aftersales.DimPoint}}
@@ -90,25 +91,29 @@ func TestUtilisationRollupEqualsVisits(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %+v: %v", stage, q, err)
 				}
-				if d := cmp.Diff(v, rs[i]); d != "" {
-					t.Errorf("%s: batch %+v: rollup differs from the visits (-visits +rollup):\n%s", stage, q, d)
+				if !sameResult(v, rs[i]) {
+					t.Errorf("%s: batch %+v: rollup differs from the visits (-visits +rollup):\n%s", stage, q, cmp.Diff(v, rs[i]))
 				}
 			}
-			grains := []aftersales.Grain{aftersales.GrainDay, aftersales.GrainWeek, aftersales.GrainMonth}
+			grains := []aftersales.Grain{aftersales.GrainDay}
+			if every {
+				grains = append(grains, aftersales.GrainWeek, aftersales.GrainMonth)
+			}
 			for _, g := range grains {
 				if r, _ := ask(aftersales.MetricQuery{Grain: g}); r.Total.N == 0 || r.Total.Num == 0 {
 					t.Fatalf("%s: no utilisation at all: %+v", stage, r.Total)
 				}
 			}
 			for _, dim := range []aftersales.Dimension{aftersales.DimTechnician, aftersales.DimPoint, aftersales.DimRegion} {
-				r, _ := ask(aftersales.MetricQuery{By: dim})
+				r, _ := ask(aftersales.MetricQuery{By: dim, Grain: aftersales.GrainDay})
 				if len(r.Points) == 0 {
 					t.Fatalf("%s: no %s", stage, dim)
 				}
-				ask(aftersales.MetricQuery{By: dim, Grain: aftersales.GrainDay})
 				if !every {
 					continue
 				}
+				r, _ = ask(aftersales.MetricQuery{By: dim})
+				ask(aftersales.MetricQuery{By: dim, Grain: aftersales.GrainWeek})
 				for _, p := range r.Points {
 					ask(aftersales.MetricQuery{Filter: dim, Value: p.Key, Grain: aftersales.GrainDay})
 					ask(aftersales.MetricQuery{Filter: dim, Value: p.Key, By: dim, Grain: aftersales.GrainWeek})
@@ -246,4 +251,29 @@ func TestUtilisationRollupEqualsVisits(t *testing.T) {
 		}
 		same("repaired", false)
 	})
+}
+
+// sameResult compares two answers point by point (cmp.Diff of a few
+// thousand points is slow; it only explains a difference).
+func sameResult(a, b *aftersales.MetricResult) bool {
+	type pt struct {
+		period   int64
+		key      string
+		label    string
+		num, n   int64
+		value    float64
+		hasValue bool
+	}
+	flat := func(r *aftersales.MetricResult) []pt {
+		out := make([]pt, 0, len(r.Points)+1)
+		for _, p := range append([]aftersales.MetricPoint{r.Total}, r.Points...) {
+			x := pt{period: p.Period.UnixMilli(), key: p.Key, label: p.Label, num: p.Num, n: p.N, hasValue: p.Value != nil}
+			if p.Value != nil {
+				x.value = *p.Value
+			}
+			out = append(out, x)
+		}
+		return out
+	}
+	return slices.Equal(flat(a), flat(b)) && a.Query == b.Query && a.Lag.Pending == b.Lag.Pending
 }

@@ -228,32 +228,33 @@ type utilisationEnv struct {
 	techs  []*aftersales.TechnicianProfile
 	parent map[int64]int64
 	kind   map[int64]string
-	// shift holds each technician's shift minutes of the widest range of
-	// days evaluated with this env: the dashboard asks for a year and
-	// then for days within it.
-	shift map[int64]shiftRange
-}
-
-type shiftRange struct {
-	from analytics.Day
-	days []field.UtilDay
+	// shift holds the shift minutes of each technician-day evaluated
+	// with this env: the dashboard asks for a year and for days within
+	// it in one batch.
+	shift map[int64]map[analytics.Day]int64
 }
 
 // shiftDays is p's UtilDay of each of days (the local midnights from
 // from on) with its shift minutes and nothing booked.
 func (env *utilisationEnv) shiftDays(p *aftersales.TechnicianProfile, from analytics.Day, days []time.Time) []field.UtilDay {
-	c, ok := env.shift[p.UserID]
-	if ok && from >= c.from && int(from-c.from)+len(days) <= len(c.days) {
-		return slices.Clone(c.days[from-c.from : int(from-c.from)+len(days)])
+	if env.shift == nil {
+		env.shift = map[int64]map[analytics.Day]int64{}
 	}
-	d := field.Utilisation(p.Shifts, p.Leave, nil, days)
-	if !ok || len(days) > len(c.days) {
-		if env.shift == nil {
-			env.shift = map[int64]shiftRange{}
+	m := env.shift[p.UserID]
+	if m == nil {
+		m = make(map[analytics.Day]int64, len(days))
+		env.shift[p.UserID] = m
+	}
+	out := make([]field.UtilDay, len(days))
+	for i, d := range days {
+		s, ok := m[from+analytics.Day(i)]
+		if !ok {
+			s = field.ShiftMinutes(p.Shifts, p.Leave, d)
+			m[from+analytics.Day(i)] = s
 		}
-		env.shift[p.UserID] = shiftRange{from: from, days: slices.Clone(d)}
+		out[i].Shift = s
 	}
-	return d
+	return out
 }
 
 // utilEnv reads it, once per Metrics batch.
