@@ -307,8 +307,15 @@ func (db *DB) rebuildUtil(ctx context.Context, b bulkWriter, replace bool, check
 // current one added), in one statement so that the three parts are one
 // snapshot. It returns each technician's minutes by day index from
 // from.
-func (db *DB) utilBooked(ctx context.Context, from, to analytics.Day) (map[int64][]int64, error) {
+func (db *DB) utilBooked(ctx context.Context, techs []int64, from, to analytics.Day) (map[int64][]int64, error) {
 	out := map[int64][]int64{}
+	if len(techs) == 0 || from >= to {
+		return out, nil
+	}
+	// Only the technicians asked: visits also name users without a
+	// technician profile (a ticket's assignee), whose days no answer
+	// counts.
+	in := idList(techs)
 	add := func(k utilKey, m int64) {
 		if k.day < from || k.day >= to {
 			return
@@ -323,13 +330,13 @@ func (db *DB) utilBooked(ctx context.Context, from, to analytics.Day) (map[int64
 	// The first column says what a row is: a rollup row (1), a pending
 	// visit's stored contribution (-1) or its current one (0).
 	rows, err := db.a.QueryContext(ctx, `SELECT 1, technician_id, day, booked, '', 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
-		FROM util_daily WHERE day >= $1 AND day < $2
+		FROM util_daily WHERE day >= $1 AND day < $2 AND technician_id IN (`+in+`)
 		UNION ALL
 		SELECT -1, f.technician_id, f.day, f.booked, '', 0, 0, NULL, NULL FROM util_dirty d JOIN util_facts f ON f.visit_id = d.visit_id
-		WHERE f.day >= $1 AND f.day < $2
+		WHERE f.day >= $1 AND f.day < $2 AND f.technician_id IN (`+in+`)
 		UNION ALL
 		SELECT 0, v.technician_id, 0, 0, v.status, v.window_start, v.duration_min, v.checked_in_at, v.checked_out_at
-		FROM util_dirty d JOIN visits v ON v.id = d.visit_id WHERE v.technician_id IS NOT NULL`, int64(from), int64(to))
+		FROM util_dirty d JOIN visits v ON v.id = d.visit_id WHERE v.technician_id IN (`+in+`)`, int64(from), int64(to))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: utilisation rollup: %w", err)
 	}

@@ -161,7 +161,11 @@ func (db *DB) utilDays(ctx context.Context, from, to analytics.Day) (*utilData, 
 	if recomputeUtil(ctx) {
 		return out, db.utilFromVisits(ctx, out, from, to, days)
 	}
-	booked, err := db.utilBooked(ctx, from, to)
+	ids := make([]int64, len(techs))
+	for i, p := range techs {
+		ids[i] = p.UserID
+	}
+	booked, err := db.utilBooked(ctx, ids, from, to)
 	if err != nil {
 		return nil, err
 	}
