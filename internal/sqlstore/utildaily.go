@@ -173,10 +173,10 @@ func (db *DB) writeUtilDeltas(ctx context.Context, b bulkWriter, delta map[utilK
 	if len(keys) == 0 {
 		return nil
 	}
-	slices.SortFunc(keys, func(x, y utilKey) int { return cmp.Or(cmp.Compare(x.day, y.day), cmp.Compare(x.tech, y.tech)) })
-	const upsert = ` ON CONFLICT (day, technician_id) DO UPDATE SET booked = util_daily.booked + excluded.booked, visits = util_daily.visits + excluded.visits`
+	slices.SortFunc(keys, func(x, y utilKey) int { return cmp.Or(cmp.Compare(x.tech, y.tech), cmp.Compare(x.day, y.day)) })
+	const upsert = ` ON CONFLICT (technician_id, day) DO UPDATE SET booked = util_daily.booked + excluded.booked, visits = util_daily.visits + excluded.visits`
 	const per = 200
-	days := map[analytics.Day]bool{}
+	emptied := map[int64][]int64{} // technician: days that lost visits
 	for start := 0; start < len(keys); start += per {
 		chunk := keys[start:min(start+per, len(keys))]
 		var q string
@@ -208,19 +208,16 @@ func (db *DB) writeUtilDeltas(ctx context.Context, b bulkWriter, delta map[utilK
 		}
 		for _, k := range chunk {
 			if delta[k].visits < 0 {
-				days[k.day] = true
+				emptied[k.tech] = append(emptied[k.tech], int64(k.day))
 			}
 		}
 	}
-	if len(days) == 0 {
-		return nil
+	for _, tech := range slices.Sorted(maps.Keys(emptied)) {
+		if err := b.exec(ctx, `DELETE FROM util_daily WHERE technician_id = $1 AND visits = 0 AND day IN (`+idList(emptied[tech])+`)`, tech); err != nil {
+			return err
+		}
 	}
-	var in []int64
-	for d := range days {
-		in = append(in, int64(d))
-	}
-	slices.Sort(in)
-	return b.exec(ctx, `DELETE FROM util_daily WHERE visits = 0 AND day IN (`+idList(in)+`)`)
+	return nil
 }
 
 // rebuildUtil computes util_daily from the visits. With replace it

@@ -23,13 +23,15 @@ CREATE TABLE util_facts (
 );
 
 -- visits counts the contributions, so a row that loses its last one
--- goes away.
+-- goes away. Keyed by technician first: a read asks for the active
+-- technicians' range of days (other users' visits, an assignee's, are
+-- kept but never read).
 CREATE TABLE util_daily (
     day           INTEGER NOT NULL,
     technician_id BIGINT NOT NULL,
     booked        BIGINT NOT NULL,
     visits        BIGINT NOT NULL,
-    PRIMARY KEY (day, technician_id)
+    PRIMARY KEY (technician_id, day)
 );
 
 CREATE FUNCTION util_mark_visit() RETURNS trigger LANGUAGE plpgsql AS $$
