@@ -325,15 +325,17 @@ func (db *DB) utilBooked(ctx context.Context, techs []int64, from, to analytics.
 		s[k.day-from] += m
 	}
 	// The first column says what a row is: a rollup row (1), a pending
-	// visit's stored contribution (-1) or its current one (0).
+	// visit's stored contribution (-1) or its current one (0). The
+	// pending visits are found from util_dirty ("IN"): as a join, SQLite
+	// scanned every visit and fact and probed the queue with each.
 	rows, err := db.a.QueryContext(ctx, `SELECT 1, technician_id, day, booked, '', 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
 		FROM util_daily WHERE day >= $1 AND day < $2 AND technician_id IN (`+in+`)
 		UNION ALL
-		SELECT -1, f.technician_id, f.day, f.booked, '', 0, 0, NULL, NULL FROM util_dirty d JOIN util_facts f ON f.visit_id = d.visit_id
-		WHERE f.day >= $1 AND f.day < $2 AND f.technician_id IN (`+in+`)
+		SELECT -1, f.technician_id, f.day, f.booked, '', 0, 0, NULL, NULL FROM util_facts f
+		WHERE f.visit_id IN (SELECT visit_id FROM util_dirty) AND f.day >= $1 AND f.day < $2
 		UNION ALL
 		SELECT 0, v.technician_id, 0, 0, v.status, v.window_start, v.duration_min, v.checked_in_at, v.checked_out_at
-		FROM util_dirty d JOIN visits v ON v.id = d.visit_id WHERE v.technician_id IN (`+in+`)`, int64(from), int64(to))
+		FROM visits v WHERE v.id IN (SELECT visit_id FROM util_dirty) AND v.technician_id IS NOT NULL`, int64(from), int64(to))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: utilisation rollup: %w", err)
 	}
