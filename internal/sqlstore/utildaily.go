@@ -292,8 +292,11 @@ func (db *DB) rebuildUtil(ctx context.Context, b bulkWriter, replace bool, check
 	if err := b.copy(ctx, "util_daily", []string{"day", "technician_id", "booked", "visits"}, rows); err != nil {
 		return err
 	}
+	// PostgreSQL's planner must know the queue is empty now: a read
+	// finds the pending visits from it, and a guessed thousand rows
+	// would hash-join every visit instead.
 	if db.d.engine == Postgres && len(facts) >= 5000 {
-		return b.exec(ctx, `ANALYZE util_daily, util_facts`)
+		return b.exec(ctx, `ANALYZE util_daily, util_facts, util_dirty`)
 	}
 	return nil
 }
