@@ -96,7 +96,8 @@ const (
 	// sales revenue.
 	StoreRevenue
 	// StoreCalendars: the store computes it from technicians' calendars
-	// and visits (field.Utilisation); no fact or rollup holds it.
+	// and their booked visit minutes (field.Utilisation, util_daily); no
+	// ticket fact or rollup holds it.
 	StoreCalendars
 )
 

@@ -178,3 +178,9 @@ func (db *DB) MetricsReadsForTest(ctx context.Context, qs []aftersales.MetricQue
 // TraceForTest calls fn with every statement a write transaction runs;
 // nil stops it. Set it while nothing else runs on db.
 func (db *DB) TraceForTest(fn func(query string)) { db.trace = fn }
+
+// RecomputeUtilisationForTest marks ctx so that technician_utilisation
+// is evaluated from the visits themselves, not from util_daily.
+func RecomputeUtilisationForTest(ctx context.Context) context.Context {
+	return context.WithValue(ctx, utilRecomputeKey{}, true)
+}

@@ -263,8 +263,19 @@ func idList(ids []int64) string {
 }
 
 // RefreshRollups folds up to limit dirty tickets into the rollups, or
-// rebuilds them all when more than rebuildAbove are dirty.
+// rebuilds them all when more than rebuildAbove are dirty, and as many
+// dirty visits into technician utilisation's (utildaily.go). It returns
+// how many it folded in.
 func (db *DB) RefreshRollups(ctx context.Context, limit int) (int, error) {
+	n, err := db.refreshKPI(ctx, limit)
+	if err != nil {
+		return 0, err
+	}
+	u, err := db.refreshUtil(ctx, limit)
+	return n + u, err
+}
+
+func (db *DB) refreshKPI(ctx context.Context, limit int) (int, error) {
 	n := 0
 	err := db.withBulk(ctx, func(b bulkWriter) error {
 		if err := db.lockRollups(ctx, b); err != nil {
@@ -701,8 +712,10 @@ func (db *DB) RecomputeRollups(ctx context.Context, repair bool) (*aftersales.Ro
 			return err
 		}
 		var err error
-		check, err = db.rebuild(ctx, b, repair)
-		return err
+		if check, err = db.rebuild(ctx, b, repair); err != nil {
+			return err
+		}
+		return db.rebuildUtil(ctx, b, repair, check)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)

@@ -157,41 +157,73 @@ func (db *DB) utilDays(ctx context.Context, from, to analytics.Day) (*utilData, 
 	for d := from; d < to; d++ {
 		days = append(days, d.Date(loc))
 	}
+	out := &utilData{techs: techs, days: map[int64][]field.UtilDay{}, vals: vals}
+	if recomputeUtil(ctx) {
+		return out, db.utilFromVisits(ctx, out, from, to, days)
+	}
+	ids := make([]int64, len(techs))
+	for i, p := range techs {
+		ids[i] = p.UserID
+	}
+	booked, err := db.utilBooked(ctx, ids, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range techs {
+		d := env.shiftDays(p, from, days)
+		for i, m := range booked[p.UserID] {
+			d[i].Booked += m
+		}
+		out.days[p.UserID] = d
+	}
+	return out, nil
+}
+
+// utilRecomputeKey marks a context whose utilisation is evaluated from
+// the visits themselves instead of util_daily: the recompute the rollup
+// is checked against (tests).
+type utilRecomputeKey struct{}
+
+func recomputeUtil(ctx context.Context) bool { return ctx.Value(utilRecomputeKey{}) != nil }
+
+// utilFromVisits fills out.days from the visits of the days: the
+// definition util_daily must agree with.
+func (db *DB) utilFromVisits(ctx context.Context, out *utilData, from, to analytics.Day, days []time.Time) error {
+	loc := db.location()
 	visits := map[int64][]field.UtilVisit{}
 	lo, hi := ms(from.Date(loc)), ms(to.Date(loc))
 	rows, err := db.a.QueryContext(ctx, `SELECT technician_id, status, window_start, duration_min, checked_in_at, checked_out_at FROM visits
 		WHERE technician_id IS NOT NULL AND status <> 'cancelled'
 		  AND (window_start >= $1 AND window_start < $2 OR checked_in_at >= $1 AND checked_in_at < $2)`, lo, hi)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+		return fmt.Errorf("sqlstore: utilisation visits: %w", err)
 	}
 	for rows.Next() {
 		var tech, start int64
 		var v field.UtilVisit
 		var status string
-		var in, out sql.NullInt64
-		if err := rows.Scan(&tech, &status, &start, &v.DurationMin, &in, &out); err != nil {
+		var in, outAt sql.NullInt64
+		if err := rows.Scan(&tech, &status, &start, &v.DurationMin, &in, &outAt); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+			return fmt.Errorf("sqlstore: utilisation visits: %w", err)
 		}
 		v.Status, v.WindowStart = aftersales.VisitStatus(status), fromMS(start)
 		if in.Valid {
 			v.CheckedIn = fromMS(in.Int64)
 		}
-		if out.Valid {
-			v.CheckedOut = fromMS(out.Int64)
+		if outAt.Valid {
+			v.CheckedOut = fromMS(outAt.Int64)
 		}
 		visits[tech] = append(visits[tech], v)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: utilisation visits: %w", err)
+		return fmt.Errorf("sqlstore: utilisation visits: %w", err)
 	}
-	out := &utilData{techs: techs, days: map[int64][]field.UtilDay{}, vals: vals}
-	for _, p := range techs {
+	for _, p := range out.techs {
 		out.days[p.UserID] = field.Utilisation(p.Shifts, p.Leave, visits[p.UserID], days)
 	}
-	return out, nil
+	return nil
 }
 
 // utilisationEnv is what every utilisation query reads besides visits:
@@ -200,6 +232,33 @@ type utilisationEnv struct {
 	techs  []*aftersales.TechnicianProfile
 	parent map[int64]int64
 	kind   map[int64]string
+	// shift holds the shift minutes of each technician-day evaluated
+	// with this env: the dashboard asks for a year and for days within
+	// it in one batch.
+	shift map[int64]map[analytics.Day]int64
+}
+
+// shiftDays is p's UtilDay of each of days (the local midnights from
+// from on) with its shift minutes and nothing booked.
+func (env *utilisationEnv) shiftDays(p *aftersales.TechnicianProfile, from analytics.Day, days []time.Time) []field.UtilDay {
+	if env.shift == nil {
+		env.shift = map[int64]map[analytics.Day]int64{}
+	}
+	m := env.shift[p.UserID]
+	if m == nil {
+		m = make(map[analytics.Day]int64, len(days))
+		env.shift[p.UserID] = m
+	}
+	out := make([]field.UtilDay, len(days))
+	for i, d := range days {
+		s, ok := m[from+analytics.Day(i)]
+		if !ok {
+			s = field.ShiftMinutes(p.Shifts, p.Leave, d)
+			m[from+analytics.Day(i)] = s
+		}
+		out[i].Shift = s
+	}
+	return out
 }
 
 // utilEnv reads it, once per Metrics batch.
