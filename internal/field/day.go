@@ -139,6 +139,15 @@ func PlanDay(d *Day, t Travel) (*aftersales.DayRoute, error) {
 		if c.At.After(leave) {
 			leave = c.At
 		}
+		// A position reported after the shift's end (overtime) leaves no
+		// shift time for the visits not yet started: they are unplanned,
+		// not a routing problem that ends before it starts.
+		if !leave.Before(s1) {
+			for _, v := range ok {
+				unplanned(v, "no_shift")
+			}
+			return out, nil
+		}
 	}
 	p := &routeplan.Problem{
 		Vehicles: []routeplan.Vehicle{{ID: fmt.Sprint(d.TechnicianID), Start: from, End: home, ShiftStart: sec(leave), ShiftEnd: sec(s1)}},

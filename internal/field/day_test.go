@@ -174,6 +174,35 @@ func TestPlanDayFromCurrentPosition(t *testing.T) {
 	}
 }
 
+// TestPlanDayAfterShift: a position reported after the shift's end (a
+// technician working late) plans nothing more for the day: the visit done
+// stays as it happened, the others are unplanned for want of shift time,
+// and the plan is not an error (it was "64800 is before the shift start").
+func TestPlanDayAfterShift(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	mid := time.Date(2026, 12, 7, 0, 0, 0, 0, sh) // a Monday
+	hm := func(h, m int) time.Time { return mid.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	home := &aftersales.Position{Lat: 30.0, Lng: 104.0}
+	in, out := hm(17, 0), hm(18, 20)
+	day := Day{Midnight: mid, Start: home, StartKind: "home", Shifts: []aftersales.Shift{{Weekday: 1, StartMin: 8 * 60, EndMin: 18 * 60}},
+		Current: &aftersales.TechPosition{Position: *home, At: hm(18, 47), Source: "update"},
+		Visits: []DayVisit{
+			{ID: 1, TicketID: 101, Number: 1, Status: aftersales.VisitCompleted, WindowStart: hm(16, 0), WindowEnd: hm(18, 0), Duration: time.Hour,
+				At: home, CheckedIn: &in, CheckedOut: &out},
+			{ID: 2, TicketID: 102, Number: 1, Status: aftersales.VisitScheduled, WindowStart: hm(14, 0), WindowEnd: hm(18, 0), Duration: time.Hour, At: home},
+		}}
+	r, err := PlanDay(&day, DefaultTravel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Stops) != 1 || r.Stops[0].VisitID != 1 {
+		t.Errorf("stops: %+v, want the visit done only", r.Stops)
+	}
+	if len(r.Unplanned) != 1 || r.Unplanned[0].VisitID != 2 || r.Unplanned[0].Reason != "no_shift" {
+		t.Errorf("unplanned: %+v, want visit 2 for want of shift time", r.Unplanned)
+	}
+}
+
 // TestPlanDayManual: a day with pinned visits keeps the supervisor's
 // order and is only timed; the visit the order pushes past its window is
 // kept with its lateness in whole minutes (never left out or moved), and
