@@ -299,19 +299,7 @@ func (db *DB) refreshKPI(ctx context.Context, limit int) (int, error) {
 			_, err := db.rebuild(ctx, b, true)
 			return err
 		}
-		lock := ""
-		if db.d.engine == Postgres {
-			lock = ` FOR UPDATE`
-		}
-		var ids []int64
-		err := b.query(ctx, `SELECT ticket_id FROM kpi_dirty ORDER BY ticket_id LIMIT $1`+lock, []any{limit}, func(scan func(...any) error) error {
-			var id int64
-			if err := scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-			return nil
-		})
+		ids, err := db.claimDirty(ctx, b, `SELECT ticket_id FROM kpi_dirty ORDER BY ticket_id LIMIT $1`, limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -322,6 +310,25 @@ func (db *DB) refreshKPI(ctx context.Context, limit int) (int, error) {
 		return 0, fmt.Errorf("sqlstore: refresh rollups: %w", err)
 	}
 	return n, nil
+}
+
+// claimDirty reads up to limit ids of a dirty queue with query (its one
+// parameter is the limit), locking the rows on PostgreSQL so that two
+// instances' refreshes never fold the same id in.
+func (db *DB) claimDirty(ctx context.Context, b bulkWriter, query string, limit int) ([]int64, error) {
+	if db.d.engine == Postgres {
+		query += ` FOR UPDATE`
+	}
+	var ids []int64
+	err := b.query(ctx, query, []any{limit}, func(scan func(...any) error) error {
+		var id int64
+		if err := scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		return nil
+	})
+	return ids, err
 }
 
 func (db *DB) applyDeltas(ctx context.Context, b bulkWriter, ids []int64) error {

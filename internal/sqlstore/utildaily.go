@@ -88,19 +88,7 @@ func (db *DB) refreshUtil(ctx context.Context, limit int) (int, error) {
 			n = dirty
 			return db.rebuildUtil(ctx, b, true, nil)
 		}
-		lock := ""
-		if db.d.engine == Postgres {
-			lock = ` FOR UPDATE`
-		}
-		var ids []int64
-		err := b.query(ctx, `SELECT visit_id FROM util_dirty ORDER BY visit_id LIMIT $1`+lock, []any{limit}, func(scan func(...any) error) error {
-			var id int64
-			if err := scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-			return nil
-		})
+		ids, err := db.claimDirty(ctx, b, `SELECT visit_id FROM util_dirty ORDER BY visit_id LIMIT $1`, limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
