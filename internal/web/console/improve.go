@@ -274,7 +274,7 @@ func (c *Console) itemView(r *http.Request, p *Page, id int64) (*itemView, error
 			}
 		}
 	}
-	problem := d.Title
+	problem := p.ItemTitle(d.ImprovementItem, v.Labels)
 	v.Fishbone = fishbone(problem, d.Causes, func(cat string) string { return p.T("cause." + cat) })
 	if d.Dim != "" {
 		v.Scope = v.Labels[string(d.Dim)+":"+d.Value]
@@ -472,7 +472,7 @@ func (c *Console) showItem(w http.ResponseWriter, r *http.Request, formErr error
 		if err != nil {
 			return err
 		}
-		p.Title = v.D.Number + " " + v.D.Title
+		p.Title = v.D.Number + " " + p.ItemTitle(v.D.ImprovementItem, v.Labels)
 		p.Data = v
 		return nil
 	}, formErr)
