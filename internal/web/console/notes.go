@@ -374,3 +374,21 @@ func (p *Page) CaseEffect(s string) string {
 // AuditName names an audit entry's action (kind "a") or entity (kind "e")
 // in the page's language; one the catalog lacks is shown as recorded.
 func (p *Page) AuditName(kind, v string) string { return p.tOr("audit."+kind+"."+v, v) }
+
+// caseBaseline is the line a published case's problem ends with when the
+// store wrote it from the item: the item's KPI and its baseline
+// ("arrival_median at 3281").
+var caseBaseline = regexp.MustCompile(`(?m)^([a-z0-9_]+) at (\S+)$`)
+
+// CaseProblem is a case's problem with the baseline line the store wrote
+// said in the page's language, by the KPI's name; the rest is the text a
+// person wrote, shown as written.
+func (p *Page) CaseProblem(s string) string {
+	return caseBaseline.ReplaceAllStringFunc(s, func(line string) string {
+		m := caseBaseline.FindStringSubmatch(line)
+		if !p.cat.Has(p.Lang, "kpi."+m[1]) {
+			return line
+		}
+		return fmt.Sprintf(p.T("improve.case_baseline"), p.T("kpi."+m[1]), m[2])
+	})
+}
