@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -69,21 +70,48 @@ func exportFile(ctx context.Context, env Env, args []string) error {
 	if u := aftersales.UserFromContext(ctx); u != nil {
 		fmt.Fprintf(env.Stderr, "exporting as %s\n", u.Email)
 	}
-	var out io.Writer = env.Stdout
-	if path != "-" {
-		file, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		defer file.Close()
-		out = file
-	}
 	names, err := dataio.ExportNames(ctx, db.Services())
 	if err != nil {
 		return err
 	}
-	if err := dataio.Export(out, format, names, dataio.TicketPages(ctx, db, f)); err != nil {
+	// The export goes to a file beside the target, which takes its
+	// place only when complete: a refused filter or a failure half-way
+	// leaves an earlier export of the same name as it was.
+	var out io.Writer = env.Stdout
+	var tmp *os.File
+	if path != "-" {
+		if tmp, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*"); err != nil {
+			return err
+		}
+		defer func() {
+			tmp.Close()
+			os.Remove(tmp.Name()) // gone already after the rename
+		}()
+		out = tmp
+	}
+	n := 0
+	pages := dataio.TicketPages(ctx, db, f)
+	next := func() (*aftersales.Ticket, error) {
+		t, err := pages()
+		if t != nil {
+			n++
+		}
+		return t, err
+	}
+	if err := dataio.Export(out, format, names, next); err != nil {
 		return describe(err)
 	}
+	if tmp != nil {
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.Stderr, "exported %d tickets to %s\n", n, path)
 	return nil
 }
