@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"aftersales"
+	"aftersales/internal/analytics"
 )
 
 // The store writes a few system notes into the ticket timeline as English
@@ -386,9 +387,12 @@ var caseBaseline = regexp.MustCompile(`(?m)^([a-z0-9_]+) at (\S+)$`)
 func (p *Page) CaseProblem(s string) string {
 	return caseBaseline.ReplaceAllStringFunc(s, func(line string) string {
 		m := caseBaseline.FindStringSubmatch(line)
-		if !p.cat.Has(p.Lang, "kpi."+m[1]) {
+		k, ok := analytics.Lookup(m[1])
+		v, err := strconv.ParseFloat(m[2], 64)
+		if !ok || err != nil || !p.cat.Has(p.Lang, "kpi."+m[1]) {
 			return line
 		}
-		return fmt.Sprintf(p.T("improve.case_baseline"), p.T("kpi."+m[1]), m[2])
+		// In the unit the item's page shows it in (3281 minutes: 2.3 days).
+		return fmt.Sprintf(p.T("improve.case_baseline"), p.T("kpi."+m[1]), inScale(v, p.scaleFor(k.Unit, v)))
 	})
 }
