@@ -181,6 +181,7 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^must not be negative$`), "reason.not_negative"},
 		{regexp.MustCompile(`^must be more than zero$`), "reason.positive"},
 		{regexp.MustCompile(`^must be a date, YYYY-MM-DD$`), "reason.date"},
+		{regexp.MustCompile(`^must be a date and time$`), "reason.datetime"},
 		{regexp.MustCompile(`^is stale$`), "reason.stale"},
 		{regexp.MustCompile(`^must be valid UTF-8 without NUL characters$`), "reason.text"},
 		{regexp.MustCompile(`^must be lower-case letters, digits, '-' or '_'$`), "reason.code_chars"},
