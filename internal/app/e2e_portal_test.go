@@ -113,6 +113,13 @@ func TestBrowserPortalPhone(t *testing.T) {
 		t.Errorf("the list shows %q: want only the customer's own ticket %s", list, mine.Number)
 	}
 	fits("/portal/tickets")
+	// The header's links in a row, not one per line in a column between
+	// the brand and the account, and the heading below the header.
+	if got := text(`(() => { const tops = new Set([...document.querySelectorAll("header.portal-top nav a")].map(a => Math.round(a.getBoundingClientRect().top)));
+		const gap = document.querySelector("h1").getBoundingClientRect().top - document.querySelector("header.portal-top").getBoundingClientRect().bottom;
+		return tops.size + " rows, " + (gap >= 8 ? "apart" : "touching") })()`); got != "1 rows, apart" {
+		t.Errorf("the portal's header on a phone: links in %s, want 1 rows, apart", got)
+	}
 	shot(t, ctx, "phone-portal-tickets.png")
 
 	// A new ticket with a photo.
