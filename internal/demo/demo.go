@@ -213,6 +213,16 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	if err := g.segments(b); err != nil {
 		return nil, fmt.Errorf("demo: segments: %w", err)
 	}
+	// The follow-ups, visits and complaints above reopen and move tickets
+	// of the history: the open ones are counted as they are now.
+	open := true
+	page, err := s.Tickets.ListTickets(ctx, aftersales.TicketFilter{Open: &open, Count: true, Limit: 1})
+	if err != nil {
+		return nil, fmt.Errorf("demo: count open tickets: %w", err)
+	}
+	if page.Total != nil {
+		g.sum.OpenTickets = int(*page.Total)
+	}
 	return &g.sum, nil
 }
 
