@@ -259,7 +259,7 @@ func TestConsoleFlows(t *testing.T) {
 		form := url.Values{"customer_id": {fmt.Sprint(cust.ID)}, "channel": {"phone"}, "nature": {"repair"}, "urgency": {"fax"},
 			"title": {""}, "description": {"漏水"}, "tags": {"漏水, 加急"}}
 		s, body, _ := b.post("/tickets", form)
-		if s != 422 || !strings.Contains(body, "must not be empty") || !strings.Contains(body, `value="漏水, 加急"`) {
+		if s != 422 || !strings.Contains(body, "不能为空") || !strings.Contains(body, `value="漏水, 加急"`) {
 			t.Fatalf("invalid ticket form: %d", s)
 		}
 		if n, _ := db.ListTickets(app.Ctx, aftersales.TicketFilter{}); len(n.Tickets) != 0 {
@@ -276,7 +276,7 @@ func TestConsoleFlows(t *testing.T) {
 		if !strings.Contains(body, "洗衣机底部漏水") || !strings.Contains(body, "已创建") {
 			t.Fatal("created ticket page lacks its title or the confirmation")
 		}
-		if s, body, _ := b.post(loc+"/transition", url.Values{"to": {"closed"}, "version": {"1"}}); s != 422 || !strings.Contains(body, "cannot go from new to closed") {
+		if s, body, _ := b.post(loc+"/transition", url.Values{"to": {"closed"}, "version": {"1"}}); s != 422 || !strings.Contains(body, "工单不能从“新建”变为“已关闭”") {
 			t.Fatalf("invalid transition: %d", s)
 		}
 		if s, _, _ := b.post(loc+"/transition", url.Values{"to": {"accepted"}, "version": {"1"}}); s != 303 {

@@ -249,11 +249,11 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^needs at least one condition$`), "reason.segment_condition"},
 		{regexp.MustCompile(`^must not be below the minimum$`), "reason.segment_max_min"},
 		// Reasons the forms gave in English on the Chinese pages (helper s6/newuser).
-		{regexp.MustCompile(`^must be a valid email address$`), "reason.email"},
+		{regexp.MustCompile(`^must be a valid email address$`), "reason.email_valid"},
 		{regexp.MustCompile(`^is required, at most ([0-9]+) characters$`), "reason.required_max"},
 		{regexp.MustCompile(`^must be a whole number$`), "reason.whole_number"},
 		{regexp.MustCompile(`^must not be empty$`), "reason.not_empty"},
-		{regexp.MustCompile(`^must be a date as YYYY-MM-DD$`), "reason.date"},
+		{regexp.MustCompile(`^must be a date as YYYY-MM-DD$`), "reason.date_as"},
 		{regexp.MustCompile(`^must be an IANA time zone such as Asia/Shanghai$`), "reason.time_zone"},
 		{regexp.MustCompile(`^a policy needs at least one target$`), "reason.policy_target"},
 		{regexp.MustCompile(`^a Chinese or English name is required$`), "reason.one_name"},

@@ -2,6 +2,7 @@ package console
 
 import (
 	"cmp"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -385,6 +386,13 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	if actionErr != nil {
 		p.Status = httperr.Status(actionErr)
 		p.Flash = p.T("err."+aftersales.ErrorCode(actionErr)) + " " + aftersales.ErrorMessage(actionErr) + fieldSummary(actionErr)
+		if m := cannotMove.FindStringSubmatch(aftersales.ErrorMessage(actionErr)); m != nil && p.Lang != "en" {
+			p.Flash = p.T("err."+aftersales.ErrorCode(actionErr)) + " " + fmt.Sprintf(p.T("bulk.refused.transition"), p.T("status."+m[1]), p.T("status."+m[2]))
+		} else if p.Lang != "en" && len(aftersales.ErrorFields(actionErr)) > 0 {
+			// The store's message and reasons are English: the fields
+			// are named and their reasons said in the page's language.
+			p.Flash = p.T("err."+aftersales.ErrorCode(actionErr)) + p.fieldSummaryIn(actionErr)
+		}
 		for _, f := range aftersales.ErrorFields(actionErr) {
 			p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
 		}
@@ -650,6 +658,19 @@ func fieldSummary(err error) string {
 		return ""
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+// fieldSummaryIn is fieldSummary in the page's language: each field by
+// its label, with its reason translated.
+func (p *Page) fieldSummaryIn(err error) string {
+	var parts []string
+	for _, f := range aftersales.ErrorFields(err) {
+		parts = append(parts, fmt.Sprintf(p.T("err.field_reason"), p.tOr("field."+f.Field, f.Field), p.cat.fieldReason(p.Lang, f.Reason)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(p.T("err.fields"), strings.Join(parts, p.T("err.fields_sep")))
 }
 
 func (c *Console) commentTicket(w http.ResponseWriter, r *http.Request) {
