@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
 
 	"aftersales"
 )
@@ -43,8 +42,8 @@ func (db *DB) SchemaForTest(ctx context.Context) []string {
 		ORDER BY 1`
 	if db.d.engine == Postgres {
 		q = `SELECT 'index ' || pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid IN ('tickets'::regclass, 'ticket_events'::regclass, 'import_issues'::regclass, 'ticket_tags'::regclass)
-			UNION ALL SELECT CASE contype WHEN 'f' THEN 'fk ' ELSE 'unique ' END || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
-				WHERE conrelid IN ('tickets'::regclass, 'ticket_events'::regclass, 'import_issues'::regclass, 'ticket_tags'::regclass) AND contype IN ('f', 'u') AND convalidated
+			UNION ALL SELECT 'fk ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+				WHERE conrelid IN ('tickets'::regclass, 'ticket_events'::regclass, 'import_issues'::regclass, 'ticket_tags'::regclass) AND contype = 'f' AND convalidated
 			UNION ALL SELECT 'trigger ' || tgrelid::regclass::text || ' ' || tgname || ' ' || tgenabled::text FROM pg_trigger
 				WHERE tgrelid IN ('tickets'::regclass, 'ticket_events'::regclass, 'import_issues'::regclass, 'ticket_tags'::regclass) AND NOT tgisinternal
 			ORDER BY 1`
@@ -184,35 +183,4 @@ func (db *DB) TraceForTest(fn func(query string)) { db.trace = fn }
 // is evaluated from the visits themselves, not from util_daily.
 func RecomputeUtilisationForTest(ctx context.Context) context.Context {
 	return context.WithValue(ctx, utilRecomputeKey{}, true)
-}
-
-// SetAsideForTest lists what a first load sets aside before it writes
-// (the statements deferUpkeep runs), inside a transaction it rolls back.
-func (db *DB) SetAsideForTest(ctx context.Context) ([]string, error) {
-	if db.d.engine != Postgres {
-		return nil, errors.New("PostgreSQL only: deferUpkeep tells the engines apart by the writer's type")
-	}
-	var got []string
-	errRollback := errors.New("roll back")
-	err := db.withBulk(ctx, func(b bulkWriter) error {
-		if _, _, err := deferUpkeep(ctx, setAsideRecorder{b, &got}); err != nil {
-			return err
-		}
-		return errRollback
-	})
-	if err != errRollback {
-		return nil, err
-	}
-	return got, nil
-}
-
-// setAsideRecorder records the statements run through exec.
-type setAsideRecorder struct {
-	bulkWriter
-	got *[]string
-}
-
-func (r setAsideRecorder) exec(ctx context.Context, q string, args ...any) error {
-	*r.got = append(*r.got, q)
-	return r.bulkWriter.exec(ctx, q, args...)
 }

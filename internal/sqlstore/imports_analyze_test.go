@@ -12,35 +12,6 @@ import (
 	. "aftersales/internal/testutil"
 )
 
-// A PostgreSQL first load sets the unique indexes on number and external
-// id aside with the others (it answers lookups by them from memory) and
-// builds them once before commit; the catalog after a failed and a
-// successful import is checked by TestImportRollsBackOnFailure, lookups by
-// number on a first load by TestExportImportRoundTrip.
-func TestImportFirstLoadSetsUniqueIndexesAside(t *testing.T) {
-	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		if db.Engine() != sqlstore.Postgres {
-			t.Skip("PostgreSQL only: SQLite keeps its unique external-id index for the lookups by it")
-		}
-		ctx, _ := Admin(t, db)
-		got, err := db.SetAsideForTest(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, want := range []string{`ALTER TABLE tickets DROP CONSTRAINT tickets_number_key`, `DROP INDEX tickets_external`,
-			`DROP INDEX tickets_status_created`, `ALTER TABLE tickets DROP CONSTRAINT tickets_team_id_fkey`} {
-			if !slices.Contains(got, want) {
-				t.Errorf("a first load does not run %q; it runs:\n%s", want, strings.Join(got, "\n"))
-			}
-		}
-		for _, q := range got {
-			if strings.Contains(q, "pkey") {
-				t.Errorf("a first load drops a primary key: %q", q)
-			}
-		}
-	})
-}
-
 // The ANALYZE after a large import on PostgreSQL leaves out the external
 // id: unique by its index, which is all an equality plan needs; a lookup
 // by it still uses the index.
