@@ -82,7 +82,9 @@ func TestConsoleMyDaySteps(t *testing.T) {
 			}
 			return b.do(req)
 		}
-		card := func(v *aftersales.Visit) string { return fmt.Sprintf(`<section class="card visit-card" id="stop-%d"`, v.ID) }
+		card := func(v *aftersales.Visit) string {
+			return fmt.Sprintf(`<section class="card visit-card" id="stop-%d"`, v.ID)
+		}
 
 		// Without script: each step redirects to the day at the card; a
 		// bad outcome shows the whole day, the reason at the field and
