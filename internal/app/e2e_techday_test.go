@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,8 @@ import (
 
 // TestBrowserTechnicianDay walks a technician's day on a 390×844 phone:
 // sign in, open /my/day, check in, complete the visit as fixed, ticking
-// the service checklist, with a typed confirmation; first_time_fix and
+// the service checklist, with a typed confirmation, each step swapping
+// the visit's card in place through htmx without reloading the page; first_time_fix and
 // standard_compliance for the day go from no data to 1/1 once the rollup
 // job has caught up, on the dashboard too, and nothing sticks out of the
 // screen in either language.
@@ -146,13 +148,39 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	}
 	overflow("/my/day (zh-CN)")
 	shot(t, bctx, "phone-my-day.png")
+	// A mark on the window survives an htmx swap, not a reload.
+	if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(window.techdayMark = "kept", true)`)); err != nil {
+		t.Fatal(err)
+	}
+	// The status in the page's language (the headless browser may not
+	// ask for the one it was started with).
+	inPlace := func(step string, status map[string]string) {
+		t.Helper()
+		// The card takes the focus once htmx has settled it.
+		focused := fmt.Sprintf(`document.activeElement && document.activeElement.id === "stop-h-%d"`, v.ID)
+		if _, err := chromedp.Run(bctx, chromedp.Poll[bool](focused, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Errorf("after %s the card did not take the focus: %v", step, err)
+		}
+		got, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](fmt.Sprintf(`[String(window.techdayMark),
+			document.querySelector("#plan-%d .pill").textContent.trim(), document.activeElement.id,
+			String(document.querySelectorAll("#stop-%d").length), document.documentElement.lang]`, v.ID, v.ID)))
+		if err != nil || len(got) != 5 {
+			t.Fatalf("%s: %q %v", step, got, err)
+		}
+		want := []string{"kept", status[got[4]], fmt.Sprintf("stop-h-%d", v.ID), "1", got[4]}
+		if !slices.Equal(got, want) {
+			t.Errorf("after %s [mark, status, focus, cards] = %q, want %q (a reload loses the mark)", step, got, want)
+		}
+	}
 	err = chromedp.Do(bctx,
 		chromedp.Click(chromedp.CSS(fmt.Sprintf("#checked_in-%d", v.ID))),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#complete-%d", v.ID))),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#stop-ok-%d", v.ID))),
 	)
 	if err != nil {
 		t.Fatalf("check in: %v", err)
 	}
+	inPlace("check-in", map[string]string{"zh-CN": "已签到", "en": "checked in"})
 	overflow("/my/day with the work report")
 	shot(t, bctx, "phone-my-day-report.png")
 	err = chromedp.Do(bctx,
@@ -181,11 +209,13 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	if err != nil {
 		t.Fatalf("complete: %v", err)
 	}
-	// The page reloads after the step: the report form is gone and the
-	// visit is still listed.
+	// The card comes back without the report form, in place.
 	if err := chromedp.Do(bctx, chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#complete-%d", v.ID))), chromedp.WaitVisible(chromedp.CSS(stop))); err != nil {
 		t.Fatalf("the visit did not complete: %v", err)
 	}
+	inPlace("check-out", map[string]string{"zh-CN": "已完成", "en": "completed"})
+	overflow("/my/day after the check-out")
+	shot(t, bctx, "phone-my-day-done.png")
 	got, err := db.FindVisit(ctx, tk.ID, v.ID)
 	if err != nil || got.Status != aftersales.VisitCompleted || got.Outcome != aftersales.OutcomeFixed {
 		t.Fatalf("visit after the phone: %+v %v", got, err)

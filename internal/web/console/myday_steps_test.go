@@ -92,9 +92,19 @@ func TestConsoleMyDaySteps(t *testing.T) {
 		en := newBrowser(t, app, "en")
 		en.login("wang@example.com", "password-123456")
 		_, page := en.get("/my/day")
-		if s, _, h := post(en, plain, step{form: url.Values{"to": {"checked_in"}}}); s != http.StatusSeeOther || !strings.HasSuffix(h.Get("Location"), fmt.Sprintf("#stop-%d", plain.ID)) {
-			t.Fatalf("plain check in: %d %q", s, h.Get("Location"))
+		// Bytes of each step: without script the redirect and the day it
+		// loads again; with htmx the answer alone.
+		sizes := map[string]int{}
+		plainStep := func(name string, form url.Values) {
+			t.Helper()
+			s, body, h := post(en, plain, step{form: form})
+			if s != http.StatusSeeOther || !strings.HasSuffix(h.Get("Location"), fmt.Sprintf("#stop-%d", plain.ID)) {
+				t.Fatalf("plain %s: %d %q", name, s, h.Get("Location"))
+			}
+			_, page := en.get(h.Get("Location"))
+			sizes["plain "+name] = len(body) + len(page)
 		}
+		plainStep("check-in", url.Values{"to": {"checked_in"}})
 		s, body, _ := post(en, plain, step{form: url.Values{"to": {"completed"}, "outcome": {"bogus"}, "diagnosis": {"压缩机烧毁"}}})
 		for _, want := range []string{"<html", fmt.Sprintf(`<div class="err" id="err-outcome-%d">must be one of`, plain.ID),
 			fmt.Sprintf(`aria-invalid="true" aria-describedby="err-outcome-%d" autofocus`, plain.ID), ">压缩机烧毁</textarea>", card(htmx)} {
@@ -103,9 +113,7 @@ func TestConsoleMyDaySteps(t *testing.T) {
 			}
 		}
 		report := url.Values{"to": {"completed"}, "outcome": {"fixed"}, "diagnosis": {"压缩机烧毁"}, "work_done": {"更换压缩机"}, "confirmed_by": {"甲"}}
-		if s, _, _ := post(en, plain, step{form: report}); s != http.StatusSeeOther {
-			t.Fatalf("plain check out: %d", s)
-		}
+		plainStep("check-out", report)
 
 		// With htmx: the card alone comes back, in place.
 		zh := newBrowser(t, app, "zh-CN")
@@ -123,7 +131,7 @@ func TestConsoleMyDaySteps(t *testing.T) {
 		if h.Get("Location") != "" {
 			t.Errorf("htmx check in redirected to %q", h.Get("Location"))
 		}
-		t.Logf("bytes: the day's page %d, the htmx answer to a check-in %d", len(page), len(body))
+		sizes["htmx check-in"] = len(body)
 		if len(body)*3 > len(page) || len(page) > 200<<10 {
 			t.Errorf("the htmx answer is %d bytes, the page %d", len(body), len(page))
 		}
@@ -149,6 +157,13 @@ func TestConsoleMyDaySteps(t *testing.T) {
 		s, body, _ = post(zh, htmx, step{form: report, hx: true})
 		if s != http.StatusOK || !strings.Contains(body, card(htmx)) || strings.Contains(body, fmt.Sprintf(`id="complete-%d"`, htmx.ID)) || !strings.Contains(body, "已签出") {
 			t.Errorf("htmx check out: %d %.300s", s, body)
+		}
+		sizes["htmx check-out"] = len(body)
+		t.Logf("bytes per step (6 visits): %v", sizes)
+		for name, n := range sizes {
+			if n > 200<<10 {
+				t.Errorf("%s: %d bytes", name, n)
+			}
 		}
 
 		// The same outcome stored either way.

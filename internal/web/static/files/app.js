@@ -61,6 +61,13 @@ document.addEventListener("change", (e) => {
   document.querySelectorAll("input.bulk-pick").forEach((c) => { c.checked = e.target.checked; });
 });
 
+// An htmx answer is drawn in the language of the page it goes into: a
+// browser's XHR may send another Accept-Language than its navigation.
+document.addEventListener("htmx:configRequest", (e) => {
+  const l = document.documentElement.lang;
+  if (l) e.detail.headers["Accept-Language"] = l;
+});
+
 // A visit's step (on the way, check in, check out) carries the phone's
 // position when the browser gives it within a few seconds; otherwise the
 // form goes without it, as it does with no script at all. The listener
