@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -129,6 +130,7 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	stop := fmt.Sprintf("#stop-%d", v.ID)
 	err = chromedp.Do(bctx,
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(base+"/lang/zh-CN"),
 		chromedp.Navigate(base+"/my/day"),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "tech@example.com"),
@@ -205,6 +207,30 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	if err != nil || !signed {
 		t.Fatalf("the signature pad kept no drawing (%v)", err)
 	}
+	// A photo that is not an image: the card comes back with the reason
+	// at the photos, which take the focus, and keeps what was typed,
+	// ticked and drawn.
+	notPhoto := filepath.Join(dir, "not-a-photo.txt")
+	if err := os.WriteFile(notPhoto, []byte("not an image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(bctx,
+		chromedp.SetUploadFiles(chromedp.CSS(fmt.Sprintf("#photos-%d", v.ID)), []string{notPhoto}),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("#complete-btn-%d", v.ID))),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#err-photo-%d", v.ID))),
+	)
+	if err != nil {
+		t.Fatalf("a bad photo: %v", err)
+	}
+	kept, err := chromedp.Run(bctx, chromedp.Poll[[]string](fmt.Sprintf(`document.activeElement && document.activeElement.id === "photos-%d" &&
+		[String(window.techdayMark), document.getElementById("diagnosis-%d").value, document.getElementById("confirm-%d").value,
+		String(document.getElementById("check-%d-2").checked), String(document.getElementById("signature-%d").value.startsWith("data:image/png")),
+		document.getElementById("err-photo-%d").textContent]`, v.ID, v.ID, v.ID, v.ID, v.ID, v.ID), chromedp.WithPollingTimeout(10*time.Second)))
+	if want := []string{"kept", "外机电容损坏", "赵女士", "true", "true", "须为 JPEG、PNG、WebP 或 GIF 图片"}; err != nil || !slices.Equal(kept, want) {
+		t.Errorf("the card after a bad photo: %q %v, want %q", kept, err, want)
+	}
+	overflow("/my/day with a refused report")
+	shot(t, bctx, "phone-my-day-refused.png")
 	err = chromedp.Do(bctx, chromedp.Click(chromedp.CSS(fmt.Sprintf("#complete-btn-%d", v.ID))))
 	if err != nil {
 		t.Fatalf("complete: %v", err)

@@ -17,6 +17,12 @@
     g.lineCap = "round";
     g.lineJoin = "round";
     g.strokeStyle = "#111";
+    // A card that comes back with a refused step keeps what was drawn.
+    if (input.value.startsWith("data:image/png;base64,")) {
+      const img = new Image();
+      img.onload = () => g.drawImage(img, 0, 0, c.clientWidth, c.clientHeight);
+      img.src = input.value;
+    }
     let down = false;
     const at = (e) => { const r = c.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
     c.addEventListener("pointerdown", (e) => {
