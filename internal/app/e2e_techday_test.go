@@ -231,6 +231,17 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	}
 	overflow("/my/day with a refused report")
 	shot(t, bctx, "phone-my-day-refused.png")
+	// The card as htmx swapped it in, with its error, passes axe.
+	axe, err := os.ReadFile(filepath.Join("testdata", "axe-4.14.1.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](string(axe)+";true")); err != nil {
+		t.Fatalf("load axe: %v", err)
+	}
+	if got, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](axeRun, chromedp.EvalAwaitPromise)); err != nil || len(got) > 0 {
+		t.Errorf("/my/day with a refused report: axe %v:\n  %s", err, strings.Join(got, "\n  "))
+	}
 	err = chromedp.Do(bctx, chromedp.Click(chromedp.CSS(fmt.Sprintf("#complete-btn-%d", v.ID))))
 	if err != nil {
 		t.Fatalf("complete: %v", err)
