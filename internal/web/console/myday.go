@@ -313,6 +313,12 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 
 func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
 
+// swappable sends an error page to htmx with status 200, the only kind
+// of answer it swaps in.
+type swappable struct{ http.ResponseWriter }
+
+func (s swappable) WriteHeader(int) { s.ResponseWriter.WriteHeader(http.StatusOK) }
+
 // dayFields maps a step's error fields to the card's form fields.
 var dayFields = map[string]string{"outcome": "outcome", "report.diagnosis": "diagnosis", "report.work_done": "work_done",
 	"report.confirmed_by": "confirmed_by", "report.checks_done": "check", "photo": "photo", "signature": "signature"}
@@ -322,12 +328,18 @@ var dayFields = map[string]string{"outcome": "outcome", "report.diagnosis": "dia
 // with what was typed; anything else is the error page.
 func (c *Console) stepFailed(w http.ResponseWriter, r *http.Request, visit int64, err error) {
 	if code := aftersales.ErrorCode(err); code != aftersales.EINVALID && code != aftersales.ECONFLICT {
+		if isHTMX(r) && code == aftersales.EUNAUTHORIZED {
+			w.Header().Set("HX-Redirect", "/login")
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
 		if isHTMX(r) {
-			// htmx swaps no error answer: the error page replaces the
-			// page, as it would without script.
+			// htmx swaps no error answer: the error page goes as a
+			// successful one and replaces the page's body, as the error
+			// page would without script.
 			w.Header().Set("HX-Retarget", "body")
 			w.Header().Set("HX-Reswap", "innerHTML")
-			w.Header().Set("HX-Push-Url", "false")
+			w = swappable{w}
 		}
 		c.fail(w, r, "", c.page(r, "my_day", "day.title"), err)
 		return

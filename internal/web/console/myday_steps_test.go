@@ -166,6 +166,27 @@ func TestConsoleMyDaySteps(t *testing.T) {
 			}
 		}
 
+		// A visit that is not the technician's: without script the error
+		// page (404), with htmx the same page in place of the day's.
+		other := testutil.MustUser(t, ctx, db, "li@example.com", aftersales.RoleTechnician, nil)
+		oc := testutil.MustCustomer(t, ctx, db, "丁")
+		ot := testutil.MustTicket(t, ctx, db, oc.ID, "丁的冰箱不制冷")
+		if ot, err := db.Assign(ctx, ot.ID, ot.Version, nil, &other.ID); err != nil || ot == nil {
+			t.Fatal(err)
+		}
+		ov, err := db.CreateVisit(ctx, ot.ID, aftersales.VisitInput{WindowStart: mid.Add(9 * time.Hour), WindowEnd: mid.Add(12 * time.Hour),
+			DurationMin: 60, TechnicianID: &other.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, _, _ := post(en, ov, step{form: url.Values{"to": {"checked_in"}}}); s != http.StatusNotFound {
+			t.Errorf("plain step on another's visit: %d", s)
+		}
+		s, body, h = post(zh, ov, step{form: url.Values{"to": {"checked_in"}}, hx: true})
+		if s != http.StatusOK || h.Get("HX-Retarget") != "body" || !strings.Contains(body, "<html") {
+			t.Errorf("htmx step on another's visit: %d %v %.200s", s, h, body)
+		}
+
 		// The same outcome stored either way.
 		type stored struct {
 			Status                         aftersales.VisitStatus
