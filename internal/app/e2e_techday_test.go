@@ -2,7 +2,9 @@ package app
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +17,8 @@ import (
 
 // TestBrowserTechnicianDay walks a technician's day on a 390×844 phone:
 // sign in, open /my/day, check in, complete the visit as fixed, ticking
-// the service checklist, with a typed confirmation; first_time_fix and
+// the service checklist, with a typed confirmation, each step swapping
+// the visit's card in place through htmx without reloading the page; first_time_fix and
 // standard_compliance for the day go from no data to 1/1 once the rollup
 // job has caught up, on the dashboard too, and nothing sticks out of the
 // screen in either language.
@@ -127,6 +130,7 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	stop := fmt.Sprintf("#stop-%d", v.ID)
 	err = chromedp.Do(bctx,
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(base+"/lang/zh-CN"),
 		chromedp.Navigate(base+"/my/day"),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "tech@example.com"),
@@ -146,13 +150,39 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	}
 	overflow("/my/day (zh-CN)")
 	shot(t, bctx, "phone-my-day.png")
+	// A mark on the window survives an htmx swap, not a reload.
+	if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(window.techdayMark = "kept", true)`)); err != nil {
+		t.Fatal(err)
+	}
+	// The status in the page's language (the headless browser may not
+	// ask for the one it was started with).
+	inPlace := func(step string, status map[string]string) {
+		t.Helper()
+		// The card takes the focus once htmx has settled it.
+		focused := fmt.Sprintf(`document.activeElement && document.activeElement.id === "stop-h-%d"`, v.ID)
+		if _, err := chromedp.Run(bctx, chromedp.Poll[bool](focused, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Errorf("after %s the card did not take the focus: %v", step, err)
+		}
+		got, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](fmt.Sprintf(`[String(window.techdayMark),
+			document.querySelector("#plan-%d .pill").textContent.trim(), document.activeElement.id,
+			String(document.querySelectorAll("#stop-%d").length), document.documentElement.lang]`, v.ID, v.ID)))
+		if err != nil || len(got) != 5 {
+			t.Fatalf("%s: %q %v", step, got, err)
+		}
+		want := []string{"kept", status[got[4]], fmt.Sprintf("stop-h-%d", v.ID), "1", got[4]}
+		if !slices.Equal(got, want) {
+			t.Errorf("after %s [mark, status, focus, cards] = %q, want %q (a reload loses the mark)", step, got, want)
+		}
+	}
 	err = chromedp.Do(bctx,
 		chromedp.Click(chromedp.CSS(fmt.Sprintf("#checked_in-%d", v.ID))),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#complete-%d", v.ID))),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#stop-ok-%d", v.ID))),
 	)
 	if err != nil {
 		t.Fatalf("check in: %v", err)
 	}
+	inPlace("check-in", map[string]string{"zh-CN": "已签到", "en": "checked in"})
 	overflow("/my/day with the work report")
 	shot(t, bctx, "phone-my-day-report.png")
 	err = chromedp.Do(bctx,
@@ -177,15 +207,52 @@ func TestBrowserTechnicianDay(t *testing.T) {
 	if err != nil || !signed {
 		t.Fatalf("the signature pad kept no drawing (%v)", err)
 	}
+	// A photo that is not an image: the card comes back with the reason
+	// at the photos, which take the focus, and keeps what was typed,
+	// ticked and drawn.
+	notPhoto := filepath.Join(dir, "not-a-photo.txt")
+	if err := os.WriteFile(notPhoto, []byte("not an image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(bctx,
+		chromedp.SetUploadFiles(chromedp.CSS(fmt.Sprintf("#photos-%d", v.ID)), []string{notPhoto}),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("#complete-btn-%d", v.ID))),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#err-photo-%d", v.ID))),
+	)
+	if err != nil {
+		t.Fatalf("a bad photo: %v", err)
+	}
+	kept, err := chromedp.Run(bctx, chromedp.Poll[[]string](fmt.Sprintf(`document.activeElement && document.activeElement.id === "photos-%d" &&
+		[String(window.techdayMark), document.getElementById("diagnosis-%d").value, document.getElementById("confirm-%d").value,
+		String(document.getElementById("check-%d-2").checked), String(document.getElementById("signature-%d").value.startsWith("data:image/png")),
+		document.getElementById("err-photo-%d").textContent]`, v.ID, v.ID, v.ID, v.ID, v.ID, v.ID), chromedp.WithPollingTimeout(10*time.Second)))
+	if want := []string{"kept", "外机电容损坏", "赵女士", "true", "true", "须为 JPEG、PNG、WebP 或 GIF 图片"}; err != nil || !slices.Equal(kept, want) {
+		t.Errorf("the card after a bad photo: %q %v, want %q", kept, err, want)
+	}
+	overflow("/my/day with a refused report")
+	shot(t, bctx, "phone-my-day-refused.png")
+	// The card as htmx swapped it in, with its error, passes axe.
+	axe, err := os.ReadFile(filepath.Join("testdata", "axe-4.14.1.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](string(axe)+";true")); err != nil {
+		t.Fatalf("load axe: %v", err)
+	}
+	if got, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](axeRun, chromedp.EvalAwaitPromise)); err != nil || len(got) > 0 {
+		t.Errorf("/my/day with a refused report: axe %v:\n  %s", err, strings.Join(got, "\n  "))
+	}
 	err = chromedp.Do(bctx, chromedp.Click(chromedp.CSS(fmt.Sprintf("#complete-btn-%d", v.ID))))
 	if err != nil {
 		t.Fatalf("complete: %v", err)
 	}
-	// The page reloads after the step: the report form is gone and the
-	// visit is still listed.
+	// The card comes back without the report form, in place.
 	if err := chromedp.Do(bctx, chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf("#complete-%d", v.ID))), chromedp.WaitVisible(chromedp.CSS(stop))); err != nil {
 		t.Fatalf("the visit did not complete: %v", err)
 	}
+	inPlace("check-out", map[string]string{"zh-CN": "已完成", "en": "completed"})
+	overflow("/my/day after the check-out")
+	shot(t, bctx, "phone-my-day-done.png")
 	got, err := db.FindVisit(ctx, tk.ID, v.ID)
 	if err != nil || got.Status != aftersales.VisitCompleted || got.Outcome != aftersales.OutcomeFixed {
 		t.Fatalf("visit after the phone: %+v %v", got, err)

@@ -42,6 +42,9 @@ type Summary struct {
 // Store is what the generator writes to.
 type Store interface {
 	aftersales.BulkLoader
+	// PlanUnplannedDays stores the plans of the technicians' days whose
+	// visits came in by bulk load (sqlstore/dayplans.go).
+	PlanUnplannedDays(ctx context.Context) (int, error)
 }
 
 type unitSpec struct {
@@ -199,6 +202,14 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 	}
 	if err := g.field(w, fw, b); err != nil {
 		return nil, fmt.Errorf("demo: field service: %w", err)
+	}
+	// The history's visits came in by bulk load, without the day plans
+	// booking them one by one stores: the past days are planned now, by
+	// the product's planner, once the technicians have their profiles.
+	if g.s.Visits != nil {
+		if _, err := st.PlanUnplannedDays(ctx); err != nil {
+			return nil, fmt.Errorf("demo: past day plans: %w", err)
+		}
 	}
 	if err := g.complaints(); err != nil {
 		return nil, fmt.Errorf("demo: complaints: %w", err)

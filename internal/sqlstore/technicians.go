@@ -51,11 +51,17 @@ func (db *DB) loadProfiles(ctx context.Context, q queryer, only int64) ([]*after
 	for _, p := range out {
 		byID[p.UserID] = p
 	}
+	// One technician's day (every booking plans one) reads that
+	// technician's calendar only, not everyone's.
+	one, oneArgs := "", []any(nil)
+	if only > 0 {
+		one, oneArgs = " WHERE user_id = $1", []any{only}
+	}
 	for _, load := range []struct {
 		query string
 		scan  func(row *sql.Rows) error
 	}{
-		{`SELECT user_id, category_id, level FROM user_skills ORDER BY user_id, category_id`, func(row *sql.Rows) error {
+		{`SELECT user_id, category_id, level FROM user_skills` + one + ` ORDER BY user_id, category_id`, func(row *sql.Rows) error {
 			var uid int64
 			var s aftersales.Skill
 			if err := row.Scan(&uid, &s.CategoryID, &s.Level); err != nil {
@@ -66,7 +72,7 @@ func (db *DB) loadProfiles(ctx context.Context, q queryer, only int64) ([]*after
 			}
 			return nil
 		}},
-		{`SELECT user_id, code, name, expires_on FROM technician_certs ORDER BY user_id, code`, func(row *sql.Rows) error {
+		{`SELECT user_id, code, name, expires_on FROM technician_certs` + one + ` ORDER BY user_id, code`, func(row *sql.Rows) error {
 			var uid int64
 			var c aftersales.Certification
 			var exp string
@@ -79,7 +85,7 @@ func (db *DB) loadProfiles(ctx context.Context, q queryer, only int64) ([]*after
 			}
 			return nil
 		}},
-		{`SELECT user_id, weekday, start_min, end_min FROM technician_shifts ORDER BY user_id, weekday, start_min`, func(row *sql.Rows) error {
+		{`SELECT user_id, weekday, start_min, end_min FROM technician_shifts` + one + ` ORDER BY user_id, weekday, start_min`, func(row *sql.Rows) error {
 			var uid int64
 			var s aftersales.Shift
 			if err := row.Scan(&uid, &s.Weekday, &s.StartMin, &s.EndMin); err != nil {
@@ -90,7 +96,7 @@ func (db *DB) loadProfiles(ctx context.Context, q queryer, only int64) ([]*after
 			}
 			return nil
 		}},
-		{`SELECT user_id, starts_at, ends_at, reason FROM technician_leave ORDER BY user_id, starts_at`, func(row *sql.Rows) error {
+		{`SELECT user_id, starts_at, ends_at, reason FROM technician_leave` + one + ` ORDER BY user_id, starts_at`, func(row *sql.Rows) error {
 			var uid, s, e int64
 			var l aftersales.Leave
 			if err := row.Scan(&uid, &s, &e, &l.Reason); err != nil {
@@ -103,7 +109,7 @@ func (db *DB) loadProfiles(ctx context.Context, q queryer, only int64) ([]*after
 			return nil
 		}},
 	} {
-		rows, err := q.QueryContext(ctx, load.query)
+		rows, err := q.QueryContext(ctx, load.query, oneArgs...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: load technician calendars: %w", err)
 		}

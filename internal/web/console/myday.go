@@ -2,11 +2,14 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,14 +45,75 @@ type dayStop struct {
 	// Baidu is an app scheme (baidumap:), which html/template would
 	// otherwise replace; the store builds it from coordinates only.
 	Baidu template.URL
+
+	// A rejected step comes back with the card: Err says why, Errs the
+	// reason by the form's field, Form what was typed (so nothing typed
+	// on a phone is lost). OK says a step was taken. Focus is what takes
+	// the focus when the card is swapped in: "card" or a field's name.
+	Err   string
+	OK    string
+	Errs  map[string]string
+	Form  url.Values
+	Focus string
+}
+
+// V is what was typed into the card's field name before a rejected step.
+func (s *dayStop) V(name string) string { return s.Form.Get(name) }
+
+// Has says whether the card's check box name with value v was ticked
+// before a rejected step.
+func (s *dayStop) Has(name string, v any) bool {
+	return slices.Contains(s.Form[name], fmt.Sprint(v))
+}
+
+// dayInputs are the work report's fields that are form controls (the
+// others, the checklist, the parts and the signature, are groups).
+var dayInputs = map[string]bool{"outcome": true, "diagnosis": true, "work_done": true, "confirmed_by": true, "photo": true}
+
+// fieldError is a field's error in a card.
+type fieldError struct {
+	Reason, ErrID string
+	// Focus: the field takes the focus; FocusMessage: the message does,
+	// for a group that is not one control.
+	Focus, FocusMessage bool
+}
+
+// Invalid is field name's error in the card, if any.
+func (s *dayStop) Invalid(name string) fieldError {
+	f := fieldError{Reason: s.Errs[name], ErrID: fmt.Sprintf("err-%s-%d", name, s.VisitID)}
+	if f.Reason != "" && s.Focus == name {
+		f.Focus, f.FocusMessage = dayInputs[name], !dayInputs[name]
+	}
+	return f
 }
 
 type dayView struct {
 	Route    *aftersales.DayRoute
-	Stops    []dayStop
+	Stops    []*dayStop
 	Date     string
 	Tech     int64
 	Outcomes []aftersales.VisitOutcome
+}
+
+// dayCard is what a visit's card is drawn from: the page (for the
+// language), the day and the visit. OOB marks the parts of an htmx
+// answer that are swapped out of band.
+type dayCard struct {
+	*Page
+	Day *dayView
+	S   *dayStop
+	OOB bool
+}
+
+// DayCard is the card of stop s of the day the page shows.
+func (p *Page) DayCard(s *dayStop) *dayCard {
+	d, _ := p.Data.(*dayView)
+	return &dayCard{Page: p, Day: d, S: s}
+}
+
+// Other is another part of the same answer, swapped out of band.
+func (c *dayCard) Other(s *dayStop) *dayCard {
+	return &dayCard{Page: c.Page, Day: c.Day, S: s, OOB: true}
 }
 
 // dayTarget reads whose day and which date the page shows: the signed-in
@@ -73,77 +137,28 @@ func (c *Console) dayTarget(r *http.Request) (int64, string, error) {
 }
 
 func (c *Console) myDay(w http.ResponseWriter, r *http.Request) {
-	c.renderDay(w, r, nil)
+	p := c.page(r, "my_day", "day.title")
+	v, err := c.loadMyDay(r, 0)
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
+	p.Data = v
+	c.render(w, r, "my_day", p)
 }
 
+// renderDay shows the whole day with actionErr, a refused action that
+// is not a visit's (the position), as the page's message.
 func (c *Console) renderDay(w http.ResponseWriter, r *http.Request, actionErr error) {
-	ctx := r.Context()
 	p := c.page(r, "my_day", "day.title")
-	tech, date, err := c.dayTarget(r)
+	v, err := c.loadMyDay(r, 0)
 	if err != nil {
 		c.fail(w, r, "", p, err)
 		return
 	}
-	v := &dayView{Date: date, Tech: tech, Outcomes: aftersales.VisitOutcomes}
 	p.Data = v
-	if v.Route, err = c.S.Visits.DayRoute(ctx, tech, aftersales.Date(date)); err != nil {
-		c.fail(w, r, "", p, err)
-		return
-	}
-	lists, err := c.S.Checklists.ListChecklists(ctx)
-	if err != nil {
-		c.fail(w, r, "", p, err)
-		return
-	}
-	for i, s := range v.Route.Stops {
-		ds := dayStop{RouteStop: s}
-		if i < len(v.Route.MapLinks.Amap) {
-			ds.Amap, ds.Baidu = v.Route.MapLinks.Amap[i], template.URL(v.Route.MapLinks.Baidu[i])
-		}
-		// A visit on a ticket the technician may not see shows its plan
-		// only; the store would refuse its steps too.
-		if t, err := c.S.Tickets.FindTicket(ctx, s.TicketID); err == nil {
-			ds.Ticket = t
-			ds.Checklist = field.PickChecklist(lists, t.CategoryID, t.Nature)
-			if t.CustomerID != nil {
-				if ds.Customer, err = c.S.Customers.FindCustomer(ctx, *t.CustomerID); err != nil {
-					c.fail(w, r, "", p, err)
-					return
-				}
-			}
-			vis, err := c.S.Visits.FindVisit(ctx, s.TicketID, s.VisitID)
-			if err != nil {
-				c.fail(w, r, "", p, err)
-				return
-			}
-			ds.Version, ds.Next = vis.Version, field.NextSteps(vis.Status)
-			rs, err := c.S.Parts.ListReservations(ctx, s.TicketID)
-			if err != nil {
-				c.fail(w, r, "", p, err)
-				return
-			}
-			for _, res := range rs {
-				if (res.VisitID == nil || *res.VisitID == s.VisitID) && (res.Status == aftersales.ReservationHeld || res.Status == aftersales.ReservationWaiting) {
-					ds.Parts = append(ds.Parts, res)
-				}
-			}
-			ev, err := c.S.Tickets.Timeline(ctx, s.TicketID)
-			if err != nil {
-				c.fail(w, r, "", p, err)
-				return
-			}
-			if len(ev) > 3 {
-				ev = ev[len(ev)-3:]
-			}
-			ds.History = ev
-		}
-		v.Stops = append(v.Stops, ds)
-	}
 	if actionErr != nil {
-		p.Flash = p.T("err." + aftersales.ErrorCode(actionErr))
-		if p.Lang == "en" {
-			p.Flash = aftersales.ErrorMessage(actionErr)
-		}
+		p.Flash = c.stepMessage(p, actionErr)
 		p.Status = http.StatusConflict
 		if aftersales.ErrorCode(actionErr) == aftersales.EINVALID {
 			p.Status = http.StatusUnprocessableEntity
@@ -152,16 +167,91 @@ func (c *Console) renderDay(w http.ResponseWriter, r *http.Request, actionErr er
 	c.render(w, r, "my_day", p)
 }
 
+// loadMyDay reads the day the request names, planned as it stands, with
+// the details of every visit, or of visit only when it is not 0 (an htmx
+// answer draws that card alone).
+func (c *Console) loadMyDay(r *http.Request, visit int64) (*dayView, error) {
+	ctx := r.Context()
+	tech, date, err := c.dayTarget(r)
+	if err != nil {
+		return nil, err
+	}
+	v := &dayView{Date: date, Tech: tech, Outcomes: aftersales.VisitOutcomes}
+	if v.Route, err = c.S.Visits.DayRoute(ctx, tech, aftersales.Date(date)); err != nil {
+		return nil, err
+	}
+	lists, err := c.S.Checklists.ListChecklists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range v.Route.Stops {
+		ds := &dayStop{RouteStop: s}
+		if i < len(v.Route.MapLinks.Amap) {
+			ds.Amap, ds.Baidu = v.Route.MapLinks.Amap[i], template.URL(v.Route.MapLinks.Baidu[i])
+		}
+		v.Stops = append(v.Stops, ds)
+		if visit != 0 && s.VisitID != visit {
+			continue
+		}
+		if err := c.stopDetails(ctx, ds, lists); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// stopDetails reads what the card of a visit shows beyond its plan. A
+// visit on a ticket the technician may not see shows its plan only; the
+// store would refuse its steps too.
+func (c *Console) stopDetails(ctx context.Context, ds *dayStop, lists []*aftersales.Checklist) error {
+	t, err := c.S.Tickets.FindTicket(ctx, ds.TicketID)
+	if err != nil {
+		return nil
+	}
+	ds.Ticket = t
+	ds.Checklist = field.PickChecklist(lists, t.CategoryID, t.Nature)
+	if t.CustomerID != nil {
+		if ds.Customer, err = c.S.Customers.FindCustomer(ctx, *t.CustomerID); err != nil {
+			return err
+		}
+	}
+	vis, err := c.S.Visits.FindVisit(ctx, ds.TicketID, ds.VisitID)
+	if err != nil {
+		return err
+	}
+	ds.Version, ds.Next = vis.Version, field.NextSteps(vis.Status)
+	rs, err := c.S.Parts.ListReservations(ctx, ds.TicketID)
+	if err != nil {
+		return err
+	}
+	for _, res := range rs {
+		if (res.VisitID == nil || *res.VisitID == ds.VisitID) && (res.Status == aftersales.ReservationHeld || res.Status == aftersales.ReservationWaiting) {
+			ds.Parts = append(ds.Parts, res)
+		}
+	}
+	ev, err := c.S.Tickets.Timeline(ctx, ds.TicketID)
+	if err != nil {
+		return err
+	}
+	if len(ev) > 3 {
+		ev = ev[len(ev)-3:]
+	}
+	ds.History = ev
+	return nil
+}
+
 // stepMyVisit takes one step of a visit from the page: en route, check
 // in, or complete with an outcome, with the phone's position when the
 // page's script could read it. Parts ticked as used are consumed from
-// their reservations.
+// their reservations. htmx gets the visit's card back (with the other
+// visits' times, which a check-in may move); a plain form post goes back
+// to the day at the card.
 func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ticket, err1 := strconv.ParseInt(r.PathValue("ticket"), 10, 64)
 	visit, err2 := strconv.ParseInt(r.PathValue("visit"), 10, 64)
 	if err1 != nil || err2 != nil {
-		c.fail(w, r, "", c.page(r, "my_day", "day.title"), aftersales.Errorf(aftersales.ENOTFOUND, "Visit not found."))
+		c.stepFailed(w, r, visit, aftersales.Errorf(aftersales.ENOTFOUND, "Visit not found."))
 		return
 	}
 	// Up to maxPhotos photos and a signature ride on the work report.
@@ -187,22 +277,17 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 	if in.To == aftersales.VisitCompleted {
 		var err error
 		if files, err = c.reportFiles(r, visit); err != nil {
-			c.renderDay(w, r, err)
+			c.stepFailed(w, r, visit, err)
 			return
 		}
 	}
 	if _, err := c.S.Visits.StepVisit(ctx, ticket, visit, in); err != nil {
-		if code := aftersales.ErrorCode(err); code == aftersales.EUNAUTHORIZED || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN ||
-			code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
-			c.fail(w, r, "", c.page(r, "my_day", "day.title"), err)
-			return
-		}
-		c.renderDay(w, r, err)
+		c.stepFailed(w, r, visit, err)
 		return
 	}
 	for _, f := range files {
 		if _, err := c.Files.Attach(ctx, c.S.Tickets, ticket, bytes.NewReader(f.data), f.name, c.Now()); err != nil {
-			c.renderDay(w, r, err)
+			c.stepFailed(w, r, visit, err)
 			return
 		}
 	}
@@ -213,13 +298,131 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			if _, err := c.S.Parts.ConsumeReservation(ctx, ticket, id); err != nil {
-				c.renderDay(w, r, err)
+				c.stepFailed(w, r, visit, err)
 				return
 			}
 		}
 	}
-	tech, date, _ := c.dayTarget(r)
-	http.Redirect(w, r, "/my/day?"+urlValues("technician", strconv.FormatInt(tech, 10), "date", date), http.StatusSeeOther)
+	if !isHTMX(r) {
+		tech, date, _ := c.dayTarget(r)
+		http.Redirect(w, r, "/my/day?"+urlValues("technician", strconv.FormatInt(tech, 10), "date", date)+fmt.Sprintf("#stop-%d", visit), http.StatusSeeOther)
+		return
+	}
+	c.answerStep(w, r, visit, nil, string(in.To))
+}
+
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// swappable sends an error page to htmx with status 200, the only kind
+// of answer it swaps in.
+type swappable struct{ http.ResponseWriter }
+
+func (s swappable) WriteHeader(int) { s.ResponseWriter.WriteHeader(http.StatusOK) }
+
+// dayFields maps a step's error fields to the card's form fields.
+var dayFields = map[string]string{"outcome": "outcome", "report.diagnosis": "diagnosis", "report.work_done": "work_done",
+	"report.confirmed_by": "confirmed_by", "report.checks_done": "check", "photo": "photo", "signature": "signature"}
+
+// stepFailed answers a rejected step. Bad input and a step someone else
+// overtook come back in the visit's card, next to the field concerned,
+// with what was typed; anything else is the error page.
+func (c *Console) stepFailed(w http.ResponseWriter, r *http.Request, visit int64, err error) {
+	if code := aftersales.ErrorCode(err); code != aftersales.EINVALID && code != aftersales.ECONFLICT {
+		if isHTMX(r) && code == aftersales.EUNAUTHORIZED {
+			w.Header().Set("HX-Redirect", "/login")
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if isHTMX(r) {
+			// htmx swaps no error answer: the error page goes as a
+			// successful one and replaces the page's body, as the error
+			// page would without script.
+			w.Header().Set("HX-Retarget", "body")
+			w.Header().Set("HX-Reswap", "innerHTML")
+			w = swappable{w}
+		}
+		c.fail(w, r, "", c.page(r, "my_day", "day.title"), err)
+		return
+	}
+	c.answerStep(w, r, visit, err, "")
+}
+
+// answerStep draws the visit's card after a step (done, or refused with
+// err): alone for htmx, in the whole day without script.
+func (c *Console) answerStep(w http.ResponseWriter, r *http.Request, visit int64, err error, done string) {
+	p := c.page(r, "my_day", "day.title")
+	only := visit
+	if !isHTMX(r) {
+		only = 0
+	}
+	v, lerr := c.loadMyDay(r, only)
+	if lerr != nil {
+		c.stepFailed(w, r, visit, lerr)
+		return
+	}
+	p.Data = v
+	var s *dayStop
+	for _, x := range v.Stops {
+		if x.VisitID == visit {
+			s = x
+		}
+	}
+	if s == nil {
+		// The visit left the day (moved by a supervisor meanwhile): the
+		// whole day shows where things are.
+		if isHTMX(r) {
+			w.Header().Set("HX-Refresh", "true")
+			return
+		}
+		if err != nil {
+			p.Flash = c.stepMessage(p, err)
+		}
+		c.render(w, r, "my_day", p)
+		return
+	}
+	s.Focus = "card"
+	if done != "" {
+		s.OK = p.T("day.done." + done)
+	}
+	if err != nil {
+		s.Err, s.Form, s.Errs = c.stepMessage(p, err), r.Form, map[string]string{}
+		for _, f := range aftersales.ErrorFields(err) {
+			if name, ok := dayFields[f.Field]; ok {
+				s.Errs[name] = p.cat.fieldReason(p.Lang, f.Reason)
+				if s.Focus == "card" {
+					s.Focus = name
+				}
+			}
+		}
+		p.Status = http.StatusConflict
+		if aftersales.ErrorCode(err) == aftersales.EINVALID {
+			p.Status = http.StatusUnprocessableEntity
+		}
+	}
+	if !isHTMX(r) {
+		c.render(w, r, "my_day", p)
+		return
+	}
+	// htmx swaps only a successful answer: a refused step comes back as
+	// one, with its message in the card.
+	var buf bytes.Buffer
+	if err := c.pages["my_day"].ExecuteTemplate(&buf, "day-answer", p.DayCard(s)); err != nil {
+		c.logError(r, "console: render", err, "page", "my_day")
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Vary", "HX-Request")
+	buf.WriteTo(w)
+}
+
+// stepMessage is what the card says about a refused step.
+func (c *Console) stepMessage(p *Page, err error) string {
+	if p.Lang == "en" {
+		return aftersales.ErrorMessage(err)
+	}
+	return p.T("err." + aftersales.ErrorCode(err))
 }
 
 // maxPhotos is how many photos one work report takes.

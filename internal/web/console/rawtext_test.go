@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"net/url"
@@ -141,6 +142,7 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	paths = append(paths, "/voc/clusters", "/admin/dictionary") // the complaint topics and the domain dictionary
 	paths = append(paths, "/dashboard?kpi=technician_utilisation")
 	paths = append(paths, "/admin/segments")
+	paths = append(paths, pastDayPaths(t, app.Ctx, db)...) // the technician's day and a past day's planned routes
 	tasks, err := db.ListFollowups(app.Ctx, aftersales.FollowupFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -346,3 +348,33 @@ var (
 	auditCell = regexp.MustCompile(`data-label="(?:操作|对象)">([^<#]*)`)
 	latinOnly = regexp.MustCompile(`^\s*[A-Za-z_.]+\s*$`)
 )
+
+// pastDayPaths finds, in the demo, a technician's day with planned visits
+// before the last one (the demo's history, planned when it loads) and
+// returns its dispatch board and the technician's day as a supervisor
+// opens it.
+func pastDayPaths(t *testing.T, ctx context.Context, db *sqlstore.DB) []string {
+	t.Helper()
+	units, err := db.ListServiceUnits(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for back := 1; back <= 90; back++ {
+		day := aftersales.DateOf(time.Now().In(db.Zone).AddDate(0, 0, -back))
+		for _, u := range units {
+			b, err := db.Board(ctx, u.ID, day)
+			if err != nil {
+				continue
+			}
+			for _, tr := range b.Technicians {
+				for _, v := range tr.Visits {
+					if v.Seq > 0 {
+						return []string{fmt.Sprintf("/dispatch?unit=%d&date=%s", u.ID, day), fmt.Sprintf("/my/day?technician=%d&date=%s", tr.TechnicianID, day)}
+					}
+				}
+			}
+		}
+	}
+	t.Fatal("the demo has no past day with a planned visit")
+	return nil
+}

@@ -61,17 +61,27 @@ document.addEventListener("change", (e) => {
   document.querySelectorAll("input.bulk-pick").forEach((c) => { c.checked = e.target.checked; });
 });
 
+// An htmx answer is drawn in the language of the page it goes into: a
+// browser's XHR may send another Accept-Language than its navigation.
+document.addEventListener("htmx:configRequest", (e) => {
+  const l = document.documentElement.lang;
+  if (l) e.detail.headers["Accept-Language"] = l;
+});
+
 // A visit's step (on the way, check in, check out) carries the phone's
 // position when the browser gives it within a few seconds; otherwise the
-// form goes without it, as it does with no script at all.
+// form goes without it, as it does with no script at all. The listener
+// captures the submit before htmx sees it on the form, and submits again
+// (then to htmx) once the position is in.
 document.addEventListener("submit", (e) => {
   const f = e.target;
   if (!f.classList || !f.classList.contains("geo") || f.dataset.located || !navigator.geolocation) return;
   e.preventDefault();
+  e.stopPropagation();
   const send = () => { f.dataset.located = "1"; f.requestSubmit ? f.requestSubmit() : f.submit(); };
   navigator.geolocation.getCurrentPosition((p) => {
     f.elements.lat.value = p.coords.latitude.toFixed(6);
     f.elements.lng.value = p.coords.longitude.toFixed(6);
     send();
   }, send, { timeout: 5000, maximumAge: 60000 });
-});
+}, true);
