@@ -281,22 +281,11 @@ func (db *DB) refreshKPI(ctx context.Context, limit int) (int, error) {
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
 		}
-		var dirty, held int
-		if err := b.query(ctx, `SELECT COUNT(CASE WHEN ticket_id > 0 THEN 1 END), COUNT(CASE WHEN ticket_id < 0 THEN 1 END) FROM kpi_dirty`, nil,
-			func(scan func(...any) error) error { return scan(&dirty, &held) }); err != nil {
+		dirty, held, need, err := needRebuild(ctx, b)
+		if err != nil || dirty+held == 0 {
 			return err
 		}
-		if dirty+held == 0 {
-			return nil
-		}
-		// Rebuilding reads every ticket once; deltas cost several times
-		// more per ticket, so a rebuild wins once a quarter is dirty. Marks
-		// held by a rebuild that did not commit (held) ask for another.
-		var tickets int
-		if err := b.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`, nil, func(scan func(...any) error) error { return scan(&tickets) }); err != nil {
-			return err
-		}
-		if held > 0 || dirty > rebuildAbove || (dirty > 1000 && 4*dirty > tickets) {
+		if need {
 			n, rebuild = dirty+held, true
 			return nil
 		}
@@ -308,7 +297,7 @@ func (db *DB) refreshKPI(ctx context.Context, limit int) (int, error) {
 		return db.applyDeltas(ctx, b, ids)
 	})
 	if err == nil && rebuild {
-		err = db.rebuildRollups(ctx)
+		err = db.rebuildRollups(ctx, false)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: refresh rollups: %w", err)
@@ -324,22 +313,54 @@ func (db *DB) refreshKPI(ctx context.Context, limit int) (int, error) {
 // tickets), as it did while the rebuild deleted the marks in its own
 // transaction, and the next refresh folds the change in. A rebuild that
 // fails leaves its held marks, and the next refresh rebuilds again.
-func (db *DB) holdForRebuild(ctx context.Context) error {
-	return db.withBulk(ctx, func(b bulkWriter) error {
+//
+// Unless forced, it holds nothing and reports false when no rebuild is
+// needed any more (another refresh rebuilt since the caller looked).
+func (db *DB) holdForRebuild(ctx context.Context, force bool) (bool, error) {
+	need := true
+	err := db.withBulk(ctx, func(b bulkWriter) error {
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
+		}
+		if !force {
+			var err error
+			if _, _, need, err = needRebuild(ctx, b); err != nil || !need {
+				return err
+			}
 		}
 		if err := b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0 AND -ticket_id IN (SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0)`); err != nil {
 			return err
 		}
 		return b.exec(ctx, `UPDATE kpi_dirty SET ticket_id = -ticket_id WHERE ticket_id > 0`)
 	})
+	return need, err
+}
+
+// needRebuild counts the dirty and held marks and says whether a refresh
+// rebuilds. Rebuilding reads every ticket once; deltas cost several times
+// more per ticket, so a rebuild wins once a quarter is dirty. Marks held
+// by a rebuild that did not commit (held) ask for another.
+func needRebuild(ctx context.Context, b bulkWriter) (dirty, held int, need bool, err error) {
+	if err := b.query(ctx, `SELECT COUNT(CASE WHEN ticket_id > 0 THEN 1 END), COUNT(CASE WHEN ticket_id < 0 THEN 1 END) FROM kpi_dirty`, nil,
+		func(scan func(...any) error) error { return scan(&dirty, &held) }); err != nil {
+		return 0, 0, false, err
+	}
+	if dirty+held == 0 {
+		return 0, 0, false, nil
+	}
+	var tickets int
+	if err := b.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`, nil, func(scan func(...any) error) error { return scan(&tickets) }); err != nil {
+		return 0, 0, false, err
+	}
+	return dirty, held, held > 0 || dirty > rebuildAbove || (dirty > 1000 && 4*dirty > tickets), nil
 }
 
 // rebuildRollups recomputes the ticket rollups from the tickets and
-// replaces them (holdForRebuild says what happens to the dirty marks).
-func (db *DB) rebuildRollups(ctx context.Context) error {
-	if err := db.holdForRebuild(ctx); err != nil {
+// replaces them (holdForRebuild says what happens to the dirty marks);
+// unless forced, only while a rebuild is still needed.
+func (db *DB) rebuildRollups(ctx context.Context, force bool) error {
+	need, err := db.holdForRebuild(ctx, force)
+	if err != nil || !need {
 		return err
 	}
 	return db.withBulk(ctx, func(b bulkWriter) error {
@@ -761,7 +782,7 @@ func (db *DB) RecomputeRollups(ctx context.Context, repair bool) (*aftersales.Ro
 		}
 	}
 	if repair {
-		if err := db.holdForRebuild(ctx); err != nil {
+		if _, err := db.holdForRebuild(ctx, true); err != nil {
 			return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)
 		}
 	}
