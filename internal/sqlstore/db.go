@@ -94,6 +94,9 @@ type DB struct {
 	authc   authCache               // API tokens' owners (authcache.go)
 	trace   func(query string)      // tests: sees every statement of a write transaction
 	group   group                   // ticket creates sharing a commit (groupcommit.go)
+	// rebuildHeld, set by tests, runs inside a rollup rebuild's
+	// transaction after it read the tickets (metrics.go).
+	rebuildHeld func()
 	// PublicURL is where customers reach this deployment (for survey
 	// links in mail and SMS); empty makes the links relative.
 	PublicURL string

@@ -184,3 +184,7 @@ func (db *DB) TraceForTest(fn func(query string)) { db.trace = fn }
 func RecomputeUtilisationForTest(ctx context.Context) context.Context {
 	return context.WithValue(ctx, utilRecomputeKey{}, true)
 }
+
+// HoldRebuildForTest runs f inside every rollup rebuild's transaction,
+// after it read the tickets and before it commits.
+func (db *DB) HoldRebuildForTest(f func()) { db.rebuildHeld = f }

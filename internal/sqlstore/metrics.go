@@ -276,40 +276,100 @@ func (db *DB) RefreshRollups(ctx context.Context, limit int) (int, error) {
 }
 
 func (db *DB) refreshKPI(ctx context.Context, limit int) (int, error) {
-	n := 0
+	n, rebuild := 0, false
 	err := db.withBulk(ctx, func(b bulkWriter) error {
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
 		}
-		var dirty int
-		if err := b.query(ctx, `SELECT COUNT(*) FROM kpi_dirty`, nil, func(scan func(...any) error) error { return scan(&dirty) }); err != nil {
+		dirty, held, need, err := needRebuild(ctx, b)
+		if err != nil || dirty+held == 0 {
 			return err
 		}
-		if dirty == 0 {
+		if need {
+			n, rebuild = dirty+held, true
 			return nil
 		}
-		// Rebuilding reads every ticket once; deltas cost several times
-		// more per ticket, so a rebuild wins once a quarter is dirty.
-		var tickets int
-		if err := b.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`, nil, func(scan func(...any) error) error { return scan(&tickets) }); err != nil {
-			return err
-		}
-		if dirty > rebuildAbove || (dirty > 1000 && 4*dirty > tickets) {
-			n = dirty
-			_, err := db.rebuild(ctx, b, true)
-			return err
-		}
-		ids, err := db.claimDirty(ctx, b, `SELECT ticket_id FROM kpi_dirty ORDER BY ticket_id LIMIT $1`, limit)
+		ids, err := db.claimDirty(ctx, b, `SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0 ORDER BY ticket_id LIMIT $1`, limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
 		n = len(ids)
 		return db.applyDeltas(ctx, b, ids)
 	})
+	if err == nil && rebuild {
+		err = db.rebuildRollups(ctx, false)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: refresh rollups: %w", err)
 	}
 	return n, nil
+}
+
+// holdForRebuild hands the dirty marks to a rebuild, in a short
+// transaction of its own: mark K becomes -K. The rebuild reads the
+// tickets after this commits and removes the held marks when it commits.
+// A ticket written meanwhile gets a new mark K at once: its write never
+// waits for the rebuild (which takes seconds, minutes at a million
+// tickets), as it did while the rebuild deleted the marks in its own
+// transaction, and the next refresh folds the change in. A rebuild that
+// fails leaves its held marks, and the next refresh rebuilds again.
+//
+// Unless forced, it holds nothing and reports false when no rebuild is
+// needed any more (another refresh rebuilt since the caller looked).
+func (db *DB) holdForRebuild(ctx context.Context, force bool) (bool, error) {
+	need := true
+	err := db.withBulk(ctx, func(b bulkWriter) error {
+		if err := db.lockRollups(ctx, b); err != nil {
+			return err
+		}
+		if !force {
+			var err error
+			if _, _, need, err = needRebuild(ctx, b); err != nil || !need {
+				return err
+			}
+		}
+		if err := b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0 AND -ticket_id IN (SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0)`); err != nil {
+			return err
+		}
+		return b.exec(ctx, `UPDATE kpi_dirty SET ticket_id = -ticket_id WHERE ticket_id > 0`)
+	})
+	return need, err
+}
+
+// needRebuild counts the dirty and held marks and says whether a refresh
+// rebuilds. Rebuilding reads every ticket once; deltas cost several times
+// more per ticket, so a rebuild wins once a quarter is dirty. Marks held
+// by a rebuild that did not commit (held) ask for another.
+func needRebuild(ctx context.Context, b bulkWriter) (dirty, held int, need bool, err error) {
+	if err := b.query(ctx, `SELECT COUNT(CASE WHEN ticket_id > 0 THEN 1 END), COUNT(CASE WHEN ticket_id < 0 THEN 1 END) FROM kpi_dirty`, nil,
+		func(scan func(...any) error) error { return scan(&dirty, &held) }); err != nil {
+		return 0, 0, false, err
+	}
+	if dirty+held == 0 {
+		return 0, 0, false, nil
+	}
+	var tickets int
+	if err := b.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`, nil, func(scan func(...any) error) error { return scan(&tickets) }); err != nil {
+		return 0, 0, false, err
+	}
+	return dirty, held, held > 0 || dirty > rebuildAbove || (dirty > 1000 && 4*dirty > tickets), nil
+}
+
+// rebuildRollups recomputes the ticket rollups from the tickets and
+// replaces them (holdForRebuild says what happens to the dirty marks);
+// unless forced, only while a rebuild is still needed.
+func (db *DB) rebuildRollups(ctx context.Context, force bool) error {
+	need, err := db.holdForRebuild(ctx, force)
+	if err != nil || !need {
+		return err
+	}
+	return db.withBulk(ctx, func(b bulkWriter) error {
+		if err := db.lockRollups(ctx, b); err != nil {
+			return err
+		}
+		_, err := db.rebuild(ctx, b, true)
+		return err
+	})
 }
 
 // claimDirty reads up to limit ids of a dirty queue with query (its one
@@ -554,10 +614,8 @@ const rebuildChunk = 50000
 func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersales.RollupCheck, error) {
 	check := &aftersales.RollupCheck{Repaired: replace}
 	if replace {
-		for _, q := range []string{`DELETE FROM kpi_dirty`, `DELETE FROM kpi_facts`} {
-			if err := b.exec(ctx, q); err != nil {
-				return nil, err
-			}
+		if err := b.exec(ctx, `DELETE FROM kpi_facts`); err != nil {
+			return nil, err
 		}
 	}
 	env, err := db.metricsEnv(ctx, b)
@@ -638,6 +696,16 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 			return nil, err
 		}
 	}
+	if replace {
+		if db.rebuildHeld != nil {
+			db.rebuildHeld()
+		}
+		// The marks held for this rebuild (holdForRebuild); a ticket
+		// written since has a new mark and stays queued.
+		if err := b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0`); err != nil {
+			return nil, err
+		}
+	}
 	return check, nil
 }
 
@@ -711,6 +779,11 @@ func (db *DB) RecomputeRollups(ctx context.Context, repair bool) (*aftersales.Ro
 	if !repair {
 		if err := db.refreshAll(ctx); err != nil {
 			return nil, err
+		}
+	}
+	if repair {
+		if _, err := db.holdForRebuild(ctx, true); err != nil {
+			return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)
 		}
 	}
 	var check *aftersales.RollupCheck

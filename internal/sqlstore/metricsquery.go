@@ -40,10 +40,11 @@ func (db *DB) RollupLag(ctx context.Context) (aftersales.RollupLag, error) {
 func (db *DB) rollupLag(ctx context.Context) (aftersales.RollupLag, error) {
 	// kpi_dirty keeps ticket ids only; the ticket's last change stands
 	// for when it was queued (an SLA or feedback change that leaves
-	// updated_at alone makes it look older, never newer).
+	// updated_at alone makes it look older, never newer). A rebuild
+	// holds its marks as -id until it commits (holdForRebuild).
 	var lag aftersales.RollupLag
 	var oldest sql.NullInt64
-	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*), MIN(t.updated_at) FROM kpi_dirty d LEFT JOIN tickets t ON t.id = d.ticket_id`).
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(DISTINCT abs(d.ticket_id)), MIN(t.updated_at) FROM kpi_dirty d LEFT JOIN tickets t ON t.id = abs(d.ticket_id)`).
 		Scan(&lag.Pending, &oldest); err != nil {
 		return lag, fmt.Errorf("sqlstore: rollup lag: %w", err)
 	}

@@ -108,17 +108,52 @@ func (db *DB) TextDF(ctx context.Context, terms []string) (int, map[string]int, 
 // SaveTextAnalyses stores analyses in one transaction: the ticket's
 // sentiment and keywords, each message's sentiment, the ticket's terms, and
 // the document frequencies moved by the difference between its old and new
-// terms. A ticket leaves the queue only if it did not change since it was
-// read (its gen); otherwise the next pass analyses the newer text.
+// terms. It stores only the analyses of tickets that did not change since
+// they were read (their gen is still queued), takes them out of the queue
+// first and reports how many it stored: a ticket changed meanwhile stays
+// queued for the newer text, and an older text's analysis never replaces
+// a newer one's (another pass may have stored it already). The caller
+// keeps the batch small (jobs.TextWriteBatch): the transaction holds the
+// writer on SQLite and the queue rows on PostgreSQL.
 func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis) (int, error) {
 	if len(as) == 0 {
 		return 0, nil
 	}
-	ids := make([]int64, len(as))
-	for i, a := range as {
-		ids[i] = a.TicketID
-	}
+	stored := 0
 	err := db.inTx(ctx, func(tx *Tx) error {
+		current := map[int64]bool{}
+		for chunk := range slices.Chunk(as, 200) {
+			conds := make([]string, len(chunk))
+			var args []any
+			for i, a := range chunk {
+				args = append(args, a.TicketID, a.Gen)
+				conds[i] = fmt.Sprintf("(ticket_id = $%d AND gen = $%d)", 2*i+1, 2*i+2)
+			}
+			rows, err := tx.QueryContext(ctx, `DELETE FROM text_pending WHERE `+strings.Join(conds, " OR ")+` RETURNING ticket_id`, args...)
+			if err != nil {
+				return fmt.Errorf("sqlstore: text queue: %w", err)
+			}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				current[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		as = slices.DeleteFunc(slices.Clone(as), func(a aftersales.TextAnalysis) bool { return !current[a.TicketID] })
+		if len(as) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(as))
+		for i, a := range as {
+			ids[i] = a.TicketID
+		}
 		old := map[int64]map[string]bool{}
 		for chunk := range slices.Chunk(ids, 500) {
 			rows, err := tx.QueryContext(ctx, `SELECT ticket_id, term FROM ticket_terms WHERE ticket_id IN (`+idList(chunk)+`)`)
@@ -143,7 +178,7 @@ func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis
 			}
 		}
 		delta := map[string]int{}
-		var added, texts, pending [][]any
+		var added, texts, messages [][]any
 		for _, a := range as {
 			newSet := map[string]bool{}
 			for _, t := range a.Terms {
@@ -175,15 +210,13 @@ func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis
 			}
 			x := a.Text
 			texts = append(texts, []any{a.TicketID, x.Sentiment, x.Polarity, x.Positive, x.Negative, mustJSON(x.Keywords), cmp.Or(x.Method, "lexicon"), x.ModelVersion, ms(tx.now)})
-			pending = append(pending, []any{a.TicketID, a.Gen})
 			for _, m := range x.Messages {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO message_text (event_id, ticket_id, sentiment, polarity, analysed_at)
-					VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO UPDATE SET sentiment = excluded.sentiment,
-					polarity = excluded.polarity, analysed_at = excluded.analysed_at`,
-					m.EventID, a.TicketID, m.Sentiment, m.Polarity, ms(tx.now)); err != nil {
-					return fmt.Errorf("sqlstore: message text: %w", err)
-				}
+				messages = append(messages, []any{m.EventID, a.TicketID, m.Sentiment, m.Polarity, ms(tx.now)})
 			}
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO message_text (event_id, ticket_id, sentiment, polarity, analysed_at) VALUES `,
+			` ON CONFLICT (event_id) DO UPDATE SET sentiment = excluded.sentiment, polarity = excluded.polarity, analysed_at = excluded.analysed_at`, messages); err != nil {
+			return fmt.Errorf("sqlstore: message text: %w", err)
 		}
 		if err := insertRows(ctx, tx, `INSERT INTO ticket_terms (term, ticket_id) VALUES `, "", added); err != nil {
 			return fmt.Errorf("sqlstore: ticket terms: %w", err)
@@ -197,18 +230,6 @@ func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis
 		// A person's correction outlasts every new analysis (sentiment.go).
 		if err := applyCorrections(ctx, tx, ids); err != nil {
 			return err
-		}
-		// A ticket changed since it was read keeps its place in the queue.
-		for chunk := range slices.Chunk(pending, 200) {
-			conds := make([]string, len(chunk))
-			var args []any
-			for i, p := range chunk {
-				args = append(args, p...)
-				conds[i] = fmt.Sprintf("(ticket_id = $%d AND gen = $%d)", 2*i+1, 2*i+2)
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM text_pending WHERE `+strings.Join(conds, " OR "), args...); err != nil {
-				return err
-			}
 		}
 		terms := make([]string, 0, len(delta))
 		for t, d := range delta {
@@ -224,13 +245,30 @@ func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis
 		if err := insertRows(ctx, tx, `INSERT INTO text_df (term, docs) VALUES `, ` ON CONFLICT (term) DO UPDATE SET docs = text_df.docs + excluded.docs`, df); err != nil {
 			return fmt.Errorf("sqlstore: text df: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM text_df WHERE docs <= 0`)
-		return err
+		// Only a term that lost a ticket can have dropped to zero.
+		var fell []string
+		for _, t := range terms {
+			if delta[t] < 0 {
+				fell = append(fell, t)
+			}
+		}
+		for chunk := range slices.Chunk(fell, 500) {
+			args := make([]any, len(chunk))
+			ph := make([]string, len(chunk))
+			for i, t := range chunk {
+				args[i], ph[i] = t, "$"+strconv.Itoa(i+1)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM text_df WHERE docs <= 0 AND term IN (`+strings.Join(ph, ", ")+`)`, args...); err != nil {
+				return fmt.Errorf("sqlstore: text df: %w", err)
+			}
+		}
+		stored = len(as)
+		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	return len(as), nil
+	return stored, nil
 }
 
 // insertRows writes rows with multi-row INSERTs of at most 500 parameters

@@ -356,3 +356,113 @@ func TestRisingTermOpensItem(t *testing.T) {
 		}
 	})
 }
+
+// TestTextStaleAnalysis: an analysis of an older text that reaches the
+// store after the newer text's analysis was stored (another pass, another
+// instance) stores nothing: the newer keywords, terms and frequencies stay,
+// and the ticket leaves the queue once, for the newer text.
+func TestTextStaleAnalysis(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC))
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		cust := MustCustomer(t, ctx, db, "文本客户")
+		tk := MustTicket(t, ctx, db, cust.ID, "空调修好了，很满意")
+		src, err := db.PendingTexts(ctx, 10)
+		if err != nil || len(src) != 1 {
+			t.Fatalf("pending %+v, %v", src, err)
+		}
+		a := analyser(t)
+		terms, err := a.Terms(textan.CustomerText(src[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale, err := a.Analyse(src[0], terms, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		if _, err := db.UpdateTicket(ctx, tk.ID, tk.Version, aftersales.TicketInput{Title: Ptr("物流延迟，非常失望"), Description: Ptr("物流延迟，太失望了")}); err != nil {
+			t.Fatal(err)
+		}
+		if n := analyseAll(t, ctx, db); n != 1 {
+			t.Fatalf("analysed %d, want 1", n)
+		}
+		want, err := db.TicketText(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, wantDF, err := db.TextDF(ctx, append(terms, "物流延迟", "失望"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		n, err := db.SaveTextAnalyses(ctx, []aftersales.TextAnalysis{stale})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("stored %d stale analyses, want 0", n)
+		}
+		got, err := db.TicketText(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("the older text's analysis replaced the newer one (-want +got):\n%s", diff)
+		}
+		_, gotDF, err := db.TextDF(ctx, append(terms, "物流延迟", "失望"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantDF, gotDF); diff != "" {
+			t.Errorf("document frequencies moved by a stale analysis (-want +got):\n%s", diff)
+		}
+		if got.Polarity != -1 {
+			t.Errorf("polarity %d, want -1 (the newer text's)", got.Polarity)
+		}
+	})
+}
+
+// savesRecorder is the store with the size of each SaveTextAnalyses call
+// (one write transaction each) recorded.
+type savesRecorder struct {
+	*sqlstore.DB
+	sizes []int
+}
+
+func (s *savesRecorder) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis) (int, error) {
+	s.sizes = append(s.sizes, len(as))
+	return s.DB.SaveTextAnalyses(ctx, as)
+}
+
+// TestTextWritesBounded: one analysis pass over more tickets than a write
+// batch stores them in transactions of at most jobs.TextWriteBatch tickets
+// (the desk's writes wait for one of them at most), and stores them all.
+func TestTextWritesBounded(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC))
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		cust := MustCustomer(t, ctx, db, "文本客户")
+		tickets := 2*jobs.TextWriteBatch + 1
+		for i := range tickets {
+			MustTicket(t, ctx, db, cust.ID, fmt.Sprintf("空调不制冷 %d", i))
+		}
+		rec := &savesRecorder{DB: db}
+		n, err := jobs.AnalyseTexts(ctx, rec, analyser(t), jobs.TextBatch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != tickets {
+			t.Errorf("stored %d analyses, want %d", n, tickets)
+		}
+		want := []int{jobs.TextWriteBatch, jobs.TextWriteBatch, 1}
+		if diff := cmp.Diff(want, rec.sizes); diff != "" {
+			t.Errorf("write transactions' sizes (-want +got):\n%s", diff)
+		}
+		if left, err := db.PendingTexts(ctx, 10); err != nil || len(left) != 0 {
+			t.Errorf("still queued: %d, %v", len(left), err)
+		}
+	})
+}
