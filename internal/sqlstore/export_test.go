@@ -184,3 +184,23 @@ func (db *DB) TraceForTest(fn func(query string)) { db.trace = fn }
 func RecomputeUtilisationForTest(ctx context.Context) context.Context {
 	return context.WithValue(ctx, utilRecomputeKey{}, true)
 }
+
+// HoldCheckpointsForTest makes the SQLite checkpointer tell held that a
+// checkpoint is due, wait for hold, then tell ran what it did (all nil:
+// as usual).
+func (db *DB) HoldCheckpointsForTest(held func(), hold chan struct{}, ran func(log, done int, err error)) {
+	if held == nil && hold == nil && ran == nil {
+		db.ckpt.hooks.Store(nil)
+		return
+	}
+	db.ckpt.hooks.Store(&checkpointHooks{held: held, hold: hold, ran: ran})
+}
+
+// CheckpointForTest makes the SQLite checkpointer run, as a commit
+// does when one is due.
+func (db *DB) CheckpointForTest() {
+	select {
+	case db.ckpt.wake <- struct{}{}:
+	default:
+	}
+}
