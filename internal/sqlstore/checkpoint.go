@@ -21,11 +21,18 @@ import (
 //
 // Durability is unchanged: a commit is in the WAL (synchronous=NORMAL:
 // written, synced at the next checkpoint) whoever checkpoints, and the
-// checkpoint still syncs the WAL before copying and the file after.
-// The WAL is checkpointed about as often as before (every walPages pages
-// written), so it is restarted as often, and grows no larger. The writer
-// keeps SQLite's automatic checkpoint as a backstop at walBackstop pages,
-// for writes that do not go through the commits counted here.
+// checkpoint still syncs the WAL before copying and the file after; the
+// WAL is synced about as often as before (every walPages pages written).
+//
+// Only the writer restarts the WAL (writes it again from its start), and
+// only when it begins a transaction with every frame already copied: a
+// checkpoint that runs beside a busy writer is always a commit behind.
+// So the writer keeps SQLite's automatic checkpoint, at walBackstop
+// pages: that checkpoint finds all but the last ~walPages pages copied,
+// and the WAL restarts after it. The writer thus checkpoints once per
+// walBackstop pages instead of once per walPages, copying a fraction of
+// the pages, and the WAL grows to walBackstop pages (32 MiB) instead of
+// 4 MiB. The backstop also covers writes not counted here.
 type checkpointer struct {
 	db   *sql.DB       // one connection, only for checkpoints
 	wake chan struct{} // a checkpoint is due (buffered, one pending)
@@ -51,8 +58,8 @@ const (
 	// walPages is the WAL's size, in pages, at which it is checkpointed:
 	// SQLite's default for its automatic checkpoint.
 	walPages = 1000
-	// walBackstop is the writer's own automatic checkpoint, for when the
-	// checkpointer falls behind or a write is not counted.
+	// walBackstop is the writer's own automatic checkpoint, which lets
+	// the WAL restart, and covers writes not counted.
 	walBackstop = 8 * walPages
 )
 
@@ -82,6 +89,7 @@ func (c *checkpointer) committed() {
 func (c *checkpointer) loop() {
 	defer close(c.done)
 	ctx := context.Background()
+	last := 0 // the WAL's length in pages at the last checkpoint
 	for {
 		select {
 		case <-c.stop:
@@ -107,12 +115,17 @@ func (c *checkpointer) loop() {
 		if h != nil && h.ran != nil {
 			h.ran(log, done, err)
 		}
-		if err != nil || log <= 0 {
+		if err != nil {
 			continue // the writer's backstop checkpoints meanwhile
 		}
-		// log is the WAL's length in pages, written by about n commits
-		// (the first write after a complete checkpoint restarts the WAL).
-		c.every.Store(min(max(n*walPages/int64(log), 1), 4096))
+		// The pages the n commits added: the WAL's length less what it
+		// was at the last checkpoint. After a restart that is unknown
+		// (some of the commits wrote before it), and every stays.
+		fresh := log - last
+		last = log
+		if fresh > 0 {
+			c.every.Store(min(max(n*walPages/int64(fresh), 1), 4096))
+		}
 	}
 }
 
