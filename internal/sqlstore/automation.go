@@ -102,20 +102,27 @@ func listAutomations(ctx context.Context, q queryer, trigger string) ([]*aftersa
 // for the ticket, inside the transaction of the triggering change.
 // Actions taken here never call runAutomations, so rules cannot loop.
 func (db *DB) runAutomations(ctx context.Context, tx *Tx, trigger string, ticketID int64) error {
+	_, err := db.automate(ctx, tx, trigger, ticketID)
+	return err
+}
+
+// automate is runAutomations, and says whether any rule matched (and so
+// may have changed the ticket).
+func (db *DB) automate(ctx context.Context, tx *Tx, trigger string, ticketID int64) (bool, error) {
 	cfg, err := db.config(ctx, tx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	rules := cfg.autos[trigger]
 	if len(rules) == 0 {
-		return nil
+		return false, nil
 	}
 	// Every rule's conditions are judged on the ticket as the triggering
 	// event left it, before any rule acts: one rule's action must not make
 	// another rule of the same event match.
 	t, facts, err := db.lockWithFacts(ctx, tx, ticketID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var matched []*aftersales.AutomationRule
 	for _, r := range rules {
@@ -125,10 +132,10 @@ func (db *DB) runAutomations(ctx context.Context, tx *Tx, trigger string, ticket
 	}
 	for _, r := range matched {
 		if err := db.runActions(ctx, tx, r, ticketID); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return len(matched) > 0, nil
 }
 
 // ticketFacts reads what rule conditions look at.

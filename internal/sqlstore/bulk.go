@@ -182,7 +182,11 @@ func (db *DB) withBulk(ctx context.Context, fn func(bulkWriter) error) error {
 		if err := fn(sqliteBulk{tx}); err != nil {
 			return err
 		}
-		return tx.Commit()
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		db.ckpt.committed()
+		return nil
 	}
 	conn, err := db.w.Conn(ctx)
 	if err != nil {

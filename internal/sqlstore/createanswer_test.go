@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -204,4 +205,41 @@ func TestCreateSuggestsWithMovedConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCreateAnswerWithUnmatchedAutomation: a rule of the created trigger
+// that does not match the new ticket changes nothing, so the answer is
+// the ticket as written, not read again after the commit (a change made
+// right after the commit, here by AfterCommit, is not in it).
+func TestCreateAnswerWithUnmatchedAutomation(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		db.Now = NewClock(time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC)).Now
+		ctx, _ := Admin(t, db)
+		c := MustCustomer(t, ctx, db, "张三")
+		if _, err := db.CreateAutomation(ctx, aftersales.AutomationRule{Name: "贵宾加急", Active: true, Trigger: aftersales.TriggerCreated,
+			Conditions: aftersales.AutomationConditions{SLAConditions: aftersales.SLAConditions{Tier: []string{"vip"}}},
+			Actions:    []aftersales.AutomationAction{{Kind: aftersales.ActionSetUrgency, Urgency: aftersales.UrgencyUrgent}}}); err != nil {
+			t.Fatal(err)
+		}
+		db.AfterCommit = func(ctx context.Context) {
+			if err := db.ExecRaw(ctx, `UPDATE tickets SET title = 'changed after the commit' WHERE title = '不制冷'`); err != nil {
+				t.Error(err)
+			}
+		}
+		got, err := db.CreateTicket(ctx, TicketInput(c.ID, "不制冷"))
+		db.AfterCommit = nil
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Title != "不制冷" || got.Urgency != aftersales.UrgencyNormal {
+			t.Errorf("answer: title %q, urgency %q; want the ticket as written (不制冷, normal)", got.Title, got.Urgency)
+		}
+		read, err := db.FindTicket(ctx, got.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if read.Title != "changed after the commit" {
+			t.Errorf("read: title %q, want the change made after the commit", read.Title)
+		}
+	})
 }

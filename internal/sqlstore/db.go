@@ -89,6 +89,7 @@ type DB struct {
 	numMu   sync.Mutex
 	numbers map[string]*numberBlock // PostgreSQL: ticket numbers reserved, by counter name
 	seq     *sql.DB                 // PostgreSQL: one connection for reserving them
+	ckpt    *checkpointer           // SQLite: WAL checkpoints beside the writer (checkpoint.go)
 	stmtc   stmtCache               // SQLite: the writer's compiled statements (stmtcache.go)
 	rstmt   readStmts               // SQLite: the reader pool's compiled hot reads (stmtcache.go)
 	authc   authCache               // API tokens' owners (authcache.go)
@@ -158,7 +159,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		u := "file:" + (&url.URL{Path: path}).EscapedPath()
 		// The writer gets a 64 MiB page cache (bulk writes touch many index
 		// pages) and keeps statement journals in memory.
-		w, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate")
+		// Its automatic checkpoint is only a backstop: the checkpointer
+		// (checkpoint.go) checkpoints beside it.
+		w, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"+
+			fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walBackstop)+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
 		}
@@ -180,7 +184,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// of a ticket create's CPU under 8 clients, the others being
 		// closed and reopened between requests.
 		r.SetMaxIdleConns(4)
+		c, err := sql.Open("sqlite", u+"?"+pragmas)
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("sqlstore: open sqlite checkpointer: %w", err)
+		}
 		db.w, db.r = w, r
+		db.ckpt = newCheckpointer(c)
 		db.d = dialect{engine: SQLite, like: "LIKE"}
 	}
 	db.a = db.r
@@ -219,6 +230,8 @@ func (db *DB) Engine() Engine { return db.d.engine }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	// Before the writer: a checkpoint must not outlive the store.
+	ckerr := db.ckpt.close()
 	db.closeStmts()
 	db.rstmt.close()
 	err := db.w.Close()
@@ -231,7 +244,7 @@ func (db *DB) Close() error {
 	if db.seq != nil {
 		err = errors.Join(err, db.seq.Close())
 	}
-	return err
+	return errors.Join(err, ckerr)
 }
 
 // UseReadReplica sends the KPI and dashboard reads to a PostgreSQL read
@@ -304,6 +317,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return mapErr(fmt.Errorf("sqlstore: commit: %w", err))
 	}
+	db.ckpt.committed()
 	if r := aftersales.IdempotentFromContext(ctx); r != nil {
 		r.Recorded = true
 	}

@@ -188,3 +188,23 @@ func RecomputeUtilisationForTest(ctx context.Context) context.Context {
 // HoldRebuildForTest runs f inside every rollup rebuild's transaction,
 // after it read the tickets and before it commits.
 func (db *DB) HoldRebuildForTest(f func()) { db.rebuildHeld = f }
+
+// HoldCheckpointsForTest makes the SQLite checkpointer tell held that a
+// checkpoint is due, wait for hold, then tell ran what it did (all nil:
+// as usual).
+func (db *DB) HoldCheckpointsForTest(held func(), hold chan struct{}, ran func(log, done int, err error)) {
+	if held == nil && hold == nil && ran == nil {
+		db.ckpt.hooks.Store(nil)
+		return
+	}
+	db.ckpt.hooks.Store(&checkpointHooks{held: held, hold: hold, ran: ran})
+}
+
+// CheckpointForTest makes the SQLite checkpointer run, as a commit
+// does when one is due.
+func (db *DB) CheckpointForTest() {
+	select {
+	case db.ckpt.wake <- struct{}{}:
+	default:
+	}
+}

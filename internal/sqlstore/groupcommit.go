@@ -232,6 +232,8 @@ func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
 	if len(ok) > 0 {
 		if err := tx.Commit(); err != nil {
 			cerr = mapErr(fmt.Errorf("sqlstore: commit: %w", err))
+		} else {
+			db.ckpt.committed()
 		}
 	}
 	for _, r := range ok {

@@ -226,8 +226,8 @@ func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aft
 // insertTicket writes a new ticket with its tags, timeline, SLA clocks,
 // text model suggestions, webhook deliveries, automations and audit entry.
 // It returns the ticket as written; exact says it is what a read after
-// the commit would return (false when an automation ran, which may have
-// changed it).
+// the commit would return (false when an automation matched, which may
+// have changed it).
 //
 // sugg are the suggestions of the text models of the configuration
 // suggested (nil: the caller does not know it); when the transaction sees
@@ -339,12 +339,13 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 	if err := db.enqueueTicket(ctx, tx, aftersales.HookTicketCreated, t, nil); err != nil {
 		return nil, false, err
 	}
-	// An automation may change the ticket: the answer is then read.
-	ran := len(cfg.autos[aftersales.TriggerCreated]) > 0
-	if err := db.runAutomations(ctx, tx, aftersales.TriggerCreated, id); err != nil {
+	// An automation that matched may have changed the ticket: the answer
+	// is then read. Rules that exist but do not match change nothing.
+	acted, err := db.automate(ctx, tx, aftersales.TriggerCreated, id)
+	if err != nil {
 		return nil, false, err
 	}
-	return t, !ran, nil
+	return t, !acted, nil
 }
 
 func copyPtr[T any](p *T) *T {
