@@ -17,7 +17,7 @@ import (
 )
 
 // loadMonthlyDemo loads 1,500 demo tickets and folds them into the
-// rollups (one rebuild: more than a quarter of the tickets are new).
+// rollups (by deltas, 400 tickets a batch).
 func loadMonthlyDemo(t *testing.T, db *sqlstore.DB) context.Context {
 	t.Helper()
 	end := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
