@@ -159,7 +159,10 @@ func (p Population) Matches(f *Fact, from, to Day) bool {
 		}
 		return p.Except == NoMeasure || !has(p.Except)
 	case p.Except != NoMeasure:
-		return missed(f, p.Measure, p.Except, from, to)
+		// More entries of the measure than of the exception: for tickets
+		// counted once, it has the measure and not the exception; a
+		// ticket with two visits, one late, is missed too.
+		return has(p.Measure) && f.Sum(p.Measure, from, to) > f.Sum(p.Except, from, to)
 	}
 	return has(p.Measure)
 }

@@ -1,7 +1,5 @@
 package analytics
 
-import "slices"
-
 // Counts says what one unit of a KPI's counts is. Most KPIs count
 // tickets, once each; some count a ticket's visits or follow-up tasks,
 // of which one ticket can have several in a period. Their drill-down
@@ -40,15 +38,4 @@ func (p Population) Count(f *Fact, from, to Day) int64 {
 		n -= f.Sum(p.Except, from, to)
 	}
 	return max(n, 0)
-}
-
-// missed reports whether a ticket has more entries of m than of except
-// on the days [from, to): for tickets counted once, it has m and not
-// except; a ticket with two visits, one late, is missed too.
-func missed(f *Fact, m, except Measure, from, to Day) bool {
-	in := func(e Entry) bool { return e.Day >= from && e.Day < to }
-	if !slices.ContainsFunc(f.Entries, func(e Entry) bool { return e.M == m && e.V != 0 && in(e) }) {
-		return false
-	}
-	return f.Sum(m, from, to) > f.Sum(except, from, to)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"aftersales"
@@ -257,4 +258,18 @@ func (r Rollup) row(k Key) *Agg {
 		r[k] = a
 	}
 	return a
+}
+
+// Monthly sums the rows of r by month (kpi_monthly's rows): the key's day
+// becomes its month's first day. The pair rows, monthly already, are left
+// out.
+func (r Rollup) Monthly() Rollup {
+	out := Rollup{}
+	for k, a := range r {
+		if strings.Contains(k.Dim, PairSep) {
+			continue
+		}
+		out.row(Key{Dim: k.Dim, Val: k.Val, Day: MonthStart(k.Day)}).Merge(a, 1)
+	}
+	return out
 }

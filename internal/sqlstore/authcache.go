@@ -49,35 +49,33 @@ func (db *DB) authStamp(ctx context.Context) (int64, error) {
 // requestStamps is what a request's first read learnt, kept in its
 // aftersales.Memo: the API middleware asks for the token throttle's count
 // of the client's address before it authenticates, and the same read
-// takes the auth and configuration stamps along (strikesWithStamps), so
-// that an API create reads the reader pool once before its write instead
-// of three times (the count, the auth stamp, the configuration stamp for
-// the text models' suggestion). Each stamp is used once, by the first
-// step that needs it in that request: UserByToken and suggest, both
-// before the request writes anything. A stamp read earlier in the request
-// is as good as one read later for the rule the caches follow (the stamp
-// is read before the rows).
+// takes the auth stamp along (strikesWithStamps), so that an API request
+// reads the reader pool once before UserByToken instead of twice. The
+// stamp is used once, by UserByToken, before the request writes
+// anything; a stamp read earlier in the request is as good as one read
+// later for the rule the cache follows (the stamp is read before the
+// rows). A create reads its configuration with its customer, inside its
+// write (pinForCreate).
 type requestStamps struct {
-	db                   *DB // the store that read them
-	auth, config         int64
-	authUsed, configUsed bool
+	db       *DB // the store that read them
+	auth     int64
+	authUsed bool
 }
 
-// stampsQuery reads a throttle key's failures with both stamps.
-const stampsQuery = `SELECT a.stamp, c.stamp, s.fails, s.last_at FROM auth_stamp a
-	JOIN config_stamp c ON c.id = 1
+// stampsQuery reads a throttle key's failures with the auth stamp.
+const stampsQuery = `SELECT a.stamp, s.fails, s.last_at FROM auth_stamp a
 	LEFT JOIN strikes s ON s.key = $1 AND s.keep_until > $2
 	WHERE a.id = 1`
 
 // strikesWithStamps is Strikes for a request whose Memo is still empty:
 // one read returns the failures and fills the Memo with the stamps.
 func (db *DB) strikesWithStamps(ctx context.Context, m *aftersales.Memo, key string, now time.Time) (int, time.Time, error) {
-	var auth, config int64
+	var auth int64
 	var fails, last sql.NullInt64
-	if err := db.readRow(ctx, stampsQuery, key, ms(now)).Scan(&auth, &config, &fails, &last); err != nil {
+	if err := db.readRow(ctx, stampsQuery, key, ms(now)).Scan(&auth, &fails, &last); err != nil {
 		return 0, time.Time{}, mapErr(fmt.Errorf("sqlstore: read strikes and stamps: %w", err))
 	}
-	m.Value = &requestStamps{db: db, auth: auth, config: config}
+	m.Value = &requestStamps{db: db, auth: auth}
 	if !fails.Valid {
 		return 0, time.Time{}, nil
 	}

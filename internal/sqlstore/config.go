@@ -62,17 +62,6 @@ func (db *DB) config(ctx context.Context, q queryer) (*configSnap, error) {
 	return db.configAt(ctx, q, stamp)
 }
 
-// requestConfig is config on the reader pool for a step that runs before
-// its request writes anything (the text models' suggestion): the stamp
-// read with the request's first read (requestStamps) saves a read.
-func (db *DB) requestConfig(ctx context.Context) (*configSnap, error) {
-	if s := db.memoStamps(ctx); s != nil && !s.configUsed {
-		s.configUsed = true
-		return db.configAt(ctx, db.r, s.config)
-	}
-	return db.config(ctx, db.r)
-}
-
 // configAt returns the snapshot of stamp, loading it through q when the
 // cached one is not.
 func (db *DB) configAt(ctx context.Context, q queryer, stamp int64) (*configSnap, error) {

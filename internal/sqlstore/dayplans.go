@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -43,15 +44,7 @@ func (db *DB) PlanUnplannedDays(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("sqlstore: unplanned days: %w", err)
 	}
 	// The same order whatever order the rows came in.
-	slices.SortFunc(days, func(a, b techDay) int {
-		if a.day != b.day {
-			if a.day < b.day {
-				return -1
-			}
-			return 1
-		}
-		return int(a.tech - b.tech)
-	})
+	slices.SortFunc(days, func(a, b techDay) int { return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.tech, b.tech)) })
 	const batch = 200
 	for i := 0; i < len(days); i += batch {
 		err := db.inTx(ctx, func(tx *Tx) error {

@@ -445,26 +445,6 @@ func kpiSelectCols(table string) string {
 	return kpiSelect + strings.Join(kpiCols, ", ") + ` FROM ` + table
 }
 
-// monthly sums the rows of r by month (kpi_monthly's rows): the key's day
-// becomes its month's first day. The pair rows, monthly already, are left
-// out.
-func monthly(r analytics.Rollup) analytics.Rollup {
-	out := analytics.Rollup{}
-	for k, a := range r {
-		if strings.Contains(k.Dim, analytics.PairSep) {
-			continue
-		}
-		mk := analytics.Key{Dim: k.Dim, Val: k.Val, Day: analytics.MonthStart(k.Day)}
-		m := out[mk]
-		if m == nil {
-			m = new(analytics.Agg)
-			out[mk] = m
-		}
-		m.Merge(a, 1)
-	}
-	return out
-}
-
 // scanAgg reads a kpi_daily row selected with kpiSelectCols.
 func scanAgg(scan func(...any) error) (analytics.Key, *analytics.Agg, error) {
 	var k analytics.Key
@@ -522,7 +502,7 @@ func (db *DB) writeDeltas(ctx context.Context, b bulkWriter, delta analytics.Rol
 	if err := db.writeDeltasTo(ctx, b, "kpi_daily", delta); err != nil {
 		return err
 	}
-	return db.writeDeltasTo(ctx, b, "kpi_monthly", monthly(delta))
+	return db.writeDeltasTo(ctx, b, "kpi_monthly", delta.Monthly())
 }
 
 // writeDeltasTo adds delta to the stored rows of table: it reads the
@@ -678,7 +658,7 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 			return nil, err
 		}
 	}
-	months := monthly(full)
+	months := full.Monthly()
 	for k, a := range pairs {
 		full[k] = a // pair keys never collide with daily ones
 	}

@@ -84,18 +84,18 @@ type scopeRows struct {
 	hists    []analytics.HistKind
 	// spans are the planned readers' days; months, chosen from them
 	// once (planned), are read from kpi_monthly (monthsRead).
-	spans     []span
-	months    []analytics.Day
-	planned   bool
-	dailyOnly bool
-	read      bool
-	rows      []scopeRow
+	// A scope of a daily-only batch starts planned, with no months.
+	spans   []span
+	months  []analytics.Day
+	planned bool
+	read    bool
+	rows    []scopeRow
 }
 
 // monthsOf is the months the scope reads from kpi_monthly, chosen when
 // first asked: every query is planned by then.
 func (s *scopeRows) monthsOf() []analytics.Day {
-	if !s.planned && !s.dailyOnly {
+	if !s.planned {
 		s.months = monthsRead(s.dim, s.from, s.to, s.spans)
 	}
 	s.planned = true
@@ -168,7 +168,7 @@ func (b *readBatch) add(dim, val string, oneVal bool, sp span, uses []analytics.
 		}
 	}
 	b.scopes = append(b.scopes, &scopeRows{dim: dim, val: val, oneVal: oneVal, from: from, to: to,
-		uses: slices.Clone(uses), hists: slices.Clone(hists), spans: []span{sp}, dailyOnly: b.dailyOnly})
+		uses: slices.Clone(uses), hists: slices.Clone(hists), spans: []span{sp}, planned: b.dailyOnly})
 }
 
 // find is the planned scope holding the read of dim/val over the

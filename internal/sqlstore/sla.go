@@ -534,7 +534,8 @@ func (db *DB) planNewSLA(ctx context.Context, tx *Tx, t *aftersales.Ticket, acto
 	if c := s.Resolution; c != nil {
 		t.ResolutionDueAt = msTime(c.DueAt)
 	}
-	t.SLABreached = row[3] == false || row[6] == false
+	missed := func(c *aftersales.SLAClock) bool { return c != nil && c.Met != nil && !*c.Met }
+	t.SLABreached = missed(s.FirstResponse) || missed(s.Resolution)
 	return row, ev, nil
 }
 

@@ -69,6 +69,17 @@ func (db *DB) PendingTexts(ctx context.Context, limit int) ([]aftersales.TextSou
 	return out, rows.Err()
 }
 
+// termList is the placeholders ($1, $2, ...) and arguments of an IN list
+// of terms.
+func termList(terms []string) (string, []any) {
+	args := make([]any, len(terms))
+	ph := make([]string, len(terms))
+	for i, t := range terms {
+		args[i], ph[i] = t, "$"+strconv.Itoa(i+1)
+	}
+	return strings.Join(ph, ", "), args
+}
+
 // TextDF returns the number of analysed tickets and the document
 // frequencies of terms: the company's own IDF.
 func (db *DB) TextDF(ctx context.Context, terms []string) (int, map[string]int, error) {
@@ -79,12 +90,8 @@ func (db *DB) TextDF(ctx context.Context, terms []string) (int, map[string]int, 
 	}
 	terms = slices.Compact(slices.Sorted(slices.Values(terms)))
 	for chunk := range slices.Chunk(terms, 500) {
-		args := make([]any, len(chunk))
-		ph := make([]string, len(chunk))
-		for i, t := range chunk {
-			args[i], ph[i] = t, "$"+strconv.Itoa(i+1)
-		}
-		rows, err := db.r.QueryContext(ctx, `SELECT term, docs FROM text_df WHERE term IN (`+strings.Join(ph, ", ")+`)`, args...)
+		in, args := termList(chunk)
+		rows, err := db.r.QueryContext(ctx, `SELECT term, docs FROM text_df WHERE term IN (`+in+`)`, args...)
 		if err != nil {
 			return 0, nil, fmt.Errorf("sqlstore: text df: %w", err)
 		}
@@ -253,12 +260,8 @@ func (db *DB) SaveTextAnalyses(ctx context.Context, as []aftersales.TextAnalysis
 			}
 		}
 		for chunk := range slices.Chunk(fell, 500) {
-			args := make([]any, len(chunk))
-			ph := make([]string, len(chunk))
-			for i, t := range chunk {
-				args[i], ph[i] = t, "$"+strconv.Itoa(i+1)
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM text_df WHERE docs <= 0 AND term IN (`+strings.Join(ph, ", ")+`)`, args...); err != nil {
+			in, args := termList(chunk)
+			if _, err := tx.ExecContext(ctx, `DELETE FROM text_df WHERE docs <= 0 AND term IN (`+in+`)`, args...); err != nil {
 				return fmt.Errorf("sqlstore: text df: %w", err)
 			}
 		}

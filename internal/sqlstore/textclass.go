@@ -127,7 +127,7 @@ type suggestion struct {
 // person. It runs before the write transaction: the writer is not held
 // while texts are scored.
 func (db *DB) suggest(ctx context.Context, in *aftersales.TicketInput) ([]suggestion, error) {
-	cfg, err := db.requestConfig(ctx)
+	cfg, err := db.config(ctx, db.r)
 	if err != nil {
 		return nil, err
 	}

@@ -319,9 +319,7 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 	id := t.ID
 	// The rest of the ticket as a read would show it: what a read joins
 	// and decodes.
-	if err := json.Unmarshal([]byte(tagsJSON), &t.Tags); err != nil {
-		return nil, false, fmt.Errorf("sqlstore: ticket %d tags: %w", id, err)
-	}
+	t.Tags = slices.Clone(tags) // not the caller's slice
 	if err := json.Unmarshal([]byte(customJSON), &t.Custom); err != nil {
 		return nil, false, fmt.Errorf("sqlstore: ticket %d custom: %w", id, err)
 	}

@@ -43,6 +43,15 @@ const utilVisitCols = `v.id, v.technician_id, v.status, v.window_start, v.durati
 // utilBooking says which technician-day a visit books and how many
 // minutes (field.BookedOn); ok is false when it books nothing.
 func (db *DB) utilBooking(tech int64, status string, start int64, dur int, in, out sql.NullInt64) (k utilKey, minutes int64, ok bool) {
+	at, minutes, ok := field.BookedOn(utilVisit(status, start, dur, in, out))
+	if !ok {
+		return utilKey{}, 0, false
+	}
+	return utilKey{day: analytics.DayOf(at, db.location()), tech: tech}, minutes, true
+}
+
+// utilVisit is a visit's row as field's utilisation reads it.
+func utilVisit(status string, start int64, dur int, in, out sql.NullInt64) field.UtilVisit {
 	v := field.UtilVisit{Status: aftersales.VisitStatus(status), WindowStart: fromMS(start), DurationMin: dur}
 	if in.Valid {
 		v.CheckedIn = fromMS(in.Int64)
@@ -50,11 +59,7 @@ func (db *DB) utilBooking(tech int64, status string, start int64, dur int, in, o
 	if out.Valid {
 		v.CheckedOut = fromMS(out.Int64)
 	}
-	at, minutes, ok := field.BookedOn(v)
-	if !ok {
-		return utilKey{}, 0, false
-	}
-	return utilKey{day: analytics.DayOf(at, db.location()), tech: tech}, minutes, true
+	return v
 }
 
 func (db *DB) scanUtilVisit(scan func(...any) error) (id int64, k utilKey, minutes int64, ok bool, err error) {

@@ -200,21 +200,14 @@ func (db *DB) utilFromVisits(ctx context.Context, out *utilData, from, to analyt
 	}
 	for rows.Next() {
 		var tech, start int64
-		var v field.UtilVisit
+		var dur int
 		var status string
 		var in, outAt sql.NullInt64
-		if err := rows.Scan(&tech, &status, &start, &v.DurationMin, &in, &outAt); err != nil {
+		if err := rows.Scan(&tech, &status, &start, &dur, &in, &outAt); err != nil {
 			rows.Close()
 			return fmt.Errorf("sqlstore: utilisation visits: %w", err)
 		}
-		v.Status, v.WindowStart = aftersales.VisitStatus(status), fromMS(start)
-		if in.Valid {
-			v.CheckedIn = fromMS(in.Int64)
-		}
-		if outAt.Valid {
-			v.CheckedOut = fromMS(outAt.Int64)
-		}
-		visits[tech] = append(visits[tech], v)
+		visits[tech] = append(visits[tech], utilVisit(status, start, dur, in, outAt))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

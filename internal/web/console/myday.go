@@ -16,6 +16,7 @@ import (
 
 	"aftersales"
 	"aftersales/internal/field"
+	"aftersales/internal/web/httperr"
 )
 
 // The technician's day, phone first: today's visits in route order with
@@ -137,14 +138,7 @@ func (c *Console) dayTarget(r *http.Request) (int64, string, error) {
 }
 
 func (c *Console) myDay(w http.ResponseWriter, r *http.Request) {
-	p := c.page(r, "my_day", "day.title")
-	v, err := c.loadMyDay(r, 0)
-	if err != nil {
-		c.fail(w, r, "", p, err)
-		return
-	}
-	p.Data = v
-	c.render(w, r, "my_day", p)
+	c.renderDay(w, r, nil)
 }
 
 // renderDay shows the whole day with actionErr, a refused action that
@@ -394,10 +388,7 @@ func (c *Console) answerStep(w http.ResponseWriter, r *http.Request, visit int64
 				}
 			}
 		}
-		p.Status = http.StatusConflict
-		if aftersales.ErrorCode(err) == aftersales.EINVALID {
-			p.Status = http.StatusUnprocessableEntity
-		}
+		p.Status = httperr.Status(err) // 422 or 409: stepFailed sends the others to the error page
 	}
 	if !isHTMX(r) {
 		c.render(w, r, "my_day", p)

@@ -385,13 +385,19 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 	}
 	if actionErr != nil {
 		p.Status = httperr.Status(actionErr)
-		p.Flash = p.T("err."+aftersales.ErrorCode(actionErr)) + " " + aftersales.ErrorMessage(actionErr) + fieldSummary(actionErr)
-		if m := cannotMove.FindStringSubmatch(aftersales.ErrorMessage(actionErr)); m != nil && p.Lang != "en" {
-			p.Flash = p.T("err."+aftersales.ErrorCode(actionErr)) + " " + fmt.Sprintf(p.T("bulk.refused.transition"), p.T("status."+m[1]), p.T("status."+m[2]))
-		} else if p.Lang != "en" && len(aftersales.ErrorFields(actionErr)) > 0 {
-			// The store's message and reasons are English: the fields
-			// are named and their reasons said in the page's language.
-			p.Flash = p.T("err."+aftersales.ErrorCode(actionErr)) + p.fieldSummaryIn(actionErr)
+		// The store's message and reasons are English: on other pages a
+		// refused move names both statuses, and the fields are named and
+		// their reasons said, in the page's language.
+		head, msg := p.T("err."+aftersales.ErrorCode(actionErr)), aftersales.ErrorMessage(actionErr)
+		switch m := cannotMove.FindStringSubmatch(msg); {
+		case p.Lang == "en":
+			p.Flash = head + " " + msg + fieldSummary(actionErr)
+		case m != nil:
+			p.Flash = head + " " + fmt.Sprintf(p.T("bulk.refused.transition"), p.T("status."+m[1]), p.T("status."+m[2]))
+		case len(aftersales.ErrorFields(actionErr)) > 0:
+			p.Flash = head + p.fieldSummaryIn(actionErr)
+		default:
+			p.Flash = head + " " + msg
 		}
 		for _, f := range aftersales.ErrorFields(actionErr) {
 			p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
