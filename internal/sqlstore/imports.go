@@ -55,29 +55,35 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 		if err := w.flush(ctx); err != nil {
 			return err
 		}
-		if err := rebuild(); err != nil {
+		// Fresh statistics for the list filters' plans, taken after a
+		// first load's index builds and before its foreign keys come back
+		// (rebuild): with them, the check of a key whose column the file
+		// left empty (Boston: customer, assignee, asset) reads its index
+		// for a non-null value instead of scanning the whole table, as it
+		// did without statistics.
+		analyze := func() error {
+			if s.Created <= 1000 {
+				return nil
+			}
+			// On PostgreSQL of the columns the filters and joins use
+			// (statistics of long text cost most and serve no plan; nor
+			// do those of the external id, unique by its index, which is
+			// all an equality plan needs, and whose 30,000 sampled strings
+			// took a third of the tickets' ANALYZE), on SQLite from a
+			// sample of each index.
+			q := `ANALYZE tickets (status, created_at, updated_at, urgency_rank, customer_id, assignee_id, team_id, asset_id,
+				category_id, product_id, service_unit_id, channel, nature, import_batch_id),
+				ticket_events (ticket_id, kind), import_issues (batch_id, ticket_id, kind), ticket_tags, customers (phone, email, external_id), kpi_dirty`
+			if _, ok := b.(sqliteBulk); ok {
+				q = `PRAGMA analysis_limit = 2000; ANALYZE; PRAGMA analysis_limit = 0`
+			}
+			return b.exec(ctx, q)
+		}
+		if err := rebuild(analyze); err != nil {
 			return err
 		}
 		if err := b.exec(ctx, `UPDATE import_batches SET summary = $1 WHERE id = $2`, mustJSON(s), w.batch); err != nil {
 			return err
-		}
-		if s.Created > 1000 {
-			// Fresh statistics for the list filters' plans: on PostgreSQL
-			// of the columns the filters and joins use (statistics of long
-			// text cost most and serve no plan; nor do those of the
-			// external id, unique by its index, which is all an equality
-			// plan needs, and whose 30,000 sampled strings took a third
-			// of the tickets' ANALYZE), on SQLite from a sample of each
-			// index.
-			analyze := `ANALYZE tickets (status, created_at, updated_at, urgency_rank, customer_id, assignee_id, team_id, asset_id,
-				category_id, product_id, service_unit_id, channel, nature, import_batch_id),
-				ticket_events (ticket_id, kind), import_issues (batch_id, ticket_id, kind), ticket_tags, customers (phone, email, external_id), kpi_dirty`
-			if _, ok := b.(sqliteBulk); ok {
-				analyze = `PRAGMA analysis_limit = 2000; ANALYZE; PRAGMA analysis_limit = 0`
-			}
-			if err := b.exec(ctx, analyze); err != nil {
-				return err
-			}
 		}
 		// Ticket and customer ids came from the sequences (PostgreSQL) or
 		// from max(id) under the only writer (SQLite): nothing to reset.
@@ -91,7 +97,9 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 var loadTables = []string{"tickets", "ticket_events", "import_issues", "ticket_tags"}
 
 // deferUpkeep prepares a first load (a tickets table with fewer than
-// 10,000 rows) and returns what must run before commit. Building an index
+// 10,000 rows) and returns what must run before commit: the index builds,
+// then analyze, then the foreign keys and triggers (without a first load,
+// just analyze). Building an index
 // once by sorting costs less than growing it row by row, and so does one
 // set-wise check of a foreign key against per-row checks:
 //   - SQLite drops the secondary indexes of the load tables (the unique
@@ -111,8 +119,8 @@ var loadTables = []string{"tickets", "ticket_events", "import_issues", "ticket_t
 // It reports whether it set things aside. DDL is transactional on both
 // engines: a failed import leaves every index, constraint and trigger as
 // it was.
-func deferUpkeep(ctx context.Context, b bulkWriter) (func() error, bool, error) {
-	nothing := func() error { return nil }
+func deferUpkeep(ctx context.Context, b bulkWriter) (func(analyze func() error) error, bool, error) {
+	nothing := func(analyze func() error) error { return analyze() }
 	var n int64
 	if err := b.query(ctx, `SELECT count(*) FROM (SELECT 1 FROM tickets LIMIT 10000) x`, nil, func(scan func(...any) error) error { return scan(&n) }); err != nil {
 		return nil, false, err
@@ -161,11 +169,23 @@ func deferUpkeep(ctx context.Context, b bulkWriter) (func() error, bool, error) 
 			return nil, false, fmt.Errorf("sqlstore: defer %q: %w", d[0], err)
 		}
 	}
-	return func() error {
-		for _, d := range append(indexes, fkeys...) {
-			if err := b.exec(ctx, d[1]); err != nil {
-				return fmt.Errorf("sqlstore: restore %q: %w", d[1], mapErr(err))
+	return func(analyze func() error) error {
+		restore := func(ds [][2]string) error {
+			for _, d := range ds {
+				if err := b.exec(ctx, d[1]); err != nil {
+					return fmt.Errorf("sqlstore: restore %q: %w", d[1], mapErr(err))
+				}
 			}
+			return nil
+		}
+		if err := restore(indexes); err != nil {
+			return err
+		}
+		if err := analyze(); err != nil {
+			return err
+		}
+		if err := restore(fkeys); err != nil {
+			return err
 		}
 		if sqlite {
 			return nil
