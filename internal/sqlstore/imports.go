@@ -48,6 +48,9 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 			if err := w.preload(ctx); err != nil {
 				return err
 			}
+			if err := w.preloadRefs(ctx); err != nil {
+				return err
+			}
 		}
 		if err := fn(w); err != nil {
 			return err
@@ -211,6 +214,23 @@ type importWriter struct {
 	customers map[string]int64
 	catPaths  map[string]string
 	keyBuf    []byte // cached builds refs keys here
+	// A first load on PostgreSQL reads every team, region and category
+	// once (preloadRefs); a name missing from these maps is then created
+	// without a lookup first.
+	teamsRead, regionsRead bool
+	cats                   map[catName]catRow // nil: look each level up
+}
+
+// catName is a category's parent (0 for a root) and one of its names.
+type catName struct {
+	parent int64
+	name   string
+}
+
+// catRow is a category's id and path.
+type catRow struct {
+	id   int64
+	path string
 }
 
 // cached looks a reference up in refs by its key, prefix ":" and the names
@@ -380,6 +400,67 @@ func (w *importWriter) preload(ctx context.Context) error {
 	return nil
 }
 
+// preloadRefs reads, on a first load, every team, region and category
+// with the order the lookups by name use (the lowest id; for a region, a
+// service unit of kind region first), so that a name the import meets
+// costs a statement only when it is new. The Boston file names 150 teams
+// and 236 categories: 520 lookups, each a round trip with its own parse
+// and plan, before. A team, region or category another session adds while
+// the first load runs is not seen (the lookups saw it only if it came
+// before the row that named it).
+func (w *importWriter) preloadRefs(ctx context.Context) error {
+	err := w.b.query(ctx, `SELECT name, id FROM teams ORDER BY id`, nil, func(scan func(...any) error) error {
+		var name string
+		var id int64
+		if err := scan(&name, &id); err != nil {
+			return err
+		}
+		if _, ok := w.refs["team:"+name]; !ok {
+			w.refs["team:"+name] = id
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlstore: import preload teams: %w", err)
+	}
+	err = w.b.query(ctx, `SELECT name, id FROM service_units ORDER BY CASE WHEN kind = 'region' THEN 0 ELSE 1 END, id`, nil,
+		func(scan func(...any) error) error {
+			var name string
+			var id int64
+			if err := scan(&name, &id); err != nil {
+				return err
+			}
+			if _, ok := w.refs["region:"+name]; !ok {
+				w.refs["region:"+name] = id
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("sqlstore: import preload regions: %w", err)
+	}
+	cats := map[catName]catRow{}
+	err = w.b.query(ctx, `SELECT id, COALESCE(parent_id, 0), name_zh, name_en, path FROM product_categories ORDER BY id`, nil,
+		func(scan func(...any) error) error {
+			var c catRow
+			var parent int64
+			var zh, en string
+			if err := scan(&c.id, &parent, &zh, &en, &c.path); err != nil {
+				return err
+			}
+			for _, n := range []string{zh, en} {
+				if _, ok := cats[catName{parent, n}]; !ok {
+					cats[catName{parent, n}] = c
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("sqlstore: import preload categories: %w", err)
+	}
+	w.teamsRead, w.regionsRead, w.cats = true, true, cats
+	return nil
+}
+
 // lookup finds already stored tickets of the chunk's external ids.
 func (w *importWriter) lookup(ctx context.Context, recs []*aftersales.ImportRecord) (map[string]existing, error) {
 	found := map[string]existing{}
@@ -509,6 +590,9 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 			return fmt.Errorf("sqlstore: import counter: %w", err)
 		}
 		nextSeq[m] = v - n + 1
+	}
+	if err := w.createRefs(ctx, recs); err != nil {
+		return err
 	}
 	rows := make([][]any, 0, len(recs))
 	var events, tags, issues [][]any
@@ -822,7 +906,7 @@ func (w *importWriter) resolve(ctx context.Context, r *aftersales.ImportRecord) 
 		refs.team = id
 	} else if r.Team != "" {
 		id, err := w.named(ctx, "team:"+r.Team, `SELECT id FROM teams WHERE name = $1 ORDER BY id LIMIT 1`,
-			`INSERT INTO teams (code, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id`, r.Team)
+			`INSERT INTO teams (code, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id`, r.Team, w.teamsRead)
 		if err != nil {
 			return refs, err
 		}
@@ -832,7 +916,7 @@ func (w *importWriter) resolve(ctx context.Context, r *aftersales.ImportRecord) 
 		refs.unit = id
 	} else if r.Region != "" {
 		id, err := w.named(ctx, "region:"+r.Region, `SELECT id FROM service_units WHERE name = $1 ORDER BY CASE WHEN kind = 'region' THEN 0 ELSE 1 END, id LIMIT 1`,
-			`INSERT INTO service_units (kind, code, name, created_at, updated_at) VALUES ('region', $1, $2, $3, $3) RETURNING id`, r.Region)
+			`INSERT INTO service_units (kind, code, name, created_at, updated_at) VALUES ('region', $1, $2, $3, $3) RETURNING id`, r.Region, w.regionsRead)
 		if err != nil {
 			return refs, err
 		}
@@ -867,6 +951,151 @@ func (w *importWriter) resolve(ctx context.Context, r *aftersales.ImportRecord) 
 	return refs, nil
 }
 
+// createRefs creates, on a first load on PostgreSQL (which has read every
+// team, region and category: preloadRefs), the ones the chunk names and
+// the database lacks, a few statements per chunk instead of one per new
+// name (two per category), so that resolve then finds every one cached.
+// They are created in the order resolve would have met them, record by
+// record and each category path from its root, so they get the same ids.
+func (w *importWriter) createRefs(ctx context.Context, recs []*aftersales.ImportRecord) error {
+	if w.cats == nil || w.db.d.engine != Postgres {
+		return nil
+	}
+	var teams, regions []string
+	type node struct {
+		parent     int64 // an existing category; 0 when parentNode is set or for a root
+		parentNode int   // 1 + the index of a new parent in nodes
+		parentPath string
+		name, key  string
+		depth      int
+		id         int64
+		path       string
+	}
+	var nodes []node
+	pending := map[catName]int{} // (parent, name) of a new node -> its index; a new parent is -(1 + index)
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if t := r.Team; t != "" && !seen["team:"+t] {
+			if _, ok := w.refs["team:"+t]; !ok {
+				teams = append(teams, t)
+			}
+			seen["team:"+t] = true
+		}
+		if g := r.Region; g != "" && !seen["region:"+g] {
+			if _, ok := w.refs["region:"+g]; !ok {
+				regions = append(regions, g)
+			}
+			seen["region:"+g] = true
+		}
+		if len(r.Category) == 0 {
+			continue
+		}
+		if _, ok := w.cached("cat", r.Category...); ok {
+			continue
+		}
+		var parent int64 // as in pending: < 0 is a new node
+		parentPath := "/"
+		for depth, name := range r.Category {
+			key := "cat:" + strings.Join(r.Category[:depth+1], "\x1f")
+			if id, ok := w.refs[key]; ok {
+				parent, parentPath = id, w.catPaths[key]
+				continue
+			}
+			if c, ok := w.cats[catName{parent, name}]; ok && parent >= 0 {
+				parent, parentPath = c.id, c.path
+				continue
+			}
+			if i, ok := pending[catName{parent, name}]; ok {
+				parent = -int64(1 + i)
+				continue
+			}
+			n := node{name: name, key: key, depth: depth, parentPath: parentPath}
+			if parent < 0 {
+				n.parentNode = int(-parent)
+			} else {
+				n.parent = parent
+			}
+			pending[catName{parent, name}] = len(nodes)
+			nodes = append(nodes, n)
+			parent = -int64(len(nodes))
+		}
+	}
+	for _, k := range []struct {
+		prefix, insert string
+		names          []string
+	}{
+		{"team", `INSERT INTO teams (code, name, created_at, updated_at)
+			SELECT c, n, $3, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(c, n, o) ORDER BY o RETURNING id, code`, teams},
+		{"region", `INSERT INTO service_units (kind, code, name, created_at, updated_at)
+			SELECT 'region', c, n, $3, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(c, n, o) ORDER BY o RETURNING id, code`, regions},
+	} {
+		if len(k.names) == 0 {
+			continue
+		}
+		codes, names := make([]string, len(k.names)), make([]string, len(k.names))
+		byCode := map[string]string{}
+		for i, n := range k.names {
+			codes[i], names[i] = code(k.prefix, n), truncate(n, 200)
+			byCode[codes[i]] = n
+		}
+		err := w.b.query(ctx, k.insert, []any{codes, names, ms(w.now)}, func(scan func(...any) error) error {
+			var id int64
+			var c string
+			if err := scan(&id, &c); err != nil {
+				return err
+			}
+			w.refs[k.prefix+":"+byCode[c]] = id
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("sqlstore: import %ss: %w", k.prefix, mapErr(err))
+		}
+	}
+	if len(nodes) == 0 {
+		return nil
+	}
+	// Ids first, in creation order, then the rows with their parents and
+	// paths, which hold the ids.
+	i := 0
+	err := w.b.query(ctx, `SELECT nextval(pg_get_serial_sequence('product_categories', 'id')) FROM generate_series(1, $1) ORDER BY 1`,
+		[]any{len(nodes)}, func(scan func(...any) error) error {
+			if i >= len(nodes) {
+				return fmt.Errorf("more ids than the %d categories", len(nodes))
+			}
+			err := scan(&nodes[i].id)
+			i++
+			return err
+		})
+	if err == nil && i != len(nodes) {
+		err = fmt.Errorf("%d ids for %d categories", i, len(nodes))
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: import category ids: %w", err)
+	}
+	ids, parents, codes, names, depths, paths := make([]int64, len(nodes)), make([]int64, len(nodes)), make([]string, len(nodes)),
+		make([]string, len(nodes)), make([]int64, len(nodes)), make([]string, len(nodes))
+	for i := range nodes {
+		n := &nodes[i]
+		if n.parentNode > 0 {
+			p := nodes[n.parentNode-1]
+			n.parent, n.parentPath = p.id, p.path
+		}
+		n.path = n.parentPath + strconv.FormatInt(n.id, 10) + "/"
+		ids[i], parents[i], codes[i], names[i], depths[i], paths[i] = n.id, n.parent, code("cat", n.key), n.name, int64(n.depth), n.path
+	}
+	err = w.b.exec(ctx, `INSERT INTO product_categories (id, parent_id, code, name_zh, name_en, depth, path)
+		SELECT i, NULLIF(p, 0), c, '', n, d, pa FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS x(i, p, c, n, d, pa)`,
+		ids, parents, codes, names, depths, paths)
+	if err != nil {
+		return fmt.Errorf("sqlstore: import categories: %w", mapErr(err))
+	}
+	for _, n := range nodes {
+		w.cats[catName{n.parent, n.name}] = catRow{n.id, n.path}
+		w.refs[n.key], w.catPaths[n.key] = n.id, n.path
+	}
+	return nil
+}
+
 // code derives a stable, unique code for a row created by an import.
 func code(prefix, name string) string {
 	h := fnv.New64a()
@@ -886,13 +1115,19 @@ func (w *importWriter) lookupOnly(ctx context.Context, key, q string, arg any) (
 	return id, nil
 }
 
-func (w *importWriter) named(ctx context.Context, key, find, insert, name string) (int64, error) {
-	id, err := w.lookupOnly(ctx, key, find, name)
-	if err != nil || id != 0 {
-		return id, err
+func (w *importWriter) named(ctx context.Context, key, find, insert, name string, read bool) (int64, error) {
+	id, ok := w.refs[key]
+	if !ok && !read {
+		var err error
+		if id, err = w.lookupOnly(ctx, key, find, name); err != nil {
+			return 0, err
+		}
+	}
+	if id != 0 {
+		return id, nil
 	}
 	prefix, _, _ := strings.Cut(key, ":")
-	err = w.b.query(ctx, insert, []any{code(prefix, name), truncate(name, 200), ms(w.now)}, func(scan func(...any) error) error { return scan(&id) })
+	err := w.b.query(ctx, insert, []any{code(prefix, name), truncate(name, 200), ms(w.now)}, func(scan func(...any) error) error { return scan(&id) })
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: import %s: %w", key, mapErr(err))
 	}
@@ -916,28 +1151,47 @@ func (w *importWriter) category(ctx context.Context, path []string) (int64, erro
 		}
 		var id int64
 		var p string
-		q := `SELECT id, path FROM product_categories WHERE parent_id IS NULL AND (name_zh = $1 OR name_en = $1) ORDER BY id LIMIT 1`
-		args := []any{path[depth]}
-		if parent != 0 {
-			q = `SELECT id, path FROM product_categories WHERE parent_id = $2 AND (name_zh = $1 OR name_en = $1) ORDER BY id LIMIT 1`
-			args = append(args, parent)
-		}
-		if err := w.b.query(ctx, q, args, func(scan func(...any) error) error { return scan(&id, &p) }); err != nil {
-			return 0, err
+		if w.cats != nil {
+			c := w.cats[catName{parent, path[depth]}]
+			id, p = c.id, c.path
+		} else {
+			q := `SELECT id, path FROM product_categories WHERE parent_id IS NULL AND (name_zh = $1 OR name_en = $1) ORDER BY id LIMIT 1`
+			args := []any{path[depth]}
+			if parent != 0 {
+				q = `SELECT id, path FROM product_categories WHERE parent_id = $2 AND (name_zh = $1 OR name_en = $1) ORDER BY id LIMIT 1`
+				args = append(args, parent)
+			}
+			if err := w.b.query(ctx, q, args, func(scan func(...any) error) error { return scan(&id, &p) }); err != nil {
+				return 0, err
+			}
 		}
 		if id == 0 {
 			var pid any
 			if parent != 0 {
 				pid = parent
 			}
-			err := w.b.query(ctx, `INSERT INTO product_categories (parent_id, code, name_zh, name_en, depth) VALUES ($1, $2, '', $3, $4) RETURNING id`,
-				[]any{pid, code("cat", key), path[depth], depth}, func(scan func(...any) error) error { return scan(&id) })
-			if err != nil {
-				return 0, fmt.Errorf("sqlstore: import category: %w", mapErr(err))
+			if w.db.d.engine == Postgres {
+				// The path holds the new id: one statement takes the id
+				// from the sequence and writes both.
+				err := w.b.query(ctx, `INSERT INTO product_categories (id, parent_id, code, name_zh, name_en, depth, path)
+					SELECT n, $1, $2, '', $3, $4, $5 || n || '/' FROM nextval(pg_get_serial_sequence('product_categories', 'id')) n RETURNING id, path`,
+					[]any{pid, code("cat", key), path[depth], depth, parentPath}, func(scan func(...any) error) error { return scan(&id, &p) })
+				if err != nil {
+					return 0, fmt.Errorf("sqlstore: import category: %w", mapErr(err))
+				}
+			} else {
+				err := w.b.query(ctx, `INSERT INTO product_categories (parent_id, code, name_zh, name_en, depth) VALUES ($1, $2, '', $3, $4) RETURNING id`,
+					[]any{pid, code("cat", key), path[depth], depth}, func(scan func(...any) error) error { return scan(&id) })
+				if err != nil {
+					return 0, fmt.Errorf("sqlstore: import category: %w", mapErr(err))
+				}
+				p = parentPath + strconv.FormatInt(id, 10) + "/"
+				if err := w.b.exec(ctx, `UPDATE product_categories SET path = $1 WHERE id = $2`, p, id); err != nil {
+					return 0, err
+				}
 			}
-			p = parentPath + strconv.FormatInt(id, 10) + "/"
-			if err := w.b.exec(ctx, `UPDATE product_categories SET path = $1 WHERE id = $2`, p, id); err != nil {
-				return 0, err
+			if w.cats != nil {
+				w.cats[catName{parent, path[depth]}] = catRow{id, p}
 			}
 		}
 		w.refs[key] = id
