@@ -149,6 +149,9 @@ type gen struct {
 	// sr draws survey invitations and who answers them, apart from r for
 	// the same reason.
 	sr *rand.Rand
+	// wr draws when a repair visit moved into the technicians' shift
+	// starts, apart from r for the same reason.
+	wr *rand.Rand
 }
 
 // Load creates the demo company. ctx must act as an administrator.
@@ -160,7 +163,7 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 		opt.Zone = time.UTC
 	}
 	g := &gen{r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5eed)), cr: rand.New(rand.NewPCG(uint64(opt.Seed), 0xc057)),
-		sr: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5ea7)), opt: opt, ctx: ctx, s: s}
+		sr: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5ea7)), wr: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5417)), opt: opt, ctx: ctx, s: s}
 	w, err := g.master()
 	if err != nil {
 		return nil, fmt.Errorf("demo: master data: %w", err)

@@ -334,6 +334,16 @@ func (g *gen) fieldHistory(w *world, fw *fieldWorld, b *aftersales.Bulk) {
 				we := in.Add(-logn(rates.lateBy, 0.6)).In(g.opt.Zone).Truncate(time.Hour)
 				ws = we.Add(-2 * time.Hour)
 			}
+			// The window lies in the shift and ends by lastStart (a late
+			// visit's, if it cannot end before the check-in, is on time).
+			l := in.In(g.opt.Zone)
+			day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.opt.Zone)
+			if first := day.Add(shiftStart * time.Minute); ws.Before(first) {
+				ws = first
+			}
+			if last := day.Add((lastStart - 120) * time.Minute); ws.After(last) {
+				ws = last
+			}
 			created := booked
 			if ws.Before(created) {
 				created = ws
