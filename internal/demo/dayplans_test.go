@@ -64,8 +64,8 @@ func TestDemoPastDayPlans(t *testing.T) {
 			t.Errorf("past days: %d visits planned, %d without a plan, %d routes with kilometres", planned, none, routes)
 		}
 		// The history's visits are in the shift, so the planner fits them
-		// all but a few two of whose windows clash on one technician's day
-		// (6 here); it left out 119 of 179 with the reason window when they
+		// all but a few, two of whose windows clash on one technician's day
+		// (7 here); it left out 119 of 179 with the reason window when they
 		// kept the tickets' night-time service times.
 		if unplanned["window"] > 0 || unplanned["no_room"] > 10 || planned < 160 {
 			t.Errorf("past 4 weeks: %d visits planned, left out %v; want over 160 planned, none for its window and at most 10 for room", planned, unplanned)

@@ -270,31 +270,62 @@ func (g *gen) workStart(t time.Time) time.Time {
 const maxVisit = 8 * time.Hour
 
 // onShift is when a repair visit due at t that lasts work starts: at t
-// when it starts in the technician's shift (08:30-17:30 local, every day;
-// field.go) early enough to finish in it, and no later than 16:30;
-// otherwise the next day the shift can take it (the same day before
-// 08:30), at a time drawn over the part of that shift where it fits, as
-// a dispatcher books the free slots. It draws from wr only, so the rest
-// of the company is the same.
-func (g *gen) onShift(t time.Time, work time.Duration) time.Time {
-	l := t.In(g.opt.Zone)
-	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.opt.Zone)
+// when it starts in the technicians' shift (08:30-17:30 local, every day;
+// field.go), no later than lastStart and early enough to end in it;
+// otherwise in the two hours of the shift before or after the night it
+// fell in: back to the afternoon or on to the next morning, the nearer the
+// likelier, so that on average it moves by nothing and each ticket's
+// waits, and so the regions' differences, stay what they were. A visit
+// that would then start before notBefore (the ticket's previous step)
+// starts then, or the next morning when the shift is over. It draws from
+// wr only, so the rest of the company is the same.
+func (g *gen) onShift(t, notBefore time.Time, work time.Duration) time.Time {
 	bounds := func(day time.Time) (time.Time, time.Time) {
-		open := day.Add(shiftStart * time.Minute)
-		last := day.Add(shiftEnd*time.Minute - work)
+		open, last := day.Add(shiftStart*time.Minute), day.Add(shiftEnd*time.Minute-work)
 		if l := day.Add(lastStart * time.Minute); l.Before(last) {
 			last = l
 		}
 		return open, last
 	}
+	midnight := func(x time.Time) time.Time {
+		l := x.In(g.opt.Zone)
+		return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.opt.Zone)
+	}
+	day := midnight(t)
 	open, last := bounds(day)
-	if !l.Before(open) && !l.After(last) {
+	if !t.Before(open) && !t.After(last) && !t.Before(notBefore) {
 		return t
 	}
-	if l.After(last) {
-		open, last = bounds(day.AddDate(0, 0, 1))
+	spread := min(2*time.Hour, last.Sub(open))
+	// The night t falls in, from eve (the last start) to morn (the next
+	// morning's first).
+	eve, morn := last, day.AddDate(0, 0, 1).Add(shiftStart*time.Minute)
+	if t.Before(open) {
+		_, eve = bounds(day.AddDate(0, 0, -1))
+		morn = open
 	}
-	return open.Add(time.Duration(g.wr.Float64() * float64(last.Sub(open)))).Truncate(time.Minute).UTC()
+	if !t.After(eve) || !t.Before(morn) {
+		eve, morn = t, t // in the shift, only too early
+	}
+	back, on := t.Sub(eve)+spread/2, morn.Sub(t)+spread/2
+	u := g.wr.Float64()
+	at := morn.Add(time.Duration(u * float64(spread)))
+	if g.wr.Float64()*float64(back+on) < float64(on) {
+		at = eve.Add(-time.Duration(u * float64(spread)))
+	}
+	if at.Before(notBefore) {
+		o, l := bounds(midnight(notBefore))
+		switch {
+		case notBefore.Before(o):
+			at = o.Add(time.Duration(u * float64(spread)))
+		case notBefore.After(l):
+			o, _ = bounds(midnight(notBefore).AddDate(0, 0, 1))
+			at = o.Add(time.Duration(u * float64(spread)))
+		default:
+			at = notBefore
+		}
+	}
+	return at.Truncate(time.Minute).UTC()
 }
 
 // lifecycle walks a ticket through its states up to the end of the
@@ -333,7 +364,7 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 			return
 		}
 		at := now.Add(after)
-		delay = g.onShift(at.Add(delay), work).Sub(at)
+		delay = g.onShift(at.Add(delay), now.Add(delay).Add(10*time.Minute), work).Sub(at)
 	}
 	add(&aftersales.TicketEvent{At: now, ActorID: t.CreatedBy, Kind: aftersales.EventCreated, Channel: t.Channel})
 	// cost records a service cost at the current moment, as the
@@ -453,18 +484,24 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 		}
 	}
 	speed := tc.speed * load * fix
-	// A repair is diagnosed at the customer's home, in the technician's
-	// shift (the first visit of a ticket that then waits for a part).
 	diag := g.lognormal(time.Duration(2*speed*float64(time.Hour)), 0.8)
-	onSite(diag, 2*time.Hour)
-	if !move(aftersales.StatusDiagnosing, diag, &tc.u.ID, "") {
+	if now.Add(diag).After(g.ends) {
 		return evs, costs
 	}
 	partsP := 0.18
 	if spec.lemonFault != "" {
 		partsP = 0.35
 	}
-	if t.Nature == aftersales.NatureRepair && g.r.Float64() < partsP {
+	needParts := t.Nature == aftersales.NatureRepair && g.r.Float64() < partsP
+	if needParts {
+		// The repair that needs a part is diagnosed at the customer's
+		// home, in the technician's shift (fieldhistory.go's first visit).
+		onSite(diag, 2*time.Hour)
+	}
+	if !move(aftersales.StatusDiagnosing, diag, &tc.u.ID, "") {
+		return evs, costs
+	}
+	if needParts {
 		if !move(aftersales.StatusAwaitingParts, g.lognormal(3*time.Hour, 0.5), &tc.u.ID, "需要更换配件，已下单") {
 			return evs, costs
 		}
