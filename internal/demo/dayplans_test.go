@@ -28,7 +28,7 @@ func TestDemoPastDayPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		planned, unplanned, none, routes := 0, 0, 0, 0
+		planned, unplanned, none, routes := 0, map[string]int{}, 0, 0
 		var tech int64
 		var techDay aftersales.Date
 		for back := 1; back <= 28; back++ {
@@ -51,7 +51,7 @@ func TestDemoPastDayPlans(t *testing.T) {
 							planned++
 							tech, techDay = tr.TechnicianID, day
 						case v.Unplanned != "":
-							unplanned++
+							unplanned[v.Unplanned]++
 						default:
 							none++
 						}
@@ -59,9 +59,21 @@ func TestDemoPastDayPlans(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("past 4 weeks: %d visits planned, %d left out by the planner, %d without a plan; %d routes with kilometres", planned, unplanned, none, routes)
+		t.Logf("past 4 weeks: %d visits planned, left out by the planner %v, %d without a plan; %d routes with kilometres", planned, unplanned, none, routes)
 		if planned == 0 || routes == 0 || none > 0 {
 			t.Errorf("past days: %d visits planned, %d without a plan, %d routes with kilometres", planned, none, routes)
+		}
+		// The history's visits are in the shift, so the planner fits them
+		// all but a few, two of whose windows clash on one technician's day
+		// (7 here); it left out 119 of 179 with the reason window when they
+		// kept the tickets' night-time service times.
+		if unplanned["window"] > 0 || unplanned["no_room"] > 10 || planned < 160 {
+			t.Errorf("past 4 weeks: %d visits planned, left out %v; want over 160 planned, none for its window and at most 10 for room", planned, unplanned)
+		}
+		n := checkVisitsInShift(t, ctx, db, zone)
+		t.Logf("%d visits of the history checked in the shift", n)
+		if n < 500 {
+			t.Errorf("%d visits in the history, want over 500", n)
 		}
 		if tech != 0 {
 			got, err := db.PlannedDay(ctx, tech, techDay)

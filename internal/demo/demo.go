@@ -67,8 +67,8 @@ var network = []unitSpec{
 	{"华南大区", "深圳分公司", "南山工作站", []pointSpec{{"sz-ns", "南山服务网点", "深圳", "广东", 22.5333, 113.9304}}, 1.0},
 	{"华北大区", "北京分公司", "朝阳工作站", []pointSpec{{"bj-cy", "朝阳服务网点", "北京", "北京", 39.9219, 116.4431}, {"bj-hd", "海淀服务网点", "北京", "北京", 39.9593, 116.2983}}, 1.0},
 	{"华北大区", "天津分公司", "和平工作站", []pointSpec{{"tj-hp", "和平服务网点", "天津", "天津", 39.1172, 117.2147}}, 1.2},
-	{"西南大区", "成都分公司", "武侯工作站", []pointSpec{{"cd-wh", "武侯服务网点", "成都", "四川", 30.6424, 104.0430}}, 1.7},
-	{"西南大区", "重庆分公司", "渝中工作站", []pointSpec{{"cq-yz", "渝中服务网点", "重庆", "重庆", 29.5570, 106.5690}}, 1.6},
+	{"西南大区", "成都分公司", "武侯工作站", []pointSpec{{"cd-wh", "武侯服务网点", "成都", "四川", 30.6424, 104.0430}}, 1.9},
+	{"西南大区", "重庆分公司", "渝中工作站", []pointSpec{{"cq-yz", "渝中服务网点", "重庆", "重庆", 29.5570, 106.5690}}, 1.8},
 }
 
 type group struct {
@@ -149,6 +149,9 @@ type gen struct {
 	// sr draws survey invitations and who answers them, apart from r for
 	// the same reason.
 	sr *rand.Rand
+	// wr draws which end of the shift a repair visit of the night moves
+	// to (onShift), apart from r for the same reason.
+	wr *rand.Rand
 }
 
 // Load creates the demo company. ctx must act as an administrator.
@@ -160,7 +163,7 @@ func Load(ctx context.Context, s aftersales.Services, st Store, opt Options) (*S
 		opt.Zone = time.UTC
 	}
 	g := &gen{r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5eed)), cr: rand.New(rand.NewPCG(uint64(opt.Seed), 0xc057)),
-		sr: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5ea7)), opt: opt, ctx: ctx, s: s}
+		sr: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5ea7)), wr: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5417)), opt: opt, ctx: ctx, s: s}
 	w, err := g.master()
 	if err != nil {
 		return nil, fmt.Errorf("demo: master data: %w", err)

@@ -146,7 +146,10 @@ func TestDemoHasRealPatterns(t *testing.T) {
 		if complaints < 300 || float64(counts[0]+counts[1]) < 0.5*float64(complaints) {
 			t.Errorf("complaints %d, top causes %v", complaints, counts)
 		}
-		if median(westRes) < 1.3*median(otherRes) {
+		// 1.25, not 1.3, since the history's repair visits are held to the
+		// technicians' shift: a night's wait adds about as much to every
+		// region's resolution (elsewhere's median 41 -> 45 h on this seed).
+		if median(westRes) < 1.25*median(otherRes) {
 			t.Errorf("south-west median resolution %.1fh vs %.1fh elsewhere; want it clearly slower", median(westRes), median(otherRes))
 		}
 		// SLA outcomes: breaches concentrate where the company is weak.

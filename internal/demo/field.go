@@ -9,6 +9,15 @@ import (
 	"aftersales"
 )
 
+// The technicians' shift, minutes after local midnight, every day; the
+// history's visits start in it no later than lastStart, so that the
+// planner can fit a two-hour window from then and the drive home.
+const (
+	shiftStart = 8*60 + 30
+	shiftEnd   = 17*60 + 30
+	lastStart  = 16*60 + 30
+)
+
 // field gives the technicians their field profiles (service point, a
 // home base a few kilometres from it, working hours, capacity) and books
 // the south-west's open tickets on the last day of the history: some
@@ -22,7 +31,7 @@ func (g *gen) field(w *world, fw *fieldWorld, b *aftersales.Bulk) error {
 	r := rand.New(rand.NewPCG(uint64(g.opt.Seed), 0xf1e1d))
 	var shifts []aftersales.Shift
 	for wd := range 7 {
-		shifts = append(shifts, aftersales.Shift{Weekday: wd, StartMin: 8*60 + 30, EndMin: 17*60 + 30})
+		shifts = append(shifts, aftersales.Shift{Weekday: wd, StartMin: shiftStart, EndMin: shiftEnd})
 	}
 	done := map[int64]bool{}
 	for _, p := range w.points {

@@ -131,6 +131,12 @@ func (g *gen) fieldMaster(w *world) (*fieldWorld, error) {
 // after a replenishment.
 const pointStock = 4
 
+// lateShare is about the share of the history's check-ins that come after
+// the shift's first window, the only ones that can start after theirs:
+// 59% on seed 7, fewer in the south-west, whose longer visits start
+// earlier in the day; fieldRates' late shares are of all visits.
+const lateShare = 0.45
+
 // fieldRates are the story's field figures of one region and period.
 type fieldRates struct {
 	late      float64       // share of visits that start after their window
@@ -330,9 +336,23 @@ func (g *gen) fieldHistory(w *world, fw *fieldWorld, b *aftersales.Bulk) {
 			rates := g.fieldRates(p, in)
 			hour := in.In(g.opt.Zone).Truncate(time.Hour)
 			ws := hour.Add(-time.Duration(r.IntN(2)) * time.Hour)
-			if r.Float64() < rates.late {
+			// The window lies in the shift and ends by lastStart. A visit
+			// can only be late after the shift's first window (08:30-10:30)
+			// has ended, so lateness falls on the later visits of the day,
+			// as it does when a technician's day runs behind: lateShare of
+			// the check-ins are after it.
+			l := in.In(g.opt.Zone)
+			day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.opt.Zone)
+			first := day.Add(shiftStart * time.Minute)
+			if r.Float64() < rates.late/lateShare && in.After(first.Add(2*time.Hour)) {
 				we := in.Add(-logn(rates.lateBy, 0.6)).In(g.opt.Zone).Truncate(time.Hour)
 				ws = we.Add(-2 * time.Hour)
+			}
+			if ws.Before(first) {
+				ws = first
+			}
+			if last := day.Add((lastStart - 120) * time.Minute); ws.After(last) {
+				ws = last
 			}
 			created := booked
 			if ws.Before(created) {

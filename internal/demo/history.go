@@ -265,6 +265,69 @@ func (g *gen) workStart(t time.Time) time.Time {
 	return t
 }
 
+// maxVisit is the longest a repair visit lasts: one that would take
+// longer ends when the technician resolves it (in the shift).
+const maxVisit = 8 * time.Hour
+
+// onShift is when a repair visit due at t that lasts work starts: at t
+// when it starts in the technicians' shift (08:30-17:30 local, every day;
+// field.go), no later than lastStart and early enough to end in it;
+// otherwise in the two hours of the shift before or after the night it
+// fell in: back to the afternoon or on to the next morning, the nearer the
+// likelier, so that on average it moves by nothing and each ticket's
+// waits, and so the regions' differences, stay what they were. A visit
+// that would then start before notBefore (the ticket's previous step)
+// starts then, or the next morning when the shift is over. It draws from
+// wr only, so the rest of the company is the same.
+func (g *gen) onShift(t, notBefore time.Time, work time.Duration) time.Time {
+	bounds := func(day time.Time) (time.Time, time.Time) {
+		open, last := day.Add(shiftStart*time.Minute), day.Add(shiftEnd*time.Minute-work)
+		if l := day.Add(lastStart * time.Minute); l.Before(last) {
+			last = l
+		}
+		return open, last
+	}
+	midnight := func(x time.Time) time.Time {
+		l := x.In(g.opt.Zone)
+		return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.opt.Zone)
+	}
+	day := midnight(t)
+	open, last := bounds(day)
+	if !t.Before(open) && !t.After(last) && !t.Before(notBefore) {
+		return t
+	}
+	spread := min(2*time.Hour, last.Sub(open))
+	// The night t falls in, from eve (the last start) to morn (the next
+	// morning's first).
+	eve, morn := last, day.AddDate(0, 0, 1).Add(shiftStart*time.Minute)
+	if t.Before(open) {
+		_, eve = bounds(day.AddDate(0, 0, -1))
+		morn = open
+	}
+	if !t.After(eve) || !t.Before(morn) {
+		eve, morn = t, t // in the shift, only too early
+	}
+	back, on := t.Sub(eve)+spread/2, morn.Sub(t)+spread/2
+	u := g.wr.Float64()
+	at := morn.Add(time.Duration(u * float64(spread)))
+	if g.wr.Float64()*float64(back+on) < float64(on) {
+		at = eve.Add(-time.Duration(u * float64(spread)))
+	}
+	if at.Before(notBefore) {
+		o, l := bounds(midnight(notBefore))
+		switch {
+		case notBefore.Before(o):
+			at = o.Add(time.Duration(u * float64(spread)))
+		case notBefore.After(l):
+			o, _ = bounds(midnight(notBefore).AddDate(0, 0, 1))
+			at = o.Add(time.Duration(u * float64(spread)))
+		default:
+			at = notBefore
+		}
+	}
+	return at.Truncate(time.Minute).UTC()
+}
+
 // lifecycle walks a ticket through its states up to the end of the
 // history and returns its events; the ticket's milestones are set.
 func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSpec, agent *aftersales.User, season float64) ([]*aftersales.TicketEvent, []*aftersales.CostLine) {
@@ -273,23 +336,46 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 	now := t.CreatedAt
 	status := aftersales.StatusNew
 	t.Status, t.StatusChangedAt, t.UpdatedAt = status, now, now
+	// The timeline is drawn on its own clock (now), which decides, as it
+	// always has, which steps happen before the end of the history, so the
+	// ticket draws the same numbers whatever its visits' times. A repair
+	// visit held to the technician's shift (onShift) delays the steps
+	// from then on: each is written at its own time plus delay, and once
+	// one falls after the end of the history, nothing more is written.
+	var delay time.Duration
+	stopped := false
 	add := func(e *aftersales.TicketEvent) bool {
 		if e.At.After(g.ends) {
 			return false
 		}
+		e.At = e.At.Add(delay)
+		if stopped || e.At.After(g.ends) {
+			stopped = true
+			return true
+		}
 		evs = append(evs, e)
 		t.UpdatedAt = e.At
 		return true
+	}
+	// onSite holds the visit that starts at the step after `after` to the
+	// shift, lasting work.
+	onSite := func(after, work time.Duration) {
+		if t.Nature != aftersales.NatureRepair {
+			return
+		}
+		at := now.Add(after)
+		delay = g.onShift(at.Add(delay), now.Add(delay).Add(10*time.Minute), work).Sub(at)
 	}
 	add(&aftersales.TicketEvent{At: now, ActorID: t.CreatedBy, Kind: aftersales.EventCreated, Channel: t.Channel})
 	// cost records a service cost at the current moment, as the
 	// technician would from the site: lognormal around median yuan.
 	cost := func(kind aftersales.CostKind, median, sigma float64, desc string, actor *int64) {
 		yuan := math.Round(median * math.Exp(g.cr.NormFloat64()*sigma))
+		at := now.Add(delay)
 		c := &aftersales.CostLine{Kind: kind, Description: desc, Amount: aftersales.Money(max(1, yuan) * 100),
-			IncurredOn: aftersales.DateOf(now.In(g.opt.Zone)), CreatedBy: actor, CreatedAt: now}
+			IncurredOn: aftersales.DateOf(at.In(g.opt.Zone)), CreatedBy: actor, CreatedAt: at}
 		if add(&aftersales.TicketEvent{At: now, ActorID: actor, Kind: aftersales.EventFieldChanged, Field: "cost",
-			To: string(c.Kind) + " " + c.Amount.String() + " " + c.Description}) {
+			To: string(c.Kind) + " " + c.Amount.String() + " " + c.Description}) && !stopped {
 			costs = append(costs, c)
 		}
 	}
@@ -304,11 +390,15 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 		cost(aftersales.CostTravel, 35*trip, 0.4, "交通费", actor)
 	}
 	move := func(to aftersales.Status, after time.Duration, actor *int64, reason string) bool {
-		at := now.Add(after)
-		if !add(&aftersales.TicketEvent{At: at, ActorID: actor, Kind: aftersales.EventStatusChanged, Field: "status", From: string(status), To: string(to), Body: reason}) {
+		e := &aftersales.TicketEvent{At: now.Add(after), ActorID: actor, Kind: aftersales.EventStatusChanged, Field: "status", From: string(status), To: string(to), Body: reason}
+		if !add(e) {
 			return false
 		}
-		now, status = at, to
+		now, status = now.Add(after), to
+		if stopped {
+			return true
+		}
+		at := e.At
 		t.Status, t.StatusChangedAt = to, at
 		switch to {
 		case aftersales.StatusAccepted:
@@ -394,14 +484,24 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 		}
 	}
 	speed := tc.speed * load * fix
-	if !move(aftersales.StatusDiagnosing, g.lognormal(time.Duration(2*speed*float64(time.Hour)), 0.8), &tc.u.ID, "") {
+	diag := g.lognormal(time.Duration(2*speed*float64(time.Hour)), 0.8)
+	if now.Add(diag).After(g.ends) {
 		return evs, costs
 	}
 	partsP := 0.18
 	if spec.lemonFault != "" {
 		partsP = 0.35
 	}
-	if t.Nature == aftersales.NatureRepair && g.r.Float64() < partsP {
+	needParts := t.Nature == aftersales.NatureRepair && g.r.Float64() < partsP
+	if needParts {
+		// The repair that needs a part is diagnosed at the customer's
+		// home, in the technician's shift (fieldhistory.go's first visit).
+		onSite(diag, 2*time.Hour)
+	}
+	if !move(aftersales.StatusDiagnosing, diag, &tc.u.ID, "") {
+		return evs, costs
+	}
+	if needParts {
 		if !move(aftersales.StatusAwaitingParts, g.lognormal(3*time.Hour, 0.5), &tc.u.ID, "需要更换配件，已下单") {
 			return evs, costs
 		}
@@ -424,11 +524,25 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 		}
 		cost(aftersales.CostParts, parts, 0.5, "更换配件", &tc.u.ID)
 	}
-	visit := g.lognormal(time.Duration(20*speed*urg*float64(time.Hour)), 0.7)
-	if !move(aftersales.StatusInService, visit, &tc.u.ID, "") {
-		return evs, costs
+	// service is the visit that fixes it: the ticket goes in service when
+	// the technician checks in and is resolved when they check out, both in
+	// a repair's shift; a visit longer than maxVisit ends after maxVisit.
+	service := func(after time.Duration, fixMed time.Duration, fixSigma float64, reason1, reason2 string) bool {
+		if now.Add(after).After(g.ends) {
+			return false
+		}
+		fixing := g.lognormal(fixMed, fixSigma)
+		work := min(fixing, maxVisit)
+		onSite(after, work)
+		if !move(aftersales.StatusInService, after, &tc.u.ID, reason1) {
+			return false
+		}
+		if t.Nature == aftersales.NatureRepair {
+			delay -= fixing - work
+		}
+		return move(aftersales.StatusResolved, fixing, &tc.u.ID, reason2)
 	}
-	if !move(aftersales.StatusResolved, g.lognormal(time.Duration(2.5*speed*float64(time.Hour)), 0.6), &tc.u.ID, "已修复，客户确认") {
+	if !service(g.lognormal(time.Duration(20*speed*urg*float64(time.Hour)), 0.7), time.Duration(2.5*speed*float64(time.Hour)), 0.6, "", "已修复，客户确认") {
 		return evs, costs
 	}
 	labour := 85.0
@@ -445,22 +559,25 @@ func (g *gen) lifecycle(w *world, t *aftersales.Ticket, p *point, spec productSp
 	if t.Nature == aftersales.NatureComplaint && g.cr.Float64() < 0.2 {
 		cost(aftersales.CostGoodwill, 150, 0.5, "投诉补偿", &agent.ID)
 	}
-	t.Custom["visit_count"] = 1.0
+	if !stopped {
+		t.Custom["visit_count"] = 1.0
+	}
 	// Some repairs do not hold: the ticket is reopened and visited again.
 	if g.r.Float64() > tc.quality {
 		if !move(aftersales.StatusAccepted, g.lognormal(4*24*time.Hour, 0.7), &agent.ID, "客户反馈问题复现") {
 			return evs, costs
 		}
-		t.ResolvedAt = nil
-		t.ReopenCount++
-		if !move(aftersales.StatusInService, g.lognormal(time.Duration(24*speed*float64(time.Hour)), 0.6), &tc.u.ID, "二次上门") {
-			return evs, costs
+		if !stopped {
+			t.ResolvedAt = nil
+			t.ReopenCount++
 		}
-		if !move(aftersales.StatusResolved, g.lognormal(3*time.Hour, 0.6), &tc.u.ID, "二次维修完成") {
+		if !service(g.lognormal(time.Duration(24*speed*float64(time.Hour)), 0.6), 3*time.Hour, 0.6, "二次上门", "二次维修完成") {
 			return evs, costs
 		}
 		visitCost(&tc.u.ID, labour)
-		t.Custom["visit_count"] = 2.0
+		if !stopped {
+			t.Custom["visit_count"] = 2.0
+		}
 	}
 	if g.r.Float64() < 0.25 {
 		add(&aftersales.TicketEvent{At: now.Add(time.Hour), ActorID: &tc.u.ID, Kind: aftersales.EventNote, Body: "已向客户说明保养注意事项。"})
