@@ -107,7 +107,7 @@ func (p *Page) EventBody(e *aftersales.TicketEvent) string {
 	return e.Body
 }
 
-// FieldEvent says a visit's or the parts' timeline line in the page's
+// FieldEvent says a visit's, the parts' or a cost's timeline line in the page's
 // language. The store writes them as tokens: "#2 completed fixed late
 // 2026-12-01 09:00-11:00", "reserved CMP-100 ×2 @ van-7"; the words it
 // knows are translated, the rest (numbers, windows, codes) kept.
@@ -124,6 +124,9 @@ func (p *Page) FieldEvent(field, to string) string {
 			key = "visit." + w
 		case field == "parts" && i == 0:
 			key = "parts.verb." + w
+		case field == "cost" && i == 0:
+			// "parts 396.00 更换配件": the kind, the amount, the note.
+			key = "cost.kind." + w
 		}
 		if key != "" {
 			words[i] = p.tOr(key, w)
