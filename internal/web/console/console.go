@@ -70,7 +70,7 @@ type Console struct {
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
 	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "dispatch", "error",
-	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards", "voc_clusters", "dictionary", "voc", "segments"}
+	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards", "voc_clusters", "dictionary", "voc", "segments", "book_visit"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -502,6 +502,8 @@ func (c *Console) page(r *http.Request, nav, title string) *Page {
 		p.OK = p.T("flash.saved")
 	case "created":
 		p.OK = p.T("flash.created")
+	case "booked", "cancelled": // a visit, from the booking page
+		p.OK = p.T("flash." + r.URL.Query().Get("ok"))
 	}
 	return p
 }
