@@ -190,15 +190,15 @@ func (c *Console) cancelVisit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d/book?ok=cancelled", id), http.StatusSeeOther)
 }
 
-// OfferWhy words an offer: "班次 08:30-17:30；今日已约 2/6；从家出发
+// OfferWhy words an offer: "班次 08:30-17:30；当日 2/6；从家出发
 // 12.3 km 25 分钟；配件在 van-7；另有 2 位可来".
 func (p *Page) OfferWhy(o *aftersales.Offer) string {
 	w := o.Why
 	parts := []string{fmt.Sprintf(p.T("book.why.shift"), w.Shift)}
 	if w.Capacity > 0 {
-		parts = append(parts, fmt.Sprintf(p.T("dispatch.why.load"), w.Booked, w.Capacity))
+		parts = append(parts, fmt.Sprintf(p.T("book.why.load"), w.Booked, w.Capacity))
 	} else {
-		parts = append(parts, fmt.Sprintf(p.T("dispatch.why.load_open"), w.Booked))
+		parts = append(parts, fmt.Sprintf(p.T("book.why.load_open"), w.Booked))
 	}
 	parts = append(parts, fmt.Sprintf(p.T("book.why.travel"), w.TravelKM, w.TravelMin, p.tOr("dispatch.from."+w.From, "")))
 	if w.PartsFrom != "" {

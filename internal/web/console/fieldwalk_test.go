@@ -95,7 +95,7 @@ func TestConsoleBookVisit(t *testing.T) {
 			t.Fatalf("booking page %d:\n%s", s, body)
 		}
 		offers := between(body, `id="offers"`, "</table>")
-		for _, w := range []string{tech.Name, "班次 08:00-20:00", "今日 0/6", "公里", `id="book-0"`} {
+		for _, w := range []string{tech.Name, "班次 08:00-20:00", "当日 0/6", "公里", `id="book-0"`} {
 			if !strings.Contains(offers, w) {
 				t.Errorf("the offers lack %q:\n%s", w, offers)
 			}
