@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"aftersales"
 	"aftersales/internal/sqlstore"
@@ -153,6 +154,96 @@ func TestConsoleBookVisit(t *testing.T) {
 		}
 		if _, body := tb.get(fmt.Sprintf("/tickets/%d", tk.ID)); strings.Contains(body, `href="`+book+`"`) {
 			t.Errorf("a technician's ticket page links to booking")
+		}
+	})
+}
+
+// TestConsoleMyDayNeedsPart: a technician completing a visit as "needs
+// parts" names the missing part on the work report; the ticket then waits
+// for it (awaiting parts, the part named on its timeline, a waiting
+// reservation at the warehouse). Without a part, or with one the catalog
+// does not know, the step is refused under the field in the page's
+// language, with what was typed kept and nothing changed.
+func TestConsoleMyDayNeedsPart(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		tech := testutil.MustUser(t, ctx, db, "wang@example.com", aftersales.RoleTechnician, nil)
+		var shifts []aftersales.Shift
+		for wd := range 7 {
+			shifts = append(shifts, aftersales.Shift{Weekday: wd, StartMin: 0, EndMin: 1440})
+		}
+		if _, err := db.SetTechnician(ctx, tech.ID, aftersales.TechnicianProfileInput{Shifts: shifts}); err != nil {
+			t.Fatal(err)
+		}
+		lat, lng := 30.66, 104.08
+		cust, err := db.CreateCustomer(ctx, aftersales.CustomerInput{Name: "赵先生", Phone: "13900000002",
+			Address: aftersales.Address{City: "成都市", Street: "人民南路 12 号", Lat: &lat, Lng: &lng}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk := testutil.MustTicket(t, ctx, db, cust.ID, "冰箱不制冷")
+		tk, err = db.Assign(ctx, tk.ID, tk.Version, nil, &tech.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: aftersales.StatusAccepted, Version: tk.Version}); err != nil {
+			t.Fatal(err)
+		}
+		part, err := db.CreatePart(ctx, aftersales.PartInput{Number: "CMP-100", NameZH: "压缩机"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wh, err := db.CreateStockLocation(ctx, aftersales.StockLocationInput{Kind: aftersales.LocationWarehouse, Code: "wh", Name: "仓库"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := db.Now().Add(-time.Hour)
+		v, err := db.CreateVisit(ctx, tk.ID, aftersales.VisitInput{WindowStart: start, WindowEnd: start.Add(2 * time.Hour), DurationMin: 60, TechnicianID: &tech.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err = db.StepVisit(ctx, tk.ID, v.ID, aftersales.VisitStep{To: aftersales.VisitCheckedIn, Version: v.Version}); err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t, app, "zh-CN")
+		b.login("wang@example.com", "password-123456")
+		step := fmt.Sprintf("/my/day/visits/%d/%d", tk.ID, v.ID)
+		form := func(part, qty string) url.Values {
+			return url.Values{"to": {"completed"}, "outcome": {"needs_parts"}, "version": {fmt.Sprint(v.Version)},
+				"diagnosis": {"压缩机不启动"}, "need_part": {part}, "need_qty": {qty}}
+		}
+		for _, tc := range []struct{ part, qty, reason string }{
+			{"", "1", "必填"},
+			{"CMP-999", "1", "不在配件目录中"},
+			{"CMP-100", "0", "1"},
+		} {
+			s, body, _ := b.post(step, form(tc.part, tc.qty))
+			if s != http.StatusUnprocessableEntity {
+				t.Fatalf("part %q qty %q: %d\n%s", tc.part, tc.qty, s, between(body, "<main", "</main>"))
+			}
+			card := between(body, fmt.Sprintf(`id="complete-%d"`, v.ID), "</form>")
+			if !strings.Contains(card, `aria-invalid="true"`) || !strings.Contains(card, tc.reason) || !strings.Contains(card, "压缩机不启动") {
+				t.Errorf("part %q qty %q: the refusal lacks %q under its field or lost the diagnosis:\n%s", tc.part, tc.qty, tc.reason, card)
+			}
+			if got, _ := db.FindVisit(ctx, tk.ID, v.ID); got.Status != aftersales.VisitCheckedIn {
+				t.Fatalf("part %q: a refused step completed the visit", tc.part)
+			}
+		}
+		s, _, _ := b.post(step, form("cmp-100", "2"))
+		if s != http.StatusSeeOther {
+			t.Fatalf("needs parts with CMP-100: %d", s)
+		}
+		got, err := db.FindTicket(ctx, tk.ID)
+		if err != nil || got.Status != aftersales.StatusAwaitingParts {
+			t.Fatalf("the ticket is %v after needs parts (%v)", got.Status, err)
+		}
+		rs, err := db.ListReservations(ctx, tk.ID)
+		if err != nil || len(rs) != 1 || rs[0].PartID != part.ID || rs[0].LocationID != wh.ID || rs[0].Qty != 2 || rs[0].Status != aftersales.ReservationWaiting {
+			t.Fatalf("reservations %+v (%v)", rs, err)
+		}
+		if _, body := b.get(fmt.Sprintf("/tickets/%d", tk.ID)); !strings.Contains(between(body, `id="timeline"`, "</ul>"), "CMP-100") {
+			t.Errorf("the ticket's timeline does not name the part:\n%s", between(body, `id="timeline"`, "</ul>"))
 		}
 	})
 }

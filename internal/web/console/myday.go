@@ -276,6 +276,15 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	var need *aftersales.ReservationInput
+	if in.To == aftersales.VisitCompleted && in.Outcome == aftersales.OutcomeNeedsParts {
+		tech, _, _ := c.dayTarget(r)
+		var err error
+		if need, err = c.neededPart(ctx, r, ticket, tech); err != nil {
+			c.stepFailed(w, r, visit, err)
+			return
+		}
+	}
 	if _, err := c.S.Visits.StepVisit(ctx, ticket, visit, in); err != nil {
 		c.stepFailed(w, r, visit, err)
 		return
@@ -298,6 +307,12 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if need != nil {
+		if _, err := c.S.Parts.Reserve(ctx, ticket, *need); err != nil {
+			c.stepFailed(w, r, visit, err)
+			return
+		}
+	}
 	if !isHTMX(r) {
 		tech, date, _ := c.dayTarget(r)
 		http.Redirect(w, r, "/my/day?"+urlValues("technician", strconv.FormatInt(tech, 10), "date", date)+fmt.Sprintf("#stop-%d", visit), http.StatusSeeOther)
@@ -316,7 +331,8 @@ func (s swappable) WriteHeader(int) { s.ResponseWriter.WriteHeader(http.StatusOK
 
 // dayFields maps a step's error fields to the card's form fields.
 var dayFields = map[string]string{"outcome": "outcome", "report.diagnosis": "diagnosis", "report.work_done": "work_done",
-	"report.confirmed_by": "confirmed_by", "report.checks_done": "check", "photo": "photo", "signature": "signature"}
+	"report.confirmed_by": "confirmed_by", "report.checks_done": "check", "photo": "photo", "signature": "signature",
+	"need_part": "need_part", "need_qty": "need_qty"}
 
 // stepFailed answers a rejected step. Bad input and a step someone else
 // overtook come back in the visit's card, next to the field concerned,

@@ -178,6 +178,8 @@ func (p *Page) verifyReason(body string) string {
 func fieldReasons() []notePart {
 	return []notePart{
 		{regexp.MustCompile(`^is required$`), "reason.required"},
+		{regexp.MustCompile(`^is not in the parts catalog$`), "reason.unknown_part"},
+		{regexp.MustCompile(`^has no stock location to wait at$`), "reason.no_wait_location"},
 		{regexp.MustCompile(`^must be one of (.+)$`), "reason.one_of"},
 		{regexp.MustCompile(`^must be at most ([0-9]+) characters$`), "reason.max_chars"},
 		{regexp.MustCompile(`^must be between (\S+) and (\S+)$`), "reason.between"},
