@@ -247,3 +247,62 @@ func TestConsoleMyDayNeedsPart(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleMyDayUnplannedVisit: a visit the route planner leaves out
+// (here the customer has no coordinates) still has its card on /my/day,
+// with the reason, the customer and the steps, so the technician can
+// check in and complete it; before, it was a line without buttons and its
+// steps came back as a bare error.
+func TestConsoleMyDayUnplannedVisit(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		tech := testutil.MustUser(t, ctx, db, "wang@example.com", aftersales.RoleTechnician, nil)
+		var shifts []aftersales.Shift
+		for wd := range 7 {
+			shifts = append(shifts, aftersales.Shift{Weekday: wd, StartMin: 0, EndMin: 1440})
+		}
+		if _, err := db.SetTechnician(ctx, tech.ID, aftersales.TechnicianProfileInput{Shifts: shifts}); err != nil {
+			t.Fatal(err)
+		}
+		cust := testutil.MustCustomer(t, ctx, db, "赵先生")
+		tk := testutil.MustTicket(t, ctx, db, cust.ID, "冰箱不制冷")
+		tk, err := db.Assign(ctx, tk.ID, tk.Version, nil, &tech.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := db.Now().Add(-time.Hour)
+		v, err := db.CreateVisit(ctx, tk.ID, aftersales.VisitInput{WindowStart: start, WindowEnd: start.Add(2 * time.Hour), DurationMin: 60, TechnicianID: &tech.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		date := start.In(db.Zone).Format(time.DateOnly)
+		for _, lang := range []string{"zh-CN", "en"} {
+			b := newBrowser(t, app, lang)
+			b.login("wang@example.com", "password-123456")
+			s, body := b.get("/my/day?date=" + date)
+			card := between(body, fmt.Sprintf(`id="stop-%d"`, v.ID), "</section>")
+			if s != 200 || card == "" {
+				t.Fatalf("%s: /my/day %d has no card for the unplanned visit:\n%s", lang, s, between(body, "<main", "</main>"))
+			}
+			want := map[string][]string{"zh-CN": {"客户没有坐标", "赵先生", `id="checked_in-`}, "en": {"no coordinates", "赵先生", `id="checked_in-`}}[lang]
+			for _, w := range want {
+				if !strings.Contains(card, w) {
+					t.Errorf("%s: the unplanned visit's card lacks %q:\n%s", lang, w, card)
+				}
+			}
+			if strings.Contains(card, `href=""`) {
+				t.Errorf("%s: the unplanned visit's card has an empty link:\n%s", lang, card)
+			}
+		}
+		b := newBrowser(t, app, "zh-CN")
+		b.login("wang@example.com", "password-123456")
+		s, _, _ := b.post(fmt.Sprintf("/my/day/visits/%d/%d", tk.ID, v.ID), url.Values{"to": {"checked_in"}, "version": {fmt.Sprint(v.Version)}, "date": {date}})
+		if s != http.StatusSeeOther {
+			t.Fatalf("check in: %d", s)
+		}
+		if got, _ := db.FindVisit(ctx, tk.ID, v.ID); got.Status != aftersales.VisitCheckedIn {
+			t.Errorf("after check-in the visit is %s", got.Status)
+		}
+	})
+}

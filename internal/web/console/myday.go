@@ -35,10 +35,14 @@ func (c *Console) myDayRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.
 // technician brings and needs to know.
 type dayStop struct {
 	aftersales.RouteStop
-	Ticket   *aftersales.Ticket
-	Customer *aftersales.Customer
-	Parts    []*aftersales.Reservation
-	History  []*aftersales.TicketEvent
+	// Unplanned is why the route planner left the visit out (no_position,
+	// no_shift, window, no_room); its card has no planned times but the
+	// same steps, so the technician can still work it.
+	Unplanned string
+	Ticket    *aftersales.Ticket
+	Customer  *aftersales.Customer
+	Parts     []*aftersales.Reservation
+	History   []*aftersales.TicketEvent
 	// Checklist is the service standard that applies to the ticket.
 	Checklist *aftersales.Checklist
 	Version   int64
@@ -186,6 +190,21 @@ func (c *Console) loadMyDay(r *http.Request, visit int64) (*dayView, error) {
 		}
 		v.Stops = append(v.Stops, ds)
 		if visit != 0 && s.VisitID != visit {
+			continue
+		}
+		if err := c.stopDetails(ctx, ds, lists); err != nil {
+			return nil, err
+		}
+	}
+	for _, u := range v.Route.Unplanned {
+		ds := &dayStop{RouteStop: aftersales.RouteStop{VisitID: u.VisitID, TicketID: u.TicketID, Number: u.Number}, Unplanned: u.Reason}
+		if vis, err := c.S.Visits.FindVisit(ctx, u.TicketID, u.VisitID); err == nil {
+			ds.Status, ds.WindowStart, ds.WindowEnd = vis.Status, vis.WindowStart, vis.WindowEnd
+		} else if aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
+			return nil, err
+		}
+		v.Stops = append(v.Stops, ds)
+		if visit != 0 && u.VisitID != visit {
 			continue
 		}
 		if err := c.stopDetails(ctx, ds, lists); err != nil {
