@@ -177,6 +177,7 @@ func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr 
 		if p.Lang == "en" {
 			p.Flash = aftersales.ErrorMessage(actionErr)
 		}
+		p.Flash += p.dispatchFields(actionErr)
 		p.Status = http.StatusConflict
 		if aftersales.ErrorCode(actionErr) == aftersales.EINVALID {
 			p.Status = http.StatusUnprocessableEntity

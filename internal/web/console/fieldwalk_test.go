@@ -306,3 +306,54 @@ func TestConsoleMyDayUnplannedVisit(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleDispatchRefusalSaysWhy: a move the store refuses (a window
+// that ends before it starts) comes back on the board saying which field
+// and why in the page's language, not only "the request has invalid
+// fields" with nothing marked; nothing changes.
+func TestConsoleDispatchRefusalSaysWhy(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		region, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitRegion, Code: "sw", Name: "西南"})
+		branch, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitBranch, Code: "cd", Name: "成都", ParentID: &region.ID})
+		ws, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitWorkstation, Code: "cdw", Name: "成都站", ParentID: &branch.ID})
+		sp, err := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitServicePoint, Code: "cd1", Name: "武侯网点", ParentID: &ws.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cust := testutil.MustCustomer(t, ctx, db, "张女士")
+		in := testutil.TicketInput(cust.ID, "空调不制冷")
+		in.ServiceUnitID = &sp.ID
+		tk, err := db.CreateTicket(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		today := db.Now().In(db.Zone)
+		date := today.Format(time.DateOnly)
+		at := func(h int) time.Time { return time.Date(today.Year(), today.Month(), today.Day(), h, 0, 0, 0, db.Zone) }
+		v, err := db.CreateVisit(ctx, tk.ID, aftersales.VisitInput{WindowStart: at(14), WindowEnd: at(16), DurationMin: 60})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct{ lang, want string }{
+			{"zh-CN", "时间窗结束：必须晚于时间窗开始"},
+			{"en", "Window to: must be after the window's start"},
+		} {
+			b := newBrowser(t, app, tc.lang)
+			b.login("admin@example.com", "admin-password-1")
+			s, body, _ := b.post(fmt.Sprintf("/dispatch/visits/%d", v.ID), url.Values{"unit": {fmt.Sprint(sp.ID)}, "date": {date},
+				"version": {fmt.Sprint(v.Version)}, "from": {"18:00"}, "to": {"17:00"}})
+			if s != http.StatusUnprocessableEntity {
+				t.Fatalf("%s: move %d", tc.lang, s)
+			}
+			flash := between(body, `id="dispatch-flash"`, "</p>")
+			if !strings.Contains(html.UnescapeString(flash), tc.want) {
+				t.Errorf("%s: the refusal %q does not say %q", tc.lang, flash, tc.want)
+			}
+		}
+		if got, _ := db.FindVisit(ctx, tk.ID, v.ID); !got.WindowStart.Equal(at(14)) {
+			t.Errorf("a refused move changed the window to %v", got.WindowStart)
+		}
+	})
+}

@@ -179,6 +179,9 @@ func fieldReasons() []notePart {
 	return []notePart{
 		{regexp.MustCompile(`^is required$`), "reason.required"},
 		{regexp.MustCompile(`^is not in the parts catalog$`), "reason.unknown_part"},
+		{regexp.MustCompile(`^must be after window_start$`), "reason.after_window_start"},
+		{regexp.MustCompile(`^must be at most 24 hours after window_start$`), "reason.window_24h"},
+		{regexp.MustCompile(`^is required with window_end$`), "reason.required_with_end"},
 		{regexp.MustCompile(`^has no stock location to wait at$`), "reason.no_wait_location"},
 		{regexp.MustCompile(`^must be one of (.+)$`), "reason.one_of"},
 		{regexp.MustCompile(`^must be at most ([0-9]+) characters$`), "reason.max_chars"},
