@@ -3,6 +3,7 @@ package console_test
 import (
 	"fmt"
 	"html"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -354,6 +355,91 @@ func TestConsoleDispatchRefusalSaysWhy(t *testing.T) {
 		}
 		if got, _ := db.FindVisit(ctx, tk.ID, v.ID); !got.WindowStart.Equal(at(14)) {
 			t.Errorf("a refused move changed the window to %v", got.WindowStart)
+		}
+	})
+}
+
+// TestConsoleStock: an administrator sees the catalog and the stock per
+// location with the reorder suggestion, transfers between locations (a
+// transfer the stock does not cover is refused under the quantity, in the
+// page's language, nothing moved), and imports a stock count from CSV
+// with one bad row: nothing is imported and the row is named with its
+// reason in Chinese; the export link answers the CSV.
+func TestConsoleStock(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		part, err := db.CreatePart(ctx, aftersales.PartInput{Number: "CMP-100", NameZH: "压缩机", NameEN: "Compressor", UnitCost: 30000, Price: 45000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wh, err := db.CreateStockLocation(ctx, aftersales.StockLocationInput{Kind: aftersales.LocationWarehouse, Code: "wh", Name: "中心仓"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wh2, err := db.CreateStockLocation(ctx, aftersales.StockLocationInput{Kind: aftersales.LocationWarehouse, Code: "wh2", Name: "成都仓"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MoveStock(ctx, aftersales.StockMoveInput{Kind: aftersales.MovementKind("receipt"), PartID: part.ID, LocationID: wh.ID, Qty: 10}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SetStockLevel(ctx, part.ID, wh2.ID, aftersales.StockLevelInput{ReorderPoint: 2, OrderUpTo: 8}); err != nil {
+			t.Fatal(err)
+		}
+		onHand := func(loc int64) int64 {
+			t.Helper()
+			bs, err := db.ListStock(ctx, aftersales.StockFilter{PartID: part.ID, LocationID: loc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bs) == 0 {
+				return 0
+			}
+			return bs[0].OnHand
+		}
+		b := newBrowser(t, app, "zh-CN")
+		b.login("admin@example.com", "admin-password-1")
+		s, body := b.get("/stock")
+		if s != 200 || missingKey.MatchString(body) {
+			t.Fatalf("/stock %d %s", s, missingKey.FindString(body))
+		}
+		for _, w := range []string{`id="nav-stock"`, "CMP-100 压缩机", "建议订购 8", `href="/api/v1/stock/export"`, "¥300.00"} {
+			if !strings.Contains(body, w) {
+				t.Errorf("/stock lacks %q", w)
+			}
+		}
+		transfer := func(qty string) (int, string) {
+			s, body, _ := b.post("/stock/transfer", url.Values{"part_id": {fmt.Sprint(part.ID)}, "from_id": {fmt.Sprint(wh.ID)}, "to_id": {fmt.Sprint(wh2.ID)}, "qty": {qty}})
+			return s, body
+		}
+		if s, body := transfer("50"); s != http.StatusConflict || !strings.Contains(body, "超出可用数量 10（配件 CMP-100，库位 wh）") || !strings.Contains(body, `value="50"`) {
+			t.Errorf("a transfer beyond the stock: %d\n%s", s, between(body, `id="transfer"`, "</form>"))
+		}
+		if s, _ := transfer("3"); s != http.StatusSeeOther {
+			t.Fatalf("transfer 3: %d", s)
+		}
+		if a, b := onHand(wh.ID), onHand(wh2.ID); a != 7 || b != 3 {
+			t.Errorf("after the transfer wh %d wh2 %d, want 7 and 3", a, b)
+		}
+		// A count with one bad row: nothing changes, the row is named.
+		var buf strings.Builder
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("file", "count.csv")
+		fmt.Fprint(fw, "part_number,location,on_hand\nCMP-100,wh,9\nCMP-999,wh2,4\n")
+		mw.Close()
+		req, _ := http.NewRequest("POST", b.base+"/stock/import", strings.NewReader(buf.String()))
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		s, body, _ = b.do(req)
+		rej := between(body, `id="import-rejected"`, "</table>")
+		if s != http.StatusUnprocessableEntity || !strings.Contains(rej, "<td data-label=\"行\">3</td>") || !strings.Contains(rej, "没有配件 CMP-999") {
+			t.Errorf("an import with a bad row: %d\n%s", s, rej)
+		}
+		if a := onHand(wh.ID); a != 7 {
+			t.Errorf("a refused import changed wh to %d", a)
+		}
+		if s, body := b.get("/api/v1/stock/export"); s != 200 || !strings.Contains(body, "CMP-100,wh,7") {
+			t.Errorf("the export: %d\n%s", s, body)
 		}
 	})
 }

@@ -29,6 +29,7 @@ func (c *Console) myDayRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.
 	mux.HandleFunc("POST /my/day/visits/{ticket}/{visit}", g(c.stepMyVisit))
 	c.fieldStandardRoutes(mux, g)
 	c.bookingRoutes(mux, g)
+	c.stockRoutes(mux, g)
 }
 
 // dayStop is one visit of the page: the planned stop and what the
