@@ -435,6 +435,20 @@ func TestConsoleStock(t *testing.T) {
 		if s != http.StatusUnprocessableEntity || !strings.Contains(rej, "<td data-label=\"行\">3</td>") || !strings.Contains(rej, "没有配件 CMP-999") {
 			t.Errorf("an import with a bad row: %d\n%s", s, rej)
 		}
+		if !strings.Contains(body, "1 行被拒，未导入任何数据") {
+			t.Errorf("the refused import does not say so: %s", between(body, `class="flash"`, "</div>"))
+		}
+		// A row with too few fields is named in Chinese too.
+		buf.Reset()
+		mw = multipart.NewWriter(&buf)
+		fw, _ = mw.CreateFormFile("file", "count.csv")
+		fmt.Fprint(fw, "part_number,location,on_hand\nCMP-100,wh,9\nCMP-100,wh2\n")
+		mw.Close()
+		req, _ = http.NewRequest("POST", b.base+"/stock/import", strings.NewReader(buf.String()))
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		if s, body, _ = b.do(req); s != http.StatusUnprocessableEntity || !strings.Contains(between(body, `id="import-rejected"`, "</table>"), "有 2 列，表头有 3 列") {
+			t.Errorf("a short row: %d\n%s", s, between(body, `id="import-rejected"`, "</table>"))
+		}
 		if a := onHand(wh.ID); a != 7 {
 			t.Errorf("a refused import changed wh to %d", a)
 		}

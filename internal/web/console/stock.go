@@ -92,6 +92,9 @@ func (c *Console) renderStock(w http.ResponseWriter, r *http.Request, imported *
 		}
 		p.Status = httperr.Status(actionErr)
 	}
+	if imported != nil && len(imported.Rejected) > 0 {
+		p.Flash = fmt.Sprintf(p.T("stock.import_refused"), len(imported.Rejected))
+	}
 	if imported != nil {
 		for _, rj := range imported.Rejected {
 			v.Rejected = append(v.Rejected, stockRejected{Line: rj.Line, Field: rj.Field, Reason: p.cat.fieldReason(p.Lang, rj.Reason)})
