@@ -188,6 +188,7 @@ func TestEveryPageRenders(t *testing.T) {
 	pages["/dashboard?kpi=technician_utilisation"] = "dashboard"
 	pages[fmt.Sprintf("/tickets/%d/book", tk.ID)] = "book_visit"
 	pages["/stock"], pages["/stock?reorder=1"] = "stock", "stock"
+	pages["/technicians"] = "technicians"
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)
 		if s, body := b.get("/login"); s != 200 || missingKey.MatchString(body) {

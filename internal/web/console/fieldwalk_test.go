@@ -457,3 +457,64 @@ func TestConsoleStock(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleTechnicians: an administrator sees each technician's
+// profile, a certification that expired marked as such, edits the
+// capacity and certifications (the shifts stay), and a bad expiry date is
+// refused under the field in Chinese with what was typed kept. A
+// technician may not open the page.
+func TestConsoleTechnicians(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		tech := testutil.MustUser(t, ctx, db, "wang@example.com", aftersales.RoleTechnician, nil)
+		today := db.Now().In(db.Zone)
+		past := aftersales.Date(today.AddDate(0, 0, -3).Format(time.DateOnly))
+		future := aftersales.Date(today.AddDate(1, 0, 0).Format(time.DateOnly))
+		shifts := []aftersales.Shift{{Weekday: 1, StartMin: 510, EndMin: 1050}}
+		prof, err := db.SetTechnician(ctx, tech.ID, aftersales.TechnicianProfileInput{Shifts: shifts, CapacityVisits: 6,
+			Certs: []aftersales.Certification{{Code: "gas", Name: "燃气具维修", Expires: past}, {Code: "elec", Expires: future}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t, app, "zh-CN")
+		b.login("admin@example.com", "admin-password-1")
+		s, body := b.get("/technicians")
+		if s != 200 || missingKey.MatchString(body) {
+			t.Fatalf("/technicians %d %s", s, missingKey.FindString(body))
+		}
+		certs := between(body, fmt.Sprintf(`id="certs-%d"`, tech.ID), "</dd>")
+		if !strings.Contains(certs, "gas 燃气具维修 · 到期 "+string(past)+` <strong class="late">已过期</strong>`) ||
+			strings.Count(certs, "已过期") != 1 {
+			t.Errorf("the certifications do not mark the expired one (and only it):\n%s", certs)
+		}
+		for _, w := range []string{`id="nav-technicians"`, "周一 08:30–17:30", "最多 6 单"} {
+			if !strings.Contains(body, w) {
+				t.Errorf("/technicians lacks %q", w)
+			}
+		}
+		save := fmt.Sprintf("/technicians/%d", tech.ID)
+		s, body, _ = b.post(save, url.Values{"version": {fmt.Sprint(prof.Version)}, "capacity_visits": {"4"}, "certifications": {"gas 2027-13-40 燃气具维修"}})
+		form := between(body, fmt.Sprintf(`id="tech-%d"`, tech.ID), "</form>")
+		if s != http.StatusUnprocessableEntity || !strings.Contains(form, "必须是日期") || !strings.Contains(form, "gas 2027-13-40 燃气具维修") {
+			t.Errorf("a bad expiry: %d\n%s", s, form)
+		}
+		s, _, _ = b.post(save, url.Values{"version": {fmt.Sprint(prof.Version)}, "capacity_visits": {"4"}, "certifications": {"gas 2027-06-30 燃气具维修\nelec"}})
+		if s != http.StatusSeeOther {
+			t.Fatalf("save: %d", s)
+		}
+		got, err := db.FindTechnician(ctx, tech.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []aftersales.Certification{{Code: "elec"}, {Code: "gas", Name: "燃气具维修", Expires: "2027-06-30"}} // by code
+		if got.CapacityVisits != 4 || len(got.Shifts) != 1 || fmt.Sprint(got.Certs) != fmt.Sprint(want) {
+			t.Errorf("after saving: capacity %d, shifts %v, certifications %v", got.CapacityVisits, got.Shifts, got.Certs)
+		}
+		tb := newBrowser(t, app, "en")
+		tb.login("wang@example.com", "password-123456")
+		if s, _ := tb.get("/technicians"); s != http.StatusForbidden {
+			t.Errorf("a technician opens /technicians: %d", s)
+		}
+	})
+}

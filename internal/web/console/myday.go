@@ -30,6 +30,7 @@ func (c *Console) myDayRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.
 	c.fieldStandardRoutes(mux, g)
 	c.bookingRoutes(mux, g)
 	c.stockRoutes(mux, g)
+	c.technicianRoutes(mux, g)
 }
 
 // dayStop is one visit of the page: the planned stop and what the

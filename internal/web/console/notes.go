@@ -179,6 +179,7 @@ func fieldReasons() []notePart {
 	return []notePart{
 		{regexp.MustCompile(`^is required$`), "reason.required"},
 		{regexp.MustCompile(`^is not in the parts catalog$`), "reason.unknown_part"},
+		{regexp.MustCompile(`^must be a date YYYY-MM-DD$`), "reason.date"},
 		{regexp.MustCompile(`^has ([0-9]+) fields, the header has ([0-9]+)$`), "reason.field_count"},
 		{regexp.MustCompile(`^exceeds the ([0-9]+) available of part (\S+) at (\S+)$`), "reason.exceeds_available"},
 		{regexp.MustCompile(`^exceeds the ([0-9]+) reserved of part (\S+) at (\S+)$`), "reason.exceeds_reserved"},
