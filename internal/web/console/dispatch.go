@@ -343,7 +343,15 @@ func (c *Console) myPosition(w http.ResponseWriter, r *http.Request) {
 			c.fail(w, r, "", c.page(r, "my_day", "day.title"), err)
 			return
 		}
+		if isHTMX(r) {
+			c.answerPosition(w, r, err)
+			return
+		}
 		c.renderDay(w, r, err)
+		return
+	}
+	if isHTMX(r) {
+		c.answerPosition(w, r, nil)
 		return
 	}
 	tech, date, _ := c.dayTarget(r)

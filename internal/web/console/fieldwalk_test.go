@@ -518,3 +518,55 @@ func TestConsoleTechnicians(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleMyDayPosition: "update my position" posts through htmx like
+// the visits' steps and answers with its form, what happened, and the
+// day's totals and planned times out of band, not a reload of the page;
+// without a position it says why in the page's language (through htmx
+// and without script).
+func TestConsoleMyDayPosition(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		tech := testutil.MustUser(t, ctx, db, "wang@example.com", aftersales.RoleTechnician, nil)
+		var shifts []aftersales.Shift
+		for wd := range 7 {
+			shifts = append(shifts, aftersales.Shift{Weekday: wd, StartMin: 0, EndMin: 1440})
+		}
+		home := aftersales.Position{Lat: 30.65, Lng: 104.06}
+		if _, err := db.SetTechnician(ctx, tech.ID, aftersales.TechnicianProfileInput{Home: &home, Shifts: shifts}); err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t, app, "zh-CN")
+		b.login("wang@example.com", "password-123456")
+		if _, body := b.get("/my/day"); !strings.Contains(body, `hx-post="/my/day/position"`) {
+			t.Fatalf("the position form does not post through htmx:\n%s", between(body, `id="day-position"`, "</form>"))
+		}
+		post := func(form url.Values, htmx bool) (int, string) {
+			req, _ := http.NewRequest("POST", b.base+"/my/day/position", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if htmx {
+				req.Header.Set("HX-Request", "true")
+				req.Header.Set("HX-Target", "day-position")
+			}
+			s, body, _ := b.do(req)
+			return s, body
+		}
+		s, body := post(url.Values{"lat": {"30.66"}, "lng": {"104.07"}}, true)
+		if s != 200 || strings.Contains(body, "<html") || !strings.Contains(body, `id="day-position"`) ||
+			!strings.Contains(body, `id="day-head" hx-swap-oob="true"`) || !strings.Contains(body, "位置已更新") {
+			t.Errorf("the htmx answer (%d) is not the form with the day's head out of band:\n%s", s, body)
+		}
+		if _, err := db.DayRoute(ctx, tech.ID, aftersales.Date(db.Now().In(db.Zone).Format(time.DateOnly))); err != nil {
+			t.Fatal(err)
+		}
+		s, body = post(url.Values{"lat": {""}, "lng": {""}}, true)
+		if s != 200 || !strings.Contains(body, "手机没有提供位置") || strings.Contains(body, "hx-swap-oob") {
+			t.Errorf("a missing position through htmx (%d):\n%s", s, body)
+		}
+		s, body = post(url.Values{"lat": {""}, "lng": {""}}, false)
+		if s != http.StatusUnprocessableEntity || !strings.Contains(body, "手机没有提供位置") {
+			t.Errorf("a missing position without script (%d): %s", s, between(body, `class="flash"`, "</div>"))
+		}
+	})
+}

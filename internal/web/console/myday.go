@@ -111,6 +111,8 @@ type dayCard struct {
 	Day *dayView
 	S   *dayStop
 	OOB bool
+	// Note and Err say what "update my position" did, next to its button.
+	Note, Err string
 }
 
 // DayCard is the card of stop s of the day the page shows.
@@ -448,6 +450,9 @@ func (c *Console) answerStep(w http.ResponseWriter, r *http.Request, visit int64
 
 // stepMessage is what the card says about a refused step.
 func (c *Console) stepMessage(p *Page, err error) string {
+	if fs := aftersales.ErrorFields(err); len(fs) == 1 && fs[0].Field == "lat" {
+		return p.T("day.position_missing") // "update my position" without one
+	}
 	if p.Lang == "en" {
 		return aftersales.ErrorMessage(err)
 	}
