@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,6 +31,11 @@ type bookView struct {
 	Days     int
 	Offers   []*aftersales.Offer
 	Visits   []*aftersales.Visit // not started: they can be cancelled
+	// Skills are what the ticket's product needs: the technicians offered
+	// have them, and the booked visit asks for them (so the board's
+	// suggestions check them too).
+	Skills     []namedSkill
+	SkillNames []string
 	// Typed keeps a refused cancellation's reason in its visit's form.
 	Typed map[int64]string
 }
@@ -89,7 +95,14 @@ func (c *Console) renderBook(w http.ResponseWriter, r *http.Request, actionErr e
 		}
 		c.actionError(p, actionErr)
 	}
-	req := aftersales.OfferRequest{DurationMin: v.Duration, Days: v.Days, Count: 8}
+	if v.Skills, err = c.ticketSkills(ctx, v.T); err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
+	for _, sk := range v.Skills {
+		v.SkillNames = append(v.SkillNames, fmt.Sprintf(p.T("book.skill"), p.L(sk.name, sk.nameEN), sk.Level))
+	}
+	req := aftersales.OfferRequest{DurationMin: v.Duration, Days: v.Days, Count: 8, Skills: skillsOf(v.Skills)}
 	if v.Offers, err = c.S.Visits.Offers(ctx, id, req); err != nil {
 		if aftersales.ErrorCode(httperr.Classify(err)) != aftersales.EINVALID {
 			c.fail(w, r, "", p, err)
@@ -149,6 +162,17 @@ func (c *Console) bookVisit(w http.ResponseWriter, r *http.Request) {
 		}
 		in.TechnicianID = &t
 	}
+	t, err := c.S.Tickets.FindTicket(r.Context(), id)
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "tickets", "book.title"), err)
+		return
+	}
+	skills, err := c.ticketSkills(r.Context(), t)
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "tickets", "book.title"), err)
+		return
+	}
+	in.Skills = skillsOf(skills)
 	v, err := c.S.Visits.CreateVisit(r.Context(), id, in)
 	if err != nil {
 		c.renderBook(w, r, err)
@@ -213,4 +237,43 @@ func (p *Page) OfferWhy(o *aftersales.Offer) string {
 // CanBook reports whether the signed-in user may book and cancel visits.
 func (p *Page) CanBook() bool {
 	return p.User != nil && p.User.Role.Can(aftersales.PermVisitPlan)
+}
+
+type namedSkill struct {
+	aftersales.Skill
+	name, nameEN string
+}
+
+func skillsOf(ns []namedSkill) []aftersales.Skill {
+	var out []aftersales.Skill
+	for _, n := range ns {
+		out = append(out, n.Skill)
+	}
+	return out
+}
+
+// ticketSkills is the skill a visit to ticket t needs: its product's
+// top-level category (technicians' skills are kept there, as the demo's
+// and the board's), at level 1 or more. None when the ticket has no
+// category.
+func (c *Console) ticketSkills(ctx context.Context, t *aftersales.Ticket) ([]namedSkill, error) {
+	if t.CategoryID == nil {
+		return nil, nil
+	}
+	cats, err := c.S.Catalog.ListCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*aftersales.Category{}
+	for _, ct := range cats {
+		byID[ct.ID] = ct
+	}
+	ct := byID[*t.CategoryID]
+	for ct != nil && ct.ParentID != nil && byID[*ct.ParentID] != nil {
+		ct = byID[*ct.ParentID]
+	}
+	if ct == nil {
+		return nil, nil
+	}
+	return []namedSkill{{Skill: aftersales.Skill{CategoryID: ct.ID, Level: 1}, name: ct.NameZH, nameEN: ct.NameEN}}, nil
 }

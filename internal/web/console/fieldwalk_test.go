@@ -570,3 +570,73 @@ func TestConsoleMyDayPosition(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleBookVisitSkills: booking from the ticket offers only
+// technicians with the skill its product needs (the product's top-level
+// category), says which skill, and the booked visit asks for it.
+func TestConsoleBookVisitSkills(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		ac, err := db.CreateCategory(ctx, aftersales.CategoryInput{Code: "ac", NameZH: "空调", NameEN: "Air conditioners"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wall, err := db.CreateCategory(ctx, aftersales.CategoryInput{Code: "ac-wall", NameZH: "挂机", NameEN: "Wall units", ParentID: &ac.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var shifts []aftersales.Shift
+		for wd := range 7 {
+			shifts = append(shifts, aftersales.Shift{Weekday: wd, StartMin: 480, EndMin: 1200})
+		}
+		home := aftersales.Position{Lat: 30.65, Lng: 104.06}
+		mk := func(email, name string, skills []aftersales.Skill) *aftersales.User {
+			u, err := db.CreateUser(ctx, aftersales.UserInput{Email: email, Name: name, Role: aftersales.RoleTechnician, Password: "password-123456", Skills: skills})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.SetTechnician(ctx, u.ID, aftersales.TechnicianProfileInput{Home: &home, Shifts: shifts}); err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		skilled := mk("wang@example.com", "王师傅", []aftersales.Skill{{CategoryID: ac.ID, Level: 2}})
+		mk("li@example.com", "李师傅", nil)
+		lat, lng := 30.66, 104.08
+		cust, err := db.CreateCustomer(ctx, aftersales.CustomerInput{Name: "赵女士", Phone: "13900000002",
+			Address: aftersales.Address{City: "成都市", Street: "人民南路 12 号", Lat: &lat, Lng: &lng}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := testutil.TicketInput(cust.ID, "空调不制冷")
+		in.CategoryID = &wall.ID
+		tk, err := db.CreateTicket(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t, app, "zh-CN")
+		b.login("admin@example.com", "admin-password-1")
+		book := fmt.Sprintf("/tickets/%d/book", tk.ID)
+		_, body := b.get(book)
+		offers := between(body, `id="offers"`, "</table>")
+		if !strings.Contains(offers, "需要技能：空调（1 级起）") || !strings.Contains(offers, "王师傅") || strings.Contains(offers, "李师傅") {
+			t.Fatalf("the offers do not keep to the skilled technician:\n%s", offers)
+		}
+		form := url.Values{}
+		for _, name := range []string{"window_start", "window_end", "technician_id", "duration"} {
+			m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(offers)
+			if m == nil {
+				t.Fatalf("the first offer's form lacks %s", name)
+			}
+			form.Set(name, html.UnescapeString(m[1]))
+		}
+		if s, _, _ := b.post(book, form); s != http.StatusSeeOther {
+			t.Fatalf("book: %d", s)
+		}
+		vs, err := db.ListVisits(ctx, tk.ID)
+		if err != nil || len(vs) != 1 || *vs[0].TechnicianID != skilled.ID || fmt.Sprint(vs[0].Skills) != fmt.Sprint([]aftersales.Skill{{CategoryID: ac.ID, Level: 1}}) {
+			t.Fatalf("the booked visit %+v (%v)", vs, err)
+		}
+	})
+}
