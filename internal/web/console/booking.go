@@ -59,11 +59,12 @@ func (c *Console) renderBook(w http.ResponseWriter, r *http.Request, actionErr e
 		c.fail(w, r, "", p, aftersales.Errorf(aftersales.ENOTFOUND, "Ticket not found."))
 		return
 	}
-	if _, err := aftersales.Require(ctx, aftersales.PermVisitPlan); err != nil {
+	// A ticket the user may not see is not found, whatever they may do.
+	if v.T, err = c.S.Tickets.FindTicket(ctx, id); err != nil {
 		c.fail(w, r, "", p, err)
 		return
 	}
-	if v.T, err = c.S.Tickets.FindTicket(ctx, id); err != nil {
+	if _, err := aftersales.Require(ctx, aftersales.PermVisitPlan); err != nil {
 		c.fail(w, r, "", p, err)
 		return
 	}
@@ -143,6 +144,14 @@ func (c *Console) bookVisit(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, "", c.page(r, "tickets", "book.title"), aftersales.Errorf(aftersales.ENOTFOUND, "Ticket not found."))
 		return
 	}
+	t, err := c.S.Tickets.FindTicket(r.Context(), id)
+	if err == nil {
+		_, err = aftersales.Require(r.Context(), aftersales.PermVisitPlan)
+	}
+	if err != nil {
+		c.fail(w, r, "", c.page(r, "tickets", "book.title"), err)
+		return
+	}
 	in := aftersales.VisitInput{Note: r.FormValue("note")}
 	in.DurationMin, _ = strconv.Atoi(r.FormValue("duration"))
 	ws, err1 := time.Parse(time.RFC3339, r.FormValue("window_start"))
@@ -161,11 +170,6 @@ func (c *Console) bookVisit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		in.TechnicianID = &t
-	}
-	t, err := c.S.Tickets.FindTicket(r.Context(), id)
-	if err != nil {
-		c.fail(w, r, "", c.page(r, "tickets", "book.title"), err)
-		return
 	}
 	skills, err := c.ticketSkills(r.Context(), t)
 	if err != nil {
@@ -187,6 +191,10 @@ func (c *Console) cancelVisit(w http.ResponseWriter, r *http.Request) {
 	vid, err2 := strconv.ParseInt(r.PathValue("visit"), 10, 64)
 	if err1 != nil || err2 != nil {
 		c.fail(w, r, "", c.page(r, "tickets", "book.title"), aftersales.Errorf(aftersales.ENOTFOUND, "Visit not found."))
+		return
+	}
+	if _, err := c.S.Tickets.FindTicket(r.Context(), id); err != nil {
+		c.fail(w, r, "", c.page(r, "tickets", "book.title"), err)
 		return
 	}
 	version, _ := strconv.ParseInt(r.FormValue("version"), 10, 64)
