@@ -125,7 +125,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		"/field-standards",
 		"/voc/clusters", "/admin/dictionary",
 		"/voc",
-		"/admin/segments"}
+		"/admin/segments",
+		"/stock", ticket + "/book", "/technicians"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		for _, width := range []int64{1280, 390} {
 			err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang), chromedp.EmulateViewport(width, 844))

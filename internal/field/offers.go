@@ -210,7 +210,7 @@ func Offers(cals []*Calendar, n *Need, tr Travel, loc *time.Location) []*aftersa
 						continue
 					}
 					seen[block] = true
-					why.Shift = sh.a.Format("15:04") + "-" + sh.b.Format("15:04")
+					why.Shift = sh.a.Format("15:04") + "-" + shiftEnd(sh.a, sh.b)
 					why.Booked, why.BookedMinutes, why.Capacity = len(day), mins, c.CapacityVisits
 					blocks[block] = append(blocks[block], cand{c, t, why})
 				}
@@ -288,4 +288,13 @@ func fits(c *Calendar, day []Booked, sh interval, t time.Time, n *Need, tr Trave
 		}
 	}
 	return why, true
+}
+
+// shiftEnd says when a shift that began at a ends: a shift running to
+// midnight ends at 24:00, not 00:00.
+func shiftEnd(a, b time.Time) string {
+	if s := b.Format("15:04"); s != "00:00" || !b.After(a) {
+		return s
+	}
+	return "24:00"
 }

@@ -70,7 +70,7 @@ type Console struct {
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
 	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "dispatch", "error",
-	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards", "voc_clusters", "dictionary", "voc", "segments"}
+	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards", "voc_clusters", "dictionary", "voc", "segments", "book_visit", "stock", "technicians"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -371,6 +371,8 @@ var navLinks = []navLink{
 	{Key: "sla", Href: "/sla", Label: "nav.sla", Group: "admin"},
 	{Key: "fields", Href: "/fields", Label: "nav.fields", Group: "admin"},
 	{Key: "field_standards", Href: "/field-standards", ID: "nav-field-standards", Label: "nav.field_standards", Perm: aftersales.PermSettingsWrite, Group: "admin"},
+	{Key: "stock", Href: "/stock", ID: "nav-stock", Label: "nav.stock", Perm: aftersales.PermPartsWrite, Group: "admin"},
+	{Key: "technicians", Href: "/technicians", ID: "nav-technicians", Label: "nav.technicians", Perm: aftersales.PermUserWrite, Group: "admin"},
 	{Key: "segments", Href: "/admin/segments", ID: "nav-segments", Label: "nav.segments", Perm: aftersales.PermSettingsWrite, Group: "admin"},
 	{Key: "text_models", Href: "/admin/models", ID: "nav-models", Label: "nav.models", Perm: aftersales.PermMetricsRead, Group: "admin"},
 	{Key: "dictionary", Href: "/admin/dictionary", ID: "nav-dictionary", Label: "nav.dictionary", Perm: aftersales.PermSettingsWrite, Group: "admin"},
@@ -502,6 +504,8 @@ func (c *Console) page(r *http.Request, nav, title string) *Page {
 		p.OK = p.T("flash.saved")
 	case "created":
 		p.OK = p.T("flash.created")
+	case "booked", "cancelled": // a visit, from the booking page
+		p.OK = p.T("flash." + r.URL.Query().Get("ok"))
 	}
 	return p
 }

@@ -186,6 +186,9 @@ func TestEveryPageRenders(t *testing.T) {
 	pages["/dashboard?kpi=standard_compliance"], pages["/dashboard?kpi=parts_wait_median"], pages["/dashboard?kpi=travel_per_visit"] = "dashboard", "dashboard", "dashboard"
 	pages["/voc/clusters"], pages["/voc/clusters?nature=repair&region_id=1"], pages["/admin/dictionary"] = "voc_clusters", "voc_clusters", "dictionary"
 	pages["/dashboard?kpi=technician_utilisation"] = "dashboard"
+	pages[fmt.Sprintf("/tickets/%d/book", tk.ID)] = "book_visit"
+	pages["/stock"], pages["/stock?reorder=1"] = "stock", "stock"
+	pages["/technicians"] = "technicians"
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)
 		if s, body := b.get("/login"); s != 200 || missingKey.MatchString(body) {

@@ -177,6 +177,7 @@ func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr 
 		if p.Lang == "en" {
 			p.Flash = aftersales.ErrorMessage(actionErr)
 		}
+		p.Flash += p.dispatchFields(actionErr)
 		p.Status = http.StatusConflict
 		if aftersales.ErrorCode(actionErr) == aftersales.EINVALID {
 			p.Status = http.StatusUnprocessableEntity
@@ -342,7 +343,15 @@ func (c *Console) myPosition(w http.ResponseWriter, r *http.Request) {
 			c.fail(w, r, "", c.page(r, "my_day", "day.title"), err)
 			return
 		}
+		if isHTMX(r) {
+			c.answerPosition(w, r, err)
+			return
+		}
 		c.renderDay(w, r, err)
+		return
+	}
+	if isHTMX(r) {
+		c.answerPosition(w, r, nil)
 		return
 	}
 	tech, date, _ := c.dayTarget(r)

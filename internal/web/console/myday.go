@@ -28,16 +28,23 @@ func (c *Console) myDayRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.
 	mux.HandleFunc("GET /my/day", g(c.myDay))
 	mux.HandleFunc("POST /my/day/visits/{ticket}/{visit}", g(c.stepMyVisit))
 	c.fieldStandardRoutes(mux, g)
+	c.bookingRoutes(mux, g)
+	c.stockRoutes(mux, g)
+	c.technicianRoutes(mux, g)
 }
 
 // dayStop is one visit of the page: the planned stop and what the
 // technician brings and needs to know.
 type dayStop struct {
 	aftersales.RouteStop
-	Ticket   *aftersales.Ticket
-	Customer *aftersales.Customer
-	Parts    []*aftersales.Reservation
-	History  []*aftersales.TicketEvent
+	// Unplanned is why the route planner left the visit out (no_position,
+	// no_shift, window, no_room); its card has no planned times but the
+	// same steps, so the technician can still work it.
+	Unplanned string
+	Ticket    *aftersales.Ticket
+	Customer  *aftersales.Customer
+	Parts     []*aftersales.Reservation
+	History   []*aftersales.TicketEvent
 	// Checklist is the service standard that applies to the ticket.
 	Checklist *aftersales.Checklist
 	Version   int64
@@ -104,6 +111,8 @@ type dayCard struct {
 	Day *dayView
 	S   *dayStop
 	OOB bool
+	// Note and Err say what "update my position" did, next to its button.
+	Note, Err string
 }
 
 // DayCard is the card of stop s of the day the page shows.
@@ -185,6 +194,21 @@ func (c *Console) loadMyDay(r *http.Request, visit int64) (*dayView, error) {
 		}
 		v.Stops = append(v.Stops, ds)
 		if visit != 0 && s.VisitID != visit {
+			continue
+		}
+		if err := c.stopDetails(ctx, ds, lists); err != nil {
+			return nil, err
+		}
+	}
+	for _, u := range v.Route.Unplanned {
+		ds := &dayStop{RouteStop: aftersales.RouteStop{VisitID: u.VisitID, TicketID: u.TicketID, Number: u.Number}, Unplanned: u.Reason}
+		if vis, err := c.S.Visits.FindVisit(ctx, u.TicketID, u.VisitID); err == nil {
+			ds.Status, ds.WindowStart, ds.WindowEnd = vis.Status, vis.WindowStart, vis.WindowEnd
+		} else if aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
+			return nil, err
+		}
+		v.Stops = append(v.Stops, ds)
+		if visit != 0 && u.VisitID != visit {
 			continue
 		}
 		if err := c.stopDetails(ctx, ds, lists); err != nil {
@@ -275,6 +299,15 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	var need *aftersales.ReservationInput
+	if in.To == aftersales.VisitCompleted && in.Outcome == aftersales.OutcomeNeedsParts {
+		tech, _, _ := c.dayTarget(r)
+		var err error
+		if need, err = c.neededPart(ctx, r, ticket, tech); err != nil {
+			c.stepFailed(w, r, visit, err)
+			return
+		}
+	}
 	if _, err := c.S.Visits.StepVisit(ctx, ticket, visit, in); err != nil {
 		c.stepFailed(w, r, visit, err)
 		return
@@ -297,6 +330,12 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if need != nil {
+		if _, err := c.S.Parts.Reserve(ctx, ticket, *need); err != nil {
+			c.stepFailed(w, r, visit, err)
+			return
+		}
+	}
 	if !isHTMX(r) {
 		tech, date, _ := c.dayTarget(r)
 		http.Redirect(w, r, "/my/day?"+urlValues("technician", strconv.FormatInt(tech, 10), "date", date)+fmt.Sprintf("#stop-%d", visit), http.StatusSeeOther)
@@ -315,7 +354,8 @@ func (s swappable) WriteHeader(int) { s.ResponseWriter.WriteHeader(http.StatusOK
 
 // dayFields maps a step's error fields to the card's form fields.
 var dayFields = map[string]string{"outcome": "outcome", "report.diagnosis": "diagnosis", "report.work_done": "work_done",
-	"report.confirmed_by": "confirmed_by", "report.checks_done": "check", "photo": "photo", "signature": "signature"}
+	"report.confirmed_by": "confirmed_by", "report.checks_done": "check", "photo": "photo", "signature": "signature",
+	"need_part": "need_part", "need_qty": "need_qty"}
 
 // stepFailed answers a rejected step. Bad input and a step someone else
 // overtook come back in the visit's card, next to the field concerned,
@@ -410,6 +450,9 @@ func (c *Console) answerStep(w http.ResponseWriter, r *http.Request, visit int64
 
 // stepMessage is what the card says about a refused step.
 func (c *Console) stepMessage(p *Page, err error) string {
+	if fs := aftersales.ErrorFields(err); len(fs) == 1 && fs[0].Field == "lat" {
+		return p.T("day.position_missing") // "update my position" without one
+	}
 	if p.Lang == "en" {
 		return aftersales.ErrorMessage(err)
 	}

@@ -107,7 +107,7 @@ func (p *Page) EventBody(e *aftersales.TicketEvent) string {
 	return e.Body
 }
 
-// FieldEvent says a visit's or the parts' timeline line in the page's
+// FieldEvent says a visit's, the parts' or a cost's timeline line in the page's
 // language. The store writes them as tokens: "#2 completed fixed late
 // 2026-12-01 09:00-11:00", "reserved CMP-100 ×2 @ van-7"; the words it
 // knows are translated, the rest (numbers, windows, codes) kept.
@@ -124,6 +124,9 @@ func (p *Page) FieldEvent(field, to string) string {
 			key = "visit." + w
 		case field == "parts" && i == 0:
 			key = "parts.verb." + w
+		case field == "cost" && i == 0:
+			// "parts 396.00 更换配件": the kind, the amount, the note.
+			key = "cost.kind." + w
 		}
 		if key != "" {
 			words[i] = p.tOr(key, w)
@@ -175,6 +178,21 @@ func (p *Page) verifyReason(body string) string {
 func fieldReasons() []notePart {
 	return []notePart{
 		{regexp.MustCompile(`^is required$`), "reason.required"},
+		{regexp.MustCompile(`^is not in the parts catalog$`), "reason.unknown_part"},
+		{regexp.MustCompile(`^must be a date YYYY-MM-DD$`), "reason.date"},
+		{regexp.MustCompile(`^has ([0-9]+) fields, the header has ([0-9]+)$`), "reason.field_count"},
+		{regexp.MustCompile(`^exceeds the ([0-9]+) available of part (\S+) at (\S+)$`), "reason.exceeds_available"},
+		{regexp.MustCompile(`^exceeds the ([0-9]+) reserved of part (\S+) at (\S+)$`), "reason.exceeds_reserved"},
+		{regexp.MustCompile(`^must be a whole number between (\S+) and (\S+)$`), "reason.whole_between"},
+		{regexp.MustCompile(`^must be a whole number$`), "reason.whole"},
+		{regexp.MustCompile(`^no part (\S+)$`), "reason.no_part"},
+		{regexp.MustCompile(`^no stock location (\S+)$`), "reason.no_location"},
+		{regexp.MustCompile(`^must be receipt, transfer, consume, return or adjust$`), "reason.kind_stock"},
+		{regexp.MustCompile(`^is required for an adjustment$`), "reason.adjust_reason"},
+		{regexp.MustCompile(`^must be after window_start$`), "reason.after_window_start"},
+		{regexp.MustCompile(`^must be at most 24 hours after window_start$`), "reason.window_24h"},
+		{regexp.MustCompile(`^is required with window_end$`), "reason.required_with_end"},
+		{regexp.MustCompile(`^has no stock location to wait at$`), "reason.no_wait_location"},
 		{regexp.MustCompile(`^must be one of (.+)$`), "reason.one_of"},
 		{regexp.MustCompile(`^must be at most ([0-9]+) characters$`), "reason.max_chars"},
 		{regexp.MustCompile(`^must be between (\S+) and (\S+)$`), "reason.between"},
