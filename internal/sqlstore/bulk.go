@@ -16,13 +16,19 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
+// bulkReader reads rows within one transaction: a bulk writer's, or a
+// read-only snapshot of SQLite's reader pool (a rollup rebuild's reads).
+type bulkReader interface {
+	// query calls each for every row; scan reads the row's columns.
+	query(ctx context.Context, q string, args []any, each func(scan func(dest ...any) error) error) error
+}
+
 // bulkWriter copies rows into a table: prepared INSERTs in one SQLite
 // transaction, COPY on PostgreSQL.
 type bulkWriter interface {
+	bulkReader
 	copy(ctx context.Context, table string, cols []string, rows [][]any) error
 	exec(ctx context.Context, q string, args ...any) error
-	// query calls each for every row; scan reads the row's columns.
-	query(ctx context.Context, q string, args []any, each func(scan func(dest ...any) error) error) error
 }
 
 type sqliteBulk struct{ tx *sql.Tx }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -75,7 +76,7 @@ type metricsEnv struct {
 	loc    *time.Location
 }
 
-func (db *DB) metricsEnv(ctx context.Context, b bulkWriter) (*metricsEnv, error) {
+func (db *DB) metricsEnv(ctx context.Context, b bulkReader) (*metricsEnv, error) {
 	parent := map[int64]sql.NullInt64{}
 	err := b.query(ctx, `SELECT id, parent_id FROM service_units`, nil, func(scan func(...any) error) error {
 		var id int64
@@ -102,7 +103,7 @@ func (db *DB) metricsEnv(ctx context.Context, b bulkWriter) (*metricsEnv, error)
 
 // loadRecords reads the records of the tickets matched by where (a
 // condition on t, or "" for every ticket) and calls each for every one.
-func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, timelineWhere string, args []any, each func(*analytics.TicketRecord) error) error {
+func (env *metricsEnv) loadRecords(ctx context.Context, b bulkReader, where, timelineWhere string, args []any, each func(*analytics.TicketRecord) error) error {
 	tl := map[int64]*timeline{}
 	err := b.query(ctx, timelineSQL+timelineWhere+` ORDER BY ticket_id, at, id`, args, func(scan func(...any) error) error {
 		var id, at int64
@@ -265,44 +266,83 @@ func idList(ids []int64) string {
 // RefreshRollups folds up to limit dirty tickets into the rollups, or
 // rebuilds them all when more than rebuildAbove are dirty, and as many
 // dirty visits into technician utilisation's (utildaily.go). It returns
-// how many it folded in.
+// how many it folded in. Without a ticket rebuild both rollups are folded
+// in by one writer transaction, which the desk's writes wait for once per
+// refresh instead of twice.
 func (db *DB) RefreshRollups(ctx context.Context, limit int) (int, error) {
-	n, err := db.refreshKPI(ctx, limit)
-	if err != nil {
-		return 0, err
-	}
-	u, err := db.refreshUtil(ctx, limit)
-	return n + u, err
-}
-
-func (db *DB) refreshKPI(ctx context.Context, limit int) (int, error) {
-	n, rebuild := 0, false
+	db.rollupMu.Lock()
+	defer db.rollupMu.Unlock()
+	n, u, rebuild := 0, 0, false
 	err := db.withBulk(ctx, func(b bulkWriter) error {
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
 		}
-		dirty, held, need, err := needRebuild(ctx, b)
-		if err != nil || dirty+held == 0 {
-			return err
+		var err error
+		if n, rebuild, err = db.refreshKPI(ctx, b, limit); err != nil {
+			return fmt.Errorf("sqlstore: refresh rollups: %w", err)
 		}
-		if need {
-			n, rebuild = dirty+held, true
-			return nil
+		if u, err = db.refreshUtil(ctx, b, limit); err != nil {
+			return fmt.Errorf("sqlstore: refresh utilisation rollup: %w", err)
 		}
-		ids, err := db.claimDirty(ctx, b, `SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0 ORDER BY ticket_id LIMIT $1`, limit)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		n = len(ids)
-		return db.applyDeltas(ctx, b, ids)
+		return nil
 	})
 	if err == nil && rebuild {
-		err = db.rebuildRollups(ctx, false)
+		if _, err = db.rebuildRollups(ctx, false); err != nil {
+			err = fmt.Errorf("sqlstore: refresh rollups: %w", err)
+		}
 	}
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: refresh rollups: %w", err)
+		return 0, err
 	}
-	return n, nil
+	return n + u, nil
+}
+
+// refreshKPI folds up to limit dirty tickets into the rollups within b's
+// transaction, or reports that a rebuild is needed (which the caller runs
+// after that transaction).
+func (db *DB) refreshKPI(ctx context.Context, b bulkWriter, limit int) (n int, rebuild bool, err error) {
+	dirty, held, need, err := needRebuild(ctx, b)
+	if err != nil || dirty+held == 0 {
+		return 0, false, err
+	}
+	if need {
+		return dirty + held, true, nil
+	}
+	ids, err := db.claimDirty(ctx, b, `SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0 ORDER BY ticket_id LIMIT $1`, limit)
+	if err != nil || len(ids) == 0 {
+		return 0, false, err
+	}
+	return len(ids), false, db.applyDeltas(ctx, b, ids)
+}
+
+// rollupGen names the counters row that every transaction holding dirty
+// marks or changing kpi_facts and the rollups advances (a delta refresh,
+// a hold, a rebuild's replace). A rebuild that read its snapshot beside
+// the writer replaces only while the row still has the value it read:
+// otherwise another process (the rollups command beside serve) changed
+// them meanwhile, and its snapshot may be older than what is stored.
+const rollupGen = "rollups:kpi"
+
+// errRollupsMoved says that the rollups changed after a rebuild read them.
+var errRollupsMoved = errors.New("the rollups changed while the rebuild read the tickets")
+
+func bumpRollupGen(ctx context.Context, b bulkWriter) error {
+	return b.exec(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1`, rollupGen)
+}
+
+func readRollupGen(ctx context.Context, b bulkReader) (int64, error) {
+	var g int64
+	err := b.query(ctx, `SELECT COALESCE((SELECT value FROM counters WHERE name = $1), 0)`, []any{rollupGen},
+		func(scan func(...any) error) error { return scan(&g) })
+	return g, err
+}
+
+func checkRollupGen(ctx context.Context, b bulkReader, want int64) error {
+	g, err := readRollupGen(ctx, b)
+	if err == nil && g != want {
+		err = errRollupsMoved
+	}
+	return err
 }
 
 // holdForRebuild hands the dirty marks to a rebuild, in a short
@@ -331,7 +371,10 @@ func (db *DB) holdForRebuild(ctx context.Context, force bool) (bool, error) {
 		if err := b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0 AND -ticket_id IN (SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0)`); err != nil {
 			return err
 		}
-		return b.exec(ctx, `UPDATE kpi_dirty SET ticket_id = -ticket_id WHERE ticket_id > 0`)
+		if err := b.exec(ctx, `UPDATE kpi_dirty SET ticket_id = -ticket_id WHERE ticket_id > 0`); err != nil {
+			return err
+		}
+		return bumpRollupGen(ctx, b)
 	})
 	return need, err
 }
@@ -340,13 +383,12 @@ func (db *DB) holdForRebuild(ctx context.Context, force bool) (bool, error) {
 // rebuilds: when more than rebuildAbove tickets are dirty (after an
 // import, or a rescoring of every text), or marks held by a rebuild that
 // did not commit (held) ask for another. Rebuilding reads every ticket
-// once and deltas cost several times more per ticket, but a rebuild is one
-// transaction that holds SQLite's one writer for seconds, while deltas go
-// in batches that let the desk's writes through between them; so a busy
-// desk on a small database (8,000 creates between two refreshes of 30,000
-// tickets) folds its changes in by deltas instead of stalling every create
-// for 3 s each time a quarter of the tickets is new.
-func needRebuild(ctx context.Context, b bulkWriter) (dirty, held int, need bool, err error) {
+// once and deltas cost several times more per ticket, but a rebuild
+// rewrites every fact and rollup row, while deltas go in batches that
+// let the desk's writes through between them; so a busy desk on a small
+// database (8,000 creates between two refreshes of 30,000 tickets) folds
+// its changes in by deltas.
+func needRebuild(ctx context.Context, b bulkReader) (dirty, held int, need bool, err error) {
 	if err := b.query(ctx, `SELECT COUNT(CASE WHEN ticket_id > 0 THEN 1 END), COUNT(CASE WHEN ticket_id < 0 THEN 1 END) FROM kpi_dirty`, nil,
 		func(scan func(...any) error) error { return scan(&dirty, &held) }); err != nil {
 		return 0, 0, false, err
@@ -359,19 +401,117 @@ func needRebuild(ctx context.Context, b bulkWriter) (dirty, held int, need bool,
 
 // rebuildRollups recomputes the ticket rollups from the tickets and
 // replaces them (holdForRebuild says what happens to the dirty marks);
-// unless forced, only while a rebuild is still needed.
-func (db *DB) rebuildRollups(ctx context.Context, force bool) error {
+// unless forced, only while a rebuild is still needed. The caller holds
+// rollupMu. On SQLite the tickets are read beside the writer
+// (rebuildBeside); on PostgreSQL, whose writes never wait for one
+// connection, in one writer transaction under the rollups' advisory
+// lock, so that two instances never rebuild at once.
+func (db *DB) rebuildRollups(ctx context.Context, force bool) (*aftersales.RollupCheck, error) {
 	need, err := db.holdForRebuild(ctx, force)
 	if err != nil || !need {
-		return err
+		return nil, err
 	}
-	return db.withBulk(ctx, func(b bulkWriter) error {
+	if db.d.engine == SQLite {
+		check, err := db.rebuildBeside(ctx)
+		if !errors.Is(err, errRollupsMoved) {
+			return check, err
+		}
+		// Another process folded changes in or rebuilt while this one
+		// read: rebuild again inside the writer, which nothing can move.
+	}
+	var check *aftersales.RollupCheck
+	err = db.withBulk(ctx, func(b bulkWriter) error {
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
 		}
-		_, err := db.rebuild(ctx, b, true)
+		check, err = db.rebuild(ctx, b, true)
 		return err
 	})
+	return check, err
+}
+
+// rebuildWriteBatch is how many tickets' facts one writer transaction of
+// a rebuild beside the writer replaces.
+const rebuildWriteBatch = 5000
+
+// rebuildBeside rebuilds the ticket rollups on SQLite reading every
+// ticket through one read transaction of the reader pool (a WAL
+// snapshot), so that the one writer is taken only to write: the facts in
+// transactions of rebuildWriteBatch tickets while the reading goes on,
+// then kpi_daily and kpi_monthly in one transaction (readers see all old
+// or all new rows) that also deletes the held marks.
+//
+// Why the snapshot may be older than what the writer replaces: the marks
+// were held (holdForRebuild) before the snapshot began, so every held
+// change is in it. A ticket changed after the hold has a new mark K > 0,
+// which the replace leaves in place, whether or not the snapshot saw the
+// change: the next delta refresh withdraws the fact stored for K (from
+// this snapshot, or none for a ticket created after it) and adds the one
+// recomputed from the ticket then, which is exact either way. Nothing
+// else changes kpi_facts or the rollups meanwhile: this process's
+// refreshes wait for rollupMu, and another process's would advance the
+// rollup generation, which every writer transaction here checks
+// (errRollupsMoved: the caller rebuilds inside the writer instead).
+// Facts of tickets the snapshot did not see (created after it) do not
+// exist: a delta refresh would have advanced the generation.
+func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error) {
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rd := sqliteBulk{tx}
+	// The transaction's first read begins its snapshot.
+	gen, err := readRollupGen(ctx, rd)
+	if err != nil {
+		return nil, err
+	}
+	var done int64 // facts replaced for every ticket id up to done
+	res, err := db.rebuildRead(ctx, rd, func(hi int64, facts [][]any) error {
+		for start := 0; start == 0 || start < len(facts); start += rebuildWriteBatch {
+			batch := facts[start:min(start+rebuildWriteBatch, len(facts))]
+			upto := hi
+			if start+len(batch) < len(facts) {
+				upto = batch[len(batch)-1][0].(int64)
+			}
+			err := db.withBulk(ctx, func(b bulkWriter) error {
+				if err := checkRollupGen(ctx, b, gen); err != nil {
+					return err
+				}
+				if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id > $1 AND ticket_id <= $2`, done, upto); err != nil {
+					return err
+				}
+				return b.copy(ctx, "kpi_facts", factCols, batch)
+			})
+			if err != nil {
+				return err
+			}
+			done = upto
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if db.rebuildHeld != nil {
+		db.rebuildHeld()
+	}
+	if err := tx.Rollback(); err != nil { // the snapshot is no longer needed
+		return nil, err
+	}
+	err = db.withBulk(ctx, func(b bulkWriter) error {
+		if err := checkRollupGen(ctx, b, gen); err != nil {
+			return err
+		}
+		if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id > $1`, done); err != nil {
+			return err
+		}
+		return db.storeRebuild(ctx, b, res, true)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.check, nil
 }
 
 // claimDirty reads up to limit ids of a dirty queue with query (its one
@@ -431,11 +571,17 @@ func (db *DB) applyDeltas(ctx context.Context, b bulkWriter, ids []int64) error 
 	if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+list+`)`); err != nil {
 		return err
 	}
-	if err := b.copy(ctx, "kpi_facts", []string{"ticket_id", "fact"}, facts); err != nil {
+	if err := b.copy(ctx, "kpi_facts", factCols, facts); err != nil {
+		return err
+	}
+	if err := bumpRollupGen(ctx, b); err != nil {
 		return err
 	}
 	return b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id IN (`+list+`)`)
 }
+
+// factCols are kpi_facts' columns.
+var factCols = []string{"ticket_id", "fact"}
 
 const kpiSelect = `SELECT dim, val, day, `
 
@@ -590,22 +736,48 @@ func (db *DB) keyMatch(keys []analytics.Key) (string, []any) {
 // rebuildChunk is how many ticket ids one pass of a rebuild reads.
 const rebuildChunk = 50000
 
-// rebuild computes every rollup row from the tickets. With replace it
-// swaps the stored rollups and facts for the computation; otherwise it
-// compares and reports.
+// rebuilt is every rollup row computed from the tickets: daily rows and
+// monthly pair rows (full), and whole months (months).
+type rebuilt struct {
+	check        *aftersales.RollupCheck
+	full, months analytics.Rollup
+}
+
+// rebuild computes every rollup row from the tickets inside b's
+// transaction. With replace it swaps the stored rollups and facts for the
+// computation; otherwise it compares and reports.
 func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersales.RollupCheck, error) {
-	check := &aftersales.RollupCheck{Repaired: replace}
+	var facts func(hi int64, facts [][]any) error
 	if replace {
 		if err := b.exec(ctx, `DELETE FROM kpi_facts`); err != nil {
 			return nil, err
 		}
+		facts = func(_ int64, facts [][]any) error { return b.copy(ctx, "kpi_facts", factCols, facts) }
 	}
-	env, err := db.metricsEnv(ctx, b)
+	res, err := db.rebuildRead(ctx, b, facts)
+	if err != nil {
+		return nil, err
+	}
+	if replace && db.rebuildHeld != nil {
+		db.rebuildHeld()
+	}
+	if err := db.storeRebuild(ctx, b, res, replace); err != nil {
+		return nil, err
+	}
+	return res.check, nil
+}
+
+// rebuildRead computes every rollup row from the tickets read through r.
+// Unless facts is nil it hands each chunk's facts to it, in ticket order:
+// those of the tickets with ids up to hi, after the previous chunk's.
+func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64, facts [][]any) error) (*rebuilt, error) {
+	check := &aftersales.RollupCheck{Repaired: facts != nil}
+	env, err := db.metricsEnv(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	var maxID int64
-	if err := b.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`, nil, func(scan func(...any) error) error { return scan(&maxID) }); err != nil {
+	if err := r.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`, nil, func(scan func(...any) error) error { return scan(&maxID) }); err != nil {
 		return nil, err
 	}
 	full, pairs := analytics.Rollup{}, analytics.Rollup{}
@@ -613,7 +785,7 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 		hi := lo + rebuildChunk
 		// Reading rows (the driver's work), the daily rows and the
 		// monthly pair rows overlap on three goroutines.
-		var facts [][]any
+		var rows [][]any
 		recs := make(chan *analytics.TicketRecord, 1024)
 		paired := make(chan []analytics.Fact, 16)
 		done, pairsDone := make(chan struct{}), make(chan struct{})
@@ -637,13 +809,13 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 					batch = make([]analytics.Fact, 0, 256)
 				}
 				check.Tickets++
-				if replace {
-					facts = append(facts, []any{r.ID, f.Encode()})
+				if facts != nil {
+					rows = append(rows, []any{r.ID, f.Encode()})
 				}
 			}
 			paired <- batch
 		}()
-		err := env.loadRecords(ctx, b, ` WHERE t.id > $1 AND t.id <= $2`, ` AND ticket_id > $1 AND ticket_id <= $2`, []any{lo, hi},
+		err := env.loadRecords(ctx, r, ` WHERE t.id > $1 AND t.id <= $2`, ` AND ticket_id > $1 AND ticket_id <= $2`, []any{lo, hi},
 			func(r *analytics.TicketRecord) error {
 				recs <- r
 				return nil
@@ -654,8 +826,10 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 		if err != nil {
 			return nil, fmt.Errorf("records: %w", err)
 		}
-		if err := b.copy(ctx, "kpi_facts", []string{"ticket_id", "fact"}, facts); err != nil {
-			return nil, err
+		if facts != nil {
+			if err := facts(hi, rows); err != nil {
+				return nil, err
+			}
 		}
 	}
 	months := full.Monthly()
@@ -670,25 +844,29 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 		}
 	}
 	check.Rows = len(full)
+	return &rebuilt{check: check, full: full, months: months}, nil
+}
+
+// storeRebuild replaces the rollup tables with res (replace) and deletes
+// the marks held for the rebuild, or compares and notes every difference.
+func (db *DB) storeRebuild(ctx context.Context, b bulkWriter, res *rebuilt, replace bool) error {
 	for _, t := range []struct {
 		table string
 		rows  analytics.Rollup
-	}{{"kpi_daily", full}, {"kpi_monthly", months}} {
-		if err := db.storeRebuilt(ctx, b, check, t.table, t.rows, replace); err != nil {
-			return nil, err
+	}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
+		if err := db.storeRebuilt(ctx, b, res.check, t.table, t.rows, replace); err != nil {
+			return err
 		}
 	}
-	if replace {
-		if db.rebuildHeld != nil {
-			db.rebuildHeld()
-		}
-		// The marks held for this rebuild (holdForRebuild); a ticket
-		// written since has a new mark and stays queued.
-		if err := b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0`); err != nil {
-			return nil, err
-		}
+	if !replace {
+		return nil
 	}
-	return check, nil
+	if err := bumpRollupGen(ctx, b); err != nil {
+		return err
+	}
+	// The marks held for this rebuild (holdForRebuild); a ticket
+	// written since has a new mark and stays queued.
+	return b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0`)
 }
 
 // storeRebuilt replaces table's rows with the computed ones (replace), or
@@ -763,19 +941,24 @@ func (db *DB) RecomputeRollups(ctx context.Context, repair bool) (*aftersales.Ro
 			return nil, err
 		}
 	}
+	db.rollupMu.Lock()
+	defer db.rollupMu.Unlock()
+	var check *aftersales.RollupCheck
 	if repair {
-		if _, err := db.holdForRebuild(ctx, true); err != nil {
+		var err error
+		if check, err = db.rebuildRollups(ctx, true); err != nil {
 			return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)
 		}
 	}
-	var check *aftersales.RollupCheck
 	err := db.withBulk(ctx, func(b bulkWriter) error {
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
 		}
-		var err error
-		if check, err = db.rebuild(ctx, b, repair); err != nil {
-			return err
+		if !repair {
+			var err error
+			if check, err = db.rebuild(ctx, b, false); err != nil {
+				return err
+			}
 		}
 		return db.rebuildUtil(ctx, b, repair, check)
 	})

@@ -67,3 +67,53 @@ func TestRebuildLetsWritesThrough(t *testing.T) {
 		}
 	})
 }
+
+// TestRebuildReadsBesideWriter: while a rollup rebuild reads the tickets
+// (held after it read them, before it stores anything), a ticket create
+// through the store commits; the new ticket stays queued and the next
+// refresh folds it in, so the rollups then equal the tickets. On SQLite
+// the rebuild read inside the one writer's transaction, and the create
+// waited for it (seconds on the demo): it hit its deadline here.
+func TestRebuildReadsBesideWriter(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC))
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		cust := MustCustomer(t, ctx, db, "客户")
+		MustTicket(t, ctx, db, cust.ID, "空调不制冷")
+		MustTicket(t, ctx, db, cust.ID, "洗衣机漏水")
+		var createErr error
+		held := 0
+		db.HoldRebuildForTest(func() {
+			held++
+			// Bounded only so that the old behaviour fails instead of
+			// hanging: the create waited for the rebuild's transaction.
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			_, createErr = db.CreateTicket(cctx, TicketInput(cust.ID, "冰箱不制冷"))
+		})
+		if _, err := db.RecomputeRollups(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		db.HoldRebuildForTest(nil)
+		if held != 1 {
+			t.Fatalf("the rebuild ran the hold %d times, want 1", held)
+		}
+		if createErr != nil {
+			t.Fatalf("create during the rebuild: %v", createErr)
+		}
+		if lag, err := db.RollupLag(ctx); err != nil || lag.Pending != 1 {
+			t.Fatalf("after the rebuild: lag %+v, %v; want the new ticket pending", lag, err)
+		}
+		if n, err := db.RefreshRollups(ctx, 100); err != nil || n < 1 {
+			t.Fatalf("refresh folded %d, %v; want the new ticket", n, err)
+		}
+		check, err := db.RecomputeRollups(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if check.Differences != 0 || check.Tickets != 3 {
+			t.Fatalf("rollups differ from the tickets (%d tickets): %+v", check.Tickets, check.Mismatches)
+		}
+	})
+}
