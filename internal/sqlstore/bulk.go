@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,11 @@ type bulkWriter interface {
 	bulkReader
 	copy(ctx context.Context, table string, cols []string, rows [][]any) error
 	exec(ctx context.Context, q string, args ...any) error
+	// analyze refreshes PostgreSQL's statistics of tables once, just
+	// before the transaction commits, however often they are named (a
+	// refresh writes kpi_facts for the daily and the monthly rollups, and
+	// utilisation's tables in the same transaction). SQLite: nothing.
+	analyze(tables ...string)
 }
 
 type sqliteBulk struct{ tx *sql.Tx }
@@ -81,6 +87,8 @@ func (b sqliteBulk) copy(ctx context.Context, table string, cols []string, rows 
 	return nil
 }
 
+func (sqliteBulk) analyze(...string) {}
+
 func (b sqliteBulk) exec(ctx context.Context, q string, args ...any) error {
 	_, err := b.tx.ExecContext(ctx, q, args...)
 	return err
@@ -124,8 +132,20 @@ type pgBulk struct {
 	flight *pgFlight
 }
 
-// pgFlight holds the statements sent and not yet settled.
-type pgFlight struct{ mrr *pgconn.MultiResultReader }
+// pgFlight holds the statements sent and not yet settled, and the tables
+// to analyze before the commit.
+type pgFlight struct {
+	mrr     *pgconn.MultiResultReader
+	analyze []string
+}
+
+func (b pgBulk) analyze(tables ...string) {
+	for _, t := range tables {
+		if !slices.Contains(b.flight.analyze, t) {
+			b.flight.analyze = append(b.flight.analyze, t)
+		}
+	}
+}
 
 // send starts q (simple protocol, no arguments) and returns at once.
 func (b pgBulk) send(ctx context.Context, q string) error {
@@ -208,6 +228,9 @@ func (db *DB) withBulk(ctx context.Context, fn func(bulkWriter) error) error {
 		defer tx.Rollback(ctx)
 		b := pgBulk{tx, &pgFlight{}}
 		err = fn(b)
+		if err == nil && len(b.flight.analyze) > 0 {
+			err = b.exec(ctx, `ANALYZE `+strings.Join(b.flight.analyze, ", "))
+		}
 		if serr := b.settle(); err == nil {
 			err = serr
 		}

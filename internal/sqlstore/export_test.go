@@ -208,3 +208,18 @@ func (db *DB) CheckpointForTest() {
 	default:
 	}
 }
+
+// OpenWriteForTest runs q in a write transaction on the writer and leaves
+// it open, as a request between its statements and its commit; commit
+// ends it.
+func (db *DB) OpenWriteForTest(ctx context.Context, q string, args ...any) (commit func() error, err error) {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx.Commit, nil
+}

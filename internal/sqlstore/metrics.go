@@ -20,6 +20,11 @@ import (
 // and adds its new one. When more tickets are dirty than an incremental
 // pass handles well (an import), the rollups are rebuilt from scratch.
 
+// markTicketConflict ends an INSERT INTO kpi_dirty of tickets that may be
+// marked already: it locks an existing mark until the write commits, as
+// the triggers do (migration 0051, claimDirty).
+const markTicketConflict = `ON CONFLICT (ticket_id) DO UPDATE SET ticket_id = excluded.ticket_id WHERE false`
+
 // rebuildAbove is the dirty-queue length from which a refresh rebuilds
 // every rollup instead of applying deltas row by row.
 const rebuildAbove = 20000
@@ -371,7 +376,12 @@ func (db *DB) holdForRebuild(ctx context.Context, force bool) (bool, error) {
 		if err := b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0 AND -ticket_id IN (SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0)`); err != nil {
 			return err
 		}
-		if err := b.exec(ctx, `UPDATE kpi_dirty SET ticket_id = -ticket_id WHERE ticket_id > 0`); err != nil {
+		hold := `UPDATE kpi_dirty SET ticket_id = -ticket_id WHERE ticket_id > 0`
+		if db.d.engine == Postgres {
+			// Passing over the marks of writes still open (claimDirty).
+			hold = `UPDATE kpi_dirty SET ticket_id = -ticket_id WHERE ticket_id IN (SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0` + db.d.skipLocked + `)`
+		}
+		if err := b.exec(ctx, hold); err != nil {
 			return err
 		}
 		return bumpRollupGen(ctx, b)
@@ -515,12 +525,22 @@ func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error
 }
 
 // claimDirty reads up to limit ids of a dirty queue with query (its one
-// parameter is the limit), locking the rows on PostgreSQL so that two
-// instances' refreshes never fold the same id in.
+// parameter is the limit). On PostgreSQL it locks them, so that two
+// instances' refreshes never fold the same id in, and passes over the
+// marks locked by a write still open: the write that marks a ticket locks
+// its mark (migration 0051) even when it was marked already, so a mark
+// claimed here belongs to writes that committed before this statement,
+// which the refresh's reads (later statements) see, and one set by a
+// write committing after it stays queued for the next refresh. With ON
+// CONFLICT DO NOTHING such a write left the mark unlocked: the refresh
+// read the ticket before the write committed and then deleted its mark.
+// A write that tries to mark a ticket claimed here waits for this
+// transaction, finds the mark deleted and marks the ticket again.
+//
+// SQLite needs none of it: the refresh runs in one transaction of the
+// one writer, so no write commits between its reads and its deletes.
 func (db *DB) claimDirty(ctx context.Context, b bulkWriter, query string, limit int) ([]int64, error) {
-	if db.d.engine == Postgres {
-		query += ` FOR UPDATE`
-	}
+	query += db.d.skipLocked
 	var ids []int64
 	err := b.query(ctx, query, []any{limit}, func(scan func(...any) error) error {
 		var id int64
@@ -698,15 +718,16 @@ func (db *DB) writeDeltasTo(ctx context.Context, b bulkWriter, table string, del
 	return db.analyzeAfter(ctx, b, table, len(rows))
 }
 
-// analyzeAfter refreshes PostgreSQL's statistics after a large write to
-// the rollups. Without them the planner keeps estimating the empty table
-// it last saw and joins the next refresh's keys by scanning kpi_daily
-// once per key, seconds instead of milliseconds.
-func (db *DB) analyzeAfter(ctx context.Context, b bulkWriter, table string, rows int) error {
-	if db.d.engine != Postgres || rows < 5000 {
-		return nil
+// analyzeAfter has PostgreSQL's statistics refreshed after a large write
+// to the rollups (once per transaction: bulkWriter.analyze). Without them
+// the planner keeps estimating the empty table it last saw and joins the
+// next refresh's keys by scanning kpi_daily once per key, seconds instead
+// of milliseconds.
+func (db *DB) analyzeAfter(_ context.Context, b bulkWriter, table string, rows int) error {
+	if rows >= 5000 {
+		b.analyze(table, "kpi_facts")
 	}
-	return b.exec(ctx, `ANALYZE `+table+`, kpi_facts`)
+	return nil
 }
 
 // keyMatch is a WHERE clause matching exactly the given rollup rows. On

@@ -207,7 +207,9 @@ func (db *DB) writeUtilDeltas(ctx context.Context, b bulkWriter, delta map[utilK
 // compares and records the differences in check.
 func (db *DB) rebuildUtil(ctx context.Context, b bulkWriter, replace bool, check *aftersales.RollupCheck) error {
 	if replace {
-		for _, q := range []string{`DELETE FROM util_dirty`, `DELETE FROM util_facts`} {
+		// On PostgreSQL not the marks of writes still open (claimDirty):
+		// they stay queued and the next refresh folds them in again.
+		for _, q := range []string{`DELETE FROM util_dirty WHERE visit_id IN (SELECT visit_id FROM util_dirty` + db.d.skipLocked + `)`, `DELETE FROM util_facts`} {
 			if err := b.exec(ctx, q); err != nil {
 				return err
 			}
@@ -277,8 +279,8 @@ func (db *DB) rebuildUtil(ctx context.Context, b bulkWriter, replace bool, check
 	// PostgreSQL's planner must know the queue is empty now: a read
 	// finds the pending visits from it, and a guessed thousand rows
 	// would hash-join every visit instead.
-	if db.d.engine == Postgres && len(facts) >= 5000 {
-		return b.exec(ctx, `ANALYZE util_daily, util_facts, util_dirty`)
+	if len(facts) >= 5000 {
+		b.analyze("util_daily", "util_facts", "util_dirty")
 	}
 	return nil
 }
