@@ -185,9 +185,14 @@ func RecomputeUtilisationForTest(ctx context.Context) context.Context {
 	return context.WithValue(ctx, utilRecomputeKey{}, true)
 }
 
-// HoldRebuildForTest runs f inside every rollup rebuild's transaction,
-// after it read the tickets and before it commits.
+// HoldRebuildForTest runs f in every rollup rebuild after it read the
+// tickets and before it stores the rollups: on SQLite in its read
+// transaction beside the writer, on PostgreSQL inside its transaction.
 func (db *DB) HoldRebuildForTest(f func()) { db.rebuildHeld = f }
+
+// RebuildBatchForTest makes a SQLite rebuild write n facts or rollup rows
+// per transaction (0: as usual).
+func (db *DB) RebuildBatchForTest(n int) { db.rebuildBatch = n }
 
 // HoldCheckpointsForTest makes the SQLite checkpointer tell held that a
 // checkpoint is due, wait for hold, then tell ran what it did (all nil:

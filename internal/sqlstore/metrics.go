@@ -1,11 +1,13 @@
 package sqlstore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -441,15 +443,19 @@ func (db *DB) rebuildRollups(ctx context.Context, force bool) (*aftersales.Rollu
 }
 
 // rebuildWriteBatch is how many tickets' facts one writer transaction of
-// a rebuild beside the writer replaces.
+// a rebuild beside the writer replaces at most.
 const rebuildWriteBatch = 5000
 
 // rebuildBeside rebuilds the ticket rollups on SQLite reading every
 // ticket through one read transaction of the reader pool (a WAL
-// snapshot), so that the one writer is taken only to write: the facts in
-// transactions of rebuildWriteBatch tickets while the reading goes on,
-// then kpi_daily and kpi_monthly in one transaction (readers see all old
-// or all new rows) that also deletes the held marks.
+// snapshot), so that the one writer is taken only to write, and only what
+// differs from the stored rows, in short transactions: the facts of each
+// chunk in transactions of at most rebuildWriteBatch tickets while the
+// reading goes on, then the rows of kpi_daily and kpi_monthly in
+// transactions of rebuildRowBatch rows, the last of which deletes the
+// held marks. Replacing every row of kpi_daily (64,000 on the demo) in the
+// rebuild's transaction held the writer for seconds; a rebuild after a
+// busy hour changes the rows of the days it touched.
 //
 // Why the snapshot may be older than what the writer replaces: the marks
 // were held (holdForRebuild) before the snapshot began, so every held
@@ -458,12 +464,11 @@ const rebuildWriteBatch = 5000
 // change: the next delta refresh withdraws the fact stored for K (from
 // this snapshot, or none for a ticket created after it) and adds the one
 // recomputed from the ticket then, which is exact either way. Nothing
-// else changes kpi_facts or the rollups meanwhile: this process's
+// else changes kpi_facts or the rollups meanwhile, so the stored rows the
+// snapshot compares with are the rows the writer changes: this process's
 // refreshes wait for rollupMu, and another process's would advance the
 // rollup generation, which every writer transaction here checks
 // (errRollupsMoved: the caller rebuilds inside the writer instead).
-// Facts of tickets the snapshot did not see (created after it) do not
-// exist: a delta refresh would have advanced the generation.
 func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error) {
 	tx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
@@ -476,32 +481,57 @@ func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error
 	if err != nil {
 		return nil, err
 	}
-	var done int64 // facts replaced for every ticket id up to done
+	factBatch, rowBatch := rebuildWriteBatch, rebuildRowBatch
+	if db.rebuildBatch > 0 {
+		factBatch, rowBatch = db.rebuildBatch, db.rebuildBatch
+	}
+	var done int64 // facts compared for every ticket id up to done
 	res, err := db.rebuildRead(ctx, rd, func(hi int64, facts [][]any) error {
-		for start := 0; start == 0 || start < len(facts); start += rebuildWriteBatch {
-			batch := facts[start:min(start+rebuildWriteBatch, len(facts))]
-			upto := hi
-			if start+len(batch) < len(facts) {
-				upto = batch[len(batch)-1][0].(int64)
-			}
+		gone, changed, err := diffFacts(ctx, rd, done, hi, facts)
+		if err != nil {
+			return err
+		}
+		for len(gone) > 0 || len(changed) > 0 {
+			g, c := gone[:min(len(gone), factBatch)], changed[:min(len(changed), factBatch)]
+			gone, changed = gone[len(g):], changed[len(c):]
 			err := db.withBulk(ctx, func(b bulkWriter) error {
 				if err := checkRollupGen(ctx, b, gen); err != nil {
 					return err
 				}
-				if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id > $1 AND ticket_id <= $2`, done, upto); err != nil {
+				ids := slices.Clone(g)
+				for _, r := range c {
+					ids = append(ids, r[0].(int64))
+				}
+				if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+idList(ids)+`)`); err != nil {
 					return err
 				}
-				return b.copy(ctx, "kpi_facts", factCols, batch)
+				return b.copy(ctx, "kpi_facts", factCols, c)
 			})
 			if err != nil {
 				return err
 			}
-			done = upto
 		}
+		done = hi
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	// Facts of tickets beyond the last chunk: none unless deleted ones.
+	gone, _, err := diffFacts(ctx, rd, done, math.MaxInt64, nil)
+	if err != nil {
+		return nil, err
+	}
+	var ops []rollupOp
+	for _, t := range []struct {
+		table string
+		rows  analytics.Rollup
+	}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
+		o, err := diffRollup(ctx, rd, t.table, t.rows)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, o...)
 	}
 	if db.rebuildHeld != nil {
 		db.rebuildHeld()
@@ -509,19 +539,144 @@ func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error
 	if err := tx.Rollback(); err != nil { // the snapshot is no longer needed
 		return nil, err
 	}
+	// The rollup rows in transactions of rebuildRowBatch rows, a row's
+	// delete and insert in the same one (a reader never misses a row that
+	// changes): readers may see old and new rows side by side until the
+	// last one commits, as they see rows not yet folded in while marks
+	// wait, which RollupLag counts (the held marks go last).
+	for len(ops) > rowBatch {
+		batch := ops[:rowBatch]
+		ops = ops[rowBatch:]
+		if err := db.withBulk(ctx, func(b bulkWriter) error {
+			if err := checkRollupGen(ctx, b, gen); err != nil {
+				return err
+			}
+			return db.applyRollupOps(ctx, b, batch)
+		}); err != nil {
+			return nil, err
+		}
+	}
 	err = db.withBulk(ctx, func(b bulkWriter) error {
 		if err := checkRollupGen(ctx, b, gen); err != nil {
 			return err
 		}
-		if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id > $1`, done); err != nil {
+		if len(gone) > 0 {
+			if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+idList(gone)+`)`); err != nil {
+				return err
+			}
+		}
+		if err := db.applyRollupOps(ctx, b, ops); err != nil {
 			return err
 		}
-		return db.storeRebuild(ctx, b, res, true)
+		if err := bumpRollupGen(ctx, b); err != nil {
+			return err
+		}
+		return b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0`)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return res.check, nil
+}
+
+// diffFacts compares the facts computed for the tickets with ids in (lo,
+// hi] (rows of ticket id and fact, in id order) with the stored ones read
+// through r: gone are the ids stored and not computed, changed the rows
+// not stored or stored with another fact.
+func diffFacts(ctx context.Context, r bulkReader, lo, hi int64, facts [][]any) (gone []int64, changed [][]any, err error) {
+	stored := map[int64][]byte{}
+	err = r.query(ctx, `SELECT ticket_id, fact FROM kpi_facts WHERE ticket_id > $1 AND ticket_id <= $2`, []any{lo, hi}, func(scan func(...any) error) error {
+		var id int64
+		var f []byte
+		if err := scan(&id, &f); err != nil {
+			return err
+		}
+		stored[id] = f
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, row := range facts {
+		id := row[0].(int64)
+		if f, ok := stored[id]; !ok || !bytes.Equal(f, row[1].([]byte)) {
+			changed = append(changed, row)
+		}
+		delete(stored, id)
+	}
+	for id := range stored {
+		gone = append(gone, id)
+	}
+	slices.Sort(gone)
+	return gone, changed, nil
+}
+
+// rebuildRowBatch is how many rollup rows one writer transaction of a
+// rebuild beside the writer changes at most.
+const rebuildRowBatch = 2000
+
+// rollupOp replaces a row of a rollup table: deletes the stored row of
+// key, and inserts row unless it is nil.
+type rollupOp struct {
+	table string
+	key   analytics.Key
+	row   []any
+}
+
+// diffRollup compares the computed rows of a rollup table with the stored
+// ones read through r and returns what turns the stored rows into the
+// computed ones.
+func diffRollup(ctx context.Context, r bulkReader, table string, computed analytics.Rollup) ([]rollupOp, error) {
+	var ops []rollupOp
+	same := map[analytics.Key]bool{}
+	err := r.query(ctx, kpiSelectCols(table), nil, func(scan func(...any) error) error {
+		k, a, err := scanAgg(scan)
+		if err != nil {
+			return err
+		}
+		if want, ok := computed[k]; ok && aggEqual(a, want) {
+			same[k] = true
+		} else if !ok {
+			ops = append(ops, rollupOp{table: table, key: k})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for k, a := range computed {
+		if !same[k] {
+			ops = append(ops, rollupOp{table: table, key: k, row: aggRow(k, a)})
+		}
+	}
+	return ops, nil
+}
+
+// applyRollupOps carries ops out, a few statements per thousand rows.
+func (db *DB) applyRollupOps(ctx context.Context, b bulkWriter, ops []rollupOp) error {
+	for _, table := range []string{"kpi_daily", "kpi_monthly"} {
+		var keys []analytics.Key
+		var rows [][]any
+		for _, o := range ops {
+			if o.table != table {
+				continue
+			}
+			keys = append(keys, o.key)
+			if o.row != nil {
+				rows = append(rows, o.row)
+			}
+		}
+		for chunk := range slices.Chunk(keys, 1000) {
+			match, args := db.keyMatch(chunk)
+			if err := b.exec(ctx, `DELETE FROM `+table+match, args...); err != nil {
+				return err
+			}
+		}
+		if err := b.copy(ctx, table, append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // claimDirty reads up to limit ids of a dirty queue with query (its one

@@ -71,8 +71,9 @@ func TestRebuildLetsWritesThrough(t *testing.T) {
 // TestRebuildReadsBesideWriter: while a rollup rebuild reads the tickets
 // (held after it read them, before it stores anything), a ticket create
 // through the store commits; the new ticket stays queued and the next
-// refresh folds it in, so the rollups then equal the tickets. On SQLite
-// the rebuild read inside the one writer's transaction, and the create
+// refresh folds it in, so the rollups then equal the tickets, also when
+// the rebuild writes its rows in several transactions. On SQLite the
+// rebuild read inside the one writer's transaction, and the create
 // waited for it (seconds on the demo): it hit its deadline here.
 func TestRebuildReadsBesideWriter(t *testing.T) {
 	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
@@ -82,6 +83,7 @@ func TestRebuildReadsBesideWriter(t *testing.T) {
 		cust := MustCustomer(t, ctx, db, "客户")
 		MustTicket(t, ctx, db, cust.ID, "空调不制冷")
 		MustTicket(t, ctx, db, cust.ID, "洗衣机漏水")
+		db.RebuildBatchForTest(1) // several writer transactions on SQLite
 		var createErr error
 		held := 0
 		db.HoldRebuildForTest(func() {
