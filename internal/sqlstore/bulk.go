@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,13 +17,24 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
+// bulkReader reads rows within one transaction: a bulk writer's, or a
+// read-only snapshot of SQLite's reader pool (a rollup rebuild's reads).
+type bulkReader interface {
+	// query calls each for every row; scan reads the row's columns.
+	query(ctx context.Context, q string, args []any, each func(scan func(dest ...any) error) error) error
+}
+
 // bulkWriter copies rows into a table: prepared INSERTs in one SQLite
 // transaction, COPY on PostgreSQL.
 type bulkWriter interface {
+	bulkReader
 	copy(ctx context.Context, table string, cols []string, rows [][]any) error
 	exec(ctx context.Context, q string, args ...any) error
-	// query calls each for every row; scan reads the row's columns.
-	query(ctx context.Context, q string, args []any, each func(scan func(dest ...any) error) error) error
+	// analyze refreshes PostgreSQL's statistics of tables once, just
+	// before the transaction commits, however often they are named (a
+	// refresh writes kpi_facts for the daily and the monthly rollups, and
+	// utilisation's tables in the same transaction). SQLite: nothing.
+	analyze(tables ...string)
 }
 
 type sqliteBulk struct{ tx *sql.Tx }
@@ -75,6 +87,8 @@ func (b sqliteBulk) copy(ctx context.Context, table string, cols []string, rows 
 	return nil
 }
 
+func (sqliteBulk) analyze(...string) {}
+
 func (b sqliteBulk) exec(ctx context.Context, q string, args ...any) error {
 	_, err := b.tx.ExecContext(ctx, q, args...)
 	return err
@@ -118,8 +132,20 @@ type pgBulk struct {
 	flight *pgFlight
 }
 
-// pgFlight holds the statements sent and not yet settled.
-type pgFlight struct{ mrr *pgconn.MultiResultReader }
+// pgFlight holds the statements sent and not yet settled, and the tables
+// to analyze before the commit.
+type pgFlight struct {
+	mrr     *pgconn.MultiResultReader
+	analyze []string
+}
+
+func (b pgBulk) analyze(tables ...string) {
+	for _, t := range tables {
+		if !slices.Contains(b.flight.analyze, t) {
+			b.flight.analyze = append(b.flight.analyze, t)
+		}
+	}
+}
 
 // send starts q (simple protocol, no arguments) and returns at once.
 func (b pgBulk) send(ctx context.Context, q string) error {
@@ -202,6 +228,9 @@ func (db *DB) withBulk(ctx context.Context, fn func(bulkWriter) error) error {
 		defer tx.Rollback(ctx)
 		b := pgBulk{tx, &pgFlight{}}
 		err = fn(b)
+		if err == nil && len(b.flight.analyze) > 0 {
+			err = b.exec(ctx, `ANALYZE `+strings.Join(b.flight.analyze, ", "))
+		}
 		if serr := b.settle(); err == nil {
 			err = serr
 		}

@@ -435,7 +435,7 @@ type complaintFact struct {
 
 // loadComplaintFacts reads the complaint facts of the tickets matched by
 // where (" AND ticket_id ...").
-func loadComplaintFacts(ctx context.Context, b bulkWriter, where string, args []any) (map[int64]complaintFact, error) {
+func loadComplaintFacts(ctx context.Context, b bulkReader, where string, args []any) (map[int64]complaintFact, error) {
 	out := map[int64]complaintFact{}
 	err := b.query(ctx, complaintFactSQL+strings.ReplaceAll(where, "ticket_id", "t.id"), args, func(scan func(...any) error) error {
 		var id int64
@@ -461,7 +461,7 @@ func loadComplaintFacts(ctx context.Context, b bulkWriter, where string, args []
 // cesSQL reads the survey answers' customer effort scores.
 const cesSQL = `SELECT ticket_id, ces FROM survey_responses WHERE ces IS NOT NULL`
 
-func loadCES(ctx context.Context, b bulkWriter, where string, args []any) (map[int64]int, error) {
+func loadCES(ctx context.Context, b bulkReader, where string, args []any) (map[int64]int, error) {
 	out := map[int64]int{}
 	err := b.query(ctx, cesSQL+where, args, func(scan func(...any) error) error {
 		var id, v int64

@@ -164,7 +164,7 @@ const costSQL = `SELECT ticket_id, incurred_on, amount FROM ticket_costs WHERE v
 
 // loadCosts reads the counted cost lines of the tickets matched by where
 // (" AND ticket_id ...").
-func loadCosts(ctx context.Context, b bulkWriter, where string, args []any) (map[int64][]analytics.Cost, error) {
+func loadCosts(ctx context.Context, b bulkReader, where string, args []any) (map[int64][]analytics.Cost, error) {
 	out := map[int64][]analytics.Cost{}
 	err := b.query(ctx, costSQL+where, args, func(scan func(...any) error) error {
 		var id, amount int64

@@ -118,8 +118,7 @@ func (db *DB) UpdateCustomer(ctx context.Context, id, version int64, in aftersal
 			// The KPI rollups count tickets by their customer's tier: the
 			// customer's tickets are folded in again, as after a segment
 			// rule's change.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO kpi_dirty (ticket_id) SELECT id FROM tickets WHERE customer_id = $1
-				ON CONFLICT DO NOTHING`, id); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO kpi_dirty (ticket_id) SELECT id FROM tickets WHERE customer_id = $1 `+markTicketConflict, id); err != nil {
 				return fmt.Errorf("sqlstore: customer tier rollups: %w", err)
 			}
 		}

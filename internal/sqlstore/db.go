@@ -98,6 +98,12 @@ type DB struct {
 	// rebuildHeld, set by tests, runs inside a rollup rebuild's
 	// transaction after it read the tickets (metrics.go).
 	rebuildHeld func()
+	// rollupMu lets one refresh or rebuild of the rollups run at a time
+	// in this process (a rebuild reads beside the writer: metrics.go).
+	rollupMu sync.Mutex
+	// rebuildBatch, set by tests, replaces both batch sizes of a rebuild
+	// beside the writer (facts and rollup rows per transaction).
+	rebuildBatch int
 	// PublicURL is where customers reach this deployment (for survey
 	// links in mail and SMS); empty makes the links relative.
 	PublicURL string

@@ -185,9 +185,14 @@ func RecomputeUtilisationForTest(ctx context.Context) context.Context {
 	return context.WithValue(ctx, utilRecomputeKey{}, true)
 }
 
-// HoldRebuildForTest runs f inside every rollup rebuild's transaction,
-// after it read the tickets and before it commits.
+// HoldRebuildForTest runs f in every rollup rebuild after it read the
+// tickets and before it stores the rollups: on SQLite in its read
+// transaction beside the writer, on PostgreSQL inside its transaction.
 func (db *DB) HoldRebuildForTest(f func()) { db.rebuildHeld = f }
+
+// RebuildBatchForTest makes a SQLite rebuild write n facts or rollup rows
+// per transaction (0: as usual).
+func (db *DB) RebuildBatchForTest(n int) { db.rebuildBatch = n }
 
 // HoldCheckpointsForTest makes the SQLite checkpointer tell held that a
 // checkpoint is due, wait for hold, then tell ran what it did (all nil:
@@ -207,4 +212,19 @@ func (db *DB) CheckpointForTest() {
 	case db.ckpt.wake <- struct{}{}:
 	default:
 	}
+}
+
+// OpenWriteForTest runs q in a write transaction on the writer and leaves
+// it open, as a request between its statements and its commit; commit
+// ends it.
+func (db *DB) OpenWriteForTest(ctx context.Context, q string, args ...any) (commit func() error, err error) {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx.Commit, nil
 }

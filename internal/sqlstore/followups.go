@@ -706,7 +706,7 @@ const followupSQL = `SELECT ticket_id, closed_at, outcome, closed_at <= deadline
 
 // loadFollowups reads the done follow-up tasks of the tickets matched by
 // where (" AND ticket_id ..."), oldest first.
-func loadFollowups(ctx context.Context, b bulkWriter, where string, args []any) (map[int64][]analytics.Followup, error) {
+func loadFollowups(ctx context.Context, b bulkReader, where string, args []any) (map[int64][]analytics.Followup, error) {
 	out := map[int64][]analytics.Followup{}
 	err := b.query(ctx, followupSQL+where+` ORDER BY ticket_id, closed_at, id`, args, func(scan func(...any) error) error {
 		var id, at int64

@@ -1,10 +1,13 @@
 package sqlstore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +21,11 @@ import (
 // RefreshRollups withdraws each dirty ticket's stored fact from kpi_daily
 // and adds its new one. When more tickets are dirty than an incremental
 // pass handles well (an import), the rollups are rebuilt from scratch.
+
+// markTicketConflict ends an INSERT INTO kpi_dirty of tickets that may be
+// marked already: it locks an existing mark until the write commits, as
+// the triggers do (migration 0051, claimDirty).
+const markTicketConflict = `ON CONFLICT (ticket_id) DO UPDATE SET ticket_id = excluded.ticket_id WHERE false`
 
 // rebuildAbove is the dirty-queue length from which a refresh rebuilds
 // every rollup instead of applying deltas row by row.
@@ -75,7 +83,7 @@ type metricsEnv struct {
 	loc    *time.Location
 }
 
-func (db *DB) metricsEnv(ctx context.Context, b bulkWriter) (*metricsEnv, error) {
+func (db *DB) metricsEnv(ctx context.Context, b bulkReader) (*metricsEnv, error) {
 	parent := map[int64]sql.NullInt64{}
 	err := b.query(ctx, `SELECT id, parent_id FROM service_units`, nil, func(scan func(...any) error) error {
 		var id int64
@@ -102,7 +110,7 @@ func (db *DB) metricsEnv(ctx context.Context, b bulkWriter) (*metricsEnv, error)
 
 // loadRecords reads the records of the tickets matched by where (a
 // condition on t, or "" for every ticket) and calls each for every one.
-func (env *metricsEnv) loadRecords(ctx context.Context, b bulkWriter, where, timelineWhere string, args []any, each func(*analytics.TicketRecord) error) error {
+func (env *metricsEnv) loadRecords(ctx context.Context, b bulkReader, where, timelineWhere string, args []any, each func(*analytics.TicketRecord) error) error {
 	tl := map[int64]*timeline{}
 	err := b.query(ctx, timelineSQL+timelineWhere+` ORDER BY ticket_id, at, id`, args, func(scan func(...any) error) error {
 		var id, at int64
@@ -265,44 +273,83 @@ func idList(ids []int64) string {
 // RefreshRollups folds up to limit dirty tickets into the rollups, or
 // rebuilds them all when more than rebuildAbove are dirty, and as many
 // dirty visits into technician utilisation's (utildaily.go). It returns
-// how many it folded in.
+// how many it folded in. Without a ticket rebuild both rollups are folded
+// in by one writer transaction, which the desk's writes wait for once per
+// refresh instead of twice.
 func (db *DB) RefreshRollups(ctx context.Context, limit int) (int, error) {
-	n, err := db.refreshKPI(ctx, limit)
-	if err != nil {
-		return 0, err
-	}
-	u, err := db.refreshUtil(ctx, limit)
-	return n + u, err
-}
-
-func (db *DB) refreshKPI(ctx context.Context, limit int) (int, error) {
-	n, rebuild := 0, false
+	db.rollupMu.Lock()
+	defer db.rollupMu.Unlock()
+	n, u, rebuild := 0, 0, false
 	err := db.withBulk(ctx, func(b bulkWriter) error {
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
 		}
-		dirty, held, need, err := needRebuild(ctx, b)
-		if err != nil || dirty+held == 0 {
-			return err
+		var err error
+		if n, rebuild, err = db.refreshKPI(ctx, b, limit); err != nil {
+			return fmt.Errorf("sqlstore: refresh rollups: %w", err)
 		}
-		if need {
-			n, rebuild = dirty+held, true
-			return nil
+		if u, err = db.refreshUtil(ctx, b, limit); err != nil {
+			return fmt.Errorf("sqlstore: refresh utilisation rollup: %w", err)
 		}
-		ids, err := db.claimDirty(ctx, b, `SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0 ORDER BY ticket_id LIMIT $1`, limit)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		n = len(ids)
-		return db.applyDeltas(ctx, b, ids)
+		return nil
 	})
 	if err == nil && rebuild {
-		err = db.rebuildRollups(ctx, false)
+		if _, err = db.rebuildRollups(ctx, false); err != nil {
+			err = fmt.Errorf("sqlstore: refresh rollups: %w", err)
+		}
 	}
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: refresh rollups: %w", err)
+		return 0, err
 	}
-	return n, nil
+	return n + u, nil
+}
+
+// refreshKPI folds up to limit dirty tickets into the rollups within b's
+// transaction, or reports that a rebuild is needed (which the caller runs
+// after that transaction).
+func (db *DB) refreshKPI(ctx context.Context, b bulkWriter, limit int) (n int, rebuild bool, err error) {
+	dirty, held, need, err := needRebuild(ctx, b)
+	if err != nil || dirty+held == 0 {
+		return 0, false, err
+	}
+	if need {
+		return dirty + held, true, nil
+	}
+	ids, err := db.claimDirty(ctx, b, `SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0 ORDER BY ticket_id LIMIT $1`, limit)
+	if err != nil || len(ids) == 0 {
+		return 0, false, err
+	}
+	return len(ids), false, db.applyDeltas(ctx, b, ids)
+}
+
+// rollupGen names the counters row that every transaction holding dirty
+// marks or changing kpi_facts and the rollups advances (a delta refresh,
+// a hold, a rebuild's replace). A rebuild that read its snapshot beside
+// the writer replaces only while the row still has the value it read:
+// otherwise another process (the rollups command beside serve) changed
+// them meanwhile, and its snapshot may be older than what is stored.
+const rollupGen = "rollups:kpi"
+
+// errRollupsMoved says that the rollups changed after a rebuild read them.
+var errRollupsMoved = errors.New("the rollups changed while the rebuild read the tickets")
+
+func bumpRollupGen(ctx context.Context, b bulkWriter) error {
+	return b.exec(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1`, rollupGen)
+}
+
+func readRollupGen(ctx context.Context, b bulkReader) (int64, error) {
+	var g int64
+	err := b.query(ctx, `SELECT COALESCE((SELECT value FROM counters WHERE name = $1), 0)`, []any{rollupGen},
+		func(scan func(...any) error) error { return scan(&g) })
+	return g, err
+}
+
+func checkRollupGen(ctx context.Context, b bulkReader, want int64) error {
+	g, err := readRollupGen(ctx, b)
+	if err == nil && g != want {
+		err = errRollupsMoved
+	}
+	return err
 }
 
 // holdForRebuild hands the dirty marks to a rebuild, in a short
@@ -331,7 +378,15 @@ func (db *DB) holdForRebuild(ctx context.Context, force bool) (bool, error) {
 		if err := b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0 AND -ticket_id IN (SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0)`); err != nil {
 			return err
 		}
-		return b.exec(ctx, `UPDATE kpi_dirty SET ticket_id = -ticket_id WHERE ticket_id > 0`)
+		hold := `UPDATE kpi_dirty SET ticket_id = -ticket_id WHERE ticket_id > 0`
+		if db.d.engine == Postgres {
+			// Passing over the marks of writes still open (claimDirty).
+			hold = `UPDATE kpi_dirty SET ticket_id = -ticket_id WHERE ticket_id IN (SELECT ticket_id FROM kpi_dirty WHERE ticket_id > 0` + db.d.skipLocked + `)`
+		}
+		if err := b.exec(ctx, hold); err != nil {
+			return err
+		}
+		return bumpRollupGen(ctx, b)
 	})
 	return need, err
 }
@@ -340,13 +395,12 @@ func (db *DB) holdForRebuild(ctx context.Context, force bool) (bool, error) {
 // rebuilds: when more than rebuildAbove tickets are dirty (after an
 // import, or a rescoring of every text), or marks held by a rebuild that
 // did not commit (held) ask for another. Rebuilding reads every ticket
-// once and deltas cost several times more per ticket, but a rebuild is one
-// transaction that holds SQLite's one writer for seconds, while deltas go
-// in batches that let the desk's writes through between them; so a busy
-// desk on a small database (8,000 creates between two refreshes of 30,000
-// tickets) folds its changes in by deltas instead of stalling every create
-// for 3 s each time a quarter of the tickets is new.
-func needRebuild(ctx context.Context, b bulkWriter) (dirty, held int, need bool, err error) {
+// once and deltas cost several times more per ticket, but a rebuild
+// rewrites every fact and rollup row, while deltas go in batches that
+// let the desk's writes through between them; so a busy desk on a small
+// database (8,000 creates between two refreshes of 30,000 tickets) folds
+// its changes in by deltas.
+func needRebuild(ctx context.Context, b bulkReader) (dirty, held int, need bool, err error) {
 	if err := b.query(ctx, `SELECT COUNT(CASE WHEN ticket_id > 0 THEN 1 END), COUNT(CASE WHEN ticket_id < 0 THEN 1 END) FROM kpi_dirty`, nil,
 		func(scan func(...any) error) error { return scan(&dirty, &held) }); err != nil {
 		return 0, 0, false, err
@@ -359,28 +413,291 @@ func needRebuild(ctx context.Context, b bulkWriter) (dirty, held int, need bool,
 
 // rebuildRollups recomputes the ticket rollups from the tickets and
 // replaces them (holdForRebuild says what happens to the dirty marks);
-// unless forced, only while a rebuild is still needed.
-func (db *DB) rebuildRollups(ctx context.Context, force bool) error {
+// unless forced, only while a rebuild is still needed. The caller holds
+// rollupMu. On SQLite the tickets are read beside the writer
+// (rebuildBeside); on PostgreSQL, whose writes never wait for one
+// connection, in one writer transaction under the rollups' advisory
+// lock, so that two instances never rebuild at once.
+func (db *DB) rebuildRollups(ctx context.Context, force bool) (*aftersales.RollupCheck, error) {
 	need, err := db.holdForRebuild(ctx, force)
 	if err != nil || !need {
-		return err
+		return nil, err
 	}
-	return db.withBulk(ctx, func(b bulkWriter) error {
+	if db.d.engine == SQLite {
+		check, err := db.rebuildBeside(ctx)
+		if !errors.Is(err, errRollupsMoved) {
+			return check, err
+		}
+		// Another process folded changes in or rebuilt while this one
+		// read: rebuild again inside the writer, which nothing can move.
+	}
+	var check *aftersales.RollupCheck
+	err = db.withBulk(ctx, func(b bulkWriter) error {
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
 		}
-		_, err := db.rebuild(ctx, b, true)
+		check, err = db.rebuild(ctx, b, true)
 		return err
 	})
+	return check, err
+}
+
+// rebuildWriteBatch is how many tickets' facts one writer transaction of
+// a rebuild beside the writer replaces at most.
+const rebuildWriteBatch = 2000
+
+// rebuildBeside rebuilds the ticket rollups on SQLite reading every
+// ticket through one read transaction of the reader pool (a WAL
+// snapshot), so that the one writer is taken only to write, and only what
+// differs from the stored rows, in short transactions: the facts of each
+// chunk in transactions of at most rebuildWriteBatch tickets while the
+// reading goes on, then the rows of kpi_daily and kpi_monthly in
+// transactions of rebuildRowBatch rows, the last of which deletes the
+// held marks. Replacing every row of kpi_daily (64,000 on the demo) in the
+// rebuild's transaction held the writer for seconds; a rebuild after a
+// busy hour changes the rows of the days it touched.
+//
+// Why the snapshot may be older than what the writer replaces: the marks
+// were held (holdForRebuild) before the snapshot began, so every held
+// change is in it. A ticket changed after the hold has a new mark K > 0,
+// which the replace leaves in place, whether or not the snapshot saw the
+// change: the next delta refresh withdraws the fact stored for K (from
+// this snapshot, or none for a ticket created after it) and adds the one
+// recomputed from the ticket then, which is exact either way. Nothing
+// else changes kpi_facts or the rollups meanwhile, so the stored rows the
+// snapshot compares with are the rows the writer changes: this process's
+// refreshes wait for rollupMu, and another process's would advance the
+// rollup generation, which every writer transaction here checks
+// (errRollupsMoved: the caller rebuilds inside the writer instead).
+func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error) {
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rd := sqliteBulk{tx}
+	// The transaction's first read begins its snapshot.
+	gen, err := readRollupGen(ctx, rd)
+	if err != nil {
+		return nil, err
+	}
+	factBatch, rowBatch := rebuildWriteBatch, rebuildRowBatch
+	if db.rebuildBatch > 0 {
+		factBatch, rowBatch = db.rebuildBatch, db.rebuildBatch
+	}
+	var done int64 // facts compared for every ticket id up to done
+	res, err := db.rebuildRead(ctx, rd, func(hi int64, facts [][]any) error {
+		gone, changed, err := diffFacts(ctx, rd, done, hi, facts)
+		if err != nil {
+			return err
+		}
+		for len(gone) > 0 || len(changed) > 0 {
+			g, c := gone[:min(len(gone), factBatch)], changed[:min(len(changed), factBatch)]
+			gone, changed = gone[len(g):], changed[len(c):]
+			err := db.withBulk(ctx, func(b bulkWriter) error {
+				if err := checkRollupGen(ctx, b, gen); err != nil {
+					return err
+				}
+				ids := slices.Clone(g)
+				for _, r := range c {
+					ids = append(ids, r[0].(int64))
+				}
+				if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+idList(ids)+`)`); err != nil {
+					return err
+				}
+				return b.copy(ctx, "kpi_facts", factCols, c)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		done = hi
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Facts of tickets beyond the last chunk: none unless deleted ones.
+	gone, _, err := diffFacts(ctx, rd, done, math.MaxInt64, nil)
+	if err != nil {
+		return nil, err
+	}
+	var ops []rollupOp
+	for _, t := range []struct {
+		table string
+		rows  analytics.Rollup
+	}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
+		o, err := diffRollup(ctx, rd, t.table, t.rows)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, o...)
+	}
+	if db.rebuildHeld != nil {
+		db.rebuildHeld()
+	}
+	if err := tx.Rollback(); err != nil { // the snapshot is no longer needed
+		return nil, err
+	}
+	// The rollup rows in transactions of rebuildRowBatch rows, a row's
+	// delete and insert in the same one (a reader never misses a row that
+	// changes): readers may see old and new rows side by side until the
+	// last one commits, as they see rows not yet folded in while marks
+	// wait, which RollupLag counts (the held marks go last).
+	for len(ops) > rowBatch {
+		batch := ops[:rowBatch]
+		ops = ops[rowBatch:]
+		if err := db.withBulk(ctx, func(b bulkWriter) error {
+			if err := checkRollupGen(ctx, b, gen); err != nil {
+				return err
+			}
+			return db.applyRollupOps(ctx, b, batch)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	err = db.withBulk(ctx, func(b bulkWriter) error {
+		if err := checkRollupGen(ctx, b, gen); err != nil {
+			return err
+		}
+		if len(gone) > 0 {
+			if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+idList(gone)+`)`); err != nil {
+				return err
+			}
+		}
+		if err := db.applyRollupOps(ctx, b, ops); err != nil {
+			return err
+		}
+		if err := bumpRollupGen(ctx, b); err != nil {
+			return err
+		}
+		return b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0`)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.check, nil
+}
+
+// diffFacts compares the facts computed for the tickets with ids in (lo,
+// hi] (rows of ticket id and fact, in id order) with the stored ones read
+// through r: gone are the ids stored and not computed, changed the rows
+// not stored or stored with another fact.
+func diffFacts(ctx context.Context, r bulkReader, lo, hi int64, facts [][]any) (gone []int64, changed [][]any, err error) {
+	stored := map[int64][]byte{}
+	err = r.query(ctx, `SELECT ticket_id, fact FROM kpi_facts WHERE ticket_id > $1 AND ticket_id <= $2`, []any{lo, hi}, func(scan func(...any) error) error {
+		var id int64
+		var f []byte
+		if err := scan(&id, &f); err != nil {
+			return err
+		}
+		stored[id] = f
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, row := range facts {
+		id := row[0].(int64)
+		if f, ok := stored[id]; !ok || !bytes.Equal(f, row[1].([]byte)) {
+			changed = append(changed, row)
+		}
+		delete(stored, id)
+	}
+	for id := range stored {
+		gone = append(gone, id)
+	}
+	slices.Sort(gone)
+	return gone, changed, nil
+}
+
+// rebuildRowBatch is how many rollup rows one writer transaction of a
+// rebuild beside the writer changes at most. The desk's creates take the
+// writer between two of them: with 2,000 rows (300-900 ms on a loaded
+// machine) a single client made one create per transaction, 0.7/s.
+const rebuildRowBatch = 250
+
+// rollupOp replaces a row of a rollup table: deletes the stored row of
+// key, and inserts row unless it is nil.
+type rollupOp struct {
+	table string
+	key   analytics.Key
+	row   []any
+}
+
+// diffRollup compares the computed rows of a rollup table with the stored
+// ones read through r and returns what turns the stored rows into the
+// computed ones.
+func diffRollup(ctx context.Context, r bulkReader, table string, computed analytics.Rollup) ([]rollupOp, error) {
+	var ops []rollupOp
+	same := map[analytics.Key]bool{}
+	err := r.query(ctx, kpiSelectCols(table), nil, func(scan func(...any) error) error {
+		k, a, err := scanAgg(scan)
+		if err != nil {
+			return err
+		}
+		if want, ok := computed[k]; ok && aggEqual(a, want) {
+			same[k] = true
+		} else if !ok {
+			ops = append(ops, rollupOp{table: table, key: k})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for k, a := range computed {
+		if !same[k] {
+			ops = append(ops, rollupOp{table: table, key: k, row: aggRow(k, a)})
+		}
+	}
+	return ops, nil
+}
+
+// applyRollupOps carries ops out, a few statements per thousand rows.
+func (db *DB) applyRollupOps(ctx context.Context, b bulkWriter, ops []rollupOp) error {
+	for _, table := range []string{"kpi_daily", "kpi_monthly"} {
+		var keys []analytics.Key
+		var rows [][]any
+		for _, o := range ops {
+			if o.table != table {
+				continue
+			}
+			keys = append(keys, o.key)
+			if o.row != nil {
+				rows = append(rows, o.row)
+			}
+		}
+		for chunk := range slices.Chunk(keys, 1000) {
+			match, args := db.keyMatch(chunk)
+			if err := b.exec(ctx, `DELETE FROM `+table+match, args...); err != nil {
+				return err
+			}
+		}
+		if err := b.copy(ctx, table, append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // claimDirty reads up to limit ids of a dirty queue with query (its one
-// parameter is the limit), locking the rows on PostgreSQL so that two
-// instances' refreshes never fold the same id in.
+// parameter is the limit). On PostgreSQL it locks them, so that two
+// instances' refreshes never fold the same id in, and passes over the
+// marks locked by a write still open: the write that marks a ticket locks
+// its mark (migration 0051) even when it was marked already, so a mark
+// claimed here belongs to writes that committed before this statement,
+// which the refresh's reads (later statements) see, and one set by a
+// write committing after it stays queued for the next refresh. With ON
+// CONFLICT DO NOTHING such a write left the mark unlocked: the refresh
+// read the ticket before the write committed and then deleted its mark.
+// A write that tries to mark a ticket claimed here waits for this
+// transaction, finds the mark deleted and marks the ticket again.
+//
+// SQLite needs none of it: the refresh runs in one transaction of the
+// one writer, so no write commits between its reads and its deletes.
 func (db *DB) claimDirty(ctx context.Context, b bulkWriter, query string, limit int) ([]int64, error) {
-	if db.d.engine == Postgres {
-		query += ` FOR UPDATE`
-	}
+	query += db.d.skipLocked
 	var ids []int64
 	err := b.query(ctx, query, []any{limit}, func(scan func(...any) error) error {
 		var id int64
@@ -431,11 +748,17 @@ func (db *DB) applyDeltas(ctx context.Context, b bulkWriter, ids []int64) error 
 	if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+list+`)`); err != nil {
 		return err
 	}
-	if err := b.copy(ctx, "kpi_facts", []string{"ticket_id", "fact"}, facts); err != nil {
+	if err := b.copy(ctx, "kpi_facts", factCols, facts); err != nil {
+		return err
+	}
+	if err := bumpRollupGen(ctx, b); err != nil {
 		return err
 	}
 	return b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id IN (`+list+`)`)
 }
+
+// factCols are kpi_facts' columns.
+var factCols = []string{"ticket_id", "fact"}
 
 const kpiSelect = `SELECT dim, val, day, `
 
@@ -552,15 +875,16 @@ func (db *DB) writeDeltasTo(ctx context.Context, b bulkWriter, table string, del
 	return db.analyzeAfter(ctx, b, table, len(rows))
 }
 
-// analyzeAfter refreshes PostgreSQL's statistics after a large write to
-// the rollups. Without them the planner keeps estimating the empty table
-// it last saw and joins the next refresh's keys by scanning kpi_daily
-// once per key, seconds instead of milliseconds.
-func (db *DB) analyzeAfter(ctx context.Context, b bulkWriter, table string, rows int) error {
-	if db.d.engine != Postgres || rows < 5000 {
-		return nil
+// analyzeAfter has PostgreSQL's statistics refreshed after a large write
+// to the rollups (once per transaction: bulkWriter.analyze). Without them
+// the planner keeps estimating the empty table it last saw and joins the
+// next refresh's keys by scanning kpi_daily once per key, seconds instead
+// of milliseconds.
+func (db *DB) analyzeAfter(_ context.Context, b bulkWriter, table string, rows int) error {
+	if rows >= 5000 {
+		b.analyze(table, "kpi_facts")
 	}
-	return b.exec(ctx, `ANALYZE `+table+`, kpi_facts`)
+	return nil
 }
 
 // keyMatch is a WHERE clause matching exactly the given rollup rows. On
@@ -590,22 +914,48 @@ func (db *DB) keyMatch(keys []analytics.Key) (string, []any) {
 // rebuildChunk is how many ticket ids one pass of a rebuild reads.
 const rebuildChunk = 50000
 
-// rebuild computes every rollup row from the tickets. With replace it
-// swaps the stored rollups and facts for the computation; otherwise it
-// compares and reports.
+// rebuilt is every rollup row computed from the tickets: daily rows and
+// monthly pair rows (full), and whole months (months).
+type rebuilt struct {
+	check        *aftersales.RollupCheck
+	full, months analytics.Rollup
+}
+
+// rebuild computes every rollup row from the tickets inside b's
+// transaction. With replace it swaps the stored rollups and facts for the
+// computation; otherwise it compares and reports.
 func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersales.RollupCheck, error) {
-	check := &aftersales.RollupCheck{Repaired: replace}
+	var facts func(hi int64, facts [][]any) error
 	if replace {
 		if err := b.exec(ctx, `DELETE FROM kpi_facts`); err != nil {
 			return nil, err
 		}
+		facts = func(_ int64, facts [][]any) error { return b.copy(ctx, "kpi_facts", factCols, facts) }
 	}
-	env, err := db.metricsEnv(ctx, b)
+	res, err := db.rebuildRead(ctx, b, facts)
+	if err != nil {
+		return nil, err
+	}
+	if replace && db.rebuildHeld != nil {
+		db.rebuildHeld()
+	}
+	if err := db.storeRebuild(ctx, b, res, replace); err != nil {
+		return nil, err
+	}
+	return res.check, nil
+}
+
+// rebuildRead computes every rollup row from the tickets read through r.
+// Unless facts is nil it hands each chunk's facts to it, in ticket order:
+// those of the tickets with ids up to hi, after the previous chunk's.
+func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64, facts [][]any) error) (*rebuilt, error) {
+	check := &aftersales.RollupCheck{Repaired: facts != nil}
+	env, err := db.metricsEnv(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	var maxID int64
-	if err := b.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`, nil, func(scan func(...any) error) error { return scan(&maxID) }); err != nil {
+	if err := r.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`, nil, func(scan func(...any) error) error { return scan(&maxID) }); err != nil {
 		return nil, err
 	}
 	full, pairs := analytics.Rollup{}, analytics.Rollup{}
@@ -613,7 +963,7 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 		hi := lo + rebuildChunk
 		// Reading rows (the driver's work), the daily rows and the
 		// monthly pair rows overlap on three goroutines.
-		var facts [][]any
+		var rows [][]any
 		recs := make(chan *analytics.TicketRecord, 1024)
 		paired := make(chan []analytics.Fact, 16)
 		done, pairsDone := make(chan struct{}), make(chan struct{})
@@ -637,13 +987,13 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 					batch = make([]analytics.Fact, 0, 256)
 				}
 				check.Tickets++
-				if replace {
-					facts = append(facts, []any{r.ID, f.Encode()})
+				if facts != nil {
+					rows = append(rows, []any{r.ID, f.Encode()})
 				}
 			}
 			paired <- batch
 		}()
-		err := env.loadRecords(ctx, b, ` WHERE t.id > $1 AND t.id <= $2`, ` AND ticket_id > $1 AND ticket_id <= $2`, []any{lo, hi},
+		err := env.loadRecords(ctx, r, ` WHERE t.id > $1 AND t.id <= $2`, ` AND ticket_id > $1 AND ticket_id <= $2`, []any{lo, hi},
 			func(r *analytics.TicketRecord) error {
 				recs <- r
 				return nil
@@ -654,8 +1004,10 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 		if err != nil {
 			return nil, fmt.Errorf("records: %w", err)
 		}
-		if err := b.copy(ctx, "kpi_facts", []string{"ticket_id", "fact"}, facts); err != nil {
-			return nil, err
+		if facts != nil {
+			if err := facts(hi, rows); err != nil {
+				return nil, err
+			}
 		}
 	}
 	months := full.Monthly()
@@ -670,25 +1022,29 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 		}
 	}
 	check.Rows = len(full)
+	return &rebuilt{check: check, full: full, months: months}, nil
+}
+
+// storeRebuild replaces the rollup tables with res (replace) and deletes
+// the marks held for the rebuild, or compares and notes every difference.
+func (db *DB) storeRebuild(ctx context.Context, b bulkWriter, res *rebuilt, replace bool) error {
 	for _, t := range []struct {
 		table string
 		rows  analytics.Rollup
-	}{{"kpi_daily", full}, {"kpi_monthly", months}} {
-		if err := db.storeRebuilt(ctx, b, check, t.table, t.rows, replace); err != nil {
-			return nil, err
+	}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
+		if err := db.storeRebuilt(ctx, b, res.check, t.table, t.rows, replace); err != nil {
+			return err
 		}
 	}
-	if replace {
-		if db.rebuildHeld != nil {
-			db.rebuildHeld()
-		}
-		// The marks held for this rebuild (holdForRebuild); a ticket
-		// written since has a new mark and stays queued.
-		if err := b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0`); err != nil {
-			return nil, err
-		}
+	if !replace {
+		return nil
 	}
-	return check, nil
+	if err := bumpRollupGen(ctx, b); err != nil {
+		return err
+	}
+	// The marks held for this rebuild (holdForRebuild); a ticket
+	// written since has a new mark and stays queued.
+	return b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0`)
 }
 
 // storeRebuilt replaces table's rows with the computed ones (replace), or
@@ -763,19 +1119,24 @@ func (db *DB) RecomputeRollups(ctx context.Context, repair bool) (*aftersales.Ro
 			return nil, err
 		}
 	}
+	db.rollupMu.Lock()
+	defer db.rollupMu.Unlock()
+	var check *aftersales.RollupCheck
 	if repair {
-		if _, err := db.holdForRebuild(ctx, true); err != nil {
+		var err error
+		if check, err = db.rebuildRollups(ctx, true); err != nil {
 			return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)
 		}
 	}
-	var check *aftersales.RollupCheck
 	err := db.withBulk(ctx, func(b bulkWriter) error {
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
 		}
-		var err error
-		if check, err = db.rebuild(ctx, b, repair); err != nil {
-			return err
+		if !repair {
+			var err error
+			if check, err = db.rebuild(ctx, b, false); err != nil {
+				return err
+			}
 		}
 		return db.rebuildUtil(ctx, b, repair, check)
 	})

@@ -264,8 +264,7 @@ func (db *DB) evaluateSegments(ctx context.Context, rules []aftersales.SegmentRu
 			}
 			// The KPI rollups count tickets by their customer's tier: the
 			// customer's tickets are folded in again.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO kpi_dirty (ticket_id) SELECT id FROM tickets WHERE customer_id = $1
-				ON CONFLICT DO NOTHING`, c.CustomerID); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO kpi_dirty (ticket_id) SELECT id FROM tickets WHERE customer_id = $1 `+markTicketConflict, c.CustomerID); err != nil {
 				return fmt.Errorf("sqlstore: segment tier rollups: %w", err)
 			}
 			if err := tx.audit(ctx, "tier.segment", "customer", c.CustomerID, c); err != nil {

@@ -75,35 +75,24 @@ func (db *DB) scanUtilVisit(scan func(...any) error) (id int64, k utilKey, minut
 }
 
 // refreshUtil folds up to limit dirty visits into util_daily, or
-// rebuilds it when more than utilRebuildAbove are dirty.
-func (db *DB) refreshUtil(ctx context.Context, limit int) (int, error) {
-	n := 0
-	err := db.withBulk(ctx, func(b bulkWriter) error {
-		if err := db.lockRollups(ctx, b); err != nil {
-			return err
-		}
-		var dirty int
-		if err := b.query(ctx, `SELECT COUNT(*) FROM util_dirty`, nil, func(scan func(...any) error) error { return scan(&dirty) }); err != nil {
-			return err
-		}
-		if dirty == 0 {
-			return nil
-		}
-		if dirty > utilRebuildAbove {
-			n = dirty
-			return db.rebuildUtil(ctx, b, true, nil)
-		}
-		ids, err := db.claimDirty(ctx, b, `SELECT visit_id FROM util_dirty ORDER BY visit_id LIMIT $1`, limit)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		n = len(ids)
-		return db.applyUtilDeltas(ctx, b, ids)
-	})
-	if err != nil {
-		return 0, fmt.Errorf("sqlstore: refresh utilisation rollup: %w", err)
+// rebuilds it when more than utilRebuildAbove are dirty, within b's
+// transaction (RefreshRollups').
+func (db *DB) refreshUtil(ctx context.Context, b bulkWriter, limit int) (int, error) {
+	var dirty int
+	if err := b.query(ctx, `SELECT COUNT(*) FROM util_dirty`, nil, func(scan func(...any) error) error { return scan(&dirty) }); err != nil {
+		return 0, err
 	}
-	return n, nil
+	if dirty == 0 {
+		return 0, nil
+	}
+	if dirty > utilRebuildAbove {
+		return dirty, db.rebuildUtil(ctx, b, true, nil)
+	}
+	ids, err := db.claimDirty(ctx, b, `SELECT visit_id FROM util_dirty ORDER BY visit_id LIMIT $1`, limit)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	return len(ids), db.applyUtilDeltas(ctx, b, ids)
 }
 
 func (db *DB) applyUtilDeltas(ctx context.Context, b bulkWriter, ids []int64) error {
@@ -218,7 +207,9 @@ func (db *DB) writeUtilDeltas(ctx context.Context, b bulkWriter, delta map[utilK
 // compares and records the differences in check.
 func (db *DB) rebuildUtil(ctx context.Context, b bulkWriter, replace bool, check *aftersales.RollupCheck) error {
 	if replace {
-		for _, q := range []string{`DELETE FROM util_dirty`, `DELETE FROM util_facts`} {
+		// On PostgreSQL not the marks of writes still open (claimDirty):
+		// they stay queued and the next refresh folds them in again.
+		for _, q := range []string{`DELETE FROM util_dirty WHERE visit_id IN (SELECT visit_id FROM util_dirty` + db.d.skipLocked + `)`, `DELETE FROM util_facts`} {
 			if err := b.exec(ctx, q); err != nil {
 				return err
 			}
@@ -288,8 +279,8 @@ func (db *DB) rebuildUtil(ctx context.Context, b bulkWriter, replace bool, check
 	// PostgreSQL's planner must know the queue is empty now: a read
 	// finds the pending visits from it, and a guessed thousand rows
 	// would hash-join every visit instead.
-	if db.d.engine == Postgres && len(facts) >= 5000 {
-		return b.exec(ctx, `ANALYZE util_daily, util_facts, util_dirty`)
+	if len(facts) >= 5000 {
+		b.analyze("util_daily", "util_facts", "util_dirty")
 	}
 	return nil
 }

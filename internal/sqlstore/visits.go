@@ -513,7 +513,7 @@ FROM visits WHERE status <> 'cancelled'`
 
 // loadVisitFacts reads the visits of the tickets matched by where
 // (" AND ticket_id ...") for their KPI records.
-func loadVisitFacts(ctx context.Context, b bulkWriter, where string, args []any) (map[int64][]analytics.Visit, error) {
+func loadVisitFacts(ctx context.Context, b bulkReader, where string, args []any) (map[int64][]analytics.Visit, error) {
 	out := map[int64][]analytics.Visit{}
 	err := b.query(ctx, visitFactSQL+where+` ORDER BY ticket_id, number`, args, func(scan func(...any) error) error {
 		var id, end int64
@@ -538,7 +538,7 @@ func loadVisitFacts(ctx context.Context, b bulkWriter, where string, args []any)
 // the parts wait (from the reservation to the receipt that filled it).
 const reservationFactSQL = `SELECT ticket_id, created_at, filled_at, waited FROM stock_reservations WHERE true`
 
-func loadReservationFacts(ctx context.Context, b bulkWriter, where string, args []any) (map[int64][]analytics.Reservation, error) {
+func loadReservationFacts(ctx context.Context, b bulkReader, where string, args []any) (map[int64][]analytics.Reservation, error) {
 	out := map[int64][]analytics.Reservation{}
 	err := b.query(ctx, reservationFactSQL+where+` ORDER BY ticket_id, id`, args, func(scan func(...any) error) error {
 		var id, created int64
