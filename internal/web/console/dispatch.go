@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +72,20 @@ type dispatchView struct {
 	Late       int // visits the manual orders make late
 	// MovedTo is the day a visit was just moved to from this board.
 	MovedTo string
+	// Refused is the visit whose move form was refused: its form comes
+	// back open with what was typed (Typed) and each reason under its
+	// field.
+	Refused int64
+	Typed   url.Values
+}
+
+// V is what was typed into field name of visit id's refused move form,
+// else def.
+func (d *dispatchView) V(id int64, name, def string) string {
+	if id != d.Refused || d.Typed == nil {
+		return def
+	}
+	return d.Typed.Get(name)
 }
 
 type dispatchHour struct {
@@ -185,6 +200,12 @@ func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr 
 			p.Flash = aftersales.ErrorMessage(actionErr)
 		}
 		p.Flash += p.dispatchFields(actionErr)
+		if id, err := strconv.ParseInt(r.PathValue("visit"), 10, 64); err == nil && !strings.HasSuffix(r.URL.Path, "/reorder") {
+			v.Refused, v.Typed = id, r.PostForm
+			for _, f := range aftersales.ErrorFields(actionErr) {
+				p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+			}
+		}
 		p.Status = http.StatusConflict
 		if aftersales.ErrorCode(actionErr) == aftersales.EINVALID {
 			p.Status = http.StatusUnprocessableEntity

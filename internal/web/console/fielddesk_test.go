@@ -201,8 +201,11 @@ func TestConsoleDispatchOtherDay(t *testing.T) {
 		}
 		form := url.Values{"unit": {fmt.Sprint(sp.ID)}, "date": {string(day1)}, "version": {fmt.Sprint(v.Version)},
 			"technician_id": {fmt.Sprint(tech.ID)}, "day": {"2026-13-45"}, "from": {"10:00"}, "to": {"12:00"}}
-		if s, body, _ := b.post(fmt.Sprintf("/dispatch/visits/%d", v.ID), form); s != 422 || !strings.Contains(body, "日期：必须是日期") {
-			t.Errorf("bad day: %d %s", s, missingKey.FindString(body))
+		form.Set("reason", "客户改约")
+		if s, body, _ := b.post(fmt.Sprintf("/dispatch/visits/%d", v.ID), form); s != 422 || !strings.Contains(body, "日期：必须是日期") ||
+			!strings.Contains(body, fmt.Sprintf(`<div class="err" id="day-err-%d">必须是日期`, v.ID)) ||
+			!strings.Contains(body, fmt.Sprintf(`id="day-%d" type="date" name="day" value="2026-13-45"`, v.ID)) || !strings.Contains(body, `value="客户改约"`) {
+			t.Errorf("bad day: %d, want 422 with the reason under the day and the typed values kept %s", s, missingKey.FindString(body))
 		}
 		form.Set("day", string(day2))
 		s, _, h := b.post(fmt.Sprintf("/dispatch/visits/%d", v.ID), form)
