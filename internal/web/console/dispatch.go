@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -69,6 +70,22 @@ type dispatchView struct {
 	Unassigned []unassignedItem
 	Templates  []*aftersales.VisitTemplate
 	Late       int // visits the manual orders make late
+	// MovedTo is the day a visit was just moved to from this board.
+	MovedTo string
+	// Refused is the visit whose move form was refused: its form comes
+	// back open with what was typed (Typed) and each reason under its
+	// field.
+	Refused int64
+	Typed   url.Values
+}
+
+// V is what was typed into field name of visit id's refused move form,
+// else def.
+func (d *dispatchView) V(id int64, name, def string) string {
+	if id != d.Refused || d.Typed == nil {
+		return def
+	}
+	return d.Typed.Get(name)
 }
 
 type dispatchHour struct {
@@ -106,6 +123,11 @@ func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr 
 	}
 	if v.Date == "" {
 		v.Date = c.Now().In(c.Zone).Format(time.DateOnly)
+	}
+	if d := r.FormValue("moved_to"); actionErr == nil && d != "" {
+		if _, err := time.Parse(time.DateOnly, d); err == nil {
+			v.MovedTo = d
+		}
 	}
 	units, err := c.S.Network.ListServiceUnits(ctx)
 	if err != nil {
@@ -178,6 +200,12 @@ func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr 
 			p.Flash = aftersales.ErrorMessage(actionErr)
 		}
 		p.Flash += p.dispatchFields(actionErr)
+		if id, err := strconv.ParseInt(r.PathValue("visit"), 10, 64); err == nil && !strings.HasSuffix(r.URL.Path, "/reorder") {
+			v.Refused, v.Typed = id, r.PostForm
+			for _, f := range aftersales.ErrorFields(actionErr) {
+				p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+			}
+		}
 		p.Status = http.StatusConflict
 		if aftersales.ErrorCode(actionErr) == aftersales.EINVALID {
 			p.Status = http.StatusUnprocessableEntity
@@ -252,10 +280,27 @@ func (c *Console) dispatchVisit(w http.ResponseWriter, r *http.Request) {
 		}
 		in.TechnicianID = &t
 	}
+	// The window's day is the board's unless the form names another:
+	// the visit then leaves this board for that day's (the store plans
+	// both days again and tells the customer of the new window).
 	date := r.FormValue("date")
-	if from, to := r.FormValue("from"), r.FormValue("to"); from != "" && to != "" {
-		ws, err1 := time.ParseInLocation("2006-01-02 15:04", date+" "+from, c.Zone)
-		we, err2 := time.ParseInLocation("2006-01-02 15:04", date+" "+to, c.Zone)
+	day := strings.TrimSpace(r.FormValue("day"))
+	if day == "" {
+		day = date
+	} else if _, err := time.ParseInLocation(time.DateOnly, day, c.Zone); err != nil {
+		c.renderBoard(w, r, &aftersales.Error{Code: aftersales.EINVALID, Message: "The day must be a date YYYY-MM-DD.",
+			Fields: []aftersales.FieldError{{Field: "day", Reason: "must be a date YYYY-MM-DD"}}})
+		return
+	}
+	from, to := r.FormValue("from"), r.FormValue("to")
+	if day != date && (from == "" || to == "") {
+		c.renderBoard(w, r, &aftersales.Error{Code: aftersales.EINVALID, Message: "A visit moved to another day needs its window.",
+			Fields: []aftersales.FieldError{{Field: "window_start", Reason: "is required"}}})
+		return
+	}
+	if from != "" && to != "" {
+		ws, err1 := time.ParseInLocation("2006-01-02 15:04", day+" "+from, c.Zone)
+		we, err2 := time.ParseInLocation("2006-01-02 15:04", day+" "+to, c.Zone)
 		if err1 != nil || err2 != nil {
 			c.renderBoard(w, r, &aftersales.Error{Code: aftersales.EINVALID, Message: "The window's times must be HH:MM.",
 				Fields: []aftersales.FieldError{{Field: "window_start", Reason: "must be HH:MM"}}})
@@ -264,6 +309,15 @@ func (c *Console) dispatchVisit(w http.ResponseWriter, r *http.Request) {
 		in.WindowStart, in.WindowEnd = ws.UTC(), we.UTC()
 	}
 	_, err = c.S.Dispatch.Dispatch(ctx, id, in)
+	if err == nil && day != date {
+		// The board stays on its day and says where the visit went.
+		if isHTMX(r) {
+			r.Form.Set("moved_to", day)
+		} else {
+			http.Redirect(w, r, "/dispatch?"+urlValues("unit", r.FormValue("unit"), "date", date, "moved_to", day), http.StatusSeeOther)
+			return
+		}
+	}
 	c.afterOrder(w, r, err, "#visit-"+strconv.FormatInt(id, 10))
 }
 

@@ -9,7 +9,7 @@ import (
 // dispatchFieldLabels name the board's form fields a refusal can point
 // at, by the store's field names.
 var dispatchFieldLabels = map[string]string{"window_start": "dispatch.window_from", "window_end": "dispatch.window_to",
-	"technician_id": "dispatch.technician", "reason": "dispatch.reason"}
+	"technician_id": "dispatch.technician", "reason": "dispatch.reason", "day": "dispatch.day"}
 
 // dispatchFields says, after a refusal's message, each bad field of the
 // board's forms and why in the page's language ("时间窗结束：必须晚于时间窗

@@ -31,6 +31,7 @@ func (c *Console) myDayRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.
 	c.bookingRoutes(mux, g)
 	c.stockRoutes(mux, g)
 	c.technicianRoutes(mux, g)
+	c.ticketPartsRoutes(mux, g)
 }
 
 // dayStop is one visit of the page: the planned stop and what the
@@ -44,7 +45,12 @@ type dayStop struct {
 	Ticket    *aftersales.Ticket
 	Customer  *aftersales.Customer
 	Parts     []*aftersales.Reservation
-	History   []*aftersales.TicketEvent
+	// Asset is the ticket's appliance (its product's model and name
+	// with the serial), and Catalog the reserved parts by id, for their
+	// names in the page's language (fielddesk.go).
+	Asset   *stopAsset
+	Catalog map[int64]*aftersales.Part
+	History []*aftersales.TicketEvent
 	// Checklist is the service standard that applies to the ticket.
 	Checklist *aftersales.Checklist
 	Version   int64
@@ -246,6 +252,9 @@ func (c *Console) stopDetails(ctx context.Context, ds *dayStop, lists []*aftersa
 		if (res.VisitID == nil || *res.VisitID == ds.VisitID) && (res.Status == aftersales.ReservationHeld || res.Status == aftersales.ReservationWaiting) {
 			ds.Parts = append(ds.Parts, res)
 		}
+	}
+	if err := c.stopAssetAndParts(ctx, ds); err != nil {
+		return err
 	}
 	ev, err := c.S.Tickets.Timeline(ctx, ds.TicketID)
 	if err != nil {

@@ -91,7 +91,7 @@ func TestConsoleMyDay(t *testing.T) {
 				t.Errorf("%s: the visits are not in route order (%d, %d)", lang, i, j)
 			}
 			for _, want := range []string{`href="tel:13900000001"`, "https://www.google.com/maps/dir/?api=1", "https://uri.amap.com/navigation?",
-				"baidumap://map/direction?", "CMP-100 × 1", "人民南路甲"} {
+				"baidumap://map/direction?", "CMP-100 压缩机 × 1", "人民南路甲"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("%s: the page lacks %q", lang, want)
 				}

@@ -262,6 +262,8 @@ type ticketView struct {
 	Route      *aftersales.RoutingDecision // a dry run's answer, when asked
 	Costs      *ticketCosts
 	Visits     []*aftersales.Visit
+	// Parts is the ticket's reservations and the form to reserve.
+	Parts *ticketParts
 	// Resolution is the status change that resolved the ticket, whose body
 	// is the resolution note; nil while the ticket is not resolved.
 	Resolution *aftersales.TicketEvent
@@ -362,6 +364,9 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 		}
 	}
 	v.Complaint, err = c.loadComplaint(ctx, v.T)
+	if err == nil && c.S.Parts != nil {
+		v.Parts, err = c.loadTicketParts(r, p, v.T)
+	}
 	if err := cmp.Or(append(errs[:], err)...); err != nil {
 		c.fail(w, r, "", p, err)
 		return

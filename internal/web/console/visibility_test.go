@@ -103,7 +103,7 @@ func TestConsoleTicketRoutesHideOtherTeamsTickets(t *testing.T) {
 		method, pattern, _ := strings.Cut(route, " ")
 		for _, id := range []int64{tk.ID, 987654} {
 			path := strings.NewReplacer("{id}", strconv.FormatInt(id, 10), "{cost}", strconv.FormatInt(cost.ID, 10),
-				"{field}", "nature", "{decision}", "accept", "{visit}", "1").Replace(pattern)
+				"{field}", "nature", "{decision}", "accept", "{visit}", "1", "{reservation}", "1").Replace(pattern)
 			if strings.Contains(path, "{") {
 				t.Fatalf("%s: no value for a parameter", route)
 			}

@@ -1,0 +1,214 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"aftersales"
+)
+
+// Parts on the ticket page (issue #19): the ticket's reservations with
+// their state, a form to reserve a part (at a chosen location, or where
+// the stock has it), and a button to release one, through the same store
+// operations as the API's reserve-parts and release-reservation. A part
+// the stock does not cover is waited for when the form says so: the store
+// records the wait and puts the ticket in awaiting parts naming the part.
+
+func (c *Console) ticketPartsRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
+	mux.HandleFunc("POST /tickets/{id}/reservations", g(c.reserveParts))
+	mux.HandleFunc("POST /tickets/{id}/reservations/{reservation}/release", g(c.releaseParts))
+}
+
+// partLine is one reservation of the card, with the part's name and the
+// location's code and name.
+type partLine struct {
+	*aftersales.Reservation
+	Name     string
+	Location string
+	Open     bool // held or waiting: it can be released
+}
+
+// ticketParts is the parts card of a ticket page.
+type ticketParts struct {
+	Lines      []partLine
+	Parts      []*aftersales.Part
+	Locations  []*aftersales.StockLocation
+	CanReserve bool
+	// Waiting names the parts the ticket waits for ("CMP-100 压缩机 ×1").
+	Waiting []string
+	// Form is what was typed into a refused reservation.
+	Form url.Values
+}
+
+// V is what was typed into field name of a refused reservation, else def.
+func (t *ticketParts) V(name, def string) string {
+	if t.Form == nil {
+		return def
+	}
+	return t.Form.Get(name)
+}
+
+func (c *Console) loadTicketParts(r *http.Request, p *Page, t *aftersales.Ticket) (*ticketParts, error) {
+	ctx := r.Context()
+	v := &ticketParts{}
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/reservations") {
+		v.Form = r.PostForm
+	}
+	if ok := r.URL.Query().Get("ok"); ok == "parts_reserved" || ok == "parts_released" {
+		p.OK = p.T("flash." + ok)
+	}
+	rs, err := c.S.Parts.ListReservations(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	if v.Parts, err = c.S.Parts.ListParts(ctx, ""); err != nil {
+		return nil, err
+	}
+	locs, err := c.S.Parts.ListStockLocations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	parts := map[int64]*aftersales.Part{}
+	for _, pt := range v.Parts {
+		parts[pt.ID] = pt
+	}
+	where := map[int64]*aftersales.StockLocation{}
+	for _, l := range locs {
+		where[l.ID] = l
+		if l.Active {
+			v.Locations = append(v.Locations, l)
+		}
+	}
+	for _, res := range rs {
+		line := partLine{Reservation: res, Open: res.Status == aftersales.ReservationHeld || res.Status == aftersales.ReservationWaiting}
+		if pt := parts[res.PartID]; pt != nil {
+			line.Name = pt.Name(p.Lang)
+		}
+		if l := where[res.LocationID]; l != nil {
+			line.Location = l.Code + " " + l.Name
+		}
+		if res.Status == aftersales.ReservationWaiting {
+			v.Waiting = append(v.Waiting, strings.TrimSpace(res.PartNumber+" "+line.Name)+" ×"+strconv.FormatInt(res.Qty, 10))
+		}
+		v.Lines = append(v.Lines, line)
+	}
+	if u := p.User; u != nil && u.Role.Can(aftersales.PermStockMove) && t.Status.Open() {
+		v.CanReserve = true
+	}
+	kept := v.Parts[:0]
+	for _, pt := range v.Parts {
+		if pt.Active {
+			kept = append(kept, pt)
+		}
+	}
+	v.Parts = kept
+	return v, nil
+}
+
+// reserveParts reserves a part for the ticket from the card's form.
+func (c *Console) reserveParts(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	t, err := c.S.Tickets.FindTicket(r.Context(), id)
+	if err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	f := &form{r: r}
+	in := aftersales.ReservationInput{Wait: f.str("wait") != ""}
+	if s := f.str("part_id"); s == "" {
+		f.v.Add("part_id", "is required")
+	} else if n, err := strconv.ParseInt(s, 10, 64); err != nil || n <= 0 {
+		f.v.Add("part_id", "must be chosen from the list")
+	} else {
+		in.PartID = n
+	}
+	if n, err := strconv.ParseInt(f.str("qty"), 10, 64); err != nil || n < 1 || n > aftersales.MaxQty {
+		f.v.Add("qty", "must be a whole number between 1 and 1000000")
+	} else {
+		in.Qty = n
+	}
+	if s := f.str("location_id"); s != "" {
+		if n, err := strconv.ParseInt(s, 10, 64); err != nil || n <= 0 {
+			f.v.Add("location_id", "must be chosen from the list")
+		} else {
+			in.LocationID = n
+		}
+	}
+	if err := f.v.Err(); err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	if in.LocationID == 0 {
+		if in.LocationID, err = c.pickLocation(r.Context(), t, in.PartID, in.Qty); err != nil {
+			c.afterAction(w, r, id, err)
+			return
+		}
+	}
+	if _, err := c.S.Parts.Reserve(r.Context(), id, in); err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok=parts_reserved#parts", http.StatusSeeOther)
+}
+
+// pickLocation is where the card reserves a part when no location is
+// chosen: the first active location whose available stock covers qty,
+// else where the ticket's technician waits for parts (their service
+// point's stock, else the central warehouse), as the work report's
+// needed part does.
+func (c *Console) pickLocation(ctx context.Context, t *aftersales.Ticket, part, qty int64) (int64, error) {
+	bs, err := c.S.Parts.ListStock(ctx, aftersales.StockFilter{PartID: part})
+	if err != nil {
+		return 0, err
+	}
+	locs, err := c.S.Parts.ListStockLocations(ctx)
+	if err != nil {
+		return 0, err
+	}
+	active := map[int64]bool{}
+	for _, l := range locs {
+		active[l.ID] = l.Active
+	}
+	for _, b := range bs {
+		if b.PartID == part && active[b.LocationID] && b.Available >= qty {
+			return b.LocationID, nil
+		}
+	}
+	var tech int64
+	if t.AssigneeID != nil {
+		tech = *t.AssigneeID
+	}
+	loc, err := c.orderLocation(ctx, tech)
+	if e, ok := err.(*aftersales.Error); ok {
+		for i := range e.Fields {
+			e.Fields[i].Field = "location_id"
+		}
+	}
+	return loc, err
+}
+
+// releaseParts gives a reservation back (or ends its wait).
+func (c *Console) releaseParts(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	res, err := strconv.ParseInt(r.PathValue("reservation"), 10, 64)
+	if err != nil || res <= 0 {
+		c.afterAction(w, r, id, aftersales.Errorf(aftersales.ENOTFOUND, "Reservation not found."))
+		return
+	}
+	if _, err := c.S.Parts.ReleaseReservation(r.Context(), id, res); err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok=parts_released#parts", http.StatusSeeOther)
+}
