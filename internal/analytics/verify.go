@@ -169,7 +169,12 @@ func Compare(kind VerifyKind, before, after Group, ctrl *[2]Group, conf float64)
 	case VerifyDuration:
 		return MannWhitney(before.Values, after.Values)
 	default:
-		return Welch(after.Values, before.Values, conf)
+		// after - before, as the other tests' estimates; N1 stays the
+		// before window's size, as theirs (the reason reads N1 before, N2
+		// after).
+		r := Welch(after.Values, before.Values, conf)
+		r.N1, r.N2 = r.N2, r.N1
+		return r
 	}
 }
 

@@ -389,3 +389,20 @@ func TestHodgesLehmannExactCutoff(t *testing.T) {
 		t.Errorf("%d size pairs give an unbounded interval, want 91", unbounded)
 	}
 }
+
+// TestCompareSizesBeforeAfter: N1 is the before window's size and N2 the
+// after window's for every kind, as the verdict's reason reads them ("1
+// before and 0 after"); the mean kind had them the other way round.
+func TestCompareSizesBeforeAfter(t *testing.T) {
+	before := Group{X: 1, N: 3, Values: []float64{1, 2, 3}}
+	after := Group{X: 2, N: 5, Values: []float64{2, 3, 4, 5, 6}}
+	for _, kind := range []VerifyKind{VerifyRate, VerifyDuration, VerifyMean} {
+		r := Compare(kind, before, after, nil, 0.95)
+		if r.N1 != 3 || r.N2 != 5 {
+			t.Errorf("kind %v: N1 %d, N2 %d; want 3 before, 5 after", kind, r.N1, r.N2)
+		}
+		if r.Estimate <= 0 {
+			t.Errorf("kind %v: estimate %v, want after - before > 0", kind, r.Estimate)
+		}
+	}
+}

@@ -22,6 +22,7 @@ import (
 // store's token ("parts"), when it is added and when it is voided.
 func TestConsoleCostTimelineKind(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		tomorrowAt(db, 10)
 		app := webtest.Start(t, db)
 		ctx := app.Ctx
 		cust := testutil.MustCustomer(t, ctx, db, "赵先生")
@@ -67,6 +68,7 @@ func TestConsoleCostTimelineKind(t *testing.T) {
 // technician may not book.
 func TestConsoleBookVisit(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		tomorrowAt(db, 10)
 		app := webtest.Start(t, db)
 		ctx := app.Ctx
 		lat, lng := 30.66, 104.08
@@ -167,6 +169,7 @@ func TestConsoleBookVisit(t *testing.T) {
 // language, with what was typed kept and nothing changed.
 func TestConsoleMyDayNeedsPart(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		tomorrowAt(db, 10)
 		app := webtest.Start(t, db)
 		ctx := app.Ctx
 		tech := testutil.MustUser(t, ctx, db, "wang@example.com", aftersales.RoleTechnician, nil)
@@ -256,6 +259,7 @@ func TestConsoleMyDayNeedsPart(t *testing.T) {
 // steps came back as a bare error.
 func TestConsoleMyDayUnplannedVisit(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		tomorrowAt(db, 10)
 		app := webtest.Start(t, db)
 		ctx := app.Ctx
 		tech := testutil.MustUser(t, ctx, db, "wang@example.com", aftersales.RoleTechnician, nil)
@@ -314,6 +318,7 @@ func TestConsoleMyDayUnplannedVisit(t *testing.T) {
 // fields" with nothing marked; nothing changes.
 func TestConsoleDispatchRefusalSaysWhy(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		tomorrowAt(db, 10)
 		app := webtest.Start(t, db)
 		ctx := app.Ctx
 		region, _ := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitRegion, Code: "sw", Name: "西南"})
@@ -367,6 +372,7 @@ func TestConsoleDispatchRefusalSaysWhy(t *testing.T) {
 // reason in Chinese; the export link answers the CSV.
 func TestConsoleStock(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		tomorrowAt(db, 10)
 		app := webtest.Start(t, db)
 		ctx := app.Ctx
 		part, err := db.CreatePart(ctx, aftersales.PartInput{Number: "CMP-100", NameZH: "压缩机", NameEN: "Compressor", UnitCost: 30000, Price: 45000})
@@ -465,6 +471,7 @@ func TestConsoleStock(t *testing.T) {
 // technician may not open the page.
 func TestConsoleTechnicians(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		tomorrowAt(db, 10)
 		app := webtest.Start(t, db)
 		ctx := app.Ctx
 		tech := testutil.MustUser(t, ctx, db, "wang@example.com", aftersales.RoleTechnician, nil)
@@ -526,6 +533,7 @@ func TestConsoleTechnicians(t *testing.T) {
 // and without script).
 func TestConsoleMyDayPosition(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		tomorrowAt(db, 10)
 		app := webtest.Start(t, db)
 		ctx := app.Ctx
 		tech := testutil.MustUser(t, ctx, db, "wang@example.com", aftersales.RoleTechnician, nil)
@@ -576,6 +584,7 @@ func TestConsoleMyDayPosition(t *testing.T) {
 // category), says which skill, and the booked visit asks for it.
 func TestConsoleBookVisitSkills(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		tomorrowAt(db, 10)
 		app := webtest.Start(t, db)
 		ctx := app.Ctx
 		ac, err := db.CreateCategory(ctx, aftersales.CategoryInput{Code: "ac", NameZH: "空调", NameEN: "Air conditioners"})
@@ -639,4 +648,14 @@ func TestConsoleBookVisitSkills(t *testing.T) {
 			t.Fatalf("the booked visit %+v (%v)", vs, err)
 		}
 	})
+}
+
+// tomorrowAt fixes the store's clock at hour h tomorrow, local time: what
+// these tests see (a visit an hour ago is today's, a shift has begun)
+// must not depend on the hour the suite runs at (they failed in the hour
+// after midnight in Shanghai, when an hour ago was yesterday), and a
+// clock ahead of the real time keeps the session cookies in the jar.
+func tomorrowAt(db *sqlstore.DB, h int) {
+	now := time.Now().In(db.Zone)
+	db.Now = testutil.NewClock(time.Date(now.Year(), now.Month(), now.Day()+1, h, 0, 0, 0, db.Zone)).Now
 }

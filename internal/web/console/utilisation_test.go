@@ -22,6 +22,9 @@ import (
 // technician, service point and region only.
 func TestConsoleTechnicianUtilisation(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		// After today's shift (08:00-16:00), whatever the hour the suite
+		// runs at.
+		tomorrowAt(db, 17)
 		app := webtest.Start(t, db)
 		ctx := app.Ctx
 		region, err := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitRegion, Code: "sw", Name: "西南大区"})
