@@ -28,7 +28,7 @@ type Config struct {
 	AdminPassword string
 	// AdminName names the first administrator; empty: AdminDisplayName
 	// picks it in the installation's language.
-	AdminName string
+	AdminName     string
 	SecureCookies bool
 	MaxUploadMB   int
 	LogFormat     string // json or text
