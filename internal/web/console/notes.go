@@ -361,8 +361,18 @@ func effectParts() []notePart {
 	}
 }
 
+// effectNumbers says which of a verification sentence's captured values
+// (after the KPI's key) are the KPI's values and which are differences,
+// by catalog key: both are shown in the KPI's unit, as on the item page.
+var effectNumbers = map[string]struct{ values, diffs []int }{
+	"note.effect.test":  {values: []int{1, 2}, diffs: []int{3, 5, 6}},
+	"note.effect.shift": {values: []int{1, 2}, diffs: []int{5, 7, 8}},
+}
+
 // CaseEffect says a case's effect in the page's language when it is the
-// verification's own sentence: the KPI by its name, the numbers kept.
+// verification's own sentence: the KPI by its name, its numbers in the
+// KPI's unit (%, h, min, ¥...) scaled as on the item page from the
+// before value.
 func (p *Page) CaseEffect(s string) string {
 	for _, e := range p.cat.effects {
 		m := e.re.FindStringSubmatch(s)
@@ -379,9 +389,32 @@ func (p *Page) CaseEffect(s string) string {
 			}
 			args = append(args, v)
 		}
+		target, hasTarget := strings.CutPrefix(m[len(m)-1], ", meeting the target ")
+		if k, ok := analytics.Lookup(m[1]); ok {
+			num := func(v string) (float64, bool) {
+				f, err := strconv.ParseFloat(v, 64)
+				return f, err == nil
+			}
+			ref, _ := num(m[2])
+			sc := p.scaleFor(k.Unit, ref)
+			at := effectNumbers[e.key]
+			for _, i := range at.values {
+				if f, ok := num(m[1+i]); ok {
+					args[i] = sc.num(f, false)
+				}
+			}
+			for _, i := range at.diffs {
+				if f, ok := num(m[1+i]); ok {
+					args[i] = sc.num(f, true)
+				}
+			}
+			if f, ok := num(target); ok && hasTarget {
+				target = sc.num(f, false)
+			}
+		}
 		out := fmt.Sprintf(p.T(e.key), args...)
-		if t, ok := strings.CutPrefix(m[len(m)-1], ", meeting the target "); ok {
-			out += fmt.Sprintf(p.T("note.effect.target"), t)
+		if hasTarget {
+			out += fmt.Sprintf(p.T("note.effect.target"), target)
 		}
 		return out
 	}
