@@ -575,6 +575,14 @@ func (c *Console) createTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	in, f := c.parseTicket(r, defs)
 	err = f.v.Err()
+	if err != nil {
+		// A value the form could not read stops the create before the
+		// store sees it; the store's own rules are checked here too, so
+		// the page names every bad field at once, not in two rounds.
+		chk := in
+		_, cerr := aftersales.CheckCustom(defs, in.Custom, true)
+		err = aftersales.JoinInvalid(err, chk.Validate(true, c.Now()), cerr)
+	}
 	var t *aftersales.Ticket
 	if err == nil {
 		t, err = c.S.Tickets.CreateTicket(ctx, in)
