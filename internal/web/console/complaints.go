@@ -16,7 +16,7 @@ func (c *Console) complaintRoutes(mux *http.ServeMux, g func(http.HandlerFunc) h
 	mux.HandleFunc("POST /tickets/{id}/complaint", g(c.setComplaint))
 	mux.HandleFunc("POST /tickets/{id}/complaint/attempts", g(c.complaintAttempt))
 	mux.HandleFunc("POST /tickets/{id}/complaint/answer", g(c.complaintAnswer))
-	mux.HandleFunc("POST /quality/complaint-targets", g(c.setComplaintTarget))
+	c.post(mux, "/quality/complaint-targets", needs(aftersales.PermSettingsWrite), c.setComplaintTarget)
 }
 
 // setComplaintTarget changes a severity's closure target (the targets
