@@ -559,7 +559,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *P
 		p.Flash = msg
 	}
 	for _, f := range aftersales.ErrorFields(err) {
-		p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+		p.Errs[f.Field] = p.cat.fieldReasonFor(p.Lang, f.Field, f.Reason)
 	}
 	if name == "" || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN || code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
 		name = "error"

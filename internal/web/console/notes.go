@@ -173,7 +173,7 @@ func (p *Page) verifyReason(body string) string {
 // field (aftersales.Validator) so that a form says them in the page's
 // language; a reason not listed is shown as the domain wrote it.
 func fieldReasons() []notePart {
-	return []notePart{
+	return append(append(storeFieldReasonsFirst(), []notePart{
 		{regexp.MustCompile(`^is required$`), "reason.required"},
 		{regexp.MustCompile(`^must be one of (.+)$`), "reason.one_of"},
 		{regexp.MustCompile(`^must be at most ([0-9]+) characters$`), "reason.max_chars"},
@@ -263,21 +263,78 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^choose a code from the taxonomy or describe the root cause$`), "reason.root_cause_input"},
 		{regexp.MustCompile(`^unknown KPI$`), "reason.unknown_kpi"},
 		{regexp.MustCompile(`^must be week or month$`), "reason.week_month"},
-	}
+	}...), storeFieldReasons()...)
 }
 
 // fieldReason says a field error's reason in lang.
-func (c *Catalog) fieldReason(lang, reason string) string {
+func (c *Catalog) fieldReason(lang, reason string) string { return c.fieldReasonFor(lang, "", reason) }
+
+// enumLists names, by reason key, the captured value that lists an
+// enum's values ("must be one of phone, email"): they are shown by their
+// labels in the page's language.
+var enumLists = map[string]int{"reason.one_of": 0, "reason.not_one_of": 0, "reason.s.must_be_empty_or_one_of": 0, "reason.s.is_not_one_of": 1}
+
+// enumPrefixes are the catalog prefixes of an enum's labels, by the
+// field that holds it (its last part, without an index); a field not
+// listed uses its own name.
+var enumPrefixes = map[string][]string{
+	"natures": {"nature"}, "severity": {"complaint.severity"}, "outcome": {"followup.outcome", "visit.outcome"},
+	"result": {"followup.result"}, "channel": {"channel", "followup.channel"}, "kind": {"unit", "dept", "survey.kind"},
+	"reason": {"followup.reason", "kb.reason"}, "status": {"status", "improvement", "followup.status"}, "to": {"status"},
+}
+
+// fieldReasonFor says the reason of field's error in lang; the values an
+// enum reason lists are named by their labels.
+func (c *Catalog) fieldReasonFor(lang, field, reason string) string {
 	for _, p := range c.fields {
 		if m := p.re.FindStringSubmatch(reason); m != nil {
 			args := make([]any, 0, len(m)-1)
 			for _, v := range m[1:] {
 				args = append(args, v)
 			}
+			if i, ok := enumLists[p.key]; ok && i < len(args) {
+				args[i] = c.enumLabels(lang, field, m[1+i])
+			}
 			return fmt.Sprintf(c.T(lang, p.key), args...)
 		}
 	}
 	return reason
+}
+
+// enumLabels names the values of a list "a, b, c" by their labels, all
+// under one catalog prefix; a list some value of which has no label
+// there is kept as it is.
+func (c *Catalog) enumLabels(lang, field, list string) string {
+	base := field
+	if i := strings.LastIndex(base, "."); i >= 0 {
+		base = base[i+1:]
+	}
+	if i := strings.Index(base, "["); i >= 0 {
+		base = base[:i]
+	}
+	prefixes := enumPrefixes[base]
+	if len(prefixes) == 0 {
+		prefixes = []string{base}
+	}
+	// Weekdays are the keys of a calendar's week ("week.mon").
+	prefixes = append(prefixes, "day")
+	values := strings.Split(list, ", ")
+	sep := "、"
+	if lang == "en" {
+		sep = ", "
+	}
+next:
+	for _, pre := range prefixes {
+		labels := make([]string, len(values))
+		for i, v := range values {
+			if pre == "" || !c.Has(lang, pre+"."+v) {
+				continue next
+			}
+			labels[i] = c.T(lang, pre+"."+v)
+		}
+		return strings.Join(labels, sep)
+	}
+	return list
 }
 
 // notifyTitles recognises the titles the system gives notifications.

@@ -105,7 +105,7 @@ func TestFieldReason(t *testing.T) {
 		{"must be a date, YYYY-MM-DD", "必须是日期，格式 YYYY-MM-DD"},
 		{"is stale", "已被他人修改，请刷新后重试"},
 		{"must be lower-case letters, digits, '-' or '_'", "只能包含小写字母、数字、“-”或“_”"},
-		{"this code is retired", "this code is retired"},
+		{"a reason nobody wrote", "a reason nobody wrote"},
 	}
 	for _, tc := range tests {
 		if got := c.fieldReason("zh-CN", tc.reason); got != tc.zh {

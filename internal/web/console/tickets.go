@@ -408,7 +408,7 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 			p.Flash = head + " " + msg
 		}
 		for _, f := range aftersales.ErrorFields(actionErr) {
-			p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+			p.Errs[f.Field] = p.cat.fieldReasonFor(p.Lang, f.Field, f.Reason)
 		}
 		p.OK = ""
 	}
@@ -687,7 +687,7 @@ func fieldSummary(err error) string {
 func (p *Page) fieldSummaryIn(err error) string {
 	var parts []string
 	for _, f := range aftersales.ErrorFields(err) {
-		parts = append(parts, fmt.Sprintf(p.T("err.field_reason"), p.tOr("field."+f.Field, f.Field), p.cat.fieldReason(p.Lang, f.Reason)))
+		parts = append(parts, fmt.Sprintf(p.T("err.field_reason"), p.tOr("field."+f.Field, f.Field), p.cat.fieldReasonFor(p.Lang, f.Field, f.Reason)))
 	}
 	if len(parts) == 0 {
 		return ""
