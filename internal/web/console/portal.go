@@ -46,8 +46,8 @@ func (c *Console) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal/account/password", g(c.portalSetPassword))
 	mux.HandleFunc("POST /portal/account/colleagues/{id}/role", g(c.portalSetRole))
 	// Staff: invite a customer's contact to the portal, or revoke.
-	mux.HandleFunc("POST /customers/{id}/portal", c.guard(c.invitePortal))
-	mux.HandleFunc("POST /customers/{id}/portal/{uid}/revoke", c.guard(c.revokePortal))
+	c.post(mux, "/customers/{id}/portal", needs(aftersales.PermCustomerWrite), c.invitePortal)
+	c.post(mux, "/customers/{id}/portal/{uid}/revoke", needs(aftersales.PermCustomerWrite), c.revokePortal)
 }
 
 func (c *Console) invitePortal(w http.ResponseWriter, r *http.Request) {
