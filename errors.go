@@ -115,6 +115,35 @@ func (v *Validator) Text(field, s string) {
 // ValidText reports whether s is valid UTF-8 without NUL characters.
 func ValidText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
+// JoinInvalid merges the field errors of several checks into one EINVALID
+// error, so that a form learns every bad field in one answer instead of
+// one check's fields per round. A field named by several keeps its first
+// reason. An error that is not EINVALID wins as it is; all nil is nil.
+func JoinInvalid(errs ...error) error {
+	var v Validator
+	seen := map[string]bool{}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if ErrorCode(err) != EINVALID {
+			return err
+		}
+		for _, f := range ErrorFields(err) {
+			if !seen[f.Field] {
+				seen[f.Field] = true
+				v.Add(f.Field, f.Reason)
+			}
+		}
+	}
+	for _, err := range errs {
+		if err != nil && len(v.fields) == 0 {
+			return err // an EINVALID without fields: keep its message
+		}
+	}
+	return v.Err()
+}
+
 // Err returns nil when nothing was recorded, otherwise an EINVALID error
 // listing every field, sorted by field name for stable output.
 func (v *Validator) Err() error {

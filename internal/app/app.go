@@ -231,7 +231,7 @@ func ensureAdmin(ctx context.Context, db *sqlstore.DB, c config.Config, out io.W
 	if pw == "" {
 		pw, generated = auth.GeneratePassword(), true
 	}
-	u, err := db.BootstrapUser(ctx, aftersales.UserInput{Email: c.AdminEmail, Name: "Administrator", Role: aftersales.RoleAdmin, Password: pw})
+	u, err := db.BootstrapUser(ctx, aftersales.UserInput{Email: c.AdminEmail, Name: c.AdminDisplayName(), Role: aftersales.RoleAdmin, Password: pw})
 	if err != nil {
 		return nil, fmt.Errorf("create administrator: %w", err)
 	}

@@ -156,3 +156,30 @@ func TestSurveySettings(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminName: the first administrator of a Chinese installation was
+// called "Administrator" in English on every page; --admin-name or
+// AFTERSALES_ADMIN_NAME names it, and without them it is named in the
+// language of the installation's time zone.
+func TestAdminName(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{nil, nil, "管理员"},
+		{[]string{"--tz", "Asia/Hong_Kong"}, nil, "管理员"},
+		{[]string{"--tz", "Europe/Berlin"}, nil, "Administrator"},
+		{nil, map[string]string{"AFTERSALES_TZ": "UTC"}, "Administrator"},
+		{[]string{"--admin-name", "王经理"}, map[string]string{"AFTERSALES_ADMIN_NAME": "Boss"}, "王经理"},
+		{[]string{"--tz", "UTC"}, map[string]string{"AFTERSALES_ADMIN_NAME": "Chief"}, "Chief"},
+	} {
+		c, _, err := Load("serve", true, tc.args, env(tc.env), io.Discard, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.AdminDisplayName(); got != tc.want {
+			t.Errorf("%v %v: %q, want %q", tc.args, tc.env, got, tc.want)
+		}
+	}
+}

@@ -182,7 +182,10 @@ func (db *DB) CreateTicket(ctx context.Context, in aftersales.TicketInput) (*aft
 				cfg = fresh
 				continue
 			}
-			return nil, err
+			// The custom fields are checked again in the write, but a
+			// refusal names them now too: every bad field at once.
+			_, cerr := aftersales.CheckCustom(cfg.fields, in.Custom, true)
+			return nil, aftersales.JoinInvalid(err, cerr)
 		}
 		// Concurrent creates share a transaction and its commit, each in
 		// a savepoint of its own (groupcommit.go).

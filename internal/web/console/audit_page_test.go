@@ -56,7 +56,7 @@ func TestAuditPage(t *testing.T) {
 			{"actor=nobody", 200, want{[]string{tr("共 0 条记录", "Entries: 0"), tr("没有符合筛选条件的审计记录。", "No audit entries match these filters."), `id="audit-clear"`}, nil}},
 			{"from=2001-01-01&to=2001-01-02", 200, want{[]string{tr("没有符合筛选条件的审计记录。", "No audit entries match these filters.")}, nil}},
 			{"from=yesterday", 422, want{[]string{tr("必须是日期，格式 YYYY-MM-DD", "must be a date as YYYY-MM-DD")}, nil}},
-			{"page=0", 422, want{[]string{"must be a whole number from 1"}, nil}},
+			{"page=0", 422, want{[]string{tr("必须是从 1 开始的整数", "must be a whole number from 1")}, nil}},
 		}
 		for _, tt := range tests {
 			t.Run(lang+" "+tt.query, func(t *testing.T) {

@@ -13,10 +13,10 @@ import (
 // or rejection, and what the complaint still needs before it can close.
 
 func (c *Console) complaintRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
-	mux.HandleFunc("POST /tickets/{id}/complaint", g(c.setComplaint))
-	mux.HandleFunc("POST /tickets/{id}/complaint/attempts", g(c.complaintAttempt))
-	mux.HandleFunc("POST /tickets/{id}/complaint/answer", g(c.complaintAnswer))
-	mux.HandleFunc("POST /quality/complaint-targets", g(c.setComplaintTarget))
+	c.post(mux, "/tickets/{id}/complaint", needs(aftersales.PermTicketWrite), c.setComplaint)
+	c.post(mux, "/tickets/{id}/complaint/attempts", needs(aftersales.PermTicketWrite), c.complaintAttempt)
+	c.post(mux, "/tickets/{id}/complaint/answer", needs(aftersales.PermTicketWrite), c.complaintAnswer)
+	c.post(mux, "/quality/complaint-targets", needs(aftersales.PermSettingsWrite), c.setComplaintTarget)
 }
 
 // setComplaintTarget changes a severity's closure target (the targets

@@ -65,6 +65,8 @@ type Console struct {
 	assets *static.Assets
 	pages  map[string]*template.Template
 	cat    *Catalog
+	// saves says who may save each form (post).
+	saves map[string]writeRule
 }
 
 // Pages lists every page template; a test renders each one.
@@ -328,7 +330,8 @@ type Page struct {
 	// finds its log line.
 	RequestID string
 
-	cat *Catalog
+	cat   *Catalog
+	saves map[string]writeRule
 }
 
 // navLink is one entry of the header's navigation. Perm, when set, is the
@@ -513,7 +516,7 @@ func (c *Console) page(r *http.Request, nav, title string) *Page {
 // bare is a page that reads nothing from the store.
 func (c *Console) bare(r *http.Request, nav, title string) *Page {
 	p := &Page{Lang: lang(r), User: aftersales.UserFromContext(r.Context()), Nav: nav, Errs: map[string]string{},
-		Path: r.URL.RequestURI(), Enums: allEnums, cat: c.cat}
+		Path: r.URL.RequestURI(), Enums: allEnums, cat: c.cat, saves: c.saves}
 	p.Title = p.T(title)
 	return p
 }
@@ -560,7 +563,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, name string, p *P
 		p.Flash = msg
 	}
 	for _, f := range aftersales.ErrorFields(err) {
-		p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+		p.Errs[f.Field] = p.cat.fieldReasonFor(p.Lang, f.Field, f.Reason)
 	}
 	if name == "" || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN || code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
 		name = "error"

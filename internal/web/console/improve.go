@@ -37,7 +37,7 @@ func (c *Console) improveRoutes(mux *http.ServeMux, g func(http.HandlerFunc) htt
 	mux.HandleFunc("POST /quality/items/{id}/case", g(c.publishCase))
 	mux.HandleFunc("GET /quality/cases", g(c.casesPage))
 	mux.HandleFunc("GET /quality/root-causes", g(c.rootCausesPage))
-	mux.HandleFunc("POST /quality/root-causes", g(c.saveRootCauseCode))
+	c.post(mux, "/quality/root-causes", needs(aftersales.PermQualityWrite), c.saveRootCauseCode)
 }
 
 type boardColumn struct {

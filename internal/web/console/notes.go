@@ -176,7 +176,7 @@ func (p *Page) verifyReason(body string) string {
 // field (aftersales.Validator) so that a form says them in the page's
 // language; a reason not listed is shown as the domain wrote it.
 func fieldReasons() []notePart {
-	return []notePart{
+	return append(append(storeFieldReasonsFirst(), []notePart{
 		{regexp.MustCompile(`^is required$`), "reason.required"},
 		{regexp.MustCompile(`^is not in the parts catalog$`), "reason.unknown_part"},
 		{regexp.MustCompile(`^must be a date YYYY-MM-DD$`), "reason.date"},
@@ -281,21 +281,78 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^choose a code from the taxonomy or describe the root cause$`), "reason.root_cause_input"},
 		{regexp.MustCompile(`^unknown KPI$`), "reason.unknown_kpi"},
 		{regexp.MustCompile(`^must be week or month$`), "reason.week_month"},
-	}
+	}...), storeFieldReasons()...)
 }
 
 // fieldReason says a field error's reason in lang.
-func (c *Catalog) fieldReason(lang, reason string) string {
+func (c *Catalog) fieldReason(lang, reason string) string { return c.fieldReasonFor(lang, "", reason) }
+
+// enumLists names, by reason key, the captured value that lists an
+// enum's values ("must be one of phone, email"): they are shown by their
+// labels in the page's language.
+var enumLists = map[string]int{"reason.one_of": 0, "reason.not_one_of": 0, "reason.s.must_be_empty_or_one_of": 0, "reason.s.is_not_one_of": 1}
+
+// enumPrefixes are the catalog prefixes of an enum's labels, by the
+// field that holds it (its last part, without an index); a field not
+// listed uses its own name.
+var enumPrefixes = map[string][]string{
+	"natures": {"nature"}, "severity": {"complaint.severity"}, "outcome": {"followup.outcome", "visit.outcome"},
+	"result": {"followup.result"}, "channel": {"channel", "followup.channel"}, "kind": {"unit", "dept", "survey.kind"},
+	"reason": {"followup.reason", "kb.reason"}, "status": {"status", "improvement", "followup.status"}, "to": {"status"},
+}
+
+// fieldReasonFor says the reason of field's error in lang; the values an
+// enum reason lists are named by their labels.
+func (c *Catalog) fieldReasonFor(lang, field, reason string) string {
 	for _, p := range c.fields {
 		if m := p.re.FindStringSubmatch(reason); m != nil {
 			args := make([]any, 0, len(m)-1)
 			for _, v := range m[1:] {
 				args = append(args, v)
 			}
+			if i, ok := enumLists[p.key]; ok && i < len(args) {
+				args[i] = c.enumLabels(lang, field, m[1+i])
+			}
 			return fmt.Sprintf(c.T(lang, p.key), args...)
 		}
 	}
 	return reason
+}
+
+// enumLabels names the values of a list "a, b, c" by their labels, all
+// under one catalog prefix; a list some value of which has no label
+// there is kept as it is.
+func (c *Catalog) enumLabels(lang, field, list string) string {
+	base := field
+	if i := strings.LastIndex(base, "."); i >= 0 {
+		base = base[i+1:]
+	}
+	if i := strings.Index(base, "["); i >= 0 {
+		base = base[:i]
+	}
+	prefixes := enumPrefixes[base]
+	if len(prefixes) == 0 {
+		prefixes = []string{base}
+	}
+	// Weekdays are the keys of a calendar's week ("week.mon").
+	prefixes = append(prefixes, "day")
+	values := strings.Split(list, ", ")
+	sep := "、"
+	if lang == "en" {
+		sep = ", "
+	}
+next:
+	for _, pre := range prefixes {
+		labels := make([]string, len(values))
+		for i, v := range values {
+			if pre == "" || !c.Has(lang, pre+"."+v) {
+				continue next
+			}
+			labels[i] = c.T(lang, pre+"."+v)
+		}
+		return strings.Join(labels, sep)
+	}
+	return list
 }
 
 // notifyTitles recognises the titles the system gives notifications.
@@ -379,8 +436,18 @@ func effectParts() []notePart {
 	}
 }
 
+// effectNumbers says which of a verification sentence's captured values
+// (after the KPI's key) are the KPI's values and which are differences,
+// by catalog key: both are shown in the KPI's unit, as on the item page.
+var effectNumbers = map[string]struct{ values, diffs []int }{
+	"note.effect.test":  {values: []int{1, 2}, diffs: []int{3, 5, 6}},
+	"note.effect.shift": {values: []int{1, 2}, diffs: []int{5, 7, 8}},
+}
+
 // CaseEffect says a case's effect in the page's language when it is the
-// verification's own sentence: the KPI by its name, the numbers kept.
+// verification's own sentence: the KPI by its name, its numbers in the
+// KPI's unit (%, h, min, ¥...) scaled as on the item page from the
+// before value.
 func (p *Page) CaseEffect(s string) string {
 	for _, e := range p.cat.effects {
 		m := e.re.FindStringSubmatch(s)
@@ -397,9 +464,32 @@ func (p *Page) CaseEffect(s string) string {
 			}
 			args = append(args, v)
 		}
+		target, hasTarget := strings.CutPrefix(m[len(m)-1], ", meeting the target ")
+		if k, ok := analytics.Lookup(m[1]); ok {
+			num := func(v string) (float64, bool) {
+				f, err := strconv.ParseFloat(v, 64)
+				return f, err == nil
+			}
+			ref, _ := num(m[2])
+			sc := p.scaleFor(k.Unit, ref)
+			at := effectNumbers[e.key]
+			for _, i := range at.values {
+				if f, ok := num(m[1+i]); ok {
+					args[i] = sc.num(f, false)
+				}
+			}
+			for _, i := range at.diffs {
+				if f, ok := num(m[1+i]); ok {
+					args[i] = sc.num(f, true)
+				}
+			}
+			if f, ok := num(target); ok && hasTarget {
+				target = sc.num(f, false)
+			}
+		}
 		out := fmt.Sprintf(p.T(e.key), args...)
-		if t, ok := strings.CutPrefix(m[len(m)-1], ", meeting the target "); ok {
-			out += fmt.Sprintf(p.T("note.effect.target"), t)
+		if hasTarget {
+			out += fmt.Sprintf(p.T("note.effect.target"), target)
 		}
 		return out
 	}

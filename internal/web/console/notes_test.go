@@ -1,6 +1,7 @@
 package console
 
 import (
+	"regexp"
 	"testing"
 
 	"aftersales"
@@ -104,7 +105,7 @@ func TestFieldReason(t *testing.T) {
 		{"must be a date, YYYY-MM-DD", "必须是日期，格式 YYYY-MM-DD"},
 		{"is stale", "已被他人修改，请刷新后重试"},
 		{"must be lower-case letters, digits, '-' or '_'", "只能包含小写字母、数字、“-”或“_”"},
-		{"this code is retired", "this code is retired"},
+		{"a reason nobody wrote", "a reason nobody wrote"},
 	}
 	for _, tc := range tests {
 		if got := c.fieldReason("zh-CN", tc.reason); got != tc.zh {
@@ -157,20 +158,27 @@ func TestFieldChange(t *testing.T) {
 }
 
 // TestCaseEffect: a case whose effect is the verification's sentence
-// reads in the page's language, numbers kept; a written effect stays.
+// reads in the page's language, its numbers in the KPI's unit (they were
+// bare: "从 3225 变为 2149" minutes, "从 62.5 变为 71.3" percent); a
+// written effect stays.
 func TestCaseEffect(t *testing.T) {
-	p := &Page{Lang: "zh-CN", cat: loadCatalog(t)}
-	kpi := p.T("kpi.arrival_median")
-	tests := []struct{ in, want string }{
-		{"arrival_median went from 3225 to 2149 (change -1076, 95% CI -1100 to -1050, p = 7.8e-28)",
-			kpi + " 从 3225 变为 2149（变化 -1076，95% 置信区间 -1100 至 -1050，p = 7.8e-28）"},
-		{"arrival_median went from 3225 to 2149: the after window ranks lower (p = 7.8e-28); Hodges-Lehmann shift -1076, 95% CI -1100 to -1050, meeting the target 2400",
-			kpi + " 从 3225 变为 2149：改善后窗口的秩更低（p = 7.8e-28）；Hodges-Lehmann 位移 -1076，95% 置信区间 -1100 至 -1050，达到目标 2400"},
-		{"上门时长从 54 小时降到 36 小时", "上门时长从 54 小时降到 36 小时"},
-	}
-	for _, tc := range tests {
-		if got := p.CaseEffect(tc.in); got != tc.want {
-			t.Errorf("%q:\n got %q\nwant %q", tc.in, got, tc.want)
+	for _, tc := range []struct{ lang, in, want string }{
+		{"zh-CN", "arrival_median went from 3225 to 2149 (change -1076, 95% CI -1100 to -1050, p = 7.8e-28)",
+			"{arrival_median} 从 2.2天 变为 1.5天（变化 -0.7天，95% 置信区间 -0.8天 至 -0.7天，p = 7.8e-28）"},
+		{"zh-CN", "arrival_median went from 3225 to 2149: the after window ranks lower (p = 7.8e-28); Hodges-Lehmann shift -1076, 95% CI -1100 to -1050, meeting the target 2400",
+			"{arrival_median} 从 2.2天 变为 1.5天：改善后窗口的秩更低（p = 7.8e-28）；Hodges-Lehmann 位移 -0.7天，95% 置信区间 -0.8天 至 -0.7天，达到目标 1.7天"},
+		{"zh-CN", "fcr went from 62.5 to 71.3 (change +8.8, 95% CI 5.1 to 12.4, p = 0.0001), meeting the target 70",
+			"{fcr} 从 62.5% 变为 71.3%（变化 +8.8 个百分点，95% 置信区间 +5.1 个百分点 至 +12.4 个百分点，p = 0.0001），达到目标 70.0%"},
+		{"en", "frt_median went from 95 to 40 (change -55, 95% CI -60 to -50, p = 0.001)",
+			"{frt_median} went from 95 min to 40 min (change -55 min, 95% CI -60 min to -50 min, p = 0.001)"},
+		{"en", "cost_per_ticket went from 120.5 to 98 (change -22.5, 95% CI -30 to -15, p = 0.01)",
+			"{cost_per_ticket} went from ¥120.50 to ¥98.00 (change −¥22.50, 95% CI −¥30.00 to −¥15.00, p = 0.01)"},
+		{"zh-CN", "上门时长从 54 小时降到 36 小时", "上门时长从 54 小时降到 36 小时"},
+	} {
+		p := &Page{Lang: tc.lang, cat: loadCatalog(t)}
+		want := regexp.MustCompile(`\{([a-z_]+)\}`).ReplaceAllStringFunc(tc.want, func(k string) string { return p.T("kpi." + k[1:len(k)-1]) })
+		if got := p.CaseEffect(tc.in); got != want {
+			t.Errorf("%q:\n got %q\nwant %q", tc.in, got, want)
 		}
 	}
 }

@@ -46,8 +46,8 @@ func (c *Console) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal/account/password", g(c.portalSetPassword))
 	mux.HandleFunc("POST /portal/account/colleagues/{id}/role", g(c.portalSetRole))
 	// Staff: invite a customer's contact to the portal, or revoke.
-	mux.HandleFunc("POST /customers/{id}/portal", c.guard(c.invitePortal))
-	mux.HandleFunc("POST /customers/{id}/portal/{uid}/revoke", c.guard(c.revokePortal))
+	c.post(mux, "/customers/{id}/portal", needs(aftersales.PermCustomerWrite), c.invitePortal)
+	c.post(mux, "/customers/{id}/portal/{uid}/revoke", needs(aftersales.PermCustomerWrite), c.revokePortal)
 }
 
 func (c *Console) invitePortal(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +124,7 @@ func (c *Console) portalFail(w http.ResponseWriter, r *http.Request, name string
 		p.Flash = msg
 	}
 	for _, f := range aftersales.ErrorFields(err) {
-		p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+		p.Errs[f.Field] = p.cat.fieldReasonFor(p.Lang, f.Field, f.Reason)
 	}
 	if name == "" || code == aftersales.ENOTFOUND || code == aftersales.EFORBIDDEN || code == aftersales.EINTERNAL || code == aftersales.EUNAVAILABLE {
 		name = "error"
@@ -432,7 +432,7 @@ func (c *Console) portalAfter(w http.ResponseWriter, r *http.Request, id int64, 
 		p.Flash = aftersales.ErrorMessage(err)
 	}
 	for _, f := range aftersales.ErrorFields(err) {
-		p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+		p.Errs[f.Field] = p.cat.fieldReasonFor(p.Lang, f.Field, f.Reason)
 	}
 	c.portalTicketPage(w, r, p, portalTicketData{portalData: base}, id, httperr.Status(err))
 }
@@ -615,7 +615,7 @@ func (c *Console) portalSetPassword(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if aftersales.ErrorCode(err) == aftersales.EINVALID {
 			for _, f := range aftersales.ErrorFields(err) {
-				p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+				p.Errs[f.Field] = p.cat.fieldReasonFor(p.Lang, f.Field, f.Reason)
 			}
 			p.Flash, p.Status = p.T("err.EINVALID"), http.StatusUnprocessableEntity
 			c.portalAccountPage(w, r, p, base)

@@ -71,7 +71,7 @@ func TestWebForm(t *testing.T) {
 		f.Set("phone", "")
 		f.Set("email", "not-an-address")
 		s, body, _ := b.post("/form", f)
-		if s != 422 || !strings.Contains(body, "is not an email address") || !strings.Contains(body, "成都市武侯区天府大道 100 号") {
+		if s != 422 || !strings.Contains(body, "不是电子邮件地址") || !strings.Contains(body, "成都市武侯区天府大道 100 号") {
 			t.Fatalf("invalid form: %d", s)
 		}
 

@@ -18,7 +18,7 @@ const templateRows = 8
 
 func (c *Console) surveyTemplateRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /surveys/templates/edit", c.guard(c.surveyTemplatePage))
-	mux.HandleFunc("POST /surveys/templates", c.guard(c.saveSurveyTemplate))
+	c.post(mux, "/surveys/templates", needs(aftersales.PermSettingsWrite), c.saveSurveyTemplate)
 }
 
 // questionRow is one row of the form: the question's kind is csat, nps

@@ -94,7 +94,7 @@ func TestTextModelsPage(t *testing.T) {
 		if s, body, _ := b.post(fmt.Sprintf("/tickets/%d/suggestions/nature/accept", pending.ID), url.Values{}); s != http.StatusConflict || !strings.Contains(body, "accepted") {
 			t.Errorf("accepting twice: %d", s)
 		}
-		if s, body, _ := b.post("/admin/models/threshold", url.Values{"field": {"nature"}, "threshold": {"3"}}); s != http.StatusUnprocessableEntity || !strings.Contains(body, "between 0 and 1.01") {
+		if s, body, _ := b.post("/admin/models/threshold", url.Values{"field": {"nature"}, "threshold": {"3"}}); s != http.StatusUnprocessableEntity || !strings.Contains(body, "0 到 1.01 之间") {
 			t.Errorf("threshold 3: %d", s)
 		}
 		if s, _, _ := b.post("/admin/models/train", url.Values{"field": {"nature"}}); s != http.StatusSeeOther {

@@ -2,9 +2,12 @@ package console_test
 
 import (
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"aftersales"
 	"aftersales/internal/sqlstore"
 	"aftersales/internal/testutil"
 	"aftersales/internal/web/webtest"
@@ -36,6 +39,62 @@ func TestTicketFormBadTimeInPageLanguage(t *testing.T) {
 				if !strings.Contains(body, kept) {
 					t.Errorf("the form lost %s", kept)
 				}
+			}
+		})
+	}
+}
+
+// TestTicketFormAllErrorsAtOnce sends the new-ticket form missing two
+// fields of different kinds: the page names both at once. It named one
+// and, once that was fixed, the other: a time the form could not read
+// hid the store's rules (the title, the customer), and the store's rules
+// hid a required custom field, checked only in the write.
+func TestTicketFormAllErrorsAtOnce(t *testing.T) {
+	db := testutil.OpenDB(t, sqlstore.SQLite)
+	app := webtest.Start(t, db)
+	b := newBrowser(t, app, "en")
+	b.login(app.Admin.Email, "admin-password-1")
+	if s, body, _ := b.post("/fields", url.Values{"key": {"serial"}, "label_zh": {"序列号"}, "label_en": {"Serial"},
+		"type": {"text"}, "required": {"on"}}); s != 303 {
+		t.Fatalf("custom field: %d %s", s, body)
+	}
+	c, err := db.CreateCustomer(app.Ctx, aftersales.CustomerInput{Name: "王芳", Phone: "13800000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := func(kv ...string) url.Values {
+		v := url.Values{"title": {"热水器不点火"}, "channel": {"phone"}, "nature": {"repair"}, "urgency": {"normal"},
+			"customer_id": {strconv.FormatInt(c.ID, 10)}, "custom.serial": {"SN-1"}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				v.Del(kv[i])
+			} else {
+				v.Set(kv[i], kv[i+1])
+			}
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want []string // fields marked, by their label's target
+	}{
+		{"a store rule and a required custom field", base("title", "", "custom.serial", ""), []string{"title", "custom.serial"}},
+		{"an unreadable time and a store rule", base("occurred_at", "2026-13-45T10:00", "customer_id", ""), []string{"occurred_at", "customer_q"}},
+		{"an unreadable time and a required custom field", base("occurred_at", "yesterday", "custom.serial", ""), []string{"occurred_at", "custom.serial"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, body, _ := b.post("/tickets", tc.form)
+			if s != 422 {
+				t.Fatalf("status %d", s)
+			}
+			for _, f := range tc.want {
+				if !regexp.MustCompile(`class="field bad">\s*<label for="` + regexp.QuoteMeta(f) + `"`).MatchString(body) {
+					t.Errorf("%s is not marked", f)
+				}
+			}
+			if n := strings.Count(body, `<div class="err">`); n != len(tc.want) {
+				t.Errorf("%d reasons, want %d", n, len(tc.want))
 			}
 		})
 	}

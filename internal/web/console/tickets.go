@@ -20,49 +20,53 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /tickets.csv", g(c.exportTickets("csv")))
 	mux.HandleFunc("POST /tickets/bulk", g(c.bulkTickets))
 	mux.HandleFunc("GET /tickets.xlsx", g(c.exportTickets("xlsx")))
-	mux.HandleFunc("POST /tickets", g(c.createTicket))
+	c.post(mux, "/tickets", needs(aftersales.PermTicketWrite), c.createTicket)
 	mux.HandleFunc("GET /tickets/{id}", g(c.showTicket))
 	mux.HandleFunc("GET /tickets/{id}/edit", g(c.editTicket))
-	mux.HandleFunc("POST /tickets/{id}/edit", g(c.updateTicket))
+	c.post(mux, "/tickets/{id}/edit", needs(aftersales.PermTicketWrite), c.updateTicket)
 	mux.HandleFunc("POST /tickets/{id}/comment", g(c.commentTicket))
-	mux.HandleFunc("POST /tickets/{id}/transition", g(c.transitionTicket))
-	mux.HandleFunc("POST /tickets/{id}/assign", g(c.assignTicket))
+	c.post(mux, "/tickets/{id}/transition", needs(aftersales.PermTicketTransmit), c.transitionTicket)
+	c.post(mux, "/tickets/{id}/assign", needs(aftersales.PermTicketAssign), c.assignTicket)
 	mux.HandleFunc("POST /tickets/{id}/attachments", g(c.uploadAttachment))
 	mux.HandleFunc("POST /tickets/{id}/dry-run", g(c.dryRun))
-	mux.HandleFunc("POST /users/{id}/availability", g(c.setAvailability))
+	// Everyone sets their own availability; another user's takes
+	// PermTicketAssign (SetAvailability): the users page asks the second
+	// rule for the rows of others.
+	c.post(mux, "/users/{id}/availability", needs(aftersales.PermTicketRead), c.setAvailability)
+	c.saves["/users/{id}/availability:others"] = needs(aftersales.PermTicketAssign)
 	mux.HandleFunc("GET /customers", g(c.listCustomers))
 	mux.HandleFunc("GET /customers/pick", g(c.pickCustomer))
 	mux.HandleFunc("GET /tickets/pick", g(c.pickTickets))
 	mux.HandleFunc("GET /customers/new", g(c.newCustomer))
-	mux.HandleFunc("POST /customers", g(c.createCustomer))
+	c.post(mux, "/customers", needs(aftersales.PermCustomerWrite), c.createCustomer)
 	mux.HandleFunc("GET /customers/{id}", g(c.showCustomer))
 	mux.HandleFunc("GET /customers/{id}/edit", g(c.editCustomer))
-	mux.HandleFunc("POST /customers/{id}/edit", g(c.updateCustomer))
-	mux.HandleFunc("POST /customers/{id}/assets", g(c.createAsset))
+	c.post(mux, "/customers/{id}/edit", needs(aftersales.PermCustomerWrite), c.updateCustomer)
+	c.post(mux, "/customers/{id}/assets", needs(aftersales.PermCustomerWrite), c.createAsset)
 	mux.HandleFunc("GET /products", g(c.showProducts))
-	mux.HandleFunc("POST /categories", g(c.createCategory))
-	mux.HandleFunc("POST /products", g(c.createProduct))
+	c.post(mux, "/categories", needs(aftersales.PermCatalogWrite), c.createCategory)
+	c.post(mux, "/products", needs(aftersales.PermCatalogWrite), c.createProduct)
 	mux.HandleFunc("GET /network", g(c.showNetwork))
-	mux.HandleFunc("POST /network/units", g(c.createUnit))
-	mux.HandleFunc("POST /network/departments", g(c.createDepartment))
-	mux.HandleFunc("POST /network/teams", g(c.createTeam))
+	c.post(mux, "/network/units", needs(aftersales.PermNetworkWrite), c.createUnit)
+	c.post(mux, "/network/departments", needs(aftersales.PermNetworkWrite), c.createDepartment)
+	c.post(mux, "/network/teams", needs(aftersales.PermNetworkWrite), c.createTeam)
 	mux.HandleFunc("GET /users", g(c.listUsers))
-	mux.HandleFunc("POST /users", g(c.createUser))
+	c.post(mux, "/users", needs(aftersales.PermUserWrite), c.createUser)
 	mux.HandleFunc("GET /users/{id}/edit", g(c.editUser))
-	mux.HandleFunc("POST /users/{id}/edit", g(c.updateUser))
+	c.post(mux, "/users/{id}/edit", needs(aftersales.PermUserWrite), c.updateUser)
 	mux.HandleFunc("GET /tokens", g(c.listTokens))
 	mux.HandleFunc("POST /tokens", g(c.createToken))
 	mux.HandleFunc("POST /tokens/{id}/revoke", g(c.revokeToken))
 	mux.HandleFunc("GET /fields", g(c.listFields))
-	mux.HandleFunc("POST /fields", g(c.createField))
-	mux.HandleFunc("POST /settings", g(c.updateSettings))
+	c.post(mux, "/fields", needs(aftersales.PermSettingsWrite), c.createField)
+	c.post(mux, "/settings", needs(aftersales.PermSettingsWrite), c.updateSettings)
 	mux.HandleFunc("GET /audit", g(c.listAudit))
 	mux.HandleFunc("GET /dashboard", g(c.dashboard))
 	mux.HandleFunc("GET /quality/alerts", g(c.listAlerts))
-	mux.HandleFunc("POST /quality/alerts/rules", g(c.createAlertRule))
+	c.post(mux, "/quality/alerts/rules", needs(aftersales.PermQualityWrite), c.createAlertRule)
 	mux.HandleFunc("POST /quality/alerts/evaluate", g(c.evaluateAlerts))
 	mux.HandleFunc("GET /quality/targets", g(c.listTargets))
-	mux.HandleFunc("POST /quality/targets", g(c.setTarget))
+	c.post(mux, "/quality/targets", needs(aftersales.PermQualityWrite), c.setTarget)
 	mux.HandleFunc("GET /data-quality", g(c.dataQuality))
 	c.improveRoutes(mux, g)
 	c.costRoutes(mux, g)
@@ -73,21 +77,25 @@ func (c *Console) routes(mux *http.ServeMux) {
 	c.dispatchRoutes(mux, g)
 	mux.HandleFunc("GET /data-quality/issues", g(c.dataIssues))
 	mux.HandleFunc("GET /imports/{id}/report.csv", g(c.importReport))
-	for _, k := range []struct{ kind, path string }{{"product", "/products"}, {"unit", "/network/units"}, {"team", "/network/teams"}, {"asset", "/assets"}} {
+	for _, k := range []struct {
+		kind, path string
+		perm       aftersales.Permission
+	}{{"product", "/products", aftersales.PermCatalogWrite}, {"unit", "/network/units", aftersales.PermNetworkWrite},
+		{"team", "/network/teams", aftersales.PermNetworkWrite}, {"asset", "/assets", aftersales.PermCustomerWrite}} {
 		mux.HandleFunc("GET "+k.path+"/{id}/edit", g(c.edit(k.kind)))
-		mux.HandleFunc("POST "+k.path+"/{id}/edit", g(c.edit(k.kind)))
+		c.post(mux, k.path+"/{id}/edit", needs(k.perm), c.edit(k.kind))
 	}
 	mux.HandleFunc("GET /notifications", g(c.listNotifications))
 	mux.HandleFunc("POST /notifications/{id}/read", g(c.readNotification))
 	mux.HandleFunc("GET /rules/{kind}/{id}", g(c.editRule))
-	mux.HandleFunc("POST /rules/{kind}/{id}", g(c.editRule))
+	c.post(mux, "/rules/{kind}/{id}", needs(aftersales.PermSettingsWrite), c.editRule)
 	mux.HandleFunc("GET /sla", g(c.showSLA))
-	mux.HandleFunc("POST /sla/calendars", g(c.createCalendar))
-	mux.HandleFunc("POST /sla/policies", g(c.createPolicy))
+	c.post(mux, "/sla/calendars", needs(aftersales.PermSettingsWrite), c.createCalendar)
+	c.post(mux, "/sla/policies", needs(aftersales.PermSettingsWrite), c.createPolicy)
 	mux.HandleFunc("GET /sla/calendars/{id}", g(c.editSLA("calendar")))
-	mux.HandleFunc("POST /sla/calendars/{id}", g(c.editSLA("calendar")))
+	c.post(mux, "/sla/calendars/{id}", needs(aftersales.PermSettingsWrite), c.editSLA("calendar"))
 	mux.HandleFunc("GET /sla/policies/{id}", g(c.editSLA("policy")))
-	mux.HandleFunc("POST /sla/policies/{id}", g(c.editSLA("policy")))
+	c.post(mux, "/sla/policies/{id}", needs(aftersales.PermSettingsWrite), c.editSLA("policy"))
 }
 
 // ticketList is the list page's data.
@@ -405,7 +413,7 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 			p.Flash = head + " " + msg
 		}
 		for _, f := range aftersales.ErrorFields(actionErr) {
-			p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+			p.Errs[f.Field] = p.cat.fieldReasonFor(p.Lang, f.Field, f.Reason)
 		}
 		p.OK = ""
 	}
@@ -580,6 +588,14 @@ func (c *Console) createTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	in, f := c.parseTicket(r, defs)
 	err = f.v.Err()
+	if err != nil {
+		// A value the form could not read stops the create before the
+		// store sees it; the store's own rules are checked here too, so
+		// the page names every bad field at once, not in two rounds.
+		chk := in
+		_, cerr := aftersales.CheckCustom(defs, in.Custom, true)
+		err = aftersales.JoinInvalid(err, chk.Validate(true, c.Now()), cerr)
+	}
 	var t *aftersales.Ticket
 	if err == nil {
 		t, err = c.S.Tickets.CreateTicket(ctx, in)
@@ -676,7 +692,7 @@ func fieldSummary(err error) string {
 func (p *Page) fieldSummaryIn(err error) string {
 	var parts []string
 	for _, f := range aftersales.ErrorFields(err) {
-		parts = append(parts, fmt.Sprintf(p.T("err.field_reason"), p.tOr("field."+f.Field, f.Field), p.cat.fieldReason(p.Lang, f.Reason)))
+		parts = append(parts, fmt.Sprintf(p.T("err.field_reason"), p.tOr("field."+f.Field, f.Field), p.cat.fieldReasonFor(p.Lang, f.Field, f.Reason)))
 	}
 	if len(parts) == 0 {
 		return ""
