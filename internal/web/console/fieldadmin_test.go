@@ -249,3 +249,278 @@ func mustServicePoint(t *testing.T, app *webtest.App, db *sqlstore.DB) *aftersal
 	}
 	return u
 }
+
+// fieldErr is the reason shown under input name in form (the field's
+// div up to its end).
+func fieldErr(form, name string) string {
+	return between(form, `name="`+name+`"`, "</div>")
+}
+
+// TestConsoleStockParts: a parts keeper creates a part with both names,
+// the models it fits and its money, then edits it (inactive, a new
+// price); a number with a space, an amount that is not one and a number
+// already used are refused under their fields in the page's language,
+// what was typed kept and the catalog unchanged; a stale edit is refused.
+func TestConsoleStockParts(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		if _, err := db.CreatePart(ctx, aftersales.PartInput{Number: "FAN-1", NameZH: "风扇"}); err != nil {
+			t.Fatal(err)
+		}
+		count := func() int {
+			t.Helper()
+			ps, err := db.ListParts(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(ps)
+		}
+		part := func(num, zh, cost string) url.Values {
+			return url.Values{"number": {num}, "name_zh": {zh}, "name_en": {"Compressor"}, "models": {"KFR-35GW, KFR-50GW\nKFR-72LW"},
+				"unit_cost": {cost}, "price": {"450"}}
+		}
+		for _, tc := range []struct {
+			lang, field, why string
+			form             url.Values
+			status           int
+		}{
+			{"zh-CN", "number", "必须是 1 到 60 个字符，不含空格", part("CMP 100", "压缩机", "300.50"), http.StatusUnprocessableEntity},
+			{"zh-CN", "unit_cost", "须为金额，例如 125.50", part("CMP-100", "压缩机", "三百"), http.StatusUnprocessableEntity},
+			{"en", "number", "is already in use", part("FAN-1", "压缩机", "300.50"), http.StatusConflict},
+			{"zh-CN", "number", "已被使用", part("FAN-1", "压缩机", "300.50"), http.StatusConflict},
+		} {
+			b := newBrowser(t, app, tc.lang)
+			b.login("admin@example.com", "admin-password-1")
+			s, body, _ := b.post("/stock/parts", tc.form)
+			form := between(body, `id="part-form"`, "</form>")
+			if s != tc.status || !strings.Contains(fieldErr(form, tc.field), tc.why) || !strings.Contains(form, `value="压缩机"`) ||
+				!strings.Contains(form, "KFR-72LW</textarea>") {
+				t.Errorf("%s %s: %d\n%s", tc.lang, tc.form.Get("number"), s, form)
+			}
+			if missingKey.MatchString(body) {
+				t.Errorf("a raw key %s", missingKey.FindString(body))
+			}
+		}
+		if n := count(); n != 1 {
+			t.Fatalf("refused parts were created: %d parts", n)
+		}
+		b := newBrowser(t, app, "zh-CN")
+		b.login("admin@example.com", "admin-password-1")
+		s, _, h := b.post("/stock/parts", part("CMP-100", "压缩机", "¥300.50"))
+		if s != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/stock?ok=created") {
+			t.Fatalf("create: %d %q", s, h.Get("Location"))
+		}
+		ps, err := db.ListParts(ctx, "CMP-100")
+		if err != nil || len(ps) != 1 {
+			t.Fatalf("after creating: %v %v", ps, err)
+		}
+		p := ps[0]
+		want := aftersales.Part{ID: p.ID, Number: "CMP-100", NameZH: "压缩机", NameEN: "Compressor", Models: []string{"KFR-35GW", "KFR-50GW", "KFR-72LW"},
+			UnitCost: 30050, Price: 45000, Active: true, Version: p.Version, CreatedAt: p.CreatedAt}
+		if diff := cmp.Diff(want, *p); diff != "" {
+			t.Errorf("the part (-want +got):\n%s", diff)
+		}
+		if _, body := b.get(h.Get("Location")); !strings.Contains(body, "已创建") || !strings.Contains(body, "CMP-100 压缩机") {
+			t.Errorf("the page does not show the new part")
+		}
+		// Edit: the form shows the part, saving changes it.
+		_, body := b.get(fmt.Sprintf("/stock?part=%d", p.ID))
+		form := between(body, `id="part-form"`, "</form>")
+		if !strings.Contains(body, fmt.Sprintf(`action="/stock/parts/%d" class="stack" id="part-form"`, p.ID)) {
+			t.Errorf("the part form does not edit the part")
+		}
+		for _, w := range []string{`value="CMP-100"`, `value="300.50"`, "KFR-50GW\nKFR-72LW</textarea>", `name="active" value="1" checked`} {
+			if !strings.Contains(form, w) {
+				t.Errorf("the edit form lacks %q:\n%s", w, form)
+			}
+		}
+		edit := url.Values{"version": {fmt.Sprint(p.Version)}, "number": {"CMP-100"}, "name_zh": {"压缩机（新款）"}, "name_en": {"Compressor"},
+			"models": {"KFR-35GW"}, "unit_cost": {"300.50"}, "price": {"480"}}
+		if s, _, _ := b.post(fmt.Sprintf("/stock/parts/%d", p.ID), edit); s != http.StatusSeeOther {
+			t.Fatalf("edit: %d", s)
+		}
+		got, err := db.FindPart(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.NameZH != "压缩机（新款）" || got.Price != 48000 || got.Active || fmt.Sprint(got.Models) != "[KFR-35GW]" {
+			t.Errorf("after editing: %+v", got)
+		}
+		// The same version again is stale: refused, nothing written.
+		edit.Set("price", "1")
+		if s, _, _ := b.post(fmt.Sprintf("/stock/parts/%d", p.ID), edit); s != http.StatusConflict {
+			t.Errorf("a stale edit: %d", s)
+		}
+		if again, _ := db.FindPart(ctx, p.ID); again.Price != 48000 {
+			t.Errorf("a stale edit wrote the price %v", again.Price)
+		}
+	})
+}
+
+// TestConsoleStockLocations: a parts keeper creates a van driven by a
+// technician and a service point's stock; a van without its technician
+// and a code with capitals are refused under their fields in Chinese,
+// nothing created.
+func TestConsoleStockLocations(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		tech := testutil.MustUser(t, ctx, db, "wang@example.com", aftersales.RoleTechnician, nil)
+		sp := mustServicePoint(t, app, db)
+		b := newBrowser(t, app, "zh-CN")
+		b.login("admin@example.com", "admin-password-1")
+		_, page := b.get("/stock")
+		lf := between(page, `id="location-form"`, "</form>")
+		for _, w := range []string{`<option value="van">车辆库位</option>`, fmt.Sprintf(`<option value="%d">%s</option>`, tech.ID, tech.Name), fmt.Sprintf(`<option value="%d">武侯网点</option>`, sp.ID)} {
+			if !strings.Contains(lf, w) {
+				t.Errorf("the location form lacks %q:\n%s", w, lf)
+			}
+		}
+		for _, tc := range []struct {
+			form       url.Values
+			field, why string
+		}{
+			{url.Values{"loc_kind": {"van"}, "loc_code": {"van-wang"}, "loc_name": {"王师傅的车"}}, "loc_tech", "车辆库位必须选择技师"},
+			{url.Values{"loc_kind": {"warehouse"}, "loc_code": {"WH-CD"}, "loc_name": {"成都仓"}}, "loc_code", "只能包含小写字母"},
+		} {
+			s, body, _ := b.post("/stock/locations", tc.form)
+			form := between(body, `id="location-form"`, "</form>")
+			if s != http.StatusUnprocessableEntity || !strings.Contains(fieldErr(form, tc.field), tc.why) || !strings.Contains(form, `value="`+tc.form.Get("loc_name")+`"`) {
+				t.Errorf("%v: %d\n%s", tc.form, s, form)
+			}
+		}
+		if ls, _ := db.ListStockLocations(ctx); len(ls) != 0 {
+			t.Fatalf("refused locations were created: %v", ls)
+		}
+		for _, f := range []url.Values{
+			{"loc_kind": {"van"}, "loc_code": {"van-wang"}, "loc_name": {"王师傅的车"}, "loc_tech": {fmt.Sprint(tech.ID)}},
+			{"loc_kind": {"service_point"}, "loc_code": {"cd1"}, "loc_name": {"武侯网点库"}, "loc_unit": {fmt.Sprint(sp.ID)}},
+		} {
+			if s, _, h := b.post("/stock/locations", f); s != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/stock?ok=created") {
+				t.Fatalf("create %v: %d", f, s)
+			}
+		}
+		ls, err := db.ListStockLocations(ctx)
+		if err != nil || len(ls) != 2 {
+			t.Fatalf("locations: %v %v", ls, err)
+		}
+		byCode := map[string]*aftersales.StockLocation{}
+		for _, l := range ls {
+			byCode[l.Code] = l
+		}
+		if v := byCode["van-wang"]; v == nil || v.Kind != aftersales.LocationVan || v.TechnicianID == nil || *v.TechnicianID != tech.ID {
+			t.Errorf("the van: %+v", v)
+		}
+		if v := byCode["cd1"]; v == nil || v.Kind != aftersales.LocationServicePoint || v.ServiceUnitID == nil || *v.ServiceUnitID != sp.ID {
+			t.Errorf("the service point's stock: %+v", v)
+		}
+		if _, page := b.get("/stock"); !strings.Contains(between(page, `id="locations"`, "</table>"), "王师傅的车") {
+			t.Errorf("the location list lacks the van")
+		}
+	})
+}
+
+// TestConsoleStockLevelsAndMoves: a parts keeper sets a reorder point
+// and order-up-to level, records a receipt (the ledger gets exactly one
+// receipt line) and an adjustment with its reason; an adjustment that
+// would leave less than is on hand, one without a reason and an
+// order-up-to level not above the reorder point are refused under their
+// fields in the page's language, what was typed kept, nothing written.
+func TestConsoleStockLevelsAndMoves(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		part, err := db.CreatePart(ctx, aftersales.PartInput{Number: "CMP-100", NameZH: "压缩机", NameEN: "Compressor"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wh, err := db.CreateStockLocation(ctx, aftersales.StockLocationInput{Kind: aftersales.LocationWarehouse, Code: "wh", Name: "中心仓"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := url.Values{"mv_part": {fmt.Sprint(part.ID)}, "mv_location": {fmt.Sprint(wh.ID)}}
+		move := func(b *browser, kind, qty, reason string) (int, string, http.Header) {
+			f := url.Values{"mv_kind": {kind}, "mv_qty": {qty}, "mv_reason": {reason}}
+			for k, v := range ids {
+				f[k] = v
+			}
+			return b.post("/stock/move", f)
+		}
+		ledger := func() []string {
+			t.Helper()
+			ms, err := db.ListMovements(ctx, aftersales.StockFilter{PartID: part.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, m := range ms {
+				out = append(out, fmt.Sprintf("%s %d %s", m.Kind, m.OnHand, m.Reason))
+			}
+			return out
+		}
+		b := newBrowser(t, app, "zh-CN")
+		b.login("admin@example.com", "admin-password-1")
+		s, _, h := move(b, "receipt", "5", "")
+		if s != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/stock?ok=received") {
+			t.Fatalf("receipt: %d %q", s, h.Get("Location"))
+		}
+		if diff := cmp.Diff([]string{"receipt 5 "}, ledger()); diff != "" {
+			t.Errorf("the ledger after the receipt (-want +got):\n%s", diff)
+		}
+		if _, body := b.get(h.Get("Location")); !strings.Contains(body, "已入库") {
+			t.Errorf("no flash after the receipt")
+		}
+		for _, tc := range []struct {
+			lang, kind, qty, reason string
+			field, why              string
+			status                  int
+		}{
+			{"zh-CN", "adjust", "-6", "盘亏", "mv_qty", "超出可用数量 5（配件 CMP-100，库位 wh）", http.StatusConflict},
+			{"en", "adjust", "-6", "lost", "mv_qty", "exceeds the 5 available of part CMP-100 at wh", http.StatusConflict},
+			{"zh-CN", "adjust", "-1", " ", "mv_reason", "调整时必须填写原因", http.StatusUnprocessableEntity},
+			{"zh-CN", "receipt", "0", "", "mv_qty", "必须在 1 到 1000000 之间", http.StatusUnprocessableEntity},
+			{"zh-CN", "receipt", "两个", "", "mv_qty", "必须是整数", http.StatusUnprocessableEntity},
+		} {
+			b := newBrowser(t, app, tc.lang)
+			b.login("admin@example.com", "admin-password-1")
+			s, body, _ := move(b, tc.kind, tc.qty, tc.reason)
+			form := between(body, `id="move-form"`, "</form>")
+			if s != tc.status || !strings.Contains(fieldErr(form, tc.field), tc.why) || !strings.Contains(form, `value="`+tc.qty+`"`) {
+				t.Errorf("%s %s %s: %d\n%s", tc.lang, tc.kind, tc.qty, s, form)
+			}
+			if strings.Contains(between(body, `id="transfer-form"`, "</form>"), `class="err"`) {
+				t.Errorf("the move's refusal shows under the transfer form too")
+			}
+		}
+		if diff := cmp.Diff([]string{"receipt 5 "}, ledger()); diff != "" {
+			t.Errorf("refused moves wrote to the ledger (-want +got):\n%s", diff)
+		}
+		if s, _, h := move(b, "adjust", "-2", "盘点少两件"); s != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/stock?ok=adjusted") {
+			t.Fatalf("adjust: %d", s)
+		}
+		if diff := cmp.Diff([]string{"receipt 5 ", "adjust -2 盘点少两件"}, ledger()); diff != "" {
+			t.Errorf("the ledger after the adjustment (-want +got):\n%s", diff)
+		}
+
+		// Reorder levels.
+		level := func(rp, upto string) (int, string, http.Header) {
+			return b.post("/stock/levels", url.Values{"lv_part": {fmt.Sprint(part.ID)}, "lv_location": {fmt.Sprint(wh.ID)}, "lv_reorder": {rp}, "lv_upto": {upto}})
+		}
+		s, body, _ := level("5", "5")
+		form := between(body, `id="level-form"`, "</form>")
+		if s != http.StatusUnprocessableEntity || !strings.Contains(fieldErr(form, "lv_upto"), "必须大于补货点") || !strings.Contains(form, `value="5"`) {
+			t.Errorf("order up to = reorder point: %d\n%s", s, form)
+		}
+		if s, _, h := level("3", "10"); s != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/stock?ok=level_set") {
+			t.Fatalf("set the level: %d", s)
+		}
+		bs, err := db.ListStock(ctx, aftersales.StockFilter{PartID: part.ID, LocationID: wh.ID})
+		if err != nil || len(bs) != 1 || bs[0].ReorderPoint != 3 || bs[0].OrderUpTo != 10 || bs[0].OnHand != 3 || bs[0].Suggested != 7 {
+			t.Fatalf("the balance after setting the level: %+v %v", bs, err)
+		}
+		if _, page := b.get("/stock"); !strings.Contains(page, "建议订购 7") {
+			t.Errorf("/stock does not suggest the order")
+		}
+	})
+}

@@ -46,14 +46,27 @@ func stockFormFields(form string) func(string) string {
 			}
 			return f
 		case "location":
-			return cmpOr(locationNames[f], form+"_"+f)
+			return formField(locationNames, "loc_", f)
 		case "level":
-			return cmpOr(levelNames[f], form+"_"+f)
+			return formField(levelNames, "lv_", f)
 		case "move":
-			return cmpOr(moveNames[f], form+"_"+f)
+			return formField(moveNames, "mv_", f)
 		}
 		return f
 	}
+}
+
+// formField is the form's input for the store's field f; the handler's
+// own checks name the inputs already (prefix); a field the form lacks
+// gets the prefix so that no other form of the page shows it.
+func formField(names map[string]string, prefix, f string) string {
+	if n, ok := names[f]; ok {
+		return n
+	}
+	if strings.HasPrefix(f, prefix) {
+		return f
+	}
+	return prefix + "other_" + f
 }
 
 func formID(r *http.Request, name string) int64 {
