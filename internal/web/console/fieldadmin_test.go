@@ -418,6 +418,36 @@ func TestConsoleStockLocations(t *testing.T) {
 		if _, page := b.get("/stock"); !strings.Contains(between(page, `id="locations"`, "</table>"), "王师傅的车") {
 			t.Errorf("the location list lacks the van")
 		}
+
+		// Edit the van: the form shows it; an empty name is refused under
+		// the name, nothing changed; renaming and deactivating saves; the
+		// same version again is stale.
+		van := byCode["van-wang"]
+		_, page = b.get(fmt.Sprintf("/stock?loc=%d", van.ID))
+		if !strings.Contains(page, fmt.Sprintf(`action="/stock/locations/%d" class="stack" id="location-form"`, van.ID)) ||
+			!strings.Contains(between(page, `id="location-form"`, "</form>"), `value="王师傅的车"`) {
+			t.Fatalf("the location form does not edit the van:\n%s", between(page, `id="locations"`, "</form>"))
+		}
+		save := fmt.Sprintf("/stock/locations/%d", van.ID)
+		f := url.Values{"loc_version": {fmt.Sprint(van.Version)}, "loc_kind": {"van"}, "loc_code": {"van-wang"}, "loc_name": {" "}, "loc_tech": {fmt.Sprint(tech.ID)}}
+		s, body, _ := b.post(save, f)
+		if form := between(body, `id="location-form"`, "</form>"); s != http.StatusUnprocessableEntity || !strings.Contains(fieldErr(form, "loc_name"), "必填") {
+			t.Errorf("an empty name: %d\n%s", s, form)
+		}
+		f.Set("loc_name", "王师傅的新车")
+		if s, _, h := b.post(save, f); s != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/stock?ok=saved") {
+			t.Fatalf("edit the van: %d", s)
+		}
+		ls, _ = db.ListStockLocations(ctx)
+		for _, l := range ls {
+			if l.ID == van.ID && (l.Name != "王师傅的新车" || l.Active) {
+				t.Errorf("after editing the van: %+v", l)
+			}
+		}
+		f.Set("loc_name", "又一个名字")
+		if s, _, _ := b.post(save, f); s != http.StatusConflict {
+			t.Errorf("a stale edit: %d", s)
+		}
 	})
 }
 

@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -39,6 +40,7 @@ type stockView struct {
 	// part the part form edits (nil: it creates one).
 	Form     string
 	EditPart *aftersales.Part
+	EditLoc  *aftersales.StockLocation // the location the location form edits
 	// Points and Techs are what a service point's stock and a van link to.
 	Points []*aftersales.ServiceUnit
 	Techs  []*aftersales.TechnicianProfile
@@ -63,6 +65,9 @@ func (c *Console) renderStockWith(w http.ResponseWriter, r *http.Request, import
 	v := &stockView{PartName: map[int64]string{}, LocName: map[int64]string{}, Imported: imported, Form: form}
 	p.Data = v
 	p.Form = r.Form
+	if p.Form == nil {
+		p.Form = url.Values{}
+	}
 	if _, err := aftersales.Require(ctx, aftersales.PermPartsWrite); err != nil {
 		c.fail(w, r, "", p, err)
 		return
@@ -83,8 +88,21 @@ func (c *Console) renderStockWith(w http.ResponseWriter, r *http.Request, import
 		c.fail(w, r, "", p, err)
 		return
 	}
+	edit, _ := strconv.ParseInt(cmpOr(r.PathValue("loc"), r.URL.Query().Get("loc")), 10, 64)
 	for _, l := range v.Locations {
 		v.LocName[l.ID] = l.Name
+		if l.ID == edit && edit != 0 {
+			v.EditLoc = l
+		}
+	}
+	if edit != 0 && v.EditLoc == nil {
+		c.fail(w, r, "", p, aftersales.Errorf(aftersales.ENOTFOUND, "Stock location %d not found.", edit))
+		return
+	}
+	if v.EditLoc != nil && r.Method == http.MethodGet {
+		for k, vs := range locationFormValues(v.EditLoc) {
+			p.Form[k] = vs
+		}
 	}
 	// The part form edits the part of ?part= (or of the refused POST).
 	if id, _ := strconv.ParseInt(cmpOr(r.PathValue("id"), r.URL.Query().Get("part")), 10, 64); id != 0 {
@@ -93,7 +111,9 @@ func (c *Console) renderStockWith(w http.ResponseWriter, r *http.Request, import
 			return
 		}
 		if r.Method == http.MethodGet {
-			p.Form = partFormValues(v.EditPart)
+			for k, vs := range partFormValues(v.EditPart) {
+				p.Form[k] = vs
+			}
 		}
 	}
 	units, err := c.S.Network.ListServiceUnits(ctx)

@@ -21,7 +21,8 @@ import (
 func (c *Console) stockFormRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
 	mux.HandleFunc("POST /stock/parts", g(c.stockSavePart))
 	mux.HandleFunc("POST /stock/parts/{id}", g(c.stockSavePart))
-	mux.HandleFunc("POST /stock/locations", g(c.stockCreateLocation))
+	mux.HandleFunc("POST /stock/locations", g(c.stockSaveLocation))
+	mux.HandleFunc("POST /stock/locations/{loc}", g(c.stockSaveLocation))
 	mux.HandleFunc("POST /stock/levels", g(c.stockSetLevel))
 	mux.HandleFunc("POST /stock/move", g(c.stockMove))
 }
@@ -134,9 +135,10 @@ func (c *Console) stockSavePart(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/stock?ok=saved#catalog", http.StatusSeeOther)
 }
 
-// stockCreateLocation adds a warehouse, a service point's stock (with
-// its service point) or a van (with its technician).
-func (c *Console) stockCreateLocation(w http.ResponseWriter, r *http.Request) {
+// stockSaveLocation adds a warehouse, a service point's stock (with its
+// service point) or a van (with its technician), or with {loc} changes
+// one (and whether it is active).
+func (c *Console) stockSaveLocation(w http.ResponseWriter, r *http.Request) {
 	in := aftersales.StockLocationInput{Kind: aftersales.LocationKind(r.FormValue("loc_kind")), Code: r.FormValue("loc_code"),
 		Name: r.FormValue("loc_name")}
 	if id := formID(r, "loc_unit"); id != 0 {
@@ -144,6 +146,17 @@ func (c *Console) stockCreateLocation(w http.ResponseWriter, r *http.Request) {
 	}
 	if id := formID(r, "loc_tech"); id != 0 {
 		in.TechnicianID = &id
+	}
+	if r.PathValue("loc") != "" {
+		id, _ := strconv.ParseInt(r.PathValue("loc"), 10, 64)
+		active := r.FormValue("loc_active") == "1"
+		in.Active = &active
+		if _, err := c.S.Parts.UpdateStockLocation(r.Context(), id, formID(r, "loc_version"), in); err != nil {
+			c.renderStockForm(w, r, "location", err)
+			return
+		}
+		http.Redirect(w, r, "/stock?ok=saved#locations", http.StatusSeeOther)
+		return
 	}
 	if _, err := c.S.Parts.CreateStockLocation(r.Context(), in); err != nil {
 		c.renderStockForm(w, r, "location", err)
@@ -209,6 +222,22 @@ func partFormValues(pt *aftersales.Part) url.Values {
 	return url.Values{"number": {pt.Number}, "name_zh": {pt.NameZH}, "name_en": {pt.NameEN},
 		"models": {strings.Join(pt.Models, "\n")}, "unit_cost": {money(pt.UnitCost)}, "price": {money(pt.Price)},
 		"active": {active}, "version": {strconv.FormatInt(pt.Version, 10)}}
+}
+
+// locationFormValues are a location's values as its form shows them.
+func locationFormValues(l *aftersales.StockLocation) url.Values {
+	id := func(p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatInt(*p, 10)
+	}
+	active := ""
+	if l.Active {
+		active = "1"
+	}
+	return url.Values{"loc_kind": {string(l.Kind)}, "loc_code": {l.Code}, "loc_name": {l.Name}, "loc_unit": {id(l.ServiceUnitID)},
+		"loc_tech": {id(l.TechnicianID)}, "loc_active": {active}, "loc_version": {strconv.FormatInt(l.Version, 10)}}
 }
 
 // LocationKindName says a location's kind in the page's language.
