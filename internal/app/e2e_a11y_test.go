@@ -126,7 +126,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		"/voc/clusters", "/admin/dictionary",
 		"/voc",
 		"/admin/segments",
-		"/stock", ticket + "/book", "/technicians"}
+		"/stock", ticket + "/book", "/technicians", "/stock?part=1", "/stock?loc=1"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		for _, width := range []int64{1280, 390} {
 			err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang), chromedp.EmulateViewport(width, 844))

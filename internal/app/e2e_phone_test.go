@@ -124,7 +124,7 @@ func TestBrowserPhoneLayout(t *testing.T) {
 		"/field-standards",
 		"/voc",
 		"/admin/segments",
-		"/stock", "/technicians", ticket + "/book",
+		"/stock", "/technicians", ticket + "/book", "/stock?part=1",
 		"/form"}
 	for _, lang := range []string{"zh-CN", "en"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/"+lang)); err != nil {

@@ -187,7 +187,7 @@ func TestEveryPageRenders(t *testing.T) {
 	pages["/voc/clusters"], pages["/voc/clusters?nature=repair&region_id=1"], pages["/admin/dictionary"] = "voc_clusters", "voc_clusters", "dictionary"
 	pages["/dashboard?kpi=technician_utilisation"] = "dashboard"
 	pages[fmt.Sprintf("/tickets/%d/book", tk.ID)] = "book_visit"
-	pages["/stock"], pages["/stock?reorder=1"] = "stock", "stock"
+	pages["/stock"], pages["/stock?reorder=1"], pages["/stock?part=1"], pages["/stock?loc=1"] = "stock", "stock", "stock", "stock"
 	pages["/technicians"] = "technicians"
 	for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
 		b := newBrowser(t, app, lang)

@@ -281,6 +281,23 @@ func fieldReasons() []notePart {
 		{regexp.MustCompile(`^choose a code from the taxonomy or describe the root cause$`), "reason.root_cause_input"},
 		{regexp.MustCompile(`^unknown KPI$`), "reason.unknown_kpi"},
 		{regexp.MustCompile(`^must be week or month$`), "reason.week_month"},
+		// The technician and stock forms (helper s7/fieldadmin).
+		{regexp.MustCompile(`^must be a time HH:MM$`), "reason.time_hhmm"},
+		{regexp.MustCompile(`^must be after start_min, at most 1440$`), "reason.shift_end"},
+		{regexp.MustCompile(`^overlaps shifts\[(?:[0-9]+)\]$`), "reason.shift_overlap"},
+		{regexp.MustCompile(`^must be after start$`), "reason.after_start"},
+		{regexp.MustCompile(`^must be at most ([0-9]+) bytes of text$`), "reason.text_bytes"},
+		{regexp.MustCompile(`^must be 1 to 60 characters without spaces$`), "reason.part_number"},
+		{regexp.MustCompile(`^is longer than ([0-9]+) bytes$`), "reason.longer_bytes"},
+		{regexp.MustCompile(`^must be a product model of 1 to 100 bytes$`), "reason.part_model"},
+		{regexp.MustCompile(`^is already in use$`), "reason.in_use"},
+		{regexp.MustCompile(`^is required, at most ([0-9]+) bytes$`), "reason.required_bytes"},
+		{regexp.MustCompile(`^is required for a service point and only for one$`), "reason.location_unit"},
+		{regexp.MustCompile(`^is required for a van and only for one$`), "reason.location_van"},
+		{regexp.MustCompile(`^must be above the reorder point$`), "reason.above_reorder"},
+		{regexp.MustCompile(`^must be a non-zero number of units between (\S+) and (\S+)$`), "reason.adjust_qty"},
+		{regexp.MustCompile(`^must be warehouse, service_point or van$`), "reason.chosen"},
+		{regexp.MustCompile(`^is a (?:\S+), not a (?:service point|technician)$`), "reason.chosen"},
 	}...), storeFieldReasons()...)
 }
 

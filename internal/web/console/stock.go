@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,7 @@ func (c *Console) stockRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.
 	mux.HandleFunc("GET /stock", g(c.stockPage))
 	mux.HandleFunc("POST /stock/transfer", g(c.stockTransfer))
 	mux.HandleFunc("POST /stock/import", g(c.stockImport))
+	c.stockFormRoutes(mux, g)
 }
 
 type stockView struct {
@@ -34,6 +36,14 @@ type stockView struct {
 	// the page's language.
 	Rejected []stockRejected
 	Imported *aftersales.StockImport
+	// Form is the form a refusal came from (stock_forms.go); EditPart the
+	// part the part form edits (nil: it creates one).
+	Form     string
+	EditPart *aftersales.Part
+	EditLoc  *aftersales.StockLocation // the location the location form edits
+	// Points and Techs are what a service point's stock and a van link to.
+	Points []*aftersales.ServiceUnit
+	Techs  []*aftersales.TechnicianProfile
 }
 
 type stockRejected struct {
@@ -44,17 +54,27 @@ type stockRejected struct {
 func (c *Console) stockPage(w http.ResponseWriter, r *http.Request) { c.renderStock(w, r, nil, nil) }
 
 func (c *Console) renderStock(w http.ResponseWriter, r *http.Request, imported *aftersales.StockImport, actionErr error) {
+	c.renderStockWith(w, r, imported, actionErr, "", nil)
+}
+
+// renderStockWith shows the page; a refusal of form comes back with each
+// reason under the field names gives it.
+func (c *Console) renderStockWith(w http.ResponseWriter, r *http.Request, imported *aftersales.StockImport, actionErr error, form string, names func(string) string) {
 	ctx := r.Context()
 	p := c.page(r, "stock", "stock.title")
-	v := &stockView{PartName: map[int64]string{}, LocName: map[int64]string{}, Imported: imported}
+	v := &stockView{PartName: map[int64]string{}, LocName: map[int64]string{}, Imported: imported, Form: form}
 	p.Data = v
 	p.Form = r.Form
+	if p.Form == nil {
+		p.Form = url.Values{}
+	}
 	if _, err := aftersales.Require(ctx, aftersales.PermPartsWrite); err != nil {
 		c.fail(w, r, "", p, err)
 		return
 	}
-	if r.URL.Query().Get("ok") == "transferred" {
-		p.OK = p.T("stock.transferred")
+	switch ok := r.URL.Query().Get("ok"); ok {
+	case "transferred", "received", "adjusted", "level_set":
+		p.OK = p.T("stock." + ok)
 	}
 	var err error
 	if v.Parts, err = c.S.Parts.ListParts(ctx, ""); err != nil {
@@ -68,8 +88,47 @@ func (c *Console) renderStock(w http.ResponseWriter, r *http.Request, imported *
 		c.fail(w, r, "", p, err)
 		return
 	}
+	edit, _ := strconv.ParseInt(cmpOr(r.PathValue("loc"), r.URL.Query().Get("loc")), 10, 64)
 	for _, l := range v.Locations {
 		v.LocName[l.ID] = l.Name
+		if l.ID == edit && edit != 0 {
+			v.EditLoc = l
+		}
+	}
+	if edit != 0 && v.EditLoc == nil {
+		c.fail(w, r, "", p, aftersales.Errorf(aftersales.ENOTFOUND, "Stock location %d not found.", edit))
+		return
+	}
+	if v.EditLoc != nil && r.Method == http.MethodGet {
+		for k, vs := range locationFormValues(v.EditLoc) {
+			p.Form[k] = vs
+		}
+	}
+	// The part form edits the part of ?part= (or of the refused POST).
+	if id, _ := strconv.ParseInt(cmpOr(r.PathValue("id"), r.URL.Query().Get("part")), 10, 64); id != 0 {
+		if v.EditPart, err = c.S.Parts.FindPart(ctx, id); err != nil {
+			c.fail(w, r, "", p, err)
+			return
+		}
+		if r.Method == http.MethodGet {
+			for k, vs := range partFormValues(v.EditPart) {
+				p.Form[k] = vs
+			}
+		}
+	}
+	units, err := c.S.Network.ListServiceUnits(ctx)
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
+	for _, u := range units {
+		if u.Kind == aftersales.UnitServicePoint && u.Active {
+			v.Points = append(v.Points, u)
+		}
+	}
+	if v.Techs, err = c.S.Visits.ListTechnicians(ctx); err != nil {
+		c.fail(w, r, "", p, err)
+		return
 	}
 	v.Location, _ = strconv.ParseInt(r.URL.Query().Get("location"), 10, 64)
 	v.Reorder = r.URL.Query().Get("reorder") == "1"
@@ -88,7 +147,11 @@ func (c *Console) renderStock(w http.ResponseWriter, r *http.Request, imported *
 			p.Flash = aftersales.ErrorMessage(actionErr)
 		}
 		for _, f := range aftersales.ErrorFields(actionErr) {
-			p.Errs[f.Field] = p.cat.fieldReason(p.Lang, f.Reason)
+			name := f.Field
+			if names != nil {
+				name = names(name)
+			}
+			p.Errs[name] = p.cat.fieldReason(p.Lang, f.Reason)
 		}
 		p.Status = httperr.Status(actionErr)
 	}

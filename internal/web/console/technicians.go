@@ -15,11 +15,16 @@ import (
 // technician's service point, daily capacity, shifts, certifications with
 // their expiry (an expired one marked, since booking passes the
 // technician over for work that needs it) and leave; the capacity and the
-// certifications are edited here, the rest through the API.
+// certifications, shifts, leave and service point with home base are
+// edited here (technician_forms.go), each form replacing its part of the
+// profile and keeping the rest.
 
 func (c *Console) technicianRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
 	mux.HandleFunc("GET /technicians", g(c.techniciansPage))
 	mux.HandleFunc("POST /technicians/{id}", g(c.saveTechnician))
+	mux.HandleFunc("POST /technicians/{id}/shifts", g(c.saveTechShifts))
+	mux.HandleFunc("POST /technicians/{id}/leave", g(c.saveTechLeave))
+	mux.HandleFunc("POST /technicians/{id}/base", g(c.saveTechBase))
 }
 
 type techRow struct {
@@ -29,6 +34,8 @@ type techRow struct {
 	Shifts []string
 	Certs  []techCert
 	Leave  []aftersales.Leave // today and later
+	// Days are the shift form's rows, Monday first.
+	Days []techDay
 }
 
 type techCert struct {
@@ -39,8 +46,12 @@ type techCert struct {
 type techView struct {
 	Rows  []*techRow
 	Today string
-	// Edit is the technician whose refused form the page shows again.
+	// Edit is the technician whose refused form the page shows again;
+	// Form which of its forms: "profile", "shifts", "leave" or "base".
 	Edit int64
+	Form string
+	// Points are the service points a technician's day may start from.
+	Points []*aftersales.ServiceUnit
 }
 
 // CertLines is a profile's certifications as the form's text: one a line,
@@ -54,14 +65,17 @@ func (t *techRow) CertLines() string {
 }
 
 func (c *Console) techniciansPage(w http.ResponseWriter, r *http.Request) {
-	c.renderTechnicians(w, r, 0, nil)
+	c.renderTechnicians(w, r, 0, "", nil, nil)
 }
 
-func (c *Console) renderTechnicians(w http.ResponseWriter, r *http.Request, edit int64, actionErr error) {
+// renderTechnicians shows the page; a refused form of technician edit
+// comes back with each reason under its field, names turning the store's
+// field names into the form's.
+func (c *Console) renderTechnicians(w http.ResponseWriter, r *http.Request, edit int64, form string, actionErr error, names func(string) string) {
 	ctx := r.Context()
 	p := c.page(r, "technicians", "tech.title")
 	now := c.Now().In(c.Zone)
-	v := &techView{Today: now.Format(time.DateOnly), Edit: edit}
+	v := &techView{Today: now.Format(time.DateOnly), Edit: edit, Form: form}
 	p.Data = v
 	p.Form = r.Form
 	if _, err := aftersales.Require(ctx, aftersales.PermUserWrite); err != nil {
@@ -81,6 +95,9 @@ func (c *Console) renderTechnicians(w http.ResponseWriter, r *http.Request, edit
 	unitName := map[int64]string{}
 	for _, u := range units {
 		unitName[u.ID] = u.Name
+		if u.Kind == aftersales.UnitServicePoint && u.Active {
+			v.Points = append(v.Points, u)
+		}
 	}
 	days := strings.Split(p.T("tech.weekdays"), ",")
 	for _, pr := range profiles {
@@ -108,6 +125,7 @@ func (c *Console) renderTechnicians(w http.ResponseWriter, r *http.Request, edit
 				row.Leave = append(row.Leave, l)
 			}
 		}
+		row.Days = techDays(pr, days, r, edit == pr.UserID && form == "shifts")
 		v.Rows = append(v.Rows, row)
 	}
 	if actionErr != nil {
@@ -124,6 +142,9 @@ func (c *Console) renderTechnicians(w http.ResponseWriter, r *http.Request, edit
 			name := f.Field
 			if strings.HasPrefix(name, "certifications") {
 				name = "certifications"
+			}
+			if names != nil {
+				name = names(name)
 			}
 			p.Errs[name] = p.cat.fieldReason(p.Lang, f.Reason)
 		}
@@ -153,8 +174,8 @@ func (c *Console) saveTechnician(w http.ResponseWriter, r *http.Request) {
 		CapacityVisits: pr.CapacityVisits, CapacityMinutes: pr.CapacityMinutes}
 	in.Version, _ = strconv.ParseInt(r.FormValue("version"), 10, 64)
 	bad := func(field, reason string) {
-		c.renderTechnicians(w, r, id, &aftersales.Error{Code: aftersales.EINVALID, Message: field + " " + reason + ".",
-			Fields: []aftersales.FieldError{{Field: field, Reason: reason}}})
+		c.renderTechnicians(w, r, id, "profile", &aftersales.Error{Code: aftersales.EINVALID, Message: field + " " + reason + ".",
+			Fields: []aftersales.FieldError{{Field: field, Reason: reason}}}, nil)
 	}
 	if in.CapacityVisits, err = strconv.Atoi(strings.TrimSpace(cmpOr(r.FormValue("capacity_visits"), "0"))); err != nil {
 		bad("capacity_visits", "must be a whole number")
@@ -179,7 +200,7 @@ func (c *Console) saveTechnician(w http.ResponseWriter, r *http.Request) {
 		in.Certs = append(in.Certs, ce)
 	}
 	if _, err := c.S.Visits.SetTechnician(ctx, id, in); err != nil {
-		c.renderTechnicians(w, r, id, err)
+		c.renderTechnicians(w, r, id, "profile", err, nil)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/technicians?ok=saved#tech-%d", id), http.StatusSeeOther)
