@@ -370,8 +370,8 @@ type EffectTest struct {
 	CIHigh   Number `json:"ci_high" doc:"Infinity when too few observations bound the interval"`
 	Stat     Number `json:"statistic" doc:"z or t with the sign of the estimate (W for Mann-Whitney); ±Infinity, or NaN with no change, when there is no variance"`
 	P        Number `json:"p" doc:"NaN when it cannot be computed (no variance and no change); never significant then"`
-	N1       int    `json:"n1"`
-	N2       int    `json:"n2"`
+	N1       int    `json:"n1" doc:"Observations in the before window (treated scope)"`
+	N2       int    `json:"n2" doc:"Observations in the after window (treated scope)"`
 	TooSmall bool   `json:"too_small"`
 	// Effect is a standardised effect size named by EffectName (Cohen's
 	// h for rates, Cohen's d for means, the common-language A for

@@ -69,7 +69,7 @@ func TestVerifyCES(t *testing.T) {
 		if err != nil {
 			t.Fatalf("verify: %v", err)
 		}
-		if v.Test.Method != "Welch t" || v.Test.N1 != 32 || v.Test.N2 != 30 || v.Before == nil || *v.Before != 4 || v.After == nil || *v.After != 3.375 ||
+		if v.Test.Method != "Welch t" || v.Test.N1 != 30 || v.Test.N2 != 32 || v.Before == nil || *v.Before != 4 || v.After == nil || *v.After != 3.375 ||
 			math.Abs(float64(v.Test.Estimate)+0.625) > 1e-12 || math.Abs(float64(v.Test.Stat)+2.3477075126313176) > 1e-9 ||
 			math.Abs(float64(v.Test.P)-0.0225497268359995) > 1e-9 {
 			t.Errorf("test %+v before %v after %v; want Welch t = -2.347708 (p = 0.022550) on 32 answers after and 30 before, 4 → 3.375", v.Test, v.Before, v.After)
