@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -530,18 +531,48 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, name string, p 
 			block = "partial-" + b
 		}
 	}
+	c.renderBlock(w, r, name, block, p, p.Status)
+}
+
+// renderBlock executes one named block of page name with data (a whole
+// page's "layout", or an htmx fragment) into a buffer first, so a template
+// error never sends half an answer, and sends it with status (200 when 0).
+func (c *Console) renderBlock(w http.ResponseWriter, r *http.Request, name, block string, data any, status int) {
 	var buf bytes.Buffer
-	if err := c.pages[name].ExecuteTemplate(&buf, block, p); err != nil {
-		c.logError(r, "console: render", err, "page", name)
+	if err := c.pages[name].ExecuteTemplate(&buf, block, data); err != nil {
+		c.logError(r, "console: render", err, "page", name, "block", block)
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if p.Status != 0 {
-		w.WriteHeader(p.Status)
+	if status != 0 {
+		w.WriteHeader(status)
 	}
 	buf.WriteTo(w)
+}
+
+// formRefused puts a refused form's error on its page when it is bad
+// input or a conflict (the code's sentence, the domain's message in
+// English, each reason under its field, renamed by rename when given)
+// and reports true; anything else is the caller's to fail with.
+func (p *Page) formRefused(err error, rename func(string) string, codes ...string) bool {
+	code := aftersales.ErrorCode(httperr.Classify(err))
+	if !slices.Contains(codes, code) {
+		return false
+	}
+	p.Flash = p.T("err." + code)
+	if p.Lang == "en" {
+		p.Flash = aftersales.ErrorMessage(err)
+	}
+	for _, f := range aftersales.ErrorFields(err) {
+		name := f.Field
+		if rename != nil {
+			name = rename(name)
+		}
+		p.Errs[name] = p.cat.fieldReason(p.Lang, f.Reason)
+	}
+	return true
 }
 
 // fail shows err: field errors go back into the form, anything else to

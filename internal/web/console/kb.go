@@ -233,20 +233,7 @@ func (c *Console) kbPreview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Data = &kbEditView{Preview: renderMD(r.PostFormValue("body_zh") + "\n\n" + r.PostFormValue("body_en"))}
-	c.renderBlock(w, r, "kb_edit", "kb-preview", p)
-}
-
-// renderBlock executes one named block of a page (an htmx fragment).
-func (c *Console) renderBlock(w http.ResponseWriter, r *http.Request, page, block string, p *Page) {
-	var b strings.Builder
-	if err := c.pages[page].ExecuteTemplate(&b, block, p); err != nil {
-		c.logError(r, "console: render", err, "page", page, "block", block)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	io.WriteString(w, b.String())
+	c.renderBlock(w, r, "kb_edit", "kb-preview", p, 0)
 }
 
 func (c *Console) kbFeedback(w http.ResponseWriter, r *http.Request) {
@@ -437,7 +424,7 @@ func (c *Console) ticketKB(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, "", p, err)
 		return
 	}
-	c.renderBlock(w, r, "kb", "ticket-kb", p)
+	c.renderBlock(w, r, "kb", "ticket-kb", p, 0)
 }
 
 // kbQueryText cuts a long text to the search's 200 characters.
@@ -494,7 +481,7 @@ func (c *Console) ticketKBInsert(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.Data = text
-	c.renderBlock(w, r, "kb", "reply-box", p)
+	c.renderBlock(w, r, "kb", "reply-box", p, 0)
 }
 
 // The public side.
@@ -528,7 +515,7 @@ func (c *Console) helpSuggest(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Hits = hits
 	}
-	c.renderBlock(w, r, "help", "kb-suggest", p)
+	c.renderBlock(w, r, "help", "kb-suggest", p, 0)
 }
 
 func (c *Console) helpShow(w http.ResponseWriter, r *http.Request) {

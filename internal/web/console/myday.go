@@ -445,16 +445,8 @@ func (c *Console) answerStep(w http.ResponseWriter, r *http.Request, visit int64
 	}
 	// htmx swaps only a successful answer: a refused step comes back as
 	// one, with its message in the card.
-	var buf bytes.Buffer
-	if err := c.pages["my_day"].ExecuteTemplate(&buf, "day-answer", p.DayCard(s)); err != nil {
-		c.logError(r, "console: render", err, "page", "my_day")
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Vary", "HX-Request")
-	buf.WriteTo(w)
+	c.renderBlock(w, r, "my_day", "day-answer", p.DayCard(s), 0)
 }
 
 // stepMessage is what the card says about a refused step.

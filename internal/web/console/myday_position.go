@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"net/http"
 )
 
@@ -22,14 +21,6 @@ func (c *Console) answerPosition(w http.ResponseWriter, r *http.Request, err err
 	if err != nil {
 		card.Note, card.Err = "", c.stepMessage(p, err)
 	}
-	var buf bytes.Buffer
-	if err := c.pages["my_day"].ExecuteTemplate(&buf, "day-position-answer", card); err != nil {
-		c.logError(r, "console: render", err, "page", "my_day")
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Vary", "HX-Request")
-	buf.WriteTo(w)
+	c.renderBlock(w, r, "my_day", "day-position-answer", card, 0)
 }

@@ -137,21 +137,9 @@ func (c *Console) renderStockWith(w http.ResponseWriter, r *http.Request, import
 		return
 	}
 	if actionErr != nil {
-		code := aftersales.ErrorCode(httperr.Classify(actionErr))
-		if code != aftersales.EINVALID && code != aftersales.ECONFLICT && code != aftersales.ETOOLARGE {
+		if !p.formRefused(actionErr, names, aftersales.EINVALID, aftersales.ECONFLICT, aftersales.ETOOLARGE) {
 			c.fail(w, r, "", p, actionErr)
 			return
-		}
-		p.Flash = p.T("err." + code)
-		if p.Lang == "en" {
-			p.Flash = aftersales.ErrorMessage(actionErr)
-		}
-		for _, f := range aftersales.ErrorFields(actionErr) {
-			name := f.Field
-			if names != nil {
-				name = names(name)
-			}
-			p.Errs[name] = p.cat.fieldReason(p.Lang, f.Reason)
 		}
 		p.Status = httperr.Status(actionErr)
 	}

@@ -129,27 +129,21 @@ func (c *Console) renderTechnicians(w http.ResponseWriter, r *http.Request, edit
 		v.Rows = append(v.Rows, row)
 	}
 	if actionErr != nil {
-		code := aftersales.ErrorCode(actionErr)
-		if code != aftersales.EINVALID && code != aftersales.ECONFLICT {
-			c.fail(w, r, "", p, actionErr)
-			return
-		}
-		p.Flash = p.T("err." + code)
-		if p.Lang == "en" {
-			p.Flash = aftersales.ErrorMessage(actionErr)
-		}
-		for _, f := range aftersales.ErrorFields(actionErr) {
-			name := f.Field
+		rename := func(name string) string {
 			if strings.HasPrefix(name, "certifications") {
 				name = "certifications"
 			}
 			if names != nil {
 				name = names(name)
 			}
-			p.Errs[name] = p.cat.fieldReason(p.Lang, f.Reason)
+			return name
+		}
+		if !p.formRefused(actionErr, rename, aftersales.EINVALID, aftersales.ECONFLICT) {
+			c.fail(w, r, "", p, actionErr)
+			return
 		}
 		p.Status = http.StatusUnprocessableEntity
-		if code == aftersales.ECONFLICT {
+		if aftersales.ErrorCode(actionErr) == aftersales.ECONFLICT {
 			p.Status = http.StatusConflict
 		}
 	}
