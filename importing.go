@@ -103,7 +103,7 @@ type ImportSummary struct {
 	Flags      map[string]int `json:"flags" doc:"Flags by kind"`
 	DryRun     bool           `json:"dry_run,omitempty"`
 	StartedAt  time.Time      `json:"started_at"`
-	Seconds    float64        `json:"seconds"`
+	Seconds    float64        `json:"seconds" doc:"How long the import took, from its first row to its commit (a large first load includes the index builds and key checks after the last row)"`
 }
 
 // ImportBatch is a recorded import run.

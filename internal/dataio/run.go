@@ -159,6 +159,7 @@ func Import(ctx context.Context, imp aftersales.Importer, r io.Reader, m *Mappin
 	if err != nil {
 		return nil, err
 	}
+	s.Seconds = max(s.Seconds, now().Sub(start).Seconds()) // through the commit
 	return s, nil
 }
 
