@@ -18,11 +18,37 @@ var defaultLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02 1
 // ParseTime reads s with the layouts in loc. Excel serial day numbers are
 // accepted too (XLSX cells hold dates that way).
 func ParseTime(s string, layouts []string, loc *time.Location) (time.Time, error) {
+	return parseTime(s, layouts, nil, loc)
+}
+
+// defaultQuick is the quick form of each default layout (nil where there is none).
+var defaultQuick = compileLayouts(defaultLayouts)
+
+// compileLayouts returns the quick form of each layout, nil where there is none.
+func compileLayouts(layouts []string) []*quickLayout {
+	if len(layouts) == 0 {
+		return nil
+	}
+	out := make([]*quickLayout, len(layouts))
+	for i, l := range layouts {
+		out[i] = compileQuick(l)
+	}
+	return out
+}
+
+// parseTime is ParseTime with the quick forms of the layouts (nil, or
+// one per layout, nil where a layout has none).
+func parseTime(s string, layouts []string, quick []*quickLayout, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if len(layouts) == 0 {
-		layouts = defaultLayouts
+		layouts, quick = defaultLayouts, defaultQuick
 	}
-	for _, l := range layouts {
+	for i, l := range layouts {
+		if quick != nil && quick[i] != nil {
+			if t, ok := quick[i].parse(s, loc); ok {
+				return t, nil
+			}
+		}
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return t, nil
 		}
