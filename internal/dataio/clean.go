@@ -153,10 +153,17 @@ func (v *simVotes) add(text string) {
 			}
 		}
 		if prev != 0 {
-			x := uint64(offset64)
-			for _, c := range [8]byte{byte(prev), byte(prev >> 8), byte(prev >> 16), byte(prev >> 24), byte(r), byte(r >> 8), byte(r >> 16), byte(r >> 24)} {
-				x ^= uint64(c)
-				x *= prime64
+			var x uint64
+			if prev < utf8.RuneSelf && r < utf8.RuneSelf {
+				// Three of each rune's four bytes are 0, and (x^0)*p = x*p:
+				// one multiplication by p⁴ per rune.
+				x = ((offset64^uint64(prev))*prime64x4 ^ uint64(r)) * prime64x4
+			} else {
+				x = offset64
+				for _, c := range [8]byte{byte(prev), byte(prev >> 8), byte(prev >> 16), byte(prev >> 24), byte(r), byte(r >> 8), byte(r >> 16), byte(r >> 24)} {
+					x ^= uint64(c)
+					x *= prime64
+				}
 			}
 			for i := range v.lanes {
 				v.lanes[i] += x >> i & low
@@ -170,6 +177,9 @@ func (v *simVotes) add(text string) {
 	}
 	v.prev = prev
 }
+
+// prime64x4 is the FNV-1a 64-bit prime to the fourth power (mod 2⁶⁴).
+const prime64x4 = 1099511628211 * 1099511628211 % (1 << 64) * 1099511628211 % (1 << 64) * 1099511628211 % (1 << 64)
 
 // spill moves the counts kept in lanes into ones.
 func (v *simVotes) spill() {

@@ -24,11 +24,14 @@ type Reader struct {
 	loc     *time.Location
 	now     time.Time
 	missing map[string]bool
-	cols    map[string]int
-	key     col
-	fields  [nTargets]*col // by target index (see targetIndex); nil when not mapped
-	custom  []namedCol
-	hist    *[2]col
+	// missingLen is the length of the longest value in missing: a longer
+	// one is never looked up.
+	missingLen int
+	cols       map[string]int
+	key        col
+	fields     [nTargets]*col // by target index (see targetIndex); nil when not mapped
+	custom     []namedCol
+	hist       *[2]col
 	// customJSON and extID are bound when the mapping has them.
 	customJSON, extID *col
 
@@ -132,6 +135,7 @@ func NewReader(src Source, m *Mapping, now time.Time) (*Reader, error) {
 	}
 	for _, v := range m.Missing {
 		r.missing[v] = true
+		r.missingLen = max(r.missingLen, len(v))
 	}
 	for i, h := range src.Header() {
 		if _, dup := r.cols[h]; !dup {
@@ -233,7 +237,7 @@ func (r *Reader) value(c col, row []string) string {
 		// Placeholders left empty leave their separators behind.
 		return strings.Trim(b.String(), " /·:-,;|")
 	case len(c.f.Join) > 0:
-		var parts []string
+		parts := make([]string, 0, 8) // on the stack for up to eight columns
 		for _, i := range c.idx {
 			if s := r.clean(row[i]); s != "" {
 				parts = append(parts, s)
@@ -252,7 +256,7 @@ func (r *Reader) value(c col, row []string) string {
 
 func (r *Reader) clean(s string) string {
 	s = strings.TrimSpace(s)
-	if r.missing[s] {
+	if len(s) <= r.missingLen && r.missing[s] {
 		return ""
 	}
 	return s
@@ -290,13 +294,12 @@ func (r *Reader) Next() (*aftersales.ImportRecord, error) {
 			}
 			return nil, io.EOF
 		}
-		var re *RowError
-		if errors.As(err, &re) {
-			r.rows++
-			r.rejected = append(r.rejected, aftersales.RowIssue{Line: re.Line, Field: "row", Kind: "rejected", Reason: re.Reason, Rejected: true})
-			continue
-		}
 		if err != nil {
+			if re := (*RowError)(nil); errors.As(err, &re) {
+				r.rows++
+				r.rejected = append(r.rejected, aftersales.RowIssue{Line: re.Line, Field: "row", Kind: "rejected", Reason: re.Reason, Rejected: true})
+				continue
+			}
 			return nil, err
 		}
 		r.rows++
