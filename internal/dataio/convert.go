@@ -349,9 +349,34 @@ func flag(rec *aftersales.ImportRecord, line int, key, field, kind, value, reaso
 	rec.Flags = append(rec.Flags, aftersales.RowIssue{Line: line, Key: key, Field: field, Kind: kind, Value: value, Reason: reason})
 }
 
+// recBlock is a record with room for what it points at, so that a row
+// takes one allocation instead of one for each of them: its line, the
+// first few milestones, its coordinates.
+type recBlock struct {
+	rec   aftersales.ImportRecord
+	line  [1]int // cap 1: a fold's append copies
+	times [3]time.Time
+	nt    int
+	ll    [2]float64
+}
+
+// time returns a pointer to a copy of t, in the block while there is room.
+func (b *recBlock) time(t time.Time) *time.Time {
+	if b.nt == len(b.times) {
+		return &t
+	}
+	p := &b.times[b.nt]
+	*p = t
+	b.nt++
+	return p
+}
+
 // convert reads one row; false when it was rejected.
 func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.ImportRecord, bool) {
-	rec := &aftersales.ImportRecord{Lines: []int{line}, ExternalID: ext, Channel: aftersales.ChannelImport,
+	blk := &recBlock{}
+	blk.line[0] = line
+	rec := &blk.rec
+	*rec = aftersales.ImportRecord{Lines: blk.line[:], ExternalID: ext, Channel: aftersales.ChannelImport,
 		Nature: aftersales.NatureOther, Urgency: aftersales.UrgencyNormal, Status: aftersales.StatusNew}
 	ok := true
 	get := func(i int) (string, bool) {
@@ -445,7 +470,7 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 			flag(rec, line, key, name, aftersales.FlagDateRange, s, "is out of range (before 1990 or in the future); left empty")
 			return nil
 		}
-		return &t
+		return blk.time(t)
 	}
 	rec.FirstResponseAt = milestone(iFirstResponse)
 	rec.AcceptedAt = milestone(iAccepted)
@@ -466,8 +491,7 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 			flag(rec, line, key, name, aftersales.FlagBadFormat, s, err.Error())
 			return nil
 		}
-		t := created.Add(d)
-		return &t
+		return blk.time(created.Add(d))
 	}
 	if t := after(iFirstResponseAfter); t != nil && rec.FirstResponseAt == nil {
 		rec.FirstResponseAt = t
@@ -504,7 +528,7 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 			}
 		}
 	}
-	r.coordinates(rec, line, key, get)
+	r.coordinates(rec, &blk.ll, line, key, get)
 	count := func(i int) int {
 		s, has := get(i)
 		if !has {
@@ -588,7 +612,8 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 	return rec, true
 }
 
-func (r *Reader) coordinates(rec *aftersales.ImportRecord, line int, key string, get func(int) (string, bool)) {
+// coordinates reads the location into ll, which rec then points at.
+func (r *Reader) coordinates(rec *aftersales.ImportRecord, ll *[2]float64, line int, key string, get func(int) (string, bool)) {
 	var lat, lng float64
 	var raw string
 	if s, has := get(iCoords); has {
@@ -622,7 +647,8 @@ func (r *Reader) coordinates(rec *aftersales.ImportRecord, line int, key string,
 	case math.Abs(lat) > 90 || math.Abs(lng) > 180:
 		flag(rec, line, key, FCoords, aftersales.FlagBadFormat, raw, "is outside the globe; left empty")
 	default:
-		rec.Lat, rec.Lng = &lat, &lng
+		ll[0], ll[1] = lat, lng
+		rec.Lat, rec.Lng = &ll[0], &ll[1]
 	}
 }
 
