@@ -873,18 +873,29 @@ func (r *Reader) fingerprint(rec *aftersales.ImportRecord) uint64 {
 	}
 	num(rec.Lat)
 	num(rec.Lng)
-	var small [8]string
-	keys := small[:0]
-	for k := range rec.Custom {
-		keys = append(keys, k)
+	// The custom values in key order. Most often they are just the
+	// mapping's custom columns, which r.custom holds sorted: found
+	// there, every key is, and nothing needs sorting.
+	var small [8]member
+	ms := small[:0]
+	for _, c := range r.custom {
+		if v, ok := rec.Custom[c.name]; ok {
+			ms = append(ms, member{c.name, v})
+		}
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		h.str(k)
-		if v, ok := rec.Custom[k].(string); ok {
+	if len(ms) != len(rec.Custom) {
+		ms = ms[:0]
+		for k, v := range rec.Custom {
+			ms = append(ms, member{k, v})
+		}
+		slices.SortFunc(ms, func(a, b member) int { return strings.Compare(a.k, b.k) })
+	}
+	for _, m := range ms {
+		h.str(m.k)
+		if v, ok := m.v.(string); ok {
 			h.str(v) // what fmt.Sprint gives for a string
 		} else {
-			h.str(fmt.Sprint(rec.Custom[k]))
+			h.str(fmt.Sprint(m.v))
 		}
 	}
 	for _, e := range rec.History {
@@ -892,6 +903,12 @@ func (r *Reader) fingerprint(rec *aftersales.ImportRecord) uint64 {
 		h.str(string(e.Status))
 	}
 	return uint64(h)
+}
+
+// member is a custom key and its value.
+type member struct {
+	k string
+	v any
 }
 
 // fnv1a is a 64-bit FNV-1a hash in progress, as hash/fnv's New64a.
