@@ -363,7 +363,9 @@ type recBlock struct {
 // time returns a pointer to a copy of t, in the block while there is room.
 func (b *recBlock) time(t time.Time) *time.Time {
 	if b.nt == len(b.times) {
-		return &t
+		p := new(time.Time) // not &t: t would then go to the heap on every call
+		*p = t
+		return p
 	}
 	p := &b.times[b.nt]
 	*p = t

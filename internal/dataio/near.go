@@ -22,8 +22,13 @@ type nearIndex struct {
 	hashes map[[2]string]uint64
 }
 
-// nearGroup is a group's last nearPerGroup entries, oldest first.
-type nearGroup struct{ es []nearEntry }
+// nearGroup is a group's last nearPerGroup entries, oldest first. Most
+// groups (a street address) see one or two rows: those need no slice of
+// their own.
+type nearGroup struct {
+	es    []nearEntry
+	first [2]nearEntry
+}
 
 type nearEntry struct {
 	at   time.Time
@@ -71,6 +76,7 @@ func (n *nearIndex) check(rec *aftersales.ImportRecord, key string) {
 	g := n.groups[group]
 	if g == nil {
 		g = &nearGroup{}
+		g.es = g.first[:0]
 		n.groups[strings.Clone(group)] = g // not a slice of the whole row
 	}
 	es := g.es
