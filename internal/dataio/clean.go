@@ -18,11 +18,37 @@ var defaultLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02 1
 // ParseTime reads s with the layouts in loc. Excel serial day numbers are
 // accepted too (XLSX cells hold dates that way).
 func ParseTime(s string, layouts []string, loc *time.Location) (time.Time, error) {
+	return parseTime(s, layouts, nil, loc)
+}
+
+// defaultQuick is the quick form of each default layout (nil where there is none).
+var defaultQuick = compileLayouts(defaultLayouts)
+
+// compileLayouts returns the quick form of each layout, nil where there is none.
+func compileLayouts(layouts []string) []*quickLayout {
+	if len(layouts) == 0 {
+		return nil
+	}
+	out := make([]*quickLayout, len(layouts))
+	for i, l := range layouts {
+		out[i] = compileQuick(l)
+	}
+	return out
+}
+
+// parseTime is ParseTime with the quick forms of the layouts (nil, or
+// one per layout, nil where a layout has none).
+func parseTime(s string, layouts []string, quick []*quickLayout, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if len(layouts) == 0 {
-		layouts = defaultLayouts
+		layouts, quick = defaultLayouts, defaultQuick
 	}
-	for _, l := range layouts {
+	for i, l := range layouts {
+		if quick != nil && quick[i] != nil {
+			if t, ok := quick[i].parse(s, loc); ok {
+				return t, nil
+			}
+		}
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return t, nil
 		}
@@ -127,10 +153,17 @@ func (v *simVotes) add(text string) {
 			}
 		}
 		if prev != 0 {
-			x := uint64(offset64)
-			for _, c := range [8]byte{byte(prev), byte(prev >> 8), byte(prev >> 16), byte(prev >> 24), byte(r), byte(r >> 8), byte(r >> 16), byte(r >> 24)} {
-				x ^= uint64(c)
-				x *= prime64
+			var x uint64
+			if prev < utf8.RuneSelf && r < utf8.RuneSelf {
+				// Three of each rune's four bytes are 0, and (x^0)*p = x*p:
+				// one multiplication by p⁴ per rune.
+				x = ((offset64^uint64(prev))*prime64x4 ^ uint64(r)) * prime64x4
+			} else {
+				x = offset64
+				for _, c := range [8]byte{byte(prev), byte(prev >> 8), byte(prev >> 16), byte(prev >> 24), byte(r), byte(r >> 8), byte(r >> 16), byte(r >> 24)} {
+					x ^= uint64(c)
+					x *= prime64
+				}
 			}
 			for i := range v.lanes {
 				v.lanes[i] += x >> i & low
@@ -144,6 +177,9 @@ func (v *simVotes) add(text string) {
 	}
 	v.prev = prev
 }
+
+// prime64x4 is the FNV-1a 64-bit prime to the fourth power (mod 2⁶⁴).
+const prime64x4 = 1099511628211 * 1099511628211 % (1 << 64) * 1099511628211 % (1 << 64) * 1099511628211 % (1 << 64)
 
 // spill moves the counts kept in lanes into ones.
 func (v *simVotes) spill() {

@@ -24,11 +24,14 @@ type Reader struct {
 	loc     *time.Location
 	now     time.Time
 	missing map[string]bool
-	cols    map[string]int
-	key     col
-	fields  map[string]col
-	custom  []namedCol
-	hist    *[2]col
+	// missingLen is the length of the longest value in missing: a longer
+	// one is never looked up.
+	missingLen int
+	cols       map[string]int
+	key        col
+	fields     [nTargets]*col // by target index (see targetIndex); nil when not mapped
+	custom     []namedCol
+	hist       *[2]col
 	// customJSON and extID are bound when the mapping has them.
 	customJSON, extID *col
 
@@ -36,13 +39,70 @@ type Reader struct {
 	rejected []aftersales.RowIssue
 	near     *nearIndex
 	rows     int
+	// boxes holds custom values already boxed as interfaces: the same few
+	// values (a department, a ward) come back row after row.
+	boxes map[string]any
 }
 
 type col struct {
-	f    Field
-	idx  []int // column positions: one, or several for Join
-	tmpl []tmplPart
+	f     Field
+	idx   []int // column positions: one, or several for Join
+	tmpl  []tmplPart
+	quick []*quickLayout // f.Formats' quick forms, for dates
 }
+
+// parseTime reads a date of this field.
+func (c *col) parseTime(s string, loc *time.Location) (time.Time, error) {
+	return parseTime(s, c.f.Formats, c.quick, loc)
+}
+
+// Indexes of the target fields in TargetFields, for the reader's table.
+const (
+	iTitle = iota
+	iDescription
+	iChannel
+	iNature
+	iUrgency
+	iStatus
+	iCreated
+	iFirstResponse
+	iAccepted
+	iResolved
+	iClosed
+	iTarget
+	iFirstResponseAfter
+	iResolutionAfter
+	iCategory
+	iTeam
+	iRegion
+	iProduct
+	iSerial
+	iLat
+	iLng
+	iCoords
+	iAddress
+	iTags
+	iCustName
+	iCustPhone
+	iCustEmail
+	iCustID
+	iReopenCount
+	iAssignCount
+	iUpdated
+	iCancelled
+	iNumber
+	iCustRef
+	nTargets
+)
+
+// targetIndex is each target field's index in TargetFields.
+var targetIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, f := range TargetFields {
+		m[f] = i
+	}
+	return m
+}()
 
 type namedCol struct {
 	name string
@@ -69,12 +129,13 @@ func NewReader(src Source, m *Mapping, now time.Time) (*Reader, error) {
 		loc = l
 	}
 	r := &Reader{src: src, m: m, source: m.Source, loc: loc, now: now, missing: map[string]bool{"": true},
-		cols: map[string]int{}, fields: map[string]col{}}
+		cols: map[string]int{}, boxes: map[string]any{}}
 	if r.source == "" {
 		r.source = m.Name
 	}
 	for _, v := range m.Missing {
 		r.missing[v] = true
+		r.missingLen = max(r.missingLen, len(v))
 	}
 	for i, h := range src.Header() {
 		if _, dup := r.cols[h]; !dup {
@@ -83,7 +144,7 @@ func NewReader(src Source, m *Mapping, now time.Time) (*Reader, error) {
 	}
 	var v aftersales.Validator
 	bind := func(name string, f Field) col {
-		c := col{f: f}
+		c := col{f: f, quick: compileLayouts(f.Formats)}
 		switch {
 		case f.Column != "":
 			i, ok := r.cols[f.Column]
@@ -127,7 +188,10 @@ func NewReader(src Source, m *Mapping, now time.Time) (*Reader, error) {
 	}
 	r.key = bind("key", m.Key)
 	for name, f := range m.Fields {
-		r.fields[name] = bind("fields."+name, f)
+		c := bind("fields."+name, f)
+		if i, ok := targetIndex[name]; ok {
+			r.fields[i] = &c
+		}
 	}
 	for name, f := range m.Custom {
 		r.custom = append(r.custom, namedCol{name, bind("custom."+name, f)})
@@ -173,7 +237,7 @@ func (r *Reader) value(c col, row []string) string {
 		// Placeholders left empty leave their separators behind.
 		return strings.Trim(b.String(), " /·:-,;|")
 	case len(c.f.Join) > 0:
-		var parts []string
+		parts := make([]string, 0, 8) // on the stack for up to eight columns
 		for _, i := range c.idx {
 			if s := r.clean(row[i]); s != "" {
 				parts = append(parts, s)
@@ -192,10 +256,26 @@ func (r *Reader) value(c col, row []string) string {
 
 func (r *Reader) clean(s string) string {
 	s = strings.TrimSpace(s)
-	if r.missing[s] {
+	if len(s) <= r.missingLen && r.missing[s] {
 		return ""
 	}
 	return s
+}
+
+// boxed returns s as an interface value, from boxes when it is there.
+// Short values are kept, up to a bound, as copies that hold no row's
+// memory.
+func (r *Reader) boxed(s string) any {
+	if v, ok := r.boxes[s]; ok {
+		return v
+	}
+	if len(s) > 48 || len(r.boxes) >= 4096 {
+		return s
+	}
+	s = strings.Clone(s)
+	var v any = s
+	r.boxes[s] = v
+	return v
 }
 
 // Rows returns how many source rows were read so far.
@@ -214,13 +294,12 @@ func (r *Reader) Next() (*aftersales.ImportRecord, error) {
 			}
 			return nil, io.EOF
 		}
-		var re *RowError
-		if errors.As(err, &re) {
-			r.rows++
-			r.rejected = append(r.rejected, aftersales.RowIssue{Line: re.Line, Field: "row", Kind: "rejected", Reason: re.Reason, Rejected: true})
-			continue
-		}
 		if err != nil {
+			if re := (*RowError)(nil); errors.As(err, &re) {
+				r.rows++
+				r.rejected = append(r.rejected, aftersales.RowIssue{Line: re.Line, Field: "row", Kind: "rejected", Reason: re.Reason, Rejected: true})
+				continue
+			}
 			return nil, err
 		}
 		r.rows++
@@ -270,17 +349,45 @@ func flag(rec *aftersales.ImportRecord, line int, key, field, kind, value, reaso
 	rec.Flags = append(rec.Flags, aftersales.RowIssue{Line: line, Key: key, Field: field, Kind: kind, Value: value, Reason: reason})
 }
 
+// recBlock is a record with room for what it points at, so that a row
+// takes one allocation instead of one for each of them: its line, the
+// first few milestones, its coordinates.
+type recBlock struct {
+	rec   aftersales.ImportRecord
+	line  [1]int // cap 1: a fold's append copies
+	times [3]time.Time
+	nt    int
+	ll    [2]float64
+}
+
+// time returns a pointer to a copy of t, in the block while there is room.
+func (b *recBlock) time(t time.Time) *time.Time {
+	if b.nt == len(b.times) {
+		p := new(time.Time) // not &t: t would then go to the heap on every call
+		*p = t
+		return p
+	}
+	p := &b.times[b.nt]
+	*p = t
+	b.nt++
+	return p
+}
+
 // convert reads one row; false when it was rejected.
 func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.ImportRecord, bool) {
-	rec := &aftersales.ImportRecord{Lines: []int{line}, ExternalID: ext, Channel: aftersales.ChannelImport,
+	blk := &recBlock{}
+	blk.line[0] = line
+	rec := &blk.rec
+	*rec = aftersales.ImportRecord{Lines: blk.line[:], ExternalID: ext, Channel: aftersales.ChannelImport,
 		Nature: aftersales.NatureOther, Urgency: aftersales.UrgencyNormal, Status: aftersales.StatusNew}
 	ok := true
-	get := func(name string) (string, bool) {
-		c, mapped := r.fields[name]
-		if !mapped {
+	get := func(i int) (string, bool) {
+		c := r.fields[i]
+		if c == nil {
 			return "", false
 		}
-		s := r.value(c, row)
+		name := TargetFields[i]
+		s := r.value(*c, row)
 		if s == "" {
 			if c.f.Default != "" {
 				if c.f.source() {
@@ -305,11 +412,12 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 		}
 		return s, true
 	}
-	enum := func(name string, valid func(string) bool, set func(string)) {
-		s, has := get(name)
+	enum := func(i int, valid func(string) bool, set func(string)) {
+		s, has := get(i)
 		if !has {
 			return
 		}
+		name := TargetFields[i]
 		if !valid(s) {
 			r.reject(line, key, name, s, notOneOf(name, s))
 			ok = false
@@ -317,23 +425,23 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 		}
 		set(s)
 	}
-	enum(FChannel, func(s string) bool { return aftersales.Channel(s).Valid() }, func(s string) { rec.Channel = aftersales.Channel(s) })
-	enum(FNature, func(s string) bool { return aftersales.Nature(s).Valid() }, func(s string) { rec.Nature = aftersales.Nature(s) })
-	enum(FUrgency, func(s string) bool { return aftersales.Urgency(s).Valid() }, func(s string) { rec.Urgency = aftersales.Urgency(s) })
-	enum(FStatus, func(s string) bool { return aftersales.Status(s).Valid() }, func(s string) { rec.Status = aftersales.Status(s) })
+	enum(iChannel, func(s string) bool { return aftersales.Channel(s).Valid() }, func(s string) { rec.Channel = aftersales.Channel(s) })
+	enum(iNature, func(s string) bool { return aftersales.Nature(s).Valid() }, func(s string) { rec.Nature = aftersales.Nature(s) })
+	enum(iUrgency, func(s string) bool { return aftersales.Urgency(s).Valid() }, func(s string) { rec.Urgency = aftersales.Urgency(s) })
+	enum(iStatus, func(s string) bool { return aftersales.Status(s).Valid() }, func(s string) { rec.Status = aftersales.Status(s) })
 
-	rec.Title, _ = get(FTitle)
+	rec.Title, _ = get(iTitle)
 	if rec.Title == "" && ok {
 		r.reject(line, key, FTitle, "", "is required")
 		return nil, false
 	}
 	rec.Title = truncate(rec.Title, 200)
-	rec.Description, _ = get(FDescription)
+	rec.Description, _ = get(iDescription)
 	rec.Description = truncate(rec.Description, 20000)
 
 	// Dates: created_at is required and must be plausible.
-	s, _ := get(FCreated)
-	created, err := ParseTime(s, r.fields[FCreated].f.Formats, r.loc)
+	s, _ := get(iCreated)
+	created, err := r.fields[iCreated].parseTime(s, r.loc)
 	switch {
 	case s == "" && ok:
 		r.reject(line, key, FCreated, "", "is required")
@@ -346,12 +454,13 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 		return nil, false
 	}
 	rec.CreatedAt = created
-	milestone := func(name string) *time.Time {
-		s, has := get(name)
+	milestone := func(i int) *time.Time {
+		s, has := get(i)
 		if !has {
 			return nil
 		}
-		t, err := ParseTime(s, r.fields[name].f.Formats, r.loc)
+		name := TargetFields[i]
+		t, err := r.fields[i].parseTime(s, r.loc)
 		switch {
 		case err != nil:
 			flag(rec, line, key, name, aftersales.FlagBadFormat, s, err.Error())
@@ -363,54 +472,55 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 			flag(rec, line, key, name, aftersales.FlagDateRange, s, "is out of range (before 1990 or in the future); left empty")
 			return nil
 		}
-		return &t
+		return blk.time(t)
 	}
-	rec.FirstResponseAt = milestone(FFirstResponse)
-	rec.AcceptedAt = milestone(FAccepted)
-	rec.ResolvedAt = milestone(FResolved)
-	rec.ClosedAt = milestone(FClosed)
-	rec.TargetAt = milestone(FTarget)
-	rec.LastEventAt = milestone(FUpdated)
-	rec.CancelledAt = milestone(FCancelled)
-	rec.Number, _ = get(FNumber)
-	after := func(name string) *time.Time {
-		s, has := get(name)
+	rec.FirstResponseAt = milestone(iFirstResponse)
+	rec.AcceptedAt = milestone(iAccepted)
+	rec.ResolvedAt = milestone(iResolved)
+	rec.ClosedAt = milestone(iClosed)
+	rec.TargetAt = milestone(iTarget)
+	rec.LastEventAt = milestone(iUpdated)
+	rec.CancelledAt = milestone(iCancelled)
+	rec.Number, _ = get(iNumber)
+	after := func(i int) *time.Time {
+		s, has := get(i)
 		if !has {
 			return nil
 		}
-		d, err := ParseDuration(s, r.fields[name].f.Unit)
+		name := TargetFields[i]
+		d, err := ParseDuration(s, r.fields[i].f.Unit)
 		if err != nil {
 			flag(rec, line, key, name, aftersales.FlagBadFormat, s, err.Error())
 			return nil
 		}
-		t := created.Add(d)
-		return &t
+		return blk.time(created.Add(d))
 	}
-	if t := after(FFirstResponseAfter); t != nil && rec.FirstResponseAt == nil {
+	if t := after(iFirstResponseAfter); t != nil && rec.FirstResponseAt == nil {
 		rec.FirstResponseAt = t
 	}
-	if t := after(FResolutionAfter); t != nil && rec.ResolvedAt == nil {
+	if t := after(iResolutionAfter); t != nil && rec.ResolvedAt == nil {
 		rec.ResolvedAt = t
 	}
 
-	if s, has := get(FCategory); has {
-		sep := r.fields[FCategory].f.Sep
+	if s, has := get(iCategory); has {
+		sep := r.fields[iCategory].f.Sep
 		if sep == "" {
 			sep = " > "
 		}
-		for _, p := range strings.Split(s, sep) {
+		rec.Category = make([]string, 0, strings.Count(s, sep)+1)
+		for p := range strings.SplitSeq(s, sep) {
 			if p = strings.TrimSpace(p); p != "" {
 				rec.Category = append(rec.Category, truncate(p, 100))
 			}
 		}
 	}
-	rec.Team, _ = get(FTeam)
-	rec.Region, _ = get(FRegion)
-	rec.Product, _ = get(FProduct)
-	rec.Serial, _ = get(FSerial)
-	rec.Address, _ = get(FAddress)
-	if s, has := get(FTags); has {
-		sep := r.fields[FTags].f.Sep
+	rec.Team, _ = get(iTeam)
+	rec.Region, _ = get(iRegion)
+	rec.Product, _ = get(iProduct)
+	rec.Serial, _ = get(iSerial)
+	rec.Address, _ = get(iAddress)
+	if s, has := get(iTags); has {
+		sep := r.fields[iTags].f.Sep
 		if sep == "" {
 			sep = ","
 		}
@@ -420,12 +530,13 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 			}
 		}
 	}
-	r.coordinates(rec, line, key, get)
-	count := func(name string) int {
-		s, has := get(name)
+	r.coordinates(rec, &blk.ll, line, key, get)
+	count := func(i int) int {
+		s, has := get(i)
 		if !has {
 			return 0
 		}
+		name := TargetFields[i]
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
 			flag(rec, line, key, name, aftersales.FlagBadFormat, s, "is not a whole number of 0 or more")
@@ -433,17 +544,17 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 		}
 		return n
 	}
-	rec.ReopenCount = count(FReopenCount)
-	rec.AssignCount = count(FAssignCount)
+	rec.ReopenCount = count(iReopenCount)
+	rec.AssignCount = count(iAssignCount)
 
-	rec.CustomerName, _ = get(FCustName)
-	rec.CustomerEmail, _ = get(FCustEmail)
+	rec.CustomerName, _ = get(iCustName)
+	rec.CustomerEmail, _ = get(iCustEmail)
 	rec.CustomerEmail = strings.ToLower(rec.CustomerEmail)
 	if rec.CustomerEmail != "" && !strings.Contains(rec.CustomerEmail, "@") {
 		flag(rec, line, key, FCustEmail, aftersales.FlagBadFormat, rec.CustomerEmail, "is not an email address; left empty")
 		rec.CustomerEmail = ""
 	}
-	if s, has := get(FCustPhone); has {
+	if s, has := get(iCustPhone); has {
 		p, good := aftersales.NormalisePhone(s)
 		if good {
 			rec.CustomerPhone = p
@@ -451,8 +562,8 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 			flag(rec, line, key, FCustPhone, aftersales.FlagBadFormat, s, "is not a phone number (fewer than 7 digits); left empty")
 		}
 	}
-	custID, _ := get(FCustID)
-	custRef, _ := get(FCustRef)
+	custID, _ := get(iCustID)
+	custRef, _ := get(iCustRef)
 	switch {
 	case custID != "":
 		rec.CustomerKey = "id:" + r.source + ":" + custID
@@ -480,9 +591,9 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 	for _, c := range r.custom {
 		if s := r.value(c.col, row); s != "" {
 			if rec.Custom == nil {
-				rec.Custom = map[string]any{}
+				rec.Custom = make(map[string]any, len(r.custom))
 			}
-			rec.Custom[c.name] = s
+			rec.Custom[c.name] = r.boxed(s)
 		}
 	}
 	// A name with nothing to find the customer by stays on the ticket.
@@ -503,10 +614,11 @@ func (r *Reader) convert(line int, ext, key string, row []string) (*aftersales.I
 	return rec, true
 }
 
-func (r *Reader) coordinates(rec *aftersales.ImportRecord, line int, key string, get func(string) (string, bool)) {
+// coordinates reads the location into ll, which rec then points at.
+func (r *Reader) coordinates(rec *aftersales.ImportRecord, ll *[2]float64, line int, key string, get func(int) (string, bool)) {
 	var lat, lng float64
 	var raw string
-	if s, has := get(FCoords); has {
+	if s, has := get(iCoords); has {
 		raw = s
 		a, b, ok := strings.Cut(strings.Trim(s, "() "), ",")
 		var err1, err2 error
@@ -517,8 +629,8 @@ func (r *Reader) coordinates(rec *aftersales.ImportRecord, line int, key string,
 			return
 		}
 	} else {
-		a, hasA := get(FLat)
-		b, hasB := get(FLng)
+		a, hasA := get(iLat)
+		b, hasB := get(iLng)
 		if !hasA || !hasB {
 			return
 		}
@@ -537,7 +649,8 @@ func (r *Reader) coordinates(rec *aftersales.ImportRecord, line int, key string,
 	case math.Abs(lat) > 90 || math.Abs(lng) > 180:
 		flag(rec, line, key, FCoords, aftersales.FlagBadFormat, raw, "is outside the globe; left empty")
 	default:
-		rec.Lat, rec.Lng = &lat, &lng
+		ll[0], ll[1] = lat, lng
+		rec.Lat, rec.Lng = &ll[0], &ll[1]
 	}
 }
 
@@ -558,7 +671,7 @@ func (r *Reader) addHistory(rec *aftersales.ImportRecord, line int, key string, 
 		return
 	}
 	s := r.value(r.hist[1], row)
-	at, err := ParseTime(s, r.hist[1].f.Formats, r.loc)
+	at, err := r.hist[1].parseTime(s, r.loc)
 	if err != nil || !r.plausible(at) {
 		flag(rec, line, key, "history.at", aftersales.FlagBadFormat, s, "is not a usable date; the row adds no history")
 		return
@@ -762,18 +875,29 @@ func (r *Reader) fingerprint(rec *aftersales.ImportRecord) uint64 {
 	}
 	num(rec.Lat)
 	num(rec.Lng)
-	var small [8]string
-	keys := small[:0]
-	for k := range rec.Custom {
-		keys = append(keys, k)
+	// The custom values in key order. Most often they are just the
+	// mapping's custom columns, which r.custom holds sorted: found
+	// there, every key is, and nothing needs sorting.
+	var small [8]member
+	ms := small[:0]
+	for _, c := range r.custom {
+		if v, ok := rec.Custom[c.name]; ok {
+			ms = append(ms, member{c.name, v})
+		}
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		h.str(k)
-		if v, ok := rec.Custom[k].(string); ok {
+	if len(ms) != len(rec.Custom) {
+		ms = ms[:0]
+		for k, v := range rec.Custom {
+			ms = append(ms, member{k, v})
+		}
+		slices.SortFunc(ms, func(a, b member) int { return strings.Compare(a.k, b.k) })
+	}
+	for _, m := range ms {
+		h.str(m.k)
+		if v, ok := m.v.(string); ok {
 			h.str(v) // what fmt.Sprint gives for a string
 		} else {
-			h.str(fmt.Sprint(rec.Custom[k]))
+			h.str(fmt.Sprint(m.v))
 		}
 	}
 	for _, e := range rec.History {
@@ -781,6 +905,12 @@ func (r *Reader) fingerprint(rec *aftersales.ImportRecord) uint64 {
 		h.str(string(e.Status))
 	}
 	return uint64(h)
+}
+
+// member is a custom key and its value.
+type member struct {
+	k string
+	v any
 }
 
 // fnv1a is a 64-bit FNV-1a hash in progress, as hash/fnv's New64a.

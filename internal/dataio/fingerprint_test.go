@@ -120,3 +120,16 @@ func TestFingerprintMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// A reader that knows its custom columns hashes records with those, a
+// subset of them, more or other keys as the reference does.
+func TestFingerprintCustomColumnsMatchReference(t *testing.T) {
+	r := Reader{custom: []namedCol{{name: "a"}, {name: "c"}, {name: "zip"}}}
+	for i, custom := range []map[string]any{nil, {"a": "1", "c": "2", "zip": "3"}, {"c": "2"}, {"a": "1", "b": "x", "c": "2"},
+		{"b": "x"}, {"customer": "Ann", "zip": "3"}, {"a": 1.5, "c": true}} {
+		rec := &aftersales.ImportRecord{Title: "t", Custom: custom}
+		if got, want := r.fingerprint(rec), fingerprintReference(rec); got != want {
+			t.Errorf("case %d %v: fingerprint %x, want %x", i, custom, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package dataio
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"aftersales"
@@ -13,9 +14,20 @@ import (
 type nearIndex struct {
 	cfg    NearDuplicate
 	window time.Duration
-	groups map[string][]nearEntry
+	groups map[string]*nearGroup
 	latest time.Time
 	seen   int
+	// hashes remembers the fingerprints of recent texts: a city's
+	// requests repeat a few thousand title and description pairs.
+	hashes map[[2]string]uint64
+}
+
+// nearGroup is a group's last nearPerGroup entries, oldest first. Most
+// groups (a street address) see one or two rows: those need no slice of
+// their own.
+type nearGroup struct {
+	es    []nearEntry
+	first [2]nearEntry
 }
 
 type nearEntry struct {
@@ -25,10 +37,28 @@ type nearEntry struct {
 	line int
 }
 
-const nearPerGroup = 16
+const (
+	nearPerGroup = 16
+	nearHashes   = 1 << 14 // texts remembered at most
+)
 
 func newNearIndex(cfg NearDuplicate) *nearIndex {
-	return &nearIndex{cfg: cfg, window: time.Duration(cfg.WindowHours) * time.Hour, groups: map[string][]nearEntry{}}
+	return &nearIndex{cfg: cfg, window: time.Duration(cfg.WindowHours) * time.Hour, groups: map[string]*nearGroup{},
+		hashes: map[[2]string]uint64{}}
+}
+
+// simHash is simHash2(title, description), remembered.
+func (n *nearIndex) simHash(title, description string) uint64 {
+	k := [2]string{title, description}
+	if h, ok := n.hashes[k]; ok {
+		return h
+	}
+	h := simHash2(title, description)
+	if len(n.hashes) < nearHashes {
+		// Copies: the texts are slices of a whole source row.
+		n.hashes[[2]string{strings.Clone(title), strings.Clone(description)}] = h
+	}
+	return h
 }
 
 func (n *nearIndex) check(rec *aftersales.ImportRecord, key string) {
@@ -39,11 +69,17 @@ func (n *nearIndex) check(rec *aftersales.ImportRecord, key string) {
 	if group == "" {
 		return
 	}
-	h := simHash2(rec.Title, rec.Description)
+	h := n.simHash(rec.Title, rec.Description)
 	if h == 0 {
 		return
 	}
-	es := n.groups[group]
+	g := n.groups[group]
+	if g == nil {
+		g = &nearGroup{}
+		g.es = g.first[:0]
+		n.groups[strings.Clone(group)] = g // not a slice of the whole row
+	}
+	es := g.es
 	for i := len(es) - 1; i >= 0; i-- {
 		e := es[i]
 		d := rec.CreatedAt.Sub(e.at)
@@ -57,17 +93,20 @@ func (n *nearIndex) check(rec *aftersales.ImportRecord, key string) {
 			break
 		}
 	}
-	es = append(es, nearEntry{at: rec.CreatedAt, hash: h, ext: rec.ExternalID, line: rec.Lines[0]})
-	if len(es) > nearPerGroup {
-		es = es[len(es)-nearPerGroup:]
+	e := nearEntry{at: rec.CreatedAt, hash: h, ext: rec.ExternalID, line: rec.Lines[0]}
+	if len(es) < nearPerGroup {
+		es = append(es, e)
+	} else { // the oldest goes, in place
+		copy(es, es[1:])
+		es[len(es)-1] = e
 	}
-	n.groups[group] = es
+	g.es = es
 	if rec.CreatedAt.After(n.latest) {
 		n.latest = rec.CreatedAt
 	}
 	if n.seen++; n.seen%50000 == 0 {
-		for k, es := range n.groups {
-			if n.latest.Sub(es[len(es)-1].at) > n.window {
+		for k, g := range n.groups {
+			if n.latest.Sub(g.es[len(g.es)-1].at) > n.window {
 				delete(n.groups, k)
 			}
 		}

@@ -169,14 +169,13 @@ func (s *csvSource) Close() error     { return nil }
 func (s *csvSource) Next() (int, []string, error) {
 	for {
 		row, err := s.r.Read()
-		if err == io.EOF {
-			return 0, nil, io.EOF
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return pe.StartLine, nil, &RowError{Line: pe.StartLine, Reason: pe.Err.Error()}
-		}
-		if err != nil {
+		if err != nil { // the error's own branch: pe escapes and costs an allocation
+			if err == io.EOF {
+				return 0, nil, io.EOF
+			}
+			if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
+				return pe.StartLine, nil, &RowError{Line: pe.StartLine, Reason: pe.Err.Error()}
+			}
 			return 0, nil, err
 		}
 		line, _ := s.r.FieldPos(0)
