@@ -23,6 +23,7 @@ import (
 // (the API's move-stock of kind return for the ticket: a return line).
 
 func (c *Console) ticketPartsRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
+	mux.HandleFunc("GET /tickets/{id}/parts/pick", g(c.pickParts))
 	mux.HandleFunc("POST /tickets/{id}/reservations", g(c.reserveParts))
 	mux.HandleFunc("POST /tickets/{id}/reservations/{reservation}/release", g(c.releaseParts))
 	c.post(mux, "/tickets/{id}/reservations/{reservation}/consume", needs(aftersales.PermStockMove), c.consumeParts)
@@ -61,6 +62,8 @@ type ticketParts struct {
 	Returns    []returnLine
 	ReturnOf   int64
 	ReturnForm url.Values
+	// Pick is the part search as a refused reservation left it.
+	Pick *partPick
 }
 
 // RV is what was typed into field name of reservation res's refused
@@ -130,6 +133,12 @@ func (c *Console) loadTicketParts(r *http.Request, p *Page, t *aftersales.Ticket
 	}
 	if err := c.loadReturns(ctx, p, t, v, parts); err != nil {
 		return nil, err
+	}
+	if q := v.V("part_q", ""); q != "" {
+		if v.Pick, err = c.findParts(ctx, p, t, q); err != nil {
+			return nil, err
+		}
+		v.Pick.Chosen = v.V("part_id", "")
 	}
 	if u := p.User; u != nil && u.Role.Can(aftersales.PermStockMove) && t.Status.Open() {
 		v.CanReserve = true
@@ -278,7 +287,18 @@ func (c *Console) reserveParts(w http.ResponseWriter, r *http.Request) {
 	f := &form{r: r}
 	in := aftersales.ReservationInput{Wait: f.str("wait") != ""}
 	if s := f.str("part_id"); s == "" {
-		f.v.Add("part_id", "is required")
+		// Without script the search is a plain field: a part number
+		// typed in full names the part.
+		if q := f.str("part_q"); q == "" {
+			f.v.Add("part_id", "is required")
+		} else if pt, err := c.partByNumber(r.Context(), q); err != nil {
+			c.afterAction(w, r, id, err)
+			return
+		} else if pt == nil {
+			f.v.Add("part_id", "must be chosen from the list")
+		} else {
+			in.PartID = pt.ID
+		}
 	} else if n, err := strconv.ParseInt(s, 10, 64); err != nil || n <= 0 {
 		f.v.Add("part_id", "must be chosen from the list")
 	} else {
@@ -311,6 +331,115 @@ func (c *Console) reserveParts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok=parts_reserved#parts", http.StatusSeeOther)
+}
+
+// partByNumber is the active part whose number is q (in any case), or
+// nil.
+func (c *Console) partByNumber(ctx context.Context, q string) (*aftersales.Part, error) {
+	if len(q) > 60 {
+		return nil, nil
+	}
+	ps, err := c.S.Parts.ListParts(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, pt := range ps {
+		if pt.Active && strings.EqualFold(pt.Number, strings.TrimSpace(q)) {
+			return pt, nil
+		}
+	}
+	return nil, nil
+}
+
+// partMatch is one part the picker found, with what the ticket's service
+// point has available of it when the ticket has one.
+type partMatch struct {
+	*aftersales.Part
+	Name string
+	// Avail is known when the ticket has a service point with stock.
+	Avail int64
+	Known bool
+}
+
+// partPick is the picker's answer.
+type partPick struct {
+	Q       string
+	Parts   []partMatch
+	Point   *aftersales.StockLocation
+	More    bool
+	Chosen  string
+}
+
+// pickParts answers the part search of the card: the active parts whose
+// number, name (Chinese or English) or model contains what was typed.
+func (c *Console) pickParts(w http.ResponseWriter, r *http.Request) {
+	p := c.page(r, "tickets", "tparts.title")
+	id, err := pathID(r)
+	var t *aftersales.Ticket
+	if err == nil {
+		t, err = c.S.Tickets.FindTicket(r.Context(), id)
+	}
+	var v *partPick
+	if err == nil {
+		v, err = c.findParts(r.Context(), p, t, r.URL.Query().Get("part_q"))
+	}
+	if err != nil {
+		c.renderBlock(w, r, "ticket", "panel-error", c.notice(r, p, "part-pick", err), http.StatusOK)
+		return
+	}
+	p.Data = v
+	c.renderBlock(w, r, "ticket", "parts-pick", p, http.StatusOK)
+}
+
+// maxPartMatches bounds the picker's list.
+const maxPartMatches = 12
+
+func (c *Console) findParts(ctx context.Context, p *Page, t *aftersales.Ticket, q string) (*partPick, error) {
+	v := &partPick{Q: strings.TrimSpace(q)}
+	if v.Q == "" || len(v.Q) > 200 {
+		return v, nil
+	}
+	ps, err := c.S.Parts.ListParts(ctx, v.Q)
+	if err != nil {
+		return nil, err
+	}
+	avail := map[int64]int64{}
+	if t.ServiceUnitID != nil {
+		locs, err := c.S.Parts.ListStockLocations(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range locs {
+			if l.Active && l.Kind == aftersales.LocationServicePoint && l.ServiceUnitID != nil && *l.ServiceUnitID == *t.ServiceUnitID {
+				v.Point = l
+				break
+			}
+		}
+		if v.Point != nil {
+			bs, err := c.S.Parts.ListStock(ctx, aftersales.StockFilter{LocationID: v.Point.ID})
+			if err != nil {
+				return nil, err
+			}
+			for _, b := range bs {
+				avail[b.PartID] = b.Available
+			}
+		}
+	}
+	for _, pt := range ps {
+		if !pt.Active {
+			continue
+		}
+		if len(v.Parts) == maxPartMatches {
+			v.More = true
+			break
+		}
+		m := partMatch{Part: pt, Name: pt.Name(p.Lang)}
+		if v.Point != nil {
+			m.Avail, m.Known = avail[pt.ID], true
+		}
+		v.Parts = append(v.Parts, m)
+	}
+	return v, nil
 }
 
 // pickLocation is where the card reserves a part when no location is

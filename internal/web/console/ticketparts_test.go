@@ -142,3 +142,104 @@ func section(body, marker string) string {
 	}
 	return body[i:min(len(body), i+3000)]
 }
+
+// TestTicketPartPicker: the card's part field was a list of every part.
+// It is now a search: a part number or a name in Chinese or English finds
+// the active parts, each with what the ticket's service point has
+// available; and without script a full part number reserves the part.
+func TestTicketPartPicker(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		region, err := db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Code: "east", Name: "华东大区", Kind: aftersales.UnitRegion})
+		if err != nil {
+			t.Fatal(err)
+		}
+		unit := region
+		for _, u := range []aftersales.ServiceUnitInput{{Code: "sh", Name: "上海分公司", Kind: aftersales.UnitBranch},
+			{Code: "sh-pd", Name: "浦东工作站", Kind: aftersales.UnitWorkstation}, {Code: "sh-pd-1", Name: "浦东服务点", Kind: aftersales.UnitServicePoint}} {
+			u.ParentID = &unit.ID
+			if unit, err = db.CreateServiceUnit(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cust := testutil.MustCustomer(t, ctx, db, "李女士")
+		in := testutil.TicketInput(cust.ID, "压缩机异响")
+		in.ServiceUnitID = &unit.ID
+		tk, err := db.CreateTicket(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp, err := db.CreateStockLocation(ctx, aftersales.StockLocationInput{Code: "sp-sh", Name: "上海服务站库", Kind: aftersales.LocationServicePoint, ServiceUnitID: &unit.ID, Active: testutil.Ptr(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, p := range []aftersales.PartInput{
+			{Number: "CMP-100", NameZH: "压缩机", NameEN: "Compressor", Active: testutil.Ptr(true)},
+			{Number: "FAN-200", NameZH: "风扇电机", NameEN: "Fan motor", Active: testutil.Ptr(true)},
+			{Number: "CMP-900", NameZH: "旧压缩机", NameEN: "Old compressor", Active: testutil.Ptr(false)},
+		} {
+			pt, err := db.CreatePart(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, pt.ID)
+		}
+		if _, err := db.MoveStock(ctx, aftersales.StockMoveInput{Kind: aftersales.MoveReceipt, PartID: ids[0], LocationID: sp.ID, Qty: 3}); err != nil {
+			t.Fatal(err)
+		}
+		page := "/tickets/" + strconv.FormatInt(tk.ID, 10)
+		b := newBrowser(t, app, "en")
+		b.login(app.Admin.Email, "admin-password-1")
+		if _, body := b.get(page); strings.Contains(section(body, `id="reserve-form"`), "FAN-200") {
+			t.Error("the card still lists every part")
+		}
+		radio := func(id int64) string { return `name="part_id" value="` + strconv.FormatInt(id, 10) + `"` }
+		for _, c := range []struct {
+			q        string
+			want     []int64
+			not      []int64
+			contains string
+		}{
+			{"cmp", []int64{ids[0]}, []int64{ids[1], ids[2]}, "3 available"},
+			{"压缩", []int64{ids[0]}, []int64{ids[1], ids[2]}, "sp-sh"},
+			{"fan motor", []int64{ids[1]}, []int64{ids[0]}, "0 available"},
+			{"nothing-like-it", nil, ids, "No active part matches."},
+		} {
+			s, body := b.get(page + "/parts/pick?part_q=" + url.QueryEscape(c.q))
+			if s != http.StatusOK {
+				t.Fatalf("%s: %d", c.q, s)
+			}
+			for _, id := range c.want {
+				if !strings.Contains(body, radio(id)) {
+					t.Errorf("%q does not find part %d:\n%s", c.q, id, body)
+				}
+			}
+			for _, id := range c.not {
+				if strings.Contains(body, radio(id)) {
+					t.Errorf("%q finds part %d:\n%s", c.q, id, body)
+				}
+			}
+			if !strings.Contains(body, c.contains) {
+				t.Errorf("%q: no %q in:\n%s", c.q, c.contains, body)
+			}
+		}
+		// Without script: the typed part number is the part.
+		s, _, h := b.post(page+"/reservations", url.Values{"part_q": {"fan-200"}, "qty": {"1"}, "location_id": {strconv.FormatInt(sp.ID, 10)}, "wait": {"1"}})
+		if s != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "ok=parts_reserved") {
+			t.Fatalf("reserve by number: %d %v", s, h)
+		}
+		rs, err := db.ListReservations(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != 1 || rs[0].PartID != ids[1] {
+			t.Errorf("reservations: %+v", rs)
+		}
+		s, body, _ := b.post(page+"/reservations", url.Values{"part_q": {"compressor"}, "qty": {"1"}})
+		if s != http.StatusUnprocessableEntity || !strings.Contains(body, `id="res-part-err"`) || !strings.Contains(body, radio(ids[0])) {
+			t.Errorf("a name that is not a part number: %d, no error or no matches:\n%s", s, section(body, `id="reserve-form"`))
+		}
+	})
+}
