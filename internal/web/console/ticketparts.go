@@ -363,11 +363,11 @@ type partMatch struct {
 
 // partPick is the picker's answer.
 type partPick struct {
-	Q       string
-	Parts   []partMatch
-	Point   *aftersales.StockLocation
-	More    bool
-	Chosen  string
+	Q      string
+	Parts  []partMatch
+	Point  *aftersales.StockLocation
+	More   bool
+	Chosen string
 }
 
 // pickParts answers the part search of the card: the active parts whose
