@@ -134,11 +134,17 @@ func (c *Console) loadTicketParts(r *http.Request, p *Page, t *aftersales.Ticket
 	if err := c.loadReturns(ctx, p, t, v, parts); err != nil {
 		return nil, err
 	}
-	if q := v.V("part_q", ""); q != "" {
+	// A refused reservation shows the search as it was, the chosen part
+	// kept (by its number when only the part was sent).
+	q, chosen := v.V("part_q", ""), v.V("part_id", "")
+	if n, err := strconv.ParseInt(chosen, 10, 64); q == "" && err == nil && parts[n] != nil {
+		q = parts[n].Number
+	}
+	if q != "" {
 		if v.Pick, err = c.findParts(ctx, p, t, q); err != nil {
 			return nil, err
 		}
-		v.Pick.Chosen = v.V("part_id", "")
+		v.Pick.Chosen = chosen
 	}
 	if u := p.User; u != nil && u.Role.Can(aftersales.PermStockMove) && t.Status.Open() {
 		v.CanReserve = true
@@ -247,7 +253,7 @@ func (c *Console) returnParts(w http.ResponseWriter, r *http.Request) {
 	f := &form{r: r}
 	in := aftersales.StockMoveInput{Kind: aftersales.MoveReturn, PartID: res.PartID, TicketID: &id, Reason: f.str("reason")}
 	if res.Status != aftersales.ReservationConsumed {
-		f.v.Add("qty", "is "+string(res.Status))
+		f.v.Add("qty", "is not used: only a used part is returned")
 	} else if n, err := strconv.ParseInt(f.str("qty"), 10, 64); err != nil || n < 1 || n > res.Qty {
 		f.v.Add("qty", fmt.Sprintf("must be a whole number between 1 and %d", res.Qty))
 	} else {
@@ -379,10 +385,11 @@ func (c *Console) pickParts(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		t, err = c.S.Tickets.FindTicket(r.Context(), id)
 	}
-	var v *partPick
-	if err == nil {
-		v, err = c.findParts(r.Context(), p, t, r.URL.Query().Get("part_q"))
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
 	}
+	v, err := c.findParts(r.Context(), p, t, r.URL.Query().Get("part_q"))
 	if err != nil {
 		c.renderBlock(w, r, "ticket", "panel-error", c.notice(r, p, "part-pick", err), http.StatusOK)
 		return
