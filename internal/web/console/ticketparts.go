@@ -41,6 +41,10 @@ type partLine struct {
 	Returned int64
 }
 
+// Left is how many of a consumed reservation's units may still be
+// returned.
+func (l partLine) Left() int64 { return l.Qty - l.Returned }
+
 // returnLine is a part returned for the ticket: the ledger's return line.
 type returnLine struct {
 	*aftersales.StockMovement
@@ -178,7 +182,7 @@ func (c *Console) loadReturns(ctx context.Context, p *Page, t *aftersales.Ticket
 				continue
 			}
 			rl := returnLine{StockMovement: m}
-			if pt := parts[m.PartID]; pt != nil {
+			if pt := parts[m.PartID]; pt != nil && p != nil {
 				rl.Name = pt.Name(p.Lang)
 			}
 			v.Returns = append(v.Returns, rl)
@@ -250,12 +254,35 @@ func (c *Console) returnParts(w http.ResponseWriter, r *http.Request) {
 		c.afterAction(w, r, id, err)
 		return
 	}
+	// What is left to return: the reservation's units less the returns
+	// counted against it, as the card counts them.
+	left := res.Qty
+	if res.Status == aftersales.ReservationConsumed {
+		rs, err := c.S.Parts.ListReservations(r.Context(), id)
+		if err != nil {
+			c.afterAction(w, r, id, err)
+			return
+		}
+		v := &ticketParts{}
+		for _, x := range rs {
+			v.Lines = append(v.Lines, partLine{Reservation: x})
+		}
+		if err := c.loadReturns(r.Context(), nil, &aftersales.Ticket{ID: id}, v, nil); err != nil {
+			c.afterAction(w, r, id, err)
+			return
+		}
+		for _, l := range v.Lines {
+			if l.ID == res.ID {
+				left -= l.Returned
+			}
+		}
+	}
 	f := &form{r: r}
 	in := aftersales.StockMoveInput{Kind: aftersales.MoveReturn, PartID: res.PartID, TicketID: &id, Reason: f.str("reason")}
-	if res.Status != aftersales.ReservationConsumed {
+	if res.Status != aftersales.ReservationConsumed || left < 1 {
 		f.v.Add("qty", "is not used: only a used part is returned")
-	} else if n, err := strconv.ParseInt(f.str("qty"), 10, 64); err != nil || n < 1 || n > res.Qty {
-		f.v.Add("qty", fmt.Sprintf("must be a whole number between 1 and %d", res.Qty))
+	} else if n, err := strconv.ParseInt(f.str("qty"), 10, 64); err != nil || n < 1 || n > left {
+		f.v.Add("qty", fmt.Sprintf("must be a whole number between 1 and %d", left))
 	} else {
 		in.Qty = n
 	}

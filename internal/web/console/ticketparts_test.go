@@ -128,6 +128,17 @@ func TestTicketPartsUseAndReturn(t *testing.T) {
 		if !strings.Contains(body, `id="returned-`+strconv.FormatInt(res.ID, 10)+`"`) || !strings.Contains(body, "客户拒绝更换") {
 			t.Errorf("the card does not show the return:\n%s", section(body, `id="parts"`))
 		}
+		// One of the two is back: a second return of two is refused, of
+		// one taken; then there is nothing left to return.
+		if s, body, _ := b.post(ret, url.Values{"location_id": {strconv.FormatInt(wh.ID, 10)}, "qty": {"2"}, "reason": {"多领"}}); s != http.StatusUnprocessableEntity || !strings.Contains(body, `id="ret-qty-err`) {
+			t.Errorf("returning more than is left: %d", s)
+		}
+		if s, _, _ := b.post(ret, url.Values{"location_id": {strconv.FormatInt(wh.ID, 10)}, "qty": {"1"}, "reason": {"多领"}}); s != http.StatusSeeOther {
+			t.Errorf("returning the last one: %d", s)
+		}
+		if _, body := b.get(page); strings.Contains(body, `action="`+ret+`"`) {
+			t.Error("the card offers a return with nothing left to return")
+		}
 	})
 }
 
