@@ -19,6 +19,7 @@ import (
 var (
 	heading    = regexp.MustCompile(`(?s)<h1>(.*?)</h1>`)
 	mainBlock  = regexp.MustCompile(`(?s)<main\b.*</main>`)
+	docTitle   = regexp.MustCompile(`<title>([^<]*)</title>`)
 	readonlyBy = `class="muted readonly-note"`
 )
 
@@ -106,6 +107,9 @@ func TestEditPagesReadAsViews(t *testing.T) {
 					}
 					if !strings.HasPrefix(strings.TrimSpace(h), "View") {
 						t.Errorf("%s cannot save %s but its heading is %q", role, pg.url, h)
+					}
+					if m := docTitle.FindStringSubmatch(body); m == nil || !strings.HasPrefix(m[1], "View") {
+						t.Errorf("%s cannot save %s but its title is %q", role, pg.url, m)
 					}
 					if saves {
 						t.Errorf("%s cannot save %s but it has a submit button", role, pg.url)
