@@ -315,6 +315,8 @@ type StockFilter struct {
 	LocationID int64
 	// Reorder keeps the balances at or below their reorder point.
 	Reorder bool
+	// TicketID keeps the movements written for one ticket.
+	TicketID int64
 	// After pages movements by id; Limit caps them (default 200).
 	After int64
 	Limit int

@@ -588,6 +588,10 @@ func (db *DB) ListMovements(ctx context.Context, f aftersales.StockFilter) ([]*a
 		args = append(args, f.LocationID)
 		where = append(where, fmt.Sprintf("m.location_id = $%d", len(args)))
 	}
+	if f.TicketID > 0 {
+		args = append(args, f.TicketID)
+		where = append(where, fmt.Sprintf("m.ticket_id = $%d", len(args)))
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10000 {
 		limit = 200

@@ -19,11 +19,14 @@ import (
 
 func (c *Console) dispatchRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
 	mux.HandleFunc("GET /dispatch", g(c.dispatchBoard))
-	mux.HandleFunc("POST /dispatch/visits/{visit}", g(c.dispatchVisit))
-	mux.HandleFunc("POST /dispatch/visits/{visit}/reorder", g(c.dispatchReorder))
-	mux.HandleFunc("POST /dispatch/technicians/{tech}/order", g(c.dispatchClearOrder))
-	mux.HandleFunc("POST /dispatch/templates/{lang}", g(c.dispatchTemplate))
-	mux.HandleFunc("POST /my/day/position", g(c.myPosition))
+	c.post(mux, "/dispatch/visits/{visit}", needs(aftersales.PermVisitPlan), c.dispatchVisit)
+	c.post(mux, "/dispatch/visits/{visit}/reorder", needs(aftersales.PermVisitPlan), c.dispatchReorder)
+	c.post(mux, "/dispatch/technicians/{tech}/order", needs(aftersales.PermVisitPlan), c.dispatchClearOrder)
+	c.post(mux, "/dispatch/templates/{lang}", needs(aftersales.PermSettingsWrite), c.dispatchTemplate)
+	// Only a technician reports where they are (ReportPosition).
+	c.post(mux, "/my/day/position", func(u *aftersales.User) bool {
+		return u != nil && u.Role == aftersales.RoleTechnician && u.Role.Can(aftersales.PermTicketTransmit)
+	}, c.myPosition)
 }
 
 // The grid runs from 07:00 to 21:00 in quarter hours; column 1 is the
@@ -184,7 +187,7 @@ func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr 
 			v.Unassigned = append(v.Unassigned, it)
 		}
 	}
-	if p.User.Role.Can(aftersales.PermSettingsWrite) {
+	if p.CanSave("/dispatch/templates/{lang}") {
 		if v.Templates, err = c.S.Dispatch.VisitTemplates(ctx); err != nil {
 			c.fail(w, r, "", p, err)
 			return

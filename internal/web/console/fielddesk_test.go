@@ -64,7 +64,7 @@ func TestConsoleTicketParts(t *testing.T) {
 		// part kept.
 		s, body, _ := post(url.Values{"part_id": {fmt.Sprint(part.ID)}, "qty": {"0"}, "wait": {"1"}})
 		if s != 422 || !strings.Contains(body, `id="res-qty-err">必须是 1 到 1000000 之间的整数`) ||
-			!strings.Contains(body, fmt.Sprintf(`<option value="%d" selected>`, part.ID)) || !strings.Contains(body, `value="0"`) {
+			!strings.Contains(body, fmt.Sprintf(`name="part_id" value="%d" checked>`, part.ID)) || !strings.Contains(body, `value="0"`) {
 			t.Errorf("qty 0: %d, want 422 with the reason under the quantity and the part kept", s)
 		}
 		if s, body, _ := post(url.Values{"qty": {"1"}}); s != 422 || !strings.Contains(body, `id="res-part-err">必填`) {

@@ -26,7 +26,10 @@ import (
 
 func (c *Console) myDayRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
 	mux.HandleFunc("GET /my/day", g(c.myDay))
-	mux.HandleFunc("POST /my/day/visits/{ticket}/{visit}", g(c.stepMyVisit))
+	// The day's steps are a technician's (StepVisit asks
+	// PermTicketTransmit; cancelling, which the page does not offer, asks
+	// PermVisitPlan).
+	c.post(mux, "/my/day/visits/{ticket}/{visit}", needs(aftersales.PermTicketTransmit), c.stepMyVisit)
 	c.fieldStandardRoutes(mux, g)
 	c.bookingRoutes(mux, g)
 	c.stockRoutes(mux, g)

@@ -144,6 +144,8 @@ func TestZhCNShowsNoRawValues(t *testing.T) {
 	paths = append(paths, "/admin/segments")
 	// Parts and stock, and booking a visit (issue #19).
 	paths = append(paths, "/stock", fmt.Sprintf("/tickets/%d/book", tk.ID), "/technicians", "/stock?part=1", "/stock?loc=1")
+	// The parts card's search.
+	paths = append(paths, fmt.Sprintf("/tickets/%d/parts/pick?part_q=%s", tk.ID, url.QueryEscape("压缩机")))
 	paths = append(paths, pastDayPaths(t, app.Ctx, db)...) // the technician's day and a past day's planned routes
 	tasks, err := db.ListFollowups(app.Ctx, aftersales.FollowupFilter{})
 	if err != nil {

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,10 +17,17 @@ import (
 // operations as the API's reserve-parts and release-reservation. A part
 // the stock does not cover is waited for when the form says so: the store
 // records the wait and puts the ticket in awaiting parts naming the part.
+// Outside a visit's work report, a held reservation is marked used (the
+// API's consume-reservation: a consume line, the parts cost line, the
+// timeline) and a used part is returned to a stock location with a reason
+// (the API's move-stock of kind return for the ticket: a return line).
 
 func (c *Console) ticketPartsRoutes(mux *http.ServeMux, g func(http.HandlerFunc) http.HandlerFunc) {
+	mux.HandleFunc("GET /tickets/{id}/parts/pick", g(c.pickParts))
 	mux.HandleFunc("POST /tickets/{id}/reservations", g(c.reserveParts))
 	mux.HandleFunc("POST /tickets/{id}/reservations/{reservation}/release", g(c.releaseParts))
+	c.post(mux, "/tickets/{id}/reservations/{reservation}/consume", needs(aftersales.PermStockMove), c.consumeParts)
+	c.post(mux, "/tickets/{id}/reservations/{reservation}/return", needs(aftersales.PermStockMove), c.returnParts)
 }
 
 // partLine is one reservation of the card, with the part's name and the
@@ -29,6 +37,18 @@ type partLine struct {
 	Name     string
 	Location string
 	Open     bool // held or waiting: it can be released
+	// Returned is how many of a consumed reservation's units came back.
+	Returned int64
+}
+
+// Left is how many of a consumed reservation's units may still be
+// returned.
+func (l partLine) Left() int64 { return l.Qty - l.Returned }
+
+// returnLine is a part returned for the ticket: the ledger's return line.
+type returnLine struct {
+	*aftersales.StockMovement
+	Name string
 }
 
 // ticketParts is the parts card of a ticket page.
@@ -41,6 +61,22 @@ type ticketParts struct {
 	Waiting []string
 	// Form is what was typed into a refused reservation.
 	Form url.Values
+	// Returns are the parts returned for the ticket; ReturnOf the
+	// reservation whose refused return form shows again with ReturnForm.
+	Returns    []returnLine
+	ReturnOf   int64
+	ReturnForm url.Values
+	// Pick is the part search as a refused reservation left it.
+	Pick *partPick
+}
+
+// RV is what was typed into field name of reservation res's refused
+// return, else def.
+func (t *ticketParts) RV(res int64, name, def string) string {
+	if t.ReturnForm == nil || t.ReturnOf != res {
+		return def
+	}
+	return t.ReturnForm.Get(name)
 }
 
 // V is what was typed into field name of a refused reservation, else def.
@@ -57,7 +93,11 @@ func (c *Console) loadTicketParts(r *http.Request, p *Page, t *aftersales.Ticket
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/reservations") {
 		v.Form = r.PostForm
 	}
-	if ok := r.URL.Query().Get("ok"); ok == "parts_reserved" || ok == "parts_released" {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/return") {
+		v.ReturnForm = r.PostForm
+		v.ReturnOf, _ = strconv.ParseInt(r.PathValue("reservation"), 10, 64)
+	}
+	if ok := r.URL.Query().Get("ok"); ok == "parts_reserved" || ok == "parts_released" || ok == "parts_used" || ok == "parts_returned" {
 		p.OK = p.T("flash." + ok)
 	}
 	rs, err := c.S.Parts.ListReservations(ctx, t.ID)
@@ -95,6 +135,21 @@ func (c *Console) loadTicketParts(r *http.Request, p *Page, t *aftersales.Ticket
 		}
 		v.Lines = append(v.Lines, line)
 	}
+	if err := c.loadReturns(ctx, p, t, v, parts); err != nil {
+		return nil, err
+	}
+	// A refused reservation shows the search as it was, the chosen part
+	// kept (by its number when only the part was sent).
+	q, chosen := v.V("part_q", ""), v.V("part_id", "")
+	if n, err := strconv.ParseInt(chosen, 10, 64); q == "" && err == nil && parts[n] != nil {
+		q = parts[n].Number
+	}
+	if q != "" {
+		if v.Pick, err = c.findParts(ctx, p, t, q); err != nil {
+			return nil, err
+		}
+		v.Pick.Chosen = chosen
+	}
 	if u := p.User; u != nil && u.Role.Can(aftersales.PermStockMove) && t.Status.Open() {
 		v.CanReserve = true
 	}
@@ -106,6 +161,148 @@ func (c *Console) loadTicketParts(r *http.Request, p *Page, t *aftersales.Ticket
 	}
 	v.Parts = kept
 	return v, nil
+}
+
+// loadReturns reads the return lines written for the ticket, for each
+// part it used.
+func (c *Console) loadReturns(ctx context.Context, p *Page, t *aftersales.Ticket, v *ticketParts, parts map[int64]*aftersales.Part) error {
+	seen := map[int64]bool{}
+	for i := range v.Lines {
+		l := &v.Lines[i]
+		if l.Status != aftersales.ReservationConsumed || seen[l.PartID] {
+			continue
+		}
+		seen[l.PartID] = true
+		ms, err := c.S.Parts.ListMovements(ctx, aftersales.StockFilter{PartID: l.PartID, TicketID: t.ID, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.Kind != aftersales.MoveReturn {
+				continue
+			}
+			rl := returnLine{StockMovement: m}
+			if pt := parts[m.PartID]; pt != nil && p != nil {
+				rl.Name = pt.Name(p.Lang)
+			}
+			v.Returns = append(v.Returns, rl)
+		}
+	}
+	// A part's returns count against its consumed reservations in order.
+	back := map[int64]int64{}
+	for _, rl := range v.Returns {
+		back[rl.PartID] += rl.OnHand
+	}
+	for i := range v.Lines {
+		l := &v.Lines[i]
+		if l.Status == aftersales.ReservationConsumed && back[l.PartID] > 0 {
+			l.Returned = min(l.Qty, back[l.PartID])
+			back[l.PartID] -= l.Returned
+		}
+	}
+	return nil
+}
+
+// reservationOf reads the reservation a card's button names.
+func (c *Console) reservationOf(r *http.Request, ticket int64) (*aftersales.Reservation, error) {
+	res, err := strconv.ParseInt(r.PathValue("reservation"), 10, 64)
+	if err != nil || res <= 0 {
+		return nil, aftersales.Errorf(aftersales.ENOTFOUND, "Reservation not found.")
+	}
+	rs, err := c.S.Parts.ListReservations(r.Context(), ticket)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range rs {
+		if x.ID == res {
+			return x, nil
+		}
+	}
+	return nil, aftersales.Errorf(aftersales.ENOTFOUND, "Reservation not found.")
+}
+
+// consumeParts marks a held reservation used, as the API's
+// consume-reservation does.
+func (c *Console) consumeParts(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	res, err := strconv.ParseInt(r.PathValue("reservation"), 10, 64)
+	if err != nil || res <= 0 {
+		c.afterAction(w, r, id, aftersales.Errorf(aftersales.ENOTFOUND, "Reservation not found."))
+		return
+	}
+	if _, err := c.S.Parts.ConsumeReservation(r.Context(), id, res); err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok=parts_used#parts", http.StatusSeeOther)
+}
+
+// returnParts returns units of a consumed reservation to a stock location
+// with a reason: the API's move-stock of kind return for the ticket.
+func (c *Console) returnParts(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	res, err := c.reservationOf(r, id)
+	if err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	// What is left to return: the reservation's units less the returns
+	// counted against it, as the card counts them.
+	left := res.Qty
+	if res.Status == aftersales.ReservationConsumed {
+		rs, err := c.S.Parts.ListReservations(r.Context(), id)
+		if err != nil {
+			c.afterAction(w, r, id, err)
+			return
+		}
+		v := &ticketParts{}
+		for _, x := range rs {
+			v.Lines = append(v.Lines, partLine{Reservation: x})
+		}
+		if err := c.loadReturns(r.Context(), nil, &aftersales.Ticket{ID: id}, v, nil); err != nil {
+			c.afterAction(w, r, id, err)
+			return
+		}
+		for _, l := range v.Lines {
+			if l.ID == res.ID {
+				left -= l.Returned
+			}
+		}
+	}
+	f := &form{r: r}
+	in := aftersales.StockMoveInput{Kind: aftersales.MoveReturn, PartID: res.PartID, TicketID: &id, Reason: f.str("reason")}
+	if res.Status != aftersales.ReservationConsumed || left < 1 {
+		f.v.Add("qty", "is not used: only a used part is returned")
+	} else if n, err := strconv.ParseInt(f.str("qty"), 10, 64); err != nil || n < 1 || n > left {
+		f.v.Add("qty", fmt.Sprintf("must be a whole number between 1 and %d", left))
+	} else {
+		in.Qty = n
+	}
+	if n, err := strconv.ParseInt(f.str("location_id"), 10, 64); err != nil || n <= 0 {
+		f.v.Add("location_id", "must be chosen from the list")
+	} else {
+		in.LocationID = n
+	}
+	if in.Reason == "" {
+		f.v.Add("reason", "is required")
+	}
+	if err := f.v.Err(); err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	if _, err := c.S.Parts.MoveStock(r.Context(), in); err != nil {
+		c.afterAction(w, r, id, err)
+		return
+	}
+	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok=parts_returned#parts", http.StatusSeeOther)
 }
 
 // reserveParts reserves a part for the ticket from the card's form.
@@ -123,7 +320,18 @@ func (c *Console) reserveParts(w http.ResponseWriter, r *http.Request) {
 	f := &form{r: r}
 	in := aftersales.ReservationInput{Wait: f.str("wait") != ""}
 	if s := f.str("part_id"); s == "" {
-		f.v.Add("part_id", "is required")
+		// Without script the search is a plain field: a part number
+		// typed in full names the part.
+		if q := f.str("part_q"); q == "" {
+			f.v.Add("part_id", "is required")
+		} else if pt, err := c.partByNumber(r.Context(), q); err != nil {
+			c.afterAction(w, r, id, err)
+			return
+		} else if pt == nil {
+			f.v.Add("part_id", "must be chosen from the list")
+		} else {
+			in.PartID = pt.ID
+		}
 	} else if n, err := strconv.ParseInt(s, 10, 64); err != nil || n <= 0 {
 		f.v.Add("part_id", "must be chosen from the list")
 	} else {
@@ -156,6 +364,116 @@ func (c *Console) reserveParts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok=parts_reserved#parts", http.StatusSeeOther)
+}
+
+// partByNumber is the active part whose number is q (in any case), or
+// nil.
+func (c *Console) partByNumber(ctx context.Context, q string) (*aftersales.Part, error) {
+	if len(q) > 60 {
+		return nil, nil
+	}
+	ps, err := c.S.Parts.ListParts(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, pt := range ps {
+		if pt.Active && strings.EqualFold(pt.Number, strings.TrimSpace(q)) {
+			return pt, nil
+		}
+	}
+	return nil, nil
+}
+
+// partMatch is one part the picker found, with what the ticket's service
+// point has available of it when the ticket has one.
+type partMatch struct {
+	*aftersales.Part
+	Name string
+	// Avail is known when the ticket has a service point with stock.
+	Avail int64
+	Known bool
+}
+
+// partPick is the picker's answer.
+type partPick struct {
+	Q      string
+	Parts  []partMatch
+	Point  *aftersales.StockLocation
+	More   bool
+	Chosen string
+}
+
+// pickParts answers the part search of the card: the active parts whose
+// number, name (Chinese or English) or model contains what was typed.
+func (c *Console) pickParts(w http.ResponseWriter, r *http.Request) {
+	p := c.page(r, "tickets", "tparts.title")
+	id, err := pathID(r)
+	var t *aftersales.Ticket
+	if err == nil {
+		t, err = c.S.Tickets.FindTicket(r.Context(), id)
+	}
+	if err != nil {
+		c.fail(w, r, "", p, err)
+		return
+	}
+	v, err := c.findParts(r.Context(), p, t, r.URL.Query().Get("part_q"))
+	if err != nil {
+		c.renderBlock(w, r, "ticket", "panel-error", c.notice(r, p, "part-pick", err), http.StatusOK)
+		return
+	}
+	p.Data = v
+	c.renderBlock(w, r, "ticket", "parts-pick", p, http.StatusOK)
+}
+
+// maxPartMatches bounds the picker's list.
+const maxPartMatches = 12
+
+func (c *Console) findParts(ctx context.Context, p *Page, t *aftersales.Ticket, q string) (*partPick, error) {
+	v := &partPick{Q: strings.TrimSpace(q)}
+	if v.Q == "" || len(v.Q) > 200 {
+		return v, nil
+	}
+	ps, err := c.S.Parts.ListParts(ctx, v.Q)
+	if err != nil {
+		return nil, err
+	}
+	avail := map[int64]int64{}
+	if t.ServiceUnitID != nil {
+		locs, err := c.S.Parts.ListStockLocations(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range locs {
+			if l.Active && l.Kind == aftersales.LocationServicePoint && l.ServiceUnitID != nil && *l.ServiceUnitID == *t.ServiceUnitID {
+				v.Point = l
+				break
+			}
+		}
+		if v.Point != nil {
+			bs, err := c.S.Parts.ListStock(ctx, aftersales.StockFilter{LocationID: v.Point.ID})
+			if err != nil {
+				return nil, err
+			}
+			for _, b := range bs {
+				avail[b.PartID] = b.Available
+			}
+		}
+	}
+	for _, pt := range ps {
+		if !pt.Active {
+			continue
+		}
+		if len(v.Parts) == maxPartMatches {
+			v.More = true
+			break
+		}
+		m := partMatch{Part: pt, Name: pt.Name(p.Lang)}
+		if v.Point != nil {
+			m.Avail, m.Known = avail[pt.ID], true
+		}
+		v.Parts = append(v.Parts, m)
+	}
+	return v, nil
 }
 
 // pickLocation is where the card reserves a part when no location is

@@ -11,7 +11,8 @@ import (
 
 // TestCanSaveRoutesExist: every route a template asks CanSave about is a
 // form route registered with post, so a misspelt route does not hide a
-// form from everyone, and each rule lets the admin save.
+// form from everyone, and each rule lets the admin save (but the
+// technician's own position, which only a technician reports).
 func TestCanSaveRoutesExist(t *testing.T) {
 	c := &Console{}
 	c.Mount(http.NewServeMux())
@@ -30,6 +31,10 @@ func TestCanSaveRoutesExist(t *testing.T) {
 			rule, ok := c.saves[m[1]]
 			if !ok {
 				t.Errorf("%s asks about %s, which no form route registers", path, m[1])
+			} else if m[1] == "/my/day/position" {
+				if !rule(&aftersales.User{Role: aftersales.RoleTechnician}) || rule(&aftersales.User{Role: aftersales.RoleAdmin}) {
+					t.Errorf("%s: only a technician reports their position", m[1])
+				}
 			} else if !rule(&aftersales.User{Role: aftersales.RoleAdmin}) {
 				t.Errorf("%s: the admin may not save", m[1])
 			}
