@@ -330,6 +330,9 @@ type Page struct {
 	// RequestID is shown with an internal error, so that a report of it
 	// finds its log line.
 	RequestID string
+	// Refused is the form route a refused page could not be used for; the
+	// error page names the roles that may save it.
+	Refused string
 
 	cat   *Catalog
 	saves map[string]writeRule

@@ -201,6 +201,9 @@ type customerForm struct {
 
 func (c *Console) newCustomer(w http.ResponseWriter, r *http.Request) {
 	p := c.page(r, "customers", "customer.new")
+	if c.refuseNew(w, r, p, "/customers") {
+		return
+	}
 	tiers, err := c.S.Customers.ListTiers(r.Context())
 	if err != nil {
 		c.fail(w, r, "", p, err)

@@ -154,6 +154,9 @@ type kbEditView struct {
 
 func (c *Console) kbNew(w http.ResponseWriter, r *http.Request) {
 	p := c.page(r, "kb", "kb.new")
+	if c.refuseNew(w, r, p, "/kb/new") {
+		return
+	}
 	p.Form = url.Values{"visibility": {"public"}, "category": {"general"}}
 	p.Data = &kbEditView{Categories: aftersales.KBCategories, Vis: aftersales.KBVisibilities}
 	c.render(w, r, "kb_edit", p)

@@ -458,6 +458,9 @@ func (c *Console) ticketFormData(r *http.Request, t *aftersales.Ticket) (*ticket
 
 func (c *Console) newTicket(w http.ResponseWriter, r *http.Request) {
 	p := c.page(r, "tickets", "ticket.new")
+	if c.refuseNew(w, r, p, "/tickets") {
+		return
+	}
 	t := &aftersales.Ticket{Channel: aftersales.ChannelPhone, Nature: aftersales.NatureRepair, Urgency: aftersales.UrgencyNormal, Custom: map[string]any{}}
 	if n, err := strconv.ParseInt(r.URL.Query().Get("customer_id"), 10, 64); err == nil {
 		t.CustomerID = &n

@@ -135,3 +135,54 @@ func mustID(t *testing.T, u string) int64 {
 	}
 	return n
 }
+
+// TestNewPagesRefuseWhoCannotCreate opens, as every role, the pages that
+// create a ticket, a customer and an article. A role that may not create
+// one was shown an empty disabled form titled "View"; it now gets 403 and
+// a line naming the roles that may, and a role that may gets the form.
+func TestNewPagesRefuseWhoCannotCreate(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		pages := []struct {
+			url  string
+			perm aftersales.Permission
+		}{
+			{"/tickets/new", aftersales.PermTicketWrite},
+			{"/customers/new", aftersales.PermCustomerWrite},
+			{"/kb/new", aftersales.PermKBWrite},
+		}
+		refused := 0
+		for _, role := range aftersales.Roles {
+			t.Run(string(role), func(t *testing.T) {
+				b := newBrowser(t, app, "en")
+				if role == aftersales.RoleAdmin {
+					b.login(app.Admin.Email, "admin-password-1")
+				} else {
+					email := string(role) + "-new@example.com"
+					testutil.MustUser(t, app.Ctx, db, email, role, nil)
+					b.login(email, "password-123456")
+				}
+				for _, pg := range pages {
+					s, body := b.get(pg.url)
+					main := mainBlock.FindString(body)
+					if role.Can(pg.perm) {
+						if s != http.StatusOK || !strings.Contains(main, `type="submit"`) {
+							t.Errorf("%s may create through %s but got %d (submit %v)", role, pg.url, s, strings.Contains(main, `type="submit"`))
+						}
+						continue
+					}
+					refused++
+					if s != http.StatusForbidden {
+						t.Errorf("%s may not create through %s but got %d", role, pg.url, s)
+					}
+					if strings.Contains(main, `type="submit"`) || !strings.Contains(main, readonlyBy) {
+						t.Errorf("%s refused %s: the page should say who can and offer no form:\n%s", role, pg.url, main)
+					}
+				}
+			})
+		}
+		if refused == 0 {
+			t.Fatal("every role may create everything: nothing refused was checked")
+		}
+	})
+}
