@@ -38,7 +38,11 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 			return err
 		}
 		w.first = first
-		if _, ok := b.(pgBulk); ok {
+		if _, ok := b.(pgBulk); ok && first {
+			// A first load COPYs straight into the load tables (see
+			// create); a load into a filled table stages its rows.
+			w.direct = true
+		} else if ok {
 			if err := b.exec(ctx, stageTables); err != nil {
 				return fmt.Errorf("sqlstore: import staging tables: %w", err)
 			}
@@ -208,9 +212,9 @@ type importWriter struct {
 	now       time.Time
 	batch     int64
 	first     bool            // a first load: deferUpkeep set indexes, foreign keys and (PostgreSQL) triggers aside
-	staged    bool            // PostgreSQL: a chunk's rows are copied into the staging tables, then moved by flush
+	staged    bool            // PostgreSQL, not a first load: a chunk's rows are copied into the staging tables, then moved by flush
+	direct    bool            // PostgreSQL, a first load: a chunk's rows are copied straight into their tables (create)
 	filled    map[string]bool // staging tables with rows not yet moved
-	pending   int             // tickets staged and not yet moved (a first load moves every moveRows)
 	nextID    int64           // SQLite: ids are handed out here; the writer holds the only write connection
 	nextCust  int64
 	kept      map[string]bool     // ticket numbers this import kept from its records
@@ -631,6 +635,9 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 		events = appendHistory(events, id, r, aftersales.StatusNew, time.Time{})
 		issues = appendIssues(issues, w.batch, id, r.Flags)
 	}
+	if w.direct {
+		return w.copyDirect(ctx, first, rows, tags, events, issues)
+	}
 	if err := w.put(ctx, "tickets", importTicketCols, rows); err != nil {
 		return fmt.Errorf("sqlstore: import tickets: %w", err)
 	}
@@ -643,36 +650,43 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 	if err := w.put(ctx, "import_issues", importIssueCols, issues); err != nil {
 		return fmt.Errorf("sqlstore: import issues: %w", err)
 	}
-	if w.first && w.staged {
-		// The per-row triggers are off during a first load (deferUpkeep):
-		// queue the new tickets for the rollups and the text analysis.
-		// The ids are new (taken from the sequence while the load holds
-		// tickets locked, see ids), so no queue row can have them yet;
-		// COPY writes them in batches, where an INSERT ... SELECT from
-		// the staging table wrote and logged one row at a time (0.18
-		// server CPU-seconds more for the Boston file).
-		queued := make([][]any, len(recs))
-		for i := range recs {
-			queued[i] = []any{first + int64(i)}
-		}
-		for _, q := range []string{"kpi_dirty", "text_pending"} {
-			if err := w.b.copy(ctx, q, []string{"ticket_id"}, queued); err != nil {
-				return fmt.Errorf("sqlstore: import %s: %w", q, err)
-			}
-		}
-	}
-	w.pending += len(recs)
-	if w.first && w.pending < moveRows {
-		return nil
-	}
 	return w.flush(ctx)
 }
 
-// moveRows is how many staged tickets a first load moves at once. It
-// needs no lookups in the tables it fills (preload), so it can let a few
-// chunks gather: each move costs a TRUNCATE of the staging tables and a
-// plan per statement, and 6,000 tickets still sort in 4 MB of work_mem.
-const moveRows = 3 * 2000
+// copyDirect writes a first load's chunk on PostgreSQL: tickets, tags,
+// events and issues COPYed straight into their tables, not through the
+// staging tables and an INSERT ... SELECT per table as a load into a
+// filled table does. Nobody else writes these tables meanwhile (the
+// constraints deferUpkeep dropped hold them locked until commit), the
+// triggers and foreign keys are set aside already, and the ticket ids
+// were taken by the import itself, so the set-based moves had nothing to
+// check or match: they only wrote every row a second time, one at a time
+// with its own WAL record, where COPY writes and logs them in batches
+// (on the Boston file the moves were a third of the server's time). The
+// check constraints hold for COPY as for INSERT: a refused row fails the
+// whole import with the same error.
+//
+// The per-row triggers are off (deferUpkeep), so the chunk also queues
+// its tickets for the rollups and the text analysis. The ids are new
+// (taken from the sequence while the load holds tickets locked, see ids),
+// so no queue row can have them yet.
+//
+// The copies run while the caller reads the next chunk (copyAsync); the
+// next statement waits for them and reports a refused row.
+func (w *importWriter) copyDirect(ctx context.Context, first int64, rows, tags, events, issues [][]any) error {
+	queued := make([][]any, len(rows))
+	for i := range rows {
+		queued[i] = []any{first + int64(i)}
+	}
+	return w.b.(pgBulk).copyAsync(ctx, []copyJob{
+		{"tickets", importTicketCols, rows},
+		{"ticket_tags", importTagCols, tags},
+		{"ticket_events", importEventCols, events},
+		{"import_issues", importIssueCols, issues},
+		{"kpi_dirty", []string{"ticket_id"}, queued},
+		{"text_pending", []string{"ticket_id"}, queued},
+	})
+}
 
 // Columns an import writes.
 var (
@@ -716,10 +730,9 @@ func (w *importWriter) put(ctx context.Context, table string, cols []string, row
 	return w.b.copy(ctx, stage, cols, rows)
 }
 
-// flush moves the staged rows (of a chunk; of a few on a first load) into their tables with one
+// flush moves the staged rows of a chunk into their tables with one
 // set-based statement each, in one round trip: tickets in id order, then
-// tags, events and issues in the order they were staged (create queues a
-// first load's new tickets for the rollups and the text analysis).
+// tags, events and issues in the order they were staged.
 func (w *importWriter) flush(ctx context.Context) error {
 	if !w.staged {
 		return nil
@@ -748,7 +761,6 @@ func (w *importWriter) flush(ctx context.Context) error {
 		return nil
 	}
 	clear(w.filled)
-	w.pending = 0
 	q += `TRUNCATE ` + empty[2:]
 	// The server moves the chunk while the caller reads and builds the
 	// next one; the next use of the connection waits for it and reports
@@ -796,14 +808,10 @@ func (w *importWriter) copyIssues(ctx context.Context, rows [][]any) error {
 	return nil
 }
 
-// Reject stores the issues of rows that made no ticket. A first load
-// stages them with the flagged rows' issues, which keeps their order.
+// Reject stores the issues of rows that made no ticket, after those of
+// the rows written before (their copies or moves finish first).
 func (w *importWriter) Reject(ctx context.Context, issues []aftersales.RowIssue) error {
-	rows := appendIssues(nil, w.batch, 0, issues)
-	if w.first && w.staged {
-		return w.put(ctx, "import_issues", importIssueCols, rows)
-	}
-	return w.copyIssues(ctx, rows)
+	return w.copyIssues(ctx, appendIssues(nil, w.batch, 0, issues))
 }
 
 // customJSON is the ticket's custom column: the record's custom fields
@@ -859,7 +867,7 @@ func (w *importWriter) update(ctx context.Context, id int64, r *aftersales.Impor
 	if err != nil {
 		return mapErr(err)
 	}
-	if w.first && w.staged && id > 0 {
+	if w.direct && id > 0 {
 		// The rollup trigger is off during a first load (deferUpkeep).
 		if err := w.b.exec(ctx, `INSERT INTO kpi_dirty (ticket_id) VALUES ($1) ON CONFLICT DO NOTHING`, id); err != nil {
 			return err
