@@ -226,6 +226,7 @@ type importWriter struct {
 	first     bool            // a first load: deferUpkeep set indexes, foreign keys and (PostgreSQL) triggers aside
 	staged    bool            // PostgreSQL, not a first load: a chunk's rows are copied into the staging tables, then moved by flush
 	direct    bool            // PostgreSQL, a first load: a chunk's rows are copied straight into their tables (create)
+	held      []copyJob       // direct: rows gathered and not yet copied (every directRows tickets)
 	filled    map[string]bool // staging tables with rows not yet moved
 	nextID    int64           // SQLite: ids are handed out here; the writer holds the only write connection
 	nextCust  int64
@@ -686,19 +687,32 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 // The copies run while the caller reads the next chunk (copyAsync); the
 // next statement waits for them and reports a refused row.
 func (w *importWriter) copyDirect(ctx context.Context, first int64, rows, tags, events, issues [][]any) error {
+	if w.held == nil {
+		w.held = []copyJob{{"tickets", importTicketCols, nil}, {"ticket_tags", importTagCols, nil},
+			{"ticket_events", importEventCols, nil}, {"import_issues", importIssueCols, nil},
+			{"kpi_dirty", []string{"ticket_id"}, nil}, {"text_pending", []string{"ticket_id"}, nil}}
+	}
 	queued := make([][]any, len(rows))
 	for i := range rows {
 		queued[i] = []any{first + int64(i)}
 	}
-	return w.b.(pgBulk).copyAsync(ctx, []copyJob{
-		{"tickets", importTicketCols, rows},
-		{"ticket_tags", importTagCols, tags},
-		{"ticket_events", importEventCols, events},
-		{"import_issues", importIssueCols, issues},
-		{"kpi_dirty", []string{"ticket_id"}, queued},
-		{"text_pending", []string{"ticket_id"}, queued},
-	})
+	for i, r := range [][][]any{rows, tags, events, issues, queued, queued} {
+		w.held[i].rows = append(w.held[i].rows, r...)
+	}
+	if len(w.held[0].rows) < directRows {
+		return nil
+	}
+	return w.flush(ctx)
 }
+
+// directRows is how many tickets a first load on PostgreSQL gathers
+// before it copies them, with their tags, events, issues and queue rows:
+// each COPY statement costs the server a few milliseconds besides its
+// rows (in psql, 61 COPYs of 2,000 one-column rows took 0.24 CPU-s, one
+// of all 121,145 rows 0.10), and the first load copies into six tables.
+// On the Boston file, 6,000 instead of every 2,000-row chunk: about 0.2
+// server CPU-seconds less, 25 MB more of the client's peak RSS.
+const directRows = 3 * 2000
 
 // Columns an import writes.
 var (
@@ -746,6 +760,11 @@ func (w *importWriter) put(ctx context.Context, table string, cols []string, row
 // set-based statement each, in one round trip: tickets in id order, then
 // tags, events and issues in the order they were staged.
 func (w *importWriter) flush(ctx context.Context) error {
+	if w.direct && len(w.held) > 0 && (len(w.held[0].rows) > 0 || len(w.held[3].rows) > 0) {
+		jobs := w.held
+		w.held = nil
+		return w.b.(pgBulk).copyAsync(ctx, jobs)
+	}
 	if !w.staged {
 		return nil
 	}
@@ -823,6 +842,9 @@ func (w *importWriter) copyIssues(ctx context.Context, rows [][]any) error {
 // Reject stores the issues of rows that made no ticket, after those of
 // the rows written before (their copies or moves finish first).
 func (w *importWriter) Reject(ctx context.Context, issues []aftersales.RowIssue) error {
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
 	return w.copyIssues(ctx, appendIssues(nil, w.batch, 0, issues))
 }
 
