@@ -135,10 +135,12 @@ var loadTables = []string{"tickets", "ticket_events", "import_issues", "ticket_t
 //     the per-row rollup and text triggers on
 //     tickets; at the end it builds the indexes, adds the foreign keys
 //     back (each validated by one query over the table) and enables the
-//     triggers. Meanwhile each chunk queues its tickets for the rollups
-//     and the text analysis in one statement (flush), and so does each
-//     update (update). The dropped constraints lock the tables until
-//     commit, which on a first load nobody else is writing.
+//     triggers. Meanwhile the load queues its tickets for the rollups
+//     and the text analysis with the COPY of their rows (copyDirect),
+//     and so does each update (update). The dropped constraints lock the
+//     tables until commit, which on a first load nobody else is writing:
+//     so the rows go straight into their tables (copyDirect), not
+//     through the staging tables other loads use.
 //
 // It reports whether it set things aside. DDL is transactional on both
 // engines: a failed import leaves every index, constraint and trigger as
