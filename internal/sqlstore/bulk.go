@@ -132,11 +132,46 @@ type pgBulk struct {
 	flight *pgFlight
 }
 
-// pgFlight holds the statements sent and not yet settled, and the tables
-// to analyze before the commit.
+// pgFlight holds the statements sent and not yet settled (or the copies
+// started: copying reports their end), and the tables to analyze before
+// the commit.
 type pgFlight struct {
 	mrr     *pgconn.MultiResultReader
+	copying chan error
 	analyze []string
+}
+
+// copyJob is one table's rows for copyAsync.
+type copyJob struct {
+	table string
+	cols  []string
+	rows  [][]any
+}
+
+// copyAsync starts COPYing the jobs' rows, one table after the other, and
+// returns at once: the server stores them while the caller reads and
+// builds the next ones. The caller must leave the rows alone afterwards.
+// Like send, the next use of the connection waits for the copies and
+// reports their error.
+func (b pgBulk) copyAsync(ctx context.Context, jobs []copyJob) error {
+	if err := b.settle(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	b.flight.copying = done
+	go func() {
+		for _, j := range jobs {
+			if len(j.rows) == 0 {
+				continue
+			}
+			if _, err := b.tx.CopyFrom(ctx, pgx.Identifier{j.table}, j.cols, pgx.CopyFromRows(j.rows)); err != nil {
+				done <- fmt.Errorf("%s: %w", j.table, err)
+				return
+			}
+		}
+		done <- nil
+	}()
+	return nil
 }
 
 func (b pgBulk) analyze(tables ...string) {
@@ -158,6 +193,12 @@ func (b pgBulk) send(ctx context.Context, q string) error {
 
 // settle waits for the statements sent last and returns their error.
 func (b pgBulk) settle() error {
+	if c := b.flight.copying; c != nil {
+		b.flight.copying = nil
+		if err := <-c; err != nil {
+			return fmt.Errorf("rows copied before: %w", mapErr(err))
+		}
+	}
 	mrr := b.flight.mrr
 	if mrr == nil {
 		return nil
