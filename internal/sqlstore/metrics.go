@@ -15,6 +15,9 @@ import (
 
 	"aftersales"
 	"aftersales/internal/analytics"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Rollup maintenance. Triggers mark every changed ticket in kpi_dirty;
@@ -414,24 +417,26 @@ func needRebuild(ctx context.Context, b bulkReader) (dirty, held int, need bool,
 // rebuildRollups recomputes the ticket rollups from the tickets and
 // replaces them (holdForRebuild says what happens to the dirty marks);
 // unless forced, only while a rebuild is still needed. The caller holds
-// rollupMu. On SQLite the tickets are read beside the writer
-// (rebuildBeside); on PostgreSQL, whose writes never wait for one
-// connection, in one writer transaction under the rollups' advisory
-// lock, so that two instances never rebuild at once.
+// rollupMu; on PostgreSQL the rebuild also holds the rebuild lock
+// (lockRebuild), so that two instances never rebuild at once. The
+// tickets are read beside the writer (rebuildBeside) on either engine.
 func (db *DB) rebuildRollups(ctx context.Context, force bool) (*aftersales.RollupCheck, error) {
+	release, err := db.lockRebuild(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	need, err := db.holdForRebuild(ctx, force)
 	if err != nil || !need {
 		return nil, err
 	}
-	if db.d.engine == SQLite {
-		check, err := db.rebuildBeside(ctx)
-		if !errors.Is(err, errRollupsMoved) {
-			return check, err
-		}
-		// Another process folded changes in or rebuilt while this one
-		// read: rebuild again inside the writer, which nothing can move.
+	check, err := db.rebuildBeside(ctx)
+	if !errors.Is(err, errRollupsMoved) {
+		return check, err
 	}
-	var check *aftersales.RollupCheck
+	// Another process folded changes in while this one read (a forced
+	// rebuild with nothing held lets other instances' delta refreshes
+	// run): rebuild again inside the writer, which nothing can move.
 	err = db.withBulk(ctx, func(b bulkWriter) error {
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
@@ -442,124 +447,181 @@ func (db *DB) rebuildRollups(ctx context.Context, force bool) (*aftersales.Rollu
 	return check, err
 }
 
+// rebuildLockKey is the PostgreSQL advisory lock a rollup rebuild holds
+// from its hold to its last write. Not the rollups' lock (lockRollups),
+// which each of the rebuild's short writer transactions takes, and which
+// delta refreshes take between them.
+const rebuildLockKey = 7283011
+
+// lockRebuild takes the rebuild lock on PostgreSQL, in a transaction of
+// its own connection that reads nothing (no snapshot holds back vacuum)
+// and ends with release: another instance's rebuild waits for this one,
+// then finds nothing held any more (holdForRebuild). A connection lost
+// ends the transaction and with it the lock. SQLite: nothing to lock, the
+// process that writes is the one that rebuilds at a time (rollupMu), and
+// another process moves the rollup generation (errRollupsMoved).
+func (db *DB) lockRebuild(ctx context.Context) (release func(), err error) {
+	if db.d.engine != Postgres {
+		return func() {}, nil
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, rebuildLockKey); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return func() { tx.Rollback() }, nil
+}
+
+// readSnapshot runs fn with a reader of one read-only snapshot beside the
+// writer: a read transaction of SQLite's reader pool (a WAL snapshot), or
+// a REPEATABLE READ READ ONLY transaction on PostgreSQL. Its first read
+// begins the snapshot. It holds no lock a write waits for.
+func (db *DB) readSnapshot(ctx context.Context, fn func(r bulkReader) error) error {
+	if db.d.engine == SQLite {
+		tx, err := db.r.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		return fn(sqliteBulk{tx})
+	}
+	conn, err := db.r.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		tx, err := dc.(*stdlib.Conn).Conn().BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		return fn(pgBulk{tx, &pgFlight{}})
+	})
+}
+
 // rebuildWriteBatch is how many tickets' facts one writer transaction of
 // a rebuild beside the writer replaces at most.
 const rebuildWriteBatch = 2000
 
-// rebuildBeside rebuilds the ticket rollups on SQLite reading every
-// ticket through one read transaction of the reader pool (a WAL
-// snapshot), so that the one writer is taken only to write, and only what
-// differs from the stored rows, in short transactions: the facts of each
-// chunk in transactions of at most rebuildWriteBatch tickets while the
-// reading goes on, then the rows of kpi_daily and kpi_monthly in
-// transactions of rebuildRowBatch rows, the last of which deletes the
-// held marks. Replacing every row of kpi_daily (64,000 on the demo) in the
-// rebuild's transaction held the writer for seconds; a rebuild after a
-// busy hour changes the rows of the days it touched.
+// rebuildBeside rebuilds the ticket rollups reading every ticket through
+// one read-only snapshot (readSnapshot), so that the writer is taken only
+// to write, and only what differs from the stored rows, in short
+// transactions: the facts of each chunk in transactions of at most
+// rebuildWriteBatch tickets while the reading goes on, then the rows of
+// kpi_daily and kpi_monthly in transactions of rebuildRowBatch rows
+// (SQLite) or rebuildWriteBatch (PostgreSQL, whose desk writes never wait
+// for them), the last of which deletes the held marks. Replacing every
+// row of kpi_daily (64,000 on the demo) and every fact in the rebuild's
+// transaction held SQLite's writer for seconds, and on PostgreSQL wrote
+// every row again (WAL, dead rows, the rollups' lock held throughout)
+// where a rebuild after a burst of creates changes the rows of the days
+// it touched.
 //
 // Why the snapshot may be older than what the writer replaces: the marks
 // were held (holdForRebuild) before the snapshot began, so every held
-// change is in it. A ticket changed after the hold has a new mark K > 0,
-// which the replace leaves in place, whether or not the snapshot saw the
-// change: the next delta refresh withdraws the fact stored for K (from
-// this snapshot, or none for a ticket created after it) and adds the one
-// recomputed from the ticket then, which is exact either way. Nothing
-// else changes kpi_facts or the rollups meanwhile, so the stored rows the
-// snapshot compares with are the rows the writer changes: this process's
-// refreshes wait for rollupMu, and another process's would advance the
-// rollup generation, which every writer transaction here checks
-// (errRollupsMoved: the caller rebuilds inside the writer instead).
+// change is in it (on PostgreSQL the hold passes over the marks of writes
+// still open, which stay queued). A ticket changed after the hold has a
+// new mark K > 0, which the replace leaves in place, whether or not the
+// snapshot saw the change: the next delta refresh withdraws the fact
+// stored for K (from this snapshot, or none for a ticket created after
+// it) and adds the one recomputed from the ticket then, which is exact
+// either way. Nothing else changes kpi_facts or the rollups meanwhile, so
+// the stored rows the snapshot compares with are the rows the writer
+// changes: this process's refreshes wait for rollupMu, another process's
+// rebuild for the rebuild lock (PostgreSQL), and any other change would
+// advance the rollup generation, which every writer transaction here
+// checks under the rollups' lock (errRollupsMoved: the caller rebuilds
+// inside the writer instead).
 func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error) {
-	tx, err := db.r.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	rd := sqliteBulk{tx}
-	// The transaction's first read begins its snapshot.
-	gen, err := readRollupGen(ctx, rd)
-	if err != nil {
-		return nil, err
-	}
 	factBatch, rowBatch := rebuildWriteBatch, rebuildRowBatch
+	if db.d.engine == Postgres {
+		rowBatch = rebuildWriteBatch
+	}
 	if db.rebuildBatch > 0 {
 		factBatch, rowBatch = db.rebuildBatch, db.rebuildBatch
 	}
-	var done int64 // facts compared for every ticket id up to done
-	res, err := db.rebuildRead(ctx, rd, func(hi int64, facts [][]any) error {
-		gone, changed, err := diffFacts(ctx, rd, done, hi, facts)
-		if err != nil {
+	var (
+		gen     int64
+		res     *rebuilt
+		gone    []int64
+		ops     []rollupOp
+		written int // facts and rows, for PostgreSQL's statistics
+	)
+	err := db.readSnapshot(ctx, func(rd bulkReader) error {
+		var err error
+		if gen, err = readRollupGen(ctx, rd); err != nil {
 			return err
 		}
-		for len(gone) > 0 || len(changed) > 0 {
-			g, c := gone[:min(len(gone), factBatch)], changed[:min(len(changed), factBatch)]
-			gone, changed = gone[len(g):], changed[len(c):]
-			err := db.withBulk(ctx, func(b bulkWriter) error {
-				if err := checkRollupGen(ctx, b, gen); err != nil {
-					return err
-				}
-				ids := slices.Clone(g)
-				for _, r := range c {
-					ids = append(ids, r[0].(int64))
-				}
-				if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+idList(ids)+`)`); err != nil {
-					return err
-				}
-				return b.copy(ctx, "kpi_facts", factCols, c)
-			})
+		var done int64 // facts compared for every ticket id up to done
+		res, err = db.rebuildRead(ctx, rd, func(hi int64, facts [][]any) error {
+			gone, changed, err := diffFacts(ctx, rd, done, hi, facts)
 			if err != nil {
 				return err
 			}
+			for len(gone) > 0 || len(changed) > 0 {
+				g, c := gone[:min(len(gone), factBatch)], changed[:min(len(changed), factBatch)]
+				gone, changed = gone[len(g):], changed[len(c):]
+				written += len(g) + len(c)
+				err := db.rebuildWrite(ctx, gen, func(b bulkWriter) error {
+					ids := slices.Clone(g)
+					for _, r := range c {
+						ids = append(ids, r[0].(int64))
+					}
+					if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+idList(ids)+`)`); err != nil {
+						return err
+					}
+					return b.copy(ctx, "kpi_facts", factCols, c)
+				})
+				if err != nil {
+					return err
+				}
+			}
+			done = hi
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		done = hi
-		return nil
+		// Facts of tickets beyond the last chunk: none unless deleted ones.
+		if gone, _, err = diffFacts(ctx, rd, done, math.MaxInt64, nil); err != nil {
+			return err
+		}
+		for _, t := range []struct {
+			table string
+			rows  analytics.Rollup
+		}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
+			o, err := diffRollup(ctx, rd, t.table, t.rows)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, o...)
+		}
+		if db.rebuildHeld != nil {
+			db.rebuildHeld()
+		}
+		return nil // the snapshot is no longer needed
 	})
 	if err != nil {
 		return nil, err
 	}
-	// Facts of tickets beyond the last chunk: none unless deleted ones.
-	gone, _, err := diffFacts(ctx, rd, done, math.MaxInt64, nil)
-	if err != nil {
-		return nil, err
-	}
-	var ops []rollupOp
-	for _, t := range []struct {
-		table string
-		rows  analytics.Rollup
-	}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
-		o, err := diffRollup(ctx, rd, t.table, t.rows)
-		if err != nil {
-			return nil, err
-		}
-		ops = append(ops, o...)
-	}
-	if db.rebuildHeld != nil {
-		db.rebuildHeld()
-	}
-	if err := tx.Rollback(); err != nil { // the snapshot is no longer needed
-		return nil, err
-	}
-	// The rollup rows in transactions of rebuildRowBatch rows, a row's
-	// delete and insert in the same one (a reader never misses a row that
+	written += len(gone) + len(ops)
+	// The rollup rows in transactions of rowBatch rows, a row's delete
+	// and insert in the same one (a reader never misses a row that
 	// changes): readers may see old and new rows side by side until the
 	// last one commits, as they see rows not yet folded in while marks
 	// wait, which RollupLag counts (the held marks go last).
 	for len(ops) > rowBatch {
 		batch := ops[:rowBatch]
 		ops = ops[rowBatch:]
-		if err := db.withBulk(ctx, func(b bulkWriter) error {
-			if err := checkRollupGen(ctx, b, gen); err != nil {
-				return err
-			}
-			return db.applyRollupOps(ctx, b, batch)
-		}); err != nil {
+		if err := db.rebuildWrite(ctx, gen, func(b bulkWriter) error { return db.applyRollupOps(ctx, b, batch) }); err != nil {
 			return nil, err
 		}
 	}
-	err = db.withBulk(ctx, func(b bulkWriter) error {
-		if err := checkRollupGen(ctx, b, gen); err != nil {
-			return err
-		}
+	err = db.rebuildWrite(ctx, gen, func(b bulkWriter) error {
 		if len(gone) > 0 {
 			if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+idList(gone)+`)`); err != nil {
 				return err
@@ -571,12 +633,30 @@ func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error
 		if err := bumpRollupGen(ctx, b); err != nil {
 			return err
 		}
+		if written >= 5000 {
+			b.analyze("kpi_daily", "kpi_monthly", "kpi_facts")
+		}
 		return b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0`)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return res.check, nil
+}
+
+// rebuildWrite runs fn in one short writer transaction of a rebuild
+// beside the writer, under the rollups' lock and only while the rollup
+// generation is still gen, the one the rebuild's snapshot read.
+func (db *DB) rebuildWrite(ctx context.Context, gen int64, fn func(b bulkWriter) error) error {
+	return db.withBulk(ctx, func(b bulkWriter) error {
+		if err := db.lockRollups(ctx, b); err != nil {
+			return err
+		}
+		if err := checkRollupGen(ctx, b, gen); err != nil {
+			return err
+		}
+		return fn(b)
+	})
 }
 
 // diffFacts compares the facts computed for the tickets with ids in (lo,

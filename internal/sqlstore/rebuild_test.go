@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,11 +71,15 @@ func TestRebuildLetsWritesThrough(t *testing.T) {
 
 // TestRebuildReadsBesideWriter: while a rollup rebuild reads the tickets
 // (held after it read them, before it stores anything), a ticket create
-// through the store commits; the new ticket stays queued and the next
-// refresh folds it in, so the rollups then equal the tickets, also when
-// the rebuild writes its rows in several transactions. On SQLite the
-// rebuild read inside the one writer's transaction, and the create
-// waited for it (seconds on the demo): it hit its deadline here.
+// through the store commits, and so does a writer transaction that takes
+// the rollups' lock (as a delta refresh and the rebuild's own writes do);
+// the new ticket stays queued and the next refresh folds it in, so the
+// rollups then equal the tickets, also when the rebuild writes its rows
+// in several transactions. On SQLite the rebuild read inside the one
+// writer's transaction, and the create waited for it (seconds on the
+// demo): it hit its deadline here. On PostgreSQL it read inside one
+// writer transaction holding the rollups' lock, which the locking
+// transaction waited for.
 func TestRebuildReadsBesideWriter(t *testing.T) {
 	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		clock := NewClock(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC))
@@ -83,7 +88,7 @@ func TestRebuildReadsBesideWriter(t *testing.T) {
 		cust := MustCustomer(t, ctx, db, "客户")
 		MustTicket(t, ctx, db, cust.ID, "空调不制冷")
 		MustTicket(t, ctx, db, cust.ID, "洗衣机漏水")
-		db.RebuildBatchForTest(1) // several writer transactions on SQLite
+		db.RebuildBatchForTest(1) // several writer transactions
 		var createErr error
 		held := 0
 		db.HoldRebuildForTest(func() {
@@ -93,6 +98,9 @@ func TestRebuildReadsBesideWriter(t *testing.T) {
 			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()
 			_, createErr = db.CreateTicket(cctx, TicketInput(cust.ID, "冰箱不制冷"))
+			if createErr == nil {
+				createErr = db.LockRollupsForTest(cctx)
+			}
 		})
 		if _, err := db.RecomputeRollups(ctx, true); err != nil {
 			t.Fatal(err)
@@ -102,7 +110,7 @@ func TestRebuildReadsBesideWriter(t *testing.T) {
 			t.Fatalf("the rebuild ran the hold %d times, want 1", held)
 		}
 		if createErr != nil {
-			t.Fatalf("create during the rebuild: %v", createErr)
+			t.Fatalf("create or rollups' lock during the rebuild: %v", createErr)
 		}
 		if lag, err := db.RollupLag(ctx); err != nil || lag.Pending != 1 {
 			t.Fatalf("after the rebuild: lag %+v, %v; want the new ticket pending", lag, err)
@@ -166,4 +174,75 @@ func TestRefreshKeepsMarkOfOpenWrite(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestRebuildTwoInstances: two instances rebuild and refresh the rollups
+// at once, one of them while the other's rebuild reads, with tickets
+// created meanwhile: nothing is applied twice or lost, and once both
+// caught up the rollups equal the tickets. On PostgreSQL the second
+// rebuild waits for the first (the rebuild lock) and then finds nothing
+// held; on SQLite the rollup generation sends one of them into the
+// writer.
+func TestRebuildTwoInstances(t *testing.T) {
+	for _, e := range Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			clock := NewClock(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC))
+			a, b := twoInstances(t, e, clock)
+			ctx, _ := Admin(t, a)
+			cust := MustCustomer(t, ctx, a, "客户")
+			for _, title := range []string{"空调不制冷", "洗衣机漏水", "冰箱不制冷"} {
+				MustTicket(t, ctx, a, cust.ID, title)
+			}
+			a.RebuildBatchForTest(1)
+			b.RebuildBatchForTest(1)
+			var wg sync.WaitGroup
+			errs := make([]error, 3)
+			held := 0
+			a.HoldRebuildForTest(func() {
+				held++
+				if held > 1 {
+					return
+				}
+				wg.Go(func() { _, errs[0] = b.RecomputeRollups(ctx, true) })
+				wg.Go(func() {
+					for range 3 {
+						if _, err := b.CreateTicket(ctx, TicketInput(cust.ID, "热水器不加热")); err != nil {
+							errs[1] = err
+							return
+						}
+						if _, err := b.RefreshRollups(ctx, 100); err != nil {
+							errs[1] = err
+							return
+						}
+					}
+				})
+				_, errs[2] = a.CreateTicket(ctx, TicketInput(cust.ID, "电视无信号"))
+			})
+			if _, err := a.RecomputeRollups(ctx, true); err != nil {
+				t.Fatal(err)
+			}
+			wg.Wait()
+			a.HoldRebuildForTest(nil)
+			for _, err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, db := range []*sqlstore.DB{a, b} {
+				if _, err := db.RefreshRollups(ctx, 100); err != nil {
+					t.Fatal(err)
+				}
+			}
+			check, err := b.RecomputeRollups(ctx, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if check.Differences != 0 || check.Tickets != 7 {
+				t.Fatalf("rollups differ from the tickets (%d tickets): %+v", check.Tickets, check.Mismatches)
+			}
+			if n := a.CountForTest(ctx, `SELECT COUNT(*) FROM kpi_facts`); n != 7 {
+				t.Fatalf("%d facts, want one for each of the 7 tickets", n)
+			}
+		})
+	}
 }
