@@ -191,6 +191,16 @@ func RecomputeUtilisationForTest(ctx context.Context) context.Context {
 // there instead).
 func (db *DB) HoldRebuildForTest(f func()) { db.rebuildHeld = f }
 
+// HoldCheckForTest runs f in the daily rollup check's read-only snapshot
+// after it compared (RecomputeRollups without repair).
+func (db *DB) HoldCheckForTest(f func()) { db.checkHeld = f }
+
+// CheckRollupsForTest compares the rollups with the tickets and visits as
+// RecomputeRollups does, without folding the waiting changes in first.
+func (db *DB) CheckRollupsForTest(ctx context.Context) (*aftersales.RollupCheck, error) {
+	return db.checkBeside(ctx)
+}
+
 // LockRollupsForTest runs a writer transaction that takes the rollups'
 // lock, as a delta refresh and each of a rebuild's writes do, and
 // commits it.

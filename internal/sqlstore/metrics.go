@@ -7,10 +7,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"aftersales"
@@ -441,7 +443,7 @@ func (db *DB) rebuildRollups(ctx context.Context, force bool) (*aftersales.Rollu
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
 		}
-		check, err = db.rebuild(ctx, b, true)
+		check, err = db.rebuild(ctx, b)
 		return err
 	})
 	return check, err
@@ -582,7 +584,7 @@ func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error
 			}
 			done = hi
 			return nil
-		})
+		}, nil)
 		if err != nil {
 			return err
 		}
@@ -1002,25 +1004,66 @@ type rebuilt struct {
 }
 
 // rebuild computes every rollup row from the tickets inside b's
-// transaction. With replace it swaps the stored rollups and facts for the
-// computation; otherwise it compares and reports.
-func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersales.RollupCheck, error) {
-	var facts func(hi int64, facts [][]any) error
-	if replace {
-		if err := b.exec(ctx, `DELETE FROM kpi_facts`); err != nil {
-			return nil, err
-		}
-		facts = func(_ int64, facts [][]any) error { return b.copy(ctx, "kpi_facts", factCols, facts) }
+// transaction and swaps the stored rollups and facts for the computation.
+func (db *DB) rebuild(ctx context.Context, b bulkWriter) (*aftersales.RollupCheck, error) {
+	if err := b.exec(ctx, `DELETE FROM kpi_facts`); err != nil {
+		return nil, err
 	}
-	res, err := db.rebuildRead(ctx, b, facts)
+	res, err := db.rebuildRead(ctx, b, func(_ int64, facts [][]any) error { return b.copy(ctx, "kpi_facts", factCols, facts) }, nil)
 	if err != nil {
 		return nil, err
 	}
-	if replace && db.rebuildHeld != nil {
+	if db.rebuildHeld != nil {
 		db.rebuildHeld()
 	}
-	if err := db.storeRebuild(ctx, b, res, replace); err != nil {
+	if err := db.storeRebuild(ctx, b, res); err != nil {
 		return nil, err
+	}
+	return res.check, nil
+}
+
+// checkRollups computes every rollup row from the tickets and compares
+// it with the stored rows, all read through r (one snapshot). A ticket
+// waiting in kpi_dirty (marked, or held by a rebuild) counts as the
+// rollups hold it until a refresh folds it in: by its stored fact, none
+// for a ticket not folded in yet. Every fact in kpi_facts is in the
+// rollups (a refresh changes both in one transaction), so the snapshot
+// compares equal while tickets wait; the caller keeps a rebuild beside
+// the writer, which writes facts before rows, from running while the
+// snapshot begins.
+func (db *DB) checkRollups(ctx context.Context, r bulkReader) (*aftersales.RollupCheck, error) {
+	waiting := map[int64]*analytics.Fact{}
+	err := r.query(ctx, `SELECT d.id, f.fact FROM (SELECT DISTINCT ABS(ticket_id) AS id FROM kpi_dirty) d LEFT JOIN kpi_facts f ON f.ticket_id = d.id`, nil,
+		func(scan func(...any) error) error {
+			var id int64
+			var p []byte
+			if err := scan(&id, &p); err != nil {
+				return err
+			}
+			waiting[id] = nil
+			if p != nil {
+				f, err := analytics.DecodeFact(p)
+				if err != nil {
+					return err
+				}
+				waiting[id] = &f
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("waiting tickets: %w", err)
+	}
+	res, err := db.rebuildRead(ctx, r, nil, waiting)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range []struct {
+		table string
+		rows  analytics.Rollup
+	}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
+		if err := compareRebuilt(ctx, r, res.check, t.table, t.rows); err != nil {
+			return nil, err
+		}
 	}
 	return res.check, nil
 }
@@ -1028,7 +1071,10 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 // rebuildRead computes every rollup row from the tickets read through r.
 // Unless facts is nil it hands each chunk's facts to it, in ticket order:
 // those of the tickets with ids up to hi, after the previous chunk's.
-func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64, facts [][]any) error) (*rebuilt, error) {
+// The tickets of waiting (a check: checkRollups) count by the fact given,
+// or not at all for nil, instead of the one computed from the ticket.
+func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64, facts [][]any) error, waiting map[int64]*analytics.Fact) (*rebuilt, error) {
+	waiting = maps.Clone(waiting) // the tickets read leave it
 	check := &aftersales.RollupCheck{Repaired: facts != nil}
 	env, err := db.metricsEnv(ctx, r)
 	if err != nil {
@@ -1060,13 +1106,20 @@ func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64
 			defer close(paired)
 			batch := make([]analytics.Fact, 0, 256)
 			for r := range recs {
-				f := analytics.Contribute(r, env.loc)
+				check.Tickets++
+				var f analytics.Fact
+				if w, ok := waiting[r.ID]; !ok {
+					f = analytics.Contribute(r, env.loc)
+				} else if delete(waiting, r.ID); w != nil {
+					f = *w
+				} else {
+					continue
+				}
 				full.ApplyDays(&f, dimNames, 1)
 				if batch = append(batch, f); len(batch) == cap(batch) {
 					paired <- batch
 					batch = make([]analytics.Fact, 0, 256)
 				}
-				check.Tickets++
 				if facts != nil {
 					rows = append(rows, []any{r.ID, f.Encode()})
 				}
@@ -1090,6 +1143,12 @@ func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64
 			}
 		}
 	}
+	for _, w := range waiting { // facts of tickets no longer there
+		if w != nil {
+			full.ApplyDays(w, dimNames, 1)
+			pairs.ApplyPairs(w, 1)
+		}
+	}
 	months := full.Monthly()
 	for k, a := range pairs {
 		full[k] = a // pair keys never collide with daily ones
@@ -1105,19 +1164,26 @@ func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64
 	return &rebuilt{check: check, full: full, months: months}, nil
 }
 
-// storeRebuild replaces the rollup tables with res (replace) and deletes
-// the marks held for the rebuild, or compares and notes every difference.
-func (db *DB) storeRebuild(ctx context.Context, b bulkWriter, res *rebuilt, replace bool) error {
+// storeRebuild replaces the rollup tables with res and deletes the
+// marks held for the rebuild.
+func (db *DB) storeRebuild(ctx context.Context, b bulkWriter, res *rebuilt) error {
 	for _, t := range []struct {
 		table string
 		rows  analytics.Rollup
 	}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
-		if err := db.storeRebuilt(ctx, b, res.check, t.table, t.rows, replace); err != nil {
+		if err := b.exec(ctx, `DELETE FROM `+t.table); err != nil {
 			return err
 		}
-	}
-	if !replace {
-		return nil
+		rows := make([][]any, 0, len(t.rows))
+		for k, a := range t.rows {
+			rows = append(rows, aggRow(k, a))
+		}
+		if err := b.copy(ctx, t.table, append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
+			return err
+		}
+		if err := db.analyzeAfter(ctx, b, t.table, len(rows)+res.check.Tickets); err != nil {
+			return err
+		}
 	}
 	if err := bumpRollupGen(ctx, b); err != nil {
 		return err
@@ -1127,44 +1193,31 @@ func (db *DB) storeRebuild(ctx context.Context, b bulkWriter, res *rebuilt, repl
 	return b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0`)
 }
 
-// storeRebuilt replaces table's rows with the computed ones (replace), or
-// compares them and notes every difference in check.
-func (db *DB) storeRebuilt(ctx context.Context, b bulkWriter, check *aftersales.RollupCheck, table string, full analytics.Rollup, replace bool) error {
-	if !replace {
-		err := b.query(ctx, kpiSelectCols(table), nil, func(scan func(...any) error) error {
-			k, a, err := scanAgg(scan)
-			if err != nil {
-				return err
-			}
-			want, ok := full[k]
-			switch {
-			case !ok:
-				mismatch(check, fmt.Sprintf("%s %s=%s day %d: stored but not computed", table, k.Dim, k.Val, k.Day))
-			case !aggEqual(a, want):
-				mismatch(check, fmt.Sprintf("%s %s=%s day %d: stored %v, computed %v", table, k.Dim, k.Val, k.Day, a.V, want.V))
-			}
-			delete(full, k)
-			return nil
-		})
+// compareRebuilt compares table's rows, read through r, with the
+// computed ones and notes every difference in check.
+func compareRebuilt(ctx context.Context, r bulkReader, check *aftersales.RollupCheck, table string, full analytics.Rollup) error {
+	err := r.query(ctx, kpiSelectCols(table), nil, func(scan func(...any) error) error {
+		k, a, err := scanAgg(scan)
 		if err != nil {
 			return err
 		}
-		for k := range full {
-			mismatch(check, fmt.Sprintf("%s %s=%s day %d: computed but not stored", table, k.Dim, k.Val, k.Day))
+		want, ok := full[k]
+		switch {
+		case !ok:
+			mismatch(check, fmt.Sprintf("%s %s=%s day %d: stored but not computed", table, k.Dim, k.Val, k.Day))
+		case !aggEqual(a, want):
+			mismatch(check, fmt.Sprintf("%s %s=%s day %d: stored %v, computed %v", table, k.Dim, k.Val, k.Day, a.V, want.V))
 		}
+		delete(full, k)
 		return nil
-	}
-	if err := b.exec(ctx, `DELETE FROM `+table); err != nil {
+	})
+	if err != nil {
 		return err
 	}
-	rows := make([][]any, 0, len(full))
-	for k, a := range full {
-		rows = append(rows, aggRow(k, a))
+	for k := range full {
+		mismatch(check, fmt.Sprintf("%s %s=%s day %d: computed but not stored", table, k.Dim, k.Val, k.Day))
 	}
-	if err := b.copy(ctx, table, append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
-		return err
-	}
-	return db.analyzeAfter(ctx, b, table, len(rows)+check.Tickets)
+	return nil
 }
 
 func aggEqual(a, b *analytics.Agg) bool {
@@ -1193,37 +1246,77 @@ func (db *DB) refreshAll(ctx context.Context) error {
 // RecomputeRollups computes every rollup from the tickets and compares it
 // with the maintained rollups (after folding in pending changes); with
 // repair it replaces them.
+//
+// The comparison reads one snapshot beside the writer (checkRollups,
+// checkUtil), so that the desk's writes and the rollup job go on while
+// it reads: it holds this process's rollupMu and PostgreSQL's rebuild
+// lock only until the snapshot began, so that no rebuild beside the
+// writer is between its first and last write then.
 func (db *DB) RecomputeRollups(ctx context.Context, repair bool) (*aftersales.RollupCheck, error) {
 	if !repair {
 		if err := db.refreshAll(ctx); err != nil {
 			return nil, err
 		}
+		check, err := db.checkBeside(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)
+		}
+		return check, nil
 	}
 	db.rollupMu.Lock()
 	defer db.rollupMu.Unlock()
-	var check *aftersales.RollupCheck
-	if repair {
-		var err error
-		if check, err = db.rebuildRollups(ctx, true); err != nil {
-			return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)
-		}
-	}
-	err := db.withBulk(ctx, func(b bulkWriter) error {
-		if err := db.lockRollups(ctx, b); err != nil {
-			return err
-		}
-		if !repair {
-			var err error
-			if check, err = db.rebuild(ctx, b, false); err != nil {
+	check, err := db.rebuildRollups(ctx, true)
+	if err == nil {
+		err = db.withBulk(ctx, func(b bulkWriter) error {
+			if err := db.lockRollups(ctx, b); err != nil {
 				return err
 			}
-		}
-		return db.rebuildUtil(ctx, b, repair, check)
-	})
+			return db.rebuildUtil(ctx, b)
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)
 	}
 	return check, nil
+}
+
+// checkBeside compares the ticket and utilisation rollups with the
+// tickets and visits in one read-only snapshot (RecomputeRollups).
+func (db *DB) checkBeside(ctx context.Context) (*aftersales.RollupCheck, error) {
+	db.rollupMu.Lock()
+	release, err := db.lockRebuild(ctx)
+	if err != nil {
+		db.rollupMu.Unlock()
+		return nil, err
+	}
+	var once sync.Once
+	unlock := func() {
+		once.Do(func() {
+			release()
+			db.rollupMu.Unlock()
+		})
+	}
+	defer unlock()
+	var check *aftersales.RollupCheck
+	err = db.readSnapshot(ctx, func(r bulkReader) error {
+		// The first read begins the snapshot.
+		if _, err := readRollupGen(ctx, r); err != nil {
+			return err
+		}
+		unlock()
+		var err error
+		if check, err = db.checkRollups(ctx, r); err != nil {
+			return err
+		}
+		if err := db.checkUtil(ctx, r, check); err != nil {
+			return err
+		}
+		if db.checkHeld != nil {
+			db.checkHeld()
+		}
+		return nil
+	})
+	return check, err
 }
 
 // mismatch records a difference, keeping the first 20 descriptions.

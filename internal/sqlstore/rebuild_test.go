@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"aftersales"
+	"aftersales/internal/analytics"
+	"aftersales/internal/demo"
 	"aftersales/internal/sqlstore"
 	. "aftersales/internal/testutil"
 )
@@ -245,4 +247,95 @@ func TestRebuildTwoInstances(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRollupCheckBesideWriter: the daily rollup check (RecomputeRollups
+// without repair) reads one snapshot beside the writer. While it reads
+// (held after it compared), a ticket create commits, and on PostgreSQL a
+// writer transaction taking the rollups' lock; before, the check read
+// inside a writer transaction (SQLite's one writer, PostgreSQL's rollups'
+// lock) and both waited for it. And the check is exact while changes
+// wait for the rollup job: tickets created or changed and a visit booked
+// since the last refresh count as the rollups hold them, so the check
+// finds no difference; a real one it finds.
+func TestRollupCheckBesideWriter(t *testing.T) {
+	end := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(end)
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		if _, err := demo.Load(ctx, db.Services(), db, demo.Options{Seed: 5, Tickets: 300, End: end, Zone: db.Zone}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			n, err := db.RefreshRollups(ctx, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		cust := MustCustomer(t, ctx, db, "客户")
+		tk := MustTicket(t, ctx, db, cust.ID, "空调不制冷")
+		if _, err := db.RefreshRollups(ctx, 1000); err != nil {
+			t.Fatal(err)
+		}
+		// Changes waiting for the rollup job: a changed ticket, a new
+		// one, a visit booked for a technician.
+		if _, err := db.UpdateTicket(ctx, tk.ID, tk.Version, aftersales.TicketInput{Urgency: Ptr(aftersales.UrgencyUrgent)}); err != nil {
+			t.Fatal(err)
+		}
+		tk2 := MustTicket(t, ctx, db, cust.ID, "洗衣机漏水")
+		techs, err := db.ListTechnicians(ctx)
+		if err != nil || len(techs) == 0 {
+			t.Fatalf("technicians: %d, %v", len(techs), err)
+		}
+		at := end.Add(48 * time.Hour)
+		if _, err := db.CreateVisit(ctx, tk2.ID, aftersales.VisitInput{WindowStart: at, WindowEnd: at.Add(2 * time.Hour), DurationMin: 90, TechnicianID: &techs[0].UserID}); err != nil {
+			t.Fatal(err)
+		}
+		if lag, err := db.RollupLag(ctx); err != nil || lag.Pending < 2 {
+			t.Fatalf("lag %+v, %v; want the two tickets pending", lag, err)
+		}
+		check, err := db.CheckRollupsForTest(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if check.Differences != 0 {
+			t.Fatalf("with changes waiting: %d differences: %v", check.Differences, check.Mismatches)
+		}
+
+		var heldErr error
+		held := 0
+		db.HoldCheckForTest(func() {
+			held++
+			// Bounded only so that the old behaviour fails instead of
+			// hanging: the create waited for the check's transaction.
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if _, heldErr = db.CreateTicket(cctx, TicketInput(cust.ID, "冰箱不制冷")); heldErr == nil && db.Engine() == sqlstore.Postgres {
+				heldErr = db.LockRollupsForTest(cctx)
+			}
+		})
+		check, err = db.RecomputeRollups(ctx, false)
+		db.HoldCheckForTest(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if held != 1 || heldErr != nil {
+			t.Fatalf("while the check read: held %d times, %v", held, heldErr)
+		}
+		if check.Differences != 0 {
+			t.Fatalf("after folding in: %d differences: %v", check.Differences, check.Mismatches)
+		}
+
+		// A real difference is still found.
+		if err := db.ExecRaw(ctx, `UPDATE kpi_daily SET `+analytics.MeasureNames[0]+` = `+analytics.MeasureNames[0]+` + 1 WHERE day = (SELECT MAX(day) FROM kpi_daily)`); err != nil {
+			t.Fatal(err)
+		}
+		if check, err = db.CheckRollupsForTest(ctx); err != nil || check.Differences == 0 {
+			t.Fatalf("a changed rollup row went unnoticed: %+v, %v", check, err)
+		}
+	})
 }
