@@ -267,20 +267,9 @@ func TestRollupCheckBesideWriter(t *testing.T) {
 		if _, err := demo.Load(ctx, db.Services(), db, demo.Options{Seed: 5, Tickets: 300, End: end, Zone: db.Zone}); err != nil {
 			t.Fatal(err)
 		}
-		for {
-			n, err := db.RefreshRollups(ctx, 1000)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-		}
 		cust := MustCustomer(t, ctx, db, "客户")
 		tk := MustTicket(t, ctx, db, cust.ID, "空调不制冷")
-		if _, err := db.RefreshRollups(ctx, 1000); err != nil {
-			t.Fatal(err)
-		}
+		catchUp(t, ctx, db)
 		// Changes waiting for the rollup job: a changed ticket, a new
 		// one, a visit booked for a technician.
 		if _, err := db.UpdateTicket(ctx, tk.ID, tk.Version, aftersales.TicketInput{Urgency: Ptr(aftersales.UrgencyUrgent)}); err != nil {
