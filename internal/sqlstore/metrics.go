@@ -635,13 +635,22 @@ func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error
 		if err := bumpRollupGen(ctx, b); err != nil {
 			return err
 		}
-		if written >= 5000 {
-			b.analyze("kpi_daily", "kpi_monthly", "kpi_facts")
-		}
 		return b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0`)
 	})
 	if err != nil {
 		return nil, err
+	}
+	// PostgreSQL's statistics after a large rewrite (analyzeAfter), in a
+	// transaction of their own: sampling the rollups' histograms took
+	// seconds, for which the last write held the rollups' lock. ANALYZE
+	// never blocks a write of the rows it samples.
+	if db.d.engine == Postgres && written >= 5000 {
+		if err := db.withBulk(ctx, func(b bulkWriter) error {
+			b.analyze("kpi_daily", "kpi_monthly", "kpi_facts")
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 	}
 	return res.check, nil
 }
