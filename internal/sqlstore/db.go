@@ -98,6 +98,9 @@ type DB struct {
 	// rebuildHeld, set by tests, runs inside a rollup rebuild's
 	// transaction after it read the tickets (metrics.go).
 	rebuildHeld func()
+	// checkHeld, set by tests, runs in the daily rollup check's snapshot
+	// after it compared (metrics.go).
+	checkHeld func()
 	// rollupMu lets one refresh or rebuild of the rollups run at a time
 	// in this process (a rebuild reads beside the writer: metrics.go).
 	rollupMu sync.Mutex

@@ -186,12 +186,30 @@ func RecomputeUtilisationForTest(ctx context.Context) context.Context {
 }
 
 // HoldRebuildForTest runs f in every rollup rebuild after it read the
-// tickets and before it stores the rollups: on SQLite in its read
-// transaction beside the writer, on PostgreSQL inside its transaction.
+// tickets and before it stores the rollups: in its read-only snapshot
+// beside the writer (inside the writer's transaction when it rebuilds
+// there instead).
 func (db *DB) HoldRebuildForTest(f func()) { db.rebuildHeld = f }
 
-// RebuildBatchForTest makes a SQLite rebuild write n facts or rollup rows
-// per transaction (0: as usual).
+// HoldCheckForTest runs f in the daily rollup check's read-only snapshot
+// after it compared (RecomputeRollups without repair).
+func (db *DB) HoldCheckForTest(f func()) { db.checkHeld = f }
+
+// CheckRollupsForTest compares the rollups with the tickets and visits as
+// RecomputeRollups does, without folding the waiting changes in first.
+func (db *DB) CheckRollupsForTest(ctx context.Context) (*aftersales.RollupCheck, error) {
+	return db.checkBeside(ctx)
+}
+
+// LockRollupsForTest runs a writer transaction that takes the rollups'
+// lock, as a delta refresh and each of a rebuild's writes do, and
+// commits it.
+func (db *DB) LockRollupsForTest(ctx context.Context) error {
+	return db.withBulk(ctx, func(b bulkWriter) error { return db.lockRollups(ctx, b) })
+}
+
+// RebuildBatchForTest makes a rebuild write n facts or rollup rows per
+// transaction (0: as usual).
 func (db *DB) RebuildBatchForTest(n int) { db.rebuildBatch = n }
 
 // HoldCheckpointsForTest makes the SQLite checkpointer tell held that a

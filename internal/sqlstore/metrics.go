@@ -7,14 +7,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"aftersales"
 	"aftersales/internal/analytics"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Rollup maintenance. Triggers mark every changed ticket in kpi_dirty;
@@ -414,152 +419,211 @@ func needRebuild(ctx context.Context, b bulkReader) (dirty, held int, need bool,
 // rebuildRollups recomputes the ticket rollups from the tickets and
 // replaces them (holdForRebuild says what happens to the dirty marks);
 // unless forced, only while a rebuild is still needed. The caller holds
-// rollupMu. On SQLite the tickets are read beside the writer
-// (rebuildBeside); on PostgreSQL, whose writes never wait for one
-// connection, in one writer transaction under the rollups' advisory
-// lock, so that two instances never rebuild at once.
+// rollupMu; on PostgreSQL the rebuild also holds the rebuild lock
+// (lockRebuild), so that two instances never rebuild at once. The
+// tickets are read beside the writer (rebuildBeside) on either engine.
 func (db *DB) rebuildRollups(ctx context.Context, force bool) (*aftersales.RollupCheck, error) {
+	release, err := db.lockRebuild(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	need, err := db.holdForRebuild(ctx, force)
 	if err != nil || !need {
 		return nil, err
 	}
-	if db.d.engine == SQLite {
-		check, err := db.rebuildBeside(ctx)
-		if !errors.Is(err, errRollupsMoved) {
-			return check, err
-		}
-		// Another process folded changes in or rebuilt while this one
-		// read: rebuild again inside the writer, which nothing can move.
+	check, err := db.rebuildBeside(ctx)
+	if !errors.Is(err, errRollupsMoved) {
+		return check, err
 	}
-	var check *aftersales.RollupCheck
+	// Another process folded changes in while this one read (a forced
+	// rebuild with nothing held lets other instances' delta refreshes
+	// run): rebuild again inside the writer, which nothing can move.
 	err = db.withBulk(ctx, func(b bulkWriter) error {
 		if err := db.lockRollups(ctx, b); err != nil {
 			return err
 		}
-		check, err = db.rebuild(ctx, b, true)
+		check, err = db.rebuild(ctx, b)
 		return err
 	})
 	return check, err
+}
+
+// rebuildLockKey is the PostgreSQL advisory lock a rollup rebuild holds
+// from its hold to its last write. Not the rollups' lock (lockRollups),
+// which each of the rebuild's short writer transactions takes, and which
+// delta refreshes take between them.
+const rebuildLockKey = 7283011
+
+// lockRebuild takes the rebuild lock on PostgreSQL, in a transaction of
+// its own connection that reads nothing (no snapshot holds back vacuum)
+// and ends with release: another instance's rebuild waits for this one,
+// then finds nothing held any more (holdForRebuild). A connection lost
+// ends the transaction and with it the lock. SQLite: nothing to lock, the
+// process that writes is the one that rebuilds at a time (rollupMu), and
+// another process moves the rollup generation (errRollupsMoved).
+func (db *DB) lockRebuild(ctx context.Context) (release func(), err error) {
+	if db.d.engine != Postgres {
+		return func() {}, nil
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, rebuildLockKey); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return func() { tx.Rollback() }, nil
+}
+
+// readSnapshot runs fn with a reader of one read-only snapshot beside the
+// writer: a read transaction of SQLite's reader pool (a WAL snapshot), or
+// a REPEATABLE READ READ ONLY transaction on PostgreSQL. Its first read
+// begins the snapshot. It holds no lock a write waits for.
+func (db *DB) readSnapshot(ctx context.Context, fn func(r bulkReader) error) error {
+	if db.d.engine == SQLite {
+		tx, err := db.r.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		return fn(sqliteBulk{tx})
+	}
+	conn, err := db.r.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		tx, err := dc.(*stdlib.Conn).Conn().BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		return fn(pgBulk{tx, &pgFlight{}})
+	})
 }
 
 // rebuildWriteBatch is how many tickets' facts one writer transaction of
 // a rebuild beside the writer replaces at most.
 const rebuildWriteBatch = 2000
 
-// rebuildBeside rebuilds the ticket rollups on SQLite reading every
-// ticket through one read transaction of the reader pool (a WAL
-// snapshot), so that the one writer is taken only to write, and only what
-// differs from the stored rows, in short transactions: the facts of each
-// chunk in transactions of at most rebuildWriteBatch tickets while the
-// reading goes on, then the rows of kpi_daily and kpi_monthly in
-// transactions of rebuildRowBatch rows, the last of which deletes the
-// held marks. Replacing every row of kpi_daily (64,000 on the demo) in the
-// rebuild's transaction held the writer for seconds; a rebuild after a
-// busy hour changes the rows of the days it touched.
+// rebuildBeside rebuilds the ticket rollups reading every ticket through
+// one read-only snapshot (readSnapshot), so that the writer is taken only
+// to write, and only what differs from the stored rows, in short
+// transactions: the facts of each chunk in transactions of at most
+// rebuildWriteBatch tickets while the reading goes on, then the rows of
+// kpi_daily and kpi_monthly in transactions of rebuildRowBatch rows
+// (SQLite) or rebuildWriteBatch (PostgreSQL, whose desk writes never wait
+// for them), the last of which deletes the held marks. Replacing every
+// row of kpi_daily (64,000 on the demo) and every fact in the rebuild's
+// transaction held SQLite's writer for seconds, and on PostgreSQL wrote
+// every row again (WAL, dead rows, the rollups' lock held throughout)
+// where a rebuild after a burst of creates changes the rows of the days
+// it touched.
 //
 // Why the snapshot may be older than what the writer replaces: the marks
 // were held (holdForRebuild) before the snapshot began, so every held
-// change is in it. A ticket changed after the hold has a new mark K > 0,
-// which the replace leaves in place, whether or not the snapshot saw the
-// change: the next delta refresh withdraws the fact stored for K (from
-// this snapshot, or none for a ticket created after it) and adds the one
-// recomputed from the ticket then, which is exact either way. Nothing
-// else changes kpi_facts or the rollups meanwhile, so the stored rows the
-// snapshot compares with are the rows the writer changes: this process's
-// refreshes wait for rollupMu, and another process's would advance the
-// rollup generation, which every writer transaction here checks
-// (errRollupsMoved: the caller rebuilds inside the writer instead).
+// change is in it (on PostgreSQL the hold passes over the marks of writes
+// still open, which stay queued). A ticket changed after the hold has a
+// new mark K > 0, which the replace leaves in place, whether or not the
+// snapshot saw the change: the next delta refresh withdraws the fact
+// stored for K (from this snapshot, or none for a ticket created after
+// it) and adds the one recomputed from the ticket then, which is exact
+// either way. Nothing else changes kpi_facts or the rollups meanwhile, so
+// the stored rows the snapshot compares with are the rows the writer
+// changes: this process's refreshes wait for rollupMu, another process's
+// rebuild for the rebuild lock (PostgreSQL), and any other change would
+// advance the rollup generation, which every writer transaction here
+// checks under the rollups' lock (errRollupsMoved: the caller rebuilds
+// inside the writer instead).
 func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error) {
-	tx, err := db.r.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	rd := sqliteBulk{tx}
-	// The transaction's first read begins its snapshot.
-	gen, err := readRollupGen(ctx, rd)
-	if err != nil {
-		return nil, err
-	}
 	factBatch, rowBatch := rebuildWriteBatch, rebuildRowBatch
+	if db.d.engine == Postgres {
+		rowBatch = rebuildWriteBatch
+	}
 	if db.rebuildBatch > 0 {
 		factBatch, rowBatch = db.rebuildBatch, db.rebuildBatch
 	}
-	var done int64 // facts compared for every ticket id up to done
-	res, err := db.rebuildRead(ctx, rd, func(hi int64, facts [][]any) error {
-		gone, changed, err := diffFacts(ctx, rd, done, hi, facts)
-		if err != nil {
+	var (
+		gen     int64
+		res     *rebuilt
+		gone    []int64
+		ops     []rollupOp
+		written int // facts and rows, for PostgreSQL's statistics
+	)
+	err := db.readSnapshot(ctx, func(rd bulkReader) error {
+		var err error
+		if gen, err = readRollupGen(ctx, rd); err != nil {
 			return err
 		}
-		for len(gone) > 0 || len(changed) > 0 {
-			g, c := gone[:min(len(gone), factBatch)], changed[:min(len(changed), factBatch)]
-			gone, changed = gone[len(g):], changed[len(c):]
-			err := db.withBulk(ctx, func(b bulkWriter) error {
-				if err := checkRollupGen(ctx, b, gen); err != nil {
-					return err
-				}
-				ids := slices.Clone(g)
-				for _, r := range c {
-					ids = append(ids, r[0].(int64))
-				}
-				if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+idList(ids)+`)`); err != nil {
-					return err
-				}
-				return b.copy(ctx, "kpi_facts", factCols, c)
-			})
+		var done int64 // facts compared for every ticket id up to done
+		res, err = db.rebuildRead(ctx, rd, func(hi int64, facts [][]any) error {
+			gone, changed, err := diffFacts(ctx, rd, done, hi, facts)
 			if err != nil {
 				return err
 			}
+			for len(gone) > 0 || len(changed) > 0 {
+				g, c := gone[:min(len(gone), factBatch)], changed[:min(len(changed), factBatch)]
+				gone, changed = gone[len(g):], changed[len(c):]
+				written += len(g) + len(c)
+				err := db.rebuildWrite(ctx, gen, func(b bulkWriter) error {
+					ids := slices.Clone(g)
+					for _, r := range c {
+						ids = append(ids, r[0].(int64))
+					}
+					if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+idList(ids)+`)`); err != nil {
+						return err
+					}
+					return b.copy(ctx, "kpi_facts", factCols, c)
+				})
+				if err != nil {
+					return err
+				}
+			}
+			done = hi
+			return nil
+		}, nil)
+		if err != nil {
+			return err
 		}
-		done = hi
-		return nil
+		// Facts of tickets beyond the last chunk: none unless deleted ones.
+		if gone, _, err = diffFacts(ctx, rd, done, math.MaxInt64, nil); err != nil {
+			return err
+		}
+		for _, t := range []struct {
+			table string
+			rows  analytics.Rollup
+		}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
+			o, err := diffRollup(ctx, rd, t.table, t.rows)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, o...)
+		}
+		if db.rebuildHeld != nil {
+			db.rebuildHeld()
+		}
+		return nil // the snapshot is no longer needed
 	})
 	if err != nil {
 		return nil, err
 	}
-	// Facts of tickets beyond the last chunk: none unless deleted ones.
-	gone, _, err := diffFacts(ctx, rd, done, math.MaxInt64, nil)
-	if err != nil {
-		return nil, err
-	}
-	var ops []rollupOp
-	for _, t := range []struct {
-		table string
-		rows  analytics.Rollup
-	}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
-		o, err := diffRollup(ctx, rd, t.table, t.rows)
-		if err != nil {
-			return nil, err
-		}
-		ops = append(ops, o...)
-	}
-	if db.rebuildHeld != nil {
-		db.rebuildHeld()
-	}
-	if err := tx.Rollback(); err != nil { // the snapshot is no longer needed
-		return nil, err
-	}
-	// The rollup rows in transactions of rebuildRowBatch rows, a row's
-	// delete and insert in the same one (a reader never misses a row that
+	written += len(gone) + len(ops)
+	// The rollup rows in transactions of rowBatch rows, a row's delete
+	// and insert in the same one (a reader never misses a row that
 	// changes): readers may see old and new rows side by side until the
 	// last one commits, as they see rows not yet folded in while marks
 	// wait, which RollupLag counts (the held marks go last).
 	for len(ops) > rowBatch {
 		batch := ops[:rowBatch]
 		ops = ops[rowBatch:]
-		if err := db.withBulk(ctx, func(b bulkWriter) error {
-			if err := checkRollupGen(ctx, b, gen); err != nil {
-				return err
-			}
-			return db.applyRollupOps(ctx, b, batch)
-		}); err != nil {
+		if err := db.rebuildWrite(ctx, gen, func(b bulkWriter) error { return db.applyRollupOps(ctx, b, batch) }); err != nil {
 			return nil, err
 		}
 	}
-	err = db.withBulk(ctx, func(b bulkWriter) error {
-		if err := checkRollupGen(ctx, b, gen); err != nil {
-			return err
-		}
+	err = db.rebuildWrite(ctx, gen, func(b bulkWriter) error {
 		if len(gone) > 0 {
 			if err := b.exec(ctx, `DELETE FROM kpi_facts WHERE ticket_id IN (`+idList(gone)+`)`); err != nil {
 				return err
@@ -576,7 +640,34 @@ func (db *DB) rebuildBeside(ctx context.Context) (*aftersales.RollupCheck, error
 	if err != nil {
 		return nil, err
 	}
+	// PostgreSQL's statistics after a large rewrite (analyzeAfter), in a
+	// transaction of their own: sampling the rollups' histograms took
+	// seconds, for which the last write held the rollups' lock. ANALYZE
+	// never blocks a write of the rows it samples.
+	if db.d.engine == Postgres && written >= 5000 {
+		if err := db.withBulk(ctx, func(b bulkWriter) error {
+			b.analyze("kpi_daily", "kpi_monthly", "kpi_facts")
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
 	return res.check, nil
+}
+
+// rebuildWrite runs fn in one short writer transaction of a rebuild
+// beside the writer, under the rollups' lock and only while the rollup
+// generation is still gen, the one the rebuild's snapshot read.
+func (db *DB) rebuildWrite(ctx context.Context, gen int64, fn func(b bulkWriter) error) error {
+	return db.withBulk(ctx, func(b bulkWriter) error {
+		if err := db.lockRollups(ctx, b); err != nil {
+			return err
+		}
+		if err := checkRollupGen(ctx, b, gen); err != nil {
+			return err
+		}
+		return fn(b)
+	})
 }
 
 // diffFacts compares the facts computed for the tickets with ids in (lo,
@@ -922,25 +1013,66 @@ type rebuilt struct {
 }
 
 // rebuild computes every rollup row from the tickets inside b's
-// transaction. With replace it swaps the stored rollups and facts for the
-// computation; otherwise it compares and reports.
-func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersales.RollupCheck, error) {
-	var facts func(hi int64, facts [][]any) error
-	if replace {
-		if err := b.exec(ctx, `DELETE FROM kpi_facts`); err != nil {
-			return nil, err
-		}
-		facts = func(_ int64, facts [][]any) error { return b.copy(ctx, "kpi_facts", factCols, facts) }
+// transaction and swaps the stored rollups and facts for the computation.
+func (db *DB) rebuild(ctx context.Context, b bulkWriter) (*aftersales.RollupCheck, error) {
+	if err := b.exec(ctx, `DELETE FROM kpi_facts`); err != nil {
+		return nil, err
 	}
-	res, err := db.rebuildRead(ctx, b, facts)
+	res, err := db.rebuildRead(ctx, b, func(_ int64, facts [][]any) error { return b.copy(ctx, "kpi_facts", factCols, facts) }, nil)
 	if err != nil {
 		return nil, err
 	}
-	if replace && db.rebuildHeld != nil {
+	if db.rebuildHeld != nil {
 		db.rebuildHeld()
 	}
-	if err := db.storeRebuild(ctx, b, res, replace); err != nil {
+	if err := db.storeRebuild(ctx, b, res); err != nil {
 		return nil, err
+	}
+	return res.check, nil
+}
+
+// checkRollups computes every rollup row from the tickets and compares
+// it with the stored rows, all read through r (one snapshot). A ticket
+// waiting in kpi_dirty (marked, or held by a rebuild) counts as the
+// rollups hold it until a refresh folds it in: by its stored fact, none
+// for a ticket not folded in yet. Every fact in kpi_facts is in the
+// rollups (a refresh changes both in one transaction), so the snapshot
+// compares equal while tickets wait; the caller keeps a rebuild beside
+// the writer, which writes facts before rows, from running while the
+// snapshot begins.
+func (db *DB) checkRollups(ctx context.Context, r bulkReader) (*aftersales.RollupCheck, error) {
+	waiting := map[int64]*analytics.Fact{}
+	err := r.query(ctx, `SELECT d.id, f.fact FROM (SELECT DISTINCT ABS(ticket_id) AS id FROM kpi_dirty) d LEFT JOIN kpi_facts f ON f.ticket_id = d.id`, nil,
+		func(scan func(...any) error) error {
+			var id int64
+			var p []byte
+			if err := scan(&id, &p); err != nil {
+				return err
+			}
+			waiting[id] = nil
+			if p != nil {
+				f, err := analytics.DecodeFact(p)
+				if err != nil {
+					return err
+				}
+				waiting[id] = &f
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("waiting tickets: %w", err)
+	}
+	res, err := db.rebuildRead(ctx, r, nil, waiting)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range []struct {
+		table string
+		rows  analytics.Rollup
+	}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
+		if err := compareRebuilt(ctx, r, res.check, t.table, t.rows); err != nil {
+			return nil, err
+		}
 	}
 	return res.check, nil
 }
@@ -948,7 +1080,10 @@ func (db *DB) rebuild(ctx context.Context, b bulkWriter, replace bool) (*aftersa
 // rebuildRead computes every rollup row from the tickets read through r.
 // Unless facts is nil it hands each chunk's facts to it, in ticket order:
 // those of the tickets with ids up to hi, after the previous chunk's.
-func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64, facts [][]any) error) (*rebuilt, error) {
+// The tickets of waiting (a check: checkRollups) count by the fact given,
+// or not at all for nil, instead of the one computed from the ticket.
+func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64, facts [][]any) error, waiting map[int64]*analytics.Fact) (*rebuilt, error) {
+	waiting = maps.Clone(waiting) // the tickets read leave it
 	check := &aftersales.RollupCheck{Repaired: facts != nil}
 	env, err := db.metricsEnv(ctx, r)
 	if err != nil {
@@ -980,13 +1115,20 @@ func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64
 			defer close(paired)
 			batch := make([]analytics.Fact, 0, 256)
 			for r := range recs {
-				f := analytics.Contribute(r, env.loc)
+				check.Tickets++
+				var f analytics.Fact
+				if w, ok := waiting[r.ID]; !ok {
+					f = analytics.Contribute(r, env.loc)
+				} else if delete(waiting, r.ID); w != nil {
+					f = *w
+				} else {
+					continue
+				}
 				full.ApplyDays(&f, dimNames, 1)
 				if batch = append(batch, f); len(batch) == cap(batch) {
 					paired <- batch
 					batch = make([]analytics.Fact, 0, 256)
 				}
-				check.Tickets++
 				if facts != nil {
 					rows = append(rows, []any{r.ID, f.Encode()})
 				}
@@ -1010,6 +1152,12 @@ func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64
 			}
 		}
 	}
+	for _, w := range waiting { // facts of tickets no longer there
+		if w != nil {
+			full.ApplyDays(w, dimNames, 1)
+			pairs.ApplyPairs(w, 1)
+		}
+	}
 	months := full.Monthly()
 	for k, a := range pairs {
 		full[k] = a // pair keys never collide with daily ones
@@ -1025,19 +1173,26 @@ func (db *DB) rebuildRead(ctx context.Context, r bulkReader, facts func(hi int64
 	return &rebuilt{check: check, full: full, months: months}, nil
 }
 
-// storeRebuild replaces the rollup tables with res (replace) and deletes
-// the marks held for the rebuild, or compares and notes every difference.
-func (db *DB) storeRebuild(ctx context.Context, b bulkWriter, res *rebuilt, replace bool) error {
+// storeRebuild replaces the rollup tables with res and deletes the
+// marks held for the rebuild.
+func (db *DB) storeRebuild(ctx context.Context, b bulkWriter, res *rebuilt) error {
 	for _, t := range []struct {
 		table string
 		rows  analytics.Rollup
 	}{{"kpi_daily", res.full}, {"kpi_monthly", res.months}} {
-		if err := db.storeRebuilt(ctx, b, res.check, t.table, t.rows, replace); err != nil {
+		if err := b.exec(ctx, `DELETE FROM `+t.table); err != nil {
 			return err
 		}
-	}
-	if !replace {
-		return nil
+		rows := make([][]any, 0, len(t.rows))
+		for k, a := range t.rows {
+			rows = append(rows, aggRow(k, a))
+		}
+		if err := b.copy(ctx, t.table, append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
+			return err
+		}
+		if err := db.analyzeAfter(ctx, b, t.table, len(rows)+res.check.Tickets); err != nil {
+			return err
+		}
 	}
 	if err := bumpRollupGen(ctx, b); err != nil {
 		return err
@@ -1047,44 +1202,31 @@ func (db *DB) storeRebuild(ctx context.Context, b bulkWriter, res *rebuilt, repl
 	return b.exec(ctx, `DELETE FROM kpi_dirty WHERE ticket_id < 0`)
 }
 
-// storeRebuilt replaces table's rows with the computed ones (replace), or
-// compares them and notes every difference in check.
-func (db *DB) storeRebuilt(ctx context.Context, b bulkWriter, check *aftersales.RollupCheck, table string, full analytics.Rollup, replace bool) error {
-	if !replace {
-		err := b.query(ctx, kpiSelectCols(table), nil, func(scan func(...any) error) error {
-			k, a, err := scanAgg(scan)
-			if err != nil {
-				return err
-			}
-			want, ok := full[k]
-			switch {
-			case !ok:
-				mismatch(check, fmt.Sprintf("%s %s=%s day %d: stored but not computed", table, k.Dim, k.Val, k.Day))
-			case !aggEqual(a, want):
-				mismatch(check, fmt.Sprintf("%s %s=%s day %d: stored %v, computed %v", table, k.Dim, k.Val, k.Day, a.V, want.V))
-			}
-			delete(full, k)
-			return nil
-		})
+// compareRebuilt compares table's rows, read through r, with the
+// computed ones and notes every difference in check.
+func compareRebuilt(ctx context.Context, r bulkReader, check *aftersales.RollupCheck, table string, full analytics.Rollup) error {
+	err := r.query(ctx, kpiSelectCols(table), nil, func(scan func(...any) error) error {
+		k, a, err := scanAgg(scan)
 		if err != nil {
 			return err
 		}
-		for k := range full {
-			mismatch(check, fmt.Sprintf("%s %s=%s day %d: computed but not stored", table, k.Dim, k.Val, k.Day))
+		want, ok := full[k]
+		switch {
+		case !ok:
+			mismatch(check, fmt.Sprintf("%s %s=%s day %d: stored but not computed", table, k.Dim, k.Val, k.Day))
+		case !aggEqual(a, want):
+			mismatch(check, fmt.Sprintf("%s %s=%s day %d: stored %v, computed %v", table, k.Dim, k.Val, k.Day, a.V, want.V))
 		}
+		delete(full, k)
 		return nil
-	}
-	if err := b.exec(ctx, `DELETE FROM `+table); err != nil {
+	})
+	if err != nil {
 		return err
 	}
-	rows := make([][]any, 0, len(full))
-	for k, a := range full {
-		rows = append(rows, aggRow(k, a))
+	for k := range full {
+		mismatch(check, fmt.Sprintf("%s %s=%s day %d: computed but not stored", table, k.Dim, k.Val, k.Day))
 	}
-	if err := b.copy(ctx, table, append([]string{"dim", "val", "day"}, kpiCols...), rows); err != nil {
-		return err
-	}
-	return db.analyzeAfter(ctx, b, table, len(rows)+check.Tickets)
+	return nil
 }
 
 func aggEqual(a, b *analytics.Agg) bool {
@@ -1113,37 +1255,77 @@ func (db *DB) refreshAll(ctx context.Context) error {
 // RecomputeRollups computes every rollup from the tickets and compares it
 // with the maintained rollups (after folding in pending changes); with
 // repair it replaces them.
+//
+// The comparison reads one snapshot beside the writer (checkRollups,
+// checkUtil), so that the desk's writes and the rollup job go on while
+// it reads: it holds this process's rollupMu and PostgreSQL's rebuild
+// lock only until the snapshot began, so that no rebuild beside the
+// writer is between its first and last write then.
 func (db *DB) RecomputeRollups(ctx context.Context, repair bool) (*aftersales.RollupCheck, error) {
 	if !repair {
 		if err := db.refreshAll(ctx); err != nil {
 			return nil, err
 		}
+		check, err := db.checkBeside(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)
+		}
+		return check, nil
 	}
 	db.rollupMu.Lock()
 	defer db.rollupMu.Unlock()
-	var check *aftersales.RollupCheck
-	if repair {
-		var err error
-		if check, err = db.rebuildRollups(ctx, true); err != nil {
-			return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)
-		}
-	}
-	err := db.withBulk(ctx, func(b bulkWriter) error {
-		if err := db.lockRollups(ctx, b); err != nil {
-			return err
-		}
-		if !repair {
-			var err error
-			if check, err = db.rebuild(ctx, b, false); err != nil {
+	check, err := db.rebuildRollups(ctx, true)
+	if err == nil {
+		err = db.withBulk(ctx, func(b bulkWriter) error {
+			if err := db.lockRollups(ctx, b); err != nil {
 				return err
 			}
-		}
-		return db.rebuildUtil(ctx, b, repair, check)
-	})
+			return db.rebuildUtil(ctx, b)
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: recompute rollups: %w", err)
 	}
 	return check, nil
+}
+
+// checkBeside compares the ticket and utilisation rollups with the
+// tickets and visits in one read-only snapshot (RecomputeRollups).
+func (db *DB) checkBeside(ctx context.Context) (*aftersales.RollupCheck, error) {
+	db.rollupMu.Lock()
+	release, err := db.lockRebuild(ctx)
+	if err != nil {
+		db.rollupMu.Unlock()
+		return nil, err
+	}
+	var once sync.Once
+	unlock := func() {
+		once.Do(func() {
+			release()
+			db.rollupMu.Unlock()
+		})
+	}
+	defer unlock()
+	var check *aftersales.RollupCheck
+	err = db.readSnapshot(ctx, func(r bulkReader) error {
+		// The first read begins the snapshot.
+		if _, err := readRollupGen(ctx, r); err != nil {
+			return err
+		}
+		unlock()
+		var err error
+		if check, err = db.checkRollups(ctx, r); err != nil {
+			return err
+		}
+		if err := db.checkUtil(ctx, r, check); err != nil {
+			return err
+		}
+		if db.checkHeld != nil {
+			db.checkHeld()
+		}
+		return nil
+	})
+	return check, err
 }
 
 // mismatch records a difference, keeping the first 20 descriptions.

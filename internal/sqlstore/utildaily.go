@@ -86,7 +86,7 @@ func (db *DB) refreshUtil(ctx context.Context, b bulkWriter, limit int) (int, er
 		return 0, nil
 	}
 	if dirty > utilRebuildAbove {
-		return dirty, db.rebuildUtil(ctx, b, true, nil)
+		return dirty, db.rebuildUtil(ctx, b)
 	}
 	ids, err := db.claimDirty(ctx, b, `SELECT visit_id FROM util_dirty ORDER BY visit_id LIMIT $1`, limit)
 	if err != nil || len(ids) == 0 {
@@ -202,66 +202,19 @@ func (db *DB) writeUtilDeltas(ctx context.Context, b bulkWriter, delta map[utilK
 	return nil
 }
 
-// rebuildUtil computes util_daily from the visits. With replace it
-// swaps the stored rollup and facts for the computation; otherwise it
-// compares and records the differences in check.
-func (db *DB) rebuildUtil(ctx context.Context, b bulkWriter, replace bool, check *aftersales.RollupCheck) error {
-	if replace {
-		// On PostgreSQL not the marks of writes still open (claimDirty):
-		// they stay queued and the next refresh folds them in again.
-		for _, q := range []string{`DELETE FROM util_dirty WHERE visit_id IN (SELECT visit_id FROM util_dirty` + db.d.skipLocked + `)`, `DELETE FROM util_facts`} {
-			if err := b.exec(ctx, q); err != nil {
-				return err
-			}
-		}
-	}
-	full := map[utilKey]*utilSum{}
-	var facts [][]any
-	err := b.query(ctx, `SELECT `+utilVisitCols+` FROM visits v WHERE v.technician_id IS NOT NULL AND v.status <> 'cancelled'`, nil, func(scan func(...any) error) error {
-		id, k, m, ok, err := db.scanUtilVisit(scan)
-		if err != nil || !ok {
+// rebuildUtil computes util_daily from the visits and swaps the stored
+// rollup and facts for the computation.
+func (db *DB) rebuildUtil(ctx context.Context, b bulkWriter) error {
+	// On PostgreSQL not the marks of writes still open (claimDirty):
+	// they stay queued and the next refresh folds them in again.
+	for _, q := range []string{`DELETE FROM util_dirty WHERE visit_id IN (SELECT visit_id FROM util_dirty` + db.d.skipLocked + `)`, `DELETE FROM util_facts`} {
+		if err := b.exec(ctx, q); err != nil {
 			return err
 		}
-		s := full[k]
-		if s == nil {
-			s = &utilSum{}
-			full[k] = s
-		}
-		s.booked += m
-		s.visits++
-		if replace {
-			facts = append(facts, []any{id, k.tech, int64(k.day), m})
-		}
-		return nil
-	})
+	}
+	full, facts, err := db.computeUtil(ctx, b, true)
 	if err != nil {
-		return fmt.Errorf("utilisation visits: %w", err)
-	}
-	if !replace {
-		err := b.query(ctx, `SELECT day, technician_id, booked, visits FROM util_daily`, nil, func(scan func(...any) error) error {
-			var day, tech int64
-			var s utilSum
-			if err := scan(&day, &tech, &s.booked, &s.visits); err != nil {
-				return err
-			}
-			k := utilKey{day: analytics.Day(day), tech: tech}
-			want, ok := full[k]
-			switch {
-			case !ok:
-				mismatch(check, fmt.Sprintf("utilisation of technician %d day %d: stored but not computed", k.tech, k.day))
-			case *want != s:
-				mismatch(check, fmt.Sprintf("utilisation of technician %d day %d: stored %+v, computed %+v", k.tech, k.day, s, *want))
-			}
-			delete(full, k)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range slices.SortedFunc(maps.Keys(full), func(x, y utilKey) int { return cmp.Or(cmp.Compare(x.day, y.day), cmp.Compare(x.tech, y.tech)) }) {
-			mismatch(check, fmt.Sprintf("utilisation of technician %d day %d: computed but not stored", k.tech, k.day))
-		}
-		return nil
+		return err
 	}
 	if err := b.exec(ctx, `DELETE FROM util_daily`); err != nil {
 		return err
@@ -281,6 +234,91 @@ func (db *DB) rebuildUtil(ctx context.Context, b bulkWriter, replace bool, check
 	// would hash-join every visit instead.
 	if len(facts) >= 5000 {
 		b.analyze("util_daily", "util_facts", "util_dirty")
+	}
+	return nil
+}
+
+// computeUtil computes util_daily's rows from the visits read through
+// r, and with replace each visit's util_facts row. Without replace (a
+// check) a visit waiting in util_dirty counts as util_daily holds it
+// until the rollup job folds it in: by its stored contribution (none
+// for a visit not folded in yet), so that a snapshot taken while visits
+// wait compares equal.
+func (db *DB) computeUtil(ctx context.Context, r bulkReader, replace bool) (map[utilKey]*utilSum, [][]any, error) {
+	full := map[utilKey]*utilSum{}
+	add := func(k utilKey, m int64) {
+		s := full[k]
+		if s == nil {
+			s = &utilSum{}
+			full[k] = s
+		}
+		s.booked += m
+		s.visits++
+	}
+	var facts [][]any
+	q := `SELECT ` + utilVisitCols + ` FROM visits v WHERE v.technician_id IS NOT NULL AND v.status <> 'cancelled'`
+	if !replace {
+		q += ` AND v.id NOT IN (SELECT visit_id FROM util_dirty)`
+	}
+	err := r.query(ctx, q, nil, func(scan func(...any) error) error {
+		id, k, m, ok, err := db.scanUtilVisit(scan)
+		if err != nil || !ok {
+			return err
+		}
+		add(k, m)
+		if replace {
+			facts = append(facts, []any{id, k.tech, int64(k.day), m})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("utilisation visits: %w", err)
+	}
+	if !replace {
+		err := r.query(ctx, `SELECT technician_id, day, booked FROM util_facts WHERE visit_id IN (SELECT visit_id FROM util_dirty)`, nil, func(scan func(...any) error) error {
+			var tech, day, m int64
+			if err := scan(&tech, &day, &m); err != nil {
+				return err
+			}
+			add(utilKey{day: analytics.Day(day), tech: tech}, m)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("utilisation of waiting visits: %w", err)
+		}
+	}
+	return full, facts, nil
+}
+
+// checkUtil compares util_daily with the visits, both read through r (one
+// snapshot), and records the differences in check.
+func (db *DB) checkUtil(ctx context.Context, r bulkReader, check *aftersales.RollupCheck) error {
+	full, _, err := db.computeUtil(ctx, r, false)
+	if err != nil {
+		return err
+	}
+	err = r.query(ctx, `SELECT day, technician_id, booked, visits FROM util_daily`, nil, func(scan func(...any) error) error {
+		var day, tech int64
+		var s utilSum
+		if err := scan(&day, &tech, &s.booked, &s.visits); err != nil {
+			return err
+		}
+		k := utilKey{day: analytics.Day(day), tech: tech}
+		want, ok := full[k]
+		switch {
+		case !ok:
+			mismatch(check, fmt.Sprintf("utilisation of technician %d day %d: stored but not computed", k.tech, k.day))
+		case *want != s:
+			mismatch(check, fmt.Sprintf("utilisation of technician %d day %d: stored %+v, computed %+v", k.tech, k.day, s, *want))
+		}
+		delete(full, k)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(full), func(x, y utilKey) int { return cmp.Or(cmp.Compare(x.day, y.day), cmp.Compare(x.tech, y.tech)) }) {
+		mismatch(check, fmt.Sprintf("utilisation of technician %d day %d: computed but not stored", k.tech, k.day))
 	}
 	return nil
 }
