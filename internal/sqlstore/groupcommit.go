@@ -222,25 +222,17 @@ func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
 	bctx := context.WithoutCancel(live[0].ctx)
 	var tx *Tx
 	var err error
-	// conn is the writer's connection a lone request took; free gives it
-	// back once the transaction ended (AfterCommit may use the writer).
-	var conn *sql.Conn
-	free := func() {
-		if conn != nil {
-			conn.Close()
-			conn = nil
-		}
-	}
 	if len(live) == 1 {
 		// A lone request waits for the writer as inTx would, giving up
 		// with its client or deadline; the transaction it then begins
 		// may come to hold others' work, and outlives that.
-		if conn, err = db.w.Conn(live[0].ctx); err != nil {
+		var c *sql.Conn
+		if c, err = db.w.Conn(live[0].ctx); err != nil {
 			err = mapErr(fmt.Errorf("sqlstore: begin: %w", err))
 		} else {
 			defer db.prepareDue(bctx) // after the connection went back: the writer is free again
-			defer free()
-			tx, err = db.beginOn(bctx, conn)
+			defer c.Close()
+			tx, err = db.beginOn(bctx, c)
 		}
 	} else {
 		defer db.prepareDue(bctx)
@@ -326,8 +318,6 @@ func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
 			db.ckpt.committed()
 		}
 	}
-	tx.Rollback() // ends it when no request succeeded (after a commit: a no-op)
-	free()
 	for _, r := range ok {
 		if cerr != nil {
 			r.err = cerr
