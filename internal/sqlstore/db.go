@@ -322,16 +322,6 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
 }
 
-// beginOn begins a write transaction on c, a connection of the writer
-// pool.
-func (db *DB) beginOn(ctx context.Context, c *sql.Conn) (*Tx, error) {
-	tx, err := c.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, mapErr(fmt.Errorf("sqlstore: begin: %w", err))
-	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
-}
-
 // inTx runs fn in a write transaction and commits it when fn succeeds.
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	tx, err := db.begin(ctx)

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -220,24 +219,7 @@ func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
 	// (user, idempotency key) but not its cancellation, and a request
 	// whose client left before its turn is skipped.
 	bctx := context.WithoutCancel(live[0].ctx)
-	var tx *Tx
-	var err error
-	if len(live) == 1 {
-		// A lone request waits for the writer as inTx would, giving up
-		// with its client or deadline; the transaction it then begins
-		// may come to hold others' work, and outlives that.
-		var c *sql.Conn
-		if c, err = db.w.Conn(live[0].ctx); err != nil {
-			err = mapErr(fmt.Errorf("sqlstore: begin: %w", err))
-		} else {
-			defer db.prepareDue(bctx) // after the connection went back: the writer is free again
-			defer c.Close()
-			tx, err = db.beginOn(bctx, c)
-		}
-	} else {
-		defer db.prepareDue(bctx)
-		tx, err = db.begin(bctx)
-	}
+	tx, err := db.begin(bctx)
 	if err != nil {
 		for _, r := range live {
 			r.err = err
@@ -245,6 +227,7 @@ func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
 		}
 		return nil, nil
 	}
+	defer db.prepareDue(bctx)
 	defer tx.Rollback()
 	var ok []*groupReq
 	if len(live) == 1 {

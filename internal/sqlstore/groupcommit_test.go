@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -322,46 +321,4 @@ func TestGroupCommitAbsorbs(t *testing.T) {
 			t.Errorf("%d tickets queued behind a failed lone request committed, want 3", n)
 		}
 	})
-}
-
-// TestGroupCommitLoneGivesUp (SQLite): a create that finds the lane free
-// but the one writer held (an import, a long background write) gives up waiting when
-// its client does, as a create in a transaction of its own did, although
-// its transaction, once begun, may take in others and so outlives its
-// client; nothing of it is written when the writer is free again.
-func TestGroupCommitLoneGivesUp(t *testing.T) {
-	db := OpenDB(t, sqlstore.SQLite)
-	ctx, _ := Admin(t, db)
-	c := MustCustomer(t, ctx, db, "客户")
-	release, err := db.HoldWriterForTest(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	queued := make(chan int, 4)
-	db.WatchGroupForTest(func(k int) { queued <- k }, nil)
-	defer db.WatchGroupForTest(nil, nil)
-	cctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		_, err := db.CreateTicket(cctx, TicketInput(c.ID, "等不到"))
-		done <- err
-	}()
-	<-queued
-	cancel()
-	select {
-	case err = <-done:
-	case <-time.After(20 * time.Second):
-		release()
-		t.Fatal("the create still waited for the writer 20 s after its client left")
-	}
-	release()
-	if err == nil {
-		t.Fatal("a create whose client left while it waited for the writer succeeded")
-	}
-	if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets WHERE title = '等不到'`); n != 0 {
-		t.Errorf("%d tickets written by a create whose client left", n)
-	}
-	if _, err := db.CreateTicket(ctx, TicketInput(c.ID, "之后")); err != nil {
-		t.Fatalf("create after: %v", err)
-	}
 }
