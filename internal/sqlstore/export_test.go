@@ -160,12 +160,6 @@ func (db *DB) GroupExecForTest(ctx context.Context, before func(), stmts ...stri
 	})
 }
 
-// GroupHoldForTest runs before as one request of the group commit that
-// commits alone, taking in nothing that queues behind it: it holds a lane.
-func (db *DB) GroupHoldForTest(ctx context.Context, before func()) error {
-	return db.GroupExecForTest(context.WithValue(ctx, aloneKey{}, true), before)
-}
-
 // GroupLanesForTest is how many shared transactions run at once.
 func (db *DB) GroupLanesForTest() int { return db.groupLanes() }
 

@@ -26,12 +26,8 @@ import (
 // free leads a batch of itself and whatever queued before it; requests
 // arriving while every lane is busy queue, and a lane that finishes hands
 // the next batch to its first request to lead. So requests are only
-// batched when the database is saturated, and a lone request runs
-// without a savepoint. On SQLite a transaction also takes in, before its
-// commit, the requests that queued while it ran (absorb): with 8 clients
-// two creates of three ran alone, each paying a commit (its WAL frames
-// written one system call each, pages the next create dirties again)
-// that they can share. SQLite has one lane (its one writer);
+// batched when the database is saturated, and a lone request runs as
+// before, without a savepoint. SQLite has one lane (its one writer);
 // PostgreSQL several: its own commits already share WAL flushes, and one
 // shared transaction runs its requests' statements one after the other
 // on one connection, so a single lane made 32 clients slower than 8.
@@ -46,10 +42,6 @@ type group struct {
 	// in a shared transaction.
 	ran func(n int)
 }
-
-// aloneKey marks the context of a request that commits on its own,
-// taking in nothing queued behind it (tests hold a lane with one).
-type aloneKey struct{}
 
 type groupReq struct {
 	ctx  context.Context
@@ -161,14 +153,17 @@ func (db *DB) runGroup(batch []*groupReq) {
 		}
 		live = append(live, r)
 	}
-	switch {
-	case len(live) == 0:
+	switch len(live) {
+	case 0:
 		return
-	case len(live) == 1 && !db.absorbs(live[0]):
+	case 1:
 		r := live[0]
 		r.err = db.inTx(r.ctx, func(tx *Tx) error { return r.call(r.ctx, tx) })
 		close(r.done)
 		return
+	}
+	if f := db.group.ran; f != nil {
+		f(len(live))
 	}
 	rerun, err := db.runShared(live)
 	if err != nil {
@@ -178,39 +173,8 @@ func (db *DB) runGroup(batch []*groupReq) {
 	}
 }
 
-// absorbs says whether a lone request runs in a transaction that takes
-// in what queues behind it: on SQLite, unless the request must be alone.
-func (db *DB) absorbs(r *groupReq) bool {
-	return db.d.engine == SQLite && r.ctx.Value(aloneKey{}) == nil
-}
-
-// absorb takes up to n requests that queued since the batch was taken,
-// for the running transaction (SQLite): their commit is shared.
-func (db *DB) absorb(n int) []*groupReq {
-	if db.d.engine != SQLite || n <= 0 {
-		return nil
-	}
-	g := &db.group
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if len(g.queue) == 0 {
-		return nil
-	}
-	k := min(len(g.queue), n)
-	more := g.queue[:k:k]
-	g.queue = g.queue[k:]
-	if len(g.queue) == 0 {
-		g.queue = nil
-	}
-	return more
-}
-
 // runShared runs live in one transaction, each in a savepoint, and
-// commits; on SQLite the requests that queued meanwhile join before the
-// commit (absorb), up to maxGroup in all. A lone request (live of one)
-// runs first without a savepoint, with its own context, as inTx would
-// run it: when it fails the transaction is rolled back and holds nothing
-// else. When the transaction itself breaks it returns the requests to
+// commits. When the transaction itself breaks it returns the requests to
 // run again (all but the one it broke under, which is answered) and the
 // error; otherwise every request is answered.
 func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
@@ -230,38 +194,12 @@ func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
 	defer db.prepareDue(bctx)
 	defer tx.Rollback()
 	var ok []*groupReq
-	if len(live) == 1 {
-		r := live[0]
-		err := r.call(r.ctx, tx)
-		if err == nil {
-			err = db.recordKey(r.ctx, tx)
-		}
-		if err != nil {
-			r.err = err // the deferred rollback undoes it
-			close(r.done)
-			return nil, nil
-		}
-		ok = append(ok, r)
-		live = nil
-	}
-	taken := len(ok) + len(live)
 	// open: a savepoint of the previous request is still open. It is
 	// released as the next one is taken, on PostgreSQL in the same round
 	// trip (a text without arguments goes as one simple query), and the
 	// last one by the commit.
 	open := false
-	for i := 0; ; i++ {
-		if i == len(live) {
-			// Those taken ran: the requests that queued meanwhile
-			// join.
-			more := db.absorb(maxGroup - taken)
-			if len(more) == 0 {
-				break
-			}
-			taken += len(more)
-			live = append(live, more...)
-		}
-		r := live[i]
+	for i, r := range live {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
 			close(r.done)
@@ -289,9 +227,6 @@ func (db *DB) runShared(live []*groupReq) ([]*groupReq, error) {
 		} else {
 			ok = append(ok, r)
 		}
-	}
-	if f := db.group.ran; f != nil && taken > 1 {
-		f(taken)
 	}
 	var cerr error
 	if len(ok) > 0 {

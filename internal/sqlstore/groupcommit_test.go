@@ -29,7 +29,7 @@ func inOneBatch(t *testing.T, ctx context.Context, db *sqlstore.DB, n int, req f
 	held, started := make(chan struct{}), make(chan struct{}, lanes)
 	holders := make(chan error, lanes)
 	for range lanes {
-		go func() { holders <- db.GroupHoldForTest(ctx, func() { started <- struct{}{}; <-held }) }()
+		go func() { holders <- db.GroupExecForTest(ctx, func() { started <- struct{}{}; <-held }) }()
 	}
 	for range lanes {
 		<-started
@@ -220,105 +220,6 @@ func TestGroupCommitFailure(t *testing.T) {
 		}
 		if _, err := db.CreateTicket(ctx, TicketInput(c.ID, "之后")); err != nil {
 			t.Fatalf("create after a failed batch: %v", err)
-		}
-	})
-}
-
-// TestGroupCommitAbsorbs: on SQLite a create that runs alone takes in,
-// before its commit, the creates that queued while it ran: one commit for
-// all (with 8 clients two creates of three ran alone, each with a commit
-// of its own). A request taken in that fails fails alone; a lone request
-// that fails leaves the queued ones to run on their own.
-func TestGroupCommitAbsorbs(t *testing.T) {
-	db := OpenDB(t, sqlstore.SQLite)
-	ctx, _ := Admin(t, db)
-	c := MustCustomer(t, ctx, db, "客户")
-	first := TicketInput(c.ID, "已有外部编号")
-	first.ExternalID = Ptr("EXT-1")
-	if _, err := db.CreateTicket(ctx, first); err != nil {
-		t.Fatal(err)
-	}
-	// run starts a lone request whose work waits until n requests queued
-	// behind it, then runs stmt; it returns the lone request's error, the
-	// queued ones' and the sizes of the shared transactions.
-	run := func(t *testing.T, n int, stmt string, req func(i int) error) (error, []error, []int) {
-		t.Helper()
-		queued := make(chan int, 4*n)
-		var mu sync.Mutex
-		var batches []int
-		db.WatchGroupForTest(func(k int) { queued <- k }, func(k int) { mu.Lock(); batches = append(batches, k); mu.Unlock() })
-		defer db.WatchGroupForTest(nil, nil)
-		held, started := make(chan struct{}), make(chan struct{})
-		lone := make(chan error, 1)
-		go func() { lone <- db.GroupExecForTest(ctx, func() { close(started); <-held }, stmt) }()
-		<-started
-		<-queued // the lone request's own arrival
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() { errs[i] = req(i) })
-		}
-		for k := range queued {
-			if k == n {
-				break
-			}
-		}
-		close(held)
-		wg.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		return <-lone, errs, slices.Clone(batches)
-	}
-
-	t.Run("taken in", func(t *testing.T) {
-		const n = 5
-		lerr, errs, batches := run(t, n, `INSERT INTO settings (name, value, created_at) VALUES ('absorb', 'x', 0)`, func(i int) error {
-			in := TicketInput(c.ID, fmt.Sprintf("并入 %d", i))
-			if i == 2 {
-				in.ExternalID = Ptr("EXT-1")
-			}
-			_, err := db.CreateTicket(ctx, in)
-			return err
-		})
-		if lerr != nil {
-			t.Fatalf("lone request: %v", lerr)
-		}
-		if diff := cmp.Diff([]int{n + 1}, batches); diff != "" {
-			t.Errorf("shared transactions (-want +got):\n%s", diff)
-		}
-		for i, err := range errs {
-			if i == 2 {
-				if aftersales.ErrorCode(err) != aftersales.ECONFLICT {
-					t.Errorf("request 2 (taken external id): %v, want ECONFLICT", err)
-				}
-			} else if err != nil {
-				t.Errorf("request %d: %v", i, err)
-			}
-		}
-		if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets WHERE title LIKE '并入 %'`); n != 4 {
-			t.Errorf("%d tickets taken in committed, want 4", n)
-		}
-		if n := db.CountForTest(ctx, `SELECT count(*) FROM settings WHERE name = 'absorb'`); n != 1 {
-			t.Errorf("the lone request's row: %d, want 1", n)
-		}
-	})
-
-	t.Run("lone fails", func(t *testing.T) {
-		const n = 3
-		lerr, errs, _ := run(t, n, `INSERT INTO no_such_table VALUES (1)`, func(i int) error {
-			_, err := db.CreateTicket(ctx, TicketInput(c.ID, fmt.Sprintf("之后 %d", i)))
-			return err
-		})
-		if lerr == nil {
-			t.Error("lone request with a bad statement succeeded")
-		}
-		for i, err := range errs {
-			if err != nil {
-				t.Errorf("request %d: %v", i, err)
-			}
-		}
-		if n := db.CountForTest(ctx, `SELECT count(*) FROM tickets WHERE title LIKE '之后 %'`); n != 3 {
-			t.Errorf("%d tickets queued behind a failed lone request committed, want 3", n)
 		}
 	})
 }
