@@ -91,7 +91,7 @@ type DB struct {
 	seq     *sql.DB                 // PostgreSQL: one connection for reserving them
 	ckpt    *checkpointer           // SQLite: WAL checkpoints beside the writer (checkpoint.go)
 	stmtc   stmtCache               // SQLite: the writer's compiled statements (stmtcache.go)
-	rstmt   readStmts               // SQLite: the reader pool's compiled hot reads (stmtcache.go)
+	rstmt   readStmts               // SQLite: the point readers and their compiled hot reads (stmtcache.go)
 	authc   authCache               // API tokens' owners (authcache.go)
 	trace   func(query string)      // tests: sees every statement of a write transaction
 	group   group                   // ticket creates sharing a commit (groupcommit.go)
@@ -193,10 +193,28 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// of a ticket create's CPU under 8 clients, the others being
 		// closed and reopened between requests.
 		r.SetMaxIdleConns(4)
+		// The one-row reads of every request (readRow: the stamps, the
+		// failure count, a ticket by id) go through connections that do
+		// not map the file. A reader that starts a transaction after any
+		// commit drops its page cache and, when it maps the file, unmaps
+		// the whole map (SQLite's pagerBeginReadTransaction) and faults
+		// the pages in again: under 8 clients creating tickets that was
+		// half of the failure-count read's CPU. A few pages read with
+		// pread cost less.
+		pr, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(ON)&_pragma=mmap_size(0)")
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("sqlstore: open sqlite point reader: %w", err)
+		}
+		pr.SetMaxOpenConns(4)
+		pr.SetMaxIdleConns(4)
+		db.rstmt.pool = pr
 		c, err := sql.Open("sqlite", u+"?"+pragmas)
 		if err != nil {
 			w.Close()
 			r.Close()
+			pr.Close()
 			return nil, fmt.Errorf("sqlstore: open sqlite checkpointer: %w", err)
 		}
 		db.w, db.r = w, r
@@ -242,8 +260,7 @@ func (db *DB) Close() error {
 	// Before the writer: a checkpoint must not outlive the store.
 	ckerr := db.ckpt.close()
 	db.closeStmts()
-	db.rstmt.close()
-	err := db.w.Close()
+	err := errors.Join(db.rstmt.close(), db.w.Close())
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}

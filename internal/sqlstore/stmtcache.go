@@ -144,17 +144,20 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // readStmts keeps the few reads every API request makes (the
 // authentication stamp, the failure count, the ticket a create answers
-// with) compiled on the SQLite reader pool. database/sql prepares a pool
+// with) compiled on SQLite's point readers, a pool of its own that does
+// not map the file (Open says why). database/sql prepares a pool
 // statement on each connection the first time it runs there and keeps it
 // as long as the connection lives. PostgreSQL's driver caches by itself.
 type readStmts struct {
+	pool  *sql.DB // SQLite: the point readers
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
 }
 
-// readRow runs a one-row read on the reader pool, compiled once on SQLite.
+// readRow runs a one-row read on the reader pool (SQLite: the point
+// readers), compiled once on SQLite.
 func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if db.d.engine != SQLite {
+	if db.d.engine != SQLite || db.rstmt.pool == nil {
 		return db.r.QueryRowContext(ctx, query, args...)
 	}
 	c := &db.rstmt
@@ -163,8 +166,8 @@ func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
 	c.mu.Unlock()
 	if !ok {
 		var err error
-		if s, err = db.r.PrepareContext(ctx, query); err != nil {
-			return db.r.QueryRowContext(ctx, query, args...)
+		if s, err = c.pool.PrepareContext(ctx, query); err != nil {
+			return c.pool.QueryRowContext(ctx, query, args...)
 		}
 		c.mu.Lock()
 		if old, ok := c.stmts[query]; ok {
@@ -181,11 +184,15 @@ func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return s.QueryRowContext(ctx, args...)
 }
 
-func (c *readStmts) close() {
+func (c *readStmts) close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, s := range c.stmts {
 		s.Close()
 	}
 	c.stmts = nil
+	if c.pool == nil {
+		return nil
+	}
+	return c.pool.Close()
 }
