@@ -224,6 +224,16 @@ func (c *Console) reservationOf(r *http.Request, ticket int64) (*aftersales.Rese
 // consumeParts marks a held reservation used, as the API's
 // consume-reservation does.
 func (c *Console) consumeParts(w http.ResponseWriter, r *http.Request) {
+	c.onReservation(w, r, "parts_used", func(ctx context.Context, ticket, res int64) error {
+		_, err := c.S.Parts.ConsumeReservation(ctx, ticket, res)
+		return err
+	})
+}
+
+// onReservation answers a form on one of the ticket's reservations: it
+// runs do with the ticket and reservation of the path, and sends the user
+// back to the parts card saying ok.
+func (c *Console) onReservation(w http.ResponseWriter, r *http.Request, ok string, do func(ctx context.Context, ticket, res int64) error) {
 	id, err := pathID(r)
 	if err != nil {
 		c.afterAction(w, r, id, err)
@@ -234,11 +244,11 @@ func (c *Console) consumeParts(w http.ResponseWriter, r *http.Request) {
 		c.afterAction(w, r, id, aftersales.Errorf(aftersales.ENOTFOUND, "Reservation not found."))
 		return
 	}
-	if _, err := c.S.Parts.ConsumeReservation(r.Context(), id, res); err != nil {
+	if err := do(r.Context(), id, res); err != nil {
 		c.afterAction(w, r, id, err)
 		return
 	}
-	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok=parts_used#parts", http.StatusSeeOther)
+	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok="+ok+"#parts", http.StatusSeeOther)
 }
 
 // returnParts returns units of a consumed reservation to a stock location
@@ -514,19 +524,8 @@ func (c *Console) pickLocation(ctx context.Context, t *aftersales.Ticket, part, 
 
 // releaseParts gives a reservation back (or ends its wait).
 func (c *Console) releaseParts(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		c.afterAction(w, r, id, err)
-		return
-	}
-	res, err := strconv.ParseInt(r.PathValue("reservation"), 10, 64)
-	if err != nil || res <= 0 {
-		c.afterAction(w, r, id, aftersales.Errorf(aftersales.ENOTFOUND, "Reservation not found."))
-		return
-	}
-	if _, err := c.S.Parts.ReleaseReservation(r.Context(), id, res); err != nil {
-		c.afterAction(w, r, id, err)
-		return
-	}
-	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?ok=parts_released#parts", http.StatusSeeOther)
+	c.onReservation(w, r, "parts_released", func(ctx context.Context, ticket, res int64) error {
+		_, err := c.S.Parts.ReleaseReservation(ctx, ticket, res)
+		return err
+	})
 }
