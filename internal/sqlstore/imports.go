@@ -762,7 +762,7 @@ func (w *importWriter) put(ctx context.Context, table string, cols []string, row
 // set-based statement each, in one round trip: tickets in id order, then
 // tags, events and issues in the order they were staged.
 func (w *importWriter) flush(ctx context.Context) error {
-	if w.direct && len(w.held) > 0 && (len(w.held[0].rows) > 0 || len(w.held[3].rows) > 0) {
+	if w.direct && w.held != nil { // gathered by copyDirect, with a ticket at least
 		jobs := w.held
 		w.held = nil
 		return w.b.(pgBulk).copyAsync(ctx, jobs)

@@ -157,7 +157,7 @@ type readStmts struct {
 // readRow runs a one-row read on the reader pool (SQLite: the point
 // readers), compiled once on SQLite.
 func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if db.d.engine != SQLite || db.rstmt.pool == nil {
+	if db.d.engine != SQLite {
 		return db.r.QueryRowContext(ctx, query, args...)
 	}
 	c := &db.rstmt

@@ -64,6 +64,17 @@ func (c *Console) neededPart(ctx context.Context, r *http.Request, ticket, tech 
 	return &aftersales.ReservationInput{PartID: part.ID, LocationID: loc, Qty: qty, Wait: true}, nil
 }
 
+// servicePointStock is the active stock location of service point unit
+// among locs, or nil.
+func servicePointStock(locs []*aftersales.StockLocation, unit int64) *aftersales.StockLocation {
+	for _, l := range locs {
+		if l.Active && l.Kind == aftersales.LocationServicePoint && l.ServiceUnitID != nil && *l.ServiceUnitID == unit {
+			return l
+		}
+	}
+	return nil
+}
+
 // orderLocation is where a technician's missing part is waited for: the
 // stock of their service point, else the central warehouse.
 func (c *Console) orderLocation(ctx context.Context, tech int64) (int64, error) {
@@ -72,10 +83,8 @@ func (c *Console) orderLocation(ctx context.Context, tech int64) (int64, error) 
 		return 0, err
 	}
 	if prof, err := c.S.Visits.FindTechnician(ctx, tech); err == nil && prof.ServiceUnitID != nil {
-		for _, l := range locs {
-			if l.Active && l.Kind == aftersales.LocationServicePoint && l.ServiceUnitID != nil && *l.ServiceUnitID == *prof.ServiceUnitID {
-				return l.ID, nil
-			}
+		if l := servicePointStock(locs, *prof.ServiceUnitID); l != nil {
+			return l.ID, nil
 		}
 	} else if err != nil && aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
 		return 0, err

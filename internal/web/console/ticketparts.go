@@ -453,12 +453,7 @@ func (c *Console) findParts(ctx context.Context, p *Page, t *aftersales.Ticket, 
 		if err != nil {
 			return nil, err
 		}
-		for _, l := range locs {
-			if l.Active && l.Kind == aftersales.LocationServicePoint && l.ServiceUnitID != nil && *l.ServiceUnitID == *t.ServiceUnitID {
-				v.Point = l
-				break
-			}
-		}
+		v.Point = servicePointStock(locs, *t.ServiceUnitID)
 		if v.Point != nil {
 			bs, err := c.S.Parts.ListStock(ctx, aftersales.StockFilter{LocationID: v.Point.ID})
 			if err != nil {
