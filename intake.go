@@ -226,7 +226,8 @@ type IntakeService interface {
 	// Cursor returns where reading a mailbox stopped; zero if never read.
 	Cursor(ctx context.Context, mailbox string) (MailboxCursor, error)
 	// ResetCursor sets a mailbox's cursor: on the first poll, and when
-	// its UIDVALIDITY changed.
+	// its UIDVALIDITY changed. A cursor already at c's UIDVALIDITY is left
+	// where it is: another instance reset it first and may have read on.
 	ResetCursor(ctx context.Context, mailbox string, c MailboxCursor) error
 	// MailFailed records a failed attempt to receive a message; at
 	// QuarantineAfter attempts it quarantines the message and advances

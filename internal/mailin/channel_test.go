@@ -338,7 +338,7 @@ func TestEmailChannel(t *testing.T) {
 		// makes nothing twice and leaves no orphaned files behind.
 		filesBefore := countFiles(t, dir)
 		c, _ := db.Cursor(bg, b.mb.Name)
-		if err := db.ResetCursor(bg, b.mb.Name, aftersales.MailboxCursor{UIDValidity: c.UIDValidity}); err != nil {
+		if err := db.ResetCursor(bg, b.mb.Name, aftersales.MailboxCursor{UIDValidity: c.UIDValidity + 1}); err != nil {
 			t.Fatal(err)
 		}
 		poll()

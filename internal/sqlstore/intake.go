@@ -64,6 +64,10 @@ func (db *DB) ReceiveEmail(ctx context.Context, m *aftersales.InboundEmail) (*af
 	if m.Bounce != nil {
 		var res *aftersales.IntakeResult
 		err := db.inTx(ctx, func(tx *Tx) error {
+			if seen, err := db.seenUID(ctx, tx, m); seen || err != nil {
+				res = &aftersales.IntakeResult{Duplicate: seen}
+				return err
+			}
 			var err error
 			if res, err = db.receiveBounce(ctx, tx, in, m.Bounce); err != nil {
 				return err
@@ -98,6 +102,12 @@ func (db *DB) receive(ctx context.Context, in *inbound) (*aftersales.IntakeResul
 	in.clean()
 	var res *aftersales.IntakeResult
 	err := db.inTx(ctx, func(tx *Tx) error {
+		if in.cursor != nil {
+			if seen, err := db.seenUID(ctx, tx, in.cursor); seen || err != nil {
+				res = &aftersales.IntakeResult{Duplicate: seen}
+				return err
+			}
+		}
 		var err error
 		res, err = db.receiveTx(ctx, tx, in)
 		if err != nil {
@@ -688,6 +698,33 @@ func (db *DB) replyOut(ctx context.Context, tx *Tx, t *aftersales.Ticket, body s
 	return conv.String, db.mailCustomer(ctx, tx, t, addr.String, aftersales.ReplySubject(t.Number, subj), body, mid.String, strings.Fields(refs.String), false)
 }
 
+// seenUID locks the mailbox's cursor for the rest of the transaction and
+// reports whether the message was received already. Two instances reading
+// one mailbox (two `serve --role all` on one PostgreSQL) both fetch each
+// new message: the second waits here for the first's commit and then
+// skips the message, where it used to lose on the unique message id and
+// count a failed attempt, or, for mail whose id is derived from its
+// content, could only be saved by that index. On SQLite the write
+// transaction is the lock.
+func (db *DB) seenUID(ctx context.Context, tx *Tx, m *aftersales.InboundEmail) (bool, error) {
+	if m.Mailbox == "" {
+		return false, nil
+	}
+	q := `SELECT uid_validity, last_uid FROM mailbox_cursors WHERE mailbox = $1`
+	if db.d.engine == Postgres {
+		q += ` FOR UPDATE`
+	}
+	var v, last int64
+	err := tx.QueryRowContext(ctx, q, m.Mailbox).Scan(&v, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: mailbox cursor %s: %w", m.Mailbox, err)
+	}
+	return v == int64(m.UIDValidity) && last >= int64(m.UID), nil
+}
+
 // advanceCursor moves a mailbox's cursor past the message just handled.
 func advanceCursor(ctx context.Context, tx *Tx, m *aftersales.InboundEmail) error {
 	if m.Mailbox == "" {
@@ -714,14 +751,20 @@ func (db *DB) Cursor(ctx context.Context, mailbox string) (aftersales.MailboxCur
 }
 
 // ResetCursor sets a mailbox's cursor (first poll, or a new UIDVALIDITY).
-// Messages already received are still recognised by their Message-ID.
+// Messages already received are still recognised by their Message-ID. A
+// cursor already at this UIDVALIDITY stays where it is: another instance
+// reset it and has read on since.
 func (db *DB) ResetCursor(ctx context.Context, mailbox string, c aftersales.MailboxCursor) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `
+		r, err := tx.ExecContext(ctx, `
 			INSERT INTO mailbox_cursors (mailbox, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, updated_at = excluded.updated_at`,
+			ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, updated_at = excluded.updated_at
+			WHERE mailbox_cursors.uid_validity <> excluded.uid_validity`,
 			mailbox, int64(c.UIDValidity), int64(c.LastUID), ms(tx.now))
 		if err != nil {
+			return err
+		}
+		if n, err := r.RowsAffected(); err != nil || n == 0 {
 			return err
 		}
 		return tx.audit(ctx, "reset_cursor", "mailbox", 0, map[string]any{"mailbox": mailbox, "uid_validity": c.UIDValidity, "last_uid": c.LastUID})
