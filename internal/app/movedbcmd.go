@@ -22,10 +22,10 @@ import (
 // PostgreSQL transaction (sqlstore.MoveTo).
 func moveDB(ctx context.Context, env Env, args []string) error {
 	var to string
-	var quiet bool
+	var summaryOnly bool
 	c, rest, err := config.Load("move-db", false, args, env.Getenv, env.Stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&to, "to", "", "the PostgreSQL database to move into (postgres://...): new and empty, or holding only what migrate and a first start make")
-		fs.BoolVar(&quiet, "summary", false, "print only the summary, not the rows of every table")
+		fs.BoolVar(&summaryOnly, "summary", false, "print only the summary, not the rows of every table")
 	})
 	if err != nil {
 		return err
@@ -70,7 +70,7 @@ func moveDB(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("move-db: %w", err)
 	}
-	if !quiet {
+	if !summaryOnly {
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "table\tsource rows\ttarget rows\t")
 		for _, t := range sum.Tables {
