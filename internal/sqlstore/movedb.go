@@ -92,7 +92,8 @@ func moveTargetEmpty(ctx context.Context, count func(q string, dst *int64) error
 // rollups, queues and stamps are copied as they are) and its foreign keys
 // are dropped and added back at the end, each validated by one query.
 // Sequences are then set past the copied values. After the commit it
-// counts the rows of each table on both sides: a difference is an error.
+// counts the rows of each table on both sides (a difference is an error)
+// and analyzes the target.
 func (db *DB) MoveTo(ctx context.Context, dst *DB, files []MoveFile) (*MoveSummary, error) {
 	if db.d.engine != SQLite || dst.d.engine != Postgres {
 		return nil, errors.New("sqlstore: move: the source must be SQLite and the target PostgreSQL")
@@ -210,6 +211,11 @@ func (db *DB) MoveTo(ctx context.Context, dst *DB, files []MoveFile) (*MoveSumma
 	}
 	if len(diffs) > 0 {
 		return sum, fmt.Errorf("sqlstore: move: the counts differ after the commit: %s", strings.Join(diffs, "; "))
+	}
+	// Statistics at once, for the first plans of the server that starts
+	// next (autovacuum would take them a while later).
+	if _, err := dst.w.ExecContext(ctx, `ANALYZE`); err != nil {
+		return sum, fmt.Errorf("sqlstore: move: analyze the target: %w", err)
 	}
 	sum.Seconds = dst.Now().Sub(start).Seconds()
 	return sum, nil
