@@ -70,6 +70,7 @@ Usage:
                                      load a running server through the API; throughput and p50/p95/p99 per operation
   aftersales backup FILE.tar.gz      consistent copy of a running SQLite installation: database and attachments
   aftersales restore FILE.tar.gz     restore a backup into an empty data directory (PostgreSQL: docs/OPERATIONS.md)
+  aftersales move-db --to postgres://...   move a whole SQLite instance (every table, attachments, uploads) into a new PostgreSQL database
   aftersales classify evaluate --file F.csv --text COL --label COL [--folds 5]   cross-validate the text classifier on a labelled file
   aftersales dictionary import --file F.csv|F.xlsx   seed the text-analytics domain dictionary, all or nothing
   aftersales text sentiment evaluate --file F.csv --text COL --label COL [--folds 5]   held-out accuracy of lexicon, model, stored score
@@ -128,6 +129,8 @@ func Main(ctx context.Context, env Env) int {
 		err = backup(ctx, env, args)
 	case "restore":
 		err = restore(ctx, env, args)
+	case "move-db":
+		err = moveDB(ctx, env, args)
 	case "classify":
 		err = sub(ctx, env, args, "classify", map[string]func(context.Context, Env, []string) error{"evaluate": classifyEvaluate})
 	case "text":
