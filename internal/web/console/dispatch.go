@@ -104,11 +104,11 @@ type unassignedItem struct {
 }
 
 type dispatchView struct {
-	Units      []*aftersales.ServiceUnit
-	Unit       int64
-	Date       string
-	Board      *aftersales.Board
-	Hours      []dispatchHour
+	Units []*aftersales.ServiceUnit
+	Unit  int64
+	Date  string
+	Board *aftersales.Board
+	Hours []dispatchHour
 	// Slots is how many quarter hours the grid shows (boardAxis).
 	Slots      int
 	Rows       []dispatchRow
