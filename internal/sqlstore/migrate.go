@@ -36,10 +36,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 // dataRepair is the repair of stored data that SQL cannot make which
 // runs in the transaction of migration name, so once: when it is
 // applied, every row it sees was written by the code before it.
-func dataRepair(name string) func(ctx context.Context, tx *Tx) error {
+func (db *DB) dataRepair(name string) func(ctx context.Context, tx *Tx) error {
 	switch name {
 	case "0054_verification_sizes.sql":
-		return repairVerificationSizes
+		return db.repairVerificationSizes
 	}
 	return nil
 }
@@ -65,7 +65,7 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			return fmt.Errorf("sqlstore: migration %s: %w", name, err)
 		}
-		if repair := dataRepair(path.Base(name)); repair != nil {
+		if repair := db.dataRepair(path.Base(name)); repair != nil {
 			if err := repair(ctx, tx); err != nil {
 				return fmt.Errorf("sqlstore: migration %s: %w", name, err)
 			}

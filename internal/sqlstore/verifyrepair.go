@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"aftersales"
 	"aftersales/internal/analytics"
 )
 
@@ -14,12 +15,18 @@ import (
 // test says n1 for the after window and n2 for the before one, and a
 // "too little data" reason says "5 before and 3 after" for 3 before and 5
 // after. The estimate, interval, statistic, p and verdict were right (the
-// test is symmetric in its sizes, and so is the too-small rule), so the
-// sizes are swapped and that reason written again; nothing is
-// recomputed from today's data, which may have moved since. Other
-// methods (rates, durations, difference-in-differences) always had them
-// the right way. It runs once, in migration 0054's transaction.
-func repairVerificationSizes(ctx context.Context, tx *Tx) error {
+// test is symmetric in its sizes, and so is the too-small rule), so only
+// the sizes are swapped and that reason written again.
+//
+// The stored row does not say which code wrote it: a database that ran a
+// build with the fix before this migration holds rows the right way
+// round. So each window's size is counted again, as the verification
+// counted it (groups, from the rollups), and a row is swapped only when
+// its n1 is the after window's count and its n2 the before window's, and
+// the two differ. A row whose windows now count otherwise (the data
+// moved since) is left as it is. It runs once, in migration 0054's
+// transaction; the counts read the committed rollups beside it.
+func (db *DB) repairVerificationSizes(ctx context.Context, tx *Tx) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id, result FROM improvement_verifications ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("read verifications: %w", err)
@@ -42,7 +49,10 @@ func repairVerificationSizes(ctx context.Context, tx *Tx) error {
 		return err
 	}
 	for _, s := range all {
-		fixed, ok := swappedSizes(s.result)
+		fixed, ok, err := db.swappedSizes(ctx, s.result)
+		if err != nil {
+			return fmt.Errorf("repair verification %d: %w", s.id, err)
+		}
 		if !ok {
 			continue
 		}
@@ -54,25 +64,45 @@ func repairVerificationSizes(ctx context.Context, tx *Tx) error {
 }
 
 // swappedSizes is a stored Welch verification's result with its sizes
-// (and a too-small reason) put right; ok is false for any other result,
-// which stays as it is.
-func swappedSizes(result string) (string, bool) {
+// (and a too-small reason) put right; ok is false for any result that is
+// right already, cannot be told, or is not Welch's, which stays as it is.
+func (db *DB) swappedSizes(ctx context.Context, result string) (string, bool, error) {
 	var res map[string]json.RawMessage
-	if json.Unmarshal([]byte(result), &res) != nil {
-		return "", false
+	var v aftersales.Verification
+	if json.Unmarshal([]byte(result), &res) != nil || json.Unmarshal([]byte(result), &v) != nil {
+		return "", false, nil
 	}
 	var test map[string]json.RawMessage
 	if json.Unmarshal(res["test"], &test) != nil {
-		return "", false
+		return "", false, nil
 	}
 	var method, code string
 	var n1, n2 int
 	if json.Unmarshal(test["method"], &method) != nil || method != "Welch t" ||
-		json.Unmarshal(test["n1"], &n1) != nil || json.Unmarshal(test["n2"], &n2) != nil {
-		return "", false
+		json.Unmarshal(test["n1"], &n1) != nil || json.Unmarshal(test["n2"], &n2) != nil || n1 == n2 || v.ControlValue != "" {
+		return "", false, nil
 	}
-	// What was stored as n1 is the after window's size.
-	before, after := n2, n1
+	k, ok := analytics.Lookup(v.KPI)
+	if !ok {
+		return "", false, nil
+	}
+	kind, err := k.Verification()
+	if err != nil {
+		return "", false, nil
+	}
+	in := v.VerifyInput
+	ws, err := db.parseWindows(&in)
+	if err != nil {
+		return "", false, nil
+	}
+	gs, err := db.groups(ctx, k, kind, in.Dim, []string{in.Value}, ws)
+	if err != nil {
+		return "", false, err
+	}
+	before, after := len(gs[0][0].Values), len(gs[0][1].Values)
+	if n1 != after || n2 != before {
+		return "", false, nil
+	}
 	test["n1"], test["n2"] = mustRaw(before), mustRaw(after)
 	res["test"] = mustRaw(test)
 	if json.Unmarshal(res["reason_code"], &code) == nil && code == "too_small" {
@@ -80,9 +110,9 @@ func swappedSizes(result string) (string, bool) {
 	}
 	b, err := json.Marshal(res)
 	if err != nil {
-		return "", false
+		return "", false, err
 	}
-	return string(b), true
+	return string(b), true, nil
 }
 
 func mustRaw(v any) json.RawMessage {

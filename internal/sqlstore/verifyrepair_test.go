@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,32 +11,47 @@ import (
 	. "aftersales/internal/testutil"
 )
 
-// TestRepairVerificationSizes: a mean-kind verification stored before
-// analytics.Compare was fixed says n1 = 5 and n2 = 3 for 3 answers before
-// and 5 after, and its reason "5 before and 3 after". Migration 0054
-// swaps them back and writes the reason again, once; a rate's
-// verification, which always had them right, is left alone. The old code
-// had no 0054: the item still showed the swapped sizes.
+// TestRepairVerificationSizes: the ces_mean windows of TestVerifyCES hold
+// 30 answers before and 32 after. Beside the verification stored by
+// today's code (n1 30, n2 32), a copy is stored the way the code before
+// the analytics.Compare fix wrote it (n1 32, n2 30, and a too-small reason
+// saying "32 before and 30 after"), and one whose sizes match neither
+// window. Migration 0054 swaps the second back and rewrites its reason,
+// and leaves the first (right already: a database that ran a build with
+// the fix) and the third (cannot be told) alone; run again, it changes
+// nothing. The old code had no 0054 (the copy kept 32 and 30); swapping
+// every Welch row, as a first version of 0054 did, broke the first.
 func TestRepairVerificationSizes(t *testing.T) {
 	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		ctx, u := Admin(t, db)
-		it, err := db.CreateItem(ctx, aftersales.ItemInput{Title: "满意度提升", KPI: "csat_mean"})
+		ctx := cesAnswers(t, db)
+		it, err := db.CreateItem(ctx, aftersales.ItemInput{Title: "降低客户费力度", KPI: "ces_mean"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		const tail = `"before_from":"2026-11-02","before_to":"2026-11-16","after_from":"2026-11-16","after_to":"2026-11-30","before":4.2,"after":4.5,"target_met":true,"supported":false,"applied":false,"created_at":"2026-11-30T02:00:00Z"`
-		old := []string{
-			// A mean, too small: stored after-first.
-			`{"item_id":%d,` + tail + `,"test":{"method":"Welch t","estimate":0.3,"ci_low":-0.4,"ci_high":1,"statistic":1.1,"p":0.31,"n1":5,"n2":3,"too_small":true,"effect":0.8,"effect_name":"Cohen's d"},"verdict":"inconclusive","reason_code":"too_small","reason":"too little data to conclude: 5 before and 3 after; each window needs at least 30 (and 10 events and non-events for a rate)"}`,
-			// A mean, enough data: only the sizes are wrong.
-			`{"item_id":%d,` + tail + `,"test":{"method":"Welch t","estimate":0.3,"ci_low":0.1,"ci_high":0.5,"statistic":3.1,"p":0.002,"n1":40,"n2":31,"too_small":false},"verdict":"effective","reason_code":"effective","reason":"csat_mean went from 4.2 to 4.5"}`,
-			// A rate: always before-first.
-			`{"item_id":%d,` + tail + `,"test":{"method":"two-proportion z","estimate":5,"ci_low":-2,"ci_high":12,"statistic":1.2,"p":0.2,"n1":12,"n2":20,"too_small":true},"verdict":"inconclusive","reason_code":"too_small","reason":"too little data to conclude: 12 before and 20 after; each window needs at least 30 (and 10 events and non-events for a rate)"}`,
+		v, err := db.Verify(ctx, it.ID, aftersales.VerifyInput{BeforeFrom: "2026-11-02", BeforeTo: "2026-11-16", AfterFrom: "2026-11-16", AfterTo: "2026-11-30"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Test.N1 != 30 || v.Test.N2 != 32 {
+			t.Fatalf("today's verification: n1 %d, n2 %d; want 30 before, 32 after", v.Test.N1, v.Test.N2)
+		}
+		stored := func(n1, n2 int, tooSmall bool) string {
+			c := *v
+			c.Test.N1, c.Test.N2 = n1, n2
+			if tooSmall {
+				c.ReasonCode = "too_small"
+				c.Reason = fmt.Sprintf("too little data to conclude: %d before and %d after; each window needs at least 30 (and 10 events and non-events for a rate)", n1, n2)
+			}
+			b, err := json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return strings.ReplaceAll(string(b), "'", "''")
 		}
 		var stmts []string
-		for i, r := range old {
-			stmts = append(stmts, fmt.Sprintf(`INSERT INTO improvement_verifications (item_id, verdict, result, applied, by_id, created_at) VALUES (%d, '%s', '%s', false, %d, %d)`,
-				it.ID, []string{"inconclusive", "effective", "inconclusive"}[i], strings.ReplaceAll(fmt.Sprintf(r, it.ID), "'", "''"), u.ID, 1796004000000+int64(i)))
+		for i, r := range []string{stored(32, 30, true), stored(5, 3, false)} {
+			stmts = append(stmts, fmt.Sprintf(`INSERT INTO improvement_verifications (item_id, verdict, result, applied, by_id, created_at) VALUES (%d, 'inconclusive', '%s', false, %d, %d)`,
+				it.ID, r, v.ByID, 1796004000000+int64(i)))
 		}
 		// The rows were there before 0054 ran: run it again over them.
 		stmts = append(stmts, `DELETE FROM schema_migrations WHERE name LIKE '%0054_verification_sizes.sql'`)
@@ -58,20 +74,18 @@ func TestRepairVerificationSizes(t *testing.T) {
 			n1, n2 int
 			reason string
 		}{
-			{3, 5, "too little data to conclude: 3 before and 5 after; each window needs at least 30 (and 10 events and non-events for a rate)"},
-			{31, 40, "csat_mean went from 4.2 to 4.5"},
-			{12, 20, "too little data to conclude: 12 before and 20 after; each window needs at least 30 (and 10 events and non-events for a rate)"},
+			{30, 32, v.Reason},
+			{30, 32, "too little data to conclude: 30 before and 32 after; each window needs at least 30 (and 10 events and non-events for a rate)"},
+			{5, 3, v.Reason},
 		}
-		for i, v := range d.Verifications {
+		for i, got := range d.Verifications {
 			w := want[i]
-			if v.Test.N1 != w.n1 || v.Test.N2 != w.n2 || v.Reason != w.reason {
-				t.Errorf("verification %d (%s): n1 %d, n2 %d, %q; want %d before, %d after, %q", i, v.Test.Method, v.Test.N1, v.Test.N2, v.Reason, w.n1, w.n2, w.reason)
+			if got.Test.N1 != w.n1 || got.Test.N2 != w.n2 || got.Reason != w.reason {
+				t.Errorf("verification %d: n1 %d, n2 %d, %q; want %d before, %d after, %q", i, got.Test.N1, got.Test.N2, got.Reason, w.n1, w.n2, w.reason)
 			}
-		}
-		v := d.Verifications[0]
-		if v.Verdict != aftersales.VerdictInconclusive || v.ReasonCode != "too_small" || float64(v.Test.P) != 0.31 || v.Test.Effect == nil || *v.Test.Effect != 0.8 ||
-			v.BeforeFrom != "2026-11-02" || v.Before == nil || *v.Before != 4.2 {
-			t.Errorf("the repair changed more than the sizes: %+v", v)
+			if got.Test.P != v.Test.P || got.Before == nil || *got.Before != *v.Before || got.BeforeFrom != v.BeforeFrom {
+				t.Errorf("verification %d: the repair changed more than the sizes: %+v", i, got)
+			}
 		}
 	})
 }
