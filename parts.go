@@ -293,6 +293,21 @@ func (in *ReservationInput) Validate() error {
 	return v.Err()
 }
 
+// ConsumeInput says how many of a held reservation's units were fitted.
+// The units not used go back to the location's available stock (a
+// release line in the ledger) and the reservation keeps the used ones.
+type ConsumeInput struct {
+	Qty int64 `json:"qty,omitempty" minimum:"0" maximum:"1000000" doc:"Units used, 1 up to the units reserved; the rest are released back to the location. Absent (or 0): all of them"`
+}
+
+// Validate checks the shape; the bound by the reservation's units is the
+// store's.
+func (in *ConsumeInput) Validate() error {
+	var v Validator
+	v.Check(in.Qty >= 0 && in.Qty <= MaxQty, "qty", "must be between 1 and 1000000")
+	return v.Err()
+}
+
 // StockLevelInput sets a location's reorder policy for a part.
 type StockLevelInput struct {
 	ReorderPoint int64 `json:"reorder_point" minimum:"0" maximum:"1000000"`
@@ -358,8 +373,9 @@ type PartsService interface {
 	ListReservations(ctx context.Context, ticketID int64) ([]*Reservation, error)
 	// ReleaseReservation gives a hold back (or ends a wait).
 	ReleaseReservation(ctx context.Context, ticketID, id int64) (*Reservation, error)
-	// ConsumeReservation fits the held parts at the customer.
-	ConsumeReservation(ctx context.Context, ticketID, id int64) (*Reservation, error)
+	// ConsumeReservation fits the held parts at the customer: all of
+	// them, or in.Qty of them with the rest released to the location.
+	ConsumeReservation(ctx context.Context, ticketID, id int64, in ConsumeInput) (*Reservation, error)
 	// ImportStock applies movements read from CSV, all or none.
 	ImportStock(ctx context.Context, rows []StockImportRow) (*StockImport, error)
 }

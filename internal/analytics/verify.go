@@ -271,7 +271,7 @@ func Judge(k KPI, kind VerifyKind, before, after Group, ctrl *[2]Group, target *
 	switch {
 	case v.Test.TooSmall:
 		v.Verdict, v.Code = "inconclusive", "too_small"
-		v.Reason = fmt.Sprintf("too little data to conclude: %d before and %d after; each window needs at least 30 (and 10 events and non-events for a rate)", v.Test.N1, v.Test.N2)
+		v.Reason = TooSmallReason(v.Test.N1, v.Test.N2)
 	case v.Test.NoVariance || math.IsNaN(v.Test.P):
 		v.Verdict, v.Code = "inconclusive", "no_variance"
 		if v.Test.Estimate == 0 {
@@ -304,6 +304,12 @@ func Judge(k KPI, kind VerifyKind, before, after Group, ctrl *[2]Group, target *
 		}
 	}
 	return v
+}
+
+// TooSmallReason is the reason of a verdict drawn on too few
+// observations: n1 in the before window, n2 in the after one.
+func TooSmallReason(n1, n2 int) string {
+	return fmt.Sprintf("too little data to conclude: %d before and %d after; each window needs at least 30 (and 10 events and non-events for a rate)", n1, n2)
 }
 
 func higherLower(d int) string {

@@ -11,6 +11,54 @@ import (
 	. "aftersales/internal/testutil"
 )
 
+// cesAnswers records the effort answers of TestVerifyCES (30 in the
+// before window, 32 in the after one), brings the rollups up to date and
+// returns an administrator's context on 1 December.
+func cesAnswers(t *testing.T, db *sqlstore.DB) context.Context {
+	t.Helper()
+	clock := NewClock(time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC))
+	db.Now = clock.Now
+	ctx, _ := Admin(t, db)
+	set, err := db.SurveySettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.Enabled, set.TemplateCode = true, "ces"
+	if _, err := db.UpdateSurveySettings(ctx, set.Version, *set); err != nil {
+		t.Fatal(err)
+	}
+	c := MustCustomer(t, ctx, db, "费力度客户")
+	answered := func(day, score int) {
+		t.Helper()
+		clock.Advance(time.Date(2026, 11, day, 10, 0, 0, 0, db.Zone).Sub(clock.Now()) + time.Minute)
+		tk := MustTicket(t, ctx, db, c.ID, "维修")
+		for _, to := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusResolved} {
+			if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Version: tk.Version, Reason: "已修复"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		link, err := db.SurveyLink(ctx, tk.ID, "sms")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AnswerSurvey(context.Background(), link.Token, aftersales.SurveyAnswer{Scores: map[aftersales.SurveyKind]int{aftersales.SurveyCES: score}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	for _, g := range []struct{ first, count, score int }{
+		{2, 10, 3}, {2, 10, 4}, {2, 10, 5}, {16, 8, 2}, {16, 12, 3}, {16, 8, 4}, {16, 4, 6},
+	} {
+		for range g.count {
+			answered(g.first+n%10, g.score)
+			n++
+		}
+	}
+	clock.Advance(time.Date(2026, 12, 1, 9, 0, 0, 0, db.Zone).Sub(clock.Now()))
+	catchUp(t, ctx, db)
+	return ctx
+}
+
 // TestVerifyCES verifies an improvement item on ces_mean from customers'
 // effort answers, as csat_mean is: Welch's t on the answers of the
 // tickets resolved in each window (the values of analytics'
@@ -21,46 +69,7 @@ import (
 //	after (16-27 Nov): 8 × 2, 12 × 3, 8 × 4, 4 × 6  mean 3.375
 func TestVerifyCES(t *testing.T) {
 	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		clock := NewClock(time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC))
-		db.Now = clock.Now
-		ctx, _ := Admin(t, db)
-		set, err := db.SurveySettings(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		set.Enabled, set.TemplateCode = true, "ces"
-		if _, err := db.UpdateSurveySettings(ctx, set.Version, *set); err != nil {
-			t.Fatal(err)
-		}
-		c := MustCustomer(t, ctx, db, "费力度客户")
-		answered := func(day, score int) {
-			t.Helper()
-			clock.Advance(time.Date(2026, 11, day, 10, 0, 0, 0, db.Zone).Sub(clock.Now()) + time.Minute)
-			tk := MustTicket(t, ctx, db, c.ID, "维修")
-			for _, to := range []aftersales.Status{aftersales.StatusAccepted, aftersales.StatusResolved} {
-				if tk, err = db.Transition(ctx, tk.ID, aftersales.TransitionInput{To: to, Version: tk.Version, Reason: "已修复"}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			link, err := db.SurveyLink(ctx, tk.ID, "sms")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.AnswerSurvey(context.Background(), link.Token, aftersales.SurveyAnswer{Scores: map[aftersales.SurveyKind]int{aftersales.SurveyCES: score}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		n := 0
-		for _, g := range []struct{ first, count, score int }{
-			{2, 10, 3}, {2, 10, 4}, {2, 10, 5}, {16, 8, 2}, {16, 12, 3}, {16, 8, 4}, {16, 4, 6},
-		} {
-			for range g.count {
-				answered(g.first+n%10, g.score)
-				n++
-			}
-		}
-		clock.Advance(time.Date(2026, 12, 1, 9, 0, 0, 0, db.Zone).Sub(clock.Now()))
-		catchUp(t, ctx, db)
+		ctx := cesAnswers(t, db)
 		it, err := db.CreateItem(ctx, aftersales.ItemInput{Title: "降低客户费力度", KPI: "ces_mean"})
 		if err != nil {
 			t.Fatalf("an item on ces_mean: %v", err)

@@ -124,14 +124,14 @@ func TestFieldCostsAndKPIs(t *testing.T) {
 		if _, err := complete(a, time.Hour, time.Hour+45*time.Minute, []int{1, 2}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ConsumeReservation(techCtx, a.tk.ID, held.ID); err != nil {
+		if _, err := db.ConsumeReservation(techCtx, a.tk.ID, held.ID, aftersales.ConsumeInput{}); err != nil {
 			t.Fatal(err)
 		}
 		// Repeating either step is refused and writes nothing more.
 		if _, err := complete(a, time.Hour, 2*time.Hour, []int{1, 2}); aftersales.ErrorCode(err) != aftersales.ECONFLICT {
 			t.Errorf("completing twice: %v", err)
 		}
-		if _, err := db.ConsumeReservation(techCtx, a.tk.ID, held.ID); aftersales.ErrorCode(err) != aftersales.ECONFLICT {
+		if _, err := db.ConsumeReservation(techCtx, a.tk.ID, held.ID, aftersales.ConsumeInput{}); aftersales.ErrorCode(err) != aftersales.ECONFLICT {
 			t.Errorf("using a part twice: %v", err)
 		}
 		// Ticket b: the shoe covers were forgotten.

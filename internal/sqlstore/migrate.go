@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
 )
 
@@ -32,6 +33,17 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// dataRepair is the repair of stored data that SQL cannot make which
+// runs in the transaction of migration name, so once: when it is
+// applied, every row it sees was written by the code before it.
+func (db *DB) dataRepair(name string) func(ctx context.Context, tx *Tx) error {
+	switch name {
+	case "0054_verification_sizes.sql":
+		return db.repairVerificationSizes
+	}
+	return nil
+}
+
 func (db *DB) migrateFile(ctx context.Context, name string) error {
 	return db.inTx(ctx, func(tx *Tx) error {
 		if db.d.engine == Postgres {
@@ -52,6 +64,11 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			return fmt.Errorf("sqlstore: migration %s: %w", name, err)
+		}
+		if repair := db.dataRepair(path.Base(name)); repair != nil {
+			if err := repair(ctx, tx); err != nil {
+				return fmt.Errorf("sqlstore: migration %s: %w", name, err)
+			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, name, ms(tx.now))
 		return err

@@ -735,15 +735,19 @@ func (db *DB) ListReservations(ctx context.Context, ticketID int64) ([]*aftersal
 
 // ReleaseReservation gives held parts back to the shelf, or ends a wait.
 func (db *DB) ReleaseReservation(ctx context.Context, ticketID, id int64) (*aftersales.Reservation, error) {
-	return db.closeReservation(ctx, ticketID, id, aftersales.ReservationReleased)
+	return db.closeReservation(ctx, ticketID, id, aftersales.ReservationReleased, 0)
 }
 
-// ConsumeReservation records that the held parts were fitted.
-func (db *DB) ConsumeReservation(ctx context.Context, ticketID, id int64) (*aftersales.Reservation, error) {
-	return db.closeReservation(ctx, ticketID, id, aftersales.ReservationConsumed)
+// ConsumeReservation records that the held parts were fitted: all of
+// them, or in.Qty of them, the rest going back to the location.
+func (db *DB) ConsumeReservation(ctx context.Context, ticketID, id int64, in aftersales.ConsumeInput) (*aftersales.Reservation, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	return db.closeReservation(ctx, ticketID, id, aftersales.ReservationConsumed, in.Qty)
 }
 
-func (db *DB) closeReservation(ctx context.Context, ticketID, id int64, to aftersales.ReservationStatus) (*aftersales.Reservation, error) {
+func (db *DB) closeReservation(ctx context.Context, ticketID, id int64, to aftersales.ReservationStatus, used int64) (*aftersales.Reservation, error) {
 	if _, err := db.seeTicket(ctx, ticketID); err != nil {
 		return nil, err
 	}
@@ -766,7 +770,7 @@ func (db *DB) closeReservation(ctx context.Context, ticketID, id int64, to after
 		if err := canSee(u, t); err != nil {
 			return err
 		}
-		return db.closeReservationTx(ctx, tx, id, to, &u.ID)
+		return db.closeReservationTx(ctx, tx, id, to, used, &u.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -775,8 +779,12 @@ func (db *DB) closeReservation(ctx context.Context, ticketID, id int64, to after
 }
 
 // closeReservationTx releases or consumes one reservation whose balance
-// and ticket the caller has locked.
-func (db *DB) closeReservationTx(ctx context.Context, tx *Tx, id int64, to aftersales.ReservationStatus, actor *int64) error {
+// and ticket the caller has locked. A consumption of used units (0: all)
+// fewer than the reservation's releases the rest: a release line for
+// them in the ledger, and the reservation keeps the used units, so its
+// quantity, its cost lines and the returns counted against it are the
+// parts fitted.
+func (db *DB) closeReservationTx(ctx context.Context, tx *Tx, id int64, to aftersales.ReservationStatus, used int64, actor *int64) error {
 	r, err := scanReservation(tx.QueryRowContext(ctx, `SELECT `+reservationCols+reservationFrom+` WHERE r.id = $1`, id))
 	if err != nil {
 		return notFound(err, "Reservation", id)
@@ -789,32 +797,56 @@ func (db *DB) closeReservationTx(ctx context.Context, tx *Tx, id int64, to after
 		return &aftersales.Error{Code: aftersales.ECONFLICT, Message: fmt.Sprintf("Reservation %d still waits for its parts; nothing to use yet.", id),
 			Fields: []aftersales.FieldError{{Field: "id", Reason: "is waiting"}}}
 	}
+	reserved := r.Qty
+	if to != aftersales.ReservationConsumed || used == 0 {
+		used = reserved
+	}
+	if used < 1 || used > reserved {
+		return &aftersales.Error{Code: aftersales.EINVALID, Message: fmt.Sprintf("Reservation %d holds %d units.", id, reserved),
+			Fields: []aftersales.FieldError{{Field: "qty", Reason: fmt.Sprintf("must be between 1 and %d", reserved)}}}
+	}
 	k, err := db.stockRefs(ctx, tx, r.PartID, r.LocationID, "location_id")
 	if err != nil {
 		return err
 	}
 	if r.Status == aftersales.ReservationHeld {
-		m := movement{key: k, kind: aftersales.MoveRelease, qty: r.Qty, reservation: &id, ticket: &r.TicketID, actor: actor}
+		m := movement{key: k, kind: aftersales.MoveRelease, qty: used, reservation: &id, ticket: &r.TicketID, actor: actor}
 		if to == aftersales.ReservationConsumed {
 			m.kind, m.fromHold = aftersales.MoveConsume, true
 		}
 		if _, err := db.move(ctx, tx, m); err != nil {
 			return err
 		}
+		if used < reserved {
+			m = movement{key: k, kind: aftersales.MoveRelease, qty: reserved - used, reservation: &id, ticket: &r.TicketID, actor: actor}
+			if _, err := db.move(ctx, tx, m); err != nil {
+				return err
+			}
+		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE stock_reservations SET status = $1, closed_at = $2 WHERE id = $3`, string(to), ms(tx.now), id); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE stock_reservations SET status = $1, closed_at = $2, qty = $3 WHERE id = $4`,
+		string(to), ms(tx.now), used, id); err != nil {
 		return mapErr(fmt.Errorf("sqlstore: close reservation: %w", err))
 	}
+	r.Qty = used
 	if to == aftersales.ReservationConsumed {
 		if err := db.partCosts(ctx, tx, r, k, actor); err != nil {
 			return err
 		}
 	}
 	verb := map[aftersales.ReservationStatus]string{aftersales.ReservationReleased: "released", aftersales.ReservationConsumed: "used"}[to]
-	if err := partsEvent(ctx, tx, r.TicketID, actor, fmt.Sprintf("%s %s ×%d @ %s", verb, k.part.Number, r.Qty, k.location.Code), ""); err != nil {
+	line := fmt.Sprintf("%s %s ×%d @ %s", verb, k.part.Number, used, k.location.Code)
+	if used < reserved {
+		line += fmt.Sprintf(" · released ×%d", reserved-used)
+	}
+	if err := partsEvent(ctx, tx, r.TicketID, actor, line, ""); err != nil {
 		return err
 	}
-	return tx.audit(ctx, "stock.reservation", "ticket", r.TicketID, map[string]any{"reservation": id, "to": to})
+	audit := map[string]any{"reservation": id, "to": to}
+	if used < reserved {
+		audit["qty"], audit["reserved"] = used, reserved
+	}
+	return tx.audit(ctx, "stock.reservation", "ticket", r.TicketID, audit)
 }
 
 // fillWaiting holds stock that has just become available (balance b) for

@@ -198,10 +198,10 @@ func TestStockLedger(t *testing.T) {
 		if got := balance(t, ctx, db, p, sp); got != [3]int64{9, 5, 4} {
 			t.Errorf("after receipt: %v", got)
 		}
-		if _, err := db.ConsumeReservation(ctx, tk.ID, held.ID); err != nil {
+		if _, err := db.ConsumeReservation(ctx, tk.ID, held.ID, aftersales.ConsumeInput{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ConsumeReservation(ctx, tk.ID, held.ID); aftersales.ErrorCode(err) != aftersales.ECONFLICT {
+		if _, err := db.ConsumeReservation(ctx, tk.ID, held.ID, aftersales.ConsumeInput{}); aftersales.ErrorCode(err) != aftersales.ECONFLICT {
 			t.Errorf("consumed twice: %v", err)
 		}
 		if _, err := db.ReleaseReservation(ctx, tk.ID, wait.ID); err != nil {

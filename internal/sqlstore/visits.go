@@ -417,7 +417,7 @@ func (db *DB) StepVisit(ctx context.Context, ticketID, id int64, in aftersales.V
 			return err
 		}
 		for _, r := range holds {
-			if err := db.closeReservationTx(ctx, tx, r, aftersales.ReservationReleased, &u.ID); err != nil {
+			if err := db.closeReservationTx(ctx, tx, r, aftersales.ReservationReleased, 0, &u.ID); err != nil {
 				return err
 			}
 		}

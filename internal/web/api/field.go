@@ -190,9 +190,18 @@ func (a *API) parts(h huma.API) {
 			return respond(a.S.Parts.ReleaseReservation(ctx, in.ID, in.Reservation))
 		})
 	register(a, h, huma.Operation{OperationID: "consume-reservation", Method: http.MethodPost, Path: "/tickets/{id}/reservations/{reservation}/consume",
-		Tags: v, DefaultStatus: http.StatusOK, Summary: "Record that the reserved parts were fitted"},
-		func(ctx context.Context, in *resPath) (*plain[*aftersales.Reservation], error) {
-			return respond(a.S.Parts.ConsumeReservation(ctx, in.ID, in.Reservation))
+		Tags: v, DefaultStatus: http.StatusOK, Summary: "Record that the reserved parts were fitted, all or some",
+		Description: "Without a body (or without qty) every reserved unit is used. With qty, that many are used (1 up to the units reserved, else 422 naming qty) and the rest are released back to the location's available stock: a release line in the ledger, \"· released ×n\" on the ticket's timeline. The reservation then holds the used units, and so do its cost lines."},
+		func(ctx context.Context, in *struct {
+			ID          int64                    `path:"id" minimum:"1"`
+			Reservation int64                    `path:"reservation" minimum:"1"`
+			Body        *aftersales.ConsumeInput `required:"false"`
+		}) (*plain[*aftersales.Reservation], error) {
+			var body aftersales.ConsumeInput
+			if in.Body != nil {
+				body = *in.Body
+			}
+			return respond(a.S.Parts.ConsumeReservation(ctx, in.ID, in.Reservation, body))
 		})
 }
 

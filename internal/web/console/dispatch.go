@@ -29,18 +29,58 @@ func (c *Console) dispatchRoutes(mux *http.ServeMux, g func(http.HandlerFunc) ht
 	}, c.myPosition)
 }
 
-// The grid runs from 07:00 to 21:00 in quarter hours; column 1 is the
-// technician's name.
+// The grid runs in quarter hours over whole hours that fit the day's
+// visits (boardAxis); column 1 is the technician's name.
 const (
-	gridFrom  = 7 * 60
-	gridSlots = 56
-	slotMin   = 15
+	slotMin = 15
+	// axisHours is the least the grid shows: a day whose only visit is
+	// at 20:00 shows 18:00 to 24:00, not 07:00 to 21:00 with the visit
+	// off to the right and cut at 21:00.
+	axisHours = 6
 )
+
+// axis is the grid's time span in minutes of the board's day.
+type axis struct{ from, slots int }
+
+// boardAxis fits the grid to the visits placed on it (start and end
+// minutes of the day): from the hour before the first starts to the hour
+// the last ends, at least axisHours, within the day; 08:00 to 18:00 when
+// there is none.
+func boardAxis(spans [][2]int) axis {
+	if len(spans) == 0 {
+		return axis{from: 8 * 60, slots: 10 * 60 / slotMin}
+	}
+	first, last := 24*60, 0
+	for _, s := range spans {
+		first, last = min(first, s[0]), max(last, s[1])
+	}
+	from := max(first/60-1, 0)
+	to := min((last+59)/60, 24)
+	if to-from < axisHours {
+		to = min(from+axisHours, 24)
+		from = max(to-axisHours, 0)
+	}
+	return axis{from: from * 60, slots: (to - from) * 60 / slotMin}
+}
+
+// span is where a visit sits in its day, in minutes: from its planned
+// start (its window when the route leaves it out) for its duration.
+func (c *Console) span(v aftersales.BoardVisit, day time.Time) [2]int {
+	start := v.WindowStart
+	if v.PlannedStart != nil {
+		start = *v.PlannedStart
+	}
+	m := min(max(int(start.Sub(day).Minutes()), 0), 24*60-slotMin)
+	return [2]int{m, min(m+max(v.DurationMin, slotMin), 24*60)}
+}
 
 type dispatchBlock struct {
 	aftersales.BoardVisit
 	Col, Span int
 	From, To  string // the window as HH:MM for the move form
+	// Start is where the block is placed (HH:MM), named in its row's
+	// heading with a link to it, for a visit scrolled out of view.
+	Start string
 	// First and Last say where the visit is in its technician's day, for
 	// the Earlier and Later buttons; Movable that it has not started.
 	First, Last, Movable, Assigned bool
@@ -64,11 +104,13 @@ type unassignedItem struct {
 }
 
 type dispatchView struct {
-	Units      []*aftersales.ServiceUnit
-	Unit       int64
-	Date       string
-	Board      *aftersales.Board
-	Hours      []dispatchHour
+	Units []*aftersales.ServiceUnit
+	Unit  int64
+	Date  string
+	Board *aftersales.Board
+	Hours []dispatchHour
+	// Slots is how many quarter hours the grid shows (boardAxis).
+	Slots      int
 	Rows       []dispatchRow
 	Unassigned []unassignedItem
 	Templates  []*aftersales.VisitTemplate
@@ -96,18 +138,13 @@ type dispatchHour struct {
 	Col   int
 }
 
-// block places a visit on the grid at its planned start (its window
-// when the route leaves it out), as long as it lasts.
-func (c *Console) block(v aftersales.BoardVisit) dispatchBlock {
-	start := v.WindowStart
-	if v.PlannedStart != nil {
-		start = *v.PlannedStart
-	}
-	s := start.In(c.Zone)
-	m := s.Hour()*60 + s.Minute()
-	slot := min(max((m-gridFrom)/slotMin, 0), gridSlots-1)
-	span := min(max(v.DurationMin/slotMin, 1), gridSlots-slot)
-	return dispatchBlock{BoardVisit: v, Col: slot + 2, Span: span,
+// block places a visit on the grid of axis a at its planned start (its
+// window when the route leaves it out), as long as it lasts.
+func (c *Console) block(v aftersales.BoardVisit, day time.Time, a axis) dispatchBlock {
+	sp := c.span(v, day)
+	slot := min(max((sp[0]-a.from)/slotMin, 0), a.slots-1)
+	span := min(max((sp[1]-sp[0])/slotMin, 1), a.slots-slot)
+	return dispatchBlock{BoardVisit: v, Col: slot + 2, Span: span, Start: fmt.Sprintf("%02d:%02d", sp[0]/60, sp[0]%60),
 		From: v.WindowStart.In(c.Zone).Format("15:04"), To: v.WindowEnd.In(c.Zone).Format("15:04")}
 }
 
@@ -150,18 +187,35 @@ func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr 
 	} else if len(v.Units) > 0 {
 		v.Unit = v.Units[0].ID
 	}
-	for h := gridFrom / 60; h < gridFrom/60+gridSlots*slotMin/60; h++ {
-		v.Hours = append(v.Hours, dispatchHour{Label: fmt.Sprintf("%02d", h), Col: 2 + (h*60-gridFrom)/slotMin})
-	}
+	a := boardAxis(nil)
+	var day time.Time
 	if v.Unit != 0 {
 		if v.Board, err = c.S.Dispatch.Board(ctx, v.Unit, aftersales.Date(v.Date)); err != nil {
 			c.fail(w, r, "", p, err)
 			return
 		}
+		if d, err := time.ParseInLocation(time.DateOnly, string(v.Board.Date), c.Zone); err == nil {
+			day = d
+		} else {
+			day, _ = time.ParseInLocation(time.DateOnly, v.Date, c.Zone)
+		}
+		var spans [][2]int
+		for _, t := range v.Board.Technicians {
+			for _, bv := range t.Visits {
+				spans = append(spans, c.span(bv, day))
+			}
+		}
+		a = boardAxis(spans)
+	}
+	v.Slots = a.slots
+	for h := a.from / 60; h < a.from/60+a.slots*slotMin/60; h++ {
+		v.Hours = append(v.Hours, dispatchHour{Label: fmt.Sprintf("%02d", h), Col: 2 + (h*60-a.from)/slotMin})
+	}
+	if v.Board != nil {
 		for _, t := range v.Board.Technicians {
 			row := dispatchRow{BoardTechnician: t}
 			for i, bv := range t.Visits {
-				b := c.block(bv)
+				b := c.block(bv, day, a)
 				b.Assigned, b.First, b.Last = true, i == 0, i == len(t.Visits)-1
 				b.Movable = bv.Status == aftersales.VisitScheduled || bv.Status == aftersales.VisitEnRoute
 				row.Blocks = append(row.Blocks, b)
@@ -172,7 +226,7 @@ func (c *Console) renderBoard(w http.ResponseWriter, r *http.Request, actionErr 
 			v.Rows = append(v.Rows, row)
 		}
 		for _, bv := range v.Board.Unassigned {
-			it := unassignedItem{Block: c.block(bv)}
+			it := unassignedItem{Block: c.block(bv, day, a)}
 			sug, err := c.S.Dispatch.Suggest(ctx, bv.VisitID)
 			if err != nil {
 				c.fail(w, r, "", p, err)

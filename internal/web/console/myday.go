@@ -311,6 +311,11 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	used, err := c.usedParts(r, ticket, in.To)
+	if err != nil {
+		c.stepFailed(w, r, visit, err)
+		return
+	}
 	var need *aftersales.ReservationInput
 	if in.To == aftersales.VisitCompleted && in.Outcome == aftersales.OutcomeNeedsParts {
 		tech, _, _ := c.dayTarget(r)
@@ -330,16 +335,10 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if in.To == aftersales.VisitCompleted {
-		for _, s := range r.Form["used"] {
-			id, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				continue
-			}
-			if _, err := c.S.Parts.ConsumeReservation(ctx, ticket, id); err != nil {
-				c.stepFailed(w, r, visit, err)
-				return
-			}
+	for _, u := range used {
+		if _, err := c.S.Parts.ConsumeReservation(ctx, ticket, u.id, u.in); err != nil {
+			c.stepFailed(w, r, visit, err)
+			return
 		}
 	}
 	if need != nil {
@@ -356,6 +355,52 @@ func (c *Console) stepMyVisit(w http.ResponseWriter, r *http.Request) {
 	c.answerStep(w, r, visit, nil, string(in.To))
 }
 
+// usedPart is a reservation ticked as used in a work report and the
+// units used of it.
+type usedPart struct {
+	id int64
+	in aftersales.ConsumeInput
+}
+
+// usedParts reads the parts a completing work report ticks as used, each
+// with its quantity (used_qty_<reservation>, all of them when empty),
+// and checks the quantities against the reservations before the visit
+// is stepped, so that a bad one refuses the report whole.
+func (c *Console) usedParts(r *http.Request, ticket int64, to aftersales.VisitStatus) ([]usedPart, error) {
+	if to != aftersales.VisitCompleted || len(r.Form["used"]) == 0 {
+		return nil, nil
+	}
+	rs, err := c.S.Parts.ListReservations(r.Context(), ticket)
+	if err != nil {
+		return nil, err
+	}
+	var out []usedPart
+	var v aftersales.Validator
+	for _, s := range r.Form["used"] {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			continue
+		}
+		u := usedPart{id: id}
+		if q := strings.TrimSpace(r.FormValue("used_qty_" + s)); q != "" {
+			var max int64
+			for _, x := range rs {
+				if x.ID == id {
+					max = x.Qty
+				}
+			}
+			n, err := strconv.ParseInt(q, 10, 64)
+			if err != nil || n < 1 || max > 0 && n > max {
+				v.Add("used", fmt.Sprintf("must be between 1 and %d", max))
+				continue
+			}
+			u.in.Qty = n
+		}
+		out = append(out, u)
+	}
+	return out, v.Err()
+}
+
 func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
 
 // swappable sends an error page to htmx with status 200, the only kind
@@ -367,7 +412,7 @@ func (s swappable) WriteHeader(int) { s.ResponseWriter.WriteHeader(http.StatusOK
 // dayFields maps a step's error fields to the card's form fields.
 var dayFields = map[string]string{"outcome": "outcome", "report.diagnosis": "diagnosis", "report.work_done": "work_done",
 	"report.confirmed_by": "confirmed_by", "report.checks_done": "check", "photo": "photo", "signature": "signature",
-	"need_part": "need_part", "need_qty": "need_qty"}
+	"need_part": "need_part", "need_qty": "need_qty", "used": "used"}
 
 // stepFailed answers a rejected step. Bad input and a step someone else
 // overtook come back in the visit's card, next to the field concerned,

@@ -67,10 +67,10 @@ func TestConsoleMyDay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.MoveStock(ctx, aftersales.StockMoveInput{Kind: aftersales.MoveReceipt, PartID: part.ID, LocationID: van.ID, Qty: 1}); err != nil {
+		if _, err := db.MoveStock(ctx, aftersales.StockMoveInput{Kind: aftersales.MoveReceipt, PartID: part.ID, LocationID: van.ID, Qty: 5}); err != nil {
 			t.Fatal(err)
 		}
-		res, err := db.Reserve(ctx, tk.ID, aftersales.ReservationInput{PartID: part.ID, LocationID: van.ID, VisitID: &early.ID, Qty: 1})
+		res, err := db.Reserve(ctx, tk.ID, aftersales.ReservationInput{PartID: part.ID, LocationID: van.ID, VisitID: &early.ID, Qty: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func TestConsoleMyDay(t *testing.T) {
 				t.Errorf("%s: the visits are not in route order (%d, %d)", lang, i, j)
 			}
 			for _, want := range []string{`href="tel:13900000001"`, "https://www.google.com/maps/dir/?api=1", "https://uri.amap.com/navigation?",
-				"baidumap://map/direction?", "CMP-100 压缩机 × 1", "人民南路甲"} {
+				"baidumap://map/direction?", "CMP-100 压缩机 × 4", "人民南路甲"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("%s: the page lacks %q", lang, want)
 				}
@@ -146,8 +146,20 @@ func TestConsoleMyDay(t *testing.T) {
 		if s := step(early, url.Values{"to": {"completed"}, "outcome": {"bogus"}}); s != 422 {
 			t.Errorf("bad outcome: %d", s)
 		}
-		if s := step(early, url.Values{"to": {"completed"}, "outcome": {"fixed"}, "diagnosis": {"压缩机烧毁"}, "work_done": {"更换压缩机"},
-			"confirmed_by": {"甲"}, "used": {fmt.Sprint(res.ID)}}); s != 303 {
+		// Four reserved, three fitted: more than four is refused whole
+		// (the visit stays checked in, the parts held); three are used and
+		// the fourth is back in the van's available stock.
+		report := func(used string) url.Values {
+			return url.Values{"to": {"completed"}, "outcome": {"fixed"}, "diagnosis": {"压缩机烧毁"}, "work_done": {"更换压缩机"},
+				"confirmed_by": {"甲"}, "used": {fmt.Sprint(res.ID)}, fmt.Sprintf("used_qty_%d", res.ID): {used}}
+		}
+		if s := step(early, report("9")); s != 422 {
+			t.Errorf("using 9 of 4: %d", s)
+		}
+		if v, _ := db.FindVisit(ctx, tk.ID, early.ID); v == nil || v.Status != aftersales.VisitCheckedIn {
+			t.Errorf("a refused report moved the visit: %+v", v)
+		}
+		if s := step(early, report("3")); s != 303 {
 			t.Fatalf("check out: %d", s)
 		}
 		v, err := db.FindVisit(ctx, tk.ID, early.ID)
@@ -158,8 +170,11 @@ func TestConsoleMyDay(t *testing.T) {
 		if err != nil || rep.ConfirmedBy != "甲" || rep.WorkDone != "更换压缩机" {
 			t.Errorf("report: %+v %v", rep, err)
 		}
-		if rs, _ := db.ListReservations(ctx, tk.ID); len(rs) != 1 || rs[0].Status != aftersales.ReservationConsumed {
-			t.Errorf("the part was not consumed: %+v", rs)
+		if rs, _ := db.ListReservations(ctx, tk.ID); len(rs) != 1 || rs[0].Status != aftersales.ReservationConsumed || rs[0].Qty != 3 {
+			t.Errorf("the part was not consumed, 3 of 4: %+v", rs)
+		}
+		if bs, err := db.ListStock(ctx, aftersales.StockFilter{PartID: part.ID, LocationID: van.ID}); err != nil || len(bs) != 1 || bs[0].Available != 2 || bs[0].Reserved != 0 {
+			t.Errorf("the van after using 3 of 4 (5 on board): %+v %v; want 2 available, none reserved", bs, err)
 		}
 
 		// A supervisor opens the technician's day.

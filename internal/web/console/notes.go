@@ -122,7 +122,9 @@ func (p *Page) FieldEvent(field, to string) string {
 			key = "visit.outcome." + w
 		case field == "visit" && i > 0 && (w == "late" || w == "rescheduled" || w == "reordered" || w == "late_risk" || w == "min"):
 			key = "visit." + w
-		case field == "parts" && i == 0:
+		case field == "parts" && (i == 0 || w == "released"):
+			// "used CMP-100 ×3 @ WH1 · released ×1": a part of a
+			// reservation used, the rest given back.
 			key = "parts.verb." + w
 		case field == "cost" && i == 0:
 			// "parts 396.00 更换配件": the kind, the amount, the note.

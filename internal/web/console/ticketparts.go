@@ -68,6 +68,19 @@ type ticketParts struct {
 	ReturnForm url.Values
 	// Pick is the part search as a refused reservation left it.
 	Pick *partPick
+	// UseOf is the reservation whose refused Mark used shows again with
+	// what was typed (UseForm).
+	UseOf   int64
+	UseForm url.Values
+}
+
+// UV is what was typed into field name of reservation res's refused Mark
+// used, else def.
+func (t *ticketParts) UV(res int64, name, def string) string {
+	if t.UseForm == nil || t.UseOf != res {
+		return def
+	}
+	return t.UseForm.Get(name)
 }
 
 // RV is what was typed into field name of reservation res's refused
@@ -96,6 +109,10 @@ func (c *Console) loadTicketParts(r *http.Request, p *Page, t *aftersales.Ticket
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/return") {
 		v.ReturnForm = r.PostForm
 		v.ReturnOf, _ = strconv.ParseInt(r.PathValue("reservation"), 10, 64)
+	}
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/consume") {
+		v.UseForm = r.PostForm
+		v.UseOf, _ = strconv.ParseInt(r.PathValue("reservation"), 10, 64)
 	}
 	if ok := r.URL.Query().Get("ok"); ok == "parts_reserved" || ok == "parts_released" || ok == "parts_used" || ok == "parts_returned" {
 		p.OK = p.T("flash." + ok)
@@ -222,12 +239,32 @@ func (c *Console) reservationOf(r *http.Request, ticket int64) (*aftersales.Rese
 }
 
 // consumeParts marks a held reservation used, as the API's
-// consume-reservation does.
+// consume-reservation does: the quantity typed (all when none is), the
+// rest released to the location.
 func (c *Console) consumeParts(w http.ResponseWriter, r *http.Request) {
 	c.onReservation(w, r, "parts_used", func(ctx context.Context, ticket, res int64) error {
-		_, err := c.S.Parts.ConsumeReservation(ctx, ticket, res)
+		in, err := consumeQty(&form{r: r}, "qty")
+		if err != nil {
+			return err
+		}
+		_, err = c.S.Parts.ConsumeReservation(ctx, ticket, res, in)
 		return err
 	})
+}
+
+// consumeQty reads the units used from a form field: empty is all of
+// them; the bound by the reservation is the store's.
+func consumeQty(f *form, name string) (aftersales.ConsumeInput, error) {
+	s := f.str(name)
+	if s == "" {
+		return aftersales.ConsumeInput{}, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		f.v.Add(name, "must be a whole number between 1 and 1000000")
+		return aftersales.ConsumeInput{}, f.v.Err()
+	}
+	return aftersales.ConsumeInput{Qty: n}, nil
 }
 
 // onReservation answers a form on one of the ticket's reservations: it

@@ -62,7 +62,8 @@ func TestTicketPartsUseAndReturn(t *testing.T) {
 		b := newBrowser(t, app, "zh-CN")
 		b.login(app.Admin.Email, "admin-password-1")
 		_, body := b.get(page)
-		if !strings.Contains(body, `action="`+use+`"`) || !strings.Contains(body, "记为已使用 ×2") {
+		if !strings.Contains(body, `action="`+use+`"`) || !strings.Contains(body, "记为已使用") ||
+			!strings.Contains(body, `id="use-qty-`+strconv.FormatInt(res.ID, 10)+`" name="qty" type="number" min="1" max="2"`) {
 			t.Fatalf("the card offers no Mark used for a held reservation:\n%s", section(body, `id="parts"`))
 		}
 		if s, _, h := b.post(use, url.Values{}); s != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "ok=parts_used") {
@@ -251,6 +252,81 @@ func TestTicketPartPicker(t *testing.T) {
 		s, body, _ := b.post(page+"/reservations", url.Values{"part_q": {"compressor"}, "qty": {"1"}})
 		if s != http.StatusUnprocessableEntity || !strings.Contains(body, `id="res-part-err"`) || !strings.Contains(body, radio(ids[0])) {
 			t.Errorf("a name that is not a part number: %d, no error or no matches:\n%s", s, section(body, `id="reserve-form"`))
+		}
+	})
+}
+
+// TestTicketPartsUseSome: the card's Mark used takes the units used, two
+// of a reservation of three: the third goes back to the location, the
+// card lists the reservation as used ×2 and offers at most two back. More
+// than reserved is refused at the reservation's quantity field in the
+// page's language, with what was typed kept, and writes nothing. Before,
+// the card used the reservation whole.
+func TestTicketPartsUseSome(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		app := webtest.Start(t, db)
+		ctx := app.Ctx
+		cust := testutil.MustCustomer(t, ctx, db, "周先生")
+		tk := testutil.MustTicket(t, ctx, db, cust.ID, "滤网更换")
+		part, err := db.CreatePart(ctx, aftersales.PartInput{Number: "FLT-20", NameZH: "滤网", NameEN: "Filter", UnitCost: 3000, Active: testutil.Ptr(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wh, err := db.CreateStockLocation(ctx, aftersales.StockLocationInput{Code: "wh01", Name: "中心仓", Kind: aftersales.LocationWarehouse, Active: testutil.Ptr(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MoveStock(ctx, aftersales.StockMoveInput{Kind: aftersales.MoveReceipt, PartID: part.ID, LocationID: wh.ID, Qty: 5}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.Reserve(ctx, tk.ID, aftersales.ReservationInput{PartID: part.ID, LocationID: wh.ID, Qty: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rid := strconv.FormatInt(res.ID, 10)
+		page := "/tickets/" + strconv.FormatInt(tk.ID, 10)
+		use := page + "/reservations/" + rid + "/consume"
+		for _, lang := range []string{"zh-CN", "en"} {
+			b := newBrowser(t, app, lang)
+			b.login(app.Admin.Email, "admin-password-1")
+			s, body, _ := b.post(use, url.Values{"qty": {"7"}})
+			card := section(body, `id="parts"`)
+			if s != http.StatusUnprocessableEntity || !strings.Contains(card, `id="use-qty-err-`+rid+`"`) || !strings.Contains(card, `value="7"`) {
+				t.Errorf("%s: using 7 of 3: %d, no error at the quantity:\n%s", lang, s, card)
+			}
+			if strings.Contains(card, `id="res-qty-err"`) {
+				t.Errorf("%s: the error shows under the reservation form too", lang)
+			}
+			if m := englishReason.FindString(card); lang == "zh-CN" && m != "" {
+				t.Errorf("the reason reads %q on a Chinese page", m)
+			}
+		}
+		if bs, _ := db.ListStock(ctx, aftersales.StockFilter{PartID: part.ID, LocationID: wh.ID}); len(bs) != 1 || bs[0].Reserved != 3 {
+			t.Fatalf("a refused use moved stock: %+v", bs)
+		}
+		b := newBrowser(t, app, "zh-CN")
+		b.login(app.Admin.Email, "admin-password-1")
+		if s, _, h := b.post(use, url.Values{"qty": {"2"}}); s != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "ok=parts_used") {
+			t.Fatalf("using 2 of 3: %d %v", s, h)
+		}
+		bs, err := db.ListStock(ctx, aftersales.StockFilter{PartID: part.ID, LocationID: wh.ID})
+		if err != nil || len(bs) != 1 || bs[0].OnHand != 3 || bs[0].Reserved != 0 {
+			t.Errorf("stock after using 2 of 3 (5 on hand): %+v %v; want 3 on hand, none reserved", bs, err)
+		}
+		costs, err := db.ListCosts(ctx, tk.ID)
+		if err != nil || len(costs) != 1 || costs[0].Amount != 2*3000 {
+			t.Errorf("cost lines: %+v %v; want one of 2 × 30.00", costs, err)
+		}
+		_, body := b.get(page)
+		if !strings.Contains(body, "已领用 FLT-20 ×2 @ wh01 已释放 ×1") && !strings.Contains(body, "已领用 FLT-20 ×2 @ wh01 · 已释放 ×1") {
+			t.Errorf("the timeline does not say 2 used and 1 released:\n%s", section(body, `id="timeline"`))
+		}
+		if !strings.Contains(body, `id="ret-qty-`+rid+`" name="qty" type="number" min="1" max="2"`) {
+			t.Errorf("the return offers other than the 2 used:\n%s", section(body, `id="parts"`))
+		}
+		ret := page + "/reservations/" + rid + "/return"
+		if s, _, _ := b.post(ret, url.Values{"location_id": {strconv.FormatInt(wh.ID, 10)}, "qty": {"3"}, "reason": {"多领"}}); s != http.StatusUnprocessableEntity {
+			t.Errorf("returning 3 of 2 used: %d", s)
 		}
 	})
 }
