@@ -396,6 +396,16 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.Gaug
 	})
 	// With several instances one of them recomputes (an advisory lock).
 	job("kpi-recompute", 24*time.Hour, db.Exclusive("kpi-recompute", jobs.CheckRollups(db, log)))
+	// A first load into PostgreSQL commits its foreign keys NOT VALID;
+	// this validates them (one instance), and fails loudly every minute
+	// while rows violate one (ValidateConstraints).
+	job("constraint-check", time.Minute, db.Exclusive("constraint-check", func(ctx context.Context) (bool, error) {
+		n, err := db.ValidateConstraints(ctx)
+		if n > 0 {
+			log.Info("foreign keys validated", "count", n)
+		}
+		return false, err
+	}))
 	job("quality-alerts", time.Hour, func(ctx context.Context) (bool, error) {
 		n, err := db.SweepAlerts(ctx)
 		if n > 0 {
