@@ -11,8 +11,9 @@ import (
 )
 
 // TestImprovementItemFormErrorsUnderTheirField: a new improvement item
-// sent without a title comes back with the reason under the title's
-// field, inside its label, in both languages. The reason stood alone
+// sent without a title (and an alert rule with a threshold that is no
+// number) comes back with the reason under the field, inside its label,
+// in both languages. The reason stood alone
 // above the label ("is required" / "Title"), unstyled, and in the form's
 // grid it took a cell of its own.
 func TestImprovementItemFormErrorsUnderTheirField(t *testing.T) {
@@ -33,6 +34,17 @@ func TestImprovementItemFormErrorsUnderTheirField(t *testing.T) {
 		}
 		if regexp.MustCompile(`<div class="err">[^<]*</div><label>`).MatchString(body) {
 			t.Errorf("%s: a reason stands before its label", lang)
+		}
+		// The alert rule form, the same way: a threshold that is no number.
+		s, body, _ = b.post("/quality/alerts/rules", url.Values{"kpi": {"reopen_rate"}, "threshold": {"abc"}, "grain": {"month"}})
+		if s != 422 && s != 400 {
+			t.Fatalf("%s: a rule with a bad threshold: %d", lang, s)
+		}
+		if !regexp.MustCompile(`<label>[^<]*<input name="threshold" value="abc" inputmode="decimal"><div class="err">[^<]+</div></label>`).MatchString(body) {
+			t.Errorf("%s: the threshold's reason is not under its field", lang)
+		}
+		if regexp.MustCompile(`<div class="err">[^<]*</div><label>`).MatchString(body) {
+			t.Errorf("%s: a reason stands before its label on the alerts page", lang)
 		}
 	}
 }
