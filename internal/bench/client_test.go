@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -86,7 +87,7 @@ func TestCreateRequests(t *testing.T) {
 			srv := httptest.NewServer(f)
 			defer srv.Close()
 			rep, err := Run(context.Background(), Config{URL: srv.URL, Token: "tok", Mix: []Weight{{OpCreate, 100}},
-				Clients: 3, Requests: 60, Timeout: 5e9})
+				Clients: 3, Requests: 60, Timeout: 5 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +154,7 @@ func TestRequestTimeout(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	rep, err := Run(context.Background(), Config{URL: srv.URL, Token: "tok", Mix: []Weight{{OpCreate, 100}},
-		Clients: 1, Requests: 5, Timeout: 2e8})
+		Clients: 1, Requests: 5, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
