@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -551,46 +552,69 @@ type conn struct {
 // within the timeout, or until ctx ends. done reads what is left of the
 // answer, so the connection can carry the next request, and drops the
 // connection when that is not possible or the server closes it.
+//
+// A kept-alive connection that the server closed meanwhile (its idle
+// timeout) fails the next write, or ends before the first byte of an
+// answer: the request then goes once more on a new connection, as
+// http.Transport retries it. The server never read that request.
 func (r *runner) roundTrip(ctx context.Context, client int, req *http.Request) (*http.Response, func(), error) {
-	c := r.conns[client]
-	if c == nil {
-		var d net.Dialer
-		dctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-		nc, err := d.DialContext(dctx, "tcp", r.host)
-		cancel()
+	for attempt := 0; ; attempt++ {
+		c := r.conns[client]
+		reused := c != nil
+		if c == nil {
+			var d net.Dialer
+			dctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+			nc, err := d.DialContext(dctx, "tcp", r.host)
+			cancel()
+			if err != nil {
+				return nil, nil, err
+			}
+			c = &conn{nc: nc, br: bufio.NewReader(nc), bw: bufio.NewWriter(nc)}
+			r.conns[client] = c
+		}
+		drop := func() {
+			c.nc.Close()
+			if r.conns[client] == c {
+				r.conns[client] = nil
+			}
+		}
+		c.nc.SetDeadline(time.Now().Add(r.cfg.Timeout))
+		stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
+		closed := false // the server closed the connection before answering
+		res, err := func() (*http.Response, error) {
+			if err := req.Write(c.bw); err != nil {
+				closed = errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+				return nil, err
+			}
+			if err := c.bw.Flush(); err != nil {
+				closed = errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+				return nil, err
+			}
+			if _, err := c.br.Peek(1); err != nil {
+				closed = err == io.EOF || errors.Is(err, syscall.ECONNRESET)
+				return nil, err
+			}
+			return http.ReadResponse(c.br, req)
+		}()
 		if err != nil {
+			stopped := stop()
+			drop()
+			if closed && reused && stopped && attempt == 0 && (req.Body == nil || req.GetBody != nil) {
+				if req.GetBody != nil {
+					if req.Body, err = req.GetBody(); err != nil {
+						return nil, nil, err
+					}
+				}
+				continue
+			}
 			return nil, nil, err
 		}
-		c = &conn{nc: nc, br: bufio.NewReader(nc), bw: bufio.NewWriter(nc)}
-		r.conns[client] = c
+		return res, func() {
+			_, err := io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if !stop() || err != nil || res.Close {
+				drop()
+			}
+		}, nil
 	}
-	drop := func() {
-		c.nc.Close()
-		if r.conns[client] == c {
-			r.conns[client] = nil
-		}
-	}
-	c.nc.SetDeadline(time.Now().Add(r.cfg.Timeout))
-	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
-	res, err := func() (*http.Response, error) {
-		if err := req.Write(c.bw); err != nil {
-			return nil, err
-		}
-		if err := c.bw.Flush(); err != nil {
-			return nil, err
-		}
-		return http.ReadResponse(c.br, req)
-	}()
-	if err != nil {
-		stop()
-		drop()
-		return nil, nil, err
-	}
-	return res, func() {
-		_, err := io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if !stop() || err != nil || res.Close {
-			drop()
-		}
-	}, nil
 }

@@ -1,10 +1,12 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -163,5 +165,56 @@ func TestRequestTimeout(t *testing.T) {
 	}
 	if rep.Total.Count != 5 {
 		t.Errorf("%d requests, want 5", rep.Total.Count)
+	}
+}
+
+// TestServerClosesIdle: a server that closes each connection after its
+// answer without saying so (as one does when a kept-alive connection
+// idles past its timeout) costs no request: the next one goes again on a
+// new connection, and the server sees each create once.
+func TestServerClosesIdle(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	creates := 0
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				req, err := http.ReadRequest(bufio.NewReader(nc))
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				body := `{"id": 7}`
+				if req.URL.Path == "/api/v1/tickets" {
+					mu.Lock()
+					creates++
+					body = fmt.Sprintf(`{"id": %d, "version": 1}`, creates)
+					mu.Unlock()
+				}
+				fmt.Fprintf(nc, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+			}()
+		}
+	}()
+	rep, err := Run(context.Background(), Config{URL: "http://" + ln.Addr().String(), Token: "tok", Mix: []Weight{{OpCreate, 100}},
+		Clients: 2, Requests: 20, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]int{}, rep.Total.Errors, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("errors (-want +got):\n%s", d)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if rep.Total.Count != 20 || creates != 20 {
+		t.Errorf("%d requests measured, server saw %d creates; want 20 and 20", rep.Total.Count, creates)
 	}
 }
