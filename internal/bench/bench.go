@@ -9,12 +9,14 @@
 package bench
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -226,6 +229,15 @@ type runner struct {
 	base     string
 	customer int64
 	day      string // today, for titles
+	auth     string // the Authorization header's value
+	// conns are the clients' own keep-alive connections to a plain http
+	// URL (one each, used only by its client's goroutine); nil when the
+	// requests go through http (an https URL, or Config.HTTP given).
+	conns []*conn
+	host  string // host:port to dial for conns
+	// bodies are each client's create body: the same for every create of
+	// the run, so it is encoded once.
+	bodies [][]byte
 
 	mu   sync.Mutex
 	pool []owned
@@ -240,7 +252,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	r := &runner{cfg: cfg, http: cfg.HTTP, base: strings.TrimRight(cfg.URL, "/") + "/api/v1"}
+	r := &runner{cfg: cfg, http: cfg.HTTP, base: strings.TrimRight(cfg.URL, "/") + "/api/v1", auth: "Bearer " + cfg.Token}
+	if u, err := url.Parse(cfg.URL); err == nil && r.http == nil && u.Scheme == "http" {
+		r.conns = make([]*conn, cfg.Clients)
+		r.host = u.Host
+		if u.Port() == "" {
+			r.host = net.JoinHostPort(u.Hostname(), "80")
+		}
+	}
 	if r.http == nil {
 		r.http = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients, MaxConnsPerHost: cfg.Clients}}
 	}
@@ -371,7 +390,7 @@ func (r *runner) setup(ctx context.Context) error {
 	var cust struct {
 		ID int64 `json:"id"`
 	}
-	status, err := r.call(ctx, http.MethodPost, "/customers", "", map[string]any{"name": "aftersales bench", "kind": "person"}, &cust)
+	status, err := r.call(ctx, 0, http.MethodPost, "/customers", "", map[string]any{"name": "aftersales bench", "kind": "person"}, &cust)
 	if err != nil {
 		return fmt.Errorf("setup: create a customer: %w", err)
 	}
@@ -379,6 +398,18 @@ func (r *runner) setup(ctx context.Context) error {
 		return fmt.Errorf("setup: create a customer: %s (does --token belong to a user who may create customers and tickets?)", status)
 	}
 	r.customer = cust.ID
+	r.bodies = make([][]byte, r.cfg.Clients)
+	for c := range r.cfg.Clients {
+		b, err := json.Marshal(map[string]any{
+			"channel": "api", "nature": "repair", "urgency": "normal", "customer_id": r.customer,
+			"title":       fmt.Sprintf("bench %s client %d", r.day, c),
+			"description": "Created by aftersales bench.",
+		})
+		if err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+		r.bodies[c] = b
+	}
 	for _, w := range r.cfg.Mix {
 		if w.Op != OpUpdate {
 			continue
@@ -400,11 +431,7 @@ func (r *runner) do(ctx context.Context, op string, client int) string {
 	switch op {
 	case OpCreate:
 		var t owned
-		st, _ := r.call(ctx, http.MethodPost, "/tickets", "", map[string]any{
-			"channel": "api", "nature": "repair", "urgency": "normal", "customer_id": r.customer,
-			"title":       fmt.Sprintf("bench %s client %d", r.day, client),
-			"description": "Created by aftersales bench.",
-		}, &t)
+		st, _ := r.call(ctx, client, http.MethodPost, "/tickets", "", json.RawMessage(r.bodies[client]), &t)
 		if st == "" && t.ID != 0 {
 			r.mu.Lock()
 			r.pool = append(r.pool, t)
@@ -423,7 +450,7 @@ func (r *runner) do(ctx context.Context, op string, client int) string {
 		r.pool = r.pool[:len(r.pool)-1]
 		r.mu.Unlock()
 		var got owned
-		st, _ := r.call(ctx, http.MethodPatch, "/tickets/"+strconv.FormatInt(t.ID, 10), strconv.FormatInt(t.Version, 10),
+		st, _ := r.call(ctx, client, http.MethodPatch, "/tickets/"+strconv.FormatInt(t.ID, 10), strconv.FormatInt(t.Version, 10),
 			map[string]any{"urgency": urgencies[(t.Version+int64(client))%int64(len(urgencies))]}, &got)
 		if st == "" {
 			t.Version = got.Version
@@ -435,48 +462,65 @@ func (r *runner) do(ctx context.Context, op string, client int) string {
 		}
 		return st
 	case OpList:
-		st, _ := r.call(ctx, http.MethodGet, "/tickets?limit=50", "", nil, nil)
+		st, _ := r.call(ctx, client, http.MethodGet, "/tickets?limit=50", "", nil, nil)
 		return st
 	case OpDashboard:
 		now := r.cfg.Now().UTC()
 		to := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
 		from := to.AddDate(0, -12, 0)
-		st, _ := r.call(ctx, http.MethodGet, "/metrics/kpis/res_sla?grain=month&by=team&from="+from.Format("2006-01-02")+
+		st, _ := r.call(ctx, client, http.MethodGet, "/metrics/kpis/res_sla?grain=month&by=team&from="+from.Format("2006-01-02")+
 			"&to="+to.Format("2006-01-02"), "", nil, nil)
 		return st
 	}
 	return "unknown operation"
 }
 
-// call sends one request. It returns "" on a 2xx answer, else the status
-// code or "network"; err carries the detail.
-func (r *runner) call(ctx context.Context, method, path, ifMatch string, in, out any) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-	defer cancel()
-	var body io.Reader
-	if in != nil {
+// call sends one request on client's connection. It returns "" on a 2xx
+// answer, else the status code or "network"; err carries the detail.
+func (r *runner) call(ctx context.Context, client int, method, path, ifMatch string, in, out any) (string, error) {
+	var body []byte
+	if raw, ok := in.(json.RawMessage); ok {
+		body = raw
+	} else if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return "encode", err
 		}
-		body = bytes.NewReader(b)
+		body = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, r.base+path, body)
+	var req *http.Request
+	var err error
+	if body != nil {
+		req, err = http.NewRequest(method, r.base+path, bytes.NewReader(body))
+	} else {
+		req, err = http.NewRequest(method, r.base+path, nil)
+	}
 	if err != nil {
 		return "network", err
 	}
-	req.Header.Set("Authorization", "Bearer "+r.cfg.Token)
-	if in != nil {
+	req.Header.Set("Authorization", r.auth)
+	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if ifMatch != "" {
 		req.Header.Set("If-Match", ifMatch)
 	}
-	res, err := r.http.Do(req)
+	var res *http.Response
+	var done func()
+	if r.conns != nil {
+		res, done, err = r.roundTrip(ctx, client, req)
+	} else {
+		tctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+		defer cancel()
+		res, err = r.http.Do(req.WithContext(tctx))
+		if err == nil {
+			done = func() { res.Body.Close() }
+		}
+	}
 	if err != nil {
 		return "network", err
 	}
-	defer res.Body.Close()
+	defer done()
 	if res.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(io.LimitReader(res.Body, 2000))
 		return strconv.Itoa(res.StatusCode), fmt.Errorf("%s %s: %s: %s", method, path, res.Status, bytes.TrimSpace(b))
@@ -490,4 +534,87 @@ func (r *runner) call(ctx context.Context, method, path, ifMatch string, in, out
 		return "network", err
 	}
 	return "", nil
+}
+
+// conn is one client's HTTP/1.1 connection, kept alive between its
+// requests: the request is written and the answer read with net/http's
+// own wire format (Request.Write, ReadResponse), on the client's
+// goroutine. http.Transport would hand every request to a writer and a
+// reader goroutine of the connection, three goroutine switches a request
+// on the two cores the server shares with the bench.
+type conn struct {
+	nc net.Conn
+	br *bufio.Reader
+	bw *bufio.Writer
+}
+
+// roundTrip sends req on client's connection (dialled when it has none)
+// within the timeout, or until ctx ends. done reads what is left of the
+// answer, so the connection can carry the next request, and drops the
+// connection when that is not possible or the server closes it.
+//
+// A kept-alive connection that the server closed meanwhile (its idle
+// timeout) fails the next write, or ends before the first byte of an
+// answer: the request then goes once more on a new connection, as
+// http.Transport retries it. The server never read that request.
+func (r *runner) roundTrip(ctx context.Context, client int, req *http.Request) (*http.Response, func(), error) {
+	for attempt := 0; ; attempt++ {
+		c := r.conns[client]
+		reused := c != nil
+		if c == nil {
+			var d net.Dialer
+			dctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+			nc, err := d.DialContext(dctx, "tcp", r.host)
+			cancel()
+			if err != nil {
+				return nil, nil, err
+			}
+			c = &conn{nc: nc, br: bufio.NewReader(nc), bw: bufio.NewWriter(nc)}
+			r.conns[client] = c
+		}
+		drop := func() {
+			c.nc.Close()
+			if r.conns[client] == c {
+				r.conns[client] = nil
+			}
+		}
+		c.nc.SetDeadline(time.Now().Add(r.cfg.Timeout))
+		stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
+		closed := false // the server closed the connection before answering
+		res, err := func() (*http.Response, error) {
+			if err := req.Write(c.bw); err != nil {
+				closed = errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+				return nil, err
+			}
+			if err := c.bw.Flush(); err != nil {
+				closed = errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+				return nil, err
+			}
+			if _, err := c.br.Peek(1); err != nil {
+				closed = err == io.EOF || errors.Is(err, syscall.ECONNRESET)
+				return nil, err
+			}
+			return http.ReadResponse(c.br, req)
+		}()
+		if err != nil {
+			stopped := stop()
+			drop()
+			if closed && reused && stopped && attempt == 0 && (req.Body == nil || req.GetBody != nil) {
+				if req.GetBody != nil {
+					if req.Body, err = req.GetBody(); err != nil {
+						return nil, nil, err
+					}
+				}
+				continue
+			}
+			return nil, nil, err
+		}
+		return res, func() {
+			_, err := io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if !stop() || err != nil || res.Close {
+				drop()
+			}
+		}, nil
+	}
 }
