@@ -455,6 +455,17 @@ var allEnums = enums{aftersales.Channels, aftersales.Natures, aftersales.Urgenci
 // renders as "!key" so that tests catch it.
 func (p *Page) T(key string) string { return p.cat.T(p.Lang, key) }
 
+// Colon follows a label: "：" after Chinese text (full width, no space),
+// ": " in English. LP and RP put text in parentheses: "（…）" in Chinese,
+// " (…)" in English (LP carries the space English wants before it).
+func (p *Page) Colon() string { return p.T("punct.colon") }
+
+// LP opens parentheses; see Colon.
+func (p *Page) LP() string { return p.T("punct.lparen") }
+
+// RP closes parentheses; see Colon.
+func (p *Page) RP() string { return p.T("punct.rparen") }
+
 // tOr translates key when the catalog has it and returns fallback (a
 // value shown as recorded) when it does not.
 func (p *Page) tOr(key, fallback string) string {
