@@ -2,7 +2,6 @@ package app
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,9 +41,9 @@ func TestImportExportCommands(t *testing.T) {
 			}
 			report := filepath.Join(dir, "report.csv")
 			code, out := run(t, env, "import", "--quiet", "--mapping", "cfpb", "--report", report, old)
-			var s aftersales.ImportSummary
-			if err := json.Unmarshal([]byte(out), &s); code != 0 || err != nil {
-				t.Fatalf("import: %d %v %q", code, err, out)
+			s := summaryOf(t, out)
+			if code != 0 {
+				t.Fatalf("import: %d %q", code, out)
 			}
 			if s.Total != 8340 || s.Total != s.Created+s.Updated+s.Rejected+s.Duplicates || s.Rejected == 0 {
 				t.Fatalf("summary %+v", s)
@@ -55,8 +54,8 @@ func TestImportExportCommands(t *testing.T) {
 			if err != nil || len(rows) != 1+s.Rejected+s.Flags[aftersales.FlagNoClosingDate] || !strings.HasSuffix(rows[0][0], "line") || rows[len(rows)-1][7] != "true" {
 				t.Fatalf("report: %v %v", err, rows)
 			}
-			// Tests never write beside the shared data: without --report
-			// the report would go to FILE.report.csv.
+			// Tests never write beside the shared data (older versions
+			// put the report at FILE.report.csv without --report).
 			beside := nyc + ".report.csv"
 			was, _ := os.Stat(beside)
 			if code, out := run(t, env, "import", "--quiet", "--mapping", "nyc311", "--report", filepath.Join(dir, "nyc.report.csv"), nyc); code != 0 || !strings.Contains(out, `"created": 2000`) {
@@ -81,13 +80,61 @@ func TestImportExportCommands(t *testing.T) {
 				env2["AFTERSALES_DB"] = testutil.DSN(t, e)
 			}
 			run(t, env2, "user", "create", "--email", "admin@example.com", "--name", "管理员", "--role", "admin")
-			code, out = run(t, env2, "import", "--quiet", "--mapping", "aftersales", export)
-			var s2 aftersales.ImportSummary
-			if err := json.Unmarshal([]byte(out), &s2); code != 0 || err != nil {
+			code, out = run(t, env2, "import", "--quiet", "--mapping", "aftersales", "--report", filepath.Join(dir, "closed.report.csv"), export)
+			s2 := summaryOf(t, out)
+			if code != 0 {
 				t.Fatalf("re-import: %d %q", code, out)
 			}
 			if s2.Created != 1956 || s2.Rejected != 0 {
 				t.Fatalf("re-imported %+v, want the 1,956 closed NYC tickets", s2)
+			}
+		})
+	}
+}
+
+// Without --report the report goes to the current directory, not beside
+// the input (a shared or read-only folder), and the command says where;
+// a place it cannot write stops it before anything is imported, naming
+// --report.
+func TestImportReportPlace(t *testing.T) {
+	for _, e := range testutil.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			dir := t.TempDir()
+			env := map[string]string{"AFTERSALES_DATA_DIR": dir, "AFTERSALES_USER_PASSWORD": "cli-password-123"}
+			if e == sqlstore.Postgres {
+				env["AFTERSALES_DB"] = testutil.DSN(t, e)
+			}
+			shared := t.TempDir()
+			file := filepath.Join(shared, "tickets.csv")
+			os.WriteFile(file, []byte("id,title,opened,urgency,state\n"+
+				"1,Leaking tap,2026-03-01 09:00,high,open\n"+
+				"2,No heating,2026-03-02 10:00,super,open\n"), 0o600)
+			mapping := filepath.Join(dir, "mine.json")
+			os.WriteFile(mapping, []byte(`{"name": "mine", "key": {"column": "id"},
+				"fields": {"title": {"column": "title"}, "created_at": {"column": "opened", "formats": ["2006-01-02 15:04"]},
+					"urgency": {"column": "urgency"}, "status": {"column": "state", "map": {"open": "new"}}}}`), 0o600)
+			work := t.TempDir()
+			t.Chdir(work)
+
+			nowhere := filepath.Join(dir, "no-such-folder", "r.csv")
+			code, out := run(t, env, "import", "--quiet", "--mapping", mapping, "--report", nowhere, file)
+			if code != 1 || !strings.Contains(out, "--report") || !strings.Contains(out, nowhere) {
+				t.Fatalf("unwritable report: %d %q", code, out)
+			}
+			code, out = run(t, env, "import", "--quiet", "--mapping", mapping, file)
+			if s := summaryOf(t, out); code != 0 || s.Created != 1 || s.Rejected != 1 {
+				t.Fatalf("import after the refused one: %d %q (the refused one imported?)", code, out)
+			}
+			if _, err := os.Stat(file + ".report.csv"); err == nil {
+				t.Errorf("the report was written beside the input")
+			}
+			want := filepath.Join(work, "tickets.csv.report.csv")
+			b, err := os.ReadFile(want)
+			if err != nil || strings.Count(string(b), "\n") != 2 {
+				t.Fatalf("report in the current directory: %v %q", err, b)
+			}
+			if !strings.Contains(out, "report: "+want+" (rejected or flagged rows: 1)") {
+				t.Errorf("the command does not say where the report went: %q", out)
 			}
 		})
 	}

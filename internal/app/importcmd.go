@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -29,7 +30,7 @@ func importFile(ctx context.Context, env Env, args []string) error {
 	var dryRun, quiet, helpMapping bool
 	c, rest, err := config.Load("import", false, args, env.Getenv, env.Stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&mapping, "mapping", "", "built-in mapping ("+strings.Join(dataio.BuiltinNames(), ", ")+") or a mapping .json file (required)")
-		fs.StringVar(&report, "report", "", "row-level report of rejected and flagged rows (default FILE.report.csv)")
+		fs.StringVar(&report, "report", "", "row-level report of rejected and flagged rows (default ./NAME.report.csv in the current directory, NAME being the input file's base name)")
 		fs.StringVar(&user, "user", "", "import as this staff user (default: the administrator AFTERSALES_ADMIN_EMAIL, else the first administrator; created on an empty database)")
 		fs.BoolVar(&dryRun, "dry-run", false, "read, check and count everything, write the report, then roll back")
 		fs.BoolVar(&quiet, "quiet", false, "no progress bar")
@@ -60,6 +61,24 @@ func importFile(ctx context.Context, env Env, args []string) error {
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
+	// The report goes to the current directory by default, never beside
+	// the input (often a shared or read-only folder). It is created
+	// before anything is imported, so an unwritable place stops the
+	// command before the database changes.
+	if report == "" {
+		report = defaultReportPath(path)
+	}
+	rf, err := os.Create(report)
+	if err != nil {
+		return fmt.Errorf("--report: cannot write the report to %s (%v); name a writable file with --report PATH", report, errors.Unwrap(err))
+	}
+	kept := false
+	defer func() {
+		if !kept {
+			rf.Close()
+			os.Remove(report)
+		}
+	}()
 	db, ctx, err := openAs(ctx, c, env, user)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -97,25 +116,32 @@ func importFile(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return describe(err)
 	}
-	if report == "" {
-		report = path + ".report.csv"
+	kept = true
+	rows := 0
+	count := func(fn func(aftersales.RowIssue) error) func(aftersales.RowIssue) error {
+		return func(i aftersales.RowIssue) error { rows++; return fn(i) }
 	}
 	if dryRun {
 		slices.SortStableFunc(issues, func(a, b aftersales.RowIssue) int { return cmp.Compare(a.Line, b.Line) })
-		err = writeReportFile(report, func(fn func(aftersales.RowIssue) error) error {
+		err = writeReport(rf, func(fn func(aftersales.RowIssue) error) error {
 			for _, i := range issues {
-				if err := fn(i); err != nil {
+				if err := count(fn)(i); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
 	} else {
-		err = writeReportFile(report, func(fn func(aftersales.RowIssue) error) error { return db.ImportIssues(ctx, s.BatchID, fn) })
+		err = writeReport(rf, func(fn func(aftersales.RowIssue) error) error { return db.ImportIssues(ctx, s.BatchID, count(fn)) })
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("report %s: %w", report, err)
 	}
+	where := report
+	if abs, err := filepath.Abs(report); err == nil {
+		where = abs
+	}
+	fmt.Fprintf(env.Stderr, "report: %s (rejected or flagged rows: %d)\n", where, rows)
 	out := json.NewEncoder(env.Stdout)
 	out.SetIndent("", "  ")
 	return out.Encode(s)
@@ -177,12 +203,15 @@ func loadMapping(name string) (*dataio.Mapping, error) {
 	return dataio.ReadMapping(f)
 }
 
-// writeReportFile writes the row-level report of the issues each yields.
-func writeReportFile(path string, each func(func(aftersales.RowIssue) error) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
+// defaultReportPath is where the report of importing path goes without
+// --report: NAME.report.csv in the current directory.
+func defaultReportPath(path string) string {
+	return "." + string(filepath.Separator) + filepath.Base(path) + ".report.csv"
+}
+
+// writeReport writes the row-level report of the issues each yields into
+// f and closes it.
+func writeReport(f *os.File, each func(func(aftersales.RowIssue) error) error) error {
 	rw, err := dataio.NewReportWriter(f)
 	if err != nil {
 		f.Close()

@@ -17,7 +17,7 @@ func TestCaseProblem(t *testing.T) {
 	stored := "成都、重庆两个工作站上门慢。" + fmt.Sprintf("\n%s at %.4g", "arrival_median", 3281.4)
 	cat := loadCatalog(t)
 	for _, tc := range []struct{ lang, in, want string }{
-		{"zh-CN", stored, "成都、重庆两个工作站上门慢。\n基线：上门时长（中位数） 2.3天"},
+		{"zh-CN", stored, "成都、重庆两个工作站上门慢。\n基线：上门时长（中位数） 2.3 天"},
 		{"en", stored, "成都、重庆两个工作站上门慢。\nBaseline: Time to arrival (median) 2.3 d"},
 		{"en", "fcr at 80", "Baseline: First-contact resolution 80.0%"},
 		// Not a KPI, or not the whole line: as written.

@@ -336,6 +336,8 @@ type Page struct {
 
 	cat   *Catalog
 	saves map[string]writeRule
+	// switchBack is the page a language switch returns to (LangHref).
+	switchBack string
 }
 
 // navLink is one entry of the header's navigation. Perm, when set, is the
@@ -453,6 +455,17 @@ var allEnums = enums{aftersales.Channels, aftersales.Natures, aftersales.Urgenci
 // renders as "!key" so that tests catch it.
 func (p *Page) T(key string) string { return p.cat.T(p.Lang, key) }
 
+// Colon follows a label: "：" after Chinese text (full width, no space),
+// ": " in English. LP and RP put text in parentheses: "（…）" in Chinese,
+// " (…)" in English (LP carries the space English wants before it).
+func (p *Page) Colon() string { return p.T("punct.colon") }
+
+// LP opens parentheses; see Colon.
+func (p *Page) LP() string { return p.T("punct.lparen") }
+
+// RP closes parentheses; see Colon.
+func (p *Page) RP() string { return p.T("punct.rparen") }
+
 // tOr translates key when the catalog has it and returns fallback (a
 // value shown as recorded) when it does not.
 func (p *Page) tOr(key, fallback string) string {
@@ -521,6 +534,9 @@ func (c *Console) page(r *http.Request, nav, title string) *Page {
 func (c *Console) bare(r *http.Request, nav, title string) *Page {
 	p := &Page{Lang: lang(r), User: aftersales.UserFromContext(r.Context()), Nav: nav, Errs: map[string]string{},
 		Path: r.URL.RequestURI(), Enums: allEnums, cat: c.cat, saves: c.saves}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		p.switchBack = r.URL.RequestURI()
+	}
 	p.Title = p.T(title)
 	return p
 }
@@ -662,11 +678,56 @@ func (c *Console) setLang(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: LangCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
-	back := r.Referer()
-	if u, err := url.Parse(back); err != nil || back == "" || u.Host != "" && u.Host != r.Host {
-		back = "/"
+	http.Redirect(w, r, langBack(r), http.StatusSeeOther)
+}
+
+// langBack is where a language switch returns: the page its link names
+// in next (a path on this site only), else the page of a Referer from
+// this site, else the home of the area the switch came from: the portal's
+// for a portal page or a customer signed in to the portal, the console's
+// otherwise. A browser that sends no Referer thus still returns a
+// customer to the portal, never to the staff sign-in.
+func langBack(r *http.Request) string {
+	next := r.URL.Query().Get("next")
+	if p := localPath(next); p != "" {
+		return p
 	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	ref := r.Referer()
+	if u, err := url.Parse(ref); err == nil && ref != "" && u.Host == r.Host && (u.Scheme == "http" || u.Scheme == "https") {
+		if p := localPath(u.RequestURI()); p != "" {
+			return p
+		}
+	}
+	if isPortalPath(next) || isPortalPath(refPath(ref)) {
+		return "/portal"
+	}
+	if aftersales.UserFromContext(r.Context()) == nil {
+		if c, err := r.Cookie(PortalCookie); err == nil && c.Value != "" {
+			return "/portal"
+		}
+	}
+	return "/"
+}
+
+func refPath(ref string) string {
+	if u, err := url.Parse(ref); err == nil {
+		return u.Path
+	}
+	return ""
+}
+
+func isPortalPath(p string) bool {
+	return p == "/portal" || strings.HasPrefix(p, "/portal/") || strings.HasPrefix(p, "/portal?")
+}
+
+// LangHref is the link that switches the page to language l and returns
+// to it: a GET page carries its own address in next; a page answering a
+// form (a POST) carries none, and the switch returns by the Referer.
+func (p *Page) LangHref(l string) string {
+	if p.switchBack == "" {
+		return "/lang/" + l
+	}
+	return "/lang/" + l + "?next=" + url.QueryEscape(p.switchBack)
 }
 
 func (c *Console) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -682,14 +743,22 @@ func (c *Console) loginForm(w http.ResponseWriter, r *http.Request) {
 // backslashes (browsers treat them as slashes) and control characters
 // (browsers drop tabs and newlines, so "/\t/evil" becomes "//evil").
 func safeNext(next string) string {
-	const home = "/tickets"
+	if p := localPath(next); p != "" {
+		return p
+	}
+	return "/tickets"
+}
+
+// localPath is next rebuilt from its path and query when it is a path on
+// this site (see safeNext), else "".
+func localPath(next string) string {
 	if next == "" || len(next) > 2048 || strings.ContainsFunc(next, unsafeURLRune) {
-		return home
+		return ""
 	}
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
 		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.ContainsFunc(u.Path, unsafeURLRune) {
-		return home
+		return ""
 	}
 	out := u.EscapedPath()
 	if u.RawQuery != "" {

@@ -96,6 +96,11 @@ func TestConsoleMyDay(t *testing.T) {
 					t.Errorf("%s: the page lacks %q", lang, want)
 				}
 			}
+			// Labels end in the page's colon: full width without a space
+			// after Chinese text.
+			if want := map[string]string{"zh-CN": "<p>地址：成都", "en": "<p>Address: 成都"}[lang]; !strings.Contains(body, want) {
+				t.Errorf("%s: the address label is not %q", lang, want)
+			}
 			if strings.Contains(body, "<script>") || strings.Contains(body, " onclick=") {
 				t.Errorf("%s: inline script", lang)
 			}

@@ -164,9 +164,9 @@ func TestFieldChange(t *testing.T) {
 func TestCaseEffect(t *testing.T) {
 	for _, tc := range []struct{ lang, in, want string }{
 		{"zh-CN", "arrival_median went from 3225 to 2149 (change -1076, 95% CI -1100 to -1050, p = 7.8e-28)",
-			"{arrival_median} 从 2.2天 变为 1.5天（变化 -0.7天，95% 置信区间 -0.8天 至 -0.7天，p = 7.8e-28）"},
+			"{arrival_median} 从 2.2 天 变为 1.5 天（变化 -0.7 天，95% 置信区间 -0.8 天 至 -0.7 天，p = 7.8e-28）"},
 		{"zh-CN", "arrival_median went from 3225 to 2149: the after window ranks lower (p = 7.8e-28); Hodges-Lehmann shift -1076, 95% CI -1100 to -1050, meeting the target 2400",
-			"{arrival_median} 从 2.2天 变为 1.5天：改善后窗口的秩更低（p = 7.8e-28）；Hodges-Lehmann 位移 -0.7天，95% 置信区间 -0.8天 至 -0.7天，达到目标 1.7天"},
+			"{arrival_median} 从 2.2 天 变为 1.5 天：改善后窗口的秩更低（p = 7.8e-28）；Hodges-Lehmann 位移 -0.7 天，95% 置信区间 -0.8 天 至 -0.7 天，达到目标 1.7 天"},
 		{"zh-CN", "fcr went from 62.5 to 71.3 (change +8.8, 95% CI 5.1 to 12.4, p = 0.0001), meeting the target 70",
 			"{fcr} 从 62.5% 变为 71.3%（变化 +8.8 个百分点，95% 置信区间 +5.1 个百分点 至 +12.4 个百分点，p = 0.0001），达到目标 70.0%"},
 		{"en", "frt_median went from 95 to 40 (change -55, 95% CI -60 to -50, p = 0.001)",

@@ -63,7 +63,8 @@ func TestQualityLinks(t *testing.T) {
 		if s != 200 {
 			t.Fatalf("%s alerts: %d", lang, s)
 		}
-		if !strings.Contains(body, ": "+region.Name+"</td>") || regexp.MustCompile(`(区域|Region) `+fmt.Sprint(region.ID)+`\b`).MatchString(body) {
+		colon := map[string]string{"zh-CN": "：", "en": ": "}[lang]
+		if !strings.Contains(body, colon+region.Name+"</td>") || regexp.MustCompile(`(区域|Region) `+fmt.Sprint(region.ID)+`\b`).MatchString(body) {
 			t.Errorf("%s: the region-scoped rule does not name its region %q", lang, region.Name)
 		}
 		for _, it := range items {

@@ -63,7 +63,7 @@ func TestConsoleResolve(t *testing.T) {
 			t.Fatalf("resolve with a note: %d", s)
 		}
 		_, body = b.get(loc)
-		if !regexp.MustCompile(`id="resolution"><strong>Resolution:</strong> <span[^>]*>电话告知：整机保修一年</span>`).MatchString(body) {
+		if !regexp.MustCompile(`id="resolution"><strong>Resolution: </strong><span[^>]*>电话告知：整机保修一年</span>`).MatchString(body) {
 			t.Error("the ticket page does not show the resolution note")
 		}
 		if got := arrivalPill.FindStringSubmatch(body); got == nil || got[1] != "Not applicable (resolved without a visit)" {

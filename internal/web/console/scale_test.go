@@ -22,7 +22,7 @@ func TestScale(t *testing.T) {
 		wantDiff   string
 	}{
 		{"en", "minutes", 3225, []float64{3225, 2412, 90}, -1040, []string{"2.2 d", "1.7 d", "0.1 d"}, "-0.7 d"},
-		{"zh-CN", "minutes", 3225, []float64{3225}, 60, []string{"2.2天"}, "+0.0天"},
+		{"zh-CN", "minutes", 3225, []float64{3225}, 60, []string{"2.2 天"}, "+0.0 天"},
 		{"en", "minutes", 300, []float64{300, 45}, 30, []string{"5.0 h", "0.8 h"}, "+0.5 h"},
 		{"en", "minutes", 45, []float64{45}, -5, []string{"45 min"}, "-5 min"},
 		{"zh-CN", "percent", 76.36, []float64{76.36}, 2.5, []string{"76.4%"}, "+2.5 个百分点"},
