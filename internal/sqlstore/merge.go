@@ -87,7 +87,7 @@ func (db *DB) mergeTx(ctx context.Context, tx *Tx, u *aftersales.User, sourceID,
 	}
 	if !src.Status.Open() {
 		return mergeRefused(aftersales.EINVALID, fmt.Sprintf("Ticket %s is %s; only open tickets can be merged away.", src.Number, src.Status),
-			"id", "is "+string(src.Status)+"; only an open ticket can be merged into another")
+			"id", "is not open; only an open ticket can be merged into another")
 	}
 	if dst.MergedInto != nil {
 		return mergeRefused(aftersales.EINVALID, fmt.Sprintf("Ticket %s is itself merged into %s.", dst.Number, dst.MergedIntoNumber),
@@ -95,7 +95,7 @@ func (db *DB) mergeTx(ctx context.Context, tx *Tx, u *aftersales.User, sourceID,
 	}
 	if dst.Status == aftersales.StatusClosed || dst.Status == aftersales.StatusCancelled {
 		return mergeRefused(aftersales.EINVALID, fmt.Sprintf("Ticket %s is %s.", dst.Number, dst.Status),
-			"into", "is "+string(dst.Status)+"; merge only into a ticket that is still worked on")
+			"into", "is closed or cancelled; merge only into a ticket still worked on")
 	}
 	if src.CustomerID != nil && dst.CustomerID != nil && *src.CustomerID != *dst.CustomerID && !in.AllowOtherCustomer {
 		return mergeRefused(aftersales.EINVALID,
@@ -167,7 +167,7 @@ func refuseOpenFieldWork(ctx context.Context, tx *Tx, t *aftersales.Ticket) erro
 			rows.Close()
 			return err
 		}
-		visits = append(visits, fmt.Sprintf("visit %d (%s)", n, st))
+		visits = append(visits, fmt.Sprintf("#%d", n))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -181,7 +181,7 @@ func refuseOpenFieldWork(ctx context.Context, tx *Tx, t *aftersales.Ticket) erro
 	var fields []aftersales.FieldError
 	if len(visits) > 0 {
 		fields = append(fields, aftersales.FieldError{Field: "id",
-			Reason: "has open visits: " + strings.Join(visits, ", ") + "; cancel or complete them first"})
+			Reason: "has open visits " + strings.Join(visits, ", ") + "; cancel or complete them first"})
 	}
 	if parts > 0 {
 		fields = append(fields, aftersales.FieldError{Field: "id",

@@ -92,7 +92,7 @@ func TestMergeTicket(t *testing.T) {
 			{"into cancelled", ctx, source, cancelled.ID, aftersales.MergeInput{Version: src.Version}, aftersales.EINVALID, "into", "cancelled"},
 			{"into nothing", ctx, source, 99999, aftersales.MergeInput{Version: src.Version}, aftersales.EINVALID, "into", "no ticket"},
 			{"other customer", ctx, source, other.ID, aftersales.MergeInput{Version: src.Version}, aftersales.EINVALID, "allow_other_customer", "王五"},
-			{"open visit", ctx, withVisit.ID, target, aftersales.MergeInput{Version: withVisit.Version}, aftersales.ECONFLICT, "id", "visit 1"},
+			{"open visit", ctx, withVisit.ID, target, aftersales.MergeInput{Version: withVisit.Version}, aftersales.ECONFLICT, "id", "visits #1"},
 			{"quality may not", qctx, source, target, aftersales.MergeInput{Version: src.Version}, aftersales.EFORBIDDEN, "", ""},
 			{"technician may not", tctx, source, target, aftersales.MergeInput{Version: src.Version}, aftersales.EFORBIDDEN, "", ""},
 		} {
