@@ -182,6 +182,26 @@ func TestMergeTicket(t *testing.T) {
 			t.Errorf("message tagged with the source's number: %+v, want ticket %d", tagged, target)
 		}
 
+		// The customer's portal lists the duplicate as merged, linking the
+		// ticket kept.
+		if _, err := db.InvitePortalUser(ctx, *tgt.CustomerID, aftersales.PortalInvite{Email: "li@example.cn"}); err != nil {
+			t.Fatal(err)
+		}
+		pctx := portalSignIn(t, db, "li@example.cn")
+		mine, err := db.PortalTickets(pctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var listed bool
+		for _, p := range mine {
+			if p.ID == source {
+				listed = p.MergedInto != nil && *p.MergedInto == target && p.MergedIntoNumber == tgt.Number
+			}
+		}
+		if !listed {
+			t.Errorf("portal list does not show %s merged into %s: %+v", src.Number, tgt.Number, mine)
+		}
+
 		t.Run("again", func(t *testing.T) {
 			_, err := db.MergeTicket(ctx, source, target, aftersales.MergeInput{Version: src.Version})
 			if aftersales.ErrorCode(err) != aftersales.ECONFLICT || fieldsOf(err)["id"] == "" {
