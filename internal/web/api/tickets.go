@@ -225,6 +225,11 @@ func (a *API) tickets(h huma.API) {
 			"Refused (422/409, naming the field) when merging into itself, into a closed, cancelled or merged ticket, a ticket merged already, " +
 			"a stale version, a ticket with open visits or held parts, or tickets of two customers without allow_other_customer. Answers the ticket kept."},
 		func(ctx context.Context, in *mergeIn) (*body[*aftersales.Ticket], error) {
+			// The duplicate first: one the caller cannot see is 404,
+			// whatever "into" says.
+			if _, err := a.S.Tickets.FindTicket(ctx, in.ID); err != nil {
+				return nil, err
+			}
 			into, err := a.mergeTarget(ctx, in.Body.Into)
 			if err != nil {
 				return nil, err
