@@ -18,6 +18,9 @@ func TestMergeTicket(t *testing.T) {
 		db.EmailNotifications = true // acknowledgements are sent and threaded
 		ctx, _ := Admin(t, db)
 		bg := context.Background()
+		if _, err := db.CreatePolicy(ctx, aftersales.SLAPolicy{Name: "std", Active: true, FirstResponseMin: 30, ResolutionMin: 600}); err != nil {
+			t.Fatal(err)
+		}
 		mail := func(id, subject, text string, inReplyTo ...string) *aftersales.IntakeResult {
 			t.Helper()
 			res, err := db.ReceiveEmail(bg, &aftersales.InboundEmail{MessageID: id, From: "li@example.cn", FromName: "李明",
@@ -78,6 +81,7 @@ func TestMergeTicket(t *testing.T) {
 		src, _ = db.FindTicket(ctx, source)
 		tctx := aftersales.NewContextWithUser(bg, tech)
 
+		eventsBefore := db.CountForTest(bg, `SELECT COUNT(*) FROM ticket_events WHERE ticket_id IN ($1, $2)`, target, source)
 		for _, c := range []struct {
 			name         string
 			ctx          context.Context
@@ -109,8 +113,8 @@ func TestMergeTicket(t *testing.T) {
 			})
 		}
 		// Nothing was half-written by the refusals.
-		if n := db.CountForTest(bg, `SELECT COUNT(*) FROM ticket_events WHERE ticket_id = $1`, target); n != 2 {
-			t.Fatalf("target has %d events after refusals, want 2 (created, customer message)", n)
+		if n := db.CountForTest(bg, `SELECT COUNT(*) FROM ticket_events WHERE ticket_id IN ($1, $2)`, target, source); n != eventsBefore {
+			t.Fatalf("the two tickets have %d events after the refusals, %d before", n, eventsBefore)
 		}
 
 		// Rollups current before the merge, so its own marks are seen.
@@ -130,6 +134,9 @@ func TestMergeTicket(t *testing.T) {
 		src, _ = db.FindTicket(ctx, source)
 		if src.Status != aftersales.StatusCancelled || src.MergedInto == nil || *src.MergedInto != target || src.MergedIntoNumber != tgt.Number || src.ResolvedAt != nil {
 			t.Errorf("source after merge: status %s merged_into %v %q resolved %v", src.Status, src.MergedInto, src.MergedIntoNumber, src.ResolvedAt)
+		}
+		if sla, err := db.TicketSLA(ctx, source); err != nil || sla.Resolution == nil || !sla.Resolution.Cancelled && sla.Resolution.StoppedAt == nil {
+			t.Errorf("the source's resolution clock still runs after the merge: %+v %v", sla, err)
 		}
 		if n := db.CountForTest(bg, `SELECT COUNT(*) FROM kpi_dirty WHERE ticket_id IN ($1, $2)`, source, target); n != 2 {
 			t.Errorf("%d of the two tickets marked for the rollups, want 2", n)
