@@ -97,6 +97,10 @@ type PortalTicket struct {
 	ResolutionDueAt *time.Time `json:"resolution_due_at,omitempty" doc:"When the ticket is promised to be resolved"`
 	ResolvedAt      *time.Time `json:"resolved_at,omitempty"`
 	OpenedBy        string     `json:"opened_by,omitempty" doc:"The portal user who opened it, when one did"`
+	// MergedInto is the ticket this duplicate was merged into, when that
+	// ticket is the same customer's (else the customer sees it cancelled).
+	MergedInto       *int64 `json:"merged_into,omitempty" doc:"The ticket this duplicate was merged into; follow that one"`
+	MergedIntoNumber string `json:"merged_into_number,omitempty"`
 }
 
 // PortalTicketDetail is one ticket with its public exchange, visits,

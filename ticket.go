@@ -171,6 +171,11 @@ type Ticket struct {
 	// policy applies.
 	TargetAt *time.Time `json:"target_at,omitempty"`
 
+	// MergedInto is the ticket this one was merged into as a duplicate
+	// (it is cancelled); MergedIntoNumber is that ticket's number.
+	MergedInto       *int64 `json:"merged_into,omitempty"`
+	MergedIntoNumber string `json:"merged_into_number,omitempty"`
+
 	// Names resolved for display; filled by list and find.
 	CustomerName string `json:"customer_name,omitempty"`
 	AssigneeName string `json:"assignee_name,omitempty"`
@@ -528,6 +533,37 @@ type TransitionInput struct {
 	Version int64  `json:"version" minimum:"1" doc:"The version the caller last saw; a stale version is refused with 409."`
 }
 
+// MergeInput merges a duplicate ticket (the source) into the ticket kept
+// (the target). The source's customer messages, replies, notes and files
+// appear on the target's timeline, its email and chat threads continue on
+// the target, and the source is cancelled: a duplicate is no resolution,
+// so it never counts as resolved or as a first-contact resolution.
+type MergeInput struct {
+	// Version is the source's version the caller last saw.
+	Version int64  `json:"version" minimum:"1" doc:"The duplicate's version the caller last saw; a stale version is refused with 409."`
+	Note    string `json:"note,omitempty" maxLength:"2000" doc:"Why, shown on both timelines."`
+	// AllowOtherCustomer must be set to merge tickets of two different
+	// customers; without it such a merge is refused.
+	AllowOtherCustomer bool `json:"allow_other_customer,omitempty" doc:"Merge even though the two tickets belong to different customers."`
+}
+
+// Validate checks a merge request.
+func (in *MergeInput) Validate() error {
+	var v Validator
+	in.Note = strings.TrimSpace(in.Note)
+	v.Check(in.Version > 0, "version", "is required")
+	v.Check(len([]rune(in.Note)) <= 2000, "note", "must be at most 2000 characters")
+	return v.Err()
+}
+
+// Timeline fields of the two entries a merge writes (kind field_changed):
+// on the source "merged into <target number>", on the target "<source
+// number> merged into this ticket".
+const (
+	MergedIntoField = "merged_into"
+	MergedFromField = "merged_from"
+)
+
 // Attachment is a file kept with a ticket under the data directory.
 type Attachment struct {
 	ID          int64     `json:"id"`
@@ -556,6 +592,10 @@ type TicketService interface {
 	// replaces an earlier assignee.
 	Assign(ctx context.Context, id, version int64, teamID, assigneeID *int64) (*Ticket, error)
 	AddComment(ctx context.Context, id int64, in CommentInput) (*TicketEvent, error)
+	// MergeTicket merges duplicate sourceID into targetID in one
+	// transaction and returns the target; EINVALID or ECONFLICT naming the
+	// field when refused.
+	MergeTicket(ctx context.Context, sourceID, targetID int64, in MergeInput) (*Ticket, error)
 	// BulkChange applies one change to many tickets in one transaction:
 	// a ticket the change is refused for keeps its state and its reason;
 	// the others change.

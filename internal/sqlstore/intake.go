@@ -462,7 +462,11 @@ func messageBody(in *inbound, title string) string {
 // stranger into a ticket), or by chat conversation. nil: a new ticket.
 func (db *DB) threadOf(ctx context.Context, tx *Tx, in *inbound) (*aftersales.Ticket, error) {
 	if in.ticketID != 0 {
-		return db.lockTicket(ctx, tx, in.ticketID)
+		id, err := keptTicket(ctx, tx, in.ticketID)
+		if err != nil {
+			return nil, err
+		}
+		return db.lockTicket(ctx, tx, id)
 	}
 	var id int64
 	scan := func(q string, args ...any) error {
@@ -520,7 +524,29 @@ func (db *DB) threadOf(ctx context.Context, tx *Tx, in *inbound) (*aftersales.Ti
 	if id == 0 {
 		return nil, nil
 	}
+	id, err := keptTicket(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
 	return db.lockTicket(ctx, tx, id)
+}
+
+// keptTicket follows a merged duplicate to the ticket kept (MergeTicket),
+// so that a message about the duplicate (its number in the subject, its
+// follow page) continues there; a ticket not merged is itself.
+func keptTicket(ctx context.Context, tx *Tx, id int64) (int64, error) {
+	for range 8 { // a merge never targets a merged ticket; the bound is a guard
+		var next sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT merged_into FROM tickets WHERE id = $1`, id).Scan(&next)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && !next.Valid {
+			return id, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("sqlstore: kept ticket: %w", err)
+		}
+		id = next.Int64
+	}
+	return id, nil
 }
 
 // openTicket creates the ticket for a first message: the customer is

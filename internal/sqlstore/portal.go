@@ -371,19 +371,21 @@ func portalSees(u *aftersales.PortalUser, n int) (string, []any) {
 }
 
 const portalTicketCols = `t.id, t.number, t.title, t.nature, t.status, t.asset_id, t.created_at, t.updated_at, ts.res_due_at, t.resolved_at,
-	COALESCE(NULLIF(pu.name, ''), pu.email, ''), t.description`
+	COALESCE(NULLIF(pu.name, ''), pu.email, ''), t.description, mt.id, COALESCE(mt.number, '')`
 
 const portalTicketFrom = `tickets t LEFT JOIN ticket_sla ts ON ts.ticket_id = t.id
-	LEFT JOIN portal_tickets opened ON opened.ticket_id = t.id LEFT JOIN portal_users pu ON pu.id = opened.portal_user_id`
+	LEFT JOIN portal_tickets opened ON opened.ticket_id = t.id LEFT JOIN portal_users pu ON pu.id = opened.portal_user_id
+	LEFT JOIN tickets mt ON mt.id = t.merged_into AND mt.customer_id = t.customer_id`
 
 func scanPortalTicket(row interface{ Scan(...any) error }) (*aftersales.PortalTicketDetail, error) {
 	var t aftersales.PortalTicketDetail
-	var asset, due, resolved sql.NullInt64
+	var asset, due, resolved, merged sql.NullInt64
 	var created, updated int64
 	if err := row.Scan(&t.ID, &t.Number, &t.Title, &t.Nature, &t.Status, &asset, &created, &updated, &due, &resolved,
-		&t.OpenedBy, &t.Description); err != nil {
+		&t.OpenedBy, &t.Description, &merged, &t.MergedIntoNumber); err != nil {
 		return nil, err
 	}
+	t.MergedInto = int64Ptr(merged)
 	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
 	if asset.Valid {
 		t.AssetID = &asset.Int64

@@ -22,7 +22,8 @@ const ticketCols = `t.id, t.number, t.channel, t.nature, t.urgency, t.status, t.
 	t.department_id, t.tags, t.custom, t.external_id, t.created_by, t.created_at, t.updated_at, t.first_response_at,
 	t.accepted_at, t.resolved_at, t.closed_at, t.cancelled_at, t.status_changed_at, t.reopen_count, t.assign_count,
 	t.version, COALESCE(c.name, ''), COALESCE(a.name, ''), COALESCE(tm.name, ''), ts.res_due_at,
-	COALESCE(ts.res_met = FALSE OR ts.fr_met = FALSE, FALSE), t.target_at`
+	COALESCE(ts.res_met = FALSE OR ts.fr_met = FALSE, FALSE), t.target_at, t.merged_into,
+	COALESCE((SELECT mt.number FROM tickets mt WHERE mt.id = t.merged_into), '')`
 
 const ticketJoins = `
 	LEFT JOIN customers c ON c.id = t.customer_id
@@ -35,21 +36,22 @@ const ticketFrom = `tickets t` + ticketJoins
 func scanTicket(row interface{ Scan(...any) error }) (*aftersales.Ticket, error) {
 	var t aftersales.Ticket
 	var occurred, customer, category, product, asset, unit, team, assignee, dept, createdBy sql.NullInt64
-	var firstResp, accepted, resolved, closed, cancelled, resDue, target sql.NullInt64
+	var firstResp, accepted, resolved, closed, cancelled, resDue, target, merged sql.NullInt64
 	var created, updated, statusChanged int64
 	var tags, custom string
 	var ext sql.NullString
 	err := row.Scan(&t.ID, &t.Number, &t.Channel, &t.Nature, &t.Urgency, &t.Status, &t.Title, &t.Description, &occurred,
 		&t.Impact, &customer, &category, &product, &asset, &unit, &team, &assignee, &dept, &tags, &custom, &ext,
 		&createdBy, &created, &updated, &firstResp, &accepted, &resolved, &closed, &cancelled, &statusChanged,
-		&t.ReopenCount, &t.AssignCount, &t.Version, &t.CustomerName, &t.AssigneeName, &t.TeamName, &resDue, &t.SLABreached, &target)
+		&t.ReopenCount, &t.AssignCount, &t.Version, &t.CustomerName, &t.AssigneeName, &t.TeamName, &resDue, &t.SLABreached, &target,
+		&merged, &t.MergedIntoNumber)
 	if err != nil {
 		return nil, err
 	}
 	t.OccurredAt = timePtr(occurred)
 	t.CustomerID, t.CategoryID, t.ProductID, t.AssetID = int64Ptr(customer), int64Ptr(category), int64Ptr(product), int64Ptr(asset)
 	t.ServiceUnitID, t.TeamID, t.AssigneeID, t.DepartmentID = int64Ptr(unit), int64Ptr(team), int64Ptr(assignee), int64Ptr(dept)
-	t.CreatedBy, t.ExternalID = int64Ptr(createdBy), ext.String
+	t.CreatedBy, t.ExternalID, t.MergedInto = int64Ptr(createdBy), ext.String, int64Ptr(merged)
 	t.CreatedAt, t.UpdatedAt, t.StatusChangedAt = fromMS(created), fromMS(updated), fromMS(statusChanged)
 	t.FirstResponseAt, t.AcceptedAt, t.ResolvedAt = timePtr(firstResp), timePtr(accepted), timePtr(resolved)
 	t.ClosedAt, t.CancelledAt, t.ResolutionDueAt, t.TargetAt = timePtr(closed), timePtr(cancelled), timePtr(resDue), timePtr(target)

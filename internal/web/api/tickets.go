@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"aftersales"
@@ -108,6 +110,35 @@ type transitionIn struct {
 	Body aftersales.TransitionInput
 }
 
+type mergeBody struct {
+	Into string `json:"into" minLength:"1" maxLength:"40" doc:"The ticket to keep: its number (AS…) or its id" example:"AS202612-000001"`
+	aftersales.MergeInput
+}
+
+type mergeIn struct {
+	IDParam
+	Idem
+	Body mergeBody
+}
+
+// mergeTarget resolves the ticket named by a merge's "into": an id or a
+// number; one the caller cannot see is the field's fault.
+func (a *API) mergeTarget(ctx context.Context, into string) (int64, error) {
+	into = strings.TrimSpace(into)
+	if id, err := strconv.ParseInt(into, 10, 64); err == nil && id > 0 {
+		return id, nil
+	}
+	t, err := a.S.Tickets.FindTicketByNumber(ctx, into)
+	if aftersales.ErrorCode(err) == aftersales.ENOTFOUND {
+		return 0, &aftersales.Error{Code: aftersales.EINVALID, Message: "The ticket to merge into was not found.",
+			Fields: []aftersales.FieldError{{Field: "into", Reason: "is no ticket number or id you can see"}}}
+	}
+	if err != nil {
+		return 0, err
+	}
+	return t.ID, nil
+}
+
 type assignBody struct {
 	TeamID     *int64 `json:"team_id,omitempty"`
 	AssigneeID *int64 `json:"assignee_id,omitempty"`
@@ -186,6 +217,24 @@ func (a *API) tickets(h huma.API) {
 			"(the resolution note) unless an administrator turned that off."},
 		func(ctx context.Context, in *transitionIn) (*body[*aftersales.Ticket], error) {
 			return respondV(a.S.Tickets.Transition(ctx, in.ID, in.Body))
+		})
+	register(a, h, huma.Operation{OperationID: "merge-ticket", Method: http.MethodPost, Path: "/tickets/{id}/merge", Tags: t,
+		DefaultStatus: http.StatusOK, Summary: "Merge a duplicate ticket into another",
+		Description: "Ticket {id} is the duplicate. Its customer messages, replies, notes and files appear on the ticket kept (\"into\"), " +
+			"its email and chat threads continue there, and it is cancelled with merged_into set: a duplicate never counts as resolved. " +
+			"Refused (422/409, naming the field) when merging into itself, into a closed, cancelled or merged ticket, a ticket merged already, " +
+			"a stale version, a ticket with open visits or held parts, or tickets of two customers without allow_other_customer. Answers the ticket kept."},
+		func(ctx context.Context, in *mergeIn) (*body[*aftersales.Ticket], error) {
+			// The duplicate first: one the caller cannot see is 404,
+			// whatever "into" says.
+			if _, err := a.S.Tickets.FindTicket(ctx, in.ID); err != nil {
+				return nil, err
+			}
+			into, err := a.mergeTarget(ctx, in.Body.Into)
+			if err != nil {
+				return nil, err
+			}
+			return respondV(a.S.Tickets.MergeTicket(ctx, in.ID, into, in.Body.MergeInput))
 		})
 	register(a, h, huma.Operation{OperationID: "assign-ticket", Method: http.MethodPost, Path: "/tickets/{id}/assign", Tags: t,
 		DefaultStatus: http.StatusOK, Summary: "Assign a ticket to a team and/or person"},

@@ -526,6 +526,10 @@ func (c *Console) page(r *http.Request, nav, title string) *Page {
 		p.OK = p.T("flash.created")
 	case "booked", "cancelled": // a visit, from the booking page
 		p.OK = p.T("flash." + r.URL.Query().Get("ok"))
+	case "merged":
+		if from := r.URL.Query().Get("from"); ticketNumberRe.MatchString(from) {
+			p.OK = fmt.Sprintf(p.T("flash.merged"), from)
+		}
 	}
 	return p
 }

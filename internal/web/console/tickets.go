@@ -27,6 +27,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /tickets/{id}/comment", g(c.commentTicket))
 	c.post(mux, "/tickets/{id}/transition", needs(aftersales.PermTicketTransmit), c.transitionTicket)
 	c.post(mux, "/tickets/{id}/assign", needs(aftersales.PermTicketAssign), c.assignTicket)
+	c.post(mux, "/tickets/{id}/merge", needs(aftersales.PermTicketWrite), c.mergeTicket)
 	mux.HandleFunc("POST /tickets/{id}/attachments", g(c.uploadAttachment))
 	mux.HandleFunc("POST /tickets/{id}/dry-run", g(c.dryRun))
 	// Everyone sets their own availability; another user's takes
@@ -252,7 +253,12 @@ func (c *Console) renderList(w http.ResponseWriter, r *http.Request, bulk *bulkR
 
 // ticketView is the detail page's data.
 type ticketView struct {
-	T           *aftersales.Ticket
+	T *aftersales.Ticket
+	// The merge card: the number typed, the ticket it names and whether
+	// that ticket is another customer's.
+	MergeInto   string
+	MergeTarget *aftersales.Ticket
+	MergeOther  bool
 	Events      []*aftersales.TicketEvent
 	Attachments []*aftersales.Attachment
 	Customer    *aftersales.Customer
@@ -396,6 +402,7 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 			actionErr = err
 		}
 	}
+	c.mergePreview(r, p, v)
 	if actionErr != nil {
 		p.Status = httperr.Status(actionErr)
 		// The store's message and reasons are English: on other pages a
