@@ -542,9 +542,6 @@ type MergeInput struct {
 	// Version is the source's version the caller last saw.
 	Version int64  `json:"version" minimum:"1" doc:"The duplicate's version the caller last saw; a stale version is refused with 409."`
 	Note    string `json:"note,omitempty" maxLength:"2000" doc:"Why, shown on both timelines."`
-	// AllowOtherCustomer must be set to merge tickets of two different
-	// customers; without it such a merge is refused.
-	AllowOtherCustomer bool `json:"allow_other_customer,omitempty" doc:"Merge even though the two tickets belong to different customers."`
 }
 
 // Validate checks a merge request.

@@ -97,10 +97,14 @@ func (db *DB) mergeTx(ctx context.Context, tx *Tx, u *aftersales.User, sourceID,
 		return mergeRefused(aftersales.EINVALID, fmt.Sprintf("Ticket %s is %s.", dst.Number, dst.Status),
 			"into", "is closed or cancelled; merge only into a ticket still worked on")
 	}
-	if src.CustomerID != nil && dst.CustomerID != nil && *src.CustomerID != *dst.CustomerID && !in.AllowOtherCustomer {
+	// Two customers' tickets are never merged: the kept ticket's customer
+	// would read the duplicate's public messages and replies on the
+	// portal, download its files, and the next reply could be mailed to
+	// the duplicate's address.
+	if src.CustomerID != nil && dst.CustomerID != nil && *src.CustomerID != *dst.CustomerID {
 		return mergeRefused(aftersales.EINVALID,
 			fmt.Sprintf("Ticket %s is %s's and %s is %s's.", src.Number, src.CustomerName, dst.Number, dst.CustomerName),
-			"allow_other_customer", fmt.Sprintf("the tickets belong to different customers (%s, %s); confirm to merge anyway", src.CustomerName, dst.CustomerName))
+			"into", fmt.Sprintf("the tickets belong to different customers (%s, %s): each would see the other's messages and files; move the ticket to the right customer first", src.CustomerName, dst.CustomerName))
 	}
 	if err := refuseOpenFieldWork(ctx, tx, src); err != nil {
 		return err

@@ -95,7 +95,7 @@ func TestMergeTicket(t *testing.T) {
 			{"stale", ctx, source, target, aftersales.MergeInput{Version: src.Version - 1}, aftersales.ECONFLICT, "version", "stale"},
 			{"into cancelled", ctx, source, cancelled.ID, aftersales.MergeInput{Version: src.Version}, aftersales.EINVALID, "into", "cancelled"},
 			{"into nothing", ctx, source, 99999, aftersales.MergeInput{Version: src.Version}, aftersales.EINVALID, "into", "no ticket"},
-			{"other customer", ctx, source, other.ID, aftersales.MergeInput{Version: src.Version}, aftersales.EINVALID, "allow_other_customer", "王五"},
+			{"other customer", ctx, source, other.ID, aftersales.MergeInput{Version: src.Version}, aftersales.EINVALID, "into", "王五"},
 			{"open visit", ctx, withVisit.ID, target, aftersales.MergeInput{Version: withVisit.Version}, aftersales.ECONFLICT, "id", "visits #1"},
 			{"quality may not", qctx, source, target, aftersales.MergeInput{Version: src.Version}, aftersales.EFORBIDDEN, "", ""},
 			{"technician may not", tctx, source, target, aftersales.MergeInput{Version: src.Version}, aftersales.EFORBIDDEN, "", ""},
@@ -220,10 +220,16 @@ func TestMergeTicket(t *testing.T) {
 				t.Errorf("merge into a merged ticket: %v, want EINVALID on into", err)
 			}
 		})
-		t.Run("other customer allowed", func(t *testing.T) {
+		t.Run("other customer never", func(t *testing.T) {
+			// The kept ticket's customer would read the other's messages
+			// and download its files on the portal.
 			o, _ := db.FindTicket(ctx, other.ID)
-			if _, err := db.MergeTicket(ctx, other.ID, target, aftersales.MergeInput{Version: o.Version, AllowOtherCustomer: true}); err != nil {
-				t.Fatal(err)
+			_, err := db.MergeTicket(ctx, other.ID, target, aftersales.MergeInput{Version: o.Version})
+			if r := fieldsOf(err)["into"]; aftersales.ErrorCode(err) != aftersales.EINVALID || !strings.Contains(r, "each would see the other's messages and files") {
+				t.Errorf("merge across customers: %v, want EINVALID on into", err)
+			}
+			if o2, _ := db.FindTicket(ctx, other.ID); o2.MergedInto != nil || o2.Status != o.Status {
+				t.Errorf("the refused merge changed the ticket: %+v", o2)
 			}
 		})
 

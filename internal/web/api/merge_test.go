@@ -40,7 +40,7 @@ func TestMergeScenario(t *testing.T) {
 			{"into nothing", path, map[string]any{"into": "AS209901-000001", "version": 1}, 422, "body.into"},
 			{"version zero", path, map[string]any{"into": keepNo, "version": 0}, 422, "body.version"},
 			{"stale", path, map[string]any{"into": keepNo, "version": 7}, 409, "body.version"},
-			{"other customer", fmt.Sprintf("/tickets/%d/merge", theirs.id()), map[string]any{"into": keepNo, "version": 1}, 422, "body.allow_other_customer"},
+			{"other customer", fmt.Sprintf("/tickets/%d/merge", theirs.id()), map[string]any{"into": keepNo, "version": 1}, 422, "body.into"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				r := c.do("POST", tc.path, tc.body)

@@ -223,7 +223,7 @@ func (a *API) tickets(h huma.API) {
 		Description: "Ticket {id} is the duplicate. Its customer messages, replies, notes and files appear on the ticket kept (\"into\"), " +
 			"its email and chat threads continue there, and it is cancelled with merged_into set: a duplicate never counts as resolved. " +
 			"Refused (422/409, naming the field) when merging into itself, into a closed, cancelled or merged ticket, a ticket merged already, " +
-			"a stale version, a ticket with open visits or held parts, or tickets of two customers without allow_other_customer. Answers the ticket kept."},
+			"a stale version, a ticket with open visits or held parts, or two customers' tickets (each would see the other's messages and files). Answers the ticket kept."},
 		func(ctx context.Context, in *mergeIn) (*body[*aftersales.Ticket], error) {
 			// The duplicate first: one the caller cannot see is 404,
 			// whatever "into" says.

@@ -14,7 +14,7 @@ import (
 // Merging a duplicate ticket: the ticket page's "Merge into…" card asks
 // for the ticket to keep by number (a GET that previews it: title,
 // customer, status), then confirms with a POST; the store refuses what it
-// must (itself, a closed or merged target, another customer unconfirmed,
+// must (itself, a closed or merged target, another customer's ticket,
 // open visits) and the page shows why. Done, the browser lands on the
 // ticket kept with a flash naming the duplicate.
 
@@ -78,8 +78,7 @@ func (c *Console) mergeTicket(w http.ResponseWriter, r *http.Request) {
 		into, err = c.mergeTarget(r.Context(), f.str("into"))
 	}
 	if err == nil {
-		_, err = c.S.Tickets.MergeTicket(r.Context(), id, into.ID, aftersales.MergeInput{Version: f.version(), Note: f.str("note"),
-			AllowOtherCustomer: f.str("allow_other_customer") == "on"})
+		_, err = c.S.Tickets.MergeTicket(r.Context(), id, into.ID, aftersales.MergeInput{Version: f.version(), Note: f.str("note")})
 	}
 	if err != nil {
 		c.afterAction(w, r, id, err)

@@ -14,7 +14,7 @@ import (
 
 // TestMergeCard merges a duplicate from its page in both languages: the
 // number typed is previewed (title, customer), another customer's ticket
-// needs the box ticked, the merge lands on the ticket kept with a flash,
+// is refused (no confirm button, and a post names why), the merge lands on the ticket kept with a flash,
 // the duplicate shows a banner linking there, and a technician has no
 // card and is refused.
 func TestMergeCard(t *testing.T) {
@@ -23,8 +23,8 @@ func TestMergeCard(t *testing.T) {
 		li := testutil.MustCustomer(t, app.Ctx, db, "李明")
 		wang := testutil.MustCustomer(t, app.Ctx, db, "王五")
 		for _, tc := range []struct{ lang, preview, flash, banner, refused string }{
-			{"zh-CN", "合并到", "已合并到本工单。", "已合并到", "确认后才能合并"},
-			{"en", "Merge ", "was merged into this ticket.", "Merged into", "confirm to merge anyway"},
+			{"zh-CN", "合并到", "已合并到本工单。", "已合并到", "合并后双方会看到对方的消息和附件"},
+			{"en", "Merge ", "was merged into this ticket.", "Merged into", "each would see the other"},
 		} {
 			t.Run(tc.lang, func(t *testing.T) {
 				keep := testutil.MustTicket(t, app.Ctx, db, li.ID, "洗衣机漏水 "+tc.lang)
@@ -42,13 +42,15 @@ func TestMergeCard(t *testing.T) {
 					!strings.Contains(body, map[string]string{"zh-CN": "不是您可查看的工单", "en": "is no ticket you can see"}[tc.lang]) {
 					t.Errorf("unknown number: %s", mergeExcerpt(body, "merge"))
 				}
-				// Another customer's ticket: previewed with the box, refused without it.
-				if _, body := b.get(fmt.Sprintf("/tickets/%d?merge_into=%s", dup.ID, theirs.Number)); !strings.Contains(body, `id="merge-other"`) {
-					t.Errorf("no other-customer box: %s", mergeExcerpt(body, "merge"))
+				// Another customer's ticket: previewed with why it cannot be
+				// merged and no confirm button; a post anyway is refused.
+				if _, body := b.get(fmt.Sprintf("/tickets/%d?merge_into=%s", dup.ID, theirs.Number)); !strings.Contains(body, `id="merge-other"`) ||
+					strings.Contains(body, `id="merge-confirm"`) {
+					t.Errorf("another customer's ticket offered for a merge: %s", mergeExcerpt(body, "merge"))
 				}
 				s, body, _ = b.post(fmt.Sprintf("/tickets/%d/merge", dup.ID), url.Values{"into": {theirs.Number}, "version": {"1"}})
 				if s != 422 || !strings.Contains(body, tc.refused) || !strings.Contains(body, `id="merge-other"`) {
-					t.Errorf("other customer unconfirmed: %d %s", s, mergeExcerpt(body, "flash"))
+					t.Errorf("other customer: %d %s", s, mergeExcerpt(body, "flash"))
 				}
 
 				s, _, h := b.post(fmt.Sprintf("/tickets/%d/merge", dup.ID), url.Values{"into": {keep.Number}, "version": {"1"}, "note": {"同一故障"}})

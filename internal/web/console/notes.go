@@ -47,6 +47,8 @@ func noteParts() []notePart {
 		{regexp.MustCompile(`^Waiting for part (\S+) \((.*)\) ×([0-9]+) at (\S+)$`), "note.parts.waiting"},
 		{regexp.MustCompile(`^Part (\S+) \((.*)\) received at (\S+)$`), "note.parts.received"},
 		{regexp.MustCompile(`^classified v([0-9]+) ([0-9.]+)$`), "note.classified"},
+		{regexp.MustCompile(`^merged into (\S+)$`), "note.merged_into"},
+		{regexp.MustCompile(`^merged into (\S+): (.*)$`), "note.merged_into_note"},
 	}
 }
 
@@ -100,7 +102,9 @@ func (p *Page) EventBody(e *aftersales.TicketEvent) string {
 	case aftersales.EventStatusChanged:
 		// The parts ledger moves tickets to and from awaiting parts with a
 		// sentence naming the part.
-		if strings.HasPrefix(e.Body, "Waiting for part ") || strings.HasPrefix(e.Body, "Part ") {
+		// A merge cancels the duplicate with a sentence naming the kept
+		// ticket (and the agent's note after it).
+		if strings.HasPrefix(e.Body, "Waiting for part ") || strings.HasPrefix(e.Body, "Part ") || strings.HasPrefix(e.Body, "merged into ") {
 			return p.cat.systemNote(p.Lang, e.Body)
 		}
 	}

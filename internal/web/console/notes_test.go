@@ -35,6 +35,8 @@ func TestSystemNotes(t *testing.T) {
 			"First response: 80% of 120 min used at 2026-07-01 09:36"},
 		{"解决 resolution breached; level 2, 30 min after the deadline; handed to team 7", "解决已超时；第 2 级，超时 30 分钟后；转交班组 7",
 			"Resolution breached; level 2, 30 min after the deadline; handed to team 7"},
+		{"merged into AS202612-000007", "已合并到 AS202612-000007", "merged into AS202612-000007"},
+		{"merged into AS202612-000007: 同一故障", "已合并到 AS202612-000007：同一故障", "merged into AS202612-000007: 同一故障"},
 		{"客户说明天上午在家", "客户说明天上午在家", "客户说明天上午在家"},
 		{"", "", ""},
 	}

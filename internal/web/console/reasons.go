@@ -234,7 +234,7 @@ func storeFieldReasonsFirst() []notePart {
 		{regexp.MustCompile(`^is not open; only an open ticket can be merged into another$`), "reason.s.is_not_open_only_an_open_ticket"},
 		{regexp.MustCompile(`^is merged into (\S+); merge into that ticket instead$`), "reason.s.is_merged_into_merge_into_that"},
 		{regexp.MustCompile(`^is closed or cancelled; merge only into a ticket still worked on$`), "reason.s.is_closed_or_cancelled_merge_only"},
-		{regexp.MustCompile(`^the tickets belong to different customers \((.*), (.*)\); confirm to merge anyway$`), "reason.s.the_tickets_belong_to_different_customers"},
+		{regexp.MustCompile(`^the tickets belong to different customers \((.*), (.*)\): each would see the other's messages and files; move the ticket to the right customer first$`), "reason.s.the_tickets_belong_to_different_customers"},
 		{regexp.MustCompile(`^has open visits (.+); cancel or complete them first$`), "reason.s.has_open_visits_cancel_or_complete"},
 		{regexp.MustCompile(`^has (\d+) spare-part reservations waiting or held; release them first$`), "reason.s.has_n_spare_part_reservations_waiting"},
 	}
