@@ -136,6 +136,24 @@ func TestImportReportPlace(t *testing.T) {
 			if !strings.Contains(out, "report: "+want+" (rejected or flagged rows: 1)") {
 				t.Errorf("the command does not say where the report went: %q", out)
 			}
+
+			// The input named as its own report is refused and left whole
+			// (it used to be emptied before it was read, then deleted).
+			before, _ := os.ReadFile(file)
+			code, out = run(t, env, "import", "--quiet", "--mapping", mapping, "--report", file, file)
+			if after, _ := os.ReadFile(file); code != 1 || !strings.Contains(out, "--report") || string(after) != string(before) {
+				t.Errorf("the input as its own report: %d %q, input now %q", code, out, after)
+			}
+			// A failed import leaves the report already there as it was
+			// (it used to empty it and then delete it), and no partial
+			// file beside it.
+			code, out = run(t, env, "import", "--quiet", "--mapping", mapping, "--user", "nobody@example.com", file)
+			if again, err := os.ReadFile(want); code != 1 || err != nil || string(again) != string(b) {
+				t.Errorf("a failed import changed the earlier report: %d %q, report %v %q", code, out, err, again)
+			}
+			if left, _ := filepath.Glob(filepath.Join(work, "*.part")); len(left) != 0 {
+				t.Errorf("partial reports left behind: %v", left)
+			}
 		})
 	}
 }

@@ -62,21 +62,29 @@ func importFile(ctx context.Context, env Env, args []string) error {
 		size = st.Size()
 	}
 	// The report goes to the current directory by default, never beside
-	// the input (often a shared or read-only folder). It is created
-	// before anything is imported, so an unwritable place stops the
-	// command before the database changes.
+	// the input (often a shared or read-only folder). It is written to a
+	// new file beside its place, made before anything is imported (an
+	// unwritable place stops the command before the database changes),
+	// and renamed over the report's name only once complete: a failed
+	// import leaves a report already there as it was, and never the
+	// input itself.
 	if report == "" {
 		report = defaultReportPath(path)
 	}
-	rf, err := os.Create(report)
+	if in, err := f.Stat(); err == nil {
+		if out, err := os.Stat(report); err == nil && os.SameFile(in, out) {
+			return fmt.Errorf("--report: %s is the file being imported; name another file with --report PATH", report)
+		}
+	}
+	rf, err := os.CreateTemp(filepath.Dir(report), "."+filepath.Base(report)+".*.part")
 	if err != nil {
 		return fmt.Errorf("--report: cannot write the report to %s (%v); name a writable file with --report PATH", report, errors.Unwrap(err))
 	}
 	kept := false
 	defer func() {
+		rf.Close()
 		if !kept {
-			rf.Close()
-			os.Remove(report)
+			os.Remove(rf.Name())
 		}
 	}()
 	db, ctx, err := openAs(ctx, c, env, user)
@@ -134,7 +142,14 @@ func importFile(ctx context.Context, env Env, args []string) error {
 	} else {
 		err = writeReport(rf, func(fn func(aftersales.RowIssue) error) error { return db.ImportIssues(ctx, s.BatchID, count(fn)) })
 	}
+	if cerr := rf.Close(); err == nil && !errors.Is(cerr, os.ErrClosed) { // writeReport may have closed it
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(rf.Name(), report)
+	}
 	if err != nil {
+		kept = false
 		return fmt.Errorf("report %s: %w", report, err)
 	}
 	where := report
