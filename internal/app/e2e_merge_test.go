@@ -29,7 +29,9 @@ func TestBrowserMergeTicket(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#email"), "admin@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "e2e-password-1"),
 		chromedp.Click(chromedp.CSS("#login")),
-		chromedp.WaitReady(chromedp.CSS("main")),
+		// The ticket list, not any main: the sign-in page has one too, and
+		// the API calls below need the session the sign-in sets.
+		chromedp.WaitVisible(chromedp.CSS("#ticket-table")),
 	)
 	if err != nil {
 		t.Fatalf("login: %v", err)
