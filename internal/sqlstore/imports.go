@@ -179,10 +179,7 @@ func deferUpkeep(ctx context.Context, b bulkWriter) (func(analyze func() error) 
 		if err != nil {
 			return nil, false, err
 		}
-		err = collect(&fkeys, `SELECT 'ALTER TABLE ' || quote_ident(t.relname) || ' DROP CONSTRAINT ' || quote_ident(k.conname),
-				'ALTER TABLE ' || quote_ident(t.relname) || ' ADD CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid)
-			FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
-			WHERE k.contype = 'f' AND t.relname IN (`+list+`, 'text_pending') AND t.relnamespace = to_regnamespace(current_schema()) ORDER BY t.relname, k.conname`)
+		err = collect(&fkeys, pgForeignKeys(`t.relname IN (`+list+`, 'text_pending')`))
 		if err != nil {
 			return nil, false, err
 		}
@@ -226,6 +223,16 @@ func deferUpkeep(ctx context.Context, b bulkWriter) (func(analyze func() error) 
 		}
 		return b.exec(ctx, `ALTER TABLE tickets ENABLE TRIGGER kpi_ticket, ENABLE TRIGGER text_ticket_insert`)
 	}, !sqlite, nil
+}
+
+// pgForeignKeys reads, on PostgreSQL, the foreign keys of the tables
+// that where (over pg_class t) selects, each as the statement that drops
+// it and the one that adds it back.
+func pgForeignKeys(where string) string {
+	return `SELECT 'ALTER TABLE ' || quote_ident(t.relname) || ' DROP CONSTRAINT ' || quote_ident(k.conname),
+			'ALTER TABLE ' || quote_ident(t.relname) || ' ADD CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid)
+		FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+		WHERE k.contype = 'f' AND ` + where + ` AND t.relnamespace = to_regnamespace(current_schema()) ORDER BY t.relname, k.conname`
 }
 
 type importWriter struct {

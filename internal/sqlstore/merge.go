@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -159,27 +157,24 @@ func (db *DB) mergeTx(ctx context.Context, tx *Tx, u *aftersales.User, sourceID,
 // finish them first.
 func refuseOpenFieldWork(ctx context.Context, tx *Tx, t *aftersales.Ticket) error {
 	var visits []string
-	rows, err := tx.QueryContext(ctx, `SELECT number, status FROM visits WHERE ticket_id = $1
+	rows, err := tx.QueryContext(ctx, `SELECT number FROM visits WHERE ticket_id = $1
 		AND status IN ('scheduled', 'en_route', 'checked_in') ORDER BY number`, t.ID)
 	if err != nil {
 		return fmt.Errorf("sqlstore: merge: open visits: %w", err)
 	}
-	for rows.Next() {
+	err = scanEach(rows, func(scan func(...any) error) error {
 		var n int64
-		var st string
-		if err := rows.Scan(&n, &st); err != nil {
-			rows.Close()
-			return err
-		}
+		err := scan(&n)
 		visits = append(visits, fmt.Sprintf("#%d", n))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
+	})
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("sqlstore: merge: open visits: %w", err)
 	}
 	var parts int64
 	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM stock_reservations WHERE ticket_id = $1 AND status IN ('waiting', 'held')`, t.ID).Scan(&parts)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err != nil {
 		return fmt.Errorf("sqlstore: merge: open reservations: %w", err)
 	}
 	var fields []aftersales.FieldError

@@ -34,8 +34,8 @@ func (db *DB) Migrate(ctx context.Context) error {
 }
 
 // dataRepair is the repair of stored data that SQL cannot make which
-// runs in the transaction of migration name, so once: when it is
-// applied, every row it sees was written by the code before it.
+// runs in the transaction of migration name, so once, over the rows
+// there are when it is applied.
 func (db *DB) dataRepair(name string) func(ctx context.Context, tx *Tx) error {
 	switch name {
 	case "0054_verification_sizes.sql":

@@ -135,10 +135,7 @@ func (db *DB) MoveTo(ctx context.Context, dst *DB, files []MoveFile) (*MoveSumma
 		if err := moveTargetEmpty(ctx, func(q string, n *int64) error { return tx.QueryRow(ctx, q).Scan(n) }); err != nil {
 			return err
 		}
-		fkeys, err := pgPairs(ctx, tx, `SELECT 'ALTER TABLE ' || quote_ident(t.relname) || ' DROP CONSTRAINT ' || quote_ident(k.conname),
-				'ALTER TABLE ' || quote_ident(t.relname) || ' ADD CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid)
-			FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
-			WHERE k.contype = 'f' AND t.relnamespace = to_regnamespace(current_schema()) ORDER BY t.relname, k.conname`)
+		fkeys, err := pgPairs(ctx, tx, pgForeignKeys("TRUE"))
 		if err != nil {
 			return fmt.Errorf("sqlstore: move: read the foreign keys: %w", err)
 		}
@@ -227,16 +224,32 @@ func pgPairs(ctx context.Context, tx pgx.Tx, q string) ([][2]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var out [][2]string
-	for rows.Next() {
+	err = scanEach(rows, func(scan func(...any) error) error {
 		var p [2]string
-		if err := rows.Scan(&p[0], &p[1]); err != nil {
-			rows.Close()
-			return nil, err
-		}
+		err := scan(&p[0], &p[1])
 		out = append(out, p)
+		return err
+	})
+	return out, err
+}
+
+// sqliteNames reads a column of names from the source.
+func sqliteNames(ctx context.Context, src *sql.Tx, q string, args ...any) ([]string, error) {
+	rows, err := src.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	defer rows.Close()
+	var out []string
+	err = scanEach(rows, func(scan func(...any) error) error {
+		var name string
+		err := scan(&name)
+		out = append(out, name)
+		return err
+	})
+	return out, err
 }
 
 // movePlan lists the target's base tables (but schema_migrations, which
@@ -276,22 +289,10 @@ func movePlan(ctx context.Context, src *sql.Tx, tx pgx.Tx) ([]string, map[string
 		return nil, nil, errors.New("sqlstore: move: the target has no tables; is it migrated?")
 	}
 	// The source's tables, but SQLite's own.
-	var srcTables []string
-	srows, err := src.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+	srcTables, err := sqliteNames(ctx, src, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
 		AND name <> 'schema_migrations' ORDER BY name`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlstore: move: read the source's tables: %w", err)
-	}
-	for srows.Next() {
-		var name string
-		if err := srows.Scan(&name); err != nil {
-			srows.Close()
-			return nil, nil, err
-		}
-		srcTables = append(srcTables, name)
-	}
-	if err := srows.Err(); err != nil {
-		return nil, nil, err
 	}
 	for _, t := range srcTables {
 		if _, ok := cols[t]; !ok {
@@ -302,21 +303,9 @@ func movePlan(ctx context.Context, src *sql.Tx, tx pgx.Tx) ([]string, map[string
 		if !slices.Contains(srcTables, t) {
 			return nil, nil, fmt.Errorf("sqlstore: move: table %s of the target is missing on the source; are both migrated by this version?", t)
 		}
-		var have []string
-		crows, err := src.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, t)
+		have, err := sqliteNames(ctx, src, `SELECT name FROM pragma_table_info(?)`, t)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: move: read the source's columns of %s: %w", t, err)
-		}
-		for crows.Next() {
-			var name string
-			if err := crows.Scan(&name); err != nil {
-				crows.Close()
-				return nil, nil, err
-			}
-			have = append(have, name)
-		}
-		if err := crows.Err(); err != nil {
-			return nil, nil, err
 		}
 		for _, c := range cols[t] {
 			if !slices.Contains(have, c.name) {
@@ -395,6 +384,14 @@ func moveFiles(ctx context.Context, tx pgx.Tx, files []MoveFile, now int64) (cou
 			cur.Close()
 		}
 	}()
+	// done ends the current file with its head row.
+	done := func() {
+		heads = append(heads, []any{files[i].Key, curSize, now})
+		size += curSize
+		cur.Close()
+		cur = nil
+		i++
+	}
 	next := func() ([]any, error) {
 		for i < len(files) {
 			f := files[i]
@@ -417,22 +414,13 @@ func moveFiles(ctx context.Context, tx pgx.Tx, files []MoveFile, now int64) (cou
 				if err == nil {
 					return row, nil
 				}
-				if errors.Is(err, io.ErrUnexpectedEOF) {
-					// Last chunk: the head follows the file.
-					heads = append(heads, []any{f.Key, curSize, now})
-					size += curSize
-					cur.Close()
-					cur = nil
-					i++
+				if errors.Is(err, io.ErrUnexpectedEOF) { // the last chunk
+					done()
 					return row, nil
 				}
 			}
 			if errors.Is(err, io.EOF) {
-				heads = append(heads, []any{f.Key, curSize, now})
-				size += curSize
-				cur.Close()
-				cur = nil
-				i++
+				done()
 				continue
 			}
 			return nil, fmt.Errorf("file %s: %w", f.Key, err)

@@ -818,7 +818,7 @@ func (db *DB) closeReservationTx(ctx context.Context, tx *Tx, id int64, to after
 			return err
 		}
 		if used < reserved {
-			m = movement{key: k, kind: aftersales.MoveRelease, qty: reserved - used, reservation: &id, ticket: &r.TicketID, actor: actor}
+			m.kind, m.qty, m.fromHold = aftersales.MoveRelease, reserved-used, false
 			if _, err := db.move(ctx, tx, m); err != nil {
 				return err
 			}

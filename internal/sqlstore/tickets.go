@@ -22,14 +22,14 @@ const ticketCols = `t.id, t.number, t.channel, t.nature, t.urgency, t.status, t.
 	t.department_id, t.tags, t.custom, t.external_id, t.created_by, t.created_at, t.updated_at, t.first_response_at,
 	t.accepted_at, t.resolved_at, t.closed_at, t.cancelled_at, t.status_changed_at, t.reopen_count, t.assign_count,
 	t.version, COALESCE(c.name, ''), COALESCE(a.name, ''), COALESCE(tm.name, ''), ts.res_due_at,
-	COALESCE(ts.res_met = FALSE OR ts.fr_met = FALSE, FALSE), t.target_at, t.merged_into,
-	COALESCE((SELECT mt.number FROM tickets mt WHERE mt.id = t.merged_into), '')`
+	COALESCE(ts.res_met = FALSE OR ts.fr_met = FALSE, FALSE), t.target_at, t.merged_into, COALESCE(mt.number, '')`
 
 const ticketJoins = `
 	LEFT JOIN customers c ON c.id = t.customer_id
 	LEFT JOIN users a ON a.id = t.assignee_id
 	LEFT JOIN teams tm ON tm.id = t.team_id
-	LEFT JOIN ticket_sla ts ON ts.ticket_id = t.id`
+	LEFT JOIN ticket_sla ts ON ts.ticket_id = t.id
+	LEFT JOIN tickets mt ON mt.id = t.merged_into`
 
 const ticketFrom = `tickets t` + ticketJoins
 

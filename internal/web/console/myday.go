@@ -374,6 +374,10 @@ func (c *Console) usedParts(r *http.Request, ticket int64, to aftersales.VisitSt
 	if err != nil {
 		return nil, err
 	}
+	reserved := make(map[int64]int64, len(rs))
+	for _, x := range rs {
+		reserved[x.ID] = x.Qty
+	}
 	var out []usedPart
 	var v aftersales.Validator
 	for _, s := range r.Form["used"] {
@@ -383,12 +387,7 @@ func (c *Console) usedParts(r *http.Request, ticket int64, to aftersales.VisitSt
 		}
 		u := usedPart{id: id}
 		if q := strings.TrimSpace(r.FormValue("used_qty_" + s)); q != "" {
-			var max int64
-			for _, x := range rs {
-				if x.ID == id {
-					max = x.Qty
-				}
-			}
+			max := reserved[id]
 			n, err := strconv.ParseInt(q, 10, 64)
 			if err != nil || n < 1 || max > 0 && n > max {
 				v.Add("used", fmt.Sprintf("must be between 1 and %d", max))
