@@ -611,9 +611,12 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 	loc := w.db.location()
 	months := make([]string, len(recs))
 	jsons := make([]string, 2*len(recs)) // tags, custom
+	var buf []byte
+	var members []member
 	for i, r := range recs {
 		months[i] = r.CreatedAt.In(loc).Format("200601")
-		jsons[2*i], jsons[2*i+1] = tagsJSON(r.Tags), customJSON(r)
+		buf, members = appendCustomJSON(buf[:0], members, r)
+		jsons[2*i], jsons[2*i+1] = tagsJSON(r.Tags), string(buf)
 	}
 	first, err := w.ids(ctx, "tickets", &w.nextID, len(recs))
 	if err != nil {
@@ -923,7 +926,14 @@ func (w *importWriter) Reject(ctx context.Context, issues []aftersales.RowIssue)
 // customJSON is the ticket's custom column: the record's custom fields
 // with its address and coordinates.
 func customJSON(r *aftersales.ImportRecord) string {
-	ms := make([]member, 0, len(r.Custom)+3)
+	b, _ := appendCustomJSON(nil, nil, r)
+	return string(b)
+}
+
+// appendCustomJSON appends customJSON's text to b, with ms as room for
+// the members: create reuses both for every record of a chunk.
+func appendCustomJSON(b []byte, ms []member, r *aftersales.ImportRecord) ([]byte, []member) {
+	ms = ms[:0]
 	for k, v := range r.Custom {
 		if (k == "address" && r.Address != "") || ((k == "lat" || k == "lng") && r.Lat != nil) {
 			continue
@@ -936,11 +946,16 @@ func customJSON(r *aftersales.ImportRecord) string {
 	if r.Lat != nil {
 		ms = append(ms, member{"lat", *r.Lat}, member{"lng", *r.Lng})
 	}
-	return string(appendJSONObject(make([]byte, 0, 256), ms))
+	return appendJSONObject(b, ms), ms
 }
 
 // tagsJSON is the ticket's tags column.
-func tagsJSON(tags []string) string { return string(appendJSONStrings(make([]byte, 0, 64), tags)) }
+func tagsJSON(tags []string) string {
+	if len(tags) == 0 {
+		return "[]"
+	}
+	return string(appendJSONStrings(make([]byte, 0, 64), tags))
+}
 
 // update rewrites an imported ticket from a changed source row, appends the
 // history it did not have yet and replaces its data-quality flags. A
