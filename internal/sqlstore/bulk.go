@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -139,6 +140,8 @@ type pgFlight struct {
 	mrr     *pgconn.MultiResultReader
 	copying chan error
 	analyze []string
+	types   map[string][]uint32 // copyBinary: column type oids by "table(cols)"
+	buf     []byte              // copyBinary: the stream, kept for the next job
 }
 
 // copyJob is one table's rows for copyAsync.
@@ -164,7 +167,7 @@ func (b pgBulk) copyAsync(ctx context.Context, jobs []copyJob) error {
 			if len(j.rows) == 0 {
 				continue
 			}
-			if _, err := b.tx.CopyFrom(ctx, pgx.Identifier{j.table}, j.cols, pgx.CopyFromRows(j.rows)); err != nil {
+			if err := b.copyBinary(ctx, j); err != nil {
 				done <- fmt.Errorf("%s: %w", j.table, err)
 				return
 			}
@@ -172,6 +175,56 @@ func (b pgBulk) copyAsync(ctx context.Context, jobs []copyJob) error {
 		done <- nil
 	}()
 	return nil
+}
+
+// copyBinary COPYs a job's rows as a binary stream it encodes itself
+// (copyBinary in copybin.go), or through pgx when a value or a column
+// type is not one it knows. It reads the column types of a table once
+// per transaction.
+func (b pgBulk) copyBinary(ctx context.Context, j copyJob) error {
+	f := b.flight
+	key := j.table + "(" + strings.Join(j.cols, ",") + ")"
+	types, ok := f.types[key]
+	if !ok {
+		types = make([]uint32, len(j.cols))
+		err := scanQuery(ctx, b.tx, `SELECT a.attname, a.atttypid FROM pg_attribute a
+			WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, []any{quoteIdent(j.table)},
+			func(scan func(...any) error) error {
+				var name string
+				var oid uint32
+				if err := scan(&name, &oid); err != nil {
+					return err
+				}
+				if i := slices.Index(j.cols, name); i >= 0 {
+					types[i] = oid
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+		if f.types == nil {
+			f.types = map[string][]uint32{}
+		}
+		f.types[key] = types
+	}
+	buf, err := copyBinary(f.buf[:0], types, j.rows)
+	f.buf = buf[:0]
+	if err != nil {
+		_, err := b.tx.CopyFrom(ctx, pgx.Identifier{j.table}, j.cols, pgx.CopyFromRows(j.rows))
+		return err
+	}
+	_, err = b.tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf), copyStatement(j.table, j.cols))
+	return err
+}
+
+func scanQuery(ctx context.Context, tx pgx.Tx, q string, args []any, each func(scan func(dest ...any) error) error) error {
+	rows, err := tx.Query(ctx, q, append([]any{pgx.QueryExecModeExec}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return scanEach(rows, each)
 }
 
 func (b pgBulk) analyze(tables ...string) {

@@ -68,6 +68,9 @@ func (db *DB) Import(ctx context.Context, s *aftersales.ImportSummary, fn func(a
 		// assignee, asset) reads its index for a non-null value instead
 		// of scanning the whole table, as it did without statistics.
 		analyze := func() error {
+			if err := w.queueMarks(ctx); err != nil {
+				return err
+			}
 			if s.Created <= 1000 {
 				return nil
 			}
@@ -156,7 +159,7 @@ func deferUpkeep(ctx context.Context, b bulkWriter) (func(analyze func() error) 
 	}
 	_, sqlite := b.(sqliteBulk)
 	// pairs of "what to drop" and "how to make it again"
-	var indexes, fkeys [][2]string
+	var indexes, fkeys, queueKeys [][2]string
 	collect := func(dst *[][2]string, q string) error {
 		return b.query(ctx, q, nil, func(scan func(...any) error) error {
 			var drop, def string
@@ -183,7 +186,24 @@ func deferUpkeep(ctx context.Context, b bulkWriter) (func(analyze func() error) 
 		if err != nil {
 			return nil, false, err
 		}
-		if err := b.exec(ctx, `ALTER TABLE tickets DISABLE TRIGGER kpi_ticket, DISABLE TRIGGER text_ticket_insert`); err != nil {
+		// The queues' primary keys go too, and come back (with the
+		// indexes) before analyze; dropped first, so that the load
+		// locks the queues before tickets, in the order of a rollup
+		// refresh, which claims queue rows and then reads tickets.
+		err = collect(&queueKeys, `SELECT 'ALTER TABLE ' || quote_ident(t.relname) || ' DROP CONSTRAINT ' || quote_ident(k.conname),
+				'ALTER TABLE ' || quote_ident(t.relname) || ' ADD CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid)
+			FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+			WHERE k.contype = 'p' AND t.relname IN ('kpi_dirty', 'text_pending') AND t.relnamespace = to_regnamespace(current_schema())
+			ORDER BY t.relname`)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, d := range queueKeys {
+			if err := b.exec(ctx, d[0]); err != nil {
+				return nil, false, fmt.Errorf("sqlstore: defer %q: %w", d[0], err)
+			}
+		}
+		if err := b.exec(ctx, `ALTER TABLE tickets DISABLE TRIGGER kpi_ticket, DISABLE TRIGGER text_ticket_insert, DISABLE TRIGGER text_ticket_update`); err != nil {
 			return nil, false, fmt.Errorf("sqlstore: defer rollup and text triggers: %w", err)
 		}
 	}
@@ -201,7 +221,7 @@ func deferUpkeep(ctx context.Context, b bulkWriter) (func(analyze func() error) 
 			}
 			return nil
 		}
-		if err := restore(indexes); err != nil {
+		if err := restore(append(indexes, queueKeys...)); err != nil {
 			return err
 		}
 		if err := analyze(); err != nil {
@@ -221,7 +241,7 @@ func deferUpkeep(ctx context.Context, b bulkWriter) (func(analyze func() error) 
 		if sqlite {
 			return nil
 		}
-		return b.exec(ctx, `ALTER TABLE tickets ENABLE TRIGGER kpi_ticket, ENABLE TRIGGER text_ticket_insert`)
+		return b.exec(ctx, `ALTER TABLE tickets ENABLE TRIGGER kpi_ticket, ENABLE TRIGGER text_ticket_insert, ENABLE TRIGGER text_ticket_update`)
 	}, !sqlite, nil
 }
 
@@ -258,6 +278,11 @@ type importWriter struct {
 	// without a lookup first.
 	teamsRead, regionsRead bool
 	cats                   map[catName]catRow // nil: look each level up
+	// A first load on PostgreSQL: the first ticket id it took (the ids
+	// from here on are its own), and the tickets from before it that it
+	// updated, for the rollups and (text changed) the text analysis.
+	newFrom          int64
+	marks, textMarks []int64
 }
 
 // catName is a category's parent (0 for a root) and one of its names.
@@ -546,6 +571,9 @@ func (w *importWriter) ids(ctx context.Context, table string, next *int64, n int
 		var last int64
 		err := w.b.query(ctx, `SELECT setval(pg_get_serial_sequence('tickets', 'id'), nextval(pg_get_serial_sequence('tickets', 'id')) + $1 - 1)`,
 			[]any{n}, func(scan func(...any) error) error { return scan(&last) })
+		if w.newFrom == 0 {
+			w.newFrom = last - int64(n) + 1
+		}
 		return last - int64(n) + 1, err
 	}
 	if w.db.d.engine == Postgres {
@@ -583,9 +611,12 @@ func (w *importWriter) create(ctx context.Context, recs []*aftersales.ImportReco
 	loc := w.db.location()
 	months := make([]string, len(recs))
 	jsons := make([]string, 2*len(recs)) // tags, custom
+	var buf []byte
+	var members []member
 	for i, r := range recs {
 		months[i] = r.CreatedAt.In(loc).Format("200601")
-		jsons[2*i], jsons[2*i+1] = tagsJSON(r.Tags), customJSON(r)
+		buf, members = appendCustomJSON(buf[:0], members, r)
+		jsons[2*i], jsons[2*i+1] = tagsJSON(r.Tags), string(buf)
 	}
 	first, err := w.ids(ctx, "tickets", &w.nextID, len(recs))
 	if err != nil {
@@ -822,6 +853,33 @@ func (w *importWriter) flush(ctx context.Context) error {
 	return nil
 }
 
+// queueMarks queues the tickets from before a first load that it updated
+// (update) for the rollups and the text analysis, once the queues have
+// their primary keys again, with the statements of the triggers that
+// were off (migrations 0034 and 0051).
+func (w *importWriter) queueMarks(ctx context.Context) error {
+	for _, q := range []struct {
+		ids []int64
+		sql string
+	}{
+		{w.marks, `INSERT INTO kpi_dirty (ticket_id) SELECT unnest($1::bigint[])
+			ON CONFLICT (ticket_id) DO UPDATE SET ticket_id = excluded.ticket_id WHERE false`},
+		{w.textMarks, `INSERT INTO text_pending (ticket_id) SELECT unnest($1::bigint[])
+			ON CONFLICT (ticket_id) DO UPDATE SET gen = text_pending.gen + 1`},
+	} {
+		if len(q.ids) == 0 {
+			continue
+		}
+		ids := slices.Clone(q.ids)
+		slices.Sort(ids)
+		if err := w.b.exec(ctx, q.sql, slices.Compact(ids)); err != nil {
+			return fmt.Errorf("sqlstore: import queues: %w", err)
+		}
+	}
+	w.marks, w.textMarks = nil, nil
+	return nil
+}
+
 // appendHistory adds status changes after since, starting from status from.
 func appendHistory(events [][]any, id int64, r *aftersales.ImportRecord, from aftersales.Status, since time.Time) [][]any {
 	for _, e := range r.History {
@@ -868,7 +926,14 @@ func (w *importWriter) Reject(ctx context.Context, issues []aftersales.RowIssue)
 // customJSON is the ticket's custom column: the record's custom fields
 // with its address and coordinates.
 func customJSON(r *aftersales.ImportRecord) string {
-	ms := make([]member, 0, len(r.Custom)+3)
+	b, _ := appendCustomJSON(nil, nil, r)
+	return string(b)
+}
+
+// appendCustomJSON appends customJSON's text to b, with ms as room for
+// the members: create reuses both for every record of a chunk.
+func appendCustomJSON(b []byte, ms []member, r *aftersales.ImportRecord) ([]byte, []member) {
+	ms = ms[:0]
 	for k, v := range r.Custom {
 		if (k == "address" && r.Address != "") || ((k == "lat" || k == "lng") && r.Lat != nil) {
 			continue
@@ -881,11 +946,16 @@ func customJSON(r *aftersales.ImportRecord) string {
 	if r.Lat != nil {
 		ms = append(ms, member{"lat", *r.Lat}, member{"lng", *r.Lng})
 	}
-	return string(appendJSONObject(make([]byte, 0, 256), ms))
+	return appendJSONObject(b, ms), ms
 }
 
 // tagsJSON is the ticket's tags column.
-func tagsJSON(tags []string) string { return string(appendJSONStrings(make([]byte, 0, 64), tags)) }
+func tagsJSON(tags []string) string {
+	if len(tags) == 0 {
+		return "[]"
+	}
+	return string(appendJSONStrings(make([]byte, 0, 64), tags))
+}
 
 // update rewrites an imported ticket from a changed source row, appends the
 // history it did not have yet and replaces its data-quality flags. A
@@ -901,8 +971,10 @@ func (w *importWriter) update(ctx context.Context, id int64, r *aftersales.Impor
 	}
 	var last sql.NullInt64
 	var status string
-	if err := w.b.query(ctx, `SELECT t.status, (SELECT max(at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'status_changed')
-		FROM tickets t WHERE t.id = $1`, []any{id}, func(scan func(...any) error) error { return scan(&status, &last) }); err != nil {
+	var textChanged bool
+	if err := w.b.query(ctx, `SELECT t.status, (SELECT max(at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'status_changed'),
+		t.title <> $2 OR t.description <> $3
+		FROM tickets t WHERE t.id = $1`, []any{id, r.Title, r.Description}, func(scan func(...any) error) error { return scan(&status, &last, &textChanged) }); err != nil {
 		return err
 	}
 	err = w.b.exec(ctx, `UPDATE tickets SET channel = $1, nature = $2, urgency = $3, urgency_rank = $4, status = $5, title = $6,
@@ -918,10 +990,15 @@ func (w *importWriter) update(ctx context.Context, id int64, r *aftersales.Impor
 	if err != nil {
 		return mapErr(err)
 	}
-	if w.direct && id > 0 {
-		// The rollup trigger is off during a first load (deferUpkeep).
-		if err := w.b.exec(ctx, `INSERT INTO kpi_dirty (ticket_id) VALUES ($1) ON CONFLICT DO NOTHING`, id); err != nil {
-			return err
+	if w.direct && (w.newFrom == 0 || id < w.newFrom) {
+		// The rollup and text triggers are off during a first load, and
+		// the queues have no primary key until its end (deferUpkeep): a
+		// ticket from before the load is queued by queueMarks, as the
+		// triggers would have; one of this load's is queued already
+		// (copyDirect).
+		w.marks = append(w.marks, id)
+		if textChanged {
+			w.textMarks = append(w.textMarks, id)
 		}
 	}
 	if err := w.b.exec(ctx, `DELETE FROM ticket_tags WHERE ticket_id = $1`, id); err != nil {

@@ -66,7 +66,22 @@ func scanTicket(row interface{ Scan(...any) error }) (*aftersales.Ticket, error)
 
 // ticketNumber formats AS<yyyymm>-<seq>, the month in the deployment's
 // zone so numbers follow the local calendar.
-func ticketNumber(month string, seq int64) string { return fmt.Sprintf("AS%s-%06d", month, seq) }
+func ticketNumber(month string, seq int64) string {
+	if seq < 0 {
+		return fmt.Sprintf("AS%s-%06d", month, seq)
+	}
+	// What the Sprintf above writes, without its formatting machinery: a
+	// first load numbers every ticket (0.09 of the Boston file's 1.9
+	// client CPU-seconds).
+	b := make([]byte, 0, 16)
+	b = append(append(append(b, "AS"...), month...), '-')
+	var d [20]byte
+	digits := strconv.AppendInt(d[:0], seq, 10)
+	for n := len(digits); n < 6; n++ {
+		b = append(b, '0')
+	}
+	return string(append(b, digits...))
+}
 
 // parseTicketNumber reads the month and sequence of a number ticketNumber made.
 func parseTicketNumber(n string) (month string, seq int64, ok bool) {
