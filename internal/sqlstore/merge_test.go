@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -239,6 +240,78 @@ func TestMergeTicket(t *testing.T) {
 		check, err := db.RecomputeRollups(bg, false)
 		if err != nil || check.Differences != 0 {
 			t.Fatalf("rollups differ from a recompute after merges: %+v %v", check, err)
+		}
+	})
+}
+
+// A customer's answer read while a merge of its ticket is in flight
+// continues on the ticket kept: the intake waits for the merge's lock on
+// the duplicate and then follows the merge the lock shows, instead of the
+// link it read before the lock (a follow-up ticket opened beside the
+// duplicate, cancelled by the merge).
+func TestMailDuringMerge(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC))
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		bg := context.Background()
+		mail := func(id, subject string, inReplyTo ...string) *aftersales.IntakeResult {
+			t.Helper()
+			res, err := db.ReceiveEmail(bg, &aftersales.InboundEmail{MessageID: id, From: "li@example.cn", FromName: "李明",
+				Subject: subject, Text: subject, InReplyTo: inReplyTo})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		kept := mail("k1@example.cn", "洗衣机漏水")
+		clock.Advance(time.Hour)
+		dup := mail("d1@example.cn", "洗衣机还在漏水")
+		src, err := db.FindTicket(ctx, dup.TicketID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tickets := db.CountForTest(bg, `SELECT COUNT(*) FROM tickets`)
+
+		type answer struct {
+			res *aftersales.IntakeResult
+			err error
+		}
+		answered := make(chan answer, 1)
+		err = db.MergeHeldForTest(ctx, dup.TicketID, kept.TicketID, aftersales.MergeInput{Version: src.Version}, func() {
+			before := db.WaitsForTest(bg)
+			go func() {
+				res, err := db.ReceiveEmail(bg, &aftersales.InboundEmail{MessageID: "d2@example.cn", From: "li@example.cn",
+					Subject: "Re: 洗衣机还在漏水", Text: "今天下午在家。", InReplyTo: []string{"d1@example.cn"}})
+				answered <- answer{res, err}
+			}()
+			// Commit only once the answer waits behind the merge.
+			for db.WaitsForTest(bg) <= before {
+				select {
+				case a := <-answered:
+					answered <- a
+					return // it did not wait: the outcome below tells
+				default:
+					runtime.Gosched()
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := <-answered
+		if a.err != nil {
+			t.Fatal(a.err)
+		}
+		if a.res.TicketID != kept.TicketID || a.res.Created {
+			t.Errorf("the answer went to ticket %d (created %v), want the kept %d (the duplicate is %d)",
+				a.res.TicketID, a.res.Created, kept.TicketID, dup.TicketID)
+		}
+		if n := db.CountForTest(bg, `SELECT COUNT(*) FROM tickets`); n != tickets {
+			t.Errorf("%d tickets after the answer, %d before", n, tickets)
+		}
+		if n := db.CountForTest(bg, `SELECT COUNT(*) FROM ticket_events WHERE ticket_id = $1 AND body LIKE '%今天下午在家%'`, kept.TicketID); n != 1 {
+			t.Errorf("the kept ticket has the answer %d times, want once", n)
 		}
 	})
 }
