@@ -42,6 +42,11 @@ func moveDB(ctx context.Context, env Env, args []string) error {
 	if _, err := os.Stat(sqlstore.SQLitePath(c.DSN())); err != nil {
 		return fmt.Errorf("move-db: no SQLite database at %s: %w", sqlstore.SQLitePath(c.DSN()), err)
 	}
+	// A serve still running would go on writing into SQLite after the
+	// move read it: what it wrote would be lost.
+	if err := sqlstore.CheckSQLiteAlone(ctx, c.DSN()); err != nil {
+		return fmt.Errorf("move-db: %w", err)
+	}
 	src, err := open(ctx, c, env.Now)
 	if err != nil {
 		return fmt.Errorf("move-db: source: %w", err)
