@@ -356,3 +356,57 @@ func TestMoveDBHolderProcess(t *testing.T) {
 	fmt.Println("holding")
 	io.Copy(io.Discard, os.Stdin)
 }
+
+// TestMoveDBFilesInDatabase moves an instance served with --files db: its
+// files are in the SQLite database and move with its tables; a file left
+// in the data directory (from before the switch) is not the instance's and
+// stays behind.
+func TestMoveDBFilesInDatabase(t *testing.T) {
+	ctx := context.Background()
+	target := testutil.DSN(t, sqlstore.Postgres)
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, testutil.Shanghai(t))
+	dir := filepath.Join(t.TempDir(), "data")
+	src := openMoveStore(t, filepath.Join(dir, "aftersales.db"), now)
+	actx, _ := testutil.Admin(t, src)
+	tk := testutil.MustTicket(t, actx, src, testutil.MustCustomer(t, actx, src, "客户").ID, "工单")
+	content := []byte("库里的附件")
+	att, err := files.New(src).Attach(actx, src, tk.ID, bytes.NewReader(content), "in-db.txt", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+	old, err := files.OpenDir(filepath.Join(dir, "attachments"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := old.CreateBlob(ctx, "stale/left-behind.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("from before --files db"))
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	code, out := run(t, map[string]string{"AFTERSALES_DATA_DIR": dir}, "move-db", "--files", "db", "--summary", "--to", target)
+	if code != 0 || !strings.Contains(out, " 0 files") {
+		t.Fatalf("move-db --files db: %d %s", code, out)
+	}
+	dst := openMoveStore(t, target, now)
+	r, err := files.New(dst).Open(ctx, att.Path)
+	if err != nil {
+		t.Fatalf("the attachment kept in the database did not move: %v", err)
+	}
+	got, _ := io.ReadAll(r)
+	r.Close()
+	if !bytes.Equal(got, content) {
+		t.Errorf("the attachment reads %q on PostgreSQL", got)
+	}
+	if _, err := files.New(dst).Open(ctx, "stale/left-behind.txt"); err == nil {
+		t.Error("the data directory's leftover moved too")
+	}
+	if code, out := run(t, map[string]string{"AFTERSALES_DATA_DIR": dir}, "move-db", "--files", "disk", "--to", target); code == 0 || !strings.Contains(out, "files: must be db or dir") {
+		t.Errorf("move-db --files disk: %d %s", code, out)
+	}
+}
