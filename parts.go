@@ -304,7 +304,7 @@ type ConsumeInput struct {
 // store's.
 func (in *ConsumeInput) Validate() error {
 	var v Validator
-	v.Check(in.Qty >= 0 && in.Qty <= MaxQty, "qty", "must be between 1 and 1000000")
+	v.Check(in.Qty >= 0 && in.Qty <= MaxQty, "qty", "must be between 0 and 1000000; 0 uses all the units reserved")
 	return v.Err()
 }
 

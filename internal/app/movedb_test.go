@@ -1,12 +1,15 @@
 package app
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -107,6 +110,7 @@ func TestMoveDB(t *testing.T) {
 	if count < 150 {
 		t.Fatalf("the source holds %d tickets", count)
 	}
+	src.Close() // move-db refuses a database open elsewhere
 
 	code, out := run(t, map[string]string{"AFTERSALES_DATA_DIR": dir}, "move-db", "--to", target)
 	if code != 0 {
@@ -164,6 +168,7 @@ func TestMoveDB(t *testing.T) {
 	}
 	// The next ticket gets the same id and number on both sides: the
 	// sequences and counters moved along.
+	src = openMoveStore(t, filepath.Join(dir, "aftersales.db"), end)
 	want := testutil.MustTicket(t, actx, src, cust.ID, "迁移后")
 	got, err := dst.CreateTicket(dctx, testutil.TicketInput(cust.ID, "迁移后"))
 	if err != nil {
@@ -175,6 +180,7 @@ func TestMoveDB(t *testing.T) {
 	if _, err := dst.CreateCustomer(dctx, aftersales.CustomerInput{Name: "新客户", Phone: "13900139000"}); err != nil {
 		t.Errorf("a new customer on PostgreSQL: %v", err)
 	}
+	src.Close()
 
 	code, out = run(t, map[string]string{"AFTERSALES_DATA_DIR": dir}, "move-db", "--to", target)
 	if code != 1 || !strings.Contains(out, "already holds") || !strings.Contains(out, "tickets") {
@@ -249,6 +255,7 @@ func TestMoveDBFailureLeavesTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
+	raw.SetMaxIdleConns(0) // closed after each change: move-db refuses a database open elsewhere
 	env := map[string]string{"AFTERSALES_DATA_DIR": dir}
 
 	if _, err := raw.Exec(`ALTER TABLE customers ADD COLUMN nickname TEXT`); err != nil {
@@ -274,5 +281,132 @@ func TestMoveDBFailureLeavesTarget(t *testing.T) {
 	}
 	if after := moveSnapshot(t, target); after != before {
 		t.Errorf("the failed move changed the target:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// TestMoveDBRefusesOpenDatabase runs move-db while a second process has
+// the SQLite database open as serve does (an idle serve holds no write
+// lock): it is refused, saying why, and the target stays empty; once that
+// process has exited the move goes through.
+func TestMoveDBRefusesOpenDatabase(t *testing.T) {
+	target := testutil.DSN(t, sqlstore.Postgres)
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, testutil.Shanghai(t))
+	dir := filepath.Join(t.TempDir(), "data")
+	src := openMoveStore(t, filepath.Join(dir, "aftersales.db"), now)
+	actx, _ := testutil.Admin(t, src)
+	testutil.MustTicket(t, actx, src, testutil.MustCustomer(t, actx, src, "客户").ID, "工单")
+	src.Close()
+
+	holder := exec.Command(os.Args[0], "-test.run=^TestMoveDBHolderProcess$")
+	holder.Env = append(os.Environ(), "AFTERSALES_TEST_HOLD_DB="+filepath.Join(dir, "aftersales.db"))
+	stdin, err := holder.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := holder.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder.Stderr = os.Stderr
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Process.Kill()
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() && lines.Text() != "holding" {
+	}
+	env := map[string]string{"AFTERSALES_DATA_DIR": dir}
+	code, out := run(t, env, "move-db", "--to", target)
+	if code != 1 || !strings.Contains(out, "is open in another process") || !strings.Contains(out, "stop it first") {
+		t.Errorf("move-db beside a process holding the database: %d %s", code, out)
+	}
+	dst := openMoveStore(t, target, now)
+	if err := dst.CheckMoveTarget(context.Background()); err != nil {
+		t.Errorf("the refused move wrote to the target: %v", err)
+	}
+	dst.Close()
+
+	stdin.Close()
+	for lines.Scan() {
+	}
+	if err := holder.Wait(); err != nil {
+		t.Fatalf("the holding process: %v", err)
+	}
+	if code, out := run(t, env, "move-db", "--summary", "--to", target); code != 0 || !strings.Contains(out, "counts checked") {
+		t.Errorf("move-db once the other process is gone: %d %s", code, out)
+	}
+}
+
+// TestMoveDBHolderProcess is TestMoveDBRefusesOpenDatabase's second
+// process: it opens the database as serve does, reads it, says
+// "holding" and keeps it open until its standard input closes.
+func TestMoveDBHolderProcess(t *testing.T) {
+	path := os.Getenv("AFTERSALES_TEST_HOLD_DB")
+	if path == "" {
+		t.Skip("runs only as the second process of TestMoveDBRefusesOpenDatabase")
+	}
+	db, err := sqlstore.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("holding")
+	io.Copy(io.Discard, os.Stdin)
+}
+
+// TestMoveDBFilesInDatabase moves an instance served with --files db: its
+// files are in the SQLite database and move with its tables; a file left
+// in the data directory (from before the switch) is not the instance's and
+// stays behind.
+func TestMoveDBFilesInDatabase(t *testing.T) {
+	ctx := context.Background()
+	target := testutil.DSN(t, sqlstore.Postgres)
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, testutil.Shanghai(t))
+	dir := filepath.Join(t.TempDir(), "data")
+	src := openMoveStore(t, filepath.Join(dir, "aftersales.db"), now)
+	actx, _ := testutil.Admin(t, src)
+	tk := testutil.MustTicket(t, actx, src, testutil.MustCustomer(t, actx, src, "客户").ID, "工单")
+	content := []byte("库里的附件")
+	att, err := files.New(src).Attach(actx, src, tk.ID, bytes.NewReader(content), "in-db.txt", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+	old, err := files.OpenDir(filepath.Join(dir, "attachments"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := old.CreateBlob(ctx, "stale/left-behind.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("from before --files db"))
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	code, out := run(t, map[string]string{"AFTERSALES_DATA_DIR": dir}, "move-db", "--files", "db", "--summary", "--to", target)
+	if code != 0 || !strings.Contains(out, " 0 files") {
+		t.Fatalf("move-db --files db: %d %s", code, out)
+	}
+	dst := openMoveStore(t, target, now)
+	r, err := files.New(dst).Open(ctx, att.Path)
+	if err != nil {
+		t.Fatalf("the attachment kept in the database did not move: %v", err)
+	}
+	got, _ := io.ReadAll(r)
+	r.Close()
+	if !bytes.Equal(got, content) {
+		t.Errorf("the attachment reads %q on PostgreSQL", got)
+	}
+	if _, err := files.New(dst).Open(ctx, "stale/left-behind.txt"); err == nil {
+		t.Error("the data directory's leftover moved too")
+	}
+	if code, out := run(t, map[string]string{"AFTERSALES_DATA_DIR": dir}, "move-db", "--files", "disk", "--to", target); code == 0 || !strings.Contains(out, "files: must be db or dir") {
+		t.Errorf("move-db --files disk: %d %s", code, out)
 	}
 }

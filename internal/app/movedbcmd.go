@@ -21,17 +21,24 @@ import (
 // of its data directory) into a new PostgreSQL database, in one
 // PostgreSQL transaction (sqlstore.MoveTo).
 func moveDB(ctx context.Context, env Env, args []string) error {
-	var to string
+	var to, filesAt string
 	var summaryOnly bool
 	c, rest, err := config.Load("move-db", false, args, env.Getenv, env.Stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&to, "to", "", "the PostgreSQL database to move into (postgres://...): new and empty, or holding only what migrate and a first start make")
 		fs.BoolVar(&summaryOnly, "summary", false, "print only the summary, not the rows of every table")
+		fs.StringVar(&filesAt, "files", "", "where the instance's attachments and import uploads live, as serve was given it: dir (the data directory, SQLite's default) or db (in the SQLite database; they move with its tables) (AFTERSALES_FILES)")
 	})
 	if err != nil {
 		return err
 	}
+	if filesAt != "" {
+		c.Files = filesAt
+		if err := c.Validate(); err != nil {
+			return err
+		}
+	}
 	if len(rest) != 0 {
-		return fmt.Errorf("usage: aftersales move-db [--data-dir DIR | --db FILE] --to postgres://...")
+		return fmt.Errorf("usage: aftersales move-db [--data-dir DIR | --db FILE] [--files dir|db] --to postgres://...")
 	}
 	if !sqlstore.IsPostgres(to) {
 		return fmt.Errorf("move-db: --to: must name a PostgreSQL database (postgres://...), not %q", to)
@@ -41,6 +48,11 @@ func moveDB(ctx context.Context, env Env, args []string) error {
 	}
 	if _, err := os.Stat(sqlstore.SQLitePath(c.DSN())); err != nil {
 		return fmt.Errorf("move-db: no SQLite database at %s: %w", sqlstore.SQLitePath(c.DSN()), err)
+	}
+	// A serve still running would go on writing into SQLite after the
+	// move read it: what it wrote would be lost.
+	if err := sqlstore.CheckSQLiteAlone(ctx, c.DSN()); err != nil {
+		return fmt.Errorf("move-db: %w", err)
 	}
 	src, err := open(ctx, c, env.Now)
 	if err != nil {
@@ -58,13 +70,18 @@ func moveDB(ctx context.Context, env Env, args []string) error {
 	if err := dst.CheckMoveTarget(ctx); err != nil {
 		return fmt.Errorf("move-db: %w", err)
 	}
+	// The files where serve keeps them (openFiles): in the data directory,
+	// or already in the database's blob tables, which move with the rest
+	// (what a data directory still holds then is not the instance's).
 	var moved []sqlstore.MoveFile
-	for _, d := range []string{"attachments", "uploads"} {
-		fl, err := storedFiles(filepath.Join(c.DataDir, d))
-		if err != nil {
-			return fmt.Errorf("move-db: %w", err)
+	if !c.FilesInDB(false) {
+		for _, d := range []string{"attachments", "uploads"} {
+			fl, err := storedFiles(filepath.Join(c.DataDir, d))
+			if err != nil {
+				return fmt.Errorf("move-db: %w", err)
+			}
+			moved = append(moved, fl...)
 		}
-		moved = append(moved, fl...)
 	}
 	sum, err := src.MoveTo(ctx, dst, moved)
 	if err != nil {

@@ -462,11 +462,7 @@ func messageBody(in *inbound, title string) string {
 // stranger into a ticket), or by chat conversation. nil: a new ticket.
 func (db *DB) threadOf(ctx context.Context, tx *Tx, in *inbound) (*aftersales.Ticket, error) {
 	if in.ticketID != 0 {
-		id, err := keptTicket(ctx, tx, in.ticketID)
-		if err != nil {
-			return nil, err
-		}
-		return db.lockTicket(ctx, tx, id)
+		return db.lockKept(ctx, tx, in.ticketID)
 	}
 	var id int64
 	scan := func(q string, args ...any) error {
@@ -524,16 +520,33 @@ func (db *DB) threadOf(ctx context.Context, tx *Tx, in *inbound) (*aftersales.Ti
 	if id == 0 {
 		return nil, nil
 	}
+	return db.lockKept(ctx, tx, id)
+}
+
+// lockKept locks the ticket a message about ticket id continues on: id
+// itself, or the ticket it was merged into. The merge link read before
+// the lock can be stale on PostgreSQL: a merge that commits between that
+// read and the lock (it locks the duplicate too) shows only in the row
+// the lock returns, so the link is followed again under the lock.
+func (db *DB) lockKept(ctx context.Context, tx *Tx, id int64) (*aftersales.Ticket, error) {
 	id, err := keptTicket(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
-	return db.lockTicket(ctx, tx, id)
+	for range 8 { // a merge never targets a merged ticket; the bound is a guard
+		t, err := db.lockTicket(ctx, tx, id)
+		if err != nil || t.MergedInto == nil {
+			return t, err
+		}
+		id = *t.MergedInto
+	}
+	return nil, fmt.Errorf("sqlstore: kept ticket: ticket %d is still merged after 8 links", id)
 }
 
 // keptTicket follows a merged duplicate to the ticket kept (MergeTicket),
 // so that a message about the duplicate (its number in the subject, its
-// follow page) continues there; a ticket not merged is itself.
+// follow page) continues there; a ticket not merged is itself. It reads
+// without a lock: lockKept checks again under the lock.
 func keptTicket(ctx context.Context, tx *Tx, id int64) (int64, error) {
 	for range 8 { // a merge never targets a merged ticket; the bound is a guard
 		var next sql.NullInt64

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -239,6 +240,167 @@ func TestMergeTicket(t *testing.T) {
 		check, err := db.RecomputeRollups(bg, false)
 		if err != nil || check.Differences != 0 {
 			t.Fatalf("rollups differ from a recompute after merges: %+v %v", check, err)
+		}
+	})
+}
+
+// A customer's answer read while a merge of its ticket is in flight
+// continues on the ticket kept: the intake waits for the merge's lock on
+// the duplicate and then follows the merge the lock shows, instead of the
+// link it read before the lock (a follow-up ticket opened beside the
+// duplicate, cancelled by the merge).
+func TestMailDuringMerge(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC))
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		bg := context.Background()
+		mail := func(id, subject string, inReplyTo ...string) *aftersales.IntakeResult {
+			t.Helper()
+			res, err := db.ReceiveEmail(bg, &aftersales.InboundEmail{MessageID: id, From: "li@example.cn", FromName: "李明",
+				Subject: subject, Text: subject, InReplyTo: inReplyTo})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		kept := mail("k1@example.cn", "洗衣机漏水")
+		clock.Advance(time.Hour)
+		dup := mail("d1@example.cn", "洗衣机还在漏水")
+		src, err := db.FindTicket(ctx, dup.TicketID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tickets := db.CountForTest(bg, `SELECT COUNT(*) FROM tickets`)
+
+		type answer struct {
+			res *aftersales.IntakeResult
+			err error
+		}
+		answered := make(chan answer, 1)
+		err = db.MergeHeldForTest(ctx, dup.TicketID, kept.TicketID, aftersales.MergeInput{Version: src.Version}, func() {
+			before := db.WaitsForTest(bg)
+			go func() {
+				res, err := db.ReceiveEmail(bg, &aftersales.InboundEmail{MessageID: "d2@example.cn", From: "li@example.cn",
+					Subject: "Re: 洗衣机还在漏水", Text: "今天下午在家。", InReplyTo: []string{"d1@example.cn"}})
+				answered <- answer{res, err}
+			}()
+			// Commit only once the answer waits behind the merge.
+			for db.WaitsForTest(bg) <= before {
+				select {
+				case a := <-answered:
+					answered <- a
+					return // it did not wait: the outcome below tells
+				default:
+					runtime.Gosched()
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := <-answered
+		if a.err != nil {
+			t.Fatal(a.err)
+		}
+		if a.res.TicketID != kept.TicketID || a.res.Created {
+			t.Errorf("the answer went to ticket %d (created %v), want the kept %d (the duplicate is %d)",
+				a.res.TicketID, a.res.Created, kept.TicketID, dup.TicketID)
+		}
+		if n := db.CountForTest(bg, `SELECT COUNT(*) FROM tickets`); n != tickets {
+			t.Errorf("%d tickets after the answer, %d before", n, tickets)
+		}
+		if n := db.CountForTest(bg, `SELECT COUNT(*) FROM ticket_events WHERE ticket_id = $1 AND body LIKE '%今天下午在家%'`, kept.TicketID); n != 1 {
+			t.Errorf("the kept ticket has the answer %d times, want once", n)
+		}
+	})
+}
+
+// A merged duplicate's timeline keeps linking to the files the merge moved
+// to the ticket kept: whoever could open them on the duplicate still can
+// (its technician, who does not see the kept ticket; its customer on the
+// portal, where the duplicate's page still lists them), and nobody else.
+func TestMergedDuplicateFiles(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		clock := NewClock(time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC))
+		db.Now = clock.Now
+		ctx, _ := Admin(t, db)
+		bg := context.Background()
+		cust, err := db.CreateCustomer(ctx, aftersales.CustomerInput{Name: "李明", Email: "li@example.cn"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := MustTicket(t, ctx, db, cust.ID, "洗衣机漏水")
+		dup := MustTicket(t, ctx, db, cust.ID, "洗衣机还在漏水")
+		otherCust := MustCustomer(t, ctx, db, "王五")
+		other := MustTicket(t, ctx, db, otherCust.ID, "别人的工单")
+		tech := MustUser(t, ctx, db, "tech@acme.cn", aftersales.RoleTechnician, nil)
+		stranger := MustUser(t, ctx, db, "tech2@acme.cn", aftersales.RoleTechnician, nil)
+		if _, err := db.UpdateTicket(ctx, dup.ID, dup.Version, aftersales.TicketInput{AssigneeID: &tech.ID}); err != nil {
+			t.Fatal(err)
+		}
+		att := &aftersales.Attachment{TicketID: dup.ID, Name: "leak.jpg", ContentType: "image/jpeg", Size: 3, SHA256: "abc", Path: "merge/leak.jpg"}
+		if err := db.AddAttachment(ctx, att); err != nil {
+			t.Fatal(err)
+		}
+		theirs := &aftersales.Attachment{TicketID: other.ID, Name: "theirs.jpg", ContentType: "image/jpeg", Size: 3, SHA256: "def", Path: "merge/theirs.jpg"}
+		if err := db.AddAttachment(ctx, theirs); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.InvitePortalUser(ctx, cust.ID, aftersales.PortalInvite{Email: "li@example.cn"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.InvitePortalUser(ctx, otherCust.ID, aftersales.PortalInvite{Email: "wang@example.cn"}); err != nil {
+			t.Fatal(err)
+		}
+		d, _ := db.FindTicket(ctx, dup.ID)
+		if _, err := db.MergeTicket(ctx, dup.ID, kept.ID, aftersales.MergeInput{Version: d.Version}); err != nil {
+			t.Fatal(err)
+		}
+		if owner := db.CountForTest(bg, `SELECT ticket_id FROM attachments WHERE id = $1`, att.ID); owner != kept.ID {
+			t.Fatalf("the file is on ticket %d after the merge, want the kept %d", owner, kept.ID)
+		}
+
+		tctx := aftersales.NewContextWithUser(bg, tech)
+		if _, err := db.FindTicket(tctx, kept.ID); aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
+			t.Fatalf("the technician sees the kept ticket (%v): the case needs one who does not", err)
+		}
+		if got, err := db.FindAttachment(tctx, att.ID); err != nil || got.Path != att.Path {
+			t.Errorf("the duplicate's technician opens its file: %+v %v, want %s", got, err, att.Path)
+		}
+		if list, err := db.ListAttachments(tctx, dup.ID); err != nil || len(list) != 1 || list[0].ID != att.ID || list[0].TicketID != kept.ID {
+			t.Errorf("the duplicate's files: %+v %v, want %d, now on the kept %d", list, err, att.ID, kept.ID)
+		}
+		if list, err := db.ListAttachments(ctx, kept.ID); err != nil || len(list) != 1 || list[0].ID != att.ID {
+			t.Errorf("the kept ticket's files: %+v %v, want %d once", list, err, att.ID)
+		}
+		sctx := aftersales.NewContextWithUser(bg, stranger)
+		if _, err := db.FindAttachment(sctx, att.ID); aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
+			t.Errorf("a technician of neither ticket opens the file: %v, want ENOTFOUND", err)
+		}
+		if _, err := db.FindAttachment(tctx, theirs.ID); aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
+			t.Errorf("the technician opens another ticket's file: %v, want ENOTFOUND", err)
+		}
+
+		pctx := portalSignIn(t, db, "li@example.cn")
+		page, err := db.PortalTicket(pctx, dup.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Attachments) != 1 || page.Attachments[0].ID != att.ID || page.Attachments[0].TicketID != dup.ID {
+			t.Errorf("the duplicate's portal page lists files %+v, want %d through ticket %d", page.Attachments, att.ID, dup.ID)
+		}
+		for _, id := range []int64{dup.ID, kept.ID} {
+			if got, err := db.PortalAttachment(pctx, id, att.ID); err != nil || got.Path != att.Path {
+				t.Errorf("the customer opens the file through ticket %d: %+v %v", id, got, err)
+			}
+		}
+		if _, err := db.PortalAttachment(pctx, dup.ID, theirs.ID); aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
+			t.Errorf("another customer's file through the duplicate: %v, want ENOTFOUND", err)
+		}
+		wctx := portalSignIn(t, db, "wang@example.cn")
+		if _, err := db.PortalAttachment(wctx, dup.ID, att.ID); aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
+			t.Errorf("another customer opens the file: %v, want ENOTFOUND", err)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // MoveFile is a stored file that MoveTo copies into the target's blob
@@ -568,6 +571,34 @@ func moveConverter(typ string) func(any) (any, error) {
 			}
 			return nil, fmt.Errorf("%T is not bytes", v)
 		}
+	}
+	return nil
+}
+
+// CheckSQLiteAlone refuses when another connection has the SQLite
+// database dsn open: a running serve, an import, a report. In WAL mode
+// every connection that has read the database keeps a shared lock on its
+// file until it closes (an idle serve holds no write lock, so a write
+// attempt would not see it); a connection in exclusive locking mode
+// needs an exclusive lock on the file to read at all, so it is refused
+// while any other is open, in this process or another. It reads nothing
+// and leaves the lock at once.
+func CheckSQLiteAlone(ctx context.Context, dsn string) error {
+	path := SQLitePath(dsn)
+	c, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_pragma=busy_timeout(200)&_pragma=locking_mode(EXCLUSIVE)")
+	if err != nil {
+		return fmt.Errorf("sqlstore: open %s: %w", path, err)
+	}
+	defer c.Close()
+	var n int64
+	err = c.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n)
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED) {
+		return fmt.Errorf("sqlstore: the database %s is open in another process (a running aftersales serve, an import or another command): "+
+			"stop it first, so that nothing is written to SQLite after the move has read it", path)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: check %s is not in use: %w", path, err)
 	}
 	return nil
 }

@@ -42,6 +42,13 @@ func TestConsumePartOfReservation(t *testing.T) {
 				t.Errorf("using %d of 4: %v, want EINVALID naming qty", n, err)
 			}
 		}
+		// 0 is allowed (all the units reserved), and the reason says so.
+		for _, n := range []int64{-1, aftersales.MaxQty + 1} {
+			_, err := db.ConsumeReservation(ctx, tk.ID, res.ID, aftersales.ConsumeInput{Qty: n})
+			if r, want := fieldsOf(err)["qty"], "must be between 0 and 1000000; 0 uses all the units reserved"; r != want {
+				t.Errorf("using %d: the reason is %q, want %q", n, r, want)
+			}
+		}
 		if h, r := balance(); h != 10 || r != 4 {
 			t.Errorf("after the refusals: on hand %d, reserved %d; want 10 and 4", h, r)
 		}

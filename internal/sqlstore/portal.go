@@ -472,7 +472,11 @@ func (db *DB) PortalTicket(ctx context.Context, id int64) (*aftersales.PortalTic
 		return nil, err
 	}
 	t.Visits = visits
-	rows, err = db.r.QueryContext(ctx, `SELECT id, name, content_type, size, created_at FROM attachments WHERE ticket_id = $1 ORDER BY id`, id)
+	// Its files, and those a merge moved on to the ticket kept: the
+	// duplicate's page lists what the customer sent there (filedOn).
+	rows, err = db.r.QueryContext(ctx, `SELECT id, name, content_type, size, created_at FROM attachments WHERE ticket_id = $1
+		UNION SELECT a.id, a.name, a.content_type, a.size, a.created_at FROM ticket_events e JOIN attachments a ON a.id = e.attachment_id
+		WHERE e.ticket_id = $1 AND e.kind = 'attachment' ORDER BY 1`, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: portal attachments: %w", err)
 	}
@@ -619,7 +623,9 @@ func (db *DB) PortalAttach(ctx context.Context, ticketID int64, f *aftersales.At
 	return &aftersales.PortalAttachment{ID: f.ID, TicketID: ticketID, Name: f.Name, ContentType: f.ContentType, Size: f.Size, CreatedAt: f.CreatedAt}, nil
 }
 
-// PortalAttachment returns a file of the customer's ticket, to stream.
+// PortalAttachment returns a file of the customer's ticket, to stream: one
+// it holds or, on a merged duplicate, one its timeline shows that the
+// merge moved on to the ticket kept.
 func (db *DB) PortalAttachment(ctx context.Context, ticketID, id int64) (*aftersales.Attachment, error) {
 	u, err := aftersales.RequirePortal(ctx)
 	if err != nil {
@@ -628,10 +634,11 @@ func (db *DB) PortalAttachment(ctx context.Context, ticketID, id int64) (*afters
 	if _, err := db.portalTicket(ctx, db.r, u, ticketID); err != nil {
 		return nil, err
 	}
-	a := aftersales.Attachment{TicketID: ticketID}
+	a := aftersales.Attachment{}
 	var at int64
-	err = db.r.QueryRowContext(ctx, `SELECT id, name, content_type, size, sha256, path, created_at FROM attachments WHERE id = $1 AND ticket_id = $2`,
-		id, ticketID).Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Path, &at)
+	err = db.r.QueryRowContext(ctx, `SELECT a.id, a.ticket_id, a.name, a.content_type, a.size, a.sha256, a.path, a.created_at FROM attachments a
+		WHERE a.id = $1 AND (a.ticket_id = $2 OR EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = $2 AND e.kind = 'attachment' AND e.attachment_id = a.id))`,
+		id, ticketID).Scan(&a.ID, &a.TicketID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Path, &at)
 	if err != nil {
 		return nil, notFound(err, "Attachment", id)
 	}

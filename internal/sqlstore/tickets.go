@@ -1749,20 +1749,67 @@ func (db *DB) FindAttachment(ctx context.Context, id int64) (*aftersales.Attachm
 		return nil, notFound(err, "Attachment", id)
 	}
 	if _, err := db.seeTicket(ctx, a.TicketID); err != nil {
-		if aftersales.ErrorCode(err) == aftersales.ENOTFOUND {
+		if aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
+			return nil, err
+		}
+		seen, err := db.seenOnDuplicate(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		if !seen {
 			return nil, notFound(sql.ErrNoRows, "Attachment", id)
 		}
-		return nil, err
 	}
 	return a, nil
 }
 
-// ListAttachments lists a ticket's files.
+// seenOnDuplicate tells whether the caller may see a ticket merged into
+// a's ticket (directly or down a chain of merges) whose timeline shows a:
+// a merge moves the duplicate's files to the ticket kept, and the
+// duplicate's own entries keep linking to them, for whoever could open
+// them there before.
+func (db *DB) seenOnDuplicate(ctx context.Context, a *aftersales.Attachment) (bool, error) {
+	rows, err := db.r.QueryContext(ctx, `WITH RECURSIVE dups(id) AS (
+			SELECT id FROM tickets WHERE merged_into = $1
+			UNION SELECT t.id FROM tickets t JOIN dups d ON t.merged_into = d.id)
+		SELECT DISTINCT e.ticket_id FROM ticket_events e JOIN dups d ON d.id = e.ticket_id
+		WHERE e.kind = 'attachment' AND e.attachment_id = $2`, a.TicketID, a.ID)
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: attachment %d on duplicates: %w", a.ID, err)
+	}
+	var ids []int64
+	err = scanEach(rows, func(scan func(...any) error) error {
+		var id int64
+		err := scan(&id)
+		ids = append(ids, id)
+		return err
+	})
+	rows.Close()
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: attachment %d on duplicates: %w", a.ID, err)
+	}
+	for _, id := range ids {
+		_, err := db.seeTicket(ctx, id)
+		if err == nil {
+			return true, nil
+		}
+		if aftersales.ErrorCode(err) != aftersales.ENOTFOUND {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// ListAttachments lists a ticket's files and, on a merged duplicate, the
+// files its timeline shows that the merge moved to the ticket kept (their
+// TicketID says where they are now).
 func (db *DB) ListAttachments(ctx context.Context, ticketID int64) ([]*aftersales.Attachment, error) {
 	if _, err := db.FindTicket(ctx, ticketID); err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+attachmentCols+` FROM attachments WHERE ticket_id = $1 ORDER BY id`, ticketID)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+attachmentCols+` FROM attachments WHERE ticket_id = $1
+		UNION SELECT a.id, a.ticket_id, a.name, a.content_type, a.size, a.sha256, a.path, a.uploaded_by, a.created_at FROM ticket_events e JOIN attachments a ON a.id = e.attachment_id
+		WHERE e.ticket_id = $1 AND e.kind = 'attachment' ORDER BY 1`, ticketID)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import "regexp"
 func storeFieldReasons() []notePart {
 	return []notePart{
 		{regexp.MustCompile(`^must be set and unique$`), "reason.s.must_be_set_and_unique"},
+		{regexp.MustCompile(`^must be between 0 and ([0-9]+); 0 uses all the units reserved$`), "reason.s.must_be_between_0_all_reserved"},
 		{regexp.MustCompile(`^is not used: only a used part is returned$`), "reason.s.is_not_used_only_a_used"},
 		{regexp.MustCompile(`^must be 1 or more$`), "reason.s.must_be_1_or_more"},
 		{regexp.MustCompile(`^must be after window_start$`), "reason.s.must_be_after_window_start"},

@@ -253,14 +253,16 @@ func (c *Console) consumeParts(w http.ResponseWriter, r *http.Request) {
 }
 
 // consumeQty reads the units used from a form field: empty is all of
-// them; the bound by the reservation is the store's.
+// them; the bound by the reservation is the store's. A typed 0 is
+// refused: on a form it reads as "none used", not as the API's "all"
+// (ConsumeInput), so the form's reason is its own.
 func consumeQty(f *form, name string) (aftersales.ConsumeInput, error) {
 	s := f.str(name)
 	if s == "" {
 		return aftersales.ConsumeInput{}, nil
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 1 {
+	if err != nil || n < 1 || n > aftersales.MaxQty {
 		f.v.Add(name, "must be a whole number between 1 and 1000000")
 		return aftersales.ConsumeInput{}, f.v.Err()
 	}

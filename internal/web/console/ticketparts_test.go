@@ -300,6 +300,15 @@ func TestTicketPartsUseSome(t *testing.T) {
 			if m := englishReason.FindString(card); lang == "zh-CN" && m != "" {
 				t.Errorf("the reason reads %q on a Chinese page", m)
 			}
+			// The form refuses 0 ("none used" on a form, "all" on the API)
+			// and more than the most a quantity can be, with its own reason.
+			want := map[string]string{"zh-CN": "必须是 1 到 1000000 之间的整数", "en": "must be a whole number between 1 and 1000000"}[lang]
+			for _, q := range []string{"0", "2000000"} {
+				s, body, _ := b.post(use, url.Values{"qty": {q}})
+				if card := section(body, `id="parts"`); s != http.StatusUnprocessableEntity || !strings.Contains(card, want) {
+					t.Errorf("%s: using %s: %d, want the reason %q:\n%s", lang, q, s, want, card)
+				}
+			}
 		}
 		if bs, _ := db.ListStock(ctx, aftersales.StockFilter{PartID: part.ID, LocationID: wh.ID}); len(bs) != 1 || bs[0].Reserved != 3 {
 			t.Fatalf("a refused use moved stock: %+v", bs)
