@@ -26,9 +26,9 @@ func LocalName(locale, zh, en string) string {
 func checkNames(v *Validator, name, nameEN string) {
 	v.Check(name != "", "name", "is required")
 	v.Text("name", name)
-	v.Check(utf8.RuneCountInString(name) <= MaxNameLen, "name", "is longer than 100 characters")
+	v.Check(utf8.RuneCountInString(name) <= MaxNameLen, "name", "must be at most 100 characters")
 	v.Text("name_en", nameEN)
-	v.Check(utf8.RuneCountInString(nameEN) <= MaxNameLen, "name_en", "is longer than 100 characters")
+	v.Check(utf8.RuneCountInString(nameEN) <= MaxNameLen, "name_en", "must be at most 100 characters")
 }
 
 // UnitKind is a level of the service network.

@@ -98,11 +98,11 @@ func TestNamesEN(t *testing.T) {
 
 		long := strings.Repeat("名", aftersales.MaxNameLen+1)
 		_, err = db.CreateTeam(ctx, aftersales.TeamInput{Code: "long", Name: "长名组", NameEN: long})
-		if r := fieldsOf(err)["name_en"]; r != "is longer than 100 characters" {
+		if r := fieldsOf(err)["name_en"]; r != "must be at most 100 characters" {
 			t.Errorf("team with a long English name: err = %v", err)
 		}
 		_, err = db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitRegion, Code: "long", Name: long})
-		if r := fieldsOf(err)["name"]; r != "is longer than 100 characters" {
+		if r := fieldsOf(err)["name"]; r != "must be at most 100 characters" {
 			t.Errorf("unit with a long name: err = %v", err)
 		}
 		_, err = db.CreateServiceUnit(ctx, aftersales.ServiceUnitInput{Kind: aftersales.UnitRegion, Code: "ok", Name: "华南大区", NameEN: strings.Repeat("x", aftersales.MaxNameLen)})
