@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"aftersales"
 	"aftersales/internal/sqlstore"
@@ -58,10 +59,11 @@ func TestNamesEN(t *testing.T) {
 		if tk.TeamName != "浦东服务组" || tk.TeamNameEN != "Pudong Service Team" {
 			t.Fatalf("created ticket team names = %q, %q", tk.TeamName, tk.TeamNameEN)
 		}
-		team, err = db.UpdateTeam(ctx, team.ID, team.Version, aftersales.TeamInput{Code: "pd", Name: "浦东服务组", NameEN: "Pudong Team"})
+		team, err = db.UpdateTeam(ctx, team.ID, team.Version, aftersales.TeamInput{Code: "pd", Name: "浦东服务组", NameEN: "Pudong Team", ServiceUnitID: &region.ID})
 		if err != nil || team.NameEN != "Pudong Team" {
 			t.Fatalf("updated team = %+v, %v", team, err)
 		}
+
 		teams, err := db.ListTeams(ctx)
 		if err != nil || len(teams) != 1 || teams[0].NameEN != "Pudong Team" {
 			t.Fatalf("teams = %+v, %v", teams, err)
@@ -110,4 +112,33 @@ func TestNamesEN(t *testing.T) {
 			t.Errorf("unit with a 100-character English name: %v", err)
 		}
 	})
+}
+
+// TestTeamNameENAcrossInstances: a ticket written through another
+// instance names its team by the English name set through the first, not
+// by the one its cached configuration held (the config stamp follows
+// name_en, migration 0056).
+func TestTeamNameENAcrossInstances(t *testing.T) {
+	for _, e := range Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			a, b := twoInstances(t, e, NewClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)))
+			ctx, _ := Admin(t, a)
+			c := MustCustomer(t, ctx, a, "客户")
+			team, err := a.CreateTeam(ctx, aftersales.TeamInput{Code: "pd", Name: "浦东服务组", NameEN: "Pudong Service Team"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := TicketInput(c.ID, "空调不制冷")
+			in.TeamID = &team.ID
+			if tk, err := b.CreateTicket(ctx, in); err != nil || tk.TeamNameEN != "Pudong Service Team" {
+				t.Fatalf("first ticket: %+v, %v", tk, err)
+			}
+			if _, err := a.UpdateTeam(ctx, team.ID, team.Version, aftersales.TeamInput{Code: "pd", Name: "浦东服务组", NameEN: "Pudong Team"}); err != nil {
+				t.Fatal(err)
+			}
+			if tk, err := b.CreateTicket(ctx, in); err != nil || tk.TeamNameEN != "Pudong Team" {
+				t.Errorf("a ticket written through b after a changed the English name: team_name_en %q, %v", tk.TeamNameEN, err)
+			}
+		})
+	}
 }
