@@ -3,7 +3,33 @@ package aftersales
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 )
+
+// MaxNameLen bounds a unit's or a team's name, in characters, in either
+// language.
+const MaxNameLen = 100
+
+// LocalName is the one rule for a name kept in two languages: English
+// screens show the English name when there is one, other screens the
+// Chinese (primary) name, and either falls back to the other when its own
+// is empty.
+func LocalName(locale, zh, en string) string {
+	if strings.HasPrefix(locale, "en") && en != "" || zh == "" {
+		return en
+	}
+	return zh
+}
+
+// checkNames validates a primary name (required) and an optional English
+// one, naming the field that is wrong.
+func checkNames(v *Validator, name, nameEN string) {
+	v.Check(name != "", "name", "is required")
+	v.Text("name", name)
+	v.Check(utf8.RuneCountInString(name) <= MaxNameLen, "name", "must be at most 100 characters")
+	v.Text("name_en", nameEN)
+	v.Check(utf8.RuneCountInString(nameEN) <= MaxNameLen, "name_en", "must be at most 100 characters")
+}
 
 // UnitKind is a level of the service network.
 type UnitKind string
@@ -36,7 +62,8 @@ type ServiceUnit struct {
 	ParentID   *int64   `json:"parent_id,omitempty"`
 	Kind       UnitKind `json:"kind"`
 	Code       string   `json:"code"`
-	Name       string   `json:"name"`
+	Name       string   `json:"name" doc:"The primary (Chinese) name"`
+	NameEN     string   `json:"name_en,omitempty" doc:"The English name, shown on English screens when set"`
 	Phone      string   `json:"phone,omitempty"`
 	Address    Address  `json:"address"`
 	Coverage   Coverage `json:"coverage"`
@@ -45,12 +72,16 @@ type ServiceUnit struct {
 	Version    int64    `json:"version"`
 }
 
+// LocalName is the unit's name for a locale (see LocalName).
+func (u *ServiceUnit) LocalName(locale string) string { return LocalName(locale, u.Name, u.NameEN) }
+
 // ServiceUnitInput creates or updates a unit.
 type ServiceUnitInput struct {
 	ParentID   *int64   `json:"parent_id,omitempty"`
 	Kind       UnitKind `json:"kind" enum:"region,branch,workstation,service_point"`
 	Code       string   `json:"code" maxLength:"50"`
-	Name       string   `json:"name" maxLength:"100"`
+	Name       string   `json:"name" maxLength:"100" doc:"The primary (Chinese) name"`
+	NameEN     string   `json:"name_en,omitempty" maxLength:"100" doc:"The English name, optional"`
 	Phone      string   `json:"phone,omitempty" maxLength:"40"`
 	Address    Address  `json:"address,omitempty"`
 	Coverage   Coverage `json:"coverage,omitempty"`
@@ -62,10 +93,10 @@ type ServiceUnitInput struct {
 func (in *ServiceUnitInput) Validate() error {
 	var v Validator
 	in.Code = strings.TrimSpace(in.Code)
-	in.Name = strings.TrimSpace(in.Name)
+	in.Name, in.NameEN = strings.TrimSpace(in.Name), strings.TrimSpace(in.NameEN)
 	v.Check(in.Kind.Level() >= 0, "kind", "must be one of region, branch, workstation, service_point")
 	v.Check(validCode(in.Code), "code", "must be lower-case letters, digits, '-' or '_'")
-	v.Check(in.Name != "", "name", "is required")
+	checkNames(&v, in.Name, in.NameEN)
 	if in.Kind == UnitRegion {
 		v.Check(in.ParentID == nil, "parent_id", "a region has no parent")
 	} else if in.Kind.Level() > 0 {
@@ -106,7 +137,8 @@ type Department struct {
 type Team struct {
 	ID            int64  `json:"id"`
 	Code          string `json:"code"`
-	Name          string `json:"name"`
+	Name          string `json:"name" doc:"The primary (Chinese) name"`
+	NameEN        string `json:"name_en,omitempty" doc:"The English name, shown on English screens when set"`
 	ServiceUnitID *int64 `json:"service_unit_id,omitempty"`
 	DepartmentID  *int64 `json:"department_id,omitempty"`
 	Strategy      string `json:"strategy"`
@@ -116,10 +148,14 @@ type Team struct {
 	Members       int    `json:"members"`
 }
 
+// LocalName is the team's name for a locale (see LocalName).
+func (t *Team) LocalName(locale string) string { return LocalName(locale, t.Name, t.NameEN) }
+
 // TeamInput creates or updates a team.
 type TeamInput struct {
 	Code          string `json:"code" maxLength:"50"`
-	Name          string `json:"name" maxLength:"100"`
+	Name          string `json:"name" maxLength:"100" doc:"The primary (Chinese) name"`
+	NameEN        string `json:"name_en,omitempty" maxLength:"100" doc:"The English name, optional"`
 	ServiceUnitID *int64 `json:"service_unit_id,omitempty"`
 	DepartmentID  *int64 `json:"department_id,omitempty"`
 	Strategy      string `json:"strategy,omitempty" enum:"manual,round_robin,least_load,skills,"`
@@ -131,9 +167,9 @@ type TeamInput struct {
 func (in *TeamInput) Validate() error {
 	var v Validator
 	in.Code = strings.TrimSpace(in.Code)
-	in.Name = strings.TrimSpace(in.Name)
+	in.Name, in.NameEN = strings.TrimSpace(in.Name), strings.TrimSpace(in.NameEN)
 	v.Check(validCode(in.Code), "code", "must be lower-case letters, digits, '-' or '_'")
-	v.Check(in.Name != "", "name", "is required")
+	checkNames(&v, in.Name, in.NameEN)
 	if in.Strategy == "" {
 		in.Strategy = StrategyManual
 	}

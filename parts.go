@@ -32,10 +32,7 @@ type Part struct {
 
 // Name returns the part's name in locale, falling back to the other one.
 func (p *Part) Name(locale string) string {
-	if locale == "en" && p.NameEN != "" || p.NameZH == "" {
-		return p.NameEN
-	}
-	return p.NameZH
+	return LocalName(locale, p.NameZH, p.NameEN)
 }
 
 // PartInput creates or updates a part.

@@ -78,6 +78,8 @@ type AssignCandidate struct {
 	Name     string `json:"name"`
 	TeamID   int64  `json:"team_id"`
 	TeamName string `json:"team_name"`
+	// TeamNameEN is the team's English name, if it has one.
+	TeamNameEN string `json:"team_name_en,omitempty"`
 	// InTeam: a member of the team the ticket is with.
 	InTeam  bool `json:"in_team"`
 	OnShift bool `json:"on_shift"`

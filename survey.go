@@ -310,6 +310,7 @@ type SurveyForm struct {
 type SurveyStatRow struct {
 	Key      string   `json:"key"`
 	Label    string   `json:"label"`
+	LabelEN  string   `json:"label_en,omitempty" doc:"The English name of a region, if it has one"`
 	Invited  int64    `json:"invited"`
 	Sent     int64    `json:"sent"`
 	Answered int64    `json:"answered"`

@@ -180,6 +180,7 @@ type Ticket struct {
 	CustomerName string `json:"customer_name,omitempty"`
 	AssigneeName string `json:"assignee_name,omitempty"`
 	TeamName     string `json:"team_name,omitempty"`
+	TeamNameEN   string `json:"team_name_en,omitempty" doc:"The team's English name, if it has one"`
 }
 
 // TicketInput creates a ticket or, with every field optional, updates one.

@@ -15,6 +15,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"time"
 
 	"aftersales"
@@ -69,6 +70,32 @@ var network = []unitSpec{
 	{"华北大区", "天津分公司", "和平工作站", []pointSpec{{"tj-hp", "和平服务网点", "天津", "天津", 39.1172, 117.2147}}, 1.2},
 	{"西南大区", "成都分公司", "武侯工作站", []pointSpec{{"cd-wh", "武侯服务网点", "成都", "四川", 30.6424, 104.0430}}, 1.9},
 	{"西南大区", "重庆分公司", "渝中工作站", []pointSpec{{"cq-yz", "渝中服务网点", "重庆", "重庆", 29.5570, 106.5690}}, 1.8},
+}
+
+// placeEN and suffixEN give the network's units and teams their English
+// names: a place and what kind of unit it is.
+var placeEN = map[string]string{
+	"华东": "East China", "华南": "South China", "华北": "North China", "西南": "Southwest",
+	"上海": "Shanghai", "杭州": "Hangzhou", "南京": "Nanjing", "广州": "Guangzhou", "深圳": "Shenzhen", "北京": "Beijing",
+	"天津": "Tianjin", "成都": "Chengdu", "重庆": "Chongqing",
+	"浦东": "Pudong", "闵行": "Minhang", "西湖": "West Lake", "鼓楼": "Gulou", "天河": "Tianhe", "南山": "Nanshan",
+	"朝阳": "Chaoyang", "和平": "Heping", "武侯": "Wuhou", "渝中": "Yuzhong",
+	"陆家嘴": "Lujiazui", "张江": "Zhangjiang", "莘庄": "Xinzhuang", "番禺": "Panyu", "海淀": "Haidian",
+}
+
+var suffixEN = []struct{ zh, en string }{
+	{"大区", "Region"}, {"分公司", "Branch"}, {"工作站", "Workstation"}, {"服务网点", "Service Point"}, {"服务组", "Service Team"},
+}
+
+// nameEN is the English name of a demo unit or team named zh, or "" if
+// it has none (a gap a test catches).
+func nameEN(zh string) string {
+	for _, s := range suffixEN {
+		if place, ok := strings.CutSuffix(zh, s.zh); ok && placeEN[place] != "" {
+			return placeEN[place] + " " + s.en
+		}
+	}
+	return ""
 }
 
 type group struct {
@@ -353,7 +380,7 @@ func (g *gen) master() (*world, error) {
 		if u, ok := units[code]; ok {
 			return u, nil
 		}
-		in := aftersales.ServiceUnitInput{Kind: kind, Code: code, Name: name, Address: addr}
+		in := aftersales.ServiceUnitInput{Kind: kind, Code: code, Name: name, NameEN: nameEN(name), Address: addr}
 		if kind == aftersales.UnitServicePoint {
 			// New tickets go to the nearest point within 30 km of the customer.
 			in.Coverage = aftersales.Coverage{RadiusKM: 30}
@@ -384,7 +411,8 @@ func (g *gen) master() (*world, error) {
 		if err != nil {
 			return nil, err
 		}
-		team, err := s.Network.CreateTeam(ctx, aftersales.TeamInput{Code: fmt.Sprintf("team-%s", p0.code), Name: ns.ws[:len(ns.ws)-len("工作站")] + "服务组",
+		teamName := strings.TrimSuffix(ns.ws, "工作站") + "服务组"
+		team, err := s.Network.CreateTeam(ctx, aftersales.TeamInput{Code: fmt.Sprintf("team-%s", p0.code), Name: teamName, NameEN: nameEN(teamName),
 			ServiceUnitID: &ws.ID, DepartmentID: &w.deptAS, Strategy: aftersales.StrategyLeastLoad, Capacity: 8})
 		if err != nil {
 			return nil, err
@@ -416,10 +444,10 @@ func (g *gen) master() (*world, error) {
 	}
 	g.sum.Regions = countKind(units, aftersales.UnitRegion)
 	var err error
-	if w.l2Team, err = s.Network.CreateTeam(ctx, aftersales.TeamInput{Code: "l2-tech", Name: "二线技术支持组", DepartmentID: &w.deptTech}); err != nil {
+	if w.l2Team, err = s.Network.CreateTeam(ctx, aftersales.TeamInput{Code: "l2-tech", Name: "二线技术支持组", NameEN: "Tier-2 Technical Support", DepartmentID: &w.deptTech}); err != nil {
 		return nil, err
 	}
-	if w.complTeam, err = s.Network.CreateTeam(ctx, aftersales.TeamInput{Code: "complaints", Name: "投诉处理组", DepartmentID: &w.deptAS}); err != nil {
+	if w.complTeam, err = s.Network.CreateTeam(ctx, aftersales.TeamInput{Code: "complaints", Name: "投诉处理组", NameEN: "Complaints Team", DepartmentID: &w.deptAS}); err != nil {
 		return nil, err
 	}
 	g.sum.Teams += 2

@@ -38,6 +38,7 @@ type Member struct {
 type Team struct {
 	ID            int64
 	Name          string
+	NameEN        string
 	ServiceUnitID *int64
 	Strategy      string
 	Capacity      int
@@ -270,7 +271,7 @@ func Candidates(in Input, teamID *int64) []*aftersales.AssignCandidate {
 			if !m.Active {
 				continue
 			}
-			c := &aftersales.AssignCandidate{UserID: m.ID, Name: m.Name, TeamID: t.ID, TeamName: t.Name,
+			c := &aftersales.AssignCandidate{UserID: m.ID, Name: m.Name, TeamID: t.ID, TeamName: t.Name, TeamNameEN: t.NameEN,
 				InTeam: teamID != nil && *teamID == t.ID, OnShift: m.Available, Open: m.Open, Load: m.Load,
 				AtCapacity: t.Capacity > 0 && m.Open >= t.Capacity}
 			for _, cat := range in.CategoryPath { // as the skills strategy weighs it

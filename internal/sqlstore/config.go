@@ -165,7 +165,7 @@ func (db *DB) loadConfig(ctx context.Context, q queryer) (*configSnap, error) {
 // loadTeamConfig reads teams with their members and skills; the members'
 // open work is read per decision (openLoad).
 func loadTeamConfig(ctx context.Context, q queryer) ([]routing.Team, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name, service_unit_id, strategy, capacity FROM teams ORDER BY id`)
+	rows, err := q.QueryContext(ctx, `SELECT id, name, name_en, service_unit_id, strategy, capacity FROM teams ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func loadTeamConfig(ctx context.Context, q queryer) ([]routing.Team, error) {
 	for rows.Next() {
 		var t routing.Team
 		var unit sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.Name, &unit, &t.Strategy, &t.Capacity); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &t.NameEN, &unit, &t.Strategy, &t.Capacity); err != nil {
 			rows.Close()
 			return nil, err
 		}

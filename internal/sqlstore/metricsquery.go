@@ -495,23 +495,24 @@ func nextPeriod(d analytics.Day, g aftersales.Grain) analytics.Day {
 
 // label names dimension values: teams, people, units, categories,
 // products and tiers from their tables; channels, natures and urgencies
-// keep their codes for the caller's message catalog.
+// keep their codes for the caller's message catalog. Each query reads the
+// Chinese (primary) and the English name; aftersales.LocalName picks.
 func (db *DB) label(ctx context.Context, by aftersales.Dimension, locale string, pts []aftersales.MetricPoint) error {
 	en := strings.HasPrefix(locale, "en")
 	var q string
 	switch by {
 	case aftersales.DimTeam:
-		q = `SELECT CAST(id AS TEXT), name FROM teams`
+		q = `SELECT CAST(id AS TEXT), name, name_en FROM teams`
 	case aftersales.DimTechnician:
-		q = `SELECT CAST(id AS TEXT), name FROM users`
+		q = `SELECT CAST(id AS TEXT), name, '' FROM users`
 	case aftersales.DimPoint, aftersales.DimRegion:
-		q = `SELECT CAST(id AS TEXT), name FROM service_units`
+		q = `SELECT CAST(id AS TEXT), name, name_en FROM service_units`
 	case aftersales.DimProduct:
-		q = `SELECT CAST(id AS TEXT), name FROM products`
+		q = `SELECT CAST(id AS TEXT), name, '' FROM products`
 	case aftersales.DimCategory:
-		q = `SELECT CAST(id AS TEXT), CASE WHEN $1 AND name_en <> '' THEN name_en WHEN name_zh <> '' THEN name_zh ELSE name_en END FROM product_categories`
+		q = `SELECT CAST(id AS TEXT), name_zh, name_en FROM product_categories`
 	case aftersales.DimTier:
-		q = `SELECT code, CASE WHEN $1 THEN name_en ELSE name_zh END FROM customer_tiers`
+		q = `SELECT code, name_zh, name_en FROM customer_tiers`
 	default:
 		for i := range pts {
 			pts[i].Label = pts[i].Key
@@ -526,25 +527,21 @@ func (db *DB) label(ctx context.Context, by aftersales.Dimension, locale string,
 		}
 		return nil
 	}
-	var args []any
-	if strings.Contains(q, "$1") {
-		args = []any{en}
-	}
 	names := map[string]string{}
 	if b != nil {
 		b.labels[memo] = names
 	}
-	rows, err := db.a.QueryContext(ctx, q, args...)
+	rows, err := db.a.QueryContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("sqlstore: labels: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k, n string
-		if err := rows.Scan(&k, &n); err != nil {
+		var k, zh, nameEN string
+		if err := rows.Scan(&k, &zh, &nameEN); err != nil {
 			return err
 		}
-		names[k] = n
+		names[k] = aftersales.LocalName(locale, zh, nameEN)
 	}
 	for i := range pts {
 		pts[i].Label = cmp.Or(names[pts[i].Key], pts[i].Key)

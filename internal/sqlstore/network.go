@@ -9,14 +9,14 @@ import (
 	"aftersales"
 )
 
-const unitCols = `id, parent_id, kind, code, name, phone, address, active, version, coverage, calendar_id`
+const unitCols = `id, parent_id, kind, code, name, phone, address, active, version, coverage, calendar_id, name_en`
 
 func scanUnit(row interface{ Scan(...any) error }) (*aftersales.ServiceUnit, error) {
 	var u aftersales.ServiceUnit
 	var parent sql.NullInt64
 	var addr, cov string
 	var cal sql.NullInt64
-	if err := row.Scan(&u.ID, &parent, &u.Kind, &u.Code, &u.Name, &u.Phone, &addr, &u.Active, &u.Version, &cov, &cal); err != nil {
+	if err := row.Scan(&u.ID, &parent, &u.Kind, &u.Code, &u.Name, &u.Phone, &addr, &u.Active, &u.Version, &cov, &cal, &u.NameEN); err != nil {
 		return nil, err
 	}
 	u.ParentID, u.CalendarID = int64Ptr(parent), int64Ptr(cal)
@@ -62,10 +62,10 @@ func (db *DB) CreateServiceUnit(ctx context.Context, in aftersales.ServiceUnitIn
 			return err
 		}
 		err := tx.QueryRowContext(ctx, `
-			INSERT INTO service_units (parent_id, kind, code, name, phone, address, lat, lng, active, created_at, updated_at, coverage, calendar_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12) RETURNING id`,
+			INSERT INTO service_units (parent_id, kind, code, name, phone, address, lat, lng, active, created_at, updated_at, coverage, calendar_id, name_en)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13) RETURNING id`,
 			nullInt(in.ParentID), in.Kind, in.Code, in.Name, in.Phone, mustJSON(in.Address), in.Address.Lat, in.Address.Lng,
-			in.Active == nil || *in.Active, ms(tx.now), mustJSON(in.Coverage), nullInt(in.CalendarID)).Scan(&id)
+			in.Active == nil || *in.Active, ms(tx.now), mustJSON(in.Coverage), nullInt(in.CalendarID), in.NameEN).Scan(&id)
 		if err != nil {
 			return mapErr(fmt.Errorf("sqlstore: insert service unit: %w", err))
 		}
@@ -103,9 +103,9 @@ func (db *DB) UpdateServiceUnit(ctx context.Context, id, version int64, in after
 		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE service_units SET parent_id = $1, kind = $2, code = $3, name = $4, phone = $5, address = $6, lat = $7,
-				lng = $8, active = $9, updated_at = $10, coverage = $13, calendar_id = $14, version = version + 1 WHERE id = $11 AND version = $12`,
+				lng = $8, active = $9, updated_at = $10, coverage = $13, calendar_id = $14, name_en = $15, version = version + 1 WHERE id = $11 AND version = $12`,
 			nullInt(in.ParentID), in.Kind, in.Code, in.Name, in.Phone, mustJSON(in.Address), in.Address.Lat, in.Address.Lng,
-			in.Active == nil || *in.Active, ms(tx.now), id, version, mustJSON(in.Coverage), nullInt(in.CalendarID))
+			in.Active == nil || *in.Active, ms(tx.now), id, version, mustJSON(in.Coverage), nullInt(in.CalendarID), in.NameEN)
 		if err != nil {
 			return mapErr(fmt.Errorf("sqlstore: update service unit: %w", err))
 		}
@@ -198,9 +198,9 @@ func (db *DB) CreateTeam(ctx context.Context, in aftersales.TeamInput) (*aftersa
 			ref{"calendar_id", "business_calendars", in.CalendarID}); err != nil {
 			return err
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO teams (code, name, service_unit_id, department_id, created_at, updated_at, strategy, capacity, calendar_id)
-			VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING id`, in.Code, in.Name, nullInt(in.ServiceUnitID), nullInt(in.DepartmentID), ms(tx.now),
-			in.Strategy, in.Capacity, nullInt(in.CalendarID)).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO teams (code, name, service_unit_id, department_id, created_at, updated_at, strategy, capacity, calendar_id, name_en)
+			VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING id`, in.Code, in.Name, nullInt(in.ServiceUnitID), nullInt(in.DepartmentID), ms(tx.now),
+			in.Strategy, in.Capacity, nullInt(in.CalendarID), in.NameEN).Scan(&id)
 		if err != nil {
 			return mapErr(fmt.Errorf("sqlstore: insert team: %w", err))
 		}
@@ -226,8 +226,8 @@ func (db *DB) UpdateTeam(ctx context.Context, id, version int64, in aftersales.T
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE teams SET code = $1, name = $2, service_unit_id = $3, department_id = $4,
-			updated_at = $5, strategy = $8, capacity = $9, calendar_id = $10, version = version + 1 WHERE id = $6 AND version = $7`,
-			in.Code, in.Name, nullInt(in.ServiceUnitID), nullInt(in.DepartmentID), ms(tx.now), id, version, in.Strategy, in.Capacity, nullInt(in.CalendarID))
+			updated_at = $5, strategy = $8, capacity = $9, calendar_id = $10, name_en = $11, version = version + 1 WHERE id = $6 AND version = $7`,
+			in.Code, in.Name, nullInt(in.ServiceUnitID), nullInt(in.DepartmentID), ms(tx.now), id, version, in.Strategy, in.Capacity, nullInt(in.CalendarID), in.NameEN)
 		if err != nil {
 			return mapErr(fmt.Errorf("sqlstore: update team: %w", err))
 		}
@@ -242,13 +242,13 @@ func (db *DB) UpdateTeam(ctx context.Context, id, version int64, in aftersales.T
 	return db.findTeam(ctx, db.w, id)
 }
 
-const teamQuery = `SELECT t.id, t.code, t.name, t.service_unit_id, t.department_id, t.version, t.strategy, t.capacity, t.calendar_id,
+const teamQuery = `SELECT t.id, t.code, t.name, t.service_unit_id, t.department_id, t.version, t.strategy, t.capacity, t.calendar_id, t.name_en,
 	(SELECT count(*) FROM users u WHERE u.team_id = t.id AND u.active) FROM teams t`
 
 func scanTeam(row interface{ Scan(...any) error }) (*aftersales.Team, error) {
 	var t aftersales.Team
 	var unit, dept, cal sql.NullInt64
-	if err := row.Scan(&t.ID, &t.Code, &t.Name, &unit, &dept, &t.Version, &t.Strategy, &t.Capacity, &cal, &t.Members); err != nil {
+	if err := row.Scan(&t.ID, &t.Code, &t.Name, &unit, &dept, &t.Version, &t.Strategy, &t.Capacity, &cal, &t.NameEN, &t.Members); err != nil {
 		return nil, err
 	}
 	t.ServiceUnitID, t.DepartmentID, t.CalendarID = int64Ptr(unit), int64Ptr(dept), int64Ptr(cal)

@@ -679,7 +679,7 @@ func (db *DB) SurveyStats(ctx context.Context, f aftersales.SurveyFilter) (*afte
 		}
 		rows, err := db.r.QueryContext(ctx, `SELECT `+key+`, count(*), count(COALESCE(`+sentAt+`, i.answered_at)), count(i.answered_at),
 				avg(r.csat), count(r.nps), sum(CASE WHEN r.nps >= 9 THEN 1 ELSE 0 END), sum(CASE WHEN r.nps <= 6 THEN 1 ELSE 0 END), avg(r.ces),
-				COALESCE(max(su.name), '')`+invitationFrom+` WHERE `+where+group, args...)
+				COALESCE(max(su.name), ''), COALESCE(max(su.name_en), '')`+invitationFrom+` WHERE `+where+group, args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: survey stats: %w", err)
 		}
@@ -688,14 +688,14 @@ func (db *DB) SurveyStats(ctx context.Context, f aftersales.SurveyFilter) (*afte
 			var csat, ces sql.NullFloat64
 			var npsN int64
 			var pro, det sql.NullInt64
-			var region string
-			if err := rows.Scan(&row.Key, &row.Invited, &row.Sent, &row.Answered, &csat, &npsN, &pro, &det, &ces, &region); err != nil {
+			var region, regionEN string
+			if err := rows.Scan(&row.Key, &row.Invited, &row.Sent, &row.Answered, &csat, &npsN, &pro, &det, &ces, &region, &regionEN); err != nil {
 				rows.Close()
 				return nil, err
 			}
 			row.Label = row.Key
 			if dim == "region" {
-				row.Label = region
+				row.Label, row.LabelEN = region, regionEN
 			}
 			if row.Sent > 0 {
 				r := float64(row.Answered) / float64(row.Sent)

@@ -21,7 +21,7 @@ const ticketCols = `t.id, t.number, t.channel, t.nature, t.urgency, t.status, t.
 	t.impact, t.customer_id, t.category_id, t.product_id, t.asset_id, t.service_unit_id, t.team_id, t.assignee_id,
 	t.department_id, t.tags, t.custom, t.external_id, t.created_by, t.created_at, t.updated_at, t.first_response_at,
 	t.accepted_at, t.resolved_at, t.closed_at, t.cancelled_at, t.status_changed_at, t.reopen_count, t.assign_count,
-	t.version, COALESCE(c.name, ''), COALESCE(a.name, ''), COALESCE(tm.name, ''), ts.res_due_at,
+	t.version, COALESCE(c.name, ''), COALESCE(a.name, ''), COALESCE(tm.name, ''), COALESCE(tm.name_en, ''), ts.res_due_at,
 	COALESCE(ts.res_met = FALSE OR ts.fr_met = FALSE, FALSE), t.target_at, t.merged_into, COALESCE(mt.number, '')`
 
 const ticketJoins = `
@@ -43,7 +43,7 @@ func scanTicket(row interface{ Scan(...any) error }) (*aftersales.Ticket, error)
 	err := row.Scan(&t.ID, &t.Number, &t.Channel, &t.Nature, &t.Urgency, &t.Status, &t.Title, &t.Description, &occurred,
 		&t.Impact, &customer, &category, &product, &asset, &unit, &team, &assignee, &dept, &tags, &custom, &ext,
 		&createdBy, &created, &updated, &firstResp, &accepted, &resolved, &closed, &cancelled, &statusChanged,
-		&t.ReopenCount, &t.AssignCount, &t.Version, &t.CustomerName, &t.AssigneeName, &t.TeamName, &resDue, &t.SLABreached, &target,
+		&t.ReopenCount, &t.AssignCount, &t.Version, &t.CustomerName, &t.AssigneeName, &t.TeamName, &t.TeamNameEN, &resDue, &t.SLABreached, &target,
 		&merged, &t.MergedIntoNumber)
 	if err != nil {
 		return nil, err
@@ -347,7 +347,7 @@ func (db *DB) insertTicket(ctx context.Context, tx *Tx, in *aftersales.TicketInp
 		t.CustomerName = cust.name
 	}
 	if t.TeamID != nil {
-		t.TeamName = teamName(cfg, *t.TeamID)
+		t.TeamName, t.TeamNameEN = teamName(cfg, *t.TeamID)
 	}
 	if t.AssigneeID != nil {
 		if t.AssigneeName, err = db.userName(ctx, tx, cfg, *t.AssigneeID); err != nil {
@@ -566,13 +566,14 @@ func pinnedCustomer(q queryer, id int64) *customerRow {
 	return nil
 }
 
-func teamName(cfg *configSnap, id int64) string {
+// teamName is a team's name and English name from the configuration.
+func teamName(cfg *configSnap, id int64) (name, nameEN string) {
 	for _, t := range cfg.teams {
 		if t.ID == id {
-			return t.Name
+			return t.Name, t.NameEN
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // userName is a user's name: from the configuration when the user is a

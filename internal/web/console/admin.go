@@ -103,7 +103,7 @@ func (c *Console) networkPage(w http.ResponseWriter, r *http.Request, formErr er
 			return err
 		}
 		for _, u := range d.Units {
-			d.UnitName[u.ID] = u.Name
+			d.UnitName[u.ID] = p.Local(u)
 			if u.ParentID == nil {
 				d.Roots = append(d.Roots, u)
 			} else {
@@ -129,7 +129,7 @@ func (c *Console) showNetwork(w http.ResponseWriter, r *http.Request) { c.networ
 func (c *Console) createUnit(w http.ResponseWriter, r *http.Request) {
 	f := &form{r: r}
 	in := aftersales.ServiceUnitInput{ParentID: f.id("parent_id"), Kind: aftersales.UnitKind(f.str("kind")), Code: f.str("code"),
-		Name: f.str("name"), Phone: f.str("phone"), Address: aftersales.Address{City: f.str("city"), Street: f.str("street"),
+		Name: f.str("name"), NameEN: f.str("name_en"), Phone: f.str("phone"), Address: aftersales.Address{City: f.str("city"), Street: f.str("street"),
 			Lat: f.float("lat"), Lng: f.float("lng")}, Coverage: f.coverage(), CalendarID: f.id("calendar_id")}
 	err := f.v.Err()
 	if err == nil {
@@ -147,7 +147,7 @@ func (c *Console) createDepartment(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) createTeam(w http.ResponseWriter, r *http.Request) {
 	f := &form{r: r}
-	in := aftersales.TeamInput{Code: f.str("code"), Name: f.str("name"), ServiceUnitID: f.id("service_unit_id"), DepartmentID: f.id("department_id"),
+	in := aftersales.TeamInput{Code: f.str("code"), Name: f.str("name"), NameEN: f.str("name_en"), ServiceUnitID: f.id("service_unit_id"), DepartmentID: f.id("department_id"),
 		Strategy: f.str("strategy"), Capacity: f.int("capacity"), CalendarID: f.id("calendar_id")}
 	err := f.v.Err()
 	if err == nil {
@@ -177,7 +177,7 @@ func (c *Console) usersData(r *http.Request, p *Page) (*usersView, error) {
 		return d, err
 	}
 	for _, t := range d.Teams {
-		d.TeamName[t.ID] = t.Name
+		d.TeamName[t.ID] = p.Local(t)
 	}
 	d.Categories, err = c.S.Catalog.ListCategories(ctx)
 	return d, err

@@ -486,13 +486,11 @@ func (p *Page) TierName(tiers []aftersales.Tier, code string) string {
 	return code
 }
 
-// L picks the Chinese or English of a pair of names.
-func (p *Page) L(zh, en string) string {
-	if p.Lang == "en" && en != "" || zh == "" {
-		return en
-	}
-	return zh
-}
+// L picks the Chinese or English of a pair of names (aftersales.LocalName).
+func (p *Page) L(zh, en string) string { return aftersales.LocalName(p.Lang, zh, en) }
+
+// Local names a service unit or a team in the page's language.
+func (p *Page) Local(x interface{ LocalName(string) string }) string { return x.LocalName(p.Lang) }
 
 // lang chooses the language: the switch cookie, then the browser.
 func lang(r *http.Request) string {

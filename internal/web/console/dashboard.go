@@ -761,7 +761,7 @@ func (c *Console) dashOptions(r *http.Request, v *dashView, p *Page) error {
 	}
 	for _, u := range units {
 		if u.Kind == aftersales.UnitRegion {
-			add(aftersales.DimRegion, strconv.FormatInt(u.ID, 10), u.Name)
+			add(aftersales.DimRegion, strconv.FormatInt(u.ID, 10), p.Local(u))
 		}
 	}
 	teams, err := c.S.Network.ListTeams(ctx)
@@ -769,7 +769,7 @@ func (c *Console) dashOptions(r *http.Request, v *dashView, p *Page) error {
 		return err
 	}
 	for _, t := range teams {
-		add(aftersales.DimTeam, strconv.FormatInt(t.ID, 10), t.Name)
+		add(aftersales.DimTeam, strconv.FormatInt(t.ID, 10), p.Local(t))
 	}
 	cats, err := c.S.Catalog.ListCategories(ctx)
 	if err != nil {
@@ -780,10 +780,7 @@ func (c *Console) dashOptions(r *http.Request, v *dashView, p *Page) error {
 	name := map[int64]string{}
 	parent := map[int64]bool{}
 	for _, ct := range cats {
-		name[ct.ID] = cmp.Or(ct.NameZH, ct.NameEN)
-		if p.Lang == "en" && ct.NameEN != "" {
-			name[ct.ID] = ct.NameEN
-		}
+		name[ct.ID] = p.L(ct.NameZH, ct.NameEN)
 		if ct.ParentID != nil {
 			parent[*ct.ParentID] = true
 		}

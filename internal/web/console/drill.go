@@ -224,7 +224,7 @@ func chips(q url.Values, d chipData, p *Page) []chip {
 		if i < 0 {
 			return "", false
 		}
-		return d.Units[i].Name, true
+		return p.Local(d.Units[i]), true
 	}
 	if q.Get("region_id") != "" {
 		add(named("tickets.region", byID("region_id", unitName)), "region_id")
@@ -247,7 +247,7 @@ func chips(q url.Values, d chipData, p *Page) []chip {
 			if i < 0 {
 				return "", false
 			}
-			return d.Teams[i].Name, true
+			return p.Local(d.Teams[i]), true
 		})), "team_id")
 	}
 	switch s := q.Get("assignee_id"); s {

@@ -109,7 +109,7 @@ func (c *Console) save(r *http.Request, kind string, id int64) (string, error) {
 		return "/products?ok=saved", err
 	case "unit":
 		in := aftersales.ServiceUnitInput{ParentID: f.id("parent_id"), Kind: aftersales.UnitKind(f.str("kind")), Code: f.str("code"),
-			Name: f.str("name"), Phone: f.str("phone"), Active: ptr(f.str("active") == "on"),
+			Name: f.str("name"), NameEN: f.str("name_en"), Phone: f.str("phone"), Active: ptr(f.str("active") == "on"),
 			Address: aftersales.Address{City: f.str("city"), Street: f.str("street"), Lat: f.float("lat"), Lng: f.float("lng")}, Coverage: f.coverage(), CalendarID: f.id("calendar_id")}
 		if err := f.v.Err(); err != nil {
 			return "", err
@@ -117,7 +117,7 @@ func (c *Console) save(r *http.Request, kind string, id int64) (string, error) {
 		_, err := c.S.Network.UpdateServiceUnit(ctx, id, version, in)
 		return "/network?ok=saved", err
 	case "team":
-		in := aftersales.TeamInput{Code: f.str("code"), Name: f.str("name"), ServiceUnitID: f.id("service_unit_id"), DepartmentID: f.id("department_id"),
+		in := aftersales.TeamInput{Code: f.str("code"), Name: f.str("name"), NameEN: f.str("name_en"), ServiceUnitID: f.id("service_unit_id"), DepartmentID: f.id("department_id"),
 			Strategy: f.str("strategy"), Capacity: f.int("capacity"), CalendarID: f.id("calendar_id")}
 		if err := f.v.Err(); err != nil {
 			return "", err

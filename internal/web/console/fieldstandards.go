@@ -62,7 +62,7 @@ func (c *Console) fieldStandardsPage(w http.ResponseWriter, r *http.Request, for
 		for _, u := range units {
 			if u.ParentID == nil {
 				v.Regions = append(v.Regions, u)
-				v.RegionName[u.ID] = u.Name
+				v.RegionName[u.ID] = p.Local(u)
 			}
 		}
 		if v.Rates, err = c.S.FieldCosts.ListFieldRates(ctx); err != nil {

@@ -181,7 +181,7 @@ func (c *Console) policyPage(w http.ResponseWriter, r *http.Request, formErr err
 			return err
 		}
 		for _, t := range v.Teams {
-			v.TeamName[t.ID] = t.Name
+			v.TeamName[t.ID] = p.Local(t)
 		}
 		if v.Tiers, err = c.S.Customers.ListTiers(r.Context()); err != nil {
 			return err

@@ -64,8 +64,8 @@ func TestQualityLinks(t *testing.T) {
 			t.Fatalf("%s alerts: %d", lang, s)
 		}
 		colon := map[string]string{"zh-CN": "：", "en": ": "}[lang]
-		if !strings.Contains(body, colon+region.Name+"</td>") || regexp.MustCompile(`(区域|Region) `+fmt.Sprint(region.ID)+`\b`).MatchString(body) {
-			t.Errorf("%s: the region-scoped rule does not name its region %q", lang, region.Name)
+		if !strings.Contains(body, colon+region.LocalName(lang)+"</td>") || regexp.MustCompile(`(区域|Region) `+fmt.Sprint(region.ID)+`\b`).MatchString(body) {
+			t.Errorf("%s: the region-scoped rule does not name its region %q", lang, region.LocalName(lang))
 		}
 		for _, it := range items {
 			if !strings.Contains(body, fmt.Sprintf(`<a href="/quality/items/%d" data-item="%s">`, it.ID, it.Number)) {

@@ -247,10 +247,10 @@ func (c *Console) ruleDryRun(ctx context.Context, p *Page, v *ruleView) error {
 				return find(*id)
 			}
 			v.DryUnit = name(d.ServiceUnitID, func(id int64) string {
-				return nameOf(v.Units, id, func(u *aftersales.ServiceUnit) (int64, string) { return u.ID, u.Name })
+				return nameOf(v.Units, id, func(u *aftersales.ServiceUnit) (int64, string) { return u.ID, p.Local(u) })
 			})
 			v.DryTeam = name(d.TeamID, func(id int64) string {
-				return nameOf(v.Teams, id, func(t *aftersales.Team) (int64, string) { return t.ID, t.Name })
+				return nameOf(v.Teams, id, func(t *aftersales.Team) (int64, string) { return t.ID, p.Local(t) })
 			})
 			v.DryAssignee = name(d.AssigneeID, func(id int64) string {
 				return nameOf(v.Users, id, func(u *aftersales.User) (int64, string) { return u.ID, u.Name })

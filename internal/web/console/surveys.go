@@ -61,8 +61,8 @@ func (p *Page) RowLabel(dim string, r *aftersales.SurveyStatRow) string {
 			return p.T("survey.no_region")
 		}
 	}
-	if r.Label != "" {
-		return r.Label
+	if r.Label != "" || r.LabelEN != "" {
+		return p.L(r.Label, r.LabelEN)
 	}
 	return r.Key
 }

@@ -94,7 +94,7 @@ func (c *Console) renderTechnicians(w http.ResponseWriter, r *http.Request, edit
 	}
 	unitName := map[int64]string{}
 	for _, u := range units {
-		unitName[u.ID] = u.Name
+		unitName[u.ID] = p.Local(u)
 		if u.Kind == aftersales.UnitServicePoint && u.Active {
 			v.Points = append(v.Points, u)
 		}

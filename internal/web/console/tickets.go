@@ -390,7 +390,7 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, id int64,
 		v.Names["assignee_id:"+strconv.FormatInt(u.ID, 10)] = u.Name
 	}
 	for _, t := range v.Teams {
-		v.Names["team_id:"+strconv.FormatInt(t.ID, 10)] = t.Name
+		v.Names["team_id:"+strconv.FormatInt(t.ID, 10)] = p.Local(t)
 	}
 	if v.Complaint != nil {
 		for _, x := range v.Complaint.Codes {
