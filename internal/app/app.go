@@ -428,7 +428,9 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.Gaug
 	// Text analytics (issue #21): tickets and customer messages queued by
 	// triggers are analysed in the background, so creating a ticket never
 	// waits for the segmenter; rising terms are tested once an hour.
-	job("text-analysis", 5*time.Second, db.Exclusive("text-analysis", jobs.AnalyseTextsJob(db, ta)))
+	// During a burst of creates the analysis does one batch per tick
+	// and catches up after it (jobs.YieldToWrites, docs/SCALING.md).
+	job("text-analysis", 5*time.Second, db.Exclusive("text-analysis", jobs.YieldToWrites(db, jobs.AnalyseTextsJob(db, ta))))
 	job("term-alerts", time.Hour, func(ctx context.Context) (bool, error) {
 		n, err := db.SweepTermAlerts(ctx)
 		if n > 0 {

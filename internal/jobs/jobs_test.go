@@ -105,3 +105,76 @@ func TestSLAStepsOverSimulatedDays(t *testing.T) {
 		}
 	})
 }
+
+// burst is a WriteLoad: while on, every reading finds a thousand more
+// writes queued than the one before.
+type burst struct {
+	on bool
+	n  uint64
+}
+
+func (b *burst) QueuedWrites() uint64 {
+	if b.on {
+		b.n += 1000
+	}
+	return b.n
+}
+
+// TestYieldToWritesProgressesUnderLoad runs the wrapped job as Every does
+// (passes chained while it reports more, then the next tick), counting
+// passes: under constant request load it runs exactly one pass per tick,
+// so its backlog shrinks every tick and never stalls; once the load stops,
+// the next tick chains passes until the backlog is gone.
+func TestYieldToWritesProgressesUnderLoad(t *testing.T) {
+	load := &burst{on: true}
+	backlog, passes := 100, 0
+	job := jobs.YieldToWrites(load, func(context.Context) (bool, error) {
+		passes++
+		backlog--
+		return backlog > 0, nil
+	})
+	tick := func() {
+		for {
+			more, err := job(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !more {
+				return
+			}
+		}
+	}
+	for i := 1; i <= 30; i++ {
+		tick()
+		if passes != i {
+			t.Fatalf("after %d ticks under load, %d passes: want one per tick", i, passes)
+		}
+	}
+	load.on = false
+	tick()
+	if backlog != 0 {
+		t.Errorf("the first tick after the load left %d batches, want the backlog drained", backlog)
+	}
+	if passes != 100 {
+		t.Errorf("%d passes in all, want 100", passes)
+	}
+}
+
+// TestYieldToWritesChainsWhenQuiet: without queued writes the wrapped job
+// chains passes as before, so an import or the demo drains at once.
+func TestYieldToWritesChainsWhenQuiet(t *testing.T) {
+	backlog := 10
+	job := jobs.YieldToWrites(&burst{}, func(context.Context) (bool, error) {
+		backlog--
+		return backlog > 0, nil
+	})
+	for more := true; more; {
+		var err error
+		if more, err = job(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if backlog != 0 {
+		t.Errorf("%d batches left, want none", backlog)
+	}
+}

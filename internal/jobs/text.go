@@ -106,6 +106,39 @@ func AnalyseTextsJob(s TextStore, a *textan.Analyser) func(context.Context) (boo
 	}
 }
 
+// WriteLoad is how the store tells that requests queue for its writer
+// (sqlstore.DB.QueuedWrites): a count that only grows.
+type WriteLoad interface {
+	QueuedWrites() uint64
+}
+
+// BusyWrites is how many request writes may have queued for the writer
+// since the previous pass before a background job counts the writer as
+// saturated (YieldToWrites). A desk's own creates seldom queue at all:
+// they queue behind one another only in a burst (an integration, a load
+// test) of hundreds a second.
+const BusyWrites = 50
+
+// YieldToWrites wraps a job for Every that can lag (the text analysis)
+// so that it yields to a burst of request writes without falling
+// behind for good. While more than BusyWrites writes queued since its
+// previous pass, it runs one pass per tick and asks for no other at
+// once: one batch every interval, so its backlog grows during a burst
+// but it always makes progress. Once the queue is quiet for a pass it
+// chains passes again and drains the backlog at full speed. The count
+// is this process's: on PostgreSQL another instance's creates do not
+// make this one yield.
+func YieldToWrites(w WriteLoad, job func(context.Context) (bool, error)) func(context.Context) (bool, error) {
+	last := w.QueuedWrites()
+	return func(ctx context.Context) (bool, error) {
+		n := w.QueuedWrites()
+		busy := n-last > BusyWrites
+		last = n
+		more, err := job(ctx)
+		return more && !busy, err
+	}
+}
+
 // AnalyseAllTexts drains the queue (the demo, tests, a command) and
 // returns how many analyses it stored.
 func AnalyseAllTexts(ctx context.Context, s TextStore, a *textan.Analyser) (int, error) {

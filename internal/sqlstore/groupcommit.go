@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"aftersales"
 )
@@ -35,6 +36,9 @@ type group struct {
 	mu      sync.Mutex
 	queue   []*groupReq
 	leading int // lanes running a batch
+	// waited counts the requests that arrived while every lane was
+	// busy and so queued (QueuedWrites).
+	waited atomic.Uint64
 	// queued, when set (tests), is told the queue's length after each
 	// arrival, under the lock.
 	queued func(n int)
@@ -70,6 +74,12 @@ func (db *DB) groupLanes() int {
 	return 1
 }
 
+// QueuedWrites is how many grouped writes (ticket creates) this process
+// has queued so far because every lane was busy: the requests are
+// saturating the writer. Background work that can wait compares two
+// readings to yield to them (jobs.YieldToWrites).
+func (db *DB) QueuedWrites() uint64 { return db.group.waited.Load() }
+
 // take removes the next batch from the queue; g.mu is held.
 func (g *group) take() []*groupReq {
 	n := min(len(g.queue), maxGroup)
@@ -99,6 +109,8 @@ func (db *DB) groupTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) 
 	if g.leading < db.groupLanes() {
 		g.leading++
 		batch = g.take()
+	} else {
+		g.waited.Add(1)
 	}
 	g.mu.Unlock()
 	if batch != nil {

@@ -223,3 +223,32 @@ func TestGroupCommitFailure(t *testing.T) {
 		}
 	})
 }
+
+// TestQueuedWrites: creates that find every lane busy count as queued
+// (the background text analysis yields to them: jobs.YieldToWrites); a
+// lone create, which finds a lane free, does not.
+func TestQueuedWrites(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, _ := Admin(t, db)
+		c := MustCustomer(t, ctx, db, "客户")
+		before := db.QueuedWrites()
+		if _, err := db.CreateTicket(ctx, TicketInput(c.ID, "单独")); err != nil {
+			t.Fatal(err)
+		}
+		if n := db.QueuedWrites() - before; n != 0 {
+			t.Fatalf("a lone create counted %d queued writes, want 0", n)
+		}
+		const n = 5
+		for i, err := range inOneBatch(t, ctx, db, n, func(i int) error {
+			_, err := db.CreateTicket(ctx, TicketInput(c.ID, fmt.Sprintf("排队 %d", i)))
+			return err
+		}) {
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+			}
+		}
+		if got := db.QueuedWrites() - before; got != n {
+			t.Errorf("%d queued writes counted, want the %d creates that waited for a lane", got, n)
+		}
+	})
+}
