@@ -215,7 +215,7 @@ type Services struct {
 	Network   NetworkService
 	Settings  SettingsService
 	// Channels keeps the email channel's settings.
-	Channels ChannelService
+	Channels  ChannelService
 	SLA       SLAService
 	Notify    NotificationService
 	Webhooks  WebhookService
