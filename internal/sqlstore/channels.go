@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"strings"
 
 	"aftersales"
 )
@@ -187,4 +189,32 @@ func (db *DB) UpdateEmailSettings(ctx context.Context, version int64, in aftersa
 		return nil, err
 	}
 	return out, nil
+}
+
+// mailOn reports whether mail is sent at all: an SMTP server is set by
+// the flags or in the settings. Inside a ticket write the configuration
+// is pinned, so this reads nothing.
+func (db *DB) mailOn(ctx context.Context, tx *Tx) (bool, error) {
+	if db.EmailNotifications {
+		return true, nil
+	}
+	c, err := db.config(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	return c.smtpAddr != "", nil
+}
+
+// mailDomain is the domain of the Message-IDs of mail we send: the
+// sender's of the flags, else of the settings.
+func (db *DB) mailDomain(ctx context.Context, tx *Tx) string {
+	if db.MailDomain != "" || db.EmailNotifications {
+		return cmp.Or(db.MailDomain, "aftersales.localhost")
+	}
+	if c, err := db.config(ctx, tx); err == nil {
+		if _, domain, ok := strings.Cut(c.smtpFrom, "@"); ok {
+			return cmp.Or(strings.Trim(domain, "> "), "aftersales.localhost")
+		}
+	}
+	return "aftersales.localhost"
 }

@@ -76,6 +76,11 @@ type Server struct {
 	Shared  aftersales.SharedState
 	// MetricsToken, when set, is the bearer token GET /metrics requires.
 	MetricsToken string
+	// ServerEmail is the email configuration the flags set (shown
+	// read-only on the Channels page); ChannelTester tries settings
+	// against the mail servers (nil: no test buttons).
+	ServerEmail   aftersales.ServerEmail
+	ChannelTester aftersales.ChannelTester
 
 	login  *loginGuard // password guesses
 	tokens *backoff    // API token guesses, per address
@@ -152,7 +157,7 @@ func (s *Server) Handler() http.Handler {
 	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version,
 		FormLimit: &sharedLimiter{Store: s.Shared, Prefix: "form:", Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: s.FormKey,
 		SurveyLimit: &sharedLimiter{Store: s.Shared, Prefix: "survey:", Rate: s.SurveyRate, Per: time.Hour, Now: s.Now},
-		Uploads:     s.Uploads, Login: s.login,
+		Uploads:     s.Uploads, Login: s.login, ServerEmail: s.ServerEmail, ChannelTester: s.ChannelTester,
 		PortalLimit: &sharedLimiter{Store: s.Shared, Prefix: "portal:", Rate: 20, Per: time.Hour, Now: s.Now}}
 	c.Mount(mux)
 	s.console = c

@@ -59,6 +59,10 @@ type Console struct {
 	SurveyLimit Limiter
 	// Login slows down password guessing; nil turns that off.
 	Login LoginThrottle
+	// ServerEmail is the email configuration set by flags (read-only on
+	// the Channels page); ChannelTester backs its "Test connection".
+	ServerEmail   aftersales.ServerEmail
+	ChannelTester aftersales.ChannelTester
 	// PortalLimit rate-limits the portal's sign-in (links asked for and
 	// passwords tried) per client address.
 	PortalLimit Limiter
