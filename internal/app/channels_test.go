@@ -144,4 +144,6 @@ func TestEmailChannelFromSettings(t *testing.T) {
 }
 
 // mimeWord encodes s as an RFC 2047 word.
-func mimeWord(s string) string { return "=?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?=" }
+func mimeWord(s string) string {
+	return "=?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
+}
