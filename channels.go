@@ -97,7 +97,7 @@ func (s *EmailSettings) Normalize() {
 // Validate names every bad field: mailboxes[0].host, smtp.addr, ...
 func (s *EmailSettings) Validate() error {
 	var v Validator
-	v.Check(len(s.Mailboxes) <= MaxMailboxes, "mailboxes", "must be at most 20")
+	v.Check(len(s.Mailboxes) <= MaxMailboxes, "mailboxes", "must be at most 20 mailboxes")
 	seen := map[string]bool{}
 	for i, m := range s.Mailboxes {
 		f := "mailboxes[" + strconv.Itoa(i) + "]."
