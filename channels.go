@@ -154,6 +154,6 @@ type ChannelTester interface {
 // environment, which wins over the settings and is shown read-only
 // (without passwords).
 type ServerEmail struct {
-	SMTP      *SMTPSettings    // nil when --smtp-addr is not set
-	Mailboxes []ChannelMailbox // from --imap
+	SMTP      *SMTPSettings    `json:"smtp,omitempty"` // nil when --smtp-addr is not set
+	Mailboxes []ChannelMailbox `json:"mailboxes"`      // from --imap
 }

@@ -146,7 +146,8 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := s.setup()
 	s.login, s.tokens, s.chats = newLoginGuard(s.Shared, s.Now), newGuessBackoff(s.Shared, "token:", s.Now), newGuessBackoff(s.Shared, "chat:", s.Now)
-	api.Register(mux, &api.API{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone}, s.Version)
+	api.Register(mux, &api.API{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone,
+		ServerEmail: s.ServerEmail, ChannelTester: s.ChannelTester}, s.Version)
 	mux.HandleFunc("POST "+ChatPath, s.chat)
 	if s.FormRate == 0 {
 		s.FormRate = 10
