@@ -449,8 +449,7 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.Gaug
 	// Each mailbox keeps one logged-in connection and waits in IDLE for
 	// new mail; servers without IDLE are polled every 30 s. Mailboxes
 	// added in the settings start within seconds (channels.go).
-	intake := running.WithLabelValues("mail-intake")
-	wg.Go(func() { email.runIntake(ctx, intake, log) })
+	email.startIntake(ctx, wg, func() prometheus.Gauge { return running.WithLabelValues("mail-intake") }, log)
 }
 
 // mailCollectors are the email channel's metrics: messages read,

@@ -114,51 +114,65 @@ func (e *emailChannel) wanted(ctx context.Context) ([]mailin.Mailbox, error) {
 	return out, nil
 }
 
-// runIntake keeps one reader per wanted mailbox until ctx ends: a mailbox
-// that is added starts within settingsPoll, one that is removed or
-// changed (its password, say) stops, and starts again as it is now.
-func (e *emailChannel) runIntake(ctx context.Context, gauge prometheus.Gauge, log *slog.Logger) {
-	var wg sync.WaitGroup
-	running := map[mailin.Mailbox]context.CancelFunc{}
-	defer func() {
-		for _, stop := range running {
+// intake keeps one reader per wanted mailbox: a mailbox that is added
+// starts within settingsPoll, one that is removed or changed (its
+// password, say) stops, and starts again as it is now.
+type intake struct {
+	e       *emailChannel
+	gauge   func() prometheus.Gauge // aftersales_jobs_running{job="mail-intake"}, made with the first reader
+	log     *slog.Logger
+	wg      sync.WaitGroup
+	running map[mailin.Mailbox]context.CancelFunc
+}
+
+// startIntake starts the readers of the mailboxes wanted now before it
+// returns (so that /metrics counts them once serve is ready), then
+// follows the settings until ctx ends; wg waits for every reader.
+func (e *emailChannel) startIntake(ctx context.Context, wg *sync.WaitGroup, gauge func() prometheus.Gauge, log *slog.Logger) {
+	in := &intake{e: e, gauge: gauge, log: log, running: map[mailin.Mailbox]context.CancelFunc{}}
+	in.reconcile(ctx)
+	wg.Go(func() {
+		defer in.wg.Wait()
+		t := time.NewTicker(settingsPoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			in.reconcile(ctx)
+		}
+	})
+}
+
+func (in *intake) reconcile(ctx context.Context) {
+	want, err := in.e.wanted(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			in.log.Warn("email settings: read failed; the mailboxes keep running as they are", "err", err)
+		}
+		return
+	}
+	keep := map[mailin.Mailbox]bool{}
+	for _, mb := range want {
+		keep[mb] = true
+		if in.running[mb] != nil {
+			continue
+		}
+		mctx, stop := context.WithCancel(ctx)
+		in.running[mb] = stop
+		g := in.gauge()
+		g.Inc()
+		in.wg.Go(func() {
+			defer g.Dec()
+			in.e.poller.Run(mctx, mb, 30*time.Second)
+		})
+	}
+	for mb, stop := range in.running {
+		if !keep[mb] {
 			stop()
-		}
-		wg.Wait()
-	}()
-	t := time.NewTicker(settingsPoll)
-	defer t.Stop()
-	for {
-		want, err := e.wanted(ctx)
-		if err != nil && ctx.Err() == nil {
-			log.Warn("email settings: read failed; the mailboxes keep running as they are", "err", err)
-		}
-		if err == nil {
-			keep := map[mailin.Mailbox]bool{}
-			for _, mb := range want {
-				keep[mb] = true
-				if running[mb] != nil {
-					continue
-				}
-				mctx, stop := context.WithCancel(ctx)
-				running[mb] = stop
-				gauge.Inc()
-				wg.Go(func() {
-					defer gauge.Dec()
-					e.poller.Run(mctx, mb, 30*time.Second)
-				})
-			}
-			for mb, stop := range running {
-				if !keep[mb] {
-					stop()
-					delete(running, mb)
-				}
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+			delete(in.running, mb)
 		}
 	}
 }
