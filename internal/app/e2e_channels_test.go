@@ -81,6 +81,33 @@ func TestBrowserChannelsPhone(t *testing.T) {
 		}
 		shot(t, ctx, "phone-channels-"+lang+".png")
 	}
+	// (In English.) A bad host is named under its field; a test of a
+	// server that refuses the connection shows the failure.
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#mb2-host"), "bad host"),
+		chromedp.SendKeys(chromedp.CSS("#mb2-user"), "x@example.com"),
+		chromedp.Click(chromedp.CSS("#channels-save")),
+		chromedp.WaitVisible(chromedp.CSS("#mailbox-2 .err")))
+	if err != nil {
+		t.Fatalf("bad host: %v", err)
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#mailbox-2 .err").textContent`)); got != "must be a host name or address" {
+		t.Errorf("bad host says %q", got)
+	}
+	shot(t, ctx, "phone-channels-error-en.png")
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#mb0-host"), "127.0.0.1"),
+		chromedp.SetValue(chromedp.CSS("#mb0-port"), "1"),
+		chromedp.SetValue(chromedp.CSS("#mb0-tls"), "none"),
+		chromedp.Click(chromedp.CSS("#mb0-test")),
+		chromedp.WaitVisible(chromedp.CSS("#mailbox-0 #test-result")))
+	if err != nil {
+		t.Fatalf("test connection: %v", err)
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#test-result").textContent`)); !strings.Contains(got, "Connection failed") || !strings.Contains(got, "refused") {
+		t.Errorf("test of a refusing server says %q", got)
+	}
+	shot(t, ctx, "phone-channels-test-en.png")
 	for _, lang := range []string{"zh-CN", "en"} {
 		chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/lang/"+lang), chromedp.Navigate(base+"/admin/channels"),
 			chromedp.WaitVisible(chromedp.CSS("#channels-form")))
