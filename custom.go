@@ -214,6 +214,8 @@ type Services struct {
 	Catalog   CatalogService
 	Network   NetworkService
 	Settings  SettingsService
+	// Channels keeps the email channel's settings.
+	Channels  ChannelService
 	SLA       SLAService
 	Notify    NotificationService
 	Webhooks  WebhookService

@@ -288,16 +288,17 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if (c.SMTPAddr != "" || len(mailboxes) > 0) && c.SMTPFrom == "aftersales@localhost" {
 		log.Warn("email is configured but --smtp-from is the default aftersales@localhost: customers' servers will refuse or junk our mail, and Message-IDs name localhost; set --smtp-from to the support address")
 	}
-	var sender *mail.Sender
-	if c.SMTPAddr != "" {
-		sender = &mail.Sender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS}
-	}
 	poller := &mailin.Poller{Intake: db, Files: fs, Now: env.Now, Log: log, Metrics: &mailin.Metrics{}}
+	email := &emailChannel{db: db, mailboxes: mailboxes, poller: poller}
+	if c.SMTPAddr != "" {
+		email.flagSMTP = &mail.Sender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS}
+	}
 	running := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "aftersales_jobs_running",
 		Help: "Background jobs this instance runs, by job (none with --role web); mail intake counts its mailboxes."}, []string{"job"})
 	srv := &web.Server{Services: db.Services(), Idempotency: db, DB: db, Files: fs, Log: log, Now: env.Now, Version: Version,
 		Zone: zone, SecureCookie: c.SecureCookies, ChatSecret: c.ChatSecret, FormRate: c.FormRate, SurveyRate: c.SurveyRate, Uploads: uploads,
-		MetricsToken: c.MetricsToken, Collectors: append(mailCollectors(db, poller.Metrics, sender, env.Now), running),
+		MetricsToken: c.MetricsToken, Collectors: append(mailCollectors(db, poller.Metrics, email, env.Now), running),
+		ServerEmail: email.server(), ChannelTester: channelTester{email},
 		RequestTimeout: c.RequestTimeout}
 	srv.Services.Topics = newTopics(db, zone, env.Now)
 	var handler http.Handler
@@ -332,7 +333,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	var jobsWG sync.WaitGroup
 	defer func() { stopJobs(); jobsWG.Wait() }()
 	if c.RunsJobs() {
-		startJobs(jctx, &jobsWG, running, db, sender, poller, mailboxes, log, ta)
+		startJobs(jctx, &jobsWG, running, db, email, log, ta)
 	}
 	addr := ln.Addr().String()
 	fmt.Fprintf(env.Stdout, "aftersales %s (%s, role %s) listening on http://%s\n", Version, db.Engine(), c.Role, addr)
@@ -359,8 +360,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 
 // startJobs starts the background jobs of a worker (serve --role worker
 // or all), each counted in running while it runs.
-func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.GaugeVec, db *sqlstore.DB, sender *mail.Sender,
-	poller *mailin.Poller, mailboxes []mailin.Mailbox, log *slog.Logger, ta *textan.Analyser) {
+func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.GaugeVec, db *sqlstore.DB, email *emailChannel,
+	log *slog.Logger, ta *textan.Analyser) {
 	start := func(name string, run func()) {
 		g := running.WithLabelValues(name)
 		g.Inc()
@@ -375,9 +376,15 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.Gaug
 	// The SLA sweep fires warnings and escalations.
 	job("sla-sweep", 30*time.Second, jobs.SweepSLA(db, log))
 	job("webhooks", 10*time.Second, jobs.DeliverWebhooks(db, &http.Client{Timeout: 15 * time.Second}, log))
-	if sender != nil {
-		job("email", 15*time.Second, jobs.SendEmails(db, sender, log))
-	}
+	// The outbox waits while no SMTP server is configured, in the flags
+	// or the settings; each batch sends with the settings as they are.
+	send := jobs.SendEmails(db, email, log)
+	job("email", 15*time.Second, func(ctx context.Context) (bool, error) {
+		if ok, err := email.configured(ctx); !ok || err != nil {
+			return false, err
+		}
+		return send(ctx)
+	})
 	job("automation", time.Minute, func(ctx context.Context) (bool, error) {
 		n, err := db.SweepAutomations(ctx, jobs.SweepBatch)
 		return n >= jobs.SweepBatch, err
@@ -442,16 +449,15 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.Gaug
 	// tiers, one instance at a time.
 	job("segments", 24*time.Hour, db.Exclusive("segments", jobs.EvaluateSegments(db, log)))
 	// Each mailbox keeps one logged-in connection and waits in IDLE for
-	// new mail; servers without IDLE are polled every 30 s.
-	for _, mb := range mailboxes {
-		start("mail-intake", func() { poller.Run(ctx, mb, 30*time.Second) })
-	}
+	// new mail; servers without IDLE are polled every 30 s. Mailboxes
+	// added in the settings start within seconds (channels.go).
+	email.startIntake(ctx, wg, func() prometheus.Gauge { return running.WithLabelValues("mail-intake") }, log)
 }
 
 // mailCollectors are the email channel's metrics: messages read,
 // quarantined, unreadable and sent, and the age of the oldest unsent
 // outbox message.
-func mailCollectors(db *sqlstore.DB, m *mailin.Metrics, sender *mail.Sender, now func() time.Time) []prometheus.Collector {
+func mailCollectors(db *sqlstore.DB, m *mailin.Metrics, email *emailChannel, now func() time.Time) []prometheus.Collector {
 	counter := func(name, help string, f func() int64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f()) })
 	}
@@ -470,9 +476,7 @@ func mailCollectors(db *sqlstore.DB, m *mailin.Metrics, sender *mail.Sender, now
 			return now().Sub(at).Seconds()
 		}),
 	}
-	if sender != nil {
-		cs = append(cs, counter("aftersales_mail_sent_total", "Messages the SMTP server accepted.", sender.Sent.Load))
-	}
+	cs = append(cs, counter("aftersales_mail_sent_total", "Messages the SMTP server accepted.", email.sent.Load))
 	return cs
 }
 

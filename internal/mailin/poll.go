@@ -170,6 +170,17 @@ func (p *Poller) open(ctx context.Context, mb Mailbox) (*session, error) {
 	return s, nil
 }
 
+// Check logs in and selects the folder, then logs out: the console's
+// "Test connection". The error is the server's answer.
+func (p *Poller) Check(ctx context.Context, mb Mailbox) error {
+	s, err := p.open(ctx, mb)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.c.Logout().Wait()
+}
+
 // Poll reads the next batch of new messages of one mailbox, in UID order,
 // on a connection of its own. Each message is received in its own
 // transaction that also advances the cursor, so a failure stops the poll

@@ -34,6 +34,10 @@ type configSnap struct {
 	hooks  []webhookSub
 	autos  map[string][]*aftersales.AutomationRule // active rules by trigger, in run order
 	text   textConfig                              // active text models and thresholds (textclass.go)
+	// smtpAddr and smtpFrom are the email settings' server and sender
+	// (migration 0060): mail to customers and users is queued when either
+	// the flags (DB.EmailNotifications) or the settings name a server.
+	smtpAddr, smtpFrom string
 }
 
 type webhookSub struct {
@@ -158,6 +162,9 @@ func (db *DB) loadConfig(ctx context.Context, q queryer) (*configSnap, error) {
 	}
 	if c.text, err = loadTextConfig(ctx, q); err != nil {
 		return nil, err
+	}
+	if err := q.QueryRowContext(ctx, `SELECT smtp_addr, smtp_from FROM email_settings WHERE id = 1`).Scan(&c.smtpAddr, &c.smtpFrom); err != nil {
+		return nil, fmt.Errorf("sqlstore: email settings: %w", err)
 	}
 	return c, nil
 }

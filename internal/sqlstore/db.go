@@ -73,7 +73,8 @@ type DB struct {
 	// by default), so an operator can tell who holds a row.
 	Instance string
 
-	cfg atomic.Pointer[configSnap] // the configuration ticket writes read (config.go)
+	cfg   atomic.Pointer[configSnap] // the configuration ticket writes read (config.go)
+	email atomic.Pointer[emailSnap]  // the email channel's settings with secrets (channels.go)
 	// dailyOnly makes the KPI reads take every day from kpi_daily, never
 	// a month from kpi_monthly: tests compare the two (monthly.go).
 	dailyOnly bool
@@ -565,5 +566,5 @@ func (db *DB) Services() aftersales.Services {
 		Parts: db, Visits: db, Followups: db, Surveys: db, Dispatch: db,
 		TextClass: db, Complaints: db, Portal: db, KB: db,
 		Checklists: db, FieldCosts: db, Text: db, Segments: db,
-		Sentiment: db}
+		Sentiment: db, Channels: db}
 }

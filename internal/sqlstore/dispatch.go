@@ -497,8 +497,8 @@ func (db *DB) visitChanged(ctx context.Context, tx *Tx, t *aftersales.Ticket, be
 // the templates in both languages, by email when email is configured and
 // the customer has an address. The link follows the ticket.
 func (db *DB) confirmVisit(ctx context.Context, tx *Tx, t *aftersales.Ticket, v *aftersales.Visit, win string) error {
-	if !db.EmailNotifications || t.CustomerID == nil {
-		return nil
+	if on, err := db.mailOn(ctx, tx); err != nil || !on || t.CustomerID == nil {
+		return err
 	}
 	var email string
 	if err := tx.QueryRowContext(ctx, `SELECT email FROM customers WHERE id = $1`, *t.CustomerID).Scan(&email); err != nil {

@@ -693,10 +693,10 @@ func (db *DB) acknowledge(ctx context.Context, tx *Tx, t *aftersales.Ticket, in 
 // Without SMTP nothing is queued.
 // auto marks mail the system writes by itself (RFC 3834 Auto-Submitted).
 func (db *DB) mailCustomer(ctx context.Context, tx *Tx, t *aftersales.Ticket, to, subject, body, inReplyTo string, refs []string, auto bool) error {
-	if !db.EmailNotifications || to == "" {
-		return nil
+	if on, err := db.mailOn(ctx, tx); err != nil || !on || to == "" {
+		return err
 	}
-	domain := cmp.Or(db.MailDomain, "aftersales.localhost")
+	domain := db.mailDomain(ctx, tx)
 	mid := fmt.Sprintf("%s.%d.%s@%s", t.Number, tx.now.UnixMilli(), strings.ToLower(rand.Text()[:12]), domain)
 	if inReplyTo != "" {
 		refs = append(refs, inReplyTo)

@@ -196,7 +196,7 @@ func (db *DB) RequestPortalLink(ctx context.Context, email, lang string) error {
 		}
 		link := db.portalURL("/portal/link/" + tok + "?lang=" + lang)
 		minutes := strconv.Itoa(int(aftersales.PortalLinkTTL.Minutes()))
-		domain := cmp.Or(db.MailDomain, "aftersales.localhost")
+		domain := db.mailDomain(ctx, tx)
 		mid := fmt.Sprintf("portal.%d.%s@%s", tx.now.UnixMilli(), strings.ToLower(rand.Text()[:12]), domain)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO email_outbox (to_addr, subject, body, next_attempt_at, created_at, message_id, in_reply_to, refs, auto_submitted)
 			VALUES ($1, $2, $3, $4, $4, $5, '', '', 1)`, email, db.msg(lang, "portal.mail.subject"),

@@ -298,7 +298,10 @@ func (db *DB) surveyOnResolve(ctx context.Context, tx *Tx, t *aftersales.Ticket)
 	}
 	delay := time.Duration(set.DelayMinutes) * time.Minute
 	i, created, err := db.invite(ctx, tx, t, set, delay)
-	if err != nil || i == nil || !created || !db.EmailNotifications || t.CustomerID == nil {
+	if err != nil || i == nil || !created || t.CustomerID == nil {
+		return err
+	}
+	if on, err := db.mailOn(ctx, tx); err != nil || !on {
 		return err
 	}
 	var email string

@@ -294,8 +294,8 @@ func (db *DB) notifyLink(ctx context.Context, tx *Tx, userID int64, ticketID *in
 		userID, nullInt(ticketID), link, kind, title, body, ms(tx.now)); err != nil {
 		return fmt.Errorf("sqlstore: notify: %w", err)
 	}
-	if !db.EmailNotifications {
-		return nil
+	if on, err := db.mailOn(ctx, tx); err != nil || !on {
+		return err
 	}
 	var email string
 	var active bool

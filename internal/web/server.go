@@ -76,6 +76,11 @@ type Server struct {
 	Shared  aftersales.SharedState
 	// MetricsToken, when set, is the bearer token GET /metrics requires.
 	MetricsToken string
+	// ServerEmail is the email configuration the flags set (shown
+	// read-only on the Channels page); ChannelTester tries settings
+	// against the mail servers (nil: no test buttons).
+	ServerEmail   aftersales.ServerEmail
+	ChannelTester aftersales.ChannelTester
 
 	login  *loginGuard // password guesses
 	tokens *backoff    // API token guesses, per address
@@ -141,7 +146,8 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := s.setup()
 	s.login, s.tokens, s.chats = newLoginGuard(s.Shared, s.Now), newGuessBackoff(s.Shared, "token:", s.Now), newGuessBackoff(s.Shared, "chat:", s.Now)
-	api.Register(mux, &api.API{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone}, s.Version)
+	api.Register(mux, &api.API{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone,
+		ServerEmail: s.ServerEmail, ChannelTester: s.ChannelTester}, s.Version)
 	mux.HandleFunc("POST "+ChatPath, s.chat)
 	if s.FormRate == 0 {
 		s.FormRate = 10
@@ -152,7 +158,7 @@ func (s *Server) Handler() http.Handler {
 	c := &console.Console{S: s.Services, Files: s.Files, Log: s.Log, Now: s.Now, Zone: s.Zone, SecureCookie: s.SecureCookie, Version: s.Version,
 		FormLimit: &sharedLimiter{Store: s.Shared, Prefix: "form:", Rate: s.FormRate, Per: time.Hour, Now: s.Now}, FormKey: s.FormKey,
 		SurveyLimit: &sharedLimiter{Store: s.Shared, Prefix: "survey:", Rate: s.SurveyRate, Per: time.Hour, Now: s.Now},
-		Uploads:     s.Uploads, Login: s.login,
+		Uploads:     s.Uploads, Login: s.login, ServerEmail: s.ServerEmail, ChannelTester: s.ChannelTester,
 		PortalLimit: &sharedLimiter{Store: s.Shared, Prefix: "portal:", Rate: 20, Per: time.Hour, Now: s.Now}}
 	c.Mount(mux)
 	s.console = c

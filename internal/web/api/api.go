@@ -33,6 +33,10 @@ type API struct {
 	Now   func() time.Time
 	// Zone is the deployment's time zone: dates without a zone are local.
 	Zone *time.Location
+	// ServerEmail is the email configuration the flags set, and
+	// ChannelTester tries mail settings (nil: no connection tests).
+	ServerEmail   aftersales.ServerEmail
+	ChannelTester aftersales.ChannelTester
 }
 
 // Register mounts every operation on mux under Prefix.
@@ -71,6 +75,7 @@ func Register(mux *http.ServeMux, a *API, version string) huma.API {
 	a.visits(h)
 	a.followups(h)
 	a.surveys(h)
+	a.channels(h)
 	a.dispatch(h)
 	a.textClass(h)
 	a.sentiment(h)

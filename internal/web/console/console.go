@@ -59,6 +59,10 @@ type Console struct {
 	SurveyLimit Limiter
 	// Login slows down password guessing; nil turns that off.
 	Login LoginThrottle
+	// ServerEmail is the email configuration set by flags (read-only on
+	// the Channels page); ChannelTester backs its "Test connection".
+	ServerEmail   aftersales.ServerEmail
+	ChannelTester aftersales.ChannelTester
 	// PortalLimit rate-limits the portal's sign-in (links asked for and
 	// passwords tried) per client address.
 	PortalLimit Limiter
@@ -73,7 +77,7 @@ type Console struct {
 // Pages lists every page template; a test renders each one.
 var Pages = []string{"login", "tickets", "ticket", "ticket_form", "customers", "customer", "customer_form",
 	"products", "network", "users", "user_form", "tokens", "fields", "audit", "sla", "sla_edit", "edit", "notifications", "rule", "quality", "quality_issues", "form", "follow", "imports", "import_map", "dashboard", "alerts", "targets", "revenue", "improve_board", "improve_item", "improve_cases", "improve_codes", "followups", "followup", "followup_policies", "survey", "surveys", "my_day", "dispatch", "error",
-	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards", "voc_clusters", "dictionary", "voc", "segments", "book_visit", "stock", "technicians"}
+	"text_models", "survey_template", "portal_login", "portal_tickets", "portal_ticket", "portal_new", "portal_assets", "portal_account", "kb", "kb_article", "kb_edit", "kb_report", "help", "field_standards", "voc_clusters", "dictionary", "voc", "segments", "book_visit", "stock", "technicians", "channels"}
 
 // Mount registers the console's routes on mux.
 func (c *Console) Mount(mux *http.ServeMux) {
@@ -104,6 +108,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 		c.kbRoutes(mux)
 	}
 	c.textClusterRoutes(mux)
+	c.channelRoutes(mux)
 	if c.S.Segments != nil {
 		c.segmentRoutes(mux)
 	}
@@ -385,6 +390,7 @@ var navLinks = []navLink{
 	{Key: "segments", Href: "/admin/segments", ID: "nav-segments", Label: "nav.segments", Perm: aftersales.PermSettingsWrite, Group: "admin"},
 	{Key: "text_models", Href: "/admin/models", ID: "nav-models", Label: "nav.models", Perm: aftersales.PermMetricsRead, Group: "admin"},
 	{Key: "dictionary", Href: "/admin/dictionary", ID: "nav-dictionary", Label: "nav.dictionary", Perm: aftersales.PermSettingsWrite, Group: "admin"},
+	{Key: "channels", Href: "/admin/channels", ID: "nav-channels", Label: "nav.channels", Perm: aftersales.PermSettingsWrite, Group: "admin"},
 	{Key: "audit", Href: "/audit", Label: "nav.audit", Perm: aftersales.PermAuditRead, Group: "admin"},
 	{Key: "tokens", Href: "/tokens", Label: "nav.tokens", Perm: aftersales.PermTokenOwn, Group: "admin"},
 }

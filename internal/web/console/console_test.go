@@ -183,6 +183,7 @@ func TestEveryPageRenders(t *testing.T) {
 	}
 	pages["/field-standards"] = "field_standards"
 	pages["/admin/segments"] = "segments"
+	pages["/admin/channels"] = "channels"
 	pages["/dashboard?kpi=standard_compliance"], pages["/dashboard?kpi=parts_wait_median"], pages["/dashboard?kpi=travel_per_visit"] = "dashboard", "dashboard", "dashboard"
 	pages["/voc/clusters"], pages["/voc/clusters?nature=repair&region_id=1"], pages["/admin/dictionary"] = "voc_clusters", "voc_clusters", "dictionary"
 	pages["/dashboard?kpi=technician_utilisation"] = "dashboard"

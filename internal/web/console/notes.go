@@ -184,6 +184,13 @@ func (p *Page) verifyReason(body string) string {
 func fieldReasons() []notePart {
 	return append(append(storeFieldReasonsFirst(), []notePart{
 		{regexp.MustCompile(`^is required$`), "reason.required"},
+		{regexp.MustCompile(`^must be a host name or address$`), "reason.host_name"},
+		{regexp.MustCompile(`^must be tls, starttls or none$`), "reason.tls_mode"},
+		{regexp.MustCompile(`^must be one line of text$`), "reason.one_line"},
+		{regexp.MustCompile(`^is already read by another mailbox$`), "reason.folder_taken"},
+		{regexp.MustCompile(`^must be host:port, as smtp\.example\.com:587$`), "reason.host_port"},
+		{regexp.MustCompile(`^does not exist$`), "reason.not_exist"},
+		{regexp.MustCompile(`^must be at most ([0-9]+) mailboxes$`), "reason.max_mailboxes"},
 		{regexp.MustCompile(`^is not in the parts catalog$`), "reason.unknown_part"},
 		{regexp.MustCompile(`^must be a date YYYY-MM-DD$`), "reason.date"},
 		{regexp.MustCompile(`^has ([0-9]+) fields, the header has ([0-9]+)$`), "reason.field_count"},
