@@ -38,6 +38,9 @@ type ChannelMailbox struct {
 	PasswordSet bool   `json:"password_set"`
 	Folder      string `json:"folder"`
 	Active      bool   `json:"active"`
+	// StartNew skips the mail already in the folder on the first read;
+	// it is set when the mailbox is added and kept after.
+	StartNew bool `json:"start_new"`
 }
 
 // Addr is host:port.

@@ -95,7 +95,7 @@ func (e *emailChannel) configured(ctx context.Context) (bool, error) {
 }
 
 func toMailbox(m aftersales.ChannelMailbox) mailin.Mailbox {
-	return mailin.Mailbox{Name: m.Name(), Addr: m.Addr(), Username: m.Username, Password: m.Password, TLS: m.TLS, Folder: m.Folder}
+	return mailin.Mailbox{Name: m.Name(), Addr: m.Addr(), Username: m.Username, Password: m.Password, TLS: m.TLS, Folder: m.Folder, StartNew: m.StartNew}
 }
 
 // wanted lists the mailboxes to read now: the flags' and the settings'

@@ -96,6 +96,23 @@ func TestEmailChannelFromSettings(t *testing.T) {
 				t.Fatalf("SMTP sink got %+v; want the test message", got)
 			}
 
+			appendMail := func(subject, id string) {
+				t.Helper()
+				raw := "From: 王女士 <wang@example.cn>\r\nTo: support@acme.example\r\nSubject: " + mimeWord(subject) +
+					"\r\nMessage-ID: <" + id + "@example.cn>\r\nDate: Mon, 07 Dec 2026 10:00:00 +0800\r\nMIME-Version: 1.0\r\n" +
+					"Content-Type: text/plain; charset=utf-8\r\n\r\n热水器底部漏水。\r\n"
+				cmd := c.Append(folder, int64(len(raw)), nil)
+				cmd.Write([]byte(raw))
+				cmd.Close()
+				if _, err := cmd.Wait(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Mail already in the folder when the mailbox is added with
+			// "only mail from now on" is left alone.
+			appendMail("旧邮件 "+folder, "old-"+folder)
+			box.StartNew = true
+
 			s, err := db.EmailSettings(actx)
 			if err != nil {
 				t.Fatal(err)
@@ -104,21 +121,24 @@ func TestEmailChannelFromSettings(t *testing.T) {
 				Mailboxes: []aftersales.ChannelMailbox{box}, SMTP: smtp}); err != nil {
 				t.Fatal(err)
 			}
-			subject := "热水器漏水 " + folder
-			raw := "From: 王女士 <wang@example.cn>\r\nTo: support@acme.example\r\nSubject: " + mimeWord(subject) +
-				"\r\nMessage-ID: <" + folder + "@example.cn>\r\nDate: Mon, 07 Dec 2026 10:00:00 +0800\r\nMIME-Version: 1.0\r\n" +
-				"Content-Type: text/plain; charset=utf-8\r\n\r\n热水器底部漏水。\r\n"
-			cmd := c.Append(folder, int64(len(raw)), nil)
-			cmd.Write([]byte(raw))
-			cmd.Close()
-			if _, err := cmd.Wait(); err != nil {
-				t.Fatal(err)
-			}
-			// Wait (bounded, as a hang guard) for the ticket and its
-			// acknowledgement.
+			// Wait (bounded, as a hang guard) for the reader's first
+			// read, which sets the mailbox's cursor past the old mail.
 			tick := time.NewTicker(200 * time.Millisecond)
 			defer tick.Stop()
 			limit := time.After(2 * time.Minute)
+			for {
+				if cur, err := db.Cursor(ctx, box.Name()); err == nil && cur.UIDValidity != 0 {
+					break
+				}
+				select {
+				case <-limit:
+					t.Fatal("after 2 minutes the mailbox from the settings was not read")
+				case <-tick.C:
+				}
+			}
+			subject := "热水器漏水 " + folder
+			appendMail(subject, folder)
+			// Wait for the ticket and its acknowledgement.
 			var tk *aftersales.Ticket
 			for tk == nil || len(sink.Messages()) < 2 {
 				select {
@@ -132,8 +152,8 @@ func TestEmailChannelFromSettings(t *testing.T) {
 					}
 				}
 			}
-			if tk.Title != subject || tk.Channel != aftersales.ChannelEmail {
-				t.Errorf("ticket = %q via %s; want %q via email", tk.Title, tk.Channel, subject)
+			if tk.ID != 1 || tk.Title != subject || tk.Channel != aftersales.ChannelEmail {
+				t.Errorf("ticket %d = %q via %s; want the only ticket, %q via email (the mail already there left alone)", tk.ID, tk.Title, tk.Channel, subject)
 			}
 			ack := sink.Messages()[1]
 			if ack.To != "wang@example.cn" || !strings.Contains(ack.Data, tk.Number) || !strings.Contains(ack.Data, "@acme.example>") {

@@ -71,14 +71,14 @@ func loadEmailSettings(ctx context.Context, q queryer) (*aftersales.EmailSetting
 		return nil, fmt.Errorf("sqlstore: load email settings: %w", err)
 	}
 	s.UpdatedAt = fromMS(updated)
-	rows, err := q.QueryContext(ctx, `SELECT id, host, port, tls, username, password, folder, active FROM email_mailboxes ORDER BY id`)
+	rows, err := q.QueryContext(ctx, `SELECT id, host, port, tls, username, password, folder, active, start_new FROM email_mailboxes ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list mailboxes: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var m aftersales.ChannelMailbox
-		if err := rows.Scan(&m.ID, &m.Host, &m.Port, &m.TLS, &m.Username, &m.Password, &m.Folder, &m.Active); err != nil {
+		if err := rows.Scan(&m.ID, &m.Host, &m.Port, &m.TLS, &m.Username, &m.Password, &m.Folder, &m.Active, &m.StartNew); err != nil {
 			return nil, err
 		}
 		s.Mailboxes = append(s.Mailboxes, m)
@@ -127,6 +127,7 @@ func (db *DB) UpdateEmailSettings(ctx context.Context, version int64, in aftersa
 			if m.Password == "" {
 				in.Mailboxes[i].Password = o.Password
 			}
+			in.Mailboxes[i].StartNew = o.StartNew // fixed when the mailbox was added
 		}
 		// Removed mailboxes go first, so that one re-added under a new
 		// row does not collide with its old self on the unique key.
@@ -152,8 +153,8 @@ func (db *DB) UpdateEmailSettings(ctx context.Context, version int64, in aftersa
 		for i, m := range in.Mailboxes {
 			changed := m.ID == 0 && m.Password != "" || m.ID != 0 && m.Password != byID[m.ID].Password
 			if m.ID == 0 {
-				err = tx.QueryRowContext(ctx, `INSERT INTO email_mailboxes (host, port, tls, username, password, folder, active)
-					VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, m.Host, m.Port, m.TLS, m.Username, m.Password, m.Folder, m.Active).Scan(&in.Mailboxes[i].ID)
+				err = tx.QueryRowContext(ctx, `INSERT INTO email_mailboxes (host, port, tls, username, password, folder, active, start_new)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, m.Host, m.Port, m.TLS, m.Username, m.Password, m.Folder, m.Active, m.StartNew).Scan(&in.Mailboxes[i].ID)
 			} else {
 				_, err = tx.ExecContext(ctx, `UPDATE email_mailboxes SET host = $1, port = $2, tls = $3, username = $4, password = $5, folder = $6, active = $7
 					WHERE id = $8`, m.Host, m.Port, m.TLS, m.Username, m.Password, m.Folder, m.Active, m.ID)

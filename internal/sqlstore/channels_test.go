@@ -20,7 +20,7 @@ func TestEmailSettingsRoundTrip(t *testing.T) {
 			t.Fatalf("default = %+v, %v", s, err)
 		}
 		in := aftersales.EmailSettings{
-			Mailboxes: []aftersales.ChannelMailbox{{Host: "imap.example.com", TLS: "tls", Username: "support@example.com", Password: "box-secret-1", Active: true}},
+			Mailboxes: []aftersales.ChannelMailbox{{Host: "imap.example.com", TLS: "tls", Username: "support@example.com", Password: "box-secret-1", Active: true, StartNew: true}},
 			SMTP:      aftersales.SMTPSettings{Addr: "smtp.example.com:587", From: "support@example.com", Username: "support", Password: "smtp-secret-1", TLS: "starttls"},
 		}
 		s, err = db.UpdateEmailSettings(ctx, s.Version, in)
@@ -28,12 +28,14 @@ func TestEmailSettingsRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := s.Mailboxes[0]
-		if m.ID == 0 || m.Port != 993 || m.Folder != "INBOX" || m.Password != "" || !m.PasswordSet || s.SMTP.Password != "" || !s.SMTP.PasswordSet {
+		if m.ID == 0 || m.Port != 993 || m.Folder != "INBOX" || m.Password != "" || !m.PasswordSet || !m.StartNew || s.SMTP.Password != "" || !s.SMTP.PasswordSet {
 			t.Fatalf("saved = %+v", s)
 		}
 		// Saved again with empty passwords and a changed folder: the
-		// passwords stay.
+		// passwords stay, and so does start_new (set when the mailbox
+		// was added).
 		in.Mailboxes[0].ID, in.Mailboxes[0].Password, in.Mailboxes[0].Folder, in.SMTP.Password = m.ID, "", "Support", ""
+		in.Mailboxes[0].StartNew = false
 		if s, err = db.UpdateEmailSettings(ctx, s.Version, in); err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +43,7 @@ func TestEmailSettingsRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rt.Mailboxes) != 1 || rt.Mailboxes[0].Password != "box-secret-1" || rt.Mailboxes[0].Folder != "Support" || rt.SMTP.Password != "smtp-secret-1" {
+		if len(rt.Mailboxes) != 1 || rt.Mailboxes[0].Password != "box-secret-1" || rt.Mailboxes[0].Folder != "Support" || !rt.Mailboxes[0].StartNew || rt.SMTP.Password != "smtp-secret-1" {
 			t.Fatalf("runtime after a save without passwords = %+v", rt)
 		}
 		// A new password replaces the old; a mailbox left out is removed.

@@ -19,11 +19,12 @@ type mailboxInput struct {
 	Password string `json:"password,omitempty" maxLength:"1000" writeOnly:"true" doc:"Empty keeps the stored password"`
 	Folder   string `json:"folder,omitempty" maxLength:"200" doc:"Default INBOX"`
 	Active   bool   `json:"active"`
+	StartNew bool   `json:"start_new,omitempty" doc:"On a new mailbox: the first read skips the mail already in the folder (otherwise the whole folder becomes tickets, 50 messages at a time); kept as set when the mailbox was added"`
 }
 
 func (m mailboxInput) mailbox() aftersales.ChannelMailbox {
 	return aftersales.ChannelMailbox{ID: m.ID, Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Password: m.Password,
-		Folder: m.Folder, Active: m.Active}
+		Folder: m.Folder, Active: m.Active, StartNew: m.StartNew}
 }
 
 // smtpInput is the outgoing server of an update or a connection test.

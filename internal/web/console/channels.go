@@ -71,7 +71,7 @@ func (c *Console) channelsRender(w http.ResponseWriter, r *http.Request, formErr
 			for i, m := range s.Mailboxes {
 				v.Rows = append(v.Rows, mailboxRow{ChannelMailbox: m, Index: i})
 			}
-			v.Rows = append(v.Rows, mailboxRow{ChannelMailbox: aftersales.ChannelMailbox{TLS: aftersales.MailTLS, Folder: "INBOX", Active: true},
+			v.Rows = append(v.Rows, mailboxRow{ChannelMailbox: aftersales.ChannelMailbox{TLS: aftersales.MailTLS, Folder: "INBOX", Active: true, StartNew: true},
 				Index: len(s.Mailboxes), New: true})
 			return nil
 		}
@@ -107,6 +107,7 @@ func channelRows(f *form) (rows []mailboxRow, settings []aftersales.ChannelMailb
 		row.Host, row.TLS, row.Username = f.str(pre+"host"), f.str(pre+"tls"), f.str(pre+"username")
 		row.Password, row.Folder, row.Active = f.r.PostFormValue(pre+"password"), f.str(pre+"folder"), f.str(pre+"active") == "on"
 		row.Port = f.int(pre + "port")
+		row.StartNew = f.str(pre+"start_new") == "on"
 		blank := row.New && row.Host == "" && row.Username == ""
 		if !row.Remove && !blank {
 			settings = append(settings, row.ChannelMailbox)

@@ -23,6 +23,9 @@ CREATE TABLE email_mailboxes (
     password TEXT NOT NULL DEFAULT '',
     folder   TEXT NOT NULL DEFAULT 'INBOX',
     active   BOOLEAN NOT NULL DEFAULT TRUE,
+    -- start_new: the first read skips the mail already in the folder
+    -- (mailin StartNew, the flag's ?start=new); set when the mailbox is added.
+    start_new BOOLEAN NOT NULL DEFAULT FALSE,
     UNIQUE (username, host, folder)
 );
 -- Running pollers and senders follow the settings through config_stamp

@@ -25,6 +25,9 @@ CREATE TABLE email_mailboxes (
     password TEXT NOT NULL DEFAULT '',
     folder   TEXT NOT NULL DEFAULT 'INBOX',
     active   INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    -- start_new: the first read skips the mail already in the folder
+    -- (mailin StartNew, the flag's ?start=new); set when the mailbox is added.
+    start_new INTEGER NOT NULL DEFAULT 0 CHECK (start_new IN (0, 1)),
     UNIQUE (username, host, folder)
 );
 -- Running pollers and senders follow the settings through config_stamp
