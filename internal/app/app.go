@@ -378,13 +378,7 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, running *prometheus.Gaug
 	job("webhooks", 10*time.Second, jobs.DeliverWebhooks(db, &http.Client{Timeout: 15 * time.Second}, log))
 	// The outbox waits while no SMTP server is configured, in the flags
 	// or the settings; each batch sends with the settings as they are.
-	send := jobs.SendEmails(db, email, log)
-	job("email", 15*time.Second, func(ctx context.Context) (bool, error) {
-		if ok, err := email.configured(ctx); !ok || err != nil {
-			return false, err
-		}
-		return send(ctx)
-	})
+	job("email", 15*time.Second, email.sendBatch(db, log))
 	job("automation", time.Minute, func(ctx context.Context) (bool, error) {
 		n, err := db.SweepAutomations(ctx, jobs.SweepBatch)
 		return n >= jobs.SweepBatch, err

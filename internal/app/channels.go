@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	netmail "net/mail"
@@ -14,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"aftersales"
+	"aftersales/internal/jobs"
 	"aftersales/internal/mail"
 	"aftersales/internal/mailin"
 	"aftersales/internal/sqlstore"
@@ -71,27 +71,31 @@ func smtpSender(s aftersales.SMTPSettings) *mail.Sender {
 	return &mail.Sender{Addr: s.Addr, From: s.From, Username: s.Username, Password: s.Password, TLS: s.TLS}
 }
 
-// Send implements jobs.Mailer with the current settings.
-func (e *emailChannel) Send(ctx context.Context, m *aftersales.Email) error {
-	s, err := e.sender(ctx)
-	if err != nil {
-		return err
+// sendBatch is the email job: one batch of the outbox, sent with the
+// SMTP settings as they are when it starts. While no server is set, in
+// the flags or the settings, the outbox is left alone.
+func (e *emailChannel) sendBatch(outbox jobs.EmailOutbox, log *slog.Logger) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		s, err := e.sender(ctx)
+		if s == nil || err != nil {
+			return false, err
+		}
+		return jobs.SendEmails(outbox, countingMailer{s, &e.sent}, log)(ctx)
 	}
-	if s == nil {
-		return errors.New("mail: no SMTP server is configured")
-	}
-	if err := s.Send(ctx, m); err != nil {
-		return err
-	}
-	e.sent.Add(1)
-	return nil
 }
 
-// configured reports whether an SMTP server is set, so that the email job
-// leaves the outbox alone while none is.
-func (e *emailChannel) configured(ctx context.Context) (bool, error) {
-	s, err := e.sender(ctx)
-	return s != nil, err
+// countingMailer counts the messages the server accepted (for /metrics).
+type countingMailer struct {
+	s    *mail.Sender
+	sent *atomic.Int64
+}
+
+func (m countingMailer) Send(ctx context.Context, e *aftersales.Email) error {
+	if err := m.s.Send(ctx, e); err != nil {
+		return err
+	}
+	m.sent.Add(1)
+	return nil
 }
 
 func toMailbox(m aftersales.ChannelMailbox) mailin.Mailbox {

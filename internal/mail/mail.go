@@ -8,7 +8,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"aftersales"
@@ -31,8 +30,6 @@ type Sender struct {
 	Password string
 	TLS      string
 	Timeout  time.Duration
-	// Sent counts the messages the server accepted (for /metrics).
-	Sent atomic.Int64
 }
 
 // Send sends one plain-text message, with its threading headers when it
@@ -69,11 +66,7 @@ func (s *Sender) Send(ctx context.Context, e *aftersales.Email) error {
 	}
 	m.SetDate()
 	m.SetBodyString(gomail.TypeTextPlain, e.Body)
-	if err := c.DialAndSendWithContext(ctx, m); err != nil {
-		return err
-	}
-	s.Sent.Add(1)
-	return nil
+	return c.DialAndSendWithContext(ctx, m)
 }
 
 func (s *Sender) timeout() time.Duration {

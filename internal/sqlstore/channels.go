@@ -9,15 +9,6 @@ import (
 	"aftersales"
 )
 
-// emailSnap is the email channel's settings, passwords included, as of a
-// config_stamp (the triggers of migration 0060 change the stamp with the
-// settings): the mail jobs of every instance read the stamp every few
-// seconds and reload only when it moved.
-type emailSnap struct {
-	stamp int64
-	s     *aftersales.EmailSettings
-}
-
 // EmailSettings returns the settings without their passwords
 // (administrators).
 func (db *DB) EmailSettings(ctx context.Context) (*aftersales.EmailSettings, error) {
@@ -33,22 +24,16 @@ func (db *DB) EmailSettings(ctx context.Context) (*aftersales.EmailSettings, err
 
 // EmailRuntime returns the settings with their passwords, for the mail
 // jobs and the connection tests of the application (no user: never
-// reachable from a request). It costs one primary-key read while the
-// configuration stamp stays.
+// reachable from a request). They are part of the cached configuration
+// (the triggers of migration 0060 move config_stamp with them), so this
+// costs one primary-key read while the stamp stays. The answer is shared:
+// callers do not change it.
 func (db *DB) EmailRuntime(ctx context.Context) (*aftersales.EmailSettings, error) {
-	var stamp int64
-	if err := db.r.QueryRowContext(ctx, `SELECT stamp FROM config_stamp WHERE id = 1`).Scan(&stamp); err != nil {
-		return nil, fmt.Errorf("sqlstore: config stamp: %w", err)
-	}
-	if c := db.email.Load(); c != nil && c.stamp == stamp {
-		return c.s, nil
-	}
-	s, err := loadEmailSettings(ctx, db.r)
+	c, err := db.config(ctx, db.r)
 	if err != nil {
 		return nil, err
 	}
-	db.email.Store(&emailSnap{stamp: stamp, s: s})
-	return s, nil
+	return c.email, nil
 }
 
 func redactEmail(s *aftersales.EmailSettings) *aftersales.EmailSettings {
@@ -203,7 +188,7 @@ func (db *DB) mailOn(ctx context.Context, tx *Tx) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return c.smtpAddr != "", nil
+	return c.email.SMTP.Addr != "", nil
 }
 
 // mailDomain is the domain of the Message-IDs of mail we send: the
@@ -213,7 +198,7 @@ func (db *DB) mailDomain(ctx context.Context, tx *Tx) string {
 		return cmp.Or(db.MailDomain, "aftersales.localhost")
 	}
 	if c, err := db.config(ctx, tx); err == nil {
-		if _, domain, ok := strings.Cut(c.smtpFrom, "@"); ok {
+		if _, domain, ok := strings.Cut(c.email.SMTP.From, "@"); ok {
 			return cmp.Or(strings.Trim(domain, "> "), "aftersales.localhost")
 		}
 	}

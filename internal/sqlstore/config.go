@@ -34,10 +34,11 @@ type configSnap struct {
 	hooks  []webhookSub
 	autos  map[string][]*aftersales.AutomationRule // active rules by trigger, in run order
 	text   textConfig                              // active text models and thresholds (textclass.go)
-	// smtpAddr and smtpFrom are the email settings' server and sender
-	// (migration 0060): mail to customers and users is queued when either
-	// the flags (DB.EmailNotifications) or the settings name a server.
-	smtpAddr, smtpFrom string
+	// email is the email channel's settings with their passwords
+	// (migration 0060, channels.go): mail to customers and users is
+	// queued when the flags (DB.EmailNotifications) or these name a
+	// server, and the mail jobs read them (EmailRuntime).
+	email *aftersales.EmailSettings
 }
 
 type webhookSub struct {
@@ -163,8 +164,8 @@ func (db *DB) loadConfig(ctx context.Context, q queryer) (*configSnap, error) {
 	if c.text, err = loadTextConfig(ctx, q); err != nil {
 		return nil, err
 	}
-	if err := q.QueryRowContext(ctx, `SELECT smtp_addr, smtp_from FROM email_settings WHERE id = 1`).Scan(&c.smtpAddr, &c.smtpFrom); err != nil {
-		return nil, fmt.Errorf("sqlstore: email settings: %w", err)
+	if c.email, err = loadEmailSettings(ctx, q); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

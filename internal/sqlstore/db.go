@@ -73,8 +73,7 @@ type DB struct {
 	// by default), so an operator can tell who holds a row.
 	Instance string
 
-	cfg   atomic.Pointer[configSnap] // the configuration ticket writes read (config.go)
-	email atomic.Pointer[emailSnap]  // the email channel's settings with secrets (channels.go)
+	cfg atomic.Pointer[configSnap] // the configuration ticket writes read (config.go)
 	// dailyOnly makes the KPI reads take every day from kpi_daily, never
 	// a month from kpi_monthly: tests compare the two (monthly.go).
 	dailyOnly bool
