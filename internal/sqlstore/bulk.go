@@ -218,6 +218,8 @@ func (b pgBulk) copyBinary(ctx context.Context, j copyJob) error {
 	return err
 }
 
+// scanQuery runs q on tx and hands each row to each, without waiting for
+// a copy in flight (the copy goroutine itself reads through it).
 func scanQuery(ctx context.Context, tx pgx.Tx, q string, args []any, each func(scan func(dest ...any) error) error) error {
 	rows, err := tx.Query(ctx, q, append([]any{pgx.QueryExecModeExec}, args...)...)
 	if err != nil {
@@ -267,12 +269,7 @@ func (b pgBulk) query(ctx context.Context, q string, args []any, each func(scan 
 	if err := b.settle(); err != nil {
 		return err
 	}
-	rows, err := b.tx.Query(ctx, q, append([]any{pgx.QueryExecModeExec}, args...)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	return scanEach(rows, each)
+	return scanQuery(ctx, b.tx, q, args, each)
 }
 
 func (b pgBulk) copy(ctx context.Context, table string, cols []string, rows [][]any) error {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -161,7 +162,7 @@ func (c *Console) channelsSave(w http.ResponseWriter, r *http.Request) {
 // with the form's values, and shows the page again with the answer.
 func (c *Console) channelsTest(w http.ResponseWriter, r *http.Request) {
 	if _, err := aftersales.Require(r.Context(), aftersales.PermSettingsWrite); err != nil || c.ChannelTester == nil {
-		c.channelsShow(w, r, cmpErr(err, &aftersales.Error{Code: aftersales.EFORBIDDEN, Message: "Connection tests are not available."}))
+		c.channelsShow(w, r, cmp.Or(err, error(&aftersales.Error{Code: aftersales.EFORBIDDEN, Message: "Connection tests are not available."})))
 		return
 	}
 	f := &form{r: r}
@@ -198,11 +199,4 @@ func (c *Console) channelsTest(w http.ResponseWriter, r *http.Request) {
 		test.Error = err.Error()
 	}
 	c.channelsRender(w, r, nil, test)
-}
-
-func cmpErr(err, or error) error {
-	if err != nil {
-		return err
-	}
-	return or
 }
